@@ -1,0 +1,15 @@
+import { parseConfig } from '#core/config-errors.ts';
+import { scoringModelSchema } from '#core/scoring.ts';
+import { serviceAgreementSchema } from '#core/service-agreement.ts';
+import { teamsSchema } from '#core/teams.ts';
+import scoringModelJson from './scoring-model.json' with { type: 'json' };
+import serviceAgreementJson from './service-agreement.json' with { type: 'json' };
+import teamsJson from './teams.json' with { type: 'json' };
+
+/**
+ * The deployed configuration: parsed once, at start, and failing with a
+ * message that names the file and field when something is wrong.
+ */
+export const scoringModel = parseConfig('config/scoring-model.json', scoringModelSchema, scoringModelJson);
+export const serviceAgreement = parseConfig('config/service-agreement.json', serviceAgreementSchema, serviceAgreementJson);
+export const teams = parseConfig('config/teams.json', teamsSchema, teamsJson);

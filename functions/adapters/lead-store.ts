@@ -1,0 +1,265 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamodb } from '#commons/clients.ts';
+import { getStringFromEnv } from '#commons/env.ts';
+import { ConcurrentUpdateError } from '#commons/errors.ts';
+import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
+import type { IdentityKey, Lead, Owner } from '#core/lead.ts';
+import type { StageChange } from '#core/lifecycle.ts';
+import type { Outcome } from '#core/lead.ts';
+
+const leadsTable = getStringFromEnv('LEADS_TABLE');
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+const profileKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' });
+const markerKey = (leadId: string, messageId: string) => ({ pk: `LEAD#${leadId}`, sk: `EVENT#${messageId}` });
+const cycleKey = (leadId: string, cycle: number) => ({ pk: `LEAD#${leadId}`, sk: `CYCLE#${String(cycle).padStart(4, '0')}` });
+const identityKey = (key: IdentityKey) => ({ pk: `IDENTITY#${key}`, sk: 'IDENTITY' });
+const funnelKey = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
+
+export interface VersionedLead {
+  lead: Lead;
+  /** 0 for a lead not yet stored */
+  version: number;
+}
+
+export async function getLead(leadId: string): Promise<VersionedLead | undefined> {
+  const { Item } = await dynamodb.send(new GetCommand({ TableName: leadsTable, Key: profileKey(leadId), ConsistentRead: true }));
+  if (!Item) return undefined;
+  const { pk: _pk, sk: _sk, version, ...lead } = Item;
+  return { lead: lead as Lead, version: Number(version) };
+}
+
+/** The identity keys already linked to a lead, with the lead they point to. */
+export async function resolveIdentities(keys: readonly IdentityKey[]): Promise<Map<IdentityKey, string>> {
+  const found = new Map<IdentityKey, string>();
+  if (keys.length === 0) return found;
+  const unique = [...new Set(keys)];
+  for (let i = 0; i < unique.length; i += 100) {
+    const chunk = unique.slice(i, i + 100);
+    let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
+      [leadsTable]: { Keys: chunk.map(identityKey), ConsistentRead: true },
+    };
+    while (request && Object.keys(request).length > 0) {
+      const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of response.Responses?.[leadsTable] ?? []) {
+        found.set(String(item.pk).slice('IDENTITY#'.length) as IdentityKey, String(item.leadId));
+      }
+      request = response.UnprocessedKeys as typeof request;
+    }
+  }
+  return found;
+}
+
+/** Which of these events were already applied to the lead. */
+export async function appliedMessageIds(leadId: string, messageIds: readonly string[]): Promise<Set<string>> {
+  const applied = new Set<string>();
+  const unique = [...new Set(messageIds)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
+      [leadsTable]: { Keys: unique.slice(i, i + 100).map((id) => markerKey(leadId, id)), ConsistentRead: true },
+    };
+    while (request && Object.keys(request).length > 0) {
+      const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of response.Responses?.[leadsTable] ?? []) applied.add(String(item.sk).slice('EVENT#'.length));
+      request = response.UnprocessedKeys as typeof request;
+    }
+  }
+  return applied;
+}
+
+export interface LeadUpdate {
+  lead: Lead;
+  /** the version read; 0 when the lead is new */
+  version: number;
+  changes: readonly StageChange[];
+  /** events this update applies; each gets a marker so a replay is refused */
+  appliedMessageIds?: readonly string[];
+  /** identity keys to point at this lead */
+  identities?: readonly IdentityKey[];
+}
+
+function funnelUpdate(changes: readonly StageChange[], created: boolean): TransactItem | undefined {
+  const increments = funnelIncrements(changes, created);
+  if (increments.size === 0) return undefined;
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const parts: string[] = [];
+  [...increments].forEach(([key, n], i) => {
+    names[`#k${i}`] = key;
+    values[`:v${i}`] = n;
+    parts.push(`#k${i} :v${i}`);
+  });
+  return {
+    Update: {
+      TableName: leadsTable,
+      Key: funnelKey,
+      UpdateExpression: `ADD ${parts.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/**
+ * Saves a lead in one transaction with the markers of the events it applied,
+ * its identity links and the funnel counters. Refused as a whole when another
+ * writer got there first (version) or an event was already applied (marker).
+ */
+export async function saveLead(update: LeadUpdate): Promise<number> {
+  const { lead, version, changes } = update;
+  const nextVersion = version + 1;
+  const items: TransactItem[] = [
+    {
+      Put: {
+        TableName: leadsTable,
+        Item: { ...profileKey(lead.leadId), ...lead, version: nextVersion },
+        ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
+        ...(version !== 0 && { ExpressionAttributeValues: { ':version': version } }),
+      },
+    },
+    ...(update.appliedMessageIds ?? []).map(
+      (messageId): TransactItem => ({
+        Put: {
+          TableName: leadsTable,
+          Item: { ...markerKey(lead.leadId, messageId), appliedAt: lead.scoredAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      }),
+    ),
+    ...(update.identities ?? []).map(
+      (key): TransactItem => ({
+        Put: { TableName: leadsTable, Item: { ...identityKey(key), leadId: lead.leadId } },
+      }),
+    ),
+  ];
+  const funnel = funnelUpdate(changes, version === 0);
+  if (funnel) items.push(funnel);
+  if (items.length > 100) throw new Error(`a lead update of ${items.length} items exceeds one transaction; apply fewer events at once`);
+  try {
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
+    throw error;
+  }
+  return nextVersion;
+}
+
+/** Clears the pending-journey flag once the journey execution is known to exist. */
+export async function clearJourneyPending(leadId: string, cycle: number): Promise<void> {
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: leadsTable,
+        Key: profileKey(leadId),
+        UpdateExpression: 'REMOVE journeyPending SET version = version + :one',
+        ConditionExpression: 'journeyPending = :cycle',
+        ExpressionAttributeValues: { ':cycle': cycle, ':one': 1 },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+export async function getFunnelCounters(): Promise<FunnelCounters> {
+  const { Item } = await dynamodb.send(new GetCommand({ TableName: leadsTable, Key: funnelKey }));
+  const counters: FunnelCounters = { reached: {}, current: {} };
+  for (const [key, value] of Object.entries(Item ?? {})) {
+    const [kind, stage] = key.split('.');
+    if ((kind === 'reached' || kind === 'current') && stage) (counters[kind] as Record<string, number>)[stage] = Number(value);
+  }
+  return counters;
+}
+
+/** One pass of a lead from MQL to an outcome: who owns it, by when, and how the journey waits. */
+export interface Cycle {
+  leadId: string;
+  cycle: number;
+  owner: Owner;
+  /** reps who held this cycle before the current owner */
+  previousReps: string[];
+  acceptBy: string;
+  acceptWithinSeconds: number;
+  /** missed acceptance deadlines so far */
+  missed: number;
+  taskToken?: string;
+  outcome?: Outcome;
+}
+
+export async function getCycle(leadId: string, cycle: number): Promise<Cycle | undefined> {
+  const { Item } = await dynamodb.send(new GetCommand({ TableName: leadsTable, Key: cycleKey(leadId, cycle), ConsistentRead: true }));
+  if (!Item) return undefined;
+  const { pk: _pk, sk: _sk, ...rest } = Item;
+  return rest as Cycle;
+}
+
+export async function putCycle(cycle: Cycle): Promise<void> {
+  await dynamodb.send(new PutCommand({ TableName: leadsTable, Item: { ...cycleKey(cycle.leadId, cycle.cycle), ...cycle } }));
+}
+
+/**
+ * Records where the journey waits for the rep. Returns the cycle as it is now:
+ * when an outcome is already there, the caller resumes the journey itself.
+ */
+export async function recordTaskToken(leadId: string, cycle: number, taskToken: string): Promise<Cycle> {
+  const { Attributes } = await dynamodb.send(
+    new UpdateCommand({
+      TableName: leadsTable,
+      Key: cycleKey(leadId, cycle),
+      UpdateExpression: 'SET taskToken = :token',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':token': taskToken },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  const { pk: _pk, sk: _sk, ...rest } = Attributes ?? {};
+  return rest as Cycle;
+}
+
+/** Records a rep's outcome on the cycle; returns the cycle as it is now (with the journey's token, if waiting). */
+export async function recordOutcome(leadId: string, outcome: Outcome): Promise<Cycle | undefined> {
+  try {
+    const { Attributes } = await dynamodb.send(
+      new UpdateCommand({
+        TableName: leadsTable,
+        Key: cycleKey(leadId, outcome.cycle),
+        UpdateExpression: 'SET outcome = :outcome',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome)',
+        ExpressionAttributeValues: { ':outcome': outcome },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const { pk: _pk, sk: _sk, ...rest } = Attributes ?? {};
+    return rest as Cycle;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return getCycle(leadId, outcome.cycle);
+    throw error;
+  }
+}
+
+/** Makes a rep the owner of the lead's current cycle (ignored when the lead moved on to another cycle). */
+export async function assignOwner(leadId: string, cycle: number, owner: Owner): Promise<void> {
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: leadsTable,
+        Key: profileKey(leadId),
+        UpdateExpression: 'SET #owner = :owner, version = version + :one',
+        ConditionExpression: '#cycle = :cycle',
+        ExpressionAttributeNames: { '#owner': 'owner', '#cycle': 'cycle' },
+        ExpressionAttributeValues: { ':owner': owner, ':cycle': cycle, ':one': 1 },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}

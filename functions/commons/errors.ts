@@ -1,0 +1,81 @@
+/**
+ * One small error hierarchy. `expose` marks what may be shown to a client;
+ * anything else becomes a plain 500 so internals never leak.
+ */
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  readonly expose = true;
+  readonly statusCode: number;
+  readonly issues: readonly FieldIssue[] | undefined;
+  constructor(statusCode: number, message: string, issues?: readonly FieldIssue[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'HttpError';
+    this.statusCode = statusCode;
+    this.issues = issues;
+  }
+}
+
+export class ValidationError extends HttpError {
+  constructor(issues: readonly FieldIssue[], message = 'the request is not valid') {
+    super(400, message, issues);
+    this.name = 'ValidationError';
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor(message = 'a valid key is required') {
+    super(401, message);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(message: string) {
+    super(403, message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, message);
+    this.name = 'ConflictError';
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  constructor(limitBytes: number, path = 'body') {
+    super(413, `the request is larger than ${limitBytes} bytes`, [{ path, message: `must be at most ${limitBytes} bytes` }]);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** An email whose send was started before but whose outcome is unknown: it is not sent again. */
+export class EmailOutcomeUnknownError extends Error {
+  readonly idempotencyKey: string;
+  constructor(idempotencyKey: string) {
+    super(`an earlier attempt to send ${idempotencyKey} did not record its outcome; not sending it twice`);
+    this.name = 'EmailOutcomeUnknownError';
+    this.idempotencyKey = idempotencyKey;
+  }
+}
+
+/** A concurrent writer changed the item first; the caller re-reads and tries again. */
+export class ConcurrentUpdateError extends Error {
+  constructor(what: string, options?: ErrorOptions) {
+    super(`${what} was changed concurrently`, options);
+    this.name = 'ConcurrentUpdateError';
+  }
+}

@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+
+/** A configuration file that does not validate; the message names each field. */
+export class ConfigError extends Error {
+  readonly file: string;
+  readonly issues: readonly { path: string; message: string }[];
+  constructor(file: string, issues: readonly { path: string; message: string }[]) {
+    super(`${file} is not valid:\n${issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** Zod issues as `path: message` pairs, paths written the way a person reads them (`rules[2].points`). */
+export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.reduce<string>(
+      (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+      '',
+    ),
+    message: issue.message,
+  }));
+}
+
+export function parseConfig<S extends z.ZodType>(file: string, schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ConfigError(file, describeIssues(result.error));
+  return result.data;
+}

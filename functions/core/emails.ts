@@ -1,0 +1,120 @@
+import type { Lead } from './lead.ts';
+import { fitGrade, topReasons, type ScoringModel } from './scoring.ts';
+import type { Manager, Rep } from './teams.ts';
+
+/** The emails LeadLoop sends, rendered purely: subject, HTML and text. */
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function leadName(lead: Lead): string {
+  const { firstName, lastName, name } = lead.traits;
+  const full = typeof name === 'string' ? name : [firstName, lastName].filter((p) => typeof p === 'string').join(' ');
+  return full || lead.email || lead.leadId;
+}
+
+const shownTraits = ['email', 'phone', 'title', 'company', 'employees', 'country'] as const;
+
+export interface HandoffEmailInput {
+  lead: Lead;
+  rep: Rep;
+  model: ScoringModel;
+  acceptBy: string;
+  acceptUrl: string;
+  rejectUrl: string;
+  now: Date;
+  reassignedFrom?: string;
+}
+
+export function renderHandoffEmail(input: HandoffEmailInput): RenderedEmail {
+  const { lead, rep, model, now } = input;
+  const name = leadName(lead);
+  const company = typeof lead.traits.company === 'string' ? ` (${lead.traits.company})` : '';
+  const fit = fitGrade(model, lead.traits);
+  const reasons = [
+    ...topReasons(model, lead.ledger, now).map((r) => `${r.description}: ${r.points} points (${r.count}×)`),
+    ...fit.reasons.map((r) => `Fit: ${r.description}`),
+  ];
+  const traits = shownTraits
+    .filter((key) => lead.traits[key] !== undefined)
+    .map((key) => [key, String(lead.traits[key])] as const);
+  const activity = [...lead.recentActivity].reverse().slice(0, 10);
+  const source = lead.touches[0];
+  const subject = `New lead for you: ${name}${company}, grade ${lead.grade}, score ${lead.engagement}`;
+  const intro = input.reassignedFrom
+    ? `This lead was reassigned to you because it was not accepted in time.`
+    : `A lead qualified and is yours.`;
+
+  const text = [
+    `Hi ${rep.name},`,
+    '',
+    `${intro} Please accept or reject it by ${input.acceptBy}.`,
+    '',
+    `${name}${company}`,
+    ...traits.map(([k, v]) => `  ${k}: ${v}`),
+    '',
+    `Grade ${lead.grade}, engagement ${lead.engagement} (scoring model ${lead.modelVersion})`,
+    'Why it is hot:',
+    ...reasons.map((r) => `  - ${r}`),
+    '',
+    ...(source ? [`First touch: ${source.source}${source.medium ? ` / ${source.medium}` : ''}${source.campaign ? ` / ${source.campaign}` : ''}`, ''] : []),
+    'Recent activity:',
+    ...activity.map((a) => `  ${a.at}  ${a.label}`),
+    '',
+    `Accept: ${input.acceptUrl}`,
+    `Reject: ${input.rejectUrl}`,
+  ].join('\n');
+
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hi ${escapeHtml(rep.name)},</p>
+<p>${escapeHtml(intro)} Please accept or reject it by <strong>${escapeHtml(input.acceptBy)}</strong>.</p>
+<h2>${escapeHtml(name + company)}</h2>
+<table>${traits.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
+<p>Grade <strong>${escapeHtml(lead.grade)}</strong>, engagement <strong>${escapeHtml(lead.engagement)}</strong> (scoring model ${escapeHtml(lead.modelVersion)})</p>
+<h3>Why it is hot</h3>
+<ul>${reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>
+${source ? `<p>First touch: ${escapeHtml(source.source)}${source.medium ? ' / ' + escapeHtml(source.medium) : ''}${source.campaign ? ' / ' + escapeHtml(source.campaign) : ''}</p>` : ''}
+<h3>Recent activity</h3>
+<ul>${activity.map((a) => `<li>${escapeHtml(a.at)} — ${escapeHtml(a.label)}</li>`).join('')}</ul>
+<p><a href="${escapeHtml(input.acceptUrl)}">Accept</a> · <a href="${escapeHtml(input.rejectUrl)}">Reject</a></p>
+</body></html>`;
+  return { subject, html, text };
+}
+
+export interface EscalationEmailInput {
+  lead: Lead;
+  rep: Rep;
+  manager: Manager;
+  acceptBy: string;
+  missed: number;
+}
+
+export function renderEscalationEmail(input: EscalationEmailInput): RenderedEmail {
+  const { lead, rep, manager } = input;
+  const name = leadName(lead);
+  const subject = `Escalation: ${rep.name} has not accepted ${name} (grade ${lead.grade}, score ${lead.engagement})`;
+  const text = [
+    `Hi ${manager.name},`,
+    '',
+    `${rep.name} was handed ${name} and has not accepted or rejected it within the service agreement (deadline ${input.acceptBy}).`,
+    `This is missed deadline number ${input.missed} for this lead.`,
+    '',
+    `Lead: ${name} <${lead.email ?? 'no email'}>, stage ${lead.stage}, grade ${lead.grade}, engagement ${lead.engagement}.`,
+    'If it stays unaccepted, LeadLoop follows the escalation ladder of the service agreement.',
+  ].join('\n');
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hi ${escapeHtml(manager.name)},</p>
+<p><strong>${escapeHtml(rep.name)}</strong> was handed <strong>${escapeHtml(name)}</strong> and has not accepted or rejected it within the service agreement (deadline ${escapeHtml(input.acceptBy)}).</p>
+<p>This is missed deadline number ${escapeHtml(input.missed)} for this lead.</p>
+<p>Lead: ${escapeHtml(name)} &lt;${escapeHtml(lead.email ?? 'no email')}&gt;, stage ${escapeHtml(lead.stage)}, grade ${escapeHtml(lead.grade)}, engagement ${escapeHtml(lead.engagement)}.</p>
+<p>If it stays unaccepted, LeadLoop follows the escalation ladder of the service agreement.</p>
+</body></html>`;
+  return { subject, html, text };
+}

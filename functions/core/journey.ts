@@ -1,0 +1,56 @@
+import { acceptanceWindow, escalationStep, type EscalationStep, type ServiceAgreement } from './service-agreement.ts';
+import { assignRep, type TeamsConfig } from './teams.ts';
+
+/**
+ * The state the lead journey (Step Functions) carries from step to step, and
+ * the decisions each step takes, as pure functions of it.
+ */
+
+export interface JourneyAssignment {
+  repId: string;
+  teamId: string;
+  /** reps who held this cycle before, most recent last */
+  previousReps: string[];
+  acceptBy: string;
+  /** seconds from the assignment to acceptBy; the journey's wait uses it as its timeout */
+  acceptWithinSeconds: number;
+}
+
+export interface JourneyState {
+  leadId: string;
+  cycle: number;
+  assignment?: JourneyAssignment;
+  escalation?: { missed: number; step: EscalationStep };
+}
+
+export function planAssignment(
+  teams: TeamsConfig,
+  agreement: ServiceAgreement,
+  state: Pick<JourneyState, 'leadId' | 'cycle'>,
+  now: Date,
+): JourneyAssignment {
+  const { team, rep } = assignRep(teams, state.leadId, state.cycle);
+  return { repId: rep.id, teamId: team.id, previousReps: [], ...acceptanceWindow(agreement, now) };
+}
+
+/**
+ * What happens when the owner misses the acceptance deadline: the next step
+ * of the escalation ladder, with a fresh window for whoever owns the lead next.
+ */
+export function planEscalation(
+  teams: TeamsConfig,
+  agreement: ServiceAgreement,
+  state: JourneyState & { assignment: JourneyAssignment },
+  now: Date,
+): JourneyState & { assignment: JourneyAssignment; escalation: { missed: number; step: EscalationStep } } {
+  const missed = (state.escalation?.missed ?? 0) + 1;
+  const step = escalationStep(agreement, missed);
+  const current = state.assignment;
+  let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now) };
+  if (step === 'reassign') {
+    const previousReps = [...current.previousReps, current.repId];
+    const { team, rep } = assignRep(teams, state.leadId, state.cycle, previousReps);
+    assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now) };
+  }
+  return { leadId: state.leadId, cycle: state.cycle, assignment, escalation: { missed, step } };
+}

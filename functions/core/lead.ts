@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import { transition, type Stage, type StageChange } from './lifecycle.ts';
+import {
+  engagementAt,
+  fitGrade,
+  isQualified,
+  scoreEvent,
+  type Grade,
+  type LedgerEntry,
+  type ScoringModel,
+} from './scoring.ts';
+import type { Campaign, StoredEvent } from './tracking-event.ts';
+
+/**
+ * The lead aggregate: one person, their traits, score, stage and history.
+ * Events are applied here, purely; the adapters persist the result.
+ */
+
+export interface Touch {
+  messageId: string;
+  at: string;
+  source: string;
+  medium?: string;
+  campaign?: string;
+}
+
+export interface ActivityItem {
+  messageId: string;
+  at: string;
+  type: StoredEvent['type'];
+  label: string;
+  url?: string;
+}
+
+export interface Owner {
+  repId: string;
+  teamId: string;
+  assignedAt: string;
+}
+
+export interface Lead {
+  leadId: string;
+  email?: string;
+  /** identity keys: `email:…`, `user:…`, `anon:…` */
+  identities: string[];
+  traits: Record<string, unknown>;
+  stage: Stage;
+  stageHistory: StageChange[];
+  ledger: LedgerEntry[];
+  modelVersion: string;
+  /** engagement as of `scoredAt` (decay continues after; see engagementAt) */
+  engagement: number;
+  grade: Grade;
+  scoredAt: string;
+  /** the current cycle, 0 until the lead first qualifies */
+  cycle: number;
+  /** set when a cycle starts; cleared once its journey execution is known to exist */
+  journeyPending?: number;
+  owner?: Owner;
+  touches: Touch[];
+  recentActivity: ActivityItem[];
+  createdAt: string;
+}
+
+const RECENT_ACTIVITY = 25;
+const MAX_TOUCHES = 100;
+
+export type IdentityKey = `email:${string}` | `user:${string}` | `anon:${string}`;
+
+/** Identity keys an event carries, strongest first. */
+export function identityKeys(event: Pick<StoredEvent, 'email' | 'userId' | 'anonymousId'>): IdentityKey[] {
+  const keys: IdentityKey[] = [];
+  if (event.email) keys.push(`email:${event.email}`);
+  if (event.userId && event.userId.toLowerCase().trim() !== event.email) keys.push(`user:${event.userId}`);
+  if (event.anonymousId) keys.push(`anon:${event.anonymousId}`);
+  return keys;
+}
+
+/** A lead's id follows from the first identity it was seen with, so a replay finds the same lead. */
+export function leadIdFor(key: IdentityKey): string {
+  return 'lead-' + createHash('sha256').update(key).digest('hex').slice(0, 20);
+}
+
+export function newLead(leadId: string, at: string, model: ScoringModel): Lead {
+  return {
+    leadId,
+    identities: [],
+    traits: {},
+    stage: 'visitor',
+    stageHistory: [],
+    ledger: [],
+    modelVersion: model.version,
+    engagement: 0,
+    grade: 'D',
+    scoredAt: at,
+    cycle: 0,
+    touches: [],
+    recentActivity: [],
+    createdAt: at,
+  };
+}
+
+function activityLabel(event: StoredEvent): string {
+  switch (event.type) {
+    case 'page':
+      return `Viewed ${event.name ?? event.url ?? 'a page'}`;
+    case 'track':
+      return event.event ?? 'Tracked an action';
+    case 'identify':
+      return 'Identified';
+  }
+}
+
+function touchOf(event: StoredEvent): Touch | undefined {
+  if (event.campaign?.source) {
+    return {
+      messageId: event.messageId,
+      at: event.timestamp,
+      source: event.campaign.source,
+      ...(event.campaign.medium !== undefined && { medium: event.campaign.medium }),
+      ...(event.campaign.name !== undefined && { campaign: event.campaign.name }),
+    };
+  }
+  if (event.referrer) {
+    try {
+      const host = new URL(event.referrer).hostname;
+      const ownHost = event.url ? new URL(event.url).hostname : undefined;
+      if (host && host !== ownHost) return { messageId: event.messageId, at: event.timestamp, source: host, medium: 'referral' };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+function byTime<T extends { at: string; messageId: string }>(a: T, b: T): number {
+  return a.at < b.at ? -1 : a.at > b.at ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
+}
+
+export interface AppliedEvents {
+  lead: Lead;
+  changes: StageChange[];
+}
+
+function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: StageChange[]): void {
+  const change = transition(lead.stage, to, at, cause);
+  lead.stage = to;
+  lead.stageHistory.push(change);
+  changes.push(change);
+}
+
+/**
+ * Applies tracking events to a lead: traits, identities, score ledger, touches,
+ * and the stage changes they cause. A lead crossing the qualification rule
+ * becomes an MQL and starts a new cycle, whose journey is then pending.
+ */
+export function applyEvents(current: Lead, events: readonly StoredEvent[], model: ScoringModel): AppliedEvents {
+  const lead: Lead = structuredClone(current);
+  const changes: StageChange[] = [];
+  const ordered = [...events].sort((a, b) => byTime({ at: a.timestamp, messageId: a.messageId }, { at: b.timestamp, messageId: b.messageId }));
+
+  for (const event of ordered) {
+    for (const key of identityKeys(event)) if (!lead.identities.includes(key)) lead.identities.push(key);
+    if (event.traits) Object.assign(lead.traits, event.traits);
+    if (event.email) {
+      lead.email ??= event.email;
+      lead.traits.email = lead.email;
+    }
+
+    lead.ledger.push(...scoreEvent(model, lead.ledger, event));
+    const touch = touchOf(event);
+    if (touch) lead.touches = [...lead.touches, touch].sort(byTime).slice(-MAX_TOUCHES);
+    lead.recentActivity = [
+      ...lead.recentActivity,
+      {
+        messageId: event.messageId,
+        at: event.timestamp,
+        type: event.type,
+        label: activityLabel(event),
+        ...(event.url !== undefined && { url: event.url }),
+      },
+    ]
+      .sort(byTime)
+      .slice(-RECENT_ACTIVITY);
+
+    const at = event.timestamp > lead.scoredAt ? event.timestamp : lead.scoredAt;
+    lead.scoredAt = at;
+    lead.engagement = engagementAt(lead.ledger, new Date(at));
+    lead.grade = fitGrade(model, lead.traits).grade;
+    lead.modelVersion = model.version;
+
+    if (lead.stage === 'visitor' && lead.email) moveTo(lead, 'known', at, `identified as ${lead.email}`, changes);
+    if (lead.stage === 'known' && lead.engagement >= model.engagement.engagedThreshold) {
+      moveTo(lead, 'engaged', at, `engagement ${lead.engagement} reached ${model.engagement.engagedThreshold}`, changes);
+    }
+    const canQualify = lead.stage === 'known' || lead.stage === 'engaged' || lead.stage === 'recycled';
+    if (canQualify && isQualified(model, lead.grade, lead.engagement)) {
+      moveTo(
+        lead,
+        'mql',
+        at,
+        `grade ${lead.grade} and engagement ${lead.engagement} met the qualification rule of model ${model.version}`,
+        changes,
+      );
+      lead.cycle += 1;
+      lead.journeyPending = lead.cycle;
+      delete lead.owner;
+    }
+  }
+  return { lead, changes };
+}
+
+/** The name of the journey execution for a cycle: deterministic, so a repeated start is a no-op. */
+export function journeyName(leadId: string, cycle: number): string {
+  return `${leadId}-cycle-${cycle}`;
+}
+
+export type Outcome =
+  | { kind: 'accepted'; cycle: number; repId: string; at: string }
+  | { kind: 'rejected'; cycle: number; repId: string; at: string; reason: string };
+
+export class OutcomeRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutcomeRefusedError';
+  }
+}
+
+/** Why an outcome from a rep cannot apply to the lead as it is now, or undefined when it can. */
+export function outcomeRefusal(lead: Lead, outcome: Outcome): string | undefined {
+  if (outcome.cycle !== lead.cycle) return 'this hand-off belongs to an earlier cycle of the lead';
+  if (lead.owner?.repId !== outcome.repId) return 'the lead is no longer assigned to you';
+  if (lead.stage !== 'mql') return `the lead was already handled (stage ${lead.stage})`;
+  return undefined;
+}
+
+/** Applies a rep's acceptance or rejection: accepted → sal, rejected → recycled with the reason. */
+export function applyOutcome(current: Lead, outcome: Outcome): AppliedEvents {
+  const refusal = outcomeRefusal(current, outcome);
+  if (refusal) throw new OutcomeRefusedError(refusal);
+  const lead: Lead = structuredClone(current);
+  const changes: StageChange[] = [];
+  if (outcome.kind === 'accepted') moveTo(lead, 'sal', outcome.at, `accepted by ${outcome.repId}`, changes);
+  else moveTo(lead, 'recycled', outcome.at, `rejected by ${outcome.repId}: ${outcome.reason}`, changes);
+  return { lead, changes };
+}
+
+/** The journey ran out of escalation steps: the lead goes back to marketing. */
+export function recycleUnaccepted(current: Lead, cycle: number, at: string): AppliedEvents {
+  if (current.cycle !== cycle || current.stage !== 'mql') return { lead: current, changes: [] };
+  const lead: Lead = structuredClone(current);
+  const changes: StageChange[] = [];
+  moveTo(lead, 'recycled', at, 'not accepted within the service agreement after escalation', changes);
+  delete lead.owner;
+  return { lead, changes };
+}
+
+export type { Campaign };

@@ -1,0 +1,66 @@
+/**
+ * Lifecycle stages of a lead and the transitions allowed between them.
+ * visitor → known → engaged → mql → sal → sql → opportunity → won | lost,
+ * plus recycled and disqualified.
+ */
+
+export const stages = [
+  'visitor',
+  'known',
+  'engaged',
+  'mql',
+  'sal',
+  'sql',
+  'opportunity',
+  'won',
+  'lost',
+  'recycled',
+  'disqualified',
+] as const;
+export type Stage = (typeof stages)[number];
+
+const allowed: Record<Stage, readonly Stage[]> = {
+  visitor: ['known', 'disqualified'],
+  known: ['engaged', 'mql', 'disqualified'],
+  engaged: ['mql', 'known', 'disqualified'],
+  mql: ['sal', 'recycled', 'disqualified'],
+  sal: ['sql', 'recycled', 'disqualified'],
+  sql: ['opportunity', 'recycled', 'disqualified'],
+  opportunity: ['won', 'lost'],
+  won: [],
+  lost: ['recycled'],
+  recycled: ['mql', 'disqualified'],
+  disqualified: [],
+};
+
+export interface StageChange {
+  from: Stage;
+  to: Stage;
+  at: string;
+  cause: string;
+}
+
+export class InvalidTransitionError extends Error {
+  readonly from: Stage;
+  readonly to: Stage;
+  constructor(from: Stage, to: Stage) {
+    super(`a lead cannot move from ${from} to ${to}`);
+    this.name = 'InvalidTransitionError';
+    this.from = from;
+    this.to = to;
+  }
+}
+
+export function canTransition(from: Stage, to: Stage): boolean {
+  return allowed[from].includes(to);
+}
+
+export function transition(from: Stage, to: Stage, at: string, cause: string): StageChange {
+  if (!canTransition(from, to)) throw new InvalidTransitionError(from, to);
+  return { from, to, at, cause };
+}
+
+/** Stages a lead reaches by engagement alone, in funnel order. */
+export function isBefore(a: Stage, b: Stage): boolean {
+  return stages.indexOf(a) < stages.indexOf(b);
+}

@@ -1,0 +1,234 @@
+import { z } from 'zod';
+
+/**
+ * The scoring model: the shared, versioned definition of a qualified lead.
+ * It is data (config/scoring-model.json), validated here, and every score
+ * records the version that produced it.
+ */
+
+const grades = ['A', 'B', 'C', 'D'] as const;
+export const gradeSchema = z.enum(grades);
+export type Grade = z.infer<typeof gradeSchema>;
+
+const engagementRuleSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
+  description: z.string().min(1),
+  match: z.strictObject({
+    type: z.enum(['track', 'page', 'identify']),
+    event: z.string().min(1).optional(),
+    /** substring of the page URL or path */
+    urlPattern: z.string().min(1).optional(),
+    properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  }),
+  points: z.number().int().refine((n) => n !== 0, 'points must not be 0'),
+  halfLifeDays: z.number().positive().optional(),
+  cap: z
+    .strictObject({ points: z.number().int().positive(), periodDays: z.number().positive() })
+    .optional(),
+});
+
+const fitTestSchema = z.union([
+  z.strictObject({ exists: z.literal(true) }),
+  z.strictObject({ notFreeMail: z.literal(true) }),
+  z.strictObject({ min: z.number() }),
+  z.strictObject({ keywords: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ oneOf: z.array(z.string().min(1)).min(1) }),
+]);
+
+const fitRuleSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
+  description: z.string().min(1),
+  trait: z.string().min(1),
+  test: fitTestSchema,
+  points: z.number().int(),
+});
+
+export const scoringModelSchema = z
+  .strictObject({
+    version: z.string().min(1),
+    engagement: z.strictObject({
+      /** engagement at which a known lead counts as engaged */
+      engagedThreshold: z.number().positive(),
+      rules: z.array(engagementRuleSchema).min(1),
+    }),
+    fit: z.strictObject({
+      rules: z.array(fitRuleSchema),
+      /** minimum fit points for each grade; below C is D */
+      grades: z.strictObject({ A: z.number(), B: z.number(), C: z.number() }),
+    }),
+    qualification: z.strictObject({
+      minGrade: gradeSchema,
+      minEngagement: z.number().positive(),
+    }),
+  })
+  .superRefine((model, ctx) => {
+    const { A, B, C } = model.fit.grades;
+    if (!(A > B && B > C)) {
+      ctx.addIssue({ code: 'custom', path: ['fit', 'grades'], message: 'grade thresholds must satisfy A > B > C' });
+    }
+    const seen = new Set<string>();
+    model.engagement.rules.forEach((rule, i) => {
+      if (seen.has(rule.id)) {
+        ctx.addIssue({ code: 'custom', path: ['engagement', 'rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
+      }
+      seen.add(rule.id);
+    });
+  });
+
+export type ScoringModel = z.infer<typeof scoringModelSchema>;
+export type EngagementRule = ScoringModel['engagement']['rules'][number];
+
+/** What scoring needs to know about an event; a stored event maps onto it. */
+export interface ScorableEvent {
+  messageId: string;
+  type: 'track' | 'page' | 'identify';
+  event?: string;
+  url?: string;
+  properties?: Record<string, unknown>;
+  /** ISO-8601, already corrected for client clock skew */
+  timestamp: string;
+}
+
+/** One line of the score ledger: why a lead has the points it has. */
+export interface LedgerEntry {
+  ruleId: string;
+  messageId: string;
+  /** points as awarded (0 when a cap swallowed them) */
+  points: number;
+  at: string;
+  halfLifeDays?: number;
+  modelVersion: string;
+  capped?: true;
+}
+
+const DAY_MS = 86_400_000;
+
+export function ruleMatches(rule: EngagementRule, event: ScorableEvent): boolean {
+  const { match } = rule;
+  if (match.type !== event.type) return false;
+  if (match.event !== undefined && match.event !== event.event) return false;
+  if (match.urlPattern !== undefined && !(event.url ?? '').includes(match.urlPattern)) return false;
+  if (match.properties) {
+    for (const [key, expected] of Object.entries(match.properties)) {
+      if (event.properties?.[key] !== expected) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Ledger entries an event earns, given the ledger so far (for caps).
+ * Caps count the points a rule already awarded within `periodDays` before the event.
+ */
+export function scoreEvent(model: ScoringModel, ledger: readonly LedgerEntry[], event: ScorableEvent): LedgerEntry[] {
+  const at = Date.parse(event.timestamp);
+  const entries: LedgerEntry[] = [];
+  for (const rule of model.engagement.rules) {
+    if (!ruleMatches(rule, event)) continue;
+    let points = rule.points;
+    let capped = false;
+    if (rule.cap && points > 0) {
+      const since = at - rule.cap.periodDays * DAY_MS;
+      const awarded = ledger
+        .filter((e) => e.ruleId === rule.id && Date.parse(e.at) > since && Date.parse(e.at) <= at)
+        .reduce((sum, e) => sum + e.points, 0);
+      const room = Math.max(0, rule.cap.points - awarded);
+      if (points > room) {
+        points = room;
+        capped = true;
+      }
+    }
+    entries.push({
+      ruleId: rule.id,
+      messageId: event.messageId,
+      points,
+      at: event.timestamp,
+      modelVersion: model.version,
+      ...(rule.halfLifeDays !== undefined && { halfLifeDays: rule.halfLifeDays }),
+      ...(capped && { capped: true as const }),
+    });
+  }
+  return entries;
+}
+
+/** The value of one ledger entry at `now`: exact exponential decay by its half-life. */
+export function decayedPoints(entry: LedgerEntry, now: Date): number {
+  if (entry.halfLifeDays === undefined) return entry.points;
+  const ageDays = Math.max(0, now.getTime() - Date.parse(entry.at)) / DAY_MS;
+  return entry.points * 2 ** (-ageDays / entry.halfLifeDays);
+}
+
+/** Engagement at `now`, computed from the ledger: no nightly job, exact at any instant. */
+export function engagementAt(ledger: readonly LedgerEntry[], now: Date): number {
+  const total = ledger.reduce((sum, entry) => sum + decayedPoints(entry, now), 0);
+  return Math.round(total * 100) / 100;
+}
+
+/** The biggest contributors to a lead's engagement at `now`, by rule. */
+export function topReasons(
+  model: ScoringModel,
+  ledger: readonly LedgerEntry[],
+  now: Date,
+  limit = 3,
+): { ruleId: string; description: string; points: number; count: number }[] {
+  const byRule = new Map<string, { points: number; count: number }>();
+  for (const entry of ledger) {
+    const current = byRule.get(entry.ruleId) ?? { points: 0, count: 0 };
+    current.points += decayedPoints(entry, now);
+    current.count += 1;
+    byRule.set(entry.ruleId, current);
+  }
+  return [...byRule.entries()]
+    .map(([ruleId, { points, count }]) => ({
+      ruleId,
+      description: model.engagement.rules.find((r) => r.id === ruleId)?.description ?? ruleId,
+      points: Math.round(points * 10) / 10,
+      count,
+    }))
+    .filter((r) => r.points > 0)
+    .sort((a, b) => b.points - a.points)
+    .slice(0, limit);
+}
+
+const FREE_MAIL = new Set([
+  'gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com',
+  'aol.com', 'icloud.com', 'me.com', 'gmx.de', 'gmx.net', 'web.de', 'proton.me', 'protonmail.com', 'mail.com',
+]);
+
+function fitRulePasses(test: z.infer<typeof fitTestSchema>, value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return false;
+  if ('exists' in test) return true;
+  if ('notFreeMail' in test) {
+    const domain = String(value).split('@')[1]?.toLowerCase();
+    return domain !== undefined && !FREE_MAIL.has(domain);
+  }
+  if ('min' in test) return Number(value) >= test.min;
+  const text = String(value).toLowerCase();
+  if ('keywords' in test) return test.keywords.some((k) => text.split(/[^a-z0-9]+/).includes(k.toLowerCase()));
+  return test.oneOf.some((v) => v.toLowerCase() === text);
+}
+
+export interface FitResult {
+  grade: Grade;
+  points: number;
+  reasons: { ruleId: string; description: string; points: number }[];
+}
+
+export function fitGrade(model: ScoringModel, traits: Readonly<Record<string, unknown>>): FitResult {
+  const reasons = model.fit.rules
+    .filter((rule) => fitRulePasses(rule.test, traits[rule.trait]))
+    .map((rule) => ({ ruleId: rule.id, description: rule.description, points: rule.points }));
+  const points = reasons.reduce((sum, r) => sum + r.points, 0);
+  const { A, B, C } = model.fit.grades;
+  const grade: Grade = points >= A ? 'A' : points >= B ? 'B' : points >= C ? 'C' : 'D';
+  return { grade, points, reasons };
+}
+
+/** A is best: grade "at least B" means A or B. */
+export function gradeAtLeast(grade: Grade, minimum: Grade): boolean {
+  return grades.indexOf(grade) <= grades.indexOf(minimum);
+}
+
+export function isQualified(model: ScoringModel, grade: Grade, engagement: number): boolean {
+  return gradeAtLeast(grade, model.qualification.minGrade) && engagement >= model.qualification.minEngagement;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/** Sales teams, their reps and managers, and who hand-off emails come from. */
+
+const personSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
+  name: z.string().min(1),
+  email: z.email(),
+});
+
+export const teamsSchema = z
+  .strictObject({
+    teams: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
+          manager: personSchema,
+          reps: z.array(personSchema.extend({ timeZone: z.string().min(1) })).min(1),
+        }),
+      )
+      .min(1),
+    /** the From address of every LeadLoop email, e.g. "LeadLoop <leadloop@example.com>" */
+    sender: z.string().min(3),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.teams.forEach((team, t) =>
+      team.reps.forEach((rep, r) => {
+        if (seen.has(rep.id)) ctx.addIssue({ code: 'custom', path: ['teams', t, 'reps', r, 'id'], message: `duplicate rep id "${rep.id}"` });
+        seen.add(rep.id);
+      }),
+    );
+  });
+
+export type TeamsConfig = z.infer<typeof teamsSchema>;
+export type Team = TeamsConfig['teams'][number];
+export type Rep = Team['reps'][number];
+export type Manager = Team['manager'];
+
+export interface Assignment {
+  team: Team;
+  rep: Rep;
+}
+
+/**
+ * Picks the rep for a lead's cycle. Round robin over the team, keyed by a hash
+ * of the lead and cycle so that a retried assignment picks the same rep;
+ * `skip` holds reps who already had this cycle (a reassignment moves on).
+ */
+export function assignRep(config: TeamsConfig, leadId: string, cycle: number, skip: readonly string[] = []): Assignment {
+  const team = config.teams[0]!;
+  const candidates = team.reps.filter((rep) => !skip.includes(rep.id));
+  const pool = candidates.length > 0 ? candidates : team.reps;
+  let hash = cycle;
+  for (const char of leadId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  const rep = pool[hash % pool.length]!;
+  return { team, rep };
+}
+
+export function findRep(config: TeamsConfig, repId: string): Assignment | undefined {
+  for (const team of config.teams) {
+    const rep = team.reps.find((r) => r.id === repId);
+    if (rep) return { team, rep };
+  }
+  return undefined;
+}

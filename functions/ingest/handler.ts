@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { findKey } from '#adapters/keys.ts';
+import { putEventOnce } from '#adapters/event-store.ts';
+import { UnauthorizedError, ValidationError } from '#commons/errors.ts';
+import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } from '#commons/http.ts';
+import { logger } from '#commons/logger.ts';
+import { toStoredEvent, trackingEventSchema, type TrackingEvent } from '#core/tracking-event.ts';
+import { recordEvents } from './record-events.ts';
+
+const EVENT_LIMIT_BYTES = 32 * 1024;
+const BATCH_LIMIT_BYTES = 500 * 1024;
+const singleTypes = ['track', 'page', 'identify'] as const;
+
+const batchSchema = z.looseObject({
+  batch: z.array(z.record(z.string(), z.unknown())).min(1, 'a batch needs at least one event').max(2500),
+  context: z.record(z.string(), z.unknown()).optional(),
+  integrations: z.record(z.string(), z.unknown()).optional(),
+  sentAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** The write key: the user of HTTP Basic auth (Segment's convention), or `writeKey` in the body. */
+function writeKeyOf(event: HttpEvent, body: unknown): string | undefined {
+  const authorization = header(event, 'authorization');
+  if (authorization?.startsWith('Basic ')) {
+    const user = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0];
+    if (user) return user;
+  }
+  const fromBody = (body as { writeKey?: unknown } | null)?.writeKey;
+  return typeof fromBody === 'string' && fromBody ? fromBody : undefined;
+}
+
+function withoutWriteKey(value: Record<string, unknown>): Record<string, unknown> {
+  const { writeKey: _writeKey, ...rest } = value;
+  return rest;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates the request into tracking events. A batch is all or nothing:
+ * when any event is invalid, none is stored and every problem is named.
+ */
+function parseEvents(type: string, body: unknown): TrackingEvent[] {
+  if (!isObject(body)) throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
+  if (type !== 'batch') {
+    const candidate = withoutWriteKey(body);
+    if (candidate.type !== undefined && candidate.type !== type) {
+      throw new ValidationError([{ path: 'type', message: `must be "${type}" on /v1/${type}` }]);
+    }
+    return [validate(trackingEventSchema, { ...candidate, type })];
+  }
+  const batch = validate(batchSchema, withoutWriteKey(body));
+  const events: TrackingEvent[] = [];
+  const issues: { path: string; message: string }[] = [];
+  batch.batch.forEach((item, i) => {
+    if (Buffer.byteLength(JSON.stringify(item)) > EVENT_LIMIT_BYTES) {
+      issues.push({ path: `batch[${i}]`, message: `an event must be at most ${EVENT_LIMIT_BYTES} bytes` });
+      return;
+    }
+    const merged = {
+      ...item,
+      ...(batch.context && { context: { ...batch.context, ...(isObject(item.context) ? item.context : {}) } }),
+      ...(batch.sentAt && item.sentAt === undefined && { sentAt: batch.sentAt }),
+    };
+    try {
+      events.push(validate(trackingEventSchema, merged, `batch[${i}]`));
+    } catch (error) {
+      if (error instanceof ValidationError) issues.push(...(error.issues ?? []));
+      else throw error;
+    }
+  });
+  if (issues.length > 0) throw new ValidationError(issues, 'the batch has invalid events; none was stored');
+  return events;
+}
+
+export const handler = httpHandler(async (event) => {
+  const type = event.rawPath.split('/').at(-1) ?? '';
+  if (type !== 'batch' && !(singleTypes as readonly string[]).includes(type)) {
+    throw new ValidationError([{ path: 'type', message: `unknown event type "${type}"` }]);
+  }
+  const body = parseJsonBody(event, type === 'batch' ? BATCH_LIMIT_BYTES : EVENT_LIMIT_BYTES);
+  const writeKey = writeKeyOf(event, body);
+  if (!writeKey) throw new UnauthorizedError('a write key is required as the HTTP Basic user or as writeKey in the body');
+  const key = await findKey(writeKey);
+  if (!key) throw new UnauthorizedError('the write key is not valid');
+
+  const receivedAt = new Date();
+  const events = parseEvents(type, body).map((e) => toStoredEvent(e, receivedAt, key.sourceId));
+  const result = await recordEvents(events, { putEventOnce });
+  logger.info('events recorded', { ...result, sourceId: key.sourceId });
+  return json(200, { success: true });
+});

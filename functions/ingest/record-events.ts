@@ -1,0 +1,25 @@
+import type { StoredEvent } from '#core/tracking-event.ts';
+import type { EventRecord } from '#adapters/event-store.ts';
+
+export interface RecordEventsPorts {
+  putEventOnce: (event: EventRecord) => Promise<boolean>;
+}
+
+const CONCURRENCY = 16;
+
+/**
+ * Stores each event once. The whole hot path: one conditional write per event;
+ * scoring happens downstream, from the table's stream.
+ */
+export async function recordEvents(events: readonly StoredEvent[], ports: RecordEventsPorts): Promise<{ stored: number; duplicates: number }> {
+  let stored = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < events.length) {
+      const event = events[next++]!;
+      if (await ports.putEventOnce({ ...event, kind: 'tracking' })) stored += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, events.length) }, worker));
+  return { stored, duplicates: events.length - stored };
+}

@@ -1,0 +1,170 @@
+import type { EventRecord, OutcomeEvent } from '#adapters/event-store.ts';
+import type { Cycle, LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
+import type { JourneyInput } from '#adapters/journey-runner.ts';
+import { ConcurrentUpdateError } from '#commons/errors.ts';
+import {
+  applyEvents,
+  applyOutcome,
+  identityKeys,
+  leadIdFor,
+  newLead,
+  outcomeRefusal,
+  type IdentityKey,
+  type Lead,
+  type Outcome,
+} from '#core/lead.ts';
+import type { StageChange } from '#core/lifecycle.ts';
+import type { ScoringModel } from '#core/scoring.ts';
+import type { StoredEvent } from '#core/tracking-event.ts';
+
+export interface ApplyEventsPorts {
+  model: ScoringModel;
+  getLead: (leadId: string) => Promise<VersionedLead | undefined>;
+  resolveIdentities: (keys: readonly IdentityKey[]) => Promise<Map<IdentityKey, string>>;
+  appliedMessageIds: (leadId: string, messageIds: readonly string[]) => Promise<Set<string>>;
+  saveLead: (update: LeadUpdate) => Promise<number>;
+  clearJourneyPending: (leadId: string, cycle: number) => Promise<void>;
+  startJourney: (input: JourneyInput) => Promise<unknown>;
+  recordOutcome: (leadId: string, outcome: Outcome) => Promise<Cycle | undefined>;
+  resumeJourney: (taskToken: string, output: unknown) => Promise<boolean>;
+  log: (message: string, details: Record<string, unknown>) => void;
+}
+
+interface LeadGroup {
+  leadId: string;
+  tracking: StoredEvent[];
+  outcomes: OutcomeEvent[];
+  /** identity keys seen in this batch that are not yet linked to any lead */
+  newIdentities: Set<IdentityKey>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Finds the lead of each tracking event: the strongest identity already
+ * linked wins; an unknown person gets a lead named after their strongest
+ * identity. Identities met in the same batch join the same lead.
+ */
+async function groupByLead(records: readonly EventRecord[], ports: ApplyEventsPorts): Promise<Map<string, LeadGroup>> {
+  const tracking = records.filter((r): r is StoredEvent & { kind: 'tracking' } => r.kind === 'tracking');
+  const linked = await ports.resolveIdentities(tracking.flatMap((e) => identityKeys(e)));
+  const known = new Map(linked);
+  const groups = new Map<string, LeadGroup>();
+  const groupOf = (leadId: string): LeadGroup => {
+    let group = groups.get(leadId);
+    if (!group) {
+      group = { leadId, tracking: [], outcomes: [], newIdentities: new Set() };
+      groups.set(leadId, group);
+    }
+    return group;
+  };
+
+  for (const record of records) {
+    if (record.kind === 'outcome') {
+      groupOf(record.leadId).outcomes.push(record);
+      continue;
+    }
+    const keys = identityKeys(record);
+    const first = keys[0];
+    if (!first) continue;
+    const leadId = keys.map((k) => known.get(k)).find((id) => id !== undefined) ?? leadIdFor(first);
+    const group = groupOf(leadId);
+    const { kind: _kind, ...event } = record;
+    group.tracking.push(event);
+    for (const key of keys) {
+      if (!known.has(key)) {
+        known.set(key, leadId);
+        group.newIdentities.add(key);
+      }
+    }
+  }
+  return groups;
+}
+
+async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promise<Lead> {
+  const current = await ports.getLead(group.leadId);
+  const firstSeen = group.tracking[0]?.timestamp ?? new Date().toISOString();
+  let lead = current?.lead ?? newLead(group.leadId, firstSeen, ports.model);
+  const version = current?.version ?? 0;
+  const applied = await ports.appliedMessageIds(group.leadId, [
+    ...group.tracking.map((e) => e.messageId),
+    ...group.outcomes.map((e) => e.messageId),
+  ]);
+  const fresh = group.tracking.filter((e) => !applied.has(e.messageId));
+  const freshOutcomes = group.outcomes.filter((e) => !applied.has(e.messageId));
+  if (fresh.length === 0 && freshOutcomes.length === 0) return lead;
+  if (current === undefined && fresh.length === 0) {
+    ports.log('outcome for an unknown lead ignored', { leadId: group.leadId });
+    return lead;
+  }
+
+  const changes: StageChange[] = [];
+  if (fresh.length > 0) {
+    const result = applyEvents(lead, fresh, ports.model);
+    lead = result.lead;
+    changes.push(...result.changes);
+  }
+  for (const { outcome, messageId } of freshOutcomes) {
+    const refusal = outcomeRefusal(lead, outcome);
+    if (refusal) {
+      ports.log('outcome refused', { leadId: lead.leadId, messageId, refusal });
+      continue;
+    }
+    // The cycle hears of the outcome first and the journey resumes; the stage
+    // change is saved after, so a replay after a crash repeats both safely.
+    const cycle = await ports.recordOutcome(lead.leadId, outcome);
+    if (cycle?.taskToken) await ports.resumeJourney(cycle.taskToken, { outcome: outcome.kind, repId: outcome.repId });
+    const result = applyOutcome(lead, outcome);
+    lead = result.lead;
+    changes.push(...result.changes);
+  }
+
+  await ports.saveLead({
+    lead,
+    version,
+    changes,
+    appliedMessageIds: [...fresh.map((e) => e.messageId), ...freshOutcomes.map((e) => e.messageId)],
+    identities: [...group.newIdentities],
+  });
+  return lead;
+}
+
+/** Applies one lead's events, retrying when a concurrent writer got there first. */
+async function applyGroup(group: LeadGroup, ports: ApplyEventsPorts): Promise<void> {
+  let lead: Lead | undefined;
+  for (let attempt = 1; lead === undefined; attempt++) {
+    try {
+      lead = await applyGroupOnce(group, ports);
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+  // A qualified lead is never left without a journey: the pending flag stays
+  // until the start is confirmed, and any replay of the lead's events retries it.
+  if (lead.journeyPending !== undefined) {
+    await ports.startJourney({ leadId: lead.leadId, cycle: lead.journeyPending });
+    await ports.clearJourneyPending(lead.leadId, lead.journeyPending);
+  }
+}
+
+/**
+ * Applies a batch of stored events, grouped by lead: one lead update per lead
+ * per batch. Returns the events that could not be applied, so the caller
+ * can have them retried.
+ */
+export async function applyEventRecords(
+  records: readonly EventRecord[],
+  ports: ApplyEventsPorts,
+): Promise<{ failedMessageIds: Set<string> }> {
+  const groups = await groupByLead(records, ports);
+  const failedMessageIds = new Set<string>();
+  for (const group of groups.values()) {
+    try {
+      await applyGroup(group, ports);
+    } catch (error) {
+      ports.log('applying events failed', { leadId: group.leadId, error: String(error) });
+      for (const e of [...group.tracking, ...group.outcomes]) failedMessageIds.add(e.messageId);
+    }
+  }
+  return { failedMessageIds };
+}
