@@ -1,0 +1,70 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Construct } from 'constructs';
+import { LeadFunction } from './lead-function.ts';
+import type { Tables } from './tables.ts';
+
+export interface ApiProps {
+  readonly tables: Tables;
+}
+
+/**
+ * The HTTP API: Segment-compatible ingestion, the one-click hand-off links,
+ * and reports. One function per concern, each with only the access it needs.
+ */
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { events, leads } = props.tables;
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'LeadLoop: events in, hand-off actions, reports',
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.GET],
+        allowHeaders: ['authorization', 'content-type'],
+      },
+    });
+
+    const ingest = new LeadFunction(this, 'Ingest', {
+      entry: 'ingest/handler.ts',
+      description: 'Validates Segment-shaped events and stores each once',
+      environment: { EVENTS_TABLE: events.tableName, LEADS_TABLE: leads.tableName },
+    });
+    events.grant(ingest, 'dynamodb:PutItem');
+    leads.grant(ingest, 'dynamodb:GetItem');
+    const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', ingest);
+    for (const type of ['track', 'page', 'identify', 'batch']) {
+      this.httpApi.addRoutes({ path: `/v1/${type}`, methods: [HttpMethod.POST], integration: ingestIntegration });
+    }
+
+    const outcome = new LeadFunction(this, 'Outcome', {
+      entry: 'outcome/handler.ts',
+      description: 'Records a rep accepting or rejecting a hand-off from the email links',
+      environment: { EVENTS_TABLE: events.tableName, LEADS_TABLE: leads.tableName },
+    });
+    events.grant(outcome, 'dynamodb:PutItem');
+    leads.grant(outcome, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.httpApi.addRoutes({
+      path: '/v1/handoffs/{leadId}/{cycle}/{action}',
+      methods: [HttpMethod.GET, HttpMethod.POST],
+      integration: new HttpLambdaIntegration('OutcomeIntegration', outcome),
+    });
+
+    const reports = new LeadFunction(this, 'Reports', {
+      entry: 'reports/handler.ts',
+      description: 'Closed-loop reports read from counters kept by the stream path',
+      environment: { LEADS_TABLE: leads.tableName },
+    });
+    leads.grant(reports, 'dynamodb:GetItem');
+    this.httpApi.addRoutes({
+      path: '/v1/reports/funnel',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('ReportsIntegration', reports),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Point Segment-compatible sources here' });
+  }
+}

@@ -1,0 +1,139 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  IntegrationPattern,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Timeout,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { Email } from './email.ts';
+import { LeadFunction } from './lead-function.ts';
+import type { Tables } from './tables.ts';
+
+export interface JourneyProps {
+  readonly tables: Tables;
+  readonly email: Email;
+  /** Base URL of the HTTP API, for the links in hand-off emails. */
+  readonly apiUrl: string;
+}
+
+/**
+ * The lead journey, one Standard execution per cycle: route to a rep, hand
+ * off, wait for acceptance under the service agreement, and escalate.
+ * The timers are Step Functions' own (callback tasks with timeouts), not a cron job.
+ */
+export class Journey extends Construct {
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: JourneyProps) {
+    super(scope, id);
+    const { leads } = props.tables;
+    const tableEnv = { LEADS_TABLE: leads.tableName };
+    const emailEnv = { SENDER_ADDRESS: props.email.sender, SES_CONFIGURATION_SET: props.email.configurationSet.configurationSetName };
+
+    const assignRepFn = new LeadFunction(this, 'AssignRepFunction', {
+      entry: 'journey/assign-rep.ts',
+      description: 'Routes a qualified lead to a rep and starts the acceptance clock',
+      environment: tableEnv,
+    });
+    leads.grant(assignRepFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+
+    const sendHandoffFn = new LeadFunction(this, 'SendHandoffFunction', {
+      entry: 'journey/send-handoff.ts',
+      description: 'Emails the rep the hand-off with reasons, history and one-click links',
+      environment: { ...tableEnv, ...emailEnv, API_URL: props.apiUrl },
+    });
+    leads.grant(sendHandoffFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    props.email.grantSend(sendHandoffFn);
+
+    const awaitAcceptanceFn = new LeadFunction(this, 'AwaitAcceptanceFunction', {
+      entry: 'journey/await-acceptance.ts',
+      description: 'Keeps the task token where the rep’s outcome will find it',
+      environment: tableEnv,
+    });
+    leads.grant(awaitAcceptanceFn, 'dynamodb:UpdateItem');
+
+    const escalateFn = new LeadFunction(this, 'EscalateFunction', {
+      entry: 'journey/escalate.ts',
+      description: 'Takes the next step of the escalation ladder when a deadline is missed',
+      environment: { ...tableEnv, ...emailEnv },
+    });
+    leads.grant(escalateFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    leads.grant(escalateFn, 'dynamodb:ConditionCheckItem');
+    props.email.grantSend(escalateFn);
+
+    // A concurrent writer to the same lead is retried at once; Lambda's own
+    // transient errors are retried by LambdaInvoke's default policy.
+    const retryConflicts = { errors: ['ConcurrentUpdateError'], interval: Duration.seconds(1), maxAttempts: 5, backoffRate: 2 };
+
+    const assignRep = new LambdaInvoke(this, 'Assign rep', {
+      lambdaFunction: assignRepFn,
+      payloadResponseOnly: true,
+      resultPath: '$.assignment',
+    }).addRetry(retryConflicts);
+
+    const sendHandoff = new LambdaInvoke(this, 'Send hand-off', {
+      lambdaFunction: sendHandoffFn,
+      payloadResponseOnly: true,
+      resultPath: JsonPath.DISCARD,
+    });
+
+    const awaitAcceptance = new LambdaInvoke(this, 'Await acceptance', {
+      comment: 'Resumed by the outcome path with SendTaskSuccess; times out at the acceptance deadline',
+      lambdaFunction: awaitAcceptanceFn,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        leadId: JsonPath.stringAt('$.leadId'),
+        cycle: JsonPath.numberAt('$.cycle'),
+        taskToken: JsonPath.taskToken,
+      }),
+      taskTimeout: Timeout.at('$.assignment.acceptWithinSeconds'),
+      resultPath: '$.decision',
+    });
+
+    const escalate = new LambdaInvoke(this, 'Escalate', {
+      lambdaFunction: escalateFn,
+      payloadResponseOnly: true,
+      resultPath: '$',
+    }).addRetry(retryConflicts);
+
+    const recycled = new Succeed(this, 'Recycled to marketing');
+    const handoffFailed = new Fail(this, 'Hand-off failed', {
+      comment: 'Alarmed on: a qualified lead whose hand-off could not be sent',
+      error: 'HandoffFailed',
+    });
+    sendHandoff.addCatch(handoffFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const nextStep = new Choice(this, 'Next escalation step')
+      .when(Condition.stringEquals('$.escalation.step', 'reassign'), sendHandoff)
+      .when(Condition.stringEquals('$.escalation.step', 'recycle'), recycled)
+      // notify-manager: the same owner gets a fresh window
+      .otherwise(awaitAcceptance);
+
+    awaitAcceptance.addCatch(escalate.next(nextStep), { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+
+    const decision = new Choice(this, 'Rep decision')
+      .when(Condition.stringEquals('$.decision.outcome', 'accepted'), new Succeed(this, 'Accepted'))
+      .otherwise(new Succeed(this, 'Rejected to marketing'));
+
+    const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      comment: 'LeadLoop lead journey: one execution per lead cycle',
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(assignRep.next(sendHandoff).next(awaitAcceptance).next(decision)),
+      timeout: Duration.days(90),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Api } from './constructs/api.ts';
+import { Email } from './constructs/email.ts';
+import { Journey } from './constructs/journey.ts';
+import { Scoring } from './constructs/scoring.ts';
+import { Tables } from './constructs/tables.ts';
+
+export interface LeadLoopStackProps extends StackProps {
+  /** The From address of every LeadLoop email; its domain must be verified in SES. */
+  readonly sender: string;
+}
+
+/** LeadLoop: the whole closed loop in one stack. Stateful tables apart; the rest composes around them. */
+export class LeadLoopStack extends Stack {
+  constructor(scope: Construct, id: string, props: LeadLoopStackProps) {
+    super(scope, id, props);
+    const tables = new Tables(this, 'Tables');
+    const email = new Email(this, 'Email', { sender: props.sender });
+    const api = new Api(this, 'Api', { tables });
+    const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
+    new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine });
+  }
+}
