@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { ClockSettings } from './clock.ts';
+import type { LocalFunction } from './template.ts';
+
+/** An error a handler threw, carrying its name so Retry/Catch can match it as on AWS. */
+export class LambdaError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** A warm function: one worker thread, invocations matched to replies by id. */
+class WarmFunction {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  readonly ready: Promise<void>;
+  private readonly fn: LocalFunction;
+
+  constructor(fn: LocalFunction, env: Record<string, string>, clock: ClockSettings) {
+    this.fn = fn;
+    this.worker = new Worker(new URL('./lambda-worker.ts', import.meta.url), {
+      env,
+      workerData: {
+        codeFile: fn.codeFile,
+        exportName: fn.exportName,
+        functionName: fn.name,
+        functionArn: fn.arn,
+        memorySize: fn.memorySize,
+        timeoutSeconds: fn.timeoutSeconds,
+        clock,
+      },
+    });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (message: { ready?: boolean }) => {
+        if (message.ready) {
+          this.worker.off('error', reject);
+          resolve();
+        }
+      };
+      this.worker.once('message', onMessage);
+      this.worker.once('error', reject);
+    });
+    this.worker.on('message', (message: { id?: number; result?: unknown; error?: { name: string; message: string } }) => {
+      if (message.id === undefined) return;
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      clearTimeout(pending.timer);
+      if (message.error) pending.reject(new LambdaError(message.error.name, message.error.message));
+      else pending.resolve(message.result);
+    });
+    this.worker.on('error', (error) => {
+      for (const pending of this.pending.values()) pending.reject(error);
+      this.pending.clear();
+    });
+  }
+
+  async invoke(event: unknown): Promise<unknown> {
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      // Lambda's own timeout, in real time: it guards against hung handlers, not business timers.
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new LambdaError('Sandbox.Timedout', `${this.fn.name} timed out after ${this.fn.timeoutSeconds} seconds`));
+      }, this.fn.timeoutSeconds * 1000);
+      this.pending.set(id, { resolve, reject, timer });
+      this.worker.postMessage({ id, requestId: randomUUID(), event });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Runs the stack's functions locally, each in its own worker with its own
+ * environment: the template's variables plus the local endpoints.
+ */
+export class LocalLambdas {
+  private readonly warm = new Map<string, WarmFunction>();
+  private readonly functions: Map<string, LocalFunction>;
+  private readonly baseEnv: Record<string, string>;
+  private readonly clock: ClockSettings;
+
+  constructor(functions: Map<string, LocalFunction>, baseEnv: Record<string, string>, clock: ClockSettings) {
+    this.functions = functions;
+    this.baseEnv = baseEnv;
+    this.clock = clock;
+  }
+
+  private byNameOrArn(nameOrArn: string): LocalFunction {
+    const name = nameOrArn.startsWith('arn:') ? nameOrArn.split(':')[6]! : nameOrArn;
+    const fn = this.functions.get(name);
+    if (!fn) throw new Error(`no function ${nameOrArn} in the template`);
+    return fn;
+  }
+
+  private warmUp(fn: LocalFunction): WarmFunction {
+    let warm = this.warm.get(fn.logicalId);
+    if (!warm) {
+      warm = new WarmFunction(fn, { ...this.baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.name }, this.clock);
+      this.warm.set(fn.logicalId, warm);
+    }
+    return warm;
+  }
+
+  /** Starts every function's worker, so that the first request does not pay the cold start. */
+  async startAll(): Promise<void> {
+    await Promise.all([...this.functions.values()].map((fn) => this.warmUp(fn).ready));
+  }
+
+  invoke(nameOrArn: string, event: unknown): Promise<unknown> {
+    return this.warmUp(this.byNameOrArn(nameOrArn)).invoke(event);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.warm.values()].map((w) => w.stop()));
+    this.warm.clear();
+  }
+}
