@@ -30,7 +30,7 @@ export class Scoring extends Construct {
         JOURNEY_STATE_MACHINE_ARN: props.journey.stateMachineArn,
       },
     });
-    leads.grantReadWriteData(score);
+    leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     props.journey.grantStartExecution(score);
     props.journey.grantTaskResponse(score);
     score.addEventSource(
