@@ -1,0 +1,258 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LeadLoopTemplate, SENDER } from './helpers.ts';
+
+/** Every LeadLoop function, by the construct path lib/ gives it. */
+const FUNCTIONS = {
+  Ingest: 'Api/Ingest',
+  Outcome: 'Api/Outcome',
+  Reports: 'Api/Reports',
+  AssignRep: 'Journey/AssignRepFunction',
+  SendHandoff: 'Journey/SendHandoffFunction',
+  AwaitAcceptance: 'Journey/AwaitAcceptanceFunction',
+  Escalate: 'Journey/EscalateFunction',
+  Score: 'Scoring/Score',
+} as const;
+type FunctionName = keyof typeof FUNCTIONS;
+const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+const EVENTS = 'Tables/Events.Arn';
+const EVENTS_STREAM = 'Tables/Events.StreamArn';
+const LEADS = 'Tables/Leads.Arn';
+const JOURNEY = 'Journey/StateMachine';
+// The sender's domain is the verified identity (lib/constructs/email.ts), not the whole account.
+const SES_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com';
+const SES_CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/Email/ConfigurationSet';
+
+const on = (resource: string, ...actions: string[]): string[] => actions.map((action) => `${action} on ${resource}`);
+const XRAY = on('*', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords');
+const SEND_EMAIL = [...on(SES_IDENTITY, 'ses:SendEmail', 'ses:SendRawEmail'), ...on(SES_CONFIGURATION_SET, 'ses:SendEmail')];
+
+/** What each function is granted, read from the grants in lib/constructs/*.ts. */
+const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
+  Ingest: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
+  Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem'), ...XRAY],
+  Reports: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
+  AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
+  SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
+  // resumes its own task when the rep's outcome was recorded before the wait began
+  AwaitAcceptance: [...on(LEADS, 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
+  Escalate: [
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
+    ...SEND_EMAIL,
+    ...XRAY,
+  ],
+  Score: [
+    // the lead transaction (Put/Update items), identity and marker look-ups (BatchGet), the lead itself (Get)
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    // the event source mapping reads the events stream
+    ...on(EVENTS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
+    ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'),
+    ...XRAY,
+  ],
+};
+
+describe('LeadLoop stack', () => {
+  let t: LeadLoopTemplate;
+  const fn = (name: FunctionName) => t.logicalId(FUNCTIONS[name]);
+  const environmentOf = (name: FunctionName): Record<string, unknown> => {
+    const environment = t.resource(fn(name), 'AWS::Lambda::Function').Properties?.Environment as { Variables?: Record<string, unknown> } | undefined;
+    return environment?.Variables ?? {};
+  };
+  /** The functions (by name) whose role may perform an action matching `test`. */
+  const functionsAllowedTo = (test: (action: string) => boolean): FunctionName[] =>
+    FUNCTION_NAMES.filter((name) => t.actionsOf(fn(name)).some(test)).sort();
+
+  beforeAll(() => {
+    t = new LeadLoopTemplate();
+  });
+
+  describe('functions', () => {
+    it('are exactly the eight LeadLoop functions, with no helper functions added by constructs', () => {
+      expect(t.logicalIdsOfType('AWS::Lambda::Function').sort()).toEqual(FUNCTION_NAMES.map(fn).sort());
+    });
+
+    it('all run Node.js 24 on arm64 with active tracing', () => {
+      const functions = Object.values(t.template.findResources('AWS::Lambda::Function'));
+      expect(functions).toHaveLength(8);
+      for (const { Properties } of functions) {
+        expect(Properties.Runtime).toBe('nodejs24.x');
+        expect(Properties.Architectures).toEqual(['arm64']);
+        expect(Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      }
+    });
+
+    it('receive table names as references to the stack’s tables, never as hard-coded names', () => {
+      const tables = new Set(t.logicalIdsOfType('AWS::DynamoDB::GlobalTable'));
+      for (const name of FUNCTION_NAMES) {
+        const environment = environmentOf(name);
+        // every function works on leads; the table variables of all of them are checked below
+        expect(environment.LEADS_TABLE, name).toEqual({ Ref: t.logicalId('Tables/Leads') });
+        if ('EVENTS_TABLE' in environment) expect(environment.EVENTS_TABLE, name).toEqual({ Ref: t.logicalId('Tables/Events') });
+        for (const [variable, value] of Object.entries(environment)) {
+          if (!variable.endsWith('_TABLE')) continue;
+          expect(value, `${name} ${variable}`).toEqual({ Ref: expect.any(String) });
+          expect([...tables], `${name} ${variable}`).toContain((value as { Ref: string }).Ref);
+        }
+      }
+    });
+
+    it('that send email know the sender and the configuration set, and the others do not', () => {
+      t.template.resourceCountIs('AWS::SES::ConfigurationSet', 1);
+      const configurationSet = { Ref: t.logicalId('Email/ConfigurationSet') };
+      for (const name of FUNCTION_NAMES) {
+        const environment = environmentOf(name);
+        if (name === 'SendHandoff' || name === 'Escalate') {
+          expect(environment.SENDER_ADDRESS, name).toBe(SENDER);
+          expect(environment.SES_CONFIGURATION_SET, name).toEqual(configurationSet);
+        } else {
+          expect(environment, name).not.toHaveProperty('SENDER_ADDRESS');
+          expect(environment, name).not.toHaveProperty('SES_CONFIGURATION_SET');
+        }
+      }
+    });
+
+    it('find the journey by reference to the state machine', () => {
+      expect(environmentOf('Score').JOURNEY_STATE_MACHINE_ARN).toEqual({ Ref: t.logicalId('Journey/StateMachine') });
+    });
+  });
+
+  describe('least privilege', () => {
+    it.each(FUNCTION_NAMES)('the %s function is granted exactly the access its grants in lib/ describe', (name) => {
+      expect(t.grantsOf(fn(name))).toEqual([...EXPECTED_GRANTS[name]].sort());
+    });
+
+    it('no function may scan a table or use a wildcard action', () => {
+      for (const id of t.logicalIdsOfType('AWS::Lambda::Function')) {
+        const actions = t.actionsOf(id);
+        expect(actions.length, id).toBeGreaterThan(0);
+        expect(actions, id).not.toContain('dynamodb:Scan');
+        expect(actions.filter((action) => action.includes('*')), id).toEqual([]);
+      }
+    });
+
+    it('the reports function can only read', () => {
+      const actions = t.actionsOf(fn('Reports'));
+      const writes = actions.filter((action) => /^dynamodb:(Put|Update|Delete|BatchWrite)|^ses:|^states:/.test(action));
+      expect(writes).toEqual([]);
+      expect(actions).toContain('dynamodb:GetItem');
+    });
+
+    it('only the stream path starts journeys, and only it and the acceptance wait resume them', () => {
+      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
+      expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'Score']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'Score']);
+    });
+
+    it('only the hand-off and escalation steps may send email', () => {
+      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Escalate', 'SendHandoff']);
+      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Escalate', 'SendHandoff']);
+    });
+
+    it('every function role has the basic execution policy and no other managed policy', () => {
+      for (const id of t.logicalIdsOfType('AWS::Lambda::Function')) {
+        const role = t.resource(t.roleOf(id), 'AWS::IAM::Role');
+        const managed = (role.Properties?.ManagedPolicyArns as unknown[] | undefined) ?? [];
+        expect(managed.map((arn) => t.describe(arn)), id).toEqual([
+          'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+        ]);
+      }
+    });
+  });
+
+  describe('tables', () => {
+    it('are two on-demand global tables with point-in-time recovery on every replica', () => {
+      const tables = t.template.findResources('AWS::DynamoDB::GlobalTable');
+      expect(Object.keys(tables).sort()).toEqual([t.logicalId('Tables/Events'), t.logicalId('Tables/Leads')].sort());
+      for (const [id, { Properties }] of Object.entries(tables)) {
+        expect(Properties.BillingMode, id).toBe('PAY_PER_REQUEST');
+        const replicas = Properties.Replicas as { PointInTimeRecoverySpecification?: unknown }[];
+        expect(replicas.length, id).toBeGreaterThan(0);
+        for (const replica of replicas) {
+          expect(replica.PointInTimeRecoverySpecification, id).toEqual({ PointInTimeRecoveryEnabled: true });
+        }
+      }
+    });
+
+    it('outlive the stack: lead data is retained on delete and on replacement', () => {
+      for (const path of ['Tables/Events', 'Tables/Leads']) {
+        const table = t.resource(t.logicalId(path), 'AWS::DynamoDB::GlobalTable');
+        expect(table.DeletionPolicy, path).toBe('Retain');
+        expect(table.UpdateReplacePolicy, path).toBe('Retain');
+      }
+    });
+
+    it('store each event once under its messageId and stream new events to scoring', () => {
+      const { Properties } = t.resource(t.logicalId('Tables/Events'), 'AWS::DynamoDB::GlobalTable');
+      expect(Properties?.KeySchema).toEqual([{ AttributeName: 'messageId', KeyType: 'HASH' }]);
+      expect(Properties?.AttributeDefinitions).toEqual([{ AttributeName: 'messageId', AttributeType: 'S' }]);
+      expect(Properties?.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    });
+
+    it('keep leads under a pk/sk key', () => {
+      const { Properties } = t.resource(t.logicalId('Tables/Leads'), 'AWS::DynamoDB::GlobalTable');
+      expect(Properties?.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(Properties?.AttributeDefinitions).toEqual(
+        expect.arrayContaining([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ]),
+      );
+    });
+  });
+
+  describe('journey state machine', () => {
+    it('is a Standard workflow that logs every event with its data and is traced', () => {
+      const { Properties } = t.resource(t.logicalId('Journey/StateMachine'), 'AWS::StepFunctions::StateMachine');
+      expect(Properties?.StateMachineType).toBe('STANDARD');
+      expect(Properties?.LoggingConfiguration).toEqual({
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [t.logicalId('Journey/Logs'), 'Arn'] } } }],
+      });
+      expect(Properties?.TracingConfiguration).toEqual({ Enabled: true });
+    });
+  });
+
+  describe('stream scoring', () => {
+    it('reads the events stream from the start, reports failed records and retries them until they succeed', () => {
+      const mappings = t.template.findResources('AWS::Lambda::EventSourceMapping');
+      const [mapping, ...others] = Object.values(mappings);
+      expect(others).toEqual([]);
+      expect(t.describe(mapping?.Properties.EventSourceArn)).toBe(EVENTS_STREAM);
+      expect(mapping?.Properties.FunctionName).toEqual({ Ref: fn('Score') });
+      expect(mapping?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(mapping?.Properties.StartingPosition).toBe('TRIM_HORIZON');
+      expect(mapping?.Properties.MaximumRetryAttempts).toBe(-1);
+    });
+  });
+
+  describe('HTTP API', () => {
+    /** Which function serves a route: Target `integrations/<integration>` → the integration's IntegrationUri. */
+    const functionServing = (target: unknown): string => {
+      const integrationPath = t.describe(target).replace(/^integrations\//, '');
+      const integration = t.resource(t.logicalId(integrationPath), 'AWS::ApiGatewayV2::Integration');
+      return t.describe(integration.Properties?.IntegrationUri).replace(/\.Arn$/, '');
+    };
+
+    it('serves ingestion, hand-off actions and reports, each route by the function of its concern', () => {
+      const routes = Object.values(t.template.findResources('AWS::ApiGatewayV2::Route')).map(
+        ({ Properties }) => [Properties.RouteKey as string, functionServing(Properties.Target)] as const,
+      );
+      expect(new Map(routes)).toEqual(
+        new Map([
+          ['POST /v1/track', FUNCTIONS.Ingest],
+          ['POST /v1/page', FUNCTIONS.Ingest],
+          ['POST /v1/identify', FUNCTIONS.Ingest],
+          ['POST /v1/batch', FUNCTIONS.Ingest],
+          ['GET /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
+          ['POST /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
+          ['GET /v1/reports/funnel', FUNCTIONS.Reports],
+        ]),
+      );
+      expect(routes).toHaveLength(7);
+    });
+  });
+});

@@ -1,0 +1,171 @@
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LeadLoopTemplate } from './helpers.ts';
+
+// asl-validator is CommonJS without type declarations: `module.exports = validator`.
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths: boolean; checkArn: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validateAsl = createRequire(import.meta.url)('asl-validator') as AslValidator;
+
+interface State {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Choices?: { Variable?: string; StringEquals?: string; Next?: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[];
+  Parameters?: Record<string, unknown>;
+  ResultPath?: string | null;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  Branches?: Definition[];
+  Iterator?: Definition;
+  ItemProcessor?: Definition;
+}
+interface Definition {
+  StartAt: string;
+  States: Record<string, State>;
+  TimeoutSeconds?: number;
+}
+
+const PLACEHOLDERS: Record<string, string> = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'eu-west-1',
+  'AWS::AccountId': '123456789012',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+/** Every state, nested ones (Parallel branches, Map processors) included. */
+function allStates(definition: Definition): [string, State][] {
+  return Object.entries(definition.States).flatMap(([name, state]): [string, State][] => [
+    [name, state],
+    ...[...(state.Branches ?? []), ...(state.Iterator ? [state.Iterator] : []), ...(state.ItemProcessor ? [state.ItemProcessor] : [])].flatMap(
+      allStates,
+    ),
+  ]);
+}
+
+/** Every key and string value anywhere in a JSON value. */
+function walk(value: unknown, visit: (key: string | undefined, value: unknown) => void, key?: string): void {
+  visit(key, value);
+  if (Array.isArray(value)) value.forEach((item) => walk(item, visit));
+  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, visit, k);
+}
+
+describe('journey state machine definition', () => {
+  let t: LeadLoopTemplate;
+  let definition: Definition;
+  let functionArn: (path: string) => string;
+
+  beforeAll(() => {
+    t = new LeadLoopTemplate();
+    const functionArns = new Map<string, string>();
+    functionArn = (path) => {
+      const arn = functionArns.get(t.logicalId(path));
+      if (!arn) throw new Error(`the definition does not refer to ${path}`);
+      return arn;
+    };
+    // The definition is an Fn::Join of JSON fragments and intrinsics; give each intrinsic a placeholder ARN.
+    const resolve = (value: unknown): string => {
+      if (typeof value === 'string') return value;
+      const intrinsic = value as Record<string, unknown>;
+      const ref = intrinsic.Ref;
+      if (typeof ref === 'string' && ref in PLACEHOLDERS) return PLACEHOLDERS[ref] as string;
+      const getAtt = intrinsic['Fn::GetAtt'] as [string, string] | undefined;
+      if (getAtt && getAtt[1] === 'Arn' && t.resources[getAtt[0]]?.Type === 'AWS::Lambda::Function') {
+        const arn = `arn:aws:lambda:${PLACEHOLDERS['AWS::Region']}:${PLACEHOLDERS['AWS::AccountId']}:function:${getAtt[0]}`;
+        functionArns.set(getAtt[0], arn);
+        return arn;
+      }
+      const join = intrinsic['Fn::Join'] as [string, unknown[]] | undefined;
+      if (join) return join[1].map(resolve).join(join[0]);
+      throw new Error(`no placeholder for ${JSON.stringify(value)}`);
+    };
+    const { Properties } = t.resource(t.logicalId('Journey/StateMachine'), 'AWS::StepFunctions::StateMachine');
+    definition = JSON.parse(resolve(Properties?.DefinitionString)) as Definition;
+  });
+
+  const state = (name: string): State => {
+    const found = definition.States[name];
+    if (!found) throw new Error(`no state "${name}"; states: ${Object.keys(definition.States).join(', ')}`);
+    return found;
+  };
+
+  it('is valid Amazon States Language, paths and resource ARNs included', () => {
+    // the validator writes a default QueryLanguage into the states it reads, so it gets a copy
+    const result = validateAsl(structuredClone(definition), { checkPaths: true, checkArn: true });
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('starts by assigning a rep, then sends the hand-off and waits for acceptance', () => {
+    expect(definition.StartAt).toBe('Assign rep');
+    expect(state('Assign rep').Resource).toBe(functionArn('Journey/AssignRepFunction'));
+    expect(state('Assign rep').Next).toBe('Send hand-off');
+    expect(state('Send hand-off').Resource).toBe(functionArn('Journey/SendHandoffFunction'));
+    expect(state('Send hand-off').Next).toBe('Await acceptance');
+  });
+
+  it('waits for acceptance with a task token handed to the AwaitAcceptance function', () => {
+    const wait = state('Await acceptance');
+    expect(wait.Type).toBe('Task');
+    expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(wait.Parameters?.FunctionName).toBe(functionArn('Journey/AwaitAcceptanceFunction'));
+    expect(wait.Parameters?.Payload).toMatchObject({ 'taskToken.$': '$$.Task.Token' });
+  });
+
+  it('times the acceptance wait out at the deadline the assignment set', () => {
+    expect(state('Assign rep').ResultPath).toBe('$.assignment');
+    expect(state('Await acceptance').TimeoutSecondsPath).toBe('$.assignment.acceptWithinSeconds');
+  });
+
+  it('gives every callback task a timeout, so no journey waits forever for a token', () => {
+    const callbacks = allStates(definition).filter(([, s]) => s.Type === 'Task' && s.Resource?.endsWith('.waitForTaskToken'));
+    expect(callbacks.map(([name]) => name)).toContain('Await acceptance');
+    for (const [name, callback] of callbacks) {
+      expect(callback.TimeoutSeconds !== undefined || callback.TimeoutSecondsPath !== undefined, name).toBe(true);
+    }
+  });
+
+  it('escalates when the acceptance deadline passes, keeping the journey’s state', () => {
+    const onTimeout = state('Await acceptance').Catch?.find((c) => c.ErrorEquals.includes('States.Timeout'));
+    expect(onTimeout?.Next).toBe('Escalate');
+    // the timeout error must not replace the input Escalate needs
+    expect(onTimeout?.ResultPath).toBeNull();
+    expect(state('Escalate').Resource).toBe(functionArn('Journey/EscalateFunction'));
+    expect(state('Escalate').Next).toBe('Next escalation step');
+  });
+
+  it('after escalating, reassigns by sending a new hand-off, recycles by ending, or waits again', () => {
+    const next = state('Next escalation step');
+    expect(next.Type).toBe('Choice');
+    const route = (step: string) => next.Choices?.find((c) => c.Variable === '$.escalation.step' && c.StringEquals === step)?.Next;
+    expect(route('reassign')).toBe('Send hand-off');
+    const recycled = route('recycle');
+    expect(recycled).toBeDefined();
+    expect(state(recycled ?? '').Type).toBe('Succeed');
+    expect(next.Default).toBe('Await acceptance');
+  });
+
+  it('ends in a failure when a hand-off cannot be sent', () => {
+    const onError = state('Send hand-off').Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+    expect(state(onError?.Next ?? '').Type).toBe('Fail');
+  });
+
+  it('ends every execution within 90 days', () => {
+    expect(definition.TimeoutSeconds).toBe(90 * 24 * 60 * 60);
+  });
+
+  it('uses nothing the local interpreter lacks: no JSONata and no heartbeats', () => {
+    const unsupported: string[] = [];
+    walk(definition, (key, value) => {
+      if (key === 'QueryLanguage' || key === 'HeartbeatSeconds' || key === 'HeartbeatSecondsPath') unsupported.push(key);
+      // JSONata expressions are strings wrapped in {% %}
+      if (typeof value === 'string' && value.trimStart().startsWith('{%')) unsupported.push(value);
+    });
+    expect(unsupported).toEqual([]);
+  });
+});
