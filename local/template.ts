@@ -191,29 +191,33 @@ function integrationTarget(template: Template, target: Json): string {
   return functionId;
 }
 
+/** The tables the template defines; needed before anything else can start. */
+export function tablesOf(template: Template): LocalTable[] {
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table')
+    .map(([logicalId, { Properties: props = {} }]) => {
+      const stream = props.StreamSpecification as { StreamViewType?: LocalTable['streamViewType'] } | undefined;
+      return {
+        logicalId,
+        name: logicalId,
+        keySchema: props.KeySchema as LocalTable['keySchema'],
+        attributeDefinitions: props.AttributeDefinitions as LocalTable['attributeDefinitions'],
+        ...(stream?.StreamViewType && { streamViewType: stream.StreamViewType }),
+      };
+    });
+}
+
 /**
  * What the local runtime runs, from the template. Runtime values (API URL,
  * stream ARNs) are looked up when resolved, so call this after tables exist.
  */
 export function describeApp(template: Template, cdkOut: string, runtime: RuntimeValues): LocalApp {
   const resolver = new Resolver(template, runtime);
-  const app: LocalApp = { tables: [], functions: new Map(), routes: [], streamMappings: [], stateMachines: [] };
+  const app: LocalApp = { tables: tablesOf(template), functions: new Map(), routes: [], streamMappings: [], stateMachines: [] };
 
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const props = resource.Properties ?? {};
     switch (resource.Type) {
-      case 'AWS::DynamoDB::GlobalTable':
-      case 'AWS::DynamoDB::Table': {
-        const stream = props.StreamSpecification as { StreamViewType?: LocalTable['streamViewType'] } | undefined;
-        app.tables.push({
-          logicalId,
-          name: logicalId,
-          keySchema: props.KeySchema as LocalTable['keySchema'],
-          attributeDefinitions: props.AttributeDefinitions as LocalTable['attributeDefinitions'],
-          ...(stream?.StreamViewType && { streamViewType: stream.StreamViewType }),
-        });
-        break;
-      }
       case 'AWS::ApiGatewayV2::Api': {
         const cors = props.CorsConfiguration as { AllowOrigins?: string[]; AllowMethods?: string[]; AllowHeaders?: string[] } | undefined;
         if (cors) app.cors = { allowOrigins: cors.AllowOrigins ?? [], allowMethods: cors.AllowMethods ?? [], allowHeaders: cors.AllowHeaders ?? [] };

@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '#commons/clients.ts';
 import { getStringFromEnv } from '#commons/env.ts';
+import { keyHash, keyItemKey } from '#core/keys.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');
 const CACHE_MS = 60_000;
@@ -13,10 +14,6 @@ export interface ApiKey {
   kind: KeyKind;
 }
 
-export function keyHash(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
 const cache = new Map<string, { value: ApiKey | undefined; until: number }>();
 
 /** Looks a key up by its hash; only hashes are stored. Answers are cached briefly per container. */
@@ -24,7 +21,7 @@ export async function findKey(key: string): Promise<ApiKey | undefined> {
   const hash = keyHash(key);
   const cached = cache.get(hash);
   if (cached && cached.until > Date.now()) return cached.value;
-  const { Item } = await dynamodb.send(new GetCommand({ TableName: leadsTable, Key: { pk: `KEY#${hash}`, sk: 'KEY' } }));
+  const { Item } = await dynamodb.send(new GetCommand({ TableName: leadsTable, Key: keyItemKey(key) }));
   const value = Item && Item.active !== false ? { sourceId: String(Item.sourceId), kind: Item.kind as KeyKind } : undefined;
   cache.set(hash, { value, until: Date.now() + CACHE_MS });
   return value;
@@ -35,7 +32,7 @@ export async function registerKey(key: string, apiKey: ApiKey): Promise<void> {
   await dynamodb.send(
     new PutCommand({
       TableName: leadsTable,
-      Item: { pk: `KEY#${keyHash(key)}`, sk: 'KEY', ...apiKey, active: true, createdAt: new Date().toISOString() },
+      Item: { ...keyItemKey(key), ...apiKey, active: true, createdAt: new Date().toISOString() },
     }),
   );
 }

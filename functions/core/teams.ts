@@ -50,7 +50,9 @@ export interface Assignment {
 export function assignRep(config: TeamsConfig, leadId: string, cycle: number, skip: readonly string[] = []): Assignment {
   const team = config.teams[0]!;
   const candidates = team.reps.filter((rep) => !skip.includes(rep.id));
-  const pool = candidates.length > 0 ? candidates : team.reps;
+  // Once every rep had the cycle, start over, but never hand it back to the rep who just missed it.
+  const others = team.reps.filter((rep) => rep.id !== skip.at(-1));
+  const pool = candidates.length > 0 ? candidates : others.length > 0 ? others : team.reps;
   let hash = cycle;
   for (const char of leadId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
   const rep = pool[hash % pool.length]!;

@@ -1,4 +1,4 @@
-import { resumeJourney } from '#adapters/journey-runner.ts';
+import { resumeJourney } from '#adapters/task-callbacks.ts';
 import { recordTaskToken } from '#adapters/lead-store.ts';
 import { journeyStep } from '#commons/step.ts';
 

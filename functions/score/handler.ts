@@ -4,7 +4,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventRecord } from '#adapters/event-store.ts';
-import { resumeJourney, startJourney } from '#adapters/journey-runner.ts';
+import { startJourney } from '#adapters/journey-runner.ts';
+import { resumeJourney } from '#adapters/task-callbacks.ts';
 import {
   appliedMessageIds,
   clearJourneyPending,

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   Choice,
@@ -101,10 +102,11 @@ export class Journey extends Construct {
       resultPath: '$.decision',
     });
 
+    // Escalate returns the whole next journey state, so no ResultPath: the
+    // default ("$") replaces the state. (An explicit "$" trips the local interpreter.)
     const escalate = new LambdaInvoke(this, 'Escalate', {
       lambdaFunction: escalateFn,
       payloadResponseOnly: true,
-      resultPath: '$',
     }).addRetry(retryConflicts);
 
     const recycled = new Succeed(this, 'Recycled to marketing');
@@ -134,6 +136,15 @@ export class Journey extends Construct {
       timeout: Duration.days(90),
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
+    });
+
+    // Await acceptance resumes the journey itself when the rep acted before the
+    // wait began. grantTaskResponse() would put this in the function's default
+    // policy, which the function depends on, and the state machine depends on
+    // the function: a cycle. A separate policy breaks it.
+    new Policy(this, 'AwaitAcceptanceResumesJourney', {
+      roles: [awaitAcceptanceFn.role!],
+      statements: [new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [this.stateMachine.stateMachineArn] })],
     });
   }
 }

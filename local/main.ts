@@ -1,0 +1,58 @@
+import { startLocalRuntime } from './runtime.ts';
+
+/**
+ * `npm start`: the whole loop on this machine. Configuration by environment:
+ * PORT, LEADLOOP_SES_PORT, LEADLOOP_CLOCK_SPEED, LEADLOOP_WRITE_KEY,
+ * LEADLOOP_SERVER_KEY, LEADLOOP_DATA_DIR, LEADLOOP_LOG_LEVEL.
+ */
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    console.error(`${name} must be a non-negative number, got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const runtime = await startLocalRuntime({
+  port: numberFromEnv('PORT', 3000),
+  sesPort: numberFromEnv('LEADLOOP_SES_PORT', 8005),
+  clockSpeed: numberFromEnv('LEADLOOP_CLOCK_SPEED', 1),
+  ...(process.env.LEADLOOP_WRITE_KEY && { writeKey: process.env.LEADLOOP_WRITE_KEY }),
+  ...(process.env.LEADLOOP_SERVER_KEY && { serverKey: process.env.LEADLOOP_SERVER_KEY }),
+  ...(process.env.LEADLOOP_DATA_DIR && { dataDir: process.env.LEADLOOP_DATA_DIR }),
+  ...(process.env.LEADLOOP_LOG_LEVEL && { logLevel: process.env.LEADLOOP_LOG_LEVEL }),
+});
+
+const { apiUrl, sesUrl, writeKey, serverKey, clock } = runtime;
+console.log(`
+LeadLoop is running locally.
+
+  API            ${apiUrl}          (health: ${apiUrl}/health)
+  Emails         ${sesUrl}/         (JSON: ${sesUrl}/store)
+  Journeys       ${apiUrl}/_local/executions
+  Clock speed    ${clock.speed}× ${clock.speed === 1 ? '(real time; set LEADLOOP_CLOCK_SPEED=3600 for an hour per second)' : ''}
+  Write key      ${writeKey}${process.env.LEADLOOP_WRITE_KEY ? '' : '   (set LEADLOOP_WRITE_KEY to keep one)'}
+  Server key     ${serverKey}${process.env.LEADLOOP_SERVER_KEY ? '' : '   (set LEADLOOP_SERVER_KEY to keep one)'}
+
+Send a first event:
+
+  curl -u '${writeKey}:' -H 'content-type: application/json' \\
+    -d '{"anonymousId":"visitor-1","name":"Pricing","context":{"page":{"url":"https://example.com/pricing"}}}' \\
+    ${apiUrl}/v1/page
+
+Ctrl-C stops everything.
+`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping LeadLoop …`);
+  await runtime.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
