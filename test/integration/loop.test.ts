@@ -1,0 +1,177 @@
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { serviceAgreement, teams } from '../../config/index.ts';
+import { leadIdFor, journeyName } from '../../functions/core/lead.ts';
+
+/**
+ * The whole loop, through the local runtime over HTTP: events in, a lead
+ * qualifies with the default scoring model, the rep gets the hand-off email,
+ * the accept link moves the lead and the journey on, the funnel report
+ * changes; a second lead left unaccepted escalates to the manager.
+ *
+ * The clock runs fast: one real second is half an hour, so the default
+ * acceptance window (config/service-agreement.json) passes in seconds.
+ */
+const CLOCK_SPEED = 1800;
+
+interface CapturedEmail {
+  messageId: string;
+  from: string;
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+}
+
+let runtime: LocalRuntime;
+
+async function send(path: string, body: unknown, key = runtime.writeKey): Promise<Response> {
+  return fetch(`${runtime.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+    body: JSON.stringify(body),
+  });
+}
+
+async function emails(): Promise<CapturedEmail[]> {
+  const response = await fetch(`${runtime.sesUrl}/store`);
+  return ((await response.json()) as { emails: CapturedEmail[] }).emails;
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function funnel(): Promise<Record<string, { reached: number; current: number }>> {
+  const response = await fetch(`${runtime.apiUrl}/v1/reports/funnel`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+  expect(response.status).toBe(200);
+  const report = (await response.json()) as { stages: { stage: string; reached: number; current: number }[] };
+  return Object.fromEntries(report.stages.map((s) => [s.stage, { reached: s.reached, current: s.current }]));
+}
+
+/**
+ * Events that qualify a person under the default model: fit A (phone,
+ * business email, 250 employees, VP title = 50 fit points ≥ 40) and
+ * engagement 40 (demo) + 2 × (3 page view + 10 pricing) = 66 ≥ 60.
+ */
+function qualifyingEvents(anonymousId: string, email: string, name: string) {
+  return [
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign: { source: 'newsletter', medium: 'email', name: 'november' } } }],
+    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
+    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
+  ] as const;
+}
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, synth: false, log: () => undefined });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('the local runtime', () => {
+  it('answers /health once everything is up', async () => {
+    const response = await fetch(`${runtime.apiUrl}/health`);
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses an event without a write key and stores nothing', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/track`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ anonymousId: 'nobody', event: 'Form Submitted' }),
+    });
+    expect(response.status).toBe(401);
+  });
+});
+
+describe('a qualified lead, handed off and accepted', () => {
+  const email = 'jane.doe@acme.example';
+  const leadId = leadIdFor('anon:visitor-jane');
+
+  it('reaches the rep as a hand-off email with the reasons, the history and signed links', async () => {
+    for (const [path, body] of qualifyingEvents('visitor-jane', ' Jane.Doe@ACME.example ', 'Jane Doe')) {
+      expect((await send(path, body)).status).toBe(200);
+    }
+    // The same deliveries again: stored once, scored once, no second hand-off.
+    for (const [path, body] of qualifyingEvents('visitor-jane', ' Jane.Doe@ACME.example ', 'Jane Doe')) {
+      expect((await send(path, body)).status).toBe(200);
+    }
+
+    const handoff = await eventually('the hand-off email', async () => (await emails()).find((e) => e.subject.includes('Jane Doe')));
+    const reps = teams.teams[0]!.reps.map((r) => r.email);
+    expect(reps).toContain(handoff.destination.to[0]);
+    const text = handoff.body.text ?? '';
+    expect(text).toContain(email);
+    expect(text).toContain('Requested a demo');
+    expect(text).toContain('Viewed the pricing page');
+    expect(text).toContain('First touch: newsletter / email / november');
+    expect(text).toContain('Form Submitted');
+    expect(handoff.body.html).toContain('<a href="');
+    expect(text).toMatch(/Accept: http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs\/lead-[a-f0-9]{20}\/1\/accept\?rep=rep-[a-z]+&sig=/);
+  });
+
+  it('moves to SAL when the rep follows the accept link, and the journey ends accepted', async () => {
+    const handoff = (await emails()).find((e) => e.subject.includes('Jane Doe'))!;
+    const acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
+
+    const page = await fetch(acceptUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Lead accepted');
+
+    const sfn = new SFNClient({ endpoint: runtime.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const executionArn = [...runtime.stepFunctions.executions.values()].find((e) => e.name === journeyName(leadId, 1))?.executionArn;
+    expect(executionArn).toBeDefined();
+    const status = await eventually('the journey to end', async () => {
+      const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return status === 'RUNNING' ? undefined : status;
+    });
+    expect(status).toBe('SUCCEEDED');
+    expect(runtime.stepFunctions.executions.get(executionArn!)?.states).toContain('Accepted');
+
+    const stages = await eventually('the funnel to show the SAL', async () => {
+      const f = await funnel();
+      return f.sal!.reached >= 1 ? f : undefined;
+    });
+    expect(stages.mql!.reached).toBeGreaterThanOrEqual(1);
+    expect(stages.sal!.current).toBeGreaterThanOrEqual(1);
+
+    // Clicking the link again changes nothing: the lead was already handled.
+    const again = await fetch(acceptUrl);
+    expect(again.status).toBe(409);
+    expect((await emails()).filter((e) => e.subject.includes('Jane Doe'))).toHaveLength(1);
+  });
+});
+
+describe('a qualified lead nobody accepts', () => {
+  it('escalates to the manager once the acceptance window has passed', async () => {
+    for (const [path, body] of qualifyingEvents('visitor-omar', 'omar@globex.example', 'Omar Quinn')) {
+      expect((await send(path, body)).status).toBe(200);
+    }
+    const handoff = await eventually('the hand-off email', async () => (await emails()).find((e) => e.subject.startsWith('New lead') && e.subject.includes('Omar Quinn')));
+    const handedAt = Date.now();
+
+    const windowMs = (serviceAgreement.acceptWithinHours * 3_600_000) / CLOCK_SPEED;
+    const escalation = await eventually(
+      'the escalation email',
+      async () => (await emails()).find((e) => e.subject.startsWith('Escalation') && e.subject.includes('Omar Quinn')),
+      windowMs * 3 + 20_000,
+    );
+    // Not before the window: the timer is the service agreement's, not a poll.
+    expect(Date.now() - handedAt).toBeGreaterThanOrEqual(windowMs * 0.8);
+    const manager = teams.teams[0]!.manager;
+    expect(escalation.destination.to).toEqual([manager.email]);
+    const rep = teams.teams[0]!.reps.find((r) => r.email === handoff.destination.to[0])!;
+    expect(escalation.subject).toContain(rep.name);
+    expect(escalation.body.text).toContain(`Hi ${manager.name}`);
+    expect(escalation.body.text).toContain('omar@globex.example');
+  });
+});
