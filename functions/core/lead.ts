@@ -162,10 +162,9 @@ export function applyEvents(current: Lead, events: readonly StoredEvent[], model
   for (const event of ordered) {
     for (const key of identityKeys(event)) if (!lead.identities.includes(key)) lead.identities.push(key);
     if (event.traits) Object.assign(lead.traits, event.traits);
-    if (event.email) {
-      lead.email ??= event.email;
-      lead.traits.email = lead.email;
-    }
+    if (event.email) lead.email ??= event.email;
+    // The email trait always mirrors the lead's email: a blank or malformed one in later traits must not replace it.
+    if (lead.email) lead.traits.email = lead.email;
 
     lead.ledger.push(...scoreEvent(model, lead.ledger, event));
     const touch = touchOf(event);

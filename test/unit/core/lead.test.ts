@@ -1,0 +1,717 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  applyEvents,
+  applyOutcome,
+  identityKeys,
+  journeyName,
+  leadIdFor,
+  newLead,
+  OutcomeRefusedError,
+  outcomeRefusal,
+  recycleUnaccepted,
+  type Lead,
+  type Outcome,
+} from '#core/lead.ts';
+import { scoringModelSchema, type ScoringModel } from '#core/scoring.ts';
+import type { StoredEvent } from '#core/tracking-event.ts';
+
+const HOUR_MS = 3_600_000;
+const T0 = Date.parse('2026-02-01T09:00:00.000Z');
+const at = (hours: number) => new Date(T0 + hours * HOUR_MS).toISOString();
+
+/**
+ * A model whose numbers are easy to follow:
+ * page view 5 (no decay), demo request 40 (no decay),
+ * email click 3 with a 10-day half-life and at most 9 per 30 days.
+ * Engaged at 10. Fit: business email 20, phone 10, senior title 10; A ≥ 30, B ≥ 20, C ≥ 10.
+ * Qualified: grade B or better and engagement ≥ 50.
+ */
+const model: ScoringModel = scoringModelSchema.parse({
+  version: 'lead-test-1',
+  engagement: {
+    engagedThreshold: 10,
+    rules: [
+      { id: 'page-view', description: 'Viewed a page', match: { type: 'page' }, points: 5 },
+      { id: 'demo', description: 'Requested a demo', match: { type: 'track', event: 'Demo Requested' }, points: 40 },
+      {
+        id: 'email-click',
+        description: 'Clicked an email',
+        match: { type: 'track', event: 'Email Clicked' },
+        points: 3,
+        halfLifeDays: 10,
+        cap: { points: 9, periodDays: 30 },
+      },
+    ],
+  },
+  fit: {
+    rules: [
+      { id: 'business-email', description: 'Business email', trait: 'email', test: { notFreeMail: true }, points: 20 },
+      { id: 'has-phone', description: 'Gave a phone number', trait: 'phone', test: { exists: true }, points: 10 },
+      { id: 'senior-title', description: 'Senior title', trait: 'title', test: { keywords: ['head', 'director'] }, points: 10 },
+    ],
+    grades: { A: 30, B: 20, C: 10 },
+  },
+  qualification: { minGrade: 'B', minEngagement: 50 },
+});
+
+function stored(messageId: string, hours: number, fields: Partial<StoredEvent>): StoredEvent {
+  return {
+    messageId,
+    type: 'page',
+    anonymousId: 'anon-1',
+    timestamp: at(hours),
+    receivedAt: at(hours),
+    sourceId: 'website',
+    ...fields,
+  };
+}
+
+const pageView = (messageId: string, hours: number, fields: Partial<StoredEvent> = {}) => stored(messageId, hours, { type: 'page', ...fields });
+const demoRequest = (messageId: string, hours: number) => stored(messageId, hours, { type: 'track', event: 'Demo Requested' });
+const identify = (messageId: string, hours: number, email: string, traits: Record<string, unknown> = {}) =>
+  stored(messageId, hours, { type: 'identify', email, traits: { email, ...traits } });
+
+const emptyLead = () => newLead('lead-1', at(0), model);
+
+/** A lead that qualified in cycle 1 and was then assigned to rep-sam, as the journey does. */
+function assignedMql(): Lead {
+  const { lead } = applyEvents(emptyLead(), [identify('m-1', 1, 'jo@acme.io'), demoRequest('m-2', 2), pageView('m-3', 3), pageView('m-4', 4)], model);
+  return { ...lead, owner: { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: at(5) } };
+}
+
+describe('identity keys', () => {
+  it('lists email, then user, then anonymous id', () => {
+    // Prepare
+    const event = { email: 'jo@acme.io', userId: 'crm-7', anonymousId: 'anon-1' };
+
+    // Act
+    const keys = identityKeys(event);
+
+    // Assess
+    expect(keys).toEqual(['email:jo@acme.io', 'user:crm-7', 'anon:anon-1']);
+  });
+
+  it('leaves out a userId that is the email in another letter case', () => {
+    // Prepare
+    const event = { email: 'jo@acme.io', userId: ' Jo@Acme.IO ' };
+
+    // Act
+    const keys = identityKeys(event);
+
+    // Assess
+    expect(keys).toEqual(['email:jo@acme.io']);
+  });
+
+  it('is empty for an event without identity', () => {
+    // Prepare / Act / Assess
+    expect(identityKeys({})).toEqual([]);
+  });
+});
+
+describe('lead ids', () => {
+  it('follow deterministically from the identity key', () => {
+    // Prepare / Act
+    const first = leadIdFor('email:jo@acme.io');
+    const again = leadIdFor('email:jo@acme.io');
+
+    // Assess
+    expect(first).toMatch(/^lead-[0-9a-f]{20}$/);
+    expect(again).toBe(first);
+  });
+
+  it('differ for different identity keys', () => {
+    // Prepare / Act
+    const ids = new Set([leadIdFor('email:jo@acme.io'), leadIdFor('user:jo@acme.io'), leadIdFor('anon:jo@acme.io'), leadIdFor('email:al@acme.io')]);
+
+    // Assess
+    expect(ids.size).toBe(4);
+  });
+
+  it('name a cycle’s journey after the lead and the cycle', () => {
+    // Prepare / Act / Assess
+    expect(journeyName('lead-abc', 2)).toBe('lead-abc-cycle-2');
+  });
+});
+
+describe('a new lead', () => {
+  it('starts as an unscored visitor of the current model, in cycle 0', () => {
+    // Prepare / Act
+    const lead = newLead('lead-1', at(0), model);
+
+    // Assess
+    expect(lead).toEqual({
+      leadId: 'lead-1',
+      identities: [],
+      traits: {},
+      stage: 'visitor',
+      stageHistory: [],
+      ledger: [],
+      modelVersion: 'lead-test-1',
+      engagement: 0,
+      grade: 'D',
+      scoredAt: at(0),
+      cycle: 0,
+      touches: [],
+      recentActivity: [],
+      createdAt: at(0),
+    });
+  });
+});
+
+describe('stage progression', () => {
+  it('keeps an anonymous visitor a visitor, however engaged', () => {
+    // Prepare: 3 page views = 15, above the engaged threshold of 10
+    const events = [pageView('m-1', 1), pageView('m-2', 2), pageView('m-3', 3)];
+
+    // Act
+    const { lead, changes } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.stage).toBe('visitor');
+    expect(lead.engagement).toBe(15);
+    expect(changes).toEqual([]);
+    expect(lead.identities).toEqual(['anon:anon-1']);
+  });
+
+  it('makes a visitor known when an email arrives', () => {
+    // Prepare
+    const { lead: visitor } = applyEvents(emptyLead(), [pageView('m-1', 1)], model);
+
+    // Act
+    const { lead, changes } = applyEvents(visitor, [identify('m-2', 2, 'jo@acme.io', { firstName: 'Jo' })], model);
+
+    // Assess
+    expect(changes).toEqual([{ from: 'visitor', to: 'known', at: at(2), cause: 'identified as jo@acme.io' }]);
+    expect(lead.stage).toBe('known');
+    expect(lead.email).toBe('jo@acme.io');
+    expect(lead.traits).toEqual({ email: 'jo@acme.io', firstName: 'Jo' });
+    expect(lead.identities).toEqual(['anon:anon-1', 'email:jo@acme.io']);
+    expect(lead.grade).toBe('B');
+    expect(lead.stageHistory).toEqual(changes);
+  });
+
+  it('makes a known lead engaged when engagement reaches the threshold', () => {
+    // Prepare: one page view (5) before identifying; a second one makes 10
+    const { lead: known } = applyEvents(emptyLead(), [pageView('m-1', 1), identify('m-2', 2, 'jo@acme.io')], model);
+
+    // Act
+    const { lead, changes } = applyEvents(known, [pageView('m-3', 3)], model);
+
+    // Assess
+    expect(changes).toEqual([{ from: 'known', to: 'engaged', at: at(3), cause: 'engagement 10 reached 10' }]);
+    expect(lead.engagement).toBe(10);
+  });
+
+  it('makes an engaged lead an MQL when grade and engagement meet the rule, starting cycle 1 with its journey pending', () => {
+    // Prepare: 2 page views (10) and a business email (grade B); a demo request adds 40 → 50
+    const { lead: engaged } = applyEvents(emptyLead(), [pageView('m-1', 1), identify('m-2', 2, 'jo@acme.io'), pageView('m-3', 3)], model);
+
+    // Act
+    const { lead, changes } = applyEvents(engaged, [demoRequest('m-4', 4)], model);
+
+    // Assess
+    expect(changes).toEqual([
+      { from: 'engaged', to: 'mql', at: at(4), cause: 'grade B and engagement 50 met the qualification rule of model lead-test-1' },
+    ]);
+    expect(lead.stage).toBe('mql');
+    expect(lead.cycle).toBe(1);
+    expect(lead.journeyPending).toBe(1);
+    expect(lead.stageHistory.map((c) => c.to)).toEqual(['known', 'engaged', 'mql']);
+  });
+
+  it('walks a visitor through known and engaged to MQL within one event when everything is already there', () => {
+    // Prepare: two anonymous demo requests (80) before the visitor identifies with a business email
+    const events = [demoRequest('m-1', 1), demoRequest('m-2', 2), identify('m-3', 3, 'jo@acme.io')];
+
+    // Act
+    const { lead, changes } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(changes.map((c) => [c.from, c.to, c.at])).toEqual([
+      ['visitor', 'known', at(3)],
+      ['known', 'engaged', at(3)],
+      ['engaged', 'mql', at(3)],
+    ]);
+    expect(lead.cycle).toBe(1);
+  });
+
+  it('keeps an engaged lead with a poor fit from qualifying, however high the engagement', () => {
+    // Prepare: free mail gives grade D; 3 demo requests give 120
+    const events = [identify('m-1', 1, 'jo@gmail.com'), demoRequest('m-2', 2), demoRequest('m-3', 3), demoRequest('m-4', 4)];
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.grade).toBe('D');
+    expect(lead.engagement).toBe(120);
+    expect(lead.stage).toBe('engaged');
+    expect(lead.cycle).toBe(0);
+    expect(lead.journeyPending).toBeUndefined();
+  });
+
+  it('qualifies an engaged lead once traits raise its grade to the minimum', () => {
+    // Prepare: free mail (0 fit, D), engagement 80
+    const { lead: engaged } = applyEvents(emptyLead(), [identify('m-1', 1, 'jo@gmail.com'), demoRequest('m-2', 2), demoRequest('m-3', 3)], model);
+
+    // Act: a phone (10) lifts the fit to C only; a senior title (10 more, 20) lifts it to B
+    const phone = applyEvents(engaged, [stored('m-4', 4, { type: 'identify', traits: { phone: '+44 1' } })], model);
+    const title = applyEvents(phone.lead, [stored('m-5', 5, { type: 'identify', traits: { title: 'Head of Data' } })], model);
+
+    // Assess
+    expect([phone.lead.grade, phone.lead.stage]).toEqual(['C', 'engaged']);
+    expect([title.lead.grade, title.lead.stage, title.lead.cycle]).toEqual(['B', 'mql', 1]);
+    expect(title.changes.map((c) => c.cause)).toEqual(['grade B and engagement 80 met the qualification rule of model lead-test-1']);
+  });
+
+  it('leaves the lead it was given untouched', () => {
+    // Prepare
+    const before = emptyLead();
+    const snapshot = structuredClone(before);
+
+    // Act
+    applyEvents(before, [identify('m-1', 1, 'jo@acme.io'), demoRequest('m-2', 2), pageView('m-3', 3), pageView('m-4', 4)], model);
+
+    // Assess
+    expect(before).toEqual(snapshot);
+  });
+
+  it('does nothing more to an MQL’s stage when more events arrive', () => {
+    // Prepare
+    const mql = assignedMql();
+
+    // Act
+    const { lead, changes } = applyEvents(mql, [demoRequest('m-9', 9)], model);
+
+    // Assess
+    expect(changes).toEqual([]);
+    expect(lead.stage).toBe('mql');
+    expect(lead.cycle).toBe(1);
+    expect(lead.owner?.repId).toBe('rep-sam');
+    expect(lead.engagement).toBe(mql.engagement + 40);
+  });
+});
+
+describe('traits, identities and score bookkeeping', () => {
+  it('keeps the first email seen as the lead’s email, and mirrors it in the traits', () => {
+    // Prepare
+    const events = [identify('m-1', 1, 'jo@acme.io'), identify('m-2', 2, 'jo.doe@other.io', { title: 'CTO' })];
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.email).toBe('jo@acme.io');
+    expect(lead.traits).toEqual({ email: 'jo@acme.io', title: 'CTO' });
+    expect(lead.identities).toEqual(['email:jo@acme.io', 'anon:anon-1', 'email:jo.doe@other.io']);
+  });
+
+  it('keeps the email trait on the lead’s email when a later event carries an unusable one', () => {
+    // Prepare: a business email (20 → grade B), then a form sending an empty or malformed email field
+    const { lead: known } = applyEvents(emptyLead(), [identify('m-1', 1, 'jo@acme.io')], model);
+    const blank = stored('m-2', 2, { type: 'identify', traits: { email: '', title: 'CTO' } });
+    const malformed = stored('m-3', 3, { type: 'identify', traits: { email: 'n/a' } });
+
+    // Act
+    const { lead } = applyEvents(known, [blank, malformed], model);
+
+    // Assess
+    expect(lead.traits).toEqual({ email: 'jo@acme.io', title: 'CTO' });
+    expect(lead.grade).toBe('B');
+  });
+
+  it('lets later traits overwrite earlier ones', () => {
+    // Prepare
+    const events = [
+      stored('m-1', 1, { type: 'identify', traits: { title: 'Analyst', company: 'Acme' } }),
+      stored('m-2', 2, { type: 'identify', traits: { title: 'Head of Data' } }),
+    ];
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.traits).toEqual({ title: 'Head of Data', company: 'Acme' });
+  });
+
+  it('never records the same identity twice', () => {
+    // Prepare
+    const events = [pageView('m-1', 1, { userId: 'crm-7' }), pageView('m-2', 2, { userId: 'crm-7' })];
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.identities).toEqual(['user:crm-7', 'anon:anon-1']);
+  });
+
+  it('records every ledger entry with the model version and moves scoredAt to the latest event', () => {
+    // Prepare
+    const events = [pageView('m-1', 1), demoRequest('m-2', 5)];
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.ledger.map((e) => [e.ruleId, e.messageId, e.points, e.modelVersion])).toEqual([
+      ['page-view', 'm-1', 5, 'lead-test-1'],
+      ['demo', 'm-2', 40, 'lead-test-1'],
+    ]);
+    expect(lead.scoredAt).toBe(at(5));
+    expect(lead.modelVersion).toBe('lead-test-1');
+  });
+
+  it('does not move scoredAt back for a late event', () => {
+    // Prepare
+    const { lead: scored } = applyEvents(emptyLead(), [pageView('m-2', 5)], model);
+
+    // Act
+    const { lead } = applyEvents(scored, [pageView('m-1', 1)], model);
+
+    // Assess
+    expect(lead.scoredAt).toBe(at(5));
+    expect(lead.engagement).toBe(10);
+  });
+
+  it('computes engagement with decay as of the latest event', () => {
+    // Prepare: an email click (3, 10-day half-life), then a page view 10 days later: 1.5 + 5
+    const events = [stored('m-1', 0, { type: 'track', event: 'Email Clicked' }), pageView('m-2', 240)];
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.engagement).toBe(6.5);
+  });
+});
+
+describe('touches and activity', () => {
+  it('records a campaign touch with source, medium and campaign name', () => {
+    // Prepare
+    const event = pageView('m-1', 1, { campaign: { source: 'newsletter', medium: 'email', name: 'spring' } });
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), [event], model);
+
+    // Assess
+    expect(lead.touches).toEqual([{ messageId: 'm-1', at: at(1), source: 'newsletter', medium: 'email', campaign: 'spring' }]);
+  });
+
+  it('records a referral from another site as a touch named after its host', () => {
+    // Prepare
+    const event = pageView('m-1', 1, { url: 'https://acme.io/pricing', referrer: 'https://search.example/q?x=1' });
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), [event], model);
+
+    // Assess
+    expect(lead.touches).toEqual([{ messageId: 'm-1', at: at(1), source: 'search.example', medium: 'referral' }]);
+  });
+
+  it('does not count navigation within the own site, a campaign without a source, or an unreadable referrer as a touch', () => {
+    // Prepare
+    const events = [
+      pageView('m-1', 1, { url: 'https://acme.io/pricing', referrer: 'https://acme.io/' }),
+      pageView('m-2', 2, { campaign: { medium: 'email' } }),
+      pageView('m-3', 3, { referrer: 'not a url' }),
+    ];
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.touches).toEqual([]);
+  });
+
+  it('keeps touches in time order even when they arrive out of order', () => {
+    // Prepare
+    const { lead: first } = applyEvents(emptyLead(), [pageView('m-2', 2, { campaign: { source: 'linkedin' } })], model);
+
+    // Act
+    const { lead } = applyEvents(first, [pageView('m-1', 1, { campaign: { source: 'google' } })], model);
+
+    // Assess
+    expect(lead.touches.map((t) => t.source)).toEqual(['google', 'linkedin']);
+  });
+
+  it('labels activity by what the person did', () => {
+    // Prepare
+    const events = [
+      pageView('m-1', 1, { name: 'Pricing', url: 'https://acme.io/pricing' }),
+      pageView('m-2', 2, { url: 'https://acme.io/blog' }),
+      pageView('m-3', 3),
+      demoRequest('m-4', 4),
+      stored('m-5', 5, { type: 'track' }),
+      identify('m-6', 6, 'jo@acme.io'),
+    ];
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess
+    expect(lead.recentActivity.map((a) => a.label)).toEqual([
+      'Viewed Pricing',
+      'Viewed https://acme.io/blog',
+      'Viewed a page',
+      'Demo Requested',
+      'Tracked an action',
+      'Identified',
+    ]);
+    expect(lead.recentActivity[0]).toEqual({ messageId: 'm-1', at: at(1), type: 'page', label: 'Viewed Pricing', url: 'https://acme.io/pricing' });
+  });
+
+  it('keeps only the 25 most recent activities', () => {
+    // Prepare
+    const events = Array.from({ length: 30 }, (_, i) => pageView(`m-${String(i).padStart(2, '0')}`, i));
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), events, model);
+
+    // Assess: events 5 … 29 remain
+    expect(lead.recentActivity).toHaveLength(25);
+    expect(lead.recentActivity[0]?.messageId).toBe('m-05');
+    expect(lead.recentActivity.at(-1)?.messageId).toBe('m-29');
+  });
+});
+
+describe('outcomes of a hand-off', () => {
+  const accepted = (fields: Partial<Outcome> = {}): Outcome => ({ kind: 'accepted', cycle: 1, repId: 'rep-sam', at: at(6), ...fields }) as Outcome;
+  const rejected: Outcome = { kind: 'rejected', cycle: 1, repId: 'rep-sam', at: at(6), reason: 'No budget' };
+
+  it('moves an accepted MQL to SAL', () => {
+    // Prepare
+    const mql = assignedMql();
+
+    // Act
+    const { lead, changes } = applyOutcome(mql, accepted());
+
+    // Assess
+    expect(changes).toEqual([{ from: 'mql', to: 'sal', at: at(6), cause: 'accepted by rep-sam' }]);
+    expect(lead.stage).toBe('sal');
+    expect(lead.cycle).toBe(1);
+    expect(mql.stage).toBe('mql');
+  });
+
+  it('recycles a rejected MQL, recording the reason', () => {
+    // Prepare
+    const mql = assignedMql();
+
+    // Act
+    const { lead, changes } = applyOutcome(mql, rejected);
+
+    // Assess
+    expect(changes).toEqual([{ from: 'mql', to: 'recycled', at: at(6), cause: 'rejected by rep-sam: No budget' }]);
+    expect(lead.stage).toBe('recycled');
+    expect(lead.stageHistory.at(-1)).toEqual(changes[0]);
+  });
+
+  it('accepts an outcome from the owner of the current cycle while the lead waits', () => {
+    // Prepare / Act / Assess
+    expect(outcomeRefusal(assignedMql(), accepted())).toBeUndefined();
+  });
+
+  it('refuses an outcome for another cycle', () => {
+    // Prepare
+    const mql = assignedMql();
+
+    // Act
+    const refusal = outcomeRefusal(mql, accepted({ cycle: 0 }));
+
+    // Assess
+    expect(refusal).toBe('this hand-off belongs to an earlier cycle of the lead');
+  });
+
+  it('refuses an outcome from a rep who does not own the lead', () => {
+    // Prepare
+    const mql = assignedMql();
+    const { owner: _owner, ...unassigned } = mql;
+
+    // Act / Assess
+    expect(outcomeRefusal(mql, accepted({ repId: 'rep-kim' }))).toBe('the lead is no longer assigned to you');
+    expect(outcomeRefusal(unassigned, accepted())).toBe('the lead is no longer assigned to you');
+  });
+
+  it('refuses a second outcome once the lead was handled', () => {
+    // Prepare
+    const { lead: sal } = applyOutcome(assignedMql(), accepted());
+
+    // Act
+    const refusal = outcomeRefusal(sal, rejected);
+
+    // Assess
+    expect(refusal).toBe('the lead was already handled (stage sal)');
+  });
+
+  it('throws OutcomeRefusedError with the refusal when applying a refused outcome', () => {
+    // Prepare
+    const mql = assignedMql();
+
+    // Act
+    const act = () => applyOutcome(mql, accepted({ repId: 'rep-kim' }));
+
+    // Assess
+    expect(act).toThrow(OutcomeRefusedError);
+    expect(act).toThrow(expect.objectContaining({ name: 'OutcomeRefusedError', message: 'the lead is no longer assigned to you' }));
+  });
+
+  it('starts cycle 2 when a recycled lead qualifies again', () => {
+    // Prepare: rejected in cycle 1 with engagement 50 and grade B
+    const { lead: recycled } = applyOutcome(assignedMql(), rejected);
+
+    // Act: one more page view → 55
+    const { lead, changes } = applyEvents(recycled, [pageView('m-7', 7)], model);
+
+    // Assess
+    expect(changes).toEqual([
+      { from: 'recycled', to: 'mql', at: at(7), cause: 'grade B and engagement 55 met the qualification rule of model lead-test-1' },
+    ]);
+    expect(lead.cycle).toBe(2);
+    expect(lead.journeyPending).toBe(2);
+    expect(lead.owner).toBeUndefined();
+    expect(outcomeRefusal(lead, accepted())).toBe('this hand-off belongs to an earlier cycle of the lead');
+  });
+});
+
+describe('recycling a lead nobody accepted', () => {
+  it('sends an MQL of the given cycle back to marketing and clears its owner', () => {
+    // Prepare
+    const mql = assignedMql();
+
+    // Act
+    const { lead, changes } = recycleUnaccepted(mql, 1, at(30));
+
+    // Assess
+    expect(changes).toEqual([
+      { from: 'mql', to: 'recycled', at: at(30), cause: 'not accepted within the service agreement after escalation' },
+    ]);
+    expect(lead.stage).toBe('recycled');
+    expect(lead.owner).toBeUndefined();
+    expect(mql.owner?.repId).toBe('rep-sam');
+  });
+
+  it('changes nothing for another cycle', () => {
+    // Prepare
+    const mql = assignedMql();
+
+    // Act
+    const result = recycleUnaccepted(mql, 2, at(30));
+
+    // Assess
+    expect(result).toEqual({ lead: mql, changes: [] });
+  });
+
+  it('changes nothing once the lead was accepted', () => {
+    // Prepare
+    const { lead: sal } = applyOutcome(assignedMql(), { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: at(6) });
+
+    // Act
+    const result = recycleUnaccepted(sal, 1, at(30));
+
+    // Assess
+    expect(result).toEqual({ lead: sal, changes: [] });
+  });
+});
+
+describe('applying events (properties)', () => {
+  /** Events of one anonymous visitor over 20 hours: page views, demo requests, email clicks, identifies. */
+  const eventsArb = fc
+    .uniqueArray(
+      fc.record({
+        id: fc.integer({ min: 0, max: 999 }),
+        hour: fc.integer({ min: 0, max: 20 }),
+        kind: fc.constantFrom('page', 'demo', 'click', 'identify-business', 'identify-free', 'phone'),
+      }),
+      { selector: (e) => e.id, maxLength: 25 },
+    )
+    .map((specs) =>
+      specs.map(({ id, hour, kind }): StoredEvent => {
+        const messageId = `m-${id}`;
+        switch (kind) {
+          case 'page':
+            return pageView(messageId, hour);
+          case 'demo':
+            return demoRequest(messageId, hour);
+          case 'click':
+            return stored(messageId, hour, { type: 'track', event: 'Email Clicked' });
+          case 'identify-business':
+            return identify(messageId, hour, 'jo@acme.io');
+          case 'identify-free':
+            return identify(messageId, hour, 'jo@gmail.com');
+          case 'phone':
+            return stored(messageId, hour, { type: 'identify', traits: { phone: '+44 1' } });
+        }
+      }),
+    );
+
+  const chronological = (events: readonly StoredEvent[]) =>
+    [...events].sort((a, b) =>
+      a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0,
+    );
+
+  it('gives the same lead whatever the order of the same events', () => {
+    fc.assert(
+      fc.property(
+        eventsArb.chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }))),
+        ([events, shuffled]) => {
+          // Prepare: one order and a permutation of it
+
+          // Act
+          const a = applyEvents(emptyLead(), events, model);
+          const b = applyEvents(emptyLead(), shuffled, model);
+
+          // Assess
+          expect([b.lead.engagement, b.lead.grade, b.lead.stage, b.lead.cycle]).toEqual([a.lead.engagement, a.lead.grade, a.lead.stage, a.lead.cycle]);
+          expect(b.lead).toEqual(a.lead);
+          expect(b.changes).toEqual(a.changes);
+        },
+      ),
+    );
+  });
+
+  it('gives the same ledger one event at a time as all at once', () => {
+    fc.assert(
+      fc.property(eventsArb, (events) => {
+        // Prepare
+        const inOrder = chronological(events);
+
+        // Act
+        const allAtOnce = applyEvents(emptyLead(), events, model);
+        let oneByOne = emptyLead();
+        const changes = [];
+        for (const event of inOrder) {
+          const result = applyEvents(oneByOne, [event], model);
+          oneByOne = result.lead;
+          changes.push(...result.changes);
+        }
+
+        // Assess
+        const total = (lead: Lead) => lead.ledger.reduce((sum, e) => sum + e.points, 0);
+        expect(total(oneByOne)).toBe(total(allAtOnce.lead));
+        expect(oneByOne.ledger).toEqual(allAtOnce.lead.ledger);
+        expect([oneByOne.engagement, oneByOne.grade, oneByOne.stage, oneByOne.cycle]).toEqual([
+          allAtOnce.lead.engagement,
+          allAtOnce.lead.grade,
+          allAtOnce.lead.stage,
+          allAtOnce.lead.cycle,
+        ]);
+        expect(changes).toEqual(allAtOnce.changes);
+      }),
+    );
+  });
+
+  it('never lets email clicks earn more than their cap of 9 within 30 days', () => {
+    fc.assert(
+      fc.property(eventsArb, (events) => {
+        // Prepare: all events fall within 20 hours, so within one 30-day period
+
+        // Act
+        const { lead } = applyEvents(emptyLead(), events, model);
+
+        // Assess
+        const clicks = lead.ledger.filter((e) => e.ruleId === 'email-click').reduce((sum, e) => sum + e.points, 0);
+        expect(clicks).toBeLessThanOrEqual(9);
+      }),
+    );
+  });
+});
