@@ -17,17 +17,26 @@ export function html(statusCode: number, body: string): HttpResult {
   return { statusCode, headers: { 'content-type': 'text/html; charset=utf-8' }, body };
 }
 
+function errorPage(message: string): string {
+  const text = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>LeadLoop</title></head><body style="font-family:sans-serif;max-width:40em;margin:2em auto"><h1>Sorry</h1><p>${text.charAt(0).toUpperCase()}${text.slice(1)}.</p></body></html>`;
+}
+
 /** Maps errors to responses in one place: HttpErrors as they are, anything else as a bare 500. */
 function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
       const { error } = request;
+      // People clicking links from emails get a page; programs get JSON.
+      const wantsHtml = (header(request.event, 'accept') ?? '').includes('text/html');
       if (error instanceof HttpError && error.expose) {
-        request.response = json(error.statusCode, { error: error.message, ...(error.issues && { issues: error.issues }) });
+        request.response = wantsHtml
+          ? html(error.statusCode, errorPage(error.message))
+          : json(error.statusCode, { error: error.message, ...(error.issues && { issues: error.issues }) });
         return;
       }
       logger.error('unhandled error', { error });
-      request.response = json(500, { error: 'internal error' });
+      request.response = wantsHtml ? html(500, errorPage('Something went wrong on our side.')) : json(500, { error: 'internal error' });
     },
   };
 }

@@ -14,6 +14,11 @@ function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Subjects are one line: control characters from traits (CR/LF) never reach the header. */
+function oneLine(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
 function leadName(lead: Lead): string {
   const { firstName, lastName, name } = lead.traits;
   const full = typeof name === 'string' ? name : [firstName, lastName].filter((p) => typeof p === 'string').join(' ');
@@ -47,7 +52,7 @@ export function renderHandoffEmail(input: HandoffEmailInput): RenderedEmail {
     .map((key) => [key, String(lead.traits[key])] as const);
   const activity = [...lead.recentActivity].reverse().slice(0, 10);
   const source = lead.touches[0];
-  const subject = `New lead for you: ${name}${company}, grade ${lead.grade}, score ${lead.engagement}`;
+  const subject = oneLine(`New lead for you: ${name}${company}, grade ${lead.grade}, score ${lead.engagement}`);
   const intro = input.reassignedFrom
     ? `This lead was reassigned to you because it was not accepted in time.`
     : `A lead qualified and is yours.`;
@@ -99,7 +104,7 @@ export interface EscalationEmailInput {
 export function renderEscalationEmail(input: EscalationEmailInput): RenderedEmail {
   const { lead, rep, manager } = input;
   const name = leadName(lead);
-  const subject = `Escalation: ${rep.name} has not accepted ${name} (grade ${lead.grade}, score ${lead.engagement})`;
+  const subject = oneLine(`Escalation: ${rep.name} has not accepted ${name} (grade ${lead.grade}, score ${lead.engagement})`);
   const text = [
     `Hi ${manager.name},`,
     '',

@@ -137,6 +137,11 @@ function byTime<T extends { at: string; messageId: string }>(a: T, b: T): number
   return a.at < b.at ? -1 : a.at > b.at ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
 }
 
+/** The first touch is kept for first-touch attribution; beyond that, the most recent. */
+function keepFirstAndRecent<T>(sorted: T[], max: number): T[] {
+  return sorted.length <= max ? sorted : [sorted[0]!, ...sorted.slice(-(max - 1))];
+}
+
 export interface AppliedEvents {
   lead: Lead;
   changes: StageChange[];
@@ -168,7 +173,7 @@ export function applyEvents(current: Lead, events: readonly StoredEvent[], model
 
     lead.ledger.push(...scoreEvent(model, lead.ledger, event));
     const touch = touchOf(event);
-    if (touch) lead.touches = [...lead.touches, touch].sort(byTime).slice(-MAX_TOUCHES);
+    if (touch) lead.touches = keepFirstAndRecent([...lead.touches, touch].sort(byTime), MAX_TOUCHES);
     lead.recentActivity = [
       ...lead.recentActivity,
       {

@@ -136,7 +136,9 @@ function campaignOf(event: TrackingEvent): Campaign | undefined {
  * retried produces the same id, so de-duplication still holds.
  */
 export function derivedMessageId(event: TrackingEvent): string {
-  return 'll-' + createHash('sha256').update(JSON.stringify(event)).digest('hex').slice(0, 32);
+  // sentAt changes on every retry of the same event, so it is not part of its identity.
+  const { sentAt: _sentAt, ...identity } = event;
+  return 'll-' + createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }
 
 export function toStoredEvent(event: TrackingEvent, receivedAt: Date, sourceId: string): StoredEvent {

@@ -300,3 +300,20 @@ describe('the escalation email', () => {
     expect(html).toContain('<strong>&#60;script&#62;x&#60;/script&#62;</strong>');
   });
 });
+
+describe('subjects built from what a lead typed', () => {
+  it('never carry a line break into the email header', () => {
+    // Prepare: a name with CR/LF, as a hostile form might send
+    const lead = aLead({ traits: { ...aLead().traits, name: 'Jo\r\nBcc: victim@example.com' } });
+
+    // Act
+    const handoffSubject = handoff({ lead }).subject;
+    const escalationSubject = renderEscalationEmail({ lead, rep, manager, acceptBy: '2026-03-02T14:00:00.000Z', missed: 1 }).subject;
+
+    // Assess
+    for (const subject of [handoffSubject, escalationSubject]) {
+      expect(subject).not.toMatch(/[\r\n]/);
+      expect(subject).toContain('Jo Bcc: victim@example.com');
+    }
+  });
+});

@@ -715,3 +715,21 @@ describe('applying events (properties)', () => {
     );
   });
 });
+
+describe('campaign touches beyond the kept history', () => {
+  it('keeps the first touch for first-touch attribution while keeping the most recent ones', () => {
+    // Prepare: 120 touches from different sources, one per hour; only 100 are kept
+    const events = Array.from({ length: 120 }, (_, i) =>
+      pageView(`m-${String(i).padStart(3, '0')}`, i, { campaign: { source: `source-${i}` } }),
+    );
+
+    // Act
+    const { lead } = applyEvents(newLead('lead-touch', at(0), model), events, model);
+
+    // Assess
+    expect(lead.touches).toHaveLength(100);
+    expect(lead.touches[0]!.source).toBe('source-0');
+    expect(lead.touches.at(-1)!.source).toBe('source-119');
+    expect(lead.touches[1]!.source).toBe('source-21');
+  });
+});

@@ -405,3 +405,14 @@ describe('the stored form of an event', () => {
     expect(stored.properties).toEqual({ formId: 'demo' });
   });
 });
+
+describe('a retried event without a messageId', () => {
+  it('keeps its derived messageId when the client re-sends it with a new sentAt', () => {
+    // Prepare: the same event, sent a second time a minute later
+    const first = parse({ type: 'track', event: 'Email Clicked', userId: 'u-1', timestamp: '2026-01-01T10:00:00.000Z', sentAt: '2026-01-01T10:00:01.000Z' });
+    const retry = parse({ type: 'track', event: 'Email Clicked', userId: 'u-1', timestamp: '2026-01-01T10:00:00.000Z', sentAt: '2026-01-01T10:01:01.000Z' });
+
+    // Act / Assess
+    expect(derivedMessageId(retry)).toBe(derivedMessageId(first));
+  });
+});
