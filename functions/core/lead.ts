@@ -142,6 +142,18 @@ function keepFirstAndRecent<T>(sorted: T[], max: number): T[] {
   return sorted.length <= max ? sorted : [sorted[0]!, ...sorted.slice(-(max - 1))];
 }
 
+/**
+ * A recycled lead went back to marketing with its old engagement; it qualifies
+ * again only on engagement earned since, or a rejection would not hold.
+ */
+function engagementSinceRecycled(lead: Lead, at: string): number {
+  const recycledAt = lead.stageHistory.findLast((change) => change.to === 'recycled')?.at ?? '';
+  return engagementAt(
+    lead.ledger.filter((entry) => entry.at > recycledAt),
+    new Date(at),
+  );
+}
+
 export interface AppliedEvents {
   lead: Lead;
   changes: StageChange[];
@@ -198,12 +210,13 @@ export function applyEvents(current: Lead, events: readonly StoredEvent[], model
       moveTo(lead, 'engaged', at, `engagement ${lead.engagement} reached ${model.engagement.engagedThreshold}`, changes);
     }
     const canQualify = lead.stage === 'known' || lead.stage === 'engaged' || lead.stage === 'recycled';
-    if (canQualify && isQualified(model, lead.grade, lead.engagement)) {
+    const engagement = lead.stage === 'recycled' ? engagementSinceRecycled(lead, at) : lead.engagement;
+    if (canQualify && isQualified(model, lead.grade, engagement)) {
       moveTo(
         lead,
         'mql',
         at,
-        `grade ${lead.grade} and engagement ${lead.engagement} met the qualification rule of model ${model.version}`,
+        `grade ${lead.grade} and engagement ${engagement}${lead.stage === 'recycled' ? ' since recycling' : ''} met the qualification rule of model ${model.version}`,
         changes,
       );
       lead.cycle += 1;
@@ -245,7 +258,10 @@ export function applyOutcome(current: Lead, outcome: Outcome): AppliedEvents {
   const lead: Lead = structuredClone(current);
   const changes: StageChange[] = [];
   if (outcome.kind === 'accepted') moveTo(lead, 'sal', outcome.at, `accepted by ${outcome.repId}`, changes);
-  else moveTo(lead, 'recycled', outcome.at, `rejected by ${outcome.repId}: ${outcome.reason}`, changes);
+  else {
+    moveTo(lead, 'recycled', outcome.at, `rejected by ${outcome.repId}: ${outcome.reason}`, changes);
+    delete lead.owner;
+  }
   return { lead, changes };
 }
 

@@ -555,21 +555,42 @@ describe('outcomes of a hand-off', () => {
     expect(act).toThrow(expect.objectContaining({ name: 'OutcomeRefusedError', message: 'the lead is no longer assigned to you' }));
   });
 
-  it('starts cycle 2 when a recycled lead qualifies again', () => {
+  it('keeps a rejected lead with marketing when only its old engagement would qualify it', () => {
     // Prepare: rejected in cycle 1 with engagement 50 and grade B
     const { lead: recycled } = applyOutcome(assignedMql(), rejected);
 
-    // Act: one more page view → 55
+    // Act: one more page view: 55 in all, but only 5 since the rejection
     const { lead, changes } = applyEvents(recycled, [pageView('m-7', 7)], model);
 
     // Assess
+    expect(changes).toEqual([]);
+    expect(lead.stage).toBe('recycled');
+    expect(lead.cycle).toBe(1);
+  });
+
+  it('starts cycle 2 when a recycled lead earns qualifying engagement again', () => {
+    // Prepare: rejected in cycle 1 with engagement 50 and grade B
+    const { lead: recycled } = applyOutcome(assignedMql(), rejected);
+
+    // Act: a demo request (40) and two page views (5 each) since the rejection = 50
+    const { lead, changes } = applyEvents(recycled, [demoRequest('m-7', 7), pageView('m-8', 8), pageView('m-9', 9)], model);
+
+    // Assess
     expect(changes).toEqual([
-      { from: 'recycled', to: 'mql', at: at(7), cause: 'grade B and engagement 55 met the qualification rule of model lead-test-1' },
+      { from: 'recycled', to: 'mql', at: at(9), cause: 'grade B and engagement 50 since recycling met the qualification rule of model lead-test-1' },
     ]);
     expect(lead.cycle).toBe(2);
     expect(lead.journeyPending).toBe(2);
     expect(lead.owner).toBeUndefined();
     expect(outcomeRefusal(lead, accepted())).toBe('this hand-off belongs to an earlier cycle of the lead');
+  });
+
+  it('clears the owner of a rejected lead', () => {
+    // Prepare / Act
+    const { lead } = applyOutcome(assignedMql(), rejected);
+
+    // Assess
+    expect(lead.owner).toBeUndefined();
   });
 });
 
