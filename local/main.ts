@@ -26,13 +26,14 @@ const runtime = await startLocalRuntime({
   ...(process.env.LEADLOOP_LOG_LEVEL && { logLevel: process.env.LEADLOOP_LOG_LEVEL }),
 });
 
-const { apiUrl, sesUrl, writeKey, serverKey, clock } = runtime;
+const { apiUrl, sesUrl, dynamodbEndpoint, writeKey, serverKey, clock } = runtime;
 console.log(`
 LeadLoop is running locally.
 
   API            ${apiUrl}          (health: ${apiUrl}/health)
   Emails         ${sesUrl}/         (JSON: ${sesUrl}/store)
   Journeys       ${apiUrl}/_local/executions
+  DynamoDB       ${dynamodbEndpoint}   (DynamoDB Local; any region, any credentials)
   Clock speed    ${clock.speed}× ${clock.speed === 1 ? '(real time; set LEADLOOP_CLOCK_SPEED=3600 for an hour per second)' : ''}
   Write key      ${writeKey}${process.env.LEADLOOP_WRITE_KEY ? '' : '   (set LEADLOOP_WRITE_KEY to keep one)'}
   Server key     ${serverKey}${process.env.LEADLOOP_SERVER_KEY ? '' : '   (set LEADLOOP_SERVER_KEY to keep one)'}
