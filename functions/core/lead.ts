@@ -251,6 +251,16 @@ export function outcomeRefusal(lead: Lead, outcome: Outcome): string | undefined
   return undefined;
 }
 
+/** Whether the lead already carries this very decision (the rep clicked the same link twice). */
+export function alreadyDecided(lead: Lead, outcome: Outcome): boolean {
+  if (lead.cycle !== outcome.cycle) return false;
+  const last = lead.stageHistory.at(-1);
+  if (!last) return false;
+  return outcome.kind === 'accepted'
+    ? last.to === 'sal' && last.cause === `accepted by ${outcome.repId}`
+    : last.to === 'recycled' && last.cause.startsWith(`rejected by ${outcome.repId}:`);
+}
+
 /** Applies a rep's acceptance or rejection: accepted → sal, rejected → recycled with the reason. */
 export function applyOutcome(current: Lead, outcome: Outcome): AppliedEvents {
   const refusal = outcomeRefusal(current, outcome);

@@ -4,7 +4,7 @@ import { getLinkSigningKey } from '#adapters/keys.ts';
 import { getLead } from '#adapters/lead-store.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '#commons/errors.ts';
 import { html, httpHandler, rawBody, validate, type HttpEvent } from '#commons/http.ts';
-import { outcomeRefusal, type Outcome } from '#core/lead.ts';
+import { alreadyDecided, outcomeRefusal, type Outcome } from '#core/lead.ts';
 import { handoffActions, verifyLink, type HandoffLink } from '#core/links.ts';
 
 const linkSchema = z.object({
@@ -63,6 +63,9 @@ export const handler = httpHandler(async (event) => {
           at,
           reason: validate(rejectionSchema, Object.fromEntries(new URLSearchParams(rawBody(event)))).reason,
         };
+  if (alreadyDecided(found.lead, outcome)) {
+    return html(200, page(outcome.kind === 'accepted' ? 'Already accepted' : 'Already sent back', '<p>You already did this; nothing changed.</p>'));
+  }
   const refusal = outcomeRefusal(found.lead, outcome);
   if (refusal) throw new ConflictError(refusal);
 

@@ -144,9 +144,10 @@ describe('a qualified lead, handed off and accepted', () => {
     expect(stages.mql!.reached).toBeGreaterThanOrEqual(1);
     expect(stages.sal!.current).toBeGreaterThanOrEqual(1);
 
-    // Clicking the link again changes nothing: the lead was already handled.
+    // Clicking the link again changes nothing, and says so.
     const again = await fetch(acceptUrl);
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('Already accepted');
     expect((await emails()).filter((e) => e.subject.includes('Jane Doe'))).toHaveLength(1);
   });
 });
