@@ -9,7 +9,7 @@ import {
   type LedgerEntry,
   type ScoringModel,
 } from './scoring.ts';
-import type { Campaign, StoredEvent } from './tracking-event.ts';
+import { normalizeEmail, type Campaign, type StoredEvent } from './tracking-event.ts';
 
 /**
  * The lead aggregate: one person, their traits, score, stage and history.
@@ -68,11 +68,16 @@ const MAX_TOUCHES = 100;
 export type IdentityKey = `email:${string}` | `user:${string}` | `anon:${string}`;
 
 /** Identity keys an event carries, strongest first. */
-export function identityKeys(event: Pick<StoredEvent, 'email' | 'userId' | 'anonymousId'>): IdentityKey[] {
+export function identityKeys(event: Pick<StoredEvent, 'email' | 'userId' | 'anonymousId' | 'previousId'>): IdentityKey[] {
   const keys: IdentityKey[] = [];
   if (event.email) keys.push(`email:${event.email}`);
   if (event.userId && event.userId.toLowerCase().trim() !== event.email) keys.push(`user:${event.userId}`);
   if (event.anonymousId) keys.push(`anon:${event.anonymousId}`);
+  // alias: the earlier identity (Segment's previousId is usually the anonymous id) joins this person.
+  if (event.previousId && event.previousId !== event.anonymousId) {
+    const email = normalizeEmail(event.previousId);
+    keys.push(email ? `email:${email}` : `anon:${event.previousId}`);
+  }
   return keys;
 }
 
@@ -108,6 +113,10 @@ function activityLabel(event: StoredEvent): string {
       return event.event ?? 'Tracked an action';
     case 'identify':
       return 'Identified';
+    case 'group':
+      return `Joined account ${String(event.groupTraits?.name ?? event.groupId)}`;
+    case 'alias':
+      return 'Linked an earlier identity';
   }
 }
 
@@ -179,6 +188,12 @@ export function applyEvents(current: Lead, events: readonly StoredEvent[], model
   for (const event of ordered) {
     for (const key of identityKeys(event)) if (!lead.identities.includes(key)) lead.identities.push(key);
     if (event.traits) Object.assign(lead.traits, event.traits);
+    if (event.groupId) {
+      // The account's traits fill the person's company fit traits, never overwrite them.
+      lead.traits.groupId = event.groupId;
+      if (event.groupTraits?.name !== undefined) lead.traits.company ??= event.groupTraits.name;
+      if (event.groupTraits?.employees !== undefined) lead.traits.employees ??= event.groupTraits.employees;
+    }
     if (event.email) lead.email ??= event.email;
     // The email trait always mirrors the lead's email: a blank or malformed one in later traits must not replace it.
     if (lead.email) lead.traits.email = lead.email;

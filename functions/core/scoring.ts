@@ -81,7 +81,7 @@ export type EngagementRule = ScoringModel['engagement']['rules'][number];
 /** What scoring needs to know about an event; a stored event maps onto it. */
 export interface ScorableEvent {
   messageId: string;
-  type: 'track' | 'page' | 'identify';
+  type: 'track' | 'page' | 'identify' | 'group' | 'alias';
   event?: string;
   url?: string;
   properties?: Record<string, unknown>;

@@ -41,6 +41,12 @@ const common = {
   sentAt: isoDate.optional(),
   context: contextSchema.optional(),
   integrations: z.record(z.string(), z.unknown()).optional(),
+  // Sent by Segment's own libraries; accepted and not used.
+  _metadata: z.record(z.string(), z.unknown()).optional(),
+  version: z.union([z.number(), z.string()]).optional(),
+  channel: z.string().max(64).optional(),
+  originalTimestamp: isoDate.optional(),
+  receivedAt: isoDate.optional(),
 };
 
 const trackSchema = z.strictObject({
@@ -64,8 +70,22 @@ const identifySchema = z.strictObject({
   traits: z.record(z.string(), z.unknown()).optional(),
 });
 
+const groupSchema = z.strictObject({
+  ...common,
+  type: z.literal('group'),
+  groupId: z.string().min(1).max(255),
+  traits: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** Two identities of one person: `previousId` (usually an anonymous id) becomes `userId`. */
+const aliasSchema = z.strictObject({
+  ...common,
+  type: z.literal('alias'),
+  previousId: z.string().min(1).max(255),
+});
+
 export const trackingEventSchema = z
-  .discriminatedUnion('type', [trackSchema, pageSchema, identifySchema])
+  .discriminatedUnion('type', [trackSchema, pageSchema, identifySchema, groupSchema, aliasSchema])
   .superRefine((event, ctx) => {
     if (event.userId === undefined && event.anonymousId === undefined) {
       ctx.addIssue({ code: 'custom', path: ['userId'], message: 'either userId or anonymousId is required' });
@@ -90,6 +110,11 @@ export interface StoredEvent {
   anonymousId?: string;
   /** normalized email, when the event carries one */
   email?: string;
+  /** alias: the identity the person had before */
+  previousId?: string;
+  /** group: the account the person belongs to, and its traits */
+  groupId?: string;
+  groupTraits?: Record<string, unknown>;
   traits?: Record<string, unknown>;
   properties?: Record<string, unknown>;
   url?: string;
@@ -144,7 +169,7 @@ export function derivedMessageId(event: TrackingEvent): string {
 export function toStoredEvent(event: TrackingEvent, receivedAt: Date, sourceId: string): StoredEvent {
   const traits = event.type === 'identify' ? event.traits : event.context?.traits;
   const email = normalizeEmail(traits?.email) ?? normalizeEmail(event.userId);
-  const properties = event.type === 'identify' ? undefined : event.properties;
+  const properties = event.type === 'track' || event.type === 'page' ? event.properties : undefined;
   const url = event.context?.page?.url ?? (typeof properties?.url === 'string' ? properties.url : undefined);
   const referrer = event.context?.page?.referrer;
   const campaign = campaignOf(event);
@@ -156,6 +181,8 @@ export function toStoredEvent(event: TrackingEvent, receivedAt: Date, sourceId: 
     ...(event.userId !== undefined && { userId: event.userId }),
     ...(event.anonymousId !== undefined && { anonymousId: event.anonymousId }),
     ...(email !== undefined && { email }),
+    ...(event.type === 'alias' && { previousId: event.previousId }),
+    ...(event.type === 'group' && { groupId: event.groupId, ...(event.traits && { groupTraits: event.traits }) }),
     ...(traits !== undefined && { traits }),
     ...(properties !== undefined && { properties }),
     ...(url !== undefined && { url }),

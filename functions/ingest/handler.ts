@@ -9,7 +9,7 @@ import { recordEvents } from './record-events.ts';
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
 const BATCH_LIMIT_BYTES = 500 * 1024;
-const singleTypes = ['track', 'page', 'identify'] as const;
+const singleTypes = ['track', 'page', 'identify', 'group', 'alias'] as const;
 
 const batchSchema = z.looseObject({
   batch: z.array(z.record(z.string(), z.unknown())).min(1, 'a batch needs at least one event').max(2500),

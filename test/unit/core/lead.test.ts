@@ -780,3 +780,21 @@ describe('the same decision clicked twice', () => {
     expect(alreadyDecided(lead, { ...reject, cycle: 2 })).toBe(false);
   });
 });
+
+describe('identity keys of an alias call', () => {
+  it('links the earlier anonymous id to the person', () => {
+    // Prepare / Act
+    const keys = identityKeys({ userId: 'crm-7', previousId: 'anon-9' });
+
+    // Assess
+    expect(keys).toEqual(['user:crm-7', 'anon:anon-9']);
+  });
+
+  it('treats an email given as previousId as the email identity, normalized', () => {
+    // Prepare / Act
+    const keys = identityKeys({ userId: 'crm-7', previousId: ' Jo@Acme.IO ' });
+
+    // Assess
+    expect(keys).toEqual(['user:crm-7', 'email:jo@acme.io']);
+  });
+});

@@ -99,10 +99,10 @@ describe('the tracking event schema', () => {
 
   it('refuses an event type it does not handle', () => {
     // Prepare
-    const alias = { type: 'alias', userId: 'u-1', previousId: 'a-1' };
+    const screen = { type: 'screen', userId: 'u-1', name: 'Home' };
 
     // Act
-    const issues = issuesOf(alias);
+    const issues = issuesOf(screen);
 
     // Assess
     expect(issues.map((i) => i.path)).toContain('type');
@@ -414,5 +414,46 @@ describe('a retried event without a messageId', () => {
 
     // Act / Assess
     expect(derivedMessageId(retry)).toBe(derivedMessageId(first));
+  });
+});
+
+describe('group and alias calls', () => {
+  it('keeps the account of a group call for fit', () => {
+    // Prepare
+    const event = parse({ type: 'group', userId: 'u-1', groupId: 'acme', traits: { name: 'Acme', employees: 300 } });
+
+    // Act
+    const stored = toStoredEvent(event, receivedAt, 'website');
+
+    // Assess
+    expect(stored.groupId).toBe('acme');
+    expect(stored.groupTraits).toEqual({ name: 'Acme', employees: 300 });
+  });
+
+  it('keeps the earlier identity of an alias call', () => {
+    // Prepare
+    const event = parse({ type: 'alias', userId: 'crm-7', previousId: 'anon-9' });
+
+    // Act
+    const stored = toStoredEvent(event, receivedAt, 'website');
+
+    // Assess
+    expect(stored.previousId).toBe('anon-9');
+    expect(stored.userId).toBe('crm-7');
+  });
+
+  it('accepts the fields Segment libraries add (_metadata, context.library)', () => {
+    // Prepare / Act
+    const result = trackingEventSchema.safeParse({
+      type: 'track',
+      event: 'Signed Up',
+      anonymousId: 'a-1',
+      _metadata: { nodeVersion: 'v24.0.0', jsRuntime: 'node' },
+      context: { library: { name: '@segment/analytics-node', version: '3.0.0' } },
+    });
+
+    // Assess
+    expect(result.error?.issues).toBeUndefined();
+    expect(result.success).toBe(true);
   });
 });
