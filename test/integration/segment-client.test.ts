@@ -1,0 +1,63 @@
+import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { Analytics } from '@segment/analytics-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+
+/**
+ * A source already instrumented with Segment's own Node library switches to
+ * LeadLoop by changing the host only.
+ */
+let runtime: LocalRuntime;
+let dynamodb: DynamoDBClient;
+
+async function eventsTable(): Promise<string> {
+  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
+  for (const name of TableNames) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.KeySchema?.[0]?.AttributeName === 'messageId') return name;
+  }
+  throw new Error('no events table');
+}
+
+async function storedEventsOf(userId: string): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: await eventsTable() }));
+  return Items.map((item) => unmarshall(item)).filter((e) => e.userId === userId || e.anonymousId === `anon-${userId}`);
+}
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
+  dynamodb = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+});
+
+afterAll(async () => {
+  dynamodb?.destroy();
+  await runtime?.stop();
+});
+
+describe('the real @segment/analytics-node client', () => {
+  it('delivers identify, track, page, group and alias calls that land once each', async () => {
+    // Prepare: the library as a site would configure it, pointed at LeadLoop
+    const analytics = new Analytics({ writeKey: runtime.writeKey, host: runtime.apiUrl, flushInterval: 50, maxRetries: 1 });
+    const errors: unknown[] = [];
+    analytics.on('error', (error) => errors.push(error));
+
+    // Act
+    analytics.identify({ userId: 'crm-42', anonymousId: 'anon-crm-42', traits: { email: 'Lee@Initech.example', title: 'CTO' } });
+    analytics.track({ userId: 'crm-42', event: 'Content Downloaded', properties: { asset: 'guide.pdf' } });
+    analytics.page({ userId: 'crm-42', name: 'Pricing', properties: { url: 'https://initech.example/pricing' } });
+    analytics.group({ userId: 'crm-42', groupId: 'initech', traits: { name: 'Initech', employees: 400 } });
+    analytics.alias({ userId: 'crm-42', previousId: 'anon-crm-42' });
+    await analytics.closeAndFlush({ timeout: 10_000 });
+
+    // Assess
+    expect(errors).toEqual([]);
+    const stored = await storedEventsOf('crm-42');
+    expect(stored.map((e) => e.type).sort()).toEqual(['alias', 'group', 'identify', 'page', 'track']);
+    const identify = stored.find((e) => e.type === 'identify')!;
+    expect(identify.email).toBe('lee@initech.example');
+    expect(stored.find((e) => e.type === 'track')!.event).toBe('Content Downloaded');
+    expect(stored.find((e) => e.type === 'group')!.groupId).toBe('initech');
+    expect(new Set(stored.map((e) => e.messageId)).size).toBe(5);
+  });
+});
