@@ -1,0 +1,441 @@
+import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler } from '../../../functions/ingest/handler.ts';
+import { basicAuth, freshKey, httpEvent, issuePaths, jsonBody, keyItemKey, lambdaContext } from './http-event.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+
+const RECEIVED_AT = '2026-03-01T12:00:10.000Z';
+
+/** The key lookup answers for this key only, as the write key of source `src-web`. */
+function stubWriteKey(key: string, item: Record<string, unknown> = { sourceId: 'src-web', kind: 'write', active: true }) {
+  ddb.on(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) }).resolves({ Item: { ...keyItemKey(key), ...item } });
+}
+
+function expectKeyLookedUp(key: string) {
+  expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) });
+}
+
+function post(type: string, body: unknown, headers: Record<string, string> = {}) {
+  return handler(
+    httpEvent({ path: `/v1/${type}`, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }),
+    lambdaContext('ingest'),
+  );
+}
+
+function storedItems(): Record<string, unknown>[] {
+  return ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item as Record<string, unknown>);
+}
+
+describe('ingest handler', () => {
+  beforeEach(() => {
+    ddb.reset();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(RECEIVED_AT));
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  describe('accepting events', () => {
+    it('stores a track event once, with the email normalized and the time corrected for clock skew', async () => {
+      // Prepare
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+
+      // Act: the client clock runs 5 s behind ours (sent at 12:00:05 by its clock, received at 12:00:10)
+      const result = await post(
+        'track',
+        {
+          messageId: 'msg-track-1',
+          anonymousId: 'anon-1',
+          event: 'Content Downloaded',
+          properties: { asset: 'whitepaper' },
+          context: { traits: { email: '  Jane.Doe@Example.COM ' } },
+          timestamp: '2026-03-01T12:00:00.000Z',
+          sentAt: '2026-03-01T12:00:05.000Z',
+        },
+        basicAuth(key),
+      );
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(jsonBody(result)).toEqual({ success: true });
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+        TableName: 'events-table',
+        ConditionExpression: 'attribute_not_exists(messageId)',
+        Item: expect.objectContaining({
+          messageId: 'msg-track-1',
+          kind: 'tracking',
+          type: 'track',
+          event: 'Content Downloaded',
+          anonymousId: 'anon-1',
+          email: 'jane.doe@example.com',
+          timestamp: '2026-03-01T12:00:05.000Z',
+          receivedAt: RECEIVED_AT,
+          sourceId: 'src-web',
+        }),
+      });
+    });
+
+    it('never dates an event after it was received', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+
+      const result = await post(
+        'page',
+        { messageId: 'msg-future', anonymousId: 'anon-2', timestamp: '2026-03-01T13:00:00.000Z' },
+        basicAuth(key),
+      );
+
+      expect(result.statusCode).toBe(200);
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+        TableName: 'events-table',
+        Item: expect.objectContaining({ messageId: 'msg-future', timestamp: RECEIVED_AT }),
+      });
+    });
+
+    it('accepts the write key as writeKey in the body of a page call and does not store it', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+
+      const result = await post('page', {
+        writeKey: key,
+        messageId: 'msg-page-1',
+        anonymousId: 'anon-3',
+        name: 'Pricing',
+        context: { page: { url: 'https://example.com/pricing', referrer: 'https://news.example.org/' } },
+      });
+
+      expect(result.statusCode).toBe(200);
+      expect(jsonBody(result)).toEqual({ success: true });
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+        TableName: 'events-table',
+        ConditionExpression: 'attribute_not_exists(messageId)',
+        Item: expect.objectContaining({
+          messageId: 'msg-page-1',
+          type: 'page',
+          name: 'Pricing',
+          url: 'https://example.com/pricing',
+          referrer: 'https://news.example.org/',
+          timestamp: RECEIVED_AT,
+        }),
+      });
+      expect(storedItems()[0]).not.toHaveProperty('writeKey');
+    });
+
+    it('stores an identify call with its traits and the email taken from them', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+
+      const result = await post(
+        'identify',
+        { messageId: 'msg-identify-1', userId: 'user-42', traits: { email: 'SAM@Acme-Corp.com', title: 'Head of Ops' } },
+        basicAuth(key),
+      );
+
+      expect(result.statusCode).toBe(200);
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+        TableName: 'events-table',
+        ConditionExpression: 'attribute_not_exists(messageId)',
+        Item: expect.objectContaining({
+          messageId: 'msg-identify-1',
+          type: 'identify',
+          userId: 'user-42',
+          email: 'sam@acme-corp.com',
+          traits: { email: 'SAM@Acme-Corp.com', title: 'Head of Ops' },
+        }),
+      });
+    });
+
+    it('stores every event of a batch with one conditional put each, sharing the batch context', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+
+      const result = await post(
+        'batch',
+        {
+          batch: [
+            { type: 'identify', messageId: 'b-1', userId: 'u-1', traits: { email: 'Kim@Example.com' } },
+            { type: 'page', messageId: 'b-2', userId: 'u-1', context: { page: { url: 'https://example.com/docs' } } },
+            { type: 'track', messageId: 'b-3', userId: 'u-1', event: 'Email Clicked' },
+          ],
+          context: { campaign: { source: 'newsletter', medium: 'email' } },
+        },
+        basicAuth(key),
+      );
+
+      expect(result.statusCode).toBe(200);
+      expect(jsonBody(result)).toEqual({ success: true });
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 3);
+      const campaign = { source: 'newsletter', medium: 'email' };
+      for (const [messageId, type] of [['b-1', 'identify'], ['b-2', 'page'], ['b-3', 'track']]) {
+        expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+          TableName: 'events-table',
+          ConditionExpression: 'attribute_not_exists(messageId)',
+          Item: expect.objectContaining({ messageId, type, userId: 'u-1', campaign, sourceId: 'src-web' }),
+        });
+      }
+      expect(storedItems().find((item) => item.messageId === 'b-1')).toMatchObject({ email: 'kim@example.com' });
+    });
+
+    it('gives an event without messageId the same derived id when a client retries it later', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+      const event = { anonymousId: 'anon-4', event: 'Email Clicked', timestamp: '2026-03-01T11:00:00.000Z' };
+
+      await post('track', { ...event, sentAt: '2026-03-01T11:00:01.000Z' }, basicAuth(key));
+      await post('track', { ...event, sentAt: '2026-03-01T11:05:00.000Z' }, basicAuth(key));
+
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
+      const [first, second] = storedItems();
+      expect(first?.messageId).toMatch(/^ll-[0-9a-f]{32}$/);
+      expect(second?.messageId).toBe(first?.messageId);
+    });
+  });
+
+  describe('write keys', () => {
+    it('refuses a request without a write key with 401 and stores nothing', async () => {
+      ddb.on(GetCommand).resolves({ Item: { sourceId: 'src-web', kind: 'write' } });
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post('track', { anonymousId: 'anon-5', event: 'Email Clicked' });
+
+      expect(result.statusCode).toBe(401);
+      expect(jsonBody(result).error).toMatch(/write key/);
+      expect(ddb).not.toHaveReceivedCommand(GetCommand);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('refuses an unknown write key with 401 and stores nothing', async () => {
+      const key = freshKey('unknown');
+      ddb.on(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) }).resolves({});
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post('track', { anonymousId: 'anon-6', event: 'Email Clicked' }, basicAuth(key));
+
+      expect(result.statusCode).toBe(401);
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('refuses a deactivated write key with 401 and stores nothing', async () => {
+      const key = freshKey('rotated');
+      stubWriteKey(key, { sourceId: 'src-web', kind: 'write', active: false });
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post('track', { anonymousId: 'anon-7', event: 'Email Clicked' }, basicAuth(key));
+
+      expect(result.statusCode).toBe(401);
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+  });
+
+  describe('refusing invalid requests', () => {
+    it('answers 400 naming `type` for a path that is not an event type, before reading the body or the key', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post('purchase', { anonymousId: 'anon-8', event: 'Bought' }, basicAuth(key));
+
+      expect(result.statusCode).toBe(400);
+      expect(issuePaths(result)).toEqual(['type']);
+      expect(ddb).not.toHaveReceivedCommand(GetCommand);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('answers 400 naming `body` when the body is not JSON, before looking at the key', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post('track', '{"anonymousId": "anon-8",', basicAuth(key));
+
+      expect(result.statusCode).toBe(400);
+      expect(issuePaths(result)).toEqual(['body']);
+      expect(ddb).not.toHaveReceivedCommand(GetCommand);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('answers 400 naming the nested field path when a field has the wrong type', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post('page', { anonymousId: 'anon-9', context: { page: { url: 42 } } }, basicAuth(key));
+
+      expect(result.statusCode).toBe(400);
+      expect(issuePaths(result)).toEqual(['context.page.url']);
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('answers 400 naming `type` when the body says another type than the path', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post('track', { type: 'page', anonymousId: 'anon-10', event: 'Email Clicked' }, basicAuth(key));
+
+      expect(result.statusCode).toBe(400);
+      expect(issuePaths(result)).toEqual(['type']);
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('answers 400 naming `userId` when the event has neither userId nor anonymousId', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post('track', { event: 'Email Clicked' }, basicAuth(key));
+
+      expect(result.statusCode).toBe(400);
+      expect(issuePaths(result)).toEqual(['userId']);
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('answers 413 for a single event over 32 KB and stores nothing', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post(
+        'track',
+        { anonymousId: 'anon-11', event: 'Content Downloaded', properties: { blob: 'x'.repeat(33 * 1024) } },
+        basicAuth(key),
+      );
+
+      expect(result.statusCode).toBe(413);
+      expect(issuePaths(result)).toEqual(['body']);
+      expect(ddb).not.toHaveReceivedCommand(GetCommand);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('refuses a whole batch with 400 naming batch[i].<field> when one event is invalid, storing none', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post(
+        'batch',
+        {
+          batch: [
+            { type: 'track', messageId: 'ok-1', anonymousId: 'anon-12', event: 'Email Clicked' },
+            { type: 'track', messageId: 'bad-1', anonymousId: 'anon-12' },
+            { type: 'page', messageId: 'ok-2', anonymousId: 'anon-12' },
+          ],
+        },
+        basicAuth(key),
+      );
+
+      expect(result.statusCode).toBe(400);
+      expect(issuePaths(result)).toEqual(['batch[1].event']);
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('names every invalid event of a batch, including one over 32 KB', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand).resolves({});
+
+      const result = await post(
+        'batch',
+        {
+          batch: [
+            { type: 'page', messageId: 'big', anonymousId: 'anon-13', properties: { blob: 'x'.repeat(33 * 1024) } },
+            { type: 'page', messageId: 'ok-3', anonymousId: 'anon-13' },
+            { type: 'identify', messageId: 'no-id', traits: {} },
+          ],
+        },
+        basicAuth(key),
+      );
+
+      expect(result.statusCode).toBe(400);
+      expect(issuePaths(result)).toEqual(['batch[0]', 'batch[2].userId']);
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+  });
+
+  describe('storage outcomes', () => {
+    it('answers 200 for an event already stored (a retried request)', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb
+        .on(PutCommand, { TableName: 'events-table' })
+        .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+      const result = await post('track', { messageId: 'msg-dup', anonymousId: 'anon-14', event: 'Email Clicked' }, basicAuth(key));
+
+      expect(result.statusCode).toBe(200);
+      expect(jsonBody(result)).toEqual({ success: true });
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+        TableName: 'events-table',
+        ConditionExpression: 'attribute_not_exists(messageId)',
+        Item: expect.objectContaining({ messageId: 'msg-dup' }),
+      });
+    });
+
+    it('stores the rest of a batch when some of its events are duplicates', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+      ddb
+        .on(PutCommand, { TableName: 'events-table', Item: { messageId: 'seen-before' } })
+        .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+      const result = await post(
+        'batch',
+        {
+          batch: [
+            { type: 'track', messageId: 'seen-before', anonymousId: 'anon-15', event: 'Email Clicked' },
+            { type: 'track', messageId: 'brand-new', anonymousId: 'anon-15', event: 'Email Clicked' },
+          ],
+        },
+        basicAuth(key),
+      );
+
+      expect(result.statusCode).toBe(200);
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ messageId: 'seen-before' }) });
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ messageId: 'brand-new' }) });
+    });
+
+    it('answers a bare 500 that does not leak the error when DynamoDB fails otherwise', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb
+        .on(PutCommand, { TableName: 'events-table' })
+        .rejects(new ProvisionedThroughputExceededException({ message: 'rate exceeded on table events-table-secret', $metadata: {} }));
+
+      const result = await post('track', { messageId: 'msg-500', anonymousId: 'anon-16', event: 'Email Clicked' }, basicAuth(key));
+
+      expect(result.statusCode).toBe(500);
+      expect(jsonBody(result)).toEqual({ error: 'internal error' });
+      expect(result.body).not.toMatch(/secret|rate exceeded|ProvisionedThroughput/);
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: 'events-table', Item: expect.objectContaining({ messageId: 'msg-500' }) });
+    });
+  });
+});
