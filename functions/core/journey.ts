@@ -20,7 +20,8 @@ export interface JourneyState {
   leadId: string;
   cycle: number;
   assignment?: JourneyAssignment;
-  escalation?: { missed: number; step: EscalationStep };
+  /** `outcome-recorded`: the rep decided as the deadline fired; the wait picks the decision up */
+  escalation?: { missed: number; step: EscalationStep | 'outcome-recorded' };
 }
 
 export function planAssignment(

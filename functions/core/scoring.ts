@@ -164,13 +164,18 @@ export function engagementAt(ledger: readonly LedgerEntry[], now: Date): number 
   return Math.round(total * 100) / 100;
 }
 
-/** The biggest contributors to a lead's engagement at `now`, by rule. */
-export function topReasons(
-  model: ScoringModel,
-  ledger: readonly LedgerEntry[],
-  now: Date,
-  limit = 3,
-): { ruleId: string; description: string; points: number; count: number }[] {
+/** One rule's share of a lead's engagement at an instant. */
+export interface ScoreContribution {
+  ruleId: string;
+  description: string;
+  /** the rule's points at that instant, after decay */
+  points: number;
+  /** how many events the rule scored (capped ones included) */
+  count: number;
+}
+
+/** Decayed points and event counts per rule, unrounded, in the order rules first appear in the ledger. */
+function contributionsByRule(model: ScoringModel, ledger: readonly LedgerEntry[], now: Date): ScoreContribution[] {
   const byRule = new Map<string, { points: number; count: number }>();
   for (const entry of ledger) {
     const current = byRule.get(entry.ruleId) ?? { points: 0, count: 0 };
@@ -178,13 +183,30 @@ export function topReasons(
     current.count += 1;
     byRule.set(entry.ruleId, current);
   }
-  return [...byRule.entries()]
-    .map(([ruleId, { points, count }]) => ({
-      ruleId,
-      description: model.engagement.rules.find((r) => r.id === ruleId)?.description ?? ruleId,
-      points: Math.round(points * 10) / 10,
-      count,
-    }))
+  return [...byRule.entries()].map(([ruleId, { points, count }]) => ({
+    ruleId,
+    // a rule removed from the model since keeps its points in the ledger; its id is all we can show
+    description: model.engagement.rules.find((r) => r.id === ruleId)?.description ?? ruleId,
+    points,
+    count,
+  }));
+}
+
+/**
+ * Every rule behind a lead's engagement at `now`, points taken away included,
+ * largest first. Points are rounded the way engagement is (two decimals), so
+ * the breakdown adds up to `engagementAt` within rounding.
+ */
+export function scoreBreakdown(model: ScoringModel, ledger: readonly LedgerEntry[], now: Date): ScoreContribution[] {
+  return contributionsByRule(model, ledger, now)
+    .map((c) => ({ ...c, points: Math.round(c.points * 100) / 100 }))
+    .sort((a, b) => b.points - a.points || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0));
+}
+
+/** The biggest contributors to a lead's engagement at `now`, by rule. */
+export function topReasons(model: ScoringModel, ledger: readonly LedgerEntry[], now: Date, limit = 3): ScoreContribution[] {
+  return contributionsByRule(model, ledger, now)
+    .map((c) => ({ ...c, points: Math.round(c.points * 10) / 10 }))
     .filter((r) => r.points > 0)
     .sort((a, b) => b.points - a.points)
     .slice(0, limit);

@@ -21,6 +21,14 @@ export const handler = journeyStep(async (state: JourneyState & { assignment: Jo
   const cycleRecord = await getCycle(leadId, cycle);
   if (!cycleRecord) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
 
+  // The rep decided just as the deadline fired: nothing to escalate. Waiting
+  // again picks the decision up at once (the wait sees the recorded outcome).
+  if (cycleRecord.outcome) return { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: 'outcome-recorded' as const } };
+  // The lead left this cycle some other way: the journey of this cycle ends.
+  if (found.lead.cycle !== cycle || found.lead.stage !== 'mql') {
+    return { ...next, escalation: { ...next.escalation, step: 'recycle' as const } };
+  }
+
   if (next.escalation.step === 'recycle') {
     const { lead, changes } = recycleUnaccepted(found.lead, cycle, now.toISOString());
     if (changes.length > 0) await saveLead({ lead, version: found.version, changes });

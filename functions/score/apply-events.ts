@@ -81,21 +81,38 @@ async function groupByLead(records: readonly EventRecord[], ports: ApplyEventsPo
   return groups;
 }
 
-async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promise<Lead> {
+/** One lead update is one transaction of at most 100 items: profile, funnel counters, markers, identity links. */
+const ITEMS_PER_SAVE = 98;
+const IDENTITIES_PER_SAVE = 40;
+
+interface Step {
+  lead: Lead;
+  /** events or identity links of this group are still to be saved */
+  more: boolean;
+}
+
+/** Applies the next slice of a lead's events that fits one transaction. */
+async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promise<Step> {
   const current = await ports.getLead(group.leadId);
-  const firstSeen = group.tracking[0]?.timestamp ?? new Date().toISOString();
+  const firstSeen = group.tracking.map((e) => e.timestamp).sort()[0] ?? new Date().toISOString();
   let lead = current?.lead ?? newLead(group.leadId, firstSeen, ports.model);
   const version = current?.version ?? 0;
   const applied = await ports.appliedMessageIds(group.leadId, [
     ...group.tracking.map((e) => e.messageId),
     ...group.outcomes.map((e) => e.messageId),
   ]);
-  const fresh = group.tracking.filter((e) => !applied.has(e.messageId));
-  const freshOutcomes = group.outcomes.filter((e) => !applied.has(e.messageId));
-  if (fresh.length === 0 && freshOutcomes.length === 0) return lead;
+  const identities = [...group.newIdentities].slice(0, IDENTITIES_PER_SAVE);
+  let room = ITEMS_PER_SAVE - identities.length;
+  const unapplied = group.tracking.filter((e) => !applied.has(e.messageId));
+  const fresh = unapplied.slice(0, room);
+  room -= fresh.length;
+  const unappliedOutcomes = group.outcomes.filter((e) => !applied.has(e.messageId));
+  const freshOutcomes = unappliedOutcomes.slice(0, room);
+  const more = unapplied.length > fresh.length || unappliedOutcomes.length > freshOutcomes.length || group.newIdentities.size > identities.length;
+  if (fresh.length === 0 && freshOutcomes.length === 0 && identities.length === 0) return { lead, more: false };
   if (current === undefined && fresh.length === 0) {
     ports.log('outcome for an unknown lead ignored', { leadId: group.leadId });
-    return lead;
+    return { lead, more: false };
   }
 
   const changes: StageChange[] = [];
@@ -113,6 +130,13 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     // The cycle hears of the outcome first and the journey resumes; the stage
     // change is saved after, so a replay after a crash repeats both safely.
     const cycle = await ports.recordOutcome(lead.leadId, outcome);
+    const recorded = cycle?.outcome;
+    if (recorded && (recorded.kind !== outcome.kind || recorded.repId !== outcome.repId)) {
+      // Another decision for this cycle got there first (say an accept and a reject
+      // at once): that one stands, and this one changes nothing.
+      ports.log('outcome refused', { leadId: lead.leadId, messageId, refusal: `the cycle was already ${recorded.kind}` });
+      continue;
+    }
     if (cycle?.taskToken) await ports.resumeJourney(cycle.taskToken, { outcome: outcome.kind, repId: outcome.repId });
     const result = applyOutcome(lead, outcome);
     lead = result.lead;
@@ -124,21 +148,32 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     version,
     changes,
     appliedMessageIds: [...fresh.map((e) => e.messageId), ...freshOutcomes.map((e) => e.messageId)],
-    identities: [...group.newIdentities],
+    identities,
   });
-  return lead;
+  for (const key of identities) group.newIdentities.delete(key);
+  return { lead, more };
 }
 
-/** Applies one lead's events, retrying when a concurrent writer got there first. */
+/**
+ * Applies one lead's events, in slices that each fit one transaction, retrying
+ * a slice when a concurrent writer got there first.
+ */
 async function applyGroup(group: LeadGroup, ports: ApplyEventsPorts): Promise<void> {
   let lead: Lead | undefined;
-  for (let attempt = 1; lead === undefined; attempt++) {
-    try {
-      lead = await applyGroupOnce(group, ports);
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
+  let more = true;
+  while (more) {
+    let step: Step | undefined;
+    for (let attempt = 1; step === undefined; attempt++) {
+      try {
+        step = await applyGroupOnce(group, ports);
+      } catch (error) {
+        if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
     }
+    lead = step.lead;
+    more = step.more;
   }
+  if (lead === undefined) return;
   // A qualified lead is never left without a journey: the pending flag stays
   // until the start is confirmed, and any replay of the lead's events retries it.
   if (lead.journeyPending !== undefined) {

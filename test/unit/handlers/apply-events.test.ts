@@ -481,4 +481,81 @@ describe('applyEventRecords (use case through its ports)', () => {
       expectUntouched('saveLead', 'recordOutcome', 'resumeJourney', 'startJourney', 'clearJourneyPending');
     });
   });
+  describe('a lead with more new events than one transaction holds', () => {
+    it('applies them in slices of at most 98 items each, and every event exactly once', async () => {
+      // Prepare: 150 page views of one new visitor, and a store that remembers what was saved
+      const leadId = leadIdOf('anon:anon-busy');
+      const events = Array.from({ length: 150 }, (_, i) =>
+        tracking({ messageId: `busy-${String(i).padStart(3, '0')}`, type: 'page', anonymousId: 'anon-busy' }),
+      );
+      let saved: { lead: Lead; version: number } | undefined;
+      const markers = new Set<string>();
+      fns.resolveIdentities.mockResolvedValue(new Map());
+      fns.getLead.mockImplementation(async () => saved);
+      fns.appliedMessageIds.mockImplementation(async (_leadId, ids) => new Set(ids.filter((id) => markers.has(id))));
+      fns.saveLead.mockImplementation(async (update) => {
+        for (const id of update.appliedMessageIds ?? []) markers.add(id);
+        saved = { lead: update.lead, version: update.version + 1 };
+        return update.version + 1;
+      });
+
+      // Act
+      const result = await applyEventRecords(events, ports());
+
+      // Assess
+      expect(result.failedMessageIds.size).toBe(0);
+      expect(fns.saveLead).toHaveBeenCalledTimes(2);
+      for (const [update] of fns.saveLead.mock.calls) {
+        expect((update.appliedMessageIds ?? []).length + (update.identities ?? []).length).toBeLessThanOrEqual(98);
+      }
+      const appliedInOrder = fns.saveLead.mock.calls.flatMap(([update]) => update.appliedMessageIds ?? []);
+      expect(appliedInOrder).toHaveLength(150);
+      expect(new Set(appliedInOrder).size).toBe(150);
+      expect(fns.saveLead.mock.calls.map(([update]) => update.version)).toEqual([0, 1]);
+      expect(saved!.lead.leadId).toBe(leadId);
+      // 150 page views × 5 points, no decay in this model
+      expect(saved!.lead.engagement).toBe(750);
+      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney');
+    });
+  });
+
+  describe('two different decisions for one cycle', () => {
+    it('lets the one recorded first stand: the later one neither resumes the journey nor moves the lead', async () => {
+      // Prepare: the cycle already holds an acceptance; a rejection arrives
+      const lead = mqlLead();
+      const rejection = outcomeEvent({ kind: 'rejected', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:00:00.000Z', reason: 'No budget' });
+      const cycle: Cycle = {
+        leadId: lead.leadId,
+        cycle: 1,
+        owner: lead.owner!,
+        previousReps: [],
+        acceptBy: '2026-03-01T13:00:00.000Z',
+        acceptWithinSeconds: 14_400,
+        missed: 0,
+        taskToken: 'token-1',
+        outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:00.000Z' },
+      };
+      fns.resolveIdentities.mockResolvedValue(new Map());
+      fns.getLead.mockResolvedValue({ lead, version: 3 });
+      fns.appliedMessageIds.mockResolvedValue(new Set());
+      fns.recordOutcome.mockResolvedValue(cycle);
+      fns.saveLead.mockResolvedValue(4);
+
+      // Act
+      const result = await applyEventRecords([rejection], ports());
+
+      // Assess
+      expect(result.failedMessageIds.size).toBe(0);
+      expect(fns.recordOutcome).toHaveBeenCalledExactlyOnceWith(lead.leadId, rejection.outcome);
+      expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith({
+        lead: expect.objectContaining({ stage: 'mql' }),
+        version: 3,
+        changes: [],
+        appliedMessageIds: [rejection.messageId],
+        identities: [],
+      });
+      expect(fns.log).toHaveBeenCalledWith('outcome refused', expect.objectContaining({ refusal: 'the cycle was already accepted' }));
+      expectUntouched('resumeJourney', 'startJourney', 'clearJourneyPending');
+    });
+  });
 });

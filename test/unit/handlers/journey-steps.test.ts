@@ -186,6 +186,38 @@ describe('journey steps', () => {
       expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, { Key: profileKey(LEAD_ID) });
     }
 
+    it('does not escalate when the rep decided as the deadline fired: the wait picks the decision up', async () => {
+      // Prepare
+      const decided = cycleRecord({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:00:00.000Z' } });
+      stubLeadAndCycle(lead, decided);
+      const state = { leadId: LEAD_ID, cycle: 1, assignment: samAssignment };
+
+      // Act
+      const next = await escalate(state, lambdaContext('escalate'));
+
+      // Assess
+      expect(next).toEqual({ ...state, escalation: { missed: 0, step: 'outcome-recorded' } });
+      expectLeadAndCycleRead();
+      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expectOwnerNotChanged();
+    });
+
+    it('ends the cycle when the lead already left it without a decision on this cycle', async () => {
+      // Prepare: the lead was disqualified meanwhile
+      stubLeadAndCycle(mqlLead({ stage: 'disqualified' }));
+
+      // Act
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment }, lambdaContext('escalate'));
+
+      // Assess
+      expect(next.escalation).toEqual({ missed: 1, step: 'recycle' });
+      expectLeadAndCycleRead();
+      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+      expectOwnerNotChanged();
+    });
+
     it('step 1: emails the team manager once and gives the same owner a fresh window', async () => {
       // Prepare
       const emailKey = { pk: `EMAIL#${LEAD_ID}#1#escalation#1`, sk: 'EMAIL' };

@@ -1,0 +1,93 @@
+import type { ActivityItem, Lead, Owner, Touch } from './lead.ts';
+import type { Stage, StageChange } from './lifecycle.ts';
+import {
+  engagementAt,
+  fitGrade,
+  scoreBreakdown,
+  type FitResult,
+  type Grade,
+  type ScoreContribution,
+  type ScoringModel,
+} from './scoring.ts';
+
+/**
+ * A lead as a reader (a CRM, a dashboard, a sales rep's tool) sees it. The
+ * score is worked out at the moment of reading: engagement decays between
+ * events, so the stored value is only right at the instant it was scored.
+ * Internals (the raw ledger, the write version, the pending-journey flag)
+ * stay out.
+ */
+
+/** `email:jane@acme.example` as `{ kind: 'email', value: 'jane@acme.example' }` */
+export interface Identity {
+  /** `email`, `user` or `anon` */
+  kind: string;
+  value: string;
+}
+
+export interface LeadView {
+  leadId: string;
+  email: string | null;
+  identities: Identity[];
+  traits: Record<string, unknown>;
+  stage: Stage;
+  /** oldest first; each change says when and why */
+  stageHistory: StageChange[];
+  owner: Owner | null;
+  /** the current cycle, 0 until the lead first qualifies */
+  cycle: number;
+  touches: { first: Touch | null; last: Touch | null; all: Touch[] };
+  /** newest first */
+  recentActivity: ActivityItem[];
+  lastActivityAt: string | null;
+  score: {
+    /** the instant the score below was worked out */
+    at: string;
+    engagement: number;
+    grade: Grade;
+    fitPoints: number;
+    modelVersion: string;
+    /** what earned (or cost) the engagement, by rule, decayed to `at` */
+    breakdown: ScoreContribution[];
+    /** the fit rules the lead's traits pass */
+    fit: FitResult['reasons'];
+  };
+  createdAt: string;
+  /** when an event last changed the lead */
+  updatedAt: string;
+}
+
+function identityOf(key: string): Identity {
+  const separator = key.indexOf(':');
+  return { kind: key.slice(0, separator), value: key.slice(separator + 1) };
+}
+
+export function leadView(lead: Lead, model: ScoringModel, now: Date): LeadView {
+  const fit = fitGrade(model, lead.traits);
+  const lastActivity = lead.recentActivity.at(-1);
+  return {
+    leadId: lead.leadId,
+    email: lead.email ?? null,
+    identities: lead.identities.map(identityOf),
+    traits: lead.traits,
+    stage: lead.stage,
+    stageHistory: lead.stageHistory,
+    owner: lead.owner ?? null,
+    cycle: lead.cycle,
+    touches: { first: lead.touches[0] ?? null, last: lead.touches.at(-1) ?? null, all: lead.touches },
+    recentActivity: lead.recentActivity.toReversed(),
+    lastActivityAt: lastActivity?.at ?? null,
+    score: {
+      at: now.toISOString(),
+      engagement: engagementAt(lead.ledger, now),
+      // fit depends on traits alone, so this is the grade the lead was scored with unless the model changed since
+      grade: fit.grade,
+      fitPoints: fit.points,
+      modelVersion: model.version,
+      breakdown: scoreBreakdown(model, lead.ledger, now),
+      fit: fit.reasons,
+    },
+    createdAt: lead.createdAt,
+    updatedAt: lead.scoredAt,
+  };
+}

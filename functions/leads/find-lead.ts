@@ -1,0 +1,22 @@
+import type { VersionedLead } from '#adapters/lead-store.ts';
+import { NotFoundError } from '#commons/errors.ts';
+import type { IdentityKey } from '#core/lead.ts';
+import { leadView, type LeadView } from '#core/lead-view.ts';
+import type { ScoringModel } from '#core/scoring.ts';
+
+export interface FindLeadPorts {
+  model: ScoringModel;
+  getLead: (leadId: string) => Promise<VersionedLead | undefined>;
+  leadIdOf: (identity: IdentityKey) => Promise<string | undefined>;
+  now: () => Date;
+}
+
+export type LeadQuery = { leadId: string } | { email: string };
+
+/** Identity → lead id (for an email) → the lead → the view, scored as of now. */
+export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView> {
+  const leadId = 'leadId' in query ? query.leadId : await ports.leadIdOf(`email:${query.email}`);
+  const found = leadId === undefined ? undefined : await ports.getLead(leadId);
+  if (!found) throw new NotFoundError('leadId' in query ? `no lead ${query.leadId}` : `no lead with the email ${query.email}`);
+  return leadView(found.lead, ports.model, ports.now());
+}

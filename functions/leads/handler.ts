@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { getLead } from '#adapters/lead-store.ts';
+import { requireServerKey } from '#commons/auth.ts';
+import { httpHandler, json, validate } from '#commons/http.ts';
+import { scoringModel } from '#config/index.ts';
+import { normalizeEmail } from '#core/tracking-event.ts';
+import { findLead, type LeadQuery } from './find-lead.ts';
+import { leadIdOf } from './identities.ts';
+
+const ports = { model: scoringModel, getLead, leadIdOf, now: () => new Date() };
+
+const byIdSchema = z.object({
+  leadId: z.string().regex(/^lead-[a-f0-9]{20}$/, 'not a lead id (lead- and 20 hex digits)'),
+});
+
+const byEmailSchema = z.object({
+  email: z
+    .string({ error: (issue) => (issue.input === undefined ? 'an email is required: GET /v1/leads?email=…' : 'must be a single email') })
+    .transform((value, ctx) => {
+      const email = normalizeEmail(value);
+      if (email === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'not a valid email address' });
+        return z.NEVER;
+      }
+      return email;
+    }),
+});
+
+/**
+ * Reads one lead back, by id (GET /v1/leads/{leadId}) or by email
+ * (GET /v1/leads?email=…), with its score explained as of now. Server key only.
+ */
+export const handler = httpHandler(async (event) => {
+  await requireServerKey(event);
+  const query: LeadQuery =
+    event.pathParameters?.leadId !== undefined
+      ? validate(byIdSchema, event.pathParameters)
+      : validate(byEmailSchema, event.queryStringParameters ?? {});
+  // personal data, and a score that is only right at the instant it was read
+  return json(200, await findLead(query, ports), { 'cache-control': 'no-store' });
+});
