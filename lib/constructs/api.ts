@@ -11,7 +11,7 @@ export interface ApiProps {
 
 /**
  * The HTTP API: Segment-compatible ingestion, the one-click hand-off links,
- * and reports. One function per concern, each with only the access it needs.
+ * reading leads back, and reports. One function per concern, each with only the access it needs.
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
@@ -20,7 +20,7 @@ export class Api extends Construct {
     super(scope, id);
     const { events, leads } = props.tables;
     this.httpApi = new HttpApi(this, 'HttpApi', {
-      description: 'LeadLoop: events in, hand-off actions, reports',
+      description: 'LeadLoop: events in, hand-off actions, leads, reports',
       corsPreflight: {
         allowOrigins: ['*'],
         allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.GET],
@@ -64,6 +64,18 @@ export class Api extends Construct {
       methods: [HttpMethod.GET],
       integration: new HttpLambdaIntegration('ReportsIntegration', reports),
     });
+
+    const leadReader = new LeadFunction(this, 'Leads', {
+      entry: 'leads/handler.ts',
+      description: 'Reads a lead back by id or email, with its score explained as of now',
+      environment: { LEADS_TABLE: leads.tableName },
+    });
+    // the identity link, then the lead: two gets, nothing else
+    leads.grant(leadReader, 'dynamodb:GetItem');
+    const leadsIntegration = new HttpLambdaIntegration('LeadsIntegration', leadReader);
+    for (const path of ['/v1/leads/{leadId}', '/v1/leads']) {
+      this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: leadsIntegration });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Point Segment-compatible sources here' });
   }

@@ -6,6 +6,7 @@ const FUNCTIONS = {
   Ingest: 'Api/Ingest',
   Outcome: 'Api/Outcome',
   Reports: 'Api/Reports',
+  Leads: 'Api/Leads',
   AssignRep: 'Journey/AssignRepFunction',
   SendHandoff: 'Journey/SendHandoffFunction',
   AwaitAcceptance: 'Journey/AwaitAcceptanceFunction',
@@ -32,6 +33,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Ingest: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem'), ...XRAY],
   Reports: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
+  // the identity link, then the lead; never a query or a scan
+  Leads: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
   // resumes its own task when the rep's outcome was recorded before the wait began
@@ -67,13 +70,13 @@ describe('LeadLoop stack', () => {
   });
 
   describe('functions', () => {
-    it('are exactly the eight LeadLoop functions, with no helper functions added by constructs', () => {
+    it('are exactly the nine LeadLoop functions, with no helper functions added by constructs', () => {
       expect(t.logicalIdsOfType('AWS::Lambda::Function').sort()).toEqual(FUNCTION_NAMES.map(fn).sort());
     });
 
     it('all run Node.js 24 on arm64 with active tracing', () => {
       const functions = Object.values(t.template.findResources('AWS::Lambda::Function'));
-      expect(functions).toHaveLength(8);
+      expect(functions).toHaveLength(9);
       for (const { Properties } of functions) {
         expect(Properties.Runtime).toBe('nodejs24.x');
         expect(Properties.Architectures).toEqual(['arm64']);
@@ -237,7 +240,7 @@ describe('LeadLoop stack', () => {
       return t.describe(integration.Properties?.IntegrationUri).replace(/\.Arn$/, '');
     };
 
-    it('serves ingestion, hand-off actions and reports, each route by the function of its concern', () => {
+    it('serves ingestion, hand-off actions, lead reads and reports, each route by the function of its concern', () => {
       const routes = Object.values(t.template.findResources('AWS::ApiGatewayV2::Route')).map(
         ({ Properties }) => [Properties.RouteKey as string, functionServing(Properties.Target)] as const,
       );
@@ -250,9 +253,11 @@ describe('LeadLoop stack', () => {
           ['GET /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
           ['POST /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
+          ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
+          ['GET /v1/leads', FUNCTIONS.Leads],
         ]),
       );
-      expect(routes).toHaveLength(7);
+      expect(routes).toHaveLength(9);
     });
   });
 });

@@ -1,0 +1,133 @@
+import { ConfigError, parseConfig } from '#core/config-errors.ts';
+import { scoringModelSchema, type EngagementRule, type Grade, type ScoringModel } from '#core/scoring.ts';
+import { jsonTree, lineOfPath } from './json-lines.ts';
+
+/**
+ * `leadloop model check <file>`: a scoring model validated the way the
+ * deployed functions validate it, with every problem at its line, or a
+ * summary in words of what the model will do.
+ */
+
+export interface CheckResult {
+  ok: boolean;
+  /** what to print: the summary, or one line per problem */
+  output: string;
+}
+
+/** The line of a JSON syntax error, from V8's message (`… (line 3 column 6)` or `… at position 41`). */
+function syntaxErrorLine(text: string, message: string): number | undefined {
+  const line = /\(line (\d+) column \d+\)/.exec(message);
+  if (line) return Number(line[1]);
+  const position = /at position (\d+)/.exec(message);
+  return position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
+}
+
+/** An unknown field is shown at its own line rather than its parent's. */
+function issueField(path: string, message: string): string {
+  const unknown = /^Unrecognized keys?: "((?:[^"\\]|\\.)*)"/.exec(message);
+  if (!unknown) return path;
+  return path ? `${path}.${unknown[1]}` : unknown[1]!;
+}
+
+/** zod's words for a missing field, said the way a person would. */
+function readable(message: string): string {
+  return message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is missing (a $1 is required)');
+}
+
+export function checkModel(file: string, text: string): CheckResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    const message = (error as Error).message;
+    const line = syntaxErrorLine(text, message);
+    return { ok: false, output: `${file}${line === undefined ? '' : `:${line}`}: not valid JSON: ${message}` };
+  }
+  try {
+    return { ok: true, output: summarizeModel(parseConfig(file, scoringModelSchema, json)) };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const tree = jsonTree(text);
+    const lines = error.issues.map(
+      ({ path, message }) => `${file}:${lineOfPath(tree, issueField(path, message))}: ${path || '(root)'}: ${readable(message)}`,
+    );
+    const count = error.issues.length === 1 ? '1 problem' : `${error.issues.length} problems`;
+    return { ok: false, output: [`${file} is not a valid scoring model (${count}):`, ...lines].join('\n') };
+  }
+}
+
+const GRADES: readonly Grade[] = ['A', 'B', 'C', 'D'];
+
+function signed(points: number): string {
+  return points > 0 ? `+${points}` : String(points);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** What an engagement rule listens for, in words. */
+function matchInWords(match: EngagementRule['match']): string {
+  const what =
+    match.type === 'page'
+      ? 'a page view'
+      : match.type === 'identify'
+        ? 'an identify call'
+        : match.event === undefined
+          ? 'any tracked event'
+          : `the tracked event "${match.event}"`;
+  const conditions = [
+    ...(match.type !== 'track' && match.event !== undefined ? [`named "${match.event}"`] : []),
+    ...(match.urlPattern !== undefined ? [`whose URL contains "${match.urlPattern}"`] : []),
+    ...Object.entries(match.properties ?? {}).map(([key, value]) => `with ${key} = ${JSON.stringify(value)}`),
+  ];
+  return [what, ...conditions].join(' ');
+}
+
+function engagementRuleInWords(rule: EngagementRule): string[] {
+  const decay = rule.halfLifeDays === undefined ? 'never decays' : `half-life ${plural(rule.halfLifeDays, 'day')}`;
+  const cap = rule.cap ? `at most ${plural(rule.cap.points, 'point')} per ${plural(rule.cap.periodDays, 'day')}` : 'no cap';
+  return [`  ${rule.id} (${rule.description}): ${signed(rule.points)} points`, `      on ${matchInWords(rule.match)}; ${decay}; ${cap}`];
+}
+
+function fitTestInWords(trait: string, test: ScoringModel['fit']['rules'][number]['test']): string {
+  if ('exists' in test) return `${trait} is given`;
+  if ('notFreeMail' in test) return `${trait} is not at a free-mail domain`;
+  if ('min' in test) return `${trait} is at least ${test.min}`;
+  if ('keywords' in test) return `${trait} contains one of the words ${test.keywords.join(', ')}`;
+  return `${trait} is one of ${test.oneOf.join(', ')}`;
+}
+
+/** `B` → "B or better (A or B)". */
+function gradeOrBetter(grade: Grade): string {
+  const accepted = GRADES.slice(0, GRADES.indexOf(grade) + 1);
+  if (accepted.length === 1) return grade;
+  if (accepted.length === GRADES.length) return 'any grade';
+  return `${grade} or better (${accepted.slice(0, -1).join(', ')} or ${grade})`;
+}
+
+/** A scoring model in words: what earns points, what makes a fit, and who qualifies. */
+export function summarizeModel(model: ScoringModel): string {
+  const { A, B, C } = model.fit.grades;
+  const maxFit = model.fit.rules.reduce((sum, rule) => sum + Math.max(0, rule.points), 0);
+  const minGrade = model.qualification.minGrade;
+  const needed = minGrade === 'D' ? undefined : model.fit.grades[minGrade];
+  const lines = [
+    `Scoring model ${model.version}`,
+    '',
+    `Engagement rules (a known lead counts as engaged from ${plural(model.engagement.engagedThreshold, 'point')}):`,
+    ...model.engagement.rules.flatMap(engagementRuleInWords),
+    '',
+    `Fit rules (at most ${plural(maxFit, 'point')} in all):`,
+    ...(model.fit.rules.length === 0
+      ? ['  none: every lead is grade D']
+      : model.fit.rules.map((rule) => `  ${rule.id} (${rule.description}): ${signed(rule.points)} points when ${fitTestInWords(rule.trait, rule.test)}`)),
+    `Grades: A from ${plural(A, 'fit point')}, B from ${B}, C from ${C}, D below ${C}`,
+    '',
+    `A lead qualifies (MQL) when its fit grade is ${gradeOrBetter(minGrade)} and its engagement is at least ${plural(model.qualification.minEngagement, 'point')}.`,
+  ];
+  if (needed !== undefined && needed > maxFit) {
+    lines.push(`Warning: no lead can qualify: grade ${minGrade} needs ${plural(needed, 'fit point')} and the fit rules give at most ${maxFit}.`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,66 @@
+import { checkModel } from './model-check.ts';
+
+/** What the CLI needs from the outside world, so it can be run in a test without a process. */
+export interface CliIo {
+  readFile: (file: string) => string;
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export const USAGE = `Usage: leadloop <command>
+
+Commands:
+  model check <file>   Check a scoring model file and say what it will do
+
+Options:
+  -h, --help           Show this help
+
+Exit status: 0 when all is well, 1 when the file is not valid or cannot be read, 2 for a usage error.`;
+
+export const MODEL_USAGE = `Usage: leadloop model check <file>
+
+Checks a scoring model (JSON, like config/scoring-model.json) with the same
+rules the deployed functions use. A valid model is summarized in words:
+engagement rules with points, half-life and cap, fit rules and grade
+thresholds, and the qualification rule. An invalid one is refused with every
+problem at its field and line.
+
+Exit status: 0 when the model is valid, 1 when it is not or cannot be read, 2 for a usage error.`;
+
+const isHelp = (arg: string | undefined) => arg === '-h' || arg === '--help' || arg === 'help';
+
+function usageError(io: CliIo, message: string, usage: string): number {
+  io.err(`leadloop: ${message}\n\n${usage}`);
+  return 2;
+}
+
+/** Runs the CLI on its arguments (without node and the script) and returns the exit status. */
+export function run(args: readonly string[], io: CliIo): number {
+  const [command, subcommand, ...rest] = args;
+  if (command === undefined) return usageError(io, 'a command is required', USAGE);
+  if (isHelp(command)) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
+  if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
+  if (isHelp(subcommand) || rest.some(isHelp)) {
+    io.out(MODEL_USAGE);
+    return 0;
+  }
+  if (subcommand !== 'check') return usageError(io, `unknown model subcommand "${subcommand}"`, MODEL_USAGE);
+  const [file, ...extra] = rest;
+  if (file === undefined) return usageError(io, 'model check needs a file', MODEL_USAGE);
+  if (extra.length > 0) return usageError(io, `model check takes one file, got also ${extra.join(' ')}`, MODEL_USAGE);
+
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (error) {
+    io.err(`leadloop: cannot read ${file}: ${(error as Error).message}`);
+    return 1;
+  }
+  const result = checkModel(file, text);
+  (result.ok ? io.out : io.err)(result.output);
+  return result.ok ? 0 : 1;
+}

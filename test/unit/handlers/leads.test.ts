@@ -1,0 +1,274 @@
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Lead } from '../../../functions/core/lead.ts';
+import { handler } from '../../../functions/leads/handler.ts';
+import { profileItem, profileKey } from './fixtures.ts';
+import { bearer, freshKey, httpEvent, issuePaths, jsonBody, keyItemKey, lambdaContext } from './http-event.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+
+const TABLE = 'leads-table';
+const NOW = Date.parse('2026-04-01T12:00:00.000Z');
+const DAY_MS = 86_400_000;
+const daysBeforeNow = (days: number) => new Date(NOW - days * DAY_MS).toISOString();
+const LEAD_ID = 'lead-0123456789abcdef0123';
+
+const identityKey = (email: string) => ({ pk: `IDENTITY#email:${email}`, sk: 'IDENTITY' });
+
+function stubKey(key: string, kind: 'write' | 'server'): void {
+  ddb.on(GetCommand, { TableName: TABLE, Key: keyItemKey(key) }).resolves({ Item: { ...keyItemKey(key), sourceId: 'src-crm', kind, active: true } });
+}
+
+/**
+ * A lead as the scoring path stores it, under the default model
+ * (config/scoring-model.json): a demo request 30 days ago (40 points, 30-day
+ * half-life) and a pricing page view 14 days ago (page view 3 and pricing 10,
+ * both with a 14-day half-life).
+ */
+function storedLead(): Lead {
+  return {
+    leadId: LEAD_ID,
+    email: 'dana@acme-corp.example',
+    identities: ['email:dana@acme-corp.example', 'anon:visitor-dana'],
+    traits: { email: 'dana@acme-corp.example', phone: '+49 30 1234567', employees: 250, title: 'Head of Operations' },
+    stage: 'engaged',
+    stageHistory: [
+      { from: 'visitor', to: 'known', at: daysBeforeNow(30), cause: 'identified as dana@acme-corp.example' },
+      { from: 'known', to: 'engaged', at: daysBeforeNow(30), cause: 'engagement 40 reached 10' },
+    ],
+    ledger: [
+      { ruleId: 'demo-request', messageId: 'm-1', points: 40, at: daysBeforeNow(30), halfLifeDays: 30, modelVersion: '2026-11-23.1' },
+      { ruleId: 'page-view', messageId: 'm-2', points: 3, at: daysBeforeNow(14), halfLifeDays: 14, modelVersion: '2026-11-23.1' },
+      { ruleId: 'pricing-page', messageId: 'm-2', points: 10, at: daysBeforeNow(14), halfLifeDays: 14, modelVersion: '2026-11-23.1' },
+    ],
+    modelVersion: '2026-11-23.1',
+    engagement: 53,
+    grade: 'A',
+    scoredAt: daysBeforeNow(14),
+    cycle: 0,
+    touches: [{ messageId: 'm-1', at: daysBeforeNow(30), source: 'newsletter', medium: 'email', campaign: 'march' }],
+    recentActivity: [
+      { messageId: 'm-1', at: daysBeforeNow(30), type: 'track', label: 'Form Submitted' },
+      { messageId: 'm-2', at: daysBeforeNow(14), type: 'page', label: 'Viewed Pricing', url: 'https://acme.example/pricing' },
+    ],
+    createdAt: daysBeforeNow(30),
+  };
+}
+
+function stubProfile(lead: Lead): void {
+  ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(lead.leadId) }).resolves({ Item: profileItem(lead, 4) });
+}
+
+/** A GET as API Gateway sends it: by id (path parameter) or by email (query). */
+async function get(input: { key?: string; leadId?: string; query?: Record<string, string> }) {
+  const result = await handler(
+    httpEvent({
+      method: 'GET',
+      path: input.leadId === undefined ? '/v1/leads' : `/v1/leads/${input.leadId}`,
+      ...(input.key !== undefined && { headers: bearer(input.key) }),
+      ...(input.leadId !== undefined && { pathParameters: { leadId: input.leadId } }),
+      ...(input.query && { queryStringParameters: input.query }),
+    }),
+    lambdaContext('leads'),
+  );
+  return { status: result.statusCode, body: jsonBody(result), headers: result.headers, issues: issuePaths(result) };
+}
+
+describe('leads handler', () => {
+  beforeEach(() => {
+    ddb.reset();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(NOW);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  describe('who may read', () => {
+    it('answers 401 without a key and reads no lead', async () => {
+      // Prepare
+      stubProfile(storedLead());
+
+      // Act
+      const { status } = await get({ leadId: LEAD_ID });
+
+      // Assess
+      expect(status).toBe(401);
+      expect(ddb).not.toHaveReceivedCommand(GetCommand);
+    });
+
+    it('answers 401 for a key nobody registered', async () => {
+      // Prepare
+      const key = freshKey('nobody');
+      ddb.on(GetCommand, { TableName: TABLE, Key: keyItemKey(key) }).resolves({});
+      stubProfile(storedLead());
+
+      // Act
+      const { status } = await get({ key, leadId: LEAD_ID });
+
+      // Assess
+      expect(status).toBe(401);
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: keyItemKey(key) });
+      expect(ddb).not.toHaveReceivedCommandWith(GetCommand, { Key: profileKey(LEAD_ID) });
+    });
+
+    it('answers 403 for a write key, which can only send events, and looks up neither the email nor the lead', async () => {
+      // Prepare
+      const key = freshKey('wk');
+      stubKey(key, 'write');
+      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') }).resolves({ Item: { leadId: LEAD_ID } });
+      stubProfile(storedLead());
+
+      // Act
+      const { status, body } = await get({ key, query: { email: 'dana@acme-corp.example' } });
+
+      // Assess
+      expect(status).toBe(403);
+      expect(body.error).toMatch(/server key/);
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: keyItemKey(key) });
+      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+    });
+  });
+
+  describe('GET /v1/leads/{leadId}', () => {
+    it('answers the lead with its score worked out now, not the score stored when it was last scored', async () => {
+      // Prepare
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      stubProfile(storedLead());
+
+      // Act
+      const { status, body, headers } = await get({ key, leadId: LEAD_ID });
+
+      // Assess: demo 40 after one half-life is 20; page view 3 and pricing 10 after one half-life are 1.5 and 5.
+      // Fit: phone 10 + business email 15 + 250 employees 15 + "Head" title 10 = 50, grade A.
+      expect(status).toBe(200);
+      expect(headers?.['cache-control']).toBe('no-store');
+      expect(body).toMatchObject({
+        leadId: LEAD_ID,
+        email: 'dana@acme-corp.example',
+        identities: [
+          { kind: 'email', value: 'dana@acme-corp.example' },
+          { kind: 'anon', value: 'visitor-dana' },
+        ],
+        stage: 'engaged',
+        owner: null,
+        cycle: 0,
+        touches: { first: { source: 'newsletter', campaign: 'march' }, last: { source: 'newsletter' } },
+        lastActivityAt: daysBeforeNow(14),
+      });
+      expect(body.score).toEqual({
+        at: new Date(NOW).toISOString(),
+        engagement: 26.5,
+        grade: 'A',
+        fitPoints: 50,
+        modelVersion: '2026-11-23.1',
+        breakdown: [
+          { ruleId: 'demo-request', description: 'Requested a demo', points: 20, count: 1 },
+          { ruleId: 'pricing-page', description: 'Viewed the pricing page', points: 5, count: 1 },
+          { ruleId: 'page-view', description: 'Viewed a page', points: 1.5, count: 1 },
+        ],
+        fit: [
+          { ruleId: 'has-phone', description: 'Gave a phone number', points: 10 },
+          { ruleId: 'business-email', description: 'Uses a business email domain', points: 15 },
+          { ruleId: 'company-size', description: 'Company has 50+ employees', points: 15 },
+          { ruleId: 'senior-title', description: 'Senior title', points: 10 },
+        ],
+      });
+      expect(body).not.toHaveProperty('ledger');
+      expect(body).not.toHaveProperty('version');
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) });
+      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2);
+    });
+
+    it('answers 404 for a lead id nobody has', async () => {
+      // Prepare
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      const unknown = 'lead-ffffffffffffffffffff';
+      ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(unknown) }).resolves({});
+
+      // Act
+      const { status, body } = await get({ key, leadId: unknown });
+
+      // Assess
+      expect(status).toBe(404);
+      expect(body.error).toContain(unknown);
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: profileKey(unknown) });
+    });
+
+    it('answers 400 naming leadId for something that is not a lead id, and reads no lead', async () => {
+      // Prepare
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      // Act
+      const { status, issues } = await get({ key, leadId: 'LEAD#x' });
+
+      // Assess
+      expect(status).toBe(400);
+      expect(issues).toEqual(['leadId']);
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: keyItemKey(key) });
+      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+    });
+  });
+
+  describe('GET /v1/leads?email=…', () => {
+    it('finds the lead by its email written in any case and with spaces around it', async () => {
+      // Prepare
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') }).resolves({
+        Item: { ...identityKey('dana@acme-corp.example'), leadId: LEAD_ID },
+      });
+      stubProfile(storedLead());
+
+      // Act
+      const { status, body } = await get({ key, query: { email: '  Dana@ACME-Corp.example ' } });
+
+      // Assess
+      expect(status).toBe(200);
+      expect(body.leadId).toBe(LEAD_ID);
+      expect(ddb).toHaveReceivedNthCommandWith(GetCommand, 2, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') });
+      expect(ddb).toHaveReceivedNthCommandWith(GetCommand, 3, { TableName: TABLE, Key: profileKey(LEAD_ID) });
+    });
+
+    it('answers 404 for an email no lead has, without reading any lead', async () => {
+      // Prepare
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('nobody@acme-corp.example') }).resolves({});
+
+      // Act
+      const { status, body } = await get({ key, query: { email: 'nobody@acme-corp.example' } });
+
+      // Assess
+      expect(status).toBe(404);
+      expect(body.error).toContain('nobody@acme-corp.example');
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: identityKey('nobody@acme-corp.example') });
+      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2);
+    });
+
+    it.each([
+      ['no email at all', {}, /required/],
+      ['an empty email', { email: '' }, /not a valid email/],
+      ['something that is not an email', { email: 'dana at acme' }, /not a valid email/],
+      ['two emails', { email: 'a@acme.example,b@acme.example' }, /not a valid email/],
+    ])('answers 400 naming email for %s, and looks nothing up', async (_case, query: Record<string, string>, message) => {
+      // Prepare
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      // Act
+      const { status, body } = await get({ key, query });
+
+      // Assess
+      expect(status).toBe(400);
+      expect(body.issues).toEqual([{ path: 'email', message: expect.stringMatching(message) }]);
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: keyItemKey(key) });
+      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+    });
+  });
+});
