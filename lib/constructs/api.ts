@@ -36,7 +36,7 @@ export class Api extends Construct {
     events.grant(ingest, 'dynamodb:PutItem');
     leads.grant(ingest, 'dynamodb:GetItem');
     const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', ingest);
-    for (const type of ['track', 'page', 'identify', 'batch']) {
+    for (const type of ['track', 'page', 'identify', 'group', 'alias', 'batch']) {
       this.httpApi.addRoutes({ path: `/v1/${type}`, methods: [HttpMethod.POST], integration: ingestIntegration });
     }
 

@@ -249,6 +249,8 @@ describe('LeadLoop stack', () => {
           ['POST /v1/track', FUNCTIONS.Ingest],
           ['POST /v1/page', FUNCTIONS.Ingest],
           ['POST /v1/identify', FUNCTIONS.Ingest],
+          ['POST /v1/group', FUNCTIONS.Ingest],
+          ['POST /v1/alias', FUNCTIONS.Ingest],
           ['POST /v1/batch', FUNCTIONS.Ingest],
           ['GET /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
           ['POST /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
@@ -257,7 +259,7 @@ describe('LeadLoop stack', () => {
           ['GET /v1/leads', FUNCTIONS.Leads],
         ]),
       );
-      expect(routes).toHaveLength(9);
+      expect(routes).toHaveLength(11);
     });
   });
 });
