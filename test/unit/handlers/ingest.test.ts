@@ -39,6 +39,47 @@ describe('ingest handler', () => {
     vi.useRealTimers();
   });
 
+  describe('group and alias calls', () => {
+    it('stores an alias with the identity it links, and a group with its account', async () => {
+      // Prepare
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+
+      // Act
+      const alias = await post('alias', { messageId: 'msg-alias-1', userId: 'crm-7', previousId: 'anon-9' }, basicAuth(key));
+      const group = await post('group', { messageId: 'msg-group-1', userId: 'crm-7', groupId: 'acme', traits: { name: 'Acme', employees: 300 } }, basicAuth(key));
+
+      // Assess
+      expect([alias.statusCode, group.statusCode]).toEqual([200, 200]);
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        TableName: 'events-table',
+        ConditionExpression: 'attribute_not_exists(messageId)',
+        Item: expect.objectContaining({ messageId: 'msg-alias-1', type: 'alias', userId: 'crm-7', previousId: 'anon-9' }),
+      });
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+        TableName: 'events-table',
+        ConditionExpression: 'attribute_not_exists(messageId)',
+        Item: expect.objectContaining({ messageId: 'msg-group-1', type: 'group', groupId: 'acme', groupTraits: { name: 'Acme', employees: 300 } }),
+      });
+    });
+
+    it('refuses an alias without the identity it links, naming previousId, and stores nothing', async () => {
+      // Prepare
+      const key = freshKey('wk');
+      stubWriteKey(key);
+
+      // Act
+      const result = await post('alias', { userId: 'crm-7' }, basicAuth(key));
+
+      // Assess
+      expect(result.statusCode).toBe(400);
+      expect(issuePaths(result)).toContain('previousId');
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+  });
+
   describe('accepting events', () => {
     it('stores a track event once, with the email normalized and the time corrected for clock skew', async () => {
       // Prepare
