@@ -76,6 +76,7 @@ function landingPage(runtime: { apiUrl: string; sesUrl: string }): string {
 <ul>
 <li>Events API: <code>POST ${runtime.apiUrl}/v1/track</code>, <code>/v1/page</code>, <code>/v1/identify</code>, <code>/v1/batch</code></li>
 <li>Emails sent (hand-offs, escalations): <a href="${runtime.sesUrl}/">${runtime.sesUrl}/</a> (JSON at <a href="${runtime.sesUrl}/store">/store</a>)</li>
+<li>Leads: <code>GET ${runtime.apiUrl}/v1/leads?email=…</code> or <code>/v1/leads/{leadId}</code> with the server key</li>
 <li>Funnel report: <code>GET ${runtime.apiUrl}/v1/reports/funnel</code> with the server key</li>
 <li>Journeys (Step Functions executions): <a href="/_local/executions">/_local/executions</a></li>
 </ul></body></html>`;
