@@ -206,7 +206,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await dynamodb.client.send(
         new PutItemCommand({
           TableName: leadsTable,
-          Item: { pk: { S: pk }, sk: { S: sk }, sourceId: { S: 'local' }, kind: { S: kind }, active: { BOOL: true } },
+          Item: {
+            pk: { S: pk },
+            sk: { S: sk },
+            sourceId: { S: 'local' },
+            kind: { S: kind },
+            active: { BOOL: true },
+            // Locally, the tracker may run on any demo page.
+            ...(kind === 'write' && { allowedOrigins: { L: [{ S: '*' }] } }),
+          },
         }),
       );
     }

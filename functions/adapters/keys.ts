@@ -12,6 +12,8 @@ export type KeyKind = 'write' | 'server';
 export interface ApiKey {
   sourceId: string;
   kind: KeyKind;
+  /** origins a browser may use this key from (`*` for any); without it, browsers may not use it */
+  allowedOrigins?: string[];
 }
 
 const cache = new Map<string, { value: ApiKey | undefined; until: number }>();
@@ -22,7 +24,14 @@ export async function findKey(key: string): Promise<ApiKey | undefined> {
   const cached = cache.get(hash);
   if (cached && cached.until > Date.now()) return cached.value;
   const { Item } = await dynamodb.send(new GetCommand({ TableName: leadsTable, Key: keyItemKey(key) }));
-  const value = Item && Item.active !== false ? { sourceId: String(Item.sourceId), kind: Item.kind as KeyKind } : undefined;
+  const value =
+    Item && Item.active !== false
+      ? {
+          sourceId: String(Item.sourceId),
+          kind: Item.kind as KeyKind,
+          ...(Array.isArray(Item.allowedOrigins) && { allowedOrigins: Item.allowedOrigins.map(String) }),
+        }
+      : undefined;
   cache.set(hash, { value, until: Date.now() + CACHE_MS });
   return value;
 }

@@ -14,5 +14,6 @@ export async function requireServerKey(event: HttpEvent): Promise<ApiKey> {
   const found = await findKey(key);
   if (!found) throw new UnauthorizedError('the key is not valid');
   if (found.kind !== 'server') throw new ForbiddenError('this needs a server key; a write key can only send events');
+  if (header(event, 'origin') !== undefined) throw new ForbiddenError('a server key cannot be used from a browser');
   return found;
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { findKey } from '#adapters/keys.ts';
 import { putEventOnce } from '#adapters/event-store.ts';
-import { UnauthorizedError, ValidationError } from '#commons/errors.ts';
+import { ForbiddenError, UnauthorizedError, ValidationError } from '#commons/errors.ts';
 import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } from '#commons/http.ts';
 import { logger } from '#commons/logger.ts';
+import { browserUseRefusal } from '#core/keys.ts';
 import { toStoredEvent, trackingEventSchema, type TrackingEvent } from '#core/tracking-event.ts';
 import { recordEvents } from './record-events.ts';
 
@@ -85,6 +86,8 @@ export const handler = httpHandler(async (event) => {
   if (!writeKey) throw new UnauthorizedError('a write key is required as the HTTP Basic user or as writeKey in the body');
   const key = await findKey(writeKey);
   if (!key) throw new UnauthorizedError('the write key is not valid');
+  const refusal = browserUseRefusal(key, header(event, 'origin'));
+  if (refusal) throw new ForbiddenError(refusal);
 
   const receivedAt = new Date();
   const events = parseEvents(type, body).map((e) => toStoredEvent(e, receivedAt, key.sourceId));

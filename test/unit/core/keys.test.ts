@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyHash, keyItemKey } from '#core/keys.ts';
+import { browserUseRefusal, keyHash, keyItemKey } from '#core/keys.ts';
 
 describe('API key hashes', () => {
   it('are the hex SHA-256 of the key, so the key itself is never stored', () => {
@@ -20,5 +20,24 @@ describe('API key hashes', () => {
     // Assess
     expect(item).toEqual({ pk: 'KEY#ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', sk: 'KEY' });
     expect(JSON.stringify(item)).not.toContain('"abc"');
+  });
+});
+
+describe('using a key from a browser', () => {
+  it('never allows a server key from a browser, but allows it from a server', () => {
+    expect(browserUseRefusal({ kind: 'server' }, 'https://www.acme.example')).toBe('a server key cannot be used from a browser');
+    expect(browserUseRefusal({ kind: 'server' }, undefined)).toBeUndefined();
+  });
+
+  it('allows a write key only from the origins it lists, or any with *', () => {
+    const key = { kind: 'write' as const, allowedOrigins: ['https://www.acme.example'] };
+    expect(browserUseRefusal(key, 'https://www.acme.example')).toBeUndefined();
+    expect(browserUseRefusal(key, 'https://evil.example')).toBe('this write key is not allowed from https://evil.example');
+    expect(browserUseRefusal({ kind: 'write', allowedOrigins: ['*'] }, 'https://anything.example')).toBeUndefined();
+  });
+
+  it('keeps a write key without listed origins to servers', () => {
+    expect(browserUseRefusal({ kind: 'write' }, 'https://www.acme.example')).toBe('this write key is not allowed from https://www.acme.example');
+    expect(browserUseRefusal({ kind: 'write' }, undefined)).toBeUndefined();
   });
 });

@@ -39,6 +39,57 @@ describe('ingest handler', () => {
     vi.useRealTimers();
   });
 
+  describe('keys used from browsers', () => {
+    it('accepts a write key from an origin it allows', async () => {
+      // Prepare
+      const key = freshKey('wk');
+      stubWriteKey(key, { sourceId: 'src-web', kind: 'write', active: true, allowedOrigins: ['https://www.acme.example'] });
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+
+      // Act
+      const result = await post('page', { messageId: 'msg-origin-1', anonymousId: 'anon-1' }, { ...basicAuth(key), origin: 'https://www.acme.example' });
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expectKeyLookedUp(key);
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+        TableName: 'events-table',
+        ConditionExpression: 'attribute_not_exists(messageId)',
+        Item: expect.objectContaining({ messageId: 'msg-origin-1', sourceId: 'src-web' }),
+      });
+    });
+
+    it('refuses a write key from an origin it does not list, and stores nothing', async () => {
+      // Prepare
+      const key = freshKey('wk');
+      stubWriteKey(key, { sourceId: 'src-web', kind: 'write', active: true, allowedOrigins: ['https://www.acme.example'] });
+
+      // Act
+      const result = await post('page', { anonymousId: 'anon-1' }, { ...basicAuth(key), origin: 'https://evil.example' });
+
+      // Assess
+      expect(result.statusCode).toBe(403);
+      expect(jsonBody(result)).toEqual({ error: 'this write key is not allowed from https://evil.example' });
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('refuses a server key sent from a browser, and stores nothing', async () => {
+      // Prepare
+      const key = freshKey('sk');
+      stubWriteKey(key, { sourceId: 'src-crm', kind: 'server', active: true });
+
+      // Act
+      const result = await post('track', { anonymousId: 'anon-1', event: 'Signed Up' }, { ...basicAuth(key), origin: 'https://www.acme.example' });
+
+      // Assess
+      expect(result.statusCode).toBe(403);
+      expect(jsonBody(result)).toEqual({ error: 'a server key cannot be used from a browser' });
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+  });
+
   describe('group and alias calls', () => {
     it('stores an alias with the identity it links, and a group with its account', async () => {
       // Prepare
