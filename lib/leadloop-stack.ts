@@ -5,6 +5,7 @@ import { Email } from './constructs/email.ts';
 import { Journey } from './constructs/journey.ts';
 import { Scoring } from './constructs/scoring.ts';
 import { Tables } from './constructs/tables.ts';
+import { Tracker } from './constructs/tracker.ts';
 
 export interface LeadLoopStackProps extends StackProps {
   /** The From address of every LeadLoop email; its domain must be verified in SES. */
@@ -18,6 +19,7 @@ export class LeadLoopStack extends Stack {
     const tables = new Tables(this, 'Tables');
     const email = new Email(this, 'Email', { sender: props.sender });
     const api = new Api(this, 'Api', { tables });
+    new Tracker(this, 'Tracker', { httpApi: api.httpApi });
     const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
     new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine });
   }
