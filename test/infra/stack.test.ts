@@ -7,6 +7,7 @@ const FUNCTIONS = {
   Outcome: 'Api/Outcome',
   Reports: 'Api/Reports',
   Leads: 'Api/Leads',
+  Tracker: 'Tracker/Tracker',
   AssignRep: 'Journey/AssignRepFunction',
   SendHandoff: 'Journey/SendHandoffFunction',
   AwaitAcceptance: 'Journey/AwaitAcceptanceFunction',
@@ -35,6 +36,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Reports: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   // the identity link, then the lead; never a query or a scan
   Leads: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
+  // serves a script: no table, no email, no journey
+  Tracker: [...XRAY],
   AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
   // resumes its own task when the rep's outcome was recorded before the wait began
@@ -70,13 +73,13 @@ describe('LeadLoop stack', () => {
   });
 
   describe('functions', () => {
-    it('are exactly the nine LeadLoop functions, with no helper functions added by constructs', () => {
+    it('are exactly the ten LeadLoop functions, with no helper functions added by constructs', () => {
       expect(t.logicalIdsOfType('AWS::Lambda::Function').sort()).toEqual(FUNCTION_NAMES.map(fn).sort());
     });
 
     it('all run Node.js 24 on arm64 with active tracing', () => {
       const functions = Object.values(t.template.findResources('AWS::Lambda::Function'));
-      expect(functions).toHaveLength(9);
+      expect(functions).toHaveLength(10);
       for (const { Properties } of functions) {
         expect(Properties.Runtime).toBe('nodejs24.x');
         expect(Properties.Architectures).toEqual(['arm64']);
@@ -88,8 +91,9 @@ describe('LeadLoop stack', () => {
       const tables = new Set(t.logicalIdsOfType('AWS::DynamoDB::GlobalTable'));
       for (const name of FUNCTION_NAMES) {
         const environment = environmentOf(name);
-        // every function works on leads; the table variables of all of them are checked below
-        expect(environment.LEADS_TABLE, name).toEqual({ Ref: t.logicalId('Tables/Leads') });
+        // every function but the tracker works on leads; the table variables of all of them are checked below
+        if (name === 'Tracker') expect(Object.keys(environment).filter((variable) => variable.endsWith('_TABLE')), name).toEqual([]);
+        else expect(environment.LEADS_TABLE, name).toEqual({ Ref: t.logicalId('Tables/Leads') });
         if ('EVENTS_TABLE' in environment) expect(environment.EVENTS_TABLE, name).toEqual({ Ref: t.logicalId('Tables/Events') });
         for (const [variable, value] of Object.entries(environment)) {
           if (!variable.endsWith('_TABLE')) continue;
@@ -240,7 +244,7 @@ describe('LeadLoop stack', () => {
       return t.describe(integration.Properties?.IntegrationUri).replace(/\.Arn$/, '');
     };
 
-    it('serves ingestion, hand-off actions, lead reads and reports, each route by the function of its concern', () => {
+    it('serves ingestion, hand-off actions, lead reads, reports and the tracker script, each route by the function of its concern', () => {
       const routes = Object.values(t.template.findResources('AWS::ApiGatewayV2::Route')).map(
         ({ Properties }) => [Properties.RouteKey as string, functionServing(Properties.Target)] as const,
       );
@@ -257,9 +261,10 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
+          ['GET /t.js', FUNCTIONS.Tracker],
         ]),
       );
-      expect(routes).toHaveLength(11);
+      expect(routes).toHaveLength(12);
     });
   });
 });
