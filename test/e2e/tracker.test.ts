@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { storedEvents } from '../support/local.ts';
 
 /**
  * A marketing site with the tracker's script tag, in a real (headless) Chromium:
@@ -41,20 +41,6 @@ function startSite(): Promise<Server> {
     send(404, 'not found');
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-async function eventsTable(): Promise<string> {
-  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
-  for (const name of TableNames) {
-    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.KeySchema?.[0]?.AttributeName === 'messageId') return name;
-  }
-  throw new Error('no events table');
-}
-
-async function storedEventsOf(anonymousId: string): Promise<Record<string, unknown>[]> {
-  const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: await eventsTable() }));
-  return Items.map((item) => unmarshall(item)).filter((e) => e.anonymousId === anonymousId);
 }
 
 beforeAll(async () => {
@@ -115,7 +101,7 @@ describe('the browser tracker on a site', () => {
     let stored: Record<string, unknown>[] = [];
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      stored = await storedEventsOf(anonymousId);
+      stored = await storedEvents(dynamodb, (e) => e.anonymousId === anonymousId);
       if (stored.length >= 3) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../config/index.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { eventually } from '../support/local.ts';
 
 /**
  * Reading a lead back through the local runtime: events go in over the
@@ -24,16 +25,6 @@ async function send(path: string, body: unknown): Promise<Response> {
 /** A GET with the server key, another key, or (null) none. */
 function read(pathAndQuery: string, key: string | null = runtime.serverKey): Promise<Response> {
   return fetch(`${runtime.apiUrl}${pathAndQuery}`, { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** A rule's points at `at` for one event at `eventAt`, by the default model's half-life. */

@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { eventually } from '../support/local.ts';
 import { serviceAgreement, teams } from '../../config/index.ts';
 import { leadIdFor, journeyName } from '../../functions/core/lead.ts';
 
@@ -36,16 +37,6 @@ async function send(path: string, body: unknown, key = runtime.writeKey): Promis
 async function emails(): Promise<CapturedEmail[]> {
   const response = await fetch(`${runtime.sesUrl}/store`);
   return ((await response.json()) as { emails: CapturedEmail[] }).emails;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function funnel(): Promise<Record<string, { reached: number; current: number }>> {

@@ -1,8 +1,8 @@
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { storedEvents } from '../support/local.ts';
 
 /**
  * A source already instrumented with Segment's own Node library switches to
@@ -10,20 +10,6 @@ import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
  */
 let runtime: LocalRuntime;
 let dynamodb: DynamoDBClient;
-
-async function eventsTable(): Promise<string> {
-  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
-  for (const name of TableNames) {
-    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.KeySchema?.[0]?.AttributeName === 'messageId') return name;
-  }
-  throw new Error('no events table');
-}
-
-async function storedEventsOf(userId: string): Promise<Record<string, unknown>[]> {
-  const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: await eventsTable() }));
-  return Items.map((item) => unmarshall(item)).filter((e) => e.userId === userId || e.anonymousId === `anon-${userId}`);
-}
 
 beforeAll(async () => {
   runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
@@ -52,7 +38,7 @@ describe('the real @segment/analytics-node client', () => {
 
     // Assess
     expect(errors).toEqual([]);
-    const stored = await storedEventsOf('crm-42');
+    const stored = await storedEvents(dynamodb, (e) => e.userId === 'crm-42' || e.anonymousId === 'anon-crm-42');
     expect(stored.map((e) => e.type).sort()).toEqual(['alias', 'group', 'identify', 'page', 'track']);
     const identify = stored.find((e) => e.type === 'identify')!;
     expect(identify.email).toBe('lee@initech.example');

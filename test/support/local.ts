@@ -1,0 +1,31 @@
+import { DescribeTableCommand, type DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
+/** Helpers for tests that drive the local runtime. */
+
+/** Polls until `probe` returns a value; fails naming what it waited for. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The events table: the one keyed by messageId (its name comes from the template). */
+async function eventsTable(dynamodb: DynamoDBClient): Promise<string> {
+  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
+  for (const name of TableNames) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.KeySchema?.[0]?.AttributeName === 'messageId') return name;
+  }
+  throw new Error('no events table');
+}
+
+/** Every stored event matching `filter` (a scan: fine for a test's handful of events). */
+export async function storedEvents(dynamodb: DynamoDBClient, filter: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: await eventsTable(dynamodb) }));
+  return Items.map((item) => unmarshall(item)).filter(filter);
+}
