@@ -17,6 +17,7 @@ import { startLocalRuntime, type LocalRuntime } from '../local/runtime.ts';
 import { LOCAL_REGION, readTemplate } from '../local/template.ts';
 import { toStoredEvent, trackingEventSchema } from '../functions/core/tracking-event.ts';
 import { leadIdFor } from '../functions/core/lead.ts';
+import { markerKey as leadMarkerKey } from '../functions/adapters/lead-keys.ts';
 import {
   appendResults,
   benchDir,
@@ -215,15 +216,13 @@ try {
   let sent = 0;
 
   /**
-   * The marker the scoring function leaves for each event it applied (see
-   * functions/adapters/lead-store.ts): LEAD#<lead id> / EVENT#<messageId>. A
-   * visitor seen for the first time gets the lead named after its anonymous id.
-   * If that format changes, the wait below times out and the final Scan still checks.
+   * The marker the scoring function leaves for each event it applied. A visitor
+   * seen for the first time gets the lead named after its anonymous id.
    */
-  const markerKey = (event: { messageId: string; anonymousId: string }) => ({
-    pk: { S: `LEAD#${leadIdFor(`anon:${event.anonymousId}`)}` },
-    sk: { S: `EVENT#${event.messageId}` },
-  });
+  const markerKey = (event: { messageId: string; anonymousId: string }) => {
+    const { pk, sk } = leadMarkerKey(leadIdFor(`anon:${event.anonymousId}`), event.messageId);
+    return { pk: { S: pk }, sk: { S: sk } };
+  };
 
   /**
    * Waits until scoring has applied these events. The stream is read in

@@ -13,17 +13,13 @@ import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import type { IdentityKey, Lead, Owner } from '#core/lead.ts';
 import type { StageChange } from '#core/lifecycle.ts';
+import { cycleKey, funnelKey, identityKey, markerKey, profileKey } from './lead-keys.ts';
 import type { Outcome } from '#core/lead.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-const profileKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' });
-const markerKey = (leadId: string, messageId: string) => ({ pk: `LEAD#${leadId}`, sk: `EVENT#${messageId}` });
-const cycleKey = (leadId: string, cycle: number) => ({ pk: `LEAD#${leadId}`, sk: `CYCLE#${String(cycle).padStart(4, '0')}` });
-const identityKey = (key: IdentityKey) => ({ pk: `IDENTITY#${key}`, sk: 'IDENTITY' });
-const funnelKey = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
 
 export interface VersionedLead {
   lead: Lead;
@@ -36,6 +32,15 @@ export async function getLead(leadId: string): Promise<VersionedLead | undefined
   if (!Item) return undefined;
   const { pk: _pk, sk: _sk, version, ...lead } = Item;
   return { lead: lead as Lead, version: Number(version) };
+}
+
+/**
+ * The lead an identity is linked to. The scoring path writes the link in the
+ * same transaction as the lead, so a link found here always has its lead.
+ */
+export async function leadIdOf(identity: IdentityKey): Promise<string | undefined> {
+  const { Item } = await dynamodb.send(new GetCommand({ TableName: leadsTable, Key: identityKey(identity) }));
+  return typeof Item?.leadId === 'string' ? Item.leadId : undefined;
 }
 
 /** The identity keys already linked to a lead, with the lead they point to. */

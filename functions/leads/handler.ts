@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { getLead } from '#adapters/lead-store.ts';
+import { getLead, leadIdOf } from '#adapters/lead-store.ts';
 import { requireServerKey } from '#commons/auth.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { scoringModel } from '#config/index.ts';
 import { normalizeEmail } from '#core/tracking-event.ts';
 import { findLead, type LeadQuery } from './find-lead.ts';
-import { leadIdOf } from './identities.ts';
 
 const ports = { model: scoringModel, getLead, leadIdOf, now: () => new Date() };
 
