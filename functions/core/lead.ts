@@ -175,6 +175,75 @@ function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: Stage
   changes.push(change);
 }
 
+function inTimeOrder(events: readonly StoredEvent[]): StoredEvent[] {
+  return [...events].sort((a, b) => byTime({ at: a.timestamp, messageId: a.messageId }, { at: b.timestamp, messageId: b.messageId }));
+}
+
+/** Takes one event into the lead's profile and score: identities, traits, ledger, touches, activity. */
+function absorb(lead: Lead, event: StoredEvent, model: ScoringModel): void {
+  for (const key of identityKeys(event)) if (!lead.identities.includes(key)) lead.identities.push(key);
+  if (event.traits) Object.assign(lead.traits, event.traits);
+  if (event.groupId) {
+    // The account's traits fill the person's company fit traits, never overwrite them.
+    lead.traits.groupId = event.groupId;
+    if (event.groupTraits?.name !== undefined) lead.traits.company ??= event.groupTraits.name;
+    if (event.groupTraits?.employees !== undefined) lead.traits.employees ??= event.groupTraits.employees;
+  }
+  if (event.email) lead.email ??= event.email;
+  // The email trait always mirrors the lead's email: a blank or malformed one in later traits must not replace it.
+  if (lead.email) lead.traits.email = lead.email;
+
+  lead.ledger.push(...scoreEvent(model, lead.ledger, event));
+  const touch = touchOf(event);
+  if (touch) lead.touches = keepFirstAndRecent([...lead.touches, touch].sort(byTime), MAX_TOUCHES);
+  lead.recentActivity = [
+    ...lead.recentActivity,
+    {
+      messageId: event.messageId,
+      at: event.timestamp,
+      type: event.type,
+      label: activityLabel(event),
+      ...(event.url !== undefined && { url: event.url }),
+    },
+  ]
+    .sort(byTime)
+    .slice(-RECENT_ACTIVITY);
+}
+
+/** Works the lead's engagement and grade out at `at` under the model. */
+function rescoreAt(lead: Lead, at: string, model: ScoringModel): void {
+  lead.scoredAt = at;
+  lead.engagement = engagementAt(lead.ledger, new Date(at));
+  lead.grade = fitGrade(model, lead.traits).grade;
+  lead.modelVersion = model.version;
+}
+
+/**
+ * Moves the lead as far along as its identity and score take it at `at`:
+ * known once identified, engaged past the threshold, MQL on the qualification
+ * rule. Stages only move forward here; going back is for sales to decide.
+ */
+function advance(lead: Lead, at: string, model: ScoringModel, changes: StageChange[], causePrefix = ''): void {
+  if (lead.stage === 'visitor' && lead.email) moveTo(lead, 'known', at, `${causePrefix}identified as ${lead.email}`, changes);
+  if (lead.stage === 'known' && lead.engagement >= model.engagement.engagedThreshold) {
+    moveTo(lead, 'engaged', at, `${causePrefix}engagement ${lead.engagement} reached ${model.engagement.engagedThreshold}`, changes);
+  }
+  const canQualify = lead.stage === 'known' || lead.stage === 'engaged' || lead.stage === 'recycled';
+  const engagement = lead.stage === 'recycled' ? engagementSinceRecycled(lead, at) : lead.engagement;
+  if (canQualify && isQualified(model, lead.grade, engagement)) {
+    moveTo(
+      lead,
+      'mql',
+      at,
+      `${causePrefix}grade ${lead.grade} and engagement ${engagement}${lead.stage === 'recycled' ? ' since recycling' : ''} met the qualification rule of model ${model.version}`,
+      changes,
+    );
+    lead.cycle += 1;
+    lead.journeyPending = lead.cycle;
+    delete lead.owner;
+  }
+}
+
 /**
  * Applies tracking events to a lead: traits, identities, score ledger, touches,
  * and the stage changes they cause. A lead crossing the qualification rule
@@ -183,62 +252,49 @@ function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: Stage
 export function applyEvents(current: Lead, events: readonly StoredEvent[], model: ScoringModel): AppliedEvents {
   const lead: Lead = structuredClone(current);
   const changes: StageChange[] = [];
-  const ordered = [...events].sort((a, b) => byTime({ at: a.timestamp, messageId: a.messageId }, { at: b.timestamp, messageId: b.messageId }));
-
-  for (const event of ordered) {
-    for (const key of identityKeys(event)) if (!lead.identities.includes(key)) lead.identities.push(key);
-    if (event.traits) Object.assign(lead.traits, event.traits);
-    if (event.groupId) {
-      // The account's traits fill the person's company fit traits, never overwrite them.
-      lead.traits.groupId = event.groupId;
-      if (event.groupTraits?.name !== undefined) lead.traits.company ??= event.groupTraits.name;
-      if (event.groupTraits?.employees !== undefined) lead.traits.employees ??= event.groupTraits.employees;
-    }
-    if (event.email) lead.email ??= event.email;
-    // The email trait always mirrors the lead's email: a blank or malformed one in later traits must not replace it.
-    if (lead.email) lead.traits.email = lead.email;
-
-    lead.ledger.push(...scoreEvent(model, lead.ledger, event));
-    const touch = touchOf(event);
-    if (touch) lead.touches = keepFirstAndRecent([...lead.touches, touch].sort(byTime), MAX_TOUCHES);
-    lead.recentActivity = [
-      ...lead.recentActivity,
-      {
-        messageId: event.messageId,
-        at: event.timestamp,
-        type: event.type,
-        label: activityLabel(event),
-        ...(event.url !== undefined && { url: event.url }),
-      },
-    ]
-      .sort(byTime)
-      .slice(-RECENT_ACTIVITY);
-
-    const at = event.timestamp > lead.scoredAt ? event.timestamp : lead.scoredAt;
-    lead.scoredAt = at;
-    lead.engagement = engagementAt(lead.ledger, new Date(at));
-    lead.grade = fitGrade(model, lead.traits).grade;
-    lead.modelVersion = model.version;
-
-    if (lead.stage === 'visitor' && lead.email) moveTo(lead, 'known', at, `identified as ${lead.email}`, changes);
-    if (lead.stage === 'known' && lead.engagement >= model.engagement.engagedThreshold) {
-      moveTo(lead, 'engaged', at, `engagement ${lead.engagement} reached ${model.engagement.engagedThreshold}`, changes);
-    }
-    const canQualify = lead.stage === 'known' || lead.stage === 'engaged' || lead.stage === 'recycled';
-    const engagement = lead.stage === 'recycled' ? engagementSinceRecycled(lead, at) : lead.engagement;
-    if (canQualify && isQualified(model, lead.grade, engagement)) {
-      moveTo(
-        lead,
-        'mql',
-        at,
-        `grade ${lead.grade} and engagement ${engagement}${lead.stage === 'recycled' ? ' since recycling' : ''} met the qualification rule of model ${model.version}`,
-        changes,
-      );
-      lead.cycle += 1;
-      lead.journeyPending = lead.cycle;
-      delete lead.owner;
-    }
+  for (const event of inTimeOrder(events)) {
+    absorb(lead, event, model);
+    rescoreAt(lead, event.timestamp > lead.scoredAt ? event.timestamp : lead.scoredAt, model);
+    advance(lead, lead.scoredAt, model, changes);
   }
+  return { lead, changes };
+}
+
+/**
+ * A lead's history replayed from nothing under a model: what the model would
+ * have made of the lead, event by event, with no sales outcomes. Backtests
+ * compare models this way.
+ */
+export function replayLead(leadId: string, events: readonly StoredEvent[], model: ScoringModel): AppliedEvents {
+  const ordered = inTimeOrder(events);
+  return applyEvents(newLead(leadId, ordered[0]?.timestamp ?? new Date(0).toISOString(), model), ordered, model);
+}
+
+/**
+ * Recomputes a lead from its stored events under a model, not from its old
+ * score: profile, identities, ledger (caps counted in time order), grade and
+ * engagement at `now`. What sales did (stage history, cycle, owner) stands;
+ * the lead then moves forward if the model now takes it further, so a lead
+ * that qualifies under a new model becomes an MQL with a journey to start.
+ * Rescoring again with the same events, model and instant changes nothing.
+ */
+export function rescoreLead(current: Lead, events: readonly StoredEvent[], model: ScoringModel, now: string): AppliedEvents {
+  const ordered = inTimeOrder(events);
+  const firstSeen = ordered[0]?.timestamp;
+  const createdAt = firstSeen !== undefined && firstSeen < current.createdAt ? firstSeen : current.createdAt;
+  const lead = newLead(current.leadId, createdAt, model);
+  for (const event of ordered) absorb(lead, event, model);
+  lead.email ??= current.email;
+  if (lead.email) lead.traits.email = lead.email;
+  lead.stage = current.stage;
+  lead.stageHistory = structuredClone(current.stageHistory);
+  lead.cycle = current.cycle;
+  if (current.journeyPending !== undefined) lead.journeyPending = current.journeyPending;
+  if (current.owner) lead.owner = structuredClone(current.owner);
+  const lastEvent = ordered.at(-1)?.timestamp ?? now;
+  rescoreAt(lead, lastEvent > now ? lastEvent : now, model);
+  const changes: StageChange[] = [];
+  advance(lead, lead.scoredAt, model, changes, `rescored under model ${model.version}: `);
   return { lead, changes };
 }
 
