@@ -1,0 +1,467 @@
+import { replayLead, type Lead } from './lead.ts';
+import type { StageChange } from './lifecycle.ts';
+import { engagementAt, type LedgerEntry, type ScoringModel } from './scoring.ts';
+import type { StoredEvent } from './tracking-event.ts';
+
+/**
+ * The backtest: a draft scoring model tried against history before it ships,
+ * side by side with the current model, so marketing and sales can set the
+ * qualification rule together on the same numbers. Pure: histories and models
+ * in, a plain report out; nothing is written and no clock is read.
+ *
+ * Two questions, each answered under both models:
+ *
+ * 1. Who would be an MQL, and when? Each lead's stored events are replayed from
+ *    nothing under the model (`replayLead`); the first change to `mql` is when
+ *    the model would have qualified the lead. A replay knows nothing of sales,
+ *    so a lead qualifies at most once in it. From that: MQL count, MQLs per
+ *    period of first qualifying (ISO week or calendar month, in UTC), the
+ *    median days from a lead's first stored event to qualifying, and which
+ *    leads the draft would newly qualify or no longer qualify.
+ *
+ * 2. How well does the score predict what sales did? Only leads that really
+ *    reached `mql` (their stored stage history says so) have an outcome. Each
+ *    such lead is put in a score band by its engagement under the model at the
+ *    moment sales first saw it (the `at` of its first recorded `→ mql` change):
+ *    the replayed ledger up to that instant, decayed to that instant. Its
+ *    outcome is the one of that first cycle: the changes after the first
+ *    `→ mql` and before the next. `mql → sal` is an acceptance, `mql → recycled`
+ *    with a cause starting `rejected by` a rejection, a change to `won` or
+ *    `lost` the close. Later cycles are left out: their hand-off came at
+ *    another score, so crediting them to the first one would blur the band.
+ */
+
+export interface LeadHistory {
+  /** the lead as stored: its stage history records what sales did */
+  lead: Lead;
+  /** the lead's stored tracking events, in any order */
+  events: StoredEvent[];
+}
+
+export type BacktestPeriod = 'week' | 'month';
+
+export interface BacktestOptions {
+  /**
+   * How MQLs are counted over time: by ISO week (`2026-W06`) or calendar
+   * month (`2026-02`) of first qualifying, in UTC.
+   * @default 'week'
+   */
+  period?: BacktestPeriod;
+  /**
+   * Width of a score band in engagement points; a band holds engagement from
+   * its lower edge up to, not including, the next band's.
+   * @default 20
+   */
+  bandWidth?: number;
+  /**
+   * How many closed bands there are; the last band is open-ended and starts
+   * where they end. With the defaults: 0–19, 20–39, 40–59, 60–79, 80–99, 100+.
+   * Negative engagement counts in the lowest band.
+   * @default 5
+   */
+  bands?: number;
+}
+
+/** A lead's first real hand-off, as its stored stage history records it. */
+export interface HandOff {
+  /** when sales first saw the lead as an MQL */
+  at: string;
+  decision: 'accepted' | 'rejected' | null;
+  close: 'won' | 'lost' | null;
+}
+
+/** One lead under one model. */
+export interface LeadUnderModel {
+  /** when the replay first makes the lead an MQL; null when it never does */
+  mqlAt: string | null;
+  /** days from the lead's first stored event to `mqlAt`, unrounded */
+  daysToMql: number | null;
+  /** engagement at the real hand-off; null when the lead never reached mql in reality */
+  engagementAtHandOff: number | null;
+  /** label of the score band that engagement falls in */
+  band: string | null;
+}
+
+export interface LeadBacktest {
+  leadId: string;
+  firstEventAt: string | null;
+  handOff: HandOff | null;
+  current: LeadUnderModel;
+  draft: LeadUnderModel;
+}
+
+export interface ScoreBand {
+  /** e.g. `20–39`, or `100+` for the open band */
+  label: string;
+  /** lowest engagement in the band (the lowest band also takes anything below) */
+  from: number;
+  /** first engagement of the next band; null for the open band */
+  to: number | null;
+  leads: number;
+  accepted: number;
+  rejected: number;
+  /** accepted / (accepted + rejected), to 3 decimals; null when none was decided */
+  acceptanceRate: number | null;
+  won: number;
+  lost: number;
+  /** won / (won + lost), to 3 decimals; null when none closed */
+  winRate: number | null;
+}
+
+export interface ModelBacktest {
+  version: string;
+  /** leads the model would make an MQL */
+  mqls: number;
+  /** median days from a lead's first event to qualifying, to 2 decimals; null when none qualifies */
+  medianDaysToMql: number | null;
+  /** every band, empty ones included, lowest first */
+  bands: ScoreBand[];
+}
+
+export interface BacktestReport {
+  period: BacktestPeriod;
+  /** leads replayed */
+  leads: number;
+  /** leads that really reached mql: the ones in the band tables */
+  handedOff: number;
+  current: ModelBacktest;
+  draft: ModelBacktest;
+  /** MQLs per period of first qualifying, oldest first, with no gaps between the first and last */
+  mqlsPerPeriod: { period: string; current: number; draft: number }[];
+  qualification: {
+    /** qualify under the draft and not under the current model */
+    newly: number;
+    /** qualify under the current model and not under the draft */
+    noLonger: number;
+    both: number;
+    neither: number;
+    newlyLeadIds: string[];
+    noLongerLeadIds: string[];
+  };
+  /** each lead, in the order given */
+  perLead: LeadBacktest[];
+}
+
+/** Options out of range; the message names the option and the value received. */
+export class BacktestOptionsError extends Error {
+  readonly option: string;
+  readonly value: unknown;
+  constructor(option: string, value: unknown, expected: string) {
+    super(`backtest option ${option} must be ${expected}, received ${String(value)}`);
+    this.name = 'BacktestOptionsError';
+    this.option = option;
+    this.value = value;
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+const round = (n: number, decimals: number) => Math.round(n * 10 ** decimals) / 10 ** decimals;
+const rate = (part: number, whole: number) => (whole === 0 ? null : round(part / whole, 3));
+
+function resolveOptions(options: BacktestOptions): Required<BacktestOptions> {
+  const { period = 'week', bandWidth = 20, bands = 5 } = options;
+  if (period !== 'week' && period !== 'month') throw new BacktestOptionsError('period', period, '"week" or "month"');
+  if (!(Number.isFinite(bandWidth) && bandWidth > 0)) throw new BacktestOptionsError('bandWidth', bandWidth, 'a positive number');
+  if (!(Number.isInteger(bands) && bands > 0)) throw new BacktestOptionsError('bands', bands, 'a positive whole number');
+  return { period, bandWidth, bands };
+}
+
+/** The label of a band's lower edge; whole widths read as `20–39`, fractional ones as `2.5–5`. */
+function bandLabel(index: number, width: number, bands: number): string {
+  const from = index * width;
+  if (index === bands) return `${from}+`;
+  return Number.isInteger(width) ? `${from}–${from + width - 1}` : `${from}–${(index + 1) * width}`;
+}
+
+/** The band index engagement falls in: 0 … bands, the last one open-ended. */
+function bandIndex(engagement: number, width: number, bands: number): number {
+  return Math.min(bands, Math.max(0, Math.floor(engagement / width)));
+}
+
+/**
+ * The score band an engagement falls in: `[from, to)`, with negative
+ * engagement in the lowest band and anything from `bands × bandWidth` up in
+ * the open one.
+ */
+export function scoreBandOf(engagement: number, options: Pick<BacktestOptions, 'bandWidth' | 'bands'> = {}): { label: string; from: number; to: number | null } {
+  const { bandWidth, bands } = resolveOptions(options);
+  const index = bandIndex(engagement, bandWidth, bands);
+  return { label: bandLabel(index, bandWidth, bands), from: index * bandWidth, to: index === bands ? null : (index + 1) * bandWidth };
+}
+
+/** Midnight UTC at the start of the ISO week (Monday) or month an instant falls in. */
+function periodStart(ms: number, period: BacktestPeriod): number {
+  const date = new Date(ms);
+  if (period === 'month') return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  const day = date.getUTCDay() || 7; // Monday 1 … Sunday 7
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() - (day - 1));
+}
+
+function nextPeriodStart(start: number, period: BacktestPeriod): number {
+  const date = new Date(start);
+  return period === 'month' ? Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) : start + 7 * DAY_MS;
+}
+
+/**
+ * The period an instant falls in, in UTC: `2026-02` for a month, `2026-W06`
+ * for an ISO week (weeks start on Monday; a week belongs to the year its
+ * Thursday is in, so 2027-01-01 is in `2026-W53`).
+ */
+export function periodOf(at: string, period: BacktestPeriod): string {
+  const start = new Date(periodStart(Date.parse(at), period));
+  if (period === 'month') return `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
+  const thursday = new Date(start.getTime() + 3 * DAY_MS);
+  const year = thursday.getUTCFullYear();
+  const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / DAY_MS / 7) + 1;
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+/**
+ * The lead's first real hand-off and what sales made of it within that cycle,
+ * from its stage history in the order recorded; null when it never reached mql.
+ */
+export function firstHandOff(stageHistory: readonly StageChange[]): HandOff | null {
+  const start = stageHistory.findIndex((change) => change.to === 'mql');
+  const first = stageHistory[start];
+  if (!first) return null;
+  const rest = stageHistory.slice(start + 1);
+  const nextCycle = rest.findIndex((change) => change.to === 'mql');
+  const cycle = nextCycle < 0 ? rest : rest.slice(0, nextCycle);
+  let decision: HandOff['decision'] = null;
+  let close: HandOff['close'] = null;
+  for (const change of cycle) {
+    if (decision === null && change.from === 'mql' && change.to === 'sal') decision = 'accepted';
+    if (decision === null && change.from === 'mql' && change.to === 'recycled' && change.cause.startsWith('rejected by')) decision = 'rejected';
+    if (close === null && (change.to === 'won' || change.to === 'lost')) close = change.to;
+  }
+  return { at: first.at, decision, close };
+}
+
+function engagementAtInstant(ledger: readonly LedgerEntry[], at: string): number {
+  const instant = Date.parse(at);
+  return engagementAt(
+    ledger.filter((entry) => Date.parse(entry.at) <= instant),
+    new Date(instant),
+  );
+}
+
+function underModel(
+  history: LeadHistory,
+  firstEventAt: string | null,
+  handOff: HandOff | null,
+  model: ScoringModel,
+  options: Required<BacktestOptions>,
+): LeadUnderModel {
+  const { lead, changes } = replayLead(history.lead.leadId, history.events, model);
+  const mqlAt = changes.find((change) => change.to === 'mql')?.at ?? null;
+  const daysToMql = mqlAt !== null && firstEventAt !== null ? (Date.parse(mqlAt) - Date.parse(firstEventAt)) / DAY_MS : null;
+  const engagementAtHandOff = handOff ? engagementAtInstant(lead.ledger, handOff.at) : null;
+  const band = engagementAtHandOff === null ? null : bandLabel(bandIndex(engagementAtHandOff, options.bandWidth, options.bands), options.bandWidth, options.bands);
+  return { mqlAt, daysToMql, engagementAtHandOff, band };
+}
+
+function median(values: readonly number[]): number | null {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return null;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function bandTable(perLead: readonly LeadBacktest[], which: 'current' | 'draft', options: Required<BacktestOptions>): ScoreBand[] {
+  const { bandWidth, bands } = options;
+  const rows = Array.from({ length: bands + 1 }, (_, index) => ({
+    label: bandLabel(index, bandWidth, bands),
+    from: index * bandWidth,
+    to: index === bands ? null : (index + 1) * bandWidth,
+    leads: 0,
+    accepted: 0,
+    rejected: 0,
+    won: 0,
+    lost: 0,
+  }));
+  for (const lead of perLead) {
+    const engagement = lead[which].engagementAtHandOff;
+    if (!lead.handOff || engagement === null) continue;
+    const row = rows[bandIndex(engagement, bandWidth, bands)]!;
+    row.leads += 1;
+    if (lead.handOff.decision) row[lead.handOff.decision] += 1;
+    if (lead.handOff.close) row[lead.handOff.close] += 1;
+  }
+  return rows.map((row) => ({
+    ...row,
+    acceptanceRate: rate(row.accepted, row.accepted + row.rejected),
+    winRate: rate(row.won, row.won + row.lost),
+  }));
+}
+
+function modelBacktest(perLead: readonly LeadBacktest[], which: 'current' | 'draft', model: ScoringModel, options: Required<BacktestOptions>): ModelBacktest {
+  const qualified = perLead.map((lead) => lead[which]).filter((lead) => lead.mqlAt !== null);
+  const days = median(qualified.flatMap((lead) => (lead.daysToMql === null ? [] : [lead.daysToMql])));
+  return {
+    version: model.version,
+    mqls: qualified.length,
+    medianDaysToMql: days === null ? null : round(days, 2),
+    bands: bandTable(perLead, which, options),
+  };
+}
+
+function mqlsPerPeriod(perLead: readonly LeadBacktest[], period: BacktestPeriod): BacktestReport['mqlsPerPeriod'] {
+  const instants = perLead.flatMap((lead) => [lead.current.mqlAt, lead.draft.mqlAt]).flatMap((at) => (at === null ? [] : [Date.parse(at)]));
+  if (instants.length === 0) return [];
+  const rows = new Map<string, { period: string; current: number; draft: number }>();
+  const last = periodStart(Math.max(...instants), period);
+  for (let start = periodStart(Math.min(...instants), period); start <= last; start = nextPeriodStart(start, period)) {
+    const label = periodOf(new Date(start).toISOString(), period);
+    rows.set(label, { period: label, current: 0, draft: 0 });
+  }
+  for (const lead of perLead) {
+    for (const which of ['current', 'draft'] as const) {
+      const at = lead[which].mqlAt;
+      if (at !== null) rows.get(periodOf(at, period))![which] += 1;
+    }
+  }
+  return [...rows.values()];
+}
+
+/**
+ * Replays every lead's history under the current and the draft model and
+ * reports both side by side. Writes nothing; the same input gives the same report.
+ */
+export function backtest(histories: readonly LeadHistory[], current: ScoringModel, draft: ScoringModel, options: BacktestOptions = {}): BacktestReport {
+  const resolved = resolveOptions(options);
+  const perLead = histories.map((history): LeadBacktest => {
+    const firstEventMs = history.events.length === 0 ? null : Math.min(...history.events.map((event) => Date.parse(event.timestamp)));
+    const firstEventAt = firstEventMs === null ? null : new Date(firstEventMs).toISOString();
+    const handOff = firstHandOff(history.lead.stageHistory);
+    return {
+      leadId: history.lead.leadId,
+      firstEventAt,
+      handOff,
+      current: underModel(history, firstEventAt, handOff, current, resolved),
+      draft: underModel(history, firstEventAt, handOff, draft, resolved),
+    };
+  });
+  const underCurrentOnly = (lead: LeadBacktest) => lead.current.mqlAt !== null && lead.draft.mqlAt === null;
+  const underDraftOnly = (lead: LeadBacktest) => lead.current.mqlAt === null && lead.draft.mqlAt !== null;
+  const newlyLeadIds = perLead.filter(underDraftOnly).map((lead) => lead.leadId);
+  const noLongerLeadIds = perLead.filter(underCurrentOnly).map((lead) => lead.leadId);
+  const both = perLead.filter((lead) => lead.current.mqlAt !== null && lead.draft.mqlAt !== null).length;
+  return {
+    period: resolved.period,
+    leads: perLead.length,
+    handedOff: perLead.filter((lead) => lead.handOff !== null).length,
+    current: modelBacktest(perLead, 'current', current, resolved),
+    draft: modelBacktest(perLead, 'draft', draft, resolved),
+    mqlsPerPeriod: mqlsPerPeriod(perLead, resolved.period),
+    qualification: {
+      newly: newlyLeadIds.length,
+      noLonger: noLongerLeadIds.length,
+      both,
+      neither: perLead.length - newlyLeadIds.length - noLongerLeadIds.length - both,
+      newlyLeadIds,
+      noLongerLeadIds,
+    },
+    perLead,
+  };
+}
+
+// ---- the plain-text report ----
+
+type Align = 'left' | 'right';
+
+/** Rows as aligned text columns, two spaces apart; the widths are returned for headers spanning columns. */
+function columns(rows: readonly (readonly string[])[], align: readonly Align[], minWidths: readonly number[] = []): { lines: string[]; widths: number[] } {
+  const widths = align.map((_, i) => Math.max(minWidths[i] ?? 0, ...rows.map((row) => (row[i] ?? '').length)));
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => (align[i] === 'right' ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+  return { lines, widths };
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+const plural = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
+const percent = (value: number | null, part: number, whole: number) => (value === null ? 'n/a' : `${Math.round(value * 100)}% (${count(part)} of ${count(whole)})`);
+
+/**
+ * The report as plain text for a terminal: the current and the draft model in
+ * adjacent columns, "n/a" wherever there is nothing to compute from.
+ */
+export function formatBacktest(report: BacktestReport): string {
+  const currentTitle = `current ${report.current.version}`;
+  const draftTitle = `draft ${report.draft.version}`;
+  const { qualification: q } = report;
+  const out: string[] = [];
+
+  out.push(`Backtest of draft scoring model ${report.draft.version} against current model ${report.current.version}`);
+  out.push(`${plural(report.leads, 'lead', 'leads')} replayed from their stored events; nothing was written.`);
+  out.push('');
+
+  out.push(
+    ...columns(
+      [
+        ['MQLs', currentTitle, draftTitle],
+        ['leads that would be MQL', count(report.current.mqls), count(report.draft.mqls)],
+        ['median days, first event to MQL', days(report.current.medianDaysToMql), days(report.draft.medianDaysToMql)],
+      ],
+      ['left', 'right', 'right'],
+    ).lines,
+  );
+  out.push('');
+  out.push('Under the draft:');
+  out.push(`  ${plural(q.newly, 'lead newly qualifies', 'leads newly qualify')}`);
+  out.push(`  ${plural(q.noLonger, 'lead no longer qualifies', 'leads no longer qualify')}`);
+  out.push(`  ${plural(q.both, 'lead qualifies', 'leads qualify')} under both models, ${count(q.neither)} under neither`);
+  out.push('');
+
+  const periodTitle = report.period === 'week' ? 'MQLs per ISO week (UTC)' : 'MQLs per month (UTC)';
+  if (report.mqlsPerPeriod.length === 0) out.push(`${periodTitle}: none under either model`);
+  else {
+    out.push(
+      ...columns(
+        [[periodTitle, currentTitle, draftTitle], ...report.mqlsPerPeriod.map((row) => [row.period, count(row.current), count(row.draft)])],
+        ['left', 'right', 'right'],
+      ).lines,
+    );
+  }
+  out.push('');
+
+  out.push(`Score bands: engagement when sales first saw the lead (${plural(report.handedOff, 'lead', 'leads')} handed off, ${count(report.leads - report.handedOff)} never)`);
+  out.push('acceptance = accepted / (accepted + rejected), win rate = won / (won + lost), in the first cycle');
+  const bandRows = report.current.bands.map((band, i) => {
+    const other = report.draft.bands[i]!;
+    return [
+      band.label,
+      count(band.leads),
+      percent(band.acceptanceRate, band.accepted, band.accepted + band.rejected),
+      percent(band.winRate, band.won, band.won + band.lost),
+      count(other.leads),
+      percent(other.acceptanceRate, other.accepted, other.accepted + other.rejected),
+      percent(other.winRate, other.won, other.won + other.lost),
+    ];
+  });
+  const bandColumns = (minWidths: readonly number[] = []) =>
+    columns(
+      [['band', 'leads', 'acceptance', 'win rate', 'leads', 'acceptance', 'win rate'], ...bandRows],
+      ['left', 'right', 'left', 'left', 'right', 'left', 'left'],
+      minWidths,
+    );
+  const spanOf = (widths: readonly number[], from: number, to: number) => widths.slice(from, to).reduce((sum, w) => sum + w, 0) + 2 * (to - from - 1);
+  let table = bandColumns();
+  // A model's title wider than its three columns widens the last of them, so the draft's title stays over its own.
+  const shortBy = currentTitle.length - spanOf(table.widths, 1, 4);
+  if (shortBy > 0) table = bandColumns(table.widths.map((w, i) => (i === 3 ? w + shortBy : w)));
+  const span = (from: number, to: number) => spanOf(table.widths, from, to);
+  // Each model's title sits over its three columns.
+  out.push(`${' '.repeat(span(0, 1))}  ${currentTitle.padEnd(span(1, 4))}  ${draftTitle}`.trimEnd());
+  out.push(...table.lines);
+
+  return out.join('\n') + '\n';
+}
+
+function days(value: number | null): string {
+  return value === null ? 'n/a' : value.toFixed(1);
+}
