@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.ts';
 import { Email } from './constructs/email.ts';
@@ -22,5 +22,11 @@ export class LeadLoopStack extends Stack {
     new Tracker(this, 'Tracker', { httpApi: api.httpApi });
     const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
     new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine });
+
+    // Stack-level outputs keep their names, so operators and `leadloop --stack` can find them.
+    new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint, description: 'Point Segment-compatible sources here' });
+    new CfnOutput(this, 'LeadsTableName', { value: tables.leads.tableName, description: 'Where API keys (hashes), leads and reports live' });
+    new CfnOutput(this, 'EventsTableName', { value: tables.events.tableName, description: 'Every tracking event and outcome, once' });
+    new CfnOutput(this, 'JourneyStateMachineArn', { value: journey.stateMachine.stateMachineArn, description: 'The hand-off journey of each MQL cycle' });
   }
 }

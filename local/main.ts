@@ -1,3 +1,6 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { LOCAL_TARGET_FILE } from '../bin/cli/target.ts';
 import { startLocalRuntime } from './runtime.ts';
 
 /**
@@ -26,6 +29,10 @@ const runtime = await startLocalRuntime({
   ...(process.env.LEADLOOP_LOG_LEVEL && { logLevel: process.env.LEADLOOP_LOG_LEVEL }),
 });
 
+// `npx leadloop rescore --local` (and backtest) find this runtime here.
+mkdirSync(path.dirname(LOCAL_TARGET_FILE), { recursive: true });
+writeFileSync(LOCAL_TARGET_FILE, `${JSON.stringify(runtime.cliEnv, null, 2)}\n`);
+
 const { apiUrl, sesUrl, dynamodbEndpoint, writeKey, serverKey, clock } = runtime;
 console.log(`
 LeadLoop is running locally.
@@ -37,6 +44,10 @@ LeadLoop is running locally.
   Clock speed    ${clock.speed}× ${clock.speed === 1 ? '(real time; set LEADLOOP_CLOCK_SPEED=3600 for an hour per second)' : ''}
   Write key      ${writeKey}${process.env.LEADLOOP_WRITE_KEY ? '' : '   (set LEADLOOP_WRITE_KEY to keep one)'}
   Server key     ${serverKey}${process.env.LEADLOOP_SERVER_KEY ? '' : '   (set LEADLOOP_SERVER_KEY to keep one)'}
+
+Rescore every lead after changing config/scoring-model.json (and restarting):
+
+  npx leadloop rescore --local
 
 Send a first event:
 
@@ -52,6 +63,7 @@ const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping LeadLoop …`);
+  rmSync(LOCAL_TARGET_FILE, { force: true });
   await runtime.stop();
   process.exit(0);
 };

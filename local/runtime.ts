@@ -51,6 +51,8 @@ export interface LocalRuntime {
   serverKey: string;
   clock: ClockSettings;
   stepFunctions: LocalStepFunctions;
+  /** what the leadloop CLI needs to work on this runtime: tables, state machine, endpoints */
+  cliEnv: Record<string, string>;
   stop: () => Promise<void>;
 }
 
@@ -229,9 +231,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stops.push(() => poller.stop());
     }
 
+    // The scoring function's environment names every table and the journey: the CLI works with the same.
+    const scoringEnv = [...app.functions.values()].map((f) => f.environment).find((env) => env.JOURNEY_STATE_MACHINE_ARN && env.EVENTS_TABLE);
+    if (!scoringEnv) throw new Error('no function in the template has EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN');
+    const cliEnv: Record<string, string> = {
+      LEADS_TABLE: leadsTable,
+      EVENTS_TABLE: scoringEnv.EVENTS_TABLE!,
+      JOURNEY_STATE_MACHINE_ARN: scoringEnv.JOURNEY_STATE_MACHINE_ARN!,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfnEndpoint,
+    };
+
     router = new HttpRouter(app.routes, app.cors, invoke);
     ready = true;
-    return { apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, stop };
+    return { apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, cliEnv, stop };
   } catch (error) {
     await stop();
     throw error;

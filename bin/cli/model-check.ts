@@ -34,7 +34,10 @@ function readable(message: string): string {
   return message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is missing (a $1 is required)');
 }
 
-export function checkModel(file: string, text: string): CheckResult {
+export type LoadedModel = { ok: true; model: ScoringModel } | { ok: false; output: string };
+
+/** Reads a scoring model from a file's text, or says what is wrong with it, line by line. */
+export function loadModel(file: string, text: string): LoadedModel {
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -44,7 +47,7 @@ export function checkModel(file: string, text: string): CheckResult {
     return { ok: false, output: `${file}${line === undefined ? '' : `:${line}`}: not valid JSON: ${message}` };
   }
   try {
-    return { ok: true, output: summarizeModel(parseConfig(file, scoringModelSchema, json)) };
+    return { ok: true, model: parseConfig(file, scoringModelSchema, json) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const tree = jsonTree(text);
@@ -54,6 +57,11 @@ export function checkModel(file: string, text: string): CheckResult {
     const count = error.issues.length === 1 ? '1 problem' : `${error.issues.length} problems`;
     return { ok: false, output: [`${file} is not a valid scoring model (${count}):`, ...lines].join('\n') };
   }
+}
+
+export function checkModel(file: string, text: string): CheckResult {
+  const loaded = loadModel(file, text);
+  return loaded.ok ? { ok: true, output: summarizeModel(loaded.model) } : loaded;
 }
 
 const GRADES: readonly Grade[] = ['A', 'B', 'C', 'D'];

@@ -1,16 +1,27 @@
 import { checkModel } from './model-check.ts';
+import { rescoreCommand } from './rescore.ts';
 
 /** What the CLI needs from the outside world, so it can be run in a test without a process. */
 export interface CliIo {
   readFile: (file: string) => string;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** the environment; commands that reach a LeadLoop add its tables to it */
+  env: NodeJS.ProcessEnv;
+  /** where progress bars are drawn (a terminal redraws one line) */
+  progress: { isTTY?: boolean; write: (text: string) => unknown };
+  /** calls back on Ctrl-C; returns a function that stops listening */
+  onInterrupt: (handler: () => void) => () => void;
 }
 
 export const USAGE = `Usage: leadloop <command>
 
 Commands:
   model check <file>   Check a scoring model file and say what it will do
+  rescore              Recompute every lead from its stored events under the scoring model
+  backtest <draft>     Compare a draft scoring model with the current one on history, writing nothing
+
+Run leadloop <command> --help for a command's options.
 
 Options:
   -h, --help           Show this help
@@ -35,13 +46,14 @@ function usageError(io: CliIo, message: string, usage: string): number {
 }
 
 /** Runs the CLI on its arguments (without node and the script) and returns the exit status. */
-export function run(args: readonly string[], io: CliIo): number {
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const [command, subcommand, ...rest] = args;
   if (command === undefined) return usageError(io, 'a command is required', USAGE);
   if (isHelp(command)) {
     io.out(USAGE);
     return 0;
   }
+  if (command === 'rescore') return rescoreCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

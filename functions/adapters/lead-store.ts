@@ -13,7 +13,7 @@ import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import type { IdentityKey, Lead, Owner } from '#core/lead.ts';
 import type { StageChange } from '#core/lifecycle.ts';
-import { cycleKey, funnelKey, identityKey, markerKey, profileKey } from './lead-keys.ts';
+import { cycleKey, funnelKey, identityKey, MARKER_PREFIX, markerKey, profileKey } from './lead-keys.ts';
 import type { Outcome } from '#core/lead.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');
@@ -74,7 +74,7 @@ export async function appliedMessageIds(leadId: string, messageIds: readonly str
     };
     while (request && Object.keys(request).length > 0) {
       const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of response.Responses?.[leadsTable] ?? []) applied.add(String(item.sk).slice('EVENT#'.length));
+      for (const item of response.Responses?.[leadsTable] ?? []) applied.add(String(item.sk).slice(MARKER_PREFIX.length));
       request = response.UnprocessedKeys as typeof request;
     }
   }

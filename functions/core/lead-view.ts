@@ -46,7 +46,10 @@ export interface LeadView {
     engagement: number;
     grade: Grade;
     fitPoints: number;
+    /** the model the score is read with: the deployed one */
     modelVersion: string;
+    /** the model whose rules awarded the ledger's points: the last rescore's, or the one scoring new events */
+    scoredUnder: string;
     /** what earned (or cost) the engagement, by rule, decayed to `at` */
     breakdown: ScoreContribution[];
     /** the fit rules the lead's traits pass */
@@ -84,6 +87,7 @@ export function leadView(lead: Lead, model: ScoringModel, now: Date): LeadView {
       grade: fit.grade,
       fitPoints: fit.points,
       modelVersion: model.version,
+      scoredUnder: lead.modelVersion,
       breakdown: scoreBreakdown(model, lead.ledger, now),
       fit: fit.reasons,
     },

@@ -1,4 +1,3 @@
-import { CfnOutput } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
@@ -77,6 +76,5 @@ export class Api extends Construct {
       this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: leadsIntegration });
     }
 
-    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Point Segment-compatible sources here' });
   }
 }

@@ -166,7 +166,7 @@ describe('checking a model file', () => {
 });
 
 describe('the leadloop command line', () => {
-  function runWith(args: string[], files: Record<string, string> = {}) {
+  async function runWith(args: string[], files: Record<string, string> = {}) {
     const out: string[] = [];
     const err: string[] = [];
     const io: CliIo = {
@@ -177,17 +177,20 @@ describe('the leadloop command line', () => {
       },
       out: (text) => out.push(text),
       err: (text) => err.push(text),
+      env: {},
+      progress: { write: () => undefined },
+      onInterrupt: () => () => undefined,
     };
-    const status = run(args, io);
+    const status = await run(args, io);
     return { status, out: out.join('\n'), err: err.join('\n') };
   }
 
-  it.each([['--help'], ['-h'], ['help']])('prints the usage for %s', (flag) => {
-    expect(runWith([flag])).toEqual({ status: 0, out: USAGE, err: '' });
+  it.each([['--help'], ['-h'], ['help']])('prints the usage for %s', async (flag) => {
+    expect(await runWith([flag])).toEqual({ status: 0, out: USAGE, err: '' });
   });
 
-  it.each([[['model', '--help']], [['model', 'check', '--help']]])('prints the model usage for %j', (args) => {
-    expect(runWith(args)).toEqual({ status: 0, out: MODEL_USAGE, err: '' });
+  it.each([[['model', '--help']], [['model', 'check', '--help']]])('prints the model usage for %j', async (args) => {
+    expect(await runWith(args)).toEqual({ status: 0, out: MODEL_USAGE, err: '' });
   });
 
   it.each([
@@ -197,8 +200,8 @@ describe('the leadloop command line', () => {
     [['model', 'lint'], 'unknown model subcommand "lint"'],
     [['model', 'check'], 'model check needs a file'],
     [['model', 'check', 'a.json', 'b.json'], 'model check takes one file, got also b.json'],
-  ])('exits 2 with the problem and the usage for %j', (args, problem) => {
-    const { status, out, err } = runWith(args);
+  ])('exits 2 with the problem and the usage for %j', async (args, problem) => {
+    const { status, out, err } = await runWith(args);
 
     expect(status).toBe(2);
     expect(out).toBe('');
@@ -206,26 +209,26 @@ describe('the leadloop command line', () => {
     expect(err).toContain('Usage: leadloop');
   });
 
-  it('exits 0 and prints the summary for a valid model file', () => {
-    const { status, out, err } = runWith(['model', 'check', 'm.json'], { 'm.json': JSON.stringify(modelInput()) });
+  it('exits 0 and prints the summary for a valid model file', async () => {
+    const { status, out, err } = await runWith(['model', 'check', 'm.json'], { 'm.json': JSON.stringify(modelInput()) });
 
     expect(status).toBe(0);
     expect(out).toBe(summarizeModel(model()));
     expect(err).toBe('');
   });
 
-  it('exits 1 with the problems on stderr for an invalid model file', () => {
+  it('exits 1 with the problems on stderr for an invalid model file', async () => {
     const input = modelInput();
     input.version = '';
-    const { status, out, err } = runWith(['model', 'check', 'm.json'], { 'm.json': JSON.stringify(input, null, 2) });
+    const { status, out, err } = await runWith(['model', 'check', 'm.json'], { 'm.json': JSON.stringify(input, null, 2) });
 
     expect(status).toBe(1);
     expect(out).toBe('');
     expect(err).toContain('m.json:2: version: ');
   });
 
-  it('exits 1 naming the file it cannot read', () => {
-    const { status, err } = runWith(['model', 'check', 'nowhere.json']);
+  it('exits 1 naming the file it cannot read', async () => {
+    const { status, err } = await runWith(['model', 'check', 'nowhere.json']);
 
     expect(status).toBe(1);
     expect(err).toMatch(/^leadloop: cannot read nowhere\.json: ENOENT/);

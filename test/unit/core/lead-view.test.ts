@@ -53,6 +53,7 @@ describe('the lead view', () => {
       grade: 'B',
       fitPoints: 25,
       modelVersion: 'view-test-1',
+      scoredUnder: 'view-test-0',
       breakdown: [
         { ruleId: 'demo', description: 'Requested a demo', points: 20, count: 1 },
         { ruleId: 'pricing', description: 'Viewed pricing', points: 10, count: 2 },

@@ -165,6 +165,7 @@ describe('leads handler', () => {
         grade: 'A',
         fitPoints: 50,
         modelVersion: '2026-11-23.1',
+        scoredUnder: '2026-11-23.1',
         breakdown: [
           { ruleId: 'demo-request', description: 'Requested a demo', points: 20, count: 1 },
           { ruleId: 'pricing-page', description: 'Viewed the pricing page', points: 5, count: 1 },

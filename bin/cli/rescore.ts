@@ -1,0 +1,147 @@
+import { parseArgs } from 'node:util';
+import type { RescoreResult } from '../../functions/rescore/rescore-leads.ts';
+import { loadModel } from './model-check.ts';
+import { progressWriter } from './progress.ts';
+import { resolveTarget } from './target.ts';
+import type { CliIo } from './run.ts';
+
+export const RESCORE_USAGE = `Usage: leadloop rescore [--model <file>] [--local | --stack <name>] [options]
+
+Recomputes every lead from its stored events under a scoring model (by
+default config/scoring-model.json, the model you deploy): the score ledger,
+fit grade and engagement, with caps counted in time order. What sales did
+(stages after MQL, owners, cycles) stands; a lead the model now qualifies
+becomes an MQL and its hand-off journey starts.
+
+Deploy the model first, so events arriving during and after the rescore are
+scored by the same model. Safe to run while events arrive. Progress is saved
+as it goes: after an interruption (Ctrl-C), run the same command to resume.
+
+Where:
+  --local              the LeadLoop started by npm start on this machine
+  --stack <name>       a deployed stack (AWS credentials from the usual places)
+  (neither)            LEADS_TABLE, EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN from the environment
+
+Options:
+  --model <file>       the scoring model to rescore under (default config/scoring-model.json)
+  --segments <n>       parallel scan segments, 1–64 (default 4)
+  --concurrency <n>    leads at once per segment, 1–64 (default 4)
+  --again              rescore again although a rescore under this model version finished
+
+Exit status: 0 when every lead was rescored, 1 on an error, 2 for a usage error, 130 when interrupted (run again to resume).`;
+
+function count(value: string | undefined, name: string, fallback: number): number | string {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : `--${name} must be a whole number from 1 to 64, got "${value}"`;
+}
+
+const number = (n: number) => n.toLocaleString('en-US');
+
+export async function rescoreCommand(args: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        model: { type: 'string', default: 'config/scoring-model.json' },
+        local: { type: 'boolean' },
+        stack: { type: 'string' },
+        segments: { type: 'string' },
+        concurrency: { type: 'string' },
+        again: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    });
+  } catch (error) {
+    io.err(`leadloop: ${(error as Error).message}\n\n${RESCORE_USAGE}`);
+    return 2;
+  }
+  const { values } = parsed;
+  if (values.help) {
+    io.out(RESCORE_USAGE);
+    return 0;
+  }
+  const segments = count(values.segments, 'segments', 4);
+  const concurrency = count(values.concurrency, 'concurrency', 4);
+  if (typeof segments === 'string' || typeof concurrency === 'string') {
+    io.err(`leadloop: ${typeof segments === 'string' ? segments : concurrency}\n\n${RESCORE_USAGE}`);
+    return 2;
+  }
+  if (values.local && values.stack) {
+    io.err(`leadloop: use --local or --stack, not both\n\n${RESCORE_USAGE}`);
+    return 2;
+  }
+
+  let text: string;
+  try {
+    text = io.readFile(values.model);
+  } catch (error) {
+    io.err(`leadloop: cannot read ${values.model}: ${(error as Error).message}`);
+    return 1;
+  }
+  const loaded = loadModel(values.model, text);
+  if (!loaded.ok) {
+    io.err(loaded.output);
+    return 1;
+  }
+  const target = await resolveTarget({ ...(values.local && { local: true }), ...(values.stack && { stack: values.stack }) }, io.env);
+  if (!target.ok) {
+    io.err(`leadloop: ${target.message}`);
+    return 1;
+  }
+  Object.assign(io.env, target.env);
+
+  // The adapters read the environment when loaded.
+  const { liveRescorePorts, estimatedLeadCount } = await import('../../functions/rescore/ports.ts');
+  const { rescoreAll } = await import('../../functions/rescore/rescore-leads.ts');
+  const ports = liveRescorePorts(loaded.model);
+  const total = await estimatedLeadCount();
+  const version = loaded.model.version;
+  io.out(`Rescoring the leads of ${target.description} under model ${version}${total === undefined ? '' : ` (about ${number(total)} leads)`} …`);
+
+  const controller = new AbortController();
+  const stopInterrupt = io.onInterrupt(() => {
+    io.err('\nStopping after the leads in flight; progress is saved. (Ctrl-C again to quit at once.)');
+    controller.abort();
+  });
+  const progress = progressWriter(io.progress);
+  const started = performance.now();
+  let result: RescoreResult;
+  try {
+    result = await rescoreAll(ports, {
+      segments,
+      concurrency,
+      ...(values.again && { again: true }),
+      signal: controller.signal,
+      onProgress: ({ leads, events }) => progress.update({ done: leads, total, events, elapsedMs: performance.now() - started }),
+    });
+  } catch (error) {
+    progress.end();
+    io.err(`leadloop: rescore failed: ${(error as Error).message}\nProgress up to the last whole page is saved: run the same command to resume.`);
+    return 1;
+  } finally {
+    stopInterrupt();
+  }
+  progress.end();
+
+  const { progress: saved } = result;
+  if (result.status === 'already-finished') {
+    io.out(`Every lead was already rescored under model ${version} (finished ${saved.finishedAt}). Use --again to rescore again.`);
+    return 0;
+  }
+  if (result.status === 'interrupted') {
+    io.err(`Interrupted after ${number(saved.leads)} leads. Run the same command to resume.`);
+    return 130;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  io.out(
+    [
+      `${result.resumed ? 'Resumed and finished' : 'Finished'}: ${number(saved.leads)} leads, ${number(saved.events)} events rescored under model ${version}` +
+        ` (this run: ${seconds.toFixed(1)} s).`,
+      `${number(saved.advanced)} lead${saved.advanced === 1 ? '' : 's'} moved forward under the model (new MQLs start their hand-off journeys).`,
+    ].join('\n'),
+  );
+  return 0;
+}

@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * Where the CLI finds a LeadLoop to work on: the same environment the
+ * functions get (table names, the journey's state machine, endpoints).
+ * `--local` reads what `npm start` wrote; `--stack <name>` reads a deployed
+ * stack's outputs; otherwise the variables must be set.
+ */
+
+export const TARGET_VARIABLES = ['LEADS_TABLE', 'EVENTS_TABLE', 'JOURNEY_STATE_MACHINE_ARN'] as const;
+
+/** Written by `npm start`: the CLI's environment for the local runtime. */
+export const LOCAL_TARGET_FILE = path.resolve(import.meta.dirname, '../../.leadloop/local.json');
+
+export type Target = { ok: true; env: Record<string, string>; description: string } | { ok: false; message: string };
+
+/** Maps a deployed stack's outputs onto the CLI's environment. */
+export function targetFromOutputs(stack: string, outputs: readonly { OutputKey?: string; OutputValue?: string }[]): Target {
+  const value = (key: string) => outputs.find((o) => o.OutputKey === key)?.OutputValue;
+  const env = {
+    LEADS_TABLE: value('LeadsTableName'),
+    EVENTS_TABLE: value('EventsTableName'),
+    JOURNEY_STATE_MACHINE_ARN: value('JourneyStateMachineArn'),
+  };
+  const missing = Object.entries(env).filter(([, v]) => v === undefined);
+  if (missing.length > 0) {
+    return { ok: false, message: `stack ${stack} has no output for ${missing.map(([k]) => k).join(', ')}; deploy this version of LeadLoop first` };
+  }
+  return { ok: true, env: env as Record<string, string>, description: `stack ${stack}` };
+}
+
+export async function resolveTarget(flags: { local?: boolean; stack?: string }, env: NodeJS.ProcessEnv): Promise<Target> {
+  if (flags.local) {
+    if (!existsSync(LOCAL_TARGET_FILE)) {
+      return { ok: false, message: `LeadLoop does not seem to run locally (${path.relative(process.cwd(), LOCAL_TARGET_FILE)} is missing): start it with npm start` };
+    }
+    return { ok: true, env: JSON.parse(readFileSync(LOCAL_TARGET_FILE, 'utf8')) as Record<string, string>, description: 'the local runtime (npm start)' };
+  }
+  if (flags.stack) {
+    const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+    try {
+      const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: flags.stack }));
+      return targetFromOutputs(flags.stack, Stacks?.[0]?.Outputs ?? []);
+    } catch (error) {
+      return { ok: false, message: `cannot read stack ${flags.stack}: ${(error as Error).message}` };
+    }
+  }
+  const missing = TARGET_VARIABLES.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      message: `say which LeadLoop to use: --local (npm start), --stack <name> (deployed), or set ${missing.join(', ')}`,
+    };
+  }
+  return { ok: true, env: {}, description: `tables ${env.LEADS_TABLE} and ${env.EVENTS_TABLE}` };
+}

@@ -1,0 +1,164 @@
+import type { JourneyInput } from '#adapters/journey-runner.ts';
+import type { LeadPage, RescoreProgress } from '#adapters/lead-history.ts';
+import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
+import { forEachConcurrently } from '#commons/concurrency.ts';
+import { ConcurrentUpdateError } from '#commons/errors.ts';
+import { rescoreLead } from '#core/lead.ts';
+import type { ScoringModel } from '#core/scoring.ts';
+import type { StoredEvent } from '#core/tracking-event.ts';
+
+export interface RescorePorts {
+  model: ScoringModel;
+  now: () => string;
+  scanLeadIds: (segment: number, totalSegments: number, startKey?: Record<string, unknown>, pageSize?: number) => Promise<LeadPage>;
+  getLead: (leadId: string) => Promise<VersionedLead | undefined>;
+  leadEventIds: (leadId: string) => Promise<string[]>;
+  trackingEvents: (messageIds: readonly string[]) => Promise<StoredEvent[]>;
+  saveLead: (update: LeadUpdate) => Promise<number>;
+  startJourney: (input: JourneyInput) => Promise<unknown>;
+  clearJourneyPending: (leadId: string, cycle: number) => Promise<void>;
+  getProgress: (modelVersion: string) => Promise<RescoreProgress | undefined>;
+  saveProgress: (progress: RescoreProgress) => Promise<void>;
+}
+
+export interface RescoreOptions {
+  /** parallel scan segments; a resumed run keeps the count it started with. @default 4 */
+  segments?: number;
+  /** leads rescored at once within a segment. @default 4 */
+  concurrency?: number;
+  /** table items read per scan page; progress is saved after each page. @default 1000 */
+  pageSize?: number;
+  /** run again although a rescore under this model version finished */
+  again?: boolean;
+  /** stop between leads; progress is saved and the next run resumes */
+  signal?: AbortSignal;
+  /** called as leads are done: the saved progress plus the leads of pages in flight */
+  onProgress?: (live: { leads: number; events: number; advanced: number }) => void;
+}
+
+export interface RescoreResult {
+  status: 'finished' | 'interrupted' | 'already-finished';
+  /** true when this run continued an earlier, interrupted one */
+  resumed: boolean;
+  progress: RescoreProgress;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Recomputes one lead from its stored events and saves it, retrying when the
+ * stream path updated the lead in between (the save is conditional on the
+ * version read). A lead the model now qualifies gets its journey started.
+ */
+async function rescoreOne(leadId: string, ports: RescorePorts): Promise<{ events: number; advanced: boolean } | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await ports.getLead(leadId);
+    if (!current) return undefined;
+    const events = await ports.trackingEvents(await ports.leadEventIds(leadId));
+    const { lead, changes } = rescoreLead(current.lead, events, ports.model, ports.now());
+    try {
+      await ports.saveLead({ lead, version: current.version, changes });
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
+      throw error;
+    }
+    // As on the stream path: the pending flag stays until the journey is known to exist.
+    if (lead.journeyPending !== undefined) {
+      await ports.startJourney({ leadId, cycle: lead.journeyPending });
+      await ports.clearJourneyPending(leadId, lead.journeyPending);
+    }
+    return { events: events.length, advanced: changes.length > 0 };
+  }
+}
+
+/**
+ * Rescores every lead under the ports' model from its stored events, by a
+ * parallel scan whose position is saved after each page: an interrupted run
+ * resumes where it stopped, and redoing a lead changes nothing. Safe while
+ * events keep arriving: events not yet applied by the stream are applied
+ * after, on top of the rescored lead, and a lead the stream updates while
+ * it is rescored is read again.
+ */
+export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = {}): Promise<RescoreResult> {
+  const version = ports.model.version;
+  const earlier = await ports.getProgress(version);
+  if (earlier?.finishedAt && !options.again) return { status: 'already-finished', resumed: false, progress: earlier };
+  const resumed = earlier !== undefined && earlier.finishedAt === undefined;
+  const startedAt = ports.now();
+  const progress: RescoreProgress =
+    resumed && earlier
+      ? earlier
+      : {
+          modelVersion: version,
+          startedAt,
+          updatedAt: startedAt,
+          segments: Array.from({ length: Math.max(1, options.segments ?? 4) }, () => 'start' as const),
+          leads: 0,
+          events: 0,
+          advanced: 0,
+        };
+  if (!resumed) await ports.saveProgress(progress);
+
+  const inFlight = { leads: 0, events: 0, advanced: 0 };
+  const report = () =>
+    options.onProgress?.({
+      leads: progress.leads + inFlight.leads,
+      events: progress.events + inFlight.events,
+      advanced: progress.advanced + inFlight.advanced,
+    });
+  // Pages finish in any order across segments; their saves go one after another.
+  let saving = Promise.resolve();
+  const save = () => {
+    progress.updatedAt = ports.now();
+    const snapshot = structuredClone(progress);
+    saving = saving.then(() => ports.saveProgress(snapshot));
+    return saving;
+  };
+
+  const total = progress.segments.length;
+  const runSegment = async (segment: number) => {
+    while (!options.signal?.aborted) {
+      const position = progress.segments[segment];
+      if (position === 'done' || position === undefined) return;
+      const page = await ports.scanLeadIds(segment, total, position === 'start' ? undefined : position, options.pageSize);
+      const done = { leads: 0, events: 0, advanced: 0 };
+      await forEachConcurrently(
+        page.leadIds,
+        options.concurrency ?? 4,
+        async (leadId) => {
+          const result = await rescoreOne(leadId, ports);
+          if (!result) return;
+          done.leads += 1;
+          done.events += result.events;
+          if (result.advanced) done.advanced += 1;
+          inFlight.leads += 1;
+          inFlight.events += result.events;
+          if (result.advanced) inFlight.advanced += 1;
+          report();
+        },
+        options.signal,
+      );
+      // A page cut short is redone on resume; only whole pages move the saved position.
+      inFlight.leads -= done.leads;
+      inFlight.events -= done.events;
+      inFlight.advanced -= done.advanced;
+      // A lead moves forward once: redoing it will not count it again, so its advance counts now.
+      progress.advanced += done.advanced;
+      if (options.signal?.aborted) return;
+      progress.leads += done.leads;
+      progress.events += done.events;
+      progress.segments[segment] = page.nextKey ?? 'done';
+      await save();
+    }
+  };
+  await Promise.all(progress.segments.map((_, segment) => runSegment(segment)));
+  if (options.signal?.aborted && progress.segments.some((s) => s !== 'done')) {
+    await save();
+    return { status: 'interrupted', resumed, progress };
+  }
+  await saving;
+  progress.finishedAt = ports.now();
+  await save();
+  report();
+  return { status: 'finished', resumed, progress };
+}

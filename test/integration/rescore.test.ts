@@ -1,0 +1,231 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scoringModel } from '../../config/index.ts';
+import type { LeadView } from '../../functions/core/lead-view.ts';
+import { scoringModelSchema, type ScoringModel } from '../../functions/core/scoring.ts';
+import type { RescoreProgress } from '../../functions/adapters/lead-history.ts';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { eventually } from '../support/local.ts';
+
+/**
+ * Rescoring the leads of the local runtime under a changed model: from the
+ * stored events, resumable after an interruption, safe while events arrive,
+ * and a lead the new model qualifies gets exactly one hand-off. Real time
+ * (clock speed 1), so the CLI's clock and the functions' clock agree.
+ */
+const root = path.resolve(import.meta.dirname, '../..');
+const temp = mkdtempSync(path.join(tmpdir(), 'leadloop-rescore-'));
+const LEADS = 12;
+
+let runtime: LocalRuntime;
+let rescore: typeof import('../../functions/rescore/rescore-leads.ts');
+let ports: typeof import('../../functions/rescore/ports.ts');
+let history: typeof import('../../functions/adapters/lead-history.ts');
+
+/** The default model, except that a page view is worth 30 points: two views and a good fit qualify. */
+function modelWithPageViewsAt(points: number, version: string): ScoringModel {
+  return scoringModelSchema.parse({
+    ...scoringModel,
+    version,
+    engagement: {
+      ...scoringModel.engagement,
+      rules: scoringModel.engagement.rules.map((rule) => (rule.id === 'page-view' ? { id: rule.id, description: rule.description, match: rule.match, points } : rule)),
+    },
+  });
+}
+
+async function send(pathname: string, body: unknown): Promise<void> {
+  const response = await fetch(`${runtime.apiUrl}${pathname}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${runtime.writeKey}:`).toString('base64')}` },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function lead(email: string): Promise<LeadView | undefined> {
+  const response = await fetch(`${runtime.apiUrl}/v1/leads?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+  return response.status === 200 ? ((await response.json()) as LeadView) : undefined;
+}
+
+async function handOffEmails(): Promise<{ destination: { to: string[] }; subject: string }[]> {
+  const response = await fetch(`${runtime.sesUrl}/store`);
+  const { emails } = (await response.json()) as { emails: { destination: { to: string[] }; subject: string; body: { text?: string } }[] };
+  return emails.filter((e) => /hand-?off|new lead/i.test(e.subject));
+}
+
+const emailOf = (i: number) => `buyer-${i}@rescore-corp.example`;
+
+/** A well-fitting person (grade A under the default model) with two page views: known, far from qualified. */
+function seedEvents(i: number) {
+  const anonymousId = `rescore-visitor-${i}`;
+  return [
+    { type: 'identify', anonymousId, messageId: `${anonymousId}-1`, traits: { email: emailOf(i), phone: '+44 20 7946 0000', title: 'VP Sales', employees: 250 } },
+    { type: 'page', anonymousId, messageId: `${anonymousId}-2`, name: 'Home', context: { page: { url: 'https://rescore.example/' } } },
+    { type: 'page', anonymousId, messageId: `${anonymousId}-3`, name: 'Blog', context: { page: { url: 'https://rescore.example/blog' } } },
+  ];
+}
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: 1, synth: false, log: () => undefined });
+  // The adapters read their tables and endpoints from the environment when loaded, as the CLI's do.
+  Object.assign(process.env, runtime.cliEnv);
+  rescore = await import('../../functions/rescore/rescore-leads.ts');
+  ports = await import('../../functions/rescore/ports.ts');
+  history = await import('../../functions/adapters/lead-history.ts');
+
+  await send('/v1/batch', { batch: Array.from({ length: LEADS }, (_, i) => seedEvents(i)).flat() });
+  await eventually(
+    'every seeded lead scored with its three events',
+    async () => {
+      for (let i = 0; i < LEADS; i++) if ((await lead(emailOf(i)))?.recentActivity.length !== 3) return undefined;
+      return true;
+    },
+    60_000,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(temp, { recursive: true, force: true });
+});
+
+describe('rescoring under a changed model', () => {
+  const draft = modelWithPageViewsAt(30, 'rescore-test-1');
+
+  it('stops when interrupted, saving the pages it finished', async () => {
+    // Prepare: the seeded leads are known, not MQLs
+    expect((await lead(emailOf(0)))?.stage).toBe('known');
+    const controller = new AbortController();
+
+    // Act: small pages, one lead at a time, interrupted after five leads
+    const result = await rescore.rescoreAll(ports.liveRescorePorts(draft), {
+      segments: 2,
+      concurrency: 1,
+      pageSize: 10,
+      signal: controller.signal,
+      onProgress: ({ leads }) => {
+        if (leads >= 5) controller.abort();
+      },
+    });
+
+    // Assess
+    expect(result.status).toBe('interrupted');
+    const saved = (await history.getRescoreProgress('rescore-test-1')) as RescoreProgress;
+    expect(saved.finishedAt).toBeUndefined();
+    expect(saved.leads).toBeLessThan(LEADS);
+    expect(saved.segments.some((s) => s !== 'done')).toBe(true);
+  }, 60_000);
+
+  it('resumes, rescores every lead once in the totals, and hands each newly qualified lead off exactly once', async () => {
+    // Act
+    const result = await rescore.rescoreAll(ports.liveRescorePorts(draft), { segments: 4, concurrency: 4, pageSize: 10 });
+
+    // Assess: the run continued the saved one and counted every lead and event once
+    expect(result.status).toBe('finished');
+    expect(result.resumed).toBe(true);
+    expect(result.progress.segments).toEqual(['done', 'done']);
+    expect(result.progress.leads).toBe(LEADS);
+    expect(result.progress.events).toBe(3 * LEADS);
+    expect(result.progress.advanced).toBe(LEADS);
+
+    // Assess: every lead is an MQL under the draft, its score from its stored events under the draft's rules
+    for (let i = 0; i < LEADS; i++) {
+      const view = (await lead(emailOf(i)))!;
+      expect(view.stage).toBe('mql');
+      expect(view.score.scoredUnder).toBe('rescore-test-1');
+      expect(view.score.breakdown.find((c) => c.ruleId === 'page-view')).toMatchObject({ points: 60, count: 2 });
+      expect(view.stageHistory.at(-1)?.cause).toMatch(/^rescored under model rescore-test-1: grade A and engagement 60/);
+    }
+    const emails = await eventually('a hand-off email for every lead', async () => {
+      const sent = await handOffEmails();
+      return sent.length >= LEADS ? sent : undefined;
+    });
+    // One hand-off per lead although the interrupted pages were rescored again.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await handOffEmails()).toHaveLength(LEADS);
+    expect(emails).toHaveLength(LEADS);
+  }, 60_000);
+
+  it('says so and changes nothing when the same model version was already rescored', async () => {
+    // Act
+    const result = await rescore.rescoreAll(ports.liveRescorePorts(draft));
+
+    // Assess
+    expect(result.status).toBe('already-finished');
+    expect(result.progress.leads).toBe(LEADS);
+  });
+
+  it('loses no event and counts none twice when events arrive during the rescore', async () => {
+    // Prepare: another model version, and three more page views per lead sent while it runs
+    const next = modelWithPageViewsAt(25, 'rescore-test-2');
+    const arriving = Array.from({ length: LEADS }, (_, i) =>
+      [4, 5, 6].map((n) => ({ type: 'page', anonymousId: `rescore-visitor-${i}`, messageId: `rescore-visitor-${i}-${n}`, context: { page: { url: `https://rescore.example/p${n}` } } })),
+    ).flat();
+
+    // Act
+    const sending = (async () => {
+      for (const event of arriving) await send('/v1/page', event);
+    })();
+    const result = await rescore.rescoreAll(ports.liveRescorePorts(next), { segments: 2, concurrency: 2, pageSize: 5 });
+    await sending;
+
+    // Assess: once the stream has caught up, each lead's ledger has each page view exactly once
+    expect(result.status).toBe('finished');
+    for (let i = 0; i < LEADS; i++) {
+      const expected = [2, 3, 4, 5, 6].map((n) => `rescore-visitor-${i}-${n}`);
+      const views = await eventually(`lead ${i} with all five page views`, async () => {
+        const view = (await lead(emailOf(i)))!;
+        const count = view.score.breakdown.find((c) => c.ruleId === 'page-view')?.count;
+        return count !== undefined && count >= 5 ? view : undefined;
+      });
+      expect(views.score.breakdown.find((c) => c.ruleId === 'page-view')?.count).toBe(5);
+      expect(views.recentActivity.map((a) => a.messageId).filter((id) => expected.includes(id)).sort()).toEqual(expected.sort());
+    }
+  }, 90_000);
+});
+
+describe('leadloop rescore, as a command', () => {
+  function leadloop(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(root, 'bin/leadloop.js'), ...args], { cwd: root, env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  it('rescores every lead under a model file, with progress, then says a second run has nothing to do', async () => {
+    // Prepare
+    const file = path.join(temp, 'draft.json');
+    writeFileSync(file, JSON.stringify(modelWithPageViewsAt(20, 'rescore-cli-1'), null, 2));
+
+    // Act
+    const first = await leadloop(['rescore', '--model', file, '--segments', '2'], runtime.cliEnv);
+    const second = await leadloop(['rescore', '--model', file], runtime.cliEnv);
+
+    // Assess
+    expect(first.stderr).toMatch(/\[#+\] 100% 12\/12 leads · \d+ events/);
+    expect(first.stdout).toContain(`Rescoring the leads of tables ${runtime.cliEnv.LEADS_TABLE} and ${runtime.cliEnv.EVENTS_TABLE} under model rescore-cli-1 (about 12 leads)`);
+    expect(first.stdout).toContain('Finished: 12 leads');
+    expect(first.status).toBe(0);
+    expect(second.stdout).toContain('Every lead was already rescored under model rescore-cli-1');
+    expect(second.status).toBe(0);
+    expect((await lead(emailOf(3)))?.score.scoredUnder).toBe('rescore-cli-1');
+  }, 60_000);
+
+  it('refuses to guess which LeadLoop to use', async () => {
+    // Act
+    const { status, stderr } = await leadloop(['rescore'], { LEADS_TABLE: '', EVENTS_TABLE: '', JOURNEY_STATE_MACHINE_ARN: '' });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(stderr).toContain('say which LeadLoop to use: --local (npm start), --stack <name> (deployed), or set LEADS_TABLE, EVENTS_TABLE, JOURNEY_STATE_MACHINE_ARN');
+  });
+});
