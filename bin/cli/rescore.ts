@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { RescoreResult } from '../../functions/rescore/rescore-leads.ts';
-import { loadModel } from './model-check.ts';
+import { connect, formatNumber as number, readModelFile, smallCount, TARGET_OPTIONS, TARGET_USAGE } from './connect.ts';
 import { progressWriter } from './progress.ts';
-import { resolveTarget } from './target.ts';
 import type { CliIo } from './run.ts';
 
 export const RESCORE_USAGE = `Usage: leadloop rescore [--model <file>] [--local | --stack <name>] [options]
@@ -17,10 +16,7 @@ Deploy the model first, so events arriving during and after the rescore are
 scored by the same model. Safe to run while events arrive. Progress is saved
 as it goes: after an interruption (Ctrl-C), run the same command to resume.
 
-Where:
-  --local              the LeadLoop started by npm start on this machine
-  --stack <name>       a deployed stack (AWS credentials from the usual places)
-  (neither)            LEADS_TABLE, EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN from the environment
+${TARGET_USAGE}
 
 Options:
   --model <file>       the scoring model to rescore under (default config/scoring-model.json)
@@ -30,14 +26,6 @@ Options:
 
 Exit status: 0 when every lead was rescored, 1 on an error, 2 for a usage error, 130 when interrupted (run again to resume).`;
 
-function count(value: string | undefined, name: string, fallback: number): number | string {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : `--${name} must be a whole number from 1 to 64, got "${value}"`;
-}
-
-const number = (n: number) => n.toLocaleString('en-US');
-
 export async function rescoreCommand(args: readonly string[], io: CliIo): Promise<number> {
   let parsed;
   try {
@@ -45,8 +33,7 @@ export async function rescoreCommand(args: readonly string[], io: CliIo): Promis
       args: [...args],
       options: {
         model: { type: 'string', default: 'config/scoring-model.json' },
-        local: { type: 'boolean' },
-        stack: { type: 'string' },
+        ...TARGET_OPTIONS,
         segments: { type: 'string' },
         concurrency: { type: 'string' },
         again: { type: 'boolean' },
@@ -63,43 +50,24 @@ export async function rescoreCommand(args: readonly string[], io: CliIo): Promis
     io.out(RESCORE_USAGE);
     return 0;
   }
-  const segments = count(values.segments, 'segments', 4);
-  const concurrency = count(values.concurrency, 'concurrency', 4);
+  const segments = smallCount(values.segments, 'segments', 4);
+  const concurrency = smallCount(values.concurrency, 'concurrency', 4);
   if (typeof segments === 'string' || typeof concurrency === 'string') {
     io.err(`leadloop: ${typeof segments === 'string' ? segments : concurrency}\n\n${RESCORE_USAGE}`);
     return 2;
   }
-  if (values.local && values.stack) {
-    io.err(`leadloop: use --local or --stack, not both\n\n${RESCORE_USAGE}`);
-    return 2;
-  }
-
-  let text: string;
-  try {
-    text = io.readFile(values.model);
-  } catch (error) {
-    io.err(`leadloop: cannot read ${values.model}: ${(error as Error).message}`);
-    return 1;
-  }
-  const loaded = loadModel(values.model, text);
-  if (!loaded.ok) {
-    io.err(loaded.output);
-    return 1;
-  }
-  const target = await resolveTarget({ ...(values.local && { local: true }), ...(values.stack && { stack: values.stack }) }, io.env);
-  if (!target.ok) {
-    io.err(`leadloop: ${target.message}`);
-    return 1;
-  }
-  Object.assign(io.env, target.env);
+  const model = readModelFile(io, values.model);
+  if (typeof model === 'number') return model;
+  const description = await connect(io, values, RESCORE_USAGE);
+  if (typeof description === 'number') return description;
 
   // The adapters read the environment when loaded.
   const { liveRescorePorts, estimatedLeadCount } = await import('../../functions/rescore/ports.ts');
   const { rescoreAll } = await import('../../functions/rescore/rescore-leads.ts');
-  const ports = liveRescorePorts(loaded.model);
+  const ports = liveRescorePorts(model);
   const total = await estimatedLeadCount();
-  const version = loaded.model.version;
-  io.out(`Rescoring the leads of ${target.description} under model ${version}${total === undefined ? '' : ` (about ${number(total)} leads)`} …`);
+  const version = model.version;
+  io.out(`Rescoring the leads of ${description} under model ${version}${total === undefined ? '' : ` (about ${number(total)} leads)`} …`);
 
   const controller = new AbortController();
   const stopInterrupt = io.onInterrupt(() => {

@@ -1,4 +1,5 @@
 import { checkModel } from './model-check.ts';
+import { backtestCommand } from './backtest.ts';
 import { rescoreCommand } from './rescore.ts';
 
 /** What the CLI needs from the outside world, so it can be run in a test without a process. */
@@ -54,6 +55,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (command === 'rescore') return rescoreCommand(args.slice(1), io);
+  if (command === 'backtest') return backtestCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

@@ -159,7 +159,8 @@ const DAY_MS = 86_400_000;
 const round = (n: number, decimals: number) => Math.round(n * 10 ** decimals) / 10 ** decimals;
 const rate = (part: number, whole: number) => (whole === 0 ? null : round(part / whole, 3));
 
-function resolveOptions(options: BacktestOptions): Required<BacktestOptions> {
+/** The options with their defaults, or BacktestOptionsError naming the one out of range. */
+export function resolveBacktestOptions(options: BacktestOptions): Required<BacktestOptions> {
   const { period = 'week', bandWidth = 20, bands = 5 } = options;
   if (period !== 'week' && period !== 'month') throw new BacktestOptionsError('period', period, '"week" or "month"');
   if (!(Number.isFinite(bandWidth) && bandWidth > 0)) throw new BacktestOptionsError('bandWidth', bandWidth, 'a positive number');
@@ -185,7 +186,7 @@ function bandIndex(engagement: number, width: number, bands: number): number {
  * the open one.
  */
 export function scoreBandOf(engagement: number, options: Pick<BacktestOptions, 'bandWidth' | 'bands'> = {}): { label: string; from: number; to: number | null } {
-  const { bandWidth, bands } = resolveOptions(options);
+  const { bandWidth, bands } = resolveBacktestOptions(options);
   const index = bandIndex(engagement, bandWidth, bands);
   return { label: bandLabel(index, bandWidth, bands), from: index * bandWidth, to: index === bands ? null : (index + 1) * bandWidth };
 }
@@ -329,7 +330,7 @@ function mqlsPerPeriod(perLead: readonly LeadBacktest[], period: BacktestPeriod)
  * reports both side by side. Writes nothing; the same input gives the same report.
  */
 export function backtest(histories: readonly LeadHistory[], current: ScoringModel, draft: ScoringModel, options: BacktestOptions = {}): BacktestReport {
-  const resolved = resolveOptions(options);
+  const resolved = resolveBacktestOptions(options);
   const perLead = histories.map((history): LeadBacktest => {
     const firstEventMs = history.events.length === 0 ? null : Math.min(...history.events.map((event) => Date.parse(event.timestamp)));
     const firstEventAt = firstEventMs === null ? null : new Date(firstEventMs).toISOString();

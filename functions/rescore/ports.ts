@@ -1,6 +1,8 @@
 import { startJourney } from '#adapters/journey-runner.ts';
 import { getRescoreProgress, leadEventIds, saveRescoreProgress, scanLeadIds, trackingEvents } from '#adapters/lead-history.ts';
 import { clearJourneyPending, getFunnelCounters, getLead, saveLead } from '#adapters/lead-store.ts';
+import { forEachConcurrently } from '#commons/concurrency.ts';
+import type { LeadHistory } from '#core/backtest.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { RescorePorts } from './rescore-leads.ts';
 
@@ -28,4 +30,31 @@ export function liveRescorePorts(model: ScoringModel): RescorePorts {
 /** How many leads there are, about: every lead ever created was counted as it was. */
 export async function estimatedLeadCount(): Promise<number | undefined> {
   return (await getFunnelCounters()).reached.visitor;
+}
+
+/**
+ * Every lead with its stored tracking events, read by a parallel scan: what
+ * a backtest replays. Held in memory, so meant for histories of up to a few
+ * million events.
+ */
+export async function readLeadHistories(options: { segments?: number; concurrency?: number; onLead?: (events: number) => void } = {}): Promise<LeadHistory[]> {
+  const histories: LeadHistory[] = [];
+  const totalSegments = options.segments ?? 4;
+  await Promise.all(
+    Array.from({ length: totalSegments }, async (_, segment) => {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await scanLeadIds(segment, totalSegments, startKey);
+        await forEachConcurrently(page.leadIds, options.concurrency ?? 4, async (leadId) => {
+          const current = await getLead(leadId);
+          if (!current) return;
+          const events = await trackingEvents(await leadEventIds(leadId));
+          histories.push({ lead: current.lead, events });
+          options.onLead?.(events.length);
+        });
+        startKey = page.nextKey;
+      } while (startKey);
+    }),
+  );
+  return histories.sort((a, b) => (a.lead.leadId < b.lead.leadId ? -1 : a.lead.leadId > b.lead.leadId ? 1 : 0));
 }

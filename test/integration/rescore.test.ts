@@ -7,6 +7,7 @@ import { scoringModel } from '../../config/index.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { scoringModelSchema, type ScoringModel } from '../../functions/core/scoring.ts';
 import type { RescoreProgress } from '../../functions/adapters/lead-history.ts';
+import type { BacktestReport } from '../../functions/core/backtest.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually } from '../support/local.ts';
 
@@ -24,6 +25,19 @@ let runtime: LocalRuntime;
 let rescore: typeof import('../../functions/rescore/rescore-leads.ts');
 let ports: typeof import('../../functions/rescore/ports.ts');
 let history: typeof import('../../functions/adapters/lead-history.ts');
+
+/** The real `leadloop` command, run as a person runs it, against the test's runtime. */
+function leadloop(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'bin/leadloop.js'), ...args], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 /** The default model, except that a page view is worth 30 points: two views and a good fit qualify. */
 function modelWithPageViewsAt(points: number, version: string): ScoringModel {
@@ -51,7 +65,7 @@ async function lead(email: string): Promise<LeadView | undefined> {
   return response.status === 200 ? ((await response.json()) as LeadView) : undefined;
 }
 
-async function handOffEmails(): Promise<{ destination: { to: string[] }; subject: string }[]> {
+async function handOffEmails(): Promise<{ destination: { to: string[] }; subject: string; body: { text?: string } }[]> {
   const response = await fetch(`${runtime.sesUrl}/store`);
   const { emails } = (await response.json()) as { emails: { destination: { to: string[] }; subject: string; body: { text?: string } }[] };
   return emails.filter((e) => /hand-?off|new lead/i.test(e.subject));
@@ -150,6 +164,42 @@ describe('rescoring under a changed model', () => {
     expect(emails).toHaveLength(LEADS);
   }, 60_000);
 
+  it('backtests the draft against the current model on history, writing nothing', async () => {
+    // Prepare: reps accept half of the hand-offs
+    const accepted = (await handOffEmails()).slice(0, LEADS / 2).map((email) => /Accept: (\S+)/.exec(email.body.text ?? '')![1]!);
+    for (const url of accepted) expect((await fetch(url)).status).toBe(200);
+    await eventually('the accepted leads in SAL', async () => {
+      let sal = 0;
+      for (let i = 0; i < LEADS; i++) if ((await lead(emailOf(i)))?.stage === 'sal') sal += 1;
+      return sal === LEADS / 2 ? true : undefined;
+    });
+    const draftFile = path.join(temp, 'backtest-draft.json');
+    writeFileSync(draftFile, JSON.stringify(draft, null, 2));
+    const before = await lead(emailOf(0));
+
+    // Act
+    const json = await leadloop(['backtest', draftFile, '--json'], runtime.cliEnv);
+    const text = await leadloop(['backtest', draftFile], runtime.cliEnv);
+
+    // Assess: under the default model two page views (6 points) qualify nobody; under the draft (60) everyone,
+    // and sales saw every lead at 6 points by the default model's rules and 60 by the draft's
+    expect(json.status).toBe(0);
+    const report = JSON.parse(json.stdout) as BacktestReport;
+    expect(report.leads).toBe(LEADS);
+    expect(report.handedOff).toBe(LEADS);
+    expect([report.current.version, report.current.mqls, report.draft.version, report.draft.mqls]).toEqual([scoringModel.version, 0, 'rescore-test-1', LEADS]);
+    expect(report.qualification).toMatchObject({ newly: LEADS, noLonger: 0 });
+    const band = (bands: BacktestReport['current']['bands'], label: string) => bands.find((b) => b.label === label);
+    expect(band(report.current.bands, '0–19')).toMatchObject({ leads: LEADS, accepted: LEADS / 2, rejected: 0, acceptanceRate: 1, winRate: null });
+    expect(band(report.draft.bands, '60–79')).toMatchObject({ leads: LEADS, accepted: LEADS / 2, rejected: 0, acceptanceRate: 1, winRate: null });
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain(`Leads of tables ${runtime.cliEnv.LEADS_TABLE} and ${runtime.cliEnv.EVENTS_TABLE}: ${LEADS} leads, ${3 * LEADS} events.`);
+    expect(text.stdout).toContain(`Backtest of draft scoring model rescore-test-1 against current model ${scoringModel.version}`);
+    expect(text.stdout).toContain(`${LEADS} leads newly qualify`);
+    // Nothing was written.
+    expect(await lead(emailOf(0))).toEqual({ ...before, score: { ...before!.score, at: expect.any(String), engagement: expect.any(Number) } });
+  }, 60_000);
+
   it('says so and changes nothing when the same model version was already rescored', async () => {
     // Act
     const result = await rescore.rescoreAll(ports.liveRescorePorts(draft));
@@ -189,18 +239,6 @@ describe('rescoring under a changed model', () => {
 });
 
 describe('leadloop rescore, as a command', () => {
-  function leadloop(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [path.join(root, 'bin/leadloop.js'), ...args], { cwd: root, env: { ...process.env, ...env } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
-  }
-
   it('rescores every lead under a model file, with progress, then says a second run has nothing to do', async () => {
     // Prepare
     const file = path.join(temp, 'draft.json');
