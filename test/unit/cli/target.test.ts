@@ -1,0 +1,137 @@
+import * as path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+
+/** The files the fake file system holds, by absolute path: `--local` is tested without the repo's .leadloop directory. */
+const files = vi.hoisted(() => new Map<string, string>());
+
+vi.mock('node:fs', () => ({
+  existsSync: (file: string) => files.has(file),
+  readFileSync: (file: string) => {
+    const text = files.get(file);
+    if (text === undefined) throw new Error(`ENOENT: ${file}`);
+    return text;
+  },
+}));
+
+const { LOCAL_TARGET_FILE, resolveTarget, targetFromOutputs } = await import('../../../bin/cli/target.ts');
+
+const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:journey-dev';
+
+describe('a target from a stack’s outputs', () => {
+  it('maps the tables and the journey onto the CLI’s variables, ignoring other outputs', () => {
+    // Prepare
+    const outputs = [
+      { OutputKey: 'ApiUrl', OutputValue: 'https://api.example.test/' },
+      { OutputKey: 'LeadsTableName', OutputValue: 'dev-leads' },
+      { OutputKey: 'EventsTableName', OutputValue: 'dev-events' },
+      { OutputKey: 'JourneyStateMachineArn', OutputValue: ARN },
+    ];
+
+    // Act
+    const target = targetFromOutputs('leadloop-dev', outputs);
+
+    // Assess
+    expect(target).toEqual({
+      ok: true,
+      env: { LEADS_TABLE: 'dev-leads', EVENTS_TABLE: 'dev-events', JOURNEY_STATE_MACHINE_ARN: ARN },
+      description: 'stack leadloop-dev',
+    });
+  });
+
+  it('names the variables the stack has no output for', () => {
+    // Prepare: the journey output is there but has no value
+    const outputs = [{ OutputKey: 'LeadsTableName', OutputValue: 'dev-leads' }, { OutputKey: 'JourneyStateMachineArn' }];
+
+    // Act
+    const target = targetFromOutputs('leadloop-dev', outputs);
+
+    // Assess
+    expect(target).toEqual({
+      ok: false,
+      message: 'stack leadloop-dev has no output for EVENTS_TABLE, JOURNEY_STATE_MACHINE_ARN; deploy this version of LeadLoop first',
+    });
+  });
+
+  it('names all three for a stack without outputs', () => {
+    // Act
+    const target = targetFromOutputs('old-stack', []);
+
+    // Assess
+    expect(target).toEqual({
+      ok: false,
+      message: 'stack old-stack has no output for LEADS_TABLE, EVENTS_TABLE, JOURNEY_STATE_MACHINE_ARN; deploy this version of LeadLoop first',
+    });
+  });
+});
+
+describe('resolving the target from the environment', () => {
+  it('uses the environment as it is when all three variables are set', async () => {
+    // Prepare
+    const env = { LEADS_TABLE: 'prod-leads', EVENTS_TABLE: 'prod-events', JOURNEY_STATE_MACHINE_ARN: ARN };
+
+    // Act
+    const target = await resolveTarget({}, env);
+
+    // Assess: nothing to add to the environment
+    expect(target).toEqual({ ok: true, env: {}, description: 'tables prod-leads and prod-events' });
+  });
+
+  it.each([
+    [{ LEADS_TABLE: 'l', EVENTS_TABLE: 'e' }, 'JOURNEY_STATE_MACHINE_ARN'],
+    [{ EVENTS_TABLE: 'e', JOURNEY_STATE_MACHINE_ARN: ARN }, 'LEADS_TABLE'],
+    [{ LEADS_TABLE: 'l', EVENTS_TABLE: '', JOURNEY_STATE_MACHINE_ARN: ARN }, 'EVENTS_TABLE'],
+    [{ EVENTS_TABLE: 'e' }, 'LEADS_TABLE, JOURNEY_STATE_MACHINE_ARN'],
+    [{}, 'LEADS_TABLE, EVENTS_TABLE, JOURNEY_STATE_MACHINE_ARN'],
+  ])('with %o says how to choose a LeadLoop and names %s as missing', async (env, missing) => {
+    // Act
+    const target = await resolveTarget({}, env);
+
+    // Assess: an empty variable counts as missing
+    expect(target).toEqual({
+      ok: false,
+      message: `say which LeadLoop to use: --local (npm start), --stack <name> (deployed), or set ${missing}`,
+    });
+  });
+});
+
+describe('resolving the local target', () => {
+  const localFile = path.resolve(import.meta.dirname, '../../../.leadloop/local.json');
+
+  it('reads the file npm start writes at the repo’s root', () => {
+    // Assess
+    expect(LOCAL_TARGET_FILE).toBe(localFile);
+  });
+
+  it('uses the environment npm start wrote, even when the variables are set', async () => {
+    // Prepare
+    const written = {
+      LEADS_TABLE: 'local-leads',
+      EVENTS_TABLE: 'local-events',
+      JOURNEY_STATE_MACHINE_ARN: ARN,
+      AWS_ENDPOINT_URL: 'http://localhost:4566',
+    };
+    files.set(localFile, JSON.stringify(written));
+    const env = { LEADS_TABLE: 'prod-leads', EVENTS_TABLE: 'prod-events', JOURNEY_STATE_MACHINE_ARN: ARN };
+
+    try {
+      // Act
+      const target = await resolveTarget({ local: true }, env);
+
+      // Assess
+      expect(target).toEqual({ ok: true, env: written, description: 'the local runtime (npm start)' });
+    } finally {
+      files.clear();
+    }
+  });
+
+  it('says to start LeadLoop when npm start has not written the file', async () => {
+    // Act
+    const target = await resolveTarget({ local: true }, {});
+
+    // Assess
+    expect(target).toEqual({
+      ok: false,
+      message: `LeadLoop does not seem to run locally (${path.relative(process.cwd(), localFile)} is missing): start it with npm start`,
+    });
+  });
+});
