@@ -63,6 +63,7 @@ export function progressWriter(stream: { isTTY?: boolean; write: (text: string) 
     /** ends the redrawn line so what follows starts on its own */
     end() {
       if (stream.isTTY && drawn) stream.write('\n');
+      drawn = false;
     },
   };
 }

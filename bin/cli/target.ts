@@ -17,17 +17,18 @@ export type Target = { ok: true; env: Record<string, string>; description: strin
 
 /** Maps a deployed stack's outputs onto the CLI's environment. */
 export function targetFromOutputs(stack: string, outputs: readonly { OutputKey?: string; OutputValue?: string }[]): Target {
-  const value = (key: string) => outputs.find((o) => o.OutputKey === key)?.OutputValue;
-  const env = {
-    LEADS_TABLE: value('LeadsTableName'),
-    EVENTS_TABLE: value('EventsTableName'),
-    JOURNEY_STATE_MACHINE_ARN: value('JourneyStateMachineArn'),
-  };
-  const missing = Object.entries(env).filter(([, v]) => v === undefined);
-  if (missing.length > 0) {
-    return { ok: false, message: `stack ${stack} has no output for ${missing.map(([k]) => k).join(', ')}; deploy this version of LeadLoop first` };
+  const wanted = { LEADS_TABLE: 'LeadsTableName', EVENTS_TABLE: 'EventsTableName', JOURNEY_STATE_MACHINE_ARN: 'JourneyStateMachineArn' } as const;
+  const env: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const [variable, outputKey] of Object.entries(wanted)) {
+    const value = outputs.find((o) => o.OutputKey === outputKey)?.OutputValue;
+    if (value) env[variable] = value;
+    else missing.push(outputKey);
   }
-  return { ok: true, env: env as Record<string, string>, description: `stack ${stack}` };
+  if (missing.length > 0) {
+    return { ok: false, message: `stack ${stack} has no output ${missing.join(', ')}; deploy this version of LeadLoop first` };
+  }
+  return { ok: true, env, description: `stack ${stack}` };
 }
 
 export async function resolveTarget(flags: { local?: boolean; stack?: string }, env: NodeJS.ProcessEnv): Promise<Target> {

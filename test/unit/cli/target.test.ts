@@ -38,7 +38,7 @@ describe('a target from a stack’s outputs', () => {
     });
   });
 
-  it('names the variables the stack has no output for', () => {
+  it('names the outputs the stack lacks', () => {
     // Prepare: the journey output is there but has no value
     const outputs = [{ OutputKey: 'LeadsTableName', OutputValue: 'dev-leads' }, { OutputKey: 'JourneyStateMachineArn' }];
 
@@ -48,7 +48,7 @@ describe('a target from a stack’s outputs', () => {
     // Assess
     expect(target).toEqual({
       ok: false,
-      message: 'stack leadloop-dev has no output for EVENTS_TABLE, JOURNEY_STATE_MACHINE_ARN; deploy this version of LeadLoop first',
+      message: 'stack leadloop-dev has no output EventsTableName, JourneyStateMachineArn; deploy this version of LeadLoop first',
     });
   });
 
@@ -59,7 +59,7 @@ describe('a target from a stack’s outputs', () => {
     // Assess
     expect(target).toEqual({
       ok: false,
-      message: 'stack old-stack has no output for LEADS_TABLE, EVENTS_TABLE, JOURNEY_STATE_MACHINE_ARN; deploy this version of LeadLoop first',
+      message: 'stack old-stack has no output LeadsTableName, EventsTableName, JourneyStateMachineArn; deploy this version of LeadLoop first',
     });
   });
 });
