@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
@@ -266,5 +267,61 @@ export async function assignOwner(leadId: string, cycle: number, owner: Owner): 
     );
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/**
+ * Points events and identities at a lead without touching its profile: the
+ * markers of events it now owns and the links of identities it now has.
+ * Idempotent puts, so a repeated merge writes the same items again.
+ */
+export async function addMarkersAndLinks(leadId: string, messageIds: readonly string[], identities: readonly IdentityKey[], at: string): Promise<void> {
+  const items = [
+    ...messageIds.map((messageId) => ({ ...markerKey(leadId, messageId), appliedAt: at })),
+    ...identities.map((key) => ({ ...identityKey(key), leadId })),
+  ];
+  for (let i = 0; i < items.length; i += 25) {
+    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+      [leadsTable]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+    };
+    while (request && Object.keys(request).length > 0) {
+      const response = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
+      request = response.UnprocessedItems as typeof request;
+    }
+  }
+}
+
+/**
+ * Saves a lead retired by a merge (it points at the survivor) and takes it
+ * out of the funnel's current counts, refused when the lead changed since read.
+ */
+export async function retireLead(lead: Lead, version: number): Promise<void> {
+  try {
+    await dynamodb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: leadsTable,
+              Item: { ...profileKey(lead.leadId), ...lead, version: version + 1 },
+              ConditionExpression: 'version = :version',
+              ExpressionAttributeValues: { ':version': version },
+            },
+          },
+          {
+            Update: {
+              TableName: leadsTable,
+              Key: funnelKey,
+              UpdateExpression: 'ADD #current :minus',
+              ExpressionAttributeNames: { '#current': `current.${lead.stage}` },
+              ExpressionAttributeValues: { ':minus': -1 },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
+    throw error;
   }
 }

@@ -58,6 +58,8 @@ export interface LeadView {
   createdAt: string;
   /** when an event last changed the lead */
   updatedAt: string;
+  /** leads found to be this same person and merged into this one; their ids find this lead */
+  mergedLeadIds: string[];
 }
 
 function identityOf(key: string): Identity {
@@ -93,5 +95,6 @@ export function leadView(lead: Lead, model: ScoringModel, now: Date): LeadView {
     },
     createdAt: lead.createdAt,
     updatedAt: lead.scoredAt,
+    mergedLeadIds: lead.mergedLeadIds ?? [],
   };
 }

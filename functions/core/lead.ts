@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { transition, type Stage, type StageChange } from './lifecycle.ts';
+import { stages, transition, type Stage, type StageChange } from './lifecycle.ts';
 import {
   engagementAt,
   fitGrade,
@@ -60,6 +60,10 @@ export interface Lead {
   touches: Touch[];
   recentActivity: ActivityItem[];
   createdAt: string;
+  /** leads found to be this same person and merged into this one */
+  mergedLeadIds?: string[];
+  /** set on a lead merged into another: that one is the person now */
+  mergedInto?: string;
 }
 
 const RECENT_ACTIVITY = 25;
@@ -278,7 +282,13 @@ export function replayLead(leadId: string, events: readonly StoredEvent[], model
  * that qualifies under a new model becomes an MQL with a journey to start.
  * Rescoring again with the same events, model and instant changes nothing.
  */
-export function rescoreLead(current: Lead, events: readonly StoredEvent[], model: ScoringModel, now: string): AppliedEvents {
+export function rescoreLead(
+  current: Lead,
+  events: readonly StoredEvent[],
+  model: ScoringModel,
+  now: string,
+  reason = `rescored under model ${model.version}`,
+): AppliedEvents {
   const ordered = inTimeOrder(events);
   const firstSeen = ordered[0]?.timestamp;
   const createdAt = firstSeen !== undefined && firstSeen < current.createdAt ? firstSeen : current.createdAt;
@@ -291,11 +301,62 @@ export function rescoreLead(current: Lead, events: readonly StoredEvent[], model
   lead.cycle = current.cycle;
   if (current.journeyPending !== undefined) lead.journeyPending = current.journeyPending;
   if (current.owner) lead.owner = structuredClone(current.owner);
+  if (current.mergedLeadIds) lead.mergedLeadIds = [...current.mergedLeadIds];
   const lastEvent = ordered.at(-1)?.timestamp ?? now;
   rescoreAt(lead, lastEvent > now ? lastEvent : now, model);
   const changes: StageChange[] = [];
-  advance(lead, lead.scoredAt, model, changes, `rescored under model ${model.version}: `);
+  advance(lead, lead.scoredAt, model, changes, `${reason}: `);
   return { lead, changes };
+}
+
+/** How far along a lead is: sales' cycles first, then the stage. */
+function progressRank(lead: Lead): [number, number] {
+  return [lead.cycle, stages.indexOf(lead.stage)];
+}
+
+/**
+ * Of two leads found to be one person, the one that lives on: the one sales
+ * has already worked (more cycles, then further along), else the older one.
+ * Ties go to the smaller id, so every path picks the same survivor; a lead
+ * that already took the other in (a merge cut short and run again) stays the survivor.
+ */
+export function survivorOf(a: Lead, b: Lead): Lead {
+  if (a.mergedLeadIds?.includes(b.leadId)) return a;
+  if (b.mergedLeadIds?.includes(a.leadId)) return b;
+  const [ra, rb] = [progressRank(a), progressRank(b)];
+  if (ra[0] !== rb[0]) return ra[0] > rb[0] ? a : b;
+  if (ra[1] !== rb[1]) return ra[1] > rb[1] ? a : b;
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? a : b;
+  return a.leadId <= b.leadId ? a : b;
+}
+
+/**
+ * Two leads turned out to be one person (an identify or alias linked their
+ * identities): the survivor is recomputed from the events of both, keeps its
+ * own lifecycle, and takes the other's identities. The absorbed lead is
+ * retired (see `retiredInto`).
+ */
+export function mergeLeads(
+  survivor: Lead,
+  absorbed: Lead,
+  events: readonly StoredEvent[],
+  model: ScoringModel,
+  now: string,
+): AppliedEvents {
+  const { lead, changes } = rescoreLead(survivor, events, model, now, `merged with ${absorbed.leadId}`);
+  for (const key of absorbed.identities) if (!lead.identities.includes(key)) lead.identities.push(key);
+  lead.mergedLeadIds = [...new Set([...(survivor.mergedLeadIds ?? []), absorbed.leadId, ...(absorbed.mergedLeadIds ?? [])])].filter(
+    (id) => id !== survivor.leadId,
+  );
+  return { lead, changes };
+}
+
+/** The absorbed lead after a merge: it points at the survivor, and is no longer a lead in its own right. */
+export function retiredInto(absorbed: Lead, survivorId: string): Lead {
+  const lead = structuredClone(absorbed);
+  lead.mergedInto = survivorId;
+  delete lead.journeyPending;
+  return lead;
 }
 
 /** The name of the journey execution for a cycle: deterministic, so a repeated start is a no-op. */

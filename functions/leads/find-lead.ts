@@ -13,10 +13,15 @@ export interface FindLeadPorts {
 
 export type LeadQuery = { leadId: string } | { email: string };
 
-/** Identity → lead id (for an email) → the lead → the view, scored as of now. */
+/**
+ * Identity → lead id (for an email) → the lead → the view, scored as of now.
+ * The id of a lead merged into another finds the one it became (its
+ * `mergedLeadIds` say so), so a CRM holding the old id still finds the person.
+ */
 export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView> {
   const leadId = 'leadId' in query ? query.leadId : await ports.leadIdOf(`email:${query.email}`);
-  const found = leadId === undefined ? undefined : await ports.getLead(leadId);
+  let found = leadId === undefined ? undefined : await ports.getLead(leadId);
+  for (let hops = 0; found?.lead.mergedInto !== undefined && hops < 10; hops++) found = await ports.getLead(found.lead.mergedInto);
   if (!found) throw new NotFoundError('leadId' in query ? `no lead ${query.leadId}` : `no lead with the email ${query.email}`);
   return leadView(found.lead, ports.model, ports.now());
 }

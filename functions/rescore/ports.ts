@@ -47,7 +47,7 @@ export async function readLeadHistories(options: { segments?: number; concurrenc
         const page = await scanLeadIds(segment, totalSegments, startKey);
         await forEachConcurrently(page.leadIds, options.concurrency ?? 4, async (leadId) => {
           const current = await getLead(leadId);
-          if (!current) return;
+          if (!current || current.lead.mergedInto !== undefined) return;
           const events = await trackingEvents(await leadEventIds(leadId));
           histories.push({ lead: current.lead, events });
           options.onLead?.(events.length);

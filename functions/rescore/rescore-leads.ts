@@ -53,7 +53,8 @@ const MAX_ATTEMPTS = 5;
 async function rescoreOne(leadId: string, ports: RescorePorts): Promise<{ events: number; advanced: boolean } | undefined> {
   for (let attempt = 1; ; attempt++) {
     const current = await ports.getLead(leadId);
-    if (!current) return undefined;
+    // a lead merged into another is rescored as part of that one
+    if (!current || current.lead.mergedInto !== undefined) return undefined;
     const events = await ports.trackingEvents(await ports.leadEventIds(leadId));
     const { lead, changes } = rescoreLead(current.lead, events, ports.model, ports.now());
     try {

@@ -16,8 +16,9 @@ import {
 import type { StageChange } from '#core/lifecycle.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
+import { mergeIntoOne, type MergePorts } from './merge-leads.ts';
 
-export interface ApplyEventsPorts {
+export interface ApplyEventsPorts extends MergePorts {
   model: ScoringModel;
   getLead: (leadId: string) => Promise<VersionedLead | undefined>;
   resolveIdentities: (keys: readonly IdentityKey[]) => Promise<Map<IdentityKey, string>>;
@@ -43,12 +44,30 @@ const MAX_ATTEMPTS = 5;
 /**
  * Finds the lead of each tracking event: the strongest identity already
  * linked wins; an unknown person gets a lead named after their strongest
- * identity. Identities met in the same batch join the same lead.
+ * identity. Identities met in the same batch join the same lead. An event
+ * whose identities are linked to different leads (an anonymous visitor with
+ * history identifies with the email of a known lead, or an alias joins two
+ * visitors) says they are one person: those leads are merged first.
  */
-async function groupByLead(records: readonly EventRecord[], ports: ApplyEventsPorts): Promise<Map<string, LeadGroup>> {
+async function groupByLead(
+  records: readonly EventRecord[],
+  ports: ApplyEventsPorts,
+  failedMessageIds: Set<string>,
+): Promise<Map<string, LeadGroup>> {
   const tracking = records.filter((r): r is StoredEvent & { kind: 'tracking' } => r.kind === 'tracking');
   const linked = await ports.resolveIdentities(tracking.flatMap((e) => identityKeys(e)));
   const known = new Map(linked);
+  for (const event of tracking) {
+    const leadIds = [...new Set(identityKeys(event).flatMap((key) => known.get(key) ?? []))];
+    if (leadIds.length < 2) continue;
+    try {
+      const survivorId = await mergeIntoOne(leadIds, ports);
+      for (const [key, leadId] of known) if (leadIds.includes(leadId)) known.set(key, survivorId);
+    } catch (error) {
+      ports.log('merging leads failed', { leadIds, messageId: event.messageId, error: String(error) });
+      failedMessageIds.add(event.messageId);
+    }
+  }
   const groups = new Map<string, LeadGroup>();
   const groupOf = (leadId: string): LeadGroup => {
     let group = groups.get(leadId);
@@ -60,6 +79,7 @@ async function groupByLead(records: readonly EventRecord[], ports: ApplyEventsPo
   };
 
   for (const record of records) {
+    if (failedMessageIds.has(record.messageId)) continue;
     if (record.kind === 'outcome') {
       groupOf(record.leadId).outcomes.push(record);
       continue;
@@ -93,7 +113,12 @@ interface Step {
 
 /** Applies the next slice of a lead's events that fits one transaction. */
 async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promise<Step> {
-  const current = await ports.getLead(group.leadId);
+  let current = await ports.getLead(group.leadId);
+  // A lead merged into another since its identities were read: the events go to the survivor.
+  for (let hops = 0; current?.lead.mergedInto !== undefined && hops < 10; hops++) {
+    group.leadId = current.lead.mergedInto;
+    current = await ports.getLead(group.leadId);
+  }
   const firstSeen = group.tracking.map((e) => e.timestamp).sort()[0] ?? new Date().toISOString();
   let lead = current?.lead ?? newLead(group.leadId, firstSeen, ports.model);
   const version = current?.version ?? 0;
@@ -191,8 +216,8 @@ export async function applyEventRecords(
   records: readonly EventRecord[],
   ports: ApplyEventsPorts,
 ): Promise<{ failedMessageIds: Set<string> }> {
-  const groups = await groupByLead(records, ports);
   const failedMessageIds = new Set<string>();
+  const groups = await groupByLead(records, ports, failedMessageIds);
   for (const group of groups.values()) {
     try {
       await applyGroup(group, ports);

@@ -6,12 +6,15 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventRecord } from '#adapters/event-store.ts';
 import { startJourney } from '#adapters/journey-runner.ts';
 import { resumeJourney } from '#adapters/task-callbacks.ts';
+import { leadEventIds, trackingEvents } from '#adapters/lead-history.ts';
 import {
+  addMarkersAndLinks,
   appliedMessageIds,
   clearJourneyPending,
   getLead,
   recordOutcome,
   resolveIdentities,
+  retireLead,
   saveLead,
 } from '#adapters/lead-store.ts';
 import { logger } from '#commons/logger.ts';
@@ -28,6 +31,11 @@ const ports = {
   startJourney,
   recordOutcome,
   resumeJourney,
+  now: () => new Date().toISOString(),
+  leadEventIds,
+  trackingEvents,
+  addMarkersAndLinks,
+  retireLead,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
 };
 

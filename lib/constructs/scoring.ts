@@ -30,7 +30,9 @@ export class Scoring extends Construct {
         JOURNEY_STATE_MACHINE_ARN: props.journey.stateMachineArn,
       },
     });
-    leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem');
+    // merging two leads of one person recomputes the survivor from the stored events of both
+    events.grant(score, 'dynamodb:BatchGetItem');
     props.journey.grantStartExecution(score);
     props.journey.grantTaskResponse(score);
     score.addEventSource(

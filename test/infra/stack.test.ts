@@ -48,8 +48,10 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     ...XRAY,
   ],
   Score: [
-    // the lead transaction (Put/Update items), identity and marker look-ups (BatchGet), the lead itself (Get)
-    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'),
+    // the lead transaction (Put/Update items), identity and marker look-ups (BatchGet), the lead itself (Get);
+    // a merge lists both leads' markers (Query), reads their events (BatchGet) and moves markers and links (BatchWrite)
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'),
+    ...on(EVENTS, 'dynamodb:BatchGetItem'),
     // the event source mapping reads the events stream
     ...on(EVENTS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
     ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'),

@@ -30,6 +30,9 @@ type PortFns = { [K in Exclude<keyof ApplyEventsPorts, 'model'>]: Mock<ApplyEven
 let fns: PortFns;
 const ports = (): ApplyEventsPorts => ({ model, ...fns });
 
+/** The ports only a merge of two leads of one person reaches. */
+const MERGE_PORTS = ['now', 'leadEventIds', 'trackingEvents', 'addMarkersAndLinks', 'retireLead'] as const;
+
 /** Every port a test did not expect to be reached. */
 function expectUntouched(...names: (keyof PortFns)[]) {
   for (const name of names) expect(fns[name], name).not.toHaveBeenCalled();
@@ -76,6 +79,11 @@ describe('applyEventRecords (use case through its ports)', () => {
       recordOutcome: vi.fn<ApplyEventsPorts['recordOutcome']>(),
       resumeJourney: vi.fn<ApplyEventsPorts['resumeJourney']>(),
       log: vi.fn<ApplyEventsPorts['log']>(),
+      now: vi.fn<ApplyEventsPorts['now']>(),
+      leadEventIds: vi.fn<ApplyEventsPorts['leadEventIds']>(),
+      trackingEvents: vi.fn<ApplyEventsPorts['trackingEvents']>(),
+      addMarkersAndLinks: vi.fn<ApplyEventsPorts['addMarkersAndLinks']>(),
+      retireLead: vi.fn<ApplyEventsPorts['retireLead']>(),
     };
   });
 
@@ -112,7 +120,7 @@ describe('applyEventRecords (use case through its ports)', () => {
         appliedMessageIds: ['m-1'],
         identities: ['anon:anon-1'],
       });
-      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log');
+      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log', ...MERGE_PORTS);
     });
 
     it('applies events to the lead an identity is already linked to, linking only the new identities', async () => {
@@ -140,7 +148,7 @@ describe('applyEventRecords (use case through its ports)', () => {
         appliedMessageIds: ['m-2'],
         identities: ['anon:anon-2'],
       });
-      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log');
+      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log', ...MERGE_PORTS);
     });
 
     it('joins identities met in the same batch into one lead and keeps other people apart', async () => {
@@ -179,7 +187,7 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.saveLead).toHaveBeenCalledWith(
         expect.objectContaining({ lead: expect.objectContaining({ leadId: other }), appliedMessageIds: ['b-1'], identities: ['anon:anon-b'] }),
       );
-      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log');
+      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log', ...MERGE_PORTS);
     });
   });
 
@@ -218,7 +226,7 @@ describe('applyEventRecords (use case through its ports)', () => {
         2,
         expect.objectContaining({ version: 3, lead: expect.objectContaining({ traits: { email: 'dana@acme-corp.com', phone: '+44' } }) }),
       );
-      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log');
+      expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log', ...MERGE_PORTS);
     });
 
     it('gives up on a lead after five conflicting attempts and reports only its events as failed', async () => {
