@@ -16,12 +16,17 @@ import { normalizeEmail, type Campaign, type StoredEvent } from './tracking-even
  * Events are applied here, purely; the adapters persist the result.
  */
 
+/** A marketing touch, for attribution: where a visit came from (UTM parameters or the referring site). */
 export interface Touch {
   messageId: string;
   at: string;
   source: string;
   medium?: string;
   campaign?: string;
+  /** utm_term: the paid keyword */
+  term?: string;
+  /** utm_content: which ad or link */
+  content?: string;
 }
 
 export interface ActivityItem {
@@ -132,6 +137,8 @@ function touchOf(event: StoredEvent): Touch | undefined {
       source: event.campaign.source,
       ...(event.campaign.medium !== undefined && { medium: event.campaign.medium }),
       ...(event.campaign.name !== undefined && { campaign: event.campaign.name }),
+      ...(event.campaign.term !== undefined && { term: event.campaign.term }),
+      ...(event.campaign.content !== undefined && { content: event.campaign.content }),
     };
   }
   if (event.referrer) {

@@ -94,10 +94,13 @@ export const trackingEventSchema = z
 export type TrackingEvent = z.infer<typeof trackingEventSchema>;
 export type TrackingEventType = TrackingEvent['type'];
 
+/** The UTM parameters of a visit: utm_source, utm_medium, utm_campaign (name), utm_term, utm_content. */
 export interface Campaign {
   source?: string;
   medium?: string;
   name?: string;
+  term?: string;
+  content?: string;
 }
 
 /** An event as stored: immutable, identity normalized, time corrected. */
@@ -152,6 +155,8 @@ function campaignOf(event: TrackingEvent): Campaign | undefined {
     ...(c.source !== undefined && { source: c.source }),
     ...(c.medium !== undefined && { medium: c.medium }),
     ...(c.name !== undefined && { name: c.name }),
+    ...(c.term !== undefined && { term: c.term }),
+    ...(c.content !== undefined && { content: c.content }),
   };
   return Object.keys(campaign).length > 0 ? campaign : undefined;
 }

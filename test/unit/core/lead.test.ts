@@ -333,6 +333,17 @@ describe('traits, identities and score bookkeeping', () => {
 });
 
 describe('touches and activity', () => {
+  it('records a paid-search touch with its keyword (term) and ad (content)', () => {
+    // Prepare
+    const event = pageView('m-1', 1, { campaign: { source: 'google', medium: 'cpc', name: 'brand', term: 'lead scoring', content: 'ad-b' } });
+
+    // Act
+    const { lead } = applyEvents(emptyLead(), [event], model);
+
+    // Assess
+    expect(lead.touches).toEqual([{ messageId: 'm-1', at: at(1), source: 'google', medium: 'cpc', campaign: 'brand', term: 'lead scoring', content: 'ad-b' }]);
+  });
+
   it('records a campaign touch with source, medium and campaign name', () => {
     // Prepare
     const event = pageView('m-1', 1, { campaign: { source: 'newsletter', medium: 'email', name: 'spring' } });

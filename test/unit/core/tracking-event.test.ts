@@ -348,7 +348,7 @@ describe('the stored form of an event', () => {
     expect(stored).not.toHaveProperty('email');
   });
 
-  it('takes the campaign from context.campaign, keeping source, medium and name', () => {
+  it('takes the campaign from context.campaign: source, medium, name, term and content', () => {
     // Prepare
     const event = parse({
       type: 'page',
@@ -360,12 +360,12 @@ describe('the stored form of an event', () => {
     const stored = toStoredEvent(event, receivedAt, 'website');
 
     // Assess
-    expect(stored.campaign).toEqual({ source: 'newsletter', medium: 'email', name: 'spring-launch' });
+    expect(stored.campaign).toEqual({ source: 'newsletter', medium: 'email', name: 'spring-launch', term: 'crm', content: 'cta' });
   });
 
-  it('has no campaign when context.campaign holds none of source, medium or name', () => {
-    // Prepare
-    const event = parse({ type: 'page', anonymousId: 'a-1', context: { campaign: { term: 'crm' } } });
+  it('has no campaign when context.campaign holds no UTM parameter', () => {
+    // Prepare: only fields that are not UTM parameters
+    const event = parse({ type: 'page', anonymousId: 'a-1', context: { campaign: { gclid: 'abc', id: '42' } } });
 
     // Act
     const stored = toStoredEvent(event, receivedAt, 'website');
