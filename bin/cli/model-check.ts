@@ -101,9 +101,10 @@ function engagementRuleInWords(rule: EngagementRule): string[] {
 function fitTestInWords(trait: string, test: ScoringModel['fit']['rules'][number]['test']): string {
   if ('exists' in test) return `${trait} is given`;
   if ('notFreeMail' in test) return `${trait} is not at a free-mail domain`;
-  if ('min' in test) return `${trait} is at least ${test.min}`;
   if ('keywords' in test) return `${trait} contains one of the words ${test.keywords.join(', ')}`;
-  return `${trait} is one of ${test.oneOf.join(', ')}`;
+  if ('oneOf' in test) return `${trait} is one of ${test.oneOf.join(', ')}`;
+  if (test.min !== undefined && test.max !== undefined) return `${trait} is from ${test.min} to ${test.max}`;
+  return test.min !== undefined ? `${trait} is at least ${test.min}` : `${trait} is at most ${test.max}`;
 }
 
 /** `B` → "B or better (A or B)". */
@@ -133,6 +134,11 @@ export function summarizeModel(model: ScoringModel): string {
     `Grades: A from ${plural(A, 'fit point')}, B from ${B}, C from ${C}, D below ${C}`,
     '',
     `A lead qualifies (MQL) when its fit grade is ${gradeOrBetter(minGrade)} and its engagement is at least ${plural(model.qualification.minEngagement, 'point')}.`,
+    ...(model.qualification.orActivity ?? []).map(
+      (activity) =>
+        `  or when it has at least ${plural(activity.atLeast, 'event')} of rule ${activity.rule} within ${plural(activity.withinDays, 'day')}` +
+        `${activity.minGrade === undefined ? ', at any grade' : ` and its fit grade is ${gradeOrBetter(activity.minGrade)}`}.`,
+    ),
   ];
   if (needed !== undefined && needed > maxFit) {
     lines.push(`Warning: no lead can qualify: grade ${minGrade} needs ${plural(needed, 'fit point')} and the fit rules give at most ${maxFit}.`);

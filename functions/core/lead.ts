@@ -4,6 +4,7 @@ import {
   engagementAt,
   fitGrade,
   isQualified,
+  qualifyingActivity,
   scoreEvent,
   type Grade,
   type LedgerEntry,
@@ -166,12 +167,9 @@ function keepFirstAndRecent<T>(sorted: T[], max: number): T[] {
  * A recycled lead went back to marketing with its old engagement; it qualifies
  * again only on engagement earned since, or a rejection would not hold.
  */
-function engagementSinceRecycled(lead: Lead, at: string): number {
+function ledgerSinceRecycled(lead: Lead): LedgerEntry[] {
   const recycledAt = lead.stageHistory.findLast((change) => change.to === 'recycled')?.at ?? '';
-  return engagementAt(
-    lead.ledger.filter((entry) => entry.at > recycledAt),
-    new Date(at),
-  );
+  return lead.ledger.filter((entry) => entry.at > recycledAt);
 }
 
 export interface AppliedEvents {
@@ -240,19 +238,24 @@ function advance(lead: Lead, at: string, model: ScoringModel, changes: StageChan
     moveTo(lead, 'engaged', at, `${causePrefix}engagement ${lead.engagement} reached ${model.engagement.engagedThreshold}`, changes);
   }
   const canQualify = lead.stage === 'known' || lead.stage === 'engaged' || lead.stage === 'recycled';
-  const engagement = lead.stage === 'recycled' ? engagementSinceRecycled(lead, at) : lead.engagement;
-  if (canQualify && isQualified(model, lead.grade, engagement)) {
-    moveTo(
-      lead,
-      'mql',
-      at,
-      `${causePrefix}grade ${lead.grade} and engagement ${engagement}${lead.stage === 'recycled' ? ' since recycling' : ''} met the qualification rule of model ${model.version}`,
-      changes,
-    );
-    lead.cycle += 1;
-    lead.journeyPending = lead.cycle;
-    delete lead.owner;
+  if (!canQualify) return;
+  const recycled = lead.stage === 'recycled';
+  const ledger = recycled ? ledgerSinceRecycled(lead) : lead.ledger;
+  const engagement = recycled ? engagementAt(ledger, new Date(at)) : lead.engagement;
+  const since = recycled ? ' since recycling' : '';
+  let cause: string;
+  if (isQualified(model, lead.grade, engagement)) {
+    cause = `grade ${lead.grade} and engagement ${engagement}${since} met the qualification rule of model ${model.version}`;
+  } else {
+    const activity = qualifyingActivity(model, lead.grade, ledger, new Date(at));
+    if (!activity) return;
+    const { rule, count } = activity;
+    cause = `${count} events of rule ${rule.rule} within ${rule.withinDays} days${since} met the activity rule of model ${model.version}`;
   }
+  moveTo(lead, 'mql', at, `${causePrefix}${cause}`, changes);
+  lead.cycle += 1;
+  lead.journeyPending = lead.cycle;
+  delete lead.owner;
 }
 
 /**

@@ -30,7 +30,10 @@ const engagementRuleSchema = z.strictObject({
 const fitTestSchema = z.union([
   z.strictObject({ exists: z.literal(true) }),
   z.strictObject({ notFreeMail: z.literal(true) }),
-  z.strictObject({ min: z.number() }),
+  /** a number within a band, both ends included (company size, revenue): min, max or both */
+  z
+    .strictObject({ min: z.number().optional(), max: z.number().optional() })
+    .refine((test) => test.min !== undefined || test.max !== undefined, 'give min, max or both'),
   z.strictObject({ keywords: z.array(z.string().min(1)).min(1) }),
   z.strictObject({ oneOf: z.array(z.string().min(1)).min(1) }),
 ]);
@@ -59,6 +62,21 @@ export const scoringModelSchema = z
     qualification: z.strictObject({
       minGrade: gradeSchema,
       minEngagement: z.number().positive(),
+      /**
+       * Other ways to qualify, by activity rather than score: at least
+       * `atLeast` events scored by engagement rule `rule` within
+       * `withinDays`, by a lead of grade `minGrade` or better (any grade when absent).
+       */
+      orActivity: z
+        .array(
+          z.strictObject({
+            rule: z.string().min(1),
+            atLeast: z.number().int().positive(),
+            withinDays: z.number().positive(),
+            minGrade: gradeSchema.optional(),
+          }),
+        )
+        .optional(),
     }),
   })
   .superRefine((model, ctx) => {
@@ -72,6 +90,15 @@ export const scoringModelSchema = z
         ctx.addIssue({ code: 'custom', path: ['engagement', 'rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
       }
       seen.add(rule.id);
+    });
+    model.qualification.orActivity?.forEach((activity, i) => {
+      if (!seen.has(activity.rule)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['qualification', 'orActivity', i, 'rule'],
+          message: `no engagement rule "${activity.rule}" (rules: ${[...seen].join(', ')})`,
+        });
+      }
     });
   });
 
@@ -224,10 +251,12 @@ function fitRulePasses(test: z.infer<typeof fitTestSchema>, value: unknown): boo
     const domain = String(value).split('@')[1]?.toLowerCase();
     return domain !== undefined && !FREE_MAIL.has(domain);
   }
-  if ('min' in test) return Number(value) >= test.min;
   const text = String(value).toLowerCase();
   if ('keywords' in test) return test.keywords.some((k) => text.split(/[^a-z0-9]+/).includes(k.toLowerCase()));
-  return test.oneOf.some((v) => v.toLowerCase() === text);
+  if ('oneOf' in test) return test.oneOf.some((v) => v.toLowerCase() === text);
+  const number = Number(value);
+  if (!Number.isFinite(number)) return false;
+  return (test.min === undefined || number >= test.min) && (test.max === undefined || number <= test.max);
 }
 
 export interface FitResult {
@@ -253,4 +282,28 @@ export function gradeAtLeast(grade: Grade, minimum: Grade): boolean {
 
 export function isQualified(model: ScoringModel, grade: Grade, engagement: number): boolean {
   return gradeAtLeast(grade, model.qualification.minGrade) && engagement >= model.qualification.minEngagement;
+}
+
+export type ActivityRule = NonNullable<ScoringModel['qualification']['orActivity']>[number];
+
+/**
+ * The first activity rule of the model a lead meets at `now`: enough events
+ * scored by one engagement rule (capped ones count: they happened) within
+ * the rule's days, at the grade it asks for. Undefined when none is met.
+ */
+export function qualifyingActivity(
+  model: ScoringModel,
+  grade: Grade,
+  ledger: readonly LedgerEntry[],
+  now: Date,
+): { rule: ActivityRule; count: number } | undefined {
+  for (const rule of model.qualification.orActivity ?? []) {
+    if (rule.minGrade !== undefined && !gradeAtLeast(grade, rule.minGrade)) continue;
+    const since = now.getTime() - rule.withinDays * DAY_MS;
+    const events = new Set(
+      ledger.filter((e) => e.ruleId === rule.rule && Date.parse(e.at) > since && Date.parse(e.at) <= now.getTime()).map((e) => e.messageId),
+    );
+    if (events.size >= rule.atLeast) return { rule, count: events.size };
+  }
+  return undefined;
 }

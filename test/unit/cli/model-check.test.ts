@@ -86,6 +86,40 @@ describe('the model summary', () => {
     expect(summary).toContain(`A lead qualifies (MQL) when its fit grade is ${words} and its engagement is at least 45 points.`);
   });
 
+  it('says the other ways to qualify by activity, with their grade', () => {
+    // Prepare
+    const withActivity = model((m) => {
+      (m.qualification as Record<string, unknown>).orActivity = [
+        { rule: 'pricing', atLeast: 3, withinDays: 7 },
+        { rule: 'pricing', atLeast: 1, withinDays: 1, minGrade: 'B' },
+      ];
+    });
+
+    // Act
+    const lines = summarizeModel(withActivity).split('\n');
+
+    // Assess
+    expect(lines).toContain('  or when it has at least 3 events of rule pricing within 7 days, at any grade.');
+    expect(lines).toContain('  or when it has at least 1 event of rule pricing within 1 day and its fit grade is B or better (A or B).');
+  });
+
+  it('says a fit band in words, open or closed', () => {
+    // Prepare
+    const banded = model((m) => {
+      m.fit.rules.push(
+        { id: 'mid-market', description: 'Mid-market', trait: 'employees', test: { min: 50, max: 500 }, points: 5 } as never,
+        { id: 'small', description: 'Small', trait: 'employees', test: { max: 10 }, points: -5 } as never,
+      );
+    });
+
+    // Act
+    const lines = summarizeModel(banded).split('\n');
+
+    // Assess
+    expect(lines).toContain('  mid-market (Mid-market): +5 points when employees is from 50 to 500');
+    expect(lines).toContain('  small (Small): -5 points when employees is at most 10');
+  });
+
   it('warns when the fit rules cannot give the grade qualification needs, and only then', () => {
     // Prepare: grade A needs 40 and the fit rules give at most 30
     const unreachable = model((m) => {

@@ -14,6 +14,7 @@ import {
   type Lead,
   type Outcome,
 } from '#core/lead.ts';
+import { scoringModelSchema, type ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 
 import { at, demoRequest, eventsArb, identify, model, pageView, stored } from './lead-fixtures.ts';
@@ -722,5 +723,44 @@ describe('identity keys of an alias call', () => {
 
     // Assess
     expect(keys).toEqual(['user:crm-7', 'email:jo@acme.io']);
+  });
+});
+
+describe('qualifying by activity instead of score', () => {
+  /** The fixtures' model plus "5 page views within 2 days, grade C or better". */
+  const withActivity: ScoringModel = scoringModelSchema.parse({
+    ...model,
+    version: 'lead-test-activity',
+    qualification: { ...model.qualification, orActivity: [{ rule: 'page-view', atLeast: 5, withinDays: 2, minGrade: 'C' }] },
+  });
+
+  it('makes a known lead an MQL on the fifth page view, saying which rule it met', () => {
+    // Prepare: free-mail and a phone is grade C; 5 views × 5 points = 25 engagement, far below 50
+    const events = [identify('m-0', 0, 'jo@gmail.com', { phone: '+44 1' }), ...[1, 2, 3, 4, 5].map((h) => pageView(`m-${h}`, h))];
+
+    // Act
+    const { lead, changes } = applyEvents(newLead('lead-1', at(0), withActivity), events, withActivity);
+
+    // Assess
+    expect(lead.grade).toBe('C');
+    expect(lead.engagement).toBe(25);
+    expect(lead.stage).toBe('mql');
+    expect(changes.at(-1)).toEqual({
+      from: 'engaged',
+      to: 'mql',
+      at: at(5),
+      cause: '5 events of rule page-view within 2 days met the activity rule of model lead-test-activity',
+    });
+  });
+
+  it('leaves the lead engaged when the views are spread wider than the window', () => {
+    // Prepare: one view a day
+    const events = [identify('m-0', 0, 'jo@gmail.com', { phone: '+44 1' }), ...[1, 2, 3, 4, 5].map((d) => pageView(`m-${d}`, d * 24))];
+
+    // Act
+    const { lead } = applyEvents(newLead('lead-1', at(0), withActivity), events, withActivity);
+
+    // Assess
+    expect(lead.stage).toBe('engaged');
   });
 });

@@ -6,6 +6,7 @@ import {
   fitGrade,
   gradeAtLeast,
   isQualified,
+  qualifyingActivity,
   ruleMatches,
   scoreEvent,
   scoringModelSchema,
@@ -738,5 +739,94 @@ describe('grades and qualification', () => {
     expect(isQualified(model, 'A', 80)).toBe(true);
     expect(isQualified(model, 'B', 49.99)).toBe(false);
     expect(isQualified(model, 'C', 500)).toBe(false);
+  });
+});
+
+describe('fit bands', () => {
+  /** The test model with the company-size rule as a band: 50 to 500 employees, both included. */
+  const banded = scoringModelSchema.parse(
+    modelWith((m) => {
+      m.fit.rules[2]!.test = { min: 50, max: 500 } as never;
+    }),
+  );
+
+  it('passes a number within the band, both ends included', () => {
+    // Prepare / Act / Assess
+    expect([49, 50, 120, 500, 501].map((employees) => fitGrade(banded, { employees }).points)).toEqual([0, 15, 15, 15, 0]);
+    expect(fitGrade(banded, { employees: '500' }).points).toBe(15);
+    expect(fitGrade(banded, { employees: 'several' }).points).toBe(0);
+  });
+
+  it('takes a band open at the bottom (max only)', () => {
+    // Prepare
+    const small = scoringModelSchema.parse(
+      modelWith((m) => {
+        m.fit.rules[2]!.test = { max: 10 } as never;
+      }),
+    );
+
+    // Act / Assess
+    expect([0, 10, 11].map((employees) => fitGrade(small, { employees }).points)).toEqual([15, 15, 0]);
+  });
+
+  it('refuses a band with neither end', () => {
+    // Prepare
+    const input = modelWith((m) => {
+      m.fit.rules[2]!.test = {} as never;
+    });
+
+    // Act / Assess
+    expect(issuesOf(input).map((i) => i.path)).toContain('fit.rules.2.test');
+  });
+});
+
+describe('qualifying by activity', () => {
+  /** The test model plus "10 page views within 7 days, grade C or better" as another way to qualify. */
+  const withActivity = scoringModelSchema.parse(
+    modelWith((m) => {
+      (m.qualification as Record<string, unknown>).orActivity = [{ rule: 'page-view', atLeast: 10, withinDays: 7, minGrade: 'C' }];
+    }),
+  );
+  const views = (days: readonly number[]) => days.map((d, i) => entry({ ruleId: 'page-view', messageId: `m-${i}`, points: 5, at: daysAfterT0(d) }));
+
+  it('is met by enough events of the rule within the window, capped ones included', () => {
+    // Prepare: ten page views within a week, the last two capped to 0 points
+    const ledger = views([0, 1, 1, 2, 3, 4, 5, 5, 6, 6]).map((e, i) => (i >= 8 ? { ...e, points: 0, capped: true as const } : e));
+
+    // Act
+    const met = qualifyingActivity(withActivity, 'C', ledger, new Date(daysAfterT0(6.5)));
+
+    // Assess
+    expect(met).toEqual({ rule: { rule: 'page-view', atLeast: 10, withinDays: 7, minGrade: 'C' }, count: 10 });
+  });
+
+  it('counts only the window before the instant, and an event once', () => {
+    // Prepare: ten views, but the first is more than 7 days before the instant; one view scored twice
+    const ledger = [...views([0, 1, 1, 2, 3, 4, 5, 5, 6, 7.5]), entry({ ruleId: 'page-view', messageId: 'm-9', points: 5, at: daysAfterT0(7.5) })];
+
+    // Act / Assess: at day 7.5 the view of day 0 is out of the window, nine events remain
+    expect(qualifyingActivity(withActivity, 'A', ledger, new Date(daysAfterT0(7.5)))).toBeUndefined();
+    expect(qualifyingActivity(withActivity, 'A', ledger, new Date(daysAfterT0(6.99)))).toBeUndefined();
+  });
+
+  it('is not met below the grade it asks for, and never without such a rule', () => {
+    // Prepare
+    const ledger = views([0, 1, 1, 2, 3, 4, 5, 5, 6, 6]);
+
+    // Act / Assess
+    expect(qualifyingActivity(withActivity, 'D', ledger, new Date(daysAfterT0(6.5)))).toBeUndefined();
+    expect(qualifyingActivity(model, 'A', ledger, new Date(daysAfterT0(6.5)))).toBeUndefined();
+  });
+
+  it('refuses an activity rule naming no engagement rule', () => {
+    // Prepare
+    const input = modelWith((m) => {
+      (m.qualification as Record<string, unknown>).orActivity = [{ rule: 'page-views', atLeast: 30, withinDays: 30 }];
+    });
+
+    // Act / Assess
+    expect(issuesOf(input)).toEqual([
+      { path: 'qualification.orActivity.0.rule', message: 'no engagement rule "page-views" (rules: page-view, pricing, demo, careers)' },
+    ]);
   });
 });

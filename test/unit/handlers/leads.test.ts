@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { scoringModel } from '../../../config/index.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
 import { handler } from '../../../functions/leads/handler.ts';
 import { profileItem, profileKey } from './fixtures.ts';
@@ -164,7 +165,8 @@ describe('leads handler', () => {
         engagement: 26.5,
         grade: 'A',
         fitPoints: 50,
-        modelVersion: '2026-11-23.1',
+        // read with the deployed model; the points were awarded under the version the lead records
+        modelVersion: scoringModel.version,
         scoredUnder: '2026-11-23.1',
         breakdown: [
           { ruleId: 'demo-request', description: 'Requested a demo', points: 20, count: 1 },
