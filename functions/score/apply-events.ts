@@ -1,6 +1,7 @@
 import type { EventRecord, OutcomeEvent } from '#adapters/event-store.ts';
 import type { Cycle, LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import type { JourneyInput } from '#adapters/journey-runner.ts';
+import { forEachConcurrently } from '#commons/concurrency.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import {
   applyEvents,
@@ -40,6 +41,8 @@ interface LeadGroup {
 }
 
 const MAX_ATTEMPTS = 5;
+/** lead updates in flight per batch */
+const LEADS_AT_ONCE = 8;
 
 /**
  * Finds the lead of each tracking event: the strongest identity already
@@ -218,13 +221,14 @@ export async function applyEventRecords(
 ): Promise<{ failedMessageIds: Set<string> }> {
   const failedMessageIds = new Set<string>();
   const groups = await groupByLead(records, ports, failedMessageIds);
-  for (const group of groups.values()) {
+  // Leads are independent: several are updated at once (the stream orders events per shard, not per lead).
+  await forEachConcurrently([...groups.values()], LEADS_AT_ONCE, async (group) => {
     try {
       await applyGroup(group, ports);
     } catch (error) {
       ports.log('applying events failed', { leadId: group.leadId, error: String(error) });
       for (const e of [...group.tracking, ...group.outcomes]) failedMessageIds.add(e.messageId);
     }
-  }
+  });
   return { failedMessageIds };
 }
