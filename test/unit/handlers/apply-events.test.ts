@@ -489,6 +489,35 @@ describe('applyEventRecords (use case through its ports)', () => {
       expectUntouched('saveLead', 'recordOutcome', 'resumeJourney', 'startJourney', 'clearJourneyPending');
     });
   });
+  describe('a batch of many events of one lead', () => {
+    it('costs one lead update: one read, one marker check, one save', async () => {
+      // Prepare: 60 page views of a known lead in one stream batch
+      const events = Array.from({ length: 60 }, (_, i) => tracking({ messageId: `many-${i}`, type: 'page', email: 'dana@acme-corp.com' }));
+      fns.resolveIdentities.mockResolvedValue(new Map([['email:dana@acme-corp.com', 'lead-existing']]));
+      fns.getLead.mockResolvedValue({ lead: knownLead('lead-existing'), version: 3 });
+      fns.appliedMessageIds.mockResolvedValue(new Set());
+      fns.saveLead.mockResolvedValue(4);
+      fns.startJourney.mockResolvedValue('started');
+      fns.clearJourneyPending.mockResolvedValue();
+
+      // Act
+      const result = await applyEventRecords(events, ports());
+
+      // Assess: grade A and 300 engagement qualify, so the one save also starts cycle 1
+      expect(result.failedMessageIds.size).toBe(0);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing');
+      expect(fns.startJourney).toHaveBeenCalledExactlyOnceWith({ leadId: 'lead-existing', cycle: 1 });
+      expect(fns.appliedMessageIds).toHaveBeenCalledTimes(1);
+      expect(fns.saveLead).toHaveBeenCalledTimes(1);
+      const [update] = fns.saveLead.mock.calls[0]!;
+      expect(update.version).toBe(3);
+      expect(update.appliedMessageIds).toHaveLength(60);
+      // 60 page views × 5 points, no decay in this model
+      expect(update.lead.engagement).toBe(300);
+      expectUntouched('recordOutcome', 'resumeJourney', ...MERGE_PORTS);
+    });
+  });
+
   describe('a lead with more new events than one transaction holds', () => {
     it('applies them in slices of at most 98 items each, and every event exactly once', async () => {
       // Prepare: 150 page views of one new visitor, and a store that remembers what was saved
