@@ -25,12 +25,13 @@ export class Email extends Construct {
     this.identity = EmailIdentity.fromEmailIdentityName(this, 'Identity', domain);
   }
 
+  /** SendEmail (SES v2) on the identity and the configuration set: the one call the mailer makes. */
   grantSend(grantee: IGrantable): void {
-    this.identity.grantSendEmail(grantee);
     Grant.addToPrincipal({
       grantee,
       actions: ['ses:SendEmail'],
       resourceArns: [
+        this.identity.emailIdentityArn,
         Stack.of(this).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName }),
       ],
     });

@@ -70,7 +70,6 @@ export class Journey extends Construct {
       environment: { ...tableEnv, ...emailEnv },
     });
     leads.grant(escalateFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    leads.grant(escalateFn, 'dynamodb:ConditionCheckItem');
     props.email.grantSend(escalateFn);
 
     // A concurrent writer to the same lead is retried at once; Lambda's own

@@ -34,7 +34,8 @@ export class Scoring extends Construct {
     // merging two leads of one person recomputes the survivor from the stored events of both
     events.grant(score, 'dynamodb:BatchGetItem');
     props.journey.grantStartExecution(score);
-    props.journey.grantTaskResponse(score);
+    // an outcome resumes the waiting journey (SendTaskSuccess only: the journey itself handles timeouts)
+    props.journey.grant(score, 'states:SendTaskSuccess');
     score.addEventSource(
       new DynamoEventSource(events, {
         startingPosition: StartingPosition.TRIM_HORIZON,

@@ -27,7 +27,7 @@ const SES_CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::A
 
 const on = (resource: string, ...actions: string[]): string[] => actions.map((action) => `${action} on ${resource}`);
 const XRAY = on('*', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords');
-const SEND_EMAIL = [...on(SES_IDENTITY, 'ses:SendEmail', 'ses:SendRawEmail'), ...on(SES_CONFIGURATION_SET, 'ses:SendEmail')];
+const SEND_EMAIL = [...on(SES_IDENTITY, 'ses:SendEmail'), ...on(SES_CONFIGURATION_SET, 'ses:SendEmail')];
 
 /** What each function is granted, read from the grants in lib/constructs/*.ts. */
 const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
@@ -43,7 +43,7 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   // resumes its own task when the rep's outcome was recorded before the wait began
   AwaitAcceptance: [...on(LEADS, 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
   Escalate: [
-    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'),
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
     ...SEND_EMAIL,
     ...XRAY,
   ],
@@ -54,7 +54,7 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     ...on(EVENTS, 'dynamodb:BatchGetItem'),
     // the event source mapping reads the events stream
     ...on(EVENTS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
-    ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'),
+    ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess'),
     ...XRAY,
   ],
 };
