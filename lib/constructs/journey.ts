@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -110,10 +111,12 @@ export class Journey extends Construct {
 
     const recycled = new Succeed(this, 'Recycled to marketing');
     const handoffFailed = new Fail(this, 'Hand-off failed', {
-      comment: 'Alarmed on: a qualified lead whose hand-off could not be sent',
+      comment: 'Alarmed on (JourneyFailedAlarm): a qualified lead whose hand-off or escalation could not be done',
       error: 'HandoffFailed',
     });
     sendHandoff.addCatch(handoffFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    // An escalation that cannot run (after its retries) leaves the lead unhandled just the same.
+    escalate.addCatch(handoffFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const nextStep = new Choice(this, 'Next escalation step')
       .when(Condition.stringEquals('$.escalation.step', 'reassign'), sendHandoff)
@@ -144,6 +147,16 @@ export class Journey extends Construct {
     new Policy(this, 'AwaitAcceptanceResumesJourney', {
       roles: [awaitAcceptanceFn.role!],
       statements: [new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [this.stateMachine.stateMachineArn] })],
+    });
+
+    // A failed journey is a qualified lead without its hand-off or escalation: someone must look.
+    new Alarm(this, 'JourneyFailedAlarm', {
+      alarmDescription: 'A lead journey failed (Hand-off failed, or an error the retries did not cure): a qualified lead may be without its hand-off. See the execution in the Step Functions console.',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
 }

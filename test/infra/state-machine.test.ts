@@ -150,9 +150,29 @@ describe('journey state machine definition', () => {
     expect(next.Default).toBe('Await acceptance');
   });
 
-  it('ends in a failure when a hand-off cannot be sent', () => {
-    const onError = state('Send hand-off').Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
-    expect(state(onError?.Next ?? '').Type).toBe('Fail');
+  it('ends in a failure when a hand-off cannot be sent or an escalation cannot run', () => {
+    for (const name of ['Send hand-off', 'Escalate']) {
+      const onError = state(name).Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect(onError?.Next, name).toBe('Hand-off failed');
+      expect(onError?.ResultPath, name).toBe('$.error');
+    }
+    expect(state('Hand-off failed').Type).toBe('Fail');
+  });
+
+  it('raises an alarm when any journey fails', () => {
+    const alarm = t.resource(t.logicalId('Journey/JourneyFailedAlarm'), 'AWS::CloudWatch::Alarm').Properties ?? {};
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/States',
+      MetricName: 'ExecutionsFailed',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const dimensions = alarm.Dimensions as { Name: string; Value: unknown }[];
+    expect(dimensions.map((d) => [d.Name, t.describe(d.Value)])).toEqual([['StateMachineArn', 'Journey/StateMachine']]);
   });
 
   it('ends every execution within 90 days', () => {
