@@ -30,45 +30,43 @@ async function verifiedLink(event: HttpEvent): Promise<HandoffLink> {
   return link;
 }
 
+const REJECT_FORM = `<form method="post"><label>Why is it not sales-ready?<br><select name="reason">
+<option>Not a fit</option><option>No budget</option><option>Not the decision maker</option><option>Already a customer</option><option>Bad contact data</option><option>Too early</option>
+</select></label><p><button type="submit">Reject and send back to marketing</button></p></form>`;
+
+const ACCEPT_FORM = `<form method="post"><p>The lead becomes yours and the first-contact clock starts.</p><p><button type="submit">Accept this lead</button></p></form>`;
+
 /**
- * One-click links from the hand-off email. The rep's decision becomes an
- * outcome event, stored once (clicking twice changes nothing) and applied by
- * the stream path, which also resumes the lead's journey.
+ * Links from the hand-off email. Opening a link (GET) only shows what it
+ * will do, with a button: mail scanners and link previews open links, and
+ * must not accept or reject a lead. The button posts the rep's decision,
+ * which becomes an outcome event, stored once (posting twice changes
+ * nothing) and applied by the stream path, which also resumes the journey.
  */
 export const handler = httpHandler(async (event) => {
   const link = await verifiedLink(event);
   const found = await getLead(link.leadId);
   if (!found) throw new NotFoundError('this lead does not exist');
   const at = new Date().toISOString();
+  const kind = link.action === 'accept' ? 'accepted' : 'rejected';
 
-  if (link.action === 'reject' && event.requestContext.http.method === 'GET') {
-    return html(
-      200,
-      page(
-        'Reject this lead?',
-        `<form method="post"><label>Why is it not sales-ready?<br><select name="reason">
-<option>Not a fit</option><option>No budget</option><option>Not the decision maker</option><option>Already a customer</option><option>Bad contact data</option><option>Too early</option>
-</select></label><p><button type="submit">Reject and send back to marketing</button></p></form>`,
-      ),
-    );
+  // What the link would record, to tell whether it still can: the reason is only known once posted.
+  const intended: Outcome =
+    kind === 'accepted' ? { kind, cycle: link.cycle, repId: link.repId, at } : { kind, cycle: link.cycle, repId: link.repId, at, reason: '' };
+  if (alreadyDecided(found.lead, intended)) {
+    return html(200, page(kind === 'accepted' ? 'Already accepted' : 'Already sent back', '<p>You already did this; nothing changed.</p>'));
+  }
+  const refusal = outcomeRefusal(found.lead, intended);
+  if (refusal) throw new ConflictError(refusal);
+
+  if (event.requestContext.http.method === 'GET') {
+    return html(200, kind === 'accepted' ? page('Accept this lead?', ACCEPT_FORM) : page('Reject this lead?', REJECT_FORM));
   }
 
   const outcome: Outcome =
-    link.action === 'accept'
-      ? { kind: 'accepted', cycle: link.cycle, repId: link.repId, at }
-      : {
-          kind: 'rejected',
-          cycle: link.cycle,
-          repId: link.repId,
-          at,
-          reason: validate(rejectionSchema, Object.fromEntries(new URLSearchParams(rawBody(event)))).reason,
-        };
-  if (alreadyDecided(found.lead, outcome)) {
-    return html(200, page(outcome.kind === 'accepted' ? 'Already accepted' : 'Already sent back', '<p>You already did this; nothing changed.</p>'));
-  }
-  const refusal = outcomeRefusal(found.lead, outcome);
-  if (refusal) throw new ConflictError(refusal);
-
+    intended.kind === 'accepted'
+      ? intended
+      : { ...intended, reason: validate(rejectionSchema, Object.fromEntries(new URLSearchParams(rawBody(event)))).reason };
   await putEventOnce({
     messageId: `handoff-${link.leadId}-${link.cycle}-${link.repId}-${outcome.kind}`,
     kind: 'outcome',

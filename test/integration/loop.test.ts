@@ -110,11 +110,15 @@ describe('a qualified lead, handed off and accepted', () => {
     expect(text).toMatch(/Accept: http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs\/lead-[a-f0-9]{20}\/1\/accept\?rep=rep-[a-z]+&sig=/);
   });
 
-  it('moves to SAL when the rep follows the accept link, and the journey ends accepted', async () => {
+  it('moves to SAL when the rep follows the accept link and confirms, and the journey ends accepted', async () => {
     const handoff = (await emails()).find((e) => e.subject.includes('Jane Doe'))!;
     const acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
 
-    const page = await fetch(acceptUrl);
+    // Opening the link (as a mail scanner would) only asks; the button posts the decision.
+    const confirm = await fetch(acceptUrl);
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain('Accept this lead?');
+    const page = await fetch(acceptUrl, { method: 'POST' });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Lead accepted');
 
@@ -135,8 +139,8 @@ describe('a qualified lead, handed off and accepted', () => {
     expect(stages.mql!.reached).toBeGreaterThanOrEqual(1);
     expect(stages.sal!.current).toBeGreaterThanOrEqual(1);
 
-    // Clicking the link again changes nothing, and says so.
-    const again = await fetch(acceptUrl);
+    // Confirming again changes nothing, and says so.
+    const again = await fetch(acceptUrl, { method: 'POST' });
     expect(again.status).toBe(200);
     expect(await again.text()).toContain('Already accepted');
     expect((await emails()).filter((e) => e.subject.includes('Jane Doe'))).toHaveLength(1);

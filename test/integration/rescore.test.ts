@@ -167,7 +167,7 @@ describe('rescoring under a changed model', () => {
   it('backtests the draft against the current model on history, writing nothing', async () => {
     // Prepare: reps accept half of the hand-offs
     const accepted = (await handOffEmails()).slice(0, LEADS / 2).map((email) => /Accept: (\S+)/.exec(email.body.text ?? '')![1]!);
-    for (const url of accepted) expect((await fetch(url)).status).toBe(200);
+    for (const url of accepted) expect((await fetch(url, { method: 'POST' })).status).toBe(200);
     await eventually('the accepted leads in SAL', async () => {
       let sal = 0;
       for (let i = 0; i < LEADS; i++) if ((await lead(emailOf(i)))?.stage === 'sal') sal += 1;

@@ -98,14 +98,31 @@ describe('outcome handler (hand-off links)', () => {
     vi.useRealTimers();
   });
 
-  it('stores an accepted outcome event with a deterministic messageId for a valid accept link', async () => {
+  it('only asks for confirmation when the accept link is opened, so a mail scanner opening it accepts nothing', async () => {
+    // Prepare
+    stubSigningKey();
+    stubLead(mqlLead());
+
+    // Act
+    const result = await click({ action: 'accept' });
+
+    // Assess
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toContain('Accept this lead?');
+    expect(result.body).toContain('<form method="post">');
+    expectSigningKeyRead();
+    expectLeadRead();
+    expect(ddb).not.toHaveReceivedCommandWith(PutCommand, { TableName: 'events-table' });
+  });
+
+  it('stores an accepted outcome event with a deterministic messageId when the rep confirms', async () => {
     // Prepare
     stubSigningKey();
     stubLead(mqlLead());
     stubEventStore();
 
     // Act
-    const result = await click({ action: 'accept' });
+    const result = await click({ action: 'accept', method: 'POST' });
 
     // Assess
     expect(result.statusCode).toBe(200);
@@ -126,14 +143,14 @@ describe('outcome handler (hand-off links)', () => {
     });
   });
 
-  it('answers 200 again when the same link is clicked twice (the event is already stored)', async () => {
+  it('answers 200 again when the same confirmation is posted twice (the event is already stored)', async () => {
     stubSigningKey();
     stubLead(mqlLead());
     ddb
       .on(PutCommand, { TableName: 'events-table' })
       .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
-    const result = await click({ action: 'accept' });
+    const result = await click({ action: 'accept', method: 'POST' });
 
     expect(result.statusCode).toBe(200);
     expectSigningKeyRead();
