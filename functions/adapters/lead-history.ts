@@ -40,24 +40,27 @@ export async function leadEventIds(leadId: string): Promise<string[]> {
 
 /** The stored tracking events among these messageIds (outcomes are left out), in no particular order. */
 export async function trackingEvents(messageIds: readonly string[]): Promise<StoredEvent[]> {
-  const events: StoredEvent[] = [];
   const unique = [...new Set(messageIds)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let request: Record<string, { Keys: Key[] }> | undefined = {
-      [eventsTable]: { Keys: unique.slice(i, i + 100).map((messageId) => ({ messageId })) },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of response.Responses?.[eventsTable] ?? []) {
-        const record = item as EventRecord;
-        if (record.kind !== 'tracking') continue;
-        const { kind: _kind, ...event } = record;
-        events.push(event);
+  const chunks = Array.from({ length: Math.ceil(unique.length / 100) }, (_, i) => unique.slice(i * 100, i * 100 + 100));
+  // A long history's chunks are read at once rather than one round trip after another.
+  const pages = await Promise.all(
+    chunks.map(async (chunk) => {
+      const found: StoredEvent[] = [];
+      let request: Record<string, { Keys: Key[] }> | undefined = { [eventsTable]: { Keys: chunk.map((messageId) => ({ messageId })) } };
+      while (request && Object.keys(request).length > 0) {
+        const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of response.Responses?.[eventsTable] ?? []) {
+          const record = item as EventRecord;
+          if (record.kind !== 'tracking') continue;
+          const { kind: _kind, ...event } = record;
+          found.push(event);
+        }
+        request = response.UnprocessedKeys as typeof request;
       }
-      request = response.UnprocessedKeys as typeof request;
-    }
-  }
-  return events;
+      return found;
+    }),
+  );
+  return pages.flat();
 }
 
 export interface LeadPage {

@@ -150,10 +150,15 @@ export async function saveLead(update: LeadUpdate): Promise<number> {
   const funnel = funnelUpdate(changes, version === 0);
   if (funnel) items.push(funnel);
   if (items.length > 100) throw new Error(`a lead update of ${items.length} items exceeds one transaction; apply fewer events at once`);
+  const [only] = items;
   try {
-    await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
+    // The profile alone (a rescore that moves no stage) is one conditional put: a transaction costs twice the write units.
+    if (items.length === 1 && only?.Put) await dynamodb.send(new PutCommand(only.Put));
+    else await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
   } catch (error) {
-    if (error instanceof TransactionCanceledException) throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
+    if (error instanceof TransactionCanceledException || error instanceof ConditionalCheckFailedException) {
+      throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
+    }
     throw error;
   }
   return nextVersion;

@@ -149,16 +149,19 @@ export function ruleMatches(rule: EngagementRule, event: ScorableEvent): boolean
  */
 export function scoreEvent(model: ScoringModel, ledger: readonly LedgerEntry[], event: ScorableEvent): LedgerEntry[] {
   const at = Date.parse(event.timestamp);
+  // one form for every timestamp in the ledger, so they compare as strings
+  const atIso = new Date(at).toISOString();
   const entries: LedgerEntry[] = [];
   for (const rule of model.engagement.rules) {
     if (!ruleMatches(rule, event)) continue;
     let points = rule.points;
     let capped = false;
     if (rule.cap && points > 0) {
-      const since = at - rule.cap.periodDays * DAY_MS;
-      const awarded = ledger
-        .filter((e) => e.ruleId === rule.id && Date.parse(e.at) > since && Date.parse(e.at) <= at)
-        .reduce((sum, e) => sum + e.points, 0);
+      // Stored timestamps are all ISO-8601 in UTC with milliseconds, so they compare as strings:
+      // no date parsing per ledger entry, which long histories would pay for every event.
+      const since = new Date(at - rule.cap.periodDays * DAY_MS).toISOString();
+      let awarded = 0;
+      for (const e of ledger) if (e.ruleId === rule.id && e.at > since && e.at <= atIso) awarded += e.points;
       const room = Math.max(0, rule.cap.points - awarded);
       if (points > room) {
         points = room;
@@ -169,7 +172,7 @@ export function scoreEvent(model: ScoringModel, ledger: readonly LedgerEntry[], 
       ruleId: rule.id,
       messageId: event.messageId,
       points,
-      at: event.timestamp,
+      at: atIso,
       modelVersion: model.version,
       ...(rule.halfLifeDays !== undefined && { halfLifeDays: rule.halfLifeDays }),
       ...(capped && { capped: true as const }),
