@@ -612,7 +612,7 @@ try {
     (saturated
       ? `so the rate is bounded by CPU, shared by this process${(mid.cpu.otherCores ?? 0) >= 0.1 ? ', DynamoDB Local and the other processes' : ' and DynamoDB Local'}, and the rescore ÷ read ratio is roughly the ratio of their CPU per event. `
       : `so waiting, not CPU, limits it: round trips per lead and the fewer leads in flight than configured. `) +
-    `Of the time leads spent in I/O, reading the events (\`trackingEvents\`, BatchGetItem of ~${fmt(EVENTS / LEADS)} items) took ${pct(share(mid, 'trackingEvents'))}, the marker query ${pct(share(mid, 'leadEventIds'))}, \`getLead\` ${pct(share(mid, 'getLead'))} and the conditional \`saveLead\` transaction ${pct(share(mid, 'saveLead'))}. ` +
+    `Of the time leads spent in I/O, reading the events (\`trackingEvents\`, BatchGetItem of ~${fmt(EVENTS / LEADS)} items) took ${pct(share(mid, 'trackingEvents'))}, the marker query ${pct(share(mid, 'leadEventIds'))}, \`getLead\` ${pct(share(mid, 'getLead'))} and the conditional \`saveLead\` write ${pct(share(mid, 'saveLead'))}. ` +
     `Finding the leads costs too: \`scanLeadIds\` reads every item of the leads table (markers, identity links, cycles) to find the profiles, ${fmt(pages)} pages of up to 1,000 items for ${fmt(LEADS)} leads (about ${fmt(LEADS / Math.max(1, pages), 1)} leads per page), and a page's leads run ${CONCURRENCY} at a time with the next page read only after the slowest lead, so ${fmt(mid.leadsInFlight ?? Number.NaN, 1)} of the ${IN_FLIGHT} leads were in flight on average; progress is saved after each page. ` +
     (rescore1 && read1
       ? `One lead at a time, the rescore took ${fmt(rescore1.rate)} events/s (${fmt(rescore1.leadRate, 1)} leads/s, ${fmt(1000 / rescore1.leadRate, 1)} ms per lead) against ${fmt(read1.rate)} for the reads alone (${fmt(rescore1.rate / read1.rate, 2)} ×); ` +
@@ -625,8 +625,8 @@ try {
     (maxOther >= 0.1
       ? `Other processes used up to ${fmt(maxOther, 2)} cores in a measured phase (median ${fmt(median(otherLoads), 2)}), one source of the spread between runs. `
       : 'Nothing else of note ran on the machine meanwhile. ') +
-    `Sizes matter for the bill more than here: the median profile is ${kb(median(profileSizes))} KB (its ledger holds an entry per scored event), and the rescore rewrites every profile in a transaction, ` +
-    `which on AWS costs 2 write units per started KB: about ${fmt(2 * writeUnitsFor(median(profileSizes)))} WRU per lead, ${fmt((2 * profileSizes.reduce((sum, size) => sum + writeUnitsFor(size), 0)) / EVENTS, 2)} per event rescored. ` +
+    `Sizes matter for the bill more than here: the median profile is ${kb(median(profileSizes))} KB (its ledger holds an entry per scored event), and the rescore rewrites every profile with a conditional PutItem (a transaction, at twice the cost, only for a lead whose stage moves), ` +
+    `which on AWS costs 1 write unit per started KB: about ${fmt(writeUnitsFor(median(profileSizes)))} WRU per lead, ${fmt(profileSizes.reduce((sum, size) => sum + writeUnitsFor(size), 0) / EVENTS, 2)} per event rescored. ` +
     `The cost per event also grows with a lead's history: \`rescoreLead\` took ${scaling.map((x) => `${fmt(x.usPerEvent)} µs per event at ${fmt(x.events)} events`).join(', ')} (one lead, in memory; each capped rule's points are summed over the whole ledger for every event), ` +
     `and the profile grows by about ${fmt((scaling.at(-1)!.profileBytes - scaling[0]!.profileBytes) / (scaling.at(-1)!.ledger - scaling[0]!.ledger))} B per ledger entry, ${fmt(scaling.at(-1)!.profileBytes / 1024)} KB at ${fmt(scaling.at(-1)!.events)} events, against DynamoDB's 400 KB item limit. ` +
     `On AWS the balance differs: DynamoDB does not share the CPU with the rescore, each call is a network round trip of a few ms, and a rescore is bounded by round trips per lead and the segments × concurrency it runs with, not by this machine's cores.`;
