@@ -8,12 +8,6 @@ import { jsonTree, lineOfPath } from './json-lines.ts';
  * summary in words of what the model will do.
  */
 
-export interface CheckResult {
-  ok: boolean;
-  /** what to print: the summary, or one line per problem */
-  output: string;
-}
-
 /** The line of a JSON syntax error, from V8's message (`… (line 3 column 6)` or `… at position 41`). */
 function syntaxErrorLine(text: string, message: string): number | undefined {
   const line = /\(line (\d+) column \d+\)/.exec(message);
@@ -59,10 +53,6 @@ export function loadModel(file: string, text: string): LoadedModel {
   }
 }
 
-export function checkModel(file: string, text: string): CheckResult {
-  const loaded = loadModel(file, text);
-  return loaded.ok ? { ok: true, output: summarizeModel(loaded.model) } : loaded;
-}
 
 const GRADES: readonly Grade[] = ['A', 'B', 'C', 'D'];
 

@@ -1,4 +1,5 @@
-import { checkModel } from './model-check.ts';
+import { readModelFile } from './connect.ts';
+import { summarizeModel } from './model-check.ts';
 import { backtestCommand } from './backtest.ts';
 import { rescoreCommand } from './rescore.ts';
 
@@ -67,14 +68,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (file === undefined) return usageError(io, 'model check needs a file', MODEL_USAGE);
   if (extra.length > 0) return usageError(io, `model check takes one file, got also ${extra.join(' ')}`, MODEL_USAGE);
 
-  let text: string;
-  try {
-    text = io.readFile(file);
-  } catch (error) {
-    io.err(`leadloop: cannot read ${file}: ${(error as Error).message}`);
-    return 1;
-  }
-  const result = checkModel(file, text);
-  (result.ok ? io.out : io.err)(result.output);
-  return result.ok ? 0 : 1;
+  const model = readModelFile(io, file);
+  if (typeof model === 'number') return model;
+  io.out(summarizeModel(model));
+  return 0;
 }

@@ -4,7 +4,7 @@ import { leadIdFor } from '../../functions/core/lead.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { LOCAL_REGION } from '../../local/template.ts';
-import { eventually, storedEvents } from '../support/local.ts';
+import { eventually, sendEvent, storedEvents } from '../support/local.ts';
 
 /**
  * The de-duplication window is at least seven days: a delivery repeated
@@ -16,11 +16,7 @@ const WEEK_PER_SECOND = 7 * 86_400;
 let runtime: LocalRuntime;
 
 async function page(messageId: string): Promise<number> {
-  const response = await fetch(`${runtime.apiUrl}/v1/page`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${runtime.writeKey}:`).toString('base64')}` },
-    body: JSON.stringify({ anonymousId: 'week-later-visitor', messageId, context: { page: { url: 'https://example.com/pricing' } } }),
-  });
+  const response = await sendEvent(runtime, '/v1/page', { anonymousId: 'week-later-visitor', messageId, context: { page: { url: 'https://example.com/pricing' } } });
   return response.status;
 }
 

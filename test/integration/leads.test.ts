@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../config/index.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually } from '../support/local.ts';
+import { eventually, sendEvent } from '../support/local.ts';
 
 /**
  * Reading a lead back through the local runtime: events go in over the
@@ -14,13 +14,7 @@ const DAY_MS = 86_400_000;
 
 let runtime: LocalRuntime;
 
-async function send(path: string, body: unknown): Promise<Response> {
-  return fetch(`${runtime.apiUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${runtime.writeKey}:`).toString('base64')}` },
-    body: JSON.stringify(body),
-  });
-}
+const send = (path: string, body: unknown) => sendEvent(runtime, path, body);
 
 /** A GET with the server key, another key, or (null) none. */
 function read(pathAndQuery: string, key: string | null = runtime.serverKey): Promise<Response> {

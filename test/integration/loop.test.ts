@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually } from '../support/local.ts';
+import { eventually, sendEvent } from '../support/local.ts';
 import { serviceAgreement, teams } from '../../config/index.ts';
 import { leadIdFor, journeyName } from '../../functions/core/lead.ts';
 
@@ -26,13 +26,7 @@ interface CapturedEmail {
 
 let runtime: LocalRuntime;
 
-async function send(path: string, body: unknown, key = runtime.writeKey): Promise<Response> {
-  return fetch(`${runtime.apiUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
-    body: JSON.stringify(body),
-  });
-}
+const send = (path: string, body: unknown, key = runtime.writeKey) => sendEvent(runtime, path, body, key);
 
 async function emails(): Promise<CapturedEmail[]> {
   const response = await fetch(`${runtime.sesUrl}/store`);

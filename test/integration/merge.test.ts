@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadIdFor } from '../../functions/core/lead.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually } from '../support/local.ts';
+import { eventually, sendEvent } from '../support/local.ts';
 
 /**
  * One person, two leads, then one: an anonymous visitor with history and a
@@ -13,12 +13,7 @@ import { eventually } from '../support/local.ts';
 let runtime: LocalRuntime;
 
 async function send(pathname: string, body: unknown): Promise<void> {
-  const response = await fetch(`${runtime.apiUrl}${pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${runtime.writeKey}:`).toString('base64')}` },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
+  expect((await sendEvent(runtime, pathname, body)).status).toBe(200);
 }
 
 async function read(pathAndQuery: string): Promise<{ status: number; lead?: LeadView }> {

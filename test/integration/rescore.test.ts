@@ -9,7 +9,7 @@ import { scoringModelSchema, type ScoringModel } from '../../functions/core/scor
 import type { RescoreProgress } from '../../functions/adapters/lead-history.ts';
 import type { BacktestReport } from '../../functions/core/backtest.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually } from '../support/local.ts';
+import { eventually, sendEvent } from '../support/local.ts';
 
 /**
  * Rescoring the leads of the local runtime under a changed model: from the
@@ -52,12 +52,7 @@ function modelWithPageViewsAt(points: number, version: string): ScoringModel {
 }
 
 async function send(pathname: string, body: unknown): Promise<void> {
-  const response = await fetch(`${runtime.apiUrl}${pathname}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${runtime.writeKey}:`).toString('base64')}` },
-    body: JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
+  expect((await sendEvent(runtime, pathname, body)).status).toBe(200);
 }
 
 async function lead(email: string): Promise<LeadView | undefined> {

@@ -29,3 +29,12 @@ export async function storedEvents(dynamodb: DynamoDBClient, filter: (event: Rec
   const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: await eventsTable(dynamodb) }));
   return Items.map((item) => unmarshall(item)).filter(filter);
 }
+
+/** Posts a Segment-shaped call to the local API with the runtime's write key. */
+export function sendEvent(runtime: { apiUrl: string; writeKey: string }, path: string, body: unknown, key = runtime.writeKey): Promise<Response> {
+  return fetch(`${runtime.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+    body: JSON.stringify(body),
+  });
+}
