@@ -117,11 +117,19 @@ export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = 
   };
 
   const total = progress.segments.length;
+  const scan = (segment: number, startKey: Record<string, unknown> | undefined) => {
+    const page = ports.scanLeadIds(segment, total, startKey, options.pageSize);
+    page.catch(() => undefined); // a page read ahead and never used must not fail the run
+    return page;
+  };
   const runSegment = async (segment: number) => {
+    const position = progress.segments[segment];
+    if (position === 'done' || position === undefined) return;
+    let reading = scan(segment, position === 'start' ? undefined : position);
     while (!options.signal?.aborted) {
-      const position = progress.segments[segment];
-      if (position === 'done' || position === undefined) return;
-      const page = await ports.scanLeadIds(segment, total, position === 'start' ? undefined : position, options.pageSize);
+      const page = await reading;
+      // The next page is read while this one's leads are rescored, so the segment never waits for the scan.
+      const next = page.nextKey && scan(segment, page.nextKey);
       const done = { leads: 0, events: 0, advanced: 0 };
       await forEachConcurrently(
         page.leadIds,
@@ -150,6 +158,8 @@ export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = 
       progress.events += done.events;
       progress.segments[segment] = page.nextKey ?? 'done';
       await save();
+      if (!next) return;
+      reading = next;
     }
   };
   await Promise.all(progress.segments.map((_, segment) => runSegment(segment)));
