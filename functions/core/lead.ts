@@ -3,6 +3,7 @@ import { stages, transition, type Stage, type StageChange } from './lifecycle.ts
 import {
   engagementAt,
   fitGrade,
+  compactLedger,
   isQualified,
   qualifyingActivity,
   scoreEvent,
@@ -271,6 +272,7 @@ export function applyEvents(current: Lead, events: readonly StoredEvent[], model
     rescoreAt(lead, event.timestamp > lead.scoredAt ? event.timestamp : lead.scoredAt, model);
     advance(lead, lead.scoredAt, model, changes);
   }
+  lead.ledger = compactLedger(lead.ledger, model, new Date(lead.scoredAt));
   return { lead, changes };
 }
 
@@ -314,6 +316,7 @@ export function rescoreLead(
   if (current.mergedLeadIds) lead.mergedLeadIds = [...current.mergedLeadIds];
   const lastEvent = ordered.at(-1)?.timestamp ?? now;
   rescoreAt(lead, lastEvent > now ? lastEvent : now, model);
+  lead.ledger = compactLedger(lead.ledger, model, new Date(lead.scoredAt));
   const changes: StageChange[] = [];
   advance(lead, lead.scoredAt, model, changes, `${reason}: `);
   return { lead, changes };

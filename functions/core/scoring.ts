@@ -126,6 +126,8 @@ export interface LedgerEntry {
   halfLifeDays?: number;
   modelVersion: string;
   capped?: true;
+  /** how many events this entry stands for once older entries were compacted (1 when absent) */
+  events?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -194,6 +196,60 @@ export function engagementAt(ledger: readonly LedgerEntry[], now: Date): number 
   return Math.round(total * 100) / 100;
 }
 
+/** Past this many entries, a lead's ledger is compacted (see compactLedger): a DynamoDB item holds 400 KB. */
+export const LEDGER_COMPACT_AT = 1000;
+
+/** How far back caps and activity rules look: entries older than this are only ever read for their decayed points. */
+export function lookBackDays(model: ScoringModel): number {
+  return Math.max(
+    1,
+    ...model.engagement.rules.map((rule) => rule.cap?.periodDays ?? 0),
+    ...(model.qualification.orActivity ?? []).map((activity) => activity.withinDays),
+  );
+}
+
+/**
+ * Keeps a very active lead's ledger within bounds, exactly. Past
+ * LEDGER_COMPACT_AT entries, the entries older than the model's look-back
+ * (and a day) before `now` become one entry per rule, half-life and model
+ * version, standing at the latest of them with their points decayed to that
+ * instant. Exponential decay composes, so engagement at `now` and at every
+ * later instant is unchanged; caps and activity rules never look that far
+ * back (except for an event arriving that late). The breakdown still counts
+ * every event (`events`).
+ */
+export function compactLedger(ledger: readonly LedgerEntry[], model: ScoringModel, now: Date): LedgerEntry[] {
+  if (ledger.length <= LEDGER_COMPACT_AT) return [...ledger];
+  const horizon = new Date(now.getTime() - (lookBackDays(model) + 1) * DAY_MS).toISOString();
+  const kept: LedgerEntry[] = [];
+  const groups = new Map<string, LedgerEntry[]>();
+  for (const entry of ledger) {
+    if (entry.at >= horizon) {
+      kept.push(entry);
+      continue;
+    }
+    const key = `${entry.ruleId}\u0000${entry.halfLifeDays ?? ''}\u0000${entry.modelVersion}`;
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
+  }
+  const compacted = [...groups.values()].map((group): LedgerEntry => {
+    const first = group[0]!;
+    const at = group.reduce((latest, e) => (e.at > latest ? e.at : latest), first.at);
+    const points = group.reduce((sum, e) => sum + decayedPoints(e, new Date(at)), 0);
+    return {
+      ruleId: first.ruleId,
+      messageId: `compacted:${first.ruleId}:${at}`,
+      points,
+      at,
+      modelVersion: first.modelVersion,
+      ...(first.halfLifeDays !== undefined && { halfLifeDays: first.halfLifeDays }),
+      events: group.reduce((n, e) => n + (e.events ?? 1), 0),
+    };
+  });
+  return [...compacted, ...kept];
+}
+
 /** One rule's share of a lead's engagement at an instant. */
 export interface ScoreContribution {
   ruleId: string;
@@ -210,7 +266,7 @@ function contributionsByRule(model: ScoringModel, ledger: readonly LedgerEntry[]
   for (const entry of ledger) {
     const current = byRule.get(entry.ruleId) ?? { points: 0, count: 0 };
     current.points += decayedPoints(entry, now);
-    current.count += 1;
+    current.count += entry.events ?? 1;
     byRule.set(entry.ruleId, current);
   }
   return [...byRule.entries()].map(([ruleId, { points, count }]) => ({

@@ -14,7 +14,7 @@ import {
   type Lead,
   type Outcome,
 } from '#core/lead.ts';
-import { scoringModelSchema, type ScoringModel } from '#core/scoring.ts';
+import { engagementAt, scoreEvent, scoringModelSchema, type LedgerEntry, type ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 
 import { at, demoRequest, eventsArb, identify, model, pageView, stored } from './lead-fixtures.ts';
@@ -762,5 +762,24 @@ describe('qualifying by activity instead of score', () => {
 
     // Assess
     expect(lead.stage).toBe('engaged');
+  });
+});
+
+describe('a very active lead', () => {
+  it('keeps its ledger bounded while its engagement stays exact', () => {
+    // Prepare: 2,500 email clicks, one an hour (3 points, 10-day half-life, at most 9 per 30 days)
+    const clicks = Array.from({ length: 2500 }, (_, h) => stored(`click-${h}`, h, { type: 'track', event: 'Email Clicked' }));
+
+    // Act
+    const { lead } = applyEvents(newLead('lead-busy', at(0), model), clicks, model);
+
+    // Assess: entries older than the 30-day look-back and a day (744 hours) before the last click are folded into
+    // one; the 745 from there on stay
+    expect(lead.ledger).toHaveLength(1 + 745);
+    expect(lead.ledger[0]).toMatchObject({ ruleId: 'email-click', events: 2500 - 745, at: at(1754) });
+    const full = clicks.reduce<LedgerEntry[]>((ledger, e) => [...ledger, ...scoreEvent(model, ledger, e)], []);
+    for (const hours of [2499, 2600, 5000]) {
+      expect(engagementAt(lead.ledger, new Date(at(hours)))).toBeCloseTo(engagementAt(full, new Date(at(hours))), 6);
+    }
   });
 });
