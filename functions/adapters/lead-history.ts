@@ -1,7 +1,8 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '#commons/clients.ts';
 import { getStringFromEnv } from '#commons/env.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
+import { batchGetAll } from './batch-get.ts';
 import type { EventRecord } from './event-store.ts';
 import { MARKER_PREFIX, PROFILE_SK, rescoreKey } from './lead-keys.ts';
 
@@ -40,27 +41,12 @@ export async function leadEventIds(leadId: string): Promise<string[]> {
 
 /** The stored tracking events among these messageIds (outcomes are left out), in no particular order. */
 export async function trackingEvents(messageIds: readonly string[]): Promise<StoredEvent[]> {
-  const unique = [...new Set(messageIds)];
-  const chunks = Array.from({ length: Math.ceil(unique.length / 100) }, (_, i) => unique.slice(i * 100, i * 100 + 100));
-  // A long history's chunks are read at once rather than one round trip after another.
-  const pages = await Promise.all(
-    chunks.map(async (chunk) => {
-      const found: StoredEvent[] = [];
-      let request: Record<string, { Keys: Key[] }> | undefined = { [eventsTable]: { Keys: chunk.map((messageId) => ({ messageId })) } };
-      while (request && Object.keys(request).length > 0) {
-        const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of response.Responses?.[eventsTable] ?? []) {
-          const record = item as EventRecord;
-          if (record.kind !== 'tracking') continue;
-          const { kind: _kind, ...event } = record;
-          found.push(event);
-        }
-        request = response.UnprocessedKeys as typeof request;
-      }
-      return found;
-    }),
-  );
-  return pages.flat();
+  const items = await batchGetAll<EventRecord>(eventsTable, [...new Set(messageIds)].map((messageId) => ({ messageId })));
+  return items.flatMap((record) => {
+    if (record.kind !== 'tracking') return [];
+    const { kind: _kind, ...event } = record;
+    return [event];
+  });
 }
 
 export interface LeadPage {

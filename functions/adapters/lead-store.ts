@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   PutCommand,
@@ -14,6 +13,7 @@ import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import type { IdentityKey, Lead, Owner } from '#core/lead.ts';
 import type { StageChange } from '#core/lifecycle.ts';
+import { batchGetAll } from './batch-get.ts';
 import { cycleKey, funnelKey, identityKey, MARKER_PREFIX, markerKey, profileKey } from './lead-keys.ts';
 import type { Outcome } from '#core/lead.ts';
 
@@ -46,40 +46,14 @@ export async function leadIdOf(identity: IdentityKey): Promise<string | undefine
 
 /** The identity keys already linked to a lead, with the lead they point to. */
 export async function resolveIdentities(keys: readonly IdentityKey[]): Promise<Map<IdentityKey, string>> {
-  const found = new Map<IdentityKey, string>();
-  if (keys.length === 0) return found;
-  const unique = [...new Set(keys)];
-  for (let i = 0; i < unique.length; i += 100) {
-    const chunk = unique.slice(i, i + 100);
-    let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
-      [leadsTable]: { Keys: chunk.map(identityKey), ConsistentRead: true },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of response.Responses?.[leadsTable] ?? []) {
-        found.set(String(item.pk).slice('IDENTITY#'.length) as IdentityKey, String(item.leadId));
-      }
-      request = response.UnprocessedKeys as typeof request;
-    }
-  }
-  return found;
+  const items = await batchGetAll(leadsTable, [...new Set(keys)].map(identityKey), { consistentRead: true });
+  return new Map(items.map((item) => [String(item.pk).slice('IDENTITY#'.length) as IdentityKey, String(item.leadId)]));
 }
 
 /** Which of these events were already applied to the lead. */
 export async function appliedMessageIds(leadId: string, messageIds: readonly string[]): Promise<Set<string>> {
-  const applied = new Set<string>();
-  const unique = [...new Set(messageIds)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
-      [leadsTable]: { Keys: unique.slice(i, i + 100).map((id) => markerKey(leadId, id)), ConsistentRead: true },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const response = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of response.Responses?.[leadsTable] ?? []) applied.add(String(item.sk).slice(MARKER_PREFIX.length));
-      request = response.UnprocessedKeys as typeof request;
-    }
-  }
-  return applied;
+  const items = await batchGetAll(leadsTable, [...new Set(messageIds)].map((id) => markerKey(leadId, id)), { consistentRead: true });
+  return new Set(items.map((item) => String(item.sk).slice(MARKER_PREFIX.length)));
 }
 
 export interface LeadUpdate {

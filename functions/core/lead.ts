@@ -364,6 +364,16 @@ export function mergeLeads(
   return { lead, changes };
 }
 
+/**
+ * The lead a read found, or the one it was merged into (following a chain
+ * of merges for a few hops): whoever holds an old lead id reaches the person.
+ */
+export async function followMerges<T extends { lead: Lead }>(found: T | undefined, read: (leadId: string) => Promise<T | undefined>): Promise<T | undefined> {
+  let current = found;
+  for (let hops = 0; current?.lead.mergedInto !== undefined && hops < 10; hops++) current = await read(current.lead.mergedInto);
+  return current;
+}
+
 /** The absorbed lead after a merge: it points at the survivor, and is no longer a lead in its own right. */
 export function retiredInto(absorbed: Lead, survivorId: string): Lead {
   const lead = structuredClone(absorbed);

@@ -1,6 +1,6 @@
 import type { VersionedLead } from '#adapters/lead-store.ts';
 import { NotFoundError } from '#commons/errors.ts';
-import type { IdentityKey } from '#core/lead.ts';
+import { followMerges, type IdentityKey } from '#core/lead.ts';
 import { leadView, type LeadView } from '#core/lead-view.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 
@@ -20,8 +20,7 @@ export type LeadQuery = { leadId: string } | { email: string };
  */
 export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView> {
   const leadId = 'leadId' in query ? query.leadId : await ports.leadIdOf(`email:${query.email}`);
-  let found = leadId === undefined ? undefined : await ports.getLead(leadId);
-  for (let hops = 0; found?.lead.mergedInto !== undefined && hops < 10; hops++) found = await ports.getLead(found.lead.mergedInto);
+  const found = leadId === undefined ? undefined : await followMerges(await ports.getLead(leadId), ports.getLead);
   if (!found) throw new NotFoundError('leadId' in query ? `no lead ${query.leadId}` : `no lead with the email ${query.email}`);
   return leadView(found.lead, ports.model, ports.now());
 }

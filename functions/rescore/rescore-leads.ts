@@ -4,6 +4,7 @@ import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { rescoreLead } from '#core/lead.ts';
+import { startPendingJourney } from '../score/apply-events.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 
@@ -64,10 +65,7 @@ async function rescoreOne(leadId: string, ports: RescorePorts): Promise<{ events
       throw error;
     }
     // As on the stream path: the pending flag stays until the journey is known to exist.
-    if (lead.journeyPending !== undefined) {
-      await ports.startJourney({ leadId, cycle: lead.journeyPending });
-      await ports.clearJourneyPending(leadId, lead.journeyPending);
-    }
+    await startPendingJourney(lead, ports);
     return { events: events.length, advanced: changes.length > 0 };
   }
 }
@@ -100,13 +98,17 @@ export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = 
         };
   if (!resumed) await ports.saveProgress(progress);
 
-  const inFlight = { leads: 0, events: 0, advanced: 0 };
-  const report = () =>
-    options.onProgress?.({
-      leads: progress.leads + inFlight.leads,
-      events: progress.events + inFlight.events,
-      advanced: progress.advanced + inFlight.advanced,
-    });
+  // What the pages being worked on have done so far, on top of the saved totals.
+  const pagesInFlight = new Set<{ leads: number; events: number; advanced: number }>();
+  const report = () => {
+    const live = { leads: progress.leads, events: progress.events, advanced: progress.advanced };
+    for (const page of pagesInFlight) {
+      live.leads += page.leads;
+      live.events += page.events;
+      live.advanced += page.advanced;
+    }
+    options.onProgress?.(live);
+  };
   // Pages finish in any order across segments; their saves go one after another.
   let saving = Promise.resolve();
   const save = () => {
@@ -131,6 +133,7 @@ export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = 
       // The next page is read while this one's leads are rescored, so the segment never waits for the scan.
       const next = page.nextKey && scan(segment, page.nextKey);
       const done = { leads: 0, events: 0, advanced: 0 };
+      pagesInFlight.add(done);
       await forEachConcurrently(
         page.leadIds,
         options.concurrency ?? 4,
@@ -140,17 +143,12 @@ export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = 
           done.leads += 1;
           done.events += result.events;
           if (result.advanced) done.advanced += 1;
-          inFlight.leads += 1;
-          inFlight.events += result.events;
-          if (result.advanced) inFlight.advanced += 1;
           report();
         },
         options.signal,
       );
       // A page cut short is redone on resume; only whole pages move the saved position.
-      inFlight.leads -= done.leads;
-      inFlight.events -= done.events;
-      inFlight.advanced -= done.advanced;
+      pagesInFlight.delete(done);
       // A lead moves forward once: redoing it will not count it again, so its advance counts now.
       progress.advanced += done.advanced;
       if (options.signal?.aborted) return;

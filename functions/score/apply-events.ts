@@ -6,6 +6,7 @@ import { ConcurrentUpdateError } from '#commons/errors.ts';
 import {
   applyEvents,
   applyOutcome,
+  followMerges,
   identityKeys,
   leadIdFor,
   newLead,
@@ -116,12 +117,9 @@ interface Step {
 
 /** Applies the next slice of a lead's events that fits one transaction. */
 async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promise<Step> {
-  let current = await ports.getLead(group.leadId);
   // A lead merged into another since its identities were read: the events go to the survivor.
-  for (let hops = 0; current?.lead.mergedInto !== undefined && hops < 10; hops++) {
-    group.leadId = current.lead.mergedInto;
-    current = await ports.getLead(group.leadId);
-  }
+  const current = await followMerges(await ports.getLead(group.leadId), ports.getLead);
+  if (current) group.leadId = current.lead.leadId;
   const firstSeen = group.tracking.map((e) => e.timestamp).sort()[0] ?? new Date().toISOString();
   let lead = current?.lead ?? newLead(group.leadId, firstSeen, ports.model);
   const version = current?.version ?? 0;
@@ -204,10 +202,17 @@ async function applyGroup(group: LeadGroup, ports: ApplyEventsPorts): Promise<vo
   if (lead === undefined) return;
   // A qualified lead is never left without a journey: the pending flag stays
   // until the start is confirmed, and any replay of the lead's events retries it.
-  if (lead.journeyPending !== undefined) {
-    await ports.startJourney({ leadId: lead.leadId, cycle: lead.journeyPending });
-    await ports.clearJourneyPending(lead.leadId, lead.journeyPending);
-  }
+  await startPendingJourney(lead, ports);
+}
+
+/**
+ * Starts the journey of a lead whose cycle is pending, then clears the flag;
+ * until then any later pass over the lead (a replay, a rescore) tries again.
+ */
+export async function startPendingJourney(lead: Lead, ports: Pick<ApplyEventsPorts, 'startJourney' | 'clearJourneyPending'>): Promise<void> {
+  if (lead.journeyPending === undefined) return;
+  await ports.startJourney({ leadId: lead.leadId, cycle: lead.journeyPending });
+  await ports.clearJourneyPending(lead.leadId, lead.journeyPending);
 }
 
 /**

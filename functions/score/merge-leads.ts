@@ -1,7 +1,7 @@
 import type { JourneyInput } from '#adapters/journey-runner.ts';
 import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
-import { mergeLeads, retiredInto, survivorOf, type IdentityKey, type Lead } from '#core/lead.ts';
+import { followMerges, mergeLeads, retiredInto, survivorOf, type IdentityKey, type Lead } from '#core/lead.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 
@@ -18,13 +18,6 @@ export interface MergePorts {
 }
 
 const MAX_ATTEMPTS = 5;
-
-/** The lead as it stands, following merges already made. */
-async function liveLead(leadId: string, ports: MergePorts): Promise<VersionedLead | undefined> {
-  let current = await ports.getLead(leadId);
-  for (let hops = 0; current?.lead.mergedInto !== undefined && hops < 10; hops++) current = await ports.getLead(current.lead.mergedInto);
-  return current;
-}
 
 /**
  * Merges one lead into another, in steps that are each safe to repeat:
@@ -61,7 +54,7 @@ async function mergeOnce(survivor: VersionedLead, absorbed: VersionedLead, ports
 export async function mergeIntoOne(leadIds: readonly string[], ports: MergePorts): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const found = (await Promise.all(leadIds.map((id) => liveLead(id, ports)))).filter((l): l is VersionedLead => l !== undefined);
+      const found = (await Promise.all(leadIds.map(async (id) => followMerges(await ports.getLead(id), ports.getLead)))).filter((l): l is VersionedLead => l !== undefined);
       const distinct = [...new Map(found.map((l) => [l.lead.leadId, l])).values()];
       if (distinct.length === 0) return leadIds[0]!;
       let survivor = distinct.reduce((a, b) => (survivorOf(a.lead, b.lead) === a.lead ? a : b));
