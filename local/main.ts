@@ -1,7 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LOCAL_TARGET_FILE } from '../bin/cli/target.ts';
-import { startLocalRuntime } from './runtime.ts';
+import { StartupError } from './ports.ts';
+import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
 
 /**
  * `npm start`: the whole loop on this machine. Configuration by environment:
@@ -19,15 +20,23 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-const runtime = await startLocalRuntime({
-  port: numberFromEnv('PORT', 3000),
-  sesPort: numberFromEnv('LEADLOOP_SES_PORT', 8005),
-  clockSpeed: numberFromEnv('LEADLOOP_CLOCK_SPEED', 1),
-  ...(process.env.LEADLOOP_WRITE_KEY && { writeKey: process.env.LEADLOOP_WRITE_KEY }),
-  ...(process.env.LEADLOOP_SERVER_KEY && { serverKey: process.env.LEADLOOP_SERVER_KEY }),
-  ...(process.env.LEADLOOP_DATA_DIR && { dataDir: process.env.LEADLOOP_DATA_DIR }),
-  ...(process.env.LEADLOOP_LOG_LEVEL && { logLevel: process.env.LEADLOOP_LOG_LEVEL }),
-});
+let runtime: LocalRuntime;
+try {
+  runtime = await startLocalRuntime({
+    port: numberFromEnv('PORT', 3000),
+    sesPort: numberFromEnv('LEADLOOP_SES_PORT', 8005),
+    clockSpeed: numberFromEnv('LEADLOOP_CLOCK_SPEED', 1),
+    ...(process.env.LEADLOOP_WRITE_KEY && { writeKey: process.env.LEADLOOP_WRITE_KEY }),
+    ...(process.env.LEADLOOP_SERVER_KEY && { serverKey: process.env.LEADLOOP_SERVER_KEY }),
+    ...(process.env.LEADLOOP_DATA_DIR && { dataDir: process.env.LEADLOOP_DATA_DIR }),
+    ...(process.env.LEADLOOP_LOG_LEVEL && { logLevel: process.env.LEADLOOP_LOG_LEVEL }),
+  });
+} catch (error) {
+  // What the person starting it can fix is one sentence; anything else is a bug, with its stack.
+  if (!(error instanceof StartupError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 
 // `npx leadloop rescore --local` (and backtest) find this runtime here.
 mkdirSync(path.dirname(LOCAL_TARGET_FILE), { recursive: true });

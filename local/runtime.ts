@@ -7,10 +7,10 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import sesModule from 'aws-ses-v2-local';
 import { keyItemKey } from '../functions/core/keys.ts';
 import { createClock, type ClockSettings } from './clock.ts';
-import { startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
+import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
 import { HttpRouter } from './http-router.ts';
 import { LocalLambdas } from './lambdas.ts';
-import { freePort } from './ports.ts';
+import { ensurePortFree, freePort, listenProblem } from './ports.ts';
 import { StreamPoller } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 import { synthIfStale } from './synth.ts';
@@ -98,9 +98,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
-    if (options.synth ?? true) synthIfStale();
-    const cdkOut = path.join(root, 'cdk.out');
-    const template = readTemplate(cdkOut);
+    // What the person starting it can fix is checked first, before the (slow) synthesis, and said in one sentence.
+    const javaMissing = javaProblem();
+    if (javaMissing) throw javaMissing;
+    const dataDir = options.dataDir !== undefined ? prepareDataDir(options.dataDir) : undefined;
     const clock = createClock(options.clockSpeed ?? 1);
 
     // The HTTP API listens first so its URL can be resolved into the functions' environment.
@@ -146,7 +147,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         );
       });
     });
-    const port = await listen(server, options.port ?? 3000);
+    const requestedPort = options.port ?? 3000;
+    const port = await listen(server, requestedPort).catch((error: unknown) => {
+      throw listenProblem(error, 'the HTTP API', requestedPort, 'PORT');
+    });
     stops.push(async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -155,16 +159,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // The package is CommonJS with a default export.
     const sesServer = (sesModule as unknown as { default: typeof sesModule.default }).default ?? sesModule;
-    const ses = await sesServer({ host: '127.0.0.1', port: options.sesPort ?? 8005 });
+    // It does not report a port in use (the server just never listens), so the port is tried first.
+    const sesPort = options.sesPort ?? 8005;
+    await ensurePortFree(sesPort, 'the SES capture', 'LEADLOOP_SES_PORT');
+    const ses = await sesServer({ host: '127.0.0.1', port: sesPort });
+    if (!ses.listening) throw listenProblem(Object.assign(new Error('not listening'), { code: 'EADDRINUSE' }), 'the SES capture', sesPort, 'LEADLOOP_SES_PORT');
     stops.push(async () => {
       ses.closeAllConnections?.();
       await new Promise<void>((r) => ses.close(() => r()));
     });
     const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
 
+    if (options.synth ?? true) synthIfStale();
+    const cdkOut = path.join(root, 'cdk.out');
+    const template = readTemplate(cdkOut);
+
     const dynamodb: LocalDynamoDb = await startDynamoDb(tablesOf(template), {
       ...(options.dynamodbPort !== undefined && { port: options.dynamodbPort }),
-      ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+      ...(dataDir !== undefined && { dataDir }),
     });
     stops.push(dynamodb.stop);
 
