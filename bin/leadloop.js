@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // The `leadloop` command. The CLI is TypeScript (bin/leadloop-cli.ts), which
 // Node runs as is from 22.18 on; LeadLoop pins Node 24 as a devDependency, so
-// this shim runs the CLI on that Node when the one that started it is older.
+// this shim runs the CLI on that Node when the one that started it is older,
+// passing signals on and ending the way the CLI ended.
 // Plain JavaScript that any Node can load.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,10 +21,31 @@ if (node === undefined) {
   process.exit(1);
 }
 
-const result = spawnSync(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-if (result.error) {
-  console.error(`leadloop: could not start ${node}: ${result.error.message}`);
-  process.exit(1);
+// The CLI runs in its own process group, so a signal reaches it exactly once:
+// a Ctrl-C at the terminal reaches this process only, and is passed on, as
+// is a signal sent to this process alone (kill, a CI runner stopping a job).
+const child = spawn(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit', detached: process.platform !== 'win32' });
+const forward = (signal) => () => {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+};
+const forwarded = Object.fromEntries(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'].map((signal) => [signal, forward(signal)]));
+for (const [signal, listener] of Object.entries(forwarded)) process.on(signal, listener);
+// Ctrl-Z stops the CLI too, and fg (SIGCONT to this process) starts it again.
+if (process.platform !== 'win32') {
+  process.on('SIGTSTP', () => {
+    child.kill('SIGTSTP');
+    process.kill(process.pid, 'SIGSTOP');
+  });
+  process.on('SIGCONT', () => child.kill('SIGCONT'));
 }
-// A CLI killed by a signal exits the way a shell reports it.
-process.exit(result.status ?? 128 + (constants.signals[result.signal] ?? 0));
+child.once('error', (error) => {
+  console.error(`leadloop: could not start ${node}: ${error.message}`);
+  process.exit(1);
+});
+child.once('exit', (code, signal) => {
+  if (signal === null) process.exit(code ?? 1);
+  // A CLI killed by a signal ends this process by the same signal, so the shell reports it as such.
+  for (const [name, listener] of Object.entries(forwarded)) process.off(name, listener);
+  process.kill(process.pid, signal);
+  process.exit(128 + (constants.signals[signal] ?? 0));
+});

@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadModel, summarizeModel } from '../../../bin/cli/model-check.ts';
 
 /** The real `leadloop` command, bin/leadloop.js, run as a person runs it. */
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -60,4 +62,81 @@ describe('leadloop model check, as a command', () => {
     expect(stdout).toContain('Usage: leadloop <command>');
     expect(stdout).toContain('model check <file>');
   });
+});
+
+describe('leadloop in scripts', () => {
+  it('writes all of a long output into a pipe before it exits', async () => {
+    // Prepare: a valid model with thousands of rules, whose summary is far beyond a pipe's 64 KiB
+    const model = JSON.parse(readFileSync(path.join(root, 'config/scoring-model.json'), 'utf8')) as { engagement: { rules: Record<string, unknown>[] } };
+    const template = model.engagement.rules[0]!;
+    for (let i = 0; i < 4000; i++) {
+      model.engagement.rules.push({ ...template, id: `rule-${i}`, description: `Viewed generated page number ${i}`, match: { type: 'page', urlPattern: `/generated/${i}` } });
+    }
+    const text = JSON.stringify(model, null, 2);
+    const file = path.join(temp, 'big-model.json');
+    writeFileSync(file, text);
+    const loaded = loadModel(file, text);
+    if (!loaded.ok) throw new Error(loaded.output);
+    const expected = `${summarizeModel(loaded.model)}\n`;
+    expect(Buffer.byteLength(expected)).toBeGreaterThan(4 * 65_536);
+
+    // Act: the command's stdout is a pipe this test reads, as \`| jq\` would
+    const child = spawn(process.execPath, [path.join(root, 'bin/leadloop.js'), 'model', 'check', file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+
+    // Assess
+    expect(stdout.length).toBe(expected.length);
+    expect(stdout).toBe(expected);
+    expect(status).toBe(0);
+  });
+
+  /** The pids of the processes whose parent is \`pid\`. */
+  const childrenOf = (pid: number): number[] =>
+    execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    it(`passes ${signal} on to the CLI it runs and leaves no process behind`, async () => {
+      // Prepare: a "DynamoDB" that accepts connections and never answers, so the command waits
+      const sockets: Socket[] = [];
+      let connected!: () => void;
+      const waiting = new Promise<void>((resolve) => (connected = resolve));
+      const stall = createServer((socket) => {
+        sockets.push(socket);
+        connected();
+      });
+      await new Promise<void>((resolve) => stall.listen(0, '127.0.0.1', resolve));
+      const endpoint = `http://127.0.0.1:${(stall.address() as { port: number }).port}`;
+      const wrapper = spawn(process.execPath, [path.join(root, 'bin/leadloop.js'), 'rescore'], {
+        cwd: root,
+        env: { ...process.env, LEADS_TABLE: 'leads', EVENTS_TABLE: 'events', JOURNEY_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:j', AWS_ENDPOINT_URL_DYNAMODB: endpoint },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => wrapper.on('exit', (code, sig) => resolve({ code, signal: sig })));
+      await waiting;
+      const [cli] = childrenOf(wrapper.pid!);
+      expect(cli).toBeDefined();
+
+      // Act
+      wrapper.kill(signal);
+      const result = await exited;
+
+      // Assess: the CLI it started is gone too, and the wrapper ended the way the CLI did
+      await new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        stall.close(() => resolve());
+      });
+      expect(alive(cli!)).toBe(false);
+      expect(result).toEqual({ code: null, signal });
+    });
+  }
 });

@@ -16,5 +16,4 @@ describe('javaMajorVersion', () => {
   it('says nothing when the output names no version', () => {
     expect(javaMajorVersion('Error: could not find libjava.so')).toBeUndefined();
   });
-
 });
