@@ -14,7 +14,8 @@ becomes an MQL and its hand-off journey starts.
 
 Deploy the model first, so events arriving during and after the rescore are
 scored by the same model. Safe to run while events arrive. Progress is saved
-as it goes: after an interruption (Ctrl-C), run the same command to resume.
+as it goes: on Ctrl-C the leads in flight finish and where each segment got
+to is saved; run the same command to resume after them.
 
 ${TARGET_USAGE}
 
@@ -83,11 +84,14 @@ export async function rescoreCommand(args: readonly string[], io: CliIo): Promis
       concurrency,
       ...(values.again && { again: true }),
       signal: controller.signal,
+      onStart: ({ resumed, already }) => {
+        if (resumed) io.out(`Resuming the interrupted rescore: ${number(already.leads)} lead${already.leads === 1 ? ' was' : 's were'} already rescored under model ${version}; carrying on after them.`);
+      },
       onProgress: ({ leads, events }) => progress.update({ done: leads, total, events, elapsedMs: performance.now() - started }),
     });
   } catch (error) {
     progress.end();
-    io.err(`leadloop: rescore failed: ${(error as Error).message}\nProgress up to the last whole page is saved: run the same command to resume.`);
+    io.err(`leadloop: rescore failed: ${(error as Error).message}\nProgress up to the lead that failed is saved: run the same command to resume.`);
     return 1;
   } finally {
     stopInterrupt();
@@ -100,14 +104,14 @@ export async function rescoreCommand(args: readonly string[], io: CliIo): Promis
     return 0;
   }
   if (result.status === 'interrupted') {
-    io.err(`Interrupted after ${number(saved.leads)} leads. Run the same command to resume.`);
+    io.err(`Interrupted: ${number(saved.leads)} leads are rescored and saved. Run the same command to resume after them.`);
     return 130;
   }
   const seconds = (performance.now() - started) / 1000;
   io.out(
     [
       `${result.resumed ? 'Resumed and finished' : 'Finished'}: ${number(saved.leads)} leads, ${number(saved.events)} events rescored under model ${version}` +
-        ` (this run: ${seconds.toFixed(1)} s).`,
+        ` (this run: ${result.resumed ? `${number(saved.leads - result.already.leads)} leads, ` : ''}${seconds.toFixed(1)} s).`,
       `${number(saved.advanced)} lead${saved.advanced === 1 ? '' : 's'} moved forward under the model (new MQLs start their hand-off journeys).`,
     ].join('\n'),
   );

@@ -1,5 +1,6 @@
 import { startJourney } from '#adapters/journey-runner.ts';
 import { getRescoreProgress, leadEventIds, saveRescoreProgress, scanLeadIds, trackingEvents } from '#adapters/lead-history.ts';
+import { profileKey } from '#adapters/lead-keys.ts';
 import { clearJourneyPending, getFunnelCounters, getLead, saveLead } from '#adapters/lead-store.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import type { LeadHistory } from '#core/backtest.ts';
@@ -16,6 +17,7 @@ export function liveRescorePorts(model: ScoringModel): RescorePorts {
     model,
     now: () => new Date().toISOString(),
     scanLeadIds,
+    positionAfter: profileKey,
     getLead,
     leadEventIds,
     trackingEvents,

@@ -12,6 +12,8 @@ export interface RescorePorts {
   model: ScoringModel;
   now: () => string;
   scanLeadIds: (segment: number, totalSegments: number, startKey?: Record<string, unknown>, pageSize?: number) => Promise<LeadPage>;
+  /** the scan position just after a lead's profile: where a page cut short resumes */
+  positionAfter: (leadId: string) => Record<string, unknown>;
   getLead: (leadId: string) => Promise<VersionedLead | undefined>;
   leadEventIds: (leadId: string) => Promise<string[]>;
   trackingEvents: (messageIds: readonly string[]) => Promise<StoredEvent[]>;
@@ -31,16 +33,26 @@ export interface RescoreOptions {
   pageSize?: number;
   /** run again although a rescore under this model version finished */
   again?: boolean;
-  /** stop between leads; progress is saved and the next run resumes */
+  /** stop between leads: the leads in flight finish, each segment's position after them is saved, and the next run resumes there */
   signal?: AbortSignal;
-  /** called as leads are done: the saved progress plus the leads of pages in flight */
-  onProgress?: (live: { leads: number; events: number; advanced: number }) => void;
+  /** called once before any lead is rescored: whether this run continues an earlier one, and what that one did */
+  onStart?: (start: { resumed: boolean; already: RescoreCounts }) => void;
+  /** called as leads are done: the saved progress plus the leads of pages in flight; never decreases */
+  onProgress?: (live: RescoreCounts) => void;
+}
+
+export interface RescoreCounts {
+  leads: number;
+  events: number;
+  advanced: number;
 }
 
 export interface RescoreResult {
   status: 'finished' | 'interrupted' | 'already-finished';
-  /** true when this run continued an earlier, interrupted one */
+  /** true when this run continued an earlier, interrupted one that had done some of the work */
   resumed: boolean;
+  /** what the earlier run had done, when resumed (zeros otherwise) */
+  already: RescoreCounts;
   progress: RescoreProgress;
 }
 
@@ -81,8 +93,10 @@ async function rescoreOne(leadId: string, ports: RescorePorts): Promise<{ events
 export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = {}): Promise<RescoreResult> {
   const version = ports.model.version;
   const earlier = await ports.getProgress(version);
-  if (earlier?.finishedAt && !options.again) return { status: 'already-finished', resumed: false, progress: earlier };
-  const resumed = earlier !== undefined && earlier.finishedAt === undefined;
+  const none = { leads: 0, events: 0, advanced: 0 };
+  if (earlier?.finishedAt && !options.again) return { status: 'already-finished', resumed: false, already: none, progress: earlier };
+  // An earlier run interrupted before any position moved left nothing to resume: this run starts afresh.
+  const resumed = earlier !== undefined && earlier.finishedAt === undefined && (earlier.leads > 0 || earlier.segments.some((s) => s !== 'start'));
   const startedAt = ports.now();
   const progress: RescoreProgress =
     resumed && earlier
@@ -96,10 +110,12 @@ export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = 
           events: 0,
           advanced: 0,
         };
+  const already = resumed ? { leads: progress.leads, events: progress.events, advanced: progress.advanced } : none;
   if (!resumed) await ports.saveProgress(progress);
+  options.onStart?.({ resumed, already });
 
   // What the pages being worked on have done so far, on top of the saved totals.
-  const pagesInFlight = new Set<{ leads: number; events: number; advanced: number }>();
+  const pagesInFlight = new Set<RescoreCounts>();
   const report = () => {
     const live = { leads: progress.leads, events: progress.events, advanced: progress.advanced };
     for (const page of pagesInFlight) {
@@ -133,41 +149,51 @@ export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = 
       // The next page is read while this one's leads are rescored, so the segment never waits for the scan.
       const next = page.nextKey && scan(segment, page.nextKey);
       const done = { leads: 0, events: 0, advanced: 0 };
+      // Per lead of the page, in scan order: what its rescore did, once it is done.
+      const results: ({ events: number; advanced: boolean } | 'skipped' | undefined)[] = page.leadIds.map(() => undefined);
       pagesInFlight.add(done);
-      await forEachConcurrently(
-        page.leadIds,
-        options.concurrency ?? 4,
-        async (leadId) => {
-          const result = await rescoreOne(leadId, ports);
-          if (!result) return;
-          done.leads += 1;
-          done.events += result.events;
-          if (result.advanced) done.advanced += 1;
-          report();
-        },
-        options.signal,
-      );
-      // A page cut short is redone on resume; only whole pages move the saved position.
+      let failure: { error: unknown } | undefined;
+      try {
+        await forEachConcurrently(
+          page.leadIds.map((leadId, index) => ({ leadId, index })),
+          options.concurrency ?? 4,
+          async ({ leadId, index }) => {
+            const result = await rescoreOne(leadId, ports);
+            results[index] = result ?? 'skipped';
+            if (!result) return;
+            done.leads += 1;
+            done.events += result.events;
+            if (result.advanced) done.advanced += 1;
+            report();
+          },
+          options.signal,
+        );
+      } catch (error) {
+        failure = { error };
+      }
+      // Leads are started in scan order and the ones in flight finish, so the leads done are the page's
+      // first ones (up to a failure): the saved position moves past them, and only they are counted.
+      let finished = 0;
+      while (finished < results.length && results[finished] !== undefined) finished += 1;
+      const counted = results.slice(0, finished).filter((r): r is { events: number; advanced: boolean } => r !== undefined && r !== 'skipped');
       pagesInFlight.delete(done);
-      // A lead moves forward once: redoing it will not count it again, so its advance counts now.
+      progress.leads += counted.length;
+      progress.events += counted.reduce((sum, r) => sum + r.events, 0);
+      // A lead moves forward once: redoing it will not count it again, so every advance done counts now.
       progress.advanced += done.advanced;
-      if (options.signal?.aborted) return;
-      progress.leads += done.leads;
-      progress.events += done.events;
-      progress.segments[segment] = page.nextKey ?? 'done';
+      if (finished === results.length) progress.segments[segment] = page.nextKey ?? 'done';
+      else if (finished > 0) progress.segments[segment] = ports.positionAfter(page.leadIds[finished - 1]!);
       await save();
-      if (!next) return;
+      if (failure) throw failure.error;
+      if (!next || finished < results.length) return;
       reading = next;
     }
   };
   await Promise.all(progress.segments.map((_, segment) => runSegment(segment)));
-  if (options.signal?.aborted && progress.segments.some((s) => s !== 'done')) {
-    await save();
-    return { status: 'interrupted', resumed, progress };
-  }
   await saving;
+  if (progress.segments.some((s) => s !== 'done')) return { status: 'interrupted', resumed, already, progress };
   progress.finishedAt = ports.now();
   await save();
   report();
-  return { status: 'finished', resumed, progress };
+  return { status: 'finished', resumed, already, progress };
 }

@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,13 +28,20 @@ let ports: typeof import('../../functions/rescore/ports.ts');
 let history: typeof import('../../functions/adapters/lead-history.ts');
 
 /** The real `leadloop` command, run as a person runs it, against the test's runtime. */
-function leadloop(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function leadloop(
+  args: string[],
+  env: Record<string, string>,
+  onStderr?: (stderr: string, child: ChildProcess) => void,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/leadloop.js'), ...args], { cwd: root, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr, child);
+    });
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
@@ -105,10 +113,11 @@ afterAll(async () => {
 describe('rescoring under a changed model', () => {
   const draft = modelWithPageViewsAt(30, 'rescore-test-1');
 
-  it('stops when interrupted, saving the pages it finished', async () => {
+  it('stops when interrupted, saving where each segment got to', async () => {
     // Prepare: the seeded leads are known, not MQLs
     expect((await lead(emailOf(0)))?.stage).toBe('known');
     const controller = new AbortController();
+    const shown: number[] = [];
 
     // Act: small pages, one lead at a time, interrupted after five leads
     const result = await rescore.rescoreAll(ports.liveRescorePorts(draft), {
@@ -117,6 +126,7 @@ describe('rescoring under a changed model', () => {
       pageSize: 10,
       signal: controller.signal,
       onProgress: ({ leads }) => {
+        shown.push(leads);
         if (leads >= 5) controller.abort();
       },
     });
@@ -127,6 +137,8 @@ describe('rescoring under a changed model', () => {
     expect(saved.finishedAt).toBeUndefined();
     expect(saved.leads).toBeLessThan(LEADS);
     expect(saved.segments.some((s) => s !== 'done')).toBe(true);
+    expect(shown).toEqual([...shown].sort((a, b) => a - b));
+    expect(shown.at(-1)).toBe(saved.leads);
   }, 60_000);
 
   it('resumes, rescores every lead once in the totals, and hands each newly qualified lead off exactly once', async () => {
@@ -261,4 +273,100 @@ describe('leadloop rescore, as a command', () => {
     expect(status).toBe(1);
     expect(stderr).toContain('say which LeadLoop to use: --local (npm start), --stack <name> (deployed), or set LEADS_TABLE, EVENTS_TABLE, JOURNEY_STATE_MACHINE_ARN');
   });
+});
+
+describe('leadloop rescore interrupted and resumed, as a command', () => {
+  const MORE = 300;
+  const version = 'rescore-interrupt-1';
+  /** Every lead profile as stored: the model version that scored it and its item version (bumped by each save). */
+  async function profiles(): Promise<Map<string, { modelVersion: string; version: number }>> {
+    const client = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: runtime.cliEnv.AWS_REGION!, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const found = new Map<string, { modelVersion: string; version: number }>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({ TableName: runtime.cliEnv.LEADS_TABLE!, FilterExpression: 'sk = :p AND attribute_not_exists(mergedInto)', ExpressionAttributeValues: { ':p': { S: 'PROFILE' } }, ...(startKey && { ExclusiveStartKey: startKey as never }) }),
+      );
+      for (const item of page.Items ?? []) found.set(item.pk!.S!, { modelVersion: item.modelVersion?.S ?? '', version: Number(item.version!.N) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    client.destroy();
+    return found;
+  }
+  /** The lead counts of the progress lines (`… 120/312 leads`), in the order printed. */
+  const progressCounts = (stderr: string) => [...stderr.matchAll(/(\d[\d,]*)\/[\d,]+ leads/g)].map((m) => Number(m[1]!.replaceAll(',', '')));
+
+  it('saves the leads done before Ctrl-C, never shows less progress, and the next run carries on after them', async () => {
+    // Prepare: many more leads (one identify each), and a model that changes no stage, so only the rescore saves leads
+    const identifies = Array.from({ length: MORE }, (_, i) => ({ type: 'identify', anonymousId: `interrupt-visitor-${i}`, messageId: `interrupt-${i}`, traits: { email: `interrupt-${i}@rescore-corp.example` } }));
+    for (let i = 0; i < MORE; i += 100) await send('/v1/batch', { batch: identifies.slice(i, i + 100) });
+    const before = await eventually(
+      'every new lead stored',
+      async () => {
+        const found = await profiles();
+        return found.size >= LEADS + MORE ? found : undefined;
+      },
+      60_000,
+    );
+    const total = before.size;
+    const file = path.join(temp, 'interrupt.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(path.join(root, 'config/scoring-model.json'), 'utf8')), version }, null, 2));
+
+    // Act: the default four segments, one lead at a time each; Ctrl-C once some leads are done
+    let interrupted = false;
+    const first = await leadloop(['rescore', '--model', file, '--concurrency', '1'], runtime.cliEnv, (stderr, child) => {
+      if (!interrupted && progressCounts(stderr).some((n) => n > 0)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const afterFirst = await profiles();
+
+    // Assess: interrupted, with the leads it did saved and counted, and progress that never went back
+    expect(first.status).toBe(130);
+    const saved = (await history.getRescoreProgress(version)) as RescoreProgress;
+    const rescored = [...afterFirst].filter(([, p]) => p.modelVersion === version).map(([pk]) => pk);
+    expect(saved.segments).toHaveLength(4);
+    expect(saved.leads).toBeGreaterThan(0);
+    expect(saved.leads).toBeLessThan(total);
+    expect(rescored).toHaveLength(saved.leads);
+    expect(first.stderr).toContain(`Interrupted: ${saved.leads} leads are rescored and saved.`);
+    const firstCounts = progressCounts(first.stderr);
+    expect(firstCounts).toEqual([...firstCounts].sort((a, b) => a - b));
+
+    // Act: the same command again
+    const second = await leadloop(['rescore', '--model', file, '--concurrency', '1'], runtime.cliEnv);
+    const afterSecond = await profiles();
+
+    // Assess: it said what was done, redid none of the saved leads, did every other lead, and counted each once
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain(`Resuming the interrupted rescore: ${saved.leads} leads were already rescored under model ${version}`);
+    expect(second.stdout).toContain(`Resumed and finished: ${total} leads`);
+    expect(second.stdout).toContain(`(this run: ${total - saved.leads} leads,`);
+    for (const pk of rescored) expect(afterSecond.get(pk)?.version, pk).toBe(afterFirst.get(pk)!.version);
+    expect([...afterSecond.values()].every((p) => p.modelVersion === version)).toBe(true);
+    expect(((await history.getRescoreProgress(version)) as RescoreProgress).leads).toBe(total);
+    const secondCounts = progressCounts(second.stderr);
+    expect(second.stdout).not.toContain('Resumed and finished: 0');
+    expect(secondCounts[0]).toBeGreaterThanOrEqual(saved.leads);
+    expect(secondCounts).toEqual([...secondCounts].sort((a, b) => a - b));
+  }, 180_000);
+
+  it('starts afresh, not "resumed", when the interrupted run had done nothing', async () => {
+    // Prepare: a run stopped before its first lead
+    const model = { ...scoringModel, version: 'rescore-interrupt-0' };
+    const stopped = new AbortController();
+    stopped.abort();
+    const first = await rescore.rescoreAll(ports.liveRescorePorts(model), { signal: stopped.signal });
+    expect(first.status).toBe('interrupted');
+
+    // Act
+    const starts: { resumed: boolean; already: { leads: number } }[] = [];
+    const second = await rescore.rescoreAll(ports.liveRescorePorts(model), { onStart: (start) => starts.push(start) });
+
+    // Assess
+    expect(starts).toEqual([{ resumed: false, already: { leads: 0, events: 0, advanced: 0 } }]);
+    expect(second).toMatchObject({ status: 'finished', resumed: false });
+    expect(second.progress.leads).toBe(LEADS + MORE);
+  }, 60_000);
 });
