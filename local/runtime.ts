@@ -11,7 +11,7 @@ import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from '
 import { HttpRouter } from './http-router.ts';
 import { LocalLambdas } from './lambdas.ts';
 import { ensurePortFree, freePort, listenProblem } from './ports.ts';
-import { StreamPoller } from './stream-poller.ts';
+import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 import { synthIfStale } from './synth.ts';
 import { describeApp, LOCAL_REGION, readTemplate, tablesOf } from './template.ts';
@@ -81,6 +81,7 @@ function landingPage(runtime: { apiUrl: string; sesUrl: string }): string {
 <li>Leads: <code>GET ${runtime.apiUrl}/v1/leads?email=…</code> or <code>/v1/leads/{leadId}</code> with the server key</li>
 <li>Funnel report: <code>GET ${runtime.apiUrl}/v1/reports/funnel</code> with the server key</li>
 <li>Journeys (Step Functions executions): <a href="/_local/executions">/_local/executions</a></li>
+<li>Stream records set aside after their retries (the on-failure queue): <a href="/_local/failed-records">/_local/failed-records</a></li>
 </ul></body></html>`;
 }
 
@@ -108,6 +109,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     let ready = false;
     let router: HttpRouter | undefined;
     let stepFunctions: LocalStepFunctions | undefined;
+    // The stream mappings' on-failure destinations (SQS queues on AWS), by logical id: what each would hold.
+    const failedRecords: Record<string, StreamFailureRecord[]> = {};
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -131,6 +134,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         if (req.method === 'GET' && url.pathname === '/_local/executions') {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify([...stepFunctions!.executions.values()].map(({ abort: _abort, ...e }) => e), null, 2));
+          return;
+        }
+        if (req.method === 'GET' && url.pathname === '/_local/failed-records') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(failedRecords, null, 2));
           return;
         }
         router.handle(req, res, Buffer.concat(chunks)).then(
@@ -236,8 +244,21 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     for (const mapping of app.streamMappings) {
       const streamArn = dynamodb.streamArns.get(mapping.tableLogicalId);
       if (!streamArn) throw new Error(`table ${mapping.tableLogicalId} has no stream`);
-      const poller = new StreamPoller(dynamodb.endpoint, mapping, streamArn, invoke, (error) =>
-        log(`stream → ${mapping.functionLogicalId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+      const poller = new StreamPoller(
+        dynamodb.endpoint,
+        mapping,
+        streamArn,
+        invoke,
+        (error) => log(`stream → ${mapping.functionLogicalId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+        (destination, message) => {
+          const { startSequenceNumber, endSequenceNumber, batchSize } = message.DDBStreamBatchInfo;
+          const { condition, approximateInvokeCount } = message.requestContext;
+          log(
+            `stream → ${mapping.functionLogicalId}: gave up on ${batchSize} record(s), sequence numbers ${startSequenceNumber}–${endSequenceNumber}, after ${approximateInvokeCount} invocation(s) (${condition}); ` +
+              (destination ? `see ${apiUrl}/_local/failed-records` : 'the mapping has no on-failure destination: discarded'),
+          );
+          if (destination) (failedRecords[destination] ??= []).push(message);
+        },
       );
       poller.start();
       stops.push(() => poller.stop());

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -6,25 +7,52 @@ import {
   GetShardIteratorCommand,
   TrimmedDataAccessException,
   type _Record,
+  type AttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { localCredentials } from './dynamodb.ts';
-import { LOCAL_REGION, type LocalStreamMapping } from './template.ts';
+import { functionArn, LOCAL_REGION, type LocalStreamMapping } from './template.ts';
 
 /**
  * Stands in for Lambda's event source mapping on a DynamoDB stream: reads each
- * shard in order, calls the function with the same DynamoDBStreamEvent shape
- * and batch size, and on failure retries from the first failed record (or the
- * whole batch) until it succeeds: records are never skipped.
+ * shard in order and calls the function with the same DynamoDBStreamEvent
+ * shape, batch size and batching window. A failing batch is handled the way
+ * the mapping in the template says: partial batch responses, bisection on
+ * error, bounded retries, a maximum record age, then the batch's failure
+ * metadata goes to the on-failure destination and the shard moves on.
  */
 
 export type Invoke = (functionName: string, event: unknown) => Promise<unknown>;
 
 const IDLE_POLL_MS = 100;
-const MAX_BACKOFF_MS = 5_000;
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 2_000;
+
+type StreamImage = NonNullable<NonNullable<DynamoDBRecord['dynamodb']>['NewImage']>;
+
+/**
+ * DynamoDB Local's stream hands an empty map back without its type: `{}`
+ * where AWS sends `{"M":{}}`, at any depth (seen on the wire, not a client
+ * quirk). An attribute value always has exactly one member, so `{}` can only
+ * be that empty map. Everything else comes back typed (empty lists included)
+ * and is left as it is.
+ */
+export function repairAttributeValue(value: AttributeValue): AttributeValue {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return value;
+  if (Object.keys(value).length === 0) return { M: {} };
+  if (value.M !== undefined) return { M: repairImage(value.M) };
+  if (value.L !== undefined) return { L: value.L.map(repairAttributeValue) };
+  return value;
+}
+
+/** An item image (Keys, NewImage, OldImage) with every untyped empty map typed again. */
+export function repairImage(image: Record<string, AttributeValue>): Record<string, AttributeValue> {
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, repairAttributeValue(value)]));
+}
 
 function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
   const d = record.dynamodb ?? {};
+  const image = (i: Record<string, AttributeValue>) => repairImage(i) as StreamImage;
   return {
     eventID: record.eventID,
     eventName: record.eventName as DynamoDBRecord['eventName'],
@@ -34,14 +62,127 @@ function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
     eventSourceARN: streamArn,
     dynamodb: {
       ...(d.ApproximateCreationDateTime && { ApproximateCreationDateTime: Math.floor(d.ApproximateCreationDateTime.getTime() / 1000) }),
-      Keys: d.Keys as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
-      ...(d.NewImage && { NewImage: d.NewImage as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'] }),
-      ...(d.OldImage && { OldImage: d.OldImage as NonNullable<DynamoDBRecord['dynamodb']>['OldImage'] }),
+      ...(d.Keys && { Keys: image(d.Keys) }),
+      ...(d.NewImage && { NewImage: image(d.NewImage) }),
+      ...(d.OldImage && { OldImage: image(d.OldImage) }),
       SequenceNumber: d.SequenceNumber!,
       SizeBytes: d.SizeBytes!,
       StreamViewType: d.StreamViewType as NonNullable<DynamoDBRecord['dynamodb']>['StreamViewType'],
     },
   };
+}
+
+/**
+ * What Lambda sends to a stream mapping's on-failure destination: metadata
+ * about the records given up on (shard, sequence-number range), not the records.
+ */
+export interface StreamFailureRecord {
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+    approximateInvokeCount: number;
+  };
+  responseContext: { statusCode: number; executedVersion: string; functionError?: string };
+  version: '1.0';
+  timestamp: string;
+  DDBStreamBatchInfo: {
+    shardId: string;
+    startSequenceNumber: string;
+    endSequenceNumber: string;
+    approximateArrivalOfFirstRecord?: string;
+    approximateArrivalOfLastRecord?: string;
+    batchSize: number;
+    streamArn: string;
+  };
+}
+
+/** How one invocation went: undefined when every record succeeded. */
+export interface InvocationFailure {
+  /** index of the first record to retry (the lowest reported, or 0) */
+  failedFrom: number;
+  /** the function threw (a function error), rather than reporting failed items */
+  functionError: boolean;
+}
+
+export interface DeliveryPolicy {
+  bisectOnError: boolean;
+  /** -1: no limit */
+  maxRetryAttempts: number;
+  /** -1: no limit */
+  maxRecordAgeSeconds: number;
+}
+
+export interface SetAside<R> {
+  records: R[];
+  condition: StreamFailureRecord['requestContext']['condition'];
+  invocations: number;
+  functionError: boolean;
+}
+
+export interface DeliveryHooks<R> {
+  /** the function is done with every record up to and including this one */
+  checkpoint: (record: R) => void;
+  /** these records are given up on, after this many invocations */
+  setAside: (batch: SetAside<R>) => void | Promise<void>;
+  /** when the record was written (ms since the epoch), for the maximum record age */
+  writtenAt: (record: R) => number | undefined;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  running: () => boolean;
+}
+
+/**
+ * The retry logic of a stream event source mapping, for one batch read from
+ * a shard, in shard order. A failed invocation checkpoints the records before
+ * the first failure; the rest is:
+ * - with bisection, and more than one record left: split in two halves, each
+ *   delivered in turn (a split is not a retry); a partial response that
+ *   narrows the batch counts as such a split;
+ * - otherwise retried, after a short backoff, until `maxRetryAttempts` retries
+ *   have failed, or until its first record is older than `maxRecordAgeSeconds`:
+ *   then it is set aside and the shard moves on.
+ * With no limits at all a failing record is retried for as long as it fails,
+ * as Lambda would until the stream trims it.
+ */
+export async function deliverBatch<R>(
+  records: readonly R[],
+  policy: DeliveryPolicy,
+  call: (records: readonly R[]) => Promise<InvocationFailure | undefined>,
+  hooks: DeliveryHooks<R>,
+): Promise<void> {
+  const pending: { records: readonly R[]; invocations: number }[] = [{ records, invocations: 0 }];
+  while (pending.length > 0 && hooks.running()) {
+    const batch = pending.shift()!;
+    const failure = await call(batch.records);
+    const invocations = batch.invocations + 1;
+    if (!failure) {
+      hooks.checkpoint(batch.records.at(-1)!);
+      continue;
+    }
+    const failedFrom = Math.min(Math.max(failure.failedFrom, 0), batch.records.length - 1);
+    if (failedFrom > 0) hooks.checkpoint(batch.records[failedFrom - 1]!);
+    const rest = batch.records.slice(failedFrom);
+    if (policy.bisectOnError && failedFrom > 0) {
+      pending.unshift({ records: rest, invocations: 0 });
+      continue;
+    }
+    if (policy.bisectOnError && rest.length > 1) {
+      const half = Math.ceil(rest.length / 2);
+      pending.unshift({ records: rest.slice(0, half), invocations: 0 }, { records: rest.slice(half), invocations: 0 });
+      continue;
+    }
+    const retries = invocations - 1;
+    const writtenAt = hooks.writtenAt(rest[0]!);
+    const tooOld = policy.maxRecordAgeSeconds >= 0 && writtenAt !== undefined && hooks.now() - writtenAt > policy.maxRecordAgeSeconds * 1000;
+    if (tooOld || (policy.maxRetryAttempts >= 0 && retries >= policy.maxRetryAttempts)) {
+      await hooks.setAside({ records: rest, condition: tooOld ? 'RecordAgeExceeded' : 'RetryAttemptsExhausted', invocations, functionError: failure.functionError });
+      hooks.checkpoint(rest.at(-1)!);
+      continue;
+    }
+    await hooks.sleep(Math.min(FIRST_BACKOFF_MS * 2 ** retries, MAX_BACKOFF_MS));
+    pending.unshift({ records: rest, invocations });
+  }
 }
 
 interface ShardState {
@@ -53,6 +194,9 @@ interface ShardState {
   closed: boolean;
 }
 
+/** Where failure records go: the on-failure destination's logical id and the message. */
+export type FailureDestination = (destination: string, message: StreamFailureRecord) => void;
+
 export class StreamPoller {
   private readonly client: DynamoDBStreamsClient;
   private readonly shards = new Map<string, ShardState>();
@@ -62,15 +206,24 @@ export class StreamPoller {
   private readonly streamArn: string;
   private readonly invoke: Invoke;
   private readonly onError: (error: unknown) => void;
+  private readonly onFailure: FailureDestination;
   /** records handed to the function so far (including retries); for diagnostics */
   delivered = 0;
 
-  constructor(endpoint: string, mapping: LocalStreamMapping, streamArn: string, invoke: Invoke, onError: (error: unknown) => void) {
+  constructor(
+    endpoint: string,
+    mapping: LocalStreamMapping,
+    streamArn: string,
+    invoke: Invoke,
+    onError: (error: unknown) => void,
+    onFailure: FailureDestination,
+  ) {
     this.client = new DynamoDBStreamsClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
     this.mapping = mapping;
     this.streamArn = streamArn;
     this.invoke = invoke;
     this.onError = onError;
+    this.onFailure = onFailure;
   }
 
   start(): void {
@@ -159,34 +312,66 @@ export class StreamPoller {
     return records;
   }
 
-  private async deliver(shard: ShardState, records: _Record[]): Promise<void> {
-    let backoff = 100;
-    let pending = records;
-    while (this.running && pending.length > 0) {
-      this.delivered += pending.length;
-      let failedFrom: number | undefined;
-      try {
-        const response = (await this.invoke(this.mapping.functionLogicalId, {
-          Records: pending.map((r) => toLambdaRecord(r, this.streamArn)),
-        })) as DynamoDBBatchResponse | null;
-        const failures = this.mapping.reportBatchItemFailures ? (response?.batchItemFailures ?? []) : [];
-        if (failures.length > 0) {
-          const failedSequences = new Set(failures.map((f) => f.itemIdentifier));
-          const index = pending.findIndex((r) => failedSequences.has(r.dynamodb?.SequenceNumber ?? ''));
-          failedFrom = index === -1 ? 0 : index;
-        }
-      } catch (error) {
-        this.onError(error);
-        failedFrom = 0;
-      }
-      const succeeded = failedFrom === undefined ? pending : pending.slice(0, failedFrom);
-      const last = succeeded.at(-1)?.dynamodb?.SequenceNumber;
-      if (last) shard.checkpoint = last;
-      if (failedFrom === undefined) return;
-      pending = pending.slice(failedFrom);
-      await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  /** One invocation; a thrown error or reported items are a failure from the first failed record. */
+  private async call(records: readonly _Record[]): Promise<InvocationFailure | undefined> {
+    this.delivered += records.length;
+    let response: DynamoDBBatchResponse | null;
+    try {
+      response = (await this.invoke(this.mapping.functionLogicalId, {
+        Records: records.map((r) => toLambdaRecord(r, this.streamArn)),
+      })) as DynamoDBBatchResponse | null;
+    } catch (error) {
+      this.onError(error);
+      return { failedFrom: 0, functionError: true };
     }
+    const failures = this.mapping.reportBatchItemFailures ? (response?.batchItemFailures ?? []) : [];
+    if (failures.length === 0) return undefined;
+    // The lowest reported sequence number is the checkpoint; an identifier that names no record fails the whole batch.
+    const failedSequences = new Set(failures.map((f) => f.itemIdentifier));
+    const indexes = records.flatMap((r, i) => (failedSequences.has(r.dynamodb?.SequenceNumber ?? '') ? [i] : []));
+    const failedFrom = indexes.length === failedSequences.size ? Math.min(...indexes) : 0;
+    return { failedFrom, functionError: false };
+  }
+
+  private failureRecord(shard: ShardState, batch: SetAside<_Record>): StreamFailureRecord {
+    const first = batch.records[0]?.dynamodb;
+    const last = batch.records.at(-1)?.dynamodb;
+    return {
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: functionArn(this.mapping.functionLogicalId),
+        condition: batch.condition,
+        approximateInvokeCount: batch.invocations,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', ...(batch.functionError && { functionError: 'Unhandled' }) },
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      DDBStreamBatchInfo: {
+        shardId: shard.shardId,
+        startSequenceNumber: first?.SequenceNumber ?? '',
+        endSequenceNumber: last?.SequenceNumber ?? '',
+        ...(first?.ApproximateCreationDateTime && { approximateArrivalOfFirstRecord: first.ApproximateCreationDateTime.toISOString() }),
+        ...(last?.ApproximateCreationDateTime && { approximateArrivalOfLastRecord: last.ApproximateCreationDateTime.toISOString() }),
+        batchSize: batch.records.length,
+        streamArn: this.streamArn,
+      },
+    };
+  }
+
+  private deliver(shard: ShardState, records: _Record[]): Promise<void> {
+    return deliverBatch(records, this.mapping, (batch) => this.call(batch), {
+      checkpoint: (record) => {
+        if (record.dynamodb?.SequenceNumber) shard.checkpoint = record.dynamodb.SequenceNumber;
+      },
+      setAside: (batch) => {
+        // Without a destination, Lambda discards the records: the runtime still hears of it.
+        this.onFailure(this.mapping.onFailureDestination ?? '', this.failureRecord(shard, batch));
+      },
+      writtenAt: (record) => record.dynamodb?.ApproximateCreationDateTime?.getTime(),
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      running: () => this.running,
+    });
   }
 
   private async run(): Promise<void> {

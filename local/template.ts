@@ -55,6 +55,14 @@ export interface LocalStreamMapping {
   maxBatchingWindowSeconds: number;
   reportBatchItemFailures: boolean;
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** BisectBatchOnFunctionError */
+  bisectOnError: boolean;
+  /** MaximumRetryAttempts; -1 retries until the record is too old (or forever) */
+  maxRetryAttempts: number;
+  /** MaximumRecordAgeInSeconds; -1 is no limit */
+  maxRecordAgeSeconds: number;
+  /** the logical id of the on-failure destination (an SQS queue), if any */
+  onFailureDestination?: string;
 }
 
 export interface LocalStateMachine {
@@ -240,7 +248,18 @@ export function describeApp(template: Template, cdkOut: string, runtime: Runtime
           maxBatchingWindowSeconds: Number(props.MaximumBatchingWindowInSeconds ?? 0),
           reportBatchItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
           startingPosition: (props.StartingPosition as 'TRIM_HORIZON' | 'LATEST') ?? 'TRIM_HORIZON',
+          bisectOnError: props.BisectBatchOnFunctionError === true,
+          maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
+          maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
         });
+        const destination = (props.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
+        if (destination !== undefined) {
+          const queue = JSON.stringify(destination).match(/"Fn::GetAtt":\["([^"]+)","Arn"\]/)?.[1];
+          if (!queue || template.Resources[queue]?.Type !== 'AWS::SQS::Queue') {
+            throw new Error(`event source mapping ${logicalId}: the local runtime only knows SQS queues as on-failure destinations, not ${JSON.stringify(destination)}`);
+          }
+          app.streamMappings.at(-1)!.onFailureDestination = queue;
+        }
         break;
       }
     }

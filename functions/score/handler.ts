@@ -41,15 +41,39 @@ const ports = {
 
 /**
  * Consumes the events table's stream: new events are applied to their leads.
- * A failure reports the first failed record, so the stream retries from there;
- * records before it are not applied twice because each event leaves a marker.
+ * Every record that could not be applied is reported (by its sequence number),
+ * and only those: a record whose image cannot be read is reported on its own
+ * while the others are applied. The event source mapping retries from the
+ * first reported record; records applied before are not applied twice because
+ * each event leaves a marker. A failure that belongs to no one record is
+ * thrown, so the mapping bisects the batch until the record causing it stands
+ * alone (docs/decisions.md, "The stream isolates a failing record").
  */
 async function scoreStream(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const inserted = event.Records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.NewImage);
-  const records = inserted.map((r) => unmarshall(r.dynamodb!.NewImage as Record<string, AttributeValue>) as EventRecord);
-  const { failedMessageIds } = await applyEventRecords(records, ports);
-  const firstFailed = inserted.find((r, i) => failedMessageIds.has(records[i]!.messageId));
-  return { batchItemFailures: firstFailed ? [{ itemIdentifier: firstFailed.dynamodb!.SequenceNumber! }] : [] };
+  const failed = new Set<string>();
+  const parsed: { sequenceNumber: string; record: EventRecord }[] = [];
+  for (const r of event.Records) {
+    if (r.eventName !== 'INSERT' || !r.dynamodb?.NewImage) continue;
+    const sequenceNumber = r.dynamodb.SequenceNumber!;
+    try {
+      const record = unmarshall(r.dynamodb.NewImage as Record<string, AttributeValue>) as EventRecord;
+      if (typeof record.messageId !== 'string' || (record.kind !== 'tracking' && record.kind !== 'outcome')) {
+        throw new Error('not a stored event: it needs a messageId and a kind (tracking or outcome)');
+      }
+      parsed.push({ sequenceNumber, record });
+    } catch (error) {
+      logger.error('a stream record could not be read', { sequenceNumber, eventID: r.eventID, error: String(error) });
+      failed.add(sequenceNumber);
+    }
+  }
+  const { failedMessageIds } = await applyEventRecords(
+    parsed.map((p) => p.record),
+    ports,
+  );
+  for (const { sequenceNumber, record } of parsed) if (failedMessageIds.has(record.messageId)) failed.add(sequenceNumber);
+  // in stream order; the mapping takes the lowest as its checkpoint
+  const batchItemFailures = event.Records.flatMap((r) => (failed.has(r.dynamodb?.SequenceNumber ?? '') ? [{ itemIdentifier: r.dynamodb!.SequenceNumber! }] : []));
+  return { batchItemFailures };
 }
 
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()

@@ -1,6 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { LeadFunction } from './lead-function.ts';
@@ -11,12 +13,26 @@ export interface ScoringProps {
   readonly journey: StateMachine;
 }
 
+/** Retries of a failing batch (a batch of one record, once bisection has isolated it) before it is set aside. */
+const RETRY_ATTEMPTS = 5;
+/**
+ * A record not applied this long after it was written is set aside. The stream keeps records
+ * for 24 hours, so 18 hours remain to redrive it from the stream (the events table keeps it for good).
+ */
+const MAX_RECORD_AGE = Duration.hours(6);
+/** Well before MAX_RECORD_AGE: scoring is this far behind and someone should look. */
+const ITERATOR_AGE_ALARM = Duration.minutes(15);
+
 /**
  * The stream path: new events are applied to their leads in batches, and a
- * lead that qualifies starts its journey. Failed records are retried until
- * they succeed, never dropped.
+ * lead that qualifies starts its journey. A record that keeps failing is
+ * isolated (partial batch responses, bisection), retried a bounded number of
+ * times, then set aside in an alarmed queue, so it never holds back the others.
  */
 export class Scoring extends Construct {
+  /** Where the stream puts what it could not apply: Lambda's failure metadata (shard, sequence range), not the records. */
+  readonly failedRecords: Queue;
+
   constructor(scope: Construct, id: string, props: ScoringProps) {
     super(scope, id);
     const { events, leads } = props.tables;
@@ -36,14 +52,41 @@ export class Scoring extends Construct {
     props.journey.grantStartExecution(score);
     // an outcome resumes the waiting journey (SendTaskSuccess only: the journey itself handles timeouts)
     props.journey.grant(score, 'states:SendTaskSuccess');
+
+    this.failedRecords = new Queue(this, 'FailedRecords', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     score.addEventSource(
       new DynamoEventSource(events, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
         reportBatchItemFailures: true,
-        retryAttempts: -1,
+        bisectBatchOnError: true,
+        retryAttempts: RETRY_ATTEMPTS,
+        maxRecordAge: MAX_RECORD_AGE,
+        onFailure: new SqsDlq(this.failedRecords),
       }),
     );
+
+    new Alarm(this, 'FailedRecordsAlarm', {
+      alarmDescription:
+        'Stream records could not be applied to their leads and were set aside: each message in the queue names a shard and a sequence-number range of the events stream. Find the cause in the Score function logs, fix it, then redrive the range.',
+      metric: this.failedRecords.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    new Alarm(this, 'StreamBehindAlarm', {
+      alarmDescription: `Scoring is more than ${ITERATOR_AGE_ALARM.toMinutes()} minutes behind the events stream: new events are not reaching their leads. Records older than ${MAX_RECORD_AGE.toHours()} hours are set aside unapplied.`,
+      metric: score.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: ITERATOR_AGE_ALARM.toMilliseconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 }

@@ -55,6 +55,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     // the event source mapping reads the events stream
     ...on(EVENTS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
     ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess'),
+    // the event source mapping sets records it gives up on aside
+    ...on('Scoring/FailedRecords.Arn', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
     ...XRAY,
   ],
 };
@@ -226,15 +228,52 @@ describe('LeadLoop stack', () => {
   });
 
   describe('stream scoring', () => {
-    it('reads the events stream from the start, reports failed records and retries them until they succeed', () => {
-      const mappings = t.template.findResources('AWS::Lambda::EventSourceMapping');
-      const [mapping, ...others] = Object.values(mappings);
+    const mapping = () => {
+      const [only, ...others] = Object.values(t.template.findResources('AWS::Lambda::EventSourceMapping'));
       expect(others).toEqual([]);
-      expect(t.describe(mapping?.Properties.EventSourceArn)).toBe(EVENTS_STREAM);
-      expect(mapping?.Properties.FunctionName).toEqual({ Ref: fn('Score') });
-      expect(mapping?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-      expect(mapping?.Properties.StartingPosition).toBe('TRIM_HORIZON');
-      expect(mapping?.Properties.MaximumRetryAttempts).toBe(-1);
+      return only!.Properties as Record<string, unknown>;
+    };
+    const failedRecords = () => t.logicalId('Scoring/FailedRecords');
+
+    it('reads the events stream from the start into the Score function, in batches of up to 100 gathered for a second', () => {
+      expect(t.describe(mapping().EventSourceArn)).toBe(EVENTS_STREAM);
+      expect(mapping().FunctionName).toEqual({ Ref: fn('Score') });
+      expect(mapping().StartingPosition).toBe('TRIM_HORIZON');
+      expect(mapping().BatchSize).toBe(100);
+      expect(mapping().MaximumBatchingWindowInSeconds).toBe(1);
+    });
+
+    it('isolates a failing record: reports failed records, bisects a failing batch, retries a bounded number of times and gives up on old records', () => {
+      expect(mapping().FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(mapping().BisectBatchOnFunctionError).toBe(true);
+      const retries = mapping().MaximumRetryAttempts;
+      expect(typeof retries === 'number' && retries >= 1 && retries <= 10).toBe(true);
+      const maxAge = mapping().MaximumRecordAgeInSeconds;
+      // bounded, and short of the stream's 24-hour retention so a set-aside range can still be redriven from it
+      expect(typeof maxAge === 'number' && maxAge >= 60 && maxAge < 24 * 3600).toBe(true);
+    });
+
+    it('sets a record it gives up on aside in an encrypted queue kept 14 days, which the Score function may write to', () => {
+      expect(t.describe((mapping().DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination)).toBe('Scoring/FailedRecords.Arn');
+      const queue = t.resource(failedRecords(), 'AWS::SQS::Queue').Properties ?? {};
+      expect(queue.SqsManagedSseEnabled === true || queue.KmsMasterKeyId !== undefined).toBe(true);
+      expect(queue.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      expect(t.grantsOf(fn('Score'))).toEqual(expect.arrayContaining(['sqs:SendMessage on Scoring/FailedRecords.Arn']));
+    });
+
+    it('raises an alarm as soon as a record is set aside, and when scoring falls behind the stream', () => {
+      const alarms = Object.values(t.template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
+      const onQueue = alarms.filter((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible');
+      expect(onQueue).toHaveLength(1);
+      expect(onQueue[0]!.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [failedRecords(), 'QueueName'] } }]);
+      expect(onQueue[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+
+      const behind = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'IteratorAge');
+      expect(behind).toHaveLength(1);
+      expect(behind[0]!.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: fn('Score') } }]);
+      expect(behind[0]).toMatchObject({ Statistic: 'Maximum', ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      // IteratorAge is in milliseconds: the alarm fires well before records are given up for age
+      expect(behind[0]!.Threshold).toBeLessThan((mapping().MaximumRecordAgeInSeconds as number) * 1000);
     });
   });
 

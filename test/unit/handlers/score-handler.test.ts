@@ -372,7 +372,7 @@ describe('score handler (events table stream)', () => {
     });
   });
 
-  it('reports the first record of a lead that keeps failing, and applies the other leads', async () => {
+  it('reports every record of a lead that keeps failing, and only those, and applies the other leads', async () => {
     const stuck = leadIdOf('anon:anon-stuck');
     const fine = leadIdOf('anon:anon-fine');
     ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
@@ -393,12 +393,41 @@ describe('score handler (events table stream)', () => {
       streamRecord('INSERT', page('stuck-2', 'anon-stuck'), '603'),
     );
 
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '601' }] });
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '601' }, { itemIdentifier: '603' }] });
     const leadOf = (items: TransactItem[]) => items[0]?.Put?.Item?.leadId;
     expect(transactions().filter((items) => leadOf(items) === stuck)).toHaveLength(5);
     expect(transactions().filter((items) => leadOf(items) === fine)).toHaveLength(1);
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: profileKey(stuck) });
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: profileKey(fine) });
     expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, batchGetOf([markerKey(fine, 'fine-1'), markerKey(fine, 'fine-2')]));
+  });
+
+  describe('a record that cannot be read', () => {
+    const page = (messageId: string, anonymousId: string) =>
+      tracking({ messageId, type: 'page', anonymousId, timestamp: '2026-03-01T10:00:00.000Z' });
+    const leadsSaved = () => transactions().map((items) => items[0]?.Put?.Item?.leadId);
+
+    it('is reported alone while the records around it are applied', async () => {
+      stubUnknownPerson();
+      const unreadable = streamRecord('INSERT', page('odd-1', 'anon-odd'), '801');
+      // an attribute value with no type: unmarshalling it throws ("No value defined")
+      (unreadable.dynamodb!.NewImage as Record<string, unknown>).properties = {};
+
+      const result = await score(streamRecord('INSERT', page('ok-1', 'anon-ok'), '800'), unreadable, streamRecord('INSERT', page('ok-2', 'anon-later'), '802'));
+
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '801' }] });
+      expect(leadsSaved().sort()).toEqual([leadIdOf('anon:anon-later'), leadIdOf('anon:anon-ok')].sort());
+    });
+
+    it('is reported when its image is not a stored event, and the others are applied', async () => {
+      stubUnknownPerson();
+      const stranger = streamRecord('INSERT', page('ok-3', 'anon-ok3'), '901');
+      stranger.dynamodb!.NewImage = marshall({ hello: 'world' }) as Record<string, StreamAttributeValue>;
+
+      const result = await score(stranger, streamRecord('INSERT', page('ok-3', 'anon-ok3'), '902'));
+
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '901' }] });
+      expect(leadsSaved()).toEqual([leadIdOf('anon:anon-ok3')]);
+    });
   });
 });
