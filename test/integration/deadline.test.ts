@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceAgreement } from '../../config/index.ts';
+import { serviceAgreement, teams } from '../../config/index.ts';
 import { journeyName, leadIdFor } from '../../functions/core/lead.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
@@ -108,7 +108,7 @@ describe('an accept made before the reassignment deadline, still in the stream w
       return view?.stage === 'mql' ? undefined : view;
     });
     expect(lead.stage).toBe('sal');
-    expect(lead.owner?.repId).toBeDefined();
+    expect(lead.owner?.repId).toBe(teams.teams[0]!.reps.find((r) => r.email === rep)!.id);
     expect(lead.stageHistory.filter((c) => c.to === 'sal')).toHaveLength(1);
     const handoffs = await handoffsOf('Lena Park');
     expect(handoffs.map((e) => e.destination.to[0])).toEqual([rep]);
