@@ -51,6 +51,8 @@ export interface LocalRuntime {
   serverKey: string;
   clock: ClockSettings;
   stepFunctions: LocalStepFunctions;
+  /** holds the stream pollers (records wait in the stream, as behind a slow event source mapping) and releases them; for tests of races */
+  streams: { hold: () => Promise<void>; release: () => void };
   /** what the leadloop CLI needs to work on this runtime: tables, state machine, endpoints */
   cliEnv: Record<string, string>;
   stop: () => Promise<void>;
@@ -241,6 +243,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       );
     }
 
+    const pollers: StreamPoller[] = [];
     for (const mapping of app.streamMappings) {
       const streamArn = dynamodb.streamArns.get(mapping.tableLogicalId);
       if (!streamArn) throw new Error(`table ${mapping.tableLogicalId} has no stream`);
@@ -261,6 +264,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         },
       );
       poller.start();
+      pollers.push(poller);
       stops.push(() => poller.stop());
     }
 
@@ -280,7 +284,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     router = new HttpRouter(app.routes, app.cors, invoke);
     ready = true;
-    return { apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, cliEnv, stop };
+    const streams = {
+      hold: async () => void (await Promise.all(pollers.map((p) => p.hold()))),
+      release: () => pollers.forEach((p) => p.release()),
+    };
+    return { apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, streams, cliEnv, stop };
   } catch (error) {
     await stop();
     throw error;

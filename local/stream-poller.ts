@@ -209,6 +209,8 @@ export class StreamPoller {
   private readonly onFailure: FailureDestination;
   /** records handed to the function so far (including retries); for diagnostics */
   delivered = 0;
+  private held = false;
+  private parked: (() => void) | undefined;
 
   constructor(
     endpoint: string,
@@ -231,8 +233,24 @@ export class StreamPoller {
     this.loop = this.run();
   }
 
+  /**
+   * Stops handing records to the function once the batch in flight is done,
+   * as a slow or throttled event source mapping would; records written
+   * meanwhile wait in the stream until release(). For tests of races.
+   */
+  async hold(): Promise<void> {
+    if (!this.running) return;
+    this.held = true;
+    await new Promise<void>((resolve) => (this.parked = resolve));
+  }
+
+  release(): void {
+    this.held = false;
+  }
+
   async stop(): Promise<void> {
     this.running = false;
+    this.parked?.();
     await this.loop;
     this.client.destroy();
   }
@@ -377,6 +395,12 @@ export class StreamPoller {
   private async run(): Promise<void> {
     let lastDiscovery = 0;
     while (this.running) {
+      if (this.held) {
+        this.parked?.();
+        this.parked = undefined;
+        await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
+        continue;
+      }
       try {
         if (Date.now() - lastDiscovery > 5_000 || [...this.shards.values()].every((s) => s.closed)) {
           await this.discoverShards();

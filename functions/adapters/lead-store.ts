@@ -16,6 +16,7 @@ import type { StageChange } from '#core/lifecycle.ts';
 import { batchGetAll } from './batch-get.ts';
 import { cycleKey, funnelKey, identityKey, MARKER_PREFIX, markerKey, profileKey } from './lead-keys.ts';
 import type { Outcome } from '#core/lead.ts';
+import type { CycleDecisionFacts, Handover } from '#core/decisions.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');
 
@@ -166,7 +167,7 @@ export async function getFunnelCounters(): Promise<FunnelCounters> {
 }
 
 /** One pass of a lead from MQL to an outcome: who owns it, by when, and how the journey waits. */
-export interface Cycle {
+export interface Cycle extends CycleDecisionFacts {
   leadId: string;
   cycle: number;
   owner: Owner;
@@ -177,7 +178,20 @@ export interface Cycle {
   /** missed acceptance deadlines so far */
   missed: number;
   taskToken?: string;
-  outcome?: Outcome;
+}
+
+/**
+ * The condition under which a rep's decision may be written on the cycle:
+ * the rep owns it now, nothing was decided, and the ladder has not sent the
+ * lead back to marketing. The escalation's writes have the mirror condition
+ * (no decision), so whichever is written first stands.
+ */
+export function openForDecision(repId: string) {
+  return {
+    ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
+    ExpressionAttributeNames: { '#owner': 'owner' },
+    ExpressionAttributeValues: { ':rep': repId },
+  };
 }
 
 export async function getCycle(leadId: string, cycle: number): Promise<Cycle | undefined> {
@@ -187,8 +201,16 @@ export async function getCycle(leadId: string, cycle: number): Promise<Cycle | u
   return rest as Cycle;
 }
 
+/** Writes a new cycle; never over one that exists (it may carry a decision). */
 export async function putCycle(cycle: Cycle): Promise<void> {
-  await dynamodb.send(new PutCommand({ TableName: leadsTable, Item: { ...cycleKey(cycle.leadId, cycle.cycle), ...cycle } }));
+  try {
+    await dynamodb.send(
+      new PutCommand({ TableName: leadsTable, Item: { ...cycleKey(cycle.leadId, cycle.cycle), ...cycle }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError(`cycle ${cycle.cycle} of lead ${cycle.leadId}`, { cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -210,16 +232,21 @@ export async function recordTaskToken(leadId: string, cycle: number, taskToken: 
   return rest as Cycle;
 }
 
-/** Records a rep's outcome on the cycle; returns the cycle as it is now (with the journey's token, if waiting). */
+/**
+ * Records a rep's outcome on the cycle, if the rep may still decide (see
+ * openForDecision); returns the cycle as it is now (with the journey's
+ * token, if waiting): its `outcome` is the decision that stands, if any.
+ */
 export async function recordOutcome(leadId: string, outcome: Outcome): Promise<Cycle | undefined> {
+  const open = openForDecision(outcome.repId);
   try {
     const { Attributes } = await dynamodb.send(
       new UpdateCommand({
         TableName: leadsTable,
         Key: cycleKey(leadId, outcome.cycle),
         UpdateExpression: 'SET outcome = :outcome',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome)',
-        ExpressionAttributeValues: { ':outcome': outcome },
+        ...open,
+        ExpressionAttributeValues: { ...open.ExpressionAttributeValues, ':outcome': outcome },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -229,6 +256,57 @@ export async function recordOutcome(leadId: string, outcome: Outcome): Promise<C
     if (error instanceof ConditionalCheckFailedException) return getCycle(leadId, outcome.cycle);
     throw error;
   }
+}
+
+/** The change one escalation step makes to a cycle. */
+export type CycleEscalation =
+  /** the same owner gets a fresh window */
+  | { step: 'notify-manager'; acceptBy: string; acceptWithinSeconds: number }
+  /** another rep gets the cycle and a fresh window; the previous owner's turn is kept as a handover */
+  | { step: 'reassign'; owner: Owner; previousReps: string[]; acceptBy: string; acceptWithinSeconds: number; handover: Handover }
+  /** the ladder ran out: the cycle ends, back to marketing */
+  | { step: 'recycle'; handover: Handover };
+
+/**
+ * Writes an escalation step on the cycle, only while no decision is recorded,
+ * the cycle is not recycled, and `missed` is still the count the step follows
+ * from. Returns undefined when written, else the cycle as it is now, for the
+ * caller to see why (a decision stands, or a retry finds its step already written).
+ */
+export async function recordEscalation(leadId: string, cycle: number, missed: number, change: CycleEscalation): Promise<Cycle | undefined> {
+  const sets = ['missed = :missed'];
+  const values: Record<string, unknown> = { ':missed': missed, ':before': missed - 1 };
+  const names: Record<string, string> = {};
+  if (change.step === 'recycle') {
+    sets.push('recycled = :handover');
+    values[':handover'] = change.handover;
+  } else {
+    sets.push('acceptBy = :acceptBy', 'acceptWithinSeconds = :window');
+    Object.assign(values, { ':acceptBy': change.acceptBy, ':window': change.acceptWithinSeconds });
+  }
+  if (change.step === 'reassign') {
+    sets.push('#owner = :owner', 'previousReps = :previousReps', 'reassignments = list_append(if_not_exists(reassignments, :none), :handovers)');
+    names['#owner'] = 'owner';
+    Object.assign(values, { ':owner': change.owner, ':previousReps': change.previousReps, ':none': [], ':handovers': [change.handover] });
+  }
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: leadsTable,
+        Key: cycleKey(leadId, cycle),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before',
+        ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  const current = await getCycle(leadId, cycle);
+  if (!current) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
+  return current;
 }
 
 /** Makes a rep the owner of the lead's current cycle (ignored when the lead moved on to another cycle). */

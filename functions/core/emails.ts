@@ -1,4 +1,5 @@
 import type { Lead } from './lead.ts';
+import type { DecisionRequest, DecisionVerdict } from './decisions.ts';
 import { fitGrade, topReasons, type ScoringModel } from './scoring.ts';
 import type { Manager, Rep } from './teams.ts';
 
@@ -122,4 +123,92 @@ export function renderEscalationEmail(input: EscalationEmailInput): RenderedEmai
 <p>If it stays unaccepted, LeadLoop follows the escalation ladder of the service agreement.</p>
 </body></html>`;
   return { subject, html, text };
+}
+
+/** A time as a person reads it on a confirmation page: to the minute, in UTC. */
+function readableTime(iso: string): string {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? iso : `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export interface DecisionPage {
+  statusCode: number;
+  title: string;
+  html: string;
+}
+
+/**
+ * The page a rep sees after following a hand-off link: it reports what is
+ * stored (the verdict), never what the request asked for. `posted` is false
+ * when the link was only opened; then an open hand-off shows the form.
+ */
+export function renderDecisionPage(verdict: DecisionVerdict, request: DecisionRequest & { posted: boolean }, form = ''): DecisionPage {
+  const yours = request.kind === 'accepted' ? 'your acceptance' : 'your rejection';
+  const notRecorded = request.posted ? ` ${capitalize(yours)} was not recorded.` : '';
+  const quoted = (reason: string) => `“${reason}”`;
+  let statusCode = 409;
+  let title: string;
+  let text: string;
+  switch (verdict.kind) {
+    case 'open':
+      statusCode = 200;
+      title = request.kind === 'accepted' ? 'Accept this lead?' : 'Reject this lead?';
+      text = '';
+      break;
+    case 'recorded':
+      statusCode = 200;
+      if (verdict.outcome.kind === 'accepted') {
+        title = 'Lead accepted';
+        text = 'Thanks. The lead is yours; the first-contact clock is running.';
+      } else {
+        title = 'Lead sent back to marketing';
+        text = `Thanks. Your reason (${quoted(verdict.outcome.reason)}) was recorded for marketing.`;
+      }
+      break;
+    case 'repeated': {
+      statusCode = 200;
+      const { outcome } = verdict;
+      const when = readableTime(outcome.at);
+      if (outcome.kind === 'accepted') {
+        title = 'Already accepted';
+        text = `You already accepted this lead at ${when}. Nothing changed.`;
+      } else {
+        title = 'Already sent back';
+        const newReason = request.posted && request.reason !== undefined && request.reason !== outcome.reason;
+        text = newReason
+          ? `You already sent this lead back to marketing at ${when}. Your earlier reason (${quoted(outcome.reason)}) was kept; the new one (${quoted(request.reason!)}) was not recorded.`
+          : `You already sent this lead back to marketing at ${when}, with the reason ${quoted(outcome.reason)}. Nothing changed.`;
+      }
+      break;
+    }
+    case 'contradicted': {
+      const { outcome } = verdict;
+      const when = readableTime(outcome.at);
+      title = outcome.kind === 'accepted' ? 'Already accepted' : 'Already sent back';
+      text =
+        outcome.kind === 'accepted'
+          ? `This lead was already accepted by you at ${when}.${notRecorded}`
+          : `This lead was already sent back to marketing by you at ${when} (reason: ${quoted(outcome.reason)}).${notRecorded}`;
+      break;
+    }
+    case 'reassigned':
+      title = 'Lead reassigned';
+      text = `This lead was reassigned to another rep at ${readableTime(verdict.handover.at)} because the acceptance window ended at ${readableTime(verdict.handover.acceptBy)}.${notRecorded}`;
+      break;
+    case 'recycled':
+      title = 'Lead sent back to marketing';
+      text = `This lead went back to marketing at ${readableTime(verdict.handover.at)} because it was not accepted by ${readableTime(verdict.handover.acceptBy)}.${notRecorded}`;
+      break;
+    case 'closed':
+      title = 'This link no longer applies';
+      text = `${capitalize(verdict.reason)}.${notRecorded}`;
+      break;
+  }
+  const body = `${text ? `<p>${escapeHtml(text)}</p>` : ''}${verdict.kind === 'open' ? form : ''}`;
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:40em;margin:2em auto"><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+  return { statusCode, title, html };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

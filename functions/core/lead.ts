@@ -399,21 +399,11 @@ export class OutcomeRefusedError extends Error {
 }
 
 /** Why an outcome from a rep cannot apply to the lead as it is now, or undefined when it can. */
-export function outcomeRefusal(lead: Lead, outcome: Outcome): string | undefined {
+export function outcomeRefusal(lead: Pick<Lead, 'cycle' | 'owner' | 'stage'>, outcome: Pick<Outcome, 'cycle' | 'repId'>): string | undefined {
   if (outcome.cycle !== lead.cycle) return 'this hand-off belongs to an earlier cycle of the lead';
   if (lead.owner?.repId !== outcome.repId) return 'the lead is no longer assigned to you';
   if (lead.stage !== 'mql') return `the lead was already handled (stage ${lead.stage})`;
   return undefined;
-}
-
-/** Whether the lead already carries this very decision (the rep clicked the same link twice). */
-export function alreadyDecided(lead: Lead, outcome: Outcome): boolean {
-  if (lead.cycle !== outcome.cycle) return false;
-  const last = lead.stageHistory.at(-1);
-  if (!last) return false;
-  return outcome.kind === 'accepted'
-    ? last.to === 'sal' && last.cause === `accepted by ${outcome.repId}`
-    : last.to === 'recycled' && last.cause.startsWith(`rejected by ${outcome.repId}:`);
 }
 
 /** Applies a rep's acceptance or rejection: accepted → sal, rejected → recycled with the reason. */

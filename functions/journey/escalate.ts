@@ -1,41 +1,88 @@
-import { assignOwner, getCycle, getLead, putCycle, saveLead } from '#adapters/lead-store.ts';
+import { ConcurrentUpdateError } from '#commons/errors.ts';
+import { assignOwner, getCycle, getLead, recordEscalation, saveLead, type Cycle, type CycleEscalation } from '#adapters/lead-store.ts';
 import { sendEmailOnce } from '#adapters/mailer.ts';
 import { journeyStep } from '#commons/step.ts';
 import { serviceAgreement, teams } from '#config/index.ts';
+import { escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';
 import { planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
 import { recycleUnaccepted } from '#core/lead.ts';
 import { findRep } from '#core/teams.ts';
 
+/** The assignment a cycle record holds (a retry returns what the first attempt wrote). */
+function storedAssignment(cycle: Cycle): JourneyAssignment {
+  const { owner, previousReps, acceptBy, acceptWithinSeconds } = cycle;
+  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds };
+}
+
 /**
  * The owner missed the acceptance deadline: take the next step of the
  * service agreement's ladder (tell the manager, reassign, recycle).
- * Every effect is keyed by the number of missed deadlines, so a retry repeats nothing.
+ * The step is written on the cycle first, on condition that no decision is
+ * recorded there: a rep who decided before it (even while the decision
+ * still waits in the stream) wins, and the step stands down. Its effects
+ * follow the write and are keyed by the number of missed deadlines, so a
+ * retry repeats nothing.
  */
 export const handler = journeyStep(async (state: JourneyState & { assignment: JourneyAssignment }) => {
   const now = new Date();
   const next = planEscalation(teams, serviceAgreement, state, now);
   const { leadId, cycle } = state;
+  const { missed, step } = next.escalation;
   const found = await getLead(leadId);
   if (!found) throw new Error(`lead ${leadId} does not exist`);
-  const cycleRecord = await getCycle(leadId, cycle);
+  let cycleRecord = await getCycle(leadId, cycle);
   if (!cycleRecord) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
 
-  // The rep decided just as the deadline fired: nothing to escalate. Waiting
+  // The rep decided before this step was written: nothing to escalate. Waiting
   // again picks the decision up at once (the wait sees the recorded outcome).
-  if (cycleRecord.outcome) return { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: 'outcome-recorded' as const } };
+  const standDown = { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: 'outcome-recorded' as const } };
+  let standing = escalationStanding(cycleRecord, missed);
+  if (standing === 'decided') return standDown;
   // The lead left this cycle some other way: the journey of this cycle ends.
   if (found.lead.cycle !== cycle || found.lead.stage !== 'mql') {
     return { ...next, escalation: { ...next.escalation, step: 'recycle' as const } };
   }
 
-  if (next.escalation.step === 'recycle') {
-    const { lead, changes } = recycleUnaccepted(found.lead, cycle, now.toISOString());
+  if (standing === 'due') {
+    const handover = { repId: cycleRecord.owner.repId, acceptBy: cycleRecord.acceptBy, at: now.toISOString() };
+    const { acceptBy, acceptWithinSeconds } = next.assignment;
+    const change: CycleEscalation =
+      step === 'recycle'
+        ? { step, handover }
+        : step === 'reassign'
+          ? {
+              step,
+              owner: { repId: next.assignment.repId, teamId: next.assignment.teamId, assignedAt: now.toISOString() },
+              previousReps: next.assignment.previousReps,
+              acceptBy,
+              acceptWithinSeconds,
+              handover,
+            }
+          : { step, acceptBy, acceptWithinSeconds };
+    const current = await recordEscalation(leadId, cycle, missed, change);
+    if (current) {
+      cycleRecord = current;
+      standing = escalationStanding(current, missed);
+      if (standing === 'decided') return standDown;
+      if (standing === 'due') throw new ConcurrentUpdateError(`cycle ${cycle} of lead ${leadId}`);
+    } else {
+      cycleRecord = {
+        ...cycleRecord,
+        missed,
+        ...(change.step === 'recycle' ? { recycled: change.handover } : { acceptBy: change.acceptBy, acceptWithinSeconds: change.acceptWithinSeconds }),
+        ...(change.step === 'reassign' && { owner: change.owner, previousReps: change.previousReps }),
+      };
+    }
+  }
+
+  if (step === 'recycle') {
+    const { lead, changes } = recycleUnaccepted(found.lead, cycle, cycleRecord.recycled?.at ?? now.toISOString());
     if (changes.length > 0) await saveLead({ lead, version: found.version, changes });
     return next;
   }
 
-  if (next.escalation.step === 'notify-manager') {
+  if (step === 'notify-manager') {
     const owner = findRep(teams, state.assignment.repId);
     if (!owner) throw new Error(`rep ${state.assignment.repId} is not in config/teams.json`);
     const email = renderEscalationEmail({
@@ -43,20 +90,10 @@ export const handler = journeyStep(async (state: JourneyState & { assignment: Jo
       rep: owner.rep,
       manager: owner.team.manager,
       acceptBy: state.assignment.acceptBy,
-      missed: next.escalation.missed,
+      missed,
     });
-    await sendEmailOnce({ ...email, to: owner.team.manager.email, idempotencyKey: `${leadId}#${cycle}#escalation#${next.escalation.missed}` });
+    await sendEmailOnce({ ...email, to: owner.team.manager.email, idempotencyKey: `${leadId}#${cycle}#escalation#${missed}` });
   }
-
-  const owner = { repId: next.assignment.repId, teamId: next.assignment.teamId, assignedAt: now.toISOString() };
-  await putCycle({
-    ...cycleRecord,
-    owner,
-    previousReps: next.assignment.previousReps,
-    acceptBy: next.assignment.acceptBy,
-    acceptWithinSeconds: next.assignment.acceptWithinSeconds,
-    missed: next.escalation.missed,
-  });
-  if (next.escalation.step === 'reassign') await assignOwner(leadId, cycle, owner);
-  return next;
+  if (step === 'reassign') await assignOwner(leadId, cycle, cycleRecord.owner);
+  return { ...next, assignment: storedAssignment(cycleRecord) };
 });

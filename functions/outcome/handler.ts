@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { putEventOnce } from '#adapters/event-store.ts';
 import { getLinkSigningKey } from '#adapters/keys.ts';
-import { getLead } from '#adapters/lead-store.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from '#commons/errors.ts';
+import { recordDecision } from '#adapters/decisions.ts';
+import { getCycle, getLead } from '#adapters/lead-store.ts';
+import { ForbiddenError, HttpError, NotFoundError } from '#commons/errors.ts';
 import { html, httpHandler, rawBody, validate, type HttpEvent } from '#commons/http.ts';
-import { alreadyDecided, outcomeRefusal, type Outcome } from '#core/lead.ts';
+import { decisionVerdict, type DecisionRequest, type DecisionVerdict } from '#core/decisions.ts';
+import { renderDecisionPage } from '#core/emails.ts';
+import type { Outcome } from '#core/lead.ts';
 import { handoffActions, verifyLink, type HandoffLink } from '#core/links.ts';
 
 const linkSchema = z.object({
@@ -19,9 +21,8 @@ const rejectionSchema = z.object({
   reason: z.string().trim().min(1, 'a reason is required').max(500),
 });
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body style="font-family:sans-serif;max-width:40em;margin:2em auto"><h1>${title}</h1>${body}</body></html>`;
-}
+/** attempts to write a decision that a concurrent write to the cycle interrupted */
+const WRITE_ATTEMPTS = 3;
 
 async function verifiedLink(event: HttpEvent): Promise<HandoffLink> {
   const params = validate(linkSchema, { ...event.pathParameters, ...event.queryStringParameters });
@@ -40,45 +41,47 @@ const ACCEPT_FORM = `<form method="post"><p>The lead becomes yours and the first
  * Links from the hand-off email. Opening a link (GET) only shows what it
  * will do, with a button: mail scanners and link previews open links, and
  * must not accept or reject a lead. The button posts the rep's decision,
- * which becomes an outcome event, stored once (posting twice changes
- * nothing) and applied by the stream path, which also resumes the journey.
+ * recorded at once on the cycle (so an escalation that fires after it sees
+ * it) with the outcome event that the stream path applies to the lead's
+ * stage, and which resumes the journey. Every page reports what is stored,
+ * not what was asked: a repeat, a contradiction, a reassignment.
  */
 export const handler = httpHandler(async (event) => {
   const link = await verifiedLink(event);
   const found = await getLead(link.leadId);
   if (!found) throw new NotFoundError('this lead does not exist');
-  const at = new Date().toISOString();
   const kind = link.action === 'accept' ? 'accepted' : 'rejected';
+  const request: DecisionRequest = { kind, cycle: link.cycle, repId: link.repId };
+  const posted = event.requestContext.http.method === 'POST';
+  const respond = (verdict: DecisionVerdict, reason?: string) => {
+    const page = renderDecisionPage(verdict, { ...request, posted, ...(reason !== undefined && { reason }) }, kind === 'accepted' ? ACCEPT_FORM : REJECT_FORM);
+    return html(page.statusCode, page.html);
+  };
 
-  // What the link would record, to tell whether it still can: the reason is only known once posted.
-  const intended: Outcome =
-    kind === 'accepted' ? { kind, cycle: link.cycle, repId: link.repId, at } : { kind, cycle: link.cycle, repId: link.repId, at, reason: '' };
-  if (alreadyDecided(found.lead, intended)) {
-    return html(200, page(kind === 'accepted' ? 'Already accepted' : 'Already sent back', '<p>You already did this; nothing changed.</p>'));
+  let verdict = decisionVerdict(found.lead, await getCycle(link.leadId, link.cycle), request);
+  if (!posted || verdict.kind !== 'open') {
+    // A reason posted to a decision already made is read only to say whether it was kept.
+    const reason = posted && kind === 'rejected' ? new URLSearchParams(rawBody(event)).get('reason')?.trim() : undefined;
+    return respond(verdict, reason || undefined);
   }
-  const refusal = outcomeRefusal(found.lead, intended);
-  if (refusal) throw new ConflictError(refusal);
 
-  if (event.requestContext.http.method === 'GET') {
-    return html(200, kind === 'accepted' ? page('Accept this lead?', ACCEPT_FORM) : page('Reject this lead?', REJECT_FORM));
-  }
-
+  const at = new Date().toISOString();
   const outcome: Outcome =
-    intended.kind === 'accepted'
-      ? intended
-      : { ...intended, reason: validate(rejectionSchema, Object.fromEntries(new URLSearchParams(rawBody(event)))).reason };
-  await putEventOnce({
-    messageId: `handoff-${link.leadId}-${link.cycle}-${link.repId}-${outcome.kind}`,
-    kind: 'outcome',
-    leadId: link.leadId,
-    outcome,
-    receivedAt: at,
-  });
-  return html(
-    200,
-    page(
-      outcome.kind === 'accepted' ? 'Lead accepted' : 'Lead sent back to marketing',
-      outcome.kind === 'accepted' ? '<p>Thanks. The lead is yours; the first-contact clock is running.</p>' : '<p>Thanks. Your reason was recorded for marketing.</p>',
-    ),
-  );
+    kind === 'accepted'
+      ? { kind, cycle: link.cycle, repId: link.repId, at }
+      : { kind, cycle: link.cycle, repId: link.repId, at, reason: validate(rejectionSchema, Object.fromEntries(new URLSearchParams(rawBody(event)))).reason };
+  for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+    const write = await recordDecision({
+      messageId: `handoff-${link.leadId}-${link.cycle}-${link.repId}-${outcome.kind}`,
+      kind: 'outcome',
+      leadId: link.leadId,
+      outcome,
+      receivedAt: at,
+    });
+    if (write.recorded) return respond({ kind: 'recorded', outcome });
+    verdict = decisionVerdict(found.lead, write.cycle, request);
+    if (verdict.kind !== 'open') return respond(verdict, outcome.kind === 'rejected' ? outcome.reason : undefined);
+    // Refused while still open: another write to the cycle was in flight; try again.
+  }
+  throw new HttpError(503, 'the lead is being changed right now; please try again');
 });

@@ -153,14 +153,15 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
       ports.log('outcome refused', { leadId: lead.leadId, messageId, refusal });
       continue;
     }
-    // The cycle hears of the outcome first and the journey resumes; the stage
-    // change is saved after, so a replay after a crash repeats both safely.
+    // The cycle holds the decision that stands (the outcome handler wrote it
+    // there before storing the event; recording it again is a no-op) and the
+    // journey resumes; the stage change is saved after, so a replay after a
+    // crash repeats both safely.
     const cycle = await ports.recordOutcome(lead.leadId, outcome);
     const recorded = cycle?.outcome;
-    if (recorded && (recorded.kind !== outcome.kind || recorded.repId !== outcome.repId)) {
-      // Another decision for this cycle got there first (say an accept and a reject
-      // at once): that one stands, and this one changes nothing.
-      ports.log('outcome refused', { leadId: lead.leadId, messageId, refusal: `the cycle was already ${recorded.kind}` });
+    if (!recorded || recorded.kind !== outcome.kind || recorded.repId !== outcome.repId) {
+      // Another decision or an escalation got to the cycle first: that stands, and this changes nothing.
+      ports.log('outcome refused', { leadId: lead.leadId, messageId, refusal: recorded ? `the cycle was already ${recorded.kind}` : 'the cycle no longer takes this decision' });
       continue;
     }
     if (cycle?.taskToken) await ports.resumeJourney(cycle.taskToken, { outcome: outcome.kind, repId: outcome.repId });

@@ -45,7 +45,7 @@ export class Api extends Construct {
       environment: { EVENTS_TABLE: events.tableName, LEADS_TABLE: leads.tableName },
     });
     events.grant(outcome, 'dynamodb:PutItem');
-    leads.grant(outcome, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    leads.grant(outcome, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.httpApi.addRoutes({
       path: '/v1/handoffs/{leadId}/{cycle}/{action}',
       methods: [HttpMethod.GET, HttpMethod.POST],

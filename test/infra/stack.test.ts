@@ -32,7 +32,7 @@ const SEND_EMAIL = [...on(SES_IDENTITY, 'ses:SendEmail'), ...on(SES_CONFIGURATIO
 /** What each function is granted, read from the grants in lib/constructs/*.ts. */
 const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Ingest: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
-  Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem'), ...XRAY],
+  Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   Reports: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   // the identity link, then the lead; never a query or a scan
   Leads: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyEvents,
-  alreadyDecided,
   applyOutcome,
   identityKeys,
   journeyName,
@@ -680,31 +679,6 @@ describe('campaign touches beyond the kept history', () => {
     expect(lead.touches[0]!.source).toBe('source-0');
     expect(lead.touches.at(-1)!.source).toBe('source-119');
     expect(lead.touches[1]!.source).toBe('source-21');
-  });
-});
-
-describe('the same decision clicked twice', () => {
-  const accept: Outcome = { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: at(6) };
-  const reject: Outcome = { kind: 'rejected', cycle: 1, repId: 'rep-sam', at: at(6), reason: 'No budget' };
-
-  it('is recognised once the acceptance was applied, and only for the rep who made it', () => {
-    // Prepare
-    const { lead } = applyOutcome(assignedMql(), accept);
-
-    // Act / Assess
-    expect(alreadyDecided(lead, accept)).toBe(true);
-    expect(alreadyDecided(lead, { ...accept, repId: 'rep-kim' })).toBe(false);
-    expect(alreadyDecided(lead, reject)).toBe(false);
-    expect(alreadyDecided(assignedMql(), accept)).toBe(false);
-  });
-
-  it('is recognised for a rejection, but not in a later cycle', () => {
-    // Prepare
-    const { lead } = applyOutcome(assignedMql(), reject);
-
-    // Act / Assess
-    expect(alreadyDecided(lead, { ...reject, reason: 'clicked again' })).toBe(true);
-    expect(alreadyDecided(lead, { ...reject, cycle: 2 })).toBe(false);
   });
 });
 

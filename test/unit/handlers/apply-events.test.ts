@@ -594,5 +594,36 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.log).toHaveBeenCalledWith('outcome refused', expect.objectContaining({ refusal: 'the cycle was already accepted' }));
       expectUntouched('resumeJourney', 'startJourney', 'clearJourneyPending');
     });
+
+    it('lets an escalation recorded first stand: a decision the cycle no longer takes changes nothing', async () => {
+      // Prepare: the ladder ran out and the cycle was recycled before this acceptance reached it
+      const lead = mqlLead();
+      const acceptance = outcomeEvent({ kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:00:00.000Z' });
+      const cycle: Cycle = {
+        leadId: lead.leadId,
+        cycle: 1,
+        owner: lead.owner!,
+        previousReps: [],
+        acceptBy: '2026-03-01T09:00:00.000Z',
+        acceptWithinSeconds: 14_400,
+        missed: 3,
+        taskToken: 'token-1',
+        recycled: { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: '2026-03-01T09:00:30.000Z' },
+      };
+      fns.resolveIdentities.mockResolvedValue(new Map());
+      fns.getLead.mockResolvedValue({ lead, version: 3 });
+      fns.appliedMessageIds.mockResolvedValue(new Set());
+      fns.recordOutcome.mockResolvedValue(cycle);
+      fns.saveLead.mockResolvedValue(4);
+
+      // Act
+      const result = await applyEventRecords([acceptance], ports());
+
+      // Assess
+      expect(result.failedMessageIds.size).toBe(0);
+      expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ lead: expect.objectContaining({ stage: 'mql' }), changes: [] }));
+      expect(fns.log).toHaveBeenCalledWith('outcome refused', expect.objectContaining({ refusal: 'the cycle no longer takes this decision' }));
+      expectUntouched('resumeJourney', 'startJourney', 'clearJourneyPending');
+    });
   });
 });

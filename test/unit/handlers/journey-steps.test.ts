@@ -1,4 +1,4 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
 import {
@@ -75,6 +75,8 @@ describe('journey steps', () => {
       expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
         TableName: TABLE,
         Item: { ...cycleKey(LEAD_ID, 1), leadId: LEAD_ID, cycle: 1, owner, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, missed: 0 },
+        // never over an existing cycle: it may already carry a decision
+        ConditionExpression: 'attribute_not_exists(pk)',
       });
       expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
         TableName: TABLE,
@@ -116,7 +118,7 @@ describe('journey steps', () => {
 
   describe('await-acceptance', () => {
     function expectTokenStored(taskToken: string) {
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
         TableName: TABLE,
         Key: cycleKey(LEAD_ID, 1),
         UpdateExpression: 'SET taskToken = :token',
@@ -182,6 +184,12 @@ describe('journey steps', () => {
       expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1), ConsistentRead: true });
     }
 
+    const ESCALATION_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before';
+
+    function stubCycleWrite() {
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
+    }
+
     function expectOwnerNotChanged() {
       expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, { Key: profileKey(LEAD_ID) });
     }
@@ -201,6 +209,56 @@ describe('journey steps', () => {
       expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
       expect(ddb).not.toHaveReceivedCommand(PutCommand);
       expectOwnerNotChanged();
+    });
+
+    it('stands down when the rep\'s decision reaches the cycle between its read and the reassignment\'s write', async () => {
+      // Prepare: read open; the conditional write is refused because the decision got there first
+      const decided = cycleRecord({ missed: 1, outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:59.000Z' } });
+      ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({ Item: profileItem(lead, 4) });
+      ddb
+        .on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) })
+        .resolvesOnce({ Item: { ...cycleKey(LEAD_ID, 1), ...cycleRecord({ missed: 1 }) } })
+        .resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...decided } });
+      ddb
+        .on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) })
+        .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+      const state = { leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' as const } };
+
+      // Act
+      const next = await escalate(state, lambdaContext('escalate'));
+
+      // Assess: the wait picks the decision up; the rep keeps the lead
+      expect(next).toEqual({ ...state, escalation: { missed: 1, step: 'outcome-recorded' } });
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+      expectOwnerNotChanged();
+      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+    });
+
+    it('repeats only the effects when retried after its reassignment was written', async () => {
+      // Prepare: the first attempt wrote the cycle (kim owns it, two deadlines missed), then failed
+      const kimOwner = { ...kim, assignedAt: '2026-03-01T09:59:00.000Z' };
+      stubLeadAndCycle(lead, cycleRecord({ missed: 2, owner: kimOwner, previousReps: ['rep-sam'], acceptBy: '2026-03-01T13:59:00.000Z' }));
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({});
+
+      // Act
+      const next = await escalate(
+        { leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' } },
+        lambdaContext('escalate'),
+      );
+
+      // Assess: the stored assignment, not a new window
+      expect(next).toEqual({
+        leadId: LEAD_ID,
+        cycle: 1,
+        assignment: { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T13:59:00.000Z', acceptWithinSeconds: 14_400 },
+        escalation: { missed: 2, step: 'reassign' },
+      });
+      expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, { Key: cycleKey(LEAD_ID, 1) });
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: profileKey(LEAD_ID),
+        ExpressionAttributeValues: expect.objectContaining({ ':owner': kimOwner }),
+      });
     });
 
     it('ends the cycle when the lead already left it without a decision on this cycle', async () => {
@@ -224,7 +282,7 @@ describe('journey steps', () => {
       stubLeadAndCycle();
       ddb.on(PutCommand, { TableName: TABLE, Item: emailKey }).resolves({});
       ddb.on(UpdateCommand, { TableName: TABLE, Key: emailKey }).resolves({});
-      ddb.on(PutCommand, { TableName: TABLE, Item: cycleKey(LEAD_ID, 1) }).resolves({});
+      stubCycleWrite();
       ddb.on(TransactWriteCommand).resolves({});
       ses.on(SendEmailCommand).resolves({ MessageId: 'ses-escalation-1' });
 
@@ -249,23 +307,21 @@ describe('journey steps', () => {
         ConfigurationSetName: 'leadloop-config-set',
       });
       expect(ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Content?.Simple?.Subject?.Data).toContain('Sam Seller has not accepted');
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
         TableName: TABLE,
-        Item: {
-          ...cycleKey(LEAD_ID, 1),
-          ...cycleRecord(),
-          owner: { ...sam, assignedAt: NOW },
-          acceptBy: ACCEPT_BY,
-          missed: 1,
-        },
+        Key: cycleKey(LEAD_ID, 1),
+        UpdateExpression: 'SET missed = :missed, acceptBy = :acceptBy, acceptWithinSeconds = :window',
+        ConditionExpression: ESCALATION_CONDITION,
+        ExpressionAttributeValues: { ':missed': 1, ':before': 0, ':acceptBy': ACCEPT_BY, ':window': 14_400 },
       });
+      expect(ddb).not.toHaveReceivedCommandWith(PutCommand, { Item: cycleKey(LEAD_ID, 1) });
       expectOwnerNotChanged();
       expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
     });
 
     it('step 2: reassigns the cycle to the next rep and makes them the lead’s owner', async () => {
       stubLeadAndCycle(lead, cycleRecord({ missed: 1 }));
-      ddb.on(PutCommand, { TableName: TABLE, Item: cycleKey(LEAD_ID, 1) }).resolves({});
+      stubCycleWrite();
       ddb.on(UpdateCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({});
       ddb.on(TransactWriteCommand).resolves({});
       ses.on(SendEmailCommand).resolves({ MessageId: 'ses-unexpected' });
@@ -283,11 +339,23 @@ describe('journey steps', () => {
       });
       expectLeadAndCycleRead();
       const newOwner = { ...kim, assignedAt: NOW };
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+      // The cycle first, on condition that no decision is there; the previous owner's turn is kept for their page.
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
         TableName: TABLE,
-        Item: expect.objectContaining({ ...cycleKey(LEAD_ID, 1), owner: newOwner, previousReps: ['rep-sam'], acceptBy: ACCEPT_BY, missed: 2 }),
+        Key: cycleKey(LEAD_ID, 1),
+        ConditionExpression: ESCALATION_CONDITION,
+        ExpressionAttributeValues: expect.objectContaining({
+          ':missed': 2,
+          ':before': 1,
+          ':owner': newOwner,
+          ':previousReps': ['rep-sam'],
+          ':acceptBy': ACCEPT_BY,
+          ':handovers': [{ repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW }],
+        }),
       });
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
         TableName: TABLE,
         Key: profileKey(LEAD_ID),
         ConditionExpression: '#cycle = :cycle',
@@ -339,7 +407,14 @@ describe('journey steps', () => {
       );
       expect(byCounter).toEqual({ 'current.mql': -1, 'reached.recycled': 1, 'current.recycled': 1 });
       expect(ddb).not.toHaveReceivedCommand(PutCommand);
-      expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: cycleKey(LEAD_ID, 1),
+        UpdateExpression: 'SET missed = :missed, recycled = :handover',
+        ConditionExpression: ESCALATION_CONDITION,
+        ExpressionAttributeValues: { ':missed': 3, ':before': 2, ':handover': { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW } },
+      });
+      expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, { Key: profileKey(LEAD_ID) });
       expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
     });
 
@@ -361,6 +436,7 @@ describe('journey steps', () => {
 
     it('step 3: fails with ConcurrentUpdateError, which the state machine retries, when the lead changed meanwhile', async () => {
       stubLeadAndCycle(lead, cycleRecord({ missed: 2 }));
+      stubCycleWrite();
       ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
 
       await expect(

@@ -1,10 +1,11 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signLink, type HandoffAction } from '../../../functions/core/links.ts';
+import type { Cycle } from '../../../functions/adapters/lead-store.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
-import { mqlLead, profileItem, profileKey, signingKeyKey } from './fixtures.ts';
+import { cycleKey, mqlLead, profileItem, profileKey, signingKeyKey } from './fixtures.ts';
 import { httpEvent, issuePaths, lambdaContext } from './http-event.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -37,14 +38,38 @@ function stubLead(lead: Lead | undefined, version = 3) {
   ddb
     .on(GetCommand, { TableName: 'leads-table', Key: profileKey(LEAD_ID) })
     .resolves(lead ? { Item: profileItem(lead, version) } : {});
+  stubCycle(openCycle());
 }
 
 function expectLeadRead() {
   expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: profileKey(LEAD_ID), ConsistentRead: true });
 }
 
+/** The cycle record of cycle 1 as assign-rep writes it: rep-sam owns it, nothing decided. */
+function openCycle(overrides: Partial<Cycle> = {}): Cycle {
+  return {
+    leadId: LEAD_ID,
+    cycle: 1,
+    owner: { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T09:00:05.000Z' },
+    previousReps: [],
+    acceptBy: '2026-03-01T13:00:05.000Z',
+    acceptWithinSeconds: 14_400,
+    missed: 0,
+    ...overrides,
+  };
+}
+
+function stubCycle(cycle: Cycle | undefined, cycleNumber = 1) {
+  ddb.on(GetCommand, { TableName: 'leads-table', Key: cycleKey(LEAD_ID, cycleNumber) }).resolves(cycle ? { Item: { ...cycleKey(LEAD_ID, cycleNumber), ...cycle } } : {});
+}
+
+/** The decision is written on the cycle and stored as an event in one transaction. */
 function stubEventStore() {
-  ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+  ddb.on(TransactWriteCommand).resolves({});
+}
+
+function refuseDecisionWrite() {
+  ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
 }
 
 function expectLeadNotRead() {
@@ -52,7 +77,32 @@ function expectLeadNotRead() {
 }
 
 function expectNoOutcomeStored() {
+  expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
   expect(ddb).not.toHaveReceivedCommandWith(PutCommand, { TableName: 'events-table' });
+}
+
+/** The transaction: the decision on the cycle, on condition that the rep may still decide, and the outcome event, stored once. */
+function expectDecisionWritten(outcome: Record<string, unknown>, messageId: string) {
+  expect(ddb).toHaveReceivedCommandWith(TransactWriteCommand, {
+    TransactItems: [
+      {
+        Update: expect.objectContaining({
+          TableName: 'leads-table',
+          Key: cycleKey(LEAD_ID, 1),
+          UpdateExpression: 'SET outcome = :outcome',
+          ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
+          ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': outcome },
+        }),
+      },
+      {
+        Put: {
+          TableName: 'events-table',
+          ConditionExpression: 'attribute_not_exists(messageId)',
+          Item: { messageId, kind: 'outcome', leadId: LEAD_ID, outcome, receivedAt: NOW },
+        },
+      },
+    ],
+  });
 }
 
 interface LinkRequest {
@@ -130,35 +180,80 @@ describe('outcome handler (hand-off links)', () => {
     expect(result.body).toContain('Lead accepted');
     expectSigningKeyRead();
     expectLeadRead();
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      TableName: 'events-table',
-      ConditionExpression: 'attribute_not_exists(messageId)',
-      Item: {
-        messageId: `handoff-${LEAD_ID}-1-rep-sam-accepted`,
-        kind: 'outcome',
-        leadId: LEAD_ID,
-        outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: NOW },
-        receivedAt: NOW,
-      },
-    });
+    expectDecisionWritten({ kind: 'accepted', cycle: 1, repId: 'rep-sam', at: NOW }, `handoff-${LEAD_ID}-1-rep-sam-accepted`);
   });
 
-  it('answers 200 again when the same confirmation is posted twice (the event is already stored)', async () => {
+  it('answers "already accepted" with the time of the stored acceptance when the same confirmation is posted twice, and writes nothing', async () => {
     stubSigningKey();
-    stubLead(mqlLead());
-    ddb
-      .on(PutCommand, { TableName: 'events-table' })
-      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    stubLead(mqlLead({ stage: 'sal' }));
+    stubCycle(openCycle({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:00:00.000Z' } }));
+    stubEventStore();
 
     const result = await click({ action: 'accept', method: 'POST' });
 
     expect(result.statusCode).toBe(200);
+    expect(result.body).toContain('Already accepted');
+    expect(result.body).toContain('You already accepted this lead at 2026-03-01 10:00 UTC. Nothing changed.');
+    expect(result.body).not.toContain('Lead accepted');
     expectSigningKeyRead();
     expectLeadRead();
-    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-      TableName: 'events-table',
-      Item: expect.objectContaining({ messageId: `handoff-${LEAD_ID}-1-rep-sam-accepted` }),
-    });
+    expectNoOutcomeStored();
+  });
+
+  it('says the rejection was not recorded when the rep had already accepted, and writes nothing', async () => {
+    stubSigningKey();
+    stubLead(mqlLead());
+    stubCycle(openCycle({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:29:00.000Z' } }));
+    stubEventStore();
+
+    const result = await click({ action: 'reject', method: 'POST', body: 'reason=No+budget' });
+
+    expect(result.statusCode).toBe(409);
+    expect(result.body).toContain('This lead was already accepted by you at 2026-03-01 10:29 UTC. Your rejection was not recorded.');
+    expect(result.body).not.toContain('recorded for marketing');
+    expectNoOutcomeStored();
+  });
+
+  it('reports the acceptance that won when a rejection posted right after it is refused by the cycle', async () => {
+    // Prepare: the cycle is open when read; the acceptance is written first, so the transaction is refused
+    stubSigningKey();
+    stubLead(mqlLead());
+    ddb
+      .on(GetCommand, { TableName: 'leads-table', Key: cycleKey(LEAD_ID, 1) })
+      .resolvesOnce({ Item: { ...cycleKey(LEAD_ID, 1), ...openCycle() } })
+      .resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...openCycle({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:29:59.000Z' } }) } });
+    refuseDecisionWrite();
+
+    // Act
+    const result = await click({ action: 'reject', method: 'POST', body: 'reason=No+budget' });
+
+    // Assess
+    expect(result.statusCode).toBe(409);
+    expect(result.body).toContain('This lead was already accepted by you at 2026-03-01 10:29 UTC. Your rejection was not recorded.');
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 4); // signing key, lead, cycle, cycle again
+  });
+
+  it('says the lead was reassigned, when, and which deadline passed, to a rep whose window ended', async () => {
+    stubSigningKey();
+    stubLead(mqlLead({ owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T17:00:00.000Z' } }));
+    stubCycle(
+      openCycle({
+        owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T17:00:00.000Z' },
+        previousReps: ['rep-sam'],
+        missed: 2,
+        reassignments: [{ repId: 'rep-sam', acceptBy: '2026-03-01T17:00:05.000Z', at: '2026-03-01T17:01:00.000Z' }],
+      }),
+    );
+    stubEventStore();
+
+    const result = await click({ action: 'accept', method: 'POST' });
+
+    expect(result.statusCode).toBe(409);
+    expect(result.body).toContain(
+      'This lead was reassigned to another rep at 2026-03-01 17:01 UTC because the acceptance window ended at 2026-03-01 17:00 UTC. Your acceptance was not recorded.',
+    );
+    expectNoOutcomeStored();
   });
 
   it('refuses a tampered signature with 403 and stores nothing', async () => {
@@ -228,28 +323,23 @@ describe('outcome handler (hand-off links)', () => {
   it('answers 409 and stores nothing when the lead is now owned by another rep', async () => {
     stubSigningKey();
     stubLead(mqlLead({ owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T09:30:00.000Z' } }));
+    stubCycle(openCycle({ owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T09:30:00.000Z' } }));
     stubEventStore();
 
     const result = await click({ action: 'accept', rep: 'rep-sam' });
 
     expect(result.statusCode).toBe(409);
-    expect(JSON.parse(result.body ?? '')).toEqual({ error: 'the lead is no longer assigned to you' });
+    expect(result.body).toContain('The lead is no longer assigned to you.');
     expectSigningKeyRead();
     expectLeadRead();
     expectNoOutcomeStored();
   });
 
-  it('answers 200 "already accepted" and stores nothing when the rep clicks the same accept link again', async () => {
+  it('answers 200 "already accepted" from the cycle\'s recorded decision, not the stage history, when the accept link is opened again', async () => {
+    // Prepare: the lead moved on past SAL since; the cycle still holds the decision
     stubSigningKey();
-    stubLead(
-      mqlLead({
-        stage: 'sal',
-        stageHistory: [
-          { from: 'known', to: 'mql', at: '2026-03-01T09:00:00.000Z', cause: 'qualified' },
-          { from: 'mql', to: 'sal', at: '2026-03-01T10:00:00.000Z', cause: 'accepted by rep-sam' },
-        ],
-      }),
-    );
+    stubLead(mqlLead({ stage: 'sql', stageHistory: [{ from: 'known', to: 'mql', at: '2026-03-01T09:00:00.000Z', cause: 'qualified' }] }));
+    stubCycle(openCycle({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:00:00.000Z' } }));
     stubEventStore();
 
     const result = await click({ action: 'accept' });
@@ -333,19 +423,10 @@ describe('outcome handler (hand-off links)', () => {
 
       expect(result.statusCode).toBe(200);
       expect(result.body).toContain('Lead sent back to marketing');
+      expect(result.body).toContain('Your reason (“No budget”) was recorded for marketing.');
       expectSigningKeyRead();
       expectLeadRead();
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-        TableName: 'events-table',
-        ConditionExpression: 'attribute_not_exists(messageId)',
-        Item: {
-          messageId: `handoff-${LEAD_ID}-1-rep-sam-rejected`,
-          kind: 'outcome',
-          leadId: LEAD_ID,
-          outcome: { kind: 'rejected', cycle: 1, repId: 'rep-sam', at: NOW, reason: 'No budget' },
-          receivedAt: NOW,
-        },
-      });
+      expectDecisionWritten({ kind: 'rejected', cycle: 1, repId: 'rep-sam', at: NOW, reason: 'No budget' }, `handoff-${LEAD_ID}-1-rep-sam-rejected`);
     });
 
     it('reads a form body that API Gateway passed base64-encoded', async () => {
@@ -363,12 +444,7 @@ describe('outcome handler (hand-off links)', () => {
       expect(result.statusCode).toBe(200);
       expectSigningKeyRead();
       expectLeadRead();
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-        TableName: 'events-table',
-        Item: expect.objectContaining({
-          outcome: expect.objectContaining({ kind: 'rejected', reason: 'Not the decision maker' }),
-        }),
-      });
+      expectDecisionWritten({ kind: 'rejected', cycle: 1, repId: 'rep-sam', at: NOW, reason: 'Not the decision maker' }, `handoff-${LEAD_ID}-1-rep-sam-rejected`);
     });
 
     it('answers 400 naming `reason` when the form has no reason, and stores nothing', async () => {
@@ -396,6 +472,19 @@ describe('outcome handler (hand-off links)', () => {
       expect(JSON.parse(result.body ?? '')).toMatchObject({ issues: [{ path: 'reason', message: 'a reason is required' }] });
       expectSigningKeyRead();
       expectLeadRead();
+      expectNoOutcomeStored();
+    });
+    it('keeps the earlier reason and says so when the rep rejects again with another one', async () => {
+      stubSigningKey();
+      stubLead(mqlLead({ stage: 'recycled' }));
+      stubCycle(openCycle({ outcome: { kind: 'rejected', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:00:00.000Z', reason: 'No budget' } }));
+      stubEventStore();
+
+      const result = await click({ action: 'reject', method: 'POST', body: 'reason=Not+a+fit' });
+
+      expect(result.statusCode).toBe(200);
+      expect(result.body).toContain('You already sent this lead back to marketing at 2026-03-01 10:00 UTC. Your earlier reason (“No budget”) was kept; the new one (“Not a fit”) was not recorded.');
+      expect(result.body).not.toContain('Your reason (“Not a fit”) was recorded');
       expectNoOutcomeStored();
     });
   });

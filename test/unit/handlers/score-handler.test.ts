@@ -295,8 +295,10 @@ describe('score handler (events table stream)', () => {
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
       TableName: TABLE,
       Key: cycleKey(lead.leadId, 1),
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome)',
-      ExpressionAttributeValues: { ':outcome': outcome },
+      // only while the rep may still decide: the owner, nothing decided, not recycled
+      ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
+      ExpressionAttributeNames: { '#owner': 'owner' },
+      ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': outcome },
       ReturnValues: 'ALL_NEW',
     });
     expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, { taskToken: 'task-token-9', output: expect.any(String) });

@@ -1,0 +1,86 @@
+import { outcomeRefusal, type Lead, type Outcome } from './lead.ts';
+
+/**
+ * A rep's decision on a hand-off (accept or reject), judged against what is
+ * stored: the cycle record is the one place where a decision and the
+ * escalation ladder meet, each written there conditionally, so whichever is
+ * written first stands and the other sees it. These functions only read the
+ * fields those writes leave; nothing is parsed back from prose.
+ */
+
+/** An owner's turn on a cycle that ended without a decision: whose it was, the deadline missed, and when the lead moved on. */
+export interface Handover {
+  repId: string;
+  acceptBy: string;
+  at: string;
+}
+
+/** The fields of a cycle record that decide whether a rep may still decide. */
+export interface CycleDecisionFacts {
+  owner: { repId: string };
+  /** the decision recorded for this cycle, if any: the first one written stands */
+  outcome?: Outcome;
+  /** owners whose window ended and who lost the lead to another rep, oldest first */
+  reassignments?: Handover[];
+  /** the escalation ladder ran out: the lead went back to marketing */
+  recycled?: Handover;
+}
+
+export interface DecisionRequest {
+  kind: Outcome['kind'];
+  cycle: number;
+  repId: string;
+  /** the reason posted with a rejection */
+  reason?: string;
+}
+
+export type DecisionVerdict =
+  /** the rep may decide now */
+  | { kind: 'open' }
+  /** this request's decision is the stored one, written just now */
+  | { kind: 'recorded'; outcome: Outcome }
+  /** the rep had already made this same decision; the stored one stands */
+  | { kind: 'repeated'; outcome: Outcome }
+  /** the rep had already decided the other way; that stands */
+  | { kind: 'contradicted'; outcome: Outcome }
+  /** the rep's window ended and the lead went to another rep */
+  | { kind: 'reassigned'; handover: Handover }
+  /** nobody accepted in time and the lead went back to marketing */
+  | { kind: 'recycled'; handover: Handover }
+  /** the hand-off no longer applies for another reason (an earlier cycle, not this rep's, already handled) */
+  | { kind: 'closed'; reason: string };
+
+/**
+ * What a decision request meets: the cycle's own record first (a decision or
+ * an escalation written there wins), then the lead (a later cycle, another
+ * owner, a stage already moved on).
+ */
+export function decisionVerdict(lead: Pick<Lead, 'cycle' | 'stage' | 'owner'>, cycle: CycleDecisionFacts | undefined, request: DecisionRequest): DecisionVerdict {
+  if (cycle) {
+    const stored = cycle.outcome;
+    if (stored && stored.repId === request.repId) return { kind: stored.kind === request.kind ? 'repeated' : 'contradicted', outcome: stored };
+    if (cycle.owner.repId !== request.repId) {
+      const handover = cycle.reassignments?.findLast((h) => h.repId === request.repId);
+      if (handover) return { kind: 'reassigned', handover };
+      return { kind: 'closed', reason: 'the lead is no longer assigned to you' };
+    }
+    if (stored) return { kind: 'closed', reason: 'the lead was already decided' };
+    if (cycle.recycled) return { kind: 'recycled', handover: cycle.recycled };
+  }
+  const refusal = outcomeRefusal(lead, request);
+  if (refusal) return { kind: 'closed', reason: refusal };
+  // A lead owned in this cycle always has its cycle record (it is written first); without one, nothing can be recorded.
+  if (!cycle) return { kind: 'closed', reason: 'this hand-off is not open yet' };
+  return { kind: 'open' };
+}
+
+/**
+ * Whether an escalation of a cycle (the `missed`-th missed deadline) is still
+ * to be taken: a decision recorded first makes it stand down, and a retry of
+ * an escalation already written repeats only its side effects.
+ */
+export function escalationStanding(cycle: Pick<CycleDecisionFacts, 'outcome' | 'recycled'> & { missed: number }, missed: number): 'decided' | 'taken' | 'due' {
+  if (cycle.outcome) return 'decided';
+  if (cycle.missed >= missed || cycle.recycled) return 'taken';
+  return 'due';
+}
