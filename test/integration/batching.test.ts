@@ -6,10 +6,10 @@ import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 
 /**
- * One person, one lead, however their events are batched: a person's events
- * that share a stream batch are joined by the identities they carry in that
- * batch, in time order, as if they had come one by one. Through the local
- * runtime, real time.
+ * One person, one lead, one score, however events are batched or ordered:
+ * a person's events that share a stream batch are joined by the identities
+ * they carry in that batch, as if they had come one by one; a late event takes
+ * its place in time order under the caps. Through the local runtime, real time.
  */
 let runtime: LocalRuntime;
 
@@ -105,5 +105,34 @@ describe('two visitors identify with the same email, written differently, in one
     const after = await leadWith(`/v1/leads?email=${encodeURIComponent(email)}`, 5);
     expect(after.leadId).toBe(lead.leadId);
     expect(after.recentActivity.map((a) => a.messageId).sort()).toEqual(['two-1', 'two-2', 'two-3', 'two-4', 'two-5']);
+  }, 60_000);
+});
+
+describe('page views arriving out of time order', () => {
+  it('stay under the page-view cap: twelve 3-point views under a 30-point cap, the first two arriving last, score 30', async () => {
+    // Prepare: the default model gives a page view 3 points, at most 30 per 30 days; twelve views a minute apart, an hour ago
+    const anonymousId = 'late-views-1';
+    const start = Date.now() - 3_600_000;
+    const view = (i: number) => ({
+      type: 'page',
+      anonymousId,
+      messageId: `late-view-${i}`,
+      timestamp: new Date(start + i * 60_000).toISOString(),
+      name: 'Docs',
+      context: { page: { url: `https://late.example/docs/${i}` } },
+    });
+    const post = async (body: unknown) => expect((await sendEvent(runtime, '/v1/batch', body)).status).toBe(200);
+    await post({ batch: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map(view) });
+    await leadWith(`/v1/leads/${leadIdFor(`anon:${anonymousId}`)}`, 10);
+
+    // Act: the first two views arrive last
+    await post({ batch: [1, 2].map(view) });
+    const lead = await leadWith(`/v1/leads/${leadIdFor(`anon:${anonymousId}`)}`, 12);
+
+    // Assess: twelve views counted, 30 points (decayed by an hour at most: 14-day half-life), not 36
+    const pageViews = lead.score.breakdown.find((c) => c.ruleId === 'page-view');
+    expect(pageViews?.count).toBe(12);
+    expect(pageViews?.points).toBeLessThanOrEqual(30);
+    expect(pageViews?.points).toBeGreaterThan(29.9);
   }, 60_000);
 });
