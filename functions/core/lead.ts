@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { stages, transition, type Stage, type StageChange } from './lifecycle.ts';
 import {
+  addToLedger,
   engagementAt,
   fitGrade,
   compactLedger,
   isQualified,
   qualifyingActivity,
-  scoreEvent,
   type Grade,
   type LedgerEntry,
   type ScoringModel,
@@ -203,7 +203,7 @@ function absorb(lead: Lead, event: StoredEvent, model: ScoringModel): void {
   // The email trait always mirrors the lead's email: a blank or malformed one in later traits must not replace it.
   if (lead.email) lead.traits.email = lead.email;
 
-  lead.ledger.push(...scoreEvent(model, lead.ledger, event));
+  addToLedger(model, lead.ledger, event);
   const touch = touchOf(event);
   if (touch) lead.touches = keepFirstAndRecent([...lead.touches, touch].sort(byTime), MAX_TOUCHES);
   lead.recentActivity = [

@@ -126,6 +126,13 @@ export interface LedgerEntry {
   halfLifeDays?: number;
   modelVersion: string;
   capped?: true;
+  /**
+   * on a capped entry, the points the rule would have awarded without the cap,
+   * so the entry can take them back when an earlier event, arriving late,
+   * re-allocates the cap (see addToLedger); entries written before this field
+   * existed take the rule's points
+   */
+  base?: number;
   /** how many events this entry stands for once older entries were compacted (1 when absent) */
   events?: number;
 }
@@ -145,9 +152,16 @@ export function ruleMatches(rule: EngagementRule, event: ScorableEvent): boolean
   return true;
 }
 
+/** Whether a ledger entry comes before an event's entries in time order (then messageId). */
+function entryBefore(entry: LedgerEntry, at: string, messageId: string): boolean {
+  return entry.at < at || (entry.at === at && entry.messageId < messageId);
+}
+
 /**
  * Ledger entries an event earns, given the ledger so far (for caps).
- * Caps count the points a rule already awarded within `periodDays` before the event.
+ * Caps count the points a rule already awarded within `periodDays` before the
+ * event: entries earlier in time order (time, then messageId), so entries of
+ * events that came before it but happened after it do not count.
  */
 export function scoreEvent(model: ScoringModel, ledger: readonly LedgerEntry[], event: ScorableEvent): LedgerEntry[] {
   const at = Date.parse(event.timestamp);
@@ -163,7 +177,7 @@ export function scoreEvent(model: ScoringModel, ledger: readonly LedgerEntry[], 
       // no date parsing per ledger entry, which long histories would pay for every event.
       const since = new Date(at - rule.cap.periodDays * DAY_MS).toISOString();
       let awarded = 0;
-      for (const e of ledger) if (e.ruleId === rule.id && e.at > since && e.at <= atIso) awarded += e.points;
+      for (const e of ledger) if (e.ruleId === rule.id && e.at > since && entryBefore(e, atIso, event.messageId)) awarded += e.points;
       const room = Math.max(0, rule.cap.points - awarded);
       if (points > room) {
         points = room;
@@ -177,10 +191,67 @@ export function scoreEvent(model: ScoringModel, ledger: readonly LedgerEntry[], 
       at: atIso,
       modelVersion: model.version,
       ...(rule.halfLifeDays !== undefined && { halfLifeDays: rule.halfLifeDays }),
-      ...(capped && { capped: true as const }),
+      ...(capped && { capped: true as const, base: rule.points }),
     });
   }
   return entries;
+}
+
+/**
+ * Takes an event into the ledger: its entries go in at their place in time
+ * order (time, then messageId), and when the event happened before entries of
+ * a capped rule it scored, that rule's cap is re-allocated in time order from
+ * the event on: a later entry gives back what the event now takes, or takes
+ * back what it had given up. So the ledger is the same whatever order events
+ * arrive in, and however they are batched: that of the events in time order.
+ * Entries folded by compactLedger stand as they are (caps do not look that far
+ * back; only an event arriving later than the model's look-back meets them).
+ * Changes `ledger` in place.
+ */
+export function addToLedger(model: ScoringModel, ledger: LedgerEntry[], event: ScorableEvent): void {
+  const entries = scoreEvent(model, ledger, event);
+  const first = entries[0];
+  if (!first) return;
+  let index = ledger.length;
+  while (index > 0 && ledger[index - 1]!.events === undefined && !entryBefore(ledger[index - 1]!, first.at, first.messageId)) index -= 1;
+  ledger.splice(index, 0, ...entries);
+  const later = ledger.slice(index + entries.length);
+  for (const entry of entries) {
+    const rule = model.engagement.rules.find((r) => r.id === entry.ruleId);
+    if (rule?.cap && rule.points > 0 && later.some((e) => e.ruleId === rule.id)) reallocateCap(rule, rule.cap, ledger, entry);
+  }
+}
+
+/** Re-allocates a capped rule's points in time order, for the entries after `from`. */
+function reallocateCap(rule: EngagementRule, cap: NonNullable<EngagementRule['cap']>, ledger: readonly LedgerEntry[], from: LedgerEntry): void {
+  const ofRule = ledger
+    .filter((e) => e.ruleId === rule.id)
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
+  const periodMs = cap.periodDays * DAY_MS;
+  const start = ofRule.indexOf(from);
+  // a window (at − period, at] slides over the rule's entries: `awarded` holds the points of those in it before entry k
+  let oldest = 0;
+  let awarded = 0;
+  for (let k = 0; k < ofRule.length; k++) {
+    const entry = ofRule[k]!;
+    const since = new Date(Date.parse(entry.at) - periodMs).toISOString();
+    while (oldest < k && ofRule[oldest]!.at <= since) awarded -= ofRule[oldest++]!.points;
+    if (k > start && entry.events === undefined) {
+      const base = entry.base ?? (entry.capped ? rule.points : entry.points);
+      if (base > 0) {
+        const points = Math.min(base, Math.max(0, cap.points - awarded));
+        entry.points = points;
+        if (points < base) {
+          entry.capped = true;
+          entry.base = base;
+        } else {
+          delete entry.capped;
+          delete entry.base;
+        }
+      }
+    }
+    awarded += entry.points;
+  }
 }
 
 /** The value of one ledger entry at `now`: exact exponential decay by its half-life. */

@@ -8,7 +8,6 @@ import {
   applyOutcome,
   followMerges,
   identityKeys,
-  leadIdFor,
   newLead,
   outcomeRefusal,
   type IdentityKey,
@@ -18,6 +17,7 @@ import {
 import type { StageChange } from '#core/lifecycle.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
+import { newPersonLeadId, peopleOf } from '#core/identities.ts';
 import { mergeIntoOne, type MergePorts } from './merge-leads.ts';
 
 export interface ApplyEventsPorts extends MergePorts {
@@ -45,33 +45,60 @@ const MAX_ATTEMPTS = 5;
 /** lead updates in flight per batch */
 const LEADS_AT_ONCE = 8;
 
+/** identity lookups in flight when a batch's lookup failed and each record is looked up on its own */
+const LOOKUPS_AT_ONCE = 8;
+
 /**
- * Finds the lead of each tracking event: the strongest identity already
- * linked wins; an unknown person gets a lead named after their strongest
- * identity. Identities met in the same batch join the same lead. An event
- * whose identities are linked to different leads (an anonymous visitor with
- * history identifies with the email of a known lead, or an alias joins two
- * visitors) says they are one person: those leads are merged first.
+ * The stored links of the batch's identities, in one lookup. Should that
+ * fail (say DynamoDB refuses a key too large), each record's identities are
+ * looked up on their own, so only the records whose lookup fails are
+ * reported failed and the others go on.
+ */
+async function linksOf(
+  tracking: readonly StoredEvent[],
+  ports: ApplyEventsPorts,
+  failedMessageIds: Set<string>,
+): Promise<Map<IdentityKey, string>> {
+  try {
+    return await ports.resolveIdentities([...new Set(tracking.flatMap((e) => identityKeys(e)))]);
+  } catch (error) {
+    ports.log('looking up identities failed; looking them up record by record', { records: tracking.length, error: String(error) });
+  }
+  const linked = new Map<IdentityKey, string>();
+  await forEachConcurrently(tracking, LOOKUPS_AT_ONCE, async (event) => {
+    try {
+      for (const [key, leadId] of await ports.resolveIdentities(identityKeys(event))) linked.set(key, leadId);
+    } catch (error) {
+      ports.log('looking up identities failed', { messageId: event.messageId, error: String(error) });
+      failedMessageIds.add(event.messageId);
+    }
+  });
+  return linked;
+}
+
+/**
+ * Finds the lead of each tracking event. The batch's events are split into
+ * people (see peopleOf): events sharing an identity, within the batch or
+ * through a stored link, are one person. A person whose identities are linked
+ * to one lead goes on with it; linked to several (an anonymous visitor with
+ * history identifies with the email of a known lead, an alias joins two
+ * visitors, two visitors identify with one email), those leads are merged
+ * first; linked to none, the person gets the lead their events would give
+ * one by one (see newPersonLeadId). Each person's identities not yet linked
+ * to their lead are linked with the lead's update.
  */
 async function groupByLead(
   records: readonly EventRecord[],
   ports: ApplyEventsPorts,
   failedMessageIds: Set<string>,
 ): Promise<Map<string, LeadGroup>> {
-  const tracking = records.filter((r): r is StoredEvent & { kind: 'tracking' } => r.kind === 'tracking');
-  const linked = await ports.resolveIdentities(tracking.flatMap((e) => identityKeys(e)));
-  const known = new Map(linked);
-  for (const event of tracking) {
-    const leadIds = [...new Set(identityKeys(event).flatMap((key) => known.get(key) ?? []))];
-    if (leadIds.length < 2) continue;
-    try {
-      const survivorId = await mergeIntoOne(leadIds, ports);
-      for (const [key, leadId] of known) if (leadIds.includes(leadId)) known.set(key, survivorId);
-    } catch (error) {
-      ports.log('merging leads failed', { leadIds, messageId: event.messageId, error: String(error) });
-      failedMessageIds.add(event.messageId);
-    }
-  }
+  const tracking = records.filter((r): r is StoredEvent & { kind: 'tracking' } => r.kind === 'tracking').map(({ kind: _kind, ...event }) => event as StoredEvent);
+  const linked = await linksOf(tracking, ports, failedMessageIds);
+  const people = peopleOf(
+    tracking.filter((e) => !failedMessageIds.has(e.messageId)),
+    linked,
+  );
+  const leadOf = new Map<string, string>();
   const groups = new Map<string, LeadGroup>();
   const groupOf = (leadId: string): LeadGroup => {
     let group = groups.get(leadId);
@@ -81,26 +108,38 @@ async function groupByLead(
     }
     return group;
   };
+  for (const person of people) {
+    let leadId: string;
+    if (person.leadIds.length === 0) {
+      leadId = newPersonLeadId(person.events, ports.model, ports.now)!;
+    } else if (person.leadIds.length === 1) {
+      leadId = person.leadIds[0]!;
+    } else {
+      try {
+        leadId = await mergeIntoOne(person.leadIds, ports);
+      } catch (error) {
+        // the person's links stay as they were, so the retry of these events merges again
+        ports.log('merging leads failed', { leadIds: person.leadIds, messageIds: person.events.map((e) => e.messageId), error: String(error) });
+        for (const event of person.events) failedMessageIds.add(event.messageId);
+        continue;
+      }
+    }
+    for (const event of person.events) leadOf.set(event.messageId, leadId);
+    const group = groupOf(leadId);
+    for (const key of person.keys) if (linked.get(key) !== leadId) group.newIdentities.add(key);
+  }
 
+  // events keep the order they came in; applying them sorts them by time
   for (const record of records) {
     if (failedMessageIds.has(record.messageId)) continue;
     if (record.kind === 'outcome') {
       groupOf(record.leadId).outcomes.push(record);
       continue;
     }
-    const keys = identityKeys(record);
-    const first = keys[0];
-    if (!first) continue;
-    const leadId = keys.map((k) => known.get(k)).find((id) => id !== undefined) ?? leadIdFor(first);
-    const group = groupOf(leadId);
+    const leadId = leadOf.get(record.messageId);
+    if (leadId === undefined) continue;
     const { kind: _kind, ...event } = record;
-    group.tracking.push(event);
-    for (const key of keys) {
-      if (!known.has(key)) {
-        known.set(key, leadId);
-        group.newIdentities.add(key);
-      }
-    }
+    groupOf(leadId).tracking.push(event);
   }
   return groups;
 }

@@ -664,6 +664,122 @@ describe('applying events (properties)', () => {
   });
 });
 
+describe('caps whatever order events arrive in', () => {
+  /**
+   * Caps that bite often: a page view is 5 points, at most 12 per 2 days
+   * (so 5, 5, 2, then 0); a pricing page 4 more with a 7-day half-life, at
+   * most 10 per 3 days; an email click 3, at most 9 per 30 days.
+   */
+  const capModel: ScoringModel = scoringModelSchema.parse({
+    version: 'cap-order-1',
+    engagement: {
+      engagedThreshold: 10,
+      rules: [
+        { id: 'page-view', description: 'Viewed a page', match: { type: 'page' }, points: 5, cap: { points: 12, periodDays: 2 } },
+        { id: 'pricing', description: 'Viewed pricing', match: { type: 'page', urlPattern: '/pricing' }, points: 4, halfLifeDays: 7, cap: { points: 10, periodDays: 3 } },
+        { id: 'email-click', description: 'Clicked an email', match: { type: 'track', event: 'Email Clicked' }, points: 3, cap: { points: 9, periodDays: 30 } },
+        { id: 'unsubscribed', description: 'Unsubscribed', match: { type: 'track', event: 'Unsubscribed' }, points: -5 },
+      ],
+    },
+    fit: { rules: [], grades: { A: 30, B: 20, C: 10 } },
+    qualification: { minGrade: 'B', minEngagement: 50 },
+  });
+
+  /** Scoring events of one visitor over ten days; hours may repeat, so ties are broken by messageId. */
+  const scoringEventsArb = fc
+    .uniqueArray(
+      fc.record({
+        id: fc.integer({ min: 0, max: 999 }),
+        hour: fc.integer({ min: 0, max: 240 }),
+        kind: fc.constantFrom('page', 'pricing', 'click', 'unsubscribe'),
+      }),
+      { selector: (e) => e.id, minLength: 1, maxLength: 30 },
+    )
+    .map((specs) =>
+      specs.map(({ id, hour, kind }): StoredEvent => {
+        const messageId = `m-${id}`;
+        if (kind === 'page') return pageView(messageId, hour, { url: 'https://example.com/docs' });
+        if (kind === 'pricing') return pageView(messageId, hour, { url: 'https://example.com/pricing' });
+        return stored(messageId, hour, { type: 'track', event: kind === 'click' ? 'Email Clicked' : 'Unsubscribed' });
+      }),
+    );
+
+  /** `events` cut into consecutive batches at the given points. */
+  function batches<T>(events: readonly T[], cuts: readonly number[]): T[][] {
+    const points = [...new Set(cuts.map((c) => c % (events.length + 1)))].sort((a, b) => a - b);
+    const result: T[][] = [];
+    let from = 0;
+    for (const point of [...points, events.length]) {
+      if (point > from) result.push(events.slice(from, point));
+      from = Math.max(from, point);
+    }
+    return result;
+  }
+
+  const lead = () => newLead('lead-1', at(0), capModel);
+
+  it('gives exactly the ledger and score of the events in time order, for any arrival order and any batches (property)', () => {
+    fc.assert(
+      fc.property(
+        scoringEventsArb.chain((events) =>
+          fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), fc.array(fc.nat(), { maxLength: 8 })),
+        ),
+        ([events, arrival, cuts]) => {
+          // Prepare: the events one by one in time order, the reference
+          const ordered = [...events].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.messageId < b.messageId ? -1 : 1));
+          let reference = lead();
+          for (const event of ordered) reference = applyEvents(reference, [event], capModel).lead;
+
+          // Act: the same events in another order, in batches
+          let result = lead();
+          for (const batch of batches(arrival, cuts)) result = applyEvents(result, batch, capModel).lead;
+
+          // Assess
+          expect(result.ledger).toEqual(reference.ledger);
+          expect(result.engagement).toBe(reference.engagement);
+          expect(result.scoredAt).toBe(reference.scoredAt);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a late event the points the cap no longer has room for: twelve 3-point page views under a 30-point cap, the first two last', () => {
+    // Prepare: 3 points a page view, at most 30 per 30 days; twelve views an hour apart
+    const issueModel = scoringModelSchema.parse({
+      ...capModel,
+      engagement: { engagedThreshold: 10, rules: [{ id: 'page-view', description: 'Viewed a page', match: { type: 'page' }, points: 3, cap: { points: 30, periodDays: 30 } }] },
+    });
+    const views = Array.from({ length: 12 }, (_, i) => pageView(`view-${String(i + 1).padStart(2, '0')}`, i + 1));
+
+    // Act: views 3 to 12 arrive first, views 1 and 2 in a later batch
+    const { lead: first } = applyEvents(newLead('lead-1', at(0), issueModel), views.slice(2), issueModel);
+    const { lead: after } = applyEvents(first, views.slice(0, 2), issueModel);
+
+    // Assess: 30 raw points, not 36; the first ten views in time hold them, the last two are capped
+    expect(after.ledger.reduce((sum, e) => sum + e.points, 0)).toBe(30);
+    expect(after.ledger.map((e) => [e.messageId, e.points, e.capped ?? false])).toEqual(
+      views.map((v, i) => [v.messageId, i < 10 ? 3 : 0, i >= 10]),
+    );
+    expect(after.engagement).toBe(30);
+  });
+
+  it('gives a capped entry its points back when an earlier event moves it out of the cap, keeping older ledgers readable', () => {
+    // Prepare: a capped entry as stored before entries carried their uncapped points (no `base`)
+    const stale: LedgerEntry = { ruleId: 'email-click', messageId: 'm-old', points: 0, at: at(50), modelVersion: 'cap-order-1', capped: true };
+    const current = { ...lead(), ledger: [stale] };
+
+    // Act: no event before it fills the cap, so a re-allocation from an earlier click gives it the rule's 3 points
+    const { lead: after } = applyEvents(current, [stored('m-early', 10, { type: 'track', event: 'Email Clicked' })], capModel);
+
+    // Assess
+    expect(after.ledger.map((e) => [e.messageId, e.points, e.capped])).toEqual([
+      ['m-early', 3, undefined],
+      ['m-old', 3, undefined],
+    ]);
+  });
+});
+
 describe('campaign touches beyond the kept history', () => {
   it('keeps the first touch for first-touch attribution while keeping the most recent ones', () => {
     // Prepare: 120 touches from different sources, one per hour; only 100 are kept

@@ -96,7 +96,8 @@ describe('rescoring a lead from its stored events', () => {
     const earlier = click('m-1', 1);
     const { lead: first } = applyEvents(newLead('lead-1', at(0), model), later, model);
     const { lead: incremental } = applyEvents(first, [earlier], model);
-    expect(total(incremental, 'email-click')).toBe(12);
+    // the late click takes its place in time order already (see lead.test.ts); rescoring agrees
+    expect(total(incremental, 'email-click')).toBe(9);
 
     // Act
     const { lead } = rescoreLead(incremental, [...later, earlier], model, at(12));
