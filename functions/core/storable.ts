@@ -45,6 +45,7 @@ function numberIssue(value: number): string | undefined {
 }
 
 const NOT_WELL_FORMED = 'must be well-formed Unicode text (it contains a lone surrogate, which has no UTF-8 form)';
+const NAME_NOT_WELL_FORMED = `a field name ${NOT_WELL_FORMED}`;
 
 /**
  * Every reason `value` cannot be stored as an attribute, with its path.
@@ -76,7 +77,7 @@ export function storableIssues(value: unknown, path = '', level = 1): StorableIs
     for (const [key, item] of Object.entries(node)) {
       const keyPath = childPath(at, key);
       if (key === '') issues.push({ path: keyPath, message: 'a field name must not be empty' });
-      else if (!key.isWellFormed()) issues.push({ path: keyPath, message: `the field name ${NOT_WELL_FORMED.slice('must be '.length)}` });
+      else if (!key.isWellFormed()) issues.push({ path: keyPath, message: NAME_NOT_WELL_FORMED });
       else if (Buffer.byteLength(key, 'utf8') > MAX_ATTRIBUTE_NAME_BYTES) issues.push({ path: keyPath, message: `a field name must be at most ${MAX_ATTRIBUTE_NAME_BYTES} bytes` });
       walk(item, keyPath, depth + 1);
     }
