@@ -17,6 +17,7 @@ import { startLocalRuntime, type LocalRuntime } from '../local/runtime.ts';
 import { LOCAL_REGION, readTemplate } from '../local/template.ts';
 import { toStoredEvent, trackingEventSchema } from '../functions/core/tracking-event.ts';
 import { leadIdFor } from '../functions/core/lead.ts';
+import { privacy } from '../config/index.ts';
 import { markerKey as leadMarkerKey } from '../functions/adapters/lead-keys.ts';
 import {
   appendResults,
@@ -109,7 +110,7 @@ function trackEvent(phase: string, i: number): Body {
 
 /** What the ingest function writes for this event: validated, normalized, kind 'tracking'. */
 function storedItem(body: Body, receivedAt = new Date()) {
-  return { ...toStoredEvent(trackingEventSchema.parse(body), receivedAt, 'local'), kind: 'tracking' as const };
+  return { ...toStoredEvent(trackingEventSchema.parse(body), receivedAt, 'local', privacy), kind: 'tracking' as const };
 }
 
 // ---------------------------------------------------------------- outcome accounting

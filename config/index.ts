@@ -1,7 +1,9 @@
 import { parseConfig } from '#core/config-errors.ts';
+import { privacySchema } from '#core/privacy.ts';
 import { scoringModelSchema } from '#core/scoring.ts';
 import { serviceAgreementSchema } from '#core/service-agreement.ts';
 import { teamsSchema } from '#core/teams.ts';
+import privacyJson from './privacy.json' with { type: 'json' };
 import scoringModelJson from './scoring-model.json' with { type: 'json' };
 import serviceAgreementJson from './service-agreement.json' with { type: 'json' };
 import teamsJson from './teams.json' with { type: 'json' };
@@ -13,3 +15,4 @@ import teamsJson from './teams.json' with { type: 'json' };
 export const scoringModel = parseConfig('config/scoring-model.json', scoringModelSchema, scoringModelJson);
 export const serviceAgreement = parseConfig('config/service-agreement.json', serviceAgreementSchema, serviceAgreementJson);
 export const teams = parseConfig('config/teams.json', teamsSchema, teamsJson);
+export const privacy = parseConfig('config/privacy.json', privacySchema, privacyJson);

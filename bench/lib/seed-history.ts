@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { privacy } from '../../config/index.ts';
 import { funnelIncrements } from '../../functions/core/funnel.ts';
 import { applyEvents, applyOutcome, leadIdFor, newLead, type Lead, type Outcome } from '../../functions/core/lead.ts';
 import type { StageChange } from '../../functions/core/lifecycle.ts';
@@ -210,7 +211,7 @@ export function seedHistories(totalEvents: number, leadCount: number, model: Sco
   };
   const leads = counts.map((n, index): SeededLead => {
     const receivedAt = (body: Body) => new Date(Date.parse(String(body.timestamp)) + 150);
-    const events = leadEventBodies(index, n, random, nowMs).map((body) => toStoredEvent(trackingEventSchema.parse(body), receivedAt(body), 'bench-site'));
+    const events = leadEventBodies(index, n, random, nowMs).map((body) => toStoredEvent(trackingEventSchema.parse(body), receivedAt(body), 'bench-site', privacy));
     const leadId = leadIdFor(`anon:${events[0]!.anonymousId}`);
     const applied = applyEvents(newLead(leadId, events[0]!.timestamp, model), events, model);
     let lead = applied.lead;

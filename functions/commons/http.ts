@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -50,14 +51,73 @@ export function httpHandler(handler: (event: HttpEvent, context: Context) => Pro
 }
 
 export function rawBody(event: HttpEvent): string {
-  if (event.body === undefined || event.body === null) return '';
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  return bodyBytes(event).toString('utf8');
 }
 
-/** The JSON body, refused with 413 past `limitBytes` and 400 when it is not JSON. */
+/** The body's bytes as the client sent them (API Gateway hands binary bodies over base64-encoded). */
+export function bodyBytes(event: HttpEvent): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+export const SUPPORTED_CONTENT_ENCODINGS = ['gzip', 'x-gzip', 'deflate', 'br', 'identity'] as const;
+
+/** A zlib stream (RFC 1950, what HTTP calls deflate) rather than a raw deflate stream, which some clients send instead. */
+function isZlibStream(bytes: Buffer): boolean {
+  return bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0;
+}
+
+/**
+ * Undoes one content coding with a byte budget: decompression stops as soon
+ * as the output would pass `limitBytes`, so a small compressed request cannot
+ * expand into a large one.
+ */
+function decode(coding: string, bytes: Buffer, limitBytes: number): Buffer {
+  // One byte over the limit is enough to know the body is too large.
+  const options = { maxOutputLength: limitBytes + 1 };
+  try {
+    switch (coding) {
+      case 'gzip':
+      case 'x-gzip':
+        return gunzipSync(bytes, options);
+      case 'deflate':
+        return isZlibStream(bytes) ? inflateSync(bytes, options) : inflateRawSync(bytes, options);
+      case 'br':
+        return brotliDecompressSync(bytes, options);
+      default:
+        return bytes;
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError(limitBytes);
+    throw new ValidationError([{ path: 'body', message: `not valid ${coding} data (${(error as Error).message})` }]);
+  }
+}
+
+/**
+ * The body with its `Content-Encoding` undone (gzip, deflate, br; several
+ * apply in the order listed), refused with 413 once the decoded body passes
+ * `limitBytes` and with 415 for a coding we do not know.
+ */
+export function decodedBody(event: HttpEvent, limitBytes: number): Buffer {
+  const codings = (header(event, 'content-encoding') ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  const unknown = codings.find((coding) => !(SUPPORTED_CONTENT_ENCODINGS as readonly string[]).includes(coding));
+  if (unknown !== undefined) {
+    throw new HttpError(415, `the Content-Encoding "${unknown}" is not supported`, [
+      { path: 'headers.content-encoding', message: `must be one of ${SUPPORTED_CONTENT_ENCODINGS.join(', ')}` },
+    ]);
+  }
+  let bytes = bodyBytes(event);
+  for (const coding of codings.reverse()) bytes = decode(coding, bytes, limitBytes);
+  if (bytes.length > limitBytes) throw new PayloadTooLargeError(limitBytes);
+  return bytes;
+}
+
+/** The JSON body, decompressed if it came compressed, refused with 413 past `limitBytes` (decoded) and 400 when it is not JSON. */
 export function parseJsonBody(event: HttpEvent, limitBytes: number): unknown {
-  const body = rawBody(event);
-  if (Buffer.byteLength(body, 'utf8') > limitBytes) throw new PayloadTooLargeError(limitBytes);
+  const body = decodedBody(event, limitBytes).toString('utf8');
   if (body.trim() === '') throw new ValidationError([{ path: 'body', message: 'a JSON body is required' }]);
   try {
     return JSON.parse(body);

@@ -25,3 +25,31 @@ export function browserUseRefusal(
   if (allowed.includes('*') || allowed.includes(origin)) return undefined;
   return `this write key is not allowed from ${origin}`;
 }
+
+/**
+ * The key an `Authorization` header carries: the token of `Bearer <key>`, or
+ * the user of `Basic base64(user:password)` (Segment's convention for write
+ * keys). Schemes are matched case-insensitively (RFC 7235 §2.1); anything
+ * else carries no key.
+ */
+export function keyFromAuthorization(authorization: string | undefined): string | undefined {
+  const match = /^\s*([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s+(\S+)\s*$/.exec(authorization ?? '');
+  if (!match) return undefined;
+  const scheme = match[1]!.toLowerCase();
+  const credentials = match[2]!;
+  if (scheme === 'bearer') return credentials;
+  if (scheme === 'basic') return Buffer.from(credentials, 'base64').toString('utf8').split(':')[0] || undefined;
+  return undefined;
+}
+
+export type KeyUse = 'send events' | 'read';
+
+/**
+ * Whether a key's kind allows a use: write keys send events, server keys read
+ * (leads, reports). Neither does the other's job.
+ */
+export function keyKindRefusal(key: { kind: 'write' | 'server' }, use: KeyUse): string | undefined {
+  if (use === 'send events' && key.kind !== 'write') return 'this needs a write key; a server key can only read';
+  if (use === 'read' && key.kind !== 'server') return 'this needs a server key; a write key can only send events';
+  return undefined;
+}

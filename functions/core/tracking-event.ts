@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { withKeptQuery, type Privacy } from './privacy.ts';
 
 /**
  * Events in the Segment Tracking API shape, validated once at the edge,
@@ -7,6 +8,19 @@ import { z } from 'zod';
  */
 
 const MAX_STRING = 2048;
+/**
+ * The longest email address (RFC 5321: a 256-octet path less its angle
+ * brackets). An email becomes part of a DynamoDB key (`IDENTITY#email:…`),
+ * so a longer one is refused at the edge rather than failing the scoring path.
+ */
+export const MAX_EMAIL_LENGTH = 254;
+/**
+ * The longest identity value (userId, anonymousId, previousId, groupId) and
+ * messageId, in UTF-16 code units: at most 3 UTF-8 bytes each, so 765 bytes,
+ * well inside DynamoDB's key limits (2048 bytes for a partition key, 1024 for
+ * a sort key) with the prefixes the tables put before them.
+ */
+export const MAX_ID_LENGTH = 255;
 const isoDate = z.iso.datetime({ offset: true });
 
 const campaignSchema = z.looseObject({
@@ -34,9 +48,9 @@ const contextSchema = z.looseObject({
 });
 
 const common = {
-  messageId: z.string().min(1).max(255).optional(),
-  userId: z.string().min(1).max(255).optional(),
-  anonymousId: z.string().min(1).max(255).optional(),
+  messageId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
+  userId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
+  anonymousId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
   timestamp: isoDate.optional(),
   sentAt: isoDate.optional(),
   context: contextSchema.optional(),
@@ -73,7 +87,7 @@ const identifySchema = z.strictObject({
 const groupSchema = z.strictObject({
   ...common,
   type: z.literal('group'),
-  groupId: z.string().min(1).max(255),
+  groupId: z.string().min(1).max(MAX_ID_LENGTH),
   traits: z.record(z.string(), z.unknown()).optional(),
 });
 
@@ -81,7 +95,7 @@ const groupSchema = z.strictObject({
 const aliasSchema = z.strictObject({
   ...common,
   type: z.literal('alias'),
-  previousId: z.string().min(1).max(255),
+  previousId: z.string().min(1).max(MAX_ID_LENGTH),
 });
 
 export const trackingEventSchema = z
@@ -89,6 +103,12 @@ export const trackingEventSchema = z
   .superRefine((event, ctx) => {
     if (event.userId === undefined && event.anonymousId === undefined) {
       ctx.addIssue({ code: 'custom', path: ['userId'], message: 'either userId or anonymousId is required' });
+    }
+    // The traits an email is taken from (see toStoredEvent): it becomes part of a key, so it is bounded.
+    const [traits, path] = event.type === 'identify' ? [event.traits, ['traits', 'email']] : [event.context?.traits, ['context', 'traits', 'email']];
+    const email = traits?.email;
+    if (typeof email === 'string' && email.trim().length > MAX_EMAIL_LENGTH) {
+      ctx.addIssue({ code: 'custom', path, message: `an email address must be at most ${MAX_EMAIL_LENGTH} characters` });
     }
   });
 export type TrackingEvent = z.infer<typeof trackingEventSchema>;
@@ -171,12 +191,32 @@ export function derivedMessageId(event: TrackingEvent): string {
   return 'll-' + createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }
 
-export function toStoredEvent(event: TrackingEvent, receivedAt: Date, sourceId: string): StoredEvent {
+/** The URL-valued page properties Segment's libraries send (`page()` sends all four). */
+const URL_PROPERTIES = ['url', 'referrer', 'search', 'path'] as const;
+
+/** Properties with their URL-valued entries reduced to the kept query parameters. */
+function withPrivateQueriesRemoved(properties: Record<string, unknown> | undefined, privacy: Privacy): Record<string, unknown> | undefined {
+  if (properties === undefined) return undefined;
+  const cleaned = { ...properties };
+  for (const name of URL_PROPERTIES) {
+    const value = cleaned[name];
+    if (typeof value === 'string') cleaned[name] = withKeptQuery(value, privacy);
+  }
+  return cleaned;
+}
+
+/**
+ * The event as it is stored. URLs (the page's, the referrer, and the
+ * URL-valued properties) keep only the query parameters `privacy` allows.
+ */
+export function toStoredEvent(event: TrackingEvent, receivedAt: Date, sourceId: string, privacy: Privacy): StoredEvent {
   const traits = event.type === 'identify' ? event.traits : event.context?.traits;
   const email = normalizeEmail(traits?.email) ?? normalizeEmail(event.userId);
-  const properties = event.type === 'track' || event.type === 'page' ? event.properties : undefined;
-  const url = event.context?.page?.url ?? (typeof properties?.url === 'string' ? properties.url : undefined);
-  const referrer = event.context?.page?.referrer;
+  const properties = withPrivateQueriesRemoved(event.type === 'track' || event.type === 'page' ? event.properties : undefined, privacy);
+  const pageUrl = event.context?.page?.url ?? (typeof properties?.url === 'string' ? properties.url : undefined);
+  const url = pageUrl === undefined ? undefined : withKeptQuery(pageUrl, privacy);
+  const pageReferrer = event.context?.page?.referrer;
+  const referrer = pageReferrer === undefined ? undefined : withKeptQuery(pageReferrer, privacy);
   const campaign = campaignOf(event);
   return {
     messageId: event.messageId ?? derivedMessageId(event),

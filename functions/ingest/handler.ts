@@ -4,8 +4,10 @@ import { putEventOnce } from '#adapters/event-store.ts';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '#commons/errors.ts';
 import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } from '#commons/http.ts';
 import { logger } from '#commons/logger.ts';
-import { browserUseRefusal } from '#core/keys.ts';
-import { toStoredEvent, trackingEventSchema, type TrackingEvent } from '#core/tracking-event.ts';
+import { privacy } from '#config/index.ts';
+import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
+import { itemSizeIssue, storableIssues } from '#core/storable.ts';
+import { toStoredEvent, trackingEventSchema, type StoredEvent, type TrackingEvent } from '#core/tracking-event.ts';
 import { recordEvents } from './record-events.ts';
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
@@ -19,13 +21,10 @@ const batchSchema = z.looseObject({
   sentAt: z.iso.datetime({ offset: true }).optional(),
 });
 
-/** The write key: the user of HTTP Basic auth (Segment's convention), or `writeKey` in the body. */
+/** The write key: the user of HTTP Basic auth (Segment's convention), a Bearer token, or `writeKey` in the body. */
 function writeKeyOf(event: HttpEvent, body: unknown): string | undefined {
-  const authorization = header(event, 'authorization');
-  if (authorization?.startsWith('Basic ')) {
-    const user = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':')[0];
-    if (user) return user;
-  }
+  const fromHeader = keyFromAuthorization(header(event, 'authorization'));
+  if (fromHeader) return fromHeader;
   const fromBody = (body as { writeKey?: unknown } | null)?.writeKey;
   return typeof fromBody === 'string' && fromBody ? fromBody : undefined;
 }
@@ -39,6 +38,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** One event, valid by the Segment spec and storable by DynamoDB as it is (see core/storable.ts). */
+function validEvent(candidate: Record<string, unknown>, path = ''): TrackingEvent {
+  const unstorable = storableIssues(candidate, path);
+  if (unstorable.length > 0) throw new ValidationError(unstorable);
+  return validate(trackingEventSchema, candidate, path);
+}
+
+/** The stored form of each event, refused (400, naming the event) if one would pass DynamoDB's item size. */
+function storedEvents(type: string, events: readonly TrackingEvent[], receivedAt: Date, sourceId: string): StoredEvent[] {
+  const stored = events.map((e) => toStoredEvent(e, receivedAt, sourceId, privacy));
+  const issues = stored.flatMap((item, i) => itemSizeIssue(item, type === 'batch' ? `batch[${i}]` : 'body') ?? []);
+  if (issues.length > 0) throw new ValidationError(issues);
+  return stored;
+}
+
 /**
  * Validates the request into tracking events. A batch is all or nothing:
  * when any event is invalid, none is stored and every problem is named.
@@ -50,12 +64,18 @@ function parseEvents(type: string, body: unknown): TrackingEvent[] {
     if (candidate.type !== undefined && candidate.type !== type) {
       throw new ValidationError([{ path: 'type', message: `must be "${type}" on /v1/${type}` }]);
     }
-    return [validate(trackingEventSchema, { ...candidate, type })];
+    return [validEvent({ ...candidate, type })];
   }
   const batch = validate(batchSchema, withoutWriteKey(body));
   const events: TrackingEvent[] = [];
   const issues: { path: string; message: string }[] = [];
   batch.batch.forEach((item, i) => {
+    // Checked first: an event nested too deep could not even be measured (JSON.stringify recurses).
+    const unstorable = storableIssues(item, `batch[${i}]`);
+    if (unstorable.length > 0) {
+      issues.push(...unstorable);
+      return;
+    }
     if (Buffer.byteLength(JSON.stringify(item)) > EVENT_LIMIT_BYTES) {
       issues.push({ path: `batch[${i}]`, message: `an event must be at most ${EVENT_LIMIT_BYTES} bytes` });
       return;
@@ -66,7 +86,7 @@ function parseEvents(type: string, body: unknown): TrackingEvent[] {
       ...(batch.sentAt && item.sentAt === undefined && { sentAt: batch.sentAt }),
     };
     try {
-      events.push(validate(trackingEventSchema, merged, `batch[${i}]`));
+      events.push(validEvent(merged, `batch[${i}]`));
     } catch (error) {
       if (error instanceof ValidationError) issues.push(...(error.issues ?? []));
       else throw error;
@@ -86,11 +106,11 @@ export const handler = httpHandler(async (event) => {
   if (!writeKey) throw new UnauthorizedError('a write key is required as the HTTP Basic user or as writeKey in the body');
   const key = await findKey(writeKey);
   if (!key) throw new UnauthorizedError('the write key is not valid');
-  const refusal = browserUseRefusal(key, header(event, 'origin'));
+  const refusal = browserUseRefusal(key, header(event, 'origin')) ?? keyKindRefusal(key, 'send events');
   if (refusal) throw new ForbiddenError(refusal);
 
   const receivedAt = new Date();
-  const events = parseEvents(type, body).map((e) => toStoredEvent(e, receivedAt, key.sourceId));
+  const events = storedEvents(type, parseEvents(type, body), receivedAt, key.sourceId);
   const result = await recordEvents(events, { putEventOnce });
   logger.info('events recorded', { ...result, sourceId: key.sourceId });
   return json(200, { success: true });

@@ -3,7 +3,7 @@ import { getLead, leadIdOf } from '#adapters/lead-store.ts';
 import { requireServerKey } from '#commons/auth.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { scoringModel } from '#config/index.ts';
-import { normalizeEmail } from '#core/tracking-event.ts';
+import { MAX_EMAIL_LENGTH, normalizeEmail } from '#core/tracking-event.ts';
 import { findLead, type LeadQuery } from './find-lead.ts';
 
 const ports = { model: scoringModel, getLead, leadIdOf, now: () => new Date() };
@@ -16,6 +16,11 @@ const byEmailSchema = z.object({
   email: z
     .string({ error: (issue) => (issue.input === undefined ? 'an email is required: GET /v1/leads?email=…' : 'must be a single email') })
     .transform((value, ctx) => {
+      // An email is part of a key (IDENTITY#email:…): past the longest address it cannot be looked up.
+      if (value.trim().length > MAX_EMAIL_LENGTH) {
+        ctx.addIssue({ code: 'custom', message: `an email address must be at most ${MAX_EMAIL_LENGTH} characters` });
+        return z.NEVER;
+      }
       const email = normalizeEmail(value);
       if (email === undefined) {
         ctx.addIssue({ code: 'custom', message: 'not a valid email address' });

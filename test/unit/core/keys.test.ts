@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { browserUseRefusal, keyHash, keyItemKey } from '#core/keys.ts';
+import { browserUseRefusal, keyFromAuthorization, keyHash, keyItemKey, keyKindRefusal } from '#core/keys.ts';
 
 describe('API key hashes', () => {
   it('are the hex SHA-256 of the key, so the key itself is never stored', () => {
@@ -39,5 +39,29 @@ describe('using a key from a browser', () => {
   it('keeps a write key without listed origins to servers', () => {
     expect(browserUseRefusal({ kind: 'write' }, 'https://www.acme.example')).toBe('this write key is not allowed from https://www.acme.example');
     expect(browserUseRefusal({ kind: 'write' }, undefined)).toBeUndefined();
+  });
+});
+
+describe('the key an Authorization header carries', () => {
+  it('reads Bearer and Basic in any letter case (RFC 7235: schemes are case-insensitive)', () => {
+    const basic = Buffer.from('wk_1:').toString('base64');
+    expect(['Bearer sk_1', 'bearer sk_1', 'BEARER sk_1', 'BeArEr  sk_1 '].map(keyFromAuthorization)).toEqual(['sk_1', 'sk_1', 'sk_1', 'sk_1']);
+    expect([`Basic ${basic}`, `basic ${basic}`, `BASIC ${basic}`].map(keyFromAuthorization)).toEqual(['wk_1', 'wk_1', 'wk_1']);
+  });
+
+  it('carries no key for another scheme, a missing one, or a Basic without a user', () => {
+    expect(keyFromAuthorization('Digest sk_1')).toBeUndefined();
+    expect(keyFromAuthorization('sk_1')).toBeUndefined();
+    expect(keyFromAuthorization(undefined)).toBeUndefined();
+    expect(keyFromAuthorization(`Basic ${Buffer.from(':password').toString('base64')}`)).toBeUndefined();
+  });
+});
+
+describe('what a key’s kind allows', () => {
+  it('lets write keys send events and server keys read, and neither the other', () => {
+    expect(keyKindRefusal({ kind: 'write' }, 'send events')).toBeUndefined();
+    expect(keyKindRefusal({ kind: 'server' }, 'read')).toBeUndefined();
+    expect(keyKindRefusal({ kind: 'server' }, 'send events')).toBe('this needs a write key; a server key can only read');
+    expect(keyKindRefusal({ kind: 'write' }, 'read')).toBe('this needs a server key; a write key can only send events');
   });
 });

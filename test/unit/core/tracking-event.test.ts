@@ -1,4 +1,7 @@
 import fc from 'fast-check';
+import { privacy } from '#config/index.ts';
+import { identityKey, markerKey } from '#adapters/lead-keys.ts';
+import { identityKeys, leadIdFor } from '#core/lead.ts';
 import { describe, expect, it } from 'vitest';
 import {
   correctedTimestamp,
@@ -249,7 +252,7 @@ describe('the stored form of an event', () => {
     const event = parse({ type: 'page', messageId: 'msg-1', anonymousId: 'a-1' });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored).toEqual({
@@ -273,7 +276,7 @@ describe('the stored form of an event', () => {
     });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored.timestamp).toBe('2026-03-01T09:57:00.000Z');
@@ -284,8 +287,8 @@ describe('the stored form of an event', () => {
     const payload = { type: 'track', event: 'Content Downloaded', userId: 'u-1', properties: { asset: 'guide.pdf' } };
 
     // Act
-    const first = toStoredEvent(parse(payload), receivedAt, 'website');
-    const retried = toStoredEvent(parse(structuredClone(payload)), new Date(receivedAt.getTime() + 60_000), 'website');
+    const first = toStoredEvent(parse(payload), receivedAt, 'website', privacy);
+    const retried = toStoredEvent(parse(structuredClone(payload)), new Date(receivedAt.getTime() + 60_000), 'website', privacy);
 
     // Assess
     expect(first.messageId).toMatch(/^ll-[0-9a-f]{32}$/);
@@ -307,7 +310,7 @@ describe('the stored form of an event', () => {
     const event = parse({ type: 'identify', userId: 'u-1', traits: { email: ' Jo@Acme.IO ', phone: '123' } });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored.email).toBe('jo@acme.io');
@@ -320,7 +323,7 @@ describe('the stored form of an event', () => {
     const event = parse({ type: 'track', event: 'Form Submitted', anonymousId: 'a-1', context: { traits: { email: 'JO@acme.io' } } });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored.email).toBe('jo@acme.io');
@@ -333,8 +336,8 @@ describe('the stored form of an event', () => {
     const badTraitEmail = parse({ type: 'identify', userId: 'jo@acme.io', traits: { email: 'not an email' } });
 
     // Act / Assess
-    expect(toStoredEvent(noTraits, receivedAt, 'website').email).toBe('jo@acme.io');
-    expect(toStoredEvent(badTraitEmail, receivedAt, 'website').email).toBe('jo@acme.io');
+    expect(toStoredEvent(noTraits, receivedAt, 'website', privacy).email).toBe('jo@acme.io');
+    expect(toStoredEvent(badTraitEmail, receivedAt, 'website', privacy).email).toBe('jo@acme.io');
   });
 
   it('has no email when neither traits nor userId hold one', () => {
@@ -342,7 +345,7 @@ describe('the stored form of an event', () => {
     const event = parse({ type: 'page', userId: 'crm-123' });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored).not.toHaveProperty('email');
@@ -357,7 +360,7 @@ describe('the stored form of an event', () => {
     });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored.campaign).toEqual({ source: 'newsletter', medium: 'email', name: 'spring-launch', term: 'crm', content: 'cta' });
@@ -368,7 +371,7 @@ describe('the stored form of an event', () => {
     const event = parse({ type: 'page', anonymousId: 'a-1', context: { campaign: { gclid: 'abc', id: '42' } } });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored).not.toHaveProperty('campaign');
@@ -385,8 +388,8 @@ describe('the stored form of an event', () => {
     const fromProperties = parse({ type: 'page', anonymousId: 'a-1', name: 'Pricing', properties: { url: 'https://acme.io/pricing' } });
 
     // Act
-    const a = toStoredEvent(fromContext, receivedAt, 'website');
-    const b = toStoredEvent(fromProperties, receivedAt, 'website');
+    const a = toStoredEvent(fromContext, receivedAt, 'website', privacy);
+    const b = toStoredEvent(fromProperties, receivedAt, 'website', privacy);
 
     // Assess
     expect([a.url, a.referrer]).toEqual(['https://acme.io/pricing', 'https://search.example/']);
@@ -398,7 +401,7 @@ describe('the stored form of an event', () => {
     const event = parse({ type: 'track', event: 'Form Submitted', userId: 'u-1', properties: { formId: 'demo' } });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored.event).toBe('Form Submitted');
@@ -423,7 +426,7 @@ describe('group and alias calls', () => {
     const event = parse({ type: 'group', userId: 'u-1', groupId: 'acme', traits: { name: 'Acme', employees: 300 } });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored.groupId).toBe('acme');
@@ -435,7 +438,7 @@ describe('group and alias calls', () => {
     const event = parse({ type: 'alias', userId: 'crm-7', previousId: 'anon-9' });
 
     // Act
-    const stored = toStoredEvent(event, receivedAt, 'website');
+    const stored = toStoredEvent(event, receivedAt, 'website', privacy);
 
     // Assess
     expect(stored.previousId).toBe('anon-9');
@@ -455,5 +458,66 @@ describe('group and alias calls', () => {
     // Assess
     expect(result.error?.issues).toBeUndefined();
     expect(result.success).toBe(true);
+  });
+});
+
+describe('identity values that become part of DynamoDB keys', () => {
+  const PARTITION_KEY_BYTES = 2048;
+  const SORT_KEY_BYTES = 1024;
+  const bytes = (value: string) => Buffer.byteLength(value, 'utf8');
+
+  it('refuses an identify whose email trait is longer than an address may be (254), naming traits.email', () => {
+    // Prepare: about 3 KB, longer than a DynamoDB partition key may be
+    const email = `${'a'.repeat(3000)}@acme.example`;
+
+    // Act
+    const issues = issuesOf({ type: 'identify', anonymousId: 'a-1', traits: { email } });
+
+    // Assess
+    expect(issues).toEqual([{ path: 'traits.email', code: 'custom', message: 'an email address must be at most 254 characters' }]);
+  });
+
+  it('refuses an over-long email in context.traits of a track call, naming context.traits.email', () => {
+    const issues = issuesOf({ type: 'track', event: 'Signed Up', userId: 'u-1', context: { traits: { email: `${'b'.repeat(250)}@acme.example` } } });
+
+    expect(issues.map((i) => i.path)).toEqual(['context.traits.email']);
+  });
+
+  it('accepts an email of exactly 254 characters, surrounding whitespace aside', () => {
+    const email = `${'c'.repeat(254 - '@acme.example'.length)}@acme.example`;
+    expect(email).toHaveLength(254);
+
+    expect(trackingEventSchema.safeParse({ type: 'identify', userId: 'u-1', traits: { email: `  ${email}  ` } }).success).toBe(true);
+  });
+
+  it('refuses ids over 255 characters, naming each', () => {
+    const long = 'x'.repeat(256);
+    const paths = [
+      issuesOf({ type: 'track', event: 'E', userId: long }),
+      issuesOf({ type: 'track', event: 'E', anonymousId: long }),
+      issuesOf({ type: 'track', event: 'E', userId: 'u', messageId: long }),
+      issuesOf({ type: 'alias', userId: 'u', previousId: long }),
+      issuesOf({ type: 'group', userId: 'u', groupId: long }),
+    ].map((issues) => issues.map((i) => i.path));
+
+    expect(paths).toEqual([['userId'], ['anonymousId'], ['messageId'], ['previousId'], ['groupId']]);
+  });
+
+  it('keeps every key built from the longest accepted values within DynamoDB’s key limits, even in 3-byte characters', () => {
+    // Prepare: the longest values the schema accepts, in characters that take 3 bytes each in UTF-8
+    const id = '界'.repeat(255);
+    const email = `${'界'.repeat(254 - '@acme.example'.length)}@acme.example`;
+    const event = parse({ type: 'identify', messageId: id, userId: id, anonymousId: `${id.slice(1)}a`, traits: { email } });
+    const alias = parse({ type: 'alias', userId: 'u', previousId: id });
+
+    // Act
+    const stored = [toStoredEvent(event, receivedAt, 'website', privacy), toStoredEvent(alias, receivedAt, 'website', privacy)];
+    const identities = stored.flatMap((e) => identityKeys(e));
+
+    // Assess: identity items (leads table), the events table's key, the marker an applied event leaves
+    expect(identities.map((k) => k.split(':')[0]).sort()).toEqual(['anon', 'anon', 'email', 'user', 'user']);
+    for (const identity of identities) expect(bytes(identityKey(identity).pk)).toBeLessThanOrEqual(PARTITION_KEY_BYTES);
+    expect(bytes(stored[0]!.messageId)).toBeLessThanOrEqual(PARTITION_KEY_BYTES);
+    expect(bytes(markerKey(leadIdFor(identities[0]!), stored[0]!.messageId).sk)).toBeLessThanOrEqual(SORT_KEY_BYTES);
   });
 });

@@ -90,6 +90,38 @@ describe('ingest handler', () => {
     });
   });
 
+  describe('what a key may do', () => {
+    it('refuses a server key on ingest with 403 (server keys read; write keys send events), and stores nothing', async () => {
+      // Prepare
+      const key = freshKey('sk');
+      stubWriteKey(key, { sourceId: 'src-crm', kind: 'server', active: true });
+      ddb.on(PutCommand).resolves({});
+
+      // Act
+      const result = await post('track', { anonymousId: 'anon-1', event: 'Signed Up' }, basicAuth(key));
+
+      // Assess
+      expect(result.statusCode).toBe(403);
+      expect(jsonBody(result)).toEqual({ error: 'this needs a write key; a server key can only read' });
+      expectKeyLookedUp(key);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('reads the Basic scheme in any letter case', async () => {
+      // Prepare
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
+
+      // Act
+      const result = await post('track', { messageId: 'msg-basic-case', anonymousId: 'anon-1', event: 'Signed Up' }, { authorization: `BASIC ${Buffer.from(`${key}:`).toString('base64')}` });
+
+      // Assess
+      expect(result.statusCode).toBe(200);
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: 'events-table', Item: expect.objectContaining({ messageId: 'msg-basic-case' }) });
+    });
+  });
+
   describe('group and alias calls', () => {
     it('stores an alias with the identity it links, and a group with its account', async () => {
       // Prepare

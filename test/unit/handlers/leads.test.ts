@@ -259,6 +259,7 @@ describe('leads handler', () => {
       ['an empty email', { email: '' }, /not a valid email/],
       ['something that is not an email', { email: 'dana at acme' }, /not a valid email/],
       ['two emails', { email: 'a@acme.example,b@acme.example' }, /not a valid email/],
+      ['an email of 3 KB, longer than a key may be', { email: `${'a'.repeat(3000)}@acme.example` }, /at most 254 characters/],
     ])('answers 400 naming email for %s, and looks nothing up', async (_case, query: Record<string, string>, message) => {
       // Prepare
       const key = freshKey('sk');
