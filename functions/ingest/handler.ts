@@ -32,8 +32,14 @@ function writeKeyOf(event: HttpEvent, body: unknown): string | undefined {
   return typeof fromBody === 'string' && fromBody ? fromBody : undefined;
 }
 
+/**
+ * The event without what Segment's browser library adds around it: the write key (on every
+ * event of its batches too) and a `userId` or `anonymousId` of null for "none".
+ */
 function withoutWriteKey(value: Record<string, unknown>): Record<string, unknown> {
   const { writeKey: _writeKey, ...rest } = value;
+  if (rest.userId === null) delete rest.userId;
+  if (rest.anonymousId === null) delete rest.anonymousId;
   return rest;
 }
 
@@ -63,7 +69,7 @@ function parseEvents(type: string, body: unknown): TrackingEvent[] {
       return;
     }
     const merged = {
-      ...item,
+      ...withoutWriteKey(item),
       ...(batch.context && { context: { ...batch.context, ...(isObject(item.context) ? item.context : {}) } }),
       ...(batch.sentAt && item.sentAt === undefined && { sentAt: batch.sentAt }),
     };

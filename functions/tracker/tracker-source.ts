@@ -94,13 +94,15 @@ export const trackerSource = String.raw`(function (w, d) {
   var referrer = d.referrer;
   var current = location.href;
 
-  function context() {
-    var q = new URLSearchParams(location.search);
+  // the page an event is about: where the browser is, or where a navigation went (l, from)
+  function context(l, from) {
+    l = l || location;
+    var q = new URLSearchParams(l.search);
     var campaign = {};
     [['source', 'utm_source'], ['medium', 'utm_medium'], ['name', 'utm_campaign'], ['term', 'utm_term'], ['content', 'utm_content']]
       .forEach(function (p) { var v = q.get(p[1]); if (v) campaign[p[0]] = v; });
     var c = {
-      page: { url: clean(location.href), path: location.pathname, referrer: clean(referrer), title: d.title, search: search(location.search) },
+      page: { url: clean(l.href), path: l.pathname, referrer: clean(from === undefined ? referrer : from), title: d.title, search: search(l.search) },
       userAgent: n.userAgent,
       locale: n.language,
       library: { name: 'leadloop.js', version: '1' }
@@ -109,11 +111,11 @@ export const trackerSource = String.raw`(function (w, d) {
     return c;
   }
 
-  function enqueue(event) {
+  function enqueue(event, l, from) {
     if (dnt) return;
     event.messageId = uuid();
     event.timestamp = new Date().toISOString();
-    event.context = context();
+    event.context = context(l, from);
     queue.push(event);
     if (!timer) timer = setTimeout(flush, 1000);
   }
@@ -174,17 +176,16 @@ export const trackerSource = String.raw`(function (w, d) {
     }
   };
   if (dnt) return;
-  // Single-page apps: a page view per history navigation, once the app has had a moment to set
+  // Single-page apps: a page view per history navigation, sent once the app has had a moment to set
   // the new title. The address as recorded decides: the same twice in a row (a replaceState of the same
   // URL, a jump to an anchor, a change of a parameter that is not kept) is one page view.
   function navigated() {
-    setTimeout(function () {
-      var next = location.href;
-      if (clean(next) === clean(current)) return;
-      referrer = current;
-      current = next;
-      w.leadloop.page();
-    }, 100);
+    var next = location.href;
+    var from = current;
+    if (clean(next) === clean(from)) return;
+    current = next;
+    referrer = from;
+    setTimeout(function () { enqueue({ type: 'page', properties: {} }, new URL(next), from); }, 100);
   }
   if (spa && w.history) {
     ['pushState', 'replaceState'].forEach(function (name) {

@@ -331,6 +331,17 @@ describe('the tracker script', () => {
       expect(urls(browser.events()).map((p) => p.path)).toEqual(['/docs', '/guide', '/faq']);
     });
 
+    it('gives each of two quick navigations its own page view with its own address', () => {
+      const browser = browse({ url: 'https://www.initech.example/' });
+      browser.history.pushState({}, '', '/pricing?utm_source=news');
+      browser.back('/');
+      expect(urls(browser.events())).toEqual([
+        expect.objectContaining({ url: 'https://www.initech.example/' }),
+        expect.objectContaining({ url: 'https://www.initech.example/pricing?utm_source=news', referrer: 'https://www.initech.example/' }),
+        expect.objectContaining({ url: 'https://www.initech.example/', referrer: 'https://www.initech.example/pricing?utm_source=news' }),
+      ]);
+    });
+
     it('records no navigation when the site turns it off (it calls page() itself)', () => {
       const browser = browse({ attributes: { 'data-history': 'off' } });
       browser.history.pushState({}, '', '/next');
