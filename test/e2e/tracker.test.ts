@@ -169,6 +169,39 @@ async function scoredLead(email: string, activities: number): Promise<LeadView |
   return lead;
 }
 
+describe('the tracker script over HTTP', () => {
+  it('carries a validator, answers 304 when the browser holds the same script, and HEAD with headers only', async () => {
+    const full = await fetch(`${runtime.apiUrl}/t.js`);
+    expect(full.status).toBe(200);
+    const etag = full.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[^"]+"$/);
+    expect(full.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
+    expect(await full.text()).toContain('window');
+
+    const again = await fetch(`${runtime.apiUrl}/t.js`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(await again.text()).toBe('');
+
+    const head = await fetch(`${runtime.apiUrl}/t.js`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toBe(etag);
+    expect(head.headers.get('content-type')).toBe(full.headers.get('content-type'));
+    expect(await head.text()).toBe('');
+  });
+
+  it('lets a preflight through for the headers Segment’s browser library sends, and lets the browser keep the answer', async () => {
+    const preflight = await fetch(`${runtime.apiUrl}/v1/t`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://www.initech.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-retry-count' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')?.split(',')).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-retry-count']));
+    expect(Number(preflight.headers.get('access-control-max-age'))).toBeGreaterThanOrEqual(3600);
+  });
+});
+
 describe('the browser tracker on a site', () => {
   it('records the campaign landing, the next page view and the form identify for one anonymous visitor, and scores them on one lead', async () => {
     // Prepare
