@@ -33,11 +33,16 @@ function trackerPage(title: string, body: string, head = ''): string {
 function segmentPage(strategy: string): string {
   const apiHost = `${new URL(runtime.apiUrl).host}/v1`;
   const deliveryStrategy = strategy === 'batching' ? { strategy: 'batching' } : undefined;
+  // its settings, which Segment's CDN would serve: fetched from the site, or given inline
+  const settings =
+    strategy === 'batching'
+      ? `cdnSettings: ${JSON.stringify({ integrations: { 'Segment.io': { apiKey: runtime.writeKey } } })}`
+      : `cdnURL: ${JSON.stringify(`${siteUrl}/segment-cdn`)}`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>Initech pricing</title>
 <script src="/analytics.js"></script>
 <script>
   window.analytics = Segment.AnalyticsBrowser.load(
-    { writeKey: ${JSON.stringify(runtime.writeKey)}, cdnURL: ${JSON.stringify(`${siteUrl}/segment-cdn`)} },
+    { writeKey: ${JSON.stringify(runtime.writeKey)}, ${settings} },
     { integrations: { 'Segment.io': ${JSON.stringify({ apiHost, protocol: 'http', ...(deliveryStrategy && { deliveryStrategy }) })} } },
   );
 </script></head><body><h1>Pricing</h1></body></html>`;
