@@ -60,7 +60,9 @@ export class HttpRouter {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = req.method ?? 'GET';
     if (method === 'OPTIONS' && this.cors && req.headers['access-control-request-method']) {
-      res.writeHead(204, this.corsHeaders(req));
+      const headers = this.corsHeaders(req);
+      if (headers['access-control-allow-origin'] && this.cors.maxAgeSeconds !== undefined) headers['access-control-max-age'] = String(this.cors.maxAgeSeconds);
+      res.writeHead(204, headers);
       res.end();
       return true;
     }
@@ -145,7 +147,9 @@ export class HttpRouter {
     for (const [key, value] of Object.entries(structured.headers ?? {})) responseHeaders[key.toLowerCase()] = String(value);
     if (structured.cookies?.length) responseHeaders['set-cookie'] = structured.cookies;
     res.writeHead(structured.statusCode ?? 200, responseHeaders);
-    res.end(structured.body === undefined ? undefined : structured.isBase64Encoded ? Buffer.from(structured.body, 'base64') : structured.body);
+    // A HEAD (routed like any method, as API Gateway does) and a 304 never carry a body.
+    const bodyless = method === 'HEAD' || structured.statusCode === 304 || structured.statusCode === 204;
+    res.end(structured.body === undefined || bodyless ? undefined : structured.isBase64Encoded ? Buffer.from(structured.body, 'base64') : structured.body);
     return true;
   }
 }

@@ -76,6 +76,7 @@ export interface LocalCors {
   allowOrigins: string[];
   allowMethods: string[];
   allowHeaders: string[];
+  maxAgeSeconds?: number;
 }
 
 export interface LocalApp {
@@ -227,8 +228,17 @@ export function describeApp(template: Template, cdkOut: string, runtime: Runtime
     const props = resource.Properties ?? {};
     switch (resource.Type) {
       case 'AWS::ApiGatewayV2::Api': {
-        const cors = props.CorsConfiguration as { AllowOrigins?: string[]; AllowMethods?: string[]; AllowHeaders?: string[] } | undefined;
-        if (cors) app.cors = { allowOrigins: cors.AllowOrigins ?? [], allowMethods: cors.AllowMethods ?? [], allowHeaders: cors.AllowHeaders ?? [] };
+        const cors = props.CorsConfiguration as
+          | { AllowOrigins?: string[]; AllowMethods?: string[]; AllowHeaders?: string[]; MaxAge?: number }
+          | undefined;
+        if (cors) {
+          app.cors = {
+            allowOrigins: cors.AllowOrigins ?? [],
+            allowMethods: cors.AllowMethods ?? [],
+            allowHeaders: cors.AllowHeaders ?? [],
+            ...(cors.MaxAge !== undefined && { maxAgeSeconds: Number(cors.MaxAge) }),
+          };
+        }
         break;
       }
       case 'AWS::ApiGatewayV2::Route': {

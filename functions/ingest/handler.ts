@@ -13,6 +13,8 @@ import { recordEvents } from './record-events.ts';
 const EVENT_LIMIT_BYTES = 32 * 1024;
 const BATCH_LIMIT_BYTES = 500 * 1024;
 const singleTypes = ['track', 'page', 'identify', 'group', 'alias'] as const;
+/** Segment's browser library (analytics.js 2.0) posts to short paths: the type's first letter, `b` for a batch. */
+const shortPaths = new Map(Object.entries({ t: 'track', p: 'page', i: 'identify', g: 'group', a: 'alias', b: 'batch' }));
 
 const batchSchema = z.looseObject({
   batch: z.array(z.record(z.string(), z.unknown())).min(1, 'a batch needs at least one event').max(2500),
@@ -29,8 +31,14 @@ function writeKeyOf(event: HttpEvent, body: unknown): string | undefined {
   return typeof fromBody === 'string' && fromBody ? fromBody : undefined;
 }
 
+/**
+ * The event without what Segment's browser library adds around it: the write key (on every
+ * event of its batches too) and a `userId` or `anonymousId` of null for "none".
+ */
 function withoutWriteKey(value: Record<string, unknown>): Record<string, unknown> {
   const { writeKey: _writeKey, ...rest } = value;
+  if (rest.userId === null) delete rest.userId;
+  if (rest.anonymousId === null) delete rest.anonymousId;
   return rest;
 }
 
@@ -81,7 +89,7 @@ function parseEvents(type: string, body: unknown): TrackingEvent[] {
       return;
     }
     const merged = {
-      ...item,
+      ...withoutWriteKey(item),
       ...(batch.context && { context: { ...batch.context, ...(isObject(item.context) ? item.context : {}) } }),
       ...(batch.sentAt && item.sentAt === undefined && { sentAt: batch.sentAt }),
     };
@@ -97,7 +105,8 @@ function parseEvents(type: string, body: unknown): TrackingEvent[] {
 }
 
 export const handler = httpHandler(async (event) => {
-  const type = event.rawPath.split('/').at(-1) ?? '';
+  const last = event.rawPath.split('/').at(-1) ?? '';
+  const type = shortPaths.get(last) ?? last;
   if (type !== 'batch' && !(singleTypes as readonly string[]).includes(type)) {
     throw new ValidationError([{ path: 'type', message: `unknown event type "${type}"` }]);
   }

@@ -7,18 +7,36 @@
  *
  * - anonymous id in a first-party cookie, set only once consent allows sending
  * - a page view on load, with context.page and context.campaign from the utm_* parameters
+ * - a page view on each history navigation of a single-page app (pushState, replaceState,
+ *   popstate), the same address twice in a row counted once
  * - identify on submit of forms marked `data-leadloop-identify` (optionally listing the fields)
  * - events batched, sent with navigator.sendBeacon as text/plain (no CORS preflight),
  *   fetch keepalive when the beacon is refused; the write key travels in the body
  * - Do-Not-Track sends nothing; `data-consent="required"` waits for window.leadloop.consent(true)
+ * - privacy: URLs (page, referrer, search) keep only the query parameters of campaigns and ad
+ *   clicks, plus those the site lists; a fragment is kept only when it is a route (#/…, #!…)
+ *
+ * Options come from the script tag's data-* attributes or, set before the tag, from
+ * `window.leadloop = { writeKey, consent: 'required', queryParams: [...] | '*', history: false }`.
  */
 export const trackerSource = String.raw`(function (w, d) {
   'use strict';
-  if (w.leadloop && w.leadloop.v) return;
+  var preset = w.leadloop || {};
+  if (preset.v) return;
   var n = navigator;
   var script = d.currentScript || d.querySelector('script[data-write-key]');
   if (!script) return;
-  var writeKey = script.getAttribute('data-write-key');
+  // an option set before the tag wins over the tag's attribute
+  function option(name, attribute) {
+    return preset[name] !== undefined ? preset[name] : script.getAttribute('data-' + attribute);
+  }
+  var writeKey = option('writeKey', 'write-key');
+  var extra = option('queryParams', 'query-params') || [];
+  if (typeof extra === 'string') extra = extra.split(/[\s,]+/);
+  var KEEP = ('utm_source utm_medium utm_campaign utm_term utm_content utm_id gclid gbraid wbraid dclid fbclid msclkid ' +
+    'li_fat_id ttclid twclid yclid epik rdt_cid sccid').split(' ').concat(extra).map(function (p) { return String(p).toLowerCase(); });
+  var spa = option('history', 'history');
+  spa = spa !== false && spa !== 'off';
   // the API that served this script receives its events
   var endpoint = script.src.replace(/\/t\.js(\?.*)?$/, '') + '/v1/batch';
   var dnt = n.doNotTrack === '1' || w.doNotTrack === '1';
@@ -47,7 +65,7 @@ export const trackerSource = String.raw`(function (w, d) {
 
   // A choice remembered from an earlier page wins over the script tag's default.
   var stored = cookie(CONSENT_COOKIE);
-  var consented = stored !== null ? stored === '1' : script.getAttribute('data-consent') !== 'required';
+  var consented = stored !== null ? stored === '1' : option('consent', 'consent') !== 'required';
 
   function anonymousId() {
     var id = cookie(ID_COOKIE);
@@ -56,13 +74,35 @@ export const trackerSource = String.raw`(function (w, d) {
     return id;
   }
 
-  function context() {
-    var q = new URLSearchParams(location.search);
+  // Only the listed query parameters leave the browser; '*' keeps them all.
+  function search(value) {
+    if (KEEP.indexOf('*') >= 0) return value;
+    var kept = new URLSearchParams();
+    new URLSearchParams(value).forEach(function (v, k) { if (KEEP.indexOf(k.toLowerCase()) >= 0) kept.append(k, v); });
+    kept = kept.toString();
+    return kept ? '?' + kept : '';
+  }
+  function route(hash) { return /^#[!\/]/.test(hash) ? hash : ''; }
+  function clean(href) {
+    try {
+      var u = new URL(href);
+      return u.origin + u.pathname + search(u.search) + route(u.hash);
+    } catch (e) { return ''; }
+  }
+
+  // the page a single-page app was on before its last navigation
+  var referrer = d.referrer;
+  var current = location.href;
+
+  // the page an event is about: where the browser is, or where a navigation went (l, from)
+  function context(l, from) {
+    l = l || location;
+    var q = new URLSearchParams(l.search);
     var campaign = {};
     [['source', 'utm_source'], ['medium', 'utm_medium'], ['name', 'utm_campaign'], ['term', 'utm_term'], ['content', 'utm_content']]
       .forEach(function (p) { var v = q.get(p[1]); if (v) campaign[p[0]] = v; });
     var c = {
-      page: { url: location.href, path: location.pathname, referrer: d.referrer, title: d.title, search: location.search },
+      page: { url: clean(l.href), path: l.pathname, referrer: clean(from === undefined ? referrer : from), title: d.title, search: search(l.search) },
       userAgent: n.userAgent,
       locale: n.language,
       library: { name: 'leadloop.js', version: '1' }
@@ -71,11 +111,11 @@ export const trackerSource = String.raw`(function (w, d) {
     return c;
   }
 
-  function enqueue(event) {
+  function enqueue(event, l, from) {
     if (dnt) return;
     event.messageId = uuid();
     event.timestamp = new Date().toISOString();
-    event.context = context();
+    event.context = context(l, from);
     queue.push(event);
     if (!timer) timer = setTimeout(flush, 1000);
   }
@@ -136,6 +176,29 @@ export const trackerSource = String.raw`(function (w, d) {
     }
   };
   if (dnt) return;
+  // Single-page apps: a page view per history navigation, sent once the app has had a moment to set
+  // the new title. The address as recorded decides: the same twice in a row (a replaceState of the same
+  // URL, a jump to an anchor, a change of a parameter that is not kept) is one page view.
+  function navigated() {
+    var next = location.href;
+    var from = current;
+    if (clean(next) === clean(from)) return;
+    current = next;
+    referrer = from;
+    setTimeout(function () { enqueue({ type: 'page', properties: {} }, new URL(next), from); }, 100);
+  }
+  if (spa && w.history) {
+    ['pushState', 'replaceState'].forEach(function (name) {
+      var original = w.history[name];
+      if (typeof original !== 'function') return;
+      w.history[name] = function () {
+        var result = original.apply(this, arguments);
+        navigated();
+        return result;
+      };
+    });
+    w.addEventListener('popstate', navigated);
+  }
   d.addEventListener('submit', onSubmit, true);
   w.addEventListener('pagehide', flush);
   d.addEventListener('visibilitychange', function () { if (d.visibilityState === 'hidden') flush(); });

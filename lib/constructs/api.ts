@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
@@ -20,10 +21,14 @@ export class Api extends Construct {
     const { events, leads } = props.tables;
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'LeadLoop: events in, hand-off actions, leads, reports',
+      // Browsers send events: the tracker as text/plain without credentials (no preflight), Segment's
+      // analytics.js with Basic auth (preflighted) and, on a retry, X-Retry-Count. Browsers cap the max age
+      // (Chrome at two hours); one preflight then covers many events.
       corsPreflight: {
         allowOrigins: ['*'],
         allowMethods: [CorsHttpMethod.POST, CorsHttpMethod.GET],
-        allowHeaders: ['authorization', 'content-type'],
+        allowHeaders: ['authorization', 'content-type', 'x-retry-count'],
+        maxAge: Duration.days(1),
       },
     });
 
@@ -35,7 +40,8 @@ export class Api extends Construct {
     events.grant(ingest, 'dynamodb:PutItem');
     leads.grant(ingest, 'dynamodb:GetItem');
     const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', ingest);
-    for (const type of ['track', 'page', 'identify', 'group', 'alias', 'batch']) {
+    // Segment's paths, and the short ones its browser library (analytics.js 2.0) posts to.
+    for (const type of ['track', 'page', 'identify', 'group', 'alias', 'batch', 't', 'p', 'i', 'g', 'a', 'b']) {
       this.httpApi.addRoutes({ path: `/v1/${type}`, methods: [HttpMethod.POST], integration: ingestIntegration });
     }
 

@@ -10,21 +10,21 @@ export interface TrackerProps {
 }
 
 /**
- * The browser tracker: `GET /t.js` on the events API. The function only returns
- * a script, so it is granted nothing beyond logs and tracing.
+ * The browser tracker: `GET /t.js` (and `HEAD`: an HTTP API routes no method it was not
+ * given) on the events API, and `POST /v1/m`, where Segment's browser library reports its
+ * own delivery metrics (accepted, not kept). The function stores nothing, so it is granted
+ * nothing beyond logs and tracing.
  */
 export class Tracker extends Construct {
   constructor(scope: Construct, id: string, props: TrackerProps) {
     super(scope, id);
     const tracker = new LeadFunction(this, 'Tracker', {
       entry: 'tracker/handler.ts',
-      description: 'Serves the browser tracker script (t.js)',
+      description: 'Serves the browser tracker script (t.js); accepts and drops analytics.js metrics',
       memorySize: 128,
     });
-    props.httpApi.addRoutes({
-      path: '/t.js',
-      methods: [HttpMethod.GET],
-      integration: new HttpLambdaIntegration('TrackerIntegration', tracker),
-    });
+    const integration = new HttpLambdaIntegration('TrackerIntegration', tracker);
+    props.httpApi.addRoutes({ path: '/t.js', methods: [HttpMethod.GET, HttpMethod.HEAD], integration });
+    props.httpApi.addRoutes({ path: '/v1/m', methods: [HttpMethod.POST], integration });
   }
 }

@@ -285,7 +285,7 @@ describe('LeadLoop stack', () => {
       return t.describe(integration.Properties?.IntegrationUri).replace(/\.Arn$/, '');
     };
 
-    it('serves ingestion, hand-off actions, lead reads, reports and the tracker script, each route by the function of its concern', () => {
+    it('serves ingestion (Segment’s paths and its browser library’s short ones), hand-off actions, lead reads, reports and the tracker script, each route by the function of its concern', () => {
       const routes = Object.values(t.template.findResources('AWS::ApiGatewayV2::Route')).map(
         ({ Properties }) => [Properties.RouteKey as string, functionServing(Properties.Target)] as const,
       );
@@ -297,15 +297,37 @@ describe('LeadLoop stack', () => {
           ['POST /v1/group', FUNCTIONS.Ingest],
           ['POST /v1/alias', FUNCTIONS.Ingest],
           ['POST /v1/batch', FUNCTIONS.Ingest],
+          // analytics.js 2.0 posts each call to the first letter of its type, a batch to /b
+          ['POST /v1/t', FUNCTIONS.Ingest],
+          ['POST /v1/p', FUNCTIONS.Ingest],
+          ['POST /v1/i', FUNCTIONS.Ingest],
+          ['POST /v1/g', FUNCTIONS.Ingest],
+          ['POST /v1/a', FUNCTIONS.Ingest],
+          ['POST /v1/b', FUNCTIONS.Ingest],
+          // and reports its own delivery metrics, which nothing keeps
+          ['POST /v1/m', FUNCTIONS.Tracker],
           ['GET /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
           ['POST /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
           ['GET /t.js', FUNCTIONS.Tracker],
+          // an HTTP API routes no method it was not given: HEAD is not GET's
+          ['HEAD /t.js', FUNCTIONS.Tracker],
         ]),
       );
-      expect(routes).toHaveLength(12);
+      expect(routes).toHaveLength(20);
+    });
+
+    it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {
+      const [api, ...others] = Object.values(t.template.findResources('AWS::ApiGatewayV2::Api'));
+      expect(others).toEqual([]);
+      const cors = api?.Properties.CorsConfiguration as { AllowOrigins: string[]; AllowMethods: string[]; AllowHeaders: string[]; MaxAge?: number };
+      expect(cors.AllowOrigins).toEqual(['*']);
+      expect(cors.AllowMethods).toEqual(expect.arrayContaining(['POST', 'GET']));
+      // Basic auth with the write key, text/plain bodies, and X-Retry-Count on a retry
+      expect(cors.AllowHeaders.map((h) => h.toLowerCase())).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-retry-count']));
+      expect(cors.MaxAge).toBeGreaterThanOrEqual(3600);
     });
   });
 });
