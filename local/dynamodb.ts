@@ -118,7 +118,7 @@ export async function startDynamoDb(tables: readonly LocalTable[], options: { po
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
   try {
-    await waitFor('DynamoDB Local', () => client.send(new ListTablesCommand({})), { fatal: () => problem });
+    await waitFor('DynamoDB Local', () => client.send(new ListTablesCommand({})), { timeoutMs: 120_000, fatal: () => problem });
   } catch (error) {
     client.destroy();
     if (!exited) {

@@ -90,7 +90,7 @@ describe('leadloop in scripts', () => {
     expect(stdout.length).toBe(expected.length);
     expect(stdout).toBe(expected);
     expect(status).toBe(0);
-  });
+  }, 60_000);
 
   /** The pids of the processes whose parent is \`pid\`. */
   const childrenOf = (pid: number): number[] =>
@@ -137,6 +137,6 @@ describe('leadloop in scripts', () => {
       });
       expect(alive(cli!)).toBe(false);
       expect(result).toEqual({ code: null, signal });
-    });
+    }, 60_000);
   }
 });
