@@ -1,6 +1,8 @@
 /**
- * One small error hierarchy. `expose` marks what may be shown to a client;
- * anything else becomes a plain 500 so internals never leak.
+ * One small error hierarchy. `expose` marks what may be shown to a client:
+ * by default a message below 500 is (the client's mistake, said so), a 5xx's
+ * is not (our failure, its detail is logged). Anything not exposed answers a
+ * generic message so internals never leak.
  */
 
 export interface FieldIssue {
@@ -8,15 +10,22 @@ export interface FieldIssue {
   message: string;
 }
 
+export interface HttpErrorOptions extends ErrorOptions {
+  /** Whether the message (and issues) may be shown to the client. @default statusCode < 500 (the middy rule) */
+  expose?: boolean;
+}
+
 export class HttpError extends Error {
-  readonly expose = true;
+  readonly expose: boolean;
   readonly statusCode: number;
   readonly issues: readonly FieldIssue[] | undefined;
-  constructor(statusCode: number, message: string, issues?: readonly FieldIssue[], options?: ErrorOptions) {
-    super(message, options);
+  constructor(statusCode: number, message: string, issues?: readonly FieldIssue[], options: HttpErrorOptions = {}) {
+    const { expose, ...errorOptions } = options;
+    super(message, errorOptions);
     this.name = 'HttpError';
     this.statusCode = statusCode;
     this.issues = issues;
+    this.expose = expose ?? statusCode < 500;
   }
 }
 

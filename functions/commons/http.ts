@@ -23,7 +23,11 @@ function errorPage(message: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>LeadLoop</title></head><body style="font-family:sans-serif;max-width:40em;margin:2em auto"><h1>Sorry</h1><p>${text.charAt(0).toUpperCase()}${text.slice(1)}.</p></body></html>`;
 }
 
-/** Maps errors to responses in one place: HttpErrors as they are, anything else as a bare 500. */
+/**
+ * Maps errors to responses in one place: an exposed HttpError (by default
+ * any below 500) as it is; anything else is logged and answers a generic
+ * message, with the status of a 5xx HttpError (a 503 stays a 503) or a bare 500.
+ */
 function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
@@ -36,8 +40,9 @@ function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
           : json(error.statusCode, { error: error.message, ...(error.issues && { issues: error.issues }) });
         return;
       }
-      logger.error('unhandled error', { error });
-      request.response = wantsHtml ? html(500, errorPage('Something went wrong on our side.')) : json(500, { error: 'internal error' });
+      const statusCode = error instanceof HttpError && error.statusCode >= 500 ? error.statusCode : 500;
+      logger.error('unhandled error', { error, statusCode });
+      request.response = wantsHtml ? html(statusCode, errorPage('Something went wrong on our side.')) : json(statusCode, { error: 'internal error' });
     },
   };
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { findKey } from '#adapters/keys.ts';
 import { putEventOnce } from '#adapters/event-store.ts';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '#commons/errors.ts';
@@ -6,22 +5,13 @@ import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } fr
 import { logger } from '#commons/logger.ts';
 import { privacy } from '#config/index.ts';
 import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
+import { batchEvent, requestTypeOf, segmentBatchSchema, withoutClientExtras, type RequestType } from '#core/segment-batch.ts';
 import { itemSizeIssue, storableIssues } from '#core/storable.ts';
 import { toStoredEvent, trackingEventSchema, type StoredEvent, type TrackingEvent } from '#core/tracking-event.ts';
 import { recordEvents } from './record-events.ts';
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
 const BATCH_LIMIT_BYTES = 500 * 1024;
-const singleTypes = ['track', 'page', 'identify', 'group', 'alias'] as const;
-/** Segment's browser library (analytics.js 2.0) posts to short paths: the type's first letter, `b` for a batch. */
-const shortPaths = new Map(Object.entries({ t: 'track', p: 'page', i: 'identify', g: 'group', a: 'alias', b: 'batch' }));
-
-const batchSchema = z.looseObject({
-  batch: z.array(z.record(z.string(), z.unknown())).min(1, 'a batch needs at least one event').max(2500),
-  context: z.record(z.string(), z.unknown()).optional(),
-  integrations: z.record(z.string(), z.unknown()).optional(),
-  sentAt: z.iso.datetime({ offset: true }).optional(),
-});
 
 /** The write key: the user of HTTP Basic auth (Segment's convention), a Bearer token, or `writeKey` in the body. */
 function writeKeyOf(event: HttpEvent, body: unknown): string | undefined {
@@ -29,17 +19,6 @@ function writeKeyOf(event: HttpEvent, body: unknown): string | undefined {
   if (fromHeader) return fromHeader;
   const fromBody = (body as { writeKey?: unknown } | null)?.writeKey;
   return typeof fromBody === 'string' && fromBody ? fromBody : undefined;
-}
-
-/**
- * The event without what Segment's browser library adds around it: the write key (on every
- * event of its batches too) and a `userId` or `anonymousId` of null for "none".
- */
-function withoutWriteKey(value: Record<string, unknown>): Record<string, unknown> {
-  const { writeKey: _writeKey, ...rest } = value;
-  if (rest.userId === null) delete rest.userId;
-  if (rest.anonymousId === null) delete rest.anonymousId;
-  return rest;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -54,7 +33,7 @@ function validEvent(candidate: Record<string, unknown>, path = ''): TrackingEven
 }
 
 /** The stored form of each event, refused (400, naming the event) if one would pass DynamoDB's item size. */
-function storedEvents(type: string, events: readonly TrackingEvent[], receivedAt: Date, sourceId: string): StoredEvent[] {
+function storedEvents(type: RequestType, events: readonly TrackingEvent[], receivedAt: Date, sourceId: string): StoredEvent[] {
   const stored = events.map((e) => toStoredEvent(e, receivedAt, sourceId, privacy));
   const issues = stored.flatMap((item, i) => itemSizeIssue(item, type === 'batch' ? `batch[${i}]` : 'body') ?? []);
   if (issues.length > 0) throw new ValidationError(issues);
@@ -65,16 +44,16 @@ function storedEvents(type: string, events: readonly TrackingEvent[], receivedAt
  * Validates the request into tracking events. A batch is all or nothing:
  * when any event is invalid, none is stored and every problem is named.
  */
-function parseEvents(type: string, body: unknown): TrackingEvent[] {
+function parseEvents(type: RequestType, body: unknown): TrackingEvent[] {
   if (!isObject(body)) throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
   if (type !== 'batch') {
-    const candidate = withoutWriteKey(body);
+    const candidate = withoutClientExtras(body);
     if (candidate.type !== undefined && candidate.type !== type) {
       throw new ValidationError([{ path: 'type', message: `must be "${type}" on /v1/${type}` }]);
     }
     return [validEvent({ ...candidate, type })];
   }
-  const batch = validate(batchSchema, withoutWriteKey(body));
+  const batch = validate(segmentBatchSchema, withoutClientExtras(body));
   const events: TrackingEvent[] = [];
   const issues: { path: string; message: string }[] = [];
   batch.batch.forEach((item, i) => {
@@ -88,13 +67,8 @@ function parseEvents(type: string, body: unknown): TrackingEvent[] {
       issues.push({ path: `batch[${i}]`, message: `an event must be at most ${EVENT_LIMIT_BYTES} bytes` });
       return;
     }
-    const merged = {
-      ...withoutWriteKey(item),
-      ...(batch.context && { context: { ...batch.context, ...(isObject(item.context) ? item.context : {}) } }),
-      ...(batch.sentAt && item.sentAt === undefined && { sentAt: batch.sentAt }),
-    };
     try {
-      events.push(validEvent(merged, `batch[${i}]`));
+      events.push(validEvent(batchEvent(batch, item), `batch[${i}]`));
     } catch (error) {
       if (error instanceof ValidationError) issues.push(...(error.issues ?? []));
       else throw error;
@@ -105,11 +79,9 @@ function parseEvents(type: string, body: unknown): TrackingEvent[] {
 }
 
 export const handler = httpHandler(async (event) => {
-  const last = event.rawPath.split('/').at(-1) ?? '';
-  const type = shortPaths.get(last) ?? last;
-  if (type !== 'batch' && !(singleTypes as readonly string[]).includes(type)) {
-    throw new ValidationError([{ path: 'type', message: `unknown event type "${type}"` }]);
-  }
+  const requested = requestTypeOf(event.rawPath);
+  if (requested.type === undefined) throw new ValidationError([{ path: 'type', message: `unknown event type "${requested.name}"` }]);
+  const { type } = requested;
   const body = parseJsonBody(event, type === 'batch' ? BATCH_LIMIT_BYTES : EVENT_LIMIT_BYTES);
   const writeKey = writeKeyOf(event, body);
   if (!writeKey) throw new UnauthorizedError('a write key is required as the HTTP Basic user or as writeKey in the body');

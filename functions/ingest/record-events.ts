@@ -1,3 +1,4 @@
+import { forEachConcurrently } from '#commons/concurrency.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import type { EventRecord } from '#adapters/event-store.ts';
 
@@ -13,13 +14,8 @@ const CONCURRENCY = 16;
  */
 export async function recordEvents(events: readonly StoredEvent[], ports: RecordEventsPorts): Promise<{ stored: number; duplicates: number }> {
   let stored = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < events.length) {
-      const event = events[next++]!;
-      if (await ports.putEventOnce({ ...event, kind: 'tracking' })) stored += 1;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, events.length) }, worker));
+  await forEachConcurrently(events, CONCURRENCY, async (event) => {
+    if (await ports.putEventOnce({ ...event, kind: 'tracking' })) stored += 1;
+  });
   return { stored, duplicates: events.length - stored };
 }

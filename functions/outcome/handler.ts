@@ -83,5 +83,5 @@ export const handler = httpHandler(async (event) => {
     if (verdict.kind !== 'open') return respond(verdict, outcome.kind === 'rejected' ? outcome.reason : undefined);
     // Refused while still open: another write to the cycle was in flight; try again.
   }
-  throw new HttpError(503, 'the lead is being changed right now; please try again');
+  throw new HttpError(503, 'the lead is being changed right now; please try again', undefined, { expose: true });
 });

@@ -2,7 +2,7 @@ import type { JourneyInput } from '#adapters/journey-runner.ts';
 import type { LeadPage, RescoreProgress } from '#adapters/lead-history.ts';
 import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
-import { ConcurrentUpdateError } from '#commons/errors.ts';
+import { retryOnConflict } from '#commons/retry.ts';
 import { rescoreLead } from '#core/lead.ts';
 import { startPendingJourney } from '../score/apply-events.ts';
 import type { ScoringModel } from '#core/scoring.ts';
@@ -64,22 +64,19 @@ const MAX_ATTEMPTS = 5;
  * version read). A lead the model now qualifies gets its journey started.
  */
 async function rescoreOne(leadId: string, ports: RescorePorts): Promise<{ events: number; advanced: boolean } | undefined> {
-  for (let attempt = 1; ; attempt++) {
+  const saved = await retryOnConflict(MAX_ATTEMPTS, async () => {
     const current = await ports.getLead(leadId);
     // a lead merged into another is rescored as part of that one
     if (!current || current.lead.mergedInto !== undefined) return undefined;
     const events = await ports.trackingEvents(await ports.leadEventIds(leadId));
     const { lead, changes } = rescoreLead(current.lead, events, ports.model, ports.now());
-    try {
-      await ports.saveLead({ lead, version: current.version, changes });
-    } catch (error) {
-      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
-      throw error;
-    }
-    // As on the stream path: the pending flag stays until the journey is known to exist.
-    await startPendingJourney(lead, ports);
-    return { events: events.length, advanced: changes.length > 0 };
-  }
+    await ports.saveLead({ lead, version: current.version, changes });
+    return { lead, events: events.length, advanced: changes.length > 0 };
+  });
+  if (!saved) return undefined;
+  // As on the stream path: the pending flag stays until the journey is known to exist.
+  await startPendingJourney(saved.lead, ports);
+  return { events: saved.events, advanced: saved.advanced };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { EventRecord, OutcomeEvent } from '#adapters/event-store.ts';
 import type { Cycle, LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import type { JourneyInput } from '#adapters/journey-runner.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
-import { ConcurrentUpdateError } from '#commons/errors.ts';
+import { retryOnConflict } from '#commons/retry.ts';
 import {
   applyEvents,
   applyOutcome,
@@ -228,14 +228,7 @@ async function applyGroup(group: LeadGroup, ports: ApplyEventsPorts): Promise<vo
   let lead: Lead | undefined;
   let more = true;
   while (more) {
-    let step: Step | undefined;
-    for (let attempt = 1; step === undefined; attempt++) {
-      try {
-        step = await applyGroupOnce(group, ports);
-      } catch (error) {
-        if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+    const step = await retryOnConflict(MAX_ATTEMPTS, () => applyGroupOnce(group, ports));
     lead = step.lead;
     more = step.more;
   }

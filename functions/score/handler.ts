@@ -1,8 +1,3 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventRecord } from '#adapters/event-store.ts';
 import { startJourney } from '#adapters/journey-runner.ts';
 import { resumeJourney } from '#adapters/task-callbacks.ts';
@@ -18,6 +13,7 @@ import {
   saveLead,
 } from '#adapters/lead-store.ts';
 import { logger } from '#commons/logger.ts';
+import { streamHandler } from '#commons/stream.ts';
 import { scoringModel } from '#config/index.ts';
 import { applyEventRecords } from './apply-events.ts';
 
@@ -39,43 +35,25 @@ const ports = {
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
 };
 
-/**
- * Consumes the events table's stream: new events are applied to their leads.
- * Every record that could not be applied is reported (by its sequence number),
- * and only those: a record whose image cannot be read is reported on its own
- * while the others are applied. The event source mapping retries from the
- * first reported record; records applied before are not applied twice because
- * each event leaves a marker. A failure that belongs to no one record is
- * thrown, so the mapping bisects the batch until the record causing it stands
- * alone (docs/decisions.md, "The stream isolates a failing record").
- */
-async function scoreStream(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const failed = new Set<string>();
-  const parsed: { sequenceNumber: string; record: EventRecord }[] = [];
-  for (const r of event.Records) {
-    if (r.eventName !== 'INSERT' || !r.dynamodb?.NewImage) continue;
-    const sequenceNumber = r.dynamodb.SequenceNumber!;
-    try {
-      const record = unmarshall(r.dynamodb.NewImage as Record<string, AttributeValue>) as EventRecord;
-      if (typeof record.messageId !== 'string' || (record.kind !== 'tracking' && record.kind !== 'outcome')) {
-        throw new Error('not a stored event: it needs a messageId and a kind (tracking or outcome)');
-      }
-      parsed.push({ sequenceNumber, record });
-    } catch (error) {
-      logger.error('a stream record could not be read', { sequenceNumber, eventID: r.eventID, error: String(error) });
-      failed.add(sequenceNumber);
-    }
-  }
-  const { failedMessageIds } = await applyEventRecords(
-    parsed.map((p) => p.record),
-    ports,
-  );
-  for (const { sequenceNumber, record } of parsed) if (failedMessageIds.has(record.messageId)) failed.add(sequenceNumber);
-  // in stream order; the mapping takes the lowest as its checkpoint
-  const batchItemFailures = event.Records.flatMap((r) => (failed.has(r.dynamodb?.SequenceNumber ?? '') ? [{ itemIdentifier: r.dynamodb!.SequenceNumber! }] : []));
-  return { batchItemFailures };
+/** What the stream's consumer relies on: an item the event store wrote has its messageId and kind. */
+function isStoredEvent(item: Record<string, unknown>): item is Record<string, unknown> & EventRecord {
+  return typeof item.messageId === 'string' && (item.kind === 'tracking' || item.kind === 'outcome');
 }
 
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(scoreStream);
+/**
+ * Consumes the events table's stream: new events are applied to their leads.
+ * Every record that could not be applied is reported, and only those (see
+ * streamHandler). The event source mapping retries from the first reported
+ * record; records applied before are not applied twice because each event
+ * leaves a marker.
+ */
+export const handler = streamHandler<EventRecord>({
+  read: (item) => {
+    if (!isStoredEvent(item)) throw new Error('not a stored event: it needs a messageId and a kind (tracking or outcome)');
+    return item;
+  },
+  apply: async (records) => {
+    const { failedMessageIds } = await applyEventRecords(records, ports);
+    return records.filter((record) => failedMessageIds.has(record.messageId));
+  },
+});

@@ -1,6 +1,6 @@
 import type { JourneyInput } from '#adapters/journey-runner.ts';
 import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
-import { ConcurrentUpdateError } from '#commons/errors.ts';
+import { retryOnConflict } from '#commons/retry.ts';
 import { followMerges, mergeLeads, retiredInto, survivorOf, type IdentityKey, type Lead } from '#core/lead.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
@@ -52,24 +52,20 @@ async function mergeOnce(survivor: VersionedLead, absorbed: VersionedLead, ports
  * started when the events of the batch are applied to it.
  */
 export async function mergeIntoOne(leadIds: readonly string[], ports: MergePorts): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const found = (await Promise.all(leadIds.map(async (id) => followMerges(await ports.getLead(id), ports.getLead)))).filter((l): l is VersionedLead => l !== undefined);
-      const distinct = [...new Map(found.map((l) => [l.lead.leadId, l])).values()];
-      if (distinct.length === 0) return leadIds[0]!;
-      let survivor = distinct.reduce((a, b) => (survivorOf(a.lead, b.lead) === a.lead ? a : b));
-      const survivorId = survivor.lead.leadId;
-      for (const absorbed of distinct) {
-        if (absorbed.lead.leadId === survivorId) continue;
-        await mergeOnce(survivor, absorbed, ports);
-        // the next merge builds on the survivor as just saved
-        const saved = await ports.getLead(survivorId);
-        if (!saved) throw new Error(`lead ${survivorId} vanished during a merge`);
-        survivor = saved;
-      }
-      return survivorId;
-    } catch (error) {
-      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
+  return retryOnConflict(MAX_ATTEMPTS, async () => {
+    const found = (await Promise.all(leadIds.map(async (id) => followMerges(await ports.getLead(id), ports.getLead)))).filter((l): l is VersionedLead => l !== undefined);
+    const distinct = [...new Map(found.map((l) => [l.lead.leadId, l])).values()];
+    if (distinct.length === 0) return leadIds[0]!;
+    let survivor = distinct.reduce((a, b) => (survivorOf(a.lead, b.lead) === a.lead ? a : b));
+    const survivorId = survivor.lead.leadId;
+    for (const absorbed of distinct) {
+      if (absorbed.lead.leadId === survivorId) continue;
+      await mergeOnce(survivor, absorbed, ports);
+      // the next merge builds on the survivor as just saved
+      const saved = await ports.getLead(survivorId);
+      if (!saved) throw new Error(`lead ${survivorId} vanished during a merge`);
+      survivor = saved;
     }
-  }
+    return survivorId;
+  });
 }
