@@ -12,9 +12,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Cycle } from '../../../functions/adapters/lead-store.ts';
 import type { JourneyAssignment } from '../../../functions/core/journey.ts';
-import { handler as assignRep } from '../../../functions/journey/assign-rep.ts';
-import { handler as awaitAcceptance } from '../../../functions/journey/await-acceptance.ts';
-import { handler as escalate } from '../../../functions/journey/escalate.ts';
+import { handler as assignRep } from '../../../functions/journey/assign-rep-handler.ts';
+import { handler as awaitAcceptance } from '../../../functions/journey/await-acceptance-handler.ts';
+import { handler as escalate } from '../../../functions/journey/escalate-handler.ts';
 import { cycleKey, mqlLead, profileItem, profileKey } from './fixtures.ts';
 import { lambdaContext } from './http-event.ts';
 

@@ -17,7 +17,7 @@ const lead = mqlLead();
 const LEAD_ID = lead.leadId;
 
 // The signing key is cached per module for the container's life: each test loads the step afresh.
-let handler: (typeof import('../../../functions/journey/send-handoff.ts'))['handler'];
+let handler: (typeof import('../../../functions/journey/send-handoff-handler.ts'))['handler'];
 
 const assignment: JourneyAssignment = {
   repId: 'rep-sam',
@@ -64,7 +64,7 @@ describe('send-handoff journey step', () => {
     ddb.reset();
     ses.reset();
     vi.resetModules();
-    ({ handler } = await import('../../../functions/journey/send-handoff.ts'));
+    ({ handler } = await import('../../../functions/journey/send-handoff-handler.ts'));
   });
 
   it('emails the owner exactly once, after recording the send, with signed one-click links', async () => {
