@@ -1,4 +1,9 @@
+// Cycle and CycleEscalation are domain types still declared with their adapter; type-only, so nothing of it loads here.
+import type { Cycle, CycleEscalation } from '#adapters/lead-store.ts';
+import type { JourneyAssignment } from './journey.ts';
 import { outcomeRefusal, type Lead, type Outcome } from './lead.ts';
+import type { HandoffLink } from './links.ts';
+import type { EscalationStep } from './service-agreement.ts';
 
 /**
  * A rep's decision on a hand-off (accept or reject), judged against what is
@@ -83,4 +88,80 @@ export function escalationStanding(cycle: Pick<CycleDecisionFacts, 'outcome' | '
   if (cycle.outcome) return 'decided';
   if (cycle.missed >= missed || cycle.recycled) return 'taken';
   return 'due';
+}
+
+/** The decision a hand-off link asks to record: accept or reject this cycle, as this rep. */
+export function decisionRequestOf(link: HandoffLink): DecisionRequest {
+  return { kind: link.action === 'accept' ? 'accepted' : 'rejected', cycle: link.cycle, repId: link.repId };
+}
+
+/** The outcome a rep's decision records, made at `at`; a rejection carries the rep's reason. */
+export function decisionOutcome(request: DecisionRequest, at: string, reason: string | undefined): Outcome {
+  const { cycle, repId } = request;
+  if (request.kind === 'accepted') return { kind: 'accepted', cycle, repId, at };
+  if (reason === undefined) throw new Error('a rejection records the rep’s reason');
+  return { kind: 'rejected', cycle, repId, at, reason };
+}
+
+/**
+ * The id of the event that records a rep's decision: one per lead, cycle,
+ * rep and kind, so a repeated click stores nothing new.
+ */
+export function decisionMessageId(leadId: string, outcome: Pick<Outcome, 'cycle' | 'repId' | 'kind'>): string {
+  return `handoff-${leadId}-${outcome.cycle}-${outcome.repId}-${outcome.kind}`;
+}
+
+/**
+ * What an escalation step does with the cycle it finds: stand down when a
+ * decision is recorded there; end the cycle's journey when the lead left it
+ * some other way (a later cycle, a stage past mql); else what
+ * escalationStanding says (write the step, or only repeat its effects).
+ */
+export type EscalationCourse = 'stand-down' | 'end-cycle' | 'taken' | 'due';
+
+export function escalationCourse(
+  lead: Pick<Lead, 'cycle' | 'stage'>,
+  cycle: Pick<CycleDecisionFacts, 'outcome' | 'recycled'> & { cycle: number; missed: number },
+  missed: number,
+): EscalationCourse {
+  const standing = escalationStanding(cycle, missed);
+  if (standing === 'decided') return 'stand-down';
+  if (lead.cycle !== cycle.cycle || lead.stage !== 'mql') return 'end-cycle';
+  return standing;
+}
+
+/**
+ * The change the `missed`-th missed deadline writes on the cycle, from the
+ * journey's plan: the owner whose window ended is kept as a handover (their
+ * link's page says what happened), a reassignment names the new owner, and
+ * every step but recycling opens a fresh window.
+ */
+export function escalationChange(
+  cycle: Pick<Cycle, 'owner' | 'acceptBy'>,
+  plan: { escalation: { step: EscalationStep }; assignment: JourneyAssignment },
+  now: Date,
+): CycleEscalation {
+  const { step } = plan.escalation;
+  const at = now.toISOString();
+  const handover: Handover = { repId: cycle.owner.repId, acceptBy: cycle.acceptBy, at };
+  const { acceptBy, acceptWithinSeconds } = plan.assignment;
+  if (step === 'recycle') return { step, handover };
+  if (step === 'notify-manager') return { step, acceptBy, acceptWithinSeconds };
+  const { repId, teamId, previousReps } = plan.assignment;
+  return { step, owner: { repId, teamId, assignedAt: at }, previousReps, acceptBy, acceptWithinSeconds, handover };
+}
+
+/** The cycle as an escalation's write leaves it (what recordEscalation stores). */
+export function escalatedCycle(cycle: Cycle, missed: number, change: CycleEscalation): Cycle {
+  if (change.step === 'recycle') return { ...cycle, missed, recycled: change.handover };
+  const window = { acceptBy: change.acceptBy, acceptWithinSeconds: change.acceptWithinSeconds };
+  if (change.step === 'notify-manager') return { ...cycle, missed, ...window };
+  return {
+    ...cycle,
+    missed,
+    ...window,
+    owner: change.owner,
+    previousReps: change.previousReps,
+    reassignments: [...(cycle.reassignments ?? []), change.handover],
+  };
 }

@@ -131,6 +131,17 @@ function readableTime(iso: string): string {
   return Number.isNaN(at.getTime()) ? iso : `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+const REJECT_FORM = `<form method="post"><label>Why is it not sales-ready?<br><select name="reason">
+<option>Not a fit</option><option>No budget</option><option>Not the decision maker</option><option>Already a customer</option><option>Bad contact data</option><option>Too early</option>
+</select></label><p><button type="submit">Reject and send back to marketing</button></p></form>`;
+
+const ACCEPT_FORM = `<form method="post"><p>The lead becomes yours and the first-contact clock starts.</p><p><button type="submit">Accept this lead</button></p></form>`;
+
+/** The form an opened hand-off link shows: a button that posts the decision (a rejection asks why). */
+export function decisionForm(kind: DecisionRequest['kind']): string {
+  return kind === 'accepted' ? ACCEPT_FORM : REJECT_FORM;
+}
+
 export interface DecisionPage {
   statusCode: number;
   title: string;

@@ -55,3 +55,27 @@ export function planEscalation(
   }
   return { leadId: state.leadId, cycle: state.cycle, assignment, escalation: { missed, step } };
 }
+
+/** The assignment a cycle record holds: a retried step returns what its first attempt wrote. */
+export function assignmentOf(cycle: {
+  owner: { repId: string; teamId: string };
+  previousReps: string[];
+  acceptBy: string;
+  acceptWithinSeconds: number;
+}): JourneyAssignment {
+  const { owner, previousReps, acceptBy, acceptWithinSeconds } = cycle;
+  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds };
+}
+
+/**
+ * The state an escalation stands down with: the rep decided before its
+ * write, so nothing escalates; waiting again picks the decision up at once.
+ */
+export function stoodDown<S extends JourneyState>(state: S): S & { escalation: { missed: number; step: 'outcome-recorded' } } {
+  return { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: 'outcome-recorded' } };
+}
+
+/** The plan, turned into the end of this cycle's journey: the lead left the cycle some other way. */
+export function endOfCycle<S extends JourneyState & { escalation: { missed: number; step: EscalationStep } }>(plan: S): S {
+  return { ...plan, escalation: { ...plan.escalation, step: 'recycle' } };
+}

@@ -1,19 +1,32 @@
-import { assignOwner, getCycle, putCycle } from '#adapters/lead-store.ts';
-import { journeyStep } from '#commons/step.ts';
-import { serviceAgreement, teams } from '#config/index.ts';
-import { planAssignment, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import type { Cycle } from '#adapters/lead-store.ts';
+import { assignmentOf, planAssignment, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import type { Owner } from '#core/lead.ts';
+import type { ServiceAgreement } from '#core/service-agreement.ts';
+import type { TeamsConfig } from '#core/teams.ts';
 
-/** Routes the lead's new cycle to a rep and starts the acceptance clock. A retry returns the same assignment. */
-export const handler = journeyStep(async (state: JourneyState): Promise<JourneyAssignment> => {
-  const existing = await getCycle(state.leadId, state.cycle);
-  if (existing) {
-    const { owner, previousReps, acceptBy, acceptWithinSeconds } = existing;
-    return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds };
-  }
-  const now = new Date();
-  const assignment = planAssignment(teams, serviceAgreement, state, now);
+export interface AssignRepPorts {
+  teams: TeamsConfig;
+  serviceAgreement: ServiceAgreement;
+  now: () => Date;
+  getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
+  /** writes a new cycle, never over one that exists (it may carry a decision) */
+  putCycle: (cycle: Cycle) => Promise<void>;
+  /** makes the rep the owner of the lead's current cycle */
+  assignOwner: (leadId: string, cycle: number, owner: Owner) => Promise<void>;
+}
+
+/**
+ * Routes the lead's new cycle to a rep and starts the acceptance clock:
+ * the cycle record first (where decisions and escalations meet), then the
+ * lead's owner. A retry returns the assignment the first attempt recorded.
+ */
+export async function assignRep(state: JourneyState, ports: AssignRepPorts): Promise<JourneyAssignment> {
+  const existing = await ports.getCycle(state.leadId, state.cycle);
+  if (existing) return assignmentOf(existing);
+  const now = ports.now();
+  const assignment = planAssignment(ports.teams, ports.serviceAgreement, state, now);
   const owner = { repId: assignment.repId, teamId: assignment.teamId, assignedAt: now.toISOString() };
-  await putCycle({
+  await ports.putCycle({
     leadId: state.leadId,
     cycle: state.cycle,
     owner,
@@ -22,6 +35,6 @@ export const handler = journeyStep(async (state: JourneyState): Promise<JourneyA
     acceptWithinSeconds: assignment.acceptWithinSeconds,
     missed: 0,
   });
-  await assignOwner(state.leadId, state.cycle, owner);
+  await ports.assignOwner(state.leadId, state.cycle, owner);
   return assignment;
-});
+}

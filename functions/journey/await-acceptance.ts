@@ -1,8 +1,13 @@
-import { resumeJourney } from '#adapters/task-callbacks.ts';
-import { recordTaskToken } from '#adapters/lead-store.ts';
-import { journeyStep } from '#commons/step.ts';
+import type { Cycle } from '#adapters/lead-store.ts';
 
-interface AwaitInput {
+export interface AwaitAcceptancePorts {
+  /** keeps the token on the cycle; returns the cycle as it is now */
+  recordTaskToken: (leadId: string, cycle: number, taskToken: string) => Promise<Cycle>;
+  /** resumes the journey waiting on the token; false when that task is gone */
+  resumeJourney: (taskToken: string, output: unknown) => Promise<boolean>;
+}
+
+export interface AwaitInput {
   leadId: string;
   cycle: number;
   taskToken: string;
@@ -12,10 +17,10 @@ interface AwaitInput {
  * Parks the journey until the rep acts: the task token is kept on the cycle,
  * where the outcome path finds it. An outcome that arrived first resumes it now.
  */
-export const handler = journeyStep(async ({ leadId, cycle, taskToken }: AwaitInput) => {
-  const current = await recordTaskToken(leadId, cycle, taskToken);
+export async function awaitAcceptance({ leadId, cycle, taskToken }: AwaitInput, ports: AwaitAcceptancePorts): Promise<{ waiting: boolean }> {
+  const current = await ports.recordTaskToken(leadId, cycle, taskToken);
   if (current.outcome) {
-    await resumeJourney(taskToken, { outcome: current.outcome.kind, repId: current.outcome.repId });
+    await ports.resumeJourney(taskToken, { outcome: current.outcome.kind, repId: current.outcome.repId });
   }
   return { waiting: current.outcome === undefined };
-});
+}

@@ -1,19 +1,34 @@
+import type { Cycle, CycleEscalation, LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
+import type { EmailToSend, SendResult } from '#adapters/mailer.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
-import { assignOwner, getCycle, getLead, recordEscalation, saveLead, type Cycle, type CycleEscalation } from '#adapters/lead-store.ts';
-import { sendEmailOnce } from '#adapters/mailer.ts';
-import { journeyStep } from '#commons/step.ts';
-import { serviceAgreement, teams } from '#config/index.ts';
-import { escalationStanding } from '#core/decisions.ts';
+import { escalatedCycle, escalationChange, escalationCourse, escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';
-import { planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
-import { recycleUnaccepted } from '#core/lead.ts';
-import { findRep } from '#core/teams.ts';
+import { assignmentOf, endOfCycle, planEscalation, stoodDown, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import { recycleUnaccepted, type Owner } from '#core/lead.ts';
+import type { ServiceAgreement } from '#core/service-agreement.ts';
+import { findRep, type TeamsConfig } from '#core/teams.ts';
 
-/** The assignment a cycle record holds (a retry returns what the first attempt wrote). */
-function storedAssignment(cycle: Cycle): JourneyAssignment {
-  const { owner, previousReps, acceptBy, acceptWithinSeconds } = cycle;
-  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds };
+export interface EscalatePorts {
+  teams: TeamsConfig;
+  serviceAgreement: ServiceAgreement;
+  now: () => Date;
+  getLead: (leadId: string) => Promise<VersionedLead | undefined>;
+  getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
+  /**
+   * writes the step on the cycle, only while no decision is there and `missed`
+   * is still the count the step follows from; undefined when written, else
+   * the cycle as it is now
+   */
+  recordEscalation: (leadId: string, cycle: number, missed: number, change: CycleEscalation) => Promise<Cycle | undefined>;
+  /** refused (ConcurrentUpdateError) when the lead changed since read */
+  saveLead: (update: LeadUpdate) => Promise<number>;
+  /** makes the rep the owner of the lead's current cycle (ignored when the lead moved on) */
+  assignOwner: (leadId: string, cycle: number, owner: Owner) => Promise<void>;
+  /** sends an email at most once per idempotency key */
+  sendEmailOnce: (email: EmailToSend) => Promise<SendResult>;
 }
+
+type EscalationState = JourneyState & { assignment: JourneyAssignment };
 
 /**
  * The owner missed the acceptance deadline: take the next step of the
@@ -24,66 +39,41 @@ function storedAssignment(cycle: Cycle): JourneyAssignment {
  * follow the write and are keyed by the number of missed deadlines, so a
  * retry repeats nothing.
  */
-export const handler = journeyStep(async (state: JourneyState & { assignment: JourneyAssignment }) => {
-  const now = new Date();
-  const next = planEscalation(teams, serviceAgreement, state, now);
+export async function escalate(state: EscalationState, ports: EscalatePorts): Promise<JourneyState> {
+  const now = ports.now();
+  const plan = planEscalation(ports.teams, ports.serviceAgreement, state, now);
   const { leadId, cycle } = state;
-  const { missed, step } = next.escalation;
-  const found = await getLead(leadId);
+  const { missed, step } = plan.escalation;
+  const found = await ports.getLead(leadId);
   if (!found) throw new Error(`lead ${leadId} does not exist`);
-  let cycleRecord = await getCycle(leadId, cycle);
+  let cycleRecord = await ports.getCycle(leadId, cycle);
   if (!cycleRecord) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
 
-  // The rep decided before this step was written: nothing to escalate. Waiting
-  // again picks the decision up at once (the wait sees the recorded outcome).
-  const standDown = { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: 'outcome-recorded' as const } };
-  let standing = escalationStanding(cycleRecord, missed);
-  if (standing === 'decided') return standDown;
-  // The lead left this cycle some other way: the journey of this cycle ends.
-  if (found.lead.cycle !== cycle || found.lead.stage !== 'mql') {
-    return { ...next, escalation: { ...next.escalation, step: 'recycle' as const } };
-  }
-
-  if (standing === 'due') {
-    const handover = { repId: cycleRecord.owner.repId, acceptBy: cycleRecord.acceptBy, at: now.toISOString() };
-    const { acceptBy, acceptWithinSeconds } = next.assignment;
-    const change: CycleEscalation =
-      step === 'recycle'
-        ? { step, handover }
-        : step === 'reassign'
-          ? {
-              step,
-              owner: { repId: next.assignment.repId, teamId: next.assignment.teamId, assignedAt: now.toISOString() },
-              previousReps: next.assignment.previousReps,
-              acceptBy,
-              acceptWithinSeconds,
-              handover,
-            }
-          : { step, acceptBy, acceptWithinSeconds };
-    const current = await recordEscalation(leadId, cycle, missed, change);
+  const course = escalationCourse(found.lead, cycleRecord, missed);
+  if (course === 'stand-down') return stoodDown(state);
+  if (course === 'end-cycle') return endOfCycle(plan);
+  if (course === 'due') {
+    const change = escalationChange(cycleRecord, plan, now);
+    const current = await ports.recordEscalation(leadId, cycle, missed, change);
     if (current) {
-      cycleRecord = current;
-      standing = escalationStanding(current, missed);
-      if (standing === 'decided') return standDown;
+      // Refused: a decision got there first, or a retry finds its step already written.
+      const standing = escalationStanding(current, missed);
+      if (standing === 'decided') return stoodDown(state);
       if (standing === 'due') throw new ConcurrentUpdateError(`cycle ${cycle} of lead ${leadId}`);
+      cycleRecord = current;
     } else {
-      cycleRecord = {
-        ...cycleRecord,
-        missed,
-        ...(change.step === 'recycle' ? { recycled: change.handover } : { acceptBy: change.acceptBy, acceptWithinSeconds: change.acceptWithinSeconds }),
-        ...(change.step === 'reassign' && { owner: change.owner, previousReps: change.previousReps }),
-      };
+      cycleRecord = escalatedCycle(cycleRecord, missed, change);
     }
   }
 
+  // The effects of the step as written on the cycle (the first attempt's, on a retry).
   if (step === 'recycle') {
     const { lead, changes } = recycleUnaccepted(found.lead, cycle, cycleRecord.recycled?.at ?? now.toISOString());
-    if (changes.length > 0) await saveLead({ lead, version: found.version, changes });
-    return next;
+    if (changes.length > 0) await ports.saveLead({ lead, version: found.version, changes });
+    return plan;
   }
-
   if (step === 'notify-manager') {
-    const owner = findRep(teams, state.assignment.repId);
+    const owner = findRep(ports.teams, state.assignment.repId);
     if (!owner) throw new Error(`rep ${state.assignment.repId} is not in config/teams.json`);
     const email = renderEscalationEmail({
       lead: found.lead,
@@ -92,8 +82,8 @@ export const handler = journeyStep(async (state: JourneyState & { assignment: Jo
       acceptBy: state.assignment.acceptBy,
       missed,
     });
-    await sendEmailOnce({ ...email, to: owner.team.manager.email, idempotencyKey: `${leadId}#${cycle}#escalation#${missed}` });
+    await ports.sendEmailOnce({ ...email, to: owner.team.manager.email, idempotencyKey: `${leadId}#${cycle}#escalation#${missed}` });
   }
-  if (step === 'reassign') await assignOwner(leadId, cycle, cycleRecord.owner);
-  return { ...next, assignment: storedAssignment(cycleRecord) };
-});
+  if (step === 'reassign') await ports.assignOwner(leadId, cycle, cycleRecord.owner);
+  return { ...plan, assignment: assignmentOf(cycleRecord) };
+}

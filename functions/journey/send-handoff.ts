@@ -1,35 +1,45 @@
-import { getLinkSigningKey } from '#adapters/keys.ts';
-import { getLead } from '#adapters/lead-store.ts';
-import { sendEmailOnce } from '#adapters/mailer.ts';
-import { getStringFromEnv } from '#commons/env.ts';
-import { journeyStep } from '#commons/step.ts';
-import { scoringModel, teams } from '#config/index.ts';
+import type { VersionedLead } from '#adapters/lead-store.ts';
+import type { EmailToSend, SendResult } from '#adapters/mailer.ts';
 import { renderHandoffEmail } from '#core/emails.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import { linkUrl } from '#core/links.ts';
-import { findRep } from '#core/teams.ts';
+import type { ScoringModel } from '#core/scoring.ts';
+import { findRep, type TeamsConfig } from '#core/teams.ts';
 
-const apiUrl = getStringFromEnv('API_URL');
+export interface SendHandoffPorts {
+  teams: TeamsConfig;
+  model: ScoringModel;
+  /** where the hand-off links point (the API's base URL) */
+  apiUrl: string;
+  now: () => Date;
+  getLead: (leadId: string) => Promise<VersionedLead | undefined>;
+  /** the secret that signs hand-off links */
+  linkSigningKey: () => Promise<string>;
+  /** sends an email at most once per idempotency key */
+  sendEmailOnce: (email: EmailToSend) => Promise<SendResult>;
+}
+
+export type HandoffSent = { handoff: 'sent' | 'already-sent' };
 
 /** Emails the owner the hand-off: who, why, what they did, and one-click links. Sent once per rep per cycle. */
-export const handler = journeyStep(async (state: JourneyState & { assignment: JourneyAssignment }) => {
+export async function sendHandoff(state: JourneyState & { assignment: JourneyAssignment }, ports: SendHandoffPorts): Promise<HandoffSent> {
   const { leadId, cycle, assignment } = state;
-  const found = await getLead(leadId);
+  const found = await ports.getLead(leadId);
   if (!found) throw new Error(`lead ${leadId} does not exist`);
-  const owner = findRep(teams, assignment.repId);
+  const owner = findRep(ports.teams, assignment.repId);
   if (!owner) throw new Error(`rep ${assignment.repId} is not in config/teams.json`);
-  const key = await getLinkSigningKey();
+  const key = await ports.linkSigningKey();
   const link = { leadId, cycle, repId: owner.rep.id };
   const email = renderHandoffEmail({
     lead: found.lead,
     rep: owner.rep,
-    model: scoringModel,
+    model: ports.model,
     acceptBy: assignment.acceptBy,
-    acceptUrl: linkUrl(apiUrl, { ...link, action: 'accept' }, key),
-    rejectUrl: linkUrl(apiUrl, { ...link, action: 'reject' }, key),
-    now: new Date(),
+    acceptUrl: linkUrl(ports.apiUrl, { ...link, action: 'accept' }, key),
+    rejectUrl: linkUrl(ports.apiUrl, { ...link, action: 'reject' }, key),
+    now: ports.now(),
     ...(assignment.previousReps.length > 0 && { reassignedFrom: assignment.previousReps.at(-1)! }),
   });
-  const result = await sendEmailOnce({ ...email, to: owner.rep.email, idempotencyKey: `${leadId}#${cycle}#handoff#${owner.rep.id}` });
+  const result = await ports.sendEmailOnce({ ...email, to: owner.rep.email, idempotencyKey: `${leadId}#${cycle}#handoff#${owner.rep.id}` });
   return { handoff: result.sent ? 'sent' : result.reason };
-});
+}

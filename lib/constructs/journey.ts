@@ -44,14 +44,14 @@ export class Journey extends Construct {
     const emailEnv = { SENDER_ADDRESS: props.email.sender, SES_CONFIGURATION_SET: props.email.configurationSet.configurationSetName };
 
     const assignRepFn = new LeadFunction(this, 'AssignRepFunction', {
-      entry: 'journey/assign-rep.ts',
+      entry: 'journey/assign-rep-handler.ts',
       description: 'Routes a qualified lead to a rep and starts the acceptance clock',
       environment: tableEnv,
     });
     leads.grant(assignRepFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
 
     const sendHandoffFn = new LeadFunction(this, 'SendHandoffFunction', {
-      entry: 'journey/send-handoff.ts',
+      entry: 'journey/send-handoff-handler.ts',
       description: 'Emails the rep the hand-off with reasons, history and one-click links',
       environment: { ...tableEnv, ...emailEnv, API_URL: props.apiUrl },
     });
@@ -59,14 +59,14 @@ export class Journey extends Construct {
     props.email.grantSend(sendHandoffFn);
 
     const awaitAcceptanceFn = new LeadFunction(this, 'AwaitAcceptanceFunction', {
-      entry: 'journey/await-acceptance.ts',
+      entry: 'journey/await-acceptance-handler.ts',
       description: 'Keeps the task token where the rep’s outcome will find it',
       environment: tableEnv,
     });
     leads.grant(awaitAcceptanceFn, 'dynamodb:UpdateItem');
 
     const escalateFn = new LeadFunction(this, 'EscalateFunction', {
-      entry: 'journey/escalate.ts',
+      entry: 'journey/escalate-handler.ts',
       description: 'Takes the next step of the escalation ladder when a deadline is missed',
       environment: { ...tableEnv, ...emailEnv },
     });

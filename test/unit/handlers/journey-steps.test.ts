@@ -1,28 +1,12 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Cycle } from '../../../functions/adapters/lead-store.ts';
 import type { JourneyAssignment } from '../../../functions/core/journey.ts';
-import { handler as assignRep } from '../../../functions/journey/assign-rep.ts';
-import { handler as awaitAcceptance } from '../../../functions/journey/await-acceptance.ts';
-import { handler as escalate } from '../../../functions/journey/escalate.ts';
-import { cycleKey, mqlLead, profileItem, profileKey } from './fixtures.ts';
-import { lambdaContext } from './http-event.ts';
+import { assignRep } from '../../../functions/journey/assign-rep.ts';
+import { awaitAcceptance } from '../../../functions/journey/await-acceptance.ts';
+import { escalate } from '../../../functions/journey/escalate.ts';
+import { mqlLead } from './fixtures.ts';
+import { InMemoryJourney } from './in-memory-journey.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const sfn = mockClient(SFNClient);
-const ses = mockClient(SESv2Client);
-
-const TABLE = 'leads-table';
 const NOW = '2026-03-01T10:00:00.000Z';
 /** config/service-agreement.json: accept within 4 hours */
 const ACCEPT_BY = '2026-03-01T14:00:00.000Z';
@@ -45,128 +29,84 @@ function cycleRecord(overrides: Partial<Cycle> = {}): Cycle {
   };
 }
 
-describe('journey steps', () => {
-  beforeEach(() => {
-    ddb.reset();
-    sfn.reset();
-    ses.reset();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(new Date(NOW));
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+/** The tables as a step finds them: the lead (version 4) and, unless `cycle` is null, its cycle 1. */
+function world(current = lead, cycle: Cycle | null = cycleRecord()): InMemoryJourney {
+  const store = new InMemoryJourney(new Date(NOW));
+  store.putLead(current, 4);
+  if (cycle) store.setCycle(cycle);
+  return store;
+}
 
+describe('journey steps', () => {
   describe('assign-rep', () => {
     it('routes a new cycle to a rep of the team, records the cycle and makes the rep the owner', async () => {
       // Prepare
-      ddb.on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
-      ddb.on(PutCommand, { TableName: TABLE, Item: cycleKey(LEAD_ID, 1) }).resolves({});
-      ddb.on(UpdateCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({});
+      const store = world(lead, null);
 
       // Act
-      const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, lambdaContext('assign-rep'));
+      const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
 
       // Assess
       expect(['rep-sam', 'rep-kim']).toContain(assignment.repId);
       expect(assignment).toEqual({ repId: assignment.repId, teamId: 'sales-emea', previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 });
       const owner = { repId: assignment.repId, teamId: 'sales-emea', assignedAt: NOW };
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1), ConsistentRead: true });
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
-        TableName: TABLE,
-        Item: { ...cycleKey(LEAD_ID, 1), leadId: LEAD_ID, cycle: 1, owner, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, missed: 0 },
-        // never over an existing cycle: it may already carry a decision
-        ConditionExpression: 'attribute_not_exists(pk)',
-      });
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
-        TableName: TABLE,
-        Key: profileKey(LEAD_ID),
-        ConditionExpression: '#cycle = :cycle',
-        ExpressionAttributeNames: expect.objectContaining({ '#owner': 'owner', '#cycle': 'cycle' }),
-        ExpressionAttributeValues: expect.objectContaining({ ':owner': owner, ':cycle': 1 }),
-      });
+      expect(store.cycle(LEAD_ID, 1)).toEqual({ leadId: LEAD_ID, cycle: 1, owner, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, missed: 0 });
+      expect(store.lead(LEAD_ID)?.lead.owner).toEqual(owner);
     });
 
-    it('picks the same rep when the same cycle is routed again', async () => {
-      ddb.on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
-      ddb.on(PutCommand).resolves({});
-      ddb.on(UpdateCommand).resolves({});
-
-      const first = await assignRep({ leadId: LEAD_ID, cycle: 1 }, lambdaContext('assign-rep'));
-      const second = await assignRep({ leadId: LEAD_ID, cycle: 1 }, lambdaContext('assign-rep'));
+    it('picks the same rep when the same cycle is routed again from scratch', async () => {
+      const first = await assignRep({ leadId: LEAD_ID, cycle: 1 }, world(lead, null).ports);
+      const second = await assignRep({ leadId: LEAD_ID, cycle: 1 }, world(lead, null).ports);
 
       expect(second.repId).toBe(first.repId);
-      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2);
-      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
-      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
     });
 
     it('returns the recorded assignment on a retry without writing anything', async () => {
       const existing = cycleRecord({ owner: { ...kim, assignedAt: '2026-03-01T09:59:00.000Z' }, acceptBy: '2026-03-01T13:59:00.000Z' });
-      ddb.on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...existing } });
-      ddb.on(PutCommand).resolves({});
-      ddb.on(UpdateCommand).resolves({});
+      const store = world(lead, existing);
 
-      const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, lambdaContext('assign-rep'));
+      const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
 
       expect(assignment).toEqual({ ...kim, previousReps: [], acceptBy: '2026-03-01T13:59:00.000Z', acceptWithinSeconds: 14_400 });
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: cycleKey(LEAD_ID, 1) });
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
-      expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+      expect(store.cycle(LEAD_ID, 1)).toEqual(existing);
+      expect(store.lead(LEAD_ID)).toEqual({ lead, version: 4 });
+      expect(store.writes.putCycle).toBe(0);
+      expect(store.writes.assignOwner).toBe(0);
     });
   });
 
   describe('await-acceptance', () => {
-    function expectTokenStored(taskToken: string) {
-      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-        TableName: TABLE,
-        Key: cycleKey(LEAD_ID, 1),
-        UpdateExpression: 'SET taskToken = :token',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':token': taskToken },
-        ReturnValues: 'ALL_NEW',
-      });
-    }
-
     it('stores the task token on the cycle and keeps waiting when no outcome is there yet', async () => {
-      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({
-        Attributes: { ...cycleKey(LEAD_ID, 1), ...cycleRecord({ taskToken: 'token-1' }) },
-      });
-      sfn.on(SendTaskSuccessCommand).resolves({});
+      const store = world();
 
-      const result = await awaitAcceptance({ leadId: LEAD_ID, cycle: 1, taskToken: 'token-1' }, lambdaContext('await-acceptance'));
+      const result = await awaitAcceptance({ leadId: LEAD_ID, cycle: 1, taskToken: 'token-1' }, store.ports);
 
       expect(result).toEqual({ waiting: true });
-      expectTokenStored('token-1');
-      expect(sfn).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+      expect(store.cycle(LEAD_ID, 1)?.taskToken).toBe('token-1');
+      expect(store.resumed).toEqual([]);
     });
 
     it('resumes the journey at once when the rep’s outcome arrived before the wait began', async () => {
       const outcome = { kind: 'accepted' as const, cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:30.000Z' };
-      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({
-        Attributes: { ...cycleKey(LEAD_ID, 1), ...cycleRecord({ taskToken: 'token-2', outcome }) },
-      });
-      sfn.on(SendTaskSuccessCommand).resolves({});
+      const store = world(lead, cycleRecord({ outcome }));
 
-      const result = await awaitAcceptance({ leadId: LEAD_ID, cycle: 1, taskToken: 'token-2' }, lambdaContext('await-acceptance'));
+      const result = await awaitAcceptance({ leadId: LEAD_ID, cycle: 1, taskToken: 'token-2' }, store.ports);
 
       expect(result).toEqual({ waiting: false });
-      expectTokenStored('token-2');
-      expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, { taskToken: 'token-2', output: expect.any(String) });
-      const output = sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!;
-      expect(JSON.parse(output)).toEqual({ outcome: 'accepted', repId: 'rep-sam' });
+      expect(store.cycle(LEAD_ID, 1)?.taskToken).toBe('token-2');
+      expect(store.resumed).toEqual([{ taskToken: 'token-2', output: { outcome: 'accepted', repId: 'rep-sam' } }]);
     });
 
     it('does not fail when the task it would resume is already gone', async () => {
       const outcome = { kind: 'rejected' as const, cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:30.000Z', reason: 'Too early' };
-      ddb.on(UpdateCommand).resolves({ Attributes: { ...cycleKey(LEAD_ID, 1), ...cycleRecord({ taskToken: 'token-3', outcome }) } });
-      sfn.on(SendTaskSuccessCommand).rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+      const store = world(lead, cycleRecord({ outcome }));
+      store.goneTasks.add('token-3');
 
-      const result = await awaitAcceptance({ leadId: LEAD_ID, cycle: 1, taskToken: 'token-3' }, lambdaContext('await-acceptance'));
+      const result = await awaitAcceptance({ leadId: LEAD_ID, cycle: 1, taskToken: 'token-3' }, store.ports);
 
       expect(result).toEqual({ waiting: false });
-      expectTokenStored('token-3');
-      expect(sfn).toHaveReceivedCommandWith(SendTaskSuccessCommand, { taskToken: 'token-3' });
+      expect(store.cycle(LEAD_ID, 1)?.taskToken).toBe('token-3');
+      expect(store.resumed).toEqual([]);
     });
   });
 
@@ -174,77 +114,57 @@ describe('journey steps', () => {
     const samAssignment: JourneyAssignment = { ...sam, previousReps: [], acceptBy: '2026-03-01T09:00:00.000Z', acceptWithinSeconds: 14_400 };
     const kimAssignment: JourneyAssignment = { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T09:30:00.000Z', acceptWithinSeconds: 14_400 };
 
-    function stubLeadAndCycle(current = lead, cycle = cycleRecord()) {
-      ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({ Item: profileItem(current, 4) });
-      ddb.on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...cycle } });
-    }
-
-    function expectLeadAndCycleRead() {
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID), ConsistentRead: true });
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1), ConsistentRead: true });
-    }
-
-    const ESCALATION_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before';
-
-    function stubCycleWrite() {
-      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
-    }
-
-    function expectOwnerNotChanged() {
-      expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, { Key: profileKey(LEAD_ID) });
+    /** The lead is as it was (owner, stage, version): nothing saved, no owner written. */
+    function expectLeadUntouched(store: InMemoryJourney, as = lead) {
+      expect(store.lead(LEAD_ID)).toEqual({ lead: as, version: 4 });
+      expect(store.saves).toEqual([]);
     }
 
     it('does not escalate when the rep decided as the deadline fired: the wait picks the decision up', async () => {
       // Prepare
       const decided = cycleRecord({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:00:00.000Z' } });
-      stubLeadAndCycle(lead, decided);
+      const store = world(lead, decided);
       const state = { leadId: LEAD_ID, cycle: 1, assignment: samAssignment };
 
       // Act
-      const next = await escalate(state, lambdaContext('escalate'));
+      const next = await escalate(state, store.ports);
 
       // Assess
       expect(next).toEqual({ ...state, escalation: { missed: 0, step: 'outcome-recorded' } });
-      expectLeadAndCycleRead();
-      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
-      expectOwnerNotChanged();
+      expect(store.cycle(LEAD_ID, 1)).toEqual(decided);
+      expect(store.writes.recordEscalation).toBe(0);
+      expect(store.sent).toEqual([]);
+      expectLeadUntouched(store);
     });
 
     it('stands down when the rep\'s decision reaches the cycle between its read and the reassignment\'s write', async () => {
-      // Prepare: read open; the conditional write is refused because the decision got there first
-      const decided = cycleRecord({ missed: 1, outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:59.000Z' } });
-      ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({ Item: profileItem(lead, 4) });
-      ddb
-        .on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) })
-        .resolvesOnce({ Item: { ...cycleKey(LEAD_ID, 1), ...cycleRecord({ missed: 1 }) } })
-        .resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...decided } });
-      ddb
-        .on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) })
-        .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+      // Prepare: read open; the decision is written just before the escalation's write, which is then refused
+      const store = world(lead, cycleRecord({ missed: 1 }));
+      const accepted = { kind: 'accepted' as const, cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:59.000Z' };
+      store.beforeNext('recordEscalation', () => {
+        store.cycle(LEAD_ID, 1)!.outcome = accepted;
+      });
       const state = { leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' as const } };
 
       // Act
-      const next = await escalate(state, lambdaContext('escalate'));
+      const next = await escalate(state, store.ports);
 
       // Assess: the wait picks the decision up; the rep keeps the lead
       expect(next).toEqual({ ...state, escalation: { missed: 1, step: 'outcome-recorded' } });
-      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
-      expectOwnerNotChanged();
-      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+      expect(store.writes.recordEscalation).toBe(1);
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 1, outcome: accepted }));
+      expectLeadUntouched(store);
+      expect(store.sent).toEqual([]);
     });
 
     it('repeats only the effects when retried after its reassignment was written', async () => {
       // Prepare: the first attempt wrote the cycle (kim owns it, two deadlines missed), then failed
       const kimOwner = { ...kim, assignedAt: '2026-03-01T09:59:00.000Z' };
-      stubLeadAndCycle(lead, cycleRecord({ missed: 2, owner: kimOwner, previousReps: ['rep-sam'], acceptBy: '2026-03-01T13:59:00.000Z' }));
-      ddb.on(UpdateCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({});
+      const written = cycleRecord({ missed: 2, owner: kimOwner, previousReps: ['rep-sam'], acceptBy: '2026-03-01T13:59:00.000Z' });
+      const store = world(lead, written);
 
       // Act
-      const next = await escalate(
-        { leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' } },
-        lambdaContext('escalate'),
-      );
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' } }, store.ports);
 
       // Assess: the stored assignment, not a new window
       expect(next).toEqual({
@@ -253,41 +173,35 @@ describe('journey steps', () => {
         assignment: { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T13:59:00.000Z', acceptWithinSeconds: 14_400 },
         escalation: { missed: 2, step: 'reassign' },
       });
-      expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, { Key: cycleKey(LEAD_ID, 1) });
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
-        TableName: TABLE,
-        Key: profileKey(LEAD_ID),
-        ExpressionAttributeValues: expect.objectContaining({ ':owner': kimOwner }),
-      });
+      expect(store.writes.recordEscalation).toBe(0);
+      expect(store.cycle(LEAD_ID, 1)).toEqual(written);
+      expect(store.lead(LEAD_ID)?.lead.owner).toEqual(kimOwner);
     });
 
     it('ends the cycle when the lead already left it without a decision on this cycle', async () => {
       // Prepare: the lead was disqualified meanwhile
-      stubLeadAndCycle(mqlLead({ stage: 'disqualified' }));
+      const disqualified = mqlLead({ stage: 'disqualified' });
+      const store = world(disqualified);
 
       // Act
-      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment }, lambdaContext('escalate'));
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment }, store.ports);
 
       // Assess
       expect(next.escalation).toEqual({ missed: 1, step: 'recycle' });
-      expectLeadAndCycleRead();
-      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
-      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-      expectOwnerNotChanged();
+      expect(store.writes.recordEscalation).toBe(0);
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord());
+      expect(store.sent).toEqual([]);
+      expectLeadUntouched(store, disqualified);
     });
 
     it('step 1: emails the team manager once and gives the same owner a fresh window', async () => {
       // Prepare
-      const emailKey = { pk: `EMAIL#${LEAD_ID}#1#escalation#1`, sk: 'EMAIL' };
-      stubLeadAndCycle();
-      ddb.on(PutCommand, { TableName: TABLE, Item: emailKey }).resolves({});
-      ddb.on(UpdateCommand, { TableName: TABLE, Key: emailKey }).resolves({});
-      stubCycleWrite();
-      ddb.on(TransactWriteCommand).resolves({});
-      ses.on(SendEmailCommand).resolves({ MessageId: 'ses-escalation-1' });
+      const store = world();
+      const state = { leadId: LEAD_ID, cycle: 1, assignment: samAssignment };
 
       // Act
-      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment }, lambdaContext('escalate'));
+      const next = await escalate(state, store.ports);
+      const retried = await escalate(state, store.ports);
 
       // Assess
       expect(next).toEqual({
@@ -296,40 +210,18 @@ describe('journey steps', () => {
         assignment: { ...sam, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 },
         escalation: { missed: 1, step: 'notify-manager' },
       });
-      expectLeadAndCycleRead();
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-        TableName: TABLE,
-        Item: expect.objectContaining({ ...emailKey, status: 'sending', to: 'ana.manager@example.com' }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      });
-      expect(ses).toHaveReceivedCommandExactlyOnceWith(SendEmailCommand, {
-        Destination: { ToAddresses: ['ana.manager@example.com'] },
-        ConfigurationSetName: 'leadloop-config-set',
-      });
-      expect(ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Content?.Simple?.Subject?.Data).toContain('Sam Seller has not accepted');
-      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-        TableName: TABLE,
-        Key: cycleKey(LEAD_ID, 1),
-        UpdateExpression: 'SET missed = :missed, acceptBy = :acceptBy, acceptWithinSeconds = :window',
-        ConditionExpression: ESCALATION_CONDITION,
-        ExpressionAttributeValues: { ':missed': 1, ':before': 0, ':acceptBy': ACCEPT_BY, ':window': 14_400 },
-      });
-      expect(ddb).not.toHaveReceivedCommandWith(PutCommand, { Item: cycleKey(LEAD_ID, 1) });
-      expectOwnerNotChanged();
-      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+      expect(retried).toEqual(next);
+      expect(store.sent).toHaveLength(1);
+      expect(store.sent[0]).toMatchObject({ to: 'ana.manager@example.com', idempotencyKey: `${LEAD_ID}#1#escalation#1` });
+      expect(store.sent[0]!.subject).toContain('Sam Seller has not accepted');
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 1, acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 }));
+      expectLeadUntouched(store);
     });
 
     it('step 2: reassigns the cycle to the next rep and makes them the lead’s owner', async () => {
-      stubLeadAndCycle(lead, cycleRecord({ missed: 1 }));
-      stubCycleWrite();
-      ddb.on(UpdateCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({});
-      ddb.on(TransactWriteCommand).resolves({});
-      ses.on(SendEmailCommand).resolves({ MessageId: 'ses-unexpected' });
+      const store = world(lead, cycleRecord({ missed: 1 }));
 
-      const next = await escalate(
-        { leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' } },
-        lambdaContext('escalate'),
-      );
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' } }, store.ports);
 
       expect(next).toEqual({
         leadId: LEAD_ID,
@@ -337,114 +229,73 @@ describe('journey steps', () => {
         assignment: { ...kim, previousReps: ['rep-sam'], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 },
         escalation: { missed: 2, step: 'reassign' },
       });
-      expectLeadAndCycleRead();
       const newOwner = { ...kim, assignedAt: NOW };
       // The cycle first, on condition that no decision is there; the previous owner's turn is kept for their page.
-      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-        TableName: TABLE,
-        Key: cycleKey(LEAD_ID, 1),
-        ConditionExpression: ESCALATION_CONDITION,
-        ExpressionAttributeValues: expect.objectContaining({
-          ':missed': 2,
-          ':before': 1,
-          ':owner': newOwner,
-          ':previousReps': ['rep-sam'],
-          ':acceptBy': ACCEPT_BY,
-          ':handovers': [{ repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW }],
+      expect(store.cycle(LEAD_ID, 1)).toEqual(
+        cycleRecord({
+          missed: 2,
+          owner: newOwner,
+          previousReps: ['rep-sam'],
+          acceptBy: ACCEPT_BY,
+          reassignments: [{ repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW }],
         }),
-      });
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
-      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
-      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-        TableName: TABLE,
-        Key: profileKey(LEAD_ID),
-        ConditionExpression: '#cycle = :cycle',
-        ExpressionAttributeNames: expect.objectContaining({ '#owner': 'owner', '#cycle': 'cycle' }),
-        ExpressionAttributeValues: expect.objectContaining({ ':owner': newOwner, ':cycle': 1 }),
-      });
-      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
-      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
+      );
+      expect(store.lead(LEAD_ID)).toEqual({ lead: { ...lead, owner: newOwner }, version: 5 });
+      expect(store.saves).toEqual([]);
+      expect(store.sent).toEqual([]);
     });
 
-    it('step 3: recycles the lead to marketing in one transaction with the stage change', async () => {
-      stubLeadAndCycle(mqlLead({ owner: { ...kim, assignedAt: '2026-03-01T05:30:00.000Z' } }), cycleRecord({ missed: 2 }));
-      ddb.on(TransactWriteCommand).resolves({});
-      ddb.on(PutCommand).resolves({});
-      ddb.on(UpdateCommand).resolves({});
-      ses.on(SendEmailCommand).resolves({ MessageId: 'ses-unexpected' });
+    it('step 3: recycles the lead to marketing, recording the handover on the cycle', async () => {
+      const kimOwned = mqlLead({ owner: { ...kim, assignedAt: '2026-03-01T05:30:00.000Z' } });
+      const store = world(kimOwned, cycleRecord({ missed: 2 }));
 
-      const next = await escalate(
-        { leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } },
-        lambdaContext('escalate'),
-      );
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } }, store.ports);
 
       expect(next.escalation).toEqual({ missed: 3, step: 'recycle' });
-      expectLeadAndCycleRead();
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
-      const profile = items.find((item) => item.Put)?.Put;
-      expect(profile).toMatchObject({
-        TableName: TABLE,
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':version': 4 },
-        Item: {
-          ...profileKey(LEAD_ID),
-          stage: 'recycled',
-          version: 5,
-          stageHistory: expect.arrayContaining([
-            { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' },
-          ]),
-        },
-      });
-      expect(profile?.Item).not.toHaveProperty('owner');
-      const funnel = items.find((item) => item.Update)?.Update;
-      expect(funnel).toMatchObject({ TableName: TABLE, Key: { pk: 'REPORT#funnel', sk: 'COUNTERS' }, UpdateExpression: expect.stringMatching(/^ADD /) });
-      const byCounter = Object.fromEntries(
-        Object.entries(funnel!.ExpressionAttributeNames!).map(([placeholder, counter]) => [
-          counter,
-          funnel!.ExpressionAttributeValues![placeholder.replace('#k', ':v')],
-        ]),
-      );
-      expect(byCounter).toEqual({ 'current.mql': -1, 'reached.recycled': 1, 'current.recycled': 1 });
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
-      expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-        TableName: TABLE,
-        Key: cycleKey(LEAD_ID, 1),
-        UpdateExpression: 'SET missed = :missed, recycled = :handover',
-        ConditionExpression: ESCALATION_CONDITION,
-        ExpressionAttributeValues: { ':missed': 3, ':before': 2, ':handover': { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW } },
-      });
-      expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, { Key: profileKey(LEAD_ID) });
-      expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+      const recycledAt = { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' };
+      expect(store.saves).toEqual([{ leadId: LEAD_ID, changes: [recycledAt] }]);
+      const saved = store.lead(LEAD_ID)!;
+      expect(saved.version).toBe(5);
+      expect(saved.lead.stage).toBe('recycled');
+      expect(saved.lead.stageHistory).toEqual([...kimOwned.stageHistory, recycledAt]);
+      expect(saved.lead).not.toHaveProperty('owner');
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 3, recycled: { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW } }));
+      expect(store.sent).toEqual([]);
     });
 
     it('step 3: leaves a lead that was already accepted alone', async () => {
-      stubLeadAndCycle(mqlLead({ stage: 'sal' }), cycleRecord({ missed: 2 }));
-      ddb.on(TransactWriteCommand).resolves({});
-      ddb.on(PutCommand).resolves({});
+      const accepted = mqlLead({ stage: 'sal' });
+      const store = world(accepted, cycleRecord({ missed: 2 }));
 
-      const next = await escalate(
-        { leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } },
-        lambdaContext('escalate'),
-      );
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } }, store.ports);
 
       expect(next.escalation).toEqual({ missed: 3, step: 'recycle' });
-      expectLeadAndCycleRead();
-      expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(store.writes.recordEscalation).toBe(0);
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 2 }));
+      expectLeadUntouched(store, accepted);
     });
 
     it('step 3: fails with ConcurrentUpdateError, which the state machine retries, when the lead changed meanwhile', async () => {
-      stubLeadAndCycle(lead, cycleRecord({ missed: 2 }));
-      stubCycleWrite();
-      ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
+      const store = world(lead, cycleRecord({ missed: 2 }));
+      store.beforeNext('saveLead', () => {
+        store.lead(LEAD_ID)!.version = 5;
+      });
 
       await expect(
-        escalate({ leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } }, lambdaContext('escalate')),
+        escalate({ leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } }, store.ports),
       ).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
 
-      expectLeadAndCycleRead();
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+      expect(store.writes.saveLead).toBe(1);
+      expect(store.lead(LEAD_ID)?.lead.stage).toBe('mql');
+
+      // The retry finds its step written on the cycle and repeats only the recycling, with the handover's time.
+      const handover = { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW };
+      expect(store.cycle(LEAD_ID, 1)?.recycled).toEqual(handover);
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } }, store.ports);
+      expect(next.escalation).toEqual({ missed: 3, step: 'recycle' });
+      expect(store.writes.recordEscalation).toBe(1);
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 3, recycled: handover }));
+      expect(store.lead(LEAD_ID)).toMatchObject({ lead: { stage: 'recycled' }, version: 6 });
     });
   });
 });

@@ -1,49 +1,15 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { signLink, type HandoffAction } from '../../../functions/core/links.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Cycle } from '../../../functions/adapters/lead-store.ts';
-import type { Lead } from '../../../functions/core/lead.ts';
-import { cycleKey, mqlLead, profileItem, profileKey, signingKeyKey } from './fixtures.ts';
+import type { Outcome } from '../../../functions/core/lead.ts';
+import { signLink, type HandoffAction } from '../../../functions/core/links.ts';
+import { handoffLinkHandler } from '../../../functions/outcome/handler.ts';
+import { mqlLead } from './fixtures.ts';
 import { httpEvent, issuePaths, lambdaContext } from './http-event.ts';
-
-const ddb = mockClient(DynamoDBDocumentClient);
+import { InMemoryJourney } from './in-memory-journey.ts';
 
 const SIGNING_KEY = 'test-link-signing-key';
 const NOW = '2026-03-01T10:30:00.000Z';
 const LEAD_ID = 'lead-0123456789abcdef0123';
-
-// The signing key is cached per module for the container's life: each test loads the handler afresh.
-let handler: (typeof import('../../../functions/outcome/handler.ts'))['handler'];
-
-function stubSigningKey() {
-  ddb
-    .on(PutCommand, { TableName: 'leads-table', Item: signingKeyKey })
-    .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-  ddb.on(GetCommand, { TableName: 'leads-table', Key: signingKeyKey }).resolves({ Item: { ...signingKeyKey, value: SIGNING_KEY } });
-}
-
-/** The key is created on first use if missing (a conditional put), then read back. */
-function expectSigningKeyRead() {
-  expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-    TableName: 'leads-table',
-    Item: expect.objectContaining(signingKeyKey),
-    ConditionExpression: 'attribute_not_exists(pk)',
-  });
-  expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: signingKeyKey, ConsistentRead: true });
-}
-
-function stubLead(lead: Lead | undefined, version = 3) {
-  ddb
-    .on(GetCommand, { TableName: 'leads-table', Key: profileKey(LEAD_ID) })
-    .resolves(lead ? { Item: profileItem(lead, version) } : {});
-  stubCycle(openCycle());
-}
-
-function expectLeadRead() {
-  expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: profileKey(LEAD_ID), ConsistentRead: true });
-}
 
 /** The cycle record of cycle 1 as assign-rep writes it: rep-sam owns it, nothing decided. */
 function openCycle(overrides: Partial<Cycle> = {}): Cycle {
@@ -59,50 +25,39 @@ function openCycle(overrides: Partial<Cycle> = {}): Cycle {
   };
 }
 
-function stubCycle(cycle: Cycle | undefined, cycleNumber = 1) {
-  ddb.on(GetCommand, { TableName: 'leads-table', Key: cycleKey(LEAD_ID, cycleNumber) }).resolves(cycle ? { Item: { ...cycleKey(LEAD_ID, cycleNumber), ...cycle } } : {});
+let store: InMemoryJourney;
+
+let cycleBefore: Cycle | undefined;
+
+/** The lead (unless undefined) and its cycle 1, open until a test says otherwise. */
+function stubLead(lead: ReturnType<typeof mqlLead> | undefined) {
+  if (lead) store.putLead(lead, 3);
+  stubCycle(openCycle());
 }
 
-/** The decision is written on the cycle and stored as an event in one transaction. */
-function stubEventStore() {
-  ddb.on(TransactWriteCommand).resolves({});
+function stubCycle(cycle: Cycle) {
+  store.setCycle(cycle);
+  cycleBefore = structuredClone(cycle);
 }
 
-function refuseDecisionWrite() {
-  ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
+function expectLeadRead() {
+  expect(store.reads).toContain(`lead ${LEAD_ID}`);
 }
 
 function expectLeadNotRead() {
-  expect(ddb).not.toHaveReceivedCommandWith(GetCommand, { Key: profileKey(LEAD_ID) });
+  expect(store.reads).not.toContain(`lead ${LEAD_ID}`);
 }
 
+/** Neither a decision on the cycle nor an outcome event was written by this request. */
 function expectNoOutcomeStored() {
-  expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-  expect(ddb).not.toHaveReceivedCommandWith(PutCommand, { TableName: 'events-table' });
+  expect(store.events.size).toBe(0);
+  expect(store.cycle(LEAD_ID, 1)).toEqual(cycleBefore);
 }
 
-/** The transaction: the decision on the cycle, on condition that the rep may still decide, and the outcome event, stored once. */
-function expectDecisionWritten(outcome: Record<string, unknown>, messageId: string) {
-  expect(ddb).toHaveReceivedCommandWith(TransactWriteCommand, {
-    TransactItems: [
-      {
-        Update: expect.objectContaining({
-          TableName: 'leads-table',
-          Key: cycleKey(LEAD_ID, 1),
-          UpdateExpression: 'SET outcome = :outcome',
-          ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
-          ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': outcome },
-        }),
-      },
-      {
-        Put: {
-          TableName: 'events-table',
-          ConditionExpression: 'attribute_not_exists(messageId)',
-          Item: { messageId, kind: 'outcome', leadId: LEAD_ID, outcome, receivedAt: NOW },
-        },
-      },
-    ],
-  });
+/** The decision on the cycle and the outcome event, stored once, under its deterministic messageId. */
+function expectDecisionWritten(outcome: Outcome, messageId: string) {
+  expect(store.cycle(LEAD_ID, 1)?.outcome).toEqual(outcome);
+  expect([...store.events.values()]).toEqual([{ messageId, kind: 'outcome', leadId: LEAD_ID, outcome, receivedAt: NOW }]);
 }
 
 interface LinkRequest {
@@ -119,7 +74,7 @@ interface LinkRequest {
 /** A click on (or a form post from) a hand-off link, signed like the email signs it unless `sig` says otherwise. */
 function click({ action, method = 'GET', rep = 'rep-sam', cycle = 1, sig, body, isBase64Encoded, accept }: LinkRequest) {
   const signature = sig ?? signLink({ leadId: LEAD_ID, cycle, repId: rep, action }, SIGNING_KEY);
-  return handler(
+  return handoffLinkHandler(store.ports)(
     httpEvent({
       method,
       path: `/v1/handoffs/${LEAD_ID}/${cycle}/${action}`,
@@ -137,20 +92,13 @@ function click({ action, method = 'GET', rep = 'rep-sam', cycle = 1, sig, body, 
 }
 
 describe('outcome handler (hand-off links)', () => {
-  beforeEach(async () => {
-    ddb.reset();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(new Date(NOW));
-    vi.resetModules();
-    ({ handler } = await import('../../../functions/outcome/handler.ts'));
-  });
-  afterEach(() => {
-    vi.useRealTimers();
+  beforeEach(() => {
+    store = new InMemoryJourney(new Date(NOW), SIGNING_KEY);
+    cycleBefore = undefined;
   });
 
   it('only asks for confirmation when the accept link is opened, so a mail scanner opening it accepts nothing', async () => {
     // Prepare
-    stubSigningKey();
     stubLead(mqlLead());
 
     // Act
@@ -160,16 +108,13 @@ describe('outcome handler (hand-off links)', () => {
     expect(result.statusCode).toBe(200);
     expect(result.body).toContain('Accept this lead?');
     expect(result.body).toContain('<form method="post">');
-    expectSigningKeyRead();
     expectLeadRead();
-    expect(ddb).not.toHaveReceivedCommandWith(PutCommand, { TableName: 'events-table' });
+    expectNoOutcomeStored();
   });
 
   it('stores an accepted outcome event with a deterministic messageId when the rep confirms', async () => {
     // Prepare
-    stubSigningKey();
     stubLead(mqlLead());
-    stubEventStore();
 
     // Act
     const result = await click({ action: 'accept', method: 'POST' });
@@ -178,16 +123,13 @@ describe('outcome handler (hand-off links)', () => {
     expect(result.statusCode).toBe(200);
     expect(result.headers?.['content-type']).toMatch(/^text\/html/);
     expect(result.body).toContain('Lead accepted');
-    expectSigningKeyRead();
     expectLeadRead();
     expectDecisionWritten({ kind: 'accepted', cycle: 1, repId: 'rep-sam', at: NOW }, `handoff-${LEAD_ID}-1-rep-sam-accepted`);
   });
 
   it('answers "already accepted" with the time of the stored acceptance when the same confirmation is posted twice, and writes nothing', async () => {
-    stubSigningKey();
     stubLead(mqlLead({ stage: 'sal' }));
     stubCycle(openCycle({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:00:00.000Z' } }));
-    stubEventStore();
 
     const result = await click({ action: 'accept', method: 'POST' });
 
@@ -195,16 +137,13 @@ describe('outcome handler (hand-off links)', () => {
     expect(result.body).toContain('Already accepted');
     expect(result.body).toContain('You already accepted this lead at 2026-03-01 10:00 UTC. Nothing changed.');
     expect(result.body).not.toContain('Lead accepted');
-    expectSigningKeyRead();
     expectLeadRead();
     expectNoOutcomeStored();
   });
 
   it('says the rejection was not recorded when the rep had already accepted, and writes nothing', async () => {
-    stubSigningKey();
     stubLead(mqlLead());
     stubCycle(openCycle({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:29:00.000Z' } }));
-    stubEventStore();
 
     const result = await click({ action: 'reject', method: 'POST', body: 'reason=No+budget' });
 
@@ -216,13 +155,11 @@ describe('outcome handler (hand-off links)', () => {
 
   it('reports the acceptance that won when a rejection posted right after it is refused by the cycle', async () => {
     // Prepare: the cycle is open when read; the acceptance is written first, so the transaction is refused
-    stubSigningKey();
     stubLead(mqlLead());
-    ddb
-      .on(GetCommand, { TableName: 'leads-table', Key: cycleKey(LEAD_ID, 1) })
-      .resolvesOnce({ Item: { ...cycleKey(LEAD_ID, 1), ...openCycle() } })
-      .resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...openCycle({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:29:59.000Z' } }) } });
-    refuseDecisionWrite();
+    const acceptance: Outcome = { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:29:59.000Z' };
+    store.beforeNext('recordDecision', () => {
+      store.cycle(LEAD_ID, 1)!.outcome = acceptance;
+    });
 
     // Act
     const result = await click({ action: 'reject', method: 'POST', body: 'reason=No+budget' });
@@ -230,12 +167,12 @@ describe('outcome handler (hand-off links)', () => {
     // Assess
     expect(result.statusCode).toBe(409);
     expect(result.body).toContain('This lead was already accepted by you at 2026-03-01 10:29 UTC. Your rejection was not recorded.');
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 4); // signing key, lead, cycle, cycle again
+    expect(store.writes.recordDecision).toBe(1);
+    expect(store.cycle(LEAD_ID, 1)?.outcome).toEqual(acceptance);
+    expect(store.events.size).toBe(0);
   });
 
   it('says the lead was reassigned, when, and which deadline passed, to a rep whose window ended', async () => {
-    stubSigningKey();
     stubLead(mqlLead({ owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T17:00:00.000Z' } }));
     stubCycle(
       openCycle({
@@ -245,7 +182,6 @@ describe('outcome handler (hand-off links)', () => {
         reassignments: [{ repId: 'rep-sam', acceptBy: '2026-03-01T17:00:05.000Z', at: '2026-03-01T17:01:00.000Z' }],
       }),
     );
-    stubEventStore();
 
     const result = await click({ action: 'accept', method: 'POST' });
 
@@ -257,24 +193,19 @@ describe('outcome handler (hand-off links)', () => {
   });
 
   it('refuses a tampered signature with 403 and stores nothing', async () => {
-    stubSigningKey();
     stubLead(mqlLead());
-    stubEventStore();
     const genuine = signLink({ leadId: LEAD_ID, cycle: 1, repId: 'rep-sam', action: 'accept' }, SIGNING_KEY);
     const tampered = (genuine[0] === 'A' ? 'B' : 'A') + genuine.slice(1);
 
     const result = await click({ action: 'accept', sig: tampered });
 
     expect(result.statusCode).toBe(403);
-    expectSigningKeyRead();
     expectLeadNotRead();
     expectNoOutcomeStored();
   });
 
   it('refuses a reject link signed for accepting, with 403', async () => {
-    stubSigningKey();
     stubLead(mqlLead());
-    stubEventStore();
 
     const result = await click({
       action: 'reject',
@@ -284,15 +215,12 @@ describe('outcome handler (hand-off links)', () => {
     });
 
     expect(result.statusCode).toBe(403);
-    expectSigningKeyRead();
     expectLeadNotRead();
     expectNoOutcomeStored();
   });
 
   it('refuses a link signed with another key, with 403', async () => {
-    stubSigningKey();
     stubLead(mqlLead());
-    stubEventStore();
 
     const result = await click({
       action: 'accept',
@@ -300,88 +228,70 @@ describe('outcome handler (hand-off links)', () => {
     });
 
     expect(result.statusCode).toBe(403);
-    expectSigningKeyRead();
     expectLeadNotRead();
     expectNoOutcomeStored();
   });
 
   it('shows a person whose browser follows a tampered link an HTML error page', async () => {
-    stubSigningKey();
     stubLead(mqlLead());
-    stubEventStore();
 
     const result = await click({ action: 'accept', sig: 'forged', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
 
     expect(result.statusCode).toBe(403);
     expect(result.headers?.['content-type']).toMatch(/^text\/html/);
     expect(result.body).toContain('This link is not valid.');
-    expectSigningKeyRead();
     expectLeadNotRead();
     expectNoOutcomeStored();
   });
 
   it('answers 409 and stores nothing when the lead is now owned by another rep', async () => {
-    stubSigningKey();
     stubLead(mqlLead({ owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T09:30:00.000Z' } }));
     stubCycle(openCycle({ owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T09:30:00.000Z' } }));
-    stubEventStore();
 
     const result = await click({ action: 'accept', rep: 'rep-sam' });
 
     expect(result.statusCode).toBe(409);
     expect(result.body).toContain('The lead is no longer assigned to you.');
-    expectSigningKeyRead();
     expectLeadRead();
     expectNoOutcomeStored();
   });
 
   it('answers 200 "already accepted" from the cycle\'s recorded decision, not the stage history, when the accept link is opened again', async () => {
     // Prepare: the lead moved on past SAL since; the cycle still holds the decision
-    stubSigningKey();
     stubLead(mqlLead({ stage: 'sql', stageHistory: [{ from: 'known', to: 'mql', at: '2026-03-01T09:00:00.000Z', cause: 'qualified' }] }));
     stubCycle(openCycle({ outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:00:00.000Z' } }));
-    stubEventStore();
 
     const result = await click({ action: 'accept' });
 
     expect(result.statusCode).toBe(200);
     expect(result.body).toContain('Already accepted');
-    expectSigningKeyRead();
     expectLeadRead();
     expectNoOutcomeStored();
   });
 
   it('answers 409 for a link from an earlier cycle of the lead', async () => {
-    stubSigningKey();
     stubLead(mqlLead({ cycle: 2 }));
-    stubEventStore();
 
     const result = await click({ action: 'accept', cycle: 1 });
 
     expect(result.statusCode).toBe(409);
-    expectSigningKeyRead();
     expectLeadRead();
     expectNoOutcomeStored();
   });
 
   it('answers 404 for a lead that does not exist', async () => {
-    stubSigningKey();
     stubLead(undefined);
-    stubEventStore();
 
     const result = await click({ action: 'accept' });
 
     expect(result.statusCode).toBe(404);
-    expectSigningKeyRead();
     expectLeadRead();
     expectNoOutcomeStored();
   });
 
   it('answers 400 naming `leadId` for a malformed lead id, without reading anything', async () => {
-    stubSigningKey();
-    stubEventStore();
 
-    const result = await handler(
+    const result = await handoffLinkHandler(store.ports)(
       httpEvent({
         method: 'GET',
         path: '/v1/handoffs/not-a-lead/1/accept',
@@ -393,47 +303,39 @@ describe('outcome handler (hand-off links)', () => {
 
     expect(result.statusCode).toBe(400);
     expect(issuePaths(result)).toEqual(['leadId']);
-    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+    expect(store.reads).toEqual([]);
     expectNoOutcomeStored();
   });
 
   describe('rejecting', () => {
     it('shows a form asking for the reason on GET and stores nothing yet', async () => {
-      stubSigningKey();
-      stubLead(mqlLead());
-      stubEventStore();
-
+        stubLead(mqlLead());
+  
       const result = await click({ action: 'reject', method: 'GET' });
 
       expect(result.statusCode).toBe(200);
       expect(result.headers?.['content-type']).toMatch(/^text\/html/);
       expect(result.body).toContain('<form method="post">');
       expect(result.body).toContain('name="reason"');
-      expectSigningKeyRead();
-      expectLeadRead();
+        expectLeadRead();
       expectNoOutcomeStored();
     });
 
     it('stores a rejected outcome with the reason posted from the form', async () => {
-      stubSigningKey();
-      stubLead(mqlLead());
-      stubEventStore();
-
+        stubLead(mqlLead());
+  
       const result = await click({ action: 'reject', method: 'POST', body: 'reason=No+budget' });
 
       expect(result.statusCode).toBe(200);
       expect(result.body).toContain('Lead sent back to marketing');
       expect(result.body).toContain('Your reason (“No budget”) was recorded for marketing.');
-      expectSigningKeyRead();
-      expectLeadRead();
+        expectLeadRead();
       expectDecisionWritten({ kind: 'rejected', cycle: 1, repId: 'rep-sam', at: NOW, reason: 'No budget' }, `handoff-${LEAD_ID}-1-rep-sam-rejected`);
     });
 
     it('reads a form body that API Gateway passed base64-encoded', async () => {
-      stubSigningKey();
-      stubLead(mqlLead());
-      stubEventStore();
-
+        stubLead(mqlLead());
+  
       const result = await click({
         action: 'reject',
         method: 'POST',
@@ -442,44 +344,35 @@ describe('outcome handler (hand-off links)', () => {
       });
 
       expect(result.statusCode).toBe(200);
-      expectSigningKeyRead();
-      expectLeadRead();
+        expectLeadRead();
       expectDecisionWritten({ kind: 'rejected', cycle: 1, repId: 'rep-sam', at: NOW, reason: 'Not the decision maker' }, `handoff-${LEAD_ID}-1-rep-sam-rejected`);
     });
 
     it('answers 400 naming `reason` when the form has no reason, and stores nothing', async () => {
-      stubSigningKey();
-      stubLead(mqlLead());
-      stubEventStore();
-
+        stubLead(mqlLead());
+  
       const result = await click({ action: 'reject', method: 'POST', body: '' });
 
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toEqual(['reason']);
-      expectSigningKeyRead();
-      expectLeadRead();
+        expectLeadRead();
       expectNoOutcomeStored();
     });
 
     it('answers 400 naming `reason` when the reason is only blanks', async () => {
-      stubSigningKey();
-      stubLead(mqlLead());
-      stubEventStore();
-
+        stubLead(mqlLead());
+  
       const result = await click({ action: 'reject', method: 'POST', body: 'reason=+++' });
 
       expect(result.statusCode).toBe(400);
       expect(JSON.parse(result.body ?? '')).toMatchObject({ issues: [{ path: 'reason', message: 'a reason is required' }] });
-      expectSigningKeyRead();
-      expectLeadRead();
+        expectLeadRead();
       expectNoOutcomeStored();
     });
     it('keeps the earlier reason and says so when the rep rejects again with another one', async () => {
-      stubSigningKey();
-      stubLead(mqlLead({ stage: 'recycled' }));
+        stubLead(mqlLead({ stage: 'recycled' }));
       stubCycle(openCycle({ outcome: { kind: 'rejected', cycle: 1, repId: 'rep-sam', at: '2026-03-01T10:00:00.000Z', reason: 'No budget' } }));
-      stubEventStore();
-
+  
       const result = await click({ action: 'reject', method: 'POST', body: 'reason=Not+a+fit' });
 
       expect(result.statusCode).toBe(200);

@@ -1,23 +1,13 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { MessageRejected, SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JourneyAssignment, JourneyState } from '../../../functions/core/journey.ts';
 import { signLink } from '../../../functions/core/links.ts';
-import { mqlLead, profileItem, profileKey, signingKeyKey } from './fixtures.ts';
-import { lambdaContext } from './http-event.ts';
+import { sendHandoff } from '../../../functions/journey/send-handoff.ts';
+import { mqlLead } from './fixtures.ts';
+import { InMemoryJourney } from './in-memory-journey.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const ses = mockClient(SESv2Client);
-
-const TABLE = 'leads-table';
 const SIGNING_KEY = 'handoff-signing-key';
 const lead = mqlLead();
 const LEAD_ID = lead.leadId;
-
-// The signing key is cached per module for the container's life: each test loads the step afresh.
-let handler: (typeof import('../../../functions/journey/send-handoff.ts'))['handler'];
 
 const assignment: JourneyAssignment = {
   repId: 'rep-sam',
@@ -27,32 +17,17 @@ const assignment: JourneyAssignment = {
   acceptWithinSeconds: 14_400,
 };
 
-function handoff(state: Partial<JourneyState & { assignment: JourneyAssignment }> = {}) {
-  return handler({ leadId: LEAD_ID, cycle: 1, assignment, ...state }, lambdaContext('send-handoff'));
+function world(): InMemoryJourney {
+  const store = new InMemoryJourney(new Date('2026-03-01T10:00:00.000Z'), SIGNING_KEY);
+  store.putLead(lead, 4);
+  return store;
 }
 
-const emailKey = (repId: string) => ({ pk: `EMAIL#${LEAD_ID}#1#handoff#${repId}`, sk: 'EMAIL' });
-const conditionalCheckFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-
-function stubLeadAndSigningKey() {
-  ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({ Item: profileItem(lead, 4) });
-  ddb.on(PutCommand, { TableName: TABLE, Item: signingKeyKey }).rejects(conditionalCheckFailed());
-  ddb.on(GetCommand, { TableName: TABLE, Key: signingKeyKey }).resolves({ Item: { ...signingKeyKey, value: SIGNING_KEY } });
+function handoff(store: InMemoryJourney, state: Partial<JourneyState & { assignment: JourneyAssignment }> = {}) {
+  return sendHandoff({ leadId: LEAD_ID, cycle: 1, assignment, ...state }, store.ports);
 }
 
-function expectLeadAndSigningKeyRead() {
-  expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID), ConsistentRead: true });
-  expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: TABLE, Item: expect.objectContaining(signingKeyKey), ConditionExpression: 'attribute_not_exists(pk)' });
-  expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: signingKeyKey, ConsistentRead: true });
-}
-
-function expectIdempotencyRecordPut(repId: string, to: string) {
-  expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-    TableName: TABLE,
-    Item: expect.objectContaining({ ...emailKey(repId), status: 'sending', to }),
-    ConditionExpression: 'attribute_not_exists(pk)',
-  });
-}
+const handoffKey = (repId: string) => `${LEAD_ID}#1#handoff#${repId}`;
 
 function linkFor(action: 'accept' | 'reject', repId = 'rep-sam'): string {
   const sig = signLink({ leadId: LEAD_ID, cycle: 1, repId, action }, SIGNING_KEY);
@@ -60,123 +35,65 @@ function linkFor(action: 'accept' | 'reject', repId = 'rep-sam'): string {
 }
 
 describe('send-handoff journey step', () => {
-  beforeEach(async () => {
-    ddb.reset();
-    ses.reset();
-    vi.resetModules();
-    ({ handler } = await import('../../../functions/journey/send-handoff.ts'));
-  });
-
-  it('emails the owner exactly once, after recording the send, with signed one-click links', async () => {
+  it('emails the owner once per cycle, with signed one-click links', async () => {
     // Prepare
-    stubLeadAndSigningKey();
-    ddb.on(PutCommand, { TableName: TABLE, Item: emailKey('rep-sam') }).resolves({});
-    ddb.on(UpdateCommand, { TableName: TABLE, Key: emailKey('rep-sam') }).resolves({});
-    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-1' });
+    const store = world();
 
     // Act
-    const result = await handoff();
+    const result = await handoff(store);
+    const retried = await handoff(store);
 
     // Assess
     expect(result).toEqual({ handoff: 'sent' });
-    expectLeadAndSigningKeyRead();
-    expectIdempotencyRecordPut('rep-sam', 'sam.seller@example.com');
-    expect(ses).toHaveReceivedCommandExactlyOnceWith(SendEmailCommand, {
-      FromEmailAddress: 'LeadLoop <leadloop@example.com>',
-      Destination: { ToAddresses: ['sam.seller@example.com'] },
-      ConfigurationSetName: 'leadloop-config-set',
-    });
-    const [send] = ses.commandCalls(SendEmailCommand);
-    const content = send!.args[0].input.Content?.Simple;
-    expect(content?.Subject?.Data).toContain('Dana Buyer (Acme Corp)');
-    expect(content?.Body?.Text?.Data).toContain(`Accept: ${linkFor('accept')}`);
-    expect(content?.Body?.Text?.Data).toContain(`Reject: ${linkFor('reject')}`);
-    const idempotencyPut = ddb.commandCalls(PutCommand).find((call) => call.args[0].input.Item?.pk === emailKey('rep-sam').pk);
-    expect(idempotencyPut!.calledBefore(send!)).toBe(true);
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
-      TableName: TABLE,
-      Key: emailKey('rep-sam'),
-      ExpressionAttributeValues: expect.objectContaining({ ':sent': 'sent', ':messageId': 'ses-message-1' }),
-    });
-    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
+    expect(retried).toEqual({ handoff: 'already-sent' });
+    expect(store.sent).toHaveLength(1);
+    const [email] = store.sent;
+    expect(email).toMatchObject({ to: 'sam.seller@example.com', idempotencyKey: handoffKey('rep-sam') });
+    expect(email!.subject).toContain('Dana Buyer (Acme Corp)');
+    expect(email!.text).toContain(`Accept: ${linkFor('accept')}`);
+    expect(email!.text).toContain(`Reject: ${linkFor('reject')}`);
   });
 
   it('sends nothing when the idempotency record says the email was already sent', async () => {
-    stubLeadAndSigningKey();
-    ddb.on(PutCommand, { TableName: TABLE, Item: emailKey('rep-sam') }).rejects(conditionalCheckFailed());
-    ddb.on(GetCommand, { TableName: TABLE, Key: emailKey('rep-sam') }).resolves({ Item: { ...emailKey('rep-sam'), status: 'sent' } });
-    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-2' });
+    const store = world();
+    store.emailRecords.set(handoffKey('rep-sam'), 'sent');
 
-    const result = await handoff();
+    const result = await handoff(store);
 
     expect(result).toEqual({ handoff: 'already-sent' });
-    expectLeadAndSigningKeyRead();
-    expectIdempotencyRecordPut('rep-sam', 'sam.seller@example.com');
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: emailKey('rep-sam'), ConsistentRead: true });
-    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+    expect(store.sent).toEqual([]);
   });
 
-  it('refuses to send again when an earlier attempt never recorded its outcome', async () => {
-    stubLeadAndSigningKey();
-    ddb.on(PutCommand, { TableName: TABLE, Item: emailKey('rep-sam') }).rejects(conditionalCheckFailed());
-    ddb.on(GetCommand, { TableName: TABLE, Key: emailKey('rep-sam') }).resolves({ Item: { ...emailKey('rep-sam'), status: 'sending' } });
-    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-3' });
+  it('fails with EmailOutcomeUnknownError, without sending again, when an earlier attempt never recorded its outcome', async () => {
+    const store = world();
+    store.emailRecords.set(handoffKey('rep-sam'), 'sending');
 
-    await expect(handoff()).rejects.toMatchObject({ name: 'EmailOutcomeUnknownError' });
+    await expect(handoff(store)).rejects.toMatchObject({ name: 'EmailOutcomeUnknownError' });
 
-    expectLeadAndSigningKeyRead();
-    expectIdempotencyRecordPut('rep-sam', 'sam.seller@example.com');
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: emailKey('rep-sam') });
-    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
-  });
-
-  it('deletes the idempotency record and rethrows when SES refuses the email, so a retry can send', async () => {
-    const refused = new MessageRejected({ message: 'Email address is not verified.', $metadata: {} });
-    stubLeadAndSigningKey();
-    ddb.on(PutCommand, { TableName: TABLE, Item: emailKey('rep-sam') }).resolves({});
-    ddb.on(DeleteCommand, { TableName: TABLE, Key: emailKey('rep-sam') }).resolves({});
-    ddb.on(UpdateCommand).resolves({});
-    ses.on(SendEmailCommand).rejects(refused);
-
-    await expect(handoff()).rejects.toBe(refused);
-
-    expectLeadAndSigningKeyRead();
-    expectIdempotencyRecordPut('rep-sam', 'sam.seller@example.com');
-    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(DeleteCommand, { TableName: TABLE, Key: emailKey('rep-sam') });
-    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(store.sent).toEqual([]);
+    expect(store.emailRecords.get(handoffKey('rep-sam'))).toBe('sending');
   });
 
   it('hands a reassigned lead to the new owner, saying it was reassigned', async () => {
-    stubLeadAndSigningKey();
-    ddb.on(PutCommand, { TableName: TABLE, Item: emailKey('rep-kim') }).resolves({});
-    ddb.on(UpdateCommand, { TableName: TABLE, Key: emailKey('rep-kim') }).resolves({});
-    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-4' });
+    const store = world();
 
-    const result = await handoff({ assignment: { ...assignment, repId: 'rep-kim', previousReps: ['rep-sam'] } });
+    const result = await handoff(store, { assignment: { ...assignment, repId: 'rep-kim', previousReps: ['rep-sam'] } });
 
     expect(result).toEqual({ handoff: 'sent' });
-    expectLeadAndSigningKeyRead();
-    expectIdempotencyRecordPut('rep-kim', 'kim.closer@example.com');
-    expect(ses).toHaveReceivedCommandExactlyOnceWith(SendEmailCommand, {
-      Destination: { ToAddresses: ['kim.closer@example.com'] },
-      ConfigurationSetName: 'leadloop-config-set',
-    });
-    const text = ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Content?.Simple?.Body?.Text?.Data;
-    expect(text).toContain('reassigned to you');
-    expect(text).toContain(`Accept: ${linkFor('accept', 'rep-kim')}`);
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { Key: emailKey('rep-kim') });
+    expect(store.sent).toHaveLength(1);
+    const [email] = store.sent;
+    expect(email).toMatchObject({ to: 'kim.closer@example.com', idempotencyKey: handoffKey('rep-kim') });
+    expect(email!.text).toContain('reassigned to you');
+    expect(email!.text).toContain(`Accept: ${linkFor('accept', 'rep-kim')}`);
   });
 
   it('fails without emailing anyone when the lead does not exist', async () => {
-    ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({});
-    ddb.on(PutCommand).resolves({});
-    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-5' });
+    const store = new InMemoryJourney(new Date('2026-03-01T10:00:00.000Z'), SIGNING_KEY);
 
-    await expect(handoff()).rejects.toThrow(`lead ${LEAD_ID} does not exist`);
+    await expect(handoff(store)).rejects.toThrow(`lead ${LEAD_ID} does not exist`);
 
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: profileKey(LEAD_ID) });
-    expect(ddb).not.toHaveReceivedCommand(PutCommand);
-    expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
+    expect(store.reads).toEqual([`lead ${LEAD_ID}`]);
+    expect(store.sent).toEqual([]);
+    expect(store.emailRecords.size).toBe(0);
   });
 });

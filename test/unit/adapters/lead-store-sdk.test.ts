@@ -1,0 +1,201 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { assignOwner, getFunnelCounters, putCycle, recordEscalation, recordTaskToken, saveLead, type Cycle } from '../../../functions/adapters/lead-store.ts';
+import { cycleKey, mqlLead, profileKey } from '../handlers/fixtures.ts';
+
+/**
+ * The lead store's writes whose DynamoDB call is the contract: the condition
+ * that keeps a decision and an escalation from both standing, the shape of
+ * the transaction that moves the funnel counters. (Their effect against
+ * DynamoDB's own engine is tested in test/integration/decision-store.test.ts.)
+ */
+const ddb = mockClient(DynamoDBDocumentClient);
+
+const TABLE = 'leads-table';
+const NOW = '2026-03-01T10:00:00.000Z';
+const LEAD_ID = mqlLead().leadId;
+const sam = { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T05:00:00.000Z' };
+const kim = { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: NOW };
+const samMissed = { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW };
+const ESCALATION_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before';
+const conditionalCheckFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+function cycleRecord(overrides: Partial<Cycle> = {}): Cycle {
+  return { leadId: LEAD_ID, cycle: 1, owner: sam, previousReps: [], acceptBy: '2026-03-01T09:00:00.000Z', acceptWithinSeconds: 14_400, missed: 0, ...overrides };
+}
+
+describe('lead store (SDK calls that are the contract)', () => {
+  beforeEach(() => {
+    ddb.reset();
+  });
+
+  describe('cycles', () => {
+    it('writes a new cycle only where none exists, since one may carry a decision', async () => {
+      ddb.on(PutCommand, { TableName: TABLE, Item: cycleKey(LEAD_ID, 1) }).resolves({});
+
+      await putCycle(cycleRecord());
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+        TableName: TABLE,
+        Item: { ...cycleKey(LEAD_ID, 1), ...cycleRecord() },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
+    });
+
+    it('refuses to write over an existing cycle with ConcurrentUpdateError', async () => {
+      ddb.on(PutCommand).rejects(conditionalCheckFailed());
+
+      await expect(putCycle(cycleRecord())).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 1);
+    });
+
+    it('makes a rep the lead’s owner only while the lead is still in that cycle', async () => {
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).rejects(conditionalCheckFailed());
+
+      await assignOwner(LEAD_ID, 1, kim);
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: profileKey(LEAD_ID),
+        ConditionExpression: '#cycle = :cycle',
+        ExpressionAttributeNames: expect.objectContaining({ '#owner': 'owner', '#cycle': 'cycle' }),
+        ExpressionAttributeValues: expect.objectContaining({ ':owner': kim, ':cycle': 1 }),
+      });
+    });
+
+    it('keeps the task token on an existing cycle and returns the cycle as it is now', async () => {
+      const outcome = { kind: 'accepted' as const, cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:30.000Z' };
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({ Attributes: { ...cycleKey(LEAD_ID, 1), ...cycleRecord({ taskToken: 'token-2', outcome }) } });
+
+      const current = await recordTaskToken(LEAD_ID, 1, 'token-2');
+
+      expect(current).toEqual(cycleRecord({ taskToken: 'token-2', outcome }));
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: cycleKey(LEAD_ID, 1),
+        UpdateExpression: 'SET taskToken = :token',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':token': 'token-2' },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+  });
+
+  describe('escalation steps, written only while no decision is there', () => {
+    it('notify-manager: a fresh window for the same owner', async () => {
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
+
+      const refused = await recordEscalation(LEAD_ID, 1, 1, { step: 'notify-manager', acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400 });
+
+      expect(refused).toBeUndefined();
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: cycleKey(LEAD_ID, 1),
+        UpdateExpression: 'SET missed = :missed, acceptBy = :acceptBy, acceptWithinSeconds = :window',
+        ConditionExpression: ESCALATION_CONDITION,
+        ExpressionAttributeValues: { ':missed': 1, ':before': 0, ':acceptBy': '2026-03-01T14:00:00.000Z', ':window': 14_400 },
+      });
+    });
+
+    it('reassign: the new owner, and the previous owner’s turn appended as a handover', async () => {
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
+
+      await recordEscalation(LEAD_ID, 1, 2, { step: 'reassign', owner: kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400, handover: samMissed });
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: cycleKey(LEAD_ID, 1),
+        ConditionExpression: ESCALATION_CONDITION,
+        ExpressionAttributeValues: expect.objectContaining({
+          ':missed': 2,
+          ':before': 1,
+          ':owner': kim,
+          ':previousReps': ['rep-sam'],
+          ':acceptBy': '2026-03-01T14:00:00.000Z',
+          ':handovers': [samMissed],
+        }),
+      });
+    });
+
+    it('recycle: the cycle ends with a recycled handover', async () => {
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
+
+      await recordEscalation(LEAD_ID, 1, 3, { step: 'recycle', handover: samMissed });
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: cycleKey(LEAD_ID, 1),
+        UpdateExpression: 'SET missed = :missed, recycled = :handover',
+        ConditionExpression: ESCALATION_CONDITION,
+        ExpressionAttributeValues: { ':missed': 3, ':before': 2, ':handover': samMissed },
+      });
+    });
+
+    it('returns the cycle as it is now when refused, for the caller to see why', async () => {
+      const decided = cycleRecord({ missed: 1, outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:59.000Z' } });
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).rejects(conditionalCheckFailed());
+      ddb.on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...decided } });
+
+      const current = await recordEscalation(LEAD_ID, 1, 2, { step: 'recycle', handover: samMissed });
+
+      expect(current).toEqual(decided);
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1), ConsistentRead: true });
+    });
+  });
+
+  describe('saving a recycled lead', () => {
+    const recycled = mqlLead({ stage: 'recycled', stageHistory: [...mqlLead().stageHistory, { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' }] });
+    const changes = [{ from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' }] as const;
+
+    it('writes the profile on its version and moves the funnel counters in one transaction', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+
+      expect(await saveLead({ lead: recycled, version: 4, changes })).toBe(5);
+
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
+      const profile = items.find((item) => item.Put)?.Put;
+      expect(profile).toMatchObject({
+        TableName: TABLE,
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': 4 },
+        Item: { ...profileKey(LEAD_ID), stage: 'recycled', version: 5 },
+      });
+      const funnel = items.find((item) => item.Update)?.Update;
+      expect(funnel).toMatchObject({ TableName: TABLE, Key: { pk: 'REPORT#funnel', sk: 'COUNTERS' }, UpdateExpression: expect.stringMatching(/^ADD /) });
+      const byCounter = Object.fromEntries(
+        Object.entries(funnel!.ExpressionAttributeNames!).map(([placeholder, counter]) => [counter, funnel!.ExpressionAttributeValues![placeholder.replace('#k', ':v')]]),
+      );
+      expect(byCounter).toEqual({ 'current.mql': -1, 'reached.recycled': 1, 'current.recycled': 1 });
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('fails with ConcurrentUpdateError, which the state machine retries, when the lead changed since read', async () => {
+      ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
+
+      await expect(saveLead({ lead: recycled, version: 4, changes })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    });
+  });
+
+  describe('funnel counters', () => {
+    it('reads the counters item into reached and current counts per stage', async () => {
+      const funnelKey = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
+      ddb.on(GetCommand, { TableName: TABLE, Key: funnelKey }).resolves({
+        Item: { ...funnelKey, 'reached.visitor': 200, 'current.visitor': 120, 'reached.mql': 20, 'current.mql': 4, 'reached.recycled': 3, 'current.recycled': 3 },
+      });
+
+      expect(await getFunnelCounters()).toEqual({ reached: { visitor: 200, mql: 20, recycled: 3 }, current: { visitor: 120, mql: 4, recycled: 3 } });
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: funnelKey });
+    });
+
+    it('reads no counters as an empty funnel before any lead exists', async () => {
+      ddb.on(GetCommand).resolves({});
+
+      expect(await getFunnelCounters()).toEqual({ reached: {}, current: {} });
+      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+    });
+  });
+});
