@@ -1,4 +1,5 @@
-import { outcomeRefusal, type Lead, type Outcome } from './lead.ts';
+import type { Lead } from './lead.ts';
+import { outcomeRefusal, type Outcome } from './outcomes.ts';
 
 /**
  * A rep's decision on a hand-off (accept or reject), judged against what is

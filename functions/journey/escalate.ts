@@ -6,7 +6,7 @@ import { serviceAgreement, teams } from '#config/index.ts';
 import { escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';
 import { planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
-import { recycleUnaccepted } from '#core/lead.ts';
+import { recycleUnaccepted } from '#core/outcomes.ts';
 import { findRep } from '#core/teams.ts';
 
 /** The assignment a cycle record holds (a retry returns what the first attempt wrote). */

@@ -6,7 +6,7 @@ import { ForbiddenError, HttpError, NotFoundError } from '#commons/errors.ts';
 import { html, httpHandler, rawBody, validate, type HttpEvent } from '#commons/http.ts';
 import { decisionVerdict, type DecisionRequest, type DecisionVerdict } from '#core/decisions.ts';
 import { renderDecisionPage } from '#core/emails.ts';
-import type { Outcome } from '#core/lead.ts';
+import type { Outcome } from '#core/outcomes.ts';
 import { handoffActions, verifyLink, type HandoffLink } from '#core/links.ts';
 
 const linkSchema = z.object({
