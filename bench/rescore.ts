@@ -6,7 +6,8 @@ import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandInput 
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { scoringModel } from '../config/index.ts';
 import { cycleKey, funnelKey, identityKey, markerKey, profileKey } from '../functions/adapters/lead-keys.ts';
-import { replayLead, rescoreLead, type IdentityKey } from '../functions/core/lead.ts';
+import { replayLead, rescoreLead } from '../functions/core/lead.ts';
+import type { IdentityKey } from '../functions/core/identity.ts';
 import { engagementAt, scoringModelSchema, type ScoringModel } from '../functions/core/scoring.ts';
 import type { StoredEvent } from '../functions/core/tracking-event.ts';
 import { startDynamoDb, type LocalDynamoDb } from '../local/dynamodb.ts';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { BacktestOptionsError, backtest, formatBacktest, resolveBacktestOptions, type BacktestPeriod } from '#core/backtest.ts';
+import { BacktestOptionsError, backtest, resolveBacktestOptions, type BacktestPeriod } from '#core/backtest.ts';
+import { formatBacktest } from './backtest-report.ts';
 import { connect, formatNumber as number, readModelFile, TARGET_OPTIONS, TARGET_USAGE } from './connect.ts';
 import { progressWriter } from './progress.ts';
 import type { CliIo } from './run.ts';

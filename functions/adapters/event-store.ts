@@ -3,7 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '#commons/clients.ts';
 import { getStringFromEnv } from '#commons/env.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
-import type { Outcome } from '#core/lead.ts';
+import type { Outcome } from '#core/outcomes.ts';
 
 const eventsTable = getStringFromEnv('EVENTS_TABLE');
 

@@ -1,7 +1,7 @@
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfn } from '#commons/clients.ts';
 import { getStringFromEnv } from '#commons/env.ts';
-import { journeyName } from '#core/lead.ts';
+import { journeyName } from '#core/journey.ts';
 
 const journeyArn = getStringFromEnv('JOURNEY_STATE_MACHINE_ARN');
 

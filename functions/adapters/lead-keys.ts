@@ -1,4 +1,4 @@
-import type { IdentityKey } from '#core/lead.ts';
+import type { IdentityKey } from '#core/identity.ts';
 
 /** Where each kind of item lives in the leads table: one place for the layout. */
 export const PROFILE_SK = 'PROFILE';

@@ -11,11 +11,12 @@ import { dynamodb } from '#commons/clients.ts';
 import { getStringFromEnv } from '#commons/env.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
-import type { IdentityKey, Lead, Owner } from '#core/lead.ts';
+import type { Lead, Owner } from '#core/lead.ts';
+import type { IdentityKey } from '#core/identity.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import { batchGetAll } from './batch-get.ts';
 import { cycleKey, funnelKey, identityKey, MARKER_PREFIX, markerKey, profileKey } from './lead-keys.ts';
-import type { Outcome } from '#core/lead.ts';
+import type { Outcome } from '#core/outcomes.ts';
 import type { CycleDecisionFacts, Handover } from '#core/decisions.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');

@@ -1,8 +1,9 @@
 // Cycle and CycleEscalation are domain types still declared with their adapter; type-only, so nothing of it loads here.
 import type { Cycle, CycleEscalation } from '#adapters/lead-store.ts';
 import type { JourneyAssignment } from './journey.ts';
-import { outcomeRefusal, type Lead, type Outcome } from './lead.ts';
+import type { Lead } from './lead.ts';
 import type { HandoffLink } from './links.ts';
+import { outcomeRefusal, type Outcome } from './outcomes.ts';
 import type { EscalationStep } from './service-agreement.ts';
 
 /**

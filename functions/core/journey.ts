@@ -6,6 +6,11 @@ import { assignRep, type TeamsConfig } from './teams.ts';
  * the decisions each step takes, as pure functions of it.
  */
 
+/** The name of the journey execution for a cycle: deterministic, so a repeated start is a no-op. */
+export function journeyName(leadId: string, cycle: number): string {
+  return `${leadId}-cycle-${cycle}`;
+}
+
 export interface JourneyAssignment {
   repId: string;
   teamId: string;

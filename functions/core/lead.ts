@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { stages, transition, type Stage, type StageChange } from './lifecycle.ts';
+import { identityKeys } from './identity.ts';
+import { transition, type Stage, type StageChange } from './lifecycle.ts';
 import {
   addToLedger,
   engagementAt,
@@ -11,11 +11,13 @@ import {
   type LedgerEntry,
   type ScoringModel,
 } from './scoring.ts';
-import { normalizeEmail, type Campaign, type StoredEvent } from './tracking-event.ts';
+import type { StoredEvent } from './tracking-event.ts';
 
 /**
  * The lead aggregate: one person, their traits, score, stage and history.
- * Events are applied here, purely; the adapters persist the result.
+ * Tracking events are applied here, purely; the adapters persist the result.
+ * Who the person is (identity keys, lead ids) is `identity.ts`; merging two
+ * leads of one person `merge.ts`; what sales decides `outcomes.ts`.
  */
 
 /** A marketing touch, for attribution: where a visit came from (UTM parameters or the referring site). */
@@ -75,27 +77,6 @@ export interface Lead {
 
 const RECENT_ACTIVITY = 25;
 const MAX_TOUCHES = 100;
-
-export type IdentityKey = `email:${string}` | `user:${string}` | `anon:${string}`;
-
-/** Identity keys an event carries, strongest first. */
-export function identityKeys(event: Pick<StoredEvent, 'email' | 'userId' | 'anonymousId' | 'previousId'>): IdentityKey[] {
-  const keys: IdentityKey[] = [];
-  if (event.email) keys.push(`email:${event.email}`);
-  if (event.userId && event.userId.toLowerCase().trim() !== event.email) keys.push(`user:${event.userId}`);
-  if (event.anonymousId) keys.push(`anon:${event.anonymousId}`);
-  // alias: the earlier identity (Segment's previousId is usually the anonymous id) joins this person.
-  if (event.previousId && event.previousId !== event.anonymousId) {
-    const email = normalizeEmail(event.previousId);
-    keys.push(email ? `email:${email}` : `anon:${event.previousId}`);
-  }
-  return keys;
-}
-
-/** A lead's id follows from the first identity it was seen with, so a replay finds the same lead. */
-export function leadIdFor(key: IdentityKey): string {
-  return 'lead-' + createHash('sha256').update(key).digest('hex').slice(0, 20);
-}
 
 export function newLead(leadId: string, at: string, model: ScoringModel): Lead {
   return {
@@ -178,7 +159,8 @@ export interface AppliedEvents {
   changes: StageChange[];
 }
 
-function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: StageChange[]): void {
+/** Moves a lead (a working copy) to a stage, recording the change in its history and in `changes`. */
+export function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: StageChange[]): void {
   const change = transition(lead.stage, to, at, cause);
   lead.stage = to;
   lead.stageHistory.push(change);
@@ -321,113 +303,3 @@ export function rescoreLead(
   advance(lead, lead.scoredAt, model, changes, `${reason}: `);
   return { lead, changes };
 }
-
-/** How far along a lead is: sales' cycles first, then the stage. */
-function progressRank(lead: Lead): [number, number] {
-  return [lead.cycle, stages.indexOf(lead.stage)];
-}
-
-/**
- * Of two leads found to be one person, the one that lives on: the one sales
- * has already worked (more cycles, then further along), else the older one.
- * Ties go to the smaller id, so every path picks the same survivor; a lead
- * that already took the other in (a merge cut short and run again) stays the survivor.
- */
-export function survivorOf(a: Lead, b: Lead): Lead {
-  if (a.mergedLeadIds?.includes(b.leadId)) return a;
-  if (b.mergedLeadIds?.includes(a.leadId)) return b;
-  const [ra, rb] = [progressRank(a), progressRank(b)];
-  if (ra[0] !== rb[0]) return ra[0] > rb[0] ? a : b;
-  if (ra[1] !== rb[1]) return ra[1] > rb[1] ? a : b;
-  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? a : b;
-  return a.leadId <= b.leadId ? a : b;
-}
-
-/**
- * Two leads turned out to be one person (an identify or alias linked their
- * identities): the survivor is recomputed from the events of both, keeps its
- * own lifecycle, and takes the other's identities. The absorbed lead is
- * retired (see `retiredInto`).
- */
-export function mergeLeads(
-  survivor: Lead,
-  absorbed: Lead,
-  events: readonly StoredEvent[],
-  model: ScoringModel,
-  now: string,
-): AppliedEvents {
-  const { lead, changes } = rescoreLead(survivor, events, model, now, `merged with ${absorbed.leadId}`);
-  for (const key of absorbed.identities) if (!lead.identities.includes(key)) lead.identities.push(key);
-  lead.mergedLeadIds = [...new Set([...(survivor.mergedLeadIds ?? []), absorbed.leadId, ...(absorbed.mergedLeadIds ?? [])])].filter(
-    (id) => id !== survivor.leadId,
-  );
-  return { lead, changes };
-}
-
-/**
- * The lead a read found, or the one it was merged into (following a chain
- * of merges for a few hops): whoever holds an old lead id reaches the person.
- */
-export async function followMerges<T extends { lead: Lead }>(found: T | undefined, read: (leadId: string) => Promise<T | undefined>): Promise<T | undefined> {
-  let current = found;
-  for (let hops = 0; current?.lead.mergedInto !== undefined && hops < 10; hops++) current = await read(current.lead.mergedInto);
-  return current;
-}
-
-/** The absorbed lead after a merge: it points at the survivor, and is no longer a lead in its own right. */
-export function retiredInto(absorbed: Lead, survivorId: string): Lead {
-  const lead = structuredClone(absorbed);
-  lead.mergedInto = survivorId;
-  delete lead.journeyPending;
-  return lead;
-}
-
-/** The name of the journey execution for a cycle: deterministic, so a repeated start is a no-op. */
-export function journeyName(leadId: string, cycle: number): string {
-  return `${leadId}-cycle-${cycle}`;
-}
-
-export type Outcome =
-  | { kind: 'accepted'; cycle: number; repId: string; at: string }
-  | { kind: 'rejected'; cycle: number; repId: string; at: string; reason: string };
-
-export class OutcomeRefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OutcomeRefusedError';
-  }
-}
-
-/** Why an outcome from a rep cannot apply to the lead as it is now, or undefined when it can. */
-export function outcomeRefusal(lead: Pick<Lead, 'cycle' | 'owner' | 'stage'>, outcome: Pick<Outcome, 'cycle' | 'repId'>): string | undefined {
-  if (outcome.cycle !== lead.cycle) return 'this hand-off belongs to an earlier cycle of the lead';
-  if (lead.owner?.repId !== outcome.repId) return 'the lead is no longer assigned to you';
-  if (lead.stage !== 'mql') return `the lead was already handled (stage ${lead.stage})`;
-  return undefined;
-}
-
-/** Applies a rep's acceptance or rejection: accepted → sal, rejected → recycled with the reason. */
-export function applyOutcome(current: Lead, outcome: Outcome): AppliedEvents {
-  const refusal = outcomeRefusal(current, outcome);
-  if (refusal) throw new OutcomeRefusedError(refusal);
-  const lead: Lead = structuredClone(current);
-  const changes: StageChange[] = [];
-  if (outcome.kind === 'accepted') moveTo(lead, 'sal', outcome.at, `accepted by ${outcome.repId}`, changes);
-  else {
-    moveTo(lead, 'recycled', outcome.at, `rejected by ${outcome.repId}: ${outcome.reason}`, changes);
-    delete lead.owner;
-  }
-  return { lead, changes };
-}
-
-/** The journey ran out of escalation steps: the lead goes back to marketing. */
-export function recycleUnaccepted(current: Lead, cycle: number, at: string): AppliedEvents {
-  if (current.cycle !== cycle || current.stage !== 'mql') return { lead: current, changes: [] };
-  const lead: Lead = structuredClone(current);
-  const changes: StageChange[] = [];
-  moveTo(lead, 'recycled', at, 'not accepted within the service agreement after escalation', changes);
-  delete lead.owner;
-  return { lead, changes };
-}
-
-export type { Campaign };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { normalizeEmail } from './identity.ts';
 import { withKeptQuery, type Privacy } from './privacy.ts';
 
 /**
@@ -147,13 +148,6 @@ export interface StoredEvent {
   timestamp: string;
   receivedAt: string;
   sourceId: string;
-}
-
-/** One person never becomes two leads by letter case or whitespace. */
-export function normalizeEmail(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const email = value.trim().toLowerCase();
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : undefined;
 }
 
 /**

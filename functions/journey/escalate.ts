@@ -4,7 +4,8 @@ import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { escalatedCycle, escalationChange, escalationCourse, escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';
 import { assignmentOf, endOfCycle, planEscalation, stoodDown, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
-import { recycleUnaccepted, type Owner } from '#core/lead.ts';
+import type { Owner } from '#core/lead.ts';
+import { recycleUnaccepted } from '#core/outcomes.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
 import { findRep, type TeamsConfig } from '#core/teams.ts';
 

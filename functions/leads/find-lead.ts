@@ -1,6 +1,7 @@
 import type { VersionedLead } from '#adapters/lead-store.ts';
 import { NotFoundError } from '#commons/errors.ts';
-import { followMerges, type IdentityKey } from '#core/lead.ts';
+import type { IdentityKey } from '#core/identity.ts';
+import { followMerges } from '#core/merge.ts';
 import { leadView, type LeadView } from '#core/lead-view.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 

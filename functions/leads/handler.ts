@@ -3,7 +3,8 @@ import { getLead, leadIdOf } from '#adapters/lead-store.ts';
 import { requireServerKey } from '#commons/auth.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { scoringModel } from '#config/index.ts';
-import { MAX_EMAIL_LENGTH, normalizeEmail } from '#core/tracking-event.ts';
+import { normalizeEmail } from '#core/identity.ts';
+import { MAX_EMAIL_LENGTH } from '#core/tracking-event.ts';
 import { findLead, type LeadQuery } from './find-lead.ts';
 
 const ports = { model: scoringModel, getLead, leadIdOf, now: () => new Date() };

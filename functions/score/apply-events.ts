@@ -3,21 +3,14 @@ import type { Cycle, LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import type { JourneyInput } from '#adapters/journey-runner.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { retryOnConflict } from '#commons/retry.ts';
-import {
-  applyEvents,
-  applyOutcome,
-  followMerges,
-  identityKeys,
-  newLead,
-  outcomeRefusal,
-  type IdentityKey,
-  type Lead,
-  type Outcome,
-} from '#core/lead.ts';
+import { applyEvents, newLead, type Lead } from '#core/lead.ts';
+import { identityKeys, type IdentityKey } from '#core/identity.ts';
+import { followMerges } from '#core/merge.ts';
+import { applyOutcome, outcomeRefusal, type Outcome } from '#core/outcomes.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
-import { newPersonLeadId, peopleOf } from '#core/identities.ts';
+import { newPersonLeadId, peopleOf } from '#core/people.ts';
 import { mergeIntoOne, type MergePorts } from './merge-leads.ts';
 
 export interface ApplyEventsPorts extends MergePorts {

@@ -1,7 +1,9 @@
 import type { JourneyInput } from '#adapters/journey-runner.ts';
 import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import { retryOnConflict } from '#commons/retry.ts';
-import { followMerges, mergeLeads, retiredInto, survivorOf, type IdentityKey, type Lead } from '#core/lead.ts';
+import type { Lead } from '#core/lead.ts';
+import type { IdentityKey } from '#core/identity.ts';
+import { followMerges, mergeLeads, retiredInto, survivorOf } from '#core/merge.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 

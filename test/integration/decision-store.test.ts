@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as DecisionsModule from '../../functions/adapters/decisions.ts';
 import type * as LeadStoreModule from '../../functions/adapters/lead-store.ts';
 import type { OutcomeEvent } from '../../functions/adapters/event-store.ts';
-import type { Outcome } from '../../functions/core/lead.ts';
+import type { Outcome } from '../../functions/core/outcomes.ts';
 import { startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';
 import { readTemplate, tablesOf } from '../../local/template.ts';
 import { storedEvents } from '../support/local.ts';

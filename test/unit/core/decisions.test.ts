@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decisionVerdict, escalationStanding, type CycleDecisionFacts, type DecisionRequest } from '#core/decisions.ts';
 import { renderDecisionPage } from '#core/emails.ts';
-import type { Lead, Outcome } from '#core/lead.ts';
+import type { Lead } from '#core/lead.ts';
+import type { Outcome } from '#core/outcomes.ts';
 
 const sam = { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T09:00:00.000Z' };
 const kim = { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T17:00:00.000Z' };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cycle } from '#adapters/lead-store.ts';
 import { escalatedCycle, escalationChange, escalationCourse } from '#core/decisions.ts';
 import { assignmentOf, endOfCycle, stoodDown, type JourneyAssignment } from '#core/journey.ts';
-import type { Outcome } from '#core/lead.ts';
+import type { Outcome } from '#core/outcomes.ts';
 
 const NOW = new Date('2026-03-01T17:01:00.000Z');
 const sam = { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T13:00:00.000Z' };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planAssignment, planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import { journeyName, planAssignment, planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
 import { teamsSchema, type TeamsConfig } from '#core/teams.ts';
 
@@ -141,5 +141,12 @@ describe('planning an escalation', () => {
         },
       ),
     );
+  });
+});
+
+describe('naming a cycle’s journey', () => {
+  it('names it after the lead and the cycle', () => {
+    // Prepare / Act / Assess
+    expect(journeyName('lead-abc', 2)).toBe('lead-abc-cycle-2');
   });
 });

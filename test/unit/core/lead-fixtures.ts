@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { applyEvents, newLead, type Lead } from '#core/lead.ts';
 import { scoringModelSchema, type ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 
@@ -90,3 +91,8 @@ export const eventsArb = fc
     }),
   );
 
+/** A lead that qualified in cycle 1 and was then assigned to rep-sam, as the journey does. */
+export function assignedMql(): Lead {
+  const { lead } = applyEvents(newLead('lead-1', at(0), model), [identify('m-1', 1, 'jo@acme.io'), demoRequest('m-2', 2), pageView('m-3', 3), pageView('m-4', 4)], model);
+  return { ...lead, owner: { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: at(5) } };
+}

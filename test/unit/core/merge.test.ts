@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvents, mergeLeads, newLead, retiredInto, survivorOf, type Lead } from '#core/lead.ts';
+import { applyEvents, newLead, type Lead } from '#core/lead.ts';
+import { mergeLeads, retiredInto, survivorOf } from '#core/merge.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { at, demoRequest, identify, model, pageView, stored } from './lead-fixtures.ts';
 

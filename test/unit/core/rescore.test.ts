@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyEvents, applyOutcome, newLead, replayLead, rescoreLead, type Lead } from '#core/lead.ts';
+import { applyEvents, newLead, replayLead, rescoreLead, type Lead } from '#core/lead.ts';
+import { applyOutcome } from '#core/outcomes.ts';
 import { scoringModelSchema, type ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { at, demoRequest, eventsArb, identify, model, pageView, stored } from './lead-fixtures.ts';

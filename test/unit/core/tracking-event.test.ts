@@ -1,12 +1,11 @@
 import fc from 'fast-check';
 import { privacy } from '#config/index.ts';
 import { identityKey, markerKey } from '#adapters/lead-keys.ts';
-import { identityKeys, leadIdFor } from '#core/lead.ts';
+import { identityKeys, leadIdFor } from '#core/identity.ts';
 import { describe, expect, it } from 'vitest';
 import {
   correctedTimestamp,
   derivedMessageId,
-  normalizeEmail,
   toStoredEvent,
   trackingEventSchema,
   type TrackingEvent,
@@ -109,59 +108,6 @@ describe('the tracking event schema', () => {
 
     // Assess
     expect(issues.map((i) => i.path)).toContain('type');
-  });
-});
-
-describe('normalizing an email', () => {
-  it('trims and lower-cases a valid address', () => {
-    // Prepare / Act / Assess
-    expect(normalizeEmail('  Jo.Doe@Example.COM\n')).toBe('jo.doe@example.com');
-  });
-
-  it.each([
-    ['a number', 42],
-    ['undefined', undefined],
-    ['an address without a domain', 'jo@'],
-    ['an address without a dot in the domain', 'jo@localhost'],
-    ['an address with a space inside', 'jo doe@acme.io'],
-    ['two at-signs', 'jo@acme@acme.io'],
-  ])('gives nothing for %s', (_, value) => {
-    // Prepare / Act / Assess
-    expect(normalizeEmail(value)).toBeUndefined();
-  });
-
-  it('is idempotent (property)', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.emailAddress()), (value) => {
-        // Prepare / Act
-        const once = normalizeEmail(value);
-
-        // Assess
-        if (once !== undefined) expect(normalizeEmail(once)).toBe(once);
-      }),
-    );
-  });
-
-  it('ignores letter case and surrounding whitespace (property)', () => {
-    const whitespace = fc.array(fc.constantFrom(' ', '\t', '\n', '\r'), { maxLength: 3 }).map((chars) => chars.join(''));
-    fc.assert(
-      fc.property(
-        fc.emailAddress(),
-        fc.array(fc.boolean(), { minLength: 1 }),
-        whitespace,
-        whitespace,
-        (email, upper, before, after) => {
-          // Prepare: flip the case of some letters and pad with whitespace
-          const mixed = [...email].map((c, i) => (upper[i % upper.length] ? c.toUpperCase() : c.toLowerCase())).join('');
-
-          // Act
-          const normalized = normalizeEmail(before + mixed + after);
-
-          // Assess
-          expect(normalized).toBe(email.toLowerCase());
-        },
-      ),
-    );
   });
 });
 

@@ -1,6 +1,6 @@
 import type { LeadUpdate, VersionedLead } from '../../../functions/adapters/lead-store.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
-import type { IdentityKey } from '../../../functions/core/lead.ts';
+import type { IdentityKey } from '../../../functions/core/identity.ts';
 import type { ScoringModel } from '../../../functions/core/scoring.ts';
 import type { StoredEvent } from '../../../functions/core/tracking-event.ts';
 import type { ApplyEventsPorts } from '../../../functions/score/apply-events.ts';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Cycle } from '../../../functions/adapters/lead-store.ts';
-import type { Outcome } from '../../../functions/core/lead.ts';
+import type { Outcome } from '../../../functions/core/outcomes.ts';
 import { signLink, type HandoffAction } from '../../../functions/core/links.ts';
 import { handoffLinkHandler } from '../../../functions/outcome/handler.ts';
 import { mqlLead } from './fixtures.ts';

@@ -1,4 +1,6 @@
-import { applyEvents, identityKeys, leadIdFor, mergeLeads, newLead, survivorOf, type IdentityKey, type Lead } from './lead.ts';
+import { applyEvents, newLead, type Lead } from './lead.ts';
+import { identityKeys, leadIdFor, type IdentityKey } from './identity.ts';
+import { mergeLeads, survivorOf } from './merge.ts';
 import type { ScoringModel } from './scoring.ts';
 import type { StoredEvent } from './tracking-event.ts';
 
