@@ -1,5 +1,5 @@
 import type { StoredEvent } from '#core/tracking-event.ts';
-import type { EventRecord } from '#adapters/event-store.ts';
+import type { EventRecord } from '#core/records.ts';
 
 export interface RecordEventsPorts {
   putEventOnce: (event: EventRecord) => Promise<boolean>;

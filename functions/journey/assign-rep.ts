@@ -1,7 +1,12 @@
-import { assignOwner, getCycle, putCycle } from '#adapters/lead-store.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { dynamodb } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { serviceAgreement, teams } from '#config/index.ts';
 import { planAssignment, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+
+const { leadsTable } = readSettings(['leadsTable']);
+const { assignOwner, getCycle, putCycle } = createLeadStore({ client: dynamodb, leadsTable });
 
 /** Routes the lead's new cycle to a rep and starts the acceptance clock. A retry returns the same assignment. */
 export const handler = journeyStep(async (state: JourneyState): Promise<JourneyAssignment> => {

@@ -1,6 +1,12 @@
-import { resumeJourney } from '#adapters/task-callbacks.ts';
-import { recordTaskToken } from '#adapters/lead-store.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { createTaskCallbacks } from '#adapters/task-callbacks.ts';
+import { dynamodb, sfn } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
+
+const { leadsTable } = readSettings(['leadsTable']);
+const { recordTaskToken } = createLeadStore({ client: dynamodb, leadsTable });
+const { resumeJourney } = createTaskCallbacks({ sfn });
 
 interface AwaitInput {
   leadId: string;

@@ -1,13 +1,20 @@
 import { ConcurrentUpdateError } from '#commons/errors.ts';
-import { assignOwner, getCycle, getLead, recordEscalation, saveLead, type Cycle, type CycleEscalation } from '#adapters/lead-store.ts';
-import { sendEmailOnce } from '#adapters/mailer.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { createMailer } from '#adapters/mailer.ts';
+import { dynamodb, ses } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { serviceAgreement, teams } from '#config/index.ts';
+import type { Cycle, CycleEscalation } from '#core/cycle.ts';
 import { escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';
 import { planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
 import { recycleUnaccepted } from '#core/lead.ts';
 import { findRep } from '#core/teams.ts';
+
+const { leadsTable, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'senderAddress', 'sesConfigurationSet']);
+const { assignOwner, getCycle, getLead, recordEscalation, saveLead } = createLeadStore({ client: dynamodb, leadsTable });
+const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet });
 
 /** The assignment a cycle record holds (a retry returns what the first attempt wrote). */
 function storedAssignment(cycle: Cycle): JourneyAssignment {

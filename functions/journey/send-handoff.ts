@@ -1,7 +1,8 @@
-import { getLinkSigningKey } from '#adapters/keys.ts';
-import { getLead } from '#adapters/lead-store.ts';
-import { sendEmailOnce } from '#adapters/mailer.ts';
-import { getStringFromEnv } from '#commons/env.ts';
+import { createKeys } from '#adapters/keys.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { createMailer } from '#adapters/mailer.ts';
+import { dynamodb, ses } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { scoringModel, teams } from '#config/index.ts';
 import { renderHandoffEmail } from '#core/emails.ts';
@@ -9,7 +10,10 @@ import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import { linkUrl } from '#core/links.ts';
 import { findRep } from '#core/teams.ts';
 
-const apiUrl = getStringFromEnv('API_URL');
+const { leadsTable, apiUrl, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'apiUrl', 'senderAddress', 'sesConfigurationSet']);
+const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable });
+const { getLead } = createLeadStore({ client: dynamodb, leadsTable });
+const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet });
 
 /** Emails the owner the hand-off: who, why, what they did, and one-click links. Sent once per rep per cycle. */
 export const handler = journeyStep(async (state: JourneyState & { assignment: JourneyAssignment }) => {

@@ -1,7 +1,7 @@
-import type { VersionedLead } from '#adapters/lead-store.ts';
 import { NotFoundError } from '#commons/errors.ts';
 import { followMerges, type IdentityKey } from '#core/lead.ts';
 import { leadView, type LeadView } from '#core/lead-view.ts';
+import type { VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 
 export interface FindLeadPorts {

@@ -1,12 +1,19 @@
 import { z } from 'zod';
-import { getLead, leadIdOf } from '#adapters/lead-store.ts';
-import { requireServerKey } from '#commons/auth.ts';
+import { createKeys } from '#adapters/keys.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { serverKeyCheck } from '#commons/auth.ts';
+import { dynamodb } from '#commons/clients.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
+import { readSettings } from '#commons/settings.ts';
 import { scoringModel } from '#config/index.ts';
 import { MAX_EMAIL_LENGTH, normalizeEmail } from '#core/tracking-event.ts';
-import { findLead, type LeadQuery } from './find-lead.ts';
+import { findLead, type FindLeadPorts, type LeadQuery } from './find-lead.ts';
 
-const ports = { model: scoringModel, getLead, leadIdOf, now: () => new Date() };
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable } = readSettings(['leadsTable']);
+const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable });
+const requireServerKey = serverKeyCheck(createKeys({ client: dynamodb, leadsTable }));
+const ports: FindLeadPorts = { model: scoringModel, getLead, leadIdOf, now: () => new Date() };
 
 const byIdSchema = z.object({
   leadId: z.string().regex(/^lead-[a-f0-9]{20}$/, 'not a lead id (lead- and 20 hex digits)'),

@@ -1,13 +1,20 @@
 import { z } from 'zod';
-import { getLinkSigningKey } from '#adapters/keys.ts';
-import { recordDecision } from '#adapters/decisions.ts';
-import { getCycle, getLead } from '#adapters/lead-store.ts';
+import { createDecisions } from '#adapters/decisions.ts';
+import { createKeys } from '#adapters/keys.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { dynamodb } from '#commons/clients.ts';
 import { ForbiddenError, HttpError, NotFoundError } from '#commons/errors.ts';
 import { html, httpHandler, rawBody, validate, type HttpEvent } from '#commons/http.ts';
+import { readSettings } from '#commons/settings.ts';
 import { decisionVerdict, type DecisionRequest, type DecisionVerdict } from '#core/decisions.ts';
 import { renderDecisionPage } from '#core/emails.ts';
 import type { Outcome } from '#core/lead.ts';
 import { handoffActions, verifyLink, type HandoffLink } from '#core/links.ts';
+
+const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
+const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable });
+const { recordDecision } = createDecisions({ client: dynamodb, leadsTable, eventsTable });
+const { getCycle, getLead } = createLeadStore({ client: dynamodb, leadsTable });
 
 const linkSchema = z.object({
   leadId: z.string().regex(/^lead-[a-f0-9]{20}$/, 'not a lead id'),

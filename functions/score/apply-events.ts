@@ -1,6 +1,3 @@
-import type { EventRecord, OutcomeEvent } from '#adapters/event-store.ts';
-import type { Cycle, LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
-import type { JourneyInput } from '#adapters/journey-runner.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import {
@@ -14,7 +11,9 @@ import {
   type Lead,
   type Outcome,
 } from '#core/lead.ts';
+import type { Cycle } from '#core/cycle.ts';
 import type { StageChange } from '#core/lifecycle.ts';
+import type { EventRecord, JourneyInput, LeadUpdate, OutcomeEvent, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { newPersonLeadId, peopleOf } from '#core/identities.ts';

@@ -1,7 +1,6 @@
-import type { JourneyInput } from '#adapters/journey-runner.ts';
-import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { followMerges, mergeLeads, retiredInto, survivorOf, type IdentityKey, type Lead } from '#core/lead.ts';
+import type { LeadUpdate, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Cycle } from '../../../functions/adapters/lead-store.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { JourneyAssignment } from '../../../functions/core/journey.ts';
 import { handler as assignRep } from '../../../functions/journey/assign-rep.ts';
 import { handler as awaitAcceptance } from '../../../functions/journey/await-acceptance.ts';

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand } 
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signLink, type HandoffAction } from '../../../functions/core/links.ts';
-import type { Cycle } from '../../../functions/adapters/lead-store.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
 import { cycleKey, mqlLead, profileItem, profileKey, signingKeyKey } from './fixtures.ts';
 import { httpEvent, issuePaths, lambdaContext } from './http-event.ts';
