@@ -1,30 +1,27 @@
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type * as DecisionsModule from '../../functions/adapters/decisions.ts';
-import type * as LeadStoreModule from '../../functions/adapters/lead-store.ts';
-import type { OutcomeEvent } from '../../functions/adapters/event-store.ts';
-import type { Outcome } from '../../functions/core/lead.ts';
-import { startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';
-import { readTemplate, tablesOf } from '../../local/template.ts';
-import { storedEvents } from '../support/local.ts';
+import { createDecisions, type Decisions } from '../../../functions/adapters/decisions.ts';
+import { createLeadStore, type LeadStore } from '../../../functions/adapters/lead-store.ts';
+import type { CycleEscalation } from '../../../functions/core/cycle.ts';
+import type { Outcome } from '../../../functions/core/lead.ts';
+import type { OutcomeEvent } from '../../../functions/core/records.ts';
+import { eventsWhere, startTestTables, uniqueLeadId, type TestTables } from '../../support/tables.ts';
 
 /**
  * The two writers that race on a cycle, the rep's decision and the
  * escalation ladder, against DynamoDB Local (the conditions are AWS's own
  * engine's, not strings compared in a mock), called in both orders.
  */
-let dynamodb: LocalDynamoDb;
-let store: typeof LeadStoreModule;
-let decisions: typeof DecisionsModule;
+let tables: TestTables;
+let store: LeadStore;
+let decisions: Decisions;
 
 const sam = { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T09:00:00.000Z' };
 const kim = { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: '2026-03-01T17:01:00.000Z' };
 const samMissed = { repId: 'rep-sam', acceptBy: '2026-03-01T17:00:00.000Z', at: '2026-03-01T17:01:00.000Z' };
-let leads = 0;
 
 /** A fresh lead id with cycle 1 assigned to rep-sam, as assign-rep leaves it, one deadline missed. */
 async function openCycle(): Promise<string> {
-  const leadId = `lead-${String(++leads).padStart(20, '0')}`;
+  const leadId = uniqueLeadId();
   await store.putCycle({ leadId, cycle: 1, owner: sam, previousReps: [], acceptBy: samMissed.acceptBy, acceptWithinSeconds: 14_400, missed: 1 });
   return leadId;
 }
@@ -34,27 +31,18 @@ function decision(leadId: string, outcome: Outcome): OutcomeEvent {
 }
 
 const accepted: Outcome = { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T16:59:00.000Z' };
-const reassignToKim: LeadStoreModule.CycleEscalation = { step: 'reassign', owner: kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T21:01:00.000Z', acceptWithinSeconds: 14_400, handover: samMissed };
-const outcomeEventsOf = (leadId: string) => storedEvents(dynamodb.client, (e) => e.kind === 'outcome' && e.leadId === leadId);
+const reassignToKim: CycleEscalation = { step: 'reassign', owner: kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T21:01:00.000Z', acceptWithinSeconds: 14_400, handover: samMissed };
+const outcomeEventsOf = (leadId: string) => eventsWhere(tables, (e) => e.kind === 'outcome' && e.leadId === leadId);
 
 beforeAll(async () => {
-  const tables = tablesOf(readTemplate(path.resolve(import.meta.dirname, '../../cdk.out')));
-  dynamodb = await startDynamoDb(tables);
-  const [leadsTable, eventsTable] = ['Leads', 'Events'].map((name) => tables.find((t) => t.logicalId.startsWith(`Tables${name}`))!.name);
-  Object.assign(process.env, {
-    LEADS_TABLE: leadsTable,
-    EVENTS_TABLE: eventsTable,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-  });
-  store = await import('../../functions/adapters/lead-store.ts');
-  decisions = await import('../../functions/adapters/decisions.ts');
+  tables = await startTestTables();
+  const { client, leadsTable, eventsTable } = tables;
+  store = createLeadStore({ client, leadsTable });
+  decisions = createDecisions({ client, leadsTable, eventsTable });
 });
 
 afterAll(async () => {
-  await dynamodb?.stop();
+  await tables?.stop();
 });
 
 describe('a decision written before the escalation', () => {
