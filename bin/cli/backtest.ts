@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BacktestOptionsError, backtest, resolveBacktestOptions, type BacktestPeriod } from '#core/backtest.ts';
 import { formatBacktest } from './backtest-report.ts';
 import { connect, formatNumber as number, readModelFile, TARGET_OPTIONS, TARGET_USAGE } from './connect.ts';
+import { estimatedLeadCount, readLeadHistories } from '../../functions/rescore/ports.ts';
 import { progressWriter } from './progress.ts';
 import type { CliIo } from './run.ts';
 
@@ -81,19 +82,18 @@ export async function backtestCommand(args: readonly string[], io: CliIo): Promi
   if (draft.version === current.version) {
     io.err(`leadloop: note: the draft has the same version as the current model (${draft.version}); give a changed model a new version before deploying it.`);
   }
-  const description = await connect(io, values, BACKTEST_USAGE);
-  if (typeof description === 'number') return description;
+  const connection = await connect(io, values, BACKTEST_USAGE);
+  if (typeof connection === 'number') return connection;
+  const { description, adapters } = connection;
 
-  // The adapters read the environment when loaded.
-  const { readLeadHistories, estimatedLeadCount } = await import('../../functions/rescore/ports.ts');
-  const total = await estimatedLeadCount();
+  const total = await estimatedLeadCount(adapters);
   const progress = progressWriter(io.progress);
   const started = performance.now();
   let leads = 0;
   let events = 0;
   let histories;
   try {
-    histories = await readLeadHistories({
+    histories = await readLeadHistories(adapters, {
       onLead: (n) => {
         leads += 1;
         events += n;

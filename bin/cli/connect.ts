@@ -1,4 +1,8 @@
+import { SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
+import { createDocumentClient } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import type { ScoringModel } from '#core/scoring.ts';
+import { rescoreAdapters, type RescoreAdapters } from '../../functions/rescore/ports.ts';
 import { loadModel } from './model-check.ts';
 import type { CliIo } from './run.ts';
 import { resolveTarget } from './target.ts';
@@ -32,12 +36,36 @@ export const TARGET_USAGE = `Where:
   --stack <name>       a deployed stack (AWS credentials from the usual places)
   (neither)            LEADS_TABLE, EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN from the environment`;
 
+/** A LeadLoop the CLI works on: what to call it, and the adapters built for its tables and journey. */
+export interface Connection {
+  description: string;
+  adapters: RescoreAdapters;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
 /**
- * Points the adapters at the chosen LeadLoop (they read the environment when
- * loaded, so call this before importing them). Returns a description of it,
- * or the exit status after saying what is wrong.
+ * An SDK client's settings from the CLI's environment (with the target's on
+ * top): an endpoint, region and credentials when given, else the SDK's own
+ * defaults (profiles, SSO, instance roles).
  */
-export async function connect(io: CliIo, flags: { local?: boolean | undefined; stack?: string | undefined }, usage: string): Promise<string | number> {
+export function clientConfig(env: Env, service: 'DYNAMODB' | 'SFN'): SFNClientConfig {
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  return {
+    ...(endpoint && { endpoint }),
+    ...(region && { region }),
+    ...(accessKeyId && secretAccessKey && { credentials: { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) } }),
+  };
+}
+
+/**
+ * The CLI's wiring: finds the chosen LeadLoop and builds the adapters for it
+ * from explicit settings (its tables, its journey, its endpoints). Returns
+ * the connection, or the exit status after saying what is wrong.
+ */
+export async function connect(io: CliIo, flags: { local?: boolean | undefined; stack?: string | undefined }, usage: string): Promise<Connection | number> {
   if (flags.local && flags.stack) {
     io.err(`leadloop: use --local or --stack, not both\n\n${usage}`);
     return 2;
@@ -47,8 +75,14 @@ export async function connect(io: CliIo, flags: { local?: boolean | undefined; s
     io.err(`leadloop: ${target.message}`);
     return 1;
   }
-  Object.assign(io.env, target.env);
-  return target.description;
+  const env: Env = { ...io.env, ...target.env };
+  const settings = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn'], env);
+  const adapters = rescoreAdapters({
+    ...settings,
+    client: createDocumentClient(clientConfig(env, 'DYNAMODB')),
+    sfn: new SFNClient(clientConfig(env, 'SFN')),
+  });
+  return { description: target.description, adapters };
 }
 
 /** A whole number from 1 to 64 given as --name, or the problem with it. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import type { RescoreResult } from '../../functions/rescore/rescore-leads.ts';
+import { estimatedLeadCount, liveRescorePorts } from '../../functions/rescore/ports.ts';
+import { rescoreAll, type RescoreResult } from '../../functions/rescore/rescore-leads.ts';
 import { connect, formatNumber as number, readModelFile, smallCount, TARGET_OPTIONS, TARGET_USAGE } from './connect.ts';
 import { progressWriter } from './progress.ts';
 import type { CliIo } from './run.ts';
@@ -59,14 +60,12 @@ export async function rescoreCommand(args: readonly string[], io: CliIo): Promis
   }
   const model = readModelFile(io, values.model);
   if (typeof model === 'number') return model;
-  const description = await connect(io, values, RESCORE_USAGE);
-  if (typeof description === 'number') return description;
+  const connection = await connect(io, values, RESCORE_USAGE);
+  if (typeof connection === 'number') return connection;
+  const { description, adapters } = connection;
 
-  // The adapters read the environment when loaded.
-  const { liveRescorePorts, estimatedLeadCount } = await import('../../functions/rescore/ports.ts');
-  const { rescoreAll } = await import('../../functions/rescore/rescore-leads.ts');
-  const ports = liveRescorePorts(model);
-  const total = await estimatedLeadCount();
+  const ports = liveRescorePorts(model, adapters);
+  const total = await estimatedLeadCount(adapters);
   const version = model.version;
   io.out(`Rescoring the leads of ${description} under model ${version}${total === undefined ? '' : ` (about ${number(total)} leads)`} …`);
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { SETTINGS } from '../../functions/commons/settings.ts';
 
 /**
  * Where the CLI finds a LeadLoop to work on: the same environment the
@@ -8,7 +9,7 @@ import * as path from 'node:path';
  * stack's outputs; otherwise the variables must be set.
  */
 
-export const TARGET_VARIABLES = ['LEADS_TABLE', 'EVENTS_TABLE', 'JOURNEY_STATE_MACHINE_ARN'] as const;
+export const TARGET_VARIABLES = [SETTINGS.leadsTable, SETTINGS.eventsTable, SETTINGS.journeyStateMachineArn] as const;
 
 /** Written by `npm start`: the CLI's environment for the local runtime. */
 export const LOCAL_TARGET_FILE = path.resolve(import.meta.dirname, '../../.leadloop/local.json');
@@ -17,7 +18,7 @@ export type Target = { ok: true; env: Record<string, string>; description: strin
 
 /** Maps a deployed stack's outputs onto the CLI's environment. */
 export function targetFromOutputs(stack: string, outputs: readonly { OutputKey?: string; OutputValue?: string }[]): Target {
-  const wanted = { LEADS_TABLE: 'LeadsTableName', EVENTS_TABLE: 'EventsTableName', JOURNEY_STATE_MACHINE_ARN: 'JourneyStateMachineArn' } as const;
+  const wanted = { [SETTINGS.leadsTable]: 'LeadsTableName', [SETTINGS.eventsTable]: 'EventsTableName', [SETTINGS.journeyStateMachineArn]: 'JourneyStateMachineArn' };
   const env: Record<string, string> = {};
   const missing: string[] = [];
   for (const [variable, outputKey] of Object.entries(wanted)) {
@@ -54,5 +55,5 @@ export async function resolveTarget(flags: { local?: boolean; stack?: string }, 
       message: `say which LeadLoop to use: --local (npm start), --stack <name> (deployed), or set ${missing.join(', ')}`,
     };
   }
-  return { ok: true, env: {}, description: `tables ${env.LEADS_TABLE} and ${env.EVENTS_TABLE}` };
+  return { ok: true, env: {}, description: `tables ${env[SETTINGS.leadsTable]} and ${env[SETTINGS.eventsTable]}` };
 }

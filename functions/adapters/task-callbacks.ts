@@ -1,19 +1,24 @@
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { sfn } from '#commons/clients.ts';
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { logger } from '#commons/logger.ts';
 
 const goneTask = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
 
-/** Resumes a journey waiting for a rep. A task that is gone (timed out, already resumed) is not an error. */
-export async function resumeJourney(taskToken: string, output: unknown): Promise<boolean> {
-  try {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
-    return true;
-  } catch (error) {
-    if (error instanceof Error && goneTask.has(error.name)) {
-      logger.info('journey task no longer waiting', { error: error.name });
-      return false;
-    }
-    throw error;
-  }
+export type TaskCallbacks = ReturnType<typeof createTaskCallbacks>;
+
+export function createTaskCallbacks({ sfn }: { sfn: SFNClient }) {
+  return {
+    /** Resumes a journey waiting for a rep. A task that is gone (timed out, already resumed) is not an error. */
+    async resumeJourney(taskToken: string, output: unknown): Promise<boolean> {
+      try {
+        await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+        return true;
+      } catch (error) {
+        if (error instanceof Error && goneTask.has(error.name)) {
+          logger.info('journey task no longer waiting', { error: error.name });
+          return false;
+        }
+        throw error;
+      }
+    },
+  };
 }

@@ -1,15 +1,25 @@
-import { findKey, type ApiKey } from '#adapters/keys.ts';
+import type { ApiKey } from '#adapters/keys.ts';
 import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
 import { ForbiddenError, UnauthorizedError } from './errors.ts';
 import { header, type HttpEvent } from './http.ts';
 
-/** Server-side reads (leads, reports) need a server key, as `Authorization: Bearer <key>` or HTTP Basic user. */
-export async function requireServerKey(event: HttpEvent): Promise<ApiKey> {
-  const key = keyFromAuthorization(header(event, 'authorization'));
-  if (!key) throw new UnauthorizedError('a server key is required as Authorization: Bearer <key>');
-  const found = await findKey(key);
-  if (!found) throw new UnauthorizedError('the key is not valid');
-  const refusal = keyKindRefusal(found, 'read') ?? browserUseRefusal(found, header(event, 'origin'));
-  if (refusal) throw new ForbiddenError(refusal);
-  return found;
+/** What checking a key needs: looking it up (the keys adapter's findKey). */
+export interface KeyLookup {
+  findKey: (key: string) => Promise<ApiKey | undefined>;
+}
+
+/**
+ * Server-side reads (leads, reports) need a server key, as `Authorization: Bearer <key>` or HTTP Basic user.
+ * Built once by a handler's wiring, with the keys it looks keys up in.
+ */
+export function serverKeyCheck(keys: KeyLookup): (event: HttpEvent) => Promise<ApiKey> {
+  return async function requireServerKey(event) {
+    const key = keyFromAuthorization(header(event, 'authorization'));
+    if (!key) throw new UnauthorizedError('a server key is required as Authorization: Bearer <key>');
+    const found = await keys.findKey(key);
+    if (!found) throw new UnauthorizedError('the key is not valid');
+    const refusal = keyKindRefusal(found, 'read') ?? browserUseRefusal(found, header(event, 'origin'));
+    if (refusal) throw new ForbiddenError(refusal);
+    return found;
+  };
 }

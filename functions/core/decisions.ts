@@ -1,5 +1,4 @@
-// Cycle and CycleEscalation are domain types still declared with their adapter; type-only, so nothing of it loads here.
-import type { Cycle, CycleEscalation } from '#adapters/lead-store.ts';
+import type { Cycle, CycleEscalation } from './cycle.ts';
 import type { JourneyAssignment } from './journey.ts';
 import type { Lead } from './lead.ts';
 import type { HandoffLink } from './links.ts';

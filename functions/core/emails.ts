@@ -223,3 +223,12 @@ export function renderDecisionPage(verdict: DecisionVerdict, request: DecisionRe
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** An email for someone, sent at most once per idempotency key. */
+export interface EmailToSend extends RenderedEmail {
+  to: string;
+  /** what this email is for; at most one email is sent per idempotency key */
+  idempotencyKey: string;
+}
+
+export type SendResult = { sent: true; messageId: string } | { sent: false; reason: 'already-sent' };

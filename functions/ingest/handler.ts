@@ -1,14 +1,21 @@
-import { findKey } from '#adapters/keys.ts';
-import { putEventOnce } from '#adapters/event-store.ts';
+import { createEventStore } from '#adapters/event-store.ts';
+import { createKeys } from '#adapters/keys.ts';
+import { dynamodb } from '#commons/clients.ts';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '#commons/errors.ts';
 import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } from '#commons/http.ts';
 import { logger } from '#commons/logger.ts';
+import { readSettings } from '#commons/settings.ts';
 import { privacy } from '#config/index.ts';
 import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
 import { batchEvent, requestTypeOf, segmentBatchSchema, withoutClientExtras, type RequestType } from '#core/segment-batch.ts';
 import { itemSizeIssue, storableIssues } from '#core/storable.ts';
 import { toStoredEvent, trackingEventSchema, type StoredEvent, type TrackingEvent } from '#core/tracking-event.ts';
-import { recordEvents } from './record-events.ts';
+import { recordEvents, type RecordEventsPorts } from './record-events.ts';
+
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
+const { findKey } = createKeys({ client: dynamodb, leadsTable });
+const ports: RecordEventsPorts = createEventStore({ client: dynamodb, eventsTable });
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
 const BATCH_LIMIT_BYTES = 500 * 1024;
@@ -92,7 +99,7 @@ export const handler = httpHandler(async (event) => {
 
   const receivedAt = new Date();
   const events = storedEvents(type, parseEvents(type, body), receivedAt, key.sourceId);
-  const result = await recordEvents(events, { putEventOnce });
+  const result = await recordEvents(events, ports);
   logger.info('events recorded', { ...result, sourceId: key.sourceId });
   return json(200, { success: true });
 });

@@ -1,6 +1,6 @@
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
-import type { EventRecord } from '#adapters/event-store.ts';
+import type { EventRecord } from '#core/records.ts';
 
 export interface RecordEventsPorts {
   putEventOnce: (event: EventRecord) => Promise<boolean>;

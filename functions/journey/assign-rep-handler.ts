@@ -1,10 +1,14 @@
-import { assignOwner, getCycle, putCycle } from '#adapters/lead-store.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { dynamodb } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { serviceAgreement, teams } from '#config/index.ts';
 import type { JourneyState } from '#core/journey.ts';
 import { assignRep, type AssignRepPorts } from './assign-rep.ts';
 
-// wiring
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable } = readSettings(['leadsTable']);
+const { assignOwner, getCycle, putCycle } = createLeadStore({ client: dynamodb, leadsTable });
 const ports: AssignRepPorts = { teams, serviceAgreement, now: () => new Date(), getCycle, putCycle, assignOwner };
 
 export const handler = journeyStep((state: JourneyState) => assignRep(state, ports));

@@ -1,4 +1,4 @@
-import type { Cycle } from '#adapters/lead-store.ts';
+import type { Cycle } from '#core/cycle.ts';
 import { assignmentOf, planAssignment, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
 import type { Owner } from '#core/lead.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';

@@ -1,9 +1,14 @@
-import { recordTaskToken } from '#adapters/lead-store.ts';
-import { resumeJourney } from '#adapters/task-callbacks.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { createTaskCallbacks } from '#adapters/task-callbacks.ts';
+import { dynamodb, sfn } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { awaitAcceptance, type AwaitAcceptancePorts, type AwaitInput } from './await-acceptance.ts';
 
-// wiring
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable } = readSettings(['leadsTable']);
+const { recordTaskToken } = createLeadStore({ client: dynamodb, leadsTable });
+const { resumeJourney } = createTaskCallbacks({ sfn });
 const ports: AwaitAcceptancePorts = { recordTaskToken, resumeJourney };
 
 export const handler = journeyStep((input: AwaitInput) => awaitAcceptance(input, ports));

@@ -1,4 +1,4 @@
-import type { Cycle } from '#adapters/lead-store.ts';
+import type { Cycle } from '#core/cycle.ts';
 
 export interface AwaitAcceptancePorts {
   /** keeps the token on the cycle; returns the cycle as it is now */

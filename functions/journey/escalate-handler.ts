@@ -1,11 +1,16 @@
-import { assignOwner, getCycle, getLead, recordEscalation, saveLead } from '#adapters/lead-store.ts';
-import { sendEmailOnce } from '#adapters/mailer.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { createMailer } from '#adapters/mailer.ts';
+import { dynamodb, ses } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { serviceAgreement, teams } from '#config/index.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import { escalate, type EscalatePorts } from './escalate.ts';
 
-// wiring
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'senderAddress', 'sesConfigurationSet']);
+const { assignOwner, getCycle, getLead, recordEscalation, saveLead } = createLeadStore({ client: dynamodb, leadsTable });
+const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet });
 const ports: EscalatePorts = {
   teams,
   serviceAgreement,

@@ -1,5 +1,6 @@
-import type { Cycle, CycleEscalation, LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
-import type { EmailToSend, SendResult } from '#adapters/mailer.ts';
+import type { Cycle, CycleEscalation } from '#core/cycle.ts';
+import type { EmailToSend, SendResult } from '#core/emails.ts';
+import type { LeadUpdate, VersionedLead } from '#core/records.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { escalatedCycle, escalationChange, escalationCourse, escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';

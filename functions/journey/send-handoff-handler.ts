@@ -1,17 +1,22 @@
-import { getLinkSigningKey } from '#adapters/keys.ts';
-import { getLead } from '#adapters/lead-store.ts';
-import { sendEmailOnce } from '#adapters/mailer.ts';
-import { getStringFromEnv } from '#commons/env.ts';
+import { createKeys } from '#adapters/keys.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { createMailer } from '#adapters/mailer.ts';
+import { dynamodb, ses } from '#commons/clients.ts';
+import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { scoringModel, teams } from '#config/index.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import { sendHandoff, type SendHandoffPorts } from './send-handoff.ts';
 
-// wiring
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable, apiUrl, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'apiUrl', 'senderAddress', 'sesConfigurationSet']);
+const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable });
+const { getLead } = createLeadStore({ client: dynamodb, leadsTable });
+const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet });
 const ports: SendHandoffPorts = {
   teams,
   model: scoringModel,
-  apiUrl: getStringFromEnv('API_URL'),
+  apiUrl,
   now: () => new Date(),
   getLead,
   linkSigningKey: getLinkSigningKey,

@@ -1,5 +1,5 @@
-import type { VersionedLead } from '#adapters/lead-store.ts';
-import type { EmailToSend, SendResult } from '#adapters/mailer.ts';
+import type { EmailToSend, SendResult } from '#core/emails.ts';
+import type { VersionedLead } from '#core/records.ts';
 import { renderHandoffEmail } from '#core/emails.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import { linkUrl } from '#core/links.ts';

@@ -1,8 +1,8 @@
-import type { VersionedLead } from '#adapters/lead-store.ts';
 import { NotFoundError } from '#commons/errors.ts';
 import type { IdentityKey } from '#core/identity.ts';
 import { followMerges } from '#core/merge.ts';
 import { leadView, type LeadView } from '#core/lead-view.ts';
+import type { VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 
 export interface FindLeadPorts {

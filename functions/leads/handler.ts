@@ -1,13 +1,17 @@
 import { z } from 'zod';
-import { getLead, leadIdOf } from '#adapters/lead-store.ts';
-import { requireServerKey } from '#commons/auth.ts';
+import { createKeys } from '#adapters/keys.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
+import { dynamodb } from '#commons/clients.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
+import { readSettings } from '#commons/settings.ts';
 import { scoringModel } from '#config/index.ts';
 import { normalizeEmail } from '#core/identity.ts';
 import { MAX_EMAIL_LENGTH } from '#core/tracking-event.ts';
-import { findLead, type LeadQuery } from './find-lead.ts';
+import { findLead, type FindLeadPorts, type LeadQuery } from './find-lead.ts';
 
-const ports = { model: scoringModel, getLead, leadIdOf, now: () => new Date() };
+/** What reading a lead needs: the use case's ports, and the keys to check the caller's. */
+export interface LeadsHandlerPorts extends FindLeadPorts, KeyLookup {}
 
 const byIdSchema = z.object({
   leadId: z.string().regex(/^lead-[a-f0-9]{20}$/, 'not a lead id (lead- and 20 hex digits)'),
@@ -35,12 +39,21 @@ const byEmailSchema = z.object({
  * Reads one lead back, by id (GET /v1/leads/{leadId}) or by email
  * (GET /v1/leads?email=…), with its score explained as of now. Server key only.
  */
-export const handler = httpHandler(async (event) => {
-  await requireServerKey(event);
-  const query: LeadQuery =
-    event.pathParameters?.leadId !== undefined
-      ? validate(byIdSchema, event.pathParameters)
-      : validate(byEmailSchema, event.queryStringParameters ?? {});
-  // personal data, and a score that is only right at the instant it was read
-  return json(200, await findLead(query, ports), { 'cache-control': 'no-store' });
-});
+export function leadsHandler(ports: LeadsHandlerPorts) {
+  const requireServerKey = serverKeyCheck(ports);
+  return httpHandler(async (event) => {
+    await requireServerKey(event);
+    const query: LeadQuery =
+      event.pathParameters?.leadId !== undefined
+        ? validate(byIdSchema, event.pathParameters)
+        : validate(byEmailSchema, event.queryStringParameters ?? {});
+    // personal data, and a score that is only right at the instant it was read
+    return json(200, await findLead(query, ports), { 'cache-control': 'no-store' });
+  });
+}
+
+// Wiring, once per cold start: settings → adapters → ports.
+const { leadsTable } = readSettings(['leadsTable']);
+const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable });
+const { findKey } = createKeys({ client: dynamodb, leadsTable });
+export const handler = leadsHandler({ model: scoringModel, getLead, leadIdOf, findKey, now: () => new Date() });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { OutcomeEvent } from '#adapters/event-store.ts';
-import type { DecisionWrite } from '#adapters/decisions.ts';
-import type { Cycle, VersionedLead } from '#adapters/lead-store.ts';
+import type { Cycle } from '#core/cycle.ts';
+import type { DecisionWrite, OutcomeEvent, VersionedLead } from '#core/records.ts';
 import { ForbiddenError, HttpError, NotFoundError } from '#commons/errors.ts';
 import { validate } from '#commons/http.ts';
 import {

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { recordDecision } from '#adapters/decisions.ts';
-import { getLinkSigningKey } from '#adapters/keys.ts';
-import { getCycle, getLead } from '#adapters/lead-store.ts';
+import { createDecisions } from '#adapters/decisions.ts';
+import { createKeys } from '#adapters/keys.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { dynamodb } from '#commons/clients.ts';
 import { html, httpHandler, rawBody, validate } from '#commons/http.ts';
+import { readSettings } from '#commons/settings.ts';
 import { decisionForm, renderDecisionPage } from '#core/emails.ts';
 import { handoffActions } from '#core/links.ts';
 import { answerHandoff, type AnswerHandoffPorts } from './answer-handoff.ts';
@@ -37,7 +39,11 @@ export function handoffLinkHandler(ports: AnswerHandoffPorts) {
   });
 }
 
-// wiring
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
+const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable });
+const { getCycle, getLead } = createLeadStore({ client: dynamodb, leadsTable });
+const { recordDecision } = createDecisions({ client: dynamodb, leadsTable, eventsTable });
 const ports: AnswerHandoffPorts = { now: () => new Date(), linkSigningKey: getLinkSigningKey, getLead, getCycle, recordDecision };
 
 export const handler = handoffLinkHandler(ports);

@@ -1,17 +1,22 @@
-import { getFunnelCounters } from '#adapters/lead-store.ts';
-import { requireServerKey } from '#commons/auth.ts';
+import { createKeys } from '#adapters/keys.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
+import { dynamodb } from '#commons/clients.ts';
 import { httpHandler, json } from '#commons/http.ts';
+import { readSettings } from '#commons/settings.ts';
 import { readFunnel, type FunnelPorts } from './funnel.ts';
 
 /** GET /v1/reports/funnel, server key only. */
-export function funnelHandler(ports: FunnelPorts) {
+export function funnelHandler(ports: FunnelPorts, keys: KeyLookup) {
+  const requireServerKey = serverKeyCheck(keys);
   return httpHandler(async (event) => {
     await requireServerKey(event);
     return json(200, await readFunnel(ports));
   });
 }
 
-// wiring
-const ports: FunnelPorts = { getFunnelCounters };
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable } = readSettings(['leadsTable']);
+const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable });
 
-export const handler = funnelHandler(ports);
+export const handler = funnelHandler({ getFunnelCounters }, createKeys({ client: dynamodb, leadsTable }));

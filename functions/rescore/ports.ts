@@ -1,37 +1,60 @@
-import { startJourney } from '#adapters/journey-runner.ts';
-import { getRescoreProgress, leadEventIds, saveRescoreProgress, scanLeadIds, trackingEvents } from '#adapters/lead-history.ts';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createJourneyRunner, type JourneyRunner } from '#adapters/journey-runner.ts';
+import { createLeadHistory, type LeadHistory } from '#adapters/lead-history.ts';
 import { profileKey } from '#adapters/lead-keys.ts';
-import { clearJourneyPending, getFunnelCounters, getLead, saveLead } from '#adapters/lead-store.ts';
+import { createLeadStore, type LeadStore } from '#adapters/lead-store.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
-import type { LeadHistory } from '#core/backtest.ts';
+import type { LeadHistory as ReplayedLead } from '#core/backtest.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { RescorePorts } from './rescore-leads.ts';
 
-/**
- * The rescore wired to DynamoDB and Step Functions. The adapters read their
- * tables from the environment when loaded, so import this module only once
- * LEADS_TABLE, EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN are set.
- */
-export function liveRescorePorts(model: ScoringModel): RescorePorts {
+/** Where a rescore or a backtest reads and writes: the clients and the names of the stack's resources. */
+export interface RescoreSettings {
+  client: DynamoDBDocumentClient;
+  sfn: SFNClient;
+  leadsTable: string;
+  eventsTable: string;
+  journeyStateMachineArn: string;
+}
+
+/** The adapters a rescore and a backtest work with. */
+export interface RescoreAdapters {
+  leads: LeadStore;
+  history: LeadHistory;
+  journeys: JourneyRunner;
+}
+
+/** Builds the adapters from explicit settings (the CLI's wiring reads them from its target). */
+export function rescoreAdapters({ client, sfn, leadsTable, eventsTable, journeyStateMachineArn }: RescoreSettings): RescoreAdapters {
+  return {
+    leads: createLeadStore({ client, leadsTable }),
+    history: createLeadHistory({ client, leadsTable, eventsTable }),
+    journeys: createJourneyRunner({ sfn, journeyStateMachineArn }),
+  };
+}
+
+/** The rescore's ports, wired to DynamoDB and Step Functions. */
+export function liveRescorePorts(model: ScoringModel, { leads, history, journeys }: RescoreAdapters): RescorePorts {
   return {
     model,
     now: () => new Date().toISOString(),
-    scanLeadIds,
+    scanLeadIds: history.scanLeadIds,
     positionAfter: profileKey,
-    getLead,
-    leadEventIds,
-    trackingEvents,
-    saveLead,
-    startJourney,
-    clearJourneyPending,
-    getProgress: getRescoreProgress,
-    saveProgress: saveRescoreProgress,
+    getLead: leads.getLead,
+    leadEventIds: history.leadEventIds,
+    trackingEvents: history.trackingEvents,
+    saveLead: leads.saveLead,
+    startJourney: journeys.startJourney,
+    clearJourneyPending: leads.clearJourneyPending,
+    getProgress: history.getRescoreProgress,
+    saveProgress: history.saveRescoreProgress,
   };
 }
 
 /** How many leads there are, about: every lead ever created was counted as it was. */
-export async function estimatedLeadCount(): Promise<number | undefined> {
-  return (await getFunnelCounters()).reached.visitor;
+export async function estimatedLeadCount({ leads }: Pick<RescoreAdapters, 'leads'>): Promise<number | undefined> {
+  return (await leads.getFunnelCounters()).reached.visitor;
 }
 
 /**
@@ -39,18 +62,21 @@ export async function estimatedLeadCount(): Promise<number | undefined> {
  * a backtest replays. Held in memory, so meant for histories of up to a few
  * million events.
  */
-export async function readLeadHistories(options: { segments?: number; concurrency?: number; onLead?: (events: number) => void } = {}): Promise<LeadHistory[]> {
-  const histories: LeadHistory[] = [];
+export async function readLeadHistories(
+  { leads, history }: Pick<RescoreAdapters, 'leads' | 'history'>,
+  options: { segments?: number; concurrency?: number; onLead?: (events: number) => void } = {},
+): Promise<ReplayedLead[]> {
+  const histories: ReplayedLead[] = [];
   const totalSegments = options.segments ?? 4;
   await Promise.all(
     Array.from({ length: totalSegments }, async (_, segment) => {
       let startKey: Record<string, unknown> | undefined;
       do {
-        const page = await scanLeadIds(segment, totalSegments, startKey);
+        const page = await history.scanLeadIds(segment, totalSegments, startKey);
         await forEachConcurrently(page.leadIds, options.concurrency ?? 4, async (leadId) => {
-          const current = await getLead(leadId);
+          const current = await leads.getLead(leadId);
           if (!current || current.lead.mergedInto !== undefined) return;
-          const events = await trackingEvents(await leadEventIds(leadId));
+          const events = await history.trackingEvents(await history.leadEventIds(leadId));
           histories.push({ lead: current.lead, events });
           options.onLead?.(events.length);
         });

@@ -1,19 +1,17 @@
-import type { JourneyInput } from '#adapters/journey-runner.ts';
-import type { LeadPage, RescoreProgress } from '#adapters/lead-history.ts';
-import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { retryOnConflict } from '#commons/retry.ts';
 import { rescoreLead } from '#core/lead.ts';
 import { startPendingJourney } from '../score/apply-events.ts';
+import type { JourneyInput, LeadPage, LeadUpdate, RescoreProgress, ScanPosition, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 
 export interface RescorePorts {
   model: ScoringModel;
   now: () => string;
-  scanLeadIds: (segment: number, totalSegments: number, startKey?: Record<string, unknown>, pageSize?: number) => Promise<LeadPage>;
+  scanLeadIds: (segment: number, totalSegments: number, startKey?: ScanPosition, pageSize?: number) => Promise<LeadPage>;
   /** the scan position just after a lead's profile: where a page cut short resumes */
-  positionAfter: (leadId: string) => Record<string, unknown>;
+  positionAfter: (leadId: string) => ScanPosition;
   getLead: (leadId: string) => Promise<VersionedLead | undefined>;
   leadEventIds: (leadId: string) => Promise<string[]>;
   trackingEvents: (messageIds: readonly string[]) => Promise<StoredEvent[]>;
@@ -132,7 +130,7 @@ export async function rescoreAll(ports: RescorePorts, options: RescoreOptions = 
   };
 
   const total = progress.segments.length;
-  const scan = (segment: number, startKey: Record<string, unknown> | undefined) => {
+  const scan = (segment: number, startKey: ScanPosition | undefined) => {
     const page = ports.scanLeadIds(segment, total, startKey, options.pageSize);
     page.catch(() => undefined); // a page read ahead and never used must not fail the run
     return page;

@@ -1,13 +1,12 @@
-import type { EventRecord, OutcomeEvent } from '#adapters/event-store.ts';
-import type { Cycle, LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
-import type { JourneyInput } from '#adapters/journey-runner.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { retryOnConflict } from '#commons/retry.ts';
 import { applyEvents, newLead, type Lead } from '#core/lead.ts';
 import { identityKeys, type IdentityKey } from '#core/identity.ts';
 import { followMerges } from '#core/merge.ts';
 import { applyOutcome, outcomeRefusal, type Outcome } from '#core/outcomes.ts';
+import type { Cycle } from '#core/cycle.ts';
 import type { StageChange } from '#core/lifecycle.ts';
+import type { EventRecord, JourneyInput, LeadUpdate, OutcomeEvent, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { newPersonLeadId, peopleOf } from '#core/people.ts';

@@ -1,37 +1,37 @@
-import type { EventRecord } from '#adapters/event-store.ts';
-import { startJourney } from '#adapters/journey-runner.ts';
-import { resumeJourney } from '#adapters/task-callbacks.ts';
-import { leadEventIds, trackingEvents } from '#adapters/lead-history.ts';
-import {
-  addMarkersAndLinks,
-  appliedMessageIds,
-  clearJourneyPending,
-  getLead,
-  recordOutcome,
-  resolveIdentities,
-  retireLead,
-  saveLead,
-} from '#adapters/lead-store.ts';
+import { createJourneyRunner } from '#adapters/journey-runner.ts';
+import { createLeadHistory } from '#adapters/lead-history.ts';
+import { createLeadStore } from '#adapters/lead-store.ts';
+import { createTaskCallbacks } from '#adapters/task-callbacks.ts';
+import { dynamodb, sfn } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
+import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
 import { scoringModel } from '#config/index.ts';
-import { applyEventRecords } from './apply-events.ts';
+import type { EventRecord } from '#core/records.ts';
+import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
 
-const ports = {
+// Wiring, once per cold start: settings → adapters → the use case's ports.
+const { leadsTable, eventsTable, journeyStateMachineArn } = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn']);
+const leads = createLeadStore({ client: dynamodb, leadsTable });
+const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable });
+const { startJourney } = createJourneyRunner({ sfn, journeyStateMachineArn });
+const { resumeJourney } = createTaskCallbacks({ sfn });
+
+const ports: ApplyEventsPorts = {
   model: scoringModel,
-  getLead,
-  resolveIdentities,
-  appliedMessageIds,
-  saveLead,
-  clearJourneyPending,
+  getLead: leads.getLead,
+  resolveIdentities: leads.resolveIdentities,
+  appliedMessageIds: leads.appliedMessageIds,
+  saveLead: leads.saveLead,
+  clearJourneyPending: leads.clearJourneyPending,
   startJourney,
-  recordOutcome,
+  recordOutcome: leads.recordOutcome,
   resumeJourney,
   now: () => new Date().toISOString(),
-  leadEventIds,
-  trackingEvents,
-  addMarkersAndLinks,
-  retireLead,
+  leadEventIds: history.leadEventIds,
+  trackingEvents: history.trackingEvents,
+  addMarkersAndLinks: leads.addMarkersAndLinks,
+  retireLead: leads.retireLead,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
 };
 

@@ -1,9 +1,8 @@
-import type { JourneyInput } from '#adapters/journey-runner.ts';
-import type { LeadUpdate, VersionedLead } from '#adapters/lead-store.ts';
 import { retryOnConflict } from '#commons/retry.ts';
 import type { Lead } from '#core/lead.ts';
 import type { IdentityKey } from '#core/identity.ts';
 import { followMerges, mergeLeads, retiredInto, survivorOf } from '#core/merge.ts';
+import type { LeadUpdate, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 

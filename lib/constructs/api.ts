@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
+import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
 import type { Tables } from './tables.ts';
 
@@ -35,7 +36,7 @@ export class Api extends Construct {
     const ingest = new LeadFunction(this, 'Ingest', {
       entry: 'ingest/handler.ts',
       description: 'Validates Segment-shaped events and stores each once',
-      environment: { EVENTS_TABLE: events.tableName, LEADS_TABLE: leads.tableName },
+      environment: settingsEnvironment({ eventsTable: events.tableName, leadsTable: leads.tableName }),
     });
     events.grant(ingest, 'dynamodb:PutItem');
     leads.grant(ingest, 'dynamodb:GetItem');
@@ -48,7 +49,7 @@ export class Api extends Construct {
     const outcome = new LeadFunction(this, 'Outcome', {
       entry: 'outcome/handler.ts',
       description: 'Records a rep accepting or rejecting a hand-off from the email links',
-      environment: { EVENTS_TABLE: events.tableName, LEADS_TABLE: leads.tableName },
+      environment: settingsEnvironment({ eventsTable: events.tableName, leadsTable: leads.tableName }),
     });
     events.grant(outcome, 'dynamodb:PutItem');
     leads.grant(outcome, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
@@ -61,7 +62,7 @@ export class Api extends Construct {
     const reports = new LeadFunction(this, 'Reports', {
       entry: 'reports/handler.ts',
       description: 'Closed-loop reports read from counters kept by the stream path',
-      environment: { LEADS_TABLE: leads.tableName },
+      environment: settingsEnvironment({ leadsTable: leads.tableName }),
     });
     leads.grant(reports, 'dynamodb:GetItem');
     this.httpApi.addRoutes({
@@ -73,7 +74,7 @@ export class Api extends Construct {
     const leadReader = new LeadFunction(this, 'Leads', {
       entry: 'leads/handler.ts',
       description: 'Reads a lead back by id or email, with its score explained as of now',
-      environment: { LEADS_TABLE: leads.tableName },
+      environment: settingsEnvironment({ leadsTable: leads.tableName }),
     });
     // the identity link, then the lead: two gets, nothing else
     leads.grant(leadReader, 'dynamodb:GetItem');

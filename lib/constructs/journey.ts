@@ -19,6 +19,7 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { Email } from './email.ts';
+import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
 import type { Tables } from './tables.ts';
 
@@ -40,8 +41,8 @@ export class Journey extends Construct {
   constructor(scope: Construct, id: string, props: JourneyProps) {
     super(scope, id);
     const { leads } = props.tables;
-    const tableEnv = { LEADS_TABLE: leads.tableName };
-    const emailEnv = { SENDER_ADDRESS: props.email.sender, SES_CONFIGURATION_SET: props.email.configurationSet.configurationSetName };
+    const tableEnv = settingsEnvironment({ leadsTable: leads.tableName });
+    const emailEnv = settingsEnvironment({ senderAddress: props.email.sender, sesConfigurationSet: props.email.configurationSet.configurationSetName });
 
     const assignRepFn = new LeadFunction(this, 'AssignRepFunction', {
       entry: 'journey/assign-rep-handler.ts',
@@ -53,7 +54,7 @@ export class Journey extends Construct {
     const sendHandoffFn = new LeadFunction(this, 'SendHandoffFunction', {
       entry: 'journey/send-handoff-handler.ts',
       description: 'Emails the rep the hand-off with reasons, history and one-click links',
-      environment: { ...tableEnv, ...emailEnv, API_URL: props.apiUrl },
+      environment: { ...tableEnv, ...emailEnv, ...settingsEnvironment({ apiUrl: props.apiUrl }) },
     });
     leads.grant(sendHandoffFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.email.grantSend(sendHandoffFn);

@@ -5,6 +5,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
 import type { Tables } from './tables.ts';
 
@@ -40,11 +41,11 @@ export class Scoring extends Construct {
       entry: 'score/handler.ts',
       description: 'Applies new events to leads: identity, score, stage; starts journeys',
       timeout: Duration.seconds(60),
-      environment: {
-        LEADS_TABLE: leads.tableName,
-        EVENTS_TABLE: events.tableName,
-        JOURNEY_STATE_MACHINE_ARN: props.journey.stateMachineArn,
-      },
+      environment: settingsEnvironment({
+        leadsTable: leads.tableName,
+        eventsTable: events.tableName,
+        journeyStateMachineArn: props.journey.stateMachineArn,
+      }),
     });
     leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem');
     // merging two leads of one person recomputes the survivor from the stored events of both

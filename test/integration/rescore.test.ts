@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../config/index.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { scoringModelSchema, type ScoringModel } from '../../functions/core/scoring.ts';
-import type { RescoreProgress } from '../../functions/adapters/lead-history.ts';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { createDocumentClient } from '../../functions/commons/clients.ts';
+import { readSettings } from '../../functions/commons/settings.ts';
+import type { RescoreProgress } from '../../functions/core/records.ts';
+import { liveRescorePorts, rescoreAdapters, type RescoreAdapters } from '../../functions/rescore/ports.ts';
+import { rescoreAll } from '../../functions/rescore/rescore-leads.ts';
+import { localCredentials } from '../../local/dynamodb.ts';
+import { LOCAL_REGION } from '../../local/template.ts';
 import type { BacktestReport } from '../../functions/core/backtest.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
@@ -23,9 +30,7 @@ const temp = mkdtempSync(path.join(tmpdir(), 'leadloop-rescore-'));
 const LEADS = 12;
 
 let runtime: LocalRuntime;
-let rescore: typeof import('../../functions/rescore/rescore-leads.ts');
-let ports: typeof import('../../functions/rescore/ports.ts');
-let history: typeof import('../../functions/adapters/lead-history.ts');
+let adapters: RescoreAdapters;
 
 /** The real `leadloop` command, run as a person runs it, against the test's runtime. */
 function leadloop(
@@ -88,11 +93,13 @@ function seedEvents(i: number) {
 
 beforeAll(async () => {
   runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: 1, synth: false, log: () => undefined });
-  // The adapters read their tables and endpoints from the environment when loaded, as the CLI's do.
-  Object.assign(process.env, runtime.cliEnv);
-  rescore = await import('../../functions/rescore/rescore-leads.ts');
-  ports = await import('../../functions/rescore/ports.ts');
-  history = await import('../../functions/adapters/lead-history.ts');
+  // The adapters the CLI builds, from the runtime's tables, journey and endpoints.
+  const local = { region: LOCAL_REGION, credentials: localCredentials };
+  adapters = rescoreAdapters({
+    ...readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn'], runtime.cliEnv),
+    client: createDocumentClient({ ...local, endpoint: runtime.dynamodbEndpoint }),
+    sfn: new SFNClient({ ...local, endpoint: runtime.sfnEndpoint }),
+  });
 
   await send('/v1/batch', { batch: Array.from({ length: LEADS }, (_, i) => seedEvents(i)).flat() });
   await eventually(
@@ -120,7 +127,7 @@ describe('rescoring under a changed model', () => {
     const shown: number[] = [];
 
     // Act: small pages, one lead at a time, interrupted after five leads
-    const result = await rescore.rescoreAll(ports.liveRescorePorts(draft), {
+    const result = await rescoreAll(liveRescorePorts(draft, adapters), {
       segments: 2,
       concurrency: 1,
       pageSize: 10,
@@ -133,7 +140,7 @@ describe('rescoring under a changed model', () => {
 
     // Assess
     expect(result.status).toBe('interrupted');
-    const saved = (await history.getRescoreProgress('rescore-test-1')) as RescoreProgress;
+    const saved = (await adapters.history.getRescoreProgress('rescore-test-1')) as RescoreProgress;
     expect(saved.finishedAt).toBeUndefined();
     expect(saved.leads).toBeLessThan(LEADS);
     expect(saved.segments.some((s) => s !== 'done')).toBe(true);
@@ -143,7 +150,7 @@ describe('rescoring under a changed model', () => {
 
   it('resumes, rescores every lead once in the totals, and hands each newly qualified lead off exactly once', async () => {
     // Act
-    const result = await rescore.rescoreAll(ports.liveRescorePorts(draft), { segments: 4, concurrency: 4, pageSize: 10 });
+    const result = await rescoreAll(liveRescorePorts(draft, adapters), { segments: 4, concurrency: 4, pageSize: 10 });
 
     // Assess: the run continued the saved one and counted every lead and event once
     expect(result.status).toBe('finished');
@@ -209,7 +216,7 @@ describe('rescoring under a changed model', () => {
 
   it('says so and changes nothing when the same model version was already rescored', async () => {
     // Act
-    const result = await rescore.rescoreAll(ports.liveRescorePorts(draft));
+    const result = await rescoreAll(liveRescorePorts(draft, adapters));
 
     // Assess
     expect(result.status).toBe('already-finished');
@@ -227,7 +234,7 @@ describe('rescoring under a changed model', () => {
     const sending = (async () => {
       for (const event of arriving) await send('/v1/page', event);
     })();
-    const result = await rescore.rescoreAll(ports.liveRescorePorts(next), { segments: 2, concurrency: 2, pageSize: 5 });
+    const result = await rescoreAll(liveRescorePorts(next, adapters), { segments: 2, concurrency: 2, pageSize: 5 });
     await sending;
 
     // Assess: once the stream has caught up, each lead's ledger has each page view exactly once
@@ -324,7 +331,7 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
 
     // Assess: interrupted, with the leads it did saved and counted, and progress that never went back
     expect(first.status).toBe(130);
-    const saved = (await history.getRescoreProgress(version)) as RescoreProgress;
+    const saved = (await adapters.history.getRescoreProgress(version)) as RescoreProgress;
     const rescored = [...afterFirst].filter(([, p]) => p.modelVersion === version).map(([pk]) => pk);
     expect(saved.segments).toHaveLength(4);
     expect(saved.leads).toBeGreaterThan(0);
@@ -345,7 +352,7 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
     expect(second.stdout).toContain(`(this run: ${total - saved.leads} leads,`);
     for (const pk of rescored) expect(afterSecond.get(pk)?.version, pk).toBe(afterFirst.get(pk)!.version);
     expect([...afterSecond.values()].every((p) => p.modelVersion === version)).toBe(true);
-    expect(((await history.getRescoreProgress(version)) as RescoreProgress).leads).toBe(total);
+    expect(((await adapters.history.getRescoreProgress(version)) as RescoreProgress).leads).toBe(total);
     const secondCounts = progressCounts(second.stderr);
     expect(second.stdout).not.toContain('Resumed and finished: 0');
     expect(secondCounts[0]).toBeGreaterThanOrEqual(saved.leads);
@@ -357,12 +364,12 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
     const model = { ...scoringModel, version: 'rescore-interrupt-0' };
     const stopped = new AbortController();
     stopped.abort();
-    const first = await rescore.rescoreAll(ports.liveRescorePorts(model), { signal: stopped.signal });
+    const first = await rescoreAll(liveRescorePorts(model, adapters), { signal: stopped.signal });
     expect(first.status).toBe('interrupted');
 
     // Act
     const starts: { resumed: boolean; already: { leads: number } }[] = [];
-    const second = await rescore.rescoreAll(ports.liveRescorePorts(model), { onStart: (start) => starts.push(start) });
+    const second = await rescoreAll(liveRescorePorts(model, adapters), { onStart: (start) => starts.push(start) });
 
     // Assess
     expect(starts).toEqual([{ resumed: false, already: { leads: 0, events: 0, advanced: 0 } }]);

@@ -2,10 +2,13 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { recordDecision } from '../../../functions/adapters/decisions.ts';
-import type { OutcomeEvent } from '../../../functions/adapters/event-store.ts';
-import type { Cycle } from '../../../functions/adapters/lead-store.ts';
+import { createDecisions } from '../../../functions/adapters/decisions.ts';
+import { createDocumentClient } from '../../../functions/commons/clients.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
+import type { OutcomeEvent } from '../../../functions/core/records.ts';
 import { cycleKey } from '../handlers/fixtures.ts';
+
+const { recordDecision } = createDecisions({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table', eventsTable: 'events-table' });
 
 /**
  * A rep's decision: on the cycle, on condition that the rep may still

@@ -2,8 +2,12 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { assignOwner, getFunnelCounters, putCycle, recordEscalation, recordTaskToken, saveLead, type Cycle } from '../../../functions/adapters/lead-store.ts';
+import { createLeadStore } from '../../../functions/adapters/lead-store.ts';
+import { createDocumentClient } from '../../../functions/commons/clients.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
 import { cycleKey, mqlLead, profileKey } from '../handlers/fixtures.ts';
+
+const { assignOwner, getFunnelCounters, putCycle, recordEscalation, recordTaskToken, saveLead } = createLeadStore({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table' });
 
 /**
  * The lead store's writes whose DynamoDB call is the contract: the condition

@@ -1,19 +1,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createKeys, type Keys } from '../../../functions/adapters/keys.ts';
+import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import { signingKeyKey } from '../handlers/fixtures.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-// The key is cached per module for the container's life: each test loads the adapter afresh.
-let keys: typeof import('../../../functions/adapters/keys.ts');
+// The key is cached per adapter instance for the container's life: each test builds one afresh.
+let keys: Keys;
 
 describe('keys: getLinkSigningKey', () => {
-  beforeEach(async () => {
+  beforeEach(() => {
     ddb.reset();
-    vi.resetModules();
-    keys = await import('../../../functions/adapters/keys.ts');
+    keys = createKeys({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table' });
   });
 
   it('creates the key on first use only where none exists, then reads back the one that stands', async () => {

@@ -3,7 +3,9 @@ import { MessageRejected, SendEmailCommand, SESv2Client } from '@aws-sdk/client-
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { sendEmailOnce, type EmailToSend } from '../../../functions/adapters/mailer.ts';
+import { createMailer } from '../../../functions/adapters/mailer.ts';
+import { createDocumentClient } from '../../../functions/commons/clients.ts';
+import type { EmailToSend } from '../../../functions/core/emails.ts';
 
 /**
  * At most one email per idempotency key: the record written before SES is
@@ -13,6 +15,13 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
 
 const TABLE = 'leads-table';
+const { sendEmailOnce } = createMailer({
+  client: createDocumentClient({ region: 'eu-west-1' }),
+  ses: new SESv2Client({ region: 'eu-west-1' }),
+  leadsTable: TABLE,
+  senderAddress: 'LeadLoop <leadloop@example.com>',
+  sesConfigurationSet: 'leadloop-config-set',
+});
 const KEY = 'lead-0123456789abcdef0123#1#handoff#rep-sam';
 const recordKey = { pk: `EMAIL#${KEY}`, sk: 'EMAIL' };
 const email: EmailToSend = { to: 'sam.seller@example.com', subject: 'New lead: Dana Buyer (Acme Corp)', html: '<p>hi</p>', text: 'hi', idempotencyKey: KEY };

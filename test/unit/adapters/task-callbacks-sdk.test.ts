@@ -1,7 +1,9 @@
 import { SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { resumeJourney } from '../../../functions/adapters/task-callbacks.ts';
+import { createTaskCallbacks } from '../../../functions/adapters/task-callbacks.ts';
+
+const { resumeJourney } = createTaskCallbacks({ sfn: new SFNClient({ region: 'eu-west-1' }) });
 
 const sfn = mockClient(SFNClient);
 

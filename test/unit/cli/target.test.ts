@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { LOCAL_TARGET_FILE, resolveTarget, targetFromOutputs } from '../../../bin/cli/target.ts';
 
+// vi.mock is hoisted above the imports, so target.ts sees the fake file system.
 /** The files the fake file system holds, by absolute path: `--local` is tested without the repo's .leadloop directory. */
 const files = vi.hoisted(() => new Map<string, string>());
 
@@ -13,7 +15,6 @@ vi.mock('node:fs', () => ({
   },
 }));
 
-const { LOCAL_TARGET_FILE, resolveTarget, targetFromOutputs } = await import('../../../bin/cli/target.ts');
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:journey-dev';
 

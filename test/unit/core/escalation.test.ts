@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Cycle } from '#adapters/lead-store.ts';
+import type { Cycle } from '#core/cycle.ts';
 import { escalatedCycle, escalationChange, escalationCourse } from '#core/decisions.ts';
 import { assignmentOf, endOfCycle, stoodDown, type JourneyAssignment } from '#core/journey.ts';
 import type { Outcome } from '#core/outcomes.ts';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
-import type { EventRecord, OutcomeEvent } from '../../../functions/adapters/event-store.ts';
-import type { Cycle } from '../../../functions/adapters/lead-store.ts';
+import type { EventRecord, OutcomeEvent } from '../../../functions/core/records.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
 import { scoringModelSchema } from '../../../functions/core/scoring.ts';

@@ -1,7 +1,6 @@
-import type { OutcomeEvent } from '../../../functions/adapters/event-store.ts';
-import type { DecisionWrite } from '../../../functions/adapters/decisions.ts';
-import type { Cycle, CycleEscalation, LeadUpdate, VersionedLead } from '../../../functions/adapters/lead-store.ts';
-import type { EmailToSend, SendResult } from '../../../functions/adapters/mailer.ts';
+import type { Cycle, CycleEscalation } from '../../../functions/core/cycle.ts';
+import type { EmailToSend, SendResult } from '../../../functions/core/emails.ts';
+import type { DecisionWrite, LeadUpdate, OutcomeEvent, VersionedLead } from '../../../functions/core/records.ts';
 import { ConcurrentUpdateError, EmailOutcomeUnknownError } from '../../../functions/commons/errors.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
 import type { Lead, Owner } from '../../../functions/core/lead.ts';

@@ -1,4 +1,4 @@
-import type { LeadUpdate, VersionedLead } from '../../../functions/adapters/lead-store.ts';
+import type { LeadUpdate, VersionedLead } from '../../../functions/core/records.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
 import type { ScoringModel } from '../../../functions/core/scoring.ts';

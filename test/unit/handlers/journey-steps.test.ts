@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Cycle } from '../../../functions/adapters/lead-store.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { JourneyAssignment } from '../../../functions/core/journey.ts';
 import { assignRep } from '../../../functions/journey/assign-rep.ts';
 import { awaitAcceptance } from '../../../functions/journey/await-acceptance.ts';

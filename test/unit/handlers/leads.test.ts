@@ -1,24 +1,26 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../../config/index.ts';
+import type { ApiKey } from '../../../functions/adapters/keys.ts';
+import type { IdentityKey } from '../../../functions/core/identity.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
-import { handler } from '../../../functions/leads/handler.ts';
-import { profileItem, profileKey } from './fixtures.ts';
-import { bearer, freshKey, httpEvent, issuePaths, jsonBody, keyItemKey, lambdaContext } from './http-event.ts';
+import type { VersionedLead } from '../../../functions/core/records.ts';
+import { leadsHandler } from '../../../functions/leads/handler.ts';
+import { bearer, freshKey, httpEvent, issuePaths, jsonBody, lambdaContext } from './http-event.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-
-const TABLE = 'leads-table';
 const NOW = Date.parse('2026-04-01T12:00:00.000Z');
 const DAY_MS = 86_400_000;
 const daysBeforeNow = (days: number) => new Date(NOW - days * DAY_MS).toISOString();
 const LEAD_ID = 'lead-0123456789abcdef0123';
 
-const identityKey = (email: string) => ({ pk: `IDENTITY#email:${email}`, sk: 'IDENTITY' });
+/** The handler's ports, in memory: registered keys, stored leads, identity links, and what was read. */
+let keys: Map<string, ApiKey>;
+let leads: Map<string, VersionedLead>;
+let links: Map<IdentityKey, string>;
+let reads: string[];
+let handler: ReturnType<typeof leadsHandler>;
 
 function stubKey(key: string, kind: 'write' | 'server'): void {
-  ddb.on(GetCommand, { TableName: TABLE, Key: keyItemKey(key) }).resolves({ Item: { ...keyItemKey(key), sourceId: 'src-crm', kind, active: true } });
+  keys.set(key, { sourceId: 'src-crm', kind });
 }
 
 /**
@@ -58,7 +60,11 @@ function storedLead(): Lead {
 }
 
 function stubProfile(lead: Lead): void {
-  ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(lead.leadId) }).resolves({ Item: profileItem(lead, 4) });
+  leads.set(lead.leadId, { lead, version: 4 });
+}
+
+function stubLink(email: string, leadId: string): void {
+  links.set(`email:${email}`, leadId);
 }
 
 /** A GET as API Gateway sends it: by id (path parameter) or by email (query). */
@@ -78,13 +84,26 @@ async function get(input: { key?: string; leadId?: string; query?: Record<string
 
 describe('leads handler', () => {
   beforeEach(() => {
-    ddb.reset();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(NOW);
-  });
-
-  afterEach(() => {
-    vi.useRealTimers();
+    keys = new Map();
+    leads = new Map();
+    links = new Map();
+    reads = [];
+    handler = leadsHandler({
+      model: scoringModel,
+      now: () => new Date(NOW),
+      findKey: async (key) => {
+        reads.push('key');
+        return keys.get(key);
+      },
+      leadIdOf: async (identity) => {
+        reads.push(identity);
+        return links.get(identity);
+      },
+      getLead: async (leadId) => {
+        reads.push(leadId);
+        return leads.get(leadId);
+      },
+    });
   });
 
   describe('who may read', () => {
@@ -97,13 +116,12 @@ describe('leads handler', () => {
 
       // Assess
       expect(status).toBe(401);
-      expect(ddb).not.toHaveReceivedCommand(GetCommand);
+      expect(reads).toEqual([]);
     });
 
     it('answers 401 for a key nobody registered', async () => {
       // Prepare
       const key = freshKey('nobody');
-      ddb.on(GetCommand, { TableName: TABLE, Key: keyItemKey(key) }).resolves({});
       stubProfile(storedLead());
 
       // Act
@@ -111,15 +129,14 @@ describe('leads handler', () => {
 
       // Assess
       expect(status).toBe(401);
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: keyItemKey(key) });
-      expect(ddb).not.toHaveReceivedCommandWith(GetCommand, { Key: profileKey(LEAD_ID) });
+      expect(reads).toEqual(['key']);
     });
 
     it('answers 403 for a write key, which can only send events, and looks up neither the email nor the lead', async () => {
       // Prepare
       const key = freshKey('wk');
       stubKey(key, 'write');
-      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') }).resolves({ Item: { leadId: LEAD_ID } });
+      stubLink('dana@acme-corp.example', LEAD_ID);
       stubProfile(storedLead());
 
       // Act
@@ -128,8 +145,7 @@ describe('leads handler', () => {
       // Assess
       expect(status).toBe(403);
       expect(body.error).toMatch(/server key/);
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: keyItemKey(key) });
-      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+      expect(reads).toEqual(['key']);
     });
   });
 
@@ -182,8 +198,7 @@ describe('leads handler', () => {
       });
       expect(body).not.toHaveProperty('ledger');
       expect(body).not.toHaveProperty('version');
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) });
-      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2);
+      expect(reads).toEqual(['key', LEAD_ID]);
     });
 
     it('answers 404 for a lead id nobody has', async () => {
@@ -191,7 +206,7 @@ describe('leads handler', () => {
       const key = freshKey('sk');
       stubKey(key, 'server');
       const unknown = 'lead-ffffffffffffffffffff';
-      ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(unknown) }).resolves({});
+      stubProfile(storedLead());
 
       // Act
       const { status, body } = await get({ key, leadId: unknown });
@@ -199,7 +214,7 @@ describe('leads handler', () => {
       // Assess
       expect(status).toBe(404);
       expect(body.error).toContain(unknown);
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: profileKey(unknown) });
+      expect(reads).toEqual(['key', unknown]);
     });
 
     it('answers 400 naming leadId for something that is not a lead id, and reads no lead', async () => {
@@ -213,8 +228,7 @@ describe('leads handler', () => {
       // Assess
       expect(status).toBe(400);
       expect(issues).toEqual(['leadId']);
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: keyItemKey(key) });
-      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+      expect(reads).toEqual(['key']);
     });
   });
 
@@ -223,9 +237,7 @@ describe('leads handler', () => {
       // Prepare
       const key = freshKey('sk');
       stubKey(key, 'server');
-      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') }).resolves({
-        Item: { ...identityKey('dana@acme-corp.example'), leadId: LEAD_ID },
-      });
+      stubLink('dana@acme-corp.example', LEAD_ID);
       stubProfile(storedLead());
 
       // Act
@@ -234,15 +246,15 @@ describe('leads handler', () => {
       // Assess
       expect(status).toBe(200);
       expect(body.leadId).toBe(LEAD_ID);
-      expect(ddb).toHaveReceivedNthCommandWith(GetCommand, 2, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') });
-      expect(ddb).toHaveReceivedNthCommandWith(GetCommand, 3, { TableName: TABLE, Key: profileKey(LEAD_ID) });
+      expect(reads).toEqual(['key', 'email:dana@acme-corp.example', LEAD_ID]);
     });
 
     it('answers 404 for an email no lead has, without reading any lead', async () => {
       // Prepare
       const key = freshKey('sk');
       stubKey(key, 'server');
-      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('nobody@acme-corp.example') }).resolves({});
+      stubLink('dana@acme-corp.example', LEAD_ID);
+      stubProfile(storedLead());
 
       // Act
       const { status, body } = await get({ key, query: { email: 'nobody@acme-corp.example' } });
@@ -250,8 +262,7 @@ describe('leads handler', () => {
       // Assess
       expect(status).toBe(404);
       expect(body.error).toContain('nobody@acme-corp.example');
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: identityKey('nobody@acme-corp.example') });
-      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2);
+      expect(reads).toEqual(['key', 'email:nobody@acme-corp.example']);
     });
 
     it.each([
@@ -271,8 +282,7 @@ describe('leads handler', () => {
       // Assess
       expect(status).toBe(400);
       expect(body.issues).toEqual([{ path: 'email', message: expect.stringMatching(message) }]);
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: keyItemKey(key) });
-      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+      expect(reads).toEqual(['key']);
     });
   });
 });

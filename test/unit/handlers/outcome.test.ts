@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Cycle } from '../../../functions/adapters/lead-store.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { Outcome } from '../../../functions/core/outcomes.ts';
 import { signLink, type HandoffAction } from '../../../functions/core/links.ts';
 import { handoffLinkHandler } from '../../../functions/outcome/handler.ts';

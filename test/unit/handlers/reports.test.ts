@@ -1,12 +1,18 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { FunnelCounters } from '../../../functions/core/funnel.ts';
 import { funnelHandler } from '../../../functions/reports/handler.ts';
-import { basicAuth, bearer, freshKey, httpEvent, jsonBody, keyItemKey, lambdaContext } from './http-event.ts';
+import { basicAuth, bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
 
-// API keys are still looked up by commons/auth through the keys adapter: those lookups are stubbed at the SDK.
-const ddb = mockClient(DynamoDBDocumentClient);
+/** The key lookup port, in memory: the keys registered and every key looked up. */
+let registered: Map<string, ApiKey>;
+let lookedUp: string[];
+const keys = {
+  findKey: async (key: string) => {
+    lookedUp.push(key);
+    return registered.get(key);
+  },
+};
 
 /** The funnel counters port, in memory: what it holds and how often it was read. */
 let counters: FunnelCounters;
@@ -19,38 +25,36 @@ const ports = {
 };
 
 function stubKey(key: string, kind: 'write' | 'server') {
-  ddb.on(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) }).resolves({ Item: { ...keyItemKey(key), sourceId: 'src-crm', kind, active: true } });
+  registered.set(key, { sourceId: 'src-crm', kind });
 }
 
 function getFunnel(headers: Record<string, string> = {}) {
-  return funnelHandler(ports)(httpEvent({ method: 'GET', path: '/v1/reports/funnel', headers }), lambdaContext('reports'));
+  return funnelHandler(ports, keys)(httpEvent({ method: 'GET', path: '/v1/reports/funnel', headers }), lambdaContext('reports'));
 }
 
 describe('reports handler (funnel)', () => {
   beforeEach(() => {
-    ddb.reset();
+    registered = new Map();
+    lookedUp = [];
     counters = { reached: { visitor: 1 }, current: { visitor: 1 } };
     counterReads = 0;
   });
 
   it('answers 401 without a key and reads nothing', async () => {
-    ddb.on(GetCommand).resolves({ Item: { sourceId: 'src-crm', kind: 'server' } });
-
     const result = await getFunnel();
 
     expect(result.statusCode).toBe(401);
-    expect(ddb).not.toHaveReceivedCommand(GetCommand);
+    expect(lookedUp).toEqual([]);
     expect(counterReads).toBe(0);
   });
 
   it('answers 401 for a key nobody registered', async () => {
     const key = freshKey('nobody');
-    ddb.on(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) }).resolves({});
 
     const result = await getFunnel(bearer(key));
 
     expect(result.statusCode).toBe(401);
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) });
+    expect(lookedUp).toEqual([key]);
     expect(counterReads).toBe(0);
   });
 
@@ -62,7 +66,7 @@ describe('reports handler (funnel)', () => {
 
     expect(result.statusCode).toBe(403);
     expect(jsonBody(result).error).toMatch(/server key/);
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) });
+    expect(lookedUp).toEqual([key]);
     expect(counterReads).toBe(0);
   });
 
@@ -96,7 +100,7 @@ describe('reports handler (funnel)', () => {
         { stage: 'disqualified', reached: 0, current: 0, conversionFromPrevious: null },
       ],
     });
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) });
+    expect(lookedUp).toEqual([key]);
     expect(counterReads).toBe(1);
   });
 
@@ -111,7 +115,7 @@ describe('reports handler (funnel)', () => {
     const { stages } = jsonBody(result) as { stages: { reached: number; current: number; conversionFromPrevious: number | null }[] };
     expect(stages).toHaveLength(11);
     expect(stages.every((s) => s.reached === 0 && s.current === 0 && s.conversionFromPrevious === null)).toBe(true);
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) });
+    expect(lookedUp).toEqual([key]);
     expect(counterReads).toBe(1);
   });
 });

@@ -12,7 +12,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EventRecord } from '../../../functions/adapters/event-store.ts';
+import type { EventRecord } from '../../../functions/core/records.ts';
 import { handler } from '../../../functions/score/handler.ts';
 import { cycleKey, leadIdOf, mqlLead, profileItem, profileKey } from './fixtures.ts';
 import { lambdaContext } from './http-event.ts';

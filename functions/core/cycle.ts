@@ -1,0 +1,25 @@
+import type { CycleDecisionFacts, Handover } from './decisions.ts';
+import type { Owner } from './lead.ts';
+
+/** One pass of a lead from MQL to an outcome: who owns it, by when, and how the journey waits. */
+export interface Cycle extends CycleDecisionFacts {
+  leadId: string;
+  cycle: number;
+  owner: Owner;
+  /** reps who held this cycle before the current owner */
+  previousReps: string[];
+  acceptBy: string;
+  acceptWithinSeconds: number;
+  /** missed acceptance deadlines so far */
+  missed: number;
+  taskToken?: string;
+}
+
+/** The change one escalation step makes to a cycle. */
+export type CycleEscalation =
+  /** the same owner gets a fresh window */
+  | { step: 'notify-manager'; acceptBy: string; acceptWithinSeconds: number }
+  /** another rep gets the cycle and a fresh window; the previous owner's turn is kept as a handover */
+  | { step: 'reassign'; owner: Owner; previousReps: string[]; acceptBy: string; acceptWithinSeconds: number; handover: Handover }
+  /** the ladder ran out: the cycle ends, back to marketing */
+  | { step: 'recycle'; handover: Handover };

@@ -1,0 +1,63 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createKeys } from '../../../functions/adapters/keys.ts';
+import { keyItemKey } from '../../../functions/core/keys.ts';
+import { uniqueId, type TestTables } from '../../support/tables.ts';
+
+/** The keys adapter's contract: keys found by their hash, and one link-signing secret per table. */
+let tables: TestTables;
+const keysOf = () => createKeys({ client: tables.client, leadsTable: tables.leadsTable });
+
+export function keysContract(getTables: () => TestTables): void {
+  beforeAll(async () => {
+    tables = getTables();
+  });
+
+  describe('API keys', () => {
+    it('finds a registered key by its value, with its source, kind and origins', async () => {
+      const key = uniqueId('wk');
+      await keysOf().registerKey(key, { sourceId: 'website', kind: 'write', allowedOrigins: ['https://www.example.com'] });
+
+      expect(await keysOf().findKey(key)).toEqual({ sourceId: 'website', kind: 'write', allowedOrigins: ['https://www.example.com'] });
+    });
+
+    it('does not find a key never registered, nor one switched off', async () => {
+      const revoked = uniqueId('sk');
+      await tables.client.send(new PutCommand({ TableName: tables.leadsTable, Item: { ...keyItemKey(revoked), sourceId: 'crm', kind: 'server', active: false } }));
+
+      expect(await keysOf().findKey(uniqueId('never'))).toBeUndefined();
+      expect(await keysOf().findKey(revoked)).toBeUndefined();
+    });
+
+    it('stores only the key’s hash', async () => {
+      const key = uniqueId('sk');
+      await keysOf().registerKey(key, { sourceId: 'crm', kind: 'server' });
+
+      const { Item } = await tables.client.send(new GetCommand({ TableName: tables.leadsTable, Key: keyItemKey(key), ConsistentRead: true }));
+      expect(Item).toMatchObject({ sourceId: 'crm', kind: 'server', active: true });
+      expect(JSON.stringify(Item)).not.toContain(key);
+    });
+
+    it('keeps each instance’s answers: a key registered after a miss is unknown to that instance until its cache expires, known to a new one', async () => {
+      const key = uniqueId('sk');
+      const warm = keysOf();
+      expect(await warm.findKey(key)).toBeUndefined();
+
+      await keysOf().registerKey(key, { sourceId: 'crm', kind: 'server' });
+
+      expect(await warm.findKey(key)).toBeUndefined();
+      expect(await keysOf().findKey(key)).toEqual({ sourceId: 'crm', kind: 'server' });
+    });
+  });
+
+  describe('the link-signing secret', () => {
+    it('is created once: every instance, at once or later, gets the same one', async () => {
+      const [a, b] = await Promise.all([keysOf().getLinkSigningKey(), keysOf().getLinkSigningKey()]);
+      const later = await keysOf().getLinkSigningKey();
+
+      expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(b).toBe(a);
+      expect(later).toBe(a);
+    });
+  });
+}
