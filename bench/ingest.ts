@@ -18,7 +18,7 @@ import { LOCAL_REGION, readTemplate } from '../local/template.ts';
 import { toStoredEvent, trackingEventSchema } from '../functions/core/tracking-event.ts';
 import { leadIdFor } from '../functions/core/lead.ts';
 import { privacy } from '../config/index.ts';
-import { markerKey as leadMarkerKey } from '../functions/adapters/lead-keys.ts';
+import { markerKey as leadMarkerKey, MARKER_PREFIX } from '../functions/core/table-layout.ts';
 import {
   appendResults,
   benchDir,
@@ -211,7 +211,7 @@ try {
     return total;
   }
   /** Events the scoring function has applied: it leaves one marker item per event in the leads table. */
-  const appliedEvents = () => count(leadsTable, { FilterExpression: 'begins_with(sk, :p)', ExpressionAttributeValues: { ':p': { S: 'EVENT#' } } });
+  const appliedEvents = () => count(leadsTable, { FilterExpression: 'begins_with(sk, :p)', ExpressionAttributeValues: { ':p': { S: MARKER_PREFIX } } });
 
   /** Every event sent so far (acknowledged or not): what the table should hold and scoring should eventually apply. */
   let sent = 0;

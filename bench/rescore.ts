@@ -5,7 +5,7 @@ import { ScanCommand, type AttributeValue, type ScanCommandInput } from '@aws-sd
 import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { scoringModel } from '../config/index.ts';
-import { cycleKey, funnelKey, identityKey, markerKey, profileKey } from '../functions/adapters/lead-keys.ts';
+import { cycleKey, funnelKey, identityKey, MARKER_PREFIX, markerKey, profileKey } from '../functions/core/table-layout.ts';
 import { replayLead, rescoreLead, type IdentityKey } from '../functions/core/lead.ts';
 import { engagementAt, scoringModelSchema, type ScoringModel } from '../functions/core/scoring.ts';
 import type { StoredEvent } from '../functions/core/tracking-event.ts';
@@ -514,7 +514,7 @@ try {
     return total;
   }
   const storedEvents = await count(eventsTable);
-  const markers = await count(leadsTable, { FilterExpression: 'begins_with(sk, :p)', ExpressionAttributeValues: { ':p': { S: 'EVENT#' } } });
+  const markers = await count(leadsTable, { FilterExpression: 'begins_with(sk, :p)', ExpressionAttributeValues: { ':p': { S: MARKER_PREFIX } } });
   const leadTableItems = await count(leadsTable);
   if (storedEvents !== EVENTS + outcomes) problems.push(`${storedEvents} items in ${eventsTable}, expected ${EVENTS + outcomes}`);
   if (markers !== EVENTS + outcomes) problems.push(`${markers} markers, expected ${EVENTS + outcomes}`);

@@ -4,7 +4,7 @@ import { dynamodb } from '#commons/clients.ts';
 import { getStringFromEnv } from '#commons/env.ts';
 import type { OutcomeEvent } from './event-store.ts';
 import { getCycle, openForDecision, type Cycle } from './lead-store.ts';
-import { cycleKey } from './lead-keys.ts';
+import { cycleKey } from '#core/table-layout.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');
 const eventsTable = getStringFromEnv('EVENTS_TABLE');

@@ -4,6 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb } from '#commons/clients.ts';
 import { getStringFromEnv } from '#commons/env.ts';
 import { keyHash, keyItemKey } from '#core/keys.ts';
+import { configKey } from '#core/table-layout.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');
 const CACHE_MS = 60_000;
@@ -54,7 +55,7 @@ let linkKey: string | undefined;
  */
 export async function getLinkSigningKey(): Promise<string> {
   if (linkKey) return linkKey;
-  const key = { pk: 'CONFIG#link-signing-key', sk: 'CONFIG' };
+  const key = configKey('link-signing-key');
   try {
     await dynamodb.send(
       new PutCommand({

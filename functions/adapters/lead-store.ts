@@ -14,7 +14,7 @@ import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import type { IdentityKey, Lead, Owner } from '#core/lead.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import { batchGetAll } from './batch-get.ts';
-import { cycleKey, funnelKey, identityKey, MARKER_PREFIX, markerKey, profileKey } from './lead-keys.ts';
+import { cycleKey, funnelKey, identityKey, identityOfPartition, markerKey, messageIdOfMarker, profileKey } from '#core/table-layout.ts';
 import type { Outcome } from '#core/lead.ts';
 import type { CycleDecisionFacts, Handover } from '#core/decisions.ts';
 
@@ -48,13 +48,13 @@ export async function leadIdOf(identity: IdentityKey): Promise<string | undefine
 /** The identity keys already linked to a lead, with the lead they point to. */
 export async function resolveIdentities(keys: readonly IdentityKey[]): Promise<Map<IdentityKey, string>> {
   const items = await batchGetAll(leadsTable, [...new Set(keys)].map(identityKey), { consistentRead: true });
-  return new Map(items.map((item) => [String(item.pk).slice('IDENTITY#'.length) as IdentityKey, String(item.leadId)]));
+  return new Map(items.map((item) => [identityOfPartition(String(item.pk)) as IdentityKey, String(item.leadId)]));
 }
 
 /** Which of these events were already applied to the lead. */
 export async function appliedMessageIds(leadId: string, messageIds: readonly string[]): Promise<Set<string>> {
   const items = await batchGetAll(leadsTable, [...new Set(messageIds)].map((id) => markerKey(leadId, id)), { consistentRead: true });
-  return new Set(items.map((item) => String(item.sk).slice(MARKER_PREFIX.length)));
+  return new Set(items.map((item) => messageIdOfMarker(String(item.sk))));
 }
 
 export interface LeadUpdate {

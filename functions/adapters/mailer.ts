@@ -5,6 +5,7 @@ import { dynamodb, ses } from '#commons/clients.ts';
 import { getStringFromEnv } from '#commons/env.ts';
 import { EmailOutcomeUnknownError } from '#commons/errors.ts';
 import type { RenderedEmail } from '#core/emails.ts';
+import { emailKey } from '#core/table-layout.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');
 const sender = getStringFromEnv('SENDER_ADDRESS');
@@ -24,7 +25,7 @@ export type SendResult = { sent: true; messageId: string } | { sent: false; reas
  * retry can send; if its outcome is unknown, it is never sent again.
  */
 export async function sendEmailOnce(email: EmailToSend): Promise<SendResult> {
-  const key = { pk: `EMAIL#${email.idempotencyKey}`, sk: 'EMAIL' };
+  const key = emailKey(email.idempotencyKey);
   try {
     await dynamodb.send(
       new PutCommand({

@@ -1,6 +1,6 @@
 import { startJourney } from '#adapters/journey-runner.ts';
 import { getRescoreProgress, leadEventIds, saveRescoreProgress, scanLeadIds, trackingEvents } from '#adapters/lead-history.ts';
-import { profileKey } from '#adapters/lead-keys.ts';
+import { profileKey } from '#core/table-layout.ts';
 import { clearJourneyPending, getFunnelCounters, getLead, saveLead } from '#adapters/lead-store.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import type { LeadHistory } from '#core/backtest.ts';

@@ -9,6 +9,7 @@ import type { LeadView } from '../../functions/core/lead-view.ts';
 import { scoringModelSchema, type ScoringModel } from '../../functions/core/scoring.ts';
 import type { RescoreProgress } from '../../functions/adapters/lead-history.ts';
 import type { BacktestReport } from '../../functions/core/backtest.ts';
+import { PROFILE_SK } from '../../functions/core/table-layout.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 
@@ -285,7 +286,7 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await client.send(
-        new ScanCommand({ TableName: runtime.cliEnv.LEADS_TABLE!, FilterExpression: 'sk = :p AND attribute_not_exists(mergedInto)', ExpressionAttributeValues: { ':p': { S: 'PROFILE' } }, ...(startKey && { ExclusiveStartKey: startKey as never }) }),
+        new ScanCommand({ TableName: runtime.cliEnv.LEADS_TABLE!, FilterExpression: 'sk = :p AND attribute_not_exists(mergedInto)', ExpressionAttributeValues: { ':p': { S: PROFILE_SK } }, ...(startKey && { ExclusiveStartKey: startKey as never }) }),
       );
       for (const item of page.Items ?? []) found.set(item.pk!.S!, { modelVersion: item.modelVersion?.S ?? '', version: Number(item.version!.N) });
       startKey = page.LastEvaluatedKey;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { privacy } from '#config/index.ts';
-import { identityKey, markerKey } from '#adapters/lead-keys.ts';
+import { identityKey, markerKey } from '#core/table-layout.ts';
 import { identityKeys, leadIdFor } from '#core/lead.ts';
 import { describe, expect, it } from 'vitest';
 import {

@@ -15,6 +15,7 @@ import type { JourneyAssignment } from '../../../functions/core/journey.ts';
 import { handler as assignRep } from '../../../functions/journey/assign-rep.ts';
 import { handler as awaitAcceptance } from '../../../functions/journey/await-acceptance.ts';
 import { handler as escalate } from '../../../functions/journey/escalate.ts';
+import { emailKey as emailItemKey, funnelKey } from '../../../functions/core/table-layout.ts';
 import { cycleKey, mqlLead, profileItem, profileKey } from './fixtures.ts';
 import { lambdaContext } from './http-event.ts';
 
@@ -278,7 +279,7 @@ describe('journey steps', () => {
 
     it('step 1: emails the team manager once and gives the same owner a fresh window', async () => {
       // Prepare
-      const emailKey = { pk: `EMAIL#${LEAD_ID}#1#escalation#1`, sk: 'EMAIL' };
+      const emailKey = emailItemKey(`${LEAD_ID}#1#escalation#1`);
       stubLeadAndCycle();
       ddb.on(PutCommand, { TableName: TABLE, Item: emailKey }).resolves({});
       ddb.on(UpdateCommand, { TableName: TABLE, Key: emailKey }).resolves({});
@@ -398,7 +399,7 @@ describe('journey steps', () => {
       });
       expect(profile?.Item).not.toHaveProperty('owner');
       const funnel = items.find((item) => item.Update)?.Update;
-      expect(funnel).toMatchObject({ TableName: TABLE, Key: { pk: 'REPORT#funnel', sk: 'COUNTERS' }, UpdateExpression: expect.stringMatching(/^ADD /) });
+      expect(funnel).toMatchObject({ TableName: TABLE, Key: funnelKey, UpdateExpression: expect.stringMatching(/^ADD /) });
       const byCounter = Object.fromEntries(
         Object.entries(funnel!.ExpressionAttributeNames!).map(([placeholder, counter]) => [
           counter,

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scoringModel } from '../../../config/index.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
 import { handler } from '../../../functions/leads/handler.ts';
+import { identityKey } from '../../../functions/core/table-layout.ts';
 import { profileItem, profileKey } from './fixtures.ts';
 import { bearer, freshKey, httpEvent, issuePaths, jsonBody, keyItemKey, lambdaContext } from './http-event.ts';
 
@@ -15,7 +16,6 @@ const DAY_MS = 86_400_000;
 const daysBeforeNow = (days: number) => new Date(NOW - days * DAY_MS).toISOString();
 const LEAD_ID = 'lead-0123456789abcdef0123';
 
-const identityKey = (email: string) => ({ pk: `IDENTITY#email:${email}`, sk: 'IDENTITY' });
 
 function stubKey(key: string, kind: 'write' | 'server'): void {
   ddb.on(GetCommand, { TableName: TABLE, Key: keyItemKey(key) }).resolves({ Item: { ...keyItemKey(key), sourceId: 'src-crm', kind, active: true } });
@@ -119,7 +119,7 @@ describe('leads handler', () => {
       // Prepare
       const key = freshKey('wk');
       stubKey(key, 'write');
-      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') }).resolves({ Item: { leadId: LEAD_ID } });
+      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('email:dana@acme-corp.example') }).resolves({ Item: { leadId: LEAD_ID } });
       stubProfile(storedLead());
 
       // Act
@@ -223,8 +223,8 @@ describe('leads handler', () => {
       // Prepare
       const key = freshKey('sk');
       stubKey(key, 'server');
-      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') }).resolves({
-        Item: { ...identityKey('dana@acme-corp.example'), leadId: LEAD_ID },
+      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('email:dana@acme-corp.example') }).resolves({
+        Item: { ...identityKey('email:dana@acme-corp.example'), leadId: LEAD_ID },
       });
       stubProfile(storedLead());
 
@@ -234,7 +234,7 @@ describe('leads handler', () => {
       // Assess
       expect(status).toBe(200);
       expect(body.leadId).toBe(LEAD_ID);
-      expect(ddb).toHaveReceivedNthCommandWith(GetCommand, 2, { TableName: TABLE, Key: identityKey('dana@acme-corp.example') });
+      expect(ddb).toHaveReceivedNthCommandWith(GetCommand, 2, { TableName: TABLE, Key: identityKey('email:dana@acme-corp.example') });
       expect(ddb).toHaveReceivedNthCommandWith(GetCommand, 3, { TableName: TABLE, Key: profileKey(LEAD_ID) });
     });
 
@@ -242,7 +242,7 @@ describe('leads handler', () => {
       // Prepare
       const key = freshKey('sk');
       stubKey(key, 'server');
-      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('nobody@acme-corp.example') }).resolves({});
+      ddb.on(GetCommand, { TableName: TABLE, Key: identityKey('email:nobody@acme-corp.example') }).resolves({});
 
       // Act
       const { status, body } = await get({ key, query: { email: 'nobody@acme-corp.example' } });
@@ -250,7 +250,7 @@ describe('leads handler', () => {
       // Assess
       expect(status).toBe(404);
       expect(body.error).toContain('nobody@acme-corp.example');
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: identityKey('nobody@acme-corp.example') });
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: identityKey('email:nobody@acme-corp.example') });
       expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2);
     });
 

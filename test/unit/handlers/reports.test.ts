@@ -2,11 +2,11 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/reports/handler.ts';
+import { funnelKey } from '../../../functions/core/table-layout.ts';
 import { basicAuth, bearer, freshKey, httpEvent, jsonBody, keyItemKey, lambdaContext } from './http-event.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-const funnelKey = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
 
 function stubKey(key: string, kind: 'write' | 'server') {
   ddb.on(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) }).resolves({ Item: { ...keyItemKey(key), sourceId: 'src-crm', kind, active: true } });

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JourneyAssignment, JourneyState } from '../../../functions/core/journey.ts';
 import { signLink } from '../../../functions/core/links.ts';
+import { emailKey as emailItemKey } from '../../../functions/core/table-layout.ts';
 import { mqlLead, profileItem, profileKey, signingKeyKey } from './fixtures.ts';
 import { lambdaContext } from './http-event.ts';
 
@@ -31,7 +32,7 @@ function handoff(state: Partial<JourneyState & { assignment: JourneyAssignment }
   return handler({ leadId: LEAD_ID, cycle: 1, assignment, ...state }, lambdaContext('send-handoff'));
 }
 
-const emailKey = (repId: string) => ({ pk: `EMAIL#${LEAD_ID}#1#handoff#${repId}`, sk: 'EMAIL' });
+const emailKey = (repId: string) => emailItemKey(`${LEAD_ID}#1#handoff#${repId}`);
 const conditionalCheckFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 function stubLeadAndSigningKey() {
