@@ -16,7 +16,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime.ts';
 import { LOCAL_REGION, readTemplate } from '../local/template.ts';
 import { toStoredEvent, trackingEventSchema } from '../functions/core/tracking-event.ts';
-import { leadIdFor } from '../functions/core/lead.ts';
+import { leadIdFor } from '../functions/core/lead-id.ts';
 import { privacy } from '../config/index.ts';
 import { markerKey as leadMarkerKey, MARKER_PREFIX } from '../functions/core/table-layout.ts';
 import {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { privacy } from '../../config/index.ts';
 import { funnelIncrements } from '../../functions/core/funnel.ts';
-import { applyEvents, applyOutcome, leadIdFor, newLead, type Lead, type Outcome } from '../../functions/core/lead.ts';
+import { applyEvents, applyOutcome, newLead, type Lead, type Outcome } from '../../functions/core/lead.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import type { StageChange } from '../../functions/core/lifecycle.ts';
 import type { ScoringModel } from '../../functions/core/scoring.ts';
 import { toStoredEvent, trackingEventSchema, type StoredEvent } from '../../functions/core/tracking-event.ts';

@@ -1,4 +1,5 @@
-import { applyEvents, identityKeys, leadIdFor, mergeLeads, newLead, survivorOf, type IdentityKey, type Lead } from './lead.ts';
+import { applyEvents, identityKeys, mergeLeads, newLead, survivorOf, type IdentityKey, type Lead } from './lead.ts';
+import { leadIdFor } from './lead-id.ts';
 import type { ScoringModel } from './scoring.ts';
 import type { StoredEvent } from './tracking-event.ts';
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { stages, transition, type Stage, type StageChange } from './lifecycle.ts';
 import {
   addToLedger,
@@ -90,11 +89,6 @@ export function identityKeys(event: Pick<StoredEvent, 'email' | 'userId' | 'anon
     keys.push(email ? `email:${email}` : `anon:${event.previousId}`);
   }
   return keys;
-}
-
-/** A lead's id follows from the first identity it was seen with, so a replay finds the same lead. */
-export function leadIdFor(key: IdentityKey): string {
-  return 'lead-' + createHash('sha256').update(key).digest('hex').slice(0, 20);
 }
 
 export function newLead(leadId: string, at: string, model: ScoringModel): Lead {

@@ -3,13 +3,14 @@ import { getLead, leadIdOf } from '#adapters/lead-store.ts';
 import { requireServerKey } from '#commons/auth.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { scoringModel } from '#config/index.ts';
+import { leadIdSchema } from '#core/lead-id.ts';
 import { MAX_EMAIL_LENGTH, normalizeEmail } from '#core/tracking-event.ts';
 import { findLead, type LeadQuery } from './find-lead.ts';
 
 const ports = { model: scoringModel, getLead, leadIdOf, now: () => new Date() };
 
 const byIdSchema = z.object({
-  leadId: z.string().regex(/^lead-[a-f0-9]{20}$/, 'not a lead id (lead- and 20 hex digits)'),
+  leadId: leadIdSchema,
 });
 
 const byEmailSchema = z.object({

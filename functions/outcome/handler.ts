@@ -7,10 +7,11 @@ import { html, httpHandler, rawBody, validate, type HttpEvent } from '#commons/h
 import { decisionVerdict, type DecisionRequest, type DecisionVerdict } from '#core/decisions.ts';
 import { renderDecisionPage } from '#core/emails.ts';
 import type { Outcome } from '#core/lead.ts';
+import { leadIdSchema } from '#core/lead-id.ts';
 import { handoffActions, verifyLink, type HandoffLink } from '#core/links.ts';
 
 const linkSchema = z.object({
-  leadId: z.string().regex(/^lead-[a-f0-9]{20}$/, 'not a lead id'),
+  leadId: leadIdSchema,
   cycle: z.coerce.number().int().positive(),
   action: z.enum(handoffActions),
   rep: z.string().min(1).max(64),

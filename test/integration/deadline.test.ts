@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceAgreement, teams } from '../../config/index.ts';
-import { journeyName, leadIdFor } from '../../functions/core/lead.ts';
+import { journeyName } from '../../functions/core/lead.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import type { Execution } from '../../local/step-functions.ts';

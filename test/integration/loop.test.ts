@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 import { serviceAgreement, teams } from '../../config/index.ts';
-import { leadIdFor, journeyName } from '../../functions/core/lead.ts';
+import { journeyName } from '../../functions/core/lead.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 
 /**
  * The whole loop, through the local runtime over HTTP: events in, a lead

@@ -5,7 +5,6 @@ import {
   applyOutcome,
   identityKeys,
   journeyName,
-  leadIdFor,
   newLead,
   OutcomeRefusedError,
   outcomeRefusal,
@@ -13,6 +12,7 @@ import {
   type Lead,
   type Outcome,
 } from '#core/lead.ts';
+import { leadIdFor } from '#core/lead-id.ts';
 import { engagementAt, scoreEvent, scoringModelSchema, type LedgerEntry, type ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { privacy } from '#config/index.ts';
 import { identityKey, markerKey } from '#core/table-layout.ts';
-import { identityKeys, leadIdFor } from '#core/lead.ts';
+import { identityKeys } from '#core/lead.ts';
+import { leadIdFor } from '#core/lead-id.ts';
 import { describe, expect, it } from 'vitest';
 import {
   correctedTimestamp,
