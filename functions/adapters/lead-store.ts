@@ -17,6 +17,7 @@ import { batchGetAll } from './batch-get.ts';
 import { cycleKey, funnelKey, identityKey, identityOfPartition, markerKey, messageIdOfMarker, profileKey } from '#core/table-layout.ts';
 import type { Outcome } from '#core/lead.ts';
 import type { CycleDecisionFacts, Handover } from '#core/decisions.ts';
+import { EscalationStepName } from '#core/journey-contract.ts';
 
 const leadsTable = getStringFromEnv('LEADS_TABLE');
 
@@ -261,11 +262,11 @@ export async function recordOutcome(leadId: string, outcome: Outcome): Promise<C
 /** The change one escalation step makes to a cycle. */
 export type CycleEscalation =
   /** the same owner gets a fresh window */
-  | { step: 'notify-manager'; acceptBy: string; acceptWithinSeconds: number }
+  | { step: typeof EscalationStepName.notifyManager; acceptBy: string; acceptWithinSeconds: number }
   /** another rep gets the cycle and a fresh window; the previous owner's turn is kept as a handover */
-  | { step: 'reassign'; owner: Owner; previousReps: string[]; acceptBy: string; acceptWithinSeconds: number; handover: Handover }
+  | { step: typeof EscalationStepName.reassign; owner: Owner; previousReps: string[]; acceptBy: string; acceptWithinSeconds: number; handover: Handover }
   /** the ladder ran out: the cycle ends, back to marketing */
-  | { step: 'recycle'; handover: Handover };
+  | { step: typeof EscalationStepName.recycle; handover: Handover };
 
 /**
  * Writes an escalation step on the cycle, only while no decision is recorded,
@@ -277,14 +278,14 @@ export async function recordEscalation(leadId: string, cycle: number, missed: nu
   const sets = ['missed = :missed'];
   const values: Record<string, unknown> = { ':missed': missed, ':before': missed - 1 };
   const names: Record<string, string> = {};
-  if (change.step === 'recycle') {
+  if (change.step === EscalationStepName.recycle) {
     sets.push('recycled = :handover');
     values[':handover'] = change.handover;
   } else {
     sets.push('acceptBy = :acceptBy', 'acceptWithinSeconds = :window');
     Object.assign(values, { ':acceptBy': change.acceptBy, ':window': change.acceptWithinSeconds });
   }
-  if (change.step === 'reassign') {
+  if (change.step === EscalationStepName.reassign) {
     sets.push('#owner = :owner', 'previousReps = :previousReps', 'reassignments = list_append(if_not_exists(reassignments, :none), :handovers)');
     names['#owner'] = 'owner';
     Object.assign(values, { ':owner': change.owner, ':previousReps': change.previousReps, ':none': [], ':handovers': [change.handover] });

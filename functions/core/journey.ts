@@ -1,4 +1,5 @@
-import { acceptanceWindow, escalationStep, type EscalationStep, type ServiceAgreement } from './service-agreement.ts';
+import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
+import { acceptanceWindow, escalationStep, type ServiceAgreement } from './service-agreement.ts';
 import { assignRep, type TeamsConfig } from './teams.ts';
 
 /**
@@ -20,8 +21,8 @@ export interface JourneyState {
   leadId: string;
   cycle: number;
   assignment?: JourneyAssignment;
-  /** `outcome-recorded`: the rep decided as the deadline fired; the wait picks the decision up */
-  escalation?: { missed: number; step: EscalationStep | 'outcome-recorded' };
+  /** {@link OUTCOME_RECORDED}: the rep decided as the deadline fired; the wait picks the decision up */
+  escalation?: { missed: number; step: JourneyEscalationStep };
 }
 
 export function planAssignment(
@@ -48,7 +49,7 @@ export function planEscalation(
   const step = escalationStep(agreement, missed);
   const current = state.assignment;
   let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now) };
-  if (step === 'reassign') {
+  if (step === EscalationStepName.reassign) {
     const previousReps = [...current.previousReps, current.repId];
     const { team, rep } = assignRep(teams, state.leadId, state.cycle, previousReps);
     assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now) };

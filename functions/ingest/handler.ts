@@ -5,6 +5,7 @@ import { ForbiddenError, UnauthorizedError, ValidationError } from '#commons/err
 import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } from '#commons/http.ts';
 import { logger } from '#commons/logger.ts';
 import { privacy } from '#config/index.ts';
+import { BATCH, ingestTypeOf } from '#core/event-types.ts';
 import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
 import { itemSizeIssue, storableIssues } from '#core/storable.ts';
 import { toStoredEvent, trackingEventSchema, type StoredEvent, type TrackingEvent } from '#core/tracking-event.ts';
@@ -12,9 +13,6 @@ import { recordEvents } from './record-events.ts';
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
 const BATCH_LIMIT_BYTES = 500 * 1024;
-const singleTypes = ['track', 'page', 'identify', 'group', 'alias'] as const;
-/** Segment's browser library (analytics.js 2.0) posts to short paths: the type's first letter, `b` for a batch. */
-const shortPaths = new Map(Object.entries({ t: 'track', p: 'page', i: 'identify', g: 'group', a: 'alias', b: 'batch' }));
 
 const batchSchema = z.looseObject({
   batch: z.array(z.record(z.string(), z.unknown())).min(1, 'a batch needs at least one event').max(2500),
@@ -56,7 +54,7 @@ function validEvent(candidate: Record<string, unknown>, path = ''): TrackingEven
 /** The stored form of each event, refused (400, naming the event) if one would pass DynamoDB's item size. */
 function storedEvents(type: string, events: readonly TrackingEvent[], receivedAt: Date, sourceId: string): StoredEvent[] {
   const stored = events.map((e) => toStoredEvent(e, receivedAt, sourceId, privacy));
-  const issues = stored.flatMap((item, i) => itemSizeIssue(item, type === 'batch' ? `batch[${i}]` : 'body') ?? []);
+  const issues = stored.flatMap((item, i) => itemSizeIssue(item, type === BATCH ? `batch[${i}]` : 'body') ?? []);
   if (issues.length > 0) throw new ValidationError(issues);
   return stored;
 }
@@ -67,7 +65,7 @@ function storedEvents(type: string, events: readonly TrackingEvent[], receivedAt
  */
 function parseEvents(type: string, body: unknown): TrackingEvent[] {
   if (!isObject(body)) throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
-  if (type !== 'batch') {
+  if (type !== BATCH) {
     const candidate = withoutWriteKey(body);
     if (candidate.type !== undefined && candidate.type !== type) {
       throw new ValidationError([{ path: 'type', message: `must be "${type}" on /v1/${type}` }]);
@@ -106,11 +104,9 @@ function parseEvents(type: string, body: unknown): TrackingEvent[] {
 
 export const handler = httpHandler(async (event) => {
   const last = event.rawPath.split('/').at(-1) ?? '';
-  const type = shortPaths.get(last) ?? last;
-  if (type !== 'batch' && !(singleTypes as readonly string[]).includes(type)) {
-    throw new ValidationError([{ path: 'type', message: `unknown event type "${type}"` }]);
-  }
-  const body = parseJsonBody(event, type === 'batch' ? BATCH_LIMIT_BYTES : EVENT_LIMIT_BYTES);
+  const type = ingestTypeOf(last);
+  if (type === undefined) throw new ValidationError([{ path: 'type', message: `unknown event type "${last}"` }]);
+  const body = parseJsonBody(event, type === BATCH ? BATCH_LIMIT_BYTES : EVENT_LIMIT_BYTES);
   const writeKey = writeKeyOf(event, body);
   if (!writeKey) throw new UnauthorizedError('a write key is required as the HTTP Basic user or as writeKey in the body');
   const key = await findKey(writeKey);

@@ -6,6 +6,7 @@ import { serviceAgreement, teams } from '#config/index.ts';
 import { escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';
 import { planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import { EscalationStepName, OUTCOME_RECORDED } from '#core/journey-contract.ts';
 import { recycleUnaccepted } from '#core/lead.ts';
 import { findRep } from '#core/teams.ts';
 
@@ -36,21 +37,21 @@ export const handler = journeyStep(async (state: JourneyState & { assignment: Jo
 
   // The rep decided before this step was written: nothing to escalate. Waiting
   // again picks the decision up at once (the wait sees the recorded outcome).
-  const standDown = { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: 'outcome-recorded' as const } };
+  const standDown = { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: OUTCOME_RECORDED } };
   let standing = escalationStanding(cycleRecord, missed);
   if (standing === 'decided') return standDown;
   // The lead left this cycle some other way: the journey of this cycle ends.
   if (found.lead.cycle !== cycle || found.lead.stage !== 'mql') {
-    return { ...next, escalation: { ...next.escalation, step: 'recycle' as const } };
+    return { ...next, escalation: { ...next.escalation, step: EscalationStepName.recycle } };
   }
 
   if (standing === 'due') {
     const handover = { repId: cycleRecord.owner.repId, acceptBy: cycleRecord.acceptBy, at: now.toISOString() };
     const { acceptBy, acceptWithinSeconds } = next.assignment;
     const change: CycleEscalation =
-      step === 'recycle'
+      step === EscalationStepName.recycle
         ? { step, handover }
-        : step === 'reassign'
+        : step === EscalationStepName.reassign
           ? {
               step,
               owner: { repId: next.assignment.repId, teamId: next.assignment.teamId, assignedAt: now.toISOString() },
@@ -70,19 +71,19 @@ export const handler = journeyStep(async (state: JourneyState & { assignment: Jo
       cycleRecord = {
         ...cycleRecord,
         missed,
-        ...(change.step === 'recycle' ? { recycled: change.handover } : { acceptBy: change.acceptBy, acceptWithinSeconds: change.acceptWithinSeconds }),
-        ...(change.step === 'reassign' && { owner: change.owner, previousReps: change.previousReps }),
+        ...(change.step === EscalationStepName.recycle ? { recycled: change.handover } : { acceptBy: change.acceptBy, acceptWithinSeconds: change.acceptWithinSeconds }),
+        ...(change.step === EscalationStepName.reassign && { owner: change.owner, previousReps: change.previousReps }),
       };
     }
   }
 
-  if (step === 'recycle') {
+  if (step === EscalationStepName.recycle) {
     const { lead, changes } = recycleUnaccepted(found.lead, cycle, cycleRecord.recycled?.at ?? now.toISOString());
     if (changes.length > 0) await saveLead({ lead, version: found.version, changes });
     return next;
   }
 
-  if (step === 'notify-manager') {
+  if (step === EscalationStepName.notifyManager) {
     const owner = findRep(teams, state.assignment.repId);
     if (!owner) throw new Error(`rep ${state.assignment.repId} is not in config/teams.json`);
     const email = renderEscalationEmail({
@@ -94,6 +95,6 @@ export const handler = journeyStep(async (state: JourneyState & { assignment: Jo
     });
     await sendEmailOnce({ ...email, to: owner.team.manager.email, idempotencyKey: `${leadId}#${cycle}#escalation#${missed}` });
   }
-  if (step === 'reassign') await assignOwner(leadId, cycle, cycleRecord.owner);
+  if (step === EscalationStepName.reassign) await assignOwner(leadId, cycle, cycleRecord.owner);
   return { ...next, assignment: storedAssignment(cycleRecord) };
 });
