@@ -8,13 +8,13 @@ import sesModule from 'aws-ses-v2-local';
 import { keyItemKey } from '../functions/core/keys.ts';
 import { createClock, type ClockSettings } from './clock.ts';
 import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
-import { HttpRouter } from './http-router.ts';
+import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas } from './lambdas.ts';
 import { ensurePortFree, freePort, listenProblem } from './ports.ts';
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 import { synthIfStale } from './synth.ts';
-import { describeApp, LOCAL_REGION, readTemplate, tablesOf } from './template.ts';
+import { describeApp, LOCAL_REGION, readTemplate, tablesOf, type LocalApp, type Template } from './template.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -87,6 +87,274 @@ function landingPage(runtime: { apiUrl: string; sesUrl: string }): string {
 </ul></body></html>`;
 }
 
+/** What was started, stopped in reverse order (also when start-up fails half-way). */
+class Stops {
+  private readonly stops: (() => Promise<void>)[] = [];
+  private readonly log: (message: string) => void;
+
+  constructor(log: (message: string) => void) {
+    this.log = log;
+  }
+
+  add(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+
+  readonly stopAll = async (): Promise<void> => {
+    for (const s of this.stops.reverse()) await s().catch((error: unknown) => this.log(`while stopping: ${String(error)}`));
+    this.stops.length = 0;
+  };
+}
+
+/** What the person starting it can fix is checked first, before the (slow) synthesis, and said in one sentence. */
+function checkPrerequisites(options: LocalRuntimeOptions): { dataDir: string | undefined; clock: ClockSettings } {
+  const javaMissing = javaProblem();
+  if (javaMissing) throw javaMissing;
+  const dataDir = options.dataDir !== undefined ? prepareDataDir(options.dataDir) : undefined;
+  return { dataDir, clock: createClock(options.clockSpeed ?? 1) };
+}
+
+/** What the HTTP front serves once the loop is up; until then it answers 503. */
+interface Serving {
+  router: HttpRouter;
+  stepFunctions: LocalStepFunctions;
+  sesUrl: string;
+}
+
+interface HttpFront {
+  apiUrl: string;
+  /** starts routing to the functions: the runtime is ready */
+  serve: (serving: Serving) => void;
+}
+
+/**
+ * The HTTP API listens first so its URL can be resolved into the functions'
+ * environment; it answers 503 (and /health "starting") until `serve`.
+ */
+async function startHttp(options: LocalRuntimeOptions, failedRecords: Record<string, StreamFailureRecord[]>, stops: Stops, log: (message: string) => void): Promise<HttpFront> {
+  let serving: Serving | undefined;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/health') {
+        res.writeHead(serving ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: serving ? 'ok' : 'starting' }));
+        return;
+      }
+      if (!serving) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'LeadLoop is starting' }));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(landingPage({ apiUrl, sesUrl: serving.sesUrl }));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/_local/executions') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify([...serving.stepFunctions.executions.values()].map(({ abort: _abort, ...e }) => e), null, 2));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/_local/failed-records') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(failedRecords, null, 2));
+        return;
+      }
+      serving.router.handle(req, res, Buffer.concat(chunks)).then(
+        (handled) => {
+          if (handled) return;
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ message: 'Not Found' }));
+        },
+        (error: unknown) => {
+          log(`router: ${String(error)}`);
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        },
+      );
+    });
+  });
+  const requestedPort = options.port ?? 3000;
+  const port = await listen(server, requestedPort).catch((error: unknown) => {
+    throw listenProblem(error, 'the HTTP API', requestedPort, 'PORT');
+  });
+  stops.add(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  const apiUrl = `http://127.0.0.1:${port}`;
+  return { apiUrl, serve: (s) => void (serving = s) };
+}
+
+/** The SES capture (aws-ses-v2-local): emails sent are kept and shown, never delivered. */
+async function startSesCapture(options: LocalRuntimeOptions, stops: Stops): Promise<string> {
+  // The package is CommonJS with a default export.
+  const sesServer = (sesModule as unknown as { default: typeof sesModule.default }).default ?? sesModule;
+  // It does not report a port in use (the server just never listens), so the port is tried first.
+  const sesPort = options.sesPort ?? 8005;
+  await ensurePortFree(sesPort, 'the SES capture', 'LEADLOOP_SES_PORT');
+  const ses = await sesServer({ host: '127.0.0.1', port: sesPort });
+  if (!ses.listening) throw listenProblem(Object.assign(new Error('not listening'), { code: 'EADDRINUSE' }), 'the SES capture', sesPort, 'LEADLOOP_SES_PORT');
+  stops.add(async () => {
+    ses.closeAllConnections?.();
+    await new Promise<void>((r) => ses.close(() => r()));
+  });
+  return `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+}
+
+/** The synthesized template (synthesized first when cdk.out is older than the sources). */
+function loadTemplate(options: LocalRuntimeOptions): { template: Template; cdkOut: string } {
+  if (options.synth ?? true) synthIfStale();
+  const cdkOut = path.join(root, 'cdk.out');
+  return { template: readTemplate(cdkOut), cdkOut };
+}
+
+/** DynamoDB Local with the template's tables (and their streams). */
+async function startTables(template: Template, options: LocalRuntimeOptions, dataDir: string | undefined, stops: Stops): Promise<LocalDynamoDb> {
+  const dynamodb = await startDynamoDb(tablesOf(template), {
+    ...(options.dynamodbPort !== undefined && { port: options.dynamodbPort }),
+    ...(dataDir !== undefined && { dataDir }),
+  });
+  stops.add(dynamodb.stop);
+  return dynamodb;
+}
+
+/** What every function's environment adds to its own: the local endpoints, the region, the log level. */
+function functionsEnvironment(options: LocalRuntimeOptions, endpoints: { dynamodb: string; sfn: string; ses: string }): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    AWS_ENDPOINT_URL_SESV2: endpoints.ses,
+    AWS_ENDPOINT_URL_SES: endpoints.ses,
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+    POWERTOOLS_DEV: 'true',
+    TZ: 'UTC',
+  };
+}
+
+/** The functions, each in its own worker (started by `startAll`). */
+function createLambdas(app: LocalApp, env: Record<string, string>, clock: ClockSettings, stops: Stops): LocalLambdas {
+  const lambdas = new LocalLambdas(app.functions, env, clock);
+  stops.add(() => lambdas.stop());
+  return lambdas;
+}
+
+/** The state machines, interpreted locally and reached through a Step Functions endpoint. */
+async function startStepFunctions(
+  app: LocalApp,
+  invoke: Invoke,
+  clock: ClockSettings,
+  sfnPort: number,
+  stops: Stops,
+  log: (message: string) => void,
+): Promise<{ stepFunctions: LocalStepFunctions; sfnEndpoint: string }> {
+  const stepFunctions = new LocalStepFunctions(app.stateMachines, invoke, clock, log);
+  const sfnEndpoint = await stepFunctions.listen(sfnPort);
+  stops.add(() => stepFunctions.stop());
+  return { stepFunctions, sfnEndpoint };
+}
+
+/** The table the functions know as LEADS_TABLE. */
+function leadsTableOf(app: LocalApp): string {
+  const leadsTable = [...app.functions.values()].map((f) => f.environment.LEADS_TABLE).find(Boolean);
+  if (!leadsTable) throw new Error('no function in the template has LEADS_TABLE');
+  return leadsTable;
+}
+
+/** A write key and a server key for the source `local`, stored (as hashes) in the leads table. */
+async function seedKeys(dynamodb: LocalDynamoDb, leadsTable: string, options: LocalRuntimeOptions): Promise<{ writeKey: string; serverKey: string }> {
+  const writeKey = options.writeKey ?? newKey('wk');
+  const serverKey = options.serverKey ?? newKey('sk');
+  for (const [key, kind] of [
+    [writeKey, 'write'],
+    [serverKey, 'server'],
+  ] as const) {
+    const { pk, sk } = keyItemKey(key);
+    await dynamodb.client.send(
+      new PutItemCommand({
+        TableName: leadsTable,
+        Item: {
+          pk: { S: pk },
+          sk: { S: sk },
+          sourceId: { S: 'local' },
+          kind: { S: kind },
+          active: { BOOL: true },
+          // Locally, the tracker may run on any demo page.
+          ...(kind === 'write' && { allowedOrigins: { L: [{ S: '*' }] } }),
+        },
+      }),
+    );
+  }
+  return { writeKey, serverKey };
+}
+
+/**
+ * One poller per event source mapping; a batch given up on goes to the
+ * mapping's on-failure destination (an SQS queue on AWS), kept in `failedRecords`.
+ */
+function startStreams(
+  app: LocalApp,
+  dynamodb: LocalDynamoDb,
+  invoke: Invoke,
+  failedRecords: Record<string, StreamFailureRecord[]>,
+  apiUrl: string,
+  stops: Stops,
+  log: (message: string) => void,
+): LocalRuntime['streams'] {
+  const pollers: StreamPoller[] = [];
+  for (const mapping of app.streamMappings) {
+    const streamArn = dynamodb.streamArns.get(mapping.tableLogicalId);
+    if (!streamArn) throw new Error(`table ${mapping.tableLogicalId} has no stream`);
+    const poller = new StreamPoller(
+      dynamodb.endpoint,
+      mapping,
+      streamArn,
+      invoke,
+      (error) => log(`stream → ${mapping.functionLogicalId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+      (destination, message) => {
+        const { startSequenceNumber, endSequenceNumber, batchSize } = message.DDBStreamBatchInfo;
+        const { condition, approximateInvokeCount } = message.requestContext;
+        log(
+          `stream → ${mapping.functionLogicalId}: gave up on ${batchSize} record(s), sequence numbers ${startSequenceNumber}–${endSequenceNumber}, after ${approximateInvokeCount} invocation(s) (${condition}); ` +
+            (destination ? `see ${apiUrl}/_local/failed-records` : 'the mapping has no on-failure destination: discarded'),
+        );
+        if (destination) (failedRecords[destination] ??= []).push(message);
+      },
+    );
+    poller.start();
+    pollers.push(poller);
+    stops.add(() => poller.stop());
+  }
+  return {
+    hold: async () => void (await Promise.all(pollers.map((p) => p.hold()))),
+    release: () => pollers.forEach((p) => p.release()),
+  };
+}
+
+/** The scoring function's environment names every table and the journey: the CLI works with the same. */
+function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb: string; sfn: string }): Record<string, string> {
+  const scoringEnv = [...app.functions.values()].map((f) => f.environment).find((env) => env.JOURNEY_STATE_MACHINE_ARN && env.EVENTS_TABLE);
+  if (!scoringEnv) throw new Error('no function in the template has EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN');
+  return {
+    LEADS_TABLE: leadsTable,
+    EVENTS_TABLE: scoringEnv.EVENTS_TABLE!,
+    JOURNEY_STATE_MACHINE_ARN: scoringEnv.JOURNEY_STATE_MACHINE_ARN!,
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+  };
+}
+
 /**
  * Starts the whole loop on this machine from the synthesized template:
  * DynamoDB Local with the stack's tables, the SES capture, the functions in
@@ -94,203 +362,33 @@ function landingPage(runtime: { apiUrl: string; sesUrl: string }): string {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const log = options.log ?? ((m: string) => console.log(m));
-  const stops: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((error: unknown) => log(`while stopping: ${String(error)}`));
-    stops.length = 0;
-  };
-
+  const stops = new Stops(log);
   try {
-    // What the person starting it can fix is checked first, before the (slow) synthesis, and said in one sentence.
-    const javaMissing = javaProblem();
-    if (javaMissing) throw javaMissing;
-    const dataDir = options.dataDir !== undefined ? prepareDataDir(options.dataDir) : undefined;
-    const clock = createClock(options.clockSpeed ?? 1);
-
-    // The HTTP API listens first so its URL can be resolved into the functions' environment.
-    let ready = false;
-    let router: HttpRouter | undefined;
-    let stepFunctions: LocalStepFunctions | undefined;
+    const { dataDir, clock } = checkPrerequisites(options);
     // The stream mappings' on-failure destinations (SQS queues on AWS), by logical id: what each would hold.
     const failedRecords: Record<string, StreamFailureRecord[]> = {};
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'http://localhost');
-        if (url.pathname === '/health') {
-          res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
-          return;
-        }
-        if (!ready || !router) {
-          res.writeHead(503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ message: 'LeadLoop is starting' }));
-          return;
-        }
-        if (req.method === 'GET' && url.pathname === '/') {
-          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-          res.end(landingPage({ apiUrl, sesUrl }));
-          return;
-        }
-        if (req.method === 'GET' && url.pathname === '/_local/executions') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify([...stepFunctions!.executions.values()].map(({ abort: _abort, ...e }) => e), null, 2));
-          return;
-        }
-        if (req.method === 'GET' && url.pathname === '/_local/failed-records') {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(failedRecords, null, 2));
-          return;
-        }
-        router.handle(req, res, Buffer.concat(chunks)).then(
-          (handled) => {
-            if (handled) return;
-            res.writeHead(404, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ message: 'Not Found' }));
-          },
-          (error: unknown) => {
-            log(`router: ${String(error)}`);
-            if (!res.headersSent) res.writeHead(500);
-            res.end();
-          },
-        );
-      });
-    });
-    const requestedPort = options.port ?? 3000;
-    const port = await listen(server, requestedPort).catch((error: unknown) => {
-      throw listenProblem(error, 'the HTTP API', requestedPort, 'PORT');
-    });
-    stops.push(async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    });
-    const apiUrl = `http://127.0.0.1:${port}`;
+    const http = await startHttp(options, failedRecords, stops, log);
+    const sesUrl = await startSesCapture(options, stops);
+    const { template, cdkOut } = loadTemplate(options);
+    const dynamodb = await startTables(template, options, dataDir, stops);
+    const app = describeApp(template, cdkOut, { apiUrl: http.apiUrl, streamArns: dynamodb.streamArns });
 
-    // The package is CommonJS with a default export.
-    const sesServer = (sesModule as unknown as { default: typeof sesModule.default }).default ?? sesModule;
-    // It does not report a port in use (the server just never listens), so the port is tried first.
-    const sesPort = options.sesPort ?? 8005;
-    await ensurePortFree(sesPort, 'the SES capture', 'LEADLOOP_SES_PORT');
-    const ses = await sesServer({ host: '127.0.0.1', port: sesPort });
-    if (!ses.listening) throw listenProblem(Object.assign(new Error('not listening'), { code: 'EADDRINUSE' }), 'the SES capture', sesPort, 'LEADLOOP_SES_PORT');
-    stops.push(async () => {
-      ses.closeAllConnections?.();
-      await new Promise<void>((r) => ses.close(() => r()));
-    });
-    const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
-
-    if (options.synth ?? true) synthIfStale();
-    const cdkOut = path.join(root, 'cdk.out');
-    const template = readTemplate(cdkOut);
-
-    const dynamodb: LocalDynamoDb = await startDynamoDb(tablesOf(template), {
-      ...(options.dynamodbPort !== undefined && { port: options.dynamodbPort }),
-      ...(dataDir !== undefined && { dataDir }),
-    });
-    stops.push(dynamodb.stop);
-
-    const app = describeApp(template, cdkOut, { apiUrl, streamArns: dynamodb.streamArns });
     const sfnPort = options.sfnPort ?? (await freePort());
-
-    const baseEnv: Record<string, string> = {
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${sfnPort}`,
-      AWS_ENDPOINT_URL_SESV2: sesUrl,
-      AWS_ENDPOINT_URL_SES: sesUrl,
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
-      POWERTOOLS_DEV: 'true',
-      TZ: 'UTC',
-    };
-    const lambdas = new LocalLambdas(app.functions, baseEnv, clock);
-    stops.push(() => lambdas.stop());
-    const invoke = (name: string, event: unknown) => lambdas.invoke(name, event);
-
-    stepFunctions = new LocalStepFunctions(app.stateMachines, invoke, clock, log);
-    const sfnEndpoint = await stepFunctions.listen(sfnPort);
-    stops.push(() => stepFunctions!.stop());
-
+    const env = functionsEnvironment(options, { dynamodb: dynamodb.endpoint, sfn: `http://127.0.0.1:${sfnPort}`, ses: sesUrl });
+    const lambdas = createLambdas(app, env, clock, stops);
+    const invoke: Invoke = (name, event) => lambdas.invoke(name, event);
+    const { stepFunctions, sfnEndpoint } = await startStepFunctions(app, invoke, clock, sfnPort, stops, log);
     await lambdas.startAll();
 
-    // Keys are stored as hashes in the table the functions know as LEADS_TABLE.
-    const writeKey = options.writeKey ?? newKey('wk');
-    const serverKey = options.serverKey ?? newKey('sk');
-    const leadsTable = [...app.functions.values()].map((f) => f.environment.LEADS_TABLE).find(Boolean);
-    if (!leadsTable) throw new Error('no function in the template has LEADS_TABLE');
-    for (const [key, kind] of [
-      [writeKey, 'write'],
-      [serverKey, 'server'],
-    ] as const) {
-      const { pk, sk } = keyItemKey(key);
-      await dynamodb.client.send(
-        new PutItemCommand({
-          TableName: leadsTable,
-          Item: {
-            pk: { S: pk },
-            sk: { S: sk },
-            sourceId: { S: 'local' },
-            kind: { S: kind },
-            active: { BOOL: true },
-            // Locally, the tracker may run on any demo page.
-            ...(kind === 'write' && { allowedOrigins: { L: [{ S: '*' }] } }),
-          },
-        }),
-      );
-    }
+    const leadsTable = leadsTableOf(app);
+    const { writeKey, serverKey } = await seedKeys(dynamodb, leadsTable, options);
+    const streams = startStreams(app, dynamodb, invoke, failedRecords, http.apiUrl, stops, log);
+    const cliEnv = cliEnvironment(app, leadsTable, { dynamodb: dynamodb.endpoint, sfn: sfnEndpoint });
 
-    const pollers: StreamPoller[] = [];
-    for (const mapping of app.streamMappings) {
-      const streamArn = dynamodb.streamArns.get(mapping.tableLogicalId);
-      if (!streamArn) throw new Error(`table ${mapping.tableLogicalId} has no stream`);
-      const poller = new StreamPoller(
-        dynamodb.endpoint,
-        mapping,
-        streamArn,
-        invoke,
-        (error) => log(`stream → ${mapping.functionLogicalId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
-        (destination, message) => {
-          const { startSequenceNumber, endSequenceNumber, batchSize } = message.DDBStreamBatchInfo;
-          const { condition, approximateInvokeCount } = message.requestContext;
-          log(
-            `stream → ${mapping.functionLogicalId}: gave up on ${batchSize} record(s), sequence numbers ${startSequenceNumber}–${endSequenceNumber}, after ${approximateInvokeCount} invocation(s) (${condition}); ` +
-              (destination ? `see ${apiUrl}/_local/failed-records` : 'the mapping has no on-failure destination: discarded'),
-          );
-          if (destination) (failedRecords[destination] ??= []).push(message);
-        },
-      );
-      poller.start();
-      pollers.push(poller);
-      stops.push(() => poller.stop());
-    }
-
-    // The scoring function's environment names every table and the journey: the CLI works with the same.
-    const scoringEnv = [...app.functions.values()].map((f) => f.environment).find((env) => env.JOURNEY_STATE_MACHINE_ARN && env.EVENTS_TABLE);
-    if (!scoringEnv) throw new Error('no function in the template has EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN');
-    const cliEnv: Record<string, string> = {
-      LEADS_TABLE: leadsTable,
-      EVENTS_TABLE: scoringEnv.EVENTS_TABLE!,
-      JOURNEY_STATE_MACHINE_ARN: scoringEnv.JOURNEY_STATE_MACHINE_ARN!,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SFN: sfnEndpoint,
-    };
-
-    router = new HttpRouter(app.routes, app.cors, invoke);
-    ready = true;
-    const streams = {
-      hold: async () => void (await Promise.all(pollers.map((p) => p.hold()))),
-      release: () => pollers.forEach((p) => p.release()),
-    };
-    return { apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, streams, cliEnv, stop };
+    http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), stepFunctions, sesUrl });
+    return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, streams, cliEnv, stop: stops.stopAll };
   } catch (error) {
-    await stop();
+    await stops.stopAll();
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { privacy } from '../../config/index.ts';
 import { funnelIncrements } from '../../functions/core/funnel.ts';
 import { applyEvents, newLead, type Lead } from '../../functions/core/lead.ts';
-import { leadIdFor } from '../../functions/core/identity.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { applyOutcome, type Outcome } from '../../functions/core/outcomes.ts';
 import type { StageChange } from '../../functions/core/lifecycle.ts';
 import type { ScoringModel } from '../../functions/core/scoring.ts';

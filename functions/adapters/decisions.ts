@@ -3,7 +3,7 @@ import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-
 import type { Cycle } from '#core/cycle.ts';
 import type { DecisionWrite, OutcomeEvent } from '#core/records.ts';
 import { createLeadStore, openForDecision } from './lead-store.ts';
-import { cycleKey } from './lead-keys.ts';
+import { cycleKey } from '#core/table-layout.ts';
 
 
 export interface DecisionsSettings {

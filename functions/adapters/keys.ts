@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keyHash, keyItemKey } from '#core/keys.ts';
+import { configKey } from '#core/table-layout.ts';
 
 const CACHE_MS = 60_000;
 
@@ -64,7 +65,7 @@ export function createKeys({ client, leadsTable }: KeysSettings) {
      */
     async getLinkSigningKey(): Promise<string> {
       if (linkKey) return linkKey;
-      const key = { pk: 'CONFIG#link-signing-key', sk: 'CONFIG' };
+      const key = configKey('link-signing-key');
       try {
         await client.send(
           new PutCommand({

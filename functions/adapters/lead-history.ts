@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumen
 import type { EventRecord, LeadPage, RescoreProgress, ScanPosition } from '#core/records.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { createBatchGet } from './batch-get.ts';
-import { MARKER_PREFIX, PROFILE_SK, rescoreKey } from './lead-keys.ts';
+import { leadIdOfPartition, leadPartition, MARKER_PREFIX, messageIdOfMarker, PROFILE_SK, rescoreKey } from '#core/table-layout.ts';
 
 /**
  * A lead's history as stored: the events it was made from. Every applied
@@ -31,13 +31,13 @@ export function createLeadHistory({ client, leadsTable, eventsTable }: LeadHisto
           new QueryCommand({
             TableName: leadsTable,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': `LEAD#${leadId}`, ':prefix': MARKER_PREFIX },
+            ExpressionAttributeValues: { ':pk': leadPartition(leadId), ':prefix': MARKER_PREFIX },
             ProjectionExpression: 'sk',
             ConsistentRead: true,
             ...(startKey && { ExclusiveStartKey: startKey }),
           }),
         );
-        for (const item of page.Items ?? []) ids.push(String(item.sk).slice(MARKER_PREFIX.length));
+        for (const item of page.Items ?? []) ids.push(messageIdOfMarker(String(item.sk)));
         startKey = page.LastEvaluatedKey;
       } while (startKey);
       return ids;
@@ -72,7 +72,7 @@ export function createLeadHistory({ client, leadsTable, eventsTable }: LeadHisto
         }),
       );
       return {
-        leadIds: (page.Items ?? []).map((item) => String(item.pk).slice('LEAD#'.length)),
+        leadIds: (page.Items ?? []).map((item) => leadIdOfPartition(String(item.pk))),
         ...(page.LastEvaluatedKey && { nextKey: page.LastEvaluatedKey }),
       };
     },

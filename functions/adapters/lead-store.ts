@@ -17,7 +17,8 @@ import type { StageChange } from '#core/lifecycle.ts';
 import type { Cycle, CycleEscalation } from '#core/cycle.ts';
 import type { LeadUpdate, VersionedLead } from '#core/records.ts';
 import { createBatchGet } from './batch-get.ts';
-import { cycleKey, funnelKey, identityKey, MARKER_PREFIX, markerKey, profileKey } from './lead-keys.ts';
+import { cycleKey, funnelKey, identityKey, identityOfPartition, markerKey, messageIdOfMarker, profileKey } from '#core/table-layout.ts';
+import { EscalationStepName } from '#core/journey-contract.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -68,13 +69,13 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
   /** The identity keys already linked to a lead, with the lead they point to. */
   async function resolveIdentities(keys: readonly IdentityKey[]): Promise<Map<IdentityKey, string>> {
     const items = await batchGetAll(leadsTable, [...new Set(keys)].map(identityKey), { consistentRead: true });
-    return new Map(items.map((item) => [String(item.pk).slice('IDENTITY#'.length) as IdentityKey, String(item.leadId)]));
+    return new Map(items.map((item) => [identityOfPartition(String(item.pk)) as IdentityKey, String(item.leadId)]));
   }
 
   /** Which of these events were already applied to the lead. */
   async function appliedMessageIds(leadId: string, messageIds: readonly string[]): Promise<Set<string>> {
     const items = await batchGetAll(leadsTable, [...new Set(messageIds)].map((id) => markerKey(leadId, id)), { consistentRead: true });
-    return new Set(items.map((item) => String(item.sk).slice(MARKER_PREFIX.length)));
+    return new Set(items.map((item) => messageIdOfMarker(String(item.sk))));
   }
 
   function funnelUpdate(changes: readonly StageChange[], created: boolean): TransactItem | undefined {
@@ -249,14 +250,14 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
     const sets = ['missed = :missed'];
     const values: Record<string, unknown> = { ':missed': missed, ':before': missed - 1 };
     const names: Record<string, string> = {};
-    if (change.step === 'recycle') {
+    if (change.step === EscalationStepName.recycle) {
       sets.push('recycled = :handover');
       values[':handover'] = change.handover;
     } else {
       sets.push('acceptBy = :acceptBy', 'acceptWithinSeconds = :window');
       Object.assign(values, { ':acceptBy': change.acceptBy, ':window': change.acceptWithinSeconds });
     }
-    if (change.step === 'reassign') {
+    if (change.step === EscalationStepName.reassign) {
       sets.push('#owner = :owner', 'previousReps = :previousReps', 'reassignments = list_append(if_not_exists(reassignments, :none), :handovers)');
       names['#owner'] = 'owner';
       Object.assign(values, { ':owner': change.owner, ':previousReps': change.previousReps, ':none': [], ':handovers': [change.handover] });

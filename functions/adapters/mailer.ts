@@ -3,6 +3,7 @@ import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EmailOutcomeUnknownError } from '#commons/errors.ts';
 import type { EmailToSend, SendResult } from '#core/emails.ts';
+import { emailKey } from '#core/table-layout.ts';
 
 export interface MailerSettings {
   client: DynamoDBDocumentClient;
@@ -23,7 +24,7 @@ export function createMailer({ client, ses, leadsTable, senderAddress, sesConfig
      * retry can send; if its outcome is unknown, it is never sent again.
      */
     async sendEmailOnce(email: EmailToSend): Promise<SendResult> {
-      const key = { pk: `EMAIL#${email.idempotencyKey}`, sk: 'EMAIL' };
+      const key = emailKey(email.idempotencyKey);
       try {
         await client.send(
           new PutCommand({

@@ -1,3 +1,4 @@
+import type { EscalationStepName } from './journey-contract.ts';
 import type { CycleDecisionFacts, Handover } from './decisions.ts';
 import type { Owner } from './lead.ts';
 
@@ -18,8 +19,8 @@ export interface Cycle extends CycleDecisionFacts {
 /** The change one escalation step makes to a cycle. */
 export type CycleEscalation =
   /** the same owner gets a fresh window */
-  | { step: 'notify-manager'; acceptBy: string; acceptWithinSeconds: number }
+  | { step: typeof EscalationStepName.notifyManager; acceptBy: string; acceptWithinSeconds: number }
   /** another rep gets the cycle and a fresh window; the previous owner's turn is kept as a handover */
-  | { step: 'reassign'; owner: Owner; previousReps: string[]; acceptBy: string; acceptWithinSeconds: number; handover: Handover }
+  | { step: typeof EscalationStepName.reassign; owner: Owner; previousReps: string[]; acceptBy: string; acceptWithinSeconds: number; handover: Handover }
   /** the ladder ran out: the cycle ends, back to marketing */
-  | { step: 'recycle'; handover: Handover };
+  | { step: typeof EscalationStepName.recycle; handover: Handover };

@@ -1,9 +1,10 @@
 import type { Cycle, CycleEscalation } from './cycle.ts';
+import { EscalationStepName } from './journey-contract.ts';
 import type { JourneyAssignment } from './journey.ts';
 import type { Lead } from './lead.ts';
 import type { HandoffLink } from './links.ts';
 import { outcomeRefusal, type Outcome } from './outcomes.ts';
-import type { EscalationStep } from './service-agreement.ts';
+import type { EscalationStep } from './journey-contract.ts';
 
 /**
  * A rep's decision on a hand-off (accept or reject), judged against what is
@@ -145,17 +146,17 @@ export function escalationChange(
   const at = now.toISOString();
   const handover: Handover = { repId: cycle.owner.repId, acceptBy: cycle.acceptBy, at };
   const { acceptBy, acceptWithinSeconds } = plan.assignment;
-  if (step === 'recycle') return { step, handover };
-  if (step === 'notify-manager') return { step, acceptBy, acceptWithinSeconds };
+  if (step === EscalationStepName.recycle) return { step, handover };
+  if (step === EscalationStepName.notifyManager) return { step, acceptBy, acceptWithinSeconds };
   const { repId, teamId, previousReps } = plan.assignment;
   return { step, owner: { repId, teamId, assignedAt: at }, previousReps, acceptBy, acceptWithinSeconds, handover };
 }
 
 /** The cycle as an escalation's write leaves it (what recordEscalation stores). */
 export function escalatedCycle(cycle: Cycle, missed: number, change: CycleEscalation): Cycle {
-  if (change.step === 'recycle') return { ...cycle, missed, recycled: change.handover };
+  if (change.step === EscalationStepName.recycle) return { ...cycle, missed, recycled: change.handover };
   const window = { acceptBy: change.acceptBy, acceptWithinSeconds: change.acceptWithinSeconds };
-  if (change.step === 'notify-manager') return { ...cycle, missed, ...window };
+  if (change.step === EscalationStepName.notifyManager) return { ...cycle, missed, ...window };
   return {
     ...cycle,
     missed,

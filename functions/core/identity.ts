@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { StoredEvent } from './tracking-event.ts';
 
 /**
  * Who a person is: the identity keys an event carries, how an email is
  * normalised so one person never becomes two leads, and the lead id that
- * follows from an identity. Grouping a batch's events into people is
+ * follows from an identity is `lead-id.ts`. Grouping a batch's events into people is
  * `people.ts`.
  */
 
@@ -29,9 +28,4 @@ export function identityKeys(event: Pick<StoredEvent, 'email' | 'userId' | 'anon
     keys.push(email ? `email:${email}` : `anon:${event.previousId}`);
   }
   return keys;
-}
-
-/** A lead's id follows from the first identity it was seen with, so a replay finds the same lead. */
-export function leadIdFor(key: IdentityKey): string {
-  return 'lead-' + createHash('sha256').update(key).digest('hex').slice(0, 20);
 }

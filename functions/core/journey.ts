@@ -1,4 +1,5 @@
-import { acceptanceWindow, escalationStep, type EscalationStep, type ServiceAgreement } from './service-agreement.ts';
+import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
+import { acceptanceWindow, escalationStep, type ServiceAgreement } from './service-agreement.ts';
 import { assignRep, type TeamsConfig } from './teams.ts';
 
 /**
@@ -25,8 +26,8 @@ export interface JourneyState {
   leadId: string;
   cycle: number;
   assignment?: JourneyAssignment;
-  /** `outcome-recorded`: the rep decided as the deadline fired; the wait picks the decision up */
-  escalation?: { missed: number; step: EscalationStep | 'outcome-recorded' };
+  /** {@link OUTCOME_RECORDED}: the rep decided as the deadline fired; the wait picks the decision up */
+  escalation?: { missed: number; step: JourneyEscalationStep };
 }
 
 export function planAssignment(
@@ -53,7 +54,7 @@ export function planEscalation(
   const step = escalationStep(agreement, missed);
   const current = state.assignment;
   let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now) };
-  if (step === 'reassign') {
+  if (step === EscalationStepName.reassign) {
     const previousReps = [...current.previousReps, current.repId];
     const { team, rep } = assignRep(teams, state.leadId, state.cycle, previousReps);
     assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now) };
@@ -76,11 +77,11 @@ export function assignmentOf(cycle: {
  * The state an escalation stands down with: the rep decided before its
  * write, so nothing escalates; waiting again picks the decision up at once.
  */
-export function stoodDown<S extends JourneyState>(state: S): S & { escalation: { missed: number; step: 'outcome-recorded' } } {
-  return { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: 'outcome-recorded' } };
+export function stoodDown<S extends JourneyState>(state: S): S & { escalation: { missed: number; step: typeof OUTCOME_RECORDED } } {
+  return { ...state, escalation: { missed: state.escalation?.missed ?? 0, step: OUTCOME_RECORDED } };
 }
 
 /** The plan, turned into the end of this cycle's journey: the lead left the cycle some other way. */
 export function endOfCycle<S extends JourneyState & { escalation: { missed: number; step: EscalationStep } }>(plan: S): S {
-  return { ...plan, escalation: { ...plan.escalation, step: 'recycle' } };
+  return { ...plan, escalation: { ...plan.escalation, step: EscalationStepName.recycle } };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { apiKeyKey, type ItemKey } from './table-layout.ts';
 
 /** API keys are stored and compared only as SHA-256 hashes. */
 export function keyHash(key: string): string {
@@ -6,8 +7,8 @@ export function keyHash(key: string): string {
 }
 
 /** Where a key's record lives in the leads table. */
-export function keyItemKey(key: string): { pk: string; sk: string } {
-  return { pk: `KEY#${keyHash(key)}`, sk: 'KEY' };
+export function keyItemKey(key: string): ItemKey {
+  return apiKeyKey(keyHash(key));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { applyEvents, newLead, type Lead } from './lead.ts';
-import { identityKeys, leadIdFor, type IdentityKey } from './identity.ts';
+import { identityKeys, type IdentityKey } from './identity.ts';
+import { leadIdFor } from './lead-id.ts';
 import { mergeLeads, survivorOf } from './merge.ts';
 import type { ScoringModel } from './scoring.ts';
 import type { StoredEvent } from './tracking-event.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EventType, type EventTypeName } from './event-types.ts';
 
 /**
  * The scoring model: the shared, versioned definition of a qualified lead.
@@ -14,7 +15,7 @@ const engagementRuleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
   description: z.string().min(1),
   match: z.strictObject({
-    type: z.enum(['track', 'page', 'identify']),
+    type: z.enum([EventType.track, EventType.page, EventType.identify]),
     event: z.string().min(1).optional(),
     /** substring of the page URL or path */
     urlPattern: z.string().min(1).optional(),
@@ -108,7 +109,7 @@ export type EngagementRule = ScoringModel['engagement']['rules'][number];
 /** What scoring needs to know about an event; a stored event maps onto it. */
 export interface ScorableEvent {
   messageId: string;
-  type: 'track' | 'page' | 'identify' | 'group' | 'alias';
+  type: EventTypeName;
   event?: string;
   url?: string;
   properties?: Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TrackingEventType } from './tracking-event.ts';
+import { ingestTypeOf, type IngestType } from './event-types.ts';
 
 /**
  * What a Segment client sends around its events, taken off before they are
@@ -7,12 +7,7 @@ import type { TrackingEventType } from './tracking-event.ts';
  * ids of null for "none", and a batch's shared context and send time.
  */
 
-export type RequestType = TrackingEventType | 'batch';
-
-const REQUEST_TYPES: readonly RequestType[] = ['track', 'page', 'identify', 'group', 'alias', 'batch'];
-
-/** Segment's browser library (analytics.js 2.0) posts to short paths: the type's first letter, `b` for a batch. */
-const SHORT_PATHS: ReadonlyMap<string, RequestType> = new Map(REQUEST_TYPES.map((type) => [type.charAt(0), type]));
+export type RequestType = IngestType;
 
 /**
  * The request type the path's last segment names (`/v1/track`, or `/v1/t` as
@@ -20,8 +15,8 @@ const SHORT_PATHS: ReadonlyMap<string, RequestType> = new Map(REQUEST_TYPES.map(
  */
 export function requestTypeOf(path: string): { type: RequestType } | { type: undefined; name: string } {
   const last = path.split('/').at(-1) ?? '';
-  const name = SHORT_PATHS.get(last) ?? last;
-  return (REQUEST_TYPES as readonly string[]).includes(name) ? { type: name as RequestType } : { type: undefined, name };
+  const type = ingestTypeOf(last);
+  return type === undefined ? { type: undefined, name: last } : { type };
 }
 
 /** A Segment batch: its events and what they share. Each event is validated on its own, after merging. */

@@ -1,9 +1,7 @@
 import { z } from 'zod';
+import { EscalationStepName, escalationSteps, type EscalationStep } from './journey-contract.ts';
 
 /** The service agreement both teams signed: timers and the escalation ladder. */
-
-export const escalationSteps = ['notify-manager', 'reassign', 'recycle'] as const;
-export type EscalationStep = (typeof escalationSteps)[number];
 
 export const serviceAgreementSchema = z.strictObject({
   /** a rep must accept (or reject) a hand-off within this many hours */
@@ -12,7 +10,7 @@ export const serviceAgreementSchema = z.strictObject({
   escalationLadder: z
     .array(z.enum(escalationSteps))
     .min(1)
-    .refine((ladder) => ladder.at(-1) === 'recycle', 'the ladder must end with "recycle" so no lead waits forever'),
+    .refine((ladder) => ladder.at(-1) === EscalationStepName.recycle, `the ladder must end with "${EscalationStepName.recycle}" so no lead waits forever`),
 });
 export type ServiceAgreement = z.infer<typeof serviceAgreementSchema>;
 
@@ -33,5 +31,5 @@ export function acceptanceWindow(agreement: ServiceAgreement, from: Date): Accep
 /** The step taken after the `missed`-th missed deadline (1-based). */
 export function escalationStep(agreement: ServiceAgreement, missed: number): EscalationStep {
   const ladder = agreement.escalationLadder;
-  return ladder[Math.min(missed, ladder.length) - 1] ?? 'recycle';
+  return ladder[Math.min(missed, ladder.length) - 1] ?? EscalationStepName.recycle;
 }

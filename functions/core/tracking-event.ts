@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { normalizeEmail } from './identity.ts';
 import { withKeptQuery, type Privacy } from './privacy.ts';
+import { EventType } from './event-types.ts';
 
 /**
  * Events in the Segment Tracking API shape, validated once at the edge,
@@ -66,14 +67,14 @@ const common = {
 
 const trackSchema = z.strictObject({
   ...common,
-  type: z.literal('track'),
+  type: z.literal(EventType.track),
   event: z.string().min(1).max(255),
   properties: z.record(z.string(), z.unknown()).optional(),
 });
 
 const pageSchema = z.strictObject({
   ...common,
-  type: z.literal('page'),
+  type: z.literal(EventType.page),
   name: z.string().max(255).optional(),
   category: z.string().max(255).optional(),
   properties: z.record(z.string(), z.unknown()).optional(),
@@ -81,13 +82,13 @@ const pageSchema = z.strictObject({
 
 const identifySchema = z.strictObject({
   ...common,
-  type: z.literal('identify'),
+  type: z.literal(EventType.identify),
   traits: z.record(z.string(), z.unknown()).optional(),
 });
 
 const groupSchema = z.strictObject({
   ...common,
-  type: z.literal('group'),
+  type: z.literal(EventType.group),
   groupId: z.string().min(1).max(MAX_ID_LENGTH),
   traits: z.record(z.string(), z.unknown()).optional(),
 });
@@ -95,7 +96,7 @@ const groupSchema = z.strictObject({
 /** Two identities of one person: `previousId` (usually an anonymous id) becomes `userId`. */
 const aliasSchema = z.strictObject({
   ...common,
-  type: z.literal('alias'),
+  type: z.literal(EventType.alias),
   previousId: z.string().min(1).max(MAX_ID_LENGTH),
 });
 

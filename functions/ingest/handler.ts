@@ -6,6 +6,7 @@ import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } fr
 import { logger } from '#commons/logger.ts';
 import { readSettings } from '#commons/settings.ts';
 import { privacy } from '#config/index.ts';
+import { BATCH } from '#core/event-types.ts';
 import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
 import { batchEvent, requestTypeOf, segmentBatchSchema, withoutClientExtras, type RequestType } from '#core/segment-batch.ts';
 import { itemSizeIssue, storableIssues } from '#core/storable.ts';
@@ -42,7 +43,7 @@ function validEvent(candidate: Record<string, unknown>, path = ''): TrackingEven
 /** The stored form of each event, refused (400, naming the event) if one would pass DynamoDB's item size. */
 function storedEvents(type: RequestType, events: readonly TrackingEvent[], receivedAt: Date, sourceId: string): StoredEvent[] {
   const stored = events.map((e) => toStoredEvent(e, receivedAt, sourceId, privacy));
-  const issues = stored.flatMap((item, i) => itemSizeIssue(item, type === 'batch' ? `batch[${i}]` : 'body') ?? []);
+  const issues = stored.flatMap((item, i) => itemSizeIssue(item, type === BATCH ? `batch[${i}]` : 'body') ?? []);
   if (issues.length > 0) throw new ValidationError(issues);
   return stored;
 }
@@ -53,7 +54,7 @@ function storedEvents(type: RequestType, events: readonly TrackingEvent[], recei
  */
 function parseEvents(type: RequestType, body: unknown): TrackingEvent[] {
   if (!isObject(body)) throw new ValidationError([{ path: 'body', message: 'must be a JSON object' }]);
-  if (type !== 'batch') {
+  if (type !== BATCH) {
     const candidate = withoutClientExtras(body);
     if (candidate.type !== undefined && candidate.type !== type) {
       throw new ValidationError([{ path: 'type', message: `must be "${type}" on /v1/${type}` }]);
@@ -89,7 +90,7 @@ export const handler = httpHandler(async (event) => {
   const requested = requestTypeOf(event.rawPath);
   if (requested.type === undefined) throw new ValidationError([{ path: 'type', message: `unknown event type "${requested.name}"` }]);
   const { type } = requested;
-  const body = parseJsonBody(event, type === 'batch' ? BATCH_LIMIT_BYTES : EVENT_LIMIT_BYTES);
+  const body = parseJsonBody(event, type === BATCH ? BATCH_LIMIT_BYTES : EVENT_LIMIT_BYTES);
   const writeKey = writeKeyOf(event, body);
   if (!writeKey) throw new UnauthorizedError('a write key is required as the HTTP Basic user or as writeKey in the body');
   const key = await findKey(writeKey);

@@ -9,6 +9,7 @@ import type { Owner } from '#core/lead.ts';
 import { recycleUnaccepted } from '#core/outcomes.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
 import { findRep, type TeamsConfig } from '#core/teams.ts';
+import { EscalationStepName } from '#core/journey-contract.ts';
 
 export interface EscalatePorts {
   teams: TeamsConfig;
@@ -69,12 +70,12 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
   }
 
   // The effects of the step as written on the cycle (the first attempt's, on a retry).
-  if (step === 'recycle') {
+  if (step === EscalationStepName.recycle) {
     const { lead, changes } = recycleUnaccepted(found.lead, cycle, cycleRecord.recycled?.at ?? now.toISOString());
     if (changes.length > 0) await ports.saveLead({ lead, version: found.version, changes });
     return plan;
   }
-  if (step === 'notify-manager') {
+  if (step === EscalationStepName.notifyManager) {
     const owner = findRep(ports.teams, state.assignment.repId);
     if (!owner) throw new Error(`rep ${state.assignment.repId} is not in config/teams.json`);
     const email = renderEscalationEmail({
@@ -86,6 +87,6 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
     });
     await ports.sendEmailOnce({ ...email, to: owner.team.manager.email, idempotencyKey: `${leadId}#${cycle}#escalation#${missed}` });
   }
-  if (step === 'reassign') await ports.assignOwner(leadId, cycle, cycleRecord.owner);
+  if (step === EscalationStepName.reassign) await ports.assignOwner(leadId, cycle, cycleRecord.owner);
   return { ...plan, assignment: assignmentOf(cycleRecord) };
 }

@@ -7,6 +7,7 @@ import { httpHandler, json, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
 import { scoringModel } from '#config/index.ts';
 import { normalizeEmail } from '#core/identity.ts';
+import { leadIdSchema } from '#core/lead-id.ts';
 import { MAX_EMAIL_LENGTH } from '#core/tracking-event.ts';
 import { findLead, type FindLeadPorts, type LeadQuery } from './find-lead.ts';
 
@@ -14,7 +15,7 @@ import { findLead, type FindLeadPorts, type LeadQuery } from './find-lead.ts';
 export interface LeadsHandlerPorts extends FindLeadPorts, KeyLookup {}
 
 const byIdSchema = z.object({
-  leadId: z.string().regex(/^lead-[a-f0-9]{20}$/, 'not a lead id (lead- and 20 hex digits)'),
+  leadId: leadIdSchema,
 });
 
 const byEmailSchema = z.object({

@@ -6,11 +6,12 @@ import { dynamodb } from '#commons/clients.ts';
 import { html, httpHandler, rawBody, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
 import { decisionForm, renderDecisionPage } from '#core/emails.ts';
+import { leadIdSchema } from '#core/lead-id.ts';
 import { handoffActions } from '#core/links.ts';
 import { answerHandoff, type AnswerHandoffPorts } from './answer-handoff.ts';
 
 const linkSchema = z.object({
-  leadId: z.string().regex(/^lead-[a-f0-9]{20}$/, 'not a lead id'),
+  leadId: leadIdSchema,
   cycle: z.coerce.number().int().positive(),
   action: z.enum(handoffActions),
   rep: z.string().min(1).max(64),

@@ -3,6 +3,7 @@ import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
+import { INGEST_PATH_PREFIX, ingestPathSegments } from '../../functions/core/event-types.ts';
 import { LeadFunction } from './lead-function.ts';
 import type { Tables } from './tables.ts';
 
@@ -42,8 +43,8 @@ export class Api extends Construct {
     leads.grant(ingest, 'dynamodb:GetItem');
     const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', ingest);
     // Segment's paths, and the short ones its browser library (analytics.js 2.0) posts to.
-    for (const type of ['track', 'page', 'identify', 'group', 'alias', 'batch', 't', 'p', 'i', 'g', 'a', 'b']) {
-      this.httpApi.addRoutes({ path: `/v1/${type}`, methods: [HttpMethod.POST], integration: ingestIntegration });
+    for (const segment of ingestPathSegments) {
+      this.httpApi.addRoutes({ path: `${INGEST_PATH_PREFIX}${segment}`, methods: [HttpMethod.POST], integration: ingestIntegration });
     }
 
     const outcome = new LeadFunction(this, 'Outcome', {

@@ -18,6 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { EscalationStepName, RepDecision } from '../../functions/core/journey-contract.ts';
 import type { Email } from './email.ts';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
@@ -120,15 +121,15 @@ export class Journey extends Construct {
     escalate.addCatch(handoffFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const nextStep = new Choice(this, 'Next escalation step')
-      .when(Condition.stringEquals('$.escalation.step', 'reassign'), sendHandoff)
-      .when(Condition.stringEquals('$.escalation.step', 'recycle'), recycled)
-      // notify-manager: the same owner gets a fresh window
+      .when(Condition.stringEquals('$.escalation.step', EscalationStepName.reassign), sendHandoff)
+      .when(Condition.stringEquals('$.escalation.step', EscalationStepName.recycle), recycled)
+      // notify-manager (and outcome-recorded): the same owner gets a fresh window, or the wait picks up the decision
       .otherwise(awaitAcceptance);
 
     awaitAcceptance.addCatch(escalate.next(nextStep), { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
 
     const decision = new Choice(this, 'Rep decision')
-      .when(Condition.stringEquals('$.decision.outcome', 'accepted'), new Succeed(this, 'Accepted'))
+      .when(Condition.stringEquals('$.decision.outcome', RepDecision.accepted), new Succeed(this, 'Accepted'))
       .otherwise(new Succeed(this, 'Rejected to marketing'));
 
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });

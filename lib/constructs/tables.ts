@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { EVENTS_PARTITION_KEY, LEADS_PARTITION_KEY, LEADS_SORT_KEY } from '../../functions/core/table-layout.ts';
 
 export interface TablesProps {
   /**
@@ -22,15 +23,15 @@ export class Tables extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.events = new TableV2(this, 'Events', {
-      partitionKey: { name: 'messageId', type: AttributeType.STRING },
+      partitionKey: { name: EVENTS_PARTITION_KEY, type: AttributeType.STRING },
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       dynamoStream: StreamViewType.NEW_IMAGE,
       removalPolicy,
     });
     this.leads = new TableV2(this, 'Leads', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: LEADS_PARTITION_KEY, type: AttributeType.STRING },
+      sortKey: { name: LEADS_SORT_KEY, type: AttributeType.STRING },
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,

@@ -1,6 +1,6 @@
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leadIdFor } from '../../functions/core/identity.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';

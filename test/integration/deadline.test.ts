@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceAgreement, teams } from '../../config/index.ts';
-import { leadIdFor } from '../../functions/core/identity.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { journeyName } from '../../functions/core/journey.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';

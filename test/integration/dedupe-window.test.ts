@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leadIdFor } from '../../functions/core/identity.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { LOCAL_REGION } from '../../local/template.ts';

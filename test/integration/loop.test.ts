@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 import { serviceAgreement, teams } from '../../config/index.ts';
-import { leadIdFor } from '../../functions/core/identity.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { journeyName } from '../../functions/core/journey.ts';
 
 /**

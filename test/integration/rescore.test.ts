@@ -16,6 +16,7 @@ import { rescoreAll } from '../../functions/rescore/rescore-leads.ts';
 import { localCredentials } from '../../local/dynamodb.ts';
 import { LOCAL_REGION } from '../../local/template.ts';
 import type { BacktestReport } from '../../functions/core/backtest.ts';
+import { PROFILE_SK } from '../../functions/core/table-layout.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 
@@ -292,7 +293,7 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await client.send(
-        new ScanCommand({ TableName: runtime.cliEnv.LEADS_TABLE!, FilterExpression: 'sk = :p AND attribute_not_exists(mergedInto)', ExpressionAttributeValues: { ':p': { S: 'PROFILE' } }, ...(startKey && { ExclusiveStartKey: startKey as never }) }),
+        new ScanCommand({ TableName: runtime.cliEnv.LEADS_TABLE!, FilterExpression: 'sk = :p AND attribute_not_exists(mergedInto)', ExpressionAttributeValues: { ':p': { S: PROFILE_SK } }, ...(startKey && { ExclusiveStartKey: startKey as never }) }),
       );
       for (const item of page.Items ?? []) found.set(item.pk!.S!, { modelVersion: item.modelVersion?.S ?? '', version: Number(item.version!.N) });
       startKey = page.LastEvaluatedKey;

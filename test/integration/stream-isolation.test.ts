@@ -4,7 +4,7 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LeadView } from '../../functions/core/lead-view.ts';
-import { leadIdFor } from '../../functions/core/identity.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import type { StreamFailureRecord } from '../../local/stream-poller.ts';
 import { readTemplate } from '../../local/template.ts';

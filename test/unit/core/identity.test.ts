@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { identityKeys, leadIdFor, normalizeEmail } from '#core/identity.ts';
+import { identityKeys, normalizeEmail } from '#core/identity.ts';
+import { leadIdFor } from '#core/lead-id.ts';
 
 describe('normalizing an email', () => {
   it('trims and lower-cases a valid address', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Lead } from '#core/lead.ts';
 import { leadView } from '#core/lead-view.ts';
+import { profileKey } from '#core/table-layout.ts';
 import { DAY_MS, T0, daysAfterT0, model, sampleLedger } from './lead-view-model.ts';
 
 const at = (days: number) => new Date(T0 + days * DAY_MS);
@@ -162,13 +163,13 @@ describe('the lead view', () => {
 
   it('leaves out what only the pipeline needs: the raw ledger, the pending journey flag and the stored score', () => {
     // Prepare
-    const lead = { ...engagedLead({ journeyPending: 1 }), version: 7, pk: 'LEAD#lead-00112233445566778899' } as Lead;
+    const lead = { ...engagedLead({ journeyPending: 1 }), version: 7, ...profileKey('lead-00112233445566778899') } as Lead;
 
     // Act
     const view = leadView(lead, model, at(20)) as unknown as Record<string, unknown>;
 
     // Assess
-    for (const internal of ['ledger', 'journeyPending', 'version', 'pk', 'engagement', 'grade', 'modelVersion', 'scoredAt']) {
+    for (const internal of ['ledger', 'journeyPending', 'version', 'pk', 'sk', 'engagement', 'grade', 'modelVersion', 'scoredAt']) {
       expect(view, internal).not.toHaveProperty(internal);
     }
   });

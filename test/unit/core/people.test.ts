@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newPersonLeadId, peopleOf } from '#core/people.ts';
-import { leadIdFor, type IdentityKey } from '#core/identity.ts';
+import type { IdentityKey } from '#core/identity.ts';
+import { leadIdFor } from '#core/lead-id.ts';
 import { identify, model, pageView, stored } from './lead-fixtures.ts';
 
 const now = () => '2026-03-01T00:00:00.000Z';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { privacy } from '#config/index.ts';
-import { identityKey, markerKey } from '#adapters/lead-keys.ts';
-import { identityKeys, leadIdFor } from '#core/identity.ts';
+import { identityKey, markerKey } from '#core/table-layout.ts';
+import { identityKeys } from '#core/identity.ts';
+import { leadIdFor } from '#core/lead-id.ts';
 import { describe, expect, it } from 'vitest';
 import {
   correctedTimestamp,

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { Lead } from '../../../functions/core/lead.ts';
+import { leadIdFor } from '../../../functions/core/lead-id.ts';
+import { configKey, profileKey } from '../../../functions/core/table-layout.ts';
+
+export { cycleKey, profileKey } from '../../../functions/core/table-layout.ts';
 
 /** A lead id the way the product derives it: from the first identity the person was seen with. */
-export function leadIdOf(identity: string): string {
-  return `lead-${createHash('sha256').update(identity).digest('hex').slice(0, 20)}`;
-}
+export const leadIdOf = leadIdFor;
 
 /** A lead that qualified into cycle 1 and is owned by rep-sam, waiting for acceptance. */
 export function mqlLead(overrides: Partial<Lead> = {}): Lead {
@@ -31,9 +32,7 @@ export function mqlLead(overrides: Partial<Lead> = {}): Lead {
 
 /** The profile item as the leads table holds it. */
 export function profileItem(lead: Lead, version: number): Record<string, unknown> {
-  return { pk: `LEAD#${lead.leadId}`, sk: 'PROFILE', ...lead, version };
+  return { ...profileKey(lead.leadId), ...lead, version };
 }
 
-export const profileKey = (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' });
-export const cycleKey = (leadId: string, cycle: number) => ({ pk: `LEAD#${leadId}`, sk: `CYCLE#${String(cycle).padStart(4, '0')}` });
-export const signingKeyKey = { pk: 'CONFIG#link-signing-key', sk: 'CONFIG' };
+export const signingKeyKey = configKey('link-signing-key');

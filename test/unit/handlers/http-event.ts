@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { expect } from 'vitest';
 
@@ -73,9 +73,7 @@ export function freshKey(prefix: string): string {
 }
 
 /** Where a key is stored: only its SHA-256 is kept. */
-export function keyItemKey(key: string): { pk: string; sk: string } {
-  return { pk: `KEY#${createHash('sha256').update(key).digest('hex')}`, sk: 'KEY' };
-}
+export { keyItemKey } from '../../../functions/core/keys.ts';
 
 export function jsonBody(result: APIGatewayProxyStructuredResultV2): Record<string, unknown> {
   expect(result.headers?.['content-type']).toBe('application/json');

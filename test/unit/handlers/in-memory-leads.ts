@@ -3,6 +3,7 @@ import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
 import type { ScoringModel } from '../../../functions/core/scoring.ts';
 import type { StoredEvent } from '../../../functions/core/tracking-event.ts';
+import { identityKey } from '../../../functions/core/table-layout.ts';
 import type { ApplyEventsPorts } from '../../../functions/score/apply-events.ts';
 
 /**
@@ -46,7 +47,7 @@ export class InMemoryLeads {
   ports(): ApplyEventsPorts {
     const checkKey = (key: string) => {
       // DynamoDB: a partition key value is at most 2048 bytes
-      if (Buffer.byteLength(`IDENTITY#${key}`) > 2048) throw new Error('ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes');
+      if (Buffer.byteLength(identityKey(key).pk) > 2048) throw new Error('ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes');
     };
     return {
       model: this.model,

@@ -14,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../../functions/core/records.ts';
 import { handler } from '../../../functions/score/handler.ts';
+import { funnelKey, identityKey, markerKey } from '../../../functions/core/table-layout.ts';
 import { cycleKey, leadIdOf, mqlLead, profileItem, profileKey } from './fixtures.ts';
 import { lambdaContext } from './http-event.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
@@ -23,7 +24,6 @@ const sfn = mockClient(SFNClient);
 
 const TABLE = 'leads-table';
 const JOURNEY_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:journey';
-const funnelKey = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -50,8 +50,6 @@ function score(...records: DynamoDBRecord[]) {
   return handler({ Records: records }, lambdaContext('score'));
 }
 
-const identityKey = (key: string) => ({ pk: `IDENTITY#${key}`, sk: 'IDENTITY' });
-const markerKey = (leadId: string, messageId: string) => ({ pk: `LEAD#${leadId}`, sk: `EVENT#${messageId}` });
 
 function batchGetOf(keys: Record<string, string>[]) {
   return { RequestItems: { [TABLE]: { Keys: keys, ConsistentRead: true } } };

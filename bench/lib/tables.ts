@@ -1,0 +1,26 @@
+import { ScanCommand, type AttributeValue, type DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import type { Template } from '../../local/template.ts';
+
+/** The table a function environment variable names in the synthesized template (locally a table's name is its logical id). */
+export function tableBehind(template: Template, variable: string): string {
+  const names = new Set<string>();
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const ref = (resource.Properties?.Environment as { Variables?: Record<string, { Ref?: string }> } | undefined)?.Variables?.[variable]?.Ref;
+    if (ref) names.add(ref);
+  }
+  if (names.size !== 1) throw new Error(`expected one table behind ${variable}, found ${[...names].join(', ') || 'none'}`);
+  return [...names][0]!;
+}
+
+/** How many items a table holds (that pass the filter): a paginated COUNT scan. */
+export async function countItems(client: DynamoDBClient, table: string, filter?: Pick<ScanCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>): Promise<number> {
+  let total = 0;
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: table, Select: 'COUNT', ...filter, ...(startKey && { ExclusiveStartKey: startKey }) }));
+    total += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return total;
+}

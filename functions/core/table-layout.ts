@@ -1,0 +1,72 @@
+/**
+ * Where every item lives in the two tables: the one statement of their key
+ * layout. Adapters, the CDK tables, the local runtime, the benches and the
+ * tests build and read keys only through this module. Pure: strings in, keys out.
+ *
+ * events: one item per event, keyed by `messageId` (streamed to scoring).
+ * leads:  `pk` / `sk`, one table for every kind of item:
+ *
+ * | item                     | pk                      | sk              |
+ * | ------------------------ | ----------------------- | --------------- |
+ * | lead profile             | LEAD#leadId             | PROFILE         |
+ * | applied-event marker     | LEAD#leadId             | EVENT#messageId |
+ * | journey cycle            | LEAD#leadId             | CYCLE#0001      |
+ * | identity → lead link     | IDENTITY#identityKey    | IDENTITY        |
+ * | funnel counters          | REPORT#funnel           | COUNTERS        |
+ * | rescore progress         | RESCORE#modelVersion    | PROGRESS        |
+ * | API key (by its hash)    | KEY#sha256              | KEY             |
+ * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
+ * | configuration value      | CONFIG#name             | CONFIG          |
+ */
+
+/** The events table's key attribute. */
+export const EVENTS_PARTITION_KEY = 'messageId';
+/** The leads table's key attributes. */
+export const LEADS_PARTITION_KEY = 'pk';
+export const LEADS_SORT_KEY = 'sk';
+
+/** A type, not an interface, so it is also a `Record<string, unknown>` (the SDK's key type). */
+export type ItemKey = { pk: string; sk: string };
+
+const LEAD_PREFIX = 'LEAD#';
+const CYCLE_PREFIX = 'CYCLE#';
+const IDENTITY_PREFIX = 'IDENTITY#';
+/** The sort key of a lead's profile, the item that holds the lead itself. */
+export const PROFILE_SK = 'PROFILE';
+/** The sort-key prefix of the markers applied events leave on their lead. */
+export const MARKER_PREFIX = 'EVENT#';
+
+/** The partition every item of one lead shares (profile, markers, cycles). */
+export const leadPartition = (leadId: string): string => `${LEAD_PREFIX}${leadId}`;
+/** The lead id a lead item's partition key names. */
+export const leadIdOfPartition = (pk: string): string => pk.slice(LEAD_PREFIX.length);
+
+export const profileKey = (leadId: string): ItemKey => ({ pk: leadPartition(leadId), sk: PROFILE_SK });
+
+/** The marker an applied event leaves on its lead, so a replay is refused. */
+export const markerKey = (leadId: string, messageId: string): ItemKey => ({ pk: leadPartition(leadId), sk: `${MARKER_PREFIX}${messageId}` });
+/** The messageId a marker's sort key names. */
+export const messageIdOfMarker = (sk: string): string => sk.slice(MARKER_PREFIX.length);
+
+/** Cycles sort in order (zero-padded) under their lead. */
+export const cycleKey = (leadId: string, cycle: number): ItemKey => ({ pk: leadPartition(leadId), sk: `${CYCLE_PREFIX}${String(cycle).padStart(4, '0')}` });
+
+/** The link from an identity (`email:…`, `user:…`, `anon:…`) to its lead. */
+export const identityKey = (identity: string): ItemKey => ({ pk: `${IDENTITY_PREFIX}${identity}`, sk: 'IDENTITY' });
+/** The identity an identity link's partition key names. */
+export const identityOfPartition = (pk: string): string => pk.slice(IDENTITY_PREFIX.length);
+
+/** The funnel counters the stream path keeps. */
+export const funnelKey: ItemKey = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
+
+/** Where a rescore under a model version keeps its progress, so an interrupted run resumes. */
+export const rescoreKey = (modelVersion: string): ItemKey => ({ pk: `RESCORE#${modelVersion}`, sk: 'PROGRESS' });
+
+/** Where an API key's record lives: under its SHA-256 hash, never the key. */
+export const apiKeyKey = (keyHash: string): ItemKey => ({ pk: `KEY#${keyHash}`, sk: 'KEY' });
+
+/** The record that makes an email go out at most once per idempotency key. */
+export const emailKey = (idempotencyKey: string): ItemKey => ({ pk: `EMAIL#${idempotencyKey}`, sk: 'EMAIL' });
+
+/** A configuration value kept in the table (the link-signing key). */
+export const configKey = (name: string): ItemKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' });
