@@ -8,8 +8,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
  * standard settings (AWS_ENDPOINT_URL_DYNAMODB, …), so the same code talks
  * to AWS or to the local stand-ins.
  */
-export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+export const dynamodb = /* @__PURE__ */ DynamoDBDocumentClient.from(/* @__PURE__ */ new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
-export const sfn = new SFNClient({});
-export const ses = new SESv2Client({});
+export const sfn = /* @__PURE__ */ new SFNClient({});
+export const ses = /* @__PURE__ */ new SESv2Client({});
