@@ -15,8 +15,9 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
 
 /**
  * SDK clients, built once per cold start, for a handler's wiring to hand to
- * the adapters it builds. Adapters never import these.
+ * the adapters it builds. Adapters never import these. Marked pure, so a
+ * bundle keeps only the clients its function uses (see decisions: Bundling).
  */
-export const dynamodb = createDocumentClient();
-export const sfn = new SFNClient({});
-export const ses = new SESv2Client({});
+export const dynamodb = /* @__PURE__ */ createDocumentClient();
+export const sfn = /* @__PURE__ */ new SFNClient({});
+export const ses = /* @__PURE__ */ new SESv2Client({});

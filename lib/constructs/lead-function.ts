@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,14 +24,38 @@ export interface LeadFunctionProps {
 }
 
 /**
+ * How every function is bundled. Exported so that bench/coldstart can rebuild
+ * the bundles with exactly these settings and measure the alternatives.
+ */
+export const leadFunctionBundling = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  sourceMap: true,
+  minify: true,
+  // The SDK is bundled, not taken from the runtime: tree-shaken from its ES
+  // modules, a function carries only the clients and commands it uses, in one
+  // file, instead of the runtime loading whole packages file by file at each
+  // cold start (see docs/decisions.md, "Bundling"). It also pins the SDK to
+  // package-lock.json, the version the tests ran against.
+  externalModules: [],
+  // Some dependencies still call require(); give ESM bundles one.
+  banner: "import { createRequire as __leadloopCreateRequire } from 'node:module'; const require = __leadloopCreateRequire(import.meta.url);",
+} as const satisfies BundlingOptions;
+
+/**
  * Every LeadLoop Lambda: Node.js 24 on arm64, bundled as ESM by esbuild
  * (locally, no Docker), JSON logs, tracing. One place, so functions cannot drift.
  */
 export class LeadFunction extends NodejsFunction {
+  /** The handler file, absolute. */
+  readonly entry: string;
+
   constructor(scope: Construct, id: string, props: LeadFunctionProps) {
     if (!props.entry.endsWith('.ts')) throw new Error(`LeadFunction entry must be a .ts file under functions/, got "${props.entry}"`);
+    const entry = path.join(root, 'functions', props.entry);
     super(scope, id, {
-      entry: path.join(root, 'functions', props.entry),
+      entry,
       handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
@@ -47,15 +71,8 @@ export class LeadFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        sourceMap: true,
-        minify: true,
-        // Some dependencies still call require(); give ESM bundles one.
-        banner: "import { createRequire as __leadloopCreateRequire } from 'node:module'; const require = __leadloopCreateRequire(import.meta.url);",
-      },
+      bundling: { ...leadFunctionBundling, mainFields: [...leadFunctionBundling.mainFields] },
     });
+    this.entry = entry;
   }
 }
