@@ -1,4 +1,5 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { meter, RETURN_CONSUMED, type OnConsumed } from '#commons/consumed.ts';
 
 type Key = Record<string, unknown>;
 
@@ -8,7 +9,14 @@ export type BatchGetAll = <T = Record<string, unknown>>(table: string, keys: rea
  * Every item found for these keys in one table: BatchGetItem in chunks of
  * 100, read at once, each retried until DynamoDB has no unprocessed keys left.
  */
-export function createBatchGet({ client }: { client: DynamoDBDocumentClient }): BatchGetAll {
+export interface BatchGetSettings {
+  client: DynamoDBDocumentClient;
+  /** Told the read units of each BatchGetItem call, retries of unprocessed keys included. @default - not reported */
+  onConsumed?: OnConsumed;
+}
+
+export function createBatchGet({ client, onConsumed }: BatchGetSettings): BatchGetAll {
+  const consumed = meter(onConsumed);
   return async function batchGetAll<T = Record<string, unknown>>(table: string, keys: readonly Key[], options: { consistentRead?: boolean } = {}): Promise<T[]> {
     const chunks = Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => keys.slice(i * 100, i * 100 + 100));
     const pages = await Promise.all(
@@ -18,7 +26,8 @@ export function createBatchGet({ client }: { client: DynamoDBDocumentClient }): 
           [table]: { Keys: chunk, ...(options.consistentRead && { ConsistentRead: true }) },
         };
         while (request && Object.keys(request).length > 0) {
-          const response = await client.send(new BatchGetCommand({ RequestItems: request }));
+          const response = await client.send(new BatchGetCommand({ RequestItems: request, ...RETURN_CONSUMED }));
+          consumed.read(response.ConsumedCapacity);
           items.push(...((response.Responses?.[table] ?? []) as T[]));
           request = response.UnprocessedKeys as typeof request;
         }

@@ -8,6 +8,7 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { meter, RETURN_CONSUMED, type OnConsumed } from '#commons/consumed.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import type { Lead, Owner } from '#core/lead.ts';
@@ -17,7 +18,19 @@ import type { StageChange } from '#core/lifecycle.ts';
 import type { Cycle, CycleEscalation } from '#core/cycle.ts';
 import type { LeadUpdate, VersionedLead } from '#core/records.ts';
 import { createBatchGet } from './batch-get.ts';
-import { cycleKey, funnelKey, identityKey, identityOfPartition, markerKey, messageIdOfMarker, profileKey } from '#core/table-layout.ts';
+import {
+  cycleKey,
+  FUNNEL_SHARDS,
+  funnelKeys,
+  funnelShardKey,
+  funnelShardOf,
+  identityKey,
+  identityOfPartition,
+  markerKey,
+  MAX_FUNNEL_SHARDS,
+  messageIdOfMarker,
+  profileKey,
+} from '#core/table-layout.ts';
 import { EscalationStepName } from '#core/journey-contract.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -39,6 +52,14 @@ export function openForDecision(repId: string) {
 export interface LeadStoreSettings {
   client: DynamoDBDocumentClient;
   leadsTable: string;
+  /**
+   * How many items the funnel counters are spread over; each lead adds to one,
+   * chosen from its id. Every writer and reader of a table must agree on it.
+   * @default FUNNEL_SHARDS (core/table-layout.ts)
+   */
+  funnelShards?: number;
+  /** Told the capacity units each call consumed. @default - not reported */
+  onConsumed?: (units: { read: number; write: number }) => void;
 }
 
 export type LeadStore = ReturnType<typeof createLeadStore>;
@@ -47,8 +68,14 @@ export type LeadStore = ReturnType<typeof createLeadStore>;
  * The leads table: each lead's profile with its version, the markers of the
  * events it applied, identity links, cycles and the funnel counters.
  */
-export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
-  const batchGetAll = createBatchGet({ client });
+export function createLeadStore({ client, leadsTable, funnelShards = FUNNEL_SHARDS, onConsumed }: LeadStoreSettings) {
+  if (!Number.isInteger(funnelShards) || funnelShards < 1 || funnelShards > MAX_FUNNEL_SHARDS) {
+    throw new RangeError(`funnelShards must be an integer from 1 to ${MAX_FUNNEL_SHARDS}, got ${funnelShards}`);
+  }
+  const consumed = meter(onConsumed as OnConsumed | undefined);
+  const batchGetAll = createBatchGet({ client, onConsumed });
+  /** The shard of the funnel counters this lead adds to. */
+  const funnelShardKeyOf = (leadId: string) => funnelShardKey(funnelShardOf(leadId, funnelShards));
 
   async function getLead(leadId: string): Promise<VersionedLead | undefined> {
     const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: profileKey(leadId), ConsistentRead: true }));
@@ -78,7 +105,7 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
     return new Set(items.map((item) => messageIdOfMarker(String(item.sk))));
   }
 
-  function funnelUpdate(changes: readonly StageChange[], created: boolean): TransactItem | undefined {
+  function funnelUpdate(leadId: string, changes: readonly StageChange[], created: boolean): TransactItem | undefined {
     const increments = funnelIncrements(changes, created);
     if (increments.size === 0) return undefined;
     const names: Record<string, string> = {};
@@ -92,7 +119,7 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
     return {
       Update: {
         TableName: leadsTable,
-        Key: funnelKey,
+        Key: funnelShardKeyOf(leadId),
         UpdateExpression: `ADD ${parts.join(', ')}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -132,7 +159,7 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
         }),
       ),
     ];
-    const funnel = funnelUpdate(changes, version === 0);
+    const funnel = funnelUpdate(lead.leadId, changes, version === 0);
     if (funnel) items.push(funnel);
     if (items.length > 100) throw new Error(`a lead update of ${items.length} items exceeds one transaction; apply fewer events at once`);
     const [only] = items;
@@ -166,12 +193,18 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
     }
   }
 
+  /** The funnel counters: the sum of every shard (and of the item from before shards), read in one BatchGetItem. */
   async function getFunnelCounters(): Promise<FunnelCounters> {
-    const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: funnelKey }));
+    const items = await batchGetAll(leadsTable, funnelKeys(funnelShards));
     const counters: FunnelCounters = { reached: {}, current: {} };
-    for (const [key, value] of Object.entries(Item ?? {})) {
-      const [kind, stage] = key.split('.');
-      if ((kind === 'reached' || kind === 'current') && stage) (counters[kind] as Record<string, number>)[stage] = Number(value);
+    for (const item of items) {
+      for (const [key, value] of Object.entries(item)) {
+        const [kind, stage] = key.split('.');
+        if ((kind === 'reached' || kind === 'current') && stage) {
+          const sums = counters[kind] as Record<string, number>;
+          sums[stage] = (sums[stage] ?? 0) + Number(value);
+        }
+      }
     }
     return counters;
   }
@@ -327,8 +360,9 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
    */
   async function retireLead(lead: Lead, version: number): Promise<void> {
     try {
-      await client.send(
+      const response = await client.send(
         new TransactWriteCommand({
+          ...RETURN_CONSUMED,
           TransactItems: [
             {
               Put: {
@@ -341,7 +375,7 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
             {
               Update: {
                 TableName: leadsTable,
-                Key: funnelKey,
+                Key: funnelShardKeyOf(lead.leadId),
                 UpdateExpression: 'ADD #current :minus',
                 ExpressionAttributeNames: { '#current': `current.${lead.stage}` },
                 ExpressionAttributeValues: { ':minus': -1 },
@@ -350,6 +384,7 @@ export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
           ],
         }),
       );
+      consumed.write(response.ConsumedCapacity);
     } catch (error) {
       if (error instanceof TransactionCanceledException) throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
       throw error;

@@ -12,7 +12,8 @@
  * | applied-event marker     | LEAD#leadId             | EVENT#messageId |
  * | journey cycle            | LEAD#leadId             | CYCLE#0001      |
  * | identity → lead link     | IDENTITY#identityKey    | IDENTITY        |
- * | funnel counters          | REPORT#funnel           | COUNTERS        |
+ * | funnel counters, shard n | REPORT#funnel#nn        | COUNTERS        |
+ * | funnel counters (before shards; read, never written) | REPORT#funnel | COUNTERS |
  * | rescore progress         | RESCORE#modelVersion    | PROGRESS        |
  * | API key (by its hash)    | KEY#sha256              | KEY             |
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
@@ -56,8 +57,36 @@ export const identityKey = (identity: string): ItemKey => ({ pk: `${IDENTITY_PRE
 /** The identity an identity link's partition key names. */
 export const identityOfPartition = (pk: string): string => pk.slice(IDENTITY_PREFIX.length);
 
-/** The funnel counters the stream path keeps. */
+/**
+ * The one item the funnel counters lived in before they were sharded. Every
+ * stage change of every lead added to it, so concurrent transactions collided
+ * on it. Still read (a table written before the shards keeps its counts),
+ * never written.
+ */
 export const funnelKey: ItemKey = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
+
+/**
+ * How many items the funnel counters are spread over unless the lead store is
+ * told otherwise (see docs/decisions.md, "Funnel counters in shards"). A lead
+ * always adds to the same shard. Raising it is safe; lowering it would leave
+ * counts in shards no longer read.
+ */
+export const FUNNEL_SHARDS = 64;
+/** At most this many shards: the report reads every shard and the old item in one BatchGetItem (100 keys). */
+export const MAX_FUNNEL_SHARDS = 99;
+
+/** The shard of the funnel counters that a lead adds to: a hash of its id (FNV-1a), so it never changes. */
+export function funnelShardOf(leadId: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < leadId.length; i++) hash = Math.imul(hash ^ leadId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % shards;
+}
+
+/** One shard of the funnel counters: its own partition, so shards spread over the table's partitions too. */
+export const funnelShardKey = (shard: number): ItemKey => ({ pk: `REPORT#funnel#${String(shard).padStart(2, '0')}`, sk: 'COUNTERS' });
+
+/** Every item the funnel report sums: the old single item and each shard. */
+export const funnelKeys = (shards: number): ItemKey[] => [funnelKey, ...Array.from({ length: shards }, (_, shard) => funnelShardKey(shard))];
 
 /** Where a rescore under a model version keeps its progress, so an interrupted run resumes. */
 export const rescoreKey = (modelVersion: string): ItemKey => ({ pk: `RESCORE#${modelVersion}`, sk: 'PROGRESS' });

@@ -1,3 +1,4 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../../config/index.ts';
 import { createLeadStore, type LeadStore } from '../../../functions/adapters/lead-store.ts';
@@ -5,6 +6,7 @@ import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
 import { newLead, type Lead } from '../../../functions/core/lead.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
+import { FUNNEL_SHARDS, funnelKey, funnelShardKey, funnelShardOf } from '../../../functions/core/table-layout.ts';
 import { uniqueId, uniqueLeadId, type TestTables } from '../../support/tables.ts';
 
 /**
@@ -19,6 +21,11 @@ const T0 = '2026-03-01T09:00:00.000Z';
 const lead = (leadId = uniqueLeadId(), overrides: Partial<Lead> = {}): Lead => ({ ...newLead(leadId, T0, scoringModel), ...overrides });
 const emailOf = (name: string): IdentityKey => `email:${uniqueId(name)}@contract.example` as IdentityKey;
 const qualified: StageChange = { from: 'visitor', to: 'known', at: T0, cause: 'identified' };
+/** The `reached.known` count one shard of the funnel counters holds, read as stored. */
+async function shardCount(shard: number): Promise<number> {
+  const { Item } = await tables.client.send(new GetCommand({ TableName: tables.leadsTable, Key: funnelShardKey(shard), ConsistentRead: true }));
+  return Number(Item?.['reached.known'] ?? 0);
+}
 const rep = { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: T0 };
 
 export function leadStoreContract(getTables: () => TestTables): void {
@@ -92,6 +99,58 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect((after.reached.known ?? 0) - (before.reached.known ?? 0)).toBe(1);
       expect((after.current.known ?? 0) - (before.current.known ?? 0)).toBe(1);
       expect((after.current.visitor ?? 0) - (before.current.visitor ?? 0)).toBe(0);
+    });
+
+    it('counts leads in different shards of the funnel counters, and sums every shard in the report', async () => {
+      // Prepare: leads whose ids fall in three different shards
+      const byShard = new Map<number, Lead>();
+      while (byShard.size < 3) {
+        const candidate = lead();
+        byShard.set(funnelShardOf(candidate.leadId, FUNNEL_SHARDS), candidate);
+      }
+      const leads = [...byShard.values()];
+      const before = await store.getFunnelCounters();
+      const shardsBefore = await Promise.all([...byShard.keys()].map(shardCount));
+
+      // Act: all three at once, as concurrent scoring would
+      await Promise.all(leads.map((saved) => store.saveLead({ lead: saved, version: 0, changes: [qualified] })));
+
+      // Assess: each lead added to its own shard, and the report is the sum of all of them
+      const shardsAfter = await Promise.all([...byShard.keys()].map(shardCount));
+      expect(shardsAfter.map((n, i) => n - shardsBefore[i]!)).toEqual([1, 1, 1]);
+      const after = await store.getFunnelCounters();
+      expect((after.reached.known ?? 0) - (before.reached.known ?? 0)).toBe(3);
+      expect((after.reached.visitor ?? 0) - (before.reached.visitor ?? 0)).toBe(3);
+      expect((after.current.known ?? 0) - (before.current.known ?? 0)).toBe(3);
+    });
+
+    it('still counts what the single counters item held before the shards', async () => {
+      const before = await store.getFunnelCounters();
+
+      await tables.client.send(
+        new UpdateCommand({
+          TableName: tables.leadsTable,
+          Key: funnelKey,
+          UpdateExpression: 'ADD #reached :n, #current :n',
+          ExpressionAttributeNames: { '#reached': 'reached.sql', '#current': 'current.sql' },
+          ExpressionAttributeValues: { ':n': 2 },
+        }),
+      );
+
+      const after = await store.getFunnelCounters();
+      expect((after.reached.sql ?? 0) - (before.reached.sql ?? 0)).toBe(2);
+      expect((after.current.sql ?? 0) - (before.current.sql ?? 0)).toBe(2);
+    });
+
+    it('reports the capacity units of the funnel report to its meter', async () => {
+      const units: { read: number; write: number }[] = [];
+      const metered = createLeadStore({ client: tables.client, leadsTable: tables.leadsTable, onConsumed: (u) => units.push(u) });
+
+      await metered.getFunnelCounters();
+
+      // one BatchGetItem over the shards: eventually consistent reads of small items
+      expect(units.length).toBeGreaterThan(0);
+      expect(units.every((u) => u.write === 0 && u.read > 0)).toBe(true);
     });
 
     it('reads identities and markers past one batch read (100 keys)', async () => {

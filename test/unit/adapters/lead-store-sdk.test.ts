@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLeadStore } from '../../../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
+import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf } from '../../../functions/core/table-layout.ts';
 import { cycleKey, mqlLead, profileKey } from '../handlers/fixtures.ts';
 
 const { assignOwner, getFunnelCounters, putCycle, recordEscalation, recordTaskToken, saveLead } = createLeadStore({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table' });
@@ -168,7 +169,8 @@ describe('lead store (SDK calls that are the contract)', () => {
         Item: { ...profileKey(LEAD_ID), stage: 'recycled', version: 5 },
       });
       const funnel = items.find((item) => item.Update)?.Update;
-      expect(funnel).toMatchObject({ TableName: TABLE, Key: { pk: 'REPORT#funnel', sk: 'COUNTERS' }, UpdateExpression: expect.stringMatching(/^ADD /) });
+      // the lead's own shard of the counters, never an item every lead writes
+      expect(funnel).toMatchObject({ TableName: TABLE, Key: funnelShardKey(funnelShardOf(LEAD_ID, FUNNEL_SHARDS)), UpdateExpression: expect.stringMatching(/^ADD /) });
       const byCounter = Object.fromEntries(
         Object.entries(funnel!.ExpressionAttributeNames!).map(([placeholder, counter]) => [counter, funnel!.ExpressionAttributeValues![placeholder.replace('#k', ':v')]]),
       );
@@ -185,21 +187,35 @@ describe('lead store (SDK calls that are the contract)', () => {
   });
 
   describe('funnel counters', () => {
-    it('reads the counters item into reached and current counts per stage', async () => {
-      const funnelKey = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
-      ddb.on(GetCommand, { TableName: TABLE, Key: funnelKey }).resolves({
-        Item: { ...funnelKey, 'reached.visitor': 200, 'current.visitor': 120, 'reached.mql': 20, 'current.mql': 4, 'reached.recycled': 3, 'current.recycled': 3 },
+    const shardKeys = Array.from({ length: FUNNEL_SHARDS }, (_, shard) => funnelShardKey(shard));
+
+    it('reads the old counters item and every shard in one BatchGetItem, and sums them per stage', async () => {
+      const oldItem = { pk: 'REPORT#funnel', sk: 'COUNTERS' };
+      ddb.on(BatchGetCommand).resolves({
+        Responses: {
+          [TABLE]: [
+            { ...oldItem, 'reached.visitor': 200, 'current.visitor': 120, 'reached.mql': 20, 'current.mql': 4 },
+            { ...shardKeys[3], 'reached.visitor': 5, 'current.visitor': 2, 'reached.recycled': 3, 'current.recycled': 3 },
+            { ...shardKeys[41], 'reached.mql': 1, 'current.mql': -1, 'current.visitor': -2 },
+          ],
+        },
       });
 
-      expect(await getFunnelCounters()).toEqual({ reached: { visitor: 200, mql: 20, recycled: 3 }, current: { visitor: 120, mql: 4, recycled: 3 } });
-      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: funnelKey });
+      expect(await getFunnelCounters()).toEqual({ reached: { visitor: 205, mql: 21, recycled: 3 }, current: { visitor: 120, mql: 3, recycled: 3 } });
+      expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+      expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [oldItem, ...shardKeys] } }, ReturnConsumedCapacity: 'TOTAL' });
     });
 
     it('reads no counters as an empty funnel before any lead exists', async () => {
-      ddb.on(GetCommand).resolves({});
+      ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
 
       expect(await getFunnelCounters()).toEqual({ reached: {}, current: {} });
-      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+      expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 1);
+    });
+
+    it('refuses a shard count that one BatchGetItem could not read, naming the value', () => {
+      expect(() => createLeadStore({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: TABLE, funnelShards: 100 })).toThrow(/funnelShards must be an integer from 1 to 99, got 100/);
+      expect(() => createLeadStore({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: TABLE, funnelShards: 0 })).toThrow(/got 0/);
     });
   });
 });

@@ -4,7 +4,11 @@ import {
   configKey,
   cycleKey,
   emailKey,
+  FUNNEL_SHARDS,
   funnelKey,
+  funnelKeys,
+  funnelShardKey,
+  funnelShardOf,
   identityKey,
   identityOfPartition,
   leadIdOfPartition,
@@ -36,6 +40,29 @@ describe('the leads table layout', () => {
     expect(apiKeyKey('ab12')).toEqual({ pk: 'KEY#ab12', sk: 'KEY' });
     expect(emailKey('lead-x#1#handoff#rep-sam')).toEqual({ pk: 'EMAIL#lead-x#1#handoff#rep-sam', sk: 'EMAIL' });
     expect(configKey('link-signing-key')).toEqual({ pk: 'CONFIG#link-signing-key', sk: 'CONFIG' });
+  });
+
+  it('spreads the funnel counters over shards of their own, each lead always adding to the same one', () => {
+    expect(funnelShardKey(0)).toEqual({ pk: 'REPORT#funnel#00', sk: 'COUNTERS' });
+    expect(funnelShardKey(63)).toEqual({ pk: 'REPORT#funnel#63', sk: 'COUNTERS' });
+    expect(funnelKeys(3)).toEqual([
+      { pk: 'REPORT#funnel', sk: 'COUNTERS' },
+      { pk: 'REPORT#funnel#00', sk: 'COUNTERS' },
+      { pk: 'REPORT#funnel#01', sk: 'COUNTERS' },
+      { pk: 'REPORT#funnel#02', sk: 'COUNTERS' },
+    ]);
+    // 32-bit FNV-1a of the id (the published test vectors), taken modulo the shard count
+    expect(funnelShardOf('a', 2 ** 32)).toBe(0xe40c292c);
+    expect(funnelShardOf('foobar', 2 ** 32)).toBe(0xbf9cf968);
+    expect(funnelShardOf('foobar', 64)).toBe(0x28);
+  });
+
+  it('gives a thousand lead ids shards spread over all of them', () => {
+    const counts = new Array<number>(FUNNEL_SHARDS).fill(0);
+    for (let i = 0; i < 1000; i++) counts[funnelShardOf(`lead-${i.toString(16).padStart(20, '0')}`, FUNNEL_SHARDS)]! += 1;
+
+    expect(counts.every((n) => n > 0)).toBe(true);
+    expect(Math.max(...counts)).toBeLessThan(3 * (1000 / FUNNEL_SHARDS));
   });
 
   it('reads back the lead, identity and messageId a key names, even when they contain the separator', () => {

@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EventRecord } from '../../../functions/core/records.ts';
 import { handler } from '../../../functions/score/handler.ts';
-import { funnelKey, identityKey, markerKey } from '../../../functions/core/table-layout.ts';
+import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey } from '../../../functions/core/table-layout.ts';
 import { cycleKey, leadIdOf, mqlLead, profileItem, profileKey } from './fixtures.ts';
 import { lambdaContext } from './http-event.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
@@ -63,7 +63,9 @@ function transactions(): TransactItem[][] {
 function funnelAdds(items: TransactItem[]): Record<string, number> {
   const update = items.find((item) => item.Update)?.Update;
   expect(update?.TableName).toBe(TABLE);
-  expect(update?.Key).toEqual(funnelKey);
+  // the shard of the lead saved in the same transaction
+  const profile = items.find((item) => item.Put?.Item?.sk === 'PROFILE')?.Put?.Item;
+  expect(update?.Key).toEqual(funnelShardKey(funnelShardOf(String(profile?.leadId), FUNNEL_SHARDS)));
   expect(update?.UpdateExpression).toMatch(/^ADD /);
   const adds: Record<string, number> = {};
   for (const part of update!.UpdateExpression!.slice(4).split(',')) {
