@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Cycle } from '#core/cycle.ts';
 import type { DecisionWrite, OutcomeEvent } from '#core/records.ts';
+import { meter, RETURN_CONSUMED, type OnConsumed } from '#commons/consumed.ts';
 import { createLeadStore, openForDecision } from './lead-store.ts';
 import { cycleKey } from '#core/table-layout.ts';
 
@@ -10,12 +11,15 @@ export interface DecisionsSettings {
   client: DynamoDBDocumentClient;
   leadsTable: string;
   eventsTable: string;
+  /** Told the capacity units each call consumed. @default - not reported */
+  onConsumed?: OnConsumed;
 }
 
 export type Decisions = ReturnType<typeof createDecisions>;
 
-export function createDecisions({ client, leadsTable, eventsTable }: DecisionsSettings) {
-  const { getCycle } = createLeadStore({ client, leadsTable });
+export function createDecisions({ client, leadsTable, eventsTable, onConsumed }: DecisionsSettings) {
+  const { getCycle } = createLeadStore({ client, leadsTable, onConsumed });
+  const consumed = meter(onConsumed);
   return {
     /**
      * Records a rep's decision the moment it is made: on the cycle, on condition
@@ -27,8 +31,9 @@ export function createDecisions({ client, leadsTable, eventsTable }: DecisionsSe
     async recordDecision(event: OutcomeEvent): Promise<DecisionWrite> {
       const open = openForDecision(event.outcome.repId);
       try {
-        await client.send(
+        const { ConsumedCapacity } = await client.send(
           new TransactWriteCommand({
+            ...RETURN_CONSUMED,
             TransactItems: [
               {
                 Update: {
@@ -43,6 +48,7 @@ export function createDecisions({ client, leadsTable, eventsTable }: DecisionsSe
             ],
           }),
         );
+        consumed.write(ConsumedCapacity);
         return { recorded: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { meter, RETURN_CONSUMED, type OnConsumed } from '#commons/consumed.ts';
 import { EmailOutcomeUnknownError } from '#commons/errors.ts';
 import type { EmailToSend, SendResult } from '#core/emails.ts';
 import { emailKey } from '#core/table-layout.ts';
@@ -12,11 +13,14 @@ export interface MailerSettings {
   leadsTable: string;
   senderAddress: string;
   sesConfigurationSet: string;
+  /** Told the capacity units each DynamoDB call consumed. @default - not reported */
+  onConsumed?: OnConsumed;
 }
 
 export type Mailer = ReturnType<typeof createMailer>;
 
-export function createMailer({ client, ses, leadsTable, senderAddress, sesConfigurationSet }: MailerSettings) {
+export function createMailer({ client, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed }: MailerSettings) {
+  const consumed = meter(onConsumed);
   return {
     /**
      * Sends an email at most once per idempotency key: the record is written
@@ -26,16 +30,19 @@ export function createMailer({ client, ses, leadsTable, senderAddress, sesConfig
     async sendEmailOnce(email: EmailToSend): Promise<SendResult> {
       const key = emailKey(email.idempotencyKey);
       try {
-        await client.send(
+        const { ConsumedCapacity } = await client.send(
           new PutCommand({
             TableName: leadsTable,
             Item: { ...key, status: 'sending', to: email.to, subject: email.subject, startedAt: new Date().toISOString() },
             ConditionExpression: 'attribute_not_exists(pk)',
+            ...RETURN_CONSUMED,
           }),
         );
+        consumed.write(ConsumedCapacity);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: key, ConsistentRead: true }));
+        const { Item, ConsumedCapacity } = await client.send(new GetCommand({ TableName: leadsTable, Key: key, ConsistentRead: true, ...RETURN_CONSUMED }));
+        consumed.read(ConsumedCapacity);
         if (Item?.status === 'sent') return { sent: false, reason: 'already-sent' };
         throw new EmailOutcomeUnknownError(email.idempotencyKey);
       }
@@ -58,18 +65,21 @@ export function createMailer({ client, ses, leadsTable, senderAddress, sesConfig
         messageId = response.MessageId ?? 'unknown';
       } catch (error) {
         // SES refused the request, so nothing was sent: let a retry send it.
-        await client.send(new DeleteCommand({ TableName: leadsTable, Key: key }));
+        const { ConsumedCapacity } = await client.send(new DeleteCommand({ TableName: leadsTable, Key: key, ...RETURN_CONSUMED }));
+        consumed.write(ConsumedCapacity);
         throw error;
       }
-      await client.send(
+      const { ConsumedCapacity } = await client.send(
         new UpdateCommand({
           TableName: leadsTable,
           Key: key,
           UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :now',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':now': new Date().toISOString() },
+          ...RETURN_CONSUMED,
         }),
       );
+      consumed.write(ConsumedCapacity);
       return { sent: true, messageId };
     },
   };

@@ -2,6 +2,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
  * The document client every DynamoDB adapter takes: `undefined` attributes
@@ -9,15 +10,19 @@ import { SFNClient } from '@aws-sdk/client-sfn';
  * credentials come from the SDK's standard settings (AWS_ENDPOINT_URL_DYNAMODB,
  * …), so the same code talks to AWS or to the local stand-ins.
  */
-export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+export function createDocumentClient(config: DynamoDBClientConfig = {}, capture: (client: DynamoDBClient) => DynamoDBClient = (client) => client): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(capture(new DynamoDBClient(config)), { marshallOptions: { removeUndefinedValues: true } });
 }
+
+/** Traces the functions' SDK calls as X-Ray subsegments (the functions run with active tracing); does nothing outside Lambda. */
+const tracer = /* @__PURE__ */ new Tracer();
 
 /**
  * SDK clients, built once per cold start, for a handler's wiring to hand to
- * the adapters it builds. Adapters never import these. Marked pure, so a
- * bundle keeps only the clients its function uses (see decisions: Bundling).
+ * the adapters it builds, each captured by the tracer. Adapters never import
+ * these. Marked pure, so a bundle keeps only the clients its function uses,
+ * and the tracer only with them (see decisions: Bundling).
  */
-export const dynamodb = /* @__PURE__ */ createDocumentClient();
-export const sfn = /* @__PURE__ */ new SFNClient({});
-export const ses = /* @__PURE__ */ new SESv2Client({});
+export const dynamodb = /* @__PURE__ */ createDocumentClient({}, (client) => tracer.captureAWSv3Client(client));
+export const sfn = /* @__PURE__ */ tracer.captureAWSv3Client(new SFNClient({}));
+export const ses = /* @__PURE__ */ tracer.captureAWSv3Client(new SESv2Client({}));

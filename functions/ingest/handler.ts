@@ -4,6 +4,7 @@ import { dynamodb } from '#commons/clients.ts';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '#commons/errors.ts';
 import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } from '#commons/http.ts';
 import { logger } from '#commons/logger.ts';
+import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { privacy } from '#config/index.ts';
 import { BATCH } from '#core/event-types.ts';
@@ -15,7 +16,9 @@ import { recordEvents, type RecordEventsPorts } from './record-events.ts';
 
 // Wiring, once per cold start: settings → adapters → the use case's ports.
 const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
-const { findKey } = createKeys({ client: dynamodb, leadsTable });
+const metrics = createMetrics();
+const meter = createUnitMeter();
+const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const ports: RecordEventsPorts = createEventStore({ client: dynamodb, eventsTable });
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
@@ -104,3 +107,6 @@ export const handler = httpHandler(async (event) => {
   logger.info('events recorded', { ...result, sourceId: key.sourceId });
   return json(200, { success: true });
 });
+
+// Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
+handler.use(publishMetrics(metrics, meter));

@@ -1,6 +1,7 @@
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { createMailer } from '#adapters/mailer.ts';
 import { dynamodb, ses } from '#commons/clients.ts';
+import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { serviceAgreement, teams } from '#config/index.ts';
@@ -9,8 +10,11 @@ import { escalate, type EscalatePorts } from './escalate.ts';
 
 // Wiring, once per cold start: settings → adapters → the use case's ports.
 const { leadsTable, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'senderAddress', 'sesConfigurationSet']);
-const { assignOwner, getCycle, getLead, recordEscalation, saveLead } = createLeadStore({ client: dynamodb, leadsTable });
-const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet });
+const metrics = createMetrics();
+const meter = createUnitMeter();
+const { onConsumed } = meter;
+const { assignOwner, getCycle, getLead, recordEscalation, saveLead } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
+const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed });
 const ports: EscalatePorts = {
   teams,
   serviceAgreement,
@@ -24,3 +28,6 @@ const ports: EscalatePorts = {
 };
 
 export const handler = journeyStep((state: JourneyState & { assignment: JourneyAssignment }) => escalate(state, ports));
+
+// Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
+handler.use(publishMetrics(metrics, meter));

@@ -2,17 +2,29 @@ import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { createMailer } from '#adapters/mailer.ts';
 import { dynamodb, ses } from '#commons/clients.ts';
+import { addHandoffLatency, createMetrics, createUnitMeter, publishMetrics, qualifiedAt } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { scoringModel, teams } from '#config/index.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
+import type { Lead } from '#core/lead.ts';
 import { sendHandoff, type SendHandoffPorts } from './send-handoff.ts';
 
 // Wiring, once per cold start: settings → adapters → the use case's ports.
 const { leadsTable, apiUrl, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'apiUrl', 'senderAddress', 'sesConfigurationSet']);
-const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable });
-const { getLead } = createLeadStore({ client: dynamodb, leadsTable });
-const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet });
+const metrics = createMetrics();
+const meter = createUnitMeter();
+const { onConsumed } = meter;
+const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
+const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
+const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed });
+/** The lead this invocation read, for the hand-off latency once its email is sent. */
+let lead: Lead | undefined;
+const getLead: SendHandoffPorts['getLead'] = async (leadId) => {
+  const read = await leads.getLead(leadId);
+  lead = read?.lead;
+  return read;
+};
 const ports: SendHandoffPorts = {
   teams,
   model: scoringModel,
@@ -20,7 +32,14 @@ const ports: SendHandoffPorts = {
   now: () => new Date(),
   getLead,
   linkSigningKey: getLinkSigningKey,
-  sendEmailOnce,
+  sendEmailOnce: async (email) => {
+    const result = await sendEmailOnce(email);
+    if (result.sent && lead) addHandoffLatency(metrics, qualifiedAt(lead.stageHistory), new Date());
+    return result;
+  },
 };
 
 export const handler = journeyStep((state: JourneyState & { assignment: JourneyAssignment }) => sendHandoff(state, ports));
+
+// Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
+handler.use(publishMetrics(metrics, meter));

@@ -3,6 +3,7 @@ import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb } from '#commons/clients.ts';
+import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
 import { scoringModel } from '#config/index.ts';
@@ -55,6 +56,11 @@ export function leadsHandler(ports: LeadsHandlerPorts) {
 
 // Wiring, once per cold start: settings → adapters → ports.
 const { leadsTable } = readSettings(['leadsTable']);
-const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable });
-const { findKey } = createKeys({ client: dynamodb, leadsTable });
+const metrics = createMetrics();
+const meter = createUnitMeter();
+const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 export const handler = leadsHandler({ model: scoringModel, getLead, leadIdOf, findKey, now: () => new Date() });
+
+// Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
+handler.use(publishMetrics(metrics, meter));

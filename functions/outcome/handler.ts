@@ -3,6 +3,7 @@ import { createDecisions } from '#adapters/decisions.ts';
 import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { dynamodb } from '#commons/clients.ts';
+import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { html, httpHandler, rawBody, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
 import { decisionForm, renderDecisionPage } from '#core/emails.ts';
@@ -42,9 +43,15 @@ export function handoffLinkHandler(ports: AnswerHandoffPorts) {
 
 // Wiring, once per cold start: settings → adapters → the use case's ports.
 const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
-const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable });
-const { getCycle, getLead } = createLeadStore({ client: dynamodb, leadsTable });
-const { recordDecision } = createDecisions({ client: dynamodb, leadsTable, eventsTable });
+const metrics = createMetrics();
+const meter = createUnitMeter();
+const { onConsumed } = meter;
+const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
+const { getCycle, getLead } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
+const { recordDecision } = createDecisions({ client: dynamodb, leadsTable, eventsTable, onConsumed });
 const ports: AnswerHandoffPorts = { now: () => new Date(), linkSigningKey: getLinkSigningKey, getLead, getCycle, recordDecision };
 
 export const handler = handoffLinkHandler(ports);
+
+// Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
+handler.use(publishMetrics(metrics, meter));

@@ -4,6 +4,8 @@ import { createLeadStore } from '#adapters/lead-store.ts';
 import { createTaskCallbacks } from '#adapters/task-callbacks.ts';
 import { dynamodb, sfn } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
+import { createMetrics, createUnitMeter, METRIC, publishMetrics } from '#commons/metrics.ts';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
 import { scoringModel } from '#config/index.ts';
@@ -12,7 +14,9 @@ import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
 
 // Wiring, once per cold start: settings → adapters → the use case's ports.
 const { leadsTable, eventsTable, journeyStateMachineArn } = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn']);
-const leads = createLeadStore({ client: dynamodb, leadsTable });
+const metrics = createMetrics();
+const meter = createUnitMeter();
+const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable });
 const { startJourney } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
@@ -22,9 +26,16 @@ const ports: ApplyEventsPorts = {
   getLead: leads.getLead,
   resolveIdentities: leads.resolveIdentities,
   appliedMessageIds: leads.appliedMessageIds,
-  saveLead: leads.saveLead,
+  saveLead: async (update) => {
+    const version = await leads.saveLead(update);
+    meter.countEvents(update.appliedMessageIds?.length ?? 0);
+    return version;
+  },
   clearJourneyPending: leads.clearJourneyPending,
-  startJourney,
+  startJourney: async (input) => {
+    await startJourney(input);
+    metrics.addMetric(METRIC.journeysStarted, MetricUnit.Count, 1);
+  },
   recordOutcome: leads.recordOutcome,
   resumeJourney,
   now: () => new Date().toISOString(),
@@ -57,3 +68,6 @@ export const handler = streamHandler<EventRecord>({
     return records.filter((record) => failedMessageIds.has(record.messageId));
   },
 });
+
+// Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
+handler.use(publishMetrics(metrics, meter));
