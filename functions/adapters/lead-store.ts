@@ -17,6 +17,7 @@ import type { StageChange } from '#core/lifecycle.ts';
 import type { Cycle, CycleEscalation } from '#core/cycle.ts';
 import type { LeadUpdate, VersionedLead } from '#core/records.ts';
 import { createBatchGet } from './batch-get.ts';
+import { meteredClient, type OnConsumed } from './capacity.ts';
 import { cycleKey, funnelKey, identityKey, identityOfPartition, markerKey, messageIdOfMarker, profileKey } from '#core/table-layout.ts';
 import { EscalationStepName } from '#core/journey-contract.ts';
 
@@ -39,6 +40,8 @@ export function openForDecision(repId: string) {
 export interface LeadStoreSettings {
   client: DynamoDBDocumentClient;
   leadsTable: string;
+  /** told the read and write units of every call (each asks for them) */
+  onConsumed?: OnConsumed;
 }
 
 export type LeadStore = ReturnType<typeof createLeadStore>;
@@ -47,7 +50,8 @@ export type LeadStore = ReturnType<typeof createLeadStore>;
  * The leads table: each lead's profile with its version, the markers of the
  * events it applied, identity links, cycles and the funnel counters.
  */
-export function createLeadStore({ client, leadsTable }: LeadStoreSettings) {
+export function createLeadStore({ client: sdkClient, leadsTable, onConsumed }: LeadStoreSettings) {
+  const client = meteredClient(sdkClient, onConsumed);
   const batchGetAll = createBatchGet({ client });
 
   async function getLead(leadId: string): Promise<VersionedLead | undefined> {
