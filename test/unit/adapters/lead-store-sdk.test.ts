@@ -150,8 +150,8 @@ describe('lead store (SDK calls that are the contract)', () => {
   });
 
   describe('saving a recycled lead', () => {
-    const recycled = mqlLead({ stage: 'recycled', stageHistory: [...mqlLead().stageHistory, { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' }] });
-    const changes = [{ from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' }] as const;
+    const recycled = mqlLead({ stage: 'recycled', stageHistory: [...mqlLead().stageHistory, { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] });
+    const changes = [{ from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] as const;
 
     it('writes the profile on its version and moves the funnel counters in one transaction', async () => {
       ddb.on(TransactWriteCommand).resolves({});
