@@ -49,8 +49,8 @@ try {
   log(`synthesizing failed (${(error as Error).message.split('\n')[0]}); using the tables of the existing cdk.out`);
 }
 const template = readTemplate(path.join(root, 'cdk.out'));
-const leadsTable = tableBehind(template, 'LEADS_TABLE');
-const eventsTable = tableBehind(template, 'EVENTS_TABLE');
+const leadsTable = tableBehind(template, 'leadsTable');
+const eventsTable = tableBehind(template, 'eventsTable');
 // The stream is left off: the bench hands each stored event to the scoring use case itself, one per batch.
 const dynamodb = await startDynamoDb(tablesOf(template).map(({ streamViewType: _stream, ...table }) => table));
 
