@@ -55,7 +55,7 @@ try {
   log(`synthesizing failed (${(error as Error).message.split('\n')[0]}); using the tables of the existing cdk.out`);
 }
 const template = readTemplate(path.join(root, 'cdk.out'));
-const leadsTable = tableBehind(template, 'LEADS_TABLE');
+const leadsTable = tableBehind(template, 'leadsTable');
 const dynamodb = await startDynamoDb(tablesOf(template).map(({ streamViewType: _stream, ...table }) => table));
 const client = createDocumentClient({
   endpoint: dynamodb.endpoint,
@@ -122,7 +122,7 @@ const toKnown = (lead: Lead): { lead: Lead; change: StageChange } => {
 async function run(shards: number, repeat: number): Promise<Run> {
   const leads = await seed(`${runId}-${shards}-${repeat}`);
   let writeUnits = 0;
-  const store: LeadStore = createLeadStore({ client, leadsTable, funnelShards: shards, onConsumed: (u) => (writeUnits += u.write) });
+  const store: LeadStore = createLeadStore({ client, leadsTable, funnelShards: shards, onConsumed: (u) => (writeUnits += u.writeUnits) });
   const before = (await store.getFunnelCounters()).reached.known ?? 0;
   let conflicts = 0;
   let lockTimeouts = 0;

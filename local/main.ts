@@ -49,6 +49,7 @@ LeadLoop is running locally.
   API            ${apiUrl}          (health: ${apiUrl}/health)
   Emails         ${sesUrl}/         (JSON: ${sesUrl}/store)
   Journeys       ${apiUrl}/_local/executions
+  Failed records ${apiUrl}/_local/failed-records   (stream records set aside after their retries)
   DynamoDB       ${dynamodbEndpoint}   (DynamoDB Local; any region, any credentials)
   Clock speed    ${clock.speed}× ${clock.speed === 1 ? '(real time; set LEADLOOP_CLOCK_SPEED=3600 for an hour per second)' : ''}
   Write key      ${writeKey}${process.env.LEADLOOP_WRITE_KEY ? '' : '   (set LEADLOOP_WRITE_KEY to keep one)'}

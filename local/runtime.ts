@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import sesModule from 'aws-ses-v2-local';
+import { SETTINGS } from '../functions/commons/settings.ts';
 import { keyItemKey } from '../functions/core/keys.ts';
 import { createClock, type ClockSettings } from './clock.ts';
 import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
@@ -262,10 +263,10 @@ async function startStepFunctions(
   return { stepFunctions, sfnEndpoint };
 }
 
-/** The table the functions know as LEADS_TABLE. */
+/** The table the functions know as their leads table (SETTINGS.leadsTable). */
 function leadsTableOf(app: LocalApp): string {
-  const leadsTable = [...app.functions.values()].map((f) => f.environment.LEADS_TABLE).find(Boolean);
-  if (!leadsTable) throw new Error('no function in the template has LEADS_TABLE');
+  const leadsTable = [...app.functions.values()].map((f) => f.environment[SETTINGS.leadsTable]).find(Boolean);
+  if (!leadsTable) throw new Error(`no function in the template has ${SETTINGS.leadsTable}`);
   return leadsTable;
 }
 
@@ -341,12 +342,13 @@ function startStreams(
 
 /** The scoring function's environment names every table and the journey: the CLI works with the same. */
 function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb: string; sfn: string }): Record<string, string> {
-  const scoringEnv = [...app.functions.values()].map((f) => f.environment).find((env) => env.JOURNEY_STATE_MACHINE_ARN && env.EVENTS_TABLE);
-  if (!scoringEnv) throw new Error('no function in the template has EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN');
+  const { eventsTable, journeyStateMachineArn } = SETTINGS;
+  const scoringEnv = [...app.functions.values()].map((f) => f.environment).find((env) => env[journeyStateMachineArn] && env[eventsTable]);
+  if (!scoringEnv) throw new Error(`no function in the template has ${eventsTable} and ${journeyStateMachineArn}`);
   return {
-    LEADS_TABLE: leadsTable,
-    EVENTS_TABLE: scoringEnv.EVENTS_TABLE!,
-    JOURNEY_STATE_MACHINE_ARN: scoringEnv.JOURNEY_STATE_MACHINE_ARN!,
+    [SETTINGS.leadsTable]: leadsTable,
+    [eventsTable]: scoringEnv[eventsTable]!,
+    [journeyStateMachineArn]: scoringEnv[journeyStateMachineArn]!,
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

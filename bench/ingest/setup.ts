@@ -23,8 +23,8 @@ export interface IngestTables {
 /** The table names, from the synthesized template, as the functions know them; clients for them on the runtime's DynamoDB Local. */
 export async function connectTables(runtime: LocalRuntime): Promise<IngestTables> {
   const template = readTemplate(path.join(benchDir, '..', 'cdk.out'));
-  const eventsTable = tableBehind(template, 'EVENTS_TABLE');
-  const leadsTable = tableBehind(template, 'LEADS_TABLE');
+  const eventsTable = tableBehind(template, 'eventsTable');
+  const leadsTable = tableBehind(template, 'leadsTable');
 
   const lowLevel = new DynamoDBClient({
     endpoint: runtime.dynamodbEndpoint,

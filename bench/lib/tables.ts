@@ -1,8 +1,10 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
+import { SETTINGS, type SettingName } from '../../functions/commons/settings.ts';
 import type { Template } from '../../local/template.ts';
 
-/** The table a function environment variable names in the synthesized template (locally a table's name is its logical id). */
-export function tableBehind(template: Template, variable: string): string {
+/** The table a function setting names in the synthesized template (locally a table's name is its logical id). */
+export function tableBehind(template: Template, setting: SettingName): string {
+  const variable = SETTINGS[setting];
   const names = new Set<string>();
   for (const resource of Object.values(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;

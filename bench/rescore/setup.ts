@@ -28,8 +28,8 @@ export async function startTables(): Promise<BenchTables> {
   }
   const template = readTemplate(path.join(root, 'cdk.out'));
 
-  const leadsTable = tableBehind(template, 'LEADS_TABLE');
-  const eventsTable = tableBehind(template, 'EVENTS_TABLE');
+  const leadsTable = tableBehind(template, 'leadsTable');
+  const eventsTable = tableBehind(template, 'eventsTable');
   const journeyId = Object.entries(template.Resources).find(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')?.[0] ?? 'Journey';
 
   const dbStart = performance.now();

@@ -5,7 +5,7 @@ import type { ScoringModel } from '#core/scoring.ts';
 import { rescoreAdapters, type RescoreAdapters } from '../../functions/rescore/ports.ts';
 import { loadModel } from './model-check.ts';
 import type { CliIo } from './run.ts';
-import { resolveTarget } from './target.ts';
+import { resolveTarget, TARGET_VARIABLES } from './target.ts';
 
 /** What the commands that work on a LeadLoop's data share: reading a model file, and finding the LeadLoop. */
 
@@ -34,7 +34,7 @@ export const TARGET_OPTIONS = {
 export const TARGET_USAGE = `Where:
   --local              the LeadLoop started by npm start on this machine
   --stack <name>       a deployed stack (AWS credentials from the usual places)
-  (neither)            LEADS_TABLE, EVENTS_TABLE and JOURNEY_STATE_MACHINE_ARN from the environment`;
+  (neither)            ${TARGET_VARIABLES.slice(0, -1).join(', ')} and ${TARGET_VARIABLES.at(-1)} from the environment`;
 
 /** A LeadLoop the CLI works on: what to call it, and the adapters built for its tables and journey. */
 export interface Connection {

@@ -2,7 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Cycle } from '#core/cycle.ts';
 import type { DecisionWrite, OutcomeEvent } from '#core/records.ts';
-import { meter, RETURN_CONSUMED, type OnConsumed } from '#commons/consumed.ts';
+import { meteredClient, type OnConsumed } from './capacity.ts';
 import { createLeadStore, openForDecision } from './lead-store.ts';
 import { cycleKey } from '#core/table-layout.ts';
 
@@ -17,9 +17,9 @@ export interface DecisionsSettings {
 
 export type Decisions = ReturnType<typeof createDecisions>;
 
-export function createDecisions({ client, leadsTable, eventsTable, onConsumed }: DecisionsSettings) {
-  const { getCycle } = createLeadStore({ client, leadsTable, onConsumed });
-  const consumed = meter(onConsumed);
+export function createDecisions({ client: sdkClient, leadsTable, eventsTable, onConsumed }: DecisionsSettings) {
+  const { getCycle } = createLeadStore({ client: sdkClient, leadsTable, onConsumed });
+  const client = meteredClient(sdkClient, onConsumed);
   return {
     /**
      * Records a rep's decision the moment it is made: on the cycle, on condition
@@ -31,9 +31,8 @@ export function createDecisions({ client, leadsTable, eventsTable, onConsumed }:
     async recordDecision(event: OutcomeEvent): Promise<DecisionWrite> {
       const open = openForDecision(event.outcome.repId);
       try {
-        const { ConsumedCapacity } = await client.send(
+        await client.send(
           new TransactWriteCommand({
-            ...RETURN_CONSUMED,
             TransactItems: [
               {
                 Update: {
@@ -48,7 +47,6 @@ export function createDecisions({ client, leadsTable, eventsTable, onConsumed }:
             ],
           }),
         );
-        consumed.write(ConsumedCapacity);
         return { recorded: true };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;

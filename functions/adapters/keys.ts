@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { meter, RETURN_CONSUMED, type OnConsumed } from '#commons/consumed.ts';
+import { meteredClient, type OnConsumed } from './capacity.ts';
 import { keyHash, keyItemKey } from '#core/keys.ts';
 import { configKey } from '#core/table-layout.ts';
 
@@ -29,8 +29,8 @@ export type Keys = ReturnType<typeof createKeys>;
  * instance caches what it read (one instance per container, built by the
  * handler's wiring), so a cold start reads afresh.
  */
-export function createKeys({ client, leadsTable, onConsumed }: KeysSettings) {
-  const consumed = meter(onConsumed);
+export function createKeys({ client: sdkClient, leadsTable, onConsumed }: KeysSettings) {
+  const client = meteredClient(sdkClient, onConsumed);
   const cache = new Map<string, { value: ApiKey | undefined; until: number }>();
   let linkKey: string | undefined;
 
@@ -40,8 +40,7 @@ export function createKeys({ client, leadsTable, onConsumed }: KeysSettings) {
       const hash = keyHash(key);
       const cached = cache.get(hash);
       if (cached && cached.until > Date.now()) return cached.value;
-      const { Item, ConsumedCapacity } = await client.send(new GetCommand({ TableName: leadsTable, Key: keyItemKey(key), ...RETURN_CONSUMED }));
-      consumed.read(ConsumedCapacity);
+      const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: keyItemKey(key) }));
       const value =
         Item && Item.active !== false
           ? {
@@ -56,14 +55,12 @@ export function createKeys({ client, leadsTable, onConsumed }: KeysSettings) {
 
     /** Registers a key for a source; more than one key per source may be active, so keys can be rotated. */
     async registerKey(key: string, apiKey: ApiKey): Promise<void> {
-      const { ConsumedCapacity } = await client.send(
+      await client.send(
         new PutCommand({
           TableName: leadsTable,
           Item: { ...keyItemKey(key), ...apiKey, active: true, createdAt: new Date().toISOString() },
-          ...RETURN_CONSUMED,
         }),
       );
-      consumed.write(ConsumedCapacity);
     },
 
     /**
@@ -74,20 +71,17 @@ export function createKeys({ client, leadsTable, onConsumed }: KeysSettings) {
       if (linkKey) return linkKey;
       const key = configKey('link-signing-key');
       try {
-        const { ConsumedCapacity } = await client.send(
+        await client.send(
           new PutCommand({
             TableName: leadsTable,
             Item: { ...key, value: randomBytes(32).toString('base64url') },
             ConditionExpression: 'attribute_not_exists(pk)',
-            ...RETURN_CONSUMED,
           }),
         );
-        consumed.write(ConsumedCapacity);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
-      const { Item, ConsumedCapacity } = await client.send(new GetCommand({ TableName: leadsTable, Key: key, ConsistentRead: true, ...RETURN_CONSUMED }));
-      consumed.read(ConsumedCapacity);
+      const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: key, ConsistentRead: true }));
       linkKey = String(Item?.value);
       return linkKey;
     },

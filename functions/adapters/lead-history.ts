@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumen
 import type { EventRecord, LeadPage, RescoreProgress, ScanPosition } from '#core/records.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { createBatchGet } from './batch-get.ts';
+import { meteredClient, type OnConsumed } from './capacity.ts';
 import { leadIdOfPartition, leadPartition, MARKER_PREFIX, messageIdOfMarker, PROFILE_SK, rescoreKey } from '#core/table-layout.ts';
 
 /**
@@ -15,11 +16,14 @@ export interface LeadHistorySettings {
   client: DynamoDBDocumentClient;
   leadsTable: string;
   eventsTable: string;
+  /** told the read and write units of every call (each asks for them) */
+  onConsumed?: OnConsumed;
 }
 
 export type LeadHistory = ReturnType<typeof createLeadHistory>;
 
-export function createLeadHistory({ client, leadsTable, eventsTable }: LeadHistorySettings) {
+export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, onConsumed }: LeadHistorySettings) {
+  const client = meteredClient(sdkClient, onConsumed);
   const batchGetAll = createBatchGet({ client });
   return {
     /** The messageIds of every event applied to a lead (tracking events and outcomes). */

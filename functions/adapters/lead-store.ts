@@ -8,7 +8,6 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { meter, RETURN_CONSUMED, type OnConsumed } from '#commons/consumed.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import type { Lead, Owner } from '#core/lead.ts';
@@ -18,6 +17,7 @@ import type { StageChange } from '#core/lifecycle.ts';
 import type { Cycle, CycleEscalation } from '#core/cycle.ts';
 import type { LeadUpdate, VersionedLead } from '#core/records.ts';
 import { createBatchGet } from './batch-get.ts';
+import { meteredClient, type OnConsumed } from './capacity.ts';
 import {
   cycleKey,
   FUNNEL_SHARDS,
@@ -58,8 +58,8 @@ export interface LeadStoreSettings {
    * @default FUNNEL_SHARDS (core/table-layout.ts)
    */
   funnelShards?: number;
-  /** Told the capacity units each call consumed. @default - not reported */
-  onConsumed?: (units: { read: number; write: number }) => void;
+  /** told the read and write units of every call (each asks for them) */
+  onConsumed?: OnConsumed;
 }
 
 export type LeadStore = ReturnType<typeof createLeadStore>;
@@ -68,12 +68,12 @@ export type LeadStore = ReturnType<typeof createLeadStore>;
  * The leads table: each lead's profile with its version, the markers of the
  * events it applied, identity links, cycles and the funnel counters.
  */
-export function createLeadStore({ client, leadsTable, funnelShards = FUNNEL_SHARDS, onConsumed }: LeadStoreSettings) {
+export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = FUNNEL_SHARDS, onConsumed }: LeadStoreSettings) {
   if (!Number.isInteger(funnelShards) || funnelShards < 1 || funnelShards > MAX_FUNNEL_SHARDS) {
     throw new RangeError(`funnelShards must be an integer from 1 to ${MAX_FUNNEL_SHARDS}, got ${funnelShards}`);
   }
-  const consumed = meter(onConsumed as OnConsumed | undefined);
-  const batchGetAll = createBatchGet({ client, onConsumed });
+  const client = meteredClient(sdkClient, onConsumed);
+  const batchGetAll = createBatchGet({ client });
   /** The shard of the funnel counters this lead adds to. */
   const funnelShardKeyOf = (leadId: string) => funnelShardKey(funnelShardOf(leadId, funnelShards));
 
@@ -360,9 +360,8 @@ export function createLeadStore({ client, leadsTable, funnelShards = FUNNEL_SHAR
    */
   async function retireLead(lead: Lead, version: number): Promise<void> {
     try {
-      const response = await client.send(
+      await client.send(
         new TransactWriteCommand({
-          ...RETURN_CONSUMED,
           TransactItems: [
             {
               Put: {
@@ -384,7 +383,6 @@ export function createLeadStore({ client, leadsTable, funnelShards = FUNNEL_SHAR
           ],
         }),
       );
-      consumed.write(response.ConsumedCapacity);
     } catch (error) {
       if (error instanceof TransactionCanceledException) throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
       throw error;

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { meter, RETURN_CONSUMED, type OnConsumed } from '#commons/consumed.ts';
+import { meteredClient, type OnConsumed } from './capacity.ts';
 import { EmailOutcomeUnknownError } from '#commons/errors.ts';
 import type { EmailToSend, SendResult } from '#core/emails.ts';
 import { emailKey } from '#core/table-layout.ts';
@@ -19,8 +19,8 @@ export interface MailerSettings {
 
 export type Mailer = ReturnType<typeof createMailer>;
 
-export function createMailer({ client, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed }: MailerSettings) {
-  const consumed = meter(onConsumed);
+export function createMailer({ client: sdkClient, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed }: MailerSettings) {
+  const client = meteredClient(sdkClient, onConsumed);
   return {
     /**
      * Sends an email at most once per idempotency key: the record is written
@@ -30,19 +30,16 @@ export function createMailer({ client, ses, leadsTable, senderAddress, sesConfig
     async sendEmailOnce(email: EmailToSend): Promise<SendResult> {
       const key = emailKey(email.idempotencyKey);
       try {
-        const { ConsumedCapacity } = await client.send(
+        await client.send(
           new PutCommand({
             TableName: leadsTable,
             Item: { ...key, status: 'sending', to: email.to, subject: email.subject, startedAt: new Date().toISOString() },
             ConditionExpression: 'attribute_not_exists(pk)',
-            ...RETURN_CONSUMED,
           }),
         );
-        consumed.write(ConsumedCapacity);
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        const { Item, ConsumedCapacity } = await client.send(new GetCommand({ TableName: leadsTable, Key: key, ConsistentRead: true, ...RETURN_CONSUMED }));
-        consumed.read(ConsumedCapacity);
+        const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: key, ConsistentRead: true }));
         if (Item?.status === 'sent') return { sent: false, reason: 'already-sent' };
         throw new EmailOutcomeUnknownError(email.idempotencyKey);
       }
@@ -65,21 +62,18 @@ export function createMailer({ client, ses, leadsTable, senderAddress, sesConfig
         messageId = response.MessageId ?? 'unknown';
       } catch (error) {
         // SES refused the request, so nothing was sent: let a retry send it.
-        const { ConsumedCapacity } = await client.send(new DeleteCommand({ TableName: leadsTable, Key: key, ...RETURN_CONSUMED }));
-        consumed.write(ConsumedCapacity);
+        await client.send(new DeleteCommand({ TableName: leadsTable, Key: key }));
         throw error;
       }
-      const { ConsumedCapacity } = await client.send(
+      await client.send(
         new UpdateCommand({
           TableName: leadsTable,
           Key: key,
           UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :now',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':now': new Date().toISOString() },
-          ...RETURN_CONSUMED,
         }),
       );
-      consumed.write(ConsumedCapacity);
       return { sent: true, messageId };
     },
   };

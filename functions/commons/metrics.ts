@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import type { ConsumedUnits } from './consumed.ts';
+import type { ConsumedUnits } from '#adapters/capacity.ts';
 
 /**
  * The embedded metrics an operator watches (CloudWatch, namespace LeadLoop):
@@ -36,11 +36,11 @@ export function createMetrics(): Metrics {
  * invocation scored; `publishMetrics` turns them into metrics at its end.
  */
 export function createUnitMeter() {
-  let units: ConsumedUnits = { read: 0, write: 0 };
+  let units = { read: 0, write: 0 };
   let events = 0;
   return {
     onConsumed: (consumed: ConsumedUnits) => {
-      units = { read: units.read + consumed.read, write: units.write + consumed.write };
+      units = { read: units.read + consumed.readUnits, write: units.write + consumed.writeUnits };
     },
     countEvents: (n: number) => {
       events += n;

@@ -26,9 +26,10 @@ import type { StoredEvent } from './tracking-event.ts';
  *    moment sales first saw it (the `at` of its first recorded `→ mql` change):
  *    the replayed ledger up to that instant, decayed to that instant. Its
  *    outcome is the one of that first cycle: the changes after the first
- *    `→ mql` and before the next. `mql → sal` is an acceptance, `mql → recycled`
- *    with a cause starting `rejected by` a rejection, a change to `won` or
- *    `lost` the close. Later cycles are left out: their hand-off came at
+ *    `→ mql` and before the next. The change a rep's decision caused says so
+ *    in its `decision` field (`accepted`, `rejected`; a recycling nobody
+ *    accepted is no decision; older histories: see repDecision); a change to
+ *    `won` or `lost` is the close. Later cycles are left out: their hand-off came at
  *    another score, so crediting them to the first one would blur the band.
  */
 
@@ -220,6 +221,23 @@ export function periodOf(at: string, period: BacktestPeriod): string {
 }
 
 /**
+ * The rep's decision a stage change records, or null (the change is no
+ * decision, or nobody accepted the lead in time: a recycling, not a rejection).
+ * Changes stored before StageChange had `decision` carry the decision only in
+ * their words; for those, the rule that held when they were written: a move
+ * mql → sal was always an acceptance, and a rejection's cause began
+ * `rejected by` (what applyOutcome wrote then). New changes are never read
+ * that way.
+ */
+function repDecision(change: StageChange): HandOff['decision'] {
+  if (change.from !== 'mql') return null;
+  if (change.decision !== undefined) return change.decision === 'not-accepted' ? null : change.decision;
+  if (change.to === 'sal') return 'accepted';
+  if (change.to === 'recycled' && change.cause.startsWith('rejected by')) return 'rejected';
+  return null;
+}
+
+/**
  * The lead's first real hand-off and what sales made of it within that cycle,
  * from its stage history in the order recorded; null when it never reached mql.
  */
@@ -233,8 +251,7 @@ export function firstHandOff(stageHistory: readonly StageChange[]): HandOff | nu
   let decision: HandOff['decision'] = null;
   let close: HandOff['close'] = null;
   for (const change of cycle) {
-    if (decision === null && change.from === 'mql' && change.to === 'sal') decision = 'accepted';
-    if (decision === null && change.from === 'mql' && change.to === 'recycled' && change.cause.startsWith('rejected by')) decision = 'rejected';
+    decision ??= repDecision(change);
     if (close === null && (change.to === 'won' || change.to === 'lost')) close = change.to;
   }
   return { at: first.at, decision, close };

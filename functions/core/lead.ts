@@ -1,5 +1,5 @@
 import { identityKeys } from './identity.ts';
-import { transition, type Stage, type StageChange } from './lifecycle.ts';
+import { transition, type HandOffDecision, type Stage, type StageChange } from './lifecycle.ts';
 import {
   addToLedger,
   engagementAt,
@@ -159,9 +159,12 @@ export interface AppliedEvents {
   changes: StageChange[];
 }
 
-/** Moves a lead (a working copy) to a stage, recording the change in its history and in `changes`. */
-export function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: StageChange[]): void {
-  const change = transition(lead.stage, to, at, cause);
+/**
+ * Moves a lead (a working copy) to a stage, recording the change in its
+ * history and in `changes`; `decision` when the move is a hand-off's outcome.
+ */
+export function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: StageChange[], decision?: HandOffDecision): void {
+  const change = transition(lead.stage, to, at, cause, decision);
   lead.stage = to;
   lead.stageHistory.push(change);
   changes.push(change);

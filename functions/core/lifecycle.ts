@@ -33,11 +33,22 @@ const allowed: Record<Stage, readonly Stage[]> = {
   disqualified: [],
 };
 
+/**
+ * What sales made of a hand-off, on the stage change it caused: a rep
+ * accepted or rejected the lead, or nobody accepted it within the service
+ * agreement and the journey recycled it. Read by code (the backtest);
+ * `cause` is the same for people.
+ */
+export type HandOffDecision = 'accepted' | 'rejected' | 'not-accepted';
+
 export interface StageChange {
   from: Stage;
   to: Stage;
   at: string;
+  /** why, in words, for people: never parsed back (decisions have their own field) */
   cause: string;
+  /** set on the change a hand-off's outcome caused (see core/outcomes.ts); absent on every other change */
+  decision?: HandOffDecision;
 }
 
 export class InvalidTransitionError extends Error {
@@ -55,9 +66,9 @@ export function canTransition(from: Stage, to: Stage): boolean {
   return allowed[from].includes(to);
 }
 
-export function transition(from: Stage, to: Stage, at: string, cause: string): StageChange {
+export function transition(from: Stage, to: Stage, at: string, cause: string, decision?: HandOffDecision): StageChange {
   if (!canTransition(from, to)) throw new InvalidTransitionError(from, to);
-  return { from, to, at, cause };
+  return { from, to, at, cause, ...(decision !== undefined && { decision }) };
 }
 
 /** Stages a lead reaches by engagement alone, in funnel order. */

@@ -31,9 +31,9 @@ export function applyOutcome(current: Lead, outcome: Outcome): AppliedEvents {
   if (refusal) throw new OutcomeRefusedError(refusal);
   const lead: Lead = structuredClone(current);
   const changes: StageChange[] = [];
-  if (outcome.kind === 'accepted') moveTo(lead, 'sal', outcome.at, `accepted by ${outcome.repId}`, changes);
+  if (outcome.kind === 'accepted') moveTo(lead, 'sal', outcome.at, `accepted by ${outcome.repId}`, changes, 'accepted');
   else {
-    moveTo(lead, 'recycled', outcome.at, `rejected by ${outcome.repId}: ${outcome.reason}`, changes);
+    moveTo(lead, 'recycled', outcome.at, `rejected by ${outcome.repId}: ${outcome.reason}`, changes, 'rejected');
     delete lead.owner;
   }
   return { lead, changes };
@@ -44,7 +44,7 @@ export function recycleUnaccepted(current: Lead, cycle: number, at: string): App
   if (current.cycle !== cycle || current.stage !== 'mql') return { lead: current, changes: [] };
   const lead: Lead = structuredClone(current);
   const changes: StageChange[] = [];
-  moveTo(lead, 'recycled', at, 'not accepted within the service agreement after escalation', changes);
+  moveTo(lead, 'recycled', at, 'not accepted within the service agreement after escalation', changes, 'not-accepted');
   delete lead.owner;
   return { lead, changes };
 }

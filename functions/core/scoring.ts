@@ -136,6 +136,8 @@ export interface LedgerEntry {
   base?: number;
   /** how many events this entry stands for once older entries were compacted (1 when absent) */
   events?: number;
+  /** on a folded entry (see foldLedger), the earliest event it stands for, so rules keep their order of first appearance */
+  first?: { at: string; messageId: string };
 }
 
 const DAY_MS = 86_400_000;
@@ -322,6 +324,88 @@ export function compactLedger(ledger: readonly LedgerEntry[], model: ScoringMode
   return [...compacted, ...kept];
 }
 
+/**
+ * The rules whose entries are read one by one, not only for their decayed
+ * points and counts: capped rules (a cap counts the points its rule awarded
+ * in its period, and a late event re-allocates them) and the rules of an
+ * activity qualification (they count events within days).
+ */
+export function rulesReadOneByOne(model: ScoringModel): Set<string> {
+  return new Set([
+    ...model.engagement.rules.filter((rule) => rule.cap && rule.points > 0).map((rule) => rule.id),
+    ...(model.qualification.orActivity ?? []).map((activity) => activity.rule),
+  ]);
+}
+
+/**
+ * How late an event may arrive (how far before the lead's latest event it
+ * happened) and still be scored exactly against a folded ledger: its cap
+ * looks back at most the model's look-back from its own instant, and
+ * foldLedger keeps that much and this margin. An event older than that
+ * (foldedLedgerCovers says so) needs its capped rules' entries read back
+ * from the events' markers.
+ */
+export const LATE_EVENT_DAYS = 2;
+
+/** Whether an event at `eventAt` is scored exactly against a ledger folded at `foldedAt` (see LATE_EVENT_DAYS). */
+export function foldedLedgerCovers(foldedAt: string, eventAt: string): boolean {
+  return Date.parse(eventAt) >= Date.parse(foldedAt) - LATE_EVENT_DAYS * DAY_MS;
+}
+
+/**
+ * The ledger in the bounded form a profile can keep, exactly: what is only
+ * ever read for its decayed points and counts becomes one entry per rule,
+ * half-life and model version (and side of `keepApartAt`, the instant a lead
+ * was last recycled, whose engagement since is read on its own), standing at
+ * the latest of its events with their points decayed to that instant, and
+ * remembering its earliest event (`first`) and how many it stands for
+ * (`events`). Exponential decay composes, so engagement, the breakdown and
+ * the reasons at `now` and at any later instant are those of the whole
+ * ledger. Kept one by one: the entries of the rules caps and activity
+ * qualifications read (rulesReadOneByOne) within the model's look-back and
+ * LATE_EVENT_DAYS before `now`, in time order; so the kept part is bounded by the model
+ * (how many events of those rules fall within the look-back), not by how long
+ * the lead has been active. Folding again folds the folded entries with the
+ * new ones, so it composes too. Only an event later than LATE_EVENT_DAYS
+ * meets folded entries of a capped rule (foldedLedgerCovers).
+ */
+export function foldLedger(ledger: readonly LedgerEntry[], model: ScoringModel, now: Date, keepApartAt = ''): LedgerEntry[] {
+  const horizon = new Date(now.getTime() - (lookBackDays(model) + LATE_EVENT_DAYS) * DAY_MS).toISOString();
+  const oneByOne = rulesReadOneByOne(model);
+  const kept: LedgerEntry[] = [];
+  const groups = new Map<string, LedgerEntry[]>();
+  for (const entry of ledger) {
+    if (entry.events === undefined && oneByOne.has(entry.ruleId) && entry.at >= horizon) {
+      kept.push(entry);
+      continue;
+    }
+    const side = keepApartAt !== '' && entry.at > keepApartAt ? 'after' : 'before';
+    const key = `${entry.ruleId}\u0000${entry.halfLifeDays ?? ''}\u0000${entry.modelVersion}\u0000${side}`;
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
+  }
+  const folded = [...groups.values()].map((group): LedgerEntry => {
+    const head = group[0]!;
+    const at = group.reduce((latest, e) => (e.at > latest ? e.at : latest), head.at);
+    const points = group.reduce((sum, e) => sum + decayedPoints(e, new Date(at)), 0);
+    const first = group
+      .map((e) => e.first ?? { at: e.at, messageId: e.messageId })
+      .reduce((a, b) => (b.at < a.at || (b.at === a.at && b.messageId < a.messageId) ? b : a));
+    return {
+      ruleId: head.ruleId,
+      messageId: `folded:${head.ruleId}:${at}`,
+      points,
+      at,
+      modelVersion: head.modelVersion,
+      ...(head.halfLifeDays !== undefined && { halfLifeDays: head.halfLifeDays }),
+      events: group.reduce((n, e) => n + (e.events ?? 1), 0),
+      first,
+    };
+  });
+  return [...folded, ...kept];
+}
+
 /** One rule's share of a lead's engagement at an instant. */
 export interface ScoreContribution {
   ruleId: string;
@@ -332,16 +416,32 @@ export interface ScoreContribution {
   count: number;
 }
 
-/** Decayed points and event counts per rule, unrounded, in the order rules first appear in the ledger. */
+/**
+ * Decayed points and event counts per rule, unrounded, in the order rules
+ * first appear in the ledger. A folded entry (foldLedger) stands where its
+ * earliest event stood, so a folded ledger lists rules in the same order as
+ * the ledger it was folded from.
+ */
 function contributionsByRule(model: ScoringModel, ledger: readonly LedgerEntry[], now: Date): ScoreContribution[] {
-  const byRule = new Map<string, { points: number; count: number }>();
-  for (const entry of ledger) {
-    const current = byRule.get(entry.ruleId) ?? { points: 0, count: 0 };
+  const byRule = new Map<string, { points: number; count: number; firstAt: string; firstId: string; index: number }>();
+  ledger.forEach((entry, index) => {
+    const firstAt = entry.first?.at ?? entry.at;
+    const firstId = entry.first?.messageId ?? entry.messageId;
+    const current = byRule.get(entry.ruleId) ?? { points: 0, count: 0, firstAt, firstId, index };
     current.points += decayedPoints(entry, now);
     current.count += entry.events ?? 1;
+    if (entry.first && (firstAt < current.firstAt || (firstAt === current.firstAt && firstId < current.firstId))) {
+      current.firstAt = firstAt;
+      current.firstId = firstId;
+    }
     byRule.set(entry.ruleId, current);
-  }
-  return [...byRule.entries()].map(([ruleId, { points, count }]) => ({
+  });
+  const folded = ledger.some((entry) => entry.first !== undefined);
+  // Without folded entries the ledger's own order is the order of first appearance (compacted entries lead it).
+  const ordered = folded
+    ? [...byRule.entries()].sort(([, a], [, b]) => (a.firstAt < b.firstAt ? -1 : a.firstAt > b.firstAt ? 1 : a.firstId < b.firstId ? -1 : a.firstId > b.firstId ? 1 : a.index - b.index))
+    : [...byRule.entries()];
+  return ordered.map(([ruleId, { points, count }]) => ({
     ruleId,
     // a rule removed from the model since keeps its points in the ledger; its id is all we can show
     description: model.engagement.rules.find((r) => r.id === ruleId)?.description ?? ruleId,

@@ -6,6 +6,7 @@ import { header, httpHandler, json, parseJsonBody, validate, type HttpEvent } fr
 import { logger } from '#commons/logger.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
+import type { KeyLookup } from '#commons/auth.ts';
 import { privacy } from '#config/index.ts';
 import { BATCH } from '#core/event-types.ts';
 import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
@@ -14,12 +15,10 @@ import { itemSizeIssue, storableIssues } from '#core/storable.ts';
 import { toStoredEvent, trackingEventSchema, type StoredEvent, type TrackingEvent } from '#core/tracking-event.ts';
 import { recordEvents, type RecordEventsPorts } from './record-events.ts';
 
-// Wiring, once per cold start: settings → adapters → the use case's ports.
-const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
-const metrics = createMetrics();
-const meter = createUnitMeter();
-const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const ports: RecordEventsPorts = createEventStore({ client: dynamodb, eventsTable });
+/** What taking events in needs: the use case's ports, the keys to check the sender's, and the clock that dates receipt. */
+export interface IngestHandlerPorts extends RecordEventsPorts, KeyLookup {
+  now: () => Date;
+}
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
 const BATCH_LIMIT_BYTES = 500 * 1024;
@@ -89,24 +88,39 @@ function parseEvents(type: RequestType, body: unknown): TrackingEvent[] {
   return events;
 }
 
-export const handler = httpHandler(async (event) => {
-  const requested = requestTypeOf(event.rawPath);
-  if (requested.type === undefined) throw new ValidationError([{ path: 'type', message: `unknown event type "${requested.name}"` }]);
-  const { type } = requested;
-  const body = parseJsonBody(event, type === BATCH ? BATCH_LIMIT_BYTES : EVENT_LIMIT_BYTES);
-  const writeKey = writeKeyOf(event, body);
-  if (!writeKey) throw new UnauthorizedError('a write key is required as the HTTP Basic user or as writeKey in the body');
-  const key = await findKey(writeKey);
-  if (!key) throw new UnauthorizedError('the write key is not valid');
-  const refusal = browserUseRefusal(key, header(event, 'origin')) ?? keyKindRefusal(key, 'send events');
-  if (refusal) throw new ForbiddenError(refusal);
+/**
+ * The Segment-compatible ingest API (POST /v1/{type}, /v1/batch): checks the
+ * write key, validates and stores each event once; scoring happens downstream.
+ */
+export function ingestHandler(ports: IngestHandlerPorts) {
+  return httpHandler(async (event) => {
+    const requested = requestTypeOf(event.rawPath);
+    if (requested.type === undefined) throw new ValidationError([{ path: 'type', message: `unknown event type "${requested.name}"` }]);
+    const { type } = requested;
+    const body = parseJsonBody(event, type === BATCH ? BATCH_LIMIT_BYTES : EVENT_LIMIT_BYTES);
+    const writeKey = writeKeyOf(event, body);
+    if (!writeKey) throw new UnauthorizedError('a write key is required as the HTTP Basic user or as writeKey in the body');
+    const key = await ports.findKey(writeKey);
+    if (!key) throw new UnauthorizedError('the write key is not valid');
+    const refusal = browserUseRefusal(key, header(event, 'origin')) ?? keyKindRefusal(key, 'send events');
+    if (refusal) throw new ForbiddenError(refusal);
 
-  const receivedAt = new Date();
-  const events = storedEvents(type, parseEvents(type, body), receivedAt, key.sourceId);
-  const result = await recordEvents(events, ports);
-  logger.info('events recorded', { ...result, sourceId: key.sourceId });
-  return json(200, { success: true });
-});
+    const receivedAt = ports.now();
+    const events = storedEvents(type, parseEvents(type, body), receivedAt, key.sourceId);
+    const result = await recordEvents(events, ports);
+    logger.info('events recorded', { ...result, sourceId: key.sourceId });
+    return json(200, { success: true });
+  });
+}
+
+// Wiring, once per cold start: settings → adapters → the handler's ports.
+const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
+const metrics = createMetrics();
+const meter = createUnitMeter();
+const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { putEventOnce } = createEventStore({ client: dynamodb, eventsTable, onConsumed: meter.onConsumed });
+
+export const handler = ingestHandler({ findKey, putEventOnce, now: () => new Date() });
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

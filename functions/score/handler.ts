@@ -12,12 +12,37 @@ import { scoringModel } from '#config/index.ts';
 import type { EventRecord } from '#core/records.ts';
 import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
 
+/** What the stream's consumer relies on: an item the event store wrote has its messageId and kind. */
+function isStoredEvent(item: Record<string, unknown>): item is Record<string, unknown> & EventRecord {
+  return typeof item.messageId === 'string' && (item.kind === 'tracking' || item.kind === 'outcome');
+}
+
+/**
+ * Consumes the events table's stream: new events are applied to their leads.
+ * Every record that could not be applied is reported, and only those (see
+ * streamHandler). The event source mapping retries from the first reported
+ * record; records applied before are not applied twice because each event
+ * leaves a marker.
+ */
+export function scoreHandler(ports: ApplyEventsPorts) {
+  return streamHandler<EventRecord>({
+    read: (item) => {
+      if (!isStoredEvent(item)) throw new Error('not a stored event: it needs a messageId and a kind (tracking or outcome)');
+      return item;
+    },
+    apply: async (records) => {
+      const { failedMessageIds } = await applyEventRecords(records, ports);
+      return records.filter((record) => failedMessageIds.has(record.messageId));
+    },
+  });
+}
+
 // Wiring, once per cold start: settings → adapters → the use case's ports.
 const { leadsTable, eventsTable, journeyStateMachineArn } = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable });
+const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 const { startJourney } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
 
@@ -46,28 +71,7 @@ const ports: ApplyEventsPorts = {
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
 };
 
-/** What the stream's consumer relies on: an item the event store wrote has its messageId and kind. */
-function isStoredEvent(item: Record<string, unknown>): item is Record<string, unknown> & EventRecord {
-  return typeof item.messageId === 'string' && (item.kind === 'tracking' || item.kind === 'outcome');
-}
-
-/**
- * Consumes the events table's stream: new events are applied to their leads.
- * Every record that could not be applied is reported, and only those (see
- * streamHandler). The event source mapping retries from the first reported
- * record; records applied before are not applied twice because each event
- * leaves a marker.
- */
-export const handler = streamHandler<EventRecord>({
-  read: (item) => {
-    if (!isStoredEvent(item)) throw new Error('not a stored event: it needs a messageId and a kind (tracking or outcome)');
-    return item;
-  },
-  apply: async (records) => {
-    const { failedMessageIds } = await applyEventRecords(records, ports);
-    return records.filter((record) => failedMessageIds.has(record.messageId));
-  },
-});
+export const handler = scoreHandler(ports);
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

@@ -1,8 +1,6 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually, sendEvent, storedEvents } from '../support/local.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, sendEvent, storedEvents, useLocalRuntime } from '../support/local.ts';
 
 /**
  * Hostile and unusual requests through the local runtime (router, ingest
@@ -10,26 +8,15 @@ import { eventually, sendEvent, storedEvents } from '../support/local.ts';
  * 500, and stores nothing; compressed bodies are read; keys do only what their
  * kind allows; stored URLs keep no private query parameters.
  */
-let runtime: LocalRuntime;
-let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
-  dynamodb = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await runtime?.stop();
-});
+const local = useLocalRuntime();
 
 const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
 
 /** Posts raw bytes (or text) with the write key and the headers given. */
 function post(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${runtime.apiUrl}${path}`, {
+  return fetch(`${local.runtime.apiUrl}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: basic(runtime.writeKey), ...headers },
+    headers: { 'content-type': 'application/json', authorization: basic(local.runtime.writeKey), ...headers },
     body,
   });
 }
@@ -39,7 +26,7 @@ async function issuesOf(response: Response): Promise<{ status: number; paths: st
   return { status: response.status, paths: (body.issues ?? []).map((i) => i.path), messages: (body.issues ?? []).map((i) => i.message) };
 }
 
-const storedWith = (messageIds: readonly string[]) => storedEvents(dynamodb, (e) => messageIds.includes(String(e.messageId)));
+const storedWith = (messageIds: readonly string[]) => storedEvents(local.dynamodb, (e) => messageIds.includes(String(e.messageId)));
 
 describe('identity values that become part of keys', () => {
   it('refuses an identify with a 3 KB email with 400 naming traits.email, stores nothing, and scoring goes on for others', async () => {
@@ -49,10 +36,10 @@ describe('identity values that become part of keys', () => {
     const onTrack = { messageId: 'long-email-3', anonymousId: 'anon-long-email', event: 'Signed Up', context: { traits: { email: hostile.traits.email } } };
 
     // Act
-    const single = await issuesOf(await sendEvent(runtime, '/v1/identify', hostile));
-    const batch = await issuesOf(await sendEvent(runtime, '/v1/batch', inBatch));
-    const track = await issuesOf(await sendEvent(runtime, '/v1/track', onTrack));
-    const after = await sendEvent(runtime, '/v1/identify', { messageId: 'after-long-email', anonymousId: 'anon-after', traits: { email: 'after@acme.example' } });
+    const single = await issuesOf(await sendEvent(local.runtime, '/v1/identify', hostile));
+    const batch = await issuesOf(await sendEvent(local.runtime, '/v1/batch', inBatch));
+    const track = await issuesOf(await sendEvent(local.runtime, '/v1/track', onTrack));
+    const after = await sendEvent(local.runtime, '/v1/identify', { messageId: 'after-long-email', anonymousId: 'anon-after', traits: { email: 'after@acme.example' } });
 
     // Assess
     expect(single).toMatchObject({ status: 400, paths: ['traits.email'], messages: ['an email address must be at most 254 characters'] });
@@ -61,7 +48,7 @@ describe('identity values that become part of keys', () => {
     expect(after.status).toBe(200);
     expect(await storedWith(['long-email-1', 'long-email-2', 'long-email-3'])).toEqual([]);
     const lead = await eventually('the next identify scored into a lead', async () => {
-      const response = await fetch(`${runtime.apiUrl}/v1/leads?email=after%40acme.example`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+      const response = await fetch(`${local.runtime.apiUrl}/v1/leads?email=after%40acme.example`, { headers: { authorization: `Bearer ${local.runtime.serverKey}` } });
       return response.status === 200 ? ((await response.json()) as { email: string }) : undefined;
     });
     expect(lead.email).toBe('after@acme.example');
@@ -69,8 +56,8 @@ describe('identity values that become part of keys', () => {
 
   it('answers GET /v1/leads?email= with a 3 KB email with 400 naming email', async () => {
     // Act
-    const response = await fetch(`${runtime.apiUrl}/v1/leads?email=${encodeURIComponent(`${'a'.repeat(3000)}@acme.example`)}`, {
-      headers: { authorization: `Bearer ${runtime.serverKey}` },
+    const response = await fetch(`${local.runtime.apiUrl}/v1/leads?email=${encodeURIComponent(`${'a'.repeat(3000)}@acme.example`)}`, {
+      headers: { authorization: `Bearer ${local.runtime.serverKey}` },
     });
 
     // Assess
@@ -129,7 +116,7 @@ describe('valid JSON that DynamoDB cannot store', () => {
 describe('what a key may do', () => {
   it('refuses the server key on ingest with 403 and stores nothing', async () => {
     // Act
-    const response = await sendEvent(runtime, '/v1/track', { messageId: 'server-key-send', anonymousId: 'anon-sk', event: 'Signed Up' }, runtime.serverKey);
+    const response = await sendEvent(local.runtime, '/v1/track', { messageId: 'server-key-send', anonymousId: 'anon-sk', event: 'Signed Up' }, local.runtime.serverKey);
 
     // Assess
     expect(response.status).toBe(403);
@@ -138,10 +125,10 @@ describe('what a key may do', () => {
 
   it('reads the Bearer and Basic schemes in any letter case', async () => {
     // Act
-    const lower = await fetch(`${runtime.apiUrl}/v1/reports/funnel`, { headers: { authorization: `bearer ${runtime.serverKey}` } });
-    const upper = await fetch(`${runtime.apiUrl}/v1/reports/funnel`, { headers: { authorization: `BEARER ${runtime.serverKey}` } });
+    const lower = await fetch(`${local.runtime.apiUrl}/v1/reports/funnel`, { headers: { authorization: `bearer ${local.runtime.serverKey}` } });
+    const upper = await fetch(`${local.runtime.apiUrl}/v1/reports/funnel`, { headers: { authorization: `BEARER ${local.runtime.serverKey}` } });
     const basicUpper = await post('/v1/track', JSON.stringify({ messageId: 'basic-upper', anonymousId: 'anon-basic', event: 'Signed Up' }), {
-      authorization: `BASIC ${Buffer.from(`${runtime.writeKey}:`).toString('base64')}`,
+      authorization: `BASIC ${Buffer.from(`${local.runtime.writeKey}:`).toString('base64')}`,
     });
 
     // Assess
@@ -199,7 +186,7 @@ describe('privacy of stored URLs', () => {
     const url = 'https://acme.example/welcome?user=jo&password=hunter2&utm_source=news&gclid=Cj0K';
 
     // Act
-    const response = await sendEvent(runtime, '/v1/page', {
+    const response = await sendEvent(local.runtime, '/v1/page', {
       messageId: 'private-url-1',
       anonymousId: 'anon-private',
       properties: { url, referrer: 'https://acme.example/login?password=hunter2', search: '?user=jo&password=hunter2&utm_source=news&gclid=Cj0K', path: '/welcome' },

@@ -109,7 +109,7 @@ function shell(command: string, cwd: string, env: Record<string, string>) {
 }
 
 describe('npm start', () => {
-  it('prints the URLs and a generated write key, answers /health, and stops cleanly on Ctrl-C', async () => {
+  it('prints the URLs (the stream’s failed records among them) and a generated write key, answers /health, and stops cleanly on Ctrl-C', async () => {
     // Prepare: free ports, no key given, so one is generated and printed
     child = spawn(process.execPath, [path.join(root, 'local/main.ts')], {
       cwd: root,
@@ -125,7 +125,11 @@ describe('npm start', () => {
     const sesUrl = /Emails\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output)?.[1];
     const writeKey = /Write key\s+(wk_\S+)/.exec(output)?.[1];
     const dynamodbUrl = /DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    const failedRecordsUrl = /Failed records\s+(http:\/\/127\.0\.0\.1:\d+\/_local\/failed-records)/.exec(output)?.[1];
     expect(dynamodbUrl).toBeDefined();
+    expect(failedRecordsUrl).toBe(`${apiUrl}/_local/failed-records`);
+    // nothing set aside yet
+    expect(await (await fetch(failedRecordsUrl!)).json()).toEqual({});
     expect(apiUrl).toBeDefined();
     expect(sesUrl).toBeDefined();
     expect(writeKey).toBeDefined();

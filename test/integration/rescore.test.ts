@@ -9,7 +9,7 @@ import type { LeadView } from '../../functions/core/lead-view.ts';
 import { scoringModelSchema, type ScoringModel } from '../../functions/core/scoring.ts';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDocumentClient } from '../../functions/commons/clients.ts';
-import { readSettings } from '../../functions/commons/settings.ts';
+import { readSettings, SETTINGS, settingsEnvironment } from '../../functions/commons/settings.ts';
 import type { RescoreProgress } from '../../functions/core/records.ts';
 import { liveRescorePorts, rescoreAdapters, type RescoreAdapters } from '../../functions/rescore/ports.ts';
 import { rescoreAll } from '../../functions/rescore/rescore-leads.ts';
@@ -208,7 +208,7 @@ describe('rescoring under a changed model', () => {
     expect(band(report.current.bands, '0–19')).toMatchObject({ leads: LEADS, accepted: LEADS / 2, rejected: 0, acceptanceRate: 1, winRate: null });
     expect(band(report.draft.bands, '60–79')).toMatchObject({ leads: LEADS, accepted: LEADS / 2, rejected: 0, acceptanceRate: 1, winRate: null });
     expect(text.status).toBe(0);
-    expect(text.stdout).toContain(`Leads of tables ${runtime.cliEnv.LEADS_TABLE} and ${runtime.cliEnv.EVENTS_TABLE}: ${LEADS} leads, ${3 * LEADS} events.`);
+    expect(text.stdout).toContain(`Leads of tables ${runtime.cliEnv[SETTINGS.leadsTable]} and ${runtime.cliEnv[SETTINGS.eventsTable]}: ${LEADS} leads, ${3 * LEADS} events.`);
     expect(text.stdout).toContain(`Backtest of draft scoring model rescore-test-1 against current model ${scoringModel.version}`);
     expect(text.stdout).toContain(`${LEADS} leads newly qualify`);
     // Nothing was written.
@@ -265,7 +265,7 @@ describe('leadloop rescore, as a command', () => {
 
     // Assess
     expect(first.stderr).toMatch(/\[#+\] 100% 12\/12 leads · \d+ events/);
-    expect(first.stdout).toContain(`Rescoring the leads of tables ${runtime.cliEnv.LEADS_TABLE} and ${runtime.cliEnv.EVENTS_TABLE} under model rescore-cli-1 (about 12 leads)`);
+    expect(first.stdout).toContain(`Rescoring the leads of tables ${runtime.cliEnv[SETTINGS.leadsTable]} and ${runtime.cliEnv[SETTINGS.eventsTable]} under model rescore-cli-1 (about 12 leads)`);
     expect(first.stdout).toContain('Finished: 12 leads');
     expect(first.status).toBe(0);
     expect(second.stdout).toContain('Every lead was already rescored under model rescore-cli-1');
@@ -275,9 +275,9 @@ describe('leadloop rescore, as a command', () => {
 
   it('refuses to guess which LeadLoop to use', async () => {
     // Act
-    const { status, stderr } = await leadloop(['rescore'], { LEADS_TABLE: '', EVENTS_TABLE: '', JOURNEY_STATE_MACHINE_ARN: '' });
+    const { status, stderr } = await leadloop(['rescore'], settingsEnvironment({ leadsTable: '', eventsTable: '', journeyStateMachineArn: '' }));
 
-    // Assess
+    // Assess: the variables named as a person sets them
     expect(status).toBe(1);
     expect(stderr).toContain('say which LeadLoop to use: --local (npm start), --stack <name> (deployed), or set LEADS_TABLE, EVENTS_TABLE, JOURNEY_STATE_MACHINE_ARN');
   });
@@ -293,7 +293,7 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await client.send(
-        new ScanCommand({ TableName: runtime.cliEnv.LEADS_TABLE!, FilterExpression: 'sk = :p AND attribute_not_exists(mergedInto)', ExpressionAttributeValues: { ':p': { S: PROFILE_SK } }, ...(startKey && { ExclusiveStartKey: startKey as never }) }),
+        new ScanCommand({ TableName: runtime.cliEnv[SETTINGS.leadsTable]!, FilterExpression: 'sk = :p AND attribute_not_exists(mergedInto)', ExpressionAttributeValues: { ':p': { S: PROFILE_SK } }, ...(startKey && { ExclusiveStartKey: startKey as never }) }),
       );
       for (const item of page.Items ?? []) found.set(item.pk!.S!, { modelVersion: item.modelVersion?.S ?? '', version: Number(item.version!.N) });
       startKey = page.LastEvaluatedKey;

@@ -1,33 +1,20 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually, storedEvents } from '../support/local.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, storedEvents, useLocalRuntime } from '../support/local.ts';
 
 /**
  * RudderStack's Node SDK, a widely used Segment-spec client, sends its
  * batches gzip-compressed (`Content-Encoding: gzip`). Pointed at LeadLoop, its
  * events land as they do from Segment's own library.
  */
-let runtime: LocalRuntime;
-let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
-  dynamodb = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await runtime?.stop();
-});
+const local = useLocalRuntime();
 
 describe('the real @rudderstack/rudder-sdk-node client', () => {
   it('delivers gzip-compressed identify, track, page, group and alias calls that land once each', async () => {
     // Prepare: the library as a site would configure it (gzip is its default), pointed at LeadLoop
     const errors: unknown[] = [];
-    const client = new RudderAnalytics(runtime.writeKey, {
-      dataPlaneUrl: runtime.apiUrl,
+    const client = new RudderAnalytics(local.runtime.writeKey, {
+      dataPlaneUrl: local.runtime.apiUrl,
       flushAt: 10,
       flushInterval: 60_000,
       retryCount: 0,
@@ -47,7 +34,7 @@ describe('the real @rudderstack/rudder-sdk-node client', () => {
     // Assess
     expect(errors).toEqual([]);
     const stored = await eventually('all five events stored', async () => {
-      const events = await storedEvents(dynamodb, (e) => e.userId === 'rs-42');
+      const events = await storedEvents(local.dynamodb, (e) => e.userId === 'rs-42');
       return events.length >= 5 ? events : undefined;
     });
     expect(stored.map((e) => e.type).sort()).toEqual(['alias', 'group', 'identify', 'page', 'track']);

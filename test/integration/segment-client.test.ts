@@ -1,30 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Analytics } from '@segment/analytics-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { storedEvents } from '../support/local.ts';
+import { describe, expect, it } from 'vitest';
+import { storedEvents, useLocalRuntime } from '../support/local.ts';
 
 /**
  * A source already instrumented with Segment's own Node library switches to
  * LeadLoop by changing the host only.
  */
-let runtime: LocalRuntime;
-let dynamodb: DynamoDBClient;
-
-beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
-  dynamodb = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-});
-
-afterAll(async () => {
-  dynamodb?.destroy();
-  await runtime?.stop();
-});
+const local = useLocalRuntime();
 
 describe('the real @segment/analytics-node client', () => {
   it('delivers identify, track, page, group and alias calls that land once each', async () => {
     // Prepare: the library as a site would configure it, pointed at LeadLoop
-    const analytics = new Analytics({ writeKey: runtime.writeKey, host: runtime.apiUrl, flushInterval: 50, maxRetries: 1 });
+    const analytics = new Analytics({ writeKey: local.runtime.writeKey, host: local.runtime.apiUrl, flushInterval: 50, maxRetries: 1 });
     const errors: unknown[] = [];
     analytics.on('error', (error) => errors.push(error));
 
@@ -38,7 +25,7 @@ describe('the real @segment/analytics-node client', () => {
 
     // Assess
     expect(errors).toEqual([]);
-    const stored = await storedEvents(dynamodb, (e) => e.userId === 'crm-42' || e.anonymousId === 'anon-crm-42');
+    const stored = await storedEvents(local.dynamodb, (e) => e.userId === 'crm-42' || e.anonymousId === 'anon-crm-42');
     expect(stored.map((e) => e.type).sort()).toEqual(['alias', 'group', 'identify', 'page', 'track']);
     const identify = stored.find((e) => e.type === 'identify')!;
     expect(identify.email).toBe('lee@initech.example');

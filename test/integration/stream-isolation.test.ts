@@ -3,6 +3,7 @@ import { DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/c
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../functions/commons/settings.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
@@ -46,7 +47,7 @@ async function failedRecords(): Promise<StreamFailureRecord[]> {
 
 /** The stream record of an event, read from the events table's stream itself. */
 async function streamRecordOf(messageId: string): Promise<{ shardId: string; sequenceNumber: string }> {
-  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: runtime.cliEnv.EVENTS_TABLE! }));
+  const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: runtime.cliEnv[SETTINGS.eventsTable]! }));
   const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: Table!.LatestStreamArn! }));
   for (const shard of StreamDescription?.Shards ?? []) {
     let { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: Table!.LatestStreamArn!, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
@@ -115,7 +116,7 @@ describe('a record the score function cannot apply', () => {
   it('does not hold back another visitor’s events, in the same batch or later ones', async () => {
     const anonymousId = 'visitor-ada';
     // the poison record first, then the other visitor's events at once: read within one batching window
-    await dynamodb.send(new PutItemCommand({ TableName: runtime.cliEnv.EVENTS_TABLE!, Item: marshall(poison) }));
+    await dynamodb.send(new PutItemCommand({ TableName: runtime.cliEnv[SETTINGS.eventsTable]!, Item: marshall(poison) }));
     const batch = {
       batch: [
         { type: 'page', anonymousId, messageId: 'ada-1', context: { page: { url: 'https://example.com/pricing' } } },

@@ -1,7 +1,27 @@
-import { DescribeTableCommand, type DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 
 /** Helpers for tests that drive the local runtime. */
+
+/**
+ * The local runtime for one test file: started before its tests (free ports,
+ * the existing cdk.out, quiet) and stopped after them, with a DynamoDB client
+ * on its tables. Read `runtime` and `dynamodb` inside tests, once started.
+ */
+export function useLocalRuntime(): { readonly runtime: LocalRuntime; readonly dynamodb: DynamoDBClient } {
+  const local = {} as { runtime: LocalRuntime; dynamodb: DynamoDBClient };
+  beforeAll(async () => {
+    local.runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
+    local.dynamodb = new DynamoDBClient({ endpoint: local.runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  });
+  afterAll(async () => {
+    local.dynamodb?.destroy();
+    await local.runtime?.stop();
+  });
+  return local;
+}
 
 /** Polls until `probe` returns a value; fails naming what it waited for. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

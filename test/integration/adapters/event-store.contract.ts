@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ConsumedUnits } from '../../../functions/adapters/capacity.ts';
 import { createEventStore, type EventStore } from '../../../functions/adapters/event-store.ts';
 import type { EventRecord } from '../../../functions/core/records.ts';
 import { eventsWhere, uniqueId, uniqueLeadId, type TestTables } from '../../support/tables.ts';
@@ -55,6 +56,20 @@ export function eventStoreContract(getTables: () => TestTables): void {
 
       expect([await events.putEventOnce(outcome), await events.putEventOnce(outcome)]).toEqual([true, false]);
       expect(await eventsWhere(tables, (e) => e.messageId === messageId)).toEqual([outcome]);
+    });
+  });
+
+  describe('the capacity it consumes', () => {
+    it('reports one write unit for storing a small event', async () => {
+      // Prepare
+      const consumed: ConsumedUnits[] = [];
+      const metered = createEventStore({ client: tables.client, eventsTable: tables.eventsTable, onConsumed: (units) => consumed.push(units) });
+
+      // Act
+      await metered.putEventOnce(tracking(uniqueId('metered'), 'Demo Requested'));
+
+      // Assess
+      expect(consumed).toEqual([{ operation: 'Put', table: tables.eventsTable, readUnits: 0, writeUnits: 1 }]);
     });
   });
 }

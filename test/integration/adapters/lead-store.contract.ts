@@ -1,6 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../../config/index.ts';
+import type { ConsumedUnits } from '../../../functions/adapters/capacity.ts';
 import { createLeadStore, type LeadStore } from '../../../functions/adapters/lead-store.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
@@ -143,14 +144,14 @@ export function leadStoreContract(getTables: () => TestTables): void {
     });
 
     it('reports the capacity units of the funnel report to its meter', async () => {
-      const units: { read: number; write: number }[] = [];
+      const units: ConsumedUnits[] = [];
       const metered = createLeadStore({ client: tables.client, leadsTable: tables.leadsTable, onConsumed: (u) => units.push(u) });
 
       await metered.getFunnelCounters();
 
       // one BatchGetItem over the shards: eventually consistent reads of small items
       expect(units.length).toBeGreaterThan(0);
-      expect(units.every((u) => u.write === 0 && u.read > 0)).toBe(true);
+      expect(units.every((u) => u.writeUnits === 0 && u.readUnits > 0)).toBe(true);
     });
 
     it('reads identities and markers past one batch read (100 keys)', async () => {
@@ -234,6 +235,26 @@ export function leadStoreContract(getTables: () => TestTables): void {
 
       await expect(store.retireLead({ ...absorbed, mergedInto: 'lead-ffffffffffffffffffff' }, 1)).rejects.toBeInstanceOf(ConcurrentUpdateError);
       expect(await store.getLead(absorbed.leadId)).toEqual({ lead: { ...absorbed, engagement: 7 }, version: 2 });
+    });
+  });
+
+  describe('the capacity it consumes', () => {
+    it('reports the units DynamoDB bills for each call to the meter it was given', async () => {
+      // Prepare
+      const consumed: ConsumedUnits[] = [];
+      const metered = createLeadStore({ client: tables.client, leadsTable: tables.leadsTable, onConsumed: (units) => consumed.push(units) });
+      const saved = lead();
+
+      // Act
+      await metered.saveLead({ lead: saved, version: 0, changes: [], appliedMessageIds: [uniqueId('metered')] });
+      await metered.getLead(saved.leadId);
+
+      // Assess: a transaction writes, a strongly consistent read of a small item is one read unit
+      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'Get']);
+      expect(consumed.every((c) => c.table === tables.leadsTable)).toBe(true);
+      expect(consumed[0]!.writeUnits).toBeGreaterThan(0);
+      expect(consumed[0]!.readUnits).toBe(0);
+      expect(consumed[1]).toMatchObject({ readUnits: 1, writeUnits: 0 });
     });
   });
 }

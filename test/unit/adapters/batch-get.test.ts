@@ -1,7 +1,7 @@
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createBatchGet } from '../../../functions/adapters/batch-get.ts';
+import { createBatchGet, REQUESTS_AT_ONCE } from '../../../functions/adapters/batch-get.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 
 /**
@@ -45,5 +45,28 @@ describe('reading a batch of keys', () => {
     // Assess
     expect(items).toHaveLength(250);
     expect(ddb.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.events?.Keys?.length)).toEqual([100, 100, 50]);
+  });
+
+  it('has at most a few requests in flight, and answers the items in the order of the keys’ chunks', async () => {
+    // Prepare: each request answers its keys once the requests sent so far have all started
+    let inFlight = 0;
+    let most = 0;
+    ddb.on(BatchGetCommand).callsFake(async (input: { RequestItems: { events: { Keys: unknown[] } } }) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return { Responses: { events: input.RequestItems.events.Keys } };
+    });
+    const keys = Array.from({ length: 1_000 }, (_, i) => key(i));
+
+    // Act
+    const items = await batchGetAll('events', keys);
+
+    // Assess
+    expect(items).toEqual(keys);
+    expect(ddb).toHaveReceivedCommandTimes(BatchGetCommand, 10);
+    expect(most).toBe(REQUESTS_AT_ONCE);
+    expect(REQUESTS_AT_ONCE).toBeLessThan(10);
   });
 });

@@ -1,19 +1,21 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLeadStore } from '../../../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
-import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf } from '../../../functions/core/table-layout.ts';
-import { cycleKey, mqlLead, profileKey } from '../handlers/fixtures.ts';
+import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey } from '../../../functions/core/table-layout.ts';
+import type { Lead } from '../../../functions/core/lead.ts';
+import { cycleKey, leadIdOf, mqlLead, profileItem, profileKey } from '../handlers/fixtures.ts';
 
-const { assignOwner, getFunnelCounters, putCycle, recordEscalation, recordTaskToken, saveLead } = createLeadStore({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table' });
+const { appliedMessageIds, assignOwner, clearJourneyPending, getFunnelCounters, getLead, putCycle, recordEscalation, recordOutcome, recordTaskToken, resolveIdentities, saveLead } = createLeadStore({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table' });
 
 /**
  * The lead store's writes whose DynamoDB call is the contract: the condition
  * that keeps a decision and an escalation from both standing, the shape of
- * the transaction that moves the funnel counters. (Their effect against
+ * the transaction that saves a lead with its markers, links and funnel
+ * counters, the reads that must be strongly consistent. (Their effect against
  * DynamoDB's own engine is tested in test/integration/decision-store.test.ts.)
  */
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -151,8 +153,8 @@ describe('lead store (SDK calls that are the contract)', () => {
   });
 
   describe('saving a recycled lead', () => {
-    const recycled = mqlLead({ stage: 'recycled', stageHistory: [...mqlLead().stageHistory, { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' }] });
-    const changes = [{ from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' }] as const;
+    const recycled = mqlLead({ stage: 'recycled', stageHistory: [...mqlLead().stageHistory, { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] });
+    const changes = [{ from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] as const;
 
     it('writes the profile on its version and moves the funnel counters in one transaction', async () => {
       ddb.on(TransactWriteCommand).resolves({});
@@ -183,6 +185,164 @@ describe('lead store (SDK calls that are the contract)', () => {
 
       await expect(saveLead({ lead: recycled, version: 4, changes })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    });
+  });
+
+  describe('what the scoring path reads: strongly consistent, since it decides what to write', () => {
+    it('reads a lead’s profile with its version', async () => {
+      ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({ Item: profileItem(mqlLead(), 6) });
+
+      expect(await getLead(LEAD_ID)).toEqual({ lead: mqlLead(), version: 6 });
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID), ConsistentRead: true });
+    });
+
+    it('reads identity links and event markers in consistent batch reads', async () => {
+      ddb.on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [identityKey('anon:anon-1'), identityKey('email:dana@acme-corp.com')] } } }).resolves({
+        Responses: { [TABLE]: [{ ...identityKey('anon:anon-1'), leadId: LEAD_ID }] },
+      });
+      ddb.on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [markerKey(LEAD_ID, 'm-1'), markerKey(LEAD_ID, 'm-2')] } } }).resolves({
+        Responses: { [TABLE]: [{ ...markerKey(LEAD_ID, 'm-2'), appliedAt: NOW }] },
+      });
+
+      expect(await resolveIdentities(['anon:anon-1', 'email:dana@acme-corp.com'])).toEqual(new Map([['anon:anon-1', LEAD_ID]]));
+      expect(await appliedMessageIds(LEAD_ID, ['m-1', 'm-2'])).toEqual(new Set(['m-2']));
+
+      expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [identityKey('anon:anon-1'), identityKey('email:dana@acme-corp.com')], ConsistentRead: true } } });
+      expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [markerKey(LEAD_ID, 'm-1'), markerKey(LEAD_ID, 'm-2')], ConsistentRead: true } } });
+    });
+  });
+
+  describe('saving a lead with the events it applied', () => {
+    type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+    const visitorId = leadIdOf('anon:anon-1');
+    const visitor: Lead = {
+      leadId: visitorId,
+      identities: ['anon:anon-1'],
+      traits: {},
+      stage: 'visitor',
+      stageHistory: [],
+      ledger: [],
+      modelVersion: '2026-11-23.1',
+      engagement: 3,
+      grade: 'D',
+      scoredAt: '2026-03-01T10:00:00.000Z',
+      cycle: 0,
+      touches: [],
+      recentActivity: [],
+      createdAt: '2026-03-01T10:00:00.000Z',
+    };
+
+    /** The counters an `ADD #k0 :v0, #k1 :v1` update changes, by name, on the lead's own funnel shard. */
+    function funnelAdds(items: readonly TransactItem[], leadId: string): Record<string, number> {
+      const update = items.find((item) => item.Update)?.Update;
+      expect(update?.TableName).toBe(TABLE);
+      expect(update?.Key).toEqual(funnelShardKey(funnelShardOf(leadId, FUNNEL_SHARDS)));
+      expect(update?.UpdateExpression).toMatch(/^ADD /);
+      const adds: Record<string, number> = {};
+      for (const part of update!.UpdateExpression!.slice(4).split(',')) {
+        const [name, value] = part.trim().split(' ');
+        adds[update!.ExpressionAttributeNames![name!]!] = update!.ExpressionAttributeValues![value!] as number;
+      }
+      return adds;
+    }
+
+    it('creates a new lead in one transaction: the profile only where none exists, a marker per event, a link per identity, the funnel counters', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+
+      expect(await saveLead({ lead: visitor, version: 0, changes: [], appliedMessageIds: ['m-1'], identities: ['anon:anon-1'] })).toBe(1);
+
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
+      expect(items).toHaveLength(4);
+      expect(items).toContainEqual({
+        Put: { TableName: TABLE, Item: { ...profileKey(visitorId), ...visitor, version: 1 }, ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+      // a marker only where none exists: an event already applied refuses the whole save
+      expect(items).toContainEqual({
+        Put: { TableName: TABLE, Item: { ...markerKey(visitorId, 'm-1'), appliedAt: visitor.scoredAt }, ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+      expect(items).toContainEqual({ Put: { TableName: TABLE, Item: { ...identityKey('anon:anon-1'), leadId: visitorId } } });
+      expect(funnelAdds(items, visitorId)).toEqual({ 'reached.visitor': 1, 'current.visitor': 1 });
+    });
+
+    it('saves an existing lead on its version, with its stage changes counted', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+      const sal = mqlLead({ stage: 'sal' });
+      const accepted = { from: 'mql', to: 'sal', at: NOW, cause: 'accepted by rep-sam', decision: 'accepted' } as const;
+
+      expect(await saveLead({ lead: sal, version: 6, changes: [accepted], appliedMessageIds: ['handoff-1'] })).toBe(7);
+
+      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
+      expect(items).toContainEqual({
+        Put: { TableName: TABLE, Item: { ...profileKey(LEAD_ID), ...sal, version: 7 }, ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } },
+      });
+      expect(items).toContainEqual({
+        Put: { TableName: TABLE, Item: { ...markerKey(LEAD_ID, 'handoff-1'), appliedAt: sal.scoredAt }, ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+      expect(funnelAdds(items, LEAD_ID)).toEqual({ 'current.mql': -1, 'reached.sal': 1, 'current.sal': 1 });
+    });
+
+    it('fails with ConcurrentUpdateError, which the scoring path retries, when another writer got there first', async () => {
+      ddb
+        .on(TransactWriteCommand)
+        .rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }));
+
+      await expect(saveLead({ lead: visitor, version: 0, changes: [], appliedMessageIds: ['m-1'], identities: ['anon:anon-1'] })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+    });
+  });
+
+  describe('the pending journey flag', () => {
+    it('is cleared only while it holds the cycle whose journey was started, bumping the version', async () => {
+      ddb.on(UpdateCommand).resolves({});
+
+      await clearJourneyPending(LEAD_ID, 1);
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: profileKey(LEAD_ID),
+        UpdateExpression: 'REMOVE journeyPending SET version = version + :one',
+        ConditionExpression: 'journeyPending = :cycle',
+        ExpressionAttributeValues: { ':cycle': 1, ':one': 1 },
+      });
+    });
+
+    it('already cleared (by an earlier delivery) is taken as done', async () => {
+      ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+
+      await expect(clearJourneyPending(LEAD_ID, 1)).resolves.toBeUndefined();
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    });
+  });
+
+  describe('a rep’s outcome on the cycle', () => {
+    const outcome = { kind: 'accepted' as const, cycle: 1, repId: 'rep-sam', at: NOW };
+
+    it('is written only while the rep may still decide, and the cycle is answered as it is now', async () => {
+      ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({ Attributes: { ...cycleKey(LEAD_ID, 1), ...cycleRecord({ taskToken: 'task-token-9' }), outcome } });
+
+      expect(await recordOutcome(LEAD_ID, outcome)).toEqual({ ...cycleRecord({ taskToken: 'task-token-9' }), outcome });
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
+        TableName: TABLE,
+        Key: cycleKey(LEAD_ID, 1),
+        UpdateExpression: 'SET outcome = :outcome',
+        // only while the rep may still decide: the owner, nothing decided, not recycled
+        ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': outcome },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+
+    it('when refused, answers the cycle as it is now, for the caller to see which decision stands', async () => {
+      const rejected = { kind: 'rejected' as const, cycle: 1, repId: 'rep-sam', at: NOW, reason: 'No budget' };
+      ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+      ddb.on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...cycleRecord(), outcome: rejected } });
+
+      expect(await recordOutcome(LEAD_ID, outcome)).toEqual({ ...cycleRecord(), outcome: rejected });
+
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1), ConsistentRead: true });
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachConcurrently } from '../../../functions/commons/concurrency.ts';
+import { forEachConcurrently, mapConcurrently } from '../../../functions/commons/concurrency.ts';
 
 /**
  * Tasks that finish only when the test says so: the test sees which items
@@ -120,6 +120,101 @@ describe('forEachConcurrently', () => {
     gate.inFlight.get(2)!.resolve();
     await run;
 
+    expect(gate.started).toEqual([1, 2]);
+  });
+});
+
+/** Tasks that answer `item * 10` only when the test says so. */
+function gatedAnswers() {
+  const inFlight = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>();
+  const started: number[] = [];
+  let most = 0;
+  const task = (item: number) =>
+    new Promise<number>((resolve, reject) => {
+      started.push(item);
+      inFlight.set(item, {
+        resolve: () => {
+          inFlight.delete(item);
+          resolve(item * 10);
+        },
+        reject: (error) => {
+          inFlight.delete(item);
+          reject(error);
+        },
+      });
+      most = Math.max(most, inFlight.size);
+    });
+  return { task, inFlight, started, most: () => most };
+}
+
+describe('mapConcurrently', () => {
+  it('answers each item’s result in the items’ order, whatever order they finish in', async () => {
+    // Prepare
+    const gate = gatedAnswers();
+
+    // Act: finish the newest in flight first, every time
+    const run = mapConcurrently([1, 2, 3, 4, 5], 2, gate.task);
+    await settle();
+    while (gate.inFlight.size > 0) {
+      [...gate.inFlight.values()].at(-1)!.resolve();
+      await settle();
+    }
+
+    // Assess
+    expect(await run).toEqual([10, 20, 30, 40, 50]);
+    expect(gate.started).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('never has more than the limit in flight, and keeps it full', async () => {
+    // Prepare
+    const gate = gatedAnswers();
+
+    // Act
+    const run = mapConcurrently([1, 2, 3, 4, 5, 6], 3, gate.task);
+    await settle();
+    const first = [...gate.inFlight.keys()];
+    gate.inFlight.get(2)!.resolve();
+    await settle();
+    const second = [...gate.inFlight.keys()];
+    while (gate.inFlight.size > 0) {
+      gate.inFlight.values().next().value!.resolve();
+      await settle();
+    }
+    await run;
+
+    // Assess
+    expect(first).toEqual([1, 2, 3]);
+    expect(second).toEqual([1, 3, 4]);
+    expect(gate.most()).toBe(3);
+  });
+
+  it('answers nothing for no items', async () => {
+    const gate = gatedAnswers();
+
+    expect(await mapConcurrently([], 4, gate.task)).toEqual([]);
+    expect(gate.started).toEqual([]);
+  });
+
+  it('after the first error starts no more items, lets those in flight finish, then throws that error', async () => {
+    // Prepare
+    const gate = gatedAnswers();
+    const failure = new Error('item 1 failed');
+    let settled = false;
+
+    // Act
+    const run = mapConcurrently([1, 2, 3, 4], 2, gate.task).finally(() => (settled = true));
+    run.catch(() => undefined);
+    await settle();
+    gate.inFlight.get(1)!.reject(failure);
+    await settle();
+    const inFlightAfterFailure = [...gate.inFlight.keys()];
+    const settledBeforeTheRest = settled;
+    gate.inFlight.get(2)!.resolve();
+
+    // Assess
+    await expect(run).rejects.toBe(failure);
+    expect(inFlightAfterFailure).toEqual([2]);
+    expect(settledBeforeTheRest).toBe(false);
     expect(gate.started).toEqual([1, 2]);
   });
 });

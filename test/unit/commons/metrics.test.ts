@@ -1,7 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { meter } from '../../../functions/commons/consumed.ts';
 import { addHandoffLatency, createMetrics, createUnitMeter, METRIC, publishMetrics, qualifiedAt } from '../../../functions/commons/metrics.ts';
 
 /**
@@ -48,9 +47,9 @@ describe('metrics a scoring invocation publishes', () => {
     const metrics = createMetrics();
     const unitMeter = createUnitMeter();
     const handler = middy(async () => {
-      unitMeter.onConsumed({ read: 2, write: 0 });
-      unitMeter.onConsumed({ read: 0, write: 5 });
-      unitMeter.onConsumed({ read: 1.5, write: 1 });
+      unitMeter.onConsumed({ operation: 'Test', table: 'leads', readUnits: 2, writeUnits: 0 });
+      unitMeter.onConsumed({ operation: 'Test', table: 'leads', readUnits: 0, writeUnits: 5 });
+      unitMeter.onConsumed({ operation: 'Test', table: 'leads', readUnits: 1.5, writeUnits: 1 });
       unitMeter.countEvents(3);
     }).use(publishMetrics(metrics, unitMeter));
 
@@ -74,7 +73,7 @@ describe('metrics a scoring invocation publishes', () => {
     const unitMeter = createUnitMeter();
     let fail = true;
     const handler = middy(async () => {
-      unitMeter.onConsumed({ read: 0, write: 4 });
+      unitMeter.onConsumed({ operation: 'Test', table: 'leads', readUnits: 0, writeUnits: 4 });
       if (fail) throw new Error('stream batch failed');
     }).use(publishMetrics(metrics, unitMeter));
 
@@ -115,24 +114,5 @@ describe('hand-off latency', () => {
 
   it('is not published for a lead that never became an MQL', () => {
     expect(qualifiedAt([{ to: 'known', at: '2026-03-01T09:00:00.000Z' }])).toBeUndefined();
-  });
-});
-
-describe('the meter adapters report consumed capacity with', () => {
-  it('sums the units of every table a call touched, as read or write units by the operation', () => {
-    const told: { read: number; write: number }[] = [];
-    const consumed = meter((units) => told.push(units));
-
-    consumed.write([
-      { TableName: 'leads', CapacityUnits: 4 },
-      { TableName: 'events', CapacityUnits: 2 },
-    ]);
-    consumed.read({ TableName: 'leads', CapacityUnits: 0.5 });
-    consumed.write(undefined);
-
-    expect(told).toEqual([
-      { read: 0, write: 6 },
-      { read: 0.5, write: 0 },
-    ]);
   });
 });

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backtest, BacktestOptionsError, periodOf, scoreBandOf } from '#core/backtest.ts';
+import { backtest, BacktestOptionsError, firstHandOff, periodOf, scoreBandOf } from '#core/backtest.ts';
 import { newLead } from '#core/lead.ts';
+import type { StageChange } from '#core/lifecycle.ts';
+import { applyOutcome, recycleUnaccepted } from '#core/outcomes.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import { current, draft, handOffs, history, journeys, known, pageViews } from './backtest-fixtures.ts';
-import { at, demoRequest, eventsArb, model } from './lead-fixtures.ts';
+import { assignedMql, at, demoRequest, eventsArb, model } from './lead-fixtures.ts';
 
 const emptyBand = { leads: 0, accepted: 0, rejected: 0, acceptanceRate: null, won: 0, lost: 0, winRate: null };
 
@@ -196,6 +198,52 @@ describe('score bands: engagement when sales saw the lead, against what sales di
       ['0–49', 4],
       ['50+', 2],
     ]);
+  });
+});
+
+describe('what sales decided, as the stage history records it', () => {
+  it('reads the decision an outcome recorded: an acceptance, a rejection, and a recycling nobody accepted is none', () => {
+    // Prepare: stage histories as the product writes them
+    const mql = assignedMql();
+    const accepted = applyOutcome(mql, { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: at(6) }).lead;
+    const rejected = applyOutcome(mql, { kind: 'rejected', cycle: 1, repId: 'rep-sam', at: at(6), reason: 'No budget' }).lead;
+    const recycled = recycleUnaccepted(mql, 1, at(30)).lead;
+
+    // Act
+    const decisions = [accepted, rejected, recycled].map((lead) => firstHandOff(lead.stageHistory)?.decision);
+
+    // Assess
+    expect(decisions).toEqual(['accepted', 'rejected', null]);
+  });
+
+  it('goes by the decision field, not by the words of the cause', () => {
+    // Prepare
+    const qualified: StageChange = { from: 'known', to: 'mql', at: at(1), cause: 'qualified' };
+    const history = (change: StageChange) => [qualified, change];
+
+    // Act
+    const rejectedInOtherWords = firstHandOff(history({ from: 'mql', to: 'recycled', at: at(2), cause: 'declined: no budget', decision: 'rejected' }));
+    const notAcceptedSaidLikeARejection = firstHandOff(history({ from: 'mql', to: 'recycled', at: at(2), cause: 'rejected by nobody in time', decision: 'not-accepted' }));
+
+    // Assess
+    expect(rejectedInOtherWords?.decision).toBe('rejected');
+    expect(notAcceptedSaidLikeARejection?.decision).toBeNull();
+  });
+
+  it('reads a history stored before changes had a decision field by its causes, as they were written then', () => {
+    // Prepare: what applyOutcome and recycleUnaccepted wrote before the field existed
+    const qualified: StageChange = { from: 'known', to: 'mql', at: at(1), cause: 'qualified' };
+    const stored = (change: StageChange) => [qualified, change];
+
+    // Act
+    const decisions = [
+      stored({ from: 'mql', to: 'sal', at: at(2), cause: 'accepted by rep-sam' }),
+      stored({ from: 'mql', to: 'recycled', at: at(2), cause: 'rejected by rep-sam: No budget' }),
+      stored({ from: 'mql', to: 'recycled', at: at(2), cause: 'not accepted within the service agreement after escalation' }),
+    ].map((history) => firstHandOff(history)?.decision);
+
+    // Assess
+    expect(decisions).toEqual(['accepted', 'rejected', null]);
   });
 });
 

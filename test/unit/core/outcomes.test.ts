@@ -15,7 +15,7 @@ describe('outcomes of a hand-off', () => {
     const { lead, changes } = applyOutcome(mql, accepted());
 
     // Assess
-    expect(changes).toEqual([{ from: 'mql', to: 'sal', at: at(6), cause: 'accepted by rep-sam' }]);
+    expect(changes).toEqual([{ from: 'mql', to: 'sal', at: at(6), cause: 'accepted by rep-sam', decision: 'accepted' }]);
     expect(lead.stage).toBe('sal');
     expect(lead.cycle).toBe(1);
     expect(mql.stage).toBe('mql');
@@ -29,7 +29,7 @@ describe('outcomes of a hand-off', () => {
     const { lead, changes } = applyOutcome(mql, rejected);
 
     // Assess
-    expect(changes).toEqual([{ from: 'mql', to: 'recycled', at: at(6), cause: 'rejected by rep-sam: No budget' }]);
+    expect(changes).toEqual([{ from: 'mql', to: 'recycled', at: at(6), cause: 'rejected by rep-sam: No budget', decision: 'rejected' }]);
     expect(lead.stage).toBe('recycled');
     expect(lead.stageHistory.at(-1)).toEqual(changes[0]);
   });
@@ -132,7 +132,7 @@ describe('recycling a lead nobody accepted', () => {
 
     // Assess
     expect(changes).toEqual([
-      { from: 'mql', to: 'recycled', at: at(30), cause: 'not accepted within the service agreement after escalation' },
+      { from: 'mql', to: 'recycled', at: at(30), cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' },
     ]);
     expect(lead.stage).toBe('recycled');
     expect(lead.owner).toBeUndefined();

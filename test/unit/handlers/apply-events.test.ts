@@ -398,7 +398,7 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith({
         lead: expect.objectContaining({ stage: 'sal', owner: lead.owner }),
         version: 9,
-        changes: [{ from: 'mql', to: 'sal', at, cause: 'accepted by rep-sam' }],
+        changes: [{ from: 'mql', to: 'sal', at, cause: 'accepted by rep-sam', decision: 'accepted' }],
         appliedMessageIds: [event.messageId],
         identities: [],
       });
@@ -438,7 +438,7 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith(
         expect.objectContaining({
           lead: expect.objectContaining({ stage: 'recycled' }),
-          changes: [{ from: 'mql', to: 'recycled', at, cause: 'rejected by rep-sam: No budget' }],
+          changes: [{ from: 'mql', to: 'recycled', at, cause: 'rejected by rep-sam: No budget', decision: 'rejected' }],
         }),
       );
       expectUntouched('resumeJourney', 'startJourney', 'clearJourneyPending', 'log');

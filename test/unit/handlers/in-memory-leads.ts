@@ -1,25 +1,46 @@
-import type { LeadUpdate, VersionedLead } from '../../../functions/core/records.ts';
+import type { JourneyInput, LeadUpdate, VersionedLead } from '../../../functions/core/records.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
+import { funnelIncrements } from '../../../functions/core/funnel.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
+import type { Lead } from '../../../functions/core/lead.ts';
 import type { ScoringModel } from '../../../functions/core/scoring.ts';
 import type { StoredEvent } from '../../../functions/core/tracking-event.ts';
 import { identityKey } from '../../../functions/core/table-layout.ts';
 import type { ApplyEventsPorts } from '../../../functions/score/apply-events.ts';
 
+type Port = Exclude<keyof ApplyEventsPorts, 'model'>;
+
 /**
- * The leads table in memory, behind the ports of the scoring use case, with
- * the same rules: a save is refused when the version moved or an event was
- * already applied; identity keys longer than DynamoDB allows are refused.
+ * The leads table, the journeys and their waiting tasks in memory, behind the
+ * ports of the scoring use case, with the adapters' rules: a save is refused
+ * when the version moved or an event was already applied, and moves the
+ * funnel counters by its stage changes; identity keys longer than DynamoDB
+ * allows are refused; the pending-journey flag is cleared only for its cycle;
+ * a journey is started once per lead and cycle; a rep's outcome is recorded
+ * on the cycle only while that rep may still decide.
  */
 export class InMemoryLeads {
   readonly leads = new Map<string, VersionedLead>();
   readonly links = new Map<IdentityKey, string>();
   readonly markers = new Map<string, Set<string>>();
   readonly events = new Map<string, StoredEvent>();
+  /** the funnel counters (`reached.<stage>`, `current.<stage>`), as the saves moved them */
+  readonly funnel = new Map<string, number>();
+  /** cycles, by `leadId#cycle` */
+  readonly cycles = new Map<string, Cycle>();
+  /** journeys started, by `leadId#cycle` */
+  readonly journeys = new Map<string, JourneyInput>();
+  /** journeys resumed, in order */
+  readonly resumed: { taskToken: string; output: unknown }[] = [];
+  /** every port called, with its arguments, in order */
+  readonly calls: { port: Port; args: unknown[] }[] = [];
   readonly logged: { message: string; details: Record<string, unknown> }[] = [];
 
   private readonly model: ScoringModel;
   private readonly clock: () => string;
+  private readonly before = new Map<Port, (() => void)[]>();
+  private readonly refused = new Set<string>();
 
   constructor(model: ScoringModel, clock = () => '2026-06-01T00:00:00.000Z') {
     this.model = model;
@@ -44,13 +65,42 @@ export class InMemoryLeads {
     return [...this.leads.values()].filter((l) => l.lead.mergedInto === undefined);
   }
 
+  /** A lead as stored, with the markers of the events it applied and the links of its identities. */
+  putLead(lead: Lead, version: number, appliedMessageIds: readonly string[] = []): void {
+    this.leads.set(lead.leadId, { lead: structuredClone(lead), version });
+    this.markers.set(lead.leadId, new Set(appliedMessageIds));
+    for (const key of lead.identities) this.links.set(key as IdentityKey, lead.leadId);
+  }
+
+  setCycle(cycle: Cycle): void {
+    this.cycles.set(`${cycle.leadId}#${cycle.cycle}`, structuredClone(cycle));
+  }
+
+  cycle(leadId: string, cycle: number): Cycle | undefined {
+    return this.cycles.get(`${leadId}#${cycle}`);
+  }
+
+  /** Runs `change` just before the next call of `port` (another writer getting there first). */
+  beforeNext(port: Port, change: () => void): void {
+    this.before.set(port, [...(this.before.get(port) ?? []), change]);
+  }
+
+  /** Every save of this lead is refused, as if another writer always got there first. */
+  refuseSaves(leadId: string): void {
+    this.refused.add(leadId);
+  }
+
+  /** The calls of one port, their arguments. */
+  callsOf(port: Port): unknown[][] {
+    return this.calls.filter((call) => call.port === port).map((call) => call.args);
+  }
+
   ports(): ApplyEventsPorts {
     const checkKey = (key: string) => {
       // DynamoDB: a partition key value is at most 2048 bytes
       if (Buffer.byteLength(identityKey(key).pk) > 2048) throw new Error('ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of 2048 bytes');
     };
-    return {
-      model: this.model,
+    const ports: Omit<ApplyEventsPorts, 'model'> = {
       now: this.clock,
       log: (message, details) => this.logged.push({ message, details }),
       getLead: async (leadId) => structuredClone(this.leads.get(leadId)),
@@ -61,6 +111,7 @@ export class InMemoryLeads {
       appliedMessageIds: async (leadId, messageIds) => new Set(messageIds.filter((id) => this.markers.get(leadId)?.has(id))),
       saveLead: async (update: LeadUpdate) => {
         const { lead, version } = update;
+        if (this.refused.has(lead.leadId)) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         const current = this.leads.get(lead.leadId);
         if ((current?.version ?? 0) !== version) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         const markers = this.markers.get(lead.leadId) ?? new Set<string>();
@@ -69,6 +120,7 @@ export class InMemoryLeads {
         for (const id of update.appliedMessageIds ?? []) markers.add(id);
         this.markers.set(lead.leadId, markers);
         for (const key of update.identities ?? []) this.links.set(key, lead.leadId);
+        for (const [counter, n] of funnelIncrements(update.changes, version === 0)) this.funnel.set(counter, (this.funnel.get(counter) ?? 0) + n);
         this.leads.set(lead.leadId, { lead: structuredClone(lead), version: version + 1 });
         return version + 1;
       },
@@ -79,9 +131,22 @@ export class InMemoryLeads {
           current.version += 1;
         }
       },
-      startJourney: async () => undefined,
-      recordOutcome: async () => undefined,
-      resumeJourney: async () => true,
+      startJourney: async (input) => {
+        const key = `${input.leadId}#${input.cycle}`;
+        if (this.journeys.has(key)) return 'already-started';
+        this.journeys.set(key, structuredClone(input));
+        return 'started';
+      },
+      recordOutcome: async (leadId, outcome) => {
+        const current = this.cycle(leadId, outcome.cycle);
+        if (!current) return undefined;
+        if (current.owner.repId === outcome.repId && !current.outcome && !current.recycled) current.outcome = structuredClone(outcome);
+        return structuredClone(current);
+      },
+      resumeJourney: async (taskToken, output) => {
+        this.resumed.push({ taskToken, output });
+        return true;
+      },
       leadEventIds: async (leadId) => [...(this.markers.get(leadId) ?? [])],
       trackingEvents: async (messageIds) => messageIds.flatMap((id) => (this.events.has(id) ? [this.events.get(id)!] : [])),
       addMarkersAndLinks: async (leadId, messageIds, identities) => {
@@ -93,8 +158,23 @@ export class InMemoryLeads {
       retireLead: async (lead, version) => {
         if (this.leads.get(lead.leadId)?.version !== version) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         this.leads.set(lead.leadId, { lead: structuredClone(lead), version: version + 1 });
+        this.funnel.set(`current.${lead.stage}`, (this.funnel.get(`current.${lead.stage}`) ?? 0) - 1);
       },
     };
+    // every call is recorded, after the change another writer makes just before it
+    const recorded = Object.fromEntries(
+      Object.entries(ports).map(([port, fn]) => [
+        port,
+        (...args: unknown[]) => {
+          if (port !== 'log' && port !== 'now') this.calls.push({ port: port as Port, args });
+          const [change, ...rest] = this.before.get(port as Port) ?? [];
+          this.before.set(port as Port, rest);
+          change?.();
+          return (fn as (...a: unknown[]) => unknown)(...args);
+        },
+      ]),
+    ) as unknown as Omit<ApplyEventsPorts, 'model'>;
+    return { model: this.model, ...recorded };
   }
 
   /** Stores events as the ingest path does (the events table), for merges to read back. */

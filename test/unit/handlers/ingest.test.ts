@@ -1,21 +1,39 @@
-import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler } from '../../../functions/ingest/handler.ts';
-import { basicAuth, freshKey, httpEvent, issuePaths, jsonBody, keyItemKey, lambdaContext } from './http-event.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ApiKey } from '../../../functions/adapters/keys.ts';
+import type { EventRecord } from '../../../functions/core/records.ts';
+import { ingestHandler } from '../../../functions/ingest/handler.ts';
+import { basicAuth, freshKey, httpEvent, issuePaths, jsonBody, lambdaContext } from './http-event.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-
+/**
+ * The ingest handler on its ports in memory: the registered keys (as the keys
+ * adapter answers them: a key switched off is not found) and the events
+ * table (an event is stored once per messageId). What the DynamoDB calls
+ * look like (the conditional put, the key looked up by its hash) is tested
+ * on the adapters: test/unit/adapters/event-store-sdk.test.ts and
+ * test/integration/adapters (event store, keys).
+ */
 const RECEIVED_AT = '2026-03-01T12:00:10.000Z';
 
-/** The key lookup answers for this key only, as the write key of source `src-web`. */
-function stubWriteKey(key: string, item: Record<string, unknown> = { sourceId: 'src-web', kind: 'write', active: true }) {
-  ddb.on(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) }).resolves({ Item: { ...keyItemKey(key), ...item } });
+type StoredKey = ApiKey & { active: boolean };
+
+let keys: Map<string, StoredKey>;
+/** the events table */
+let events: Map<string, EventRecord>;
+/** every put attempted, stored or not, in order */
+let puts: EventRecord[];
+/** keys looked up, in order */
+let lookedUp: string[];
+/** makes the events table fail a put, as DynamoDB can (throttling, …) */
+let failPut: ((event: EventRecord) => Error | undefined) | undefined;
+let handler: ReturnType<typeof ingestHandler>;
+
+/** The key is registered for source `src-web` as a write key, unless said otherwise. */
+function stubWriteKey(key: string, item: StoredKey = { sourceId: 'src-web', kind: 'write', active: true }) {
+  keys.set(key, item);
 }
 
 function expectKeyLookedUp(key: string) {
-  expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) });
+  expect(lookedUp).toContain(key);
 }
 
 function post(type: string, body: unknown, headers: Record<string, string> = {}) {
@@ -25,18 +43,36 @@ function post(type: string, body: unknown, headers: Record<string, string> = {})
   );
 }
 
-function storedItems(): Record<string, unknown>[] {
-  return ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item as Record<string, unknown>);
+/** The events stored, in the order they were written. */
+function storedItems(): EventRecord[] {
+  return [...events.values()];
 }
 
 describe('ingest handler', () => {
   beforeEach(() => {
-    ddb.reset();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(new Date(RECEIVED_AT));
-  });
-  afterEach(() => {
-    vi.useRealTimers();
+    keys = new Map();
+    events = new Map();
+    puts = [];
+    lookedUp = [];
+    failPut = undefined;
+    handler = ingestHandler({
+      now: () => new Date(RECEIVED_AT),
+      findKey: async (key) => {
+        lookedUp.push(key);
+        const found = keys.get(key);
+        if (!found?.active) return undefined;
+        const { active: _active, ...apiKey } = found;
+        return apiKey;
+      },
+      putEventOnce: async (event) => {
+        puts.push(structuredClone(event));
+        const failure = failPut?.(event);
+        if (failure) throw failure;
+        if (events.has(event.messageId)) return false;
+        events.set(event.messageId, structuredClone(event));
+        return true;
+      },
+    });
   });
 
   describe('keys used from browsers', () => {
@@ -44,7 +80,6 @@ describe('ingest handler', () => {
       // Prepare
       const key = freshKey('wk');
       stubWriteKey(key, { sourceId: 'src-web', kind: 'write', active: true, allowedOrigins: ['https://www.acme.example'] });
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
 
       // Act
       const result = await post('page', { messageId: 'msg-origin-1', anonymousId: 'anon-1' }, { ...basicAuth(key), origin: 'https://www.acme.example' });
@@ -52,11 +87,8 @@ describe('ingest handler', () => {
       // Assess
       expect(result.statusCode).toBe(200);
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
-        TableName: 'events-table',
-        ConditionExpression: 'attribute_not_exists(messageId)',
-        Item: expect.objectContaining({ messageId: 'msg-origin-1', sourceId: 'src-web' }),
-      });
+      expect(puts).toHaveLength(1);
+      expect(storedItems()).toEqual([expect.objectContaining({ messageId: 'msg-origin-1', sourceId: 'src-web' })]);
     });
 
     it('refuses a write key from an origin it does not list, and stores nothing', async () => {
@@ -71,7 +103,7 @@ describe('ingest handler', () => {
       expect(result.statusCode).toBe(403);
       expect(jsonBody(result)).toEqual({ error: 'this write key is not allowed from https://evil.example' });
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
 
     it('refuses a server key sent from a browser, and stores nothing', async () => {
@@ -86,7 +118,7 @@ describe('ingest handler', () => {
       expect(result.statusCode).toBe(403);
       expect(jsonBody(result)).toEqual({ error: 'a server key cannot be used from a browser' });
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
   });
 
@@ -95,7 +127,6 @@ describe('ingest handler', () => {
       // Prepare
       const key = freshKey('sk');
       stubWriteKey(key, { sourceId: 'src-crm', kind: 'server', active: true });
-      ddb.on(PutCommand).resolves({});
 
       // Act
       const result = await post('track', { anonymousId: 'anon-1', event: 'Signed Up' }, basicAuth(key));
@@ -104,21 +135,20 @@ describe('ingest handler', () => {
       expect(result.statusCode).toBe(403);
       expect(jsonBody(result)).toEqual({ error: 'this needs a write key; a server key can only read' });
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
 
     it('reads the Basic scheme in any letter case', async () => {
       // Prepare
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
 
       // Act
       const result = await post('track', { messageId: 'msg-basic-case', anonymousId: 'anon-1', event: 'Signed Up' }, { authorization: `BASIC ${Buffer.from(`${key}:`).toString('base64')}` });
 
       // Assess
       expect(result.statusCode).toBe(200);
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: 'events-table', Item: expect.objectContaining({ messageId: 'msg-basic-case' }) });
+      expect(storedItems()).toContainEqual(expect.objectContaining({ messageId: 'msg-basic-case' }));
     });
   });
 
@@ -127,7 +157,6 @@ describe('ingest handler', () => {
       // Prepare
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
 
       // Act
       const alias = await post('alias', { messageId: 'msg-alias-1', userId: 'crm-7', previousId: 'anon-9' }, basicAuth(key));
@@ -136,16 +165,8 @@ describe('ingest handler', () => {
       // Assess
       expect([alias.statusCode, group.statusCode]).toEqual([200, 200]);
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-        TableName: 'events-table',
-        ConditionExpression: 'attribute_not_exists(messageId)',
-        Item: expect.objectContaining({ messageId: 'msg-alias-1', type: 'alias', userId: 'crm-7', previousId: 'anon-9' }),
-      });
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-        TableName: 'events-table',
-        ConditionExpression: 'attribute_not_exists(messageId)',
-        Item: expect.objectContaining({ messageId: 'msg-group-1', type: 'group', groupId: 'acme', groupTraits: { name: 'Acme', employees: 300 } }),
-      });
+      expect(storedItems()).toContainEqual(expect.objectContaining({ messageId: 'msg-alias-1', type: 'alias', userId: 'crm-7', previousId: 'anon-9' }));
+      expect(storedItems()).toContainEqual(expect.objectContaining({ messageId: 'msg-group-1', type: 'group', groupId: 'acme', groupTraits: { name: 'Acme', employees: 300 } }));
     });
 
     it('refuses an alias without the identity it links, naming previousId, and stores nothing', async () => {
@@ -159,7 +180,7 @@ describe('ingest handler', () => {
       // Assess
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toContain('previousId');
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
   });
 
@@ -168,7 +189,6 @@ describe('ingest handler', () => {
       // Prepare
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
 
       // Act: the client clock runs 5 s behind ours (sent at 12:00:05 by its clock, received at 12:00:10)
       const result = await post(
@@ -189,10 +209,8 @@ describe('ingest handler', () => {
       expect(result.statusCode).toBe(200);
       expect(jsonBody(result)).toEqual({ success: true });
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
-        TableName: 'events-table',
-        ConditionExpression: 'attribute_not_exists(messageId)',
-        Item: expect.objectContaining({
+      expect(puts).toHaveLength(1);
+      expect(storedItems()).toEqual([expect.objectContaining({
           messageId: 'msg-track-1',
           kind: 'tracking',
           type: 'track',
@@ -202,14 +220,12 @@ describe('ingest handler', () => {
           timestamp: '2026-03-01T12:00:05.000Z',
           receivedAt: RECEIVED_AT,
           sourceId: 'src-web',
-        }),
-      });
+        })]);
     });
 
     it('never dates an event after it was received', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
 
       const result = await post(
         'page',
@@ -219,16 +235,13 @@ describe('ingest handler', () => {
 
       expect(result.statusCode).toBe(200);
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
-        TableName: 'events-table',
-        Item: expect.objectContaining({ messageId: 'msg-future', timestamp: RECEIVED_AT }),
-      });
+      expect(puts).toHaveLength(1);
+      expect(storedItems()).toEqual([expect.objectContaining({ messageId: 'msg-future', timestamp: RECEIVED_AT })]);
     });
 
     it('accepts the write key as writeKey in the body of a page call and does not store it', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
 
       const result = await post('page', {
         writeKey: key,
@@ -241,25 +254,21 @@ describe('ingest handler', () => {
       expect(result.statusCode).toBe(200);
       expect(jsonBody(result)).toEqual({ success: true });
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
-        TableName: 'events-table',
-        ConditionExpression: 'attribute_not_exists(messageId)',
-        Item: expect.objectContaining({
+      expect(puts).toHaveLength(1);
+      expect(storedItems()).toEqual([expect.objectContaining({
           messageId: 'msg-page-1',
           type: 'page',
           name: 'Pricing',
           url: 'https://example.com/pricing',
           referrer: 'https://news.example.org/',
           timestamp: RECEIVED_AT,
-        }),
-      });
+        })]);
       expect(storedItems()[0]).not.toHaveProperty('writeKey');
     });
 
     it('stores an identify call with its traits and the email taken from them', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
 
       const result = await post(
         'identify',
@@ -269,23 +278,19 @@ describe('ingest handler', () => {
 
       expect(result.statusCode).toBe(200);
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
-        TableName: 'events-table',
-        ConditionExpression: 'attribute_not_exists(messageId)',
-        Item: expect.objectContaining({
+      expect(puts).toHaveLength(1);
+      expect(storedItems()).toEqual([expect.objectContaining({
           messageId: 'msg-identify-1',
           type: 'identify',
           userId: 'user-42',
           email: 'sam@acme-corp.com',
           traits: { email: 'SAM@Acme-Corp.com', title: 'Head of Ops' },
-        }),
-      });
+        })]);
     });
 
     it('stores every event of a batch with one conditional put each, sharing the batch context', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
 
       const result = await post(
         'batch',
@@ -303,14 +308,10 @@ describe('ingest handler', () => {
       expect(result.statusCode).toBe(200);
       expect(jsonBody(result)).toEqual({ success: true });
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 3);
+      expect(puts).toHaveLength(3);
       const campaign = { source: 'newsletter', medium: 'email' };
       for (const [messageId, type] of [['b-1', 'identify'], ['b-2', 'page'], ['b-3', 'track']]) {
-        expect(ddb).toHaveReceivedCommandWith(PutCommand, {
-          TableName: 'events-table',
-          ConditionExpression: 'attribute_not_exists(messageId)',
-          Item: expect.objectContaining({ messageId, type, userId: 'u-1', campaign, sourceId: 'src-web' }),
-        });
+        expect(storedItems()).toContainEqual(expect.objectContaining({ messageId, type, userId: 'u-1', campaign, sourceId: 'src-web' }));
       }
       expect(storedItems().find((item) => item.messageId === 'b-1')).toMatchObject({ email: 'kim@example.com' });
     });
@@ -318,55 +319,52 @@ describe('ingest handler', () => {
     it('gives an event without messageId the same derived id when a client retries it later', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
       const event = { anonymousId: 'anon-4', event: 'Email Clicked', timestamp: '2026-03-01T11:00:00.000Z' };
 
       await post('track', { ...event, sentAt: '2026-03-01T11:00:01.000Z' }, basicAuth(key));
       await post('track', { ...event, sentAt: '2026-03-01T11:05:00.000Z' }, basicAuth(key));
 
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
-      const [first, second] = storedItems();
+      expect(puts).toHaveLength(2);
+      const [first, second] = puts;
       expect(first?.messageId).toMatch(/^ll-[0-9a-f]{32}$/);
       expect(second?.messageId).toBe(first?.messageId);
+      // so the retry is stored once
+      expect(storedItems()).toHaveLength(1);
     });
   });
 
   describe('write keys', () => {
     it('refuses a request without a write key with 401 and stores nothing', async () => {
-      ddb.on(GetCommand).resolves({ Item: { sourceId: 'src-web', kind: 'write' } });
-      ddb.on(PutCommand).resolves({});
+      stubWriteKey('wk-registered');
 
       const result = await post('track', { anonymousId: 'anon-5', event: 'Email Clicked' });
 
       expect(result.statusCode).toBe(401);
       expect(jsonBody(result).error).toMatch(/write key/);
-      expect(ddb).not.toHaveReceivedCommand(GetCommand);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(lookedUp).toEqual([]);
+      expect(puts).toEqual([]);
     });
 
     it('refuses an unknown write key with 401 and stores nothing', async () => {
       const key = freshKey('unknown');
-      ddb.on(GetCommand, { TableName: 'leads-table', Key: keyItemKey(key) }).resolves({});
-      ddb.on(PutCommand).resolves({});
 
       const result = await post('track', { anonymousId: 'anon-6', event: 'Email Clicked' }, basicAuth(key));
 
       expect(result.statusCode).toBe(401);
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
 
     it('refuses a deactivated write key with 401 and stores nothing', async () => {
       const key = freshKey('rotated');
       stubWriteKey(key, { sourceId: 'src-web', kind: 'write', active: false });
-      ddb.on(PutCommand).resolves({});
 
       const result = await post('track', { anonymousId: 'anon-7', event: 'Email Clicked' }, basicAuth(key));
 
       expect(result.statusCode).toBe(401);
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
   });
 
@@ -374,72 +372,66 @@ describe('ingest handler', () => {
     it('answers 400 naming `type` for a path that is not an event type, before reading the body or the key', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand).resolves({});
 
       const result = await post('purchase', { anonymousId: 'anon-8', event: 'Bought' }, basicAuth(key));
 
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toEqual(['type']);
-      expect(ddb).not.toHaveReceivedCommand(GetCommand);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(lookedUp).toEqual([]);
+      expect(puts).toEqual([]);
     });
 
     it('answers 400 naming `body` when the body is not JSON, before looking at the key', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand).resolves({});
 
       const result = await post('track', '{"anonymousId": "anon-8",', basicAuth(key));
 
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toEqual(['body']);
-      expect(ddb).not.toHaveReceivedCommand(GetCommand);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(lookedUp).toEqual([]);
+      expect(puts).toEqual([]);
     });
 
     it('answers 400 naming the nested field path when a field has the wrong type', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand).resolves({});
 
       const result = await post('page', { anonymousId: 'anon-9', context: { page: { url: 42 } } }, basicAuth(key));
 
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toEqual(['context.page.url']);
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
 
     it('answers 400 naming `type` when the body says another type than the path', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand).resolves({});
 
       const result = await post('track', { type: 'page', anonymousId: 'anon-10', event: 'Email Clicked' }, basicAuth(key));
 
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toEqual(['type']);
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
 
     it('answers 400 naming `userId` when the event has neither userId nor anonymousId', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand).resolves({});
 
       const result = await post('track', { event: 'Email Clicked' }, basicAuth(key));
 
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toEqual(['userId']);
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
 
     it('answers 413 for a single event over 32 KB and stores nothing', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand).resolves({});
 
       const result = await post(
         'track',
@@ -449,14 +441,13 @@ describe('ingest handler', () => {
 
       expect(result.statusCode).toBe(413);
       expect(issuePaths(result)).toEqual(['body']);
-      expect(ddb).not.toHaveReceivedCommand(GetCommand);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(lookedUp).toEqual([]);
+      expect(puts).toEqual([]);
     });
 
     it('refuses a whole batch with 400 naming batch[i].<field> when one event is invalid, storing none', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand).resolves({});
 
       const result = await post(
         'batch',
@@ -473,13 +464,12 @@ describe('ingest handler', () => {
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toEqual(['batch[1].event']);
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
 
     it('names every invalid event of a batch, including one over 32 KB', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand).resolves({});
 
       const result = await post(
         'batch',
@@ -496,7 +486,7 @@ describe('ingest handler', () => {
       expect(result.statusCode).toBe(400);
       expect(issuePaths(result)).toEqual(['batch[0]', 'batch[2].userId']);
       expectKeyLookedUp(key);
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(puts).toEqual([]);
     });
   });
 
@@ -504,29 +494,24 @@ describe('ingest handler', () => {
     it('answers 200 for an event already stored (a retried request)', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb
-        .on(PutCommand, { TableName: 'events-table' })
-        .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+      const first: EventRecord = { kind: 'tracking', messageId: 'msg-dup', type: 'track', event: 'Email Clicked', anonymousId: 'anon-14', timestamp: '2026-03-01T11:59:00.000Z', receivedAt: '2026-03-01T11:59:00.000Z', sourceId: 'src-web' };
+      events.set('msg-dup', first);
 
       const result = await post('track', { messageId: 'msg-dup', anonymousId: 'anon-14', event: 'Email Clicked' }, basicAuth(key));
 
       expect(result.statusCode).toBe(200);
       expect(jsonBody(result)).toEqual({ success: true });
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
-        TableName: 'events-table',
-        ConditionExpression: 'attribute_not_exists(messageId)',
-        Item: expect.objectContaining({ messageId: 'msg-dup' }),
-      });
+      expect(puts).toEqual([expect.objectContaining({ messageId: 'msg-dup', receivedAt: RECEIVED_AT })]);
+      // the event stored first stays as it was
+      expect(storedItems()).toEqual([first]);
     });
 
     it('stores the rest of a batch when some of its events are duplicates', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb.on(PutCommand, { TableName: 'events-table' }).resolves({});
-      ddb
-        .on(PutCommand, { TableName: 'events-table', Item: { messageId: 'seen-before' } })
-        .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+      const seenBefore: EventRecord = { kind: 'tracking', messageId: 'seen-before', type: 'track', event: 'Email Clicked', anonymousId: 'anon-15', timestamp: '2026-03-01T11:59:00.000Z', receivedAt: '2026-03-01T11:59:00.000Z', sourceId: 'src-web' };
+      events.set('seen-before', seenBefore);
 
       const result = await post(
         'batch',
@@ -541,17 +526,15 @@ describe('ingest handler', () => {
 
       expect(result.statusCode).toBe(200);
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandTimes(PutCommand, 2);
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ messageId: 'seen-before' }) });
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, { Item: expect.objectContaining({ messageId: 'brand-new' }) });
+      expect(puts).toHaveLength(2);
+      expect(puts).toContainEqual(expect.objectContaining({ messageId: 'seen-before' }));
+      expect(storedItems()).toEqual([seenBefore, expect.objectContaining({ messageId: 'brand-new', receivedAt: RECEIVED_AT })]);
     });
 
     it('answers a bare 500 that does not leak the error when DynamoDB fails otherwise', async () => {
       const key = freshKey('wk');
       stubWriteKey(key);
-      ddb
-        .on(PutCommand, { TableName: 'events-table' })
-        .rejects(new ProvisionedThroughputExceededException({ message: 'rate exceeded on table events-table-secret', $metadata: {} }));
+      failPut = () => Object.assign(new Error('rate exceeded on table events-table-secret'), { name: 'ProvisionedThroughputExceededException' });
 
       const result = await post('track', { messageId: 'msg-500', anonymousId: 'anon-16', event: 'Email Clicked' }, basicAuth(key));
 
@@ -559,7 +542,8 @@ describe('ingest handler', () => {
       expect(jsonBody(result)).toEqual({ error: 'internal error' });
       expect(result.body).not.toMatch(/secret|rate exceeded|ProvisionedThroughput/);
       expectKeyLookedUp(key);
-      expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: 'events-table', Item: expect.objectContaining({ messageId: 'msg-500' }) });
+      expect(puts).toEqual([expect.objectContaining({ messageId: 'msg-500' })]);
+      expect(storedItems()).toEqual([]);
     });
   });
 });

@@ -252,7 +252,7 @@ describe('journey steps', () => {
       const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } }, store.ports);
 
       expect(next.escalation).toEqual({ missed: 3, step: 'recycle' });
-      const recycledAt = { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation' };
+      const recycledAt = { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' };
       expect(store.saves).toEqual([{ leadId: LEAD_ID, changes: [recycledAt] }]);
       const saved = store.lead(LEAD_ID)!;
       expect(saved.version).toBe(5);

@@ -1,31 +1,25 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { ExecutionAlreadyExists, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import {
-  BatchGetCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EventRecord } from '../../../functions/core/records.ts';
-import { handler } from '../../../functions/score/handler.ts';
-import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey } from '../../../functions/core/table-layout.ts';
-import { cycleKey, leadIdOf, mqlLead, profileItem, profileKey } from './fixtures.ts';
-import { lambdaContext } from './http-event.ts';
+import { scoringModel } from '../../../config/index.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
+import type { EventRecord } from '../../../functions/core/records.ts';
+import { scoreHandler } from '../../../functions/score/handler.ts';
+import { leadIdOf, mqlLead } from './fixtures.ts';
+import { lambdaContext } from './http-event.ts';
+import { InMemoryLeads } from './in-memory-leads.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const sfn = mockClient(SFNClient);
-
-const TABLE = 'leads-table';
-const JOURNEY_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:journey';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+/**
+ * The score handler (the events table's stream) on the leads table, the
+ * journeys and their tasks in memory: what each batch leaves stored, started,
+ * resumed and reported failed. What the DynamoDB and Step Functions calls
+ * must look like (a save's transaction, its conditions, the funnel's ADD,
+ * consistent reads, the journey's name) is tested on the adapters
+ * (test/unit/adapters/lead-store-sdk.test.ts, journey-runner-sdk.test.ts,
+ * task-callbacks-sdk.test.ts) and against DynamoDB Local (test/integration/adapters).
+ */
+let store: InMemoryLeads;
+let handler: ReturnType<typeof scoreHandler>;
 
 function tracking(event: Omit<Extract<EventRecord, { kind: 'tracking' }>, 'kind' | 'receivedAt' | 'sourceId'>): EventRecord {
   return { kind: 'tracking', receivedAt: event.timestamp, sourceId: 'src-web', ...event };
@@ -50,29 +44,14 @@ function score(...records: DynamoDBRecord[]) {
   return handler({ Records: records }, lambdaContext('score'));
 }
 
-
-function batchGetOf(keys: Record<string, string>[]) {
-  return { RequestItems: { [TABLE]: { Keys: keys, ConsistentRead: true } } };
+/** The funnel counters the saves moved, by name. */
+function funnel(): Record<string, number> {
+  return Object.fromEntries(store.funnel);
 }
 
-function transactions(): TransactItem[][] {
-  return ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
-}
-
-/** The counters an `ADD #k0 :v0, #k1 :v1` update changes, by name. */
-function funnelAdds(items: TransactItem[]): Record<string, number> {
-  const update = items.find((item) => item.Update)?.Update;
-  expect(update?.TableName).toBe(TABLE);
-  // the shard of the lead saved in the same transaction
-  const profile = items.find((item) => item.Put?.Item?.sk === 'PROFILE')?.Put?.Item;
-  expect(update?.Key).toEqual(funnelShardKey(funnelShardOf(String(profile?.leadId), FUNNEL_SHARDS)));
-  expect(update?.UpdateExpression).toMatch(/^ADD /);
-  const adds: Record<string, number> = {};
-  for (const part of update!.UpdateExpression!.slice(4).split(',')) {
-    const [name, value] = part.trim().split(' ');
-    adds[update!.ExpressionAttributeNames![name!]!] = update!.ExpressionAttributeValues![value!] as number;
-  }
-  return adds;
+/** The ports called, in order, by name. */
+function portsCalled(): string[] {
+  return store.calls.map((call) => call.port);
 }
 
 /**
@@ -102,30 +81,13 @@ const qualifyingEvents: EventRecord[] = [
   tracking({ messageId: 'q-pricing', type: 'page', url: 'https://example.com/pricing', anonymousId: 'anon-q', timestamp: '2026-03-01T10:03:00.000Z' }),
 ];
 
-function stubUnknownPerson() {
-  ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
-  ddb.on(GetCommand).resolves({});
-  ddb.on(TransactWriteCommand).resolves({});
-  ddb.on(UpdateCommand).resolves({});
-}
-
-function expectJourneyStartedThenCleared(leadId: string) {
-  expect(sfn).toHaveReceivedCommandExactlyOnceWith(StartExecutionCommand, {
-    stateMachineArn: JOURNEY_ARN,
-    name: `${leadId}-cycle-1`,
-    input: expect.any(String),
-  });
-  const [start] = sfn.commandCalls(StartExecutionCommand);
-  expect(JSON.parse(start!.args[0].input.input!)).toEqual({ leadId, cycle: 1 });
-  expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
-    TableName: TABLE,
-    Key: profileKey(leadId),
-    UpdateExpression: expect.stringContaining('REMOVE journeyPending'),
-    ConditionExpression: 'journeyPending = :cycle',
-    ExpressionAttributeValues: expect.objectContaining({ ':cycle': 1 }),
-  });
-  const [clear] = ddb.commandCalls(UpdateCommand);
-  expect(start!.calledBefore(clear!)).toBe(true);
+/** Dana's journey for cycle 1 was started, once, and only then her pending flag cleared. */
+function expectJourneyStartedThenCleared() {
+  expect([...store.journeys.values()]).toEqual([{ leadId: danaId, cycle: 1 }]);
+  expect(store.callsOf('startJourney')).toEqual([[{ leadId: danaId, cycle: 1 }]]);
+  expect(store.callsOf('clearJourneyPending')).toEqual([[danaId, 1]]);
+  expect(portsCalled().indexOf('startJourney')).toBeLessThan(portsCalled().indexOf('clearJourneyPending'));
+  expect(store.leads.get(danaId)?.lead.journeyPending).toBeUndefined();
 }
 
 function visitorLead(leadId: string, anonymousId: string): Lead {
@@ -149,15 +111,13 @@ function visitorLead(leadId: string, anonymousId: string): Lead {
 
 describe('score handler (events table stream)', () => {
   beforeEach(() => {
-    ddb.reset();
-    sfn.reset();
+    store = new InMemoryLeads(scoringModel);
+    handler = scoreHandler(store.ports());
   });
 
-  it('creates the lead of a new anonymous visitor in one transaction', async () => {
+  it('creates the lead of a new anonymous visitor in one save: the lead, the event’s marker, the identity’s link and the funnel', async () => {
     // Prepare
     const leadId = leadIdOf('anon:anon-1');
-    stubUnknownPerson();
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
 
     // Act
     const result = await score(
@@ -170,103 +130,85 @@ describe('score handler (events table stream)', () => {
 
     // Assess
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, batchGetOf([identityKey('anon:anon-1')]));
-    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, batchGetOf([markerKey(leadId, 'm-1')]));
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: profileKey(leadId), ConsistentRead: true });
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-    const [items] = transactions();
-    expect(items).toHaveLength(4);
-    expect(items).toContainEqual({
-      Put: {
-        TableName: TABLE,
-        Item: expect.objectContaining({ ...profileKey(leadId), leadId, stage: 'visitor', identities: ['anon:anon-1'], version: 1 }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
-    expect(items).toContainEqual({
-      Put: { TableName: TABLE, Item: { ...markerKey(leadId, 'm-1'), appliedAt: '2026-03-01T10:00:00.000Z' }, ConditionExpression: 'attribute_not_exists(pk)' },
-    });
-    expect(items).toContainEqual({ Put: { TableName: TABLE, Item: { ...identityKey('anon:anon-1'), leadId } } });
-    expect(funnelAdds(items!)).toEqual({ 'reached.visitor': 1, 'current.visitor': 1 });
-    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
-    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(store.callsOf('resolveIdentities')).toEqual([[['anon:anon-1']]]);
+    expect(store.callsOf('appliedMessageIds')).toEqual([[leadId, ['m-1']]]);
+    expect(store.callsOf('getLead')).toEqual([[leadId]]);
+    expect(store.callsOf('saveLead')).toHaveLength(1);
+    expect(store.leads.get(leadId)).toEqual({ version: 1, lead: expect.objectContaining({ leadId, stage: 'visitor', identities: ['anon:anon-1'] }) });
+    expect(store.markers.get(leadId)).toEqual(new Set(['m-1']));
+    expect(store.links.get('anon:anon-1')).toBe(leadId);
+    expect(funnel()).toEqual({ 'reached.visitor': 1, 'current.visitor': 1 });
+    expect(store.journeys.size).toBe(0);
+    expect(store.callsOf('clearJourneyPending')).toEqual([]);
   });
 
   it('ignores records that are not inserts (a TTL removal, a modification)', async () => {
+    // Prepare
     const event = tracking({ messageId: 'm-old', type: 'page', anonymousId: 'anon-old', timestamp: '2026-01-01T10:00:00.000Z' });
-    stubUnknownPerson();
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
 
+    // Act
     const result = await score(streamRecord('REMOVE', event, '101'), streamRecord('MODIFY', event, '102'));
 
+    // Assess: no identity looked up, no lead read or written, nothing started
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(ddb).not.toHaveReceivedCommand(BatchGetCommand);
-    expect(ddb).not.toHaveReceivedCommand(GetCommand);
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
-    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(store.callsOf('resolveIdentities').flatMap(([keys]) => keys as unknown[])).toEqual([]);
+    expect(store.calls.filter((call) => call.port !== 'resolveIdentities')).toEqual([]);
+    expect(store.leads.size).toBe(0);
   });
 
   describe('a lead crossing qualification', () => {
-    it('is saved as an MQL of cycle 1, its journey started by name, then its pending flag cleared', async () => {
-      stubUnknownPerson();
-      sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
-
+    it('is saved as an MQL of cycle 1, its journey started, then its pending flag cleared', async () => {
+      // Act
       const result = await score(...qualifyingEvents.map((e, i) => streamRecord('INSERT', e, String(200 + i))));
 
+      // Assess
       expect(result).toEqual({ batchItemFailures: [] });
-      expect(ddb).toHaveReceivedCommandWith(
-        BatchGetCommand,
-        batchGetOf([identityKey('email:dana@acme-corp.com'), identityKey('anon:anon-q')]),
-      );
-      expect(ddb).toHaveReceivedCommandWith(
-        BatchGetCommand,
-        batchGetOf(['q-identify', 'q-demo', 'q-download', 'q-pricing'].map((id) => markerKey(danaId, id))),
-      );
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: profileKey(danaId), ConsistentRead: true });
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-      const [items] = transactions();
-      expect(items).toContainEqual({
-        Put: {
-          TableName: TABLE,
-          Item: expect.objectContaining({ leadId: danaId, stage: 'mql', grade: 'A', cycle: 1, journeyPending: 1, version: 1 }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-      expect(funnelAdds(items!)).toEqual({
+      expect(store.callsOf('resolveIdentities')).toEqual([[['email:dana@acme-corp.com', 'anon:anon-q']]]);
+      expect(store.callsOf('appliedMessageIds')).toEqual([[danaId, ['q-identify', 'q-demo', 'q-download', 'q-pricing']]]);
+      expect(store.callsOf('getLead')).toEqual([[danaId]]);
+      expect(store.callsOf('saveLead')).toEqual([[expect.objectContaining({ version: 0, lead: expect.objectContaining({ leadId: danaId, stage: 'mql', grade: 'A', cycle: 1, journeyPending: 1 }) })]]);
+      expect(store.leads.get(danaId)?.lead).toMatchObject({ stage: 'mql', grade: 'A', cycle: 1 });
+      expect(funnel()).toEqual({
         'reached.visitor': 1,
         'reached.known': 1,
         'reached.engaged': 1,
         'reached.mql': 1,
         'current.mql': 1,
       });
-      expectJourneyStartedThenCleared(danaId);
+      expectJourneyStartedThenCleared();
     });
 
-    it('treats ExecutionAlreadyExists as a journey already started and still clears the flag', async () => {
-      stubUnknownPerson();
-      sfn
-        .on(StartExecutionCommand)
-        .rejects(new ExecutionAlreadyExists({ message: `Execution Already Exists: '${danaId}-cycle-1'`, $metadata: {} }));
+    it('takes a journey already started (by an earlier delivery) as started and still clears the flag', async () => {
+      // Prepare
+      store.journeys.set(`${danaId}#1`, { leadId: danaId, cycle: 1 });
 
+      // Act
       const result = await score(...qualifyingEvents.map((e, i) => streamRecord('INSERT', e, String(300 + i))));
 
+      // Assess
       expect(result).toEqual({ batchItemFailures: [] });
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-      expectJourneyStartedThenCleared(danaId);
+      expect(store.callsOf('saveLead')).toHaveLength(1);
+      expectJourneyStartedThenCleared();
     });
   });
 
   it('takes a pending flag already cleared by an earlier delivery as done', async () => {
-    stubUnknownPerson();
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    // Prepare: an earlier delivery started the journey, and clears the flag just before this one does
+    store.journeys.set(`${danaId}#1`, { leadId: danaId, cycle: 1 });
+    store.beforeNext('clearJourneyPending', () => {
+      const saved = store.leads.get(danaId)!;
+      delete saved.lead.journeyPending;
+      saved.version += 1;
+    });
 
+    // Act
     const result = await score(...qualifyingEvents.map((e, i) => streamRecord('INSERT', e, String(350 + i))));
 
+    // Assess
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-    expectJourneyStartedThenCleared(danaId);
+    expect(store.callsOf('saveLead')).toHaveLength(1);
+    expect(store.leads.get(danaId)?.version).toBe(2);
+    expectJourneyStartedThenCleared();
   });
 
   it('applies a rep’s acceptance: records it on the cycle, resumes the waiting journey and moves the lead to sal', async () => {
@@ -274,120 +216,73 @@ describe('score handler (events table stream)', () => {
     const lead = mqlLead();
     const outcome = { kind: 'accepted' as const, cycle: 1, repId: 'rep-sam', at: '2026-03-01T11:00:00.000Z' };
     const messageId = `handoff-${lead.leadId}-1-rep-sam-accepted`;
-    ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(lead.leadId) }).resolves({ Item: profileItem(lead, 6) });
-    ddb.on(BatchGetCommand, batchGetOf([markerKey(lead.leadId, messageId)])).resolves({ Responses: { [TABLE]: [] } });
-    ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(lead.leadId, 1) }).resolves({
-      Attributes: { ...cycleKey(lead.leadId, 1), leadId: lead.leadId, cycle: 1, owner: lead.owner, taskToken: 'task-token-9', outcome },
-    });
-    ddb.on(TransactWriteCommand).resolves({});
-    sfn.on(SendTaskSuccessCommand).resolves({});
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
+    store.putLead(lead, 6);
+    store.setCycle({ leadId: lead.leadId, cycle: 1, owner: lead.owner!, previousReps: [], acceptBy: '2026-03-01T13:00:00.000Z', acceptWithinSeconds: 14_400, missed: 0, taskToken: 'task-token-9' });
 
     // Act
-    const result = await score(
-      streamRecord('INSERT', { messageId, kind: 'outcome', leadId: lead.leadId, outcome, receivedAt: outcome.at }, '700'),
-    );
+    const result = await score(streamRecord('INSERT', { messageId, kind: 'outcome', leadId: lead.leadId, outcome, receivedAt: outcome.at }, '700'));
 
     // Assess
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: profileKey(lead.leadId), ConsistentRead: true });
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(BatchGetCommand, batchGetOf([markerKey(lead.leadId, messageId)]));
-    expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
-      TableName: TABLE,
-      Key: cycleKey(lead.leadId, 1),
-      // only while the rep may still decide: the owner, nothing decided, not recycled
-      ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
-      ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': outcome },
-      ReturnValues: 'ALL_NEW',
-    });
-    expect(sfn).toHaveReceivedCommandExactlyOnceWith(SendTaskSuccessCommand, { taskToken: 'task-token-9', output: expect.any(String) });
-    expect(JSON.parse(sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input.output!)).toEqual({ outcome: 'accepted', repId: 'rep-sam' });
-    const [items] = transactions();
-    expect(items).toContainEqual({
-      Put: {
-        TableName: TABLE,
-        Item: expect.objectContaining({ ...profileKey(lead.leadId), stage: 'sal', version: 7 }),
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':version': 6 },
-      },
-    });
-    expect(items).toContainEqual({
-      Put: { TableName: TABLE, Item: { ...markerKey(lead.leadId, messageId), appliedAt: lead.scoredAt }, ConditionExpression: 'attribute_not_exists(pk)' },
-    });
-    expect(funnelAdds(items!)).toEqual({ 'current.mql': -1, 'reached.sal': 1, 'current.sal': 1 });
-    const [resume] = sfn.commandCalls(SendTaskSuccessCommand);
-    expect(resume!.calledBefore(ddb.commandCalls(TransactWriteCommand)[0]!)).toBe(true);
-    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(store.callsOf('appliedMessageIds')).toEqual([[lead.leadId, [messageId]]]);
+    expect(store.callsOf('recordOutcome')).toEqual([[lead.leadId, outcome]]);
+    expect(store.cycle(lead.leadId, 1)?.outcome).toEqual(outcome);
+    expect(store.resumed).toEqual([{ taskToken: 'task-token-9', output: { outcome: 'accepted', repId: 'rep-sam' } }]);
+    expect(store.leads.get(lead.leadId)).toEqual({ version: 7, lead: expect.objectContaining({ stage: 'sal' }) });
+    expect(store.markers.get(lead.leadId)).toEqual(new Set([messageId]));
+    expect(funnel()).toEqual({ 'current.mql': -1, 'reached.sal': 1, 'current.sal': 1 });
+    // the journey resumes before the lead is saved, so a crash in between repeats both
+    expect(portsCalled().indexOf('resumeJourney')).toBeLessThan(portsCalled().indexOf('saveLead'));
+    expect(store.journeys.size).toBe(0);
   });
 
   it('does not re-apply a record whose marker already exists', async () => {
+    // Prepare
     const leadId = leadIdOf('anon:anon-1');
-    ddb.on(BatchGetCommand, batchGetOf([identityKey('anon:anon-1')])).resolves({
-      Responses: { [TABLE]: [{ ...identityKey('anon:anon-1'), leadId }] },
-    });
-    ddb.on(BatchGetCommand, batchGetOf([markerKey(leadId, 'm-1')])).resolves({
-      Responses: { [TABLE]: [{ ...markerKey(leadId, 'm-1'), appliedAt: '2026-03-01T10:00:00.000Z' }] },
-    });
-    ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(leadId) }).resolves({ Item: profileItem(visitorLead(leadId, 'anon-1'), 2) });
-    ddb.on(TransactWriteCommand).resolves({});
-    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
+    store.putLead(visitorLead(leadId, 'anon-1'), 2, ['m-1']);
 
+    // Act
     const result = await score(
       streamRecord('INSERT', tracking({ messageId: 'm-1', type: 'page', anonymousId: 'anon-1', timestamp: '2026-03-01T10:00:00.000Z' }), '400'),
     );
 
+    // Assess
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, batchGetOf([identityKey('anon:anon-1')]));
-    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, batchGetOf([markerKey(leadId, 'm-1')]));
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: profileKey(leadId) });
-    expect(ddb).not.toHaveReceivedCommand(TransactWriteCommand);
-    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
+    expect(store.callsOf('resolveIdentities')).toEqual([[['anon:anon-1']]]);
+    expect(store.callsOf('appliedMessageIds')).toEqual([[leadId, ['m-1']]]);
+    expect(store.callsOf('getLead')).toEqual([[leadId]]);
+    expect(store.callsOf('saveLead')).toEqual([]);
+    expect(store.leads.get(leadId)).toEqual({ version: 2, lead: visitorLead(leadId, 'anon-1') });
+    expect(store.journeys.size).toBe(0);
   });
 
-  it('re-reads and retries the lead when its transaction is cancelled by a concurrent writer', async () => {
+  it('re-reads and retries the lead when another writer saved it first', async () => {
+    // Prepare: the lead is created by another writer just before this one saves
     const leadId = leadIdOf('anon:anon-2');
-    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
-    ddb
-      .on(GetCommand, { TableName: TABLE, Key: profileKey(leadId) })
-      .resolvesOnce({})
-      .resolves({ Item: profileItem(visitorLead(leadId, 'anon-2'), 1) });
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }))
-      .resolves({});
+    store.beforeNext('saveLead', () => store.putLead(visitorLead(leadId, 'anon-2'), 1));
 
+    // Act
     const result = await score(
       streamRecord('INSERT', tracking({ messageId: 'm-2', type: 'page', anonymousId: 'anon-2', timestamp: '2026-03-01T10:00:00.000Z' }), '500'),
     );
 
+    // Assess
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 2);
-    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, batchGetOf([markerKey(leadId, 'm-2')]));
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
-    const [first, second] = transactions();
-    expect(first?.[0]?.Put).toMatchObject({ ConditionExpression: 'attribute_not_exists(pk)' });
-    expect(second?.[0]?.Put).toMatchObject({
-      ConditionExpression: 'version = :version',
-      ExpressionAttributeValues: { ':version': 1 },
-      Item: expect.objectContaining({ version: 2 }),
-    });
+    expect(store.callsOf('getLead')).toEqual([[leadId], [leadId]]);
+    expect(store.callsOf('appliedMessageIds')).toContainEqual([leadId, ['m-2']]);
+    expect(store.callsOf('saveLead').map(([update]) => (update as { version: number }).version)).toEqual([0, 1]);
+    expect(store.leads.get(leadId)?.version).toBe(2);
+    expect(store.markers.get(leadId)).toEqual(new Set(['m-2']));
   });
 
   it('reports every record of a lead that keeps failing, and only those, and applies the other leads', async () => {
+    // Prepare
     const stuck = leadIdOf('anon:anon-stuck');
     const fine = leadIdOf('anon:anon-fine');
-    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
-    ddb.on(GetCommand).resolves({});
-    ddb.on(TransactWriteCommand).callsFake((input: TransactWriteCommandInput) => {
-      if (input.TransactItems?.[0]?.Put?.Item?.leadId === stuck) {
-        throw new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} });
-      }
-      return {};
-    });
-    const page = (messageId: string, anonymousId: string) =>
-      tracking({ messageId, type: 'page', anonymousId, timestamp: '2026-03-01T10:00:00.000Z' });
+    store.refuseSaves(stuck);
+    const page = (messageId: string, anonymousId: string) => tracking({ messageId, type: 'page', anonymousId, timestamp: '2026-03-01T10:00:00.000Z' });
 
+    // Act
     const result = await score(
       streamRecord('INSERT', page('fine-1', 'anon-fine'), '600'),
       streamRecord('INSERT', page('stuck-1', 'anon-stuck'), '601'),
@@ -395,39 +290,45 @@ describe('score handler (events table stream)', () => {
       streamRecord('INSERT', page('stuck-2', 'anon-stuck'), '603'),
     );
 
+    // Assess
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '601' }, { itemIdentifier: '603' }] });
-    const leadOf = (items: TransactItem[]) => items[0]?.Put?.Item?.leadId;
-    expect(transactions().filter((items) => leadOf(items) === stuck)).toHaveLength(5);
-    expect(transactions().filter((items) => leadOf(items) === fine)).toHaveLength(1);
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: profileKey(stuck) });
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: profileKey(fine) });
-    expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, batchGetOf([markerKey(fine, 'fine-1'), markerKey(fine, 'fine-2')]));
+    const savesOf = (leadId: string) => store.callsOf('saveLead').filter(([update]) => (update as { lead: Lead }).lead.leadId === leadId);
+    expect(savesOf(stuck)).toHaveLength(5);
+    expect(savesOf(fine)).toHaveLength(1);
+    expect(store.callsOf('getLead')).toContainEqual([stuck]);
+    expect(store.callsOf('getLead')).toContainEqual([fine]);
+    expect(store.callsOf('appliedMessageIds')).toContainEqual([fine, ['fine-1', 'fine-2']]);
+    expect(store.markers.get(fine)).toEqual(new Set(['fine-1', 'fine-2']));
+    expect(store.leads.has(stuck)).toBe(false);
   });
 
   describe('a record that cannot be read', () => {
-    const page = (messageId: string, anonymousId: string) =>
-      tracking({ messageId, type: 'page', anonymousId, timestamp: '2026-03-01T10:00:00.000Z' });
-    const leadsSaved = () => transactions().map((items) => items[0]?.Put?.Item?.leadId);
+    const page = (messageId: string, anonymousId: string) => tracking({ messageId, type: 'page', anonymousId, timestamp: '2026-03-01T10:00:00.000Z' });
+    const leadsSaved = () => store.callsOf('saveLead').map(([update]) => (update as { lead: Lead }).lead.leadId);
 
     it('is reported alone while the records around it are applied', async () => {
-      stubUnknownPerson();
+      // Prepare
       const unreadable = streamRecord('INSERT', page('odd-1', 'anon-odd'), '801');
       // an attribute value with no type: unmarshalling it throws ("No value defined")
       (unreadable.dynamodb!.NewImage as Record<string, unknown>).properties = {};
 
+      // Act
       const result = await score(streamRecord('INSERT', page('ok-1', 'anon-ok'), '800'), unreadable, streamRecord('INSERT', page('ok-2', 'anon-later'), '802'));
 
+      // Assess
       expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '801' }] });
       expect(leadsSaved().sort()).toEqual([leadIdOf('anon:anon-later'), leadIdOf('anon:anon-ok')].sort());
     });
 
     it('is reported when its image is not a stored event, and the others are applied', async () => {
-      stubUnknownPerson();
+      // Prepare
       const stranger = streamRecord('INSERT', page('ok-3', 'anon-ok3'), '901');
       stranger.dynamodb!.NewImage = marshall({ hello: 'world' }) as Record<string, StreamAttributeValue>;
 
+      // Act
       const result = await score(stranger, streamRecord('INSERT', page('ok-3', 'anon-ok3'), '902'));
 
+      // Assess
       expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '901' }] });
       expect(leadsSaved()).toEqual([leadIdOf('anon:anon-ok3')]);
     });
