@@ -8,13 +8,12 @@ import { createLeadStore } from '../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../functions/commons/clients.ts';
 import { profileKey } from '../functions/core/table-layout.ts';
 import { applyEventRecords, type ApplyEventsPorts } from '../functions/score/apply-events.ts';
-import { localCredentials, startDynamoDb } from '../local/dynamodb.ts';
-import { synthIfStale } from '../local/synth.ts';
-import { LOCAL_REGION, readTemplate, tablesOf } from '../local/template.ts';
+import { localCredentials } from '../local/dynamodb.ts';
+import { LOCAL_REGION } from '../local/template.ts';
 import { personHistory } from './cost-per-event/history.ts';
 import { appendResults, benchDir, describeMachine, fmt, machine, markdownTable, median, numberFromEnv } from './lib/harness.ts';
 import { itemSize } from './lib/item-size.ts';
-import { tableBehind } from './lib/tables.ts';
+import { benchTemplate, startTablesWithoutStreams, tableBehind } from './lib/tables.ts';
 
 /**
  * bench/cost-per-event: what scoring one person's events costs in DynamoDB
@@ -43,16 +42,11 @@ const root = path.resolve(benchDir, '..');
 const m = machine();
 log(`machine: ${describeMachine(m)}`);
 const startedAt = new Date();
-try {
-  if (synthIfStale()) log('cdk.out was stale: synthesized again');
-} catch (error) {
-  log(`synthesizing failed (${(error as Error).message.split('\n')[0]}); using the tables of the existing cdk.out`);
-}
-const template = readTemplate(path.join(root, 'cdk.out'));
+const template = benchTemplate(root, log);
 const leadsTable = tableBehind(template, 'leadsTable');
 const eventsTable = tableBehind(template, 'eventsTable');
 // The stream is left off: the bench hands each stored event to the scoring use case itself, one per batch.
-const dynamodb = await startDynamoDb(tablesOf(template).map(({ streamViewType: _stream, ...table }) => table));
+const dynamodb = await startTablesWithoutStreams(template);
 
 interface EventCost {
   write: number;

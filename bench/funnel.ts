@@ -11,11 +11,10 @@ import { newLead, type Lead } from '../functions/core/lead.ts';
 import { leadIdFor } from '../functions/core/lead-id.ts';
 import type { StageChange } from '../functions/core/lifecycle.ts';
 import { FUNNEL_SHARDS, funnelShardOf, profileKey } from '../functions/core/table-layout.ts';
-import { localCredentials, startDynamoDb } from '../local/dynamodb.ts';
-import { synthIfStale } from '../local/synth.ts';
-import { LOCAL_REGION, readTemplate, tablesOf } from '../local/template.ts';
+import { localCredentials } from '../local/dynamodb.ts';
+import { LOCAL_REGION } from '../local/template.ts';
 import { appendResults, benchDir, describeMachine, fmt, machine, markdownTable, median, numberFromEnv } from './lib/harness.ts';
-import { tableBehind } from './lib/tables.ts';
+import { benchTemplate, startTablesWithoutStreams, tableBehind } from './lib/tables.ts';
 
 /**
  * bench/funnel: 1,000 leads change stage at once, each in the transaction
@@ -49,14 +48,9 @@ const root = path.resolve(benchDir, '..');
 const runId = randomBytes(4).toString('hex');
 const T0 = '2026-12-01T09:00:00.000Z';
 
-try {
-  if (synthIfStale()) log('cdk.out was stale: synthesized again');
-} catch (error) {
-  log(`synthesizing failed (${(error as Error).message.split('\n')[0]}); using the tables of the existing cdk.out`);
-}
-const template = readTemplate(path.join(root, 'cdk.out'));
+const template = benchTemplate(root, log);
 const leadsTable = tableBehind(template, 'leadsTable');
-const dynamodb = await startDynamoDb(tablesOf(template).map(({ streamViewType: _stream, ...table }) => table));
+const dynamodb = await startTablesWithoutStreams(template);
 const client = createDocumentClient({
   endpoint: dynamodb.endpoint,
   region: LOCAL_REGION,

@@ -1,14 +1,12 @@
-import * as path from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDocumentClient } from '../../functions/commons/clients.ts';
 import type { ScoringModel } from '../../functions/core/scoring.ts';
 import { liveRescorePorts, rescoreAdapters } from '../../functions/rescore/ports.ts';
 import { rescoreAll } from '../../functions/rescore/rescore-leads.ts';
-import { localCredentials, startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';
-import { synthIfStale } from '../../local/synth.ts';
-import { LOCAL_REGION, readTemplate, stateMachineArn, tablesOf } from '../../local/template.ts';
+import { localCredentials, type LocalDynamoDb } from '../../local/dynamodb.ts';
+import { LOCAL_REGION, stateMachineArn } from '../../local/template.ts';
 import { fmt } from '../lib/harness.ts';
-import { tableBehind } from '../lib/tables.ts';
+import { benchTemplate, startTablesWithoutStreams, tableBehind } from '../lib/tables.ts';
 import { log, root } from './settings.ts';
 
 export interface BenchTables {
@@ -21,12 +19,7 @@ export interface BenchTables {
 /** DynamoDB Local alone with the synthesized tables. */
 export async function startTables(): Promise<BenchTables> {
   // The tables come from the synthesized template: refresh it when the sources changed, else use it as it is.
-  try {
-    if (synthIfStale()) log('cdk.out was stale: synthesized again');
-  } catch (error) {
-    log(`synthesizing failed (${(error as Error).message.split('\n')[0]}); using the tables of the existing cdk.out`);
-  }
-  const template = readTemplate(path.join(root, 'cdk.out'));
+  const template = benchTemplate(root, log);
 
   const leadsTable = tableBehind(template, 'leadsTable');
   const eventsTable = tableBehind(template, 'eventsTable');
@@ -35,7 +28,7 @@ export async function startTables(): Promise<BenchTables> {
   const dbStart = performance.now();
   // The events table's stream is left off: nothing consumes it here, the rescore never writes an event, and
   // recording 100,000 stream records would roughly double DynamoDB Local's cost of seeding the events.
-  const dynamodb: LocalDynamoDb = await startDynamoDb(tablesOf(template).map(({ streamViewType: _stream, ...table }) => table));
+  const dynamodb: LocalDynamoDb = await startTablesWithoutStreams(template);
   log(`DynamoDB Local up in ${fmt((performance.now() - dbStart) / 1000, 1)} s at ${dynamodb.endpoint}: ${leadsTable}, ${eventsTable}`);
   return { dynamodb, leadsTable, eventsTable, journeyId };
 }
