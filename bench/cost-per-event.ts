@@ -85,9 +85,9 @@ try {
     recordOutcome: leads.recordOutcome,
     resumeJourney: async () => true,
     now: () => new Date(endMs).toISOString(),
-    leadEventIds: history.leadEventIds,
+    leadEvents: history.leadEvents,
     trackingEvents: history.trackingEvents,
-    addMarkersAndLinks: leads.addMarkersAndLinks,
+    linkIdentities: leads.linkIdentities,
     retireLead: leads.retireLead,
     log: (message, details) => log(`${message} ${JSON.stringify(details)}`),
   };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { markerKey } from '../functions/core/table-layout.ts';
+import { appliedTo } from './lib/markers.ts';
 import { leadIdFor } from '../functions/core/lead-id.ts';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime.ts';
 import { LOCAL_REGION, readTemplate, type Template } from '../local/template.ts';
@@ -76,13 +76,8 @@ try {
   }
 
   async function scored(anonymousId: string, messageIds: string[]): Promise<boolean> {
-    const leadId = leadIdFor(`anon:${anonymousId}`);
-    const keys = messageIds.map((id) => {
-      const { pk, sk } = markerKey(leadId, id);
-      return { pk: { S: pk }, sk: { S: sk } };
-    });
-    const { Responses } = await dynamodb.send(new BatchGetItemCommand({ RequestItems: { [leadsTable]: { Keys: keys, ProjectionExpression: 'pk' } } }));
-    return (Responses?.[leadsTable]?.length ?? 0) === keys.length;
+    const applied = await appliedTo(dynamodb, leadsTable, leadIdFor(`anon:${anonymousId}`));
+    return messageIds.every((id) => applied.has(id));
   }
 
   async function until(what: string, probe: () => Promise<boolean>): Promise<void> {

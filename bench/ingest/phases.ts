@@ -3,11 +3,11 @@ import { BatchGetItemCommand, ConditionalCheckFailedException, DynamoDBClient, P
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
-import { markerKey as leadMarkerKey } from '../../functions/core/table-layout.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { LOCAL_REGION } from '../../local/template.ts';
 import { childProcessesCpuSeconds, fmt, machineCpuSeconds, ownCpuSeconds, percentile, runPool } from '../lib/harness.ts';
 import { itemSize, writeUnitsFor } from '../lib/item-size.ts';
+import { appliedTo } from '../lib/markers.ts';
 import { storedItem, trackEvent } from './events.ts';
 import { BATCH_CONCURRENCY, BATCH_SIZE, CONCURRENCY, DRAIN_TIMEOUT_MS, EVENTS, LATENCY_EVENTS, log, REPEATS, WARMUP } from './settings.ts';
 import type { IngestTables } from './setup.ts';
@@ -83,37 +83,24 @@ export function phaseRunner(runtime: LocalRuntime, tables: IngestTables): PhaseR
   let sent = 0;
 
   /**
-   * The marker the scoring function leaves for each event it applied. A visitor
-   * seen for the first time gets the lead named after its anonymous id.
-   */
-  const markerKey = (event: { messageId: string; anonymousId: string }) => {
-    const { pk, sk } = leadMarkerKey(leadIdFor(`anon:${event.anonymousId}`), event.messageId);
-    return { pk: { S: pk }, sk: { S: sk } };
-  };
-
-  /**
    * Waits until scoring has applied these events. The stream is read in
-   * order, so it asks for the markers of the oldest 100 not yet seen, and
-   * moves on only when they are all there: about one BatchGetItem per poll,
-   * so the wait itself hardly loads DynamoDB Local. Returns the seconds it
-   * took, or undefined on timeout.
+   * order, so it looks for the markers of the oldest 100 not yet seen (one
+   * Query per visitor among them; a visitor seen for the first time gets the
+   * lead named after its anonymous id), and moves on only when they are all
+   * there. Returns the seconds it took, or undefined on timeout.
    */
   async function scoringCatchUp(events: readonly { messageId: string; anonymousId: string }[]): Promise<number | undefined> {
     const started = performance.now();
-    const pending = events.map(markerKey);
+    const pending = [...events];
     while (pending.length > 0) {
       const chunk = pending.slice(0, 100);
+      const leads = [...new Set(chunk.map((event) => leadIdFor(`anon:${event.anonymousId}`)))];
       const found = new Set<string>();
-      let request: Record<string, { Keys: Record<string, AttributeValue>[]; ProjectionExpression?: string }> | undefined = {
-        [leadsTable]: { Keys: chunk, ProjectionExpression: 'sk' },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const response = await lowLevel.send(new BatchGetItemCommand({ RequestItems: request }));
-        for (const item of response.Responses?.[leadsTable] ?? []) if (item.sk?.S) found.add(item.sk.S);
-        request = response.UnprocessedKeys as typeof request;
-      }
+      await runPool(leads, 8, async (leadId) => {
+        for (const id of await appliedTo(lowLevel, leadsTable, leadId)) found.add(id);
+      });
       const before = pending.length;
-      for (let i = pending.length - 1; i >= 0; i--) if (i < 100 && found.has(pending[i]!.sk.S)) pending.splice(i, 1);
+      for (let i = Math.min(pending.length, 100) - 1; i >= 0; i--) if (found.has(pending[i]!.messageId)) pending.splice(i, 1);
       if (pending.length === 0) break;
       if (performance.now() - started > DRAIN_TIMEOUT_MS) {
         log(`scoring did not catch up within ${DRAIN_TIMEOUT_MS / 1000} s: ${pending.length} of ${events.length} events not applied`);

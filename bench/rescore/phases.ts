@@ -104,7 +104,7 @@ export async function measurePhases({ liveRescorePorts, rescoreAll, history, sto
         // What rescoreOne reads, in its order.
         const current = await store.getLead(leadId);
         if (!current) throw new Error(`lead ${leadId} not found`);
-        const stored = await history.trackingEvents(await history.leadEventIds(leadId));
+        const stored = await history.trackingEvents((await history.leadEvents(leadId)).map((ref) => ref.messageId));
         events += stored.length;
         read.push({ current, events: stored });
       }),
@@ -145,7 +145,7 @@ export async function measurePhases({ liveRescorePorts, rescoreAll, history, sto
         if (!leadStarted.has(leadId)) leadStarted.set(leadId, performance.now());
         return getLead(leadId);
       },
-      leadEventIds: timed('leadEventIds', live.leadEventIds),
+      leadEvents: timed('leadEvents', live.leadEvents),
       trackingEvents: timed('trackingEvents', live.trackingEvents),
       saveLead: async (update) => {
         const version = await saveLead(update);

@@ -2,7 +2,9 @@ import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandInput 
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { scoringModel } from '../../config/index.ts';
 import type { IdentityKey } from '../../functions/core/identity.ts';
-import { cycleKey, funnelKey, identityKey, markerKey, profileKey } from '../../functions/core/table-layout.ts';
+import { markerItem, profileItem, scoreItem } from '../../functions/adapters/lead-store.ts';
+import { allMarkers, foldForSave } from '../../functions/core/score-items.ts';
+import { cycleKey, funnelKey, identityKey, profileKey } from '../../functions/core/table-layout.ts';
 import { fmt, median, runPool } from '../lib/harness.ts';
 import { itemSize } from '../lib/item-size.ts';
 import { seedHistories, type SeededHistories } from '../lib/seed-history.ts';
@@ -47,14 +49,13 @@ export async function seed({ dynamodb, leadsTable, eventsTable }: BenchTables, s
   const eventItems: Record<string, unknown>[] = [];
   const leadItems: Record<string, unknown>[] = [];
   for (const { leadId, events, outcome, lead, version } of seeded.leads) {
-    for (const event of events) {
-      eventItems.push({ ...event, kind: 'tracking' });
-      leadItems.push({ ...markerKey(leadId, event.messageId), appliedAt: event.timestamp });
-    }
+    for (const event of events) eventItems.push({ ...event, kind: 'tracking' });
+    const refs = events.map((event) => ({ messageId: event.messageId, at: event.timestamp }));
     if (outcome) {
       eventItems.push({ ...outcome });
-      leadItems.push({ ...markerKey(leadId, outcome.messageId), appliedAt: outcome.outcome.at });
+      refs.push({ messageId: outcome.messageId, at: outcome.receivedAt });
     }
+    for (const marker of allMarkers(lead.ledger, refs)) leadItems.push(markerItem(leadId, marker));
     for (const key of lead.identities) leadItems.push({ ...identityKey(key as IdentityKey), leadId });
     if (lead.owner) {
       leadItems.push({
@@ -69,7 +70,7 @@ export async function seed({ dynamodb, leadsTable, eventsTable }: BenchTables, s
         ...(outcome && { outcome: outcome.outcome }),
       });
     }
-    leadItems.push({ ...profileKey(leadId), ...lead, version });
+    leadItems.push(profileItem(lead, version), scoreItem(foldForSave(lead, scoringModel), version));
   }
   leadItems.push({ ...funnelKey, ...Object.fromEntries(seeded.funnel) });
   const sizeOf = (item: Record<string, unknown>) => itemSize(marshall(item, { removeUndefinedValues: true }));

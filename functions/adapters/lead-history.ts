@@ -1,15 +1,20 @@
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { EventRecord, LeadPage, RescoreProgress, ScanPosition } from '#core/records.ts';
+import { historyOf, withHistory, type LeadHistoryView } from '#core/lead.ts';
+import type { EventRecord, EventRef, LeadPage, RescoreProgress, ScanPosition, VersionedLead } from '#core/records.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { createBatchGet } from './batch-get.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
-import { leadIdOfPartition, leadPartition, MARKER_PREFIX, messageIdOfMarker, PROFILE_SK, rescoreKey } from '#core/table-layout.ts';
+import { eventOfMarker, leadIdOfPartition, leadPartition, MARKER_PREFIX, PROFILE_SK, rescoreKey } from '#core/table-layout.ts';
+
+/** How many of a lead's latest events a reader's view of its history is made from: its recent activity and touches. */
+export const RECENT_EVENTS = 100;
 
 /**
  * A lead's history as stored: the events it was made from. Every applied
- * event left a marker on its lead (`LEAD#id / EVENT#messageId`), so the
- * markers list a lead's events and the events table holds their bodies.
- * Rescoring and backtesting read leads this way; the hot path never does.
+ * event left a marker on its lead (`LEAD#id / EVENT#at#messageId`), so the
+ * markers list a lead's events in time order and the events table holds
+ * their bodies. Rescoring, backtesting and merges read leads this way, and
+ * the lead view and hand-off email their recent activity; the hot path never does.
  */
 
 export interface LeadHistorySettings {
@@ -25,10 +30,20 @@ export type LeadHistory = ReturnType<typeof createLeadHistory>;
 export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, onConsumed }: LeadHistorySettings) {
   const client = meteredClient(sdkClient, onConsumed);
   const batchGetAll = createBatchGet({ client });
+  /** The stored tracking events among these messageIds (outcomes are left out), in no particular order. */
+  async function trackingEvents(messageIds: readonly string[]): Promise<StoredEvent[]> {
+    const items = await batchGetAll<EventRecord>(eventsTable, [...new Set(messageIds)].map((messageId) => ({ messageId })));
+    return items.flatMap((record) => {
+      if (record.kind !== 'tracking') return [];
+      const { kind: _kind, ...event } = record;
+      return [event];
+    });
+  }
+
   return {
-    /** The messageIds of every event applied to a lead (tracking events and outcomes). */
-    async leadEventIds(leadId: string): Promise<string[]> {
-      const ids: string[] = [];
+    /** Every event applied to a lead (tracking events and outcomes): its messageId and when it happened, from its marker. */
+    async leadEvents(leadId: string): Promise<EventRef[]> {
+      const refs: EventRef[] = [];
       let startKey: ScanPosition | undefined;
       do {
         const page = await client.send(
@@ -41,21 +56,33 @@ export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, 
             ...(startKey && { ExclusiveStartKey: startKey }),
           }),
         );
-        for (const item of page.Items ?? []) ids.push(messageIdOfMarker(String(item.sk)));
+        for (const item of page.Items ?? []) refs.push(eventOfMarker(String(item.sk)));
         startKey = page.LastEvaluatedKey;
       } while (startKey);
-      return ids;
+      return refs;
     },
 
-    /** The stored tracking events among these messageIds (outcomes are left out), in no particular order. */
-    async trackingEvents(messageIds: readonly string[]): Promise<StoredEvent[]> {
-      const items = await batchGetAll<EventRecord>(eventsTable, [...new Set(messageIds)].map((messageId) => ({ messageId })));
-      return items.flatMap((record) => {
-        if (record.kind !== 'tracking') return [];
-        const { kind: _kind, ...event } = record;
-        return [event];
-      });
+    /**
+     * What a reader of the lead sees of its history: the activity of its
+     * latest events and the touches among them, from the markers of the
+     * latest `events` (newest first) and the events they name.
+     */
+    async recentHistory(leadId: string, events = RECENT_EVENTS): Promise<LeadHistoryView> {
+      const { Items = [] } = await client.send(
+        new QueryCommand({
+          TableName: leadsTable,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': leadPartition(leadId), ':prefix': MARKER_PREFIX },
+          ProjectionExpression: 'sk',
+          ScanIndexForward: false,
+          Limit: events,
+        }),
+      );
+      const ids = Items.map((item) => eventOfMarker(String(item.sk)).messageId);
+      return historyOf(await trackingEvents(ids));
     },
+
+    trackingEvents,
 
     /**
      * One page of lead ids from one segment of a parallel scan of the leads
@@ -91,5 +118,20 @@ export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, 
     async saveRescoreProgress(progress: RescoreProgress): Promise<void> {
       await client.send(new PutCommand({ TableName: leadsTable, Item: { ...rescoreKey(progress.modelVersion), ...progress } }));
     },
+  };
+}
+
+/**
+ * A lead reader for those who show the lead (the lead view, the hand-off
+ * email): the lead as stored, with its recent activity and touches read back.
+ */
+export function readingHistory(
+  getLead: (leadId: string) => Promise<VersionedLead | undefined>,
+  recentHistory: (leadId: string) => Promise<LeadHistoryView>,
+): (leadId: string) => Promise<VersionedLead | undefined> {
+  return async (leadId) => {
+    const read = await getLead(leadId);
+    if (!read || read.lead.mergedInto !== undefined) return read;
+    return { ...read, lead: withHistory(read.lead, await recentHistory(leadId)) };
   };
 }

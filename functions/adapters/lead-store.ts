@@ -3,6 +3,7 @@ import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -10,30 +11,106 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
-import type { Lead, Owner } from '#core/lead.ts';
+import type { Lead, Owner, Touch } from '#core/lead.ts';
+import type { Grade } from '#core/scoring.ts';
+import { ledgerOfItems, type EventMarker, type EventRef } from '#core/score-items.ts';
 import type { IdentityKey } from '#core/identity.ts';
 import type { Outcome } from '#core/outcomes.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import type { Cycle, CycleEscalation } from '#core/cycle.ts';
 import type { LeadUpdate, VersionedLead } from '#core/records.ts';
 import { createBatchGet } from './batch-get.ts';
+import {
+  decodeFolded,
+  decodeMarker,
+  decodePending,
+  encodeFolded,
+  encodeMarkerEntries,
+  encodePending,
+  type StoredEntry,
+  type StoredMarker,
+} from './score-codec.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 import {
   cycleKey,
+  eventOfMarker,
   FUNNEL_SHARDS,
   funnelKeys,
   funnelShardKey,
   funnelShardOf,
   identityKey,
   identityOfPartition,
+  leadPartition,
+  MARKER_PREFIX,
   markerKey,
+  MARKERS_END,
+  markersFrom,
   MAX_FUNNEL_SHARDS,
-  messageIdOfMarker,
+  PROFILE_SK,
   profileKey,
+  SCORE_SK,
+  scoreKey,
 } from '#core/table-layout.ts';
 import { EscalationStepName } from '#core/journey-contract.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** The lead's fields its score item holds (with the folded ledger), not its profile. */
+type ScoreField = 'ledger' | 'ledgerFrom' | 'engagement' | 'grade' | 'scoredAt' | 'modelVersion' | 'touches' | 'recentActivity';
+
+/**
+ * The most markers a save keeps pending in the score item (about 60 bytes
+ * each): a save of one stream batch's events of a lead. A save of more (a
+ * rescore, a merge) marks the score rebuilding instead (see saveLead).
+ */
+export const PENDING_MARKERS = 8;
+
+/**
+ * The profile item's fields: the lead without what changes with every event
+ * (score, ledger, recent activity; those live in the score item and the
+ * markers), and with its first touch, for first-touch attribution.
+ */
+function profileOf(lead: Lead): Record<string, unknown> {
+  const { ledger: _l, ledgerFrom: _f, engagement: _e, grade: _g, scoredAt: _s, modelVersion: _m, touches, recentActivity: _r, ...profile } = lead;
+  return { ...profile, ...(touches[0] !== undefined && { firstTouch: touches[0] }) };
+}
+
+/** The item of a lead's score at `version`: the folded part of its ledger, and the markers its save writes after it (see saveLead). */
+export function scoreItem(lead: Lead, version: number, markers: readonly EventMarker[] = []): Record<string, unknown> {
+  return {
+    ...scoreKey(lead.leadId),
+    version,
+    modelVersion: lead.modelVersion,
+    engagement: lead.engagement,
+    grade: lead.grade,
+    scoredAt: lead.scoredAt,
+    ...(lead.ledgerFrom !== undefined && { ledgerFrom: lead.ledgerFrom }),
+    folded: encodeFolded(lead.ledger),
+    ...(markers.length > PENDING_MARKERS ? { rebuilding: true } : markers.length > 0 && { pending: encodePending(markers) }),
+  };
+}
+
+/** The item of a lead's profile at `version`. */
+export function profileItem(lead: Lead, version: number): Record<string, unknown> {
+  return { ...profileKey(lead.leadId), ...profileOf(lead), version };
+}
+
+/** The item of an event's marker on its lead. */
+export function markerItem(leadId: string, marker: EventMarker): Record<string, unknown> {
+  return { ...markerKey(leadId, marker.at, marker.messageId), e: encodeMarkerEntries(marker) };
+}
+
+/** The score item's fields, as far as a change to them needs the item written. */
+function scoreOf(lead: Lead): Record<string, unknown> {
+  return { modelVersion: lead.modelVersion, engagement: lead.engagement, grade: lead.grade, scoredAt: lead.scoredAt, ledgerFrom: lead.ledgerFrom, folded: encodeFolded(lead.ledger) };
+}
+
+/** JSON with keys in order, so two profiles compare equal whatever order their fields were set in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
 
 /**
  * The condition under which a rep's decision may be written on the cycle:
@@ -77,11 +154,99 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   /** The shard of the funnel counters this lead adds to. */
   const funnelShardKeyOf = (leadId: string) => funnelShardKey(funnelShardOf(leadId, funnelShards));
 
-  async function getLead(leadId: string): Promise<VersionedLead | undefined> {
-    const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: profileKey(leadId), ConsistentRead: true }));
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, version, ...lead } = Item;
-    return { lead: lead as Lead, version: Number(version) };
+  /** Every marker of a lead from `from` on (all of them when undefined), strongly consistent. */
+  async function markersSince(leadId: string, from?: string): Promise<EventMarker[]> {
+    const markers: EventMarker[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: leadsTable,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :end',
+          ExpressionAttributeValues: { ':pk': leadPartition(leadId), ':from': from === undefined ? MARKER_PREFIX : markersFrom(from), ':end': MARKERS_END },
+          ConsistentRead: true,
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { at, messageId } = eventOfMarker(String(item.sk));
+        markers.push(decodeMarker(messageId, at, item.e as StoredEntry[] | undefined));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return markers;
+  }
+
+  /** Writes markers (idempotent puts of their current entries), 25 to a request. */
+  async function putMarkers(leadId: string, markers: readonly EventMarker[]): Promise<void> {
+    await batchWrite(markers.map((marker) => markerItem(leadId, marker)));
+  }
+
+  async function batchWrite(items: readonly Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+        [leadsTable]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+      };
+      while (request && Object.keys(request).length > 0) {
+        const response = await client.send(new BatchWriteCommand({ RequestItems: request }));
+        request = response.UnprocessedItems as typeof request;
+      }
+    }
+  }
+
+  /**
+   * The pending markers of the last save that are not stored (it stopped
+   * between its score and its markers): written now, before anything relies
+   * on them. Those in `seen` were read back already.
+   */
+  async function healPending(leadId: string, pending: readonly EventMarker[], seen: ReadonlySet<string>): Promise<void> {
+    const unseen = pending.filter((marker) => !seen.has(marker.messageId));
+    if (unseen.length === 0) return;
+    const found = await batchGetAll(leadsTable, unseen.map((m) => markerKey(leadId, m.at, m.messageId)), { consistentRead: true });
+    const stored = new Set(found.map((item) => eventOfMarker(String(item.sk)).messageId));
+    await putMarkers(leadId, unseen.filter((marker) => !stored.has(marker.messageId)));
+  }
+
+  /**
+   * A lead as its items hold it: the profile, the score with the folded part
+   * of the ledger, and the markers from `ledgerFrom` on (every marker, for
+   * `wholeLedger`, and the ledger is whole). Recent activity and touches
+   * beyond the first are not read here (see lead history). The markers the
+   * last save left pending count as read; with `heal` (the scoring path,
+   * before it saves) any of them not yet stored is written.
+   */
+  async function getLead(leadId: string, options: { wholeLedger?: boolean; heal?: boolean } = {}): Promise<VersionedLead | undefined> {
+    const { Items = [] } = await client.send(
+      new QueryCommand({
+        TableName: leadsTable,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :profile AND :score',
+        ExpressionAttributeValues: { ':pk': leadPartition(leadId), ':profile': PROFILE_SK, ':score': SCORE_SK },
+        ConsistentRead: true,
+      }),
+    );
+    const profileItem = Items.find((item) => item.sk === PROFILE_SK);
+    const scoreItem = Items.find((item) => item.sk === SCORE_SK);
+    if (!profileItem || !scoreItem) return undefined;
+    const { pk: _pk, sk: _sk, version: profileVersion, firstTouch, ...profile } = profileItem;
+    const { version, modelVersion, engagement, grade, scoredAt, ledgerFrom, folded, pending, rebuilding } = scoreItem;
+    const whole = options.wholeLedger === true || ledgerFrom === undefined;
+    const markers = await markersSince(leadId, whole ? undefined : String(ledgerFrom));
+    const pendingMarkers = decodePending(pending as StoredMarker[] | undefined);
+    const read = new Set(markers.map((m) => m.messageId));
+    if (options.heal) await healPending(leadId, pendingMarkers, read);
+    const window = [...markers, ...pendingMarkers.filter((m) => !read.has(m.messageId) && (whole || m.at >= String(ledgerFrom)))];
+    const lead = {
+      ...(profile as Omit<Lead, ScoreField>),
+      touches: firstTouch ? [firstTouch as Touch] : [],
+      recentActivity: [],
+      modelVersion: String(modelVersion),
+      engagement: Number(engagement),
+      grade: grade as Grade,
+      scoredAt: String(scoredAt),
+      ledger: ledgerOfItems(whole ? [] : decodeFolded((folded ?? []) as StoredEntry[]), window),
+      ...(!whole && { ledgerFrom: String(ledgerFrom) }),
+    } as Lead;
+    return { lead, version: Number(version), profileVersion: Number(profileVersion), ...(rebuilding === true && { rebuilding: true as const }) };
   }
 
   /**
@@ -99,10 +264,16 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     return new Map(items.map((item) => [identityOfPartition(String(item.pk)) as IdentityKey, String(item.leadId)]));
   }
 
-  /** Which of these events were already applied to the lead. */
-  async function appliedMessageIds(leadId: string, messageIds: readonly string[]): Promise<Set<string>> {
-    const items = await batchGetAll(leadsTable, [...new Set(messageIds)].map((id) => markerKey(leadId, id)), { consistentRead: true });
-    return new Set(items.map((item) => messageIdOfMarker(String(item.sk))));
+  /**
+   * Which of these events were already applied to the lead: their markers.
+   * Read after getLead, which writes any marker the last save left pending;
+   * an event applied since by another writer moved the version, so a save
+   * based on this answer is refused.
+   */
+  async function appliedMessageIds(leadId: string, events: readonly EventRef[]): Promise<Set<string>> {
+    const keys = new Map(events.map((e) => [e.messageId, markerKey(leadId, e.at, e.messageId)]));
+    const items = await batchGetAll(leadsTable, [...keys.values()], { consistentRead: true });
+    return new Set(items.map((item) => eventOfMarker(String(item.sk)).messageId));
   }
 
   function funnelUpdate(leadId: string, changes: readonly StageChange[], created: boolean): TransactItem | undefined {
@@ -128,43 +299,54 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   }
 
   /**
-   * Saves a lead in one transaction with the markers of the events it applied,
-   * its identity links and the funnel counters. Refused as a whole when another
-   * writer got there first (version) or an event was already applied (marker).
+   * Saves a lead: its score item always (conditional on the version read: a
+   * concurrent writer makes this one retry), its profile only when it changed
+   * (conditional on the profile's version), with identity links and funnel
+   * counters in the same transaction; the score alone is one PutItem. The
+   * markers are written after the score, which holds them as `pending` until
+   * the next save, so a save cut short between the two is completed by the
+   * next read (healPending). A save of more markers than the score can hold
+   * (a rescore, a merge) marks the score `rebuilding` until they are all
+   * written; a reader meanwhile recomputes the lead from its events.
    */
   async function saveLead(update: LeadUpdate): Promise<number> {
     const { lead, version, changes } = update;
     const nextVersion = version + 1;
-    const items: TransactItem[] = [
-      {
+    const markers = update.markers ?? [];
+    const rebuilding = markers.length > PENDING_MARKERS;
+    const scorePut: TransactItem = {
+      Put: {
+        TableName: leadsTable,
+        Item: scoreItem(lead, nextVersion, markers),
+        ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
+        ...(version !== 0 && { ExpressionAttributeValues: { ':version': version } }),
+      },
+    };
+    const profile = profileOf(lead);
+    const { before } = update;
+    const profileChanged = version === 0 || before === undefined || canonical(profileOf(before)) !== canonical(profile);
+    // A stage change alone (the journey recycling a lead) leaves the score item and its pending markers as they are.
+    const scoreChanged = version === 0 || before === undefined || markers.length > 0 || canonical(scoreOf(before)) !== canonical(scoreOf(lead));
+    const profileVersion = update.profileVersion ?? 0;
+    const items: TransactItem[] = scoreChanged ? [scorePut] : [];
+    if (profileChanged) {
+      items.push({
         Put: {
           TableName: leadsTable,
-          Item: { ...profileKey(lead.leadId), ...lead, version: nextVersion },
-          ConditionExpression: version === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
-          ...(version !== 0 && { ExpressionAttributeValues: { ':version': version } }),
+          Item: profileItem(lead, profileVersion + 1),
+          ConditionExpression: profileVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
+          ...(profileVersion !== 0 && { ExpressionAttributeValues: { ':version': profileVersion } }),
         },
-      },
-      ...(update.appliedMessageIds ?? []).map(
-        (messageId): TransactItem => ({
-          Put: {
-            TableName: leadsTable,
-            Item: { ...markerKey(lead.leadId, messageId), appliedAt: lead.scoredAt },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        }),
-      ),
-      ...(update.identities ?? []).map(
-        (key): TransactItem => ({
-          Put: { TableName: leadsTable, Item: { ...identityKey(key), leadId: lead.leadId } },
-        }),
-      ),
-    ];
+      });
+    }
+    for (const key of update.identities ?? []) items.push({ Put: { TableName: leadsTable, Item: { ...identityKey(key), leadId: lead.leadId } } });
     const funnel = funnelUpdate(lead.leadId, changes, version === 0);
     if (funnel) items.push(funnel);
     if (items.length > 100) throw new Error(`a lead update of ${items.length} items exceeds one transaction; apply fewer events at once`);
-    const [only] = items;
+    if (items.length === 0) return version;
     try {
-      // The profile alone (a rescore that moves no stage) is one conditional put: a transaction costs twice the write units.
+      // One item alone (the score, most often) is one conditional put: a transaction costs twice the write units.
+      const [only] = items;
       if (items.length === 1 && only?.Put) await client.send(new PutCommand(only.Put));
       else await client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
@@ -172,6 +354,24 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
         throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
       }
       throw error;
+    }
+    await putMarkers(lead.leadId, markers);
+    if (!scoreChanged) return version;
+    if (rebuilding) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: leadsTable,
+            Key: scoreKey(lead.leadId),
+            UpdateExpression: 'REMOVE rebuilding',
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':version': nextVersion },
+          }),
+        );
+      } catch (error) {
+        // another writer saved the lead since: it recomputed the lead, the flag went with its save
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     }
     return nextVersion;
   }
@@ -333,32 +533,19 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     }
   }
 
-  /**
-   * Points events and identities at a lead without touching its profile: the
-   * markers of events it now owns and the links of identities it now has.
-   * Idempotent puts, so a repeated merge writes the same items again.
-   */
-  async function addMarkersAndLinks(leadId: string, messageIds: readonly string[], identities: readonly IdentityKey[], at: string): Promise<void> {
-    const items = [
-      ...messageIds.map((messageId) => ({ ...markerKey(leadId, messageId), appliedAt: at })),
-      ...identities.map((key) => ({ ...identityKey(key), leadId })),
-    ];
-    for (let i = 0; i < items.length; i += 25) {
-      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-        [leadsTable]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
-      };
-      while (request && Object.keys(request).length > 0) {
-        const response = await client.send(new BatchWriteCommand({ RequestItems: request }));
-        request = response.UnprocessedItems as typeof request;
-      }
-    }
+  /** Points identities at a lead: idempotent puts, so a repeated merge writes the same items again. */
+  async function linkIdentities(leadId: string, identities: readonly IdentityKey[]): Promise<void> {
+    await batchWrite(identities.map((key) => ({ ...identityKey(key), leadId })));
   }
 
   /**
-   * Saves a lead retired by a merge (it points at the survivor) and takes it
-   * out of the funnel's current counts, refused when the lead changed since read.
+   * Saves a lead retired by a merge (its profile points at the survivor) and
+   * takes it out of the funnel's current counts, refused when the lead changed
+   * since read: its profile, or its score (an event applied to it meanwhile
+   * must reach the survivor, so the merge runs again).
    */
-  async function retireLead(lead: Lead, version: number): Promise<void> {
+  async function retireLead(lead: Lead, read: Pick<VersionedLead, 'version' | 'profileVersion'>): Promise<void> {
+    const profileVersion = read.profileVersion ?? 0;
     try {
       await client.send(
         new TransactWriteCommand({
@@ -366,9 +553,18 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
             {
               Put: {
                 TableName: leadsTable,
-                Item: { ...profileKey(lead.leadId), ...lead, version: version + 1 },
+                Item: profileItem(lead, profileVersion + 1),
                 ConditionExpression: 'version = :version',
-                ExpressionAttributeValues: { ':version': version },
+                ExpressionAttributeValues: { ':version': profileVersion },
+              },
+            },
+            {
+              Update: {
+                TableName: leadsTable,
+                Key: scoreKey(lead.leadId),
+                UpdateExpression: 'SET version = :next',
+                ConditionExpression: 'version = :version',
+                ExpressionAttributeValues: { ':version': read.version, ':next': read.version + 1 },
               },
             },
             {
@@ -403,7 +599,8 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     recordOutcome,
     recordEscalation,
     assignOwner,
-    addMarkersAndLinks,
+    linkIdentities,
     retireLead,
+    markersSince,
   };
 }

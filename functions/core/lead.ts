@@ -4,7 +4,6 @@ import {
   addToLedger,
   engagementAt,
   fitGrade,
-  compactLedger,
   isQualified,
   qualifyingActivity,
   type Grade,
@@ -57,6 +56,12 @@ export interface Lead {
   stageHistory: StageChange[];
   ledger: LedgerEntry[];
   modelVersion: string;
+  /**
+   * where the ledger's entries stand one by one: those before were folded
+   * (see foldBefore) when the lead was read from its stored items; absent
+   * when the ledger is whole
+   */
+  ledgerFrom?: string;
   /** engagement as of `scoredAt` (decay continues after; see engagementAt) */
   engagement: number;
   grade: Grade;
@@ -136,6 +141,40 @@ function touchOf(event: StoredEvent): Touch | undefined {
   return undefined;
 }
 
+function activityOf(event: StoredEvent): ActivityItem {
+  return {
+    messageId: event.messageId,
+    at: event.timestamp,
+    type: event.type,
+    label: activityLabel(event),
+    ...(event.url !== undefined && { url: event.url }),
+  };
+}
+
+/** What a reader sees of a lead's history: its latest activity and the touches among its latest events, oldest first. */
+export interface LeadHistoryView {
+  recentActivity: ActivityItem[];
+  touches: Touch[];
+}
+
+/** The activity and touches of a lead's events (its latest ones, read back from the events table), as absorbing them gives. */
+export function historyOf(events: readonly StoredEvent[]): LeadHistoryView {
+  const ordered = inTimeOrder(events);
+  return {
+    recentActivity: ordered.map(activityOf).slice(-RECENT_ACTIVITY),
+    touches: ordered.flatMap((event) => touchOf(event) ?? []),
+  };
+}
+
+/**
+ * The lead with its history as a reader sees it: recent activity from its
+ * latest events, and touches: the first (the lead keeps it) and the latest.
+ */
+export function withHistory(lead: Lead, history: LeadHistoryView): Lead {
+  const touches = new Map([...lead.touches, ...history.touches].map((touch) => [touch.messageId, touch]));
+  return { ...lead, recentActivity: history.recentActivity, touches: keepFirstAndRecent([...touches.values()].sort(byTime), MAX_TOUCHES) };
+}
+
 function byTime<T extends { at: string; messageId: string }>(a: T, b: T): number {
   return a.at < b.at ? -1 : a.at > b.at ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0;
 }
@@ -150,8 +189,13 @@ function keepFirstAndRecent<T>(sorted: T[], max: number): T[] {
  * again only on engagement earned since, or a rejection would not hold.
  */
 function ledgerSinceRecycled(lead: Lead): LedgerEntry[] {
-  const recycledAt = lead.stageHistory.findLast((change) => change.to === 'recycled')?.at ?? '';
+  const recycledAt = lastRecycledAt(lead);
   return lead.ledger.filter((entry) => entry.at > recycledAt);
+}
+
+/** The instant the lead was last recycled ('' if never): the engagement since is read on its own. */
+export function lastRecycledAt(lead: Pick<Lead, 'stageHistory'>): string {
+  return lead.stageHistory.findLast((change) => change.to === 'recycled')?.at ?? '';
 }
 
 export interface AppliedEvents {
@@ -191,18 +235,7 @@ function absorb(lead: Lead, event: StoredEvent, model: ScoringModel): void {
   addToLedger(model, lead.ledger, event);
   const touch = touchOf(event);
   if (touch) lead.touches = keepFirstAndRecent([...lead.touches, touch].sort(byTime), MAX_TOUCHES);
-  lead.recentActivity = [
-    ...lead.recentActivity,
-    {
-      messageId: event.messageId,
-      at: event.timestamp,
-      type: event.type,
-      label: activityLabel(event),
-      ...(event.url !== undefined && { url: event.url }),
-    },
-  ]
-    .sort(byTime)
-    .slice(-RECENT_ACTIVITY);
+  lead.recentActivity = [...lead.recentActivity, activityOf(event)].sort(byTime).slice(-RECENT_ACTIVITY);
 }
 
 /** Works the lead's engagement and grade out at `at` under the model. */
@@ -257,7 +290,6 @@ export function applyEvents(current: Lead, events: readonly StoredEvent[], model
     rescoreAt(lead, event.timestamp > lead.scoredAt ? event.timestamp : lead.scoredAt, model);
     advance(lead, lead.scoredAt, model, changes);
   }
-  lead.ledger = compactLedger(lead.ledger, model, new Date(lead.scoredAt));
   return { lead, changes };
 }
 
@@ -301,7 +333,6 @@ export function rescoreLead(
   if (current.mergedLeadIds) lead.mergedLeadIds = [...current.mergedLeadIds];
   const lastEvent = ordered.at(-1)?.timestamp ?? now;
   rescoreAt(lead, lastEvent > now ? lastEvent : now, model);
-  lead.ledger = compactLedger(lead.ledger, model, new Date(lead.scoredAt));
   const changes: StageChange[] = [];
   advance(lead, lead.scoredAt, model, changes, `${reason}: `);
   return { lead, changes };

@@ -3,6 +3,7 @@ import type { IdentityKey } from './identity.ts';
 import type { Lead } from './lead.ts';
 import type { Outcome } from './outcomes.ts';
 import type { StageChange } from './lifecycle.ts';
+import type { EventMarker, EventRef } from './score-items.ts';
 import type { StoredEvent } from './tracking-event.ts';
 
 /**
@@ -25,20 +26,41 @@ export type EventRecord = (StoredEvent & { kind: 'tracking' }) | OutcomeEvent;
 
 export interface VersionedLead {
   lead: Lead;
-  /** 0 for a lead not yet stored */
+  /** the version of the lead's score, which every update moves; 0 for a lead not yet stored */
   version: number;
+  /** the version of the lead's profile, which only updates that change it move (and the journey's writes) */
+  profileVersion?: number;
+  /**
+   * the markers of the events are being rewritten (a rescore or merge saved
+   * the lead and has not finished writing them): the ledger read is not to
+   * be trusted; recompute the lead from its events
+   */
+  rebuilding?: true;
 }
 
 export interface LeadUpdate {
   lead: Lead;
   /** the version read; 0 when the lead is new */
   version: number;
+  /** the profile's version read (VersionedLead.profileVersion) */
+  profileVersion?: number;
+  /** the lead as read: its profile is written only when it changed; absent, it is written */
+  before?: Lead;
   changes: readonly StageChange[];
-  /** events this update applies; each gets a marker so a replay is refused */
-  appliedMessageIds?: readonly string[];
+  /** the markers to write: one per event this update applies, and any an applied event's cap changed */
+  markers?: readonly EventMarker[];
+  /** how many events (tracking events and outcomes) this update applies for the first time */
+  applied?: number;
   /** identity keys to point at this lead */
   identities?: readonly IdentityKey[];
 }
+
+/** What an update is based on: the versions read and the lead as read. */
+export function basedOn(read: VersionedLead): Pick<LeadUpdate, 'version' | 'profileVersion' | 'before'> {
+  return { version: read.version, ...(read.profileVersion !== undefined && { profileVersion: read.profileVersion }), before: read.lead };
+}
+
+export type { EventMarker, EventRef };
 
 /** What a lead's journey is started with. */
 export interface JourneyInput {

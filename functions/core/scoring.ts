@@ -180,7 +180,8 @@ export function scoreEvent(model: ScoringModel, ledger: readonly LedgerEntry[], 
       // no date parsing per ledger entry, which long histories would pay for every event.
       const since = new Date(at - rule.cap.periodDays * DAY_MS).toISOString();
       let awarded = 0;
-      for (const e of ledger) if (e.ruleId === rule.id && e.at > since && entryBefore(e, atIso, event.messageId)) awarded += e.points;
+      // folded entries (foldLedger, foldBefore) stand before any cap's window, or hold 0 points
+      for (const e of ledger) if (e.ruleId === rule.id && e.events === undefined && e.at > since && entryBefore(e, atIso, event.messageId)) awarded += e.points;
       const room = Math.max(0, rule.cap.points - awarded);
       if (points > room) {
         points = room;
@@ -370,12 +371,40 @@ export function foldedLedgerCovers(foldedAt: string, eventAt: string): boolean {
  * meets folded entries of a capped rule (foldedLedgerCovers).
  */
 export function foldLedger(ledger: readonly LedgerEntry[], model: ScoringModel, now: Date, keepApartAt = ''): LedgerEntry[] {
-  const horizon = new Date(now.getTime() - (lookBackDays(model) + LATE_EVENT_DAYS) * DAY_MS).toISOString();
+  const horizon = ledgerHorizon(model, now.toISOString());
   const oneByOne = rulesReadOneByOne(model);
+  return foldWhere(ledger, (entry) => oneByOne.has(entry.ruleId) && entry.at >= horizon, keepApartAt);
+}
+
+/**
+ * Where a ledger scored up to `scoredAt` may start folding: the model's
+ * look-back and LATE_EVENT_DAYS before it. An event that happened at or after
+ * `scoredAt` − LATE_EVENT_DAYS looks back (caps, activity rules) no further.
+ */
+export function ledgerHorizon(model: ScoringModel, scoredAt: string): string {
+  return new Date(Date.parse(scoredAt) - (lookBackDays(model) + LATE_EVENT_DAYS) * DAY_MS).toISOString();
+}
+
+/**
+ * The ledger with every entry before `horizon` folded (one entry per rule,
+ * half-life, model version and side of `keepApartAt`, as foldLedger folds)
+ * and every entry from `horizon` on kept as it is, in time order after the
+ * folded ones. Engagement, breakdown and reasons at any instant from the
+ * latest folded event on are those of the whole ledger; caps and activity
+ * rules of an event at or after `horizon` + the model's look-back read only
+ * kept entries. The lead store keeps the folded part in the lead's score item
+ * and the kept part in the events' markers (see docs/decisions.md).
+ */
+export function foldBefore(ledger: readonly LedgerEntry[], horizon: string, keepApartAt = ''): LedgerEntry[] {
+  return foldWhere(ledger, (entry) => entry.at >= horizon, keepApartAt);
+}
+
+/** Folds every entry `keep` does not keep (see foldLedger); kept entries follow the folded ones in their order. */
+function foldWhere(ledger: readonly LedgerEntry[], keep: (entry: LedgerEntry) => boolean, keepApartAt: string): LedgerEntry[] {
   const kept: LedgerEntry[] = [];
   const groups = new Map<string, LedgerEntry[]>();
   for (const entry of ledger) {
-    if (entry.events === undefined && oneByOne.has(entry.ruleId) && entry.at >= horizon) {
+    if (entry.events === undefined && keep(entry)) {
       kept.push(entry);
       continue;
     }
@@ -532,7 +561,7 @@ export function qualifyingActivity(
     if (rule.minGrade !== undefined && !gradeAtLeast(grade, rule.minGrade)) continue;
     const since = now.getTime() - rule.withinDays * DAY_MS;
     const events = new Set(
-      ledger.filter((e) => e.ruleId === rule.rule && Date.parse(e.at) > since && Date.parse(e.at) <= now.getTime()).map((e) => e.messageId),
+      ledger.filter((e) => e.ruleId === rule.rule && e.events === undefined && Date.parse(e.at) > since && Date.parse(e.at) <= now.getTime()).map((e) => e.messageId),
     );
     if (events.size >= rule.atLeast) return { rule, count: events.size };
   }

@@ -9,7 +9,8 @@
  * | item                     | pk                      | sk              |
  * | ------------------------ | ----------------------- | --------------- |
  * | lead profile             | LEAD#leadId             | PROFILE         |
- * | applied-event marker     | LEAD#leadId             | EVENT#messageId |
+ * | lead score               | LEAD#leadId             | SCORE           |
+ * | applied-event marker     | LEAD#leadId             | EVENT#at#messageId |
  * | journey cycle            | LEAD#leadId             | CYCLE#0001      |
  * | identity → lead link     | IDENTITY#identityKey    | IDENTITY        |
  * | funnel counters, shard n | REPORT#funnel#nn        | COUNTERS        |
@@ -34,8 +35,12 @@ const CYCLE_PREFIX = 'CYCLE#';
 const IDENTITY_PREFIX = 'IDENTITY#';
 /** The sort key of a lead's profile, the item that holds the lead itself. */
 export const PROFILE_SK = 'PROFILE';
+/** The sort key of a lead's score: the folded part of its ledger, rewritten by every event (score-items.ts). */
+export const SCORE_SK = 'SCORE';
 /** The sort-key prefix of the markers applied events leave on their lead. */
 export const MARKER_PREFIX = 'EVENT#';
+/** Just past every marker's sort key: `EVENT$` sorts after every `EVENT#…`. */
+export const MARKERS_END = 'EVENT$';
 
 /** The partition every item of one lead shares (profile, markers, cycles). */
 export const leadPartition = (leadId: string): string => `${LEAD_PREFIX}${leadId}`;
@@ -44,10 +49,24 @@ export const leadIdOfPartition = (pk: string): string => pk.slice(LEAD_PREFIX.le
 
 export const profileKey = (leadId: string): ItemKey => ({ pk: leadPartition(leadId), sk: PROFILE_SK });
 
-/** The marker an applied event leaves on its lead, so a replay is refused. */
-export const markerKey = (leadId: string, messageId: string): ItemKey => ({ pk: leadPartition(leadId), sk: `${MARKER_PREFIX}${messageId}` });
+export const scoreKey = (leadId: string): ItemKey => ({ pk: leadPartition(leadId), sk: SCORE_SK });
+
+/**
+ * The marker an applied event leaves on its lead, so a replay is refused:
+ * sorted by when the event happened (ISO-8601, UTC), so the markers since an
+ * instant are one range of the lead's partition.
+ */
+export const markerKey = (leadId: string, at: string, messageId: string): ItemKey => ({ pk: leadPartition(leadId), sk: markerSortKey(at, messageId) });
+export const markerSortKey = (at: string, messageId: string): string => `${MARKER_PREFIX}${new Date(at).toISOString()}#${messageId}`;
+/** The first marker sort key at or after an instant. */
+export const markersFrom = (at: string): string => `${MARKER_PREFIX}${new Date(at).toISOString()}`;
+/** The event a marker's sort key names: when it happened and its messageId (which may itself hold `#`). */
+export function eventOfMarker(sk: string): { at: string; messageId: string } {
+  const separator = sk.indexOf('#', MARKER_PREFIX.length);
+  return { at: sk.slice(MARKER_PREFIX.length, separator), messageId: sk.slice(separator + 1) };
+}
 /** The messageId a marker's sort key names. */
-export const messageIdOfMarker = (sk: string): string => sk.slice(MARKER_PREFIX.length);
+export const messageIdOfMarker = (sk: string): string => eventOfMarker(sk).messageId;
 
 /** Cycles sort in order (zero-padded) under their lead. */
 export const cycleKey = (leadId: string, cycle: number): ItemKey => ({ pk: leadPartition(leadId), sk: `${CYCLE_PREFIX}${String(cycle).padStart(4, '0')}` });

@@ -1,6 +1,6 @@
 import type { Cycle, CycleEscalation } from '#core/cycle.ts';
 import type { EmailToSend, SendResult } from '#core/emails.ts';
-import type { LeadUpdate, VersionedLead } from '#core/records.ts';
+import { basedOn, type LeadUpdate, type VersionedLead } from '#core/records.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { escalatedCycle, escalationChange, escalationCourse, escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';
@@ -72,7 +72,7 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
   // The effects of the step as written on the cycle (the first attempt's, on a retry).
   if (step === EscalationStepName.recycle) {
     const { lead, changes } = recycleUnaccepted(found.lead, cycle, cycleRecord.recycled?.at ?? now.toISOString());
-    if (changes.length > 0) await ports.saveLead({ lead, version: found.version, changes });
+    if (changes.length > 0) await ports.saveLead({ lead, ...basedOn(found), changes });
     return plan;
   }
   if (step === EscalationStepName.notifyManager) {

@@ -1,4 +1,5 @@
 import { createKeys } from '#adapters/keys.ts';
+import { createLeadHistory, readingHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { createMailer } from '#adapters/mailer.ts';
 import { dynamodb, ses } from '#commons/clients.ts';
@@ -11,17 +12,19 @@ import type { Lead } from '#core/lead.ts';
 import { sendHandoff, type SendHandoffPorts } from './send-handoff.ts';
 
 // Wiring, once per cold start: settings → adapters → the use case's ports.
-const { leadsTable, apiUrl, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'apiUrl', 'senderAddress', 'sesConfigurationSet']);
+const { leadsTable, eventsTable, apiUrl, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'eventsTable', 'apiUrl', 'senderAddress', 'sesConfigurationSet']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { onConsumed } = meter;
 const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
+const { recentHistory } = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed });
+const getLeadWithHistory = readingHistory(leads.getLead, recentHistory);
 const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed });
 /** The lead this invocation read, for the hand-off latency once its email is sent. */
 let lead: Lead | undefined;
 const getLead: SendHandoffPorts['getLead'] = async (leadId) => {
-  const read = await leads.getLead(leadId);
+  const read = await getLeadWithHistory(leadId);
   lead = read?.lead;
   return read;
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createKeys } from '#adapters/keys.ts';
+import { createLeadHistory, readingHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb } from '#commons/clients.ts';
@@ -55,12 +56,13 @@ export function leadsHandler(ports: LeadsHandlerPorts) {
 }
 
 // Wiring, once per cold start: settings → adapters → ports.
-const { leadsTable } = readSettings(['leadsTable']);
+const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { recentHistory } = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-export const handler = leadsHandler({ model: scoringModel, getLead, leadIdOf, findKey, now: () => new Date() });
+export const handler = leadsHandler({ model: scoringModel, getLead: readingHistory(getLead, recentHistory), leadIdOf, findKey, now: () => new Date() });
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

@@ -42,7 +42,7 @@ export function liveRescorePorts(model: ScoringModel, { leads, history, journeys
     scanLeadIds: history.scanLeadIds,
     positionAfter: profileKey,
     getLead: leads.getLead,
-    leadEventIds: history.leadEventIds,
+    leadEvents: history.leadEvents,
     trackingEvents: history.trackingEvents,
     saveLead: leads.saveLead,
     startJourney: journeys.startJourney,
@@ -76,7 +76,7 @@ export async function readLeadHistories(
         await forEachConcurrently(page.leadIds, options.concurrency ?? 4, async (leadId) => {
           const current = await leads.getLead(leadId);
           if (!current || current.lead.mergedInto !== undefined) return;
-          const events = await history.trackingEvents(await history.leadEventIds(leadId));
+          const events = await history.trackingEvents((await history.leadEvents(leadId)).map((ref) => ref.messageId));
           histories.push({ lead: current.lead, events });
           options.onLead?.(events.length);
         });

@@ -1,8 +1,8 @@
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { retryOnConflict } from '#commons/retry.ts';
-import { rescoreLead } from '#core/lead.ts';
 import { startPendingJourney } from '../score/apply-events.ts';
-import type { JourneyInput, LeadPage, LeadUpdate, RescoreProgress, ScanPosition, VersionedLead } from '#core/records.ts';
+import { recomputeFromEvents } from '../score/recompute.ts';
+import type { EventRef, JourneyInput, LeadPage, LeadUpdate, RescoreProgress, ScanPosition, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 
@@ -12,8 +12,9 @@ export interface RescorePorts {
   scanLeadIds: (segment: number, totalSegments: number, startKey?: ScanPosition, pageSize?: number) => Promise<LeadPage>;
   /** the scan position just after a lead's profile: where a page cut short resumes */
   positionAfter: (leadId: string) => ScanPosition;
-  getLead: (leadId: string) => Promise<VersionedLead | undefined>;
-  leadEventIds: (leadId: string) => Promise<string[]>;
+  /** `heal`: the markers the lead's last save left pending are written first, so every event is listed */
+  getLead: (leadId: string, options?: { heal?: boolean }) => Promise<VersionedLead | undefined>;
+  leadEvents: (leadId: string) => Promise<EventRef[]>;
   trackingEvents: (messageIds: readonly string[]) => Promise<StoredEvent[]>;
   saveLead: (update: LeadUpdate) => Promise<number>;
   startJourney: (input: JourneyInput) => Promise<unknown>;
@@ -63,13 +64,11 @@ const MAX_ATTEMPTS = 5;
  */
 async function rescoreOne(leadId: string, ports: RescorePorts): Promise<{ events: number; advanced: boolean } | undefined> {
   const saved = await retryOnConflict(MAX_ATTEMPTS, async () => {
-    const current = await ports.getLead(leadId);
+    const current = await ports.getLead(leadId, { heal: true });
     // a lead merged into another is rescored as part of that one
     if (!current || current.lead.mergedInto !== undefined) return undefined;
-    const events = await ports.trackingEvents(await ports.leadEventIds(leadId));
-    const { lead, changes } = rescoreLead(current.lead, events, ports.model, ports.now());
-    await ports.saveLead({ lead, version: current.version, changes });
-    return { lead, events: events.length, advanced: changes.length > 0 };
+    const { lead, events, changes } = await recomputeFromEvents(current, ports, `rescored under model ${ports.model.version}`);
+    return { lead, events, advanced: changes.length > 0 };
   });
   if (!saved) return undefined;
   // As on the stream path: the pending flag stays until the journey is known to exist.

@@ -6,17 +6,18 @@ import { followMerges } from '#core/merge.ts';
 import { applyOutcome, outcomeRefusal, type Outcome } from '#core/outcomes.ts';
 import type { Cycle } from '#core/cycle.ts';
 import type { StageChange } from '#core/lifecycle.ts';
-import type { EventRecord, JourneyInput, LeadUpdate, OutcomeEvent, VersionedLead } from '#core/records.ts';
+import { basedOn, type EventRecord, type EventRef, type JourneyInput, type LeadUpdate, type OutcomeEvent, type VersionedLead } from '#core/records.ts';
+import { foldForSave, ledgerCovers, markersToWrite } from '#core/score-items.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { newPersonLeadId, peopleOf } from '#core/people.ts';
 import { mergeIntoOne, type MergePorts } from './merge-leads.ts';
+import { recomputeFromEvents } from './recompute.ts';
 
 export interface ApplyEventsPorts extends MergePorts {
   model: ScoringModel;
-  getLead: (leadId: string) => Promise<VersionedLead | undefined>;
   resolveIdentities: (keys: readonly IdentityKey[]) => Promise<Map<IdentityKey, string>>;
-  appliedMessageIds: (leadId: string, messageIds: readonly string[]) => Promise<Set<string>>;
+  appliedMessageIds: (leadId: string, events: readonly EventRef[]) => Promise<Set<string>>;
   saveLead: (update: LeadUpdate) => Promise<number>;
   clearJourneyPending: (leadId: string, cycle: number) => Promise<void>;
   startJourney: (input: JourneyInput) => Promise<unknown>;
@@ -136,8 +137,13 @@ async function groupByLead(
   return groups;
 }
 
-/** One lead update is one transaction of at most 100 items: profile, funnel counters, markers, identity links. */
-const ITEMS_PER_SAVE = 98;
+/**
+ * Events applied in one lead update. The update is one transaction of at
+ * most 100 items at most (score, profile, funnel counters, identity links),
+ * followed by the events' markers; up to PENDING_MARKERS of them the score
+ * holds pending, more and the score is marked rebuilding until they are written.
+ */
+const EVENTS_PER_SAVE = 98;
 const IDENTITIES_PER_SAVE = 40;
 
 interface Step {
@@ -146,31 +152,47 @@ interface Step {
   more: boolean;
 }
 
-/** Applies the next slice of a lead's events that fits one transaction. */
+/**
+ * The lead as stored, ready to take events: following merges, and recomputed
+ * from its events first when a rescore or merge left its markers half
+ * rewritten (VersionedLead.rebuilding), so no event is scored against them.
+ */
+async function readLead(leadId: string, ports: ApplyEventsPorts, wholeLedger = false): Promise<VersionedLead | undefined> {
+  const options = { wholeLedger, heal: true };
+  const found = await followMerges(await ports.getLead(leadId, options), (id) => ports.getLead(id, options));
+  if (!found?.rebuilding) return found;
+  await recomputeFromEvents(found, ports, 'recomputed from its events');
+  return readLead(found.lead.leadId, ports, wholeLedger);
+}
+
+/** Applies the next slice of a lead's events that fits one update. */
 async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promise<Step> {
   // A lead merged into another since its identities were read: the events go to the survivor.
-  const current = await followMerges(await ports.getLead(group.leadId), ports.getLead);
+  let current = await readLead(group.leadId, ports);
   if (current) group.leadId = current.lead.leadId;
-  const firstSeen = group.tracking.map((e) => e.timestamp).sort()[0] ?? new Date().toISOString();
-  let lead = current?.lead ?? newLead(group.leadId, firstSeen, ports.model);
-  const version = current?.version ?? 0;
-  const applied = await ports.appliedMessageIds(group.leadId, [
-    ...group.tracking.map((e) => e.messageId),
-    ...group.outcomes.map((e) => e.messageId),
+  const refOf = new Map<string, EventRef>([
+    ...group.tracking.map((e): [string, EventRef] => [e.messageId, { messageId: e.messageId, at: e.timestamp }]),
+    ...group.outcomes.map((e): [string, EventRef] => [e.messageId, { messageId: e.messageId, at: e.receivedAt }]),
   ]);
+  const applied = await ports.appliedMessageIds(group.leadId, [...refOf.values()]);
   const identities = [...group.newIdentities].slice(0, IDENTITIES_PER_SAVE);
-  let room = ITEMS_PER_SAVE - identities.length;
+  let room = EVENTS_PER_SAVE;
   const unapplied = group.tracking.filter((e) => !applied.has(e.messageId));
   const fresh = unapplied.slice(0, room);
   room -= fresh.length;
   const unappliedOutcomes = group.outcomes.filter((e) => !applied.has(e.messageId));
   const freshOutcomes = unappliedOutcomes.slice(0, room);
   const more = unapplied.length > fresh.length || unappliedOutcomes.length > freshOutcomes.length || group.newIdentities.size > identities.length;
-  if (fresh.length === 0 && freshOutcomes.length === 0 && identities.length === 0) return { lead, more: false };
+  const firstSeen = group.tracking.map((e) => e.timestamp).sort()[0] ?? new Date().toISOString();
+  if (fresh.length === 0 && freshOutcomes.length === 0 && identities.length === 0) return { lead: current?.lead ?? newLead(group.leadId, firstSeen, ports.model), more: false };
   if (current === undefined && fresh.length === 0) {
     ports.log('outcome for an unknown lead ignored', { leadId: group.leadId });
-    return { lead, more: false };
+    return { lead: newLead(group.leadId, firstSeen, ports.model), more: false };
   }
+  // An event that happened before what the ledger as read covers (it arrived late) is scored against the whole ledger.
+  if (current && fresh.some((e) => !ledgerCovers(current!.lead, ports.model, e.timestamp))) current = await readLead(group.leadId, ports, true);
+  const before = current?.lead ?? newLead(group.leadId, firstSeen, ports.model);
+  let lead = before;
 
   const changes: StageChange[] = [];
   if (fresh.length > 0) {
@@ -201,15 +223,18 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     changes.push(...result.changes);
   }
 
+  const appliedRefs = [...fresh, ...freshOutcomes].map((e) => refOf.get(e.messageId)!);
+  const saved = foldForSave(lead, ports.model);
   await ports.saveLead({
-    lead,
-    version,
+    lead: saved,
+    ...(current ? basedOn(current) : { version: 0 }),
     changes,
-    appliedMessageIds: [...fresh.map((e) => e.messageId), ...freshOutcomes.map((e) => e.messageId)],
+    markers: markersToWrite(before.ledger, lead.ledger, appliedRefs),
+    applied: appliedRefs.length,
     identities,
   });
   for (const key of identities) group.newIdentities.delete(key);
-  return { lead, more };
+  return { lead: saved, more };
 }
 
 /**

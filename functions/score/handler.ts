@@ -53,7 +53,7 @@ const ports: ApplyEventsPorts = {
   appliedMessageIds: leads.appliedMessageIds,
   saveLead: async (update) => {
     const version = await leads.saveLead(update);
-    meter.countEvents(update.appliedMessageIds?.length ?? 0);
+    meter.countEvents(update.applied ?? 0);
     return version;
   },
   clearJourneyPending: leads.clearJourneyPending,
@@ -64,9 +64,9 @@ const ports: ApplyEventsPorts = {
   recordOutcome: leads.recordOutcome,
   resumeJourney,
   now: () => new Date().toISOString(),
-  leadEventIds: history.leadEventIds,
+  leadEvents: history.leadEvents,
   trackingEvents: history.trackingEvents,
-  addMarkersAndLinks: leads.addMarkersAndLinks,
+  linkIdentities: leads.linkIdentities,
   retireLead: leads.retireLead,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
 };

@@ -53,7 +53,7 @@ export class Api extends Construct {
       environment: settingsEnvironment({ eventsTable: events.tableName, leadsTable: leads.tableName }),
     });
     events.grant(outcome, 'dynamodb:PutItem');
-    leads.grant(outcome, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    leads.grant(outcome, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.httpApi.addRoutes({
       path: '/v1/handoffs/{leadId}/{cycle}/{action}',
       methods: [HttpMethod.GET, HttpMethod.POST],
@@ -75,10 +75,11 @@ export class Api extends Construct {
     const leadReader = new LeadFunction(this, 'Leads', {
       entry: 'leads/handler.ts',
       description: 'Reads a lead back by id or email, with its score explained as of now',
-      environment: settingsEnvironment({ leadsTable: leads.tableName }),
+      environment: settingsEnvironment({ leadsTable: leads.tableName, eventsTable: events.tableName }),
     });
-    // the identity link, then the lead: two gets, nothing else
-    leads.grant(leadReader, 'dynamodb:GetItem');
+    // the identity link, then the lead: its profile and score, the markers of its recent events, and their bodies
+    leads.grant(leadReader, 'dynamodb:GetItem', 'dynamodb:Query');
+    events.grant(leadReader, 'dynamodb:BatchGetItem');
     const leadsIntegration = new HttpLambdaIntegration('LeadsIntegration', leadReader);
     for (const path of ['/v1/leads/{leadId}', '/v1/leads']) {
       this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: leadsIntegration });

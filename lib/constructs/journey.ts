@@ -41,7 +41,7 @@ export class Journey extends Construct {
 
   constructor(scope: Construct, id: string, props: JourneyProps) {
     super(scope, id);
-    const { leads } = props.tables;
+    const { leads, events } = props.tables;
     const tableEnv = settingsEnvironment({ leadsTable: leads.tableName });
     const emailEnv = settingsEnvironment({ senderAddress: props.email.sender, sesConfigurationSet: props.email.configurationSet.configurationSetName });
 
@@ -55,9 +55,12 @@ export class Journey extends Construct {
     const sendHandoffFn = new LeadFunction(this, 'SendHandoffFunction', {
       entry: 'journey/send-handoff-handler.ts',
       description: 'Emails the rep the hand-off with reasons, history and one-click links',
-      environment: { ...tableEnv, ...emailEnv, ...settingsEnvironment({ apiUrl: props.apiUrl }) },
+      environment: { ...tableEnv, ...emailEnv, ...settingsEnvironment({ apiUrl: props.apiUrl, eventsTable: events.tableName }) },
     });
-    leads.grant(sendHandoffFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // the lead (its profile and score, the markers of its recent events), the email's once-only record
+    leads.grant(sendHandoffFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // the bodies of the lead's recent events, for its history in the email
+    events.grant(sendHandoffFn, 'dynamodb:BatchGetItem');
     props.email.grantSend(sendHandoffFn);
 
     const awaitAcceptanceFn = new LeadFunction(this, 'AwaitAcceptanceFunction', {
@@ -72,7 +75,7 @@ export class Journey extends Construct {
       description: 'Takes the next step of the escalation ladder when a deadline is missed',
       environment: { ...tableEnv, ...emailEnv },
     });
-    leads.grant(escalateFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    leads.grant(escalateFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.email.grantSend(escalateFn);
 
     // A concurrent writer to the same lead is retried at once; Lambda's own

@@ -1,0 +1,93 @@
+import type { LedgerEntry } from '#core/scoring.ts';
+import type { EventMarker } from '#core/score-items.ts';
+
+/**
+ * How ledger entries are written in the lead's score item and the events'
+ * markers: short attribute names and instants as epoch milliseconds, because
+ * DynamoDB bills every started KB of an item (a 1 KB score item is one write
+ * unit, 1.1 KB two). Round trips exactly: ledger timestamps are ISO-8601 in
+ * UTC with milliseconds (scoreEvent writes them so).
+ */
+
+/** A marker's or a folded entry's ledger entry as stored. */
+export interface StoredEntry {
+  /** ruleId */
+  r: string;
+  /** points */
+  p: number;
+  /** modelVersion */
+  v: string;
+  /** halfLifeDays */
+  h?: number;
+  /** base, on a capped entry */
+  b?: number;
+  /** capped */
+  c?: 1;
+  /** a folded entry: when it stands (epoch ms), how many events, its first event [epoch ms, messageId] */
+  a?: number;
+  n?: number;
+  f?: [number, string];
+}
+
+/** A pending marker in the score item: [epoch ms, messageId, entries]. */
+export type StoredMarker = [number, string, StoredEntry[]];
+
+const ms = (iso: string): number => Date.parse(iso);
+const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+
+function encodeEntry(entry: LedgerEntry): StoredEntry {
+  return {
+    r: entry.ruleId,
+    p: entry.points,
+    v: entry.modelVersion,
+    ...(entry.halfLifeDays !== undefined && { h: entry.halfLifeDays }),
+    ...(entry.base !== undefined && { b: entry.base }),
+    ...(entry.capped && { c: 1 as const }),
+    ...(entry.events !== undefined && { a: ms(entry.at), n: entry.events }),
+    ...(entry.first !== undefined && { f: [ms(entry.first.at), entry.first.messageId] as [number, string] }),
+  };
+}
+
+function decodeEntry(stored: StoredEntry, messageId: string, at: string): LedgerEntry {
+  return {
+    ruleId: stored.r,
+    messageId,
+    points: stored.p,
+    at,
+    ...(stored.h !== undefined && { halfLifeDays: Number(stored.h) }),
+    modelVersion: stored.v,
+    ...(stored.c === 1 && { capped: true as const }),
+    ...(stored.b !== undefined && { base: Number(stored.b) }),
+    ...(stored.n !== undefined && { events: Number(stored.n) }),
+    ...(stored.f !== undefined && { first: { at: iso(Number(stored.f[0])), messageId: String(stored.f[1]) } }),
+  };
+}
+
+/** The folded entries of a ledger as the score item holds them. */
+export function encodeFolded(ledger: readonly LedgerEntry[]): StoredEntry[] {
+  return ledger.filter((entry) => entry.events !== undefined).map(encodeEntry);
+}
+
+export function decodeFolded(stored: readonly StoredEntry[]): LedgerEntry[] {
+  return stored.map((entry) => {
+    const at = iso(Number(entry.a));
+    return decodeEntry(entry, `folded:${entry.r}:${at}`, at);
+  });
+}
+
+/** A marker's entries as stored on it (its key names the event and when it happened). */
+export function encodeMarkerEntries(marker: EventMarker): StoredEntry[] {
+  return marker.entries.map(encodeEntry);
+}
+
+export function decodeMarker(messageId: string, at: string, stored: readonly StoredEntry[] | undefined): EventMarker {
+  return { messageId, at, entries: (stored ?? []).map((entry) => decodeEntry(entry, messageId, at)) };
+}
+
+export function encodePending(markers: readonly EventMarker[]): StoredMarker[] {
+  return markers.map((marker) => [ms(marker.at), marker.messageId, encodeMarkerEntries(marker)]);
+}
+
+export function decodePending(stored: readonly StoredMarker[] | undefined): EventMarker[] {
+  return (stored ?? []).map(([at, messageId, entries]) => decodeMarker(String(messageId), iso(Number(at)), entries));
+}

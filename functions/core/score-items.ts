@@ -1,0 +1,105 @@
+import { lastRecycledAt, type Lead } from './lead.ts';
+import { foldBefore, ledgerHorizon, lookBackDays, type LedgerEntry, type ScoringModel } from './scoring.ts';
+
+/**
+ * What of a lead's ledger each stored item holds, so that no item grows with
+ * the lead's history (docs/decisions.md, "The scoring path's data layout"):
+ *
+ * - each applied event leaves a marker holding the ledger entries it earned
+ *   (an outcome's marker holds none): small, written once, rewritten only when
+ *   a late event re-allocates a cap or a rescore or merge recomputes the lead;
+ * - the lead's score item holds the ledger folded before its horizon (one
+ *   entry per rule, half-life, model version and side of the last recycle),
+ *   bounded by the model, not by the lead's age;
+ * - the entries from the horizon on are read back from the markers of the
+ *   events that happened since (ledgerOfItems).
+ *
+ * Pure: the lead store decides the items' keys and encoding.
+ */
+
+/** What an applied event leaves on its lead: its ledger entries, so a replay is refused and the ledger can be read back. */
+export interface EventMarker {
+  messageId: string;
+  /** when the event happened (an outcome: when it was received) */
+  at: string;
+  /** the entries it earned, as they stand now (a cap may have re-allocated them since) */
+  entries: LedgerEntry[];
+}
+
+/** An event this save applies: its id and when it happened, which together name its marker. */
+export interface EventRef {
+  messageId: string;
+  at: string;
+}
+
+const sameEntry = (a: LedgerEntry, b: LedgerEntry): boolean =>
+  a.ruleId === b.ruleId && a.points === b.points && a.capped === b.capped && a.base === b.base && a.halfLifeDays === b.halfLifeDays && a.modelVersion === b.modelVersion;
+
+/** The individual (not folded) entries of a ledger, by event. */
+function entriesByEvent(ledger: readonly LedgerEntry[]): Map<string, LedgerEntry[]> {
+  const byEvent = new Map<string, LedgerEntry[]>();
+  for (const entry of ledger) {
+    if (entry.events !== undefined) continue;
+    const entries = byEvent.get(entry.messageId);
+    if (entries) entries.push(entry);
+    else byEvent.set(entry.messageId, [entry]);
+  }
+  return byEvent;
+}
+
+/**
+ * The markers a save writes: one for each event it applies (`applied`, with
+ * the entries the event earned in `after`, none when it scored nothing), and
+ * one for each earlier event whose entries changed between `before` and
+ * `after` (an event arriving late re-allocated a cap).
+ */
+export function markersToWrite(before: readonly LedgerEntry[], after: readonly LedgerEntry[], applied: readonly EventRef[]): EventMarker[] {
+  const now = entriesByEvent(after);
+  const was = entriesByEvent(before);
+  const appliedIds = new Set(applied.map((ref) => ref.messageId));
+  const markers: EventMarker[] = applied.map(({ messageId, at }) => ({ messageId, at: new Date(at).toISOString(), entries: now.get(messageId) ?? [] }));
+  for (const [messageId, entries] of now) {
+    if (appliedIds.has(messageId)) continue;
+    const previous = was.get(messageId);
+    if (previous && previous.length === entries.length && previous.every((entry, i) => sameEntry(entry, entries[i]!))) continue;
+    markers.push({ messageId, at: entries[0]!.at, entries });
+  }
+  return markers;
+}
+
+/** Every event's marker, from a ledger recomputed from all of a lead's events (a rescore, a merge). */
+export function allMarkers(ledger: readonly LedgerEntry[], events: readonly EventRef[]): EventMarker[] {
+  return markersToWrite([], ledger, events);
+}
+
+/**
+ * A lead's ledger from its items: the folded entries of its score item, then
+ * the entries of the markers read back, in time order (then messageId, then
+ * as each marker lists them), as addToLedger keeps a ledger.
+ */
+export function ledgerOfItems(folded: readonly LedgerEntry[], markers: readonly EventMarker[]): LedgerEntry[] {
+  const ordered = [...markers].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
+  return [...folded, ...ordered.flatMap((marker) => marker.entries)];
+}
+
+/**
+ * The lead as its score item keeps it: the ledger folded before the horizon
+ * of its score (ledgerHorizon), `ledgerFrom` that horizon. The entries from it
+ * on stay as they are: the markers hold them.
+ */
+export function foldForSave(lead: Lead, model: ScoringModel): Lead {
+  const horizon = ledgerHorizon(model, lead.scoredAt);
+  const from = lead.ledgerFrom !== undefined && lead.ledgerFrom > horizon ? lead.ledgerFrom : horizon;
+  return { ...lead, ledger: foldBefore(lead.ledger, from, lastRecycledAt(lead)), ledgerFrom: from };
+}
+
+/**
+ * Whether an event at `at` is scored exactly with the lead's ledger as read
+ * (folded before `ledgerFrom`): its caps and activity rules look back no
+ * further than the model's look-back. An earlier one needs the whole ledger,
+ * read from every marker of the lead.
+ */
+export function ledgerCovers(lead: Pick<Lead, 'ledgerFrom'>, model: ScoringModel, at: string): boolean {
+  if (lead.ledgerFrom === undefined) return true;
+  return Date.parse(at) - lookBackDays(model) * 86_400_000 >= Date.parse(lead.ledgerFrom);
+}
