@@ -13,7 +13,7 @@ import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import type { Lead, Owner, Touch } from '#core/lead.ts';
 import type { Grade } from '#core/scoring.ts';
-import { ledgerOfItems, type EventMarker, type EventRef } from '#core/score-items.ts';
+import { ledgerOfItems, profileDiffers, profileOf, scoreDiffers, type EventMarker, type EventRef, type ScoreField } from '#core/score-items.ts';
 import type { IdentityKey } from '#core/identity.ts';
 import type { Outcome } from '#core/outcomes.ts';
 import type { StageChange } from '#core/lifecycle.ts';
@@ -55,25 +55,12 @@ import { EscalationStepName } from '#core/journey-contract.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** The lead's fields its score item holds (with the folded ledger), not its profile. */
-type ScoreField = 'ledger' | 'ledgerFrom' | 'engagement' | 'grade' | 'scoredAt' | 'modelVersion' | 'touches' | 'recentActivity';
-
 /**
  * The most markers a save keeps pending in the score item (about 60 bytes
  * each): a save of one stream batch's events of a lead. A save of more (a
  * rescore, a merge) marks the score rebuilding instead (see saveLead).
  */
 export const PENDING_MARKERS = 8;
-
-/**
- * The profile item's fields: the lead without what changes with every event
- * (score, ledger, recent activity; those live in the score item and the
- * markers), and with its first touch, for first-touch attribution.
- */
-function profileOf(lead: Lead): Record<string, unknown> {
-  const { ledger: _l, ledgerFrom: _f, engagement: _e, grade: _g, scoredAt: _s, modelVersion: _m, touches, recentActivity: _r, ...profile } = lead;
-  return { ...profile, ...(touches[0] !== undefined && { firstTouch: touches[0] }) };
-}
 
 /** The item of a lead's score at `version`: the folded part of its ledger, and the markers its save writes after it (see saveLead). */
 export function scoreItem(lead: Lead, version: number, markers: readonly EventMarker[] = []): Record<string, unknown> {
@@ -98,18 +85,6 @@ export function profileItem(lead: Lead, version: number): Record<string, unknown
 /** The item of an event's marker on its lead. */
 export function markerItem(leadId: string, marker: EventMarker): Record<string, unknown> {
   return { ...markerKey(leadId, marker.at, marker.messageId), e: encodeMarkerEntries(marker) };
-}
-
-/** The score item's fields, as far as a change to them needs the item written. */
-function scoreOf(lead: Lead): Record<string, unknown> {
-  return { modelVersion: lead.modelVersion, engagement: lead.engagement, grade: lead.grade, scoredAt: lead.scoredAt, ledgerFrom: lead.ledgerFrom, folded: encodeFolded(lead.ledger) };
-}
-
-/** JSON with keys in order, so two profiles compare equal whatever order their fields were set in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
 }
 
 /**
@@ -322,11 +297,10 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
         ...(version !== 0 && { ExpressionAttributeValues: { ':version': version } }),
       },
     };
-    const profile = profileOf(lead);
     const { before } = update;
-    const profileChanged = version === 0 || before === undefined || canonical(profileOf(before)) !== canonical(profile);
+    const profileChanged = version === 0 || before === undefined || profileDiffers(before, lead);
     // A stage change alone (the journey recycling a lead) leaves the score item and its pending markers as they are.
-    const scoreChanged = version === 0 || before === undefined || markers.length > 0 || canonical(scoreOf(before)) !== canonical(scoreOf(lead));
+    const scoreChanged = version === 0 || before === undefined || markers.length > 0 || scoreDiffers(before, lead);
     const profileVersion = update.profileVersion ?? 0;
     const items: TransactItem[] = scoreChanged ? [scorePut] : [];
     if (profileChanged) {

@@ -103,3 +103,41 @@ export function ledgerCovers(lead: Pick<Lead, 'ledgerFrom'>, model: ScoringModel
   if (lead.ledgerFrom === undefined) return true;
   return Date.parse(at) - lookBackDays(model) * 86_400_000 >= Date.parse(lead.ledgerFrom);
 }
+
+/** The lead's fields its score item holds (with the folded ledger), not its profile; recent activity and touches are read from the events. */
+export type ScoreField = 'ledger' | 'ledgerFrom' | 'engagement' | 'grade' | 'scoredAt' | 'modelVersion' | 'touches' | 'recentActivity';
+
+/**
+ * The profile item's fields: the lead without what changes with every event
+ * (score, ledger, recent activity; those live in the score item and the
+ * markers), and with its first touch, for first-touch attribution.
+ */
+export function profileOf(lead: Lead): Omit<Lead, ScoreField> & { firstTouch?: Lead['touches'][number] } {
+  const { ledger: _l, ledgerFrom: _f, engagement: _e, grade: _g, scoredAt: _s, modelVersion: _m, touches, recentActivity: _r, ...profile } = lead;
+  return { ...profile, ...(touches[0] !== undefined && { firstTouch: touches[0] }) };
+}
+
+/** Whether the profile item of `after` differs from that of `before`: the profile is written only then. */
+export function profileDiffers(before: Lead, after: Lead): boolean {
+  return canonical(profileOf(before)) !== canonical(profileOf(after));
+}
+
+/** Whether the score item of `after` differs from that of `before` (the folded part of the ledger included). */
+export function scoreDiffers(before: Lead, after: Lead): boolean {
+  const scoreOf = (lead: Lead) => ({
+    modelVersion: lead.modelVersion,
+    engagement: lead.engagement,
+    grade: lead.grade,
+    scoredAt: lead.scoredAt,
+    ledgerFrom: lead.ledgerFrom,
+    folded: lead.ledger.filter((entry) => entry.events !== undefined),
+  });
+  return canonical(scoreOf(before)) !== canonical(scoreOf(after));
+}
+
+/** JSON with keys in order, so two leads compare equal whatever order their fields were set in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}

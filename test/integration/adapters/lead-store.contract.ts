@@ -1,13 +1,16 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../../config/index.ts';
 import type { ConsumedUnits } from '../../../functions/adapters/capacity.ts';
-import { createLeadStore, type LeadStore } from '../../../functions/adapters/lead-store.ts';
+import { createLeadStore, markerItem, type LeadStore } from '../../../functions/adapters/lead-store.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
-import { newLead, type Lead } from '../../../functions/core/lead.ts';
+import { applyEvents, newLead, type Lead } from '../../../functions/core/lead.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
-import { FUNNEL_SHARDS, funnelKey, funnelShardKey, funnelShardOf } from '../../../functions/core/table-layout.ts';
+import { basedOn, type EventRef, type VersionedLead } from '../../../functions/core/records.ts';
+import { allMarkers, foldForSave, markersToWrite, type EventMarker } from '../../../functions/core/score-items.ts';
+import { FUNNEL_SHARDS, funnelKey, funnelShardKey, funnelShardOf, markerKey, profileKey, scoreKey } from '../../../functions/core/table-layout.ts';
+import type { StoredEvent } from '../../../functions/core/tracking-event.ts';
 import { uniqueId, uniqueLeadId, type TestTables } from '../../support/tables.ts';
 
 /**
@@ -29,6 +32,54 @@ async function shardCount(shard: number): Promise<number> {
 }
 const rep = { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: T0 };
 
+/** An item of the leads table as stored. */
+async function itemAt(key: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await tables.client.send(new GetCommand({ TableName: tables.leadsTable, Key: key, ConsistentRead: true }));
+  return Item;
+}
+
+const DAY_MS = 86_400_000;
+const kinds = [
+  { type: 'page', url: 'https://acme.example/blog' },
+  { type: 'page', url: 'https://acme.example/pricing' },
+  { type: 'track', event: 'Content Downloaded' },
+  { type: 'track', event: 'Email Clicked' },
+] as const;
+/** `count` events of an anonymous visitor, one every half day from `start`; the first came from a campaign. */
+function visits(count: number, start = Date.parse(T0)): StoredEvent[] {
+  return Array.from({ length: count }, (_, i) => {
+    const timestamp = new Date(start + i * DAY_MS / 2).toISOString();
+    return {
+      messageId: uniqueId(`visit-${i}`),
+      anonymousId: 'anon-contract',
+      timestamp,
+      receivedAt: timestamp,
+      sourceId: 'contract',
+      ...kinds[i % kinds.length]!,
+      ...(i % 10 === 0 && { campaign: { source: 'newsletter', medium: 'email' } }),
+    };
+  });
+}
+const refsOf = (events: readonly StoredEvent[]): EventRef[] => events.map((e) => ({ messageId: e.messageId, at: e.timestamp }));
+
+/** A lead scored from these events from nothing, as the scoring path saves it (folded), with the markers of all of them. */
+function scoredFrom(leadId: string, events: readonly StoredEvent[]): { whole: Lead; saved: Lead; markers: EventMarker[] } {
+  const { lead: whole } = applyEvents(newLead(leadId, events[0]!.timestamp, scoringModel), events, scoringModel);
+  return { whole, saved: foldForSave(whole, scoringModel), markers: allMarkers(whole.ledger, refsOf(events)) };
+}
+
+/** Applies more events to a lead as read, as the scoring path does: the lead to save and the markers to write. */
+function scoredOn(read: VersionedLead, events: readonly StoredEvent[]): { saved: Lead; markers: EventMarker[] } {
+  const { lead } = applyEvents(read.lead, events, scoringModel);
+  return { saved: foldForSave(lead, scoringModel), markers: markersToWrite(read.lead.ledger, lead.ledger, refsOf(events)) };
+}
+
+/**
+ * A lead as the store gives it back: its recent activity and touches past the
+ * first are not kept with it (the lead history reads them from its events).
+ */
+const asStored = (lead: Lead): Lead => ({ ...lead, recentActivity: [], touches: lead.touches.slice(0, 1) });
+
 export function leadStoreContract(getTables: () => TestTables): void {
   beforeAll(async () => {
     tables = getTables();
@@ -42,7 +93,25 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const version = await store.saveLead({ lead: saved, version: 0, changes: [] });
 
       expect(version).toBe(1);
-      expect(await store.getLead(saved.leadId)).toEqual({ lead: saved, version: 1 });
+      expect(await store.getLead(saved.leadId)).toEqual({ lead: saved, version: 1, profileVersion: 1 });
+    });
+
+    it('reads a scored lead back as saved: the ledger folded before ledgerFrom from its score, the entries since from its markers', async () => {
+      // Prepare: two months of visits, so the first weeks fold
+      const leadId = uniqueLeadId();
+      const events = visits(120);
+      const { whole, saved, markers } = scoredFrom(leadId, events);
+      expect(saved.ledger.filter((e) => e.events !== undefined).length).toBeGreaterThan(0);
+      expect(saved.ledger.filter((e) => e.events === undefined).length).toBeGreaterThan(0);
+      expect(saved.touches.length).toBeGreaterThan(1);
+
+      // Act
+      await store.saveLead({ lead: saved, version: 0, changes: [], markers, applied: events.length });
+
+      // Assess: as saved; and the whole ledger, from every marker, is the ledger before it was folded
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(saved), version: 1, profileVersion: 1 });
+      expect(await store.getLead(leadId, { wholeLedger: true })).toEqual({ lead: asStored(whole), version: 1, profileVersion: 1 });
+      expect(whole.ledgerFrom).toBeUndefined();
     });
 
     it('never writes a new lead over one that exists', async () => {
@@ -52,48 +121,151 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const second = store.saveLead({ lead: { ...first, email: 'someone-else@contract.example' }, version: 0, changes: [] });
 
       await expect(second).rejects.toBeInstanceOf(ConcurrentUpdateError);
-      expect(await store.getLead(first.leadId)).toEqual({ lead: first, version: 1 });
+      expect(await store.getLead(first.leadId)).toEqual({ lead: first, version: 1, profileVersion: 1 });
     });
 
     it('refuses a save from a stale version, as a whole: no marker, no link, no counter', async () => {
       const current = lead();
       await store.saveLead({ lead: current, version: 0, changes: [] });
-      await store.saveLead({ lead: { ...current, engagement: 5 }, version: 1, changes: [] });
+      await store.saveLead({ lead: { ...current, engagement: 5 }, version: 1, profileVersion: 1, before: current, changes: [] });
       const before = await store.getFunnelCounters();
       const identity = emailOf('stale');
-      const messageId = uniqueId('stale-event');
+      const event = { messageId: uniqueId('stale-event'), at: T0 };
 
-      const stale = store.saveLead({ lead: { ...current, engagement: 99 }, version: 1, changes: [qualified], appliedMessageIds: [messageId], identities: [identity] });
+      const stale = store.saveLead({
+        lead: { ...current, engagement: 99 },
+        version: 1,
+        profileVersion: 1,
+        before: current,
+        changes: [qualified],
+        markers: [{ ...event, entries: [] }],
+        identities: [identity],
+      });
 
       await expect(stale).rejects.toBeInstanceOf(ConcurrentUpdateError);
-      expect(await store.getLead(current.leadId)).toEqual({ lead: { ...current, engagement: 5 }, version: 2 });
-      expect(await store.appliedMessageIds(current.leadId, [messageId])).toEqual(new Set());
+      expect(await store.getLead(current.leadId)).toEqual({ lead: { ...current, engagement: 5 }, version: 2, profileVersion: 1 });
+      expect(await store.appliedMessageIds(current.leadId, [event])).toEqual(new Set());
       expect(await store.leadIdOf(identity)).toBeUndefined();
       expect(await store.getFunnelCounters()).toEqual(before);
     });
 
-    it('refuses a save that applies an event already applied, so a replay changes nothing', async () => {
-      const current = lead();
-      const messageId = uniqueId('event');
-      await store.saveLead({ lead: current, version: 0, changes: [], appliedMessageIds: [messageId] });
+    it('refuses a scored event’s save (its score alone) from a stale version, and writes no marker', async () => {
+      const leadId = uniqueLeadId();
+      const [first, second, third] = visits(3);
+      const { saved, markers } = scoredFrom(leadId, [first!]);
+      await store.saveLead({ lead: saved, version: 0, changes: [], markers });
+      const read = (await store.getLead(leadId, { heal: true }))!;
+      const next = scoredOn(read, [second!]);
+      await store.saveLead({ lead: next.saved, ...basedOn(read), changes: [], markers: next.markers });
 
-      const replay = store.saveLead({ lead: { ...current, engagement: 40 }, version: 1, changes: [], appliedMessageIds: [messageId] });
+      // a writer that read the lead before `second` was applied
+      const late = scoredOn(read, [third!]);
+      await expect(store.saveLead({ lead: late.saved, ...basedOn(read), changes: [], markers: late.markers })).rejects.toBeInstanceOf(ConcurrentUpdateError);
 
+      expect(await store.appliedMessageIds(leadId, refsOf([second!, third!]))).toEqual(new Set([second!.messageId]));
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+    });
+
+    it('finds an applied event by its marker (its id and when it happened), so a replay is not applied again', async () => {
+      const leadId = uniqueLeadId();
+      const events = visits(2);
+      const { saved, markers } = scoredFrom(leadId, events);
+      await store.saveLead({ lead: saved, version: 0, changes: [], markers });
+      const notApplied = { messageId: uniqueId('not-applied'), at: T0 };
+
+      expect(await store.appliedMessageIds(leadId, [...refsOf(events), notApplied])).toEqual(new Set(events.map((e) => e.messageId)));
+      // the instant however it is spelled, in UTC with milliseconds or not
+      expect(await store.appliedMessageIds(leadId, [{ messageId: events[0]!.messageId, at: events[0]!.timestamp.replace('.000Z', 'Z') }])).toEqual(new Set([events[0]!.messageId]));
+      // the marker is found under the event's own instant only
+      expect(await store.appliedMessageIds(leadId, [{ messageId: events[0]!.messageId, at: '2026-03-05T00:00:00.000Z' }])).toEqual(new Set());
+      // and a writer who read the lead before these events were applied is refused: a replay changes nothing
+      const replay = store.saveLead({ lead: { ...saved, engagement: 40 }, version: 0, changes: [], markers });
       await expect(replay).rejects.toBeInstanceOf(ConcurrentUpdateError);
-      expect((await store.getLead(current.leadId))?.lead.engagement).toBe(current.engagement);
+      expect((await store.getLead(leadId))?.lead.engagement).toBe(saved.engagement);
+    });
+
+    it('completes a save cut short between its score and its markers: the pending markers count as read, and healing writes them', async () => {
+      // Prepare: a save whose second marker was never written
+      const leadId = uniqueLeadId();
+      const events = visits(3);
+      const { saved, markers } = scoredFrom(leadId, events);
+      await store.saveLead({ lead: saved, version: 0, changes: [], markers });
+      const lost = markers[1]!;
+      await tables.client.send(new DeleteCommand({ TableName: tables.leadsTable, Key: markerKey(leadId, lost.at, lost.messageId) }));
+      expect(await store.appliedMessageIds(leadId, refsOf(events))).toEqual(new Set([events[0]!.messageId, events[2]!.messageId]));
+
+      // Act & Assess: a plain read sees the lead whole and writes nothing
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(saved), version: 1, profileVersion: 1 });
+      expect(await itemAt(markerKey(leadId, lost.at, lost.messageId))).toBeUndefined();
+
+      // the scoring path's read writes the marker back, as the save would have
+      expect(await store.getLead(leadId, { heal: true })).toEqual({ lead: asStored(saved), version: 1, profileVersion: 1 });
+      expect(await itemAt(markerKey(leadId, lost.at, lost.messageId))).toEqual(markerItem(leadId, lost));
+      expect(await store.appliedMessageIds(leadId, refsOf(events))).toEqual(new Set(events.map((e) => e.messageId)));
+    });
+
+    it('does not rewrite the profile when a scored event left it as it was', async () => {
+      const leadId = uniqueLeadId();
+      const [first, second] = visits(2);
+      const created = scoredFrom(leadId, [first!]);
+      await store.saveLead({ lead: created.saved, version: 0, changes: [], markers: created.markers });
+      const profileBefore = await itemAt(profileKey(leadId));
+      const read = (await store.getLead(leadId, { heal: true }))!;
+
+      const next = scoredOn(read, [second!]);
+      expect(await store.saveLead({ lead: next.saved, ...basedOn(read), changes: [], markers: next.markers })).toBe(2);
+
+      expect(await itemAt(profileKey(leadId))).toEqual(profileBefore);
+      expect(profileBefore?.version).toBe(1);
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+    });
+
+    it('leaves the score item and its pending markers as they are when only the profile changed (a stage change)', async () => {
+      const leadId = uniqueLeadId();
+      const created = scoredFrom(leadId, visits(2));
+      await store.saveLead({ lead: created.saved, version: 0, changes: [], markers: created.markers });
+      const scoreBefore = await itemAt(scoreKey(leadId));
+      expect(scoreBefore?.pending).toHaveLength(2);
+      const read = (await store.getLead(leadId))!;
+      const countersBefore = await store.getFunnelCounters();
+
+      const known: Lead = { ...read.lead, stage: 'known', stageHistory: [qualified] };
+      expect(await store.saveLead({ lead: known, ...basedOn(read), changes: [qualified] })).toBe(1);
+
+      expect(await itemAt(scoreKey(leadId))).toEqual(scoreBefore);
+      expect(await itemAt(profileKey(leadId))).toMatchObject({ stage: 'known', version: 2 });
+      expect(await store.getLead(leadId)).toEqual({ lead: known, version: 1, profileVersion: 2 });
+      const countersAfter = await store.getFunnelCounters();
+      expect((countersAfter.reached.known ?? 0) - (countersBefore.reached.known ?? 0)).toBe(1);
+      expect((countersAfter.current.visitor ?? 0) - (countersBefore.current.visitor ?? 0)).toBe(-1);
+    });
+
+    it('refuses a profile change on a stale profile version', async () => {
+      const current = lead();
+      await store.saveLead({ lead: current, version: 0, changes: [] });
+      const read = (await store.getLead(current.leadId))!;
+      await store.saveLead({ lead: { ...read.lead, traits: { company: 'Acme' } }, ...basedOn(read), changes: [] });
+
+      const stale = store.saveLead({ lead: { ...read.lead, traits: { company: 'Other' } }, ...basedOn(read), changes: [] });
+
+      await expect(stale).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      expect((await store.getLead(current.leadId))?.lead.traits).toEqual({ company: 'Acme' });
     });
 
     it('links the identities, marks the events and counts the stage changes with the lead', async () => {
       const saved = lead();
       const [dana, alias] = [emailOf('dana'), emailOf('alias')];
-      const events = [uniqueId('e'), uniqueId('e')];
+      const events: EventRef[] = [
+        { messageId: uniqueId('e'), at: T0 },
+        { messageId: uniqueId('e'), at: '2026-03-01T09:05:00.000Z' },
+      ];
       const before = await store.getFunnelCounters();
 
-      await store.saveLead({ lead: saved, version: 0, changes: [qualified], appliedMessageIds: events, identities: [dana, alias] });
+      await store.saveLead({ lead: saved, version: 0, changes: [qualified], markers: allMarkers([], events), identities: [dana, alias] });
 
       expect(await store.leadIdOf(dana)).toBe(saved.leadId);
       expect(await store.resolveIdentities([dana, alias, emailOf('unknown')])).toEqual(new Map([[dana, saved.leadId], [alias, saved.leadId]]));
-      expect(await store.appliedMessageIds(saved.leadId, [...events, uniqueId('not-applied')])).toEqual(new Set(events));
+      expect(await store.appliedMessageIds(saved.leadId, [...events, { messageId: uniqueId('not-applied'), at: T0 }])).toEqual(new Set(events.map((e) => e.messageId)));
       const after = await store.getFunnelCounters();
       // created: a visitor, who then became known
       expect((after.reached.visitor ?? 0) - (before.reached.visitor ?? 0)).toBe(1);
@@ -154,16 +326,21 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect(units.every((u) => u.writeUnits === 0 && u.readUnits > 0)).toBe(true);
     });
 
-    it('reads identities and markers past one batch read (100 keys)', async () => {
+    it('writes and reads identities and markers past one batch (25 writes, 100 reads), the score rebuilding until the markers are written', async () => {
       const saved = lead();
-      await store.saveLead({ lead: saved, version: 0, changes: [] });
       const identities = Array.from({ length: 130 }, (_, i) => emailOf(`many-${i}`));
-      const markers = Array.from({ length: 130 }, (_, i) => uniqueId(`many-event-${i}`));
+      const events: EventRef[] = Array.from({ length: 130 }, (_, i) => ({ messageId: uniqueId(`many-event-${i}`), at: new Date(Date.parse(T0) + i * 60_000).toISOString() }));
 
-      await store.addMarkersAndLinks(saved.leadId, markers, identities, T0);
+      await store.saveLead({ lead: saved, version: 0, changes: [], markers: allMarkers([], events) });
+      await store.linkIdentities(saved.leadId, identities);
 
       expect((await store.resolveIdentities(identities)).size).toBe(130);
-      expect(await store.appliedMessageIds(saved.leadId, markers)).toEqual(new Set(markers));
+      expect(await store.appliedMessageIds(saved.leadId, events)).toEqual(new Set(events.map((e) => e.messageId)));
+      // every marker written: the flag was cleared, and none was kept pending
+      const score = await itemAt(scoreKey(saved.leadId));
+      expect(score).not.toHaveProperty('rebuilding');
+      expect(score).not.toHaveProperty('pending');
+      expect(await store.getLead(saved.leadId)).toEqual({ lead: saved, version: 1, profileVersion: 1 });
     });
   });
 
@@ -178,8 +355,9 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await store.clearJourneyPending(pending.leadId, 2);
       const cleared = await store.getLead(pending.leadId);
       expect(cleared?.lead.journeyPending).toBeUndefined();
-      // a version bump, so a writer holding the flagged lead is refused
-      expect(cleared?.version).toBe(2);
+      // a bump of the profile's version, so a writer holding the flagged profile is refused; the score is untouched
+      expect(cleared).toMatchObject({ version: 1, profileVersion: 2 });
+      await expect(store.saveLead({ lead: { ...pending, cycle: 3 }, version: 1, profileVersion: 1, before: pending, changes: [] })).rejects.toBeInstanceOf(ConcurrentUpdateError);
     });
 
     it('assigns an owner to the current cycle and ignores an assignment for another', async () => {
@@ -190,7 +368,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect((await store.getLead(current.leadId))?.lead.owner).toBeUndefined();
 
       await store.assignOwner(current.leadId, 3, rep);
-      expect(await store.getLead(current.leadId)).toMatchObject({ lead: { owner: rep }, version: 2 });
+      expect(await store.getLead(current.leadId)).toMatchObject({ lead: { owner: rep }, version: 1, profileVersion: 2 });
     });
   });
 
@@ -220,21 +398,40 @@ export function leadStoreContract(getTables: () => TestTables): void {
     it('points it at the survivor and takes it out of the current counts', async () => {
       const absorbed = lead();
       await store.saveLead({ lead: absorbed, version: 0, changes: [] });
+      const read = (await store.getLead(absorbed.leadId))!;
       const before = await store.getFunnelCounters();
 
-      await store.retireLead({ ...absorbed, mergedInto: 'lead-ffffffffffffffffffff' }, 1);
+      await store.retireLead({ ...absorbed, mergedInto: 'lead-ffffffffffffffffffff' }, read);
 
-      expect(await store.getLead(absorbed.leadId)).toMatchObject({ lead: { mergedInto: 'lead-ffffffffffffffffffff' }, version: 2 });
+      // both versions move: a writer holding the lead as it was is refused, whichever item it writes
+      expect(await store.getLead(absorbed.leadId)).toMatchObject({ lead: { mergedInto: 'lead-ffffffffffffffffffff' }, version: 2, profileVersion: 2 });
       expect((await store.getFunnelCounters()).current.visitor).toBe((before.current.visitor ?? 0) - 1);
     });
 
-    it('is refused when the lead changed since it was read', async () => {
-      const absorbed = lead();
-      await store.saveLead({ lead: absorbed, version: 0, changes: [] });
-      await store.saveLead({ lead: { ...absorbed, engagement: 7 }, version: 1, changes: [] });
+    it('is refused when an event was applied to the lead since it was read (its score moved), so the merge runs again', async () => {
+      const leadId = uniqueLeadId();
+      const [first, second] = visits(2);
+      const created = scoredFrom(leadId, [first!]);
+      await store.saveLead({ lead: created.saved, version: 0, changes: [], markers: created.markers });
+      const read = (await store.getLead(leadId, { heal: true }))!;
+      const next = scoredOn(read, [second!]);
+      await store.saveLead({ lead: next.saved, ...basedOn(read), changes: [], markers: next.markers });
+      const before = await store.getFunnelCounters();
 
-      await expect(store.retireLead({ ...absorbed, mergedInto: 'lead-ffffffffffffffffffff' }, 1)).rejects.toBeInstanceOf(ConcurrentUpdateError);
-      expect(await store.getLead(absorbed.leadId)).toEqual({ lead: { ...absorbed, engagement: 7 }, version: 2 });
+      await expect(store.retireLead({ ...read.lead, mergedInto: 'lead-ffffffffffffffffffff' }, read)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+      expect(await store.getFunnelCounters()).toEqual(before);
+    });
+
+    it('is refused when the lead’s profile changed since it was read', async () => {
+      const absorbed = lead(undefined, { cycle: 1 });
+      await store.saveLead({ lead: absorbed, version: 0, changes: [] });
+      const read = (await store.getLead(absorbed.leadId))!;
+      await store.assignOwner(absorbed.leadId, 1, rep);
+
+      await expect(store.retireLead({ ...absorbed, mergedInto: 'lead-ffffffffffffffffffff' }, read)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      expect(await store.getLead(absorbed.leadId)).toEqual({ lead: { ...absorbed, owner: rep }, version: 1, profileVersion: 2 });
     });
   });
 
@@ -246,15 +443,39 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const saved = lead();
 
       // Act
-      await metered.saveLead({ lead: saved, version: 0, changes: [], appliedMessageIds: [uniqueId('metered')] });
+      await metered.saveLead({ lead: saved, version: 0, changes: [], markers: [{ messageId: uniqueId('metered'), at: T0, entries: [] }] });
       await metered.getLead(saved.leadId);
 
-      // Assess: a transaction writes, a strongly consistent read of a small item is one read unit
-      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'Get']);
+      // Assess: a transaction and the marker write; the profile and score in one strongly consistent query of small items, then the markers
+      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'BatchWrite', 'Query', 'Query']);
       expect(consumed.every((c) => c.table === tables.leadsTable)).toBe(true);
       expect(consumed[0]!.writeUnits).toBeGreaterThan(0);
       expect(consumed[0]!.readUnits).toBe(0);
-      expect(consumed[1]).toMatchObject({ readUnits: 1, writeUnits: 0 });
+      expect(consumed[1]).toMatchObject({ readUnits: 0, writeUnits: 1 });
+      expect(consumed[2]).toMatchObject({ readUnits: 1, writeUnits: 0 });
+      expect(consumed[3]).toMatchObject({ readUnits: 1, writeUnits: 0 });
+    });
+
+    it('writes a scored event that leaves the profile as it was with one write unit for the score and one for its marker', async () => {
+      // Prepare: a lead with two months of history, as read by the scoring path
+      const leadId = uniqueLeadId();
+      const events = visits(121);
+      const created = scoredFrom(leadId, events.slice(0, -1));
+      await store.saveLead({ lead: created.saved, version: 0, changes: [], markers: created.markers });
+      const read = (await store.getLead(leadId, { heal: true }))!;
+      const next = scoredOn(read, events.slice(-1));
+      const consumed: ConsumedUnits[] = [];
+      const metered = createLeadStore({ client: tables.client, leadsTable: tables.leadsTable, onConsumed: (units) => consumed.push(units) });
+
+      // Act
+      await metered.saveLead({ lead: next.saved, ...basedOn(read), changes: [], markers: next.markers, applied: 1 });
+
+      // Assess: one PutItem of a score item under 1 KB, one marker
+      expect(next.markers).toHaveLength(1);
+      expect(consumed.map(({ operation, writeUnits }) => ({ operation, writeUnits }))).toEqual([
+        { operation: 'Put', writeUnits: 1 },
+        { operation: 'BatchWrite', writeUnits: 1 },
+      ]);
     });
   });
 }

@@ -1,22 +1,49 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createLeadStore } from '../../../functions/adapters/lead-store.ts';
+import { createLeadStore, markerItem, PENDING_MARKERS, profileItem, scoreItem } from '../../../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
-import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey } from '../../../functions/core/table-layout.ts';
-import type { Lead } from '../../../functions/core/lead.ts';
-import { cycleKey, leadIdOf, mqlLead, profileItem, profileKey } from '../handlers/fixtures.ts';
+import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey, scoreKey } from '../../../functions/core/table-layout.ts';
+import type { Lead, Touch } from '../../../functions/core/lead.ts';
+import type { EventMarker } from '../../../functions/core/score-items.ts';
+import type { LedgerEntry } from '../../../functions/core/scoring.ts';
+import { cycleKey, leadIdOf, mqlLead, profileKey } from '../handlers/fixtures.ts';
 
-const { appliedMessageIds, assignOwner, clearJourneyPending, getFunnelCounters, getLead, putCycle, recordEscalation, recordOutcome, recordTaskToken, resolveIdentities, saveLead } = createLeadStore({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table' });
+const {
+  appliedMessageIds,
+  assignOwner,
+  clearJourneyPending,
+  getFunnelCounters,
+  getLead,
+  linkIdentities,
+  putCycle,
+  recordEscalation,
+  recordOutcome,
+  recordTaskToken,
+  resolveIdentities,
+  retireLead,
+  saveLead,
+} = createLeadStore({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table' });
 
 /**
  * The lead store's writes whose DynamoDB call is the contract: the condition
- * that keeps a decision and an escalation from both standing, the shape of
- * the transaction that saves a lead with its markers, links and funnel
- * counters, the reads that must be strongly consistent. (Their effect against
- * DynamoDB's own engine is tested in test/integration/decision-store.test.ts.)
+ * that keeps a decision and an escalation from both standing, the items a
+ * lead is stored as (profile, score, markers) and which of them a save
+ * writes, how (one PutItem for the score alone, a transaction otherwise) and
+ * in what order, the reads that must be strongly consistent. (Their effect
+ * against DynamoDB's own engine is tested in test/integration/adapters.test.ts.)
  */
 const ddb = mockClient(DynamoDBDocumentClient);
 
@@ -28,6 +55,36 @@ const kim = { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: NOW };
 const samMissed = { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW };
 const ESCALATION_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before';
 const conditionalCheckFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+/** The commands sent, in order. */
+const sent = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
+
+/**
+ * A lead as the scoring path reads it (version 6, profile version 3): its
+ * ledger folded before FROM, m-1 and m-2 one by one; and as it saves it after
+ * m-3 (scored) and m-15 (late, between m-1 and m-2).
+ */
+const FROM = '2026-02-01T00:00:00.000Z';
+const firstTouch: Touch = { messageId: 'm-0', at: '2026-01-10T10:00:00.000Z', source: 'newsletter', medium: 'email' };
+const foldedEntry: LedgerEntry = {
+  ruleId: 'demo-request',
+  messageId: 'folded:demo-request:2026-01-20T10:00:00.000Z',
+  points: 31.5,
+  at: '2026-01-20T10:00:00.000Z',
+  halfLifeDays: 30,
+  modelVersion: '2026-11-23.1',
+  events: 2,
+  first: { at: '2026-01-10T10:00:00.000Z', messageId: 'm-0' },
+};
+const entry = (messageId: string, at: string, ruleId = 'page-view', points = 3): LedgerEntry => ({ ruleId, messageId, points, at, halfLifeDays: 14, modelVersion: '2026-11-23.1' });
+const e1 = entry('m-1', '2026-02-27T10:00:00.000Z');
+const e15 = entry('m-15', '2026-02-27T12:00:00.000Z');
+const e2 = entry('m-2', '2026-02-28T10:00:00.000Z', 'pricing-page', 10);
+const e3 = entry('m-3', NOW);
+const markerOf = (e: LedgerEntry): EventMarker => ({ messageId: e.messageId, at: e.at, entries: [e] });
+const [marker1, marker15, marker2, marker3] = [e1, e15, e2, e3].map(markerOf) as [EventMarker, EventMarker, EventMarker, EventMarker];
+const asRead = mqlLead({ ledger: [foldedEntry, e1, e2], ledgerFrom: FROM, touches: [firstTouch] });
+const scored: Lead = { ...asRead, ledger: [foldedEntry, e1, e15, e2, e3], engagement: 68, scoredAt: NOW };
 
 function cycleRecord(overrides: Partial<Cycle> = {}): Cycle {
   return { leadId: LEAD_ID, cycle: 1, owner: sam, previousReps: [], acceptBy: '2026-03-01T09:00:00.000Z', acceptWithinSeconds: 14_400, missed: 0, ...overrides };
@@ -152,68 +209,147 @@ describe('lead store (SDK calls that are the contract)', () => {
     });
   });
 
-  describe('saving a recycled lead', () => {
-    const recycled = mqlLead({ stage: 'recycled', stageHistory: [...mqlLead().stageHistory, { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] });
-    const changes = [{ from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] as const;
+  describe('the items a lead is stored as', () => {
+    it('a score item: the score, where the ledger was folded, the folded entries, and the markers its save writes after it', () => {
+      expect(scoreItem(scored, 7, [marker3])).toEqual({
+        pk: `LEAD#${LEAD_ID}`,
+        sk: 'SCORE',
+        version: 7,
+        modelVersion: '2026-11-23.1',
+        engagement: 68,
+        grade: 'A',
+        scoredAt: NOW,
+        ledgerFrom: FROM,
+        folded: [{ r: 'demo-request', p: 31.5, v: '2026-11-23.1', h: 30, a: Date.parse('2026-01-20T10:00:00.000Z'), n: 2, f: [Date.parse('2026-01-10T10:00:00.000Z'), 'm-0'] }],
+        pending: [[Date.parse(NOW), 'm-3', [{ r: 'page-view', p: 3, v: '2026-11-23.1', h: 14 }]]],
+      });
+    });
 
-    it('writes the profile on its version and moves the funnel counters in one transaction', async () => {
-      ddb.on(TransactWriteCommand).resolves({});
+    it('a score item of more markers than it keeps pending is marked rebuilding instead', () => {
+      const eight = Array.from({ length: PENDING_MARKERS }, (_, i) => ({ ...marker3, messageId: `m-${10 + i}` }));
 
-      expect(await saveLead({ lead: recycled, version: 4, changes })).toBe(5);
+      expect(scoreItem(scored, 7, eight)).toMatchObject({ pending: expect.any(Array) });
+      expect(scoreItem(scored, 7, eight).pending).toHaveLength(PENDING_MARKERS);
+      expect(scoreItem(scored, 7, eight)).not.toHaveProperty('rebuilding');
+      const nine = [...eight, marker3];
+      expect(scoreItem(scored, 7, nine)).toMatchObject({ rebuilding: true });
+      expect(scoreItem(scored, 7, nine)).not.toHaveProperty('pending');
+      expect(scoreItem(scored, 7)).not.toHaveProperty('pending');
+    });
 
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
-      const profile = items.find((item) => item.Put)?.Put;
-      expect(profile).toMatchObject({
+    it('a profile item: the lead without its score, ledger and history, with its first touch and its own version', () => {
+      const item = profileItem(scored, 4);
+
+      expect(item).toEqual({
+        ...profileKey(LEAD_ID),
+        leadId: LEAD_ID,
+        email: 'dana@acme-corp.com',
+        identities: ['email:dana@acme-corp.com'],
+        traits: mqlLead().traits,
+        stage: 'mql',
+        stageHistory: mqlLead().stageHistory,
+        cycle: 1,
+        owner: mqlLead().owner,
+        createdAt: mqlLead().createdAt,
+        firstTouch,
+        version: 4,
+      });
+    });
+
+    it('a marker: the event’s entries under its instant and id', () => {
+      expect(markerItem(LEAD_ID, marker3)).toEqual({ pk: `LEAD#${LEAD_ID}`, sk: `EVENT#${NOW}#m-3`, e: [{ r: 'page-view', p: 3, v: '2026-11-23.1', h: 14 }] });
+      expect(markerItem(LEAD_ID, { messageId: 'handoff-1', at: NOW, entries: [] })).toEqual({ pk: `LEAD#${LEAD_ID}`, sk: `EVENT#${NOW}#handoff-1`, e: [] });
+    });
+  });
+
+  describe('saving a scored event: the score alone', () => {
+    it('is one conditional PutItem of the score item on its version, no transaction, then the marker', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(BatchWriteCommand).resolves({});
+
+      expect(await saveLead({ lead: scored, version: 6, profileVersion: 3, before: asRead, changes: [], markers: [marker3], applied: 1 })).toBe(7);
+
+      expect(sent()).toEqual(['PutCommand', 'BatchWriteCommand']);
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
         TableName: TABLE,
+        Item: scoreItem(scored, 7, [marker3]),
         ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':version': 4 },
-        Item: { ...profileKey(LEAD_ID), stage: 'recycled', version: 5 },
+        ExpressionAttributeValues: { ':version': 6 },
+        ReturnConsumedCapacity: 'TOTAL',
       });
-      const funnel = items.find((item) => item.Update)?.Update;
-      // the lead's own shard of the counters, never an item every lead writes
-      expect(funnel).toMatchObject({ TableName: TABLE, Key: funnelShardKey(funnelShardOf(LEAD_ID, FUNNEL_SHARDS)), UpdateExpression: expect.stringMatching(/^ADD /) });
-      const byCounter = Object.fromEntries(
-        Object.entries(funnel!.ExpressionAttributeNames!).map(([placeholder, counter]) => [counter, funnel!.ExpressionAttributeValues![placeholder.replace('#k', ':v')]]),
-      );
-      expect(byCounter).toEqual({ 'current.mql': -1, 'reached.recycled': 1, 'current.recycled': 1 });
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(LEAD_ID, marker3) } }] } });
     });
 
-    it('fails with ConcurrentUpdateError, which the state machine retries, when the lead changed since read', async () => {
-      ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
+    it('fails with ConcurrentUpdateError when another writer moved the score, and writes no marker', async () => {
+      ddb.on(PutCommand).rejects(conditionalCheckFailed());
 
-      await expect(saveLead({ lead: recycled, version: 4, changes })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+      await expect(saveLead({ lead: scored, version: 6, profileVersion: 3, before: asRead, changes: [], markers: [marker3] })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+
+      expect(sent()).toEqual(['PutCommand']);
+    });
+
+    it('writes the markers 25 to a request, and again those DynamoDB left unprocessed', async () => {
+      const markers = Array.from({ length: 30 }, (_, i) => ({ ...marker3, messageId: `m-${100 + i}` }));
+      const items = markers.map((marker) => ({ PutRequest: { Item: markerItem(LEAD_ID, marker) } }));
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+      ddb
+        .on(BatchWriteCommand)
+        .resolvesOnce({ UnprocessedItems: { [TABLE]: items.slice(20, 25) } })
+        .resolves({});
+
+      await saveLead({ lead: scored, version: 6, profileVersion: 3, before: asRead, changes: [], markers });
+
+      const requests = ddb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.[TABLE]);
+      expect(requests).toEqual([items.slice(0, 25), items.slice(20, 25), items.slice(25)]);
     });
   });
 
-  describe('what the scoring path reads: strongly consistent, since it decides what to write', () => {
-    it('reads a lead’s profile with its version', async () => {
-      ddb.on(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID) }).resolves({ Item: profileItem(mqlLead(), 6) });
+  describe('saving more markers than the score keeps pending (a rescore, a merge)', () => {
+    const markers = Array.from({ length: PENDING_MARKERS + 1 }, (_, i) => ({ ...marker3, messageId: `m-${100 + i}` }));
 
-      expect(await getLead(LEAD_ID)).toEqual({ lead: mqlLead(), version: 6 });
+    it('marks the score rebuilding, writes the markers, then clears the flag on the version it saved', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(BatchWriteCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
 
-      expect(ddb).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: profileKey(LEAD_ID), ConsistentRead: true });
+      expect(await saveLead({ lead: scored, version: 6, profileVersion: 3, before: asRead, changes: [], markers })).toBe(7);
+
+      expect(sent()).toEqual(['PutCommand', 'BatchWriteCommand', 'UpdateCommand']);
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual(scoreItem(scored, 7, markers));
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ rebuilding: true });
+      expect(ddb.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems?.[TABLE]).toHaveLength(PENDING_MARKERS + 1);
+      expect(ddb.commandCalls(UpdateCommand)[0]!.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: scoreKey(LEAD_ID),
+        UpdateExpression: 'REMOVE rebuilding',
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': 7 },
+        ReturnConsumedCapacity: 'TOTAL',
+      });
     });
 
-    it('reads identity links and event markers in consistent batch reads', async () => {
-      ddb.on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [identityKey('anon:anon-1'), identityKey('email:dana@acme-corp.com')] } } }).resolves({
-        Responses: { [TABLE]: [{ ...identityKey('anon:anon-1'), leadId: LEAD_ID }] },
-      });
-      ddb.on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [markerKey(LEAD_ID, 'm-1'), markerKey(LEAD_ID, 'm-2')] } } }).resolves({
-        Responses: { [TABLE]: [{ ...markerKey(LEAD_ID, 'm-2'), appliedAt: NOW }] },
-      });
+    it('leaves the flag to a writer who saved the lead since (it recomputed the lead; its save replaced the flag)', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(BatchWriteCommand).resolves({});
+      ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
 
-      expect(await resolveIdentities(['anon:anon-1', 'email:dana@acme-corp.com'])).toEqual(new Map([['anon:anon-1', LEAD_ID]]));
-      expect(await appliedMessageIds(LEAD_ID, ['m-1', 'm-2'])).toEqual(new Set(['m-2']));
+      await expect(saveLead({ lead: scored, version: 6, profileVersion: 3, before: asRead, changes: [], markers })).resolves.toBe(7);
+      expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 1);
+    });
 
-      expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [identityKey('anon:anon-1'), identityKey('email:dana@acme-corp.com')], ConsistentRead: true } } });
-      expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [markerKey(LEAD_ID, 'm-1'), markerKey(LEAD_ID, 'm-2')], ConsistentRead: true } } });
+    it('keeps up to PENDING_MARKERS pending, with no flag to clear', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(BatchWriteCommand).resolves({});
+
+      await saveLead({ lead: scored, version: 6, profileVersion: 3, before: asRead, changes: [], markers: markers.slice(1) });
+
+      expect(sent()).toEqual(['PutCommand', 'BatchWriteCommand']);
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ pending: expect.any(Array) });
     });
   });
 
-  describe('saving a lead with the events it applied', () => {
+  describe('saving a lead whose profile changed, or a new lead: one transaction', () => {
     type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
     const visitorId = leadIdOf('anon:anon-1');
     const visitor: Lead = {
@@ -222,16 +358,18 @@ describe('lead store (SDK calls that are the contract)', () => {
       traits: {},
       stage: 'visitor',
       stageHistory: [],
-      ledger: [],
+      ledger: [{ ruleId: 'page-view', messageId: 'm-1', points: 3, at: NOW, halfLifeDays: 14, modelVersion: '2026-11-23.1' }],
+      ledgerFrom: '2026-01-29T10:00:00.000Z',
       modelVersion: '2026-11-23.1',
       engagement: 3,
       grade: 'D',
-      scoredAt: '2026-03-01T10:00:00.000Z',
+      scoredAt: NOW,
       cycle: 0,
       touches: [],
       recentActivity: [],
-      createdAt: '2026-03-01T10:00:00.000Z',
+      createdAt: NOW,
     };
+    const visitorMarker = { messageId: 'm-1', at: NOW, entries: visitor.ledger };
 
     /** The counters an `ADD #k0 :v0, #k1 :v1` update changes, by name, on the lead's own funnel shard. */
     function funnelAdds(items: readonly TransactItem[], leadId: string): Record<string, number> {
@@ -247,48 +385,306 @@ describe('lead store (SDK calls that are the contract)', () => {
       return adds;
     }
 
-    it('creates a new lead in one transaction: the profile only where none exists, a marker per event, a link per identity, the funnel counters', async () => {
+    it('creates a new lead: score and profile only where none exists, a link per identity, the funnel counters; then the marker', async () => {
       ddb.on(TransactWriteCommand).resolves({});
+      ddb.on(BatchWriteCommand).resolves({});
 
-      expect(await saveLead({ lead: visitor, version: 0, changes: [], appliedMessageIds: ['m-1'], identities: ['anon:anon-1'] })).toBe(1);
+      expect(await saveLead({ lead: visitor, version: 0, changes: [], markers: [visitorMarker], applied: 1, identities: ['anon:anon-1'] })).toBe(1);
 
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand']);
       const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
       expect(items).toHaveLength(4);
-      expect(items).toContainEqual({
-        Put: { TableName: TABLE, Item: { ...profileKey(visitorId), ...visitor, version: 1 }, ConditionExpression: 'attribute_not_exists(pk)' },
-      });
-      // a marker only where none exists: an event already applied refuses the whole save
-      expect(items).toContainEqual({
-        Put: { TableName: TABLE, Item: { ...markerKey(visitorId, 'm-1'), appliedAt: visitor.scoredAt }, ConditionExpression: 'attribute_not_exists(pk)' },
-      });
+      expect(items).toContainEqual({ Put: { TableName: TABLE, Item: scoreItem(visitor, 1, [visitorMarker]), ConditionExpression: 'attribute_not_exists(pk)' } });
+      expect(items).toContainEqual({ Put: { TableName: TABLE, Item: profileItem(visitor, 1), ConditionExpression: 'attribute_not_exists(pk)' } });
       expect(items).toContainEqual({ Put: { TableName: TABLE, Item: { ...identityKey('anon:anon-1'), leadId: visitorId } } });
       expect(funnelAdds(items, visitorId)).toEqual({ 'reached.visitor': 1, 'current.visitor': 1 });
+      expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(visitorId, visitorMarker) } }] } });
     });
 
-    it('saves an existing lead on its version, with its stage changes counted', async () => {
+    it('saves an existing lead whose stage changed: the score on its version, the profile on the profile’s, the stage change counted', async () => {
       ddb.on(TransactWriteCommand).resolves({});
-      const sal = mqlLead({ stage: 'sal' });
+      ddb.on(BatchWriteCommand).resolves({});
       const accepted = { from: 'mql', to: 'sal', at: NOW, cause: 'accepted by rep-sam', decision: 'accepted' } as const;
+      const sal: Lead = { ...asRead, stage: 'sal', stageHistory: [...asRead.stageHistory, accepted] };
+      const handoff = { messageId: 'handoff-1', at: NOW, entries: [] };
 
-      expect(await saveLead({ lead: sal, version: 6, changes: [accepted], appliedMessageIds: ['handoff-1'] })).toBe(7);
+      expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [accepted], markers: [handoff], applied: 1 })).toBe(7);
 
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand']);
       const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
+      expect(items).toHaveLength(3);
       expect(items).toContainEqual({
-        Put: { TableName: TABLE, Item: { ...profileKey(LEAD_ID), ...sal, version: 7 }, ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } },
+        Put: { TableName: TABLE, Item: scoreItem(sal, 7, [handoff]), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } },
       });
       expect(items).toContainEqual({
-        Put: { TableName: TABLE, Item: { ...markerKey(LEAD_ID, 'handoff-1'), appliedAt: sal.scoredAt }, ConditionExpression: 'attribute_not_exists(pk)' },
+        Put: { TableName: TABLE, Item: profileItem(sal, 4), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 3 } },
       });
       expect(funnelAdds(items, LEAD_ID)).toEqual({ 'current.mql': -1, 'reached.sal': 1, 'current.sal': 1 });
+      expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(LEAD_ID, handoff) } }] } });
     });
 
-    it('fails with ConcurrentUpdateError, which the scoring path retries, when another writer got there first', async () => {
+    it('writes the profile in the transaction when its traits changed with the score', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+      ddb.on(BatchWriteCommand).resolves({});
+      const withPhone: Lead = { ...scored, traits: { ...scored.traits, phone: '+44 20 7946 0000' } };
+
+      await saveLead({ lead: withPhone, version: 6, profileVersion: 3, before: asRead, changes: [], markers: [marker3] });
+
+      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
+      expect(items).toEqual([
+        { Put: { TableName: TABLE, Item: scoreItem(withPhone, 7, [marker3]), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } } },
+        { Put: { TableName: TABLE, Item: profileItem(withPhone, 4), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 3 } } },
+      ]);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    });
+
+    it('fails with ConcurrentUpdateError, which the scoring path retries, when another writer got there first, and writes no marker', async () => {
       ddb
         .on(TransactWriteCommand)
         .rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] }));
 
-      await expect(saveLead({ lead: visitor, version: 0, changes: [], appliedMessageIds: ['m-1'], identities: ['anon:anon-1'] })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+      await expect(saveLead({ lead: visitor, version: 0, changes: [], markers: [visitorMarker], identities: ['anon:anon-1'] })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+      expect(sent()).toEqual(['TransactWriteCommand']);
+    });
+  });
+
+  describe('saving a recycled lead (a stage change alone)', () => {
+    const recycled = mqlLead({ stage: 'recycled', stageHistory: [...mqlLead().stageHistory, { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] });
+    const changes = [{ from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] as const;
+
+    it('writes the profile on its version and moves the funnel counters in one transaction, leaving the score as it is', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+
+      // the score's version does not move: its item is not written
+      expect(await saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).toBe(4);
+
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
+      expect(items).toHaveLength(2);
+      const profile = items.find((item) => item.Put)?.Put;
+      expect(profile).toEqual({
+        TableName: TABLE,
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': 2 },
+        Item: profileItem(recycled, 3),
+      });
+      expect(profile?.Item).toMatchObject({ ...profileKey(LEAD_ID), stage: 'recycled', version: 3 });
+      const funnel = items.find((item) => item.Update)?.Update;
+      // the lead's own shard of the counters, never an item every lead writes
+      expect(funnel).toMatchObject({ TableName: TABLE, Key: funnelShardKey(funnelShardOf(LEAD_ID, FUNNEL_SHARDS)), UpdateExpression: expect.stringMatching(/^ADD /) });
+      const byCounter = Object.fromEntries(
+        Object.entries(funnel!.ExpressionAttributeNames!).map(([placeholder, counter]) => [counter, funnel!.ExpressionAttributeValues![placeholder.replace('#k', ':v')]]),
+      );
+      expect(byCounter).toEqual({ 'current.mql': -1, 'reached.recycled': 1, 'current.recycled': 1 });
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
+      expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+    });
+
+    it('fails with ConcurrentUpdateError, which the state machine retries, when the lead changed since read', async () => {
+      ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
+
+      await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    });
+
+    it('writes a profile change with no counter to move as one conditional PutItem of the profile', async () => {
+      ddb.on(PutCommand).resolves({});
+      const flagged = mqlLead({ journeyPending: 1 });
+
+      expect(await saveLead({ lead: flagged, version: 4, profileVersion: 2, before: mqlLead(), changes: [] })).toBe(4);
+
+      expect(sent()).toEqual(['PutCommand']);
+      expect(ddb).toHaveReceivedCommandWith(PutCommand, { TableName: TABLE, Item: profileItem(flagged, 3), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 2 } });
+    });
+
+    it('writes nothing when nothing changed', async () => {
+      expect(await saveLead({ lead: mqlLead(), version: 4, profileVersion: 2, before: mqlLead(), changes: [] })).toBe(4);
+
+      expect(sent()).toEqual([]);
+    });
+  });
+
+  describe('what the scoring path reads: strongly consistent, since it decides what to write', () => {
+    /** The items a lead is stored as: its last save applied m-3 and, late, m-15; m-1 and m-2 were applied before. */
+    const profileStored = profileItem(scored, 4);
+    const scoreStored = scoreItem(scored, 7, [marker3, marker15, marker2]);
+    const itemsQuery = { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :profile AND :score' };
+    const markersQuery = { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :end' };
+    const asStored = { ...scored, touches: [firstTouch], recentActivity: [] };
+
+    it('reads the profile and the score in one query, then the markers since the ledger was folded, and assembles the lead', async () => {
+      ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profileStored, scoreStored] });
+      ddb.on(QueryCommand, markersQuery).resolves({ Items: [markerItem(LEAD_ID, marker1), markerItem(LEAD_ID, marker2)] });
+
+      const read = await getLead(LEAD_ID);
+
+      // the folded entries, then the markers' entries in time order: pending ones merged, none twice
+      expect(read).toEqual({ lead: { ...asStored, ledger: [foldedEntry, e1, e15, e2, e3] }, version: 7, profileVersion: 4 });
+      expect(sent()).toEqual(['QueryCommand', 'QueryCommand']);
+      expect(ddb.commandCalls(QueryCommand)[0]!.args[0].input).toEqual({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :profile AND :score',
+        ExpressionAttributeValues: { ':pk': `LEAD#${LEAD_ID}`, ':profile': 'PROFILE', ':score': 'SCORE' },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      });
+      expect(ddb.commandCalls(QueryCommand)[1]!.args[0].input).toEqual({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :end',
+        ExpressionAttributeValues: { ':pk': `LEAD#${LEAD_ID}`, ':from': `EVENT#${FROM}`, ':end': 'EVENT$' },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      });
+    });
+
+    it('reads the markers page by page', async () => {
+      const nextKey = markerKey(LEAD_ID, marker1.at, marker1.messageId);
+      ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profileStored, scoreItem(scored, 7)] });
+      ddb
+        .on(QueryCommand, markersQuery)
+        .resolvesOnce({ Items: [markerItem(LEAD_ID, marker1)], LastEvaluatedKey: nextKey })
+        .resolves({ Items: [markerItem(LEAD_ID, marker15), markerItem(LEAD_ID, marker2), markerItem(LEAD_ID, marker3)] });
+
+      expect((await getLead(LEAD_ID))?.lead.ledger).toEqual([foldedEntry, e1, e15, e2, e3]);
+
+      expect(ddb.commandCalls(QueryCommand)[2]!.args[0].input).toMatchObject({ ...markersQuery, ExclusiveStartKey: nextKey, ConsistentRead: true });
+    });
+
+    it('reads every marker and no folded entry for the whole ledger', async () => {
+      const e0: LedgerEntry = { ruleId: 'demo-request', messageId: 'm-0', points: 40, at: '2026-01-10T10:00:00.000Z', halfLifeDays: 30, modelVersion: '2026-11-23.1' };
+      const marker0 = { messageId: 'm-0', at: e0.at, entries: [e0] };
+      ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profileStored, scoreStored] });
+      ddb.on(QueryCommand, markersQuery).resolves({ Items: [markerItem(LEAD_ID, marker0), markerItem(LEAD_ID, marker1), markerItem(LEAD_ID, marker2)] });
+
+      const read = await getLead(LEAD_ID, { wholeLedger: true });
+
+      const { ledgerFrom: _from, ...whole } = asStored;
+      expect(read).toEqual({ lead: { ...whole, ledger: [e0, e1, e15, e2, e3] }, version: 7, profileVersion: 4 });
+      expect(ddb.commandCalls(QueryCommand)[1]!.args[0].input.ExpressionAttributeValues).toEqual({ ':pk': `LEAD#${LEAD_ID}`, ':from': 'EVENT#', ':end': 'EVENT$' });
+    });
+
+    it('writes, when asked to heal, the pending markers that are not stored, and only those', async () => {
+      ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profileStored, scoreStored] });
+      ddb.on(QueryCommand, markersQuery).resolves({ Items: [markerItem(LEAD_ID, marker1), markerItem(LEAD_ID, marker2)] });
+      // m-15 is stored (the save that left it pending got that far): looked up by key, it is not written again
+      ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [markerItem(LEAD_ID, marker15)] } });
+      ddb.on(BatchWriteCommand).resolves({});
+
+      const read = await getLead(LEAD_ID, { heal: true });
+
+      expect(read?.lead.ledger).toEqual([foldedEntry, e1, e15, e2, e3]);
+      expect(sent()).toEqual(['QueryCommand', 'QueryCommand', 'BatchGetCommand', 'BatchWriteCommand']);
+      // m-2 was read with the markers: only the others are looked up
+      expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, {
+        RequestItems: { [TABLE]: { Keys: [markerKey(LEAD_ID, marker3.at, 'm-3'), markerKey(LEAD_ID, marker15.at, 'm-15')], ConsistentRead: true } },
+      });
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(LEAD_ID, marker3) } }] } });
+    });
+
+    it('writes nothing when healing finds every pending marker stored', async () => {
+      ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profileStored, scoreStored] });
+      ddb.on(QueryCommand, markersQuery).resolves({ Items: [marker1, marker15, marker2, marker3].map((m) => markerItem(LEAD_ID, m)) });
+
+      expect((await getLead(LEAD_ID, { heal: true }))?.lead.ledger).toEqual([foldedEntry, e1, e15, e2, e3]);
+
+      expect(sent()).toEqual(['QueryCommand', 'QueryCommand']);
+    });
+
+    it('writes nothing without being asked to heal', async () => {
+      ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profileStored, scoreStored] });
+      ddb.on(QueryCommand, markersQuery).resolves({ Items: [] });
+
+      expect((await getLead(LEAD_ID))?.lead.ledger).toEqual([foldedEntry, e15, e2, e3]);
+
+      expect(ddb).not.toHaveReceivedCommand(BatchGetCommand);
+      expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
+    });
+
+    it('tells a score marked rebuilding', async () => {
+      ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profileStored, scoreItem(scored, 7, Array.from({ length: PENDING_MARKERS + 1 }, () => marker3))] });
+      ddb.on(QueryCommand, markersQuery).resolves({ Items: [] });
+
+      expect(await getLead(LEAD_ID)).toMatchObject({ version: 7, profileVersion: 4, rebuilding: true });
+    });
+
+    it('finds no lead, and reads no marker, where its items are not there', async () => {
+      ddb.on(QueryCommand, itemsQuery).resolves({ Items: [] });
+
+      expect(await getLead(LEAD_ID)).toBeUndefined();
+      expect(sent()).toEqual(['QueryCommand']);
+    });
+
+    it('reads identity links and event markers in consistent batch reads, markers by the instant and id of their event', async () => {
+      ddb.on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [identityKey('anon:anon-1'), identityKey('email:dana@acme-corp.com')] } } }).resolves({
+        Responses: { [TABLE]: [{ ...identityKey('anon:anon-1'), leadId: LEAD_ID }] },
+      });
+      const keys = [markerKey(LEAD_ID, marker1.at, 'm-1'), markerKey(LEAD_ID, marker2.at, 'm-2')];
+      ddb.on(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: keys } } }).resolves({ Responses: { [TABLE]: [markerItem(LEAD_ID, marker2)] } });
+
+      expect(await resolveIdentities(['anon:anon-1', 'email:dana@acme-corp.com'])).toEqual(new Map([['anon:anon-1', LEAD_ID]]));
+      expect(
+        await appliedMessageIds(LEAD_ID, [
+          { messageId: 'm-1', at: marker1.at },
+          { messageId: 'm-2', at: marker2.at },
+        ]),
+      ).toEqual(new Set(['m-2']));
+
+      expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: [identityKey('anon:anon-1'), identityKey('email:dana@acme-corp.com')], ConsistentRead: true } } });
+      expect(ddb).toHaveReceivedCommandWith(BatchGetCommand, { RequestItems: { [TABLE]: { Keys: keys, ConsistentRead: true } } });
+    });
+  });
+
+  describe('merges', () => {
+    it('retires a lead in one transaction: the profile on its version, the score’s version moved on its version, out of the current count', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+      const retired = mqlLead({ mergedInto: 'lead-ffffffffffffffffffff' });
+
+      await retireLead(retired, { version: 7, profileVersion: 4 });
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(TransactWriteCommand, {
+        TransactItems: [
+          { Put: { TableName: TABLE, Item: profileItem(retired, 5), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 4 } } },
+          {
+            Update: {
+              TableName: TABLE,
+              Key: scoreKey(LEAD_ID),
+              UpdateExpression: 'SET version = :next',
+              ConditionExpression: 'version = :version',
+              ExpressionAttributeValues: { ':version': 7, ':next': 8 },
+            },
+          },
+          {
+            Update: {
+              TableName: TABLE,
+              Key: funnelShardKey(funnelShardOf(LEAD_ID, FUNNEL_SHARDS)),
+              UpdateExpression: 'ADD #current :minus',
+              ExpressionAttributeNames: { '#current': 'current.mql' },
+              ExpressionAttributeValues: { ':minus': -1 },
+            },
+          },
+        ],
+      });
+    });
+
+    it('refuses to retire a lead that changed since read with ConcurrentUpdateError, so the merge runs again', async () => {
+      ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
+
+      await expect(retireLead(mqlLead({ mergedInto: 'lead-ffffffffffffffffffff' }), { version: 7, profileVersion: 4 })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+    });
+
+    it('points identities at the survivor in batch writes', async () => {
+      ddb.on(BatchWriteCommand).resolves({});
+
+      await linkIdentities(LEAD_ID, ['anon:anon-1', 'email:dana@acme-corp.com']);
+
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(BatchWriteCommand, {
+        RequestItems: {
+          [TABLE]: [
+            { PutRequest: { Item: { ...identityKey('anon:anon-1'), leadId: LEAD_ID } } },
+            { PutRequest: { Item: { ...identityKey('email:dana@acme-corp.com'), leadId: LEAD_ID } } },
+          ],
+        },
+      });
     });
   });
 

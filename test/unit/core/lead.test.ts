@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { foldForSave } from '#core/score-items.ts';
 import { describe, expect, it } from 'vitest';
 import { applyEvents, newLead, type Lead } from '#core/lead.ts';
 import { engagementAt, scoreEvent, scoringModelSchema, type LedgerEntry, type ScoringModel } from '#core/scoring.ts';
@@ -607,17 +608,18 @@ describe('qualifying by activity instead of score', () => {
 });
 
 describe('a very active lead', () => {
-  it('keeps its ledger bounded while its engagement stays exact', () => {
+  it('is saved with its ledger folded before the look-back, its engagement exact', () => {
     // Prepare: 2,500 email clicks, one an hour (3 points, 10-day half-life, at most 9 per 30 days)
     const clicks = Array.from({ length: 2500 }, (_, h) => stored(`click-${h}`, h, { type: 'track', event: 'Email Clicked' }));
 
     // Act
-    const { lead } = applyEvents(newLead('lead-busy', at(0), model), clicks, model);
+    const lead = foldForSave(applyEvents(newLead('lead-busy', at(0), model), clicks, model).lead, model);
 
-    // Assess: entries older than the 30-day look-back and a day (744 hours) before the last click are folded into
-    // one; the 745 from there on stay
-    expect(lead.ledger).toHaveLength(1 + 745);
-    expect(lead.ledger[0]).toMatchObject({ ruleId: 'email-click', events: 2500 - 745, at: at(1754) });
+    // Assess: entries older than the 30-day look-back and LATE_EVENT_DAYS (32 days, 768 hours) before the last
+    // click are folded into one (the score item holds it); the 769 from there on stay one by one (their markers hold them)
+    expect(lead.ledgerFrom).toBe(at(2499 - 768));
+    expect(lead.ledger).toHaveLength(1 + 769);
+    expect(lead.ledger[0]).toMatchObject({ ruleId: 'email-click', events: 2500 - 769, at: at(1730) });
     const full = clicks.reduce<LedgerEntry[]>((ledger, e) => [...ledger, ...scoreEvent(model, ledger, e)], []);
     for (const hours of [2499, 2600, 5000]) {
       expect(engagementAt(lead.ledger, new Date(at(hours)))).toBeCloseTo(engagementAt(full, new Date(at(hours))), 6);

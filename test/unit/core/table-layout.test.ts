@@ -11,20 +11,65 @@ import {
   funnelShardOf,
   identityKey,
   identityOfPartition,
+  eventOfMarker,
   leadIdOfPartition,
   markerKey,
+  MARKERS_END,
+  markersFrom,
   messageIdOfMarker,
   profileKey,
   rescoreKey,
+  scoreKey,
 } from '#core/table-layout.ts';
 
 // The layout is what stored data is found by: a change here orphans every item
 // already written, so the expected keys are spelled out, not derived.
 describe('the leads table layout', () => {
-  it('keeps a lead’s profile, markers and cycles in the lead’s partition', () => {
+  it('keeps a lead’s profile, score, markers and cycles in the lead’s partition', () => {
     expect(profileKey('lead-0123456789abcdef0123')).toEqual({ pk: 'LEAD#lead-0123456789abcdef0123', sk: 'PROFILE' });
-    expect(markerKey('lead-0123456789abcdef0123', 'msg-1')).toEqual({ pk: 'LEAD#lead-0123456789abcdef0123', sk: 'EVENT#msg-1' });
+    expect(scoreKey('lead-0123456789abcdef0123')).toEqual({ pk: 'LEAD#lead-0123456789abcdef0123', sk: 'SCORE' });
+    expect(markerKey('lead-0123456789abcdef0123', '2026-03-01T09:00:00.000Z', 'msg-1')).toEqual({ pk: 'LEAD#lead-0123456789abcdef0123', sk: 'EVENT#2026-03-01T09:00:00.000Z#msg-1' });
     expect(cycleKey('lead-0123456789abcdef0123', 3)).toEqual({ pk: 'LEAD#lead-0123456789abcdef0123', sk: 'CYCLE#0003' });
+  });
+
+  it('names one marker per event whichever way its instant is spelled (UTC, milliseconds)', () => {
+    expect(markerKey('lead-a', '2026-03-01T10:00:00+01:00', 'msg-1').sk).toBe('EVENT#2026-03-01T09:00:00.000Z#msg-1');
+    expect(markerKey('lead-a', '2026-03-01T09:00:00Z', 'msg-1')).toEqual(markerKey('lead-a', '2026-03-01T09:00:00.000Z', 'msg-1'));
+  });
+
+  it('sorts a lead’s markers by when their events happened, so the markers since an instant are one key range', () => {
+    const keys = [
+      markerKey('lead-a', '2026-03-02T00:00:00.000Z', 'a').sk,
+      markerKey('lead-a', '2026-02-28T23:59:59.999Z', 'z').sk,
+      markerKey('lead-a', '2026-03-01T09:00:00.000Z', 'b').sk,
+      markerKey('lead-a', '2026-03-01T09:00:00.000Z', 'a').sk,
+    ];
+    const from = markersFrom('2026-03-01T09:00:00.000Z');
+
+    expect([...keys].sort()).toEqual([
+      'EVENT#2026-02-28T23:59:59.999Z#z',
+      'EVENT#2026-03-01T09:00:00.000Z#a',
+      'EVENT#2026-03-01T09:00:00.000Z#b',
+      'EVENT#2026-03-02T00:00:00.000Z#a',
+    ]);
+    expect(from).toBe('EVENT#2026-03-01T09:00:00.000Z');
+    expect(MARKERS_END).toBe('EVENT$');
+    // BETWEEN from AND MARKERS_END: the markers from the instant on, and nothing else of the lead
+    expect(keys.filter((sk) => sk >= from && sk <= MARKERS_END).sort()).toEqual([
+      'EVENT#2026-03-01T09:00:00.000Z#a',
+      'EVENT#2026-03-01T09:00:00.000Z#b',
+      'EVENT#2026-03-02T00:00:00.000Z#a',
+    ]);
+    for (const other of ['PROFILE', 'SCORE', 'CYCLE#0001']) expect(other >= from && other <= MARKERS_END).toBe(false);
+  });
+
+  it('puts the profile and the score next to each other, so one query reads both and nothing else', () => {
+    const between = (sk: string) => sk >= profileKey('lead-a').sk && sk <= scoreKey('lead-a').sk;
+
+    expect(between('PROFILE') && between('SCORE')).toBe(true);
+    for (const other of [markerKey('lead-a', '2026-03-01T09:00:00.000Z', 'msg-1').sk, cycleKey('lead-a', 1).sk, markersFrom('2026-03-01T09:00:00.000Z'), MARKERS_END]) {
+      expect(between(other)).toBe(false);
+    }
   });
 
   it('numbers cycles so that they sort in order as strings', () => {
@@ -68,6 +113,7 @@ describe('the leads table layout', () => {
   it('reads back the lead, identity and messageId a key names, even when they contain the separator', () => {
     expect(leadIdOfPartition(profileKey('lead-a#b').pk)).toBe('lead-a#b');
     expect(identityOfPartition(identityKey('anon:x#y').pk)).toBe('anon:x#y');
-    expect(messageIdOfMarker(markerKey('lead-a', 'EVENT#1').sk)).toBe('EVENT#1');
+    expect(messageIdOfMarker(markerKey('lead-a', '2026-03-01T09:00:00.000Z', 'EVENT#1').sk)).toBe('EVENT#1');
+    expect(eventOfMarker(markerKey('lead-a', '2026-03-01T09:00:00.000Z', 'm#2#x').sk)).toEqual({ at: '2026-03-01T09:00:00.000Z', messageId: 'm#2#x' });
   });
 });

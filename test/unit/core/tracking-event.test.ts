@@ -465,6 +465,6 @@ describe('identity values that become part of DynamoDB keys', () => {
     expect(identities.map((k) => k.split(':')[0]).sort()).toEqual(['anon', 'anon', 'email', 'user', 'user']);
     for (const identity of identities) expect(bytes(identityKey(identity).pk)).toBeLessThanOrEqual(PARTITION_KEY_BYTES);
     expect(bytes(stored[0]!.messageId)).toBeLessThanOrEqual(PARTITION_KEY_BYTES);
-    expect(bytes(markerKey(leadIdFor(identities[0]!), stored[0]!.messageId).sk)).toBeLessThanOrEqual(SORT_KEY_BYTES);
+    expect(bytes(markerKey(leadIdFor(identities[0]!), stored[0]!.timestamp, stored[0]!.messageId).sk)).toBeLessThanOrEqual(SORT_KEY_BYTES);
   });
 });

@@ -31,7 +31,13 @@ let fns: PortFns;
 const ports = (): ApplyEventsPorts => ({ model, ...fns });
 
 /** The ports only a merge of two leads of one person reaches. */
-const MERGE_PORTS = ['now', 'leadEventIds', 'trackingEvents', 'addMarkersAndLinks', 'retireLead'] as const;
+const MERGE_PORTS = ['now', 'leadEvents', 'trackingEvents', 'linkIdentities', 'retireLead'] as const;
+
+/** How the scoring path reads a lead: the ledger since it was folded, with the markers its last save left pending written first. */
+const READ = { wholeLedger: false, heal: true };
+
+/** Events named by messageId (a marker's key also holds when the event happened). */
+const refs = (...messageIds: string[]) => messageIds.map((messageId) => expect.objectContaining({ messageId }));
 
 /** Every port a test did not expect to be reached. */
 function expectUntouched(...names: (keyof PortFns)[]) {
@@ -80,9 +86,9 @@ describe('applyEventRecords (use case through its ports)', () => {
       resumeJourney: vi.fn<ApplyEventsPorts['resumeJourney']>(),
       log: vi.fn<ApplyEventsPorts['log']>(),
       now: vi.fn<ApplyEventsPorts['now']>(),
-      leadEventIds: vi.fn<ApplyEventsPorts['leadEventIds']>(),
+      leadEvents: vi.fn<ApplyEventsPorts['leadEvents']>(),
       trackingEvents: vi.fn<ApplyEventsPorts['trackingEvents']>(),
-      addMarkersAndLinks: vi.fn<ApplyEventsPorts['addMarkersAndLinks']>(),
+      linkIdentities: vi.fn<ApplyEventsPorts['linkIdentities']>(),
       retireLead: vi.fn<ApplyEventsPorts['retireLead']>(),
     };
   });
@@ -105,8 +111,8 @@ describe('applyEventRecords (use case through its ports)', () => {
       // Assess
       expect(result.failedMessageIds.size).toBe(0);
       expect(fns.resolveIdentities).toHaveBeenCalledExactlyOnceWith(['anon:anon-1']);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(leadId);
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith(leadId, ['m-1']);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(leadId, READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith(leadId, refs('m-1'));
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith({
         lead: expect.objectContaining({
           leadId,
@@ -117,7 +123,8 @@ describe('applyEventRecords (use case through its ports)', () => {
         }),
         version: 0,
         changes: [],
-        appliedMessageIds: ['m-1'],
+        markers: refs('m-1'),
+        applied: 1,
         identities: ['anon:anon-1'],
       });
       expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log', ...MERGE_PORTS);
@@ -135,8 +142,8 @@ describe('applyEventRecords (use case through its ports)', () => {
       );
 
       expect(fns.resolveIdentities).toHaveBeenCalledExactlyOnceWith(['email:dana@acme-corp.com', 'anon:anon-2']);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing');
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-existing', ['m-2']);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing', READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-existing', refs('m-2'));
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith({
         lead: expect.objectContaining({
           leadId: 'lead-existing',
@@ -144,8 +151,10 @@ describe('applyEventRecords (use case through its ports)', () => {
           traits: { email: 'dana@acme-corp.com', title: 'CTO' },
         }),
         version: 7,
+        before: knownLead('lead-existing'),
         changes: [],
-        appliedMessageIds: ['m-2'],
+        markers: refs('m-2'),
+        applied: 1,
         identities: ['anon:anon-2'],
       });
       expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log', ...MERGE_PORTS);
@@ -171,21 +180,23 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.resolveIdentities).toHaveBeenCalledTimes(1);
       expect(new Set(fns.resolveIdentities.mock.calls[0]![0])).toEqual(new Set(['anon:anon-a', 'anon:anon-b', 'email:dana@acme-corp.com']));
       expect(fns.getLead).toHaveBeenCalledTimes(2);
-      expect(fns.getLead).toHaveBeenCalledWith(dana);
-      expect(fns.getLead).toHaveBeenCalledWith(other);
-      expect(fns.appliedMessageIds).toHaveBeenCalledWith(dana, ['a-1', 'a-2']);
-      expect(fns.appliedMessageIds).toHaveBeenCalledWith(other, ['b-1']);
+      expect(fns.getLead).toHaveBeenCalledWith(dana, READ);
+      expect(fns.getLead).toHaveBeenCalledWith(other, READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledWith(dana, refs('a-1', 'a-2'));
+      expect(fns.appliedMessageIds).toHaveBeenCalledWith(other, refs('b-1'));
       expect(fns.saveLead).toHaveBeenCalledTimes(2);
       expect(fns.saveLead).toHaveBeenCalledWith(
         expect.objectContaining({
           lead: expect.objectContaining({ leadId: dana, stage: 'known', email: 'dana@acme-corp.com' }),
           changes: [expect.objectContaining({ from: 'visitor', to: 'known', at: '2026-03-01T10:01:00.000Z' })],
-          appliedMessageIds: ['a-1', 'a-2'],
+          markers: refs('a-1', 'a-2'),
+        applied: 2,
           identities: ['anon:anon-a', 'email:dana@acme-corp.com'],
         }),
       );
       expect(fns.saveLead).toHaveBeenCalledWith(
-        expect.objectContaining({ lead: expect.objectContaining({ leadId: other }), appliedMessageIds: ['b-1'], identities: ['anon:anon-b'] }),
+        expect.objectContaining({ lead: expect.objectContaining({ leadId: other }), markers: refs('b-1'),
+        applied: 1, identities: ['anon:anon-b'] }),
       );
       expectUntouched('startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log', ...MERGE_PORTS);
     });
@@ -201,8 +212,8 @@ describe('applyEventRecords (use case through its ports)', () => {
 
       expect(result.failedMessageIds.size).toBe(0);
       expect(fns.resolveIdentities).toHaveBeenCalledExactlyOnceWith(['email:dana@acme-corp.com']);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing');
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-existing', ['m-3']);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing', READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-existing', refs('m-3'));
       expectUntouched('saveLead', 'startJourney', 'clearJourneyPending', 'recordOutcome', 'resumeJourney', 'log');
     });
 
@@ -270,7 +281,7 @@ describe('applyEventRecords (use case through its ports)', () => {
 
       expect(result.failedMessageIds).toEqual(new Set(['m-5']));
       expect(fns.resolveIdentities).toHaveBeenCalledTimes(1);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(leadId);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(leadId, READ);
       expect(fns.appliedMessageIds).toHaveBeenCalledTimes(1);
       expect(fns.saveLead).toHaveBeenCalledTimes(1);
       expect(fns.log).toHaveBeenCalledExactlyOnceWith('applying events failed', { leadId, error: 'Error: table is being deleted' });
@@ -295,8 +306,8 @@ describe('applyEventRecords (use case through its ports)', () => {
 
       expect(result.failedMessageIds.size).toBe(0);
       expect(fns.resolveIdentities).toHaveBeenCalledTimes(1);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing');
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-existing', ['demo-1']);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing', READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-existing', refs('demo-1'));
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith(
         expect.objectContaining({
           version: 4,
@@ -354,8 +365,8 @@ describe('applyEventRecords (use case through its ports)', () => {
 
       expect(result.failedMessageIds.size).toBe(0);
       expect(fns.resolveIdentities).toHaveBeenCalledTimes(1);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing');
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-existing', ['demo-2']);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing', READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-existing', refs('demo-2'));
       expect(fns.startJourney).toHaveBeenCalledExactlyOnceWith({ leadId: 'lead-existing', cycle: 1 });
       expect(fns.clearJourneyPending).toHaveBeenCalledExactlyOnceWith('lead-existing', 1);
       expectUntouched('saveLead', 'recordOutcome', 'resumeJourney', 'log');
@@ -391,15 +402,17 @@ describe('applyEventRecords (use case through its ports)', () => {
 
       expect(result.failedMessageIds.size).toBe(0);
       expect(fns.resolveIdentities).toHaveBeenCalledExactlyOnceWith([]);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(lead.leadId);
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith(lead.leadId, [event.messageId]);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(lead.leadId, READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith(lead.leadId, refs(event.messageId));
       expect(fns.recordOutcome).toHaveBeenCalledExactlyOnceWith(lead.leadId, accepted);
       expect(fns.resumeJourney).toHaveBeenCalledExactlyOnceWith('task-token-1', { outcome: 'accepted', repId: 'rep-sam' });
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith({
         lead: expect.objectContaining({ stage: 'sal', owner: lead.owner }),
         version: 9,
+        before: lead,
         changes: [{ from: 'mql', to: 'sal', at, cause: 'accepted by rep-sam', decision: 'accepted' }],
-        appliedMessageIds: [event.messageId],
+        markers: refs(event.messageId),
+        applied: 1,
         identities: [],
       });
       const [recorded] = fns.recordOutcome.mock.invocationCallOrder;
@@ -432,8 +445,8 @@ describe('applyEventRecords (use case through its ports)', () => {
       await applyEventRecords([event], ports());
 
       expect(fns.resolveIdentities).toHaveBeenCalledExactlyOnceWith([]);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(lead.leadId);
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith(lead.leadId, [event.messageId]);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(lead.leadId, READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith(lead.leadId, refs(event.messageId));
       expect(fns.recordOutcome).toHaveBeenCalledExactlyOnceWith(lead.leadId, rejected);
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith(
         expect.objectContaining({
@@ -456,8 +469,8 @@ describe('applyEventRecords (use case through its ports)', () => {
 
       expect(result.failedMessageIds.size).toBe(0);
       expect(fns.resolveIdentities).toHaveBeenCalledExactlyOnceWith([]);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(lead.leadId);
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith(lead.leadId, [event.messageId]);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith(lead.leadId, READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith(lead.leadId, refs(event.messageId));
       expect(fns.log).toHaveBeenCalledExactlyOnceWith('outcome refused', {
         leadId: lead.leadId,
         messageId: event.messageId,
@@ -466,8 +479,10 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith({
         lead: expect.objectContaining({ stage: 'mql', owner: lead.owner }),
         version: 9,
+        before: lead,
         changes: [],
-        appliedMessageIds: [event.messageId],
+        markers: refs(event.messageId),
+        applied: 1,
         identities: [],
       });
       expectUntouched('recordOutcome', 'resumeJourney', 'startJourney', 'clearJourneyPending');
@@ -483,8 +498,8 @@ describe('applyEventRecords (use case through its ports)', () => {
 
       expect(result.failedMessageIds.size).toBe(0);
       expect(fns.resolveIdentities).toHaveBeenCalledExactlyOnceWith([]);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-ffffffffffffffffffff');
-      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-ffffffffffffffffffff', [event.messageId]);
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-ffffffffffffffffffff', READ);
+      expect(fns.appliedMessageIds).toHaveBeenCalledExactlyOnceWith('lead-ffffffffffffffffffff', refs(event.messageId));
       expect(fns.log).toHaveBeenCalledExactlyOnceWith('outcome for an unknown lead ignored', { leadId: 'lead-ffffffffffffffffffff' });
       expectUntouched('saveLead', 'recordOutcome', 'resumeJourney', 'startJourney', 'clearJourneyPending');
     });
@@ -505,21 +520,22 @@ describe('applyEventRecords (use case through its ports)', () => {
 
       // Assess: grade A and 300 engagement qualify, so the one save also starts cycle 1
       expect(result.failedMessageIds.size).toBe(0);
-      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing');
+      expect(fns.getLead).toHaveBeenCalledExactlyOnceWith('lead-existing', READ);
       expect(fns.startJourney).toHaveBeenCalledExactlyOnceWith({ leadId: 'lead-existing', cycle: 1 });
       expect(fns.appliedMessageIds).toHaveBeenCalledTimes(1);
       expect(fns.saveLead).toHaveBeenCalledTimes(1);
       const [update] = fns.saveLead.mock.calls[0]!;
       expect(update.version).toBe(3);
-      expect(update.appliedMessageIds).toHaveLength(60);
+      expect(update.markers).toHaveLength(60);
+      expect(update.applied).toBe(60);
       // 60 page views × 5 points, no decay in this model
       expect(update.lead.engagement).toBe(300);
       expectUntouched('recordOutcome', 'resumeJourney', ...MERGE_PORTS);
     });
   });
 
-  describe('a lead with more new events than one transaction holds', () => {
-    it('applies them in slices of at most 98 items each, and every event exactly once', async () => {
+  describe('a lead with more new events than one update takes', () => {
+    it('applies them in slices of at most 98 events each, and every event exactly once', async () => {
       // Prepare: 150 page views of one new visitor, and a store that remembers what was saved
       const leadId = leadIdOf('anon:anon-busy');
       const events = Array.from({ length: 150 }, (_, i) =>
@@ -529,9 +545,9 @@ describe('applyEventRecords (use case through its ports)', () => {
       const markers = new Set<string>();
       fns.resolveIdentities.mockResolvedValue(new Map());
       fns.getLead.mockImplementation(async () => saved);
-      fns.appliedMessageIds.mockImplementation(async (_leadId, ids) => new Set(ids.filter((id) => markers.has(id))));
+      fns.appliedMessageIds.mockImplementation(async (_leadId, events) => new Set(events.map((e) => e.messageId).filter((id) => markers.has(id))));
       fns.saveLead.mockImplementation(async (update) => {
-        for (const id of update.appliedMessageIds ?? []) markers.add(id);
+        for (const marker of update.markers ?? []) markers.add(marker.messageId);
         saved = { lead: update.lead, version: update.version + 1 };
         return update.version + 1;
       });
@@ -543,9 +559,9 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(result.failedMessageIds.size).toBe(0);
       expect(fns.saveLead).toHaveBeenCalledTimes(2);
       for (const [update] of fns.saveLead.mock.calls) {
-        expect((update.appliedMessageIds ?? []).length + (update.identities ?? []).length).toBeLessThanOrEqual(98);
+        expect((update.markers ?? []).length).toBeLessThanOrEqual(98);
       }
-      const appliedInOrder = fns.saveLead.mock.calls.flatMap(([update]) => update.appliedMessageIds ?? []);
+      const appliedInOrder = fns.saveLead.mock.calls.flatMap(([update]) => (update.markers ?? []).map((marker) => marker.messageId));
       expect(appliedInOrder).toHaveLength(150);
       expect(new Set(appliedInOrder).size).toBe(150);
       expect(fns.saveLead.mock.calls.map(([update]) => update.version)).toEqual([0, 1]);
@@ -587,8 +603,10 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith({
         lead: expect.objectContaining({ stage: 'mql' }),
         version: 3,
+        before: lead,
         changes: [],
-        appliedMessageIds: [rejection.messageId],
+        markers: refs(rejection.messageId),
+        applied: 1,
         identities: [],
       });
       expect(fns.log).toHaveBeenCalledWith('outcome refused', expect.objectContaining({ refusal: 'the cycle was already accepted' }));

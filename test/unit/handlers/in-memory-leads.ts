@@ -1,4 +1,5 @@
-import type { JourneyInput, LeadUpdate, VersionedLead } from '../../../functions/core/records.ts';
+import type { EventMarker, JourneyInput, LeadUpdate, VersionedLead } from '../../../functions/core/records.ts';
+import { allMarkers, ledgerOfItems, profileDiffers } from '../../../functions/core/score-items.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import { funnelIncrements } from '../../../functions/core/funnel.ts';
@@ -23,7 +24,10 @@ type Port = Exclude<keyof ApplyEventsPorts, 'model'>;
 export class InMemoryLeads {
   readonly leads = new Map<string, VersionedLead>();
   readonly links = new Map<IdentityKey, string>();
+  /** the messageIds of the events applied to each lead (its markers) */
   readonly markers = new Map<string, Set<string>>();
+  /** each lead's markers as written: the ledger entries of each event */
+  readonly markerEntries = new Map<string, Map<string, EventMarker>>();
   readonly events = new Map<string, StoredEvent>();
   /** the funnel counters (`reached.<stage>`, `current.<stage>`), as the saves moved them */
   readonly funnel = new Map<string, number>();
@@ -67,8 +71,10 @@ export class InMemoryLeads {
 
   /** A lead as stored, with the markers of the events it applied and the links of its identities. */
   putLead(lead: Lead, version: number, appliedMessageIds: readonly string[] = []): void {
-    this.leads.set(lead.leadId, { lead: structuredClone(lead), version });
+    this.leads.set(lead.leadId, { lead: structuredClone(lead), version, profileVersion: version });
     this.markers.set(lead.leadId, new Set(appliedMessageIds));
+    const markers = allMarkers(lead.ledger, appliedMessageIds.map((messageId) => ({ messageId, at: lead.ledger.find((e) => e.messageId === messageId)?.at ?? lead.scoredAt })));
+    this.markerEntries.set(lead.leadId, new Map(markers.map((marker) => [marker.messageId, marker])));
     for (const key of lead.identities) this.links.set(key as IdentityKey, lead.leadId);
   }
 
@@ -103,32 +109,46 @@ export class InMemoryLeads {
     const ports: Omit<ApplyEventsPorts, 'model'> = {
       now: this.clock,
       log: (message, details) => this.logged.push({ message, details }),
-      getLead: async (leadId) => structuredClone(this.leads.get(leadId)),
+      getLead: async (leadId, options) => {
+        const read = structuredClone(this.leads.get(leadId));
+        if (!read || !options?.wholeLedger) return read;
+        // the whole ledger, as the store reads it from every marker
+        const { ledgerFrom: _from, ...lead } = read.lead;
+        return { ...read, lead: { ...lead, ledger: ledgerOfItems([], [...(this.markerEntries.get(leadId)?.values() ?? [])]) } };
+      },
       resolveIdentities: async (keys) => {
         keys.forEach(checkKey);
         return new Map(keys.flatMap((key) => (this.links.has(key) ? [[key, this.links.get(key)!] as const] : [])));
       },
-      appliedMessageIds: async (leadId, messageIds) => new Set(messageIds.filter((id) => this.markers.get(leadId)?.has(id))),
+      appliedMessageIds: async (leadId, events) => new Set(events.map((e) => e.messageId).filter((id) => this.markers.get(leadId)?.has(id))),
       saveLead: async (update: LeadUpdate) => {
         const { lead, version } = update;
         if (this.refused.has(lead.leadId)) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         const current = this.leads.get(lead.leadId);
         if ((current?.version ?? 0) !== version) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
-        const markers = this.markers.get(lead.leadId) ?? new Set<string>();
-        if ((update.appliedMessageIds ?? []).some((id) => markers.has(id))) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
+        // as the store: the profile is written (on its version) only when it changed
+        const profileChanged = version === 0 || update.before === undefined || profileDiffers(update.before, lead);
+        if (profileChanged && version !== 0 && (current?.profileVersion ?? 0) !== (update.profileVersion ?? 0)) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         (update.identities ?? []).forEach(checkKey);
-        for (const id of update.appliedMessageIds ?? []) markers.add(id);
+        const markers = this.markers.get(lead.leadId) ?? new Set<string>();
+        const entries = this.markerEntries.get(lead.leadId) ?? new Map<string, EventMarker>();
+        for (const marker of update.markers ?? []) {
+          markers.add(marker.messageId);
+          entries.set(marker.messageId, structuredClone(marker));
+        }
         this.markers.set(lead.leadId, markers);
+        this.markerEntries.set(lead.leadId, entries);
         for (const key of update.identities ?? []) this.links.set(key, lead.leadId);
         for (const [counter, n] of funnelIncrements(update.changes, version === 0)) this.funnel.set(counter, (this.funnel.get(counter) ?? 0) + n);
-        this.leads.set(lead.leadId, { lead: structuredClone(lead), version: version + 1 });
+        this.leads.set(lead.leadId, { lead: structuredClone(lead), version: version + 1, profileVersion: (current?.profileVersion ?? 0) + (profileChanged ? 1 : 0) });
         return version + 1;
       },
       clearJourneyPending: async (leadId, cycle) => {
         const current = this.leads.get(leadId);
         if (current?.lead.journeyPending === cycle) {
           delete current.lead.journeyPending;
-          current.version += 1;
+          // the profile's version: the score is not written
+          current.profileVersion = (current.profileVersion ?? 0) + 1;
         }
       },
       startJourney: async (input) => {
@@ -147,17 +167,19 @@ export class InMemoryLeads {
         this.resumed.push({ taskToken, output });
         return true;
       },
-      leadEventIds: async (leadId) => [...(this.markers.get(leadId) ?? [])],
+      leadEvents: async (leadId) =>
+        [...(this.markers.get(leadId) ?? [])].map((messageId) => ({
+          messageId,
+          at: this.markerEntries.get(leadId)?.get(messageId)?.at ?? this.events.get(messageId)?.timestamp ?? this.clock(),
+        })),
       trackingEvents: async (messageIds) => messageIds.flatMap((id) => (this.events.has(id) ? [this.events.get(id)!] : [])),
-      addMarkersAndLinks: async (leadId, messageIds, identities) => {
-        const markers = this.markers.get(leadId) ?? new Set<string>();
-        for (const id of messageIds) markers.add(id);
-        this.markers.set(leadId, markers);
+      linkIdentities: async (leadId, identities) => {
         for (const key of identities) this.links.set(key, leadId);
       },
-      retireLead: async (lead, version) => {
-        if (this.leads.get(lead.leadId)?.version !== version) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
-        this.leads.set(lead.leadId, { lead: structuredClone(lead), version: version + 1 });
+      retireLead: async (lead, read) => {
+        const current = this.leads.get(lead.leadId);
+        if (current?.version !== read.version || (current.profileVersion ?? 0) !== (read.profileVersion ?? 0)) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
+        this.leads.set(lead.leadId, { lead: structuredClone(lead), version: read.version + 1, profileVersion: (read.profileVersion ?? 0) + 1 });
         this.funnel.set(`current.${lead.stage}`, (this.funnel.get(`current.${lead.stage}`) ?? 0) - 1);
       },
     };
