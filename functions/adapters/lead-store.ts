@@ -27,6 +27,7 @@ import {
   encodeFolded,
   encodeMarkerEntries,
   encodePending,
+  markerVersion,
   type StoredEntry,
   type StoredMarker,
 } from './score-codec.ts';
@@ -56,8 +57,8 @@ import { EscalationStepName } from '#core/journey-contract.ts';
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
- * The most markers a save keeps pending in the score item (about 60 bytes
- * each): a save of one stream batch's events of a lead. A save of more (a
+ * The most markers a save keeps pending in the score item (about 100 bytes
+ * each, most of it the messageId): a save of one stream batch's events of a lead. A save of more (a
  * rescore, a merge) marks the score rebuilding instead (see saveLead).
  */
 export const PENDING_MARKERS = 8;
@@ -72,8 +73,8 @@ export function scoreItem(lead: Lead, version: number, markers: readonly EventMa
     grade: lead.grade,
     scoredAt: lead.scoredAt,
     ...(lead.ledgerFrom !== undefined && { ledgerFrom: lead.ledgerFrom }),
-    folded: encodeFolded(lead.ledger),
-    ...(markers.length > PENDING_MARKERS ? { rebuilding: true } : markers.length > 0 && { pending: encodePending(markers) }),
+    folded: encodeFolded(lead.ledger, lead.modelVersion),
+    ...(markers.length > PENDING_MARKERS ? { rebuilding: true } : markers.length > 0 && { pending: encodePending(markers, lead.modelVersion) }),
   };
 }
 
@@ -84,7 +85,8 @@ export function profileItem(lead: Lead, version: number): Record<string, unknown
 
 /** The item of an event's marker on its lead. */
 export function markerItem(leadId: string, marker: EventMarker): Record<string, unknown> {
-  return { ...markerKey(leadId, marker.at, marker.messageId), e: encodeMarkerEntries(marker) };
+  const version = markerVersion(marker);
+  return { ...markerKey(leadId, marker.at, marker.messageId), ...(version !== undefined && { v: version }), e: encodeMarkerEntries(marker, version) };
 }
 
 /**
@@ -145,7 +147,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       );
       for (const item of page.Items ?? []) {
         const { at, messageId } = eventOfMarker(String(item.sk));
-        markers.push(decodeMarker(messageId, at, item.e as StoredEntry[] | undefined));
+        markers.push(decodeMarker(messageId, at, item.e as StoredEntry[] | undefined, item.v as string | undefined));
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -170,16 +172,22 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   }
 
   /**
-   * The pending markers of the last save that are not stored (it stopped
-   * between its score and its markers): written now, before anything relies
-   * on them. Those in `seen` were read back already.
+   * The pending markers of the last save that are not stored as it left them
+   * (it stopped between its score and its markers: a marker missing, or one a
+   * late event's cap changed still as it was): written now, before anything
+   * relies on them. `read` are the markers read back already, by messageId.
    */
-  async function healPending(leadId: string, pending: readonly EventMarker[], seen: ReadonlySet<string>): Promise<void> {
-    const unseen = pending.filter((marker) => !seen.has(marker.messageId));
-    if (unseen.length === 0) return;
-    const found = await batchGetAll(leadsTable, unseen.map((m) => markerKey(leadId, m.at, m.messageId)), { consistentRead: true });
-    const stored = new Set(found.map((item) => eventOfMarker(String(item.sk)).messageId));
-    await putMarkers(leadId, unseen.filter((marker) => !stored.has(marker.messageId)));
+  async function healPending(leadId: string, pending: readonly EventMarker[], read: ReadonlyMap<string, EventMarker>): Promise<void> {
+    if (pending.length === 0) return;
+    const unread = pending.filter((marker) => !read.has(marker.messageId));
+    const found = unread.length === 0 ? [] : await batchGetAll(leadsTable, unread.map((m) => markerKey(leadId, m.at, m.messageId)), { consistentRead: true });
+    const stored = new Map(read);
+    for (const item of found) {
+      const { at, messageId } = eventOfMarker(String(item.sk));
+      stored.set(messageId, decodeMarker(messageId, at, item.e as StoredEntry[] | undefined, item.v as string | undefined));
+    }
+    const same = (a: EventMarker, b: EventMarker | undefined) => b !== undefined && JSON.stringify(a.entries) === JSON.stringify(b.entries);
+    await putMarkers(leadId, pending.filter((marker) => !same(marker, stored.get(marker.messageId))));
   }
 
   /**
@@ -206,10 +214,12 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const { version, modelVersion, engagement, grade, scoredAt, ledgerFrom, folded, pending, rebuilding } = scoreItem;
     const whole = options.wholeLedger === true || ledgerFrom === undefined;
     const markers = await markersSince(leadId, whole ? undefined : String(ledgerFrom));
-    const pendingMarkers = decodePending(pending as StoredMarker[] | undefined);
-    const read = new Set(markers.map((m) => m.messageId));
+    const pendingMarkers = decodePending(pending as StoredMarker[] | undefined, String(modelVersion));
+    const read = new Map(markers.map((m) => [m.messageId, m]));
     if (options.heal) await healPending(leadId, pendingMarkers, read);
-    const window = [...markers, ...pendingMarkers.filter((m) => !read.has(m.messageId) && (whole || m.at >= String(ledgerFrom)))];
+    // The last save's markers as it wrote them, whether or not they are all stored yet.
+    const window = new Map(read);
+    for (const marker of pendingMarkers) if (whole || marker.at >= String(ledgerFrom)) window.set(marker.messageId, marker);
     const lead = {
       ...(profile as Omit<Lead, ScoreField>),
       touches: firstTouch ? [firstTouch as Touch] : [],
@@ -218,7 +228,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       engagement: Number(engagement),
       grade: grade as Grade,
       scoredAt: String(scoredAt),
-      ledger: ledgerOfItems(whole ? [] : decodeFolded((folded ?? []) as StoredEntry[]), window),
+      ledger: ledgerOfItems(whole ? [] : decodeFolded((folded ?? []) as StoredEntry[], String(modelVersion)), [...window.values()]),
       ...(!whole && { ledgerFrom: String(ledgerFrom) }),
     } as Lead;
     return { lead, version: Number(version), profileVersion: Number(profileVersion), ...(rebuilding === true && { rebuilding: true as const }) };

@@ -15,8 +15,8 @@ export interface StoredEntry {
   r: string;
   /** points */
   p: number;
-  /** modelVersion */
-  v: string;
+  /** modelVersion, when it is not the item's own (the score's, the marker's) */
+  v?: string;
   /** halfLifeDays */
   h?: number;
   /** base, on a capped entry */
@@ -35,11 +35,11 @@ export type StoredMarker = [number, string, StoredEntry[]];
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
-function encodeEntry(entry: LedgerEntry): StoredEntry {
+function encodeEntry(entry: LedgerEntry, itemVersion?: string): StoredEntry {
   return {
     r: entry.ruleId,
     p: entry.points,
-    v: entry.modelVersion,
+    ...(entry.modelVersion !== itemVersion && { v: entry.modelVersion }),
     ...(entry.halfLifeDays !== undefined && { h: entry.halfLifeDays }),
     ...(entry.base !== undefined && { b: entry.base }),
     ...(entry.capped && { c: 1 as const }),
@@ -48,14 +48,14 @@ function encodeEntry(entry: LedgerEntry): StoredEntry {
   };
 }
 
-function decodeEntry(stored: StoredEntry, messageId: string, at: string): LedgerEntry {
+function decodeEntry(stored: StoredEntry, messageId: string, at: string, itemVersion?: string): LedgerEntry {
   return {
     ruleId: stored.r,
     messageId,
     points: stored.p,
     at,
     ...(stored.h !== undefined && { halfLifeDays: Number(stored.h) }),
-    modelVersion: stored.v,
+    modelVersion: String(stored.v ?? itemVersion),
     ...(stored.c === 1 && { capped: true as const }),
     ...(stored.b !== undefined && { base: Number(stored.b) }),
     ...(stored.n !== undefined && { events: Number(stored.n) }),
@@ -63,31 +63,38 @@ function decodeEntry(stored: StoredEntry, messageId: string, at: string): Ledger
   };
 }
 
-/** The folded entries of a ledger as the score item holds them. */
-export function encodeFolded(ledger: readonly LedgerEntry[]): StoredEntry[] {
-  return ledger.filter((entry) => entry.events !== undefined).map(encodeEntry);
+/**
+ * The folded entries of a ledger as the score item holds them; an entry's
+ * model version only when it is not the score's (`scoreVersion`).
+ */
+export function encodeFolded(ledger: readonly LedgerEntry[], scoreVersion?: string): StoredEntry[] {
+  return ledger.filter((entry) => entry.events !== undefined).map((entry) => encodeEntry(entry, scoreVersion));
 }
 
-export function decodeFolded(stored: readonly StoredEntry[]): LedgerEntry[] {
+export function decodeFolded(stored: readonly StoredEntry[], scoreVersion?: string): LedgerEntry[] {
   return stored.map((entry) => {
     const at = iso(Number(entry.a));
-    return decodeEntry(entry, `folded:${entry.r}:${at}`, at);
+    return decodeEntry(entry, `folded:${entry.r}:${at}`, at, scoreVersion);
   });
 }
 
-/** A marker's entries as stored on it (its key names the event and when it happened). */
-export function encodeMarkerEntries(marker: EventMarker): StoredEntry[] {
-  return marker.entries.map(encodeEntry);
+/** The model version a marker item states once for its entries: its first entry's (none for an event that scored nothing). */
+export const markerVersion = (marker: EventMarker): string | undefined => marker.entries[0]?.modelVersion;
+
+/** A marker's entries as stored on it (its key names the event and when it happened), each model version only when it is not `itemVersion`. */
+export function encodeMarkerEntries(marker: EventMarker, itemVersion = markerVersion(marker)): StoredEntry[] {
+  return marker.entries.map((entry) => encodeEntry(entry, itemVersion));
 }
 
-export function decodeMarker(messageId: string, at: string, stored: readonly StoredEntry[] | undefined): EventMarker {
-  return { messageId, at, entries: (stored ?? []).map((entry) => decodeEntry(entry, messageId, at)) };
+export function decodeMarker(messageId: string, at: string, stored: readonly StoredEntry[] | undefined, itemVersion?: string): EventMarker {
+  return { messageId, at, entries: (stored ?? []).map((entry) => decodeEntry(entry, messageId, at, itemVersion)) };
 }
 
-export function encodePending(markers: readonly EventMarker[]): StoredMarker[] {
-  return markers.map((marker) => [ms(marker.at), marker.messageId, encodeMarkerEntries(marker)]);
+/** The markers a save holds pending in the score item, their model versions stated only when not the score's. */
+export function encodePending(markers: readonly EventMarker[], scoreVersion?: string): StoredMarker[] {
+  return markers.map((marker) => [ms(marker.at), marker.messageId, marker.entries.map((entry) => encodeEntry(entry, scoreVersion))]);
 }
 
-export function decodePending(stored: readonly StoredMarker[] | undefined): EventMarker[] {
-  return (stored ?? []).map(([at, messageId, entries]) => decodeMarker(String(messageId), iso(Number(at)), entries));
+export function decodePending(stored: readonly StoredMarker[] | undefined, scoreVersion?: string): EventMarker[] {
+  return (stored ?? []).map(([at, messageId, entries]) => decodeMarker(String(messageId), iso(Number(at)), entries, scoreVersion));
 }

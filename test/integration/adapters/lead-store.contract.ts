@@ -1,4 +1,4 @@
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../../config/index.ts';
 import type { ConsumedUnits } from '../../../functions/adapters/capacity.ts';
@@ -9,6 +9,7 @@ import { applyEvents, newLead, type Lead } from '../../../functions/core/lead.ts
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
 import { basedOn, type EventRef, type VersionedLead } from '../../../functions/core/records.ts';
 import { allMarkers, foldForSave, markersToWrite, type EventMarker } from '../../../functions/core/score-items.ts';
+import { engagementAt } from '../../../functions/core/scoring.ts';
 import { FUNNEL_SHARDS, funnelKey, funnelShardKey, funnelShardOf, markerKey, profileKey, scoreKey } from '../../../functions/core/table-layout.ts';
 import type { StoredEvent } from '../../../functions/core/tracking-event.ts';
 import { uniqueId, uniqueLeadId, type TestTables } from '../../support/tables.ts';
@@ -202,6 +203,39 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect(await store.getLead(leadId, { heal: true })).toEqual({ lead: asStored(saved), version: 1, profileVersion: 1 });
       expect(await itemAt(markerKey(leadId, lost.at, lost.messageId))).toEqual(markerItem(leadId, lost));
       expect(await store.appliedMessageIds(leadId, refsOf(events))).toEqual(new Set(events.map((e) => e.messageId)));
+    });
+
+    it('completes a save cut short after a late event re-allocated a cap: the pending marker stands over the one stored before', async () => {
+      // Prepare: eleven page views an hour apart fill the page-view cap (3 points each, 30 per 30 days): the last gets 0
+      const leadId = uniqueLeadId();
+      const views = Array.from({ length: 11 }, (_, i): StoredEvent => {
+        const timestamp = new Date(Date.parse(T0) + i * 3_600_000).toISOString();
+        return { messageId: uniqueId(`view-${i}`), type: 'page', url: 'https://acme.example/blog', anonymousId: 'anon-cap', timestamp, receivedAt: timestamp, sourceId: 'contract' };
+      });
+      const created = scoredFrom(leadId, views);
+      await store.saveLead({ lead: created.saved, version: 0, changes: [], markers: created.markers, applied: views.length });
+      const read = (await store.getLead(leadId, { heal: true }))!;
+      // a view from an hour before them all arrives late: it takes 3 points, the tenth view gives its 3 back
+      const late: StoredEvent = { ...views[0]!, messageId: uniqueId('late-view'), timestamp: new Date(Date.parse(T0) - 3_600_000).toISOString() };
+      const next = scoredOn(read, [late]);
+      const tenth = views[9]!.messageId;
+      expect(next.markers.map((m) => m.messageId)).toEqual([late.messageId, tenth]);
+      expect(next.markers[1]!.entries).toEqual([expect.objectContaining({ ruleId: 'page-view', points: 0, capped: true, base: 3 })]);
+      const stale = created.markers.find((m) => m.messageId === tenth)!;
+      expect(stale.entries).toEqual([expect.objectContaining({ points: 3 })]);
+      await store.saveLead({ lead: next.saved, ...basedOn(read), changes: [], markers: next.markers, applied: 1 });
+      // … cut short before its markers: the late view's is missing, the tenth's as it was before
+      await tables.client.send(new DeleteCommand({ TableName: tables.leadsTable, Key: markerKey(leadId, late.timestamp, late.messageId) }));
+      await tables.client.send(new PutCommand({ TableName: tables.leadsTable, Item: markerItem(leadId, stale) }));
+
+      // Act & Assess: a plain read takes the save's markers as it wrote them
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+      // the scoring path's read writes both back as the save would have
+      expect(await store.getLead(leadId, { heal: true })).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+      expect(await itemAt(markerKey(leadId, late.timestamp, late.messageId))).toEqual(markerItem(leadId, next.markers[0]!));
+      expect(await itemAt(markerKey(leadId, stale.at, tenth))).toEqual(markerItem(leadId, next.markers[1]!));
+      const whole = (await store.getLead(leadId, { wholeLedger: true }))!.lead;
+      expect(engagementAt(whole.ledger, new Date(next.saved.scoredAt))).toBe(next.saved.engagement);
     });
 
     it('does not rewrite the profile when a scored event left it as it was', async () => {

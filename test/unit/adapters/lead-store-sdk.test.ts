@@ -220,9 +220,19 @@ describe('lead store (SDK calls that are the contract)', () => {
         grade: 'A',
         scoredAt: NOW,
         ledgerFrom: FROM,
-        folded: [{ r: 'demo-request', p: 31.5, v: '2026-11-23.1', h: 30, a: Date.parse('2026-01-20T10:00:00.000Z'), n: 2, f: [Date.parse('2026-01-10T10:00:00.000Z'), 'm-0'] }],
-        pending: [[Date.parse(NOW), 'm-3', [{ r: 'page-view', p: 3, v: '2026-11-23.1', h: 14 }]]],
+        // the score's model version is stated once, not per entry
+        folded: [{ r: 'demo-request', p: 31.5, h: 30, a: Date.parse('2026-01-20T10:00:00.000Z'), n: 2, f: [Date.parse('2026-01-10T10:00:00.000Z'), 'm-0'] }],
+        pending: [[Date.parse(NOW), 'm-3', [{ r: 'page-view', p: 3, h: 14 }]]],
       });
+    });
+
+    it('a score item states an entry’s model version when it is not the score’s (scored before a model change, not yet rescored)', () => {
+      const newer = { ...scored, modelVersion: '2026-12-01.1' };
+
+      const item = scoreItem(newer, 7, [marker3]);
+
+      expect(item.folded).toEqual([expect.objectContaining({ r: 'demo-request', v: '2026-11-23.1' })]);
+      expect(item.pending).toEqual([[Date.parse(NOW), 'm-3', [{ r: 'page-view', p: 3, v: '2026-11-23.1', h: 14 }]]]);
     });
 
     it('a score item of more markers than it keeps pending is marked rebuilding instead', () => {
@@ -257,7 +267,8 @@ describe('lead store (SDK calls that are the contract)', () => {
     });
 
     it('a marker: the event’s entries under its instant and id', () => {
-      expect(markerItem(LEAD_ID, marker3)).toEqual({ pk: `LEAD#${LEAD_ID}`, sk: `EVENT#${NOW}#m-3`, e: [{ r: 'page-view', p: 3, v: '2026-11-23.1', h: 14 }] });
+      // the model version once for the marker, not per entry
+      expect(markerItem(LEAD_ID, marker3)).toEqual({ pk: `LEAD#${LEAD_ID}`, sk: `EVENT#${NOW}#m-3`, v: '2026-11-23.1', e: [{ r: 'page-view', p: 3, h: 14 }] });
       expect(markerItem(LEAD_ID, { messageId: 'handoff-1', at: NOW, entries: [] })).toEqual({ pk: `LEAD#${LEAD_ID}`, sk: `EVENT#${NOW}#handoff-1`, e: [] });
     });
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { itemSize, writeUnitsFor } from '../../../bench/lib/item-size.ts';
 import { scoringModel } from '../../../config/index.ts';
 import { scoreItem } from '../../../functions/adapters/lead-store.ts';
-import { decodeFolded, decodeMarker, decodePending, encodeFolded, encodeMarkerEntries, encodePending } from '../../../functions/adapters/score-codec.ts';
+import { decodeFolded, decodeMarker, decodePending, encodeFolded, encodeMarkerEntries, encodePending, markerVersion } from '../../../functions/adapters/score-codec.ts';
 import { applyEvents, newLead } from '../../../functions/core/lead.ts';
 import { foldForSave, markersToWrite, type EventMarker } from '../../../functions/core/score-items.ts';
 import type { LedgerEntry } from '../../../functions/core/scoring.ts';
@@ -93,16 +93,24 @@ describe('the score codec', () => {
 
   describe('markers', () => {
     it('reads back a marker’s entries exactly: capped with their base, without half-life, negative points', () => {
-      expect(decodeMarker(marker.messageId, marker.at, stored(encodeMarkerEntries(marker)))).toEqual(marker);
-      expect(decodeMarker(partlyCapped.messageId, partlyCapped.at, stored(encodeMarkerEntries(partlyCapped)))).toEqual(partlyCapped);
+      expect(decodeMarker(marker.messageId, marker.at, stored(encodeMarkerEntries(marker)), markerVersion(marker))).toEqual(marker);
+      expect(decodeMarker(partlyCapped.messageId, partlyCapped.at, stored(encodeMarkerEntries(partlyCapped)), markerVersion(partlyCapped))).toEqual(partlyCapped);
     });
 
-    it('writes a capped entry with its base and flag, and nothing for what an entry lacks', () => {
+    it('writes a capped entry with its base and flag, and nothing for what an entry lacks (the model version once, for the marker)', () => {
+      expect(markerVersion(marker)).toBe(MODEL);
       expect(encodeMarkerEntries(marker)).toEqual([
-        { r: 'page-view', p: 0, v: MODEL, h: 14, b: 3, c: 1 },
-        { r: 'webinar-attended', p: 50, v: MODEL },
-        { r: 'careers-page', p: -10, v: MODEL, h: 60 },
+        { r: 'page-view', p: 0, h: 14, b: 3, c: 1 },
+        { r: 'webinar-attended', p: 50 },
+        { r: 'careers-page', p: -10, h: 60 },
       ]);
+    });
+
+    it('states the model version of an entry scored under another model than the marker’s first', () => {
+      const mixed = { ...marker, entries: [marker.entries[0]!, { ...marker.entries[1]!, modelVersion: 'older-1' }] };
+
+      expect(encodeMarkerEntries(mixed)).toEqual([{ r: 'page-view', p: 0, h: 14, b: 3, c: 1 }, { r: 'webinar-attended', p: 50, v: 'older-1' }]);
+      expect(decodeMarker(mixed.messageId, mixed.at, stored(encodeMarkerEntries(mixed)), markerVersion(mixed))).toEqual(mixed);
     });
 
     it('reads an outcome’s marker, which holds no entries, as a marker with none', () => {
@@ -116,6 +124,7 @@ describe('the score codec', () => {
     it('reads back the markers a save left pending, in the order written', () => {
       const pending = [marker, outcome, partlyCapped];
 
+      expect(decodePending(stored(encodePending(pending, MODEL)), MODEL)).toEqual(pending);
       expect(decodePending(stored(encodePending(pending)))).toEqual(pending);
     });
 

@@ -111,10 +111,15 @@ export class InMemoryLeads {
       log: (message, details) => this.logged.push({ message, details }),
       getLead: async (leadId, options) => {
         const read = structuredClone(this.leads.get(leadId));
-        if (!read || !options?.wholeLedger) return read;
+        if (!read) return read;
+        const markers = [...(this.markerEntries.get(leadId)?.values() ?? [])];
+        const { ledgerFrom, ...lead } = read.lead;
         // the whole ledger, as the store reads it from every marker
-        const { ledgerFrom: _from, ...lead } = read.lead;
-        return { ...read, lead: { ...lead, ledger: ledgerOfItems([], [...(this.markerEntries.get(leadId)?.values() ?? [])]) } };
+        if (options?.wholeLedger) return { ...read, lead: { ...lead, ledger: ledgerOfItems([], markers) } };
+        // as the store reads it: the folded entries the score holds, then the markers from where it folded
+        if (ledgerFrom === undefined) return read;
+        const folded = lead.ledger.filter((entry) => entry.events !== undefined);
+        return { ...read, lead: { ...lead, ledgerFrom, ledger: ledgerOfItems(folded, markers.filter((marker) => marker.at >= ledgerFrom)) } };
       },
       resolveIdentities: async (keys) => {
         keys.forEach(checkKey);
