@@ -126,12 +126,16 @@ export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, 
  * email): the lead as stored, with its recent activity and touches read back.
  */
 export function readingHistory(
-  getLead: (leadId: string) => Promise<VersionedLead | undefined>,
+  getLead: (leadId: string, options: { withEvents: true }) => Promise<VersionedLead | undefined>,
   recentHistory: (leadId: string) => Promise<LeadHistoryView>,
 ): (leadId: string) => Promise<VersionedLead | undefined> {
   return async (leadId) => {
-    const read = await getLead(leadId);
+    const read = await getLead(leadId, { withEvents: true });
     if (!read || read.lead.mergedInto !== undefined) return read;
-    return { ...read, lead: withHistory(read.lead, await recentHistory(leadId)) };
+    const { lead, readEvents } = read;
+    // Events applied since the lead was read (their markers were read for the history, not for the lead) wait for the next read.
+    const counted = (item: { messageId: string; at: string }) => readEvents === undefined || readEvents.has(item.messageId) || (lead.ledgerFrom !== undefined && item.at < lead.ledgerFrom);
+    const history = await recentHistory(leadId);
+    return { ...read, lead: withHistory(lead, { recentActivity: history.recentActivity.filter(counted), touches: history.touches.filter(counted) }) };
   };
 }

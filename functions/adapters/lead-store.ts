@@ -196,9 +196,10 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
    * `wholeLedger`, and the ledger is whole). Recent activity and touches
    * beyond the first are not read here (see lead history). The markers the
    * last save left pending count as read; with `heal` (the scoring path,
-   * before it saves) any of them not yet stored is written.
+   * before it saves) any of them not yet stored is written; with
+   * `withEvents`, the read says which events it found (VersionedLead.readEvents).
    */
-  async function getLead(leadId: string, options: { wholeLedger?: boolean; heal?: boolean } = {}): Promise<VersionedLead | undefined> {
+  async function getLead(leadId: string, options: { wholeLedger?: boolean; heal?: boolean; withEvents?: boolean } = {}): Promise<VersionedLead | undefined> {
     const { Items = [] } = await client.send(
       new QueryCommand({
         TableName: leadsTable,
@@ -231,7 +232,13 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       ledger: ledgerOfItems(whole ? [] : decodeFolded((folded ?? []) as StoredEntry[], String(modelVersion)), [...window.values()]),
       ...(!whole && { ledgerFrom: String(ledgerFrom) }),
     } as Lead;
-    return { lead, version: Number(version), profileVersion: Number(profileVersion), ...(rebuilding === true && { rebuilding: true as const }) };
+    return {
+      lead,
+      version: Number(version),
+      profileVersion: Number(profileVersion),
+      ...(rebuilding === true && { rebuilding: true as const }),
+      ...(options.withEvents && { readEvents: new Set(window.keys()) }),
+    };
   }
 
   /**

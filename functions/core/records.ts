@@ -36,6 +36,12 @@ export interface VersionedLead {
    * be trusted; recompute the lead from its events
    */
   rebuilding?: true;
+  /**
+   * the events whose markers this read found from the lead's `ledgerFrom` on
+   * (earlier ones are in its folded ledger): what a view of its history may
+   * show, so it never lists an event its score does not count yet
+   */
+  readEvents?: ReadonlySet<string>;
 }
 
 export interface LeadUpdate {
