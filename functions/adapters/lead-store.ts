@@ -317,7 +317,8 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const { before } = update;
     const profileChanged = version === 0 || before === undefined || profileDiffers(before, lead);
     // A stage change alone (the journey recycling a lead) leaves the score item and its pending markers as they are.
-    const scoreChanged = version === 0 || before === undefined || markers.length > 0 || scoreDiffers(before, lead);
+    // Markers of events that earned nothing go alone: the score item holds pending only markers with entries.
+    const scoreChanged = version === 0 || before === undefined || markers.some((marker) => marker.entries.length > 0) || scoreDiffers(before, lead);
     const profileVersion = update.profileVersion ?? 0;
     const items: TransactItem[] = scoreChanged ? [scorePut] : [];
     if (profileChanged) {
@@ -334,7 +335,11 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const funnel = funnelUpdate(lead.leadId, changes, version === 0);
     if (funnel) items.push(funnel);
     if (items.length > 100) throw new Error(`a lead update of ${items.length} items exceeds one transaction; apply fewer events at once`);
-    if (items.length === 0) return version;
+    if (items.length === 0) {
+      // nothing but the markers of events that earned nothing and changed nothing
+      await putMarkers(lead.leadId, markers);
+      return version;
+    }
     try {
       // One item alone (the score, most often) is one conditional put: a transaction costs twice the write units.
       const [only] = items;

@@ -141,3 +141,18 @@ function canonical(value: unknown): string {
     v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
   );
 }
+
+/**
+ * The lead to save after applying events that earned nothing (they matched
+ * no engagement rule) and moved nothing else: its score as it was, so the
+ * save writes only their markers (an event that changes nothing costs its
+ * marker, not a rewrite of the score). Otherwise `after` as it is.
+ */
+export function scoreUnlessUnscored(before: Lead, after: Lead, markers: readonly EventMarker[], changes: readonly unknown[]): Lead {
+  const earned = markers.some((marker) => marker.entries.length > 0);
+  if (earned || changes.length > 0 || profileDiffers(before, after)) return after;
+  const kept: Lead = { ...after, engagement: before.engagement, grade: before.grade, scoredAt: before.scoredAt, modelVersion: before.modelVersion, ledger: before.ledger };
+  if (before.ledgerFrom === undefined) delete kept.ledgerFrom;
+  else kept.ledgerFrom = before.ledgerFrom;
+  return kept;
+}

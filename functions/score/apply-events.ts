@@ -7,7 +7,7 @@ import { applyOutcome, outcomeRefusal, type Outcome } from '#core/outcomes.ts';
 import type { Cycle } from '#core/cycle.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import { basedOn, type EventRecord, type EventRef, type JourneyInput, type LeadUpdate, type OutcomeEvent, type VersionedLead } from '#core/records.ts';
-import { foldForSave, ledgerCovers, markersToWrite } from '#core/score-items.ts';
+import { foldForSave, ledgerCovers, markersToWrite, scoreUnlessUnscored } from '#core/score-items.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { newPersonLeadId, peopleOf } from '#core/people.ts';
@@ -224,12 +224,13 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
   }
 
   const appliedRefs = [...fresh, ...freshOutcomes].map((e) => refOf.get(e.messageId)!);
-  const saved = foldForSave(lead, ports.model);
+  const markers = markersToWrite(before.ledger, lead.ledger, appliedRefs);
+  const saved = current ? scoreUnlessUnscored(before, foldForSave(lead, ports.model), markers, changes) : foldForSave(lead, ports.model);
   await ports.saveLead({
     lead: saved,
     ...(current ? basedOn(current) : { version: 0 }),
     changes,
-    markers: markersToWrite(before.ledger, lead.ledger, appliedRefs),
+    markers,
     applied: appliedRefs.length,
     identities,
   });

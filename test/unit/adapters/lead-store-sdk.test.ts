@@ -412,26 +412,54 @@ describe('lead store (SDK calls that are the contract)', () => {
       expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(visitorId, visitorMarker) } }] } });
     });
 
-    it('saves an existing lead whose stage changed: the score on its version, the profile on the profile’s, the stage change counted', async () => {
+    it('saves an existing lead whose stage changed on an outcome (its score as it was): the profile on its version and the stage change counted, then the outcome’s marker', async () => {
       ddb.on(TransactWriteCommand).resolves({});
       ddb.on(BatchWriteCommand).resolves({});
       const accepted = { from: 'mql', to: 'sal', at: NOW, cause: 'accepted by rep-sam', decision: 'accepted' } as const;
       const sal: Lead = { ...asRead, stage: 'sal', stageHistory: [...asRead.stageHistory, accepted] };
       const handoff = { messageId: 'handoff-1', at: NOW, entries: [] };
 
-      expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [accepted], markers: [handoff], applied: 1 })).toBe(7);
+      // the score's version stays: its item is not written
+      expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [accepted], markers: [handoff], applied: 1 })).toBe(6);
 
       expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand']);
       const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
-      expect(items).toHaveLength(3);
-      expect(items).toContainEqual({
-        Put: { TableName: TABLE, Item: scoreItem(sal, 7, [handoff]), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } },
-      });
+      expect(items).toHaveLength(2);
       expect(items).toContainEqual({
         Put: { TableName: TABLE, Item: profileItem(sal, 4), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 3 } },
       });
       expect(funnelAdds(items, LEAD_ID)).toEqual({ 'current.mql': -1, 'reached.sal': 1, 'current.sal': 1 });
       expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(LEAD_ID, handoff) } }] } });
+    });
+
+    it('saves an existing lead whose stage changed on events that scored: the score on its version, the profile on the profile’s, the stage change counted', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+      ddb.on(BatchWriteCommand).resolves({});
+      const engaged = { from: 'mql', to: 'sal', at: NOW, cause: 'accepted by rep-sam', decision: 'accepted' } as const;
+      const sal: Lead = { ...scored, stage: 'sal', stageHistory: [...scored.stageHistory, engaged] };
+
+      expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [engaged], markers: [marker3], applied: 1 })).toBe(7);
+
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand']);
+      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
+      expect(items).toHaveLength(3);
+      expect(items).toContainEqual({
+        Put: { TableName: TABLE, Item: scoreItem(sal, 7, [marker3]), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } },
+      });
+      expect(items).toContainEqual({
+        Put: { TableName: TABLE, Item: profileItem(sal, 4), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 3 } },
+      });
+      expect(funnelAdds(items, LEAD_ID)).toEqual({ 'current.mql': -1, 'reached.sal': 1, 'current.sal': 1 });
+    });
+
+    it('writes only the marker of an event that earned nothing and changed nothing: no score, no profile, no version moved', async () => {
+      ddb.on(BatchWriteCommand).resolves({});
+      const nothing = { messageId: 'm-webinar', at: NOW, entries: [] };
+
+      expect(await saveLead({ lead: asRead, version: 6, profileVersion: 3, before: asRead, changes: [], markers: [nothing], applied: 1 })).toBe(6);
+
+      expect(sent()).toEqual(['BatchWriteCommand']);
+      expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(LEAD_ID, nothing) } }] } });
     });
 
     it('writes the profile in the transaction when its traits changed with the score', async () => {

@@ -1,5 +1,5 @@
 import type { EventMarker, JourneyInput, LeadUpdate, VersionedLead } from '../../../functions/core/records.ts';
-import { allMarkers, ledgerOfItems, profileDiffers } from '../../../functions/core/score-items.ts';
+import { allMarkers, ledgerOfItems, profileDiffers, scoreDiffers } from '../../../functions/core/score-items.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import { funnelIncrements } from '../../../functions/core/funnel.ts';
@@ -130,9 +130,10 @@ export class InMemoryLeads {
         const { lead, version } = update;
         if (this.refused.has(lead.leadId)) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         const current = this.leads.get(lead.leadId);
-        if ((current?.version ?? 0) !== version) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
-        // as the store: the profile is written (on its version) only when it changed
+        // as the store: the score is written (on its version) when it changed or the markers earned points, the profile (on its own) when it changed
+        const scoreChanged = version === 0 || update.before === undefined || (update.markers ?? []).some((m) => m.entries.length > 0) || scoreDiffers(update.before, lead);
         const profileChanged = version === 0 || update.before === undefined || profileDiffers(update.before, lead);
+        if (scoreChanged && (current?.version ?? 0) !== version) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         if (profileChanged && version !== 0 && (current?.profileVersion ?? 0) !== (update.profileVersion ?? 0)) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         (update.identities ?? []).forEach(checkKey);
         const markers = this.markers.get(lead.leadId) ?? new Set<string>();
@@ -145,8 +146,9 @@ export class InMemoryLeads {
         this.markerEntries.set(lead.leadId, entries);
         for (const key of update.identities ?? []) this.links.set(key, lead.leadId);
         for (const [counter, n] of funnelIncrements(update.changes, version === 0)) this.funnel.set(counter, (this.funnel.get(counter) ?? 0) + n);
-        this.leads.set(lead.leadId, { lead: structuredClone(lead), version: version + 1, profileVersion: (current?.profileVersion ?? 0) + (profileChanged ? 1 : 0) });
-        return version + 1;
+        const saved = scoreChanged ? version + 1 : version;
+        this.leads.set(lead.leadId, { lead: structuredClone(lead), version: saved, profileVersion: (current?.profileVersion ?? 0) + (profileChanged ? 1 : 0) });
+        return saved;
       },
       clearJourneyPending: async (leadId, cycle) => {
         const current = this.leads.get(leadId);
