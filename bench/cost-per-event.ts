@@ -6,7 +6,7 @@ import { createEventStore } from '../functions/adapters/event-store.ts';
 import { createLeadHistory } from '../functions/adapters/lead-history.ts';
 import { createLeadStore } from '../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../functions/commons/clients.ts';
-import { profileKey } from '../functions/core/table-layout.ts';
+import { markerKey, profileKey, scoreKey } from '../functions/core/table-layout.ts';
 import { applyEventRecords, type ApplyEventsPorts } from '../functions/score/apply-events.ts';
 import { localCredentials } from '../local/dynamodb.ts';
 import { LOCAL_REGION } from '../local/template.ts';
@@ -24,7 +24,7 @@ import { benchTemplate, startTablesWithoutStreams, tableBehind } from './lib/tab
  * DynamoDB Local with the synthesized tables (no functions, no stream poller;
  * the journey start is a counter). Every DynamoDB call asks for its consumed
  * capacity (the adapters always do) and the bench meters it per event; after
- * each event it reads the profile item back (unmetered) and sizes it by
+ * each event it reads the profile, score and marker items back (unmetered) and sizes them by
  * DynamoDB's rules. It reports write and read units per event, averaged over
  * the lead's life and by thirds of it, per operation, and the profile's size.
  * Units are counted, not timed, so the figures are the same on any machine.
@@ -53,6 +53,10 @@ interface EventCost {
   read: number;
   byOperation: Map<string, { calls: number; write: number; read: number }>;
   profileBytes: number;
+  /** the score item after the event (score-items.ts) */
+  scoreBytes: number;
+  /** the event's marker */
+  markerBytes: number;
 }
 
 let exitCode = 0;
@@ -96,7 +100,7 @@ try {
   const costs: EventCost[] = [];
   let leadId: string | undefined;
   for (const event of events) {
-    current = { write: 0, read: 0, byOperation: new Map(), profileBytes: 0 };
+    current = { write: 0, read: 0, byOperation: new Map(), profileBytes: 0, scoreBytes: 0, markerBytes: 0 };
     const record = { kind: 'tracking' as const, ...event };
     if (!(await store.putEventOnce(record))) throw new Error(`event ${event.messageId} was already stored`);
     const { failedMessageIds } = await applyEventRecords([record], ports);
@@ -105,8 +109,13 @@ try {
     current = undefined;
     leadId ??= (await leads.resolveIdentities([`anon:${event.anonymousId}`])).get(`anon:${event.anonymousId}`);
     if (!leadId) throw new Error('the person has no lead');
-    const { Item } = await dynamodb.client.send(new GetItemCommand({ TableName: leadsTable, Key: { pk: { S: profileKey(leadId).pk }, sk: { S: profileKey(leadId).sk } } }));
-    cost.profileBytes = Item ? itemSize(Item) : 0;
+    const sizeOf = async ({ pk, sk }: { pk: string; sk: string }) => {
+      const { Item } = await dynamodb.client.send(new GetItemCommand({ TableName: leadsTable, Key: { pk: { S: pk }, sk: { S: sk } } }));
+      return Item ? itemSize(Item) : 0;
+    };
+    cost.profileBytes = await sizeOf(profileKey(leadId));
+    cost.scoreBytes = await sizeOf(scoreKey(leadId));
+    cost.markerBytes = await sizeOf(markerKey(leadId, event.timestamp, event.messageId));
     costs.push(cost);
   }
 
@@ -132,10 +141,17 @@ try {
     `- Units: what DynamoDB Local reports with \`ReturnConsumedCapacity: 'TOTAL'\` on every call the adapters make (the event's own put included)`,
     '',
     markdownTable(
-      ['events', 'write units per event (mean)', 'read units per event (mean)', 'profile item at the end'],
+      ['events', 'write units per event (mean)', 'read units per event (mean)', 'profile item at the end', 'score item, largest', 'marker, largest'],
       [
-        ...thirds.map((t, k) => [`${Math.floor((k * costs.length) / 3) + 1}–${Math.floor(((k + 1) * costs.length) / 3)}`, fmt(avg(t.map((c) => c.write)), 2), fmt(avg(t.map((c) => c.read)), 2), `${fmt(t.at(-1)!.profileBytes / 1024, 1)} KB`]),
-        [`**all ${fmt(costs.length)}**`, `**${fmt(avg(writes), 2)}**`, `**${fmt(avg(reads), 2)}**`, `${fmt(sizes.at(-1)! / 1024, 1)} KB`],
+        ...thirds.map((t, k) => [
+          `${Math.floor((k * costs.length) / 3) + 1}–${Math.floor(((k + 1) * costs.length) / 3)}`,
+          fmt(avg(t.map((c) => c.write)), 2),
+          fmt(avg(t.map((c) => c.read)), 2),
+          `${fmt(t.at(-1)!.profileBytes)} B`,
+          `${fmt(Math.max(...t.map((c) => c.scoreBytes)))} B`,
+          `${fmt(Math.max(...t.map((c) => c.markerBytes)))} B`,
+        ]),
+        [`**all ${fmt(costs.length)}**`, `**${fmt(avg(writes), 2)}**`, `**${fmt(avg(reads), 2)}**`, `${fmt(sizes.at(-1)!)} B`, `${fmt(Math.max(...costs.map((c) => c.scoreBytes)))} B`, `${fmt(Math.max(...costs.map((c) => c.markerBytes)))} B`],
       ],
     ),
     '',
