@@ -51,12 +51,12 @@ export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, 
             TableName: leadsTable,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
             ExpressionAttributeValues: { ':pk': leadPartition(leadId), ':prefix': MARKER_PREFIX },
-            ProjectionExpression: 'sk',
+            ProjectionExpression: 'sk, o',
             ConsistentRead: true,
             ...(startKey && { ExclusiveStartKey: startKey }),
           }),
         );
-        for (const item of page.Items ?? []) refs.push(eventOfMarker(String(item.sk)));
+        for (const item of page.Items ?? []) refs.push({ ...eventOfMarker(String(item.sk)), ...(Number(item.o) === 1 && { outcome: true as const }) });
         startKey = page.LastEvaluatedKey;
       } while (startKey);
       return refs;

@@ -13,7 +13,7 @@ import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import type { Lead, Owner, Touch } from '#core/lead.ts';
 import type { Grade } from '#core/scoring.ts';
-import { ledgerOfItems, profileDiffers, profileOf, scoreDiffers, type EventMarker, type EventRef, type ScoreField } from '#core/score-items.ts';
+import { asOfLatestEvent, ledgerOfItems, profileDiffers, profileOf, scoreDiffers, type EventMarker, type EventRef, type ScoreField } from '#core/score-items.ts';
 import type { IdentityKey } from '#core/identity.ts';
 import type { Outcome } from '#core/outcomes.ts';
 import type { StageChange } from '#core/lifecycle.ts';
@@ -56,6 +56,13 @@ import { EscalationStepName } from '#core/journey-contract.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/** Funnel counts a save left on the lead's profile, to be added to its shard once (settleFunnel). */
+interface FunnelPending {
+  /** the lead and the profile version the save wrote: unique per save */
+  id: string;
+  counts: Record<string, number>;
+}
+
 /**
  * The most markers a save keeps pending in the score item (about 100 bytes
  * each, most of it the messageId): a save of one stream batch's events of a lead. A save of more (a
@@ -86,7 +93,7 @@ export function profileItem(lead: Lead, version: number): Record<string, unknown
 /** The item of an event's marker on its lead. */
 export function markerItem(leadId: string, marker: EventMarker): Record<string, unknown> {
   const version = markerVersion(marker);
-  return { ...markerKey(leadId, marker.at, marker.messageId), ...(version !== undefined && { v: version }), e: encodeMarkerEntries(marker, version) };
+  return { ...markerKey(leadId, marker.at, marker.messageId), ...(version !== undefined && { v: version }), e: encodeMarkerEntries(marker, version), ...(marker.outcome && { o: 1 }) };
 }
 
 /**
@@ -147,7 +154,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       );
       for (const item of page.Items ?? []) {
         const { at, messageId } = eventOfMarker(String(item.sk));
-        markers.push(decodeMarker(messageId, at, item.e as StoredEntry[] | undefined, item.v as string | undefined));
+        markers.push(decodeMarker(messageId, at, item.e as StoredEntry[] | undefined, item.v as string | undefined, Number(item.o) === 1));
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -184,7 +191,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const stored = new Map(read);
     for (const item of found) {
       const { at, messageId } = eventOfMarker(String(item.sk));
-      stored.set(messageId, decodeMarker(messageId, at, item.e as StoredEntry[] | undefined, item.v as string | undefined));
+      stored.set(messageId, decodeMarker(messageId, at, item.e as StoredEntry[] | undefined, item.v as string | undefined, Number(item.o) === 1));
     }
     const same = (a: EventMarker, b: EventMarker | undefined) => b !== undefined && JSON.stringify(a.entries) === JSON.stringify(b.entries);
     await putMarkers(leadId, pending.filter((marker) => !same(marker, stored.get(marker.messageId))));
@@ -211,7 +218,9 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const profileItem = Items.find((item) => item.sk === PROFILE_SK);
     const scoreItem = Items.find((item) => item.sk === SCORE_SK);
     if (!profileItem || !scoreItem) return undefined;
-    const { pk: _pk, sk: _sk, version: profileVersion, firstTouch, ...profile } = profileItem;
+    const { pk: _pk, sk: _sk, version: storedProfileVersion, firstTouch, funnelPending, ...profile } = profileItem;
+    // funnel counts a save cut short left pending: a writer settles them before it writes the profile again
+    const profileVersion = options.heal ? await settleFunnel(leadId, (funnelPending ?? []) as FunnelPending[], Number(storedProfileVersion)) : Number(storedProfileVersion);
     const { version, modelVersion, engagement, grade, scoredAt, ledgerFrom, folded, pending, rebuilding } = scoreItem;
     const whole = options.wholeLedger === true || ledgerFrom === undefined;
     const markers = await markersSince(leadId, whole ? undefined : String(ledgerFrom));
@@ -221,7 +230,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     // The last save's markers as it wrote them, whether or not they are all stored yet.
     const window = new Map(read);
     for (const marker of pendingMarkers) if (whole || marker.at >= String(ledgerFrom)) window.set(marker.messageId, marker);
-    const lead = {
+    const stored = {
       ...(profile as Omit<Lead, ScoreField>),
       touches: firstTouch ? [firstTouch as Touch] : [],
       recentActivity: [],
@@ -232,10 +241,11 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       ledger: ledgerOfItems(whole ? [] : decodeFolded((folded ?? []) as StoredEntry[], String(modelVersion)), [...window.values()]),
       ...(!whole && { ledgerFrom: String(ledgerFrom) }),
     } as Lead;
+    const lead = asOfLatestEvent(stored, [...window.values()]);
     return {
       lead,
       version: Number(version),
-      profileVersion: Number(profileVersion),
+      profileVersion,
       ...(rebuilding === true && { rebuilding: true as const }),
       ...(options.withEvents && { readEvents: new Set(window.keys()) }),
     };
@@ -268,33 +278,74 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     return new Set(items.map((item) => eventOfMarker(String(item.sk)).messageId));
   }
 
-  function funnelUpdate(leadId: string, changes: readonly StageChange[], created: boolean): TransactItem | undefined {
-    const increments = funnelIncrements(changes, created);
-    if (increments.size === 0) return undefined;
-    const names: Record<string, string> = {};
-    const values: Record<string, number> = {};
-    const parts: string[] = [];
-    [...increments].forEach(([key, n], i) => {
-      names[`#k${i}`] = key;
-      values[`:v${i}`] = n;
-      parts.push(`#k${i} :v${i}`);
-    });
-    return {
-      Update: {
-        TableName: leadsTable,
-        Key: funnelShardKeyOf(leadId),
-        UpdateExpression: `ADD ${parts.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    };
+  /**
+   * Adds the funnel counts a save left pending on the lead's profile to the
+   * lead's shard, exactly once, with plain writes (no transaction holds a
+   * shared item, so leads changing stage at once never conflict): the shard
+   * is added to and marked with the count's id in one conditional update (a
+   * repeat is refused by the mark), the profile let go of the count, then the
+   * mark removed. A step cut short is completed by the next writer's read
+   * (getLead with `heal`). Returns the profile's version after.
+   */
+  async function settleFunnel(leadId: string, pending: readonly FunnelPending[], profileVersion: number): Promise<number> {
+    if (pending.length === 0) return profileVersion;
+    for (const { id, counts } of pending) {
+      const names: Record<string, string> = { '#seen': `counted.${id}` };
+      const values: Record<string, unknown> = { ':yes': true };
+      const parts: string[] = [];
+      Object.entries(counts).forEach(([key, n], i) => {
+        names[`#k${i}`] = key;
+        values[`:v${i}`] = n;
+        parts.push(`#k${i} :v${i}`);
+      });
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: leadsTable,
+            Key: funnelShardKeyOf(leadId),
+            UpdateExpression: `ADD ${parts.join(', ')} SET #seen = :yes`,
+            ConditionExpression: 'attribute_not_exists(#seen)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (error) {
+        // counted already, by a step cut short after it
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    let settled = profileVersion;
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: leadsTable,
+          Key: profileKey(leadId),
+          UpdateExpression: 'REMOVE funnelPending SET version = :next',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': profileVersion, ':next': profileVersion + 1 },
+        }),
+      );
+      settled = profileVersion + 1;
+    } catch (error) {
+      // another writer's profile since: it read the count pending and settles it (its mark keeps it from counting twice)
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return profileVersion;
+    }
+    for (const { id } of pending) {
+      await client.send(
+        new UpdateCommand({ TableName: leadsTable, Key: funnelShardKeyOf(leadId), UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `counted.${id}` } }),
+      );
+    }
+    return settled;
   }
 
   /**
    * Saves a lead: its score item always (conditional on the version read: a
    * concurrent writer makes this one retry), its profile only when it changed
-   * (conditional on the profile's version), with identity links and funnel
-   * counters in the same transaction; the score alone is one PutItem. The
+   * (conditional on the profile's version), with identity links in the same
+   * transaction; the score alone is one PutItem. Funnel counts ride on the
+   * profile as pending and are added to the lead's shard after, exactly once
+   * (settleFunnel): no transaction holds an item other leads write. The
    * markers are written after the score, which holds them as `pending` until
    * the next save, so a save cut short between the two is completed by the
    * next read (healPending). A save of more markers than the score can hold
@@ -315,25 +366,26 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       },
     };
     const { before } = update;
-    const profileChanged = version === 0 || before === undefined || profileDiffers(before, lead);
+    const increments = funnelIncrements(changes, version === 0);
+    const profileVersion = update.profileVersion ?? 0;
+    // the funnel counts of this save, pending on the profile until added to the lead's shard (settleFunnel)
+    const pending: FunnelPending[] = increments.size === 0 ? [] : [{ id: `${lead.leadId}.${profileVersion + 1}`, counts: Object.fromEntries(increments) }];
+    const profileChanged = version === 0 || before === undefined || pending.length > 0 || profileDiffers(before, lead);
     // A stage change alone (the journey recycling a lead) leaves the score item and its pending markers as they are.
     // Markers of events that earned nothing go alone: the score item holds pending only markers with entries.
     const scoreChanged = version === 0 || before === undefined || markers.some((marker) => marker.entries.length > 0) || scoreDiffers(before, lead);
-    const profileVersion = update.profileVersion ?? 0;
     const items: TransactItem[] = scoreChanged ? [scorePut] : [];
     if (profileChanged) {
       items.push({
         Put: {
           TableName: leadsTable,
-          Item: profileItem(lead, profileVersion + 1),
+          Item: { ...profileItem(lead, profileVersion + 1), ...(pending.length > 0 && { funnelPending: pending }) },
           ConditionExpression: profileVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
           ...(profileVersion !== 0 && { ExpressionAttributeValues: { ':version': profileVersion } }),
         },
       });
     }
     for (const key of update.identities ?? []) items.push({ Put: { TableName: leadsTable, Item: { ...identityKey(key), leadId: lead.leadId } } });
-    const funnel = funnelUpdate(lead.leadId, changes, version === 0);
-    if (funnel) items.push(funnel);
     if (items.length > 100) throw new Error(`a lead update of ${items.length} items exceeds one transaction; apply fewer events at once`);
     if (items.length === 0) {
       // nothing but the markers of events that earned nothing and changed nothing
@@ -352,6 +404,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       throw error;
     }
     await putMarkers(lead.leadId, markers);
+    await settleFunnel(lead.leadId, pending, profileVersion + 1);
     if (!scoreChanged) return version;
     if (rebuilding) {
       try {
@@ -536,12 +589,14 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
 
   /**
    * Saves a lead retired by a merge (its profile points at the survivor) and
-   * takes it out of the funnel's current counts, refused when the lead changed
+   * takes it out of the funnel's current counts (pending on the profile, then
+   * settled, as saveLead's), refused when the lead changed
    * since read: its profile, or its score (an event applied to it meanwhile
    * must reach the survivor, so the merge runs again).
    */
   async function retireLead(lead: Lead, read: Pick<VersionedLead, 'version' | 'profileVersion'>): Promise<void> {
     const profileVersion = read.profileVersion ?? 0;
+    const pending: FunnelPending[] = [{ id: `${lead.leadId}.${profileVersion + 1}`, counts: { [`current.${lead.stage}`]: -1 } }];
     try {
       await client.send(
         new TransactWriteCommand({
@@ -549,7 +604,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
             {
               Put: {
                 TableName: leadsTable,
-                Item: profileItem(lead, profileVersion + 1),
+                Item: { ...profileItem(lead, profileVersion + 1), funnelPending: pending },
                 ConditionExpression: 'version = :version',
                 ExpressionAttributeValues: { ':version': profileVersion },
               },
@@ -563,15 +618,6 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
                 ExpressionAttributeValues: { ':version': read.version, ':next': read.version + 1 },
               },
             },
-            {
-              Update: {
-                TableName: leadsTable,
-                Key: funnelShardKeyOf(lead.leadId),
-                UpdateExpression: 'ADD #current :minus',
-                ExpressionAttributeNames: { '#current': `current.${lead.stage}` },
-                ExpressionAttributeValues: { ':minus': -1 },
-              },
-            },
           ],
         }),
       );
@@ -579,6 +625,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       if (error instanceof TransactionCanceledException) throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
       throw error;
     }
+    await settleFunnel(lead.leadId, pending, profileVersion + 1);
   }
 
   return {

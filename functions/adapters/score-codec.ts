@@ -29,8 +29,8 @@ export interface StoredEntry {
   f?: [number, string];
 }
 
-/** A pending marker in the score item: [epoch ms, messageId, entries]. */
-export type StoredMarker = [number, string, StoredEntry[]];
+/** A pending marker in the score item: [epoch ms, messageId, entries, 1 for an outcome]. */
+export type StoredMarker = [number, string, StoredEntry[]] | [number, string, StoredEntry[], 1];
 
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
@@ -86,15 +86,18 @@ export function encodeMarkerEntries(marker: EventMarker, itemVersion = markerVer
   return marker.entries.map((entry) => encodeEntry(entry, itemVersion));
 }
 
-export function decodeMarker(messageId: string, at: string, stored: readonly StoredEntry[] | undefined, itemVersion?: string): EventMarker {
-  return { messageId, at, entries: (stored ?? []).map((entry) => decodeEntry(entry, messageId, at, itemVersion)) };
+export function decodeMarker(messageId: string, at: string, stored: readonly StoredEntry[] | undefined, itemVersion?: string, outcome = false): EventMarker {
+  return { messageId, at, entries: (stored ?? []).map((entry) => decodeEntry(entry, messageId, at, itemVersion)), ...(outcome && { outcome: true as const }) };
 }
 
 /** The markers a save holds pending in the score item, their model versions stated only when not the score's. */
 export function encodePending(markers: readonly EventMarker[], scoreVersion?: string): StoredMarker[] {
-  return markers.map((marker) => [ms(marker.at), marker.messageId, marker.entries.map((entry) => encodeEntry(entry, scoreVersion))]);
+  return markers.map((marker): StoredMarker => {
+    const entries = marker.entries.map((entry) => encodeEntry(entry, scoreVersion));
+    return marker.outcome ? [ms(marker.at), marker.messageId, entries, 1] : [ms(marker.at), marker.messageId, entries];
+  });
 }
 
 export function decodePending(stored: readonly StoredMarker[] | undefined, scoreVersion?: string): EventMarker[] {
-  return (stored ?? []).map(([at, messageId, entries]) => decodeMarker(String(messageId), iso(Number(at)), entries, scoreVersion));
+  return (stored ?? []).map(([at, messageId, entries, outcome]) => decodeMarker(String(messageId), iso(Number(at)), entries, scoreVersion, Number(outcome) === 1));
 }

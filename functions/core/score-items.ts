@@ -1,5 +1,5 @@
 import { lastRecycledAt, type Lead } from './lead.ts';
-import { foldBefore, ledgerHorizon, lookBackDays, type LedgerEntry, type ScoringModel } from './scoring.ts';
+import { engagementAt, foldBefore, ledgerHorizon, lookBackDays, type LedgerEntry, type ScoringModel } from './scoring.ts';
 
 /**
  * What of a lead's ledger each stored item holds, so that no item grows with
@@ -24,12 +24,16 @@ export interface EventMarker {
   at: string;
   /** the entries it earned, as they stand now (a cap may have re-allocated them since) */
   entries: LedgerEntry[];
+  /** an outcome's marker (a tracking event's otherwise) */
+  outcome?: true;
 }
 
 /** An event this save applies: its id and when it happened, which together name its marker. */
 export interface EventRef {
   messageId: string;
   at: string;
+  /** an outcome (a tracking event otherwise) */
+  outcome?: true;
 }
 
 const sameEntry = (a: LedgerEntry, b: LedgerEntry): boolean =>
@@ -57,7 +61,12 @@ export function markersToWrite(before: readonly LedgerEntry[], after: readonly L
   const now = entriesByEvent(after);
   const was = entriesByEvent(before);
   const appliedIds = new Set(applied.map((ref) => ref.messageId));
-  const markers: EventMarker[] = applied.map(({ messageId, at }) => ({ messageId, at: new Date(at).toISOString(), entries: now.get(messageId) ?? [] }));
+  const markers: EventMarker[] = applied.map(({ messageId, at, outcome }) => ({
+    messageId,
+    at: new Date(at).toISOString(),
+    entries: now.get(messageId) ?? [],
+    ...(outcome && { outcome }),
+  }));
   for (const [messageId, entries] of now) {
     if (appliedIds.has(messageId)) continue;
     const previous = was.get(messageId);
@@ -155,4 +164,16 @@ export function scoreUnlessUnscored(before: Lead, after: Lead, markers: readonly
   if (before.ledgerFrom === undefined) delete kept.ledgerFrom;
   else kept.ledgerFrom = before.ledgerFrom;
   return kept;
+}
+
+/**
+ * The lead as of its latest tracking event among `markers`: a save that
+ * earned nothing keeps the score item as it was (scoreUnlessUnscored), so the
+ * instant its score stands at (and engagement, decayed to it) moves on here,
+ * as applying that event moved it. Outcomes do not move it.
+ */
+export function asOfLatestEvent(lead: Lead, markers: readonly EventMarker[]): Lead {
+  const latest = markers.reduce((max, marker) => (!marker.outcome && marker.at > max ? marker.at : max), lead.scoredAt);
+  if (latest === lead.scoredAt) return lead;
+  return { ...lead, scoredAt: latest, engagement: engagementAt(lead.ledger, new Date(latest)) };
 }

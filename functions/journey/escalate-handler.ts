@@ -19,7 +19,7 @@ const ports: EscalatePorts = {
   teams,
   serviceAgreement,
   now: () => new Date(),
-  getLead,
+  getLead: (leadId) => getLead(leadId, { heal: true }),
   getCycle,
   recordEscalation,
   saveLead,

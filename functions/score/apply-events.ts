@@ -172,7 +172,7 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
   if (current) group.leadId = current.lead.leadId;
   const refOf = new Map<string, EventRef>([
     ...group.tracking.map((e): [string, EventRef] => [e.messageId, { messageId: e.messageId, at: e.timestamp }]),
-    ...group.outcomes.map((e): [string, EventRef] => [e.messageId, { messageId: e.messageId, at: e.receivedAt }]),
+    ...group.outcomes.map((e): [string, EventRef] => [e.messageId, { messageId: e.messageId, at: e.receivedAt, outcome: true }]),
   ]);
   const applied = await ports.appliedMessageIds(group.leadId, [...refOf.values()]);
   const identities = [...group.newIdentities].slice(0, IDENTITIES_PER_SAVE);

@@ -75,7 +75,8 @@ export class Journey extends Construct {
       description: 'Takes the next step of the escalation ladder when a deadline is missed',
       environment: { ...tableEnv, ...emailEnv },
     });
-    leads.grant(escalateFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // the lead (read as a writer reads it: settling what a save cut short left pending), its cycle, the email's once-only record
+    leads.grant(escalateFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.email.grantSend(escalateFn);
 
     // A concurrent writer to the same lead is retried at once; Lambda's own

@@ -1,5 +1,5 @@
 import type { EventMarker, JourneyInput, LeadUpdate, VersionedLead } from '../../../functions/core/records.ts';
-import { allMarkers, ledgerOfItems, profileDiffers, scoreDiffers } from '../../../functions/core/score-items.ts';
+import { allMarkers, asOfLatestEvent, ledgerOfItems, profileDiffers, scoreDiffers } from '../../../functions/core/score-items.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import { funnelIncrements } from '../../../functions/core/funnel.ts';
@@ -115,11 +115,12 @@ export class InMemoryLeads {
         const markers = [...(this.markerEntries.get(leadId)?.values() ?? [])];
         const { ledgerFrom, ...lead } = read.lead;
         // the whole ledger, as the store reads it from every marker
-        if (options?.wholeLedger) return { ...read, lead: { ...lead, ledger: ledgerOfItems([], markers) } };
+        if (options?.wholeLedger) return { ...read, lead: asOfLatestEvent({ ...lead, ledger: ledgerOfItems([], markers) }, markers) };
         // as the store reads it: the folded entries the score holds, then the markers from where it folded
-        if (ledgerFrom === undefined) return read;
+        if (ledgerFrom === undefined) return { ...read, lead: asOfLatestEvent(read.lead, markers) };
         const folded = lead.ledger.filter((entry) => entry.events !== undefined);
-        return { ...read, lead: { ...lead, ledgerFrom, ledger: ledgerOfItems(folded, markers.filter((marker) => marker.at >= ledgerFrom)) } };
+        const window = markers.filter((marker) => marker.at >= ledgerFrom);
+        return { ...read, lead: asOfLatestEvent({ ...lead, ledgerFrom, ledger: ledgerOfItems(folded, window) }, window) };
       },
       resolveIdentities: async (keys) => {
         keys.forEach(checkKey);
