@@ -2,7 +2,7 @@ import { Agent } from 'node:http';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { scoringModel } from '../config/index.ts';
 import { createLeadStore, type LeadStore } from '../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../functions/commons/clients.ts';
@@ -10,18 +10,22 @@ import { ConcurrentUpdateError } from '../functions/commons/errors.ts';
 import { newLead, type Lead } from '../functions/core/lead.ts';
 import { leadIdFor } from '../functions/core/lead-id.ts';
 import type { StageChange } from '../functions/core/lifecycle.ts';
-import { FUNNEL_SHARDS, funnelShardOf, profileKey } from '../functions/core/table-layout.ts';
+import { basedOn, type VersionedLead } from '../functions/core/records.ts';
+import { FUNNEL_SHARDS, funnelShardOf } from '../functions/core/table-layout.ts';
 import { localCredentials } from '../local/dynamodb.ts';
 import { LOCAL_REGION } from '../local/template.ts';
 import { appendResults, benchDir, describeMachine, fmt, machine, markdownTable, median, numberFromEnv } from './lib/harness.ts';
 import { benchTemplate, startTablesWithoutStreams, tableBehind } from './lib/tables.ts';
 
 /**
- * bench/funnel: 1,000 leads change stage at once, each in the transaction
- * that saves it (`saveLead`, the product's adapter), with the funnel counters
- * in one item (funnelShards: 1, the layout before shards) and in shards.
- * Counted: transactions cancelled by a conflict on another transaction's item
- * (`TransactionConflict`), other cancellations, retries until every lead is
+ * bench/funnel: 1,000 leads change stage at once, each saved by `saveLead`
+ * (the product's adapter: the profile with the counts pending, then the
+ * counts added to the lead's shard outside any transaction), with the funnel
+ * counters in one item (funnelShards: 1) and in shards. Counted: the
+ * transactions the store sent that write an item another lead's transaction
+ * in flight writes (what AWS cancels with TransactionConflict; each save
+ * here moves the lead's score too, so each is a transaction of its profile
+ * and score), transactions cancelled by a conflict (`TransactionConflict`), other cancellations, retries until every lead is
  * saved (each retry reads the lead again and saves from its version, as
  * retryOnConflict does in scoring), and how many leads would have failed
  * after the scoring function's 5 attempts. The SDK's own retries are off
@@ -77,30 +81,46 @@ interface Run {
   distinctItems: number;
 }
 
-/** Leads stored at version 1 as visitors (written directly, not counted). */
-async function seed(prefix: string): Promise<Lead[]> {
+/** Leads stored as visitors (saved by the store, a few at a time; not counted), read back as the scoring path reads them. */
+async function seed(prefix: string, store: LeadStore): Promise<VersionedLead[]> {
   const leads = Array.from({ length: LEADS }, (_, i) => newLead(leadIdFor(`email:${prefix}-${i}@bench.example`), T0, scoringModel));
-  for (let i = 0; i < leads.length; i += 25) {
-    await client.send(
-      new BatchWriteCommand({
-        RequestItems: { [leadsTable]: leads.slice(i, i + 25).map((lead) => ({ PutRequest: { Item: { ...profileKey(lead.leadId), ...lead, version: 1 } } })) },
-      }),
-    );
+  const read: VersionedLead[] = [];
+  for (let i = 0; i < leads.length; i += 20) {
+    await Promise.all(leads.slice(i, i + 20).map((lead) => store.saveLead({ lead, version: 0, changes: [] })));
+    read.push(...(await Promise.all(leads.slice(i, i + 20).map(async (lead) => (await store.getLead(lead.leadId, { heal: true }))!))));
   }
-  return leads;
+  return read;
 }
 
+/** The items of every transaction sent through the client, by the lead that sent it, in order: what transactions could contend on. */
+const transactions: { leadId: string; items: string[] }[] = [];
+const recording = Object.assign(Object.create(client) as typeof client, {
+  send: (command: { input: Record<string, unknown> }, ...rest: unknown[]) => {
+    if (command instanceof TransactWriteCommand) {
+      const items = (command.input.TransactItems ?? []).map((item) => {
+        const key = (item.Put?.Item ?? item.Update?.Key ?? item.ConditionCheck?.Key ?? item.Delete?.Key) as { pk: string; sk: string };
+        return `${key.pk}|${key.sk}`;
+      });
+      const leadKey = items.find((key) => key.startsWith('LEAD#'));
+      transactions.push({ leadId: leadKey?.slice('LEAD#'.length, leadKey.indexOf('|')) ?? '', items });
+    }
+    return (client.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+  },
+});
+
 /**
- * Saves in flight together contend for their funnel items: AWS cancels a
- * transaction on an item another transaction is writing. With the saves in
- * waves of `wave` (as many writers in flight), how many share their item
- * with another save of their wave. Counted from the lead ids, not timed.
+ * Transactions in flight together contend for an item they both write: AWS
+ * cancels one with TransactionConflict. With the saves' transactions in waves
+ * of `wave` (as many writers in flight), how many write an item another
+ * lead's transaction of their wave writes. Counted from the transactions the
+ * store sent (their items), not timed.
  */
-function contending(items: readonly number[], wave: number): number {
+function contending(sent: readonly { leadId: string; items: string[] }[], wave: number): number {
   let count = 0;
-  for (let i = 0; i < items.length; i += wave) {
-    const perItem = Map.groupBy(items.slice(i, i + wave), (item) => item);
-    for (const group of perItem.values()) if (group.length > 1) count += group.length;
+  for (let i = 0; i < sent.length; i += wave) {
+    const writers = new Map<string, Set<string>>();
+    for (const { leadId, items } of sent.slice(i, i + wave)) for (const item of items) writers.set(item, (writers.get(item) ?? new Set()).add(leadId));
+    for (const { items } of sent.slice(i, i + wave)) if (items.some((item) => writers.get(item)!.size > 1)) count += 1;
   }
   return count;
 }
@@ -110,13 +130,16 @@ const isLockTimeout = (error: unknown): boolean => error instanceof Error && err
 
 const toKnown = (lead: Lead): { lead: Lead; change: StageChange } => {
   const change: StageChange = { from: lead.stage, to: 'known', at: T0, cause: 'identified' };
-  return { lead: { ...lead, stage: 'known', stageHistory: [...lead.stageHistory, change] }, change };
+  // identified with the event that scored: the score moves with the stage, so the save is a transaction (profile and score)
+  return { lead: { ...lead, stage: 'known', stageHistory: [...lead.stageHistory, change], engagement: lead.engagement + 3, scoredAt: T0 }, change };
 };
 
 async function run(shards: number, repeat: number): Promise<Run> {
-  const leads = await seed(`${runId}-${shards}-${repeat}`);
   let writeUnits = 0;
-  const store: LeadStore = createLeadStore({ client, leadsTable, funnelShards: shards, onConsumed: (u) => (writeUnits += u.writeUnits) });
+  const store: LeadStore = createLeadStore({ client: recording, leadsTable, funnelShards: shards, onConsumed: (u) => (writeUnits += u.writeUnits) });
+  const leads = await seed(`${runId}-${shards}-${repeat}`, store);
+  writeUnits = 0;
+  transactions.length = 0;
   const before = (await store.getFunnelCounters()).reached.known ?? 0;
   let conflicts = 0;
   let lockTimeouts = 0;
@@ -128,11 +151,11 @@ async function run(shards: number, repeat: number): Promise<Run> {
   const started = performance.now();
   await Promise.all(
     leads.map(async (seeded) => {
-      let current = { lead: seeded, version: 1 };
+      let current = seeded;
       for (let attempt = 1; ; attempt++) {
         const { lead, change } = toKnown(current.lead);
         try {
-          await store.saveLead({ lead, version: current.version, changes: [change] });
+          await store.saveLead({ lead, ...basedOn(current), changes: [change] });
           maxAttempts = Math.max(maxAttempts, attempt);
           if (attempt > PRODUCT_ATTEMPTS) pastProductAttempts += 1;
           return;
@@ -144,11 +167,11 @@ async function run(shards: number, repeat: number): Promise<Run> {
             if (reasons.some((r) => r.Code === 'TransactionConflict')) conflicts += 1;
             else otherCancellations += 1;
           }
-          if (attempt >= GIVE_UP_AFTER) throw new Error(`lead ${seeded.leadId} was not saved after ${GIVE_UP_AFTER} attempts`, { cause: error });
+          if (attempt >= GIVE_UP_AFTER) throw new Error(`lead ${seeded.lead.leadId} was not saved after ${GIVE_UP_AFTER} attempts`, { cause: error });
           retries += 1;
           // As retryOnConflict in scoring: read the lead again and save from its version.
-          const read = await store.getLead(seeded.leadId);
-          if (!read) throw new Error(`lead ${seeded.leadId} disappeared`);
+          const read = await store.getLead(seeded.lead.leadId, { heal: true });
+          if (!read) throw new Error(`lead ${seeded.lead.leadId} disappeared`);
           current = read;
           if (current.lead.stage === 'known') return;
         }
@@ -157,9 +180,8 @@ async function run(shards: number, repeat: number): Promise<Run> {
   );
   const seconds = (performance.now() - started) / 1000;
   const counted = ((await store.getFunnelCounters()).reached.known ?? 0) - before;
-  const distinctItems = new Set(leads.map((l) => funnelShardOf(l.leadId, shards))).size;
-  const items = leads.map((l) => funnelShardOf(l.leadId, shards));
-  return { shards, seconds, contending: WAVES.map((wave) => contending(items, wave)), conflicts, lockTimeouts, otherCancellations, retries, pastProductAttempts, maxAttempts, counted, writeUnits, distinctItems };
+  const distinctItems = new Set(leads.map((l) => funnelShardOf(l.lead.leadId, shards))).size;
+  return { shards, seconds, contending: WAVES.map((wave) => contending(transactions, wave)), conflicts, lockTimeouts, otherCancellations, retries, pastProductAttempts, maxAttempts, counted, writeUnits, distinctItems };
 }
 
 const runs: Run[] = [];
@@ -190,6 +212,7 @@ const rows = SHARDS.map((shards) => {
     list((r) => r.maxAttempts),
     list((r) => r.pastProductAttempts),
     fmt(median(mine.map((r) => r.seconds)), 1),
+    fmt(median(mine.map((r) => r.writeUnits / LEADS)), 2),
     mine.every((r) => r.counted === LEADS) ? `${fmt(LEADS)} each run` : list((r) => r.counted),
   ];
 });
@@ -204,6 +227,7 @@ const table = markdownTable(
     'most attempts of one lead',
     'leads past scoring’s 5 attempts',
     'seconds (median)',
+    'write units per save (mean)',
     'reached.known counted',
   ],
   rows,
@@ -212,12 +236,12 @@ const section = `## funnel — ${new Date().toISOString().slice(0, 10)}
 
 - Run: ${new Date().toISOString()} (run id \`${runId}\`), \`npm run bench -- funnel\`
 - Machine: ${describeMachine(machine())}
-- DynamoDB Local alone with the synthesized tables; ${fmt(LEADS)} leads stored as visitors, then all ${fmt(LEADS)} saved at once as \`known\` with \`saveLead\` (profile put on its version + the funnel counters' ADD, one transaction each), ${REPEATS} runs per layout, interleaved, after one warm-up run; all issued together over ${IN_FLIGHT} connections (so ${IN_FLIGHT} in flight at any moment, as that many scoring invocations would be), SDK retries off
+- DynamoDB Local alone with the synthesized tables; ${fmt(LEADS)} leads stored as visitors, then all ${fmt(LEADS)} saved at once as \`known\` with \`saveLead\` (the profile put on its version with the stage change's counts pending on it, then the counts added to the lead's shard with plain conditional updates: \`settleFunnel\`), ${REPEATS} runs per layout, interleaved, after one warm-up run; all issued together over ${IN_FLIGHT} connections (so ${IN_FLIGHT} in flight at any moment, as that many scoring invocations would be), SDK retries off
 - A cancelled save is retried as scoring does (read the lead again, save from its version) until it is saved
 
 ${table}
 
-With one item, every one of the ${fmt(LEADS)} transactions adds to the same counters, so transactions that overlap in time contend for it: on AWS the later one is cancelled (\`TransactionConflict\`); DynamoDB Local instead makes it wait for the item's lock and fails it with a 500 when the wait is too long (\"This request will succeed in actual DynamoDB API\"), and it mostly serialises them, which shows as time. Either way the save is retried; with shards, a conflict needs two leads of the same shard in flight together. ${
+No transaction holds an item another lead writes: a stage change alone is one conditional put of the lead's own profile (its score untouched), and a save that also moves the score is a transaction of the lead's own items; the counts reach the shared shard items by plain \`UpdateItem\` \`ADD\`s, which DynamoDB applies one after another without cancelling any (a transaction on such an item would be cancelled with \`TransactionConflict\` when another is in flight, as the single funnel item did before: every one of the 1,000 contended). Each count is added once: the update is conditional on a mark of the save's id on the shard, which the save removes once its profile let go of the count. ${
   runs.every((r) => r.counted === LEADS)
     ? `Every run counted every lead once (\`reached.known\` grew by exactly ${fmt(LEADS)}): conflicts cost retries, never counts.`
     : '**Some runs did not count every lead once: see the last column.**'
