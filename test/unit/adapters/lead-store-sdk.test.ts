@@ -8,7 +8,6 @@ import {
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -58,6 +57,38 @@ const conditionalCheckFailed = () => new ConditionalCheckFailedException({ messa
 
 /** The commands sent, in order. */
 const sent = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
+/** The inputs of the UpdateItems sent, in order. */
+const updates = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+
+/**
+ * The three writes that settle a save's funnel counts (`id`, pending on the
+ * lead's profile written at `profileVersion`), in order: the counts added to
+ * the lead's own shard once (refused where the shard bears the count's mark),
+ * the profile let go of them on its version, the mark removed.
+ */
+function settling(leadId: string, id: string, counts: readonly (readonly [string, number])[], profileVersion: number): unknown[] {
+  const shard = funnelShardKey(funnelShardOf(leadId, FUNNEL_SHARDS));
+  return [
+    {
+      TableName: TABLE,
+      Key: shard,
+      UpdateExpression: `ADD ${counts.map((_, i) => `#k${i} :v${i}`).join(', ')} SET #seen = :yes`,
+      ConditionExpression: 'attribute_not_exists(#seen)',
+      ExpressionAttributeNames: { '#seen': `counted.${id}`, ...Object.fromEntries(counts.map(([counter], i) => [`#k${i}`, counter])) },
+      ExpressionAttributeValues: { ':yes': true, ...Object.fromEntries(counts.map(([, n], i) => [`:v${i}`, n])) },
+      ReturnConsumedCapacity: 'TOTAL',
+    },
+    {
+      TableName: TABLE,
+      Key: profileKey(leadId),
+      UpdateExpression: 'REMOVE funnelPending SET version = :next',
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeValues: { ':version': profileVersion, ':next': profileVersion + 1 },
+      ReturnConsumedCapacity: 'TOTAL',
+    },
+    { TableName: TABLE, Key: shard, UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `counted.${id}` }, ReturnConsumedCapacity: 'TOTAL' },
+  ];
+}
 
 /**
  * A lead as the scoring path reads it (version 6, profile version 3): its
@@ -270,6 +301,8 @@ describe('lead store (SDK calls that are the contract)', () => {
       // the model version once for the marker, not per entry
       expect(markerItem(LEAD_ID, marker3)).toEqual({ pk: `LEAD#${LEAD_ID}`, sk: `EVENT#${NOW}#m-3`, v: '2026-11-23.1', e: [{ r: 'page-view', p: 3, h: 14 }] });
       expect(markerItem(LEAD_ID, { messageId: 'handoff-1', at: NOW, entries: [] })).toEqual({ pk: `LEAD#${LEAD_ID}`, sk: `EVENT#${NOW}#handoff-1`, e: [] });
+      // an outcome's marker says so
+      expect(markerItem(LEAD_ID, { messageId: 'handoff-1', at: NOW, entries: [], outcome: true })).toEqual({ pk: `LEAD#${LEAD_ID}`, sk: `EVENT#${NOW}#handoff-1`, e: [], o: 1 });
     });
   });
 
@@ -361,7 +394,6 @@ describe('lead store (SDK calls that are the contract)', () => {
   });
 
   describe('saving a lead whose profile changed, or a new lead: one transaction', () => {
-    type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
     const visitorId = leadIdOf('anon:anon-1');
     const visitor: Lead = {
       leadId: visitorId,
@@ -382,74 +414,94 @@ describe('lead store (SDK calls that are the contract)', () => {
     };
     const visitorMarker = { messageId: 'm-1', at: NOW, entries: visitor.ledger };
 
-    /** The counters an `ADD #k0 :v0, #k1 :v1` update changes, by name, on the lead's own funnel shard. */
-    function funnelAdds(items: readonly TransactItem[], leadId: string): Record<string, number> {
-      const update = items.find((item) => item.Update)?.Update;
-      expect(update?.TableName).toBe(TABLE);
-      expect(update?.Key).toEqual(funnelShardKey(funnelShardOf(leadId, FUNNEL_SHARDS)));
-      expect(update?.UpdateExpression).toMatch(/^ADD /);
-      const adds: Record<string, number> = {};
-      for (const part of update!.UpdateExpression!.slice(4).split(',')) {
-        const [name, value] = part.trim().split(' ');
-        adds[update!.ExpressionAttributeNames![name!]!] = update!.ExpressionAttributeValues![value!] as number;
-      }
-      return adds;
-    }
-
-    it('creates a new lead: score and profile only where none exists, a link per identity, the funnel counters; then the marker', async () => {
+    it('creates a new lead: score and profile (the funnel counts pending on it) only where none exists, a link per identity; then the marker; then the counts settled', async () => {
       ddb.on(TransactWriteCommand).resolves({});
       ddb.on(BatchWriteCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
 
       expect(await saveLead({ lead: visitor, version: 0, changes: [], markers: [visitorMarker], applied: 1, identities: ['anon:anon-1'] })).toBe(1);
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand']);
-      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
-      expect(items).toHaveLength(4);
-      expect(items).toContainEqual({ Put: { TableName: TABLE, Item: scoreItem(visitor, 1, [visitorMarker]), ConditionExpression: 'attribute_not_exists(pk)' } });
-      expect(items).toContainEqual({ Put: { TableName: TABLE, Item: profileItem(visitor, 1), ConditionExpression: 'attribute_not_exists(pk)' } });
-      expect(items).toContainEqual({ Put: { TableName: TABLE, Item: { ...identityKey('anon:anon-1'), leadId: visitorId } } });
-      expect(funnelAdds(items, visitorId)).toEqual({ 'reached.visitor': 1, 'current.visitor': 1 });
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      // no funnel shard in the transaction: other leads write it
+      expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toEqual([
+        { Put: { TableName: TABLE, Item: scoreItem(visitor, 1, [visitorMarker]), ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { ...profileItem(visitor, 1), funnelPending: [{ id: `${visitorId}.1`, counts: { 'reached.visitor': 1, 'current.visitor': 1 } }] },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Put: { TableName: TABLE, Item: { ...identityKey('anon:anon-1'), leadId: visitorId } } },
+      ]);
       expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(visitorId, visitorMarker) } }] } });
+      expect(updates()).toEqual(
+        settling(visitorId, `${visitorId}.1`, [
+          ['reached.visitor', 1],
+          ['current.visitor', 1],
+        ], 1),
+      );
     });
 
-    it('saves an existing lead whose stage changed on an outcome (its score as it was): the profile on its version and the stage change counted, then the outcome’s marker', async () => {
-      ddb.on(TransactWriteCommand).resolves({});
+    it('saves an existing lead whose stage changed on an outcome (its score as it was): the profile alone on its version, the count pending on it, in one PutItem; then the outcome’s marker; then the count settled', async () => {
+      ddb.on(PutCommand).resolves({});
       ddb.on(BatchWriteCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
       const accepted = { from: 'mql', to: 'sal', at: NOW, cause: 'accepted by rep-sam', decision: 'accepted' } as const;
       const sal: Lead = { ...asRead, stage: 'sal', stageHistory: [...asRead.stageHistory, accepted] };
-      const handoff = { messageId: 'handoff-1', at: NOW, entries: [] };
+      const handoff = { messageId: 'handoff-1', at: NOW, entries: [], outcome: true as const };
 
       // the score's version stays: its item is not written
       expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [accepted], markers: [handoff], applied: 1 })).toBe(6);
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand']);
-      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
-      expect(items).toHaveLength(2);
-      expect(items).toContainEqual({
-        Put: { TableName: TABLE, Item: profileItem(sal, 4), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 3 } },
+      expect(sent()).toEqual(['PutCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
+        TableName: TABLE,
+        Item: { ...profileItem(sal, 4), funnelPending: [{ id: `${LEAD_ID}.4`, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } }] },
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': 3 },
+        ReturnConsumedCapacity: 'TOTAL',
       });
-      expect(funnelAdds(items, LEAD_ID)).toEqual({ 'current.mql': -1, 'reached.sal': 1, 'current.sal': 1 });
-      expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(LEAD_ID, handoff) } }] } });
+      // the outcome's marker says so (o: 1), so the lead's score is not read as of it
+      expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: { ...markerKey(LEAD_ID, NOW, 'handoff-1'), e: [], o: 1 } } }] } });
+      expect(updates()).toEqual(
+        settling(LEAD_ID, `${LEAD_ID}.4`, [
+          ['reached.sal', 1],
+          ['current.sal', 1],
+          ['current.mql', -1],
+        ], 4),
+      );
     });
 
-    it('saves an existing lead whose stage changed on events that scored: the score on its version, the profile on the profile’s, the stage change counted', async () => {
+    it('saves an existing lead whose stage changed on events that scored: the score on its version, the profile on the profile’s with the count pending; then the marker; then the count settled', async () => {
       ddb.on(TransactWriteCommand).resolves({});
       ddb.on(BatchWriteCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
       const engaged = { from: 'mql', to: 'sal', at: NOW, cause: 'accepted by rep-sam', decision: 'accepted' } as const;
       const sal: Lead = { ...scored, stage: 'sal', stageHistory: [...scored.stageHistory, engaged] };
 
       expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [engaged], markers: [marker3], applied: 1 })).toBe(7);
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand']);
-      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
-      expect(items).toHaveLength(3);
-      expect(items).toContainEqual({
-        Put: { TableName: TABLE, Item: scoreItem(sal, 7, [marker3]), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } },
-      });
-      expect(items).toContainEqual({
-        Put: { TableName: TABLE, Item: profileItem(sal, 4), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 3 } },
-      });
-      expect(funnelAdds(items, LEAD_ID)).toEqual({ 'current.mql': -1, 'reached.sal': 1, 'current.sal': 1 });
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toEqual([
+        { Put: { TableName: TABLE, Item: scoreItem(sal, 7, [marker3]), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { ...profileItem(sal, 4), funnelPending: [{ id: `${LEAD_ID}.4`, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } }] },
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':version': 3 },
+          },
+        },
+      ]);
+      expect(ddb).toHaveReceivedCommandExactlyOnceWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(LEAD_ID, marker3) } }] } });
+      expect(updates()).toEqual(
+        settling(LEAD_ID, `${LEAD_ID}.4`, [
+          ['reached.sal', 1],
+          ['current.sal', 1],
+          ['current.mql', -1],
+        ], 4),
+      );
     });
 
     it('writes only the marker of an event that earned nothing and changed nothing: no score, no profile, no version moved', async () => {
@@ -491,39 +543,77 @@ describe('lead store (SDK calls that are the contract)', () => {
     const recycled = mqlLead({ stage: 'recycled', stageHistory: [...mqlLead().stageHistory, { from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] });
     const changes = [{ from: 'mql', to: 'recycled', at: NOW, cause: 'not accepted within the service agreement after escalation', decision: 'not-accepted' }] as const;
 
-    it('writes the profile on its version and moves the funnel counters in one transaction, leaving the score as it is', async () => {
-      ddb.on(TransactWriteCommand).resolves({});
+    it('writes the profile alone on its version, the counts pending on it, in one PutItem, leaving the score as it is; then settles the counts', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
 
       // the score's version does not move: its item is not written
       expect(await saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).toBe(4);
 
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
-      const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems ?? [];
-      expect(items).toHaveLength(2);
-      const profile = items.find((item) => item.Put)?.Put;
-      expect(profile).toEqual({
+      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
         TableName: TABLE,
+        Item: { ...profileItem(recycled, 3), funnelPending: [{ id: `${LEAD_ID}.3`, counts: { 'reached.recycled': 1, 'current.recycled': 1, 'current.mql': -1 } }] },
         ConditionExpression: 'version = :version',
         ExpressionAttributeValues: { ':version': 2 },
-        Item: profileItem(recycled, 3),
+        ReturnConsumedCapacity: 'TOTAL',
       });
-      expect(profile?.Item).toMatchObject({ ...profileKey(LEAD_ID), stage: 'recycled', version: 3 });
-      const funnel = items.find((item) => item.Update)?.Update;
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ ...profileKey(LEAD_ID), stage: 'recycled', version: 3 });
       // the lead's own shard of the counters, never an item every lead writes
-      expect(funnel).toMatchObject({ TableName: TABLE, Key: funnelShardKey(funnelShardOf(LEAD_ID, FUNNEL_SHARDS)), UpdateExpression: expect.stringMatching(/^ADD /) });
-      const byCounter = Object.fromEntries(
-        Object.entries(funnel!.ExpressionAttributeNames!).map(([placeholder, counter]) => [counter, funnel!.ExpressionAttributeValues![placeholder.replace('#k', ':v')]]),
+      expect(updates()).toEqual(
+        settling(LEAD_ID, `${LEAD_ID}.3`, [
+          ['reached.recycled', 1],
+          ['current.recycled', 1],
+          ['current.mql', -1],
+        ], 3),
       );
-      expect(byCounter).toEqual({ 'current.mql': -1, 'reached.recycled': 1, 'current.recycled': 1 });
-      expect(ddb).not.toHaveReceivedCommand(PutCommand);
-      expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
     });
 
-    it('fails with ConcurrentUpdateError, which the state machine retries, when the lead changed since read', async () => {
-      ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
+    it('takes counts its shard already bears the mark of as counted (a step cut short after adding them), and settles the rest', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+      ddb.on(UpdateCommand, { Key: funnelShardKey(funnelShardOf(LEAD_ID, FUNNEL_SHARDS)), ConditionExpression: 'attribute_not_exists(#seen)' }).rejects(conditionalCheckFailed());
+
+      await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).resolves.toBe(4);
+
+      // the ADD refused, then the profile let go of the counts and the mark removed all the same
+      expect(updates()).toEqual(
+        settling(LEAD_ID, `${LEAD_ID}.3`, [
+          ['reached.recycled', 1],
+          ['current.recycled', 1],
+          ['current.mql', -1],
+        ], 3),
+      );
+    });
+
+    it('leaves the counts and their mark to the writer whose profile came since (it read them pending): no mark removed', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+      ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID) }).rejects(conditionalCheckFailed());
+
+      await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).resolves.toBe(4);
+
+      const [add, clear] = settling(LEAD_ID, `${LEAD_ID}.3`, [
+        ['reached.recycled', 1],
+        ['current.recycled', 1],
+        ['current.mql', -1],
+      ], 3);
+      expect(updates()).toEqual([add, clear]);
+    });
+
+    it('fails on any other error adding the counts, leaving them pending on the profile', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).rejects(new Error('throttled'));
+
+      await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).rejects.toThrow('throttled');
+      expect(sent()).toEqual(['PutCommand', 'UpdateCommand']);
+    });
+
+    it('fails with ConcurrentUpdateError, which the state machine retries, when the lead changed since read, and settles nothing', async () => {
+      ddb.on(PutCommand).rejects(conditionalCheckFailed());
 
       await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
-      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+      expect(sent()).toEqual(['PutCommand']);
     });
 
     it('writes a profile change with no counter to move as one conditional PutItem of the profile', async () => {
@@ -639,6 +729,50 @@ describe('lead store (SDK calls that are the contract)', () => {
       expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
     });
 
+    describe('funnel counts a save cut short left pending on the profile', () => {
+      const leftover = { id: `${LEAD_ID}.4`, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } };
+      const profilePending = { ...profileStored, funnelPending: [leftover] };
+
+      it('are settled by a read that heals, before it answers the lead with the profile’s version after', async () => {
+        ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profilePending, scoreStored] });
+        ddb.on(QueryCommand, markersQuery).resolves({ Items: [marker1, marker15, marker2, marker3].map((m) => markerItem(LEAD_ID, m)) });
+        ddb.on(UpdateCommand).resolves({});
+
+        const read = await getLead(LEAD_ID, { heal: true });
+
+        expect(read).toEqual({ lead: { ...asStored, ledger: [foldedEntry, e1, e15, e2, e3] }, version: 7, profileVersion: 5 });
+        expect(sent()).toEqual(['QueryCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'QueryCommand']);
+        expect(updates()).toEqual(
+          settling(LEAD_ID, `${LEAD_ID}.4`, [
+            ['reached.sal', 1],
+            ['current.sal', 1],
+            ['current.mql', -1],
+          ], 4),
+        );
+      });
+
+      it('are left to the writer whose profile came since the read: the lead answered on the version read', async () => {
+        ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profilePending, scoreStored] });
+        ddb.on(QueryCommand, markersQuery).resolves({ Items: [marker1, marker15, marker2, marker3].map((m) => markerItem(LEAD_ID, m)) });
+        ddb.on(UpdateCommand).resolves({});
+        ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID) }).rejects(conditionalCheckFailed());
+
+        expect(await getLead(LEAD_ID, { heal: true })).toMatchObject({ version: 7, profileVersion: 4 });
+        expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+      });
+
+      it('are not part of the lead, and a read that does not heal writes nothing', async () => {
+        ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profilePending, scoreStored] });
+        ddb.on(QueryCommand, markersQuery).resolves({ Items: [marker1, marker15, marker2, marker3].map((m) => markerItem(LEAD_ID, m)) });
+
+        const read = await getLead(LEAD_ID);
+
+        expect(read).toEqual({ lead: { ...asStored, ledger: [foldedEntry, e1, e15, e2, e3] }, version: 7, profileVersion: 4 });
+        expect(read?.lead).not.toHaveProperty('funnelPending');
+        expect(sent()).toEqual(['QueryCommand', 'QueryCommand']);
+      });
+    });
+
     it('tells a score marked rebuilding', async () => {
       ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profileStored, scoreItem(scored, 7, Array.from({ length: PENDING_MARKERS + 1 }, () => marker3))] });
       ddb.on(QueryCommand, markersQuery).resolves({ Items: [] });
@@ -674,15 +808,24 @@ describe('lead store (SDK calls that are the contract)', () => {
   });
 
   describe('merges', () => {
-    it('retires a lead in one transaction: the profile on its version, the score’s version moved on its version, out of the current count', async () => {
+    it('retires a lead in one transaction: the profile on its version (out of the current count, pending on it), the score’s version moved on its version; then settles the count', async () => {
       ddb.on(TransactWriteCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
       const retired = mqlLead({ mergedInto: 'lead-ffffffffffffffffffff' });
 
       await retireLead(retired, { version: 7, profileVersion: 4 });
 
+      expect(sent()).toEqual(['TransactWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb).toHaveReceivedCommandExactlyOnceWith(TransactWriteCommand, {
         TransactItems: [
-          { Put: { TableName: TABLE, Item: profileItem(retired, 5), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 4 } } },
+          {
+            Put: {
+              TableName: TABLE,
+              Item: { ...profileItem(retired, 5), funnelPending: [{ id: `${LEAD_ID}.5`, counts: { 'current.mql': -1 } }] },
+              ConditionExpression: 'version = :version',
+              ExpressionAttributeValues: { ':version': 4 },
+            },
+          },
           {
             Update: {
               TableName: TABLE,
@@ -692,23 +835,17 @@ describe('lead store (SDK calls that are the contract)', () => {
               ExpressionAttributeValues: { ':version': 7, ':next': 8 },
             },
           },
-          {
-            Update: {
-              TableName: TABLE,
-              Key: funnelShardKey(funnelShardOf(LEAD_ID, FUNNEL_SHARDS)),
-              UpdateExpression: 'ADD #current :minus',
-              ExpressionAttributeNames: { '#current': 'current.mql' },
-              ExpressionAttributeValues: { ':minus': -1 },
-            },
-          },
         ],
       });
+      expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toHaveLength(2);
+      expect(updates()).toEqual(settling(LEAD_ID, `${LEAD_ID}.5`, [['current.mql', -1]], 5));
     });
 
-    it('refuses to retire a lead that changed since read with ConcurrentUpdateError, so the merge runs again', async () => {
+    it('refuses to retire a lead that changed since read with ConcurrentUpdateError, so the merge runs again, and settles nothing', async () => {
       ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {} }));
 
       await expect(retireLead(mqlLead({ mergedInto: 'lead-ffffffffffffffffffff' }), { version: 7, profileVersion: 4 })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
+      expect(sent()).toEqual(['TransactWriteCommand']);
     });
 
     it('points identities at the survivor in batch writes', async () => {
@@ -791,7 +928,8 @@ describe('lead store (SDK calls that are the contract)', () => {
           [TABLE]: [
             { ...oldItem, 'reached.visitor': 200, 'current.visitor': 120, 'reached.mql': 20, 'current.mql': 4 },
             { ...shardKeys[3], 'reached.visitor': 5, 'current.visitor': 2, 'reached.recycled': 3, 'current.recycled': 3 },
-            { ...shardKeys[41], 'reached.mql': 1, 'current.mql': -1, 'current.visitor': -2 },
+            // a save's mark that it counted its counts here (removed once its profile let go of them) is no counter
+            { ...shardKeys[41], 'reached.mql': 1, 'current.mql': -1, 'current.visitor': -2, [`counted.${LEAD_ID}.4`]: true },
           ],
         },
       });
