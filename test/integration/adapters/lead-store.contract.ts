@@ -94,7 +94,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const version = await store.saveLead({ lead: saved, version: 0, changes: [] });
 
       expect(version).toBe(1);
-      expect(await store.getLead(saved.leadId)).toEqual({ lead: saved, version: 1, profileVersion: 1 });
+      expect(await store.getLead(saved.leadId)).toEqual({ lead: saved, version: 1, profileVersion: 2 });
     });
 
     it('reads a scored lead back as saved: the ledger folded before ledgerFrom from its score, the entries since from its markers', async () => {
@@ -110,8 +110,8 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await store.saveLead({ lead: saved, version: 0, changes: [], markers, applied: events.length });
 
       // Assess: as saved; and the whole ledger, from every marker, is the ledger before it was folded
-      expect(await store.getLead(leadId)).toEqual({ lead: asStored(saved), version: 1, profileVersion: 1 });
-      expect(await store.getLead(leadId, { wholeLedger: true })).toEqual({ lead: asStored(whole), version: 1, profileVersion: 1 });
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(saved), version: 1, profileVersion: 2 });
+      expect(await store.getLead(leadId, { wholeLedger: true })).toEqual({ lead: asStored(whole), version: 1, profileVersion: 2 });
       expect(whole.ledgerFrom).toBeUndefined();
     });
 
@@ -122,13 +122,13 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const second = store.saveLead({ lead: { ...first, email: 'someone-else@contract.example' }, version: 0, changes: [] });
 
       await expect(second).rejects.toBeInstanceOf(ConcurrentUpdateError);
-      expect(await store.getLead(first.leadId)).toEqual({ lead: first, version: 1, profileVersion: 1 });
+      expect(await store.getLead(first.leadId)).toEqual({ lead: first, version: 1, profileVersion: 2 });
     });
 
     it('refuses a save from a stale version, as a whole: no marker, no link, no counter', async () => {
       const current = lead();
       await store.saveLead({ lead: current, version: 0, changes: [] });
-      await store.saveLead({ lead: { ...current, engagement: 5 }, version: 1, profileVersion: 1, before: current, changes: [] });
+      await store.saveLead({ lead: { ...current, engagement: 5 }, version: 1, profileVersion: 2, before: current, changes: [] });
       const before = await store.getFunnelCounters();
       const identity = emailOf('stale');
       const event = { messageId: uniqueId('stale-event'), at: T0 };
@@ -136,7 +136,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const stale = store.saveLead({
         lead: { ...current, engagement: 99 },
         version: 1,
-        profileVersion: 1,
+        profileVersion: 2,
         before: current,
         changes: [qualified],
         markers: [{ ...event, entries: [] }],
@@ -144,7 +144,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       });
 
       await expect(stale).rejects.toBeInstanceOf(ConcurrentUpdateError);
-      expect(await store.getLead(current.leadId)).toEqual({ lead: { ...current, engagement: 5 }, version: 2, profileVersion: 1 });
+      expect(await store.getLead(current.leadId)).toEqual({ lead: { ...current, engagement: 5 }, version: 2, profileVersion: 2 });
       expect(await store.appliedMessageIds(current.leadId, [event])).toEqual(new Set());
       expect(await store.leadIdOf(identity)).toBeUndefined();
       expect(await store.getFunnelCounters()).toEqual(before);
@@ -164,7 +164,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await expect(store.saveLead({ lead: late.saved, ...basedOn(read), changes: [], markers: late.markers })).rejects.toBeInstanceOf(ConcurrentUpdateError);
 
       expect(await store.appliedMessageIds(leadId, refsOf([second!, third!]))).toEqual(new Set([second!.messageId]));
-      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 2 });
     });
 
     it('finds an applied event by its marker (its id and when it happened), so a replay is not applied again', async () => {
@@ -196,11 +196,11 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect(await store.appliedMessageIds(leadId, refsOf(events))).toEqual(new Set([events[0]!.messageId, events[2]!.messageId]));
 
       // Act & Assess: a plain read sees the lead whole and writes nothing
-      expect(await store.getLead(leadId)).toEqual({ lead: asStored(saved), version: 1, profileVersion: 1 });
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(saved), version: 1, profileVersion: 2 });
       expect(await itemAt(markerKey(leadId, lost.at, lost.messageId))).toBeUndefined();
 
       // the scoring path's read writes the marker back, as the save would have
-      expect(await store.getLead(leadId, { heal: true })).toEqual({ lead: asStored(saved), version: 1, profileVersion: 1 });
+      expect(await store.getLead(leadId, { heal: true })).toEqual({ lead: asStored(saved), version: 1, profileVersion: 2 });
       expect(await itemAt(markerKey(leadId, lost.at, lost.messageId))).toEqual(markerItem(leadId, lost));
       expect(await store.appliedMessageIds(leadId, refsOf(events))).toEqual(new Set(events.map((e) => e.messageId)));
     });
@@ -229,9 +229,9 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await tables.client.send(new PutCommand({ TableName: tables.leadsTable, Item: markerItem(leadId, stale) }));
 
       // Act & Assess: a plain read takes the save's markers as it wrote them
-      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 2 });
       // the scoring path's read writes both back as the save would have
-      expect(await store.getLead(leadId, { heal: true })).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+      expect(await store.getLead(leadId, { heal: true })).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 2 });
       expect(await itemAt(markerKey(leadId, late.timestamp, late.messageId))).toEqual(markerItem(leadId, next.markers[0]!));
       expect(await itemAt(markerKey(leadId, stale.at, tenth))).toEqual(markerItem(leadId, next.markers[1]!));
       const whole = (await store.getLead(leadId, { wholeLedger: true }))!.lead;
@@ -250,8 +250,8 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect(await store.saveLead({ lead: next.saved, ...basedOn(read), changes: [], markers: next.markers })).toBe(2);
 
       expect(await itemAt(profileKey(leadId))).toEqual(profileBefore);
-      expect(profileBefore?.version).toBe(1);
-      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+      expect(profileBefore?.version).toBe(2);
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 2 });
     });
 
     it('leaves the score item and its pending markers as they are when only the profile changed (a stage change)', async () => {
@@ -267,8 +267,8 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect(await store.saveLead({ lead: known, ...basedOn(read), changes: [qualified] })).toBe(1);
 
       expect(await itemAt(scoreKey(leadId))).toEqual(scoreBefore);
-      expect(await itemAt(profileKey(leadId))).toMatchObject({ stage: 'known', version: 2 });
-      expect(await store.getLead(leadId)).toEqual({ lead: known, version: 1, profileVersion: 2 });
+      expect(await itemAt(profileKey(leadId))).toMatchObject({ stage: 'known', version: 4 });
+      expect(await store.getLead(leadId)).toEqual({ lead: known, version: 1, profileVersion: 4 });
       const countersAfter = await store.getFunnelCounters();
       expect((countersAfter.reached.known ?? 0) - (countersBefore.reached.known ?? 0)).toBe(1);
       expect((countersAfter.current.visitor ?? 0) - (countersBefore.current.visitor ?? 0)).toBe(-1);
@@ -374,7 +374,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const score = await itemAt(scoreKey(saved.leadId));
       expect(score).not.toHaveProperty('rebuilding');
       expect(score).not.toHaveProperty('pending');
-      expect(await store.getLead(saved.leadId)).toEqual({ lead: saved, version: 1, profileVersion: 1 });
+      expect(await store.getLead(saved.leadId)).toEqual({ lead: { ...saved, scoredAt: events.at(-1)!.at }, version: 1, profileVersion: 2 });
     });
   });
 
@@ -390,7 +390,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const cleared = await store.getLead(pending.leadId);
       expect(cleared?.lead.journeyPending).toBeUndefined();
       // a bump of the profile's version, so a writer holding the flagged profile is refused; the score is untouched
-      expect(cleared).toMatchObject({ version: 1, profileVersion: 2 });
+      expect(cleared).toMatchObject({ version: 1, profileVersion: 3 });
       await expect(store.saveLead({ lead: { ...pending, cycle: 3 }, version: 1, profileVersion: 1, before: pending, changes: [] })).rejects.toBeInstanceOf(ConcurrentUpdateError);
     });
 
@@ -402,7 +402,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect((await store.getLead(current.leadId))?.lead.owner).toBeUndefined();
 
       await store.assignOwner(current.leadId, 3, rep);
-      expect(await store.getLead(current.leadId)).toMatchObject({ lead: { owner: rep }, version: 1, profileVersion: 2 });
+      expect(await store.getLead(current.leadId)).toMatchObject({ lead: { owner: rep }, version: 1, profileVersion: 3 });
     });
   });
 
@@ -438,7 +438,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await store.retireLead({ ...absorbed, mergedInto: 'lead-ffffffffffffffffffff' }, read);
 
       // both versions move: a writer holding the lead as it was is refused, whichever item it writes
-      expect(await store.getLead(absorbed.leadId)).toMatchObject({ lead: { mergedInto: 'lead-ffffffffffffffffffff' }, version: 2, profileVersion: 2 });
+      expect(await store.getLead(absorbed.leadId)).toMatchObject({ lead: { mergedInto: 'lead-ffffffffffffffffffff' }, version: 2, profileVersion: 4 });
       expect((await store.getFunnelCounters()).current.visitor).toBe((before.current.visitor ?? 0) - 1);
     });
 
@@ -454,7 +454,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
 
       await expect(store.retireLead({ ...read.lead, mergedInto: 'lead-ffffffffffffffffffff' }, read)).rejects.toBeInstanceOf(ConcurrentUpdateError);
 
-      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 1 });
+      expect(await store.getLead(leadId)).toEqual({ lead: asStored(next.saved), version: 2, profileVersion: 2 });
       expect(await store.getFunnelCounters()).toEqual(before);
     });
 
@@ -465,7 +465,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await store.assignOwner(absorbed.leadId, 1, rep);
 
       await expect(store.retireLead({ ...absorbed, mergedInto: 'lead-ffffffffffffffffffff' }, read)).rejects.toBeInstanceOf(ConcurrentUpdateError);
-      expect(await store.getLead(absorbed.leadId)).toEqual({ lead: { ...absorbed, owner: rep }, version: 1, profileVersion: 2 });
+      expect(await store.getLead(absorbed.leadId)).toEqual({ lead: { ...absorbed, owner: rep }, version: 1, profileVersion: 3 });
     });
   });
 
