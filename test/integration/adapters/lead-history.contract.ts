@@ -101,7 +101,7 @@ export function leadHistoryContract(getTables: () => TestTables): void {
         { messageId: ids[0], at: at(0), source: 'source-0' },
         { messageId: ids[1], at: at(1), source: 'source-1' },
       ]);
-      expect(shown).toMatchObject({ version: 1, profileVersion: 1 });
+      expect(shown).toMatchObject({ version: 1, profileVersion: 2 }); // created (1), its funnel counts settled (2)
 
       const merged = (await store.getLead(leadId))!;
       await store.retireLead({ ...merged.lead, mergedInto: uniqueLeadId() }, merged);

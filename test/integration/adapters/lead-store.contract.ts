@@ -94,7 +94,9 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const version = await store.saveLead({ lead: saved, version: 0, changes: [] });
 
       expect(version).toBe(1);
+      // the profile written at 1 with its creation's funnel counts pending, then at 2 once they were added to the funnel
       expect(await store.getLead(saved.leadId)).toEqual({ lead: saved, version: 1, profileVersion: 2 });
+      expect(await itemAt(profileKey(saved.leadId))).not.toHaveProperty('funnelPending');
     });
 
     it('reads a scored lead back as saved: the ledger folded before ledgerFrom from its score, the entries since from its markers', async () => {
@@ -267,7 +269,9 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect(await store.saveLead({ lead: known, ...basedOn(read), changes: [qualified] })).toBe(1);
 
       expect(await itemAt(scoreKey(leadId))).toEqual(scoreBefore);
+      // written at 3 with the stage change's counts pending, at 4 once they were added
       expect(await itemAt(profileKey(leadId))).toMatchObject({ stage: 'known', version: 4 });
+      expect(await itemAt(profileKey(leadId))).not.toHaveProperty('funnelPending');
       expect(await store.getLead(leadId)).toEqual({ lead: known, version: 1, profileVersion: 4 });
       const countersAfter = await store.getFunnelCounters();
       expect((countersAfter.reached.known ?? 0) - (countersBefore.reached.known ?? 0)).toBe(1);
@@ -374,7 +378,104 @@ export function leadStoreContract(getTables: () => TestTables): void {
       const score = await itemAt(scoreKey(saved.leadId));
       expect(score).not.toHaveProperty('rebuilding');
       expect(score).not.toHaveProperty('pending');
+      // read as of its latest tracking event (these earned nothing: its engagement as it was)
       expect(await store.getLead(saved.leadId)).toEqual({ lead: { ...saved, scoredAt: events.at(-1)!.at }, version: 1, profileVersion: 2 });
+    });
+  });
+
+  describe('funnel counts settled exactly once, after a save cut short', () => {
+    /** The counts a new lead known at once adds to the funnel: it reached visitor and known, and is known now. */
+    const counted = { 'reached.visitor': 1, 'reached.known': 1, 'current.known': 1 } as const;
+    const counters = Object.keys(counted) as (keyof typeof counted)[];
+
+    /** The lead's own shard of the funnel counters, as stored. */
+    async function shardOf(leadId: string): Promise<Record<string, unknown>> {
+      return (await itemAt(funnelShardKey(funnelShardOf(leadId, FUNNEL_SHARDS)))) ?? {};
+    }
+    const countsIn = (shard: Record<string, unknown>) => Object.fromEntries(counters.map((counter) => [counter, Number(shard[counter] ?? 0)]));
+    const plus = (counts: Record<string, number>, sign: 1 | -1) => Object.fromEntries(counters.map((counter) => [counter, counts[counter]! + sign * counted[counter]]));
+
+    /** The funnel counts of a new known lead's save (pending on its profile at version 1), as that save left them on the profile. */
+    async function pendingAgain(leadId: string): Promise<void> {
+      await tables.client.send(
+        new UpdateCommand({
+          TableName: tables.leadsTable,
+          Key: profileKey(leadId),
+          UpdateExpression: 'SET funnelPending = :pending',
+          ExpressionAttributeValues: { ':pending': [{ id: `${leadId}.1`, counts: counted }] },
+        }),
+      );
+    }
+
+    /** A new lead, known at once; the counts of its shard before and after its save. */
+    async function savedKnown(): Promise<{ known: Lead; before: Record<string, number>; after: Record<string, number> }> {
+      const known = lead(undefined, { stage: 'known', stageHistory: [qualified] });
+      const before = countsIn(await shardOf(known.leadId));
+      await store.saveLead({ lead: known, version: 0, changes: [qualified] });
+      const after = countsIn(await shardOf(known.leadId));
+      expect(after).toEqual(plus(before, 1));
+      return { known, before, after };
+    }
+
+    it('a save cut short after adding its counts and before its profile let go of them: healing counts nothing again, clears them, removes the mark', async () => {
+      // Prepare: the counts added and marked on the shard, still pending on the profile
+      const { known, after } = await savedKnown();
+      const mark = `counted.${known.leadId}.1`;
+      expect(await shardOf(known.leadId)).not.toHaveProperty([mark]);
+      const reportBefore = await store.getFunnelCounters();
+      await pendingAgain(known.leadId);
+      await tables.client.send(
+        new UpdateCommand({
+          TableName: tables.leadsTable,
+          Key: funnelShardKey(funnelShardOf(known.leadId, FUNNEL_SHARDS)),
+          UpdateExpression: 'SET #seen = :yes',
+          ExpressionAttributeNames: { '#seen': mark },
+          ExpressionAttributeValues: { ':yes': true },
+        }),
+      );
+      // the mark is no counter of the report
+      expect(await store.getFunnelCounters()).toEqual(reportBefore);
+      // a read that does not heal leaves them as they are, and the lead does not show them
+      const plain = (await store.getLead(known.leadId))!;
+      expect(plain).toEqual({ lead: known, version: 1, profileVersion: 2 });
+      expect(await itemAt(profileKey(known.leadId))).toHaveProperty('funnelPending');
+
+      // Act
+      const healed = await store.getLead(known.leadId, { heal: true });
+
+      // Assess: counted once; the profile let go of the counts (its version moved), the mark gone
+      expect(healed).toEqual({ lead: known, version: 1, profileVersion: 3 });
+      const shard = await shardOf(known.leadId);
+      expect(countsIn(shard)).toEqual(after);
+      expect(shard).not.toHaveProperty([mark]);
+      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 3 });
+      expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
+    });
+
+    it('a save cut short before adding its counts: healing adds them once, and healing again adds nothing', async () => {
+      // Prepare: as if the save's counts never reached the shard
+      const { known, after } = await savedKnown();
+      await tables.client.send(
+        new UpdateCommand({
+          TableName: tables.leadsTable,
+          Key: funnelShardKey(funnelShardOf(known.leadId, FUNNEL_SHARDS)),
+          UpdateExpression: `ADD ${counters.map((_, i) => `#k${i} :v${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(counters.map((counter, i) => [`#k${i}`, counter])),
+          ExpressionAttributeValues: Object.fromEntries(counters.map((counter, i) => [`:v${i}`, -counted[counter]])),
+        }),
+      );
+      await pendingAgain(known.leadId);
+      expect(countsIn(await shardOf(known.leadId))).toEqual(plus(after, -1));
+
+      // Act
+      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 3 });
+      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 3 });
+
+      // Assess: counted once, nothing left pending nor marked
+      const shard = await shardOf(known.leadId);
+      expect(countsIn(shard)).toEqual(after);
+      expect(shard).not.toHaveProperty([`counted.${known.leadId}.1`]);
+      expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
     });
   });
 
@@ -391,7 +492,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect(cleared?.lead.journeyPending).toBeUndefined();
       // a bump of the profile's version, so a writer holding the flagged profile is refused; the score is untouched
       expect(cleared).toMatchObject({ version: 1, profileVersion: 3 });
-      await expect(store.saveLead({ lead: { ...pending, cycle: 3 }, version: 1, profileVersion: 1, before: pending, changes: [] })).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      await expect(store.saveLead({ lead: { ...pending, cycle: 3 }, version: 1, profileVersion: 2, before: pending, changes: [] })).rejects.toBeInstanceOf(ConcurrentUpdateError);
     });
 
     it('assigns an owner to the current cycle and ignores an assignment for another', async () => {
@@ -438,7 +539,9 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await store.retireLead({ ...absorbed, mergedInto: 'lead-ffffffffffffffffffff' }, read);
 
       // both versions move: a writer holding the lead as it was is refused, whichever item it writes
+      // (the profile read at 2, retired at 3 with its count pending, at 4 once the count was taken out)
       expect(await store.getLead(absorbed.leadId)).toMatchObject({ lead: { mergedInto: 'lead-ffffffffffffffffffff' }, version: 2, profileVersion: 4 });
+      expect(await itemAt(profileKey(absorbed.leadId))).not.toHaveProperty('funnelPending');
       expect((await store.getFunnelCounters()).current.visitor).toBe((before.current.visitor ?? 0) - 1);
     });
 
@@ -480,14 +583,16 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await metered.saveLead({ lead: saved, version: 0, changes: [], markers: [{ messageId: uniqueId('metered'), at: T0, entries: [] }] });
       await metered.getLead(saved.leadId);
 
-      // Assess: a transaction and the marker write; the profile and score in one strongly consistent query of small items, then the markers
-      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'BatchWrite', 'Query', 'Query']);
+      // Assess: a transaction and the marker write; the new lead's funnel counts added to its shard, let go of by its profile,
+      // the shard's mark removed; the profile and score in one strongly consistent query of small items, then the markers
+      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'BatchWrite', 'Update', 'Update', 'Update', 'Query', 'Query']);
       expect(consumed.every((c) => c.table === tables.leadsTable)).toBe(true);
       expect(consumed[0]!.writeUnits).toBeGreaterThan(0);
       expect(consumed[0]!.readUnits).toBe(0);
       expect(consumed[1]).toMatchObject({ readUnits: 0, writeUnits: 1 });
-      expect(consumed[2]).toMatchObject({ readUnits: 1, writeUnits: 0 });
-      expect(consumed[3]).toMatchObject({ readUnits: 1, writeUnits: 0 });
+      for (const update of consumed.slice(2, 5)) expect(update).toMatchObject({ readUnits: 0, writeUnits: 1 });
+      expect(consumed[5]).toMatchObject({ readUnits: 1, writeUnits: 0 });
+      expect(consumed[6]).toMatchObject({ readUnits: 1, writeUnits: 0 });
     });
 
     it('writes a scored event that leaves the profile as it was with one write unit for the score and one for its marker', async () => {
