@@ -18,7 +18,7 @@ import type { IdentityKey } from '#core/identity.ts';
 import type { Outcome } from '#core/outcomes.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import type { Cycle, CycleEscalation } from '#core/cycle.ts';
-import type { LeadUpdate, VersionedLead } from '#core/records.ts';
+import type { LeadUpdate, PendingCount, VersionedLead } from '#core/records.ts';
 import { createBatchGet } from './batch-get.ts';
 import {
   decodeFolded,
@@ -57,11 +57,17 @@ import { EscalationStepName } from '#core/journey-contract.ts';
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Funnel counts a save left on the lead's profile, to be added to its shard once (settleFunnel). */
-interface FunnelPending {
-  /** the lead and the profile version the save wrote: unique per save */
-  id: string;
-  counts: Record<string, number>;
-}
+type FunnelPending = PendingCount;
+
+/**
+ * How long a save's own settling of its funnel counts may take: longer than
+ * any function runs (Lambda's limit is 15 minutes). Counts pending longer were
+ * left by a writer that stopped; a later writer settles them.
+ */
+export const SETTLE_AFTER_MS = 15 * 60_000;
+/** How long the mark of a count added to the funnel stays on its shard: long after any writer could still add it again. */
+export const COUNT_MARK_MS = 24 * 3_600_000;
+const COUNT_MARK_PREFIX = 'counted.';
 
 /**
  * The most markers a save keeps pending in the score item (about 100 bytes
@@ -219,8 +225,9 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const scoreItem = Items.find((item) => item.sk === SCORE_SK);
     if (!profileItem || !scoreItem) return undefined;
     const { pk: _pk, sk: _sk, version: storedProfileVersion, firstTouch, funnelPending, ...profile } = profileItem;
-    // funnel counts a save cut short left pending: a writer settles them before it writes the profile again
-    const profileVersion = options.heal ? await settleFunnel(leadId, (funnelPending ?? []) as FunnelPending[], Number(storedProfileVersion)) : Number(storedProfileVersion);
+    // funnel counts a writer that stopped left pending: a writer settles them (settleLeftovers); the others it carries on
+    const asStored = { profileVersion: Number(storedProfileVersion), pending: (funnelPending ?? []) as FunnelPending[] };
+    const { profileVersion, pending: pendingCounts } = options.heal ? await settleLeftovers(leadId, asStored.pending, asStored.profileVersion) : asStored;
     const { version, modelVersion, engagement, grade, scoredAt, ledgerFrom, folded, pending, rebuilding } = scoreItem;
     const whole = options.wholeLedger === true || ledgerFrom === undefined;
     const markers = await markersSince(leadId, whole ? undefined : String(ledgerFrom));
@@ -248,6 +255,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       profileVersion,
       ...(rebuilding === true && { rebuilding: true as const }),
       ...(options.withEvents && { readEvents: new Set(window.keys()) }),
+      ...(pendingCounts.length > 0 && { pendingCounts }),
     };
   }
 
@@ -283,60 +291,103 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
    * lead's shard, exactly once, with plain writes (no transaction holds a
    * shared item, so leads changing stage at once never conflict): the shard
    * is added to and marked with the count's id in one conditional update (a
-   * repeat is refused by the mark), the profile let go of the count, then the
-   * mark removed. A step cut short is completed by the next writer's read
-   * (getLead with `heal`). Returns the profile's version after.
+   * repeat is refused by the mark), then the profile lets go of the count
+   * (keeping `others`). A mark stays COUNT_MARK_MS, far longer than any
+   * writer runs, so no writer that read the count pending can add it again;
+   * a later count on the shard removes the marks past that age. Only the
+   * save that wrote a count settles it, or, once SETTLE_AFTER_MS have passed
+   * (that writer stopped), the one writer that claimed it (getLead with `heal`).
+   * Returns the profile's version after.
    */
-  async function settleFunnel(leadId: string, pending: readonly FunnelPending[], profileVersion: number): Promise<number> {
+  async function settleFunnel(leadId: string, pending: readonly FunnelPending[], profileVersion: number, others: readonly FunnelPending[] = []): Promise<number> {
     if (pending.length === 0) return profileVersion;
     for (const { id, counts } of pending) {
-      const names: Record<string, string> = { '#seen': `counted.${id}` };
-      const values: Record<string, unknown> = { ':yes': true };
+      const now = Date.now();
+      const names: Record<string, string> = { '#seen': `${COUNT_MARK_PREFIX}${id}` };
+      const values: Record<string, unknown> = { ':now': now };
       const parts: string[] = [];
       Object.entries(counts).forEach(([key, n], i) => {
         names[`#k${i}`] = key;
         values[`:v${i}`] = n;
         parts.push(`#k${i} :v${i}`);
       });
+      let shard: Record<string, unknown> | undefined;
       try {
+        ({ Attributes: shard } = await client.send(
+          new UpdateCommand({
+            TableName: leadsTable,
+            Key: funnelShardKeyOf(leadId),
+            UpdateExpression: `ADD ${parts.join(', ')} SET #seen = :now`,
+            ConditionExpression: 'attribute_not_exists(#seen)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        ));
+      } catch (error) {
+        // counted already, by a writer stopped after it
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const expired = Object.entries(shard ?? {}).filter(([name, at]) => name.startsWith(COUNT_MARK_PREFIX) && Number(at) < now - COUNT_MARK_MS).map(([name]) => name);
+      if (expired.length > 0) {
         await client.send(
           new UpdateCommand({
             TableName: leadsTable,
             Key: funnelShardKeyOf(leadId),
-            UpdateExpression: `ADD ${parts.join(', ')} SET #seen = :yes`,
-            ConditionExpression: 'attribute_not_exists(#seen)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
+            UpdateExpression: `REMOVE ${expired.map((_, i) => `#m${i}`).join(', ')}`,
+            ExpressionAttributeNames: Object.fromEntries(expired.map((name, i) => [`#m${i}`, name])),
           }),
         );
-      } catch (error) {
-        // counted already, by a step cut short after it
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
-    let settled = profileVersion;
     try {
       await client.send(
         new UpdateCommand({
           TableName: leadsTable,
           Key: profileKey(leadId),
-          UpdateExpression: 'REMOVE funnelPending SET version = :next',
+          UpdateExpression: others.length > 0 ? 'SET funnelPending = :others, version = :next' : 'REMOVE funnelPending SET version = :next',
           ConditionExpression: 'version = :version',
-          ExpressionAttributeValues: { ':version': profileVersion, ':next': profileVersion + 1 },
+          ExpressionAttributeValues: { ':version': profileVersion, ':next': profileVersion + 1, ...(others.length > 0 && { ':others': others }) },
         }),
       );
-      settled = profileVersion + 1;
+      return profileVersion + 1;
     } catch (error) {
-      // another writer's profile since: it read the count pending and settles it (its mark keeps it from counting twice)
+      // another writer's profile since: it kept the count pending (carried on from its read); the mark keeps it from counting twice
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return profileVersion;
     }
-    for (const { id } of pending) {
+  }
+
+  /**
+   * Counts pending on a profile longer than SETTLE_AFTER_MS (their writer
+   * stopped) are settled by the one writer that claims them: a conditional
+   * update of the profile's version, which also restarts their clock so no
+   * other writer settles them meanwhile. Returns the profile's version and
+   * the counts still pending after.
+   */
+  async function settleLeftovers(leadId: string, pending: readonly FunnelPending[], profileVersion: number): Promise<{ profileVersion: number; pending: readonly FunnelPending[] }> {
+    const now = Date.now();
+    const stale = pending.filter((count) => Date.parse(count.at) < now - SETTLE_AFTER_MS);
+    if (stale.length === 0) return { profileVersion, pending };
+    const young = pending.filter((count) => !stale.includes(count));
+    const claimed = stale.map((count) => ({ ...count, at: new Date(now).toISOString() }));
+    try {
       await client.send(
-        new UpdateCommand({ TableName: leadsTable, Key: funnelShardKeyOf(leadId), UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `counted.${id}` } }),
+        new UpdateCommand({
+          TableName: leadsTable,
+          Key: profileKey(leadId),
+          UpdateExpression: 'SET funnelPending = :pending, version = :next',
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': profileVersion, ':next': profileVersion + 1, ':pending': [...young, ...claimed] },
+        }),
       );
+    } catch (error) {
+      // another writer changed the profile since it was read: its read settles them, or the next
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { profileVersion, pending };
     }
-    return settled;
+    const settled = await settleFunnel(leadId, claimed, profileVersion + 1, young);
+    return { profileVersion: settled, pending: settled === profileVersion + 1 ? [...young, ...claimed] : young };
   }
 
   /**
@@ -369,7 +420,10 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const increments = funnelIncrements(changes, version === 0);
     const profileVersion = update.profileVersion ?? 0;
     // the funnel counts of this save, pending on the profile until added to the lead's shard (settleFunnel)
-    const pending: FunnelPending[] = increments.size === 0 ? [] : [{ id: `${lead.leadId}.${profileVersion + 1}`, counts: Object.fromEntries(increments) }];
+    const pending: FunnelPending[] =
+      increments.size === 0 ? [] : [{ id: `${lead.leadId}.${profileVersion + 1}`, at: new Date().toISOString(), counts: Object.fromEntries(increments) }];
+    // counts earlier saves left pending, kept on the profile this save writes until they are settled
+    const carried = update.pendingCounts ?? [];
     const profileChanged = version === 0 || before === undefined || pending.length > 0 || profileDiffers(before, lead);
     // A stage change alone (the journey recycling a lead) leaves the score item and its pending markers as they are.
     // Markers of events that earned nothing go alone: the score item holds pending only markers with entries.
@@ -379,7 +433,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       items.push({
         Put: {
           TableName: leadsTable,
-          Item: { ...profileItem(lead, profileVersion + 1), ...(pending.length > 0 && { funnelPending: pending }) },
+          Item: { ...profileItem(lead, profileVersion + 1), ...(pending.length + carried.length > 0 && { funnelPending: [...carried, ...pending] }) },
           ConditionExpression: profileVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :version',
           ...(profileVersion !== 0 && { ExpressionAttributeValues: { ':version': profileVersion } }),
         },
@@ -404,7 +458,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       throw error;
     }
     await putMarkers(lead.leadId, markers);
-    await settleFunnel(lead.leadId, pending, profileVersion + 1);
+    await settleFunnel(lead.leadId, pending, profileVersion + 1, carried);
     if (!scoreChanged) return version;
     if (rebuilding) {
       try {
@@ -594,9 +648,10 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
    * since read: its profile, or its score (an event applied to it meanwhile
    * must reach the survivor, so the merge runs again).
    */
-  async function retireLead(lead: Lead, read: Pick<VersionedLead, 'version' | 'profileVersion'>): Promise<void> {
+  async function retireLead(lead: Lead, read: Pick<VersionedLead, 'version' | 'profileVersion' | 'pendingCounts'>): Promise<void> {
     const profileVersion = read.profileVersion ?? 0;
-    const pending: FunnelPending[] = [{ id: `${lead.leadId}.${profileVersion + 1}`, counts: { [`current.${lead.stage}`]: -1 } }];
+    const pending: FunnelPending[] = [{ id: `${lead.leadId}.${profileVersion + 1}`, at: new Date().toISOString(), counts: { [`current.${lead.stage}`]: -1 } }];
+    const carried = read.pendingCounts ?? [];
     try {
       await client.send(
         new TransactWriteCommand({
@@ -604,7 +659,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
             {
               Put: {
                 TableName: leadsTable,
-                Item: { ...profileItem(lead, profileVersion + 1), funnelPending: pending },
+                Item: { ...profileItem(lead, profileVersion + 1), funnelPending: [...carried, ...pending] },
                 ConditionExpression: 'version = :version',
                 ExpressionAttributeValues: { ':version': profileVersion },
               },
@@ -625,7 +680,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       if (error instanceof TransactionCanceledException) throw new ConcurrentUpdateError(`lead ${lead.leadId}`, { cause: error });
       throw error;
     }
-    await settleFunnel(lead.leadId, pending, profileVersion + 1);
+    await settleFunnel(lead.leadId, pending, profileVersion + 1, carried);
   }
 
   return {

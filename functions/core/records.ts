@@ -42,6 +42,17 @@ export interface VersionedLead {
    * show, so it never lists an event its score does not count yet
    */
   readEvents?: ReadonlySet<string>;
+  /** funnel counts saves left on the profile, not yet added to the funnel (the store's; an update carries them on) */
+  pendingCounts?: readonly PendingCount[];
+}
+
+/** Funnel counts a save left on the lead's profile until they are added to the funnel once (see the lead store). */
+export interface PendingCount {
+  /** unique per save */
+  id: string;
+  /** when the save (or the writer settling it) wrote it */
+  at: string;
+  counts: Record<string, number>;
 }
 
 export interface LeadUpdate {
@@ -50,6 +61,8 @@ export interface LeadUpdate {
   version: number;
   /** the profile's version read (VersionedLead.profileVersion) */
   profileVersion?: number;
+  /** the funnel counts pending on the profile read (VersionedLead.pendingCounts), kept on the profile this update writes */
+  pendingCounts?: readonly PendingCount[];
   /** the lead as read: its profile is written only when it changed; absent, it is written */
   before?: Lead;
   changes: readonly StageChange[];
@@ -62,8 +75,13 @@ export interface LeadUpdate {
 }
 
 /** What an update is based on: the versions read and the lead as read. */
-export function basedOn(read: VersionedLead): Pick<LeadUpdate, 'version' | 'profileVersion' | 'before'> {
-  return { version: read.version, ...(read.profileVersion !== undefined && { profileVersion: read.profileVersion }), before: read.lead };
+export function basedOn(read: VersionedLead): Pick<LeadUpdate, 'version' | 'profileVersion' | 'pendingCounts' | 'before'> {
+  return {
+    version: read.version,
+    ...(read.profileVersion !== undefined && { profileVersion: read.profileVersion }),
+    ...(read.pendingCounts !== undefined && read.pendingCounts.length > 0 && { pendingCounts: read.pendingCounts }),
+    before: read.lead,
+  };
 }
 
 export type { EventMarker, EventRef };

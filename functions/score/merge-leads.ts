@@ -12,7 +12,7 @@ export interface MergePorts extends RecomputePorts {
    */
   getLead: (leadId: string, options?: { wholeLedger?: boolean; heal?: boolean }) => Promise<VersionedLead | undefined>;
   linkIdentities: (leadId: string, identities: readonly IdentityKey[]) => Promise<void>;
-  retireLead: (lead: Lead, read: Pick<VersionedLead, 'version' | 'profileVersion'>) => Promise<void>;
+  retireLead: (lead: Lead, read: Pick<VersionedLead, 'version' | 'profileVersion' | 'pendingCounts'>) => Promise<void>;
   log: (message: string, details: Record<string, unknown>) => void;
 }
 
