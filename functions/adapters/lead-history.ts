@@ -65,9 +65,10 @@ export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, 
     /**
      * What a reader of the lead sees of its history: the activity of its
      * latest events and the touches among them, from the markers of the
-     * latest `events` (newest first) and the events they name.
+     * latest `events` (newest first) and the events they name, and
+     * `alsoEvents` (those of markers the lead's last save is still writing).
      */
-    async recentHistory(leadId: string, events = RECENT_EVENTS): Promise<LeadHistoryView> {
+    async recentHistory(leadId: string, alsoEvents: readonly string[] = [], events = RECENT_EVENTS): Promise<LeadHistoryView> {
       const { Items = [] } = await client.send(
         new QueryCommand({
           TableName: leadsTable,
@@ -79,7 +80,7 @@ export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, 
         }),
       );
       const ids = Items.map((item) => eventOfMarker(String(item.sk)).messageId);
-      return historyOf(await trackingEvents(ids));
+      return historyOf(await trackingEvents([...ids, ...alsoEvents]));
     },
 
     trackingEvents,
@@ -127,7 +128,7 @@ export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, 
  */
 export function readingHistory(
   getLead: (leadId: string, options: { withEvents: true }) => Promise<VersionedLead | undefined>,
-  recentHistory: (leadId: string) => Promise<LeadHistoryView>,
+  recentHistory: (leadId: string, alsoEvents: readonly string[]) => Promise<LeadHistoryView>,
 ): (leadId: string) => Promise<VersionedLead | undefined> {
   return async (leadId) => {
     const read = await getLead(leadId, { withEvents: true });
@@ -135,7 +136,7 @@ export function readingHistory(
     const { lead, readEvents } = read;
     // Events applied since the lead was read (their markers were read for the history, not for the lead) wait for the next read.
     const counted = (item: { messageId: string; at: string }) => readEvents === undefined || readEvents.has(item.messageId) || (lead.ledgerFrom !== undefined && item.at < lead.ledgerFrom);
-    const history = await recentHistory(leadId);
+    const history = await recentHistory(leadId, read.pendingEvents ?? []);
     return { ...read, lead: withHistory(lead, { recentActivity: history.recentActivity.filter(counted), touches: history.touches.filter(counted) }) };
   };
 }

@@ -254,7 +254,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       version: Number(version),
       profileVersion,
       ...(rebuilding === true && { rebuilding: true as const }),
-      ...(options.withEvents && { readEvents: new Set(window.keys()) }),
+      ...(options.withEvents && { readEvents: new Set(window.keys()), pendingEvents: pendingMarkers.map((m) => m.messageId) }),
       ...(pendingCounts.length > 0 && { pendingCounts }),
     };
   }

@@ -42,6 +42,8 @@ export interface VersionedLead {
    * show, so it never lists an event its score does not count yet
    */
   readEvents?: ReadonlySet<string>;
+  /** among them, those whose markers the lead's last save was still to write (read from its score item) */
+  pendingEvents?: readonly string[];
   /** funnel counts saves left on the profile, not yet added to the funnel (the store's; an update carries them on) */
   pendingCounts?: readonly PendingCount[];
 }

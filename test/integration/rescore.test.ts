@@ -16,7 +16,7 @@ import { rescoreAll } from '../../functions/rescore/rescore-leads.ts';
 import { localCredentials } from '../../local/dynamodb.ts';
 import { LOCAL_REGION } from '../../local/template.ts';
 import type { BacktestReport } from '../../functions/core/backtest.ts';
-import { PROFILE_SK } from '../../functions/core/table-layout.ts';
+import { PROFILE_SK, SCORE_SK } from '../../functions/core/table-layout.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 
@@ -286,20 +286,30 @@ describe('leadloop rescore, as a command', () => {
 describe('leadloop rescore interrupted and resumed, as a command', () => {
   const MORE = 300;
   const version = 'rescore-interrupt-1';
-  /** Every lead profile as stored: the model version that scored it and its item version (bumped by each save). */
+  /** Every lead not merged into another, as stored: the model version that scored it and its score item's version (moved by each save that scores). */
   async function profiles(): Promise<Map<string, { modelVersion: string; version: number }>> {
     const client = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: runtime.cliEnv.AWS_REGION!, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const found = new Map<string, { modelVersion: string; version: number }>();
+    const scores = new Map<string, { modelVersion: string; version: number }>();
+    const merged = new Set<string>();
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await client.send(
-        new ScanCommand({ TableName: runtime.cliEnv[SETTINGS.leadsTable]!, FilterExpression: 'sk = :p AND attribute_not_exists(mergedInto)', ExpressionAttributeValues: { ':p': { S: PROFILE_SK } }, ...(startKey && { ExclusiveStartKey: startKey as never }) }),
+        new ScanCommand({
+          TableName: runtime.cliEnv[SETTINGS.leadsTable]!,
+          FilterExpression: 'sk = :score OR (sk = :profile AND attribute_exists(mergedInto))',
+          ExpressionAttributeValues: { ':score': { S: SCORE_SK }, ':profile': { S: PROFILE_SK } },
+          ...(startKey && { ExclusiveStartKey: startKey as never }),
+        }),
       );
-      for (const item of page.Items ?? []) found.set(item.pk!.S!, { modelVersion: item.modelVersion?.S ?? '', version: Number(item.version!.N) });
+      for (const item of page.Items ?? []) {
+        if (item.sk!.S === PROFILE_SK) merged.add(item.pk!.S!);
+        else scores.set(item.pk!.S!, { modelVersion: item.modelVersion?.S ?? '', version: Number(item.version!.N) });
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     client.destroy();
-    return found;
+    for (const pk of merged) scores.delete(pk);
+    return scores;
   }
   /** The lead counts of the progress lines (`… 120/312 leads`), in the order printed. */
   const progressCounts = (stderr: string) => [...stderr.matchAll(/(\d[\d,]*)\/[\d,]+ leads/g)].map((m) => Number(m[1]!.replaceAll(',', '')));

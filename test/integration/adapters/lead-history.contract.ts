@@ -79,7 +79,7 @@ export function leadHistoryContract(getTables: () => TestTables): void {
       const leadId = await leadWith([...visits, outcome]);
 
       // Act: the three newest markers
-      const recent = await history.recentHistory(leadId, 3);
+      const recent = await history.recentHistory(leadId, [], 3);
 
       // Assess: v3 and v4 (the outcome takes the third place and is not activity), oldest first
       expect(recent.recentActivity.map((a) => a.messageId)).toEqual([ids[2], ids[3]]);
