@@ -1,13 +1,13 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scoringModel } from '../../../config/index.ts';
 import type { ConsumedUnits } from '../../../functions/adapters/capacity.ts';
-import { createLeadStore, markerItem, type LeadStore } from '../../../functions/adapters/lead-store.ts';
+import { COUNT_MARK_MS, createLeadStore, markerItem, SETTLE_AFTER_MS, type LeadStore } from '../../../functions/adapters/lead-store.ts';
 import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
 import { applyEvents, newLead, type Lead } from '../../../functions/core/lead.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
-import { basedOn, type EventRef, type VersionedLead } from '../../../functions/core/records.ts';
+import { basedOn, type EventRef, type PendingCount, type VersionedLead } from '../../../functions/core/records.ts';
 import { allMarkers, foldForSave, markersToWrite, type EventMarker } from '../../../functions/core/score-items.ts';
 import { engagementAt } from '../../../functions/core/scoring.ts';
 import { FUNNEL_SHARDS, funnelKey, funnelShardKey, funnelShardOf, markerKey, profileKey, scoreKey } from '../../../functions/core/table-layout.ts';
@@ -394,88 +394,207 @@ export function leadStoreContract(getTables: () => TestTables): void {
     }
     const countsIn = (shard: Record<string, unknown>) => Object.fromEntries(counters.map((counter) => [counter, Number(shard[counter] ?? 0)]));
     const plus = (counts: Record<string, number>, sign: 1 | -1) => Object.fromEntries(counters.map((counter) => [counter, counts[counter]! + sign * counted[counter]]));
+    /** An instant `ms` before now, as a count's `at`. */
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    /** Pending longer than a save's own settling may take: its writer stopped. */
+    const stale = () => ago(SETTLE_AFTER_MS + 60_000);
 
-    /** The funnel counts of a new known lead's save (pending on its profile at version 1), as that save left them on the profile. */
-    async function pendingAgain(leadId: string): Promise<void> {
+    /** The funnel counts of a new known lead's save (its profile's version 1), as that save left them on the profile, written `at`. */
+    function leftover(leadId: string, at: string): PendingCount {
+      return { id: `${leadId}.1`, at, counts: { ...counted } };
+    }
+    async function pendingAgain(leadId: string, at: string): Promise<PendingCount> {
+      const count = leftover(leadId, at);
       await tables.client.send(
         new UpdateCommand({
           TableName: tables.leadsTable,
           Key: profileKey(leadId),
           UpdateExpression: 'SET funnelPending = :pending',
-          ExpressionAttributeValues: { ':pending': [{ id: `${leadId}.1`, counts: counted }] },
+          ExpressionAttributeValues: { ':pending': [count] },
         }),
       );
+      return count;
     }
 
-    /** A new lead, known at once; the counts of its shard before and after its save. */
-    async function savedKnown(): Promise<{ known: Lead; before: Record<string, number>; after: Record<string, number> }> {
-      const known = lead(undefined, { stage: 'known', stageHistory: [qualified] });
+    /** A new lead, known at once; the counts of its shard before and after its save (settled by the save: the mark of its counts on the shard). */
+    async function savedKnown(known = lead(undefined, { stage: 'known', stageHistory: [qualified] })): Promise<{ known: Lead; before: Record<string, number>; after: Record<string, number> }> {
       const before = countsIn(await shardOf(known.leadId));
       await store.saveLead({ lead: known, version: 0, changes: [qualified] });
       const after = countsIn(await shardOf(known.leadId));
       expect(after).toEqual(plus(before, 1));
+      expect(await shardOf(known.leadId)).toHaveProperty([`counted.${known.leadId}.1`]);
+      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 2 });
+      expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
       return { known, before, after };
     }
 
-    it('a save cut short after adding its counts and before its profile let go of them: healing counts nothing again, clears them, removes the mark', async () => {
-      // Prepare: the counts added and marked on the shard, still pending on the profile
-      const { known, after } = await savedKnown();
-      const mark = `counted.${known.leadId}.1`;
-      expect(await shardOf(known.leadId)).not.toHaveProperty([mark]);
-      const reportBefore = await store.getFunnelCounters();
-      await pendingAgain(known.leadId);
+    /** As if the save stopped before adding its counts: the counts and their mark (written in one update) taken off the shard again. */
+    async function neverAdded(leadId: string): Promise<void> {
       await tables.client.send(
         new UpdateCommand({
           TableName: tables.leadsTable,
-          Key: funnelShardKey(funnelShardOf(known.leadId, FUNNEL_SHARDS)),
-          UpdateExpression: 'SET #seen = :yes',
-          ExpressionAttributeNames: { '#seen': mark },
-          ExpressionAttributeValues: { ':yes': true },
+          Key: funnelShardKey(funnelShardOf(leadId, FUNNEL_SHARDS)),
+          UpdateExpression: `ADD ${counters.map((_, i) => `#k${i} :v${i}`).join(', ')} REMOVE #seen`,
+          ExpressionAttributeNames: { '#seen': `counted.${leadId}.1`, ...Object.fromEntries(counters.map((counter, i) => [`#k${i}`, counter])) },
+          ExpressionAttributeValues: Object.fromEntries(counters.map((counter, i) => [`:v${i}`, -counted[counter]])),
         }),
       );
+    }
+
+    /**
+     * A store whose client holds the `nth` UpdateItem it sends until released
+     * (a writer paused there, as a function frozen mid-step), the rest sent at once.
+     */
+    function pausedAt(nth: number): { paused: LeadStore; reached: Promise<void>; release: () => void } {
+      let sent = 0;
+      let release!: () => void;
+      let arrive!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const reached = new Promise<void>((resolve) => (arrive = resolve));
+      const send = async (command: unknown, ...rest: unknown[]) => {
+        if (command instanceof UpdateCommand && ++sent === nth) {
+          arrive();
+          await gate;
+        }
+        return (tables.client.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+      };
+      const client = Object.assign(Object.create(tables.client) as DynamoDBDocumentClient, { send });
+      return { paused: createLeadStore({ client, leadsTable: tables.leadsTable }), reached, release };
+    }
+
+    it('a save cut short after adding its counts and before its profile let go of them: while young, left to it; once stale, claimed and let go of, counted nothing again', async () => {
+      // Prepare: the counts added and marked on the shard, still pending on the profile
+      const { known, after } = await savedKnown();
+      const mark = `counted.${known.leadId}.1`;
+      const reportBefore = await store.getFunnelCounters();
+      const young = await pendingAgain(known.leadId, ago(60_000));
       // the mark is no counter of the report
       expect(await store.getFunnelCounters()).toEqual(reportBefore);
       // a read that does not heal leaves them as they are, and the lead does not show them
-      const plain = (await store.getLead(known.leadId))!;
-      expect(plain).toEqual({ lead: known, version: 1, profileVersion: 2 });
-      expect(await itemAt(profileKey(known.leadId))).toHaveProperty('funnelPending');
+      expect(await store.getLead(known.leadId)).toEqual({ lead: known, version: 1, profileVersion: 2, pendingCounts: [young] });
+      // young (their save may still be settling them): a read that heals leaves them to it, and answers them pending
+      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 2, pendingCounts: [young] });
+      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 2, funnelPending: [young] });
+      await pendingAgain(known.leadId, stale());
 
       // Act
       const healed = await store.getLead(known.leadId, { heal: true });
 
-      // Assess: counted once; the profile let go of the counts (its version moved), the mark gone
-      expect(healed).toEqual({ lead: known, version: 1, profileVersion: 3 });
+      // Assess: counted once; the profile claimed them and let go of them (its version moved twice), the mark kept
+      expect(healed).toEqual({ lead: known, version: 1, profileVersion: 4 });
       const shard = await shardOf(known.leadId);
       expect(countsIn(shard)).toEqual(after);
-      expect(shard).not.toHaveProperty([mark]);
-      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 3 });
+      expect(shard).toHaveProperty([mark]);
+      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 4 });
       expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
     });
 
-    it('a save cut short before adding its counts: healing adds them once, and healing again adds nothing', async () => {
+    it('a save cut short before adding its counts: once stale, healing adds them once, and healing again adds nothing', async () => {
       // Prepare: as if the save's counts never reached the shard
       const { known, after } = await savedKnown();
+      await neverAdded(known.leadId);
+      await pendingAgain(known.leadId, stale());
+      expect(countsIn(await shardOf(known.leadId))).toEqual(plus(after, -1));
+
+      // Act
+      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 4 });
+      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 4 });
+
+      // Assess: counted once, nothing left pending, the count's mark on the shard
+      const shard = await shardOf(known.leadId);
+      expect(countsIn(shard)).toEqual(after);
+      expect(shard).toHaveProperty([`counted.${known.leadId}.1`]);
+      expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
+    });
+
+    it('two writers that read the same stale counts at once: one claims them, and they are added once', async () => {
+      // Prepare
+      const { known, after } = await savedKnown();
+      await neverAdded(known.leadId);
+      await pendingAgain(known.leadId, stale());
+
+      // Act: two reads that heal, at once, through two stores
+      const other = createLeadStore({ client: tables.client, leadsTable: tables.leadsTable });
+      const reads = await Promise.all([store.getLead(known.leadId, { heal: true }), other.getLead(known.leadId, { heal: true })]);
+
+      // Assess: added once; one claim and one letting go moved the profile's version
+      expect(countsIn(await shardOf(known.leadId))).toEqual(after);
+      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 4 });
+      expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
+      expect(reads.map((read) => read?.profileVersion)).toContain(4);
+    });
+
+    it('a writer that read the counts stale and claims them after another writer settled them: its claim refused, nothing added again, and its save refused', async () => {
+      // Prepare: the stale counts, read by a writer that stops before its claim reaches the table
+      const { known, after } = await savedKnown();
+      await neverAdded(known.leadId);
+      const count = await pendingAgain(known.leadId, stale());
+      const { paused, reached, release } = pausedAt(1);
+      const late = paused.getLead(known.leadId, { heal: true });
+      await reached;
+
+      // Act: another writer claims and settles them meanwhile; then the paused claim goes on
+      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 4 });
+      release();
+      const read = (await late)!;
+
+      // Assess: the late claim refused: nothing settled, the lead answered on the version read, the counts as read
+      expect(read).toEqual({ lead: known, version: 1, profileVersion: 2, pendingCounts: [count] });
+      expect(countsIn(await shardOf(known.leadId))).toEqual(after);
+      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 4 });
+      // and the counts it carries never reach the profile again: its save is based on a version gone
+      const traits = { ...known.traits, company: 'Acme' };
+      await expect(paused.saveLead({ lead: { ...read.lead, traits }, ...basedOn(read), changes: [] })).rejects.toBeInstanceOf(ConcurrentUpdateError);
+      expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
+    });
+
+    it('a writer that claimed stale counts and stopped before adding them: once stale again, another claims and adds them; the first, going on, adds nothing again', async () => {
+      // Prepare: the stale counts claimed by a writer that stops before its ADD reaches the shard
+      const { known, after } = await savedKnown();
+      await neverAdded(known.leadId);
+      await pendingAgain(known.leadId, stale());
+      const { paused, reached, release } = pausedAt(2);
+      const stopped = paused.getLead(known.leadId, { heal: true });
+      await reached;
+      // claimed: the counts pending anew, their clock restarted
+      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 3, funnelPending: [expect.objectContaining({ id: `${known.leadId}.1` })] });
+      expect(await store.getLead(known.leadId, { heal: true })).toMatchObject({ profileVersion: 3, pendingCounts: [expect.objectContaining({ id: `${known.leadId}.1` })] });
+      // as long after as its writer could still be running
+      await pendingAgain(known.leadId, stale());
+
+      // Act: another writer claims and settles them; then the stopped writer goes on
+      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 5 });
+      release();
+      const read = (await stopped)!;
+
+      // Assess: added once (the first writer's ADD refused by the mark); its letting go refused (the profile moved on)
+      expect(countsIn(await shardOf(known.leadId))).toEqual(after);
+      expect(read).toMatchObject({ lead: known, version: 1, profileVersion: 3 });
+      expect(await itemAt(profileKey(known.leadId))).toMatchObject({ version: 5 });
+      expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
+    });
+
+    it('a later count on the shard removes the marks past COUNT_MARK_MS and keeps the younger ones', async () => {
+      // Prepare: a mark on the lead's shard just past its age and one well within it
+      const known = lead(undefined, { stage: 'known', stageHistory: [qualified] });
+      const [expired, kept] = [`counted.${uniqueLeadId()}.3`, `counted.${uniqueLeadId()}.5`];
       await tables.client.send(
         new UpdateCommand({
           TableName: tables.leadsTable,
           Key: funnelShardKey(funnelShardOf(known.leadId, FUNNEL_SHARDS)),
-          UpdateExpression: `ADD ${counters.map((_, i) => `#k${i} :v${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(counters.map((counter, i) => [`#k${i}`, counter])),
-          ExpressionAttributeValues: Object.fromEntries(counters.map((counter, i) => [`:v${i}`, -counted[counter]])),
+          UpdateExpression: 'SET #expired = :expired, #kept = :kept',
+          ExpressionAttributeNames: { '#expired': expired, '#kept': kept },
+          ExpressionAttributeValues: { ':expired': Date.now() - COUNT_MARK_MS - 60_000, ':kept': Date.now() - 60_000 },
         }),
       );
-      await pendingAgain(known.leadId);
-      expect(countsIn(await shardOf(known.leadId))).toEqual(plus(after, -1));
 
       // Act
-      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 3 });
-      expect(await store.getLead(known.leadId, { heal: true })).toEqual({ lead: known, version: 1, profileVersion: 3 });
+      await savedKnown(known);
 
-      // Assess: counted once, nothing left pending nor marked
+      // Assess
       const shard = await shardOf(known.leadId);
-      expect(countsIn(shard)).toEqual(after);
-      expect(shard).not.toHaveProperty([`counted.${known.leadId}.1`]);
-      expect(await itemAt(profileKey(known.leadId))).not.toHaveProperty('funnelPending');
+      expect(shard).not.toHaveProperty([expired]);
+      expect(shard).toHaveProperty([kept]);
     });
   });
 
@@ -583,16 +702,16 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await metered.saveLead({ lead: saved, version: 0, changes: [], markers: [{ messageId: uniqueId('metered'), at: T0, entries: [] }] });
       await metered.getLead(saved.leadId);
 
-      // Assess: a transaction and the marker write; the new lead's funnel counts added to its shard, let go of by its profile,
-      // the shard's mark removed; the profile and score in one strongly consistent query of small items, then the markers
-      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'BatchWrite', 'Update', 'Update', 'Update', 'Query', 'Query']);
+      // Assess: a transaction and the marker write; the new lead's funnel counts added to its shard, let go of by its profile;
+      // the profile and score in one strongly consistent query of small items, then the markers
+      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'BatchWrite', 'Update', 'Update', 'Query', 'Query']);
       expect(consumed.every((c) => c.table === tables.leadsTable)).toBe(true);
       expect(consumed[0]!.writeUnits).toBeGreaterThan(0);
       expect(consumed[0]!.readUnits).toBe(0);
       expect(consumed[1]).toMatchObject({ readUnits: 0, writeUnits: 1 });
-      for (const update of consumed.slice(2, 5)) expect(update).toMatchObject({ readUnits: 0, writeUnits: 1 });
+      for (const update of consumed.slice(2, 4)) expect(update).toMatchObject({ readUnits: 0, writeUnits: 1 });
+      expect(consumed[4]).toMatchObject({ readUnits: 1, writeUnits: 0 });
       expect(consumed[5]).toMatchObject({ readUnits: 1, writeUnits: 0 });
-      expect(consumed[6]).toMatchObject({ readUnits: 1, writeUnits: 0 });
     });
 
     it('writes a scored event that leaves the profile as it was with one write unit for the score and one for its marker', async () => {

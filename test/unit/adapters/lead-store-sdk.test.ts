@@ -10,13 +10,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createLeadStore, markerItem, PENDING_MARKERS, profileItem, scoreItem } from '../../../functions/adapters/lead-store.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { COUNT_MARK_MS, createLeadStore, markerItem, PENDING_MARKERS, profileItem, scoreItem, SETTLE_AFTER_MS } from '../../../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey, scoreKey } from '../../../functions/core/table-layout.ts';
 import type { Lead, Touch } from '../../../functions/core/lead.ts';
 import type { EventMarker } from '../../../functions/core/score-items.ts';
+import { basedOn, type PendingCount } from '../../../functions/core/records.ts';
 import type { LedgerEntry } from '../../../functions/core/scoring.ts';
 import { cycleKey, leadIdOf, mqlLead, profileKey } from '../handlers/fixtures.ts';
 
@@ -60,34 +61,48 @@ const sent = () => ddb.calls().map((call) => (call.args[0] as object).constructo
 /** The inputs of the UpdateItems sent, in order. */
 const updates = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
 
+/** The clock while a test runs (a count's `at`, a mark's value): NOW. */
+const CLOCK = Date.parse(NOW);
+const shardOfLead = (leadId: string) => funnelShardKey(funnelShardOf(leadId, FUNNEL_SHARDS));
+
 /**
- * The three writes that settle a save's funnel counts (`id`, pending on the
- * lead's profile written at `profileVersion`), in order: the counts added to
- * the lead's own shard once (refused where the shard bears the count's mark),
- * the profile let go of them on its version, the mark removed.
+ * The write that adds a count (`id`) to the lead's own shard once, at CLOCK:
+ * refused where the shard bears the count's mark; the shard answered as it
+ * is after, for the marks past their age.
  */
-function settling(leadId: string, id: string, counts: readonly (readonly [string, number])[], profileVersion: number): unknown[] {
-  const shard = funnelShardKey(funnelShardOf(leadId, FUNNEL_SHARDS));
-  return [
-    {
-      TableName: TABLE,
-      Key: shard,
-      UpdateExpression: `ADD ${counts.map((_, i) => `#k${i} :v${i}`).join(', ')} SET #seen = :yes`,
-      ConditionExpression: 'attribute_not_exists(#seen)',
-      ExpressionAttributeNames: { '#seen': `counted.${id}`, ...Object.fromEntries(counts.map(([counter], i) => [`#k${i}`, counter])) },
-      ExpressionAttributeValues: { ':yes': true, ...Object.fromEntries(counts.map(([, n], i) => [`:v${i}`, n])) },
-      ReturnConsumedCapacity: 'TOTAL',
-    },
-    {
-      TableName: TABLE,
-      Key: profileKey(leadId),
-      UpdateExpression: 'REMOVE funnelPending SET version = :next',
-      ConditionExpression: 'version = :version',
-      ExpressionAttributeValues: { ':version': profileVersion, ':next': profileVersion + 1 },
-      ReturnConsumedCapacity: 'TOTAL',
-    },
-    { TableName: TABLE, Key: shard, UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `counted.${id}` }, ReturnConsumedCapacity: 'TOTAL' },
-  ];
+function adding(leadId: string, id: string, counts: readonly (readonly [string, number])[]): unknown {
+  return {
+    TableName: TABLE,
+    Key: shardOfLead(leadId),
+    UpdateExpression: `ADD ${counts.map((_, i) => `#k${i} :v${i}`).join(', ')} SET #seen = :now`,
+    ConditionExpression: 'attribute_not_exists(#seen)',
+    ExpressionAttributeNames: { '#seen': `counted.${id}`, ...Object.fromEntries(counts.map(([counter], i) => [`#k${i}`, counter])) },
+    ExpressionAttributeValues: { ':now': CLOCK, ...Object.fromEntries(counts.map(([, n], i) => [`:v${i}`, n])) },
+    ReturnValues: 'ALL_NEW',
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/** The write that lets the profile (read at `profileVersion`) go of the counts settled, keeping `others` pending on it. */
+function lettingGo(leadId: string, profileVersion: number, others: readonly PendingCount[] = []): unknown {
+  return {
+    TableName: TABLE,
+    Key: profileKey(leadId),
+    UpdateExpression: others.length > 0 ? 'SET funnelPending = :others, version = :next' : 'REMOVE funnelPending SET version = :next',
+    ConditionExpression: 'version = :version',
+    ExpressionAttributeValues: { ':version': profileVersion, ':next': profileVersion + 1, ...(others.length > 0 && { ':others': others }) },
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/**
+ * The writes that settle a save's funnel counts (`id`, pending on the lead's
+ * profile written at `profileVersion`, beside `others`), in order: the counts
+ * added to the lead's own shard once, then the profile let go of them on its
+ * version. The mark stays (it expires).
+ */
+function settling(leadId: string, id: string, counts: readonly (readonly [string, number])[], profileVersion: number, others: readonly PendingCount[] = []): unknown[] {
+  return [adding(leadId, id, counts), lettingGo(leadId, profileVersion, others)];
 }
 
 /**
@@ -124,6 +139,13 @@ function cycleRecord(overrides: Partial<Cycle> = {}): Cycle {
 describe('lead store (SDK calls that are the contract)', () => {
   beforeEach(() => {
     ddb.reset();
+    // the clock only: the SDK's own timers run as they do
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(CLOCK);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
   describe('cycles', () => {
@@ -421,14 +443,14 @@ describe('lead store (SDK calls that are the contract)', () => {
 
       expect(await saveLead({ lead: visitor, version: 0, changes: [], markers: [visitorMarker], applied: 1, identities: ['anon:anon-1'] })).toBe(1);
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand']);
       // no funnel shard in the transaction: other leads write it
       expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toEqual([
         { Put: { TableName: TABLE, Item: scoreItem(visitor, 1, [visitorMarker]), ConditionExpression: 'attribute_not_exists(pk)' } },
         {
           Put: {
             TableName: TABLE,
-            Item: { ...profileItem(visitor, 1), funnelPending: [{ id: `${visitorId}.1`, counts: { 'reached.visitor': 1, 'current.visitor': 1 } }] },
+            Item: { ...profileItem(visitor, 1), funnelPending: [{ id: `${visitorId}.1`, at: NOW, counts: { 'reached.visitor': 1, 'current.visitor': 1 } }] },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -454,10 +476,10 @@ describe('lead store (SDK calls that are the contract)', () => {
       // the score's version stays: its item is not written
       expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [accepted], markers: [handoff], applied: 1 })).toBe(6);
 
-      expect(sent()).toEqual(['PutCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['PutCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
         TableName: TABLE,
-        Item: { ...profileItem(sal, 4), funnelPending: [{ id: `${LEAD_ID}.4`, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } }] },
+        Item: { ...profileItem(sal, 4), funnelPending: [{ id: `${LEAD_ID}.4`, at: NOW, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } }] },
         ConditionExpression: 'version = :version',
         ExpressionAttributeValues: { ':version': 3 },
         ReturnConsumedCapacity: 'TOTAL',
@@ -482,13 +504,13 @@ describe('lead store (SDK calls that are the contract)', () => {
 
       expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [engaged], markers: [marker3], applied: 1 })).toBe(7);
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toEqual([
         { Put: { TableName: TABLE, Item: scoreItem(sal, 7, [marker3]), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } } },
         {
           Put: {
             TableName: TABLE,
-            Item: { ...profileItem(sal, 4), funnelPending: [{ id: `${LEAD_ID}.4`, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } }] },
+            Item: { ...profileItem(sal, 4), funnelPending: [{ id: `${LEAD_ID}.4`, at: NOW, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } }] },
             ConditionExpression: 'version = :version',
             ExpressionAttributeValues: { ':version': 3 },
           },
@@ -550,10 +572,10 @@ describe('lead store (SDK calls that are the contract)', () => {
       // the score's version does not move: its item is not written
       expect(await saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).toBe(4);
 
-      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
         TableName: TABLE,
-        Item: { ...profileItem(recycled, 3), funnelPending: [{ id: `${LEAD_ID}.3`, counts: { 'reached.recycled': 1, 'current.recycled': 1, 'current.mql': -1 } }] },
+        Item: { ...profileItem(recycled, 3), funnelPending: [{ id: `${LEAD_ID}.3`, at: NOW, counts: { 'reached.recycled': 1, 'current.recycled': 1, 'current.mql': -1 } }] },
         ConditionExpression: 'version = :version',
         ExpressionAttributeValues: { ':version': 2 },
         ReturnConsumedCapacity: 'TOTAL',
@@ -576,7 +598,7 @@ describe('lead store (SDK calls that are the contract)', () => {
 
       await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).resolves.toBe(4);
 
-      // the ADD refused, then the profile let go of the counts and the mark removed all the same
+      // the ADD refused (no shard answered, so no mark looked at), then the profile let go of the counts all the same
       expect(updates()).toEqual(
         settling(LEAD_ID, `${LEAD_ID}.3`, [
           ['reached.recycled', 1],
@@ -586,19 +608,103 @@ describe('lead store (SDK calls that are the contract)', () => {
       );
     });
 
-    it('leaves the counts and their mark to the writer whose profile came since (it read them pending): no mark removed', async () => {
+    it('leaves the counts to the writer whose profile came since (it carried them on), their mark on the shard', async () => {
       ddb.on(PutCommand).resolves({});
       ddb.on(UpdateCommand).resolves({});
       ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID) }).rejects(conditionalCheckFailed());
 
       await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).resolves.toBe(4);
 
-      const [add, clear] = settling(LEAD_ID, `${LEAD_ID}.3`, [
+      // the profile refused to let go of them: nothing after it
+      expect(updates()).toEqual(
+        settling(LEAD_ID, `${LEAD_ID}.3`, [
+          ['reached.recycled', 1],
+          ['current.recycled', 1],
+          ['current.mql', -1],
+        ], 3),
+      );
+    });
+
+    it('removes the marks on the shard older than COUNT_MARK_MS, in a write of their own after adding the counts; younger marks and the counters stay', async () => {
+      const recycledCounts = [
         ['reached.recycled', 1],
         ['current.recycled', 1],
         ['current.mql', -1],
-      ], 3);
-      expect(updates()).toEqual([add, clear]);
+      ] as const;
+      const shard = shardOfLead(LEAD_ID);
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+      // the shard after the ADD: counters (small numbers, not marks), the save's own mark, marks of other counts just past their age and just within it
+      ddb.on(UpdateCommand, { Key: shard, ConditionExpression: 'attribute_not_exists(#seen)' }).resolves({
+        Attributes: {
+          ...shard,
+          'reached.recycled': 4,
+          'current.recycled': 2,
+          'current.mql': -3,
+          [`counted.${LEAD_ID}.3`]: CLOCK,
+          'counted.lead-a.2': CLOCK - COUNT_MARK_MS - 1,
+          'counted.lead-b.7': CLOCK - COUNT_MARK_MS + 1,
+          'counted.lead-c.1': CLOCK - 3 * COUNT_MARK_MS,
+        },
+      });
+
+      await saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes });
+
+      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(updates()).toEqual([
+        adding(LEAD_ID, `${LEAD_ID}.3`, recycledCounts),
+        {
+          TableName: TABLE,
+          Key: shard,
+          UpdateExpression: 'REMOVE #m0, #m1',
+          ExpressionAttributeNames: { '#m0': 'counted.lead-a.2', '#m1': 'counted.lead-c.1' },
+          ReturnConsumedCapacity: 'TOTAL',
+        },
+        lettingGo(LEAD_ID, 3),
+      ]);
+    });
+
+    it('removes no mark when none on the shard is past its age', async () => {
+      const shard = shardOfLead(LEAD_ID);
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+      ddb.on(UpdateCommand, { Key: shard, ConditionExpression: 'attribute_not_exists(#seen)' }).resolves({
+        Attributes: { ...shard, 'reached.recycled': 4, [`counted.${LEAD_ID}.3`]: CLOCK, 'counted.lead-b.7': CLOCK - COUNT_MARK_MS + 1 },
+      });
+
+      await saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes });
+
+      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(updates()[1]).toEqual(lettingGo(LEAD_ID, 3));
+    });
+
+    it('keeps the counts it read pending on the profile it writes, beside its own, and settles only its own', async () => {
+      const carried: PendingCount = { id: `${LEAD_ID}.2`, at: '2026-03-01T09:58:00.000Z', counts: { 'reached.mql': 1, 'current.mql': 1 } };
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+
+      await saveLead({ lead: recycled, version: 4, profileVersion: 2, pendingCounts: [carried], before: mqlLead(), changes });
+
+      const own = { id: `${LEAD_ID}.3`, at: NOW, counts: { 'reached.recycled': 1, 'current.recycled': 1, 'current.mql': -1 } };
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual({ ...profileItem(recycled, 3), funnelPending: [carried, own] });
+      expect(updates()).toEqual(
+        settling(LEAD_ID, own.id, [
+          ['reached.recycled', 1],
+          ['current.recycled', 1],
+          ['current.mql', -1],
+        ], 3, [carried]),
+      );
+    });
+
+    it('keeps the counts it read pending on a profile it writes with no count of its own, and settles nothing', async () => {
+      const carried: PendingCount = { id: `${LEAD_ID}.2`, at: '2026-03-01T09:58:00.000Z', counts: { 'reached.mql': 1, 'current.mql': 1 } };
+      ddb.on(PutCommand).resolves({});
+      const flagged = mqlLead({ journeyPending: 1 });
+
+      await saveLead({ lead: flagged, version: 4, profileVersion: 2, pendingCounts: [carried], before: mqlLead(), changes: [] });
+
+      expect(sent()).toEqual(['PutCommand']);
+      expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toEqual({ ...profileItem(flagged, 3), funnelPending: [carried] });
     });
 
     it('fails on any other error adding the counts, leaving them pending on the profile', async () => {
@@ -729,45 +835,102 @@ describe('lead store (SDK calls that are the contract)', () => {
       expect(ddb).not.toHaveReceivedCommand(BatchWriteCommand);
     });
 
-    describe('funnel counts a save cut short left pending on the profile', () => {
-      const leftover = { id: `${LEAD_ID}.4`, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } };
-      const profilePending = { ...profileStored, funnelPending: [leftover] };
-
-      it('are settled by a read that heals, before it answers the lead with the profile’s version after', async () => {
-        ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profilePending, scoreStored] });
+    describe('funnel counts left pending on the profile', () => {
+      /** Counts pending just longer than a save's own settling may take (its writer stopped), and just less (its writer may still settle them). */
+      const stale: PendingCount = { id: `${LEAD_ID}.4`, at: new Date(CLOCK - SETTLE_AFTER_MS - 1).toISOString(), counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } };
+      const young: PendingCount = { id: `${LEAD_ID}.3`, at: new Date(CLOCK - SETTLE_AFTER_MS + 1).toISOString(), counts: { 'reached.mql': 1 } };
+      /** The counts of a move from mql to sal (the stale ones' and the next save's). */
+      const salCounts = [
+        ['reached.sal', 1],
+        ['current.sal', 1],
+        ['current.mql', -1],
+      ] as const;
+      /** The stale counts as the writer that claims them writes them back: their clock restarted. */
+      const claimed = { ...stale, at: NOW };
+      /** The write that claims stale counts on the profile read at version 4, keeping the young ones. */
+      const claiming = (pending: readonly PendingCount[]) => ({
+        TableName: TABLE,
+        Key: profileKey(LEAD_ID),
+        UpdateExpression: 'SET funnelPending = :pending, version = :next',
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': 4, ':next': 5, ':pending': pending },
+        ReturnConsumedCapacity: 'TOTAL',
+      });
+      const stored = (...pending: PendingCount[]) => ({ ...profileStored, funnelPending: pending });
+      const readAs = (...pending: PendingCount[]) => {
+        ddb.on(QueryCommand, itemsQuery).resolves({ Items: [stored(...pending), scoreStored] });
         ddb.on(QueryCommand, markersQuery).resolves({ Items: [marker1, marker15, marker2, marker3].map((m) => markerItem(LEAD_ID, m)) });
+      };
+      const lead = { ...asStored, ledger: [foldedEntry, e1, e15, e2, e3] };
+
+      it('stale: claimed by a read that heals (their clock restarted, the profile’s version moved), then settled, before it answers the lead with the profile’s version after', async () => {
+        readAs(stale);
         ddb.on(UpdateCommand).resolves({});
 
         const read = await getLead(LEAD_ID, { heal: true });
 
-        expect(read).toEqual({ lead: { ...asStored, ledger: [foldedEntry, e1, e15, e2, e3] }, version: 7, profileVersion: 5 });
+        expect(read).toEqual({ lead, version: 7, profileVersion: 6 });
         expect(sent()).toEqual(['QueryCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'QueryCommand']);
-        expect(updates()).toEqual(
-          settling(LEAD_ID, `${LEAD_ID}.4`, [
-            ['reached.sal', 1],
-            ['current.sal', 1],
-            ['current.mql', -1],
-          ], 4),
-        );
+        expect(updates()).toEqual([claiming([claimed]), ...settling(LEAD_ID, stale.id, salCounts, 5)]);
       });
 
-      it('are left to the writer whose profile came since the read: the lead answered on the version read', async () => {
-        ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profilePending, scoreStored] });
-        ddb.on(QueryCommand, markersQuery).resolves({ Items: [marker1, marker15, marker2, marker3].map((m) => markerItem(LEAD_ID, m)) });
+      it('stale beside young: only the stale ones claimed and settled; the young ones kept on the profile and answered pending', async () => {
+        readAs(young, stale);
+        ddb.on(UpdateCommand).resolves({});
+
+        const read = await getLead(LEAD_ID, { heal: true });
+
+        expect(read).toEqual({ lead, version: 7, profileVersion: 6, pendingCounts: [young] });
+        expect(updates()).toEqual([claiming([young, claimed]), ...settling(LEAD_ID, stale.id, salCounts, 5, [young])]);
+      });
+
+      it('stale, claimed by another writer first (the claim refused): nothing settled, the lead answered on the version read with the counts as read', async () => {
+        readAs(stale);
         ddb.on(UpdateCommand).resolves({});
         ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID) }).rejects(conditionalCheckFailed());
 
-        expect(await getLead(LEAD_ID, { heal: true })).toMatchObject({ version: 7, profileVersion: 4 });
-        expect(ddb).toHaveReceivedCommandTimes(UpdateCommand, 2);
+        expect(await getLead(LEAD_ID, { heal: true })).toEqual({ lead, version: 7, profileVersion: 4, pendingCounts: [stale] });
+        expect(updates()).toEqual([claiming([claimed])]);
       });
 
-      it('are not part of the lead, and a read that does not heal writes nothing', async () => {
-        ddb.on(QueryCommand, itemsQuery).resolves({ Items: [profilePending, scoreStored] });
-        ddb.on(QueryCommand, markersQuery).resolves({ Items: [marker1, marker15, marker2, marker3].map((m) => markerItem(LEAD_ID, m)) });
+      it('stale, claimed and added, the profile written by another writer since the claim: answered on the claim’s version, the claimed counts still pending', async () => {
+        readAs(young, stale);
+        ddb.on(UpdateCommand).resolves({});
+        ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 5 } }).rejects(conditionalCheckFailed());
+
+        expect(await getLead(LEAD_ID, { heal: true })).toEqual({ lead, version: 7, profileVersion: 5, pendingCounts: [young, claimed] });
+        expect(updates()).toEqual([claiming([young, claimed]), ...settling(LEAD_ID, stale.id, salCounts, 5, [young])]);
+      });
+
+      it('young: not settled by a read that heals (their writer may still settle them), answered pending, and carried onto the profile the next save writes', async () => {
+        readAs(young);
+        ddb.on(PutCommand).resolves({});
+        ddb.on(UpdateCommand).resolves({});
+
+        const read = (await getLead(LEAD_ID, { heal: true }))!;
+
+        expect(read).toEqual({ lead, version: 7, profileVersion: 4, pendingCounts: [young] });
+        expect(sent()).toEqual(['QueryCommand', 'QueryCommand']);
+
+        // Act: the next save, a stage change based on that read
+        ddb.resetHistory();
+        const accepted = { from: 'mql', to: 'sal', at: NOW, cause: 'accepted by rep-sam', decision: 'accepted' } as const;
+        const sal: Lead = { ...read.lead, stage: 'sal', stageHistory: [...read.lead.stageHistory, accepted] };
+        await saveLead({ lead: sal, ...basedOn(read), changes: [accepted] });
+
+        // Assess: the young counts kept on the profile beside the save's own; only its own settled, the young ones left pending
+        const own = { id: `${LEAD_ID}.5`, at: NOW, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } };
+        expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand']);
+        expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({ Item: { ...profileItem(sal, 5), funnelPending: [young, own] }, ExpressionAttributeValues: { ':version': 4 } });
+        expect(updates()).toEqual(settling(LEAD_ID, own.id, salCounts, 5, [young]));
+      });
+
+      it('are not part of the lead, answered pending, and a read that does not heal writes nothing, stale or not', async () => {
+        readAs(young, stale);
 
         const read = await getLead(LEAD_ID);
 
-        expect(read).toEqual({ lead: { ...asStored, ledger: [foldedEntry, e1, e15, e2, e3] }, version: 7, profileVersion: 4 });
+        expect(read).toEqual({ lead, version: 7, profileVersion: 4, pendingCounts: [young, stale] });
         expect(read?.lead).not.toHaveProperty('funnelPending');
         expect(sent()).toEqual(['QueryCommand', 'QueryCommand']);
       });
@@ -815,13 +978,13 @@ describe('lead store (SDK calls that are the contract)', () => {
 
       await retireLead(retired, { version: 7, profileVersion: 4 });
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['TransactWriteCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb).toHaveReceivedCommandExactlyOnceWith(TransactWriteCommand, {
         TransactItems: [
           {
             Put: {
               TableName: TABLE,
-              Item: { ...profileItem(retired, 5), funnelPending: [{ id: `${LEAD_ID}.5`, counts: { 'current.mql': -1 } }] },
+              Item: { ...profileItem(retired, 5), funnelPending: [{ id: `${LEAD_ID}.5`, at: NOW, counts: { 'current.mql': -1 } }] },
               ConditionExpression: 'version = :version',
               ExpressionAttributeValues: { ':version': 4 },
             },
@@ -839,6 +1002,21 @@ describe('lead store (SDK calls that are the contract)', () => {
       });
       expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toHaveLength(2);
       expect(updates()).toEqual(settling(LEAD_ID, `${LEAD_ID}.5`, [['current.mql', -1]], 5));
+    });
+
+    it('retires a lead keeping the counts it read pending on its profile, beside its own, and settles only its own', async () => {
+      const carried: PendingCount = { id: `${LEAD_ID}.4`, at: '2026-03-01T09:58:00.000Z', counts: { 'reached.mql': 1, 'current.mql': 1 } };
+      ddb.on(TransactWriteCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+      const retired = mqlLead({ mergedInto: 'lead-ffffffffffffffffffff' });
+
+      await retireLead(retired, { version: 7, profileVersion: 4, pendingCounts: [carried] });
+
+      const own = { id: `${LEAD_ID}.5`, at: NOW, counts: { 'current.mql': -1 } };
+      expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems?.[0]).toEqual({
+        Put: { TableName: TABLE, Item: { ...profileItem(retired, 5), funnelPending: [carried, own] }, ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 4 } },
+      });
+      expect(updates()).toEqual(settling(LEAD_ID, own.id, [['current.mql', -1]], 5, [carried]));
     });
 
     it('refuses to retire a lead that changed since read with ConcurrentUpdateError, so the merge runs again, and settles nothing', async () => {
@@ -928,8 +1106,8 @@ describe('lead store (SDK calls that are the contract)', () => {
           [TABLE]: [
             { ...oldItem, 'reached.visitor': 200, 'current.visitor': 120, 'reached.mql': 20, 'current.mql': 4 },
             { ...shardKeys[3], 'reached.visitor': 5, 'current.visitor': 2, 'reached.recycled': 3, 'current.recycled': 3 },
-            // a save's mark that it counted its counts here (removed once its profile let go of them) is no counter
-            { ...shardKeys[41], 'reached.mql': 1, 'current.mql': -1, 'current.visitor': -2, [`counted.${LEAD_ID}.4`]: true },
+            // a save's mark that it counted its counts here (when, kept until it expires) is no counter
+            { ...shardKeys[41], 'reached.mql': 1, 'current.mql': -1, 'current.visitor': -2, [`counted.${LEAD_ID}.4`]: CLOCK },
           ],
         },
       });
