@@ -65,9 +65,9 @@ type FunnelPending = PendingCount;
  * left by a writer that stopped; a later writer settles them.
  */
 export const SETTLE_AFTER_MS = 15 * 60_000;
-/** How long the mark of a count added to the funnel stays on its shard: long after any writer could still add it again. */
-export const COUNT_MARK_MS = 24 * 3_600_000;
 const COUNT_MARK_PREFIX = 'counted.';
+/** How many times a writer tries to let go of a count it added, against other writers' profiles. */
+const MAX_CLEAR_ATTEMPTS = 5;
 
 /**
  * The most markers a save keeps pending in the score item (about 100 bytes
@@ -291,71 +291,76 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
    * lead's shard, exactly once, with plain writes (no transaction holds a
    * shared item, so leads changing stage at once never conflict): the shard
    * is added to and marked with the count's id in one conditional update (a
-   * repeat is refused by the mark), then the profile lets go of the count
-   * (keeping `others`). A mark stays COUNT_MARK_MS, far longer than any
-   * writer runs, so no writer that read the count pending can add it again;
-   * a later count on the shard removes the marks past that age. Only the
-   * save that wrote a count settles it, or, once SETTLE_AFTER_MS have passed
-   * (that writer stopped), the one writer that claimed it (getLead with `heal`).
-   * Returns the profile's version after.
+   * repeat is refused by the mark); then the profile lets go of the count
+   * (keeping any other), retried on the profile as it is now when another
+   * writer wrote it since (it carried the count on); only then is the mark
+   * removed, so a mark lives exactly as long as its count is pending somewhere
+   * and a shard holds only the marks of counts in flight. Only the save that
+   * wrote a count settles it, or, once SETTLE_AFTER_MS have passed (that writer
+   * stopped), the one writer that claimed it (settleLeftovers): never two at
+   * once. Returns the profile's version after.
    */
   async function settleFunnel(leadId: string, pending: readonly FunnelPending[], profileVersion: number, others: readonly FunnelPending[] = []): Promise<number> {
     if (pending.length === 0) return profileVersion;
+    const ids = new Set(pending.map((count) => count.id));
     for (const { id, counts } of pending) {
-      const now = Date.now();
       const names: Record<string, string> = { '#seen': `${COUNT_MARK_PREFIX}${id}` };
-      const values: Record<string, unknown> = { ':now': now };
+      const values: Record<string, unknown> = { ':yes': true };
       const parts: string[] = [];
       Object.entries(counts).forEach(([key, n], i) => {
         names[`#k${i}`] = key;
         values[`:v${i}`] = n;
         parts.push(`#k${i} :v${i}`);
       });
-      let shard: Record<string, unknown> | undefined;
       try {
-        ({ Attributes: shard } = await client.send(
-          new UpdateCommand({
-            TableName: leadsTable,
-            Key: funnelShardKeyOf(leadId),
-            UpdateExpression: `ADD ${parts.join(', ')} SET #seen = :now`,
-            ConditionExpression: 'attribute_not_exists(#seen)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ));
-      } catch (error) {
-        // counted already, by a writer stopped after it
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-      const expired = Object.entries(shard ?? {}).filter(([name, at]) => name.startsWith(COUNT_MARK_PREFIX) && Number(at) < now - COUNT_MARK_MS).map(([name]) => name);
-      if (expired.length > 0) {
         await client.send(
           new UpdateCommand({
             TableName: leadsTable,
             Key: funnelShardKeyOf(leadId),
-            UpdateExpression: `REMOVE ${expired.map((_, i) => `#m${i}`).join(', ')}`,
-            ExpressionAttributeNames: Object.fromEntries(expired.map((name, i) => [`#m${i}`, name])),
+            UpdateExpression: `ADD ${parts.join(', ')} SET #seen = :yes`,
+            ConditionExpression: 'attribute_not_exists(#seen)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
           }),
         );
+      } catch (error) {
+        // counted already, by a writer stopped before it let go of the count
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     }
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: leadsTable,
-          Key: profileKey(leadId),
-          UpdateExpression: others.length > 0 ? 'SET funnelPending = :others, version = :next' : 'REMOVE funnelPending SET version = :next',
-          ConditionExpression: 'version = :version',
-          ExpressionAttributeValues: { ':version': profileVersion, ':next': profileVersion + 1, ...(others.length > 0 && { ':others': others }) },
-        }),
-      );
-      return profileVersion + 1;
-    } catch (error) {
-      // another writer's profile since: it kept the count pending (carried on from its read); the mark keeps it from counting twice
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return profileVersion;
+    let version = profileVersion;
+    let rest = others;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: leadsTable,
+            Key: profileKey(leadId),
+            UpdateExpression: rest.length > 0 ? 'SET funnelPending = :others, version = :next' : 'REMOVE funnelPending SET version = :next',
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':version': version, ':next': version + 1, ...(rest.length > 0 && { ':others': rest }) },
+          }),
+        );
+        version += 1;
+        break;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // another writer's profile since, which carried the count on: let go of it there
+        const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: profileKey(leadId), ConsistentRead: true }));
+        const onProfile = ((Item?.funnelPending ?? []) as FunnelPending[]);
+        if (!onProfile.some((count) => ids.has(count.id))) return Number(Item?.version ?? version);
+        // still there after a few tries: the mark stays and the count is settled as a leftover (its mark refuses a second add)
+        if (attempt >= MAX_CLEAR_ATTEMPTS) return version;
+        version = Number(Item?.version);
+        rest = onProfile.filter((count) => !ids.has(count.id));
+      }
     }
+    for (const { id } of pending) {
+      await client.send(
+        new UpdateCommand({ TableName: leadsTable, Key: funnelShardKeyOf(leadId), UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `${COUNT_MARK_PREFIX}${id}` } }),
+      );
+    }
+    return version;
   }
 
   /**

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { COUNT_MARK_MS, createLeadStore, markerItem, PENDING_MARKERS, profileItem, scoreItem, SETTLE_AFTER_MS } from '../../../functions/adapters/lead-store.ts';
+import { createLeadStore, markerItem, PENDING_MARKERS, profileItem, scoreItem, SETTLE_AFTER_MS } from '../../../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey, scoreKey } from '../../../functions/core/table-layout.ts';
@@ -65,20 +65,15 @@ const updates = () => ddb.commandCalls(UpdateCommand).map((call) => call.args[0]
 const CLOCK = Date.parse(NOW);
 const shardOfLead = (leadId: string) => funnelShardKey(funnelShardOf(leadId, FUNNEL_SHARDS));
 
-/**
- * The write that adds a count (`id`) to the lead's own shard once, at CLOCK:
- * refused where the shard bears the count's mark; the shard answered as it
- * is after, for the marks past their age.
- */
+/** The write that adds a count (`id`) to the lead's own shard once: refused where the shard bears the count's mark. */
 function adding(leadId: string, id: string, counts: readonly (readonly [string, number])[]): unknown {
   return {
     TableName: TABLE,
     Key: shardOfLead(leadId),
-    UpdateExpression: `ADD ${counts.map((_, i) => `#k${i} :v${i}`).join(', ')} SET #seen = :now`,
+    UpdateExpression: `ADD ${counts.map((_, i) => `#k${i} :v${i}`).join(', ')} SET #seen = :yes`,
     ConditionExpression: 'attribute_not_exists(#seen)',
     ExpressionAttributeNames: { '#seen': `counted.${id}`, ...Object.fromEntries(counts.map(([counter], i) => [`#k${i}`, counter])) },
-    ExpressionAttributeValues: { ':now': CLOCK, ...Object.fromEntries(counts.map(([, n], i) => [`:v${i}`, n])) },
-    ReturnValues: 'ALL_NEW',
+    ExpressionAttributeValues: { ':yes': true, ...Object.fromEntries(counts.map(([, n], i) => [`:v${i}`, n])) },
     ReturnConsumedCapacity: 'TOTAL',
   };
 }
@@ -95,14 +90,19 @@ function lettingGo(leadId: string, profileVersion: number, others: readonly Pend
   };
 }
 
+/** The write that removes a count's mark from the lead's shard, once the profile let go of the count. */
+function unmarking(leadId: string, id: string): unknown {
+  return { TableName: TABLE, Key: shardOfLead(leadId), UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `counted.${id}` }, ReturnConsumedCapacity: 'TOTAL' };
+}
+
 /**
  * The writes that settle a save's funnel counts (`id`, pending on the lead's
  * profile written at `profileVersion`, beside `others`), in order: the counts
- * added to the lead's own shard once, then the profile let go of them on its
- * version. The mark stays (it expires).
+ * added to the lead's own shard once, the profile let go of them on its
+ * version, then the mark removed.
  */
 function settling(leadId: string, id: string, counts: readonly (readonly [string, number])[], profileVersion: number, others: readonly PendingCount[] = []): unknown[] {
-  return [adding(leadId, id, counts), lettingGo(leadId, profileVersion, others)];
+  return [adding(leadId, id, counts), lettingGo(leadId, profileVersion, others), unmarking(leadId, id)];
 }
 
 /**
@@ -443,7 +443,7 @@ describe('lead store (SDK calls that are the contract)', () => {
 
       expect(await saveLead({ lead: visitor, version: 0, changes: [], markers: [visitorMarker], applied: 1, identities: ['anon:anon-1'] })).toBe(1);
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
       // no funnel shard in the transaction: other leads write it
       expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toEqual([
         { Put: { TableName: TABLE, Item: scoreItem(visitor, 1, [visitorMarker]), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -476,7 +476,7 @@ describe('lead store (SDK calls that are the contract)', () => {
       // the score's version stays: its item is not written
       expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [accepted], markers: [handoff], applied: 1 })).toBe(6);
 
-      expect(sent()).toEqual(['PutCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['PutCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
         TableName: TABLE,
         Item: { ...profileItem(sal, 4), funnelPending: [{ id: `${LEAD_ID}.4`, at: NOW, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } }] },
@@ -504,7 +504,7 @@ describe('lead store (SDK calls that are the contract)', () => {
 
       expect(await saveLead({ lead: sal, version: 6, profileVersion: 3, before: asRead, changes: [engaged], markers: [marker3], applied: 1 })).toBe(7);
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['TransactWriteCommand', 'BatchWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems).toEqual([
         { Put: { TableName: TABLE, Item: scoreItem(sal, 7, [marker3]), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 6 } } },
         {
@@ -572,7 +572,7 @@ describe('lead store (SDK calls that are the contract)', () => {
       // the score's version does not move: its item is not written
       expect(await saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).toBe(4);
 
-      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toEqual({
         TableName: TABLE,
         Item: { ...profileItem(recycled, 3), funnelPending: [{ id: `${LEAD_ID}.3`, at: NOW, counts: { 'reached.recycled': 1, 'current.recycled': 1, 'current.mql': -1 } }] },
@@ -608,74 +608,49 @@ describe('lead store (SDK calls that are the contract)', () => {
       );
     });
 
-    it('leaves the counts to the writer whose profile came since (it carried them on), their mark on the shard', async () => {
+    it('lets go of its counts on the profile another writer wrote since (it carried them on), keeping that writer’s, then removes the mark', async () => {
+      const theirs: PendingCount = { id: `${LEAD_ID}.4`, at: NOW, counts: { 'reached.sal': 1 } };
+      const own = { id: `${LEAD_ID}.3`, at: NOW, counts: { 'reached.recycled': 1, 'current.recycled': 1, 'current.mql': -1 } };
       ddb.on(PutCommand).resolves({});
       ddb.on(UpdateCommand).resolves({});
-      ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID) }).rejects(conditionalCheckFailed());
+      ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID), ExpressionAttributeValues: { ':version': 3, ':next': 4 } }).rejects(conditionalCheckFailed());
+      ddb.on(GetCommand, { Key: profileKey(LEAD_ID) }).resolves({ Item: { ...profileItem(recycled, 4), funnelPending: [own, theirs] } });
 
       await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).resolves.toBe(4);
 
-      // the profile refused to let go of them: nothing after it
-      expect(updates()).toEqual(
-        settling(LEAD_ID, `${LEAD_ID}.3`, [
-          ['reached.recycled', 1],
-          ['current.recycled', 1],
-          ['current.mql', -1],
-        ], 3),
-      );
-    });
-
-    it('removes the marks on the shard older than COUNT_MARK_MS, in a write of their own after adding the counts; younger marks and the counters stay', async () => {
-      const recycledCounts = [
+      const counts = [
         ['reached.recycled', 1],
         ['current.recycled', 1],
         ['current.mql', -1],
       ] as const;
-      const shard = shardOfLead(LEAD_ID);
-      ddb.on(PutCommand).resolves({});
-      ddb.on(UpdateCommand).resolves({});
-      // the shard after the ADD: counters (small numbers, not marks), the save's own mark, marks of other counts just past their age and just within it
-      ddb.on(UpdateCommand, { Key: shard, ConditionExpression: 'attribute_not_exists(#seen)' }).resolves({
-        Attributes: {
-          ...shard,
-          'reached.recycled': 4,
-          'current.recycled': 2,
-          'current.mql': -3,
-          [`counted.${LEAD_ID}.3`]: CLOCK,
-          'counted.lead-a.2': CLOCK - COUNT_MARK_MS - 1,
-          'counted.lead-b.7': CLOCK - COUNT_MARK_MS + 1,
-          'counted.lead-c.1': CLOCK - 3 * COUNT_MARK_MS,
-        },
-      });
-
-      await saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes });
-
-      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
-      expect(updates()).toEqual([
-        adding(LEAD_ID, `${LEAD_ID}.3`, recycledCounts),
-        {
-          TableName: TABLE,
-          Key: shard,
-          UpdateExpression: 'REMOVE #m0, #m1',
-          ExpressionAttributeNames: { '#m0': 'counted.lead-a.2', '#m1': 'counted.lead-c.1' },
-          ReturnConsumedCapacity: 'TOTAL',
-        },
-        lettingGo(LEAD_ID, 3),
-      ]);
+      expect(updates()).toEqual([adding(LEAD_ID, own.id, counts), lettingGo(LEAD_ID, 3), lettingGo(LEAD_ID, 4, [theirs]), unmarking(LEAD_ID, own.id)]);
+      expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: profileKey(LEAD_ID), ConsistentRead: true });
     });
 
-    it('removes no mark when none on the shard is past its age', async () => {
-      const shard = shardOfLead(LEAD_ID);
+    it('leaves the mark when its counts are still on the profile after a few tries (settled later as a leftover, the mark refusing a second add)', async () => {
+      const own = { id: `${LEAD_ID}.3`, at: NOW, counts: { 'reached.recycled': 1, 'current.recycled': 1, 'current.mql': -1 } };
       ddb.on(PutCommand).resolves({});
       ddb.on(UpdateCommand).resolves({});
-      ddb.on(UpdateCommand, { Key: shard, ConditionExpression: 'attribute_not_exists(#seen)' }).resolves({
-        Attributes: { ...shard, 'reached.recycled': 4, [`counted.${LEAD_ID}.3`]: CLOCK, 'counted.lead-b.7': CLOCK - COUNT_MARK_MS + 1 },
-      });
+      ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID) }).rejects(conditionalCheckFailed());
+      ddb.on(GetCommand, { Key: profileKey(LEAD_ID) }).resolves({ Item: { ...profileItem(recycled, 9), funnelPending: [own] } });
 
-      await saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes });
+      await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).resolves.toBe(4);
 
-      expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand']);
-      expect(updates()[1]).toEqual(lettingGo(LEAD_ID, 3));
+      const onProfile = updates().filter((input) => JSON.stringify((input as { Key: unknown }).Key) === JSON.stringify(profileKey(LEAD_ID)));
+      expect(onProfile).toHaveLength(5);
+      expect(updates()).not.toContainEqual(unmarking(LEAD_ID, own.id));
+    });
+
+    it('stops when another writer already let go of its counts (a claimer of leftovers), leaving the mark to it', async () => {
+      ddb.on(PutCommand).resolves({});
+      ddb.on(UpdateCommand).resolves({});
+      ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID) }).rejects(conditionalCheckFailed());
+      ddb.on(GetCommand, { Key: profileKey(LEAD_ID) }).resolves({ Item: { ...profileItem(recycled, 5) } });
+
+      await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).resolves.toBe(4);
+
+      expect(updates()).toHaveLength(2);
+      expect(updates()).not.toContainEqual(unmarking(LEAD_ID, `${LEAD_ID}.3`));
     });
 
     it('keeps the counts it read pending on the profile it writes, beside its own, and settles only its own', async () => {
@@ -870,7 +845,7 @@ describe('lead store (SDK calls that are the contract)', () => {
         const read = await getLead(LEAD_ID, { heal: true });
 
         expect(read).toEqual({ lead, version: 7, profileVersion: 6 });
-        expect(sent()).toEqual(['QueryCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'QueryCommand']);
+        expect(sent()).toEqual(['QueryCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand', 'QueryCommand']);
         expect(updates()).toEqual([claiming([claimed]), ...settling(LEAD_ID, stale.id, salCounts, 5)]);
       });
 
@@ -893,13 +868,14 @@ describe('lead store (SDK calls that are the contract)', () => {
         expect(updates()).toEqual([claiming([claimed])]);
       });
 
-      it('stale, claimed and added, the profile written by another writer since the claim: answered on the claim’s version, the claimed counts still pending', async () => {
+      it('stale, claimed and added, the profile written by another writer since the claim (carrying them on): let go of there, then the mark removed', async () => {
         readAs(young, stale);
         ddb.on(UpdateCommand).resolves({});
-        ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 5 } }).rejects(conditionalCheckFailed());
+        ddb.on(UpdateCommand, { Key: profileKey(LEAD_ID), ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': 5, ':next': 6, ':others': [young] } }).rejects(conditionalCheckFailed());
+        ddb.on(GetCommand, { Key: profileKey(LEAD_ID) }).resolves({ Item: { ...profileKey(LEAD_ID), version: 6, funnelPending: [young, claimed] } });
 
-        expect(await getLead(LEAD_ID, { heal: true })).toEqual({ lead, version: 7, profileVersion: 5, pendingCounts: [young, claimed] });
-        expect(updates()).toEqual([claiming([young, claimed]), ...settling(LEAD_ID, stale.id, salCounts, 5, [young])]);
+        expect(await getLead(LEAD_ID, { heal: true })).toEqual({ lead, version: 7, profileVersion: 7, pendingCounts: [young] });
+        expect(updates()).toEqual([claiming([young, claimed]), adding(LEAD_ID, stale.id, salCounts), lettingGo(LEAD_ID, 5, [young]), lettingGo(LEAD_ID, 6, [young]), unmarking(LEAD_ID, stale.id)]);
       });
 
       it('young: not settled by a read that heals (their writer may still settle them), answered pending, and carried onto the profile the next save writes', async () => {
@@ -920,7 +896,7 @@ describe('lead store (SDK calls that are the contract)', () => {
 
         // Assess: the young counts kept on the profile beside the save's own; only its own settled, the young ones left pending
         const own = { id: `${LEAD_ID}.5`, at: NOW, counts: { 'reached.sal': 1, 'current.sal': 1, 'current.mql': -1 } };
-        expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand']);
+        expect(sent()).toEqual(['PutCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
         expect(ddb.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({ Item: { ...profileItem(sal, 5), funnelPending: [young, own] }, ExpressionAttributeValues: { ':version': 4 } });
         expect(updates()).toEqual(settling(LEAD_ID, own.id, salCounts, 5, [young]));
       });
@@ -978,7 +954,7 @@ describe('lead store (SDK calls that are the contract)', () => {
 
       await retireLead(retired, { version: 7, profileVersion: 4 });
 
-      expect(sent()).toEqual(['TransactWriteCommand', 'UpdateCommand', 'UpdateCommand']);
+      expect(sent()).toEqual(['TransactWriteCommand', 'UpdateCommand', 'UpdateCommand', 'UpdateCommand']);
       expect(ddb).toHaveReceivedCommandExactlyOnceWith(TransactWriteCommand, {
         TransactItems: [
           {
