@@ -32,7 +32,7 @@ import { appendResults, benchDir, describeMachine, fmt, machine, machineCpuSecon
  * to be the size of cdk.out's bundle first):
  *  - the SDK bundled instead of external (or the reverse, whichever is not
  *    deployed), tree-shaken from its ES modules;
- *  - without `--enable-source-maps`;
+ *  - without `--enable-source-maps`; with the sources inside the source map;
  *  - node:http and node:process imported as ES modules, as esbuild leaves
  *    them, rather than through functions/commons/node-builtins/;
  *  - not minified; `mainFields` CommonJS first;
@@ -194,6 +194,7 @@ for (const bundle of bundles) {
       ? ['sdk-bundled', 'SDK bundled (tree-shaken ES modules)', { external: [] }]
       : ['sdk-external', "SDK external (the runtime's)", { external: ['@aws-sdk/*'] }],
     ['esm-builtins', 'node:http and node:process imported as ES modules (no shims)', { alias: {} }],
+    ...(leadFunctionBundling.sourcesContent === false ? [['sources-content', 'source map with the sources inside (sourcesContent)', { sourcesContent: true }] as [string, string, BuildOptions]] : []),
     ['not-minified', 'not minified', { minify: false }],
     ['cjs-first', 'mainFields main, module', { mainFields: ['main', 'module'] }],
   ];

@@ -36,6 +36,9 @@ export const leadFunctionBundling = {
   target: 'node24',
   mainFields: ['module', 'main'],
   sourceMap: true,
+  // Stack traces need the mappings only; without the sources inside, the map a cold start reads
+  // and parses (NODE_OPTIONS=--enable-source-maps) is a third of the size (docs/decisions.md, "Bundling").
+  sourcesContent: false,
   minify: true,
   // The SDK is bundled, not taken from the runtime: tree-shaken from its ES
   // modules, a function carries only the clients and commands it uses, in one
