@@ -64,7 +64,7 @@ export function report(input: ReportInput): string {
       `${facts.memorySize} MB ${facts.architecture}`,
       fmt(w.invocations),
       `${fmt(percentile(w.billedMs, 50))} / ${fmt(mean(w.billedMs), 1)} / ${fmt(percentile(w.billedMs, 99))}`,
-      w.aloneMs.length > 0 ? fmt(percentile(w.aloneMs, 50)) : '—',
+      w.aloneMs.length > 0 ? fmt(mean(w.aloneMs), 1) : '—',
       fmt(w.gbSeconds, 2),
       `${fmt(w.emfLines)}`,
       fmt(w.writeUnits, 1),
@@ -78,17 +78,20 @@ export function report(input: ReportInput): string {
   const score = work.functions.find((f) => f.facts.path === 'events' && f.work.eventsScored > 0)?.work;
   const ingest = work.functions.find((f) => f.facts.path === 'events' && f.work.eventsScored === 0 && f.work.writeUnits > 0)?.work;
   const recordsPerBatch = score && score.invocations > 0 ? work.stream.records / score.invocations : Number.NaN;
-  // The duration bill had every invocation taken its function's median when it ran alone in its worker.
+  // The duration bill had every invocation taken its function's mean when it ran alone in its worker.
   const eventsFunctions = work.functions.filter((f) => f.facts.path === 'events' && f.work.invocations > 0);
   const gbUsd = (f: (typeof eventsFunctions)[number], ms: number) => f.work.invocations * (f.facts.memorySize / 1024) * (ms / 1000) * lambdaGbSecondPrice(f.facts.architecture).usd;
   const durationMeasured = sum(eventsFunctions.map((f) => gbUsd(f, mean(f.work.billedMs)))) * perUnit(work, 'events');
-  const durationAlone = sum(eventsFunctions.map((f) => gbUsd(f, f.work.aloneMs.length > 0 ? percentile(f.work.aloneMs, 50) : mean(f.work.billedMs)))) * perUnit(work, 'events');
+  const durationAlone = sum(eventsFunctions.map((f) => gbUsd(f, f.work.aloneMs.length > 0 ? mean(f.work.aloneMs) : mean(f.work.billedMs)))) * perUnit(work, 'events');
   const overlappedShare = sum(eventsFunctions.map((f) => f.work.overlapped)) / sum(eventsFunctions.map((f) => f.work.invocations));
   const transitionsBy = new Map<string, number[]>();
   for (const e of executions) transitionsBy.set(ending(e), [...(transitionsBy.get(ending(e)) ?? []), e.states.length + e.retries]);
   const retries = sum(executions.map((e) => e.retries));
   const handoffEmails = result.emails.filter((e) => e.subject.startsWith('New lead for you')).length;
   const escalationEmails = result.emails.filter((e) => e.subject.startsWith('Escalation')).length;
+  const eventsOf = new Map<string, number>();
+  for (const r of workload.requests) eventsOf.set(r.visitor.anonymousId, (eventsOf.get(r.visitor.anonymousId) ?? 0) + r.events);
+  const maxEventsPerVisitor = Math.max(...eventsOf.values());
   const eventsLines = lines.filter((l) => l.path === 'events');
   const biggest = [...eventsLines].sort((a, b) => b.usd - a.usd)[0]!;
   const handoffLines = lines.filter((l) => l.path === 'hand-offs');
@@ -120,9 +123,9 @@ export function report(input: ReportInput): string {
     '',
     'By function (durations are this machine\'s: DynamoDB Local and the other workers share its cores, so they are an estimate of what Lambda would bill):',
     '',
-    markdownTable(['function', 'path', 'memory', 'invocations', 'billed ms p50 / mean / p99', 'p50 alone', 'GB-s', 'EMF lines', 'write units', 'read units', 'overlapped'], functionRows),
+    markdownTable(['function', 'path', 'memory', 'invocations', 'billed ms p50 / mean / p99', 'mean alone', 'GB-s', 'EMF lines', 'write units', 'read units', 'overlapped'], functionRows),
     '',
-    `"Overlapped": invocations that started while another of the same function was running in its worker thread (on AWS each has its own environment); their durations include the other's work. "p50 alone": the median of the others. Stream: ${fmt(work.stream.calls)} GetRecords calls, ${fmt(work.stream.withRecords)} of them returned records${score ? `; the scoring function ran ${fmt(score.invocations)} times for ${fmt(work.stream.records)} records (${fmt(recordsPerBatch, 1)} per batch) and reported ${fmt(score.eventsScored)} events scored (the rep's decisions are events too)` : ''}. Journeys: ${executions.length} executions, ${[...transitionsBy].map(([end, ts]) => `${ts.length} ended "${end}" with ${fmt(mean(ts), 1)} transitions each`).join(', ')}; ${retries} retries. Emails: ${handoffEmails} hand-offs and ${escalationEmails} escalations, ${work.emailRecipients} recipients.`,
+    `"Overlapped": invocations that started while another of the same function was running in its worker thread (on AWS each has its own environment); their durations include the other's work. "Mean alone": the mean of the others. Stream: ${fmt(work.stream.calls)} GetRecords calls, ${fmt(work.stream.withRecords)} of them returned records${score ? `; the scoring function ran ${fmt(score.invocations)} times for ${fmt(work.stream.records)} records (${fmt(recordsPerBatch, 1)} per batch) and reported ${fmt(score.eventsScored)} events scored (the rep's decisions are events too)` : ''}. Journeys: ${executions.length} executions, ${[...transitionsBy].map(([end, ts]) => `${ts.length} ended "${end}" (${fmt(mean(ts), 1)} transitions each)`).join(', ')}; ${retries} retries. Emails: ${handoffEmails} hand-offs and ${escalationEmails} escalations, ${work.emailRecipients} recipients.`,
     '',
     verification.problems.length === 0
       ? `Verification: all ${fmt(result.api.visitor.requests)} visitor requests and ${fmt(result.api.links.requests)} link requests answered 200; the events table holds the ${fmt(verification.storedEvents)} events; every qualifying visitor was handed off once and every journey ended as the rep's answer says (${[...verification.endings].map(([end, n]) => `${n} ${end}`).join(', ')}); no failed invocation, no stream batch set aside.`
@@ -131,8 +134,9 @@ export function report(input: ReportInput): string {
     `Reading: the events' path costs **${usd(perEvents)} per 1,000,000 events** and a hand-off **${usd(perHandoffs)} per 1,000 leads**. ` +
       `On the events' path the largest line is ${biggest.service} (${biggest.what}), ${usd(biggest.usd * perUnit(work, 'events'))} per million events; DynamoDB comes to ${usd(dynamoEvents)} per million, from ${fmt(writeUnitsPerEvent, 2)} write units and ${fmt(readUnitsPerEvent, 2)} read units per event counted here` +
       `${ingest ? ` (the ingest function's put is ${fmt(ingest.writeUnits / work.events, 2)} of those write units)` : ''}. ` +
+      `The visitors here are short-lived: ${fmt(work.events / workload.visitors.length, 1)} events each on average, at most ${fmt(maxEventsPerVisitor)}; scoring's writes grow with a lead's history (bench/cost-per-event follows one lead over 150 events), so a site whose leads come back for months pays more per event than this mix. ` +
       `The stream reads cost nothing because Lambda's event source mapping makes them; a consumer of another kind would pay ${usd(streamAtNonLambda)} per million events for the same ${fmt(work.stream.calls)} calls, most of them the idle polls of a quiet stream. ` +
-      `Lambda's duration on the events' path, ${usd(durationMeasured)} per million events, is measured on this machine (${fmt(overlappedShare * 100)}% of those invocations overlapped another of the same function); had each taken its function's median when alone, it would be ${usd(durationAlone)}. ` +
+      `Lambda's duration on the events' path, ${usd(durationMeasured)} per million events, is measured on this machine (${fmt(overlappedShare * 100)}% of those invocations overlapped another of the same function); had each taken its function's mean when alone, it would be ${usd(durationAlone)}. ` +
       `The scoring function saw ${fmt(recordsPerBatch, 1)} records per batch at ${fmt(rate, 1)} events/s; at lower traffic each event comes closer to a batch of its own, which adds Lambda requests and per-invocation time (and, for a lead with several events in one batch, writes it no longer shares). ` +
       `Per lead handed off, ${biggestHandoff.service} (${biggestHandoff.what}) is the largest line (${usd(biggestHandoff.usd * perUnit(work, 'hand-offs'))} per 1,000); an unanswered lead costs more than an accepted one (the ladder's escalation, reassignment and second hand-off). ` +
       `Not in the model: free tiers, CloudWatch Logs (the functions' log and EMF lines), X-Ray traces (tracing is on), CORS preflights, data transfer, storage, and the init duration of cold starts.`,
