@@ -23,8 +23,8 @@ import { planWorkload } from './cost/workload.ts';
  * and the SES stand-in the emails. Figures are derived from those counts
  * (bench/cost/bill.ts); nothing is asserted about them.
  *
- * Settings (environment): BENCH_VISITORS (250), BENCH_SECONDS (60, over which
- * sessions start), BENCH_CLOCK_SPEED (1800), BENCH_SEED (10),
+ * Settings (environment): BENCH_VISITORS (250), BENCH_SECONDS (80, over which
+ * sessions start), BENCH_CLOCK_SPEED (900), BENCH_SEED (10),
  * BENCH_DRAIN_TIMEOUT_SECONDS (180), BENCH_RECORD=0 to print the section
  * instead of appending it to bench/RESULTS.md.
  */

@@ -87,6 +87,8 @@ export function report(input: ReportInput): string {
   const transitionsBy = new Map<string, number[]>();
   for (const e of executions) transitionsBy.set(ending(e), [...(transitionsBy.get(ending(e)) ?? []), e.states.length + e.retries]);
   const retries = sum(executions.map((e) => e.retries));
+  // A journey the rep answered that still escalated: the answer reached it after the (fast-clock) window.
+  const lateAnswers = executions.filter((e) => (ending(e) === 'Accepted' || ending(e) === 'Rejected to marketing') && e.states.includes('Escalate')).length;
   const handoffEmails = result.emails.filter((e) => e.subject.startsWith('New lead for you')).length;
   const escalationEmails = result.emails.filter((e) => e.subject.startsWith('Escalation')).length;
   const eventsOf = new Map<string, number>();
@@ -125,7 +127,7 @@ export function report(input: ReportInput): string {
     '',
     markdownTable(['function', 'path', 'memory', 'invocations', 'billed ms p50 / mean / p99', 'mean alone', 'GB-s', 'EMF lines', 'write units', 'read units', 'overlapped'], functionRows),
     '',
-    `"Overlapped": invocations that started while another of the same function was running in its worker thread (on AWS each has its own environment); their durations include the other's work. "Mean alone": the mean of the others. Stream: ${fmt(work.stream.calls)} GetRecords calls, ${fmt(work.stream.withRecords)} of them returned records${score ? `; the scoring function ran ${fmt(score.invocations)} times for ${fmt(work.stream.records)} records (${fmt(recordsPerBatch, 1)} per batch) and reported ${fmt(score.eventsScored)} events scored (the rep's decisions are events too)` : ''}. Journeys: ${executions.length} executions, ${[...transitionsBy].map(([end, ts]) => `${ts.length} ended "${end}" (${fmt(mean(ts), 1)} transitions each)`).join(', ')}; ${retries} retries. Emails: ${handoffEmails} hand-offs and ${escalationEmails} escalations, ${work.emailRecipients} recipients.`,
+    `"Overlapped": invocations that started while another of the same function was running in its worker thread (on AWS each has its own environment); their durations include the other's work. "Mean alone": the mean of the others. Stream: ${fmt(work.stream.calls)} GetRecords calls, ${fmt(work.stream.withRecords)} of them returned records${score ? `; the scoring function ran ${fmt(score.invocations)} times for ${fmt(work.stream.records)} records (${fmt(recordsPerBatch, 1)} per batch) and reported ${fmt(score.eventsScored)} events scored (the rep's decisions are events too)` : ''}. Journeys: ${executions.length} executions, ${[...transitionsBy].map(([end, ts]) => `${ts.length} ended "${end}" (${fmt(mean(ts), 1)} transitions each)`).join(', ')}; ${retries} retries${lateAnswers > 0 ? `; ${lateAnswers} answered journeys escalated once because the answer reached them after the window (${fmt((4 * 3600) / CLOCK_SPEED, 1)} s here): an artefact of the fast clock that adds 3 transitions each` : ''}. Emails: ${handoffEmails} hand-offs and ${escalationEmails} escalations, ${work.emailRecipients} recipients.`,
     '',
     verification.problems.length === 0
       ? `Verification: all ${fmt(result.api.visitor.requests)} visitor requests and ${fmt(result.api.links.requests)} link requests answered 200; the events table holds the ${fmt(verification.storedEvents)} events; every qualifying visitor was handed off once and every journey ended as the rep's answer says (${[...verification.endings].map(([end, n]) => `${n} ${end}`).join(', ')}); no failed invocation, no stream batch set aside.`

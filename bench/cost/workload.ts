@@ -15,6 +15,8 @@ import { seededRandom } from '../lib/seed-history.ts';
  *   (grade A) and the demo form: engagement about 70, which qualifies them
  *   under the deployed model, so each is handed off to a rep.
  *
+ * Qualifying sessions start in the first half of the window.
+ *
  * What the rep does with each hand-off is planned too: accepts (50%),
  * rejects with a reason (25%) or never answers (25%: the journey escalates
  * to the manager, reassigns to another rep, then recycles the lead).
@@ -96,8 +98,9 @@ export function planWorkload({ visitors: count, seconds, seed, runId, mix }: Wor
     }
     visitors.push(visitor);
 
-    // The session: starts within the window (leaving room for its own events), a few seconds between clicks.
-    let at = random() * seconds * 0.85;
+    // The session: starts within the window (leaving room for its own events), a few seconds between clicks. Qualifying
+    // sessions start in its first half, so that an unanswered hand-off's escalations end soon after the last request.
+    let at = random() * seconds * (kind === 'qualifying' ? 0.5 : 0.85);
     let n = 0;
     const fromCampaign = random() < 0.2;
     const add = (path: string, body?: Record<string, unknown>) => {
