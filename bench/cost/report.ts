@@ -36,12 +36,19 @@ export function report(input: ReportInput): string {
   const handoffsPerMillion = (work.handoffs / work.events) * 1e6;
 
   // ---------------------------------------------------------------- the bill
+  // The duration bill had every invocation taken its function's mean when it ran alone in its worker.
+  const eventsFunctions = work.functions.filter((f) => f.facts.path === 'events' && f.work.invocations > 0);
+  const gbUsd = (f: (typeof eventsFunctions)[number], ms: number) => f.work.invocations * (f.facts.memorySize / 1024) * (ms / 1000) * lambdaGbSecondPrice(f.facts.architecture).usd;
+  const durationMeasured = sum(eventsFunctions.map((f) => gbUsd(f, mean(f.work.billedMs)))) * perUnit(work, 'events');
+  const durationAlone = sum(eventsFunctions.map((f) => gbUsd(f, f.work.aloneMs.length > 0 ? mean(f.work.aloneMs) : mean(f.work.billedMs)))) * perUnit(work, 'events');
+  const overlappedShare = sum(eventsFunctions.map((f) => f.work.overlapped)) / sum(eventsFunctions.map((f) => f.work.invocations));
   const billRows = lines.map((l) => {
     const k = perUnit(work, l.path);
     return [l.path, l.service, l.what, quantity(l.quantity), `${quantity(l.quantity * k)} ${PER_UNIT_LABEL[l.path]}`, `**${usd(l.usd * k)}**${l.note ? ` (${l.note})` : ''}`];
   });
   billRows.push(
     ['**events**', '', '**total per 1,000,000 events**', '', '', `**${usd(perEvents)}**`],
+    ['events', '', "total per 1,000,000 events had each invocation taken its function's mean when it ran alone", '', '', usd(perEvents - durationMeasured + durationAlone)],
     ['**hand-offs**', '', '**total per 1,000 leads handed off**', '', '', `**${usd(perHandoffs)}**`],
   );
 
@@ -78,12 +85,6 @@ export function report(input: ReportInput): string {
   const score = work.functions.find((f) => f.facts.path === 'events' && f.work.eventsScored > 0)?.work;
   const ingest = work.functions.find((f) => f.facts.path === 'events' && f.work.eventsScored === 0 && f.work.writeUnits > 0)?.work;
   const recordsPerBatch = score && score.invocations > 0 ? work.stream.records / score.invocations : Number.NaN;
-  // The duration bill had every invocation taken its function's mean when it ran alone in its worker.
-  const eventsFunctions = work.functions.filter((f) => f.facts.path === 'events' && f.work.invocations > 0);
-  const gbUsd = (f: (typeof eventsFunctions)[number], ms: number) => f.work.invocations * (f.facts.memorySize / 1024) * (ms / 1000) * lambdaGbSecondPrice(f.facts.architecture).usd;
-  const durationMeasured = sum(eventsFunctions.map((f) => gbUsd(f, mean(f.work.billedMs)))) * perUnit(work, 'events');
-  const durationAlone = sum(eventsFunctions.map((f) => gbUsd(f, f.work.aloneMs.length > 0 ? mean(f.work.aloneMs) : mean(f.work.billedMs)))) * perUnit(work, 'events');
-  const overlappedShare = sum(eventsFunctions.map((f) => f.work.overlapped)) / sum(eventsFunctions.map((f) => f.work.invocations));
   const transitionsBy = new Map<string, number[]>();
   for (const e of executions) transitionsBy.set(ending(e), [...(transitionsBy.get(ending(e)) ?? []), e.states.length + e.retries]);
   const retries = sum(executions.map((e) => e.retries));
@@ -127,7 +128,7 @@ export function report(input: ReportInput): string {
     '',
     markdownTable(['function', 'path', 'memory', 'invocations', 'billed ms p50 / mean / p99', 'mean alone', 'GB-s', 'EMF lines', 'write units', 'read units', 'overlapped'], functionRows),
     '',
-    `"Overlapped": invocations that started while another of the same function was running in its worker thread (on AWS each has its own environment); their durations include the other's work. "Mean alone": the mean of the others. Stream: ${fmt(work.stream.calls)} GetRecords calls, ${fmt(work.stream.withRecords)} of them returned records${score ? `; the scoring function ran ${fmt(score.invocations)} times for ${fmt(work.stream.records)} records (${fmt(recordsPerBatch, 1)} per batch) and reported ${fmt(score.eventsScored)} events scored (the rep's decisions are events too)` : ''}. Journeys: ${executions.length} executions, ${[...transitionsBy].map(([end, ts]) => `${ts.length} ended "${end}" (${fmt(mean(ts), 1)} transitions each)`).join(', ')}; ${retries} retries${lateAnswers > 0 ? `; ${lateAnswers} answered journeys escalated once because the answer reached them after the window (${fmt((4 * 3600) / CLOCK_SPEED, 1)} s here): an artefact of the fast clock that adds 3 transitions each` : ''}. Emails: ${handoffEmails} hand-offs and ${escalationEmails} escalations, ${work.emailRecipients} recipients.`,
+    `"Overlapped": invocations that started while another of the same function was running in its worker thread (on AWS each has its own environment); their durations include the other's work. "Mean alone": the mean of the others. Stream: ${fmt(work.stream.calls)} GetRecords calls, ${fmt(work.stream.withRecords)} of them returned records${score ? `; the scoring function ran ${fmt(score.invocations)} times for ${fmt(work.stream.records)} records (${fmt(recordsPerBatch, 1)} per batch) and reported ${fmt(score.eventsScored)} events scored (the rep's decisions are events too)` : ''}. Journeys: ${executions.length} executions, ${[...transitionsBy].map(([end, ts]) => `${ts.length} ended "${end}" (${fmt(mean(ts), 1)} transitions each)`).join(', ')}; ${retries} retries${lateAnswers > 0 ? `; ${lateAnswers} answered ${lateAnswers === 1 ? 'journey' : 'journeys'} escalated once because the answer reached them after the window (${fmt((4 * 3600) / CLOCK_SPEED, 1)} s here): an artefact of the fast clock that adds 3 transitions each` : ''}. Emails: ${handoffEmails} hand-offs and ${escalationEmails} escalations, ${work.emailRecipients} recipients.`,
     '',
     verification.problems.length === 0
       ? `Verification: all ${fmt(result.api.visitor.requests)} visitor requests and ${fmt(result.api.links.requests)} link requests answered 200; the events table holds the ${fmt(verification.storedEvents)} events; every qualifying visitor was handed off once and every journey ended as the rep's answer says (${[...verification.endings].map(([end, n]) => `${n} ${end}`).join(', ')}); no failed invocation, no stream batch set aside.`
