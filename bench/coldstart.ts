@@ -32,16 +32,21 @@ import { appendResults, benchDir, describeMachine, fmt, machine, machineCpuSecon
  * to be the size of cdk.out's bundle first):
  *  - the SDK bundled instead of external (or the reverse, whichever is not
  *    deployed), tree-shaken from its ES modules;
- *  - without `--enable-source-maps`;
+ *  - without `--enable-source-maps`; with the sources inside the source map;
+ *  - node:http and node:process imported as ES modules, as esbuild leaves
+ *    them, rather than through functions/commons/node-builtins/;
  *  - not minified; `mainFields` CommonJS first;
- *  - zod replaced by an inert stand-in: the most that a lighter zod (zod/mini)
- *    could save, since every schema is then free;
+ *  - zod replaced by an inert stand-in: the most that any lighter validation
+ *    could still save, since every schema is then free;
+ *  - Powertools Tracer replaced by a stand-in that captures nothing: the most
+ *    that loading it (and the X-Ray SDK it brings) lazily could save at import;
  * and, alone, what each piece costs to import: each SDK client package from
- * node_modules, zod, zod/mini and Powertools Logger bundled.
+ * node_modules, the DynamoDB document client bundled with and without the
+ * Tracer, zod, zod/mini and Powertools Logger and Metrics bundled.
  *
  * Every (bundle, option) is imported BENCH_RUNS times, interleaved (run 1 of
- * everything, then run 2, …) so that load from other processes hits all of
- * them alike; each figure is a median. Wall time is what a cold start waits;
+ * everything, then run 2, …, each run in its own shuffled order) so that load
+ * from other processes hits all of them alike; each figure is a median. Wall time is what a cold start waits;
  * CPU time (user + system of the importing process) is less sensitive to
  * other processes on a shared machine, so options are compared by the median
  * of per-run CPU ratios against the deployed bundle.
@@ -116,7 +121,12 @@ function lambdaEnv(bundle: Pick<FunctionBundle, 'environment' | 'memorySize'> & 
   };
 }
 
-/** Lets the schemas be built at import with no zod at all: every access and call returns the same inert function. */
+/**
+ * Lets the schemas be built at import with no zod at all: every export (each of
+ * zod/mini's names, which functions/core/zod.ts re-exports) is the same inert
+ * function that every access and call returns.
+ */
+const zodExports = Object.keys(await import('zod/mini')).filter((name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name));
 const zodStandIn: Plugin = {
   name: 'zod-stand-in',
   setup(b) {
@@ -124,7 +134,22 @@ const zodStandIn: Plugin = {
     b.onLoad({ filter: /.*/, namespace: 'zod-stand-in' }, () => ({
       contents:
         'const inert = new Proxy(function () {}, { get: (_t, key) => (key === Symbol.toPrimitive ? () => "" : inert), apply: () => inert, construct: () => inert });\n' +
-        'export const z = inert; export default inert;',
+        `export default inert; export { ${zodExports.map((name) => `inert as ${name}`).join(', ')} };`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Powertools Tracer that traces nothing: `captureAWSv3Client` hands the client back. The most that
+ * loading the Tracer (and the X-Ray SDK with it) later, or not at all, could save at import.
+ */
+const tracerStandIn: Plugin = {
+  name: 'tracer-stand-in',
+  setup(b) {
+    b.onResolve({ filter: /^@aws-lambda-powertools\/tracer$/ }, (args) => ({ path: args.path, namespace: 'tracer-stand-in' }));
+    b.onLoad({ filter: /.*/, namespace: 'tracer-stand-in' }, () => ({
+      contents: 'export class Tracer { captureAWSv3Client(client) { return client; } }',
       loader: 'js',
     }));
   },
@@ -148,7 +173,10 @@ for (const bundle of bundles) {
   // The deployed bundle, next to a node_modules like the runtime's.
   const deployed = await rebuild(esbuildOptionsOf(leadFunctionBundling, bundle.entry, ''), path.join(dir, 'replica'));
   if (deployed.bytes !== bundle.bytes) replicaMismatch.push(`${bundle.constructPath}: rebuild ${deployed.bytes} B, cdk.out ${bundle.bytes} B`);
-  const deployedFile = path.join(dir, 'deployed.mjs');
+  // Under its own name: the bundle ends with `//# sourceMappingURL=index.mjs.map`, and a copy named
+  // otherwise would import without its source map (as the runs before 2026-12-01T05:30 did).
+  mkdirSync(path.join(dir, 'deployed'), { recursive: true });
+  const deployedFile = path.join(dir, 'deployed', path.basename(bundle.codeFile));
   writeFileSync(deployedFile, readFileSync(bundle.codeFile));
   writeFileSync(`${deployedFile}.map`, readFileSync(`${bundle.codeFile}.map`));
   const code = readFileSync(bundle.codeFile, 'utf8');
@@ -165,12 +193,17 @@ for (const bundle of bundles) {
     deployedSdk === 'external'
       ? ['sdk-bundled', 'SDK bundled (tree-shaken ES modules)', { external: [] }]
       : ['sdk-external', "SDK external (the runtime's)", { external: ['@aws-sdk/*'] }],
+    ['esm-builtins', 'node:http and node:process imported as ES modules (no shims)', { alias: {} }],
+    ...(leadFunctionBundling.sourcesContent === false ? [['sources-content', 'source map with the sources inside (sourcesContent)', { sourcesContent: true }] as [string, string, BuildOptions]] : []),
     ['not-minified', 'not minified', { minify: false }],
     ['cjs-first', 'mainFields main, module', { mainFields: ['main', 'module'] }],
   ];
   const sources = (JSON.parse(readFileSync(`${bundle.codeFile}.map`, 'utf8')) as { sources: string[] }).sources;
   if (sources.some((source) => source.includes('node_modules/zod/'))) {
     variants.push(['no-zod', 'zod replaced by an inert stand-in', { plugins: [zodStandIn] }]);
+  }
+  if (sources.some((source) => source.includes('node_modules/aws-xray-sdk-core/'))) {
+    variants.push(['no-tracer', 'Tracer (X-Ray SDK) replaced by a stand-in', { plugins: [tracerStandIn] }]);
   }
   for (const [key, option, overrides] of variants) {
     const built = await rebuild({ ...esbuildOptionsOf(leadFunctionBundling, bundle.entry, ''), ...overrides }, path.join(dir, key));
@@ -195,7 +228,17 @@ const pieces: [string, string][] = [
     'zod/mini, the same schema',
     "import * as z from 'zod/mini'; export const s = z.object({ a: z.string().check(z.minLength(1)), b: z.optional(z.number().check(z.int())), c: z.enum(['x', 'y']), d: z.array(z.string()).check(z.maxLength(10)) }); export const handler = () => s;",
   ],
+  [
+    'zod/mini with English messages (functions/core/zod.ts), the same schema',
+    `import * as z from ${JSON.stringify(path.join(root, 'functions/core/zod.ts'))}; export const s = z.object({ a: z.string().check(z.minLength(1)), b: z.optional(z.number().check(z.int())), c: z.enum(['x', 'y']), d: z.array(z.string()).check(z.maxLength(10)) }); export const handler = () => s;`,
+  ],
   ['Powertools Logger, one logger', "import { Logger } from '@aws-lambda-powertools/logger'; export const logger = new Logger({ serviceName: 'leadloop' });"],
+  ['Powertools Metrics, one', "import { Metrics } from '@aws-lambda-powertools/metrics'; export const metrics = new Metrics({ namespace: 'LeadLoop' });"],
+  ['DynamoDB document client, bundled', "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));"],
+  [
+    'DynamoDB document client captured by Powertools Tracer, bundled',
+    "import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; import { Tracer } from '@aws-lambda-powertools/tracer'; const tracer = new Tracer(); export const client = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));",
+  ],
 ];
 if (OPTIONS) {
   for (const [index, [name, source]] of pieces.entries()) {
@@ -231,8 +274,20 @@ const cpuBefore = machineCpuSeconds();
 const ownBefore = process.cpuUsage();
 const wallBefore = performance.now();
 let childCpuSeconds = 0;
+// A fixed order favours some bundles over others (what ran just before, the machine's load drifting
+// within a run): each run takes them in its own shuffled order, the same for a given run number.
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let state = seed * 2654435761 + 1;
+  const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
 for (let run = 0; run < RUNS; run++) {
-  for (const subject of subjects) {
+  for (const subject of shuffled(subjects, run + 1)) {
     if (failures.has(subject.key)) continue;
     try {
       const sample = await importOnce(subject);
@@ -301,7 +356,7 @@ const over = bundles.filter((b) => stat(`${b.constructPath}|deployed`, 'wallMs')
 const section = [
   `## coldstart — ${started.toISOString().slice(0, 10)}`,
   '',
-  `- Run: ${started.toISOString()}, \`npm run bench -- coldstart\`, ${RUNS} imports of each bundle, each in a fresh \`node\` process, interleaved`,
+  `- Run: ${started.toISOString()}, \`npm run bench -- coldstart\`, ${RUNS} imports of each bundle, each in a fresh \`node\` process, interleaved in a shuffled order`,
   `- Machine: ${describeMachine(m)}`,
   `- **Shared machine**: other processes kept ${fmt(busyCores, 2)} of ${m.cores} cores busy on average during the imports (this bench's own share about ${fmt((childCpuSeconds + ownCpu) / elapsed, 2)}); wall times are noisy, compare options by the same-run ratios`,
   `- Bundles: cdk.out as synthesized (NodejsFunction, \`leadFunctionBundling\`: ESM, node24, minified, source maps, SDK ${deployedSdk}); a rebuild with the same settings ${replicaMismatch.length === 0 ? 'matched every bundle byte for byte in size' : `differed: ${replicaMismatch.join('; ')}`}`,

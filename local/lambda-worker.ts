@@ -37,12 +37,15 @@ parentPort!.on('message', async (message: { id: number; requestId: string; event
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
   };
+  // The handler's own time, as Lambda bills its duration (the message passing around it is not the function's).
+  const started = performance.now();
   try {
     const result = await handler(message.event, context);
-    parentPort!.postMessage({ id: message.id, result: result === undefined ? null : result });
+    parentPort!.postMessage({ id: message.id, result: result === undefined ? null : result, durationMs: performance.now() - started });
   } catch (error) {
+    const durationMs = performance.now() - started;
     const e = error instanceof Error ? error : new Error(String(error));
-    parentPort!.postMessage({ id: message.id, error: { name: e.name, message: e.message, stack: e.stack } });
+    parentPort!.postMessage({ id: message.id, error: { name: e.name, message: e.message, stack: e.stack }, durationMs });
   }
 });
 parentPort!.postMessage({ ready: true });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { ClockSettings } from './clock.ts';
 import type { LocalFunction } from './template.ts';
@@ -11,10 +12,32 @@ export class LambdaError extends Error {
   }
 }
 
+/** One invocation as Lambda would meter it: the function, its memory size and how long its handler ran. */
+export interface InvocationReport {
+  functionLogicalId: string;
+  /** MB, from the template */
+  memorySize: number;
+  /** the handler's own time, unrounded (Lambda bills it rounded up to the millisecond) */
+  durationMs: number;
+  /** the handler threw (or timed out: then the duration is the timeout) */
+  failed: boolean;
+  /** invocations of the same function already running in its worker when this one started (on AWS each would have its own) */
+  concurrent: number;
+}
+
+/** What benches watch (bench/cost): each invocation, and each line a function prints to stdout (its log). */
+export interface FunctionObserver {
+  invoked?: (report: InvocationReport) => void;
+  /** given, the functions' stdout goes here, one line at a time, instead of to this process's stdout */
+  printed?: (functionLogicalId: string, line: string) => void;
+}
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  /** invocations already in flight when this one started */
+  concurrent: number;
 }
 
 /** A warm function: one worker thread, invocations matched to replies by id. */
@@ -24,11 +47,15 @@ class WarmFunction {
   private nextId = 1;
   readonly ready: Promise<void>;
   private readonly fn: LocalFunction;
+  private readonly observer: FunctionObserver;
 
-  constructor(fn: LocalFunction, env: Record<string, string>, clock: ClockSettings) {
+  constructor(fn: LocalFunction, env: Record<string, string>, clock: ClockSettings, observer: FunctionObserver = {}) {
     this.fn = fn;
+    this.observer = observer;
+    const { printed } = observer;
     this.worker = new Worker(new URL('./lambda-worker.ts', import.meta.url), {
       env,
+      stdout: printed !== undefined,
       workerData: {
         codeFile: fn.codeFile,
         exportName: fn.exportName,
@@ -39,6 +66,7 @@ class WarmFunction {
         clock,
       },
     });
+    if (printed) createInterface({ input: this.worker.stdout, crlfDelay: Infinity }).on('line', (line) => printed(fn.logicalId, line));
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (message: { ready?: boolean }) => {
         if (message.ready) {
@@ -49,12 +77,13 @@ class WarmFunction {
       this.worker.once('message', onMessage);
       this.worker.once('error', reject);
     });
-    this.worker.on('message', (message: { id?: number; result?: unknown; error?: { name: string; message: string } }) => {
+    this.worker.on('message', (message: { id?: number; result?: unknown; error?: { name: string; message: string }; durationMs?: number }) => {
       if (message.id === undefined) return;
       const pending = this.pending.get(message.id);
       if (!pending) return;
       this.pending.delete(message.id);
       clearTimeout(pending.timer);
+      this.report(pending, message.durationMs ?? 0, message.error !== undefined);
       if (message.error) pending.reject(new LambdaError(message.error.name, message.error.message));
       else pending.resolve(message.result);
     });
@@ -69,13 +98,19 @@ class WarmFunction {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       // Lambda's own timeout, in real time: it guards against hung handlers, not business timers.
+      const concurrent = this.pending.size;
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        this.report({ concurrent }, this.fn.timeoutSeconds * 1000, true);
         reject(new LambdaError('Sandbox.Timedout', `${this.fn.name} timed out after ${this.fn.timeoutSeconds} seconds`));
       }, this.fn.timeoutSeconds * 1000);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { resolve, reject, timer, concurrent });
       this.worker.postMessage({ id, requestId: randomUUID(), event });
     });
+  }
+
+  private report({ concurrent }: Pick<Pending, 'concurrent'>, durationMs: number, failed: boolean): void {
+    this.observer.invoked?.({ functionLogicalId: this.fn.logicalId, memorySize: this.fn.memorySize, durationMs, failed, concurrent });
   }
 
   async stop(): Promise<void> {
@@ -92,11 +127,13 @@ export class LocalLambdas {
   private readonly functions: Map<string, LocalFunction>;
   private readonly baseEnv: Record<string, string>;
   private readonly clock: ClockSettings;
+  private readonly observer: FunctionObserver;
 
-  constructor(functions: Map<string, LocalFunction>, baseEnv: Record<string, string>, clock: ClockSettings) {
+  constructor(functions: Map<string, LocalFunction>, baseEnv: Record<string, string>, clock: ClockSettings, observer: FunctionObserver = {}) {
     this.functions = functions;
     this.baseEnv = baseEnv;
     this.clock = clock;
+    this.observer = observer;
   }
 
   private byNameOrArn(nameOrArn: string): LocalFunction {
@@ -109,7 +146,7 @@ export class LocalLambdas {
   private warmUp(fn: LocalFunction): WarmFunction {
     let warm = this.warm.get(fn.logicalId);
     if (!warm) {
-      warm = new WarmFunction(fn, { ...this.baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.name }, this.clock);
+      warm = new WarmFunction(fn, { ...this.baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.name }, this.clock, this.observer);
       this.warm.set(fn.logicalId, warm);
     }
     return warm;

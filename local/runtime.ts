@@ -10,7 +10,7 @@ import { keyItemKey } from '../functions/core/keys.ts';
 import { createClock, type ClockSettings } from './clock.ts';
 import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
 import { HttpRouter, type Invoke } from './http-router.ts';
-import { LocalLambdas } from './lambdas.ts';
+import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
 import { ensurePortFree, freePort, listenProblem } from './ports.ts';
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
@@ -41,6 +41,20 @@ export interface LocalRuntimeOptions {
   /** @default true: synthesize when cdk.out is older than the sources */
   synth?: boolean;
   log?: (message: string) => void;
+  /**
+   * Added to every function's environment after the runtime's own, e.g.
+   * `POWERTOOLS_METRICS_DISABLED: 'false'` to have them print their embedded metrics.
+   * @default - nothing added
+   */
+  functionEnvironment?: Record<string, string>;
+  /** What the stand-ins did, as AWS would meter it (bench/cost). @default - nothing observed */
+  observe?: RuntimeObserver;
+}
+
+/** Optional hooks for benches: the functions' invocations and output, and the stream reads. */
+export interface RuntimeObserver extends FunctionObserver {
+  /** each GetRecords call a stream poller made that answered, with the function it reads for and the records returned */
+  streamRead?: (functionLogicalId: string, records: number) => void;
 }
 
 export interface LocalRuntime {
@@ -238,12 +252,13 @@ function functionsEnvironment(options: LocalRuntimeOptions, endpoints: { dynamod
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',
     TZ: 'UTC',
+    ...options.functionEnvironment,
   };
 }
 
 /** The functions, each in its own worker (started by `startAll`). */
-function createLambdas(app: LocalApp, env: Record<string, string>, clock: ClockSettings, stops: Stops): LocalLambdas {
-  const lambdas = new LocalLambdas(app.functions, env, clock);
+function createLambdas(app: LocalApp, env: Record<string, string>, clock: ClockSettings, observer: FunctionObserver | undefined, stops: Stops): LocalLambdas {
+  const lambdas = new LocalLambdas(app.functions, env, clock, observer);
   stops.add(() => lambdas.stop());
   return lambdas;
 }
@@ -307,10 +322,12 @@ function startStreams(
   invoke: Invoke,
   failedRecords: Record<string, StreamFailureRecord[]>,
   apiUrl: string,
+  observer: RuntimeObserver | undefined,
   stops: Stops,
   log: (message: string) => void,
 ): LocalRuntime['streams'] {
   const pollers: StreamPoller[] = [];
+  const streamRead = observer?.streamRead;
   for (const mapping of app.streamMappings) {
     const streamArn = dynamodb.streamArns.get(mapping.tableLogicalId);
     if (!streamArn) throw new Error(`table ${mapping.tableLogicalId} has no stream`);
@@ -329,6 +346,7 @@ function startStreams(
         );
         if (destination) (failedRecords[destination] ??= []).push(message);
       },
+      streamRead && ((records) => streamRead(mapping.functionLogicalId, records)),
     );
     poller.start();
     pollers.push(poller);
@@ -377,14 +395,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const sfnPort = options.sfnPort ?? (await freePort());
     const env = functionsEnvironment(options, { dynamodb: dynamodb.endpoint, sfn: `http://127.0.0.1:${sfnPort}`, ses: sesUrl });
-    const lambdas = createLambdas(app, env, clock, stops);
+    const lambdas = createLambdas(app, env, clock, options.observe, stops);
     const invoke: Invoke = (name, event) => lambdas.invoke(name, event);
     const { stepFunctions, sfnEndpoint } = await startStepFunctions(app, invoke, clock, sfnPort, stops, log);
     await lambdas.startAll();
 
     const leadsTable = leadsTableOf(app);
     const { writeKey, serverKey } = await seedKeys(dynamodb, leadsTable, options);
-    const streams = startStreams(app, dynamodb, invoke, failedRecords, http.apiUrl, stops, log);
+    const streams = startStreams(app, dynamodb, invoke, failedRecords, http.apiUrl, options.observe, stops, log);
     const cliEnv = cliEnvironment(app, leadsTable, { dynamodb: dynamodb.endpoint, sfn: sfnEndpoint });
 
     http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), stepFunctions, sesUrl });

@@ -54,6 +54,8 @@ export interface Execution {
   stopDate?: Date;
   /** states entered, in order: the local execution history */
   states: string[];
+  /** retries of a state after an error (not in `states`); Standard workflows bill each as a state transition */
+  retries: number;
   abort?: () => void;
   /** sequence of the next task token to hand out */
   tokenSeq: number;
@@ -214,6 +216,7 @@ export class LocalStepFunctions {
       input: inputText,
       startDate: new Date(),
       states: [],
+      retries: 0,
       tokenSeq: 1,
     };
     this.executions.set(executionArn, execution);
@@ -237,6 +240,7 @@ export class LocalStepFunctions {
     void (async () => {
       for await (const event of run.eventLogs as AsyncIterable<{ type: string; state?: { name: string } }>) {
         if (event.type === 'StateEntered' && event.state) execution.states.push(event.state.name);
+        if (event.type === 'StateRetried') execution.retries += 1;
       }
     })().catch(() => undefined);
     run.result.then(

@@ -197,6 +197,9 @@ interface ShardState {
 /** Where failure records go: the on-failure destination's logical id and the message. */
 export type FailureDestination = (destination: string, message: StreamFailureRecord) => void;
 
+/** Told of each GetRecords call that answered (a streams read request on AWS), with how many records it returned. */
+export type StreamReadObserver = (records: number) => void;
+
 export class StreamPoller {
   private readonly client: DynamoDBStreamsClient;
   private readonly shards = new Map<string, ShardState>();
@@ -207,6 +210,7 @@ export class StreamPoller {
   private readonly invoke: Invoke;
   private readonly onError: (error: unknown) => void;
   private readonly onFailure: FailureDestination;
+  private readonly onRead: StreamReadObserver | undefined;
   /** records handed to the function so far (including retries); for diagnostics */
   delivered = 0;
   private held = false;
@@ -219,6 +223,7 @@ export class StreamPoller {
     invoke: Invoke,
     onError: (error: unknown) => void,
     onFailure: FailureDestination,
+    onRead?: StreamReadObserver,
   ) {
     this.client = new DynamoDBStreamsClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
     this.mapping = mapping;
@@ -226,6 +231,7 @@ export class StreamPoller {
     this.invoke = invoke;
     this.onError = onError;
     this.onFailure = onFailure;
+    this.onRead = onRead;
   }
 
   start(): void {
@@ -316,6 +322,7 @@ export class StreamPoller {
         }
         throw error;
       }
+      this.onRead?.(response.Records?.length ?? 0);
       records.push(...(response.Records ?? []));
       if (response.NextShardIterator) shard.iterator = response.NextShardIterator;
       else {

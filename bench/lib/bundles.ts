@@ -93,6 +93,14 @@ export function esbuildOptionsOf(bundling: BundlingOptions, entry: string, outfi
     external: [...(bundling.externalModules ?? ['@aws-sdk/*'])],
     ...(bundling.banner !== undefined && { banner: { js: bundling.banner } }),
     ...(bundling.define !== undefined && { define: bundling.define }),
+    ...(aliasOf(bundling) && { alias: aliasOf(bundling) }),
     logLevel: 'error',
   };
+}
+
+/** `esbuildArgs['--alias']` (`from=to` items) as the JS API's `alias`. */
+function aliasOf(bundling: BundlingOptions): Record<string, string> | undefined {
+  const items = bundling.esbuildArgs?.['--alias'];
+  if (items === undefined || typeof items === 'boolean') return undefined;
+  return Object.fromEntries((Array.isArray(items) ? items : [items]).map((item) => [item.slice(0, item.indexOf('=')), item.slice(item.indexOf('=') + 1)]));
 }

@@ -24,5 +24,6 @@ const tracer = /* @__PURE__ */ new Tracer();
  * and the tracer only with them (see decisions: Bundling).
  */
 export const dynamodb = /* @__PURE__ */ createDocumentClient({}, (client) => tracer.captureAWSv3Client(client));
-export const sfn = /* @__PURE__ */ tracer.captureAWSv3Client(new SFNClient({}));
-export const ses = /* @__PURE__ */ tracer.captureAWSv3Client(new SESv2Client({}));
+// esbuild drops an unused pure call but keeps its arguments unless they are pure too: hence both marks.
+export const sfn = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SFNClient({}));
+export const ses = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SESv2Client({}));

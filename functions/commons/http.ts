@@ -2,8 +2,8 @@ import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'n
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
 import { describeIssues } from '#core/config-errors.ts';
+import * as z from '#core/zod.ts';
 import { HttpError, PayloadTooLargeError, ValidationError } from './errors.ts';
 import { logger } from './logger.ts';
 
@@ -132,8 +132,8 @@ export function parseJsonBody(event: HttpEvent, limitBytes: number): unknown {
 }
 
 /** Validates at the edge; the error names every offending field. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, pathPrefix = ''): z.infer<S> {
-  const result = schema.safeParse(value);
+export function validate<S extends z.core.$ZodType>(schema: S, value: unknown, pathPrefix = ''): z.infer<S> {
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   throw new ValidationError(
     describeIssues(result.error).map((issue) => ({

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import * as z from './zod.ts';
 
 /** A configuration file that does not validate; the message names each field. */
 export class ConfigError extends Error {
@@ -13,7 +13,7 @@ export class ConfigError extends Error {
 }
 
 /** Zod issues as `path: message` pairs, paths written the way a person reads them (`rules[2].points`). */
-export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+export function describeIssues(error: z.core.$ZodError): { path: string; message: string }[] {
   return error.issues.map((issue) => ({
     path: issue.path.reduce<string>(
       (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
@@ -23,8 +23,8 @@ export function describeIssues(error: z.ZodError): { path: string; message: stri
   }));
 }
 
-export function parseConfig<S extends z.ZodType>(file: string, schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
+export function parseConfig<S extends z.core.$ZodType>(file: string, schema: S, value: unknown): z.infer<S> {
+  const result = z.safeParse(schema, value);
   if (!result.success) throw new ConfigError(file, describeIssues(result.error));
   return result.data;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /**
  * The lead id: `lead-` and 20 hex digits of the SHA-256 of the first identity
@@ -11,7 +11,7 @@ const HEX_DIGITS = 20;
 export const LEAD_ID_PATTERN = new RegExp(`^lead-[a-f0-9]{${HEX_DIGITS}}$`);
 
 /** Validates a lead id at the edge (path parameters, links), naming the expected form. */
-export const leadIdSchema = z.string().regex(LEAD_ID_PATTERN, `not a lead id (lead- and ${HEX_DIGITS} hex digits)`);
+export const leadIdSchema = z.string().check(z.regex(LEAD_ID_PATTERN, `not a lead id (lead- and ${HEX_DIGITS} hex digits)`));
 
 export function isLeadId(value: string): boolean {
   return LEAD_ID_PATTERN.test(value);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /**
  * What of a URL is kept when an event is stored. Query strings carry what a
@@ -11,9 +11,7 @@ import { z } from 'zod';
 /** A parameter name, or a prefix ending in `*` (`utm_*`); `*` alone keeps every parameter. */
 const parameterPatternSchema = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^*=&#?\s]*\*?$/, 'a parameter name, or a prefix ending in * (e.g. utm_*)');
+  .check(z.minLength(1), z.maxLength(128), z.regex(/^[^*=&#?\s]*\*?$/, 'a parameter name, or a prefix ending in * (e.g. utm_*)'));
 
 export const privacySchema = z.strictObject({
   /** query parameters kept in stored URLs (page url, referrer, properties.url, …); every other one is removed */

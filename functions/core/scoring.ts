@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { EventType, type EventTypeName } from './event-types.ts';
 
 /**
@@ -11,21 +11,22 @@ const grades = ['A', 'B', 'C', 'D'] as const;
 export const gradeSchema = z.enum(grades);
 export type Grade = z.infer<typeof gradeSchema>;
 
+const ruleId = () => z.string().check(z.regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'));
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 const engagementRuleSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
-  description: z.string().min(1),
+  id: ruleId(),
+  description: nonEmpty(),
   match: z.strictObject({
     type: z.enum([EventType.track, EventType.page, EventType.identify]),
-    event: z.string().min(1).optional(),
+    event: z.optional(nonEmpty()),
     /** substring of the page URL or path */
-    urlPattern: z.string().min(1).optional(),
-    properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    urlPattern: z.optional(nonEmpty()),
+    properties: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   }),
-  points: z.number().int().refine((n) => n !== 0, 'points must not be 0'),
-  halfLifeDays: z.number().positive().optional(),
-  cap: z
-    .strictObject({ points: z.number().int().positive(), periodDays: z.number().positive() })
-    .optional(),
+  points: z.number().check(z.int(), z.refine((n) => n !== 0, 'points must not be 0')),
+  halfLifeDays: z.optional(z.number().check(z.positive())),
+  cap: z.optional(z.strictObject({ points: z.number().check(z.int(), z.positive()), periodDays: z.number().check(z.positive()) })),
 });
 
 const fitTestSchema = z.union([
@@ -33,27 +34,27 @@ const fitTestSchema = z.union([
   z.strictObject({ notFreeMail: z.literal(true) }),
   /** a number within a band, both ends included (company size, revenue): min, max or both */
   z
-    .strictObject({ min: z.number().optional(), max: z.number().optional() })
-    .refine((test) => test.min !== undefined || test.max !== undefined, 'give min, max or both'),
-  z.strictObject({ keywords: z.array(z.string().min(1)).min(1) }),
-  z.strictObject({ oneOf: z.array(z.string().min(1)).min(1) }),
+    .strictObject({ min: z.optional(z.number()), max: z.optional(z.number()) })
+    .check(z.refine((test) => test.min !== undefined || test.max !== undefined, 'give min, max or both')),
+  z.strictObject({ keywords: z.array(nonEmpty()).check(z.minLength(1)) }),
+  z.strictObject({ oneOf: z.array(nonEmpty()).check(z.minLength(1)) }),
 ]);
 
 const fitRuleSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
-  description: z.string().min(1),
-  trait: z.string().min(1),
+  id: ruleId(),
+  description: nonEmpty(),
+  trait: nonEmpty(),
   test: fitTestSchema,
-  points: z.number().int(),
+  points: z.number().check(z.int()),
 });
 
 export const scoringModelSchema = z
   .strictObject({
-    version: z.string().min(1),
+    version: nonEmpty(),
     engagement: z.strictObject({
       /** engagement at which a known lead counts as engaged */
-      engagedThreshold: z.number().positive(),
-      rules: z.array(engagementRuleSchema).min(1),
+      engagedThreshold: z.number().check(z.positive()),
+      rules: z.array(engagementRuleSchema).check(z.minLength(1)),
     }),
     fit: z.strictObject({
       rules: z.array(fitRuleSchema),
@@ -62,46 +63,48 @@ export const scoringModelSchema = z
     }),
     qualification: z.strictObject({
       minGrade: gradeSchema,
-      minEngagement: z.number().positive(),
+      minEngagement: z.number().check(z.positive()),
       /**
        * Other ways to qualify, by activity rather than score: at least
        * `atLeast` events scored by engagement rule `rule` within
        * `withinDays`, by a lead of grade `minGrade` or better (any grade when absent).
        */
-      orActivity: z
-        .array(
+      orActivity: z.optional(
+        z.array(
           z.strictObject({
-            rule: z.string().min(1),
-            atLeast: z.number().int().positive(),
-            withinDays: z.number().positive(),
-            minGrade: gradeSchema.optional(),
+            rule: nonEmpty(),
+            atLeast: z.number().check(z.int(), z.positive()),
+            withinDays: z.number().check(z.positive()),
+            minGrade: z.optional(gradeSchema),
           }),
-        )
-        .optional(),
+        ),
+      ),
     }),
   })
-  .superRefine((model, ctx) => {
-    const { A, B, C } = model.fit.grades;
-    if (!(A > B && B > C)) {
-      ctx.addIssue({ code: 'custom', path: ['fit', 'grades'], message: 'grade thresholds must satisfy A > B > C' });
-    }
-    const seen = new Set<string>();
-    model.engagement.rules.forEach((rule, i) => {
-      if (seen.has(rule.id)) {
-        ctx.addIssue({ code: 'custom', path: ['engagement', 'rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
+  .check(
+    z.superRefine((model, ctx) => {
+      const { A, B, C } = model.fit.grades;
+      if (!(A > B && B > C)) {
+        ctx.addIssue({ code: 'custom', path: ['fit', 'grades'], message: 'grade thresholds must satisfy A > B > C' });
       }
-      seen.add(rule.id);
-    });
-    model.qualification.orActivity?.forEach((activity, i) => {
-      if (!seen.has(activity.rule)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['qualification', 'orActivity', i, 'rule'],
-          message: `no engagement rule "${activity.rule}" (rules: ${[...seen].join(', ')})`,
-        });
-      }
-    });
-  });
+      const seen = new Set<string>();
+      model.engagement.rules.forEach((rule, i) => {
+        if (seen.has(rule.id)) {
+          ctx.addIssue({ code: 'custom', path: ['engagement', 'rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
+        }
+        seen.add(rule.id);
+      });
+      model.qualification.orActivity?.forEach((activity, i) => {
+        if (!seen.has(activity.rule)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['qualification', 'orActivity', i, 'rule'],
+            message: `no engagement rule "${activity.rule}" (rules: ${[...seen].join(', ')})`,
+          });
+        }
+      });
+    }),
+  );
 
 export type ScoringModel = z.infer<typeof scoringModelSchema>;
 export type EngagementRule = ScoringModel['engagement']['rules'][number];

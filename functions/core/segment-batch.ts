@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { ingestTypeOf, type IngestType } from './event-types.ts';
 
 /**
@@ -21,10 +21,10 @@ export function requestTypeOf(path: string): { type: RequestType } | { type: und
 
 /** A Segment batch: its events and what they share. Each event is validated on its own, after merging. */
 export const segmentBatchSchema = z.looseObject({
-  batch: z.array(z.record(z.string(), z.unknown())).min(1, 'a batch needs at least one event').max(2500),
-  context: z.record(z.string(), z.unknown()).optional(),
-  integrations: z.record(z.string(), z.unknown()).optional(),
-  sentAt: z.iso.datetime({ offset: true }).optional(),
+  batch: z.array(z.record(z.string(), z.unknown())).check(z.minLength(1, 'a batch needs at least one event'), z.maxLength(2500)),
+  context: z.optional(z.record(z.string(), z.unknown())),
+  integrations: z.optional(z.record(z.string(), z.unknown())),
+  sentAt: z.optional(z.iso.datetime({ offset: true })),
 });
 export type SegmentBatch = z.infer<typeof segmentBatchSchema>;
 

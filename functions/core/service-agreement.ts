@@ -1,16 +1,18 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { EscalationStepName, escalationSteps, type EscalationStep } from './journey-contract.ts';
 
 /** The service agreement both teams signed: timers and the escalation ladder. */
 
 export const serviceAgreementSchema = z.strictObject({
   /** a rep must accept (or reject) a hand-off within this many hours */
-  acceptWithinHours: z.number().positive(),
+  acceptWithinHours: z.number().check(z.positive()),
   /** what each missed acceptance deadline leads to, in order; the last step ends the cycle */
   escalationLadder: z
     .array(z.enum(escalationSteps))
-    .min(1)
-    .refine((ladder) => ladder.at(-1) === EscalationStepName.recycle, `the ladder must end with "${EscalationStepName.recycle}" so no lead waits forever`),
+    .check(
+      z.minLength(1),
+      z.refine((ladder) => ladder.at(-1) === EscalationStepName.recycle, `the ladder must end with "${EscalationStepName.recycle}" so no lead waits forever`),
+    ),
 });
 export type ServiceAgreement = z.infer<typeof serviceAgreementSchema>;
 

@@ -1,10 +1,12 @@
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 /** Sales teams, their reps and managers, and who hand-off emails come from. */
 
+const idSchema = z.string().check(z.regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'));
+
 const personSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
-  name: z.string().min(1),
+  id: idSchema,
+  name: z.string().check(z.minLength(1)),
   email: z.email(),
 });
 
@@ -13,24 +15,26 @@ export const teamsSchema = z
     teams: z
       .array(
         z.strictObject({
-          id: z.string().regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'),
+          id: idSchema,
           manager: personSchema,
-          reps: z.array(personSchema.extend({ timeZone: z.string().min(1) })).min(1),
+          reps: z.array(z.extend(personSchema, { timeZone: z.string().check(z.minLength(1)) })).check(z.minLength(1)),
         }),
       )
-      .min(1),
+      .check(z.minLength(1)),
     /** the From address of every LeadLoop email, e.g. "LeadLoop <leadloop@example.com>" */
-    sender: z.string().min(3),
+    sender: z.string().check(z.minLength(3)),
   })
-  .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.teams.forEach((team, t) =>
-      team.reps.forEach((rep, r) => {
-        if (seen.has(rep.id)) ctx.addIssue({ code: 'custom', path: ['teams', t, 'reps', r, 'id'], message: `duplicate rep id "${rep.id}"` });
-        seen.add(rep.id);
-      }),
-    );
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      const seen = new Set<string>();
+      config.teams.forEach((team, t) =>
+        team.reps.forEach((rep, r) => {
+          if (seen.has(rep.id)) ctx.addIssue({ code: 'custom', path: ['teams', t, 'reps', r, 'id'], message: `duplicate rep id "${rep.id}"` });
+          seen.add(rep.id);
+        }),
+      );
+    }),
+  );
 
 export type TeamsConfig = z.infer<typeof teamsSchema>;
 export type Team = TeamsConfig['teams'][number];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from './zod.ts';
 import { normalizeEmail } from './identity.ts';
 import { withKeptQuery, type Privacy } from './privacy.ts';
 import { EventType } from './event-types.ts';
@@ -24,85 +24,89 @@ export const MAX_EMAIL_LENGTH = 254;
  */
 export const MAX_ID_LENGTH = 255;
 const isoDate = z.iso.datetime({ offset: true });
+/** A string of at most `max` characters, when present. */
+const text = (max: number) => z.optional(z.string().check(z.maxLength(max)));
+/** An identity value or id: not empty, at most MAX_ID_LENGTH characters. */
+const id = () => z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH));
+const record = () => z.optional(z.record(z.string(), z.unknown()));
 
 const campaignSchema = z.looseObject({
-  source: z.string().max(MAX_STRING).optional(),
-  medium: z.string().max(MAX_STRING).optional(),
-  name: z.string().max(MAX_STRING).optional(),
-  term: z.string().max(MAX_STRING).optional(),
-  content: z.string().max(MAX_STRING).optional(),
+  source: text(MAX_STRING),
+  medium: text(MAX_STRING),
+  name: text(MAX_STRING),
+  term: text(MAX_STRING),
+  content: text(MAX_STRING),
 });
 
 const contextSchema = z.looseObject({
-  page: z
-    .looseObject({
-      url: z.string().max(MAX_STRING).optional(),
-      path: z.string().max(MAX_STRING).optional(),
-      referrer: z.string().max(MAX_STRING).optional(),
-      title: z.string().max(MAX_STRING).optional(),
-      search: z.string().max(MAX_STRING).optional(),
-    })
-    .optional(),
-  campaign: campaignSchema.optional(),
-  ip: z.string().max(64).optional(),
-  userAgent: z.string().max(MAX_STRING).optional(),
-  traits: z.record(z.string(), z.unknown()).optional(),
+  page: z.optional(
+    z.looseObject({
+      url: text(MAX_STRING),
+      path: text(MAX_STRING),
+      referrer: text(MAX_STRING),
+      title: text(MAX_STRING),
+      search: text(MAX_STRING),
+    }),
+  ),
+  campaign: z.optional(campaignSchema),
+  ip: text(64),
+  userAgent: text(MAX_STRING),
+  traits: record(),
 });
 
 const common = {
-  messageId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
-  userId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
-  anonymousId: z.string().min(1).max(MAX_ID_LENGTH).optional(),
-  timestamp: isoDate.optional(),
-  sentAt: isoDate.optional(),
-  context: contextSchema.optional(),
-  integrations: z.record(z.string(), z.unknown()).optional(),
+  messageId: z.optional(id()),
+  userId: z.optional(id()),
+  anonymousId: z.optional(id()),
+  timestamp: z.optional(isoDate),
+  sentAt: z.optional(isoDate),
+  context: z.optional(contextSchema),
+  integrations: record(),
   // Sent by Segment's own libraries; accepted and not used.
-  _metadata: z.record(z.string(), z.unknown()).optional(),
-  version: z.union([z.number(), z.string()]).optional(),
-  channel: z.string().max(64).optional(),
-  originalTimestamp: isoDate.optional(),
-  receivedAt: isoDate.optional(),
+  _metadata: record(),
+  version: z.optional(z.union([z.number(), z.string()])),
+  channel: text(64),
+  originalTimestamp: z.optional(isoDate),
+  receivedAt: z.optional(isoDate),
 };
 
 const trackSchema = z.strictObject({
   ...common,
   type: z.literal(EventType.track),
-  event: z.string().min(1).max(255),
-  properties: z.record(z.string(), z.unknown()).optional(),
+  event: z.string().check(z.minLength(1), z.maxLength(255)),
+  properties: record(),
 });
 
 const pageSchema = z.strictObject({
   ...common,
   type: z.literal(EventType.page),
-  name: z.string().max(255).optional(),
-  category: z.string().max(255).optional(),
-  properties: z.record(z.string(), z.unknown()).optional(),
+  name: text(255),
+  category: text(255),
+  properties: record(),
 });
 
 const identifySchema = z.strictObject({
   ...common,
   type: z.literal(EventType.identify),
-  traits: z.record(z.string(), z.unknown()).optional(),
+  traits: record(),
 });
 
 const groupSchema = z.strictObject({
   ...common,
   type: z.literal(EventType.group),
-  groupId: z.string().min(1).max(MAX_ID_LENGTH),
-  traits: z.record(z.string(), z.unknown()).optional(),
+  groupId: id(),
+  traits: record(),
 });
 
 /** Two identities of one person: `previousId` (usually an anonymous id) becomes `userId`. */
 const aliasSchema = z.strictObject({
   ...common,
   type: z.literal(EventType.alias),
-  previousId: z.string().min(1).max(MAX_ID_LENGTH),
+  previousId: id(),
 });
 
-export const trackingEventSchema = z
-  .discriminatedUnion('type', [trackSchema, pageSchema, identifySchema, groupSchema, aliasSchema])
-  .superRefine((event, ctx) => {
+export const trackingEventSchema = z.discriminatedUnion('type', [trackSchema, pageSchema, identifySchema, groupSchema, aliasSchema]).check(
+  z.superRefine((event, ctx) => {
     if (event.userId === undefined && event.anonymousId === undefined) {
       ctx.addIssue({ code: 'custom', path: ['userId'], message: 'either userId or anonymousId is required' });
     }
@@ -112,7 +116,8 @@ export const trackingEventSchema = z
     if (typeof email === 'string' && email.trim().length > MAX_EMAIL_LENGTH) {
       ctx.addIssue({ code: 'custom', path, message: `an email address must be at most ${MAX_EMAIL_LENGTH} characters` });
     }
-  });
+  }),
+);
 export type TrackingEvent = z.infer<typeof trackingEventSchema>;
 export type TrackingEventType = TrackingEvent['type'];
 

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { createKeys } from '#adapters/keys.ts';
 import { createLeadHistory, readingHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
@@ -11,6 +10,7 @@ import { scoringModel } from '#config/index.ts';
 import { normalizeEmail } from '#core/identity.ts';
 import { leadIdSchema } from '#core/lead-id.ts';
 import { MAX_EMAIL_LENGTH } from '#core/tracking-event.ts';
+import * as z from '#core/zod.ts';
 import { findLead, type FindLeadPorts, type LeadQuery } from './find-lead.ts';
 
 /** What reading a lead needs: the use case's ports, and the keys to check the caller's. */
@@ -21,21 +21,22 @@ const byIdSchema = z.object({
 });
 
 const byEmailSchema = z.object({
-  email: z
-    .string({ error: (issue) => (issue.input === undefined ? 'an email is required: GET /v1/leads?email=…' : 'must be a single email') })
-    .transform((value, ctx) => {
+  email: z.pipe(
+    z.string({ error: (issue) => (issue.input === undefined ? 'an email is required: GET /v1/leads?email=…' : 'must be a single email') }),
+    z.transform((value: string, ctx) => {
       // An email is part of a key (IDENTITY#email:…): past the longest address it cannot be looked up.
       if (value.trim().length > MAX_EMAIL_LENGTH) {
-        ctx.addIssue({ code: 'custom', message: `an email address must be at most ${MAX_EMAIL_LENGTH} characters` });
+        ctx.issues.push({ code: 'custom', input: value, message: `an email address must be at most ${MAX_EMAIL_LENGTH} characters` });
         return z.NEVER;
       }
       const email = normalizeEmail(value);
       if (email === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'not a valid email address' });
+        ctx.issues.push({ code: 'custom', input: value, message: 'not a valid email address' });
         return z.NEVER;
       }
       return email;
     }),
+  ),
 });
 
 /**

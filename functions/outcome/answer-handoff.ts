@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Cycle } from '#core/cycle.ts';
 import type { DecisionWrite, OutcomeEvent, VersionedLead } from '#core/records.ts';
 import { ForbiddenError, HttpError, NotFoundError } from '#commons/errors.ts';
@@ -12,6 +11,7 @@ import {
   type DecisionVerdict,
 } from '#core/decisions.ts';
 import { verifyLink, type HandoffLink } from '#core/links.ts';
+import * as z from '#core/zod.ts';
 
 export interface AnswerHandoffPorts {
   now: () => Date;
@@ -43,7 +43,7 @@ export interface HandoffAnswer {
 }
 
 const rejectionSchema = z.object({
-  reason: z.string().trim().min(1, 'a reason is required').max(500),
+  reason: z.string().check(z.trim(), z.minLength(1, 'a reason is required'), z.maxLength(500)),
 });
 
 /** attempts to write a decision that a concurrent write to the cycle interrupted */

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { createDecisions } from '#adapters/decisions.ts';
 import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
@@ -9,14 +8,15 @@ import { readSettings } from '#commons/settings.ts';
 import { decisionForm, renderDecisionPage } from '#core/emails.ts';
 import { leadIdSchema } from '#core/lead-id.ts';
 import { handoffActions } from '#core/links.ts';
+import * as z from '#core/zod.ts';
 import { answerHandoff, type AnswerHandoffPorts } from './answer-handoff.ts';
 
 const linkSchema = z.object({
   leadId: leadIdSchema,
-  cycle: z.coerce.number().int().positive(),
+  cycle: z.coerce.number().check(z.int(), z.positive()),
   action: z.enum(handoffActions),
-  rep: z.string().min(1).max(64),
-  sig: z.string().min(1).max(128),
+  rep: z.string().check(z.minLength(1), z.maxLength(64)),
+  sig: z.string().check(z.minLength(1), z.maxLength(128)),
 });
 
 /**

@@ -23,6 +23,10 @@ export interface LeadFunctionProps {
   readonly memorySize?: number;
 }
 
+/** Node built-ins imported through a shim (functions/commons/node-builtins/<name>.cjs); none has subpaths, which an alias would also catch. */
+const nodeBuiltinShims = ['http', 'process'] as const;
+const builtinShim = (name: string) => path.join(root, 'functions/commons/node-builtins', `${name}.cjs`);
+
 /**
  * How every function is bundled. Exported so that bench/coldstart can rebuild
  * the bundles with exactly these settings and measure the alternatives.
@@ -32,6 +36,9 @@ export const leadFunctionBundling = {
   target: 'node24',
   mainFields: ['module', 'main'],
   sourceMap: true,
+  // Stack traces need the mappings only; without the sources inside, the map a cold start reads
+  // and parses (NODE_OPTIONS=--enable-source-maps) is a third of the size (docs/decisions.md, "Bundling").
+  sourcesContent: false,
   minify: true,
   // The SDK is bundled, not taken from the runtime: tree-shaken from its ES
   // modules, a function carries only the clients and commands it uses, in one
@@ -41,6 +48,11 @@ export const leadFunctionBundling = {
   externalModules: [],
   // Some dependencies still call require(); give ESM bundles one.
   banner: "import { createRequire as __leadloopCreateRequire } from 'node:module'; const require = __leadloopCreateRequire(import.meta.url);",
+  // Built-ins whose ES module facade costs more than the module (node:http's loads undici): the
+  // bundle takes them as plain objects instead (see functions/commons/node-builtins/).
+  esbuildArgs: {
+    '--alias': nodeBuiltinShims.flatMap((name) => [`node:${name}=${builtinShim(name)}`, `${name}=${builtinShim(name)}`]),
+  },
 } as const satisfies BundlingOptions;
 
 /**
@@ -71,7 +83,7 @@ export class LeadFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: { ...leadFunctionBundling, mainFields: [...leadFunctionBundling.mainFields] },
+      bundling: { ...leadFunctionBundling, mainFields: [...leadFunctionBundling.mainFields], esbuildArgs: { '--alias': [...leadFunctionBundling.esbuildArgs['--alias']] } },
     });
     this.entry = entry;
   }

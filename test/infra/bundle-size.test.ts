@@ -9,24 +9,23 @@ import { describe, expect, it } from 'vitest';
  * plus about 15% headroom: a function that outgrows it has gained a
  * dependency or lost tree-shaking; find out which before raising it.
  */
-// Sizes on 2026-12-01 (bench/RESULTS.md, coldstart): Ingest 823, Leads 818, Outcome 819, Reports 362,
-// AssignRep 813, AwaitAcceptance 383, Escalate 888, SendHandoff 881, Score 863, Tracker 36 KB.
-// Most of it is zod (≈440 KB) and the SDK clients a function uses (≈330 KB for DynamoDB).
-// Re-baselined (issue 10, perf/funnel): Powertools Tracer capturing the SDK clients brings the
-// X-Ray SDK (≈125 KB minified on its own, more with what it shares with nothing else here) into every
-// function with a client, and Powertools Metrics ≈15 KB: Ingest 1043, Leads 1051, Outcome 1048,
-// Reports 593, AssignRep 1042, AwaitAcceptance 590, Escalate 1050, SendHandoff 1051, Score 1062 KB.
+// Sizes on 2026-12-01 (bench/RESULTS.md, coldstart, the last section): Ingest 549, Leads 557,
+// Outcome 549, Reports 514, AssignRep 544, AwaitAcceptance 529, Escalate 613, SendHandoff 614,
+// Score 586, Tracker 39 KB. Re-baselined for issue 10's cold start: the schemas on zod/mini
+// (≈30 KB of zod where classic zod was ≈440 KB), and the SES and Step Functions clients only in the
+// functions that use them. What is left is mostly the SDK (the DynamoDB client ≈330 KB with what
+// it shares), Powertools Tracer with the X-Ray SDK (≈120 KB) and Logger/Metrics (≈40 KB).
 const BUDGET_KB: Record<string, number> = {
-  'Api/Ingest': 1200,
-  'Api/Leads': 1210,
-  'Api/Outcome': 1205,
-  'Api/Reports': 680,
-  'Journey/AssignRepFunction': 1200,
-  'Journey/AwaitAcceptanceFunction': 680,
-  'Journey/EscalateFunction': 1210,
-  'Journey/SendHandoffFunction': 1210,
-  'Scoring/Score': 1220,
-  'Tracker/Tracker': 42,
+  'Api/Ingest': 635,
+  'Api/Leads': 645,
+  'Api/Outcome': 635,
+  'Api/Reports': 595,
+  'Journey/AssignRepFunction': 625,
+  'Journey/AwaitAcceptanceFunction': 610,
+  'Journey/EscalateFunction': 705,
+  'Journey/SendHandoffFunction': 710,
+  'Scoring/Score': 675,
+  'Tracker/Tracker': 45,
 };
 
 interface TemplateResource {
@@ -43,7 +42,8 @@ const bundles = Object.values(template.Resources)
     const assetPath = String(r.Metadata?.['aws:asset:path']);
     const constructPath = String(r.Metadata?.['aws:cdk:path']).split('/').slice(1, -1).join('/');
     const file = `${String(r.Properties?.Handler ?? 'index.handler').split('.')[0]}.mjs`;
-    return { constructPath, bytes: statSync(path.join(cdkOut, assetPath, file)).size };
+    const codeFile = path.join(cdkOut, assetPath, file);
+    return { constructPath, codeFile, bytes: statSync(codeFile).size };
   });
 
 describe('function bundles', () => {
@@ -56,5 +56,16 @@ describe('function bundles', () => {
     if (!bundle) throw new Error(`no synthesized bundle for ${constructPath}`);
     const kb = Math.ceil(bundle.bytes / 1024);
     expect(kb, `${constructPath} is ${kb} KB, over its budget of ${BUDGET_KB[constructPath]} KB`).toBeLessThanOrEqual(BUDGET_KB[constructPath]!);
+  });
+
+  it.each(bundles.map((b) => [b.constructPath, b.codeFile]))('%s carries zod/mini, not classic zod', (_constructPath, codeFile) => {
+    const { sources } = JSON.parse(readFileSync(`${codeFile}.map`, 'utf8')) as { sources: string[] };
+    expect(sources.filter((source) => source.includes('node_modules/zod/v4/classic/'))).toEqual([]);
+  });
+
+  it.each(bundles.map((b) => [b.constructPath, b.codeFile]))('%s imports node:http and node:process through their shims', (_constructPath, codeFile) => {
+    // Their ES module facades cost more than the modules (docs/decisions.md, "Bundling").
+    const imported = [...readFileSync(codeFile, 'utf8').matchAll(/from\s*"((?:node:)?(?:http|process))"/g)].map((m) => m[1]);
+    expect(imported).toEqual([]);
   });
 });
