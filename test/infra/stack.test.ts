@@ -32,18 +32,21 @@ const SEND_EMAIL = [...on(SES_IDENTITY, 'ses:SendEmail'), ...on(SES_CONFIGURATIO
 /** What each function is granted, read from the grants in lib/constructs/*.ts. */
 const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Ingest: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
-  Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
+  // the lead (its profile and score in one query, the markers since its ledger was folded), the cycle
+  Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   Reports: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
-  // the identity link, then the lead; never a query or a scan
-  Leads: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
+  // the identity link, then the lead (profile and score, its markers: queries of its own partition) and its recent events; never a scan
+  Leads: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],
   // serves a script: no table, no email, no journey
   Tracker: [...XRAY],
   AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
-  SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
+  // the lead as the lead view reads it (its recent events for the email's history), the email's once-only record
+  SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...SEND_EMAIL, ...XRAY],
   // resumes its own task when the rep's outcome was recorded before the wait began
   AwaitAcceptance: [...on(LEADS, 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
   Escalate: [
-    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
+    // the lead read as a writer reads it (settling what a save cut short left), its cycle, the email's once-only record
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
     ...SEND_EMAIL,
     ...XRAY,
   ],
