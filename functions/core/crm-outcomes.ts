@@ -1,7 +1,7 @@
 import * as z from './zod.ts';
 import { describeIssues } from './config-errors.ts';
 import { leadIdFor } from './lead-id.ts';
-import { leadRefFields, leadRefIssue, repIdSchema, senderIdSchema } from './lead-ref.ts';
+import { leadRefFields, leadRefIssue, repIdSchema, senderIdSchema, type FieldIssue } from './lead-ref.ts';
 import { canTransition, isBefore, type HandOffDecision, type Stage, type StageChange } from './lifecycle.ts';
 
 /**
@@ -72,11 +72,6 @@ const batchEnvelopeSchema = z.strictObject({
     .array(z.unknown())
     .check(z.minLength(1, 'a batch needs at least one outcome'), z.maxLength(MAX_OUTCOMES_PER_BATCH, `a batch holds at most ${MAX_OUTCOMES_PER_BATCH} outcomes`)),
 });
-
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
 
 function prefixed(prefix: string, issues: readonly FieldIssue[]): FieldIssue[] {
   return issues.map((issue) => ({ path: issue.path ? `${prefix}.${issue.path}` : prefix, message: issue.message }));

@@ -9,6 +9,12 @@ import { MAX_EMAIL_LENGTH, MAX_ID_LENGTH } from './tracking-event.ts';
  * one of the two. Ids and emails become parts of keys, so both are bounded.
  */
 
+/** A refusal of one field, named by its path as a person reads it (`batch[3].stage`). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
 /** The sender's own id of a record (`outcomeId`, `activityId`): its idempotency key, stored in a key. */
 export const senderIdSchema = z.string().check(z.minLength(1), z.maxLength(MAX_ID_LENGTH));
 
