@@ -1,8 +1,10 @@
 import { parseConfig } from '#core/config-errors.ts';
+import { feedbackConfigSchema } from '#core/feedback.ts';
 import { privacySchema } from '#core/privacy.ts';
 import { scoringModelSchema } from '#core/scoring.ts';
 import { serviceAgreementSchema } from '#core/service-agreement.ts';
 import { teamsSchema } from '#core/teams.ts';
+import feedbackJson from './feedback.json' with { type: 'json' };
 import privacyJson from './privacy.json' with { type: 'json' };
 import scoringModelJson from './scoring-model.json' with { type: 'json' };
 import serviceAgreementJson from './service-agreement.json' with { type: 'json' };
@@ -16,3 +18,4 @@ export const scoringModel = parseConfig('config/scoring-model.json', scoringMode
 export const serviceAgreement = parseConfig('config/service-agreement.json', serviceAgreementSchema, serviceAgreementJson);
 export const teams = parseConfig('config/teams.json', teamsSchema, teamsJson);
 export const privacy = parseConfig('config/privacy.json', privacySchema, privacyJson);
+export const feedback = parseConfig('config/feedback.json', feedbackConfigSchema, feedbackJson);

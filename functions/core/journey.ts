@@ -1,5 +1,5 @@
 import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
-import { acceptanceWindow, escalationStep, type ServiceAgreement } from './service-agreement.ts';
+import { acceptanceWindow, escalationStep, type AcceptanceTerms } from './service-agreement.ts';
 import { assignRep, type TeamsConfig } from './teams.ts';
 
 /**
@@ -32,7 +32,7 @@ export interface JourneyState {
 
 export function planAssignment(
   teams: TeamsConfig,
-  agreement: ServiceAgreement,
+  agreement: AcceptanceTerms,
   state: Pick<JourneyState, 'leadId' | 'cycle'>,
   now: Date,
 ): JourneyAssignment {
@@ -46,7 +46,7 @@ export function planAssignment(
  */
 export function planEscalation(
   teams: TeamsConfig,
-  agreement: ServiceAgreement,
+  agreement: AcceptanceTerms,
   state: JourneyState & { assignment: JourneyAssignment },
   now: Date,
 ): JourneyState & { assignment: JourneyAssignment; escalation: { missed: number; step: EscalationStep } } {

@@ -1,11 +1,53 @@
 import * as z from './zod.ts';
 import { EscalationStepName, escalationSteps, type EscalationStep } from './journey-contract.ts';
 
-/** The service agreement both teams signed: timers and the escalation ladder. */
+/**
+ * The service agreement both teams signed: the acceptance timer and its
+ * escalation ladder, what sales commits to once it accepted a lead (first
+ * contact, follow-up, feedback) and what marketing commits to (MQL volume,
+ * acceptance rate).
+ */
+
+const positive = () => z.number().check(z.positive());
+const positiveWhole = () => z.int().check(z.positive());
+
+/** What sales commits to for every lead it accepted. */
+export const salesCommitmentSchema = z
+  .strictObject({
+    /** the first contact (any activity) is made within this many hours of accepting */
+    firstContactWithinHours: positive(),
+    /** at least `activities` activities (the first contact counts) within `withinDays` days of accepting */
+    followUp: z.strictObject({ activities: positiveWhole(), withinDays: positive() }),
+    /** a missed clock reminds the rep at once; the manager is told this many hours later if the rep has still not caught up */
+    notifyManagerAfterHours: z.number().check(z.nonnegative()),
+    /** a rep gives feedback on a lead handed to them within this many days; then one reminder, then the manager */
+    feedbackWithinDays: positive(),
+  })
+  .check(
+    z.superRefine((sales, ctx) => {
+      if (sales.followUp.withinDays * 24 < sales.firstContactWithinHours) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['followUp', 'withinDays'],
+          message: `the follow-up window (${sales.followUp.withinDays} days) must not end before the first contact is due (${sales.firstContactWithinHours} hours)`,
+        });
+      }
+    }),
+  );
+export type SalesCommitment = z.infer<typeof salesCommitmentSchema>;
+
+/** What marketing commits to. */
+export const marketingCommitmentSchema = z.strictObject({
+  /** MQLs handed to sales per week */
+  mqlsPerWeek: positiveWhole(),
+  /** the share of hand-offs sales accepts, from 0 to 1 */
+  minAcceptanceRate: z.number().check(z.gte(0, 'a rate is at least 0'), z.lte(1, 'a rate is at most 1 (write 0.6 for 60%)')),
+});
+export type MarketingCommitment = z.infer<typeof marketingCommitmentSchema>;
 
 export const serviceAgreementSchema = z.strictObject({
   /** a rep must accept (or reject) a hand-off within this many hours */
-  acceptWithinHours: z.number().check(z.positive()),
+  acceptWithinHours: positive(),
   /** what each missed acceptance deadline leads to, in order; the last step ends the cycle */
   escalationLadder: z
     .array(z.enum(escalationSteps))
@@ -13,8 +55,12 @@ export const serviceAgreementSchema = z.strictObject({
       z.minLength(1),
       z.refine((ladder) => ladder.at(-1) === EscalationStepName.recycle, `the ladder must end with "${EscalationStepName.recycle}" so no lead waits forever`),
     ),
+  sales: salesCommitmentSchema,
+  marketing: marketingCommitmentSchema,
 });
 export type ServiceAgreement = z.infer<typeof serviceAgreementSchema>;
+/** The part of the agreement the hand-off journey runs on: the acceptance timer and its ladder. */
+export type AcceptanceTerms = Pick<ServiceAgreement, 'acceptWithinHours' | 'escalationLadder'>;
 
 export interface AcceptanceWindow {
   acceptBy: string;
@@ -25,13 +71,13 @@ export interface AcceptanceWindow {
  * When the current owner must have accepted by. A plain duration for now;
  * business hours in the rep's time zone replace this calculation.
  */
-export function acceptanceWindow(agreement: ServiceAgreement, from: Date): AcceptanceWindow {
+export function acceptanceWindow(agreement: Pick<ServiceAgreement, 'acceptWithinHours'>, from: Date): AcceptanceWindow {
   const acceptWithinSeconds = Math.round(agreement.acceptWithinHours * 3600);
   return { acceptBy: new Date(from.getTime() + acceptWithinSeconds * 1000).toISOString(), acceptWithinSeconds };
 }
 
 /** The step taken after the `missed`-th missed deadline (1-based). */
-export function escalationStep(agreement: ServiceAgreement, missed: number): EscalationStep {
+export function escalationStep(agreement: Pick<ServiceAgreement, 'escalationLadder'>, missed: number): EscalationStep {
   const ladder = agreement.escalationLadder;
   return ladder[Math.min(missed, ladder.length) - 1] ?? EscalationStepName.recycle;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scoringModel, serviceAgreement, teams } from '#config/index.ts';
+import { feedback, scoringModel, serviceAgreement, teams } from '#config/index.ts';
+import feedbackJson from '#config/feedback.json' with { type: 'json' };
 import scoringModelJson from '#config/scoring-model.json' with { type: 'json' };
 import serviceAgreementJson from '#config/service-agreement.json' with { type: 'json' };
 import teamsJson from '#config/teams.json' with { type: 'json' };
@@ -23,12 +24,25 @@ function configErrorOf(parse: () => unknown): ConfigError {
 
 describe('the shipped configuration', () => {
   it('validates and loads unchanged', () => {
-    // Prepare / Act: importing config/index.ts parses all three files
+    // Prepare / Act: importing config/index.ts parses every file
 
     // Assess
     expect(scoringModel).toEqual(scoringModelJson);
     expect(serviceAgreement).toEqual(serviceAgreementJson);
     expect(teams).toEqual(teamsJson);
+    expect(feedback).toEqual(feedbackJson);
+  });
+
+  it('lets a rep give a reason on every occasion, rejection included', () => {
+    // Prepare / Act / Assess
+    expect(feedback.reasons.rejected.length).toBeGreaterThan(0);
+    expect(feedback.reasons.accepted.length).toBeGreaterThan(0);
+    expect(feedback.reasons.closed.length).toBeGreaterThan(0);
+  });
+
+  it('gives the sales clocks a follow-up window no shorter than the first-contact one', () => {
+    // Prepare / Act / Assess
+    expect(serviceAgreement.sales.followUp.withinDays * 24).toBeGreaterThanOrEqual(serviceAgreement.sales.firstContactWithinHours);
   });
 
   it('has an escalation ladder that ends the cycle and at least one rep', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { journeyName, planAssignment, planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
-import type { ServiceAgreement } from '#core/service-agreement.ts';
+import type { AcceptanceTerms } from '#core/service-agreement.ts';
 import { teamsSchema, type TeamsConfig } from '#core/teams.ts';
 
 const person = (id: string) => ({ id, name: `Name of ${id}`, email: `${id}@example.com` });
@@ -15,7 +15,7 @@ function teamOf(repIds: readonly string[]): TeamsConfig {
 }
 
 const teams = teamOf(['rep-sam', 'rep-kim']);
-const agreement: ServiceAgreement = { acceptWithinHours: 4, escalationLadder: ['notify-manager', 'reassign', 'recycle'] };
+const agreement: AcceptanceTerms = { acceptWithinHours: 4, escalationLadder: ['notify-manager', 'reassign', 'recycle'] };
 const HOUR_MS = 3_600_000;
 const assignedAt = new Date('2026-03-02T09:00:00.000Z');
 const lead = { leadId: 'lead-0123456789abcdef0123', cycle: 1 };
@@ -121,7 +121,7 @@ describe('planning an escalation', () => {
         (repCount, reassignments, leadId, cycle) => {
           // Prepare: a ladder of nothing but reassignments, then recycle
           const team = teamOf(Array.from({ length: repCount }, (_, i) => `rep-${i}`));
-          const ladder: ServiceAgreement = {
+          const ladder: AcceptanceTerms = {
             acceptWithinHours: 1,
             escalationLadder: [...Array.from({ length: reassignments }, () => 'reassign' as const), 'recycle'],
           };
