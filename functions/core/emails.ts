@@ -135,7 +135,7 @@ const REJECT_FORM = `<form method="post"><label>Why is it not sales-ready?<br><s
 <option>Not a fit</option><option>No budget</option><option>Not the decision maker</option><option>Already a customer</option><option>Bad contact data</option><option>Too early</option>
 </select></label><p><button type="submit">Reject and send back to marketing</button></p></form>`;
 
-const ACCEPT_FORM = `<form method="post"><p>The lead becomes yours and the first-contact clock starts.</p><p><button type="submit">Accept this lead</button></p></form>`;
+const ACCEPT_FORM = `<form method="post"><p>The lead becomes yours.</p><p><button type="submit">Accept this lead</button></p></form>`;
 
 /** The form an opened hand-off link shows: a button that posts the decision (a rejection asks why). */
 export function decisionForm(kind: DecisionRequest['kind']): string {
@@ -170,7 +170,7 @@ export function renderDecisionPage(verdict: DecisionVerdict, request: DecisionRe
       statusCode = 200;
       if (verdict.outcome.kind === 'accepted') {
         title = 'Lead accepted';
-        text = 'Thanks. The lead is yours; the first-contact clock is running.';
+        text = 'Thanks. The lead is yours.';
       } else {
         title = 'Lead sent back to marketing';
         text = `Thanks. Your reason (${quoted(verdict.outcome.reason)}) was recorded for marketing.`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decisionVerdict, escalationStanding, type CycleDecisionFacts, type DecisionRequest } from '#core/decisions.ts';
-import { renderDecisionPage } from '#core/emails.ts';
+import { decisionForm, renderDecisionPage } from '#core/emails.ts';
 import type { Lead } from '#core/lead.ts';
 import type { Outcome } from '#core/outcomes.ts';
 
@@ -67,6 +67,15 @@ describe('whether an escalation is still to be taken', () => {
 });
 
 describe('the page a rep sees', () => {
+  it('promises no clock the journey does not run: accepting says the lead is the rep’s, nothing about a first-contact clock', () => {
+    const form = decisionForm('accepted');
+    const page = renderDecisionPage({ kind: 'recorded', outcome: accepted }, { ...accept, posted: true });
+
+    expect(form).toContain('The lead becomes yours.');
+    expect(page.html).toContain('The lead is yours.');
+    expect(`${form} ${page.html}`).not.toMatch(/clock/i);
+  });
+
   const posted = (request: DecisionRequest) => ({ ...request, posted: true });
 
   it('confirms a recorded rejection with the stored reason, escaped', () => {
