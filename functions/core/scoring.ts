@@ -211,7 +211,7 @@ export function scoreEvent(model: ScoringModel, ledger: readonly LedgerEntry[], 
  * the event on: a later entry gives back what the event now takes, or takes
  * back what it had given up. So the ledger is the same whatever order events
  * arrive in, and however they are batched: that of the events in time order.
- * Entries folded by compactLedger stand as they are (caps do not look that far
+ * Entries folded by foldBefore or foldLedger stand as they are (caps do not look that far
  * back; only an event arriving later than the model's look-back meets them).
  * Changes `ledger` in place.
  */
@@ -274,8 +274,6 @@ export function engagementAt(ledger: readonly LedgerEntry[], now: Date): number 
   return Math.round(total * 100) / 100;
 }
 
-/** Past this many entries, a lead's ledger is compacted (see compactLedger): a DynamoDB item holds 400 KB. */
-export const LEDGER_COMPACT_AT = 1000;
 
 /** How far back caps and activity rules look: entries older than this are only ever read for their decayed points. */
 export function lookBackDays(model: ScoringModel): number {
@@ -284,48 +282,6 @@ export function lookBackDays(model: ScoringModel): number {
     ...model.engagement.rules.map((rule) => rule.cap?.periodDays ?? 0),
     ...(model.qualification.orActivity ?? []).map((activity) => activity.withinDays),
   );
-}
-
-/**
- * Keeps a very active lead's ledger within bounds, exactly. Past
- * LEDGER_COMPACT_AT entries, the entries older than the model's look-back
- * (and a day) before `now` become one entry per rule, half-life and model
- * version, standing at the latest of them with their points decayed to that
- * instant. Exponential decay composes, so engagement at `now` and at every
- * later instant is unchanged; caps and activity rules never look that far
- * back (except for an event arriving that late). The breakdown still counts
- * every event (`events`).
- */
-export function compactLedger(ledger: readonly LedgerEntry[], model: ScoringModel, now: Date): LedgerEntry[] {
-  if (ledger.length <= LEDGER_COMPACT_AT) return [...ledger];
-  const horizon = new Date(now.getTime() - (lookBackDays(model) + 1) * DAY_MS).toISOString();
-  const kept: LedgerEntry[] = [];
-  const groups = new Map<string, LedgerEntry[]>();
-  for (const entry of ledger) {
-    if (entry.at >= horizon) {
-      kept.push(entry);
-      continue;
-    }
-    const key = `${entry.ruleId}\u0000${entry.halfLifeDays ?? ''}\u0000${entry.modelVersion}`;
-    const group = groups.get(key);
-    if (group) group.push(entry);
-    else groups.set(key, [entry]);
-  }
-  const compacted = [...groups.values()].map((group): LedgerEntry => {
-    const first = group[0]!;
-    const at = group.reduce((latest, e) => (e.at > latest ? e.at : latest), first.at);
-    const points = group.reduce((sum, e) => sum + decayedPoints(e, new Date(at)), 0);
-    return {
-      ruleId: first.ruleId,
-      messageId: `compacted:${first.ruleId}:${at}`,
-      points,
-      at,
-      modelVersion: first.modelVersion,
-      ...(first.halfLifeDays !== undefined && { halfLifeDays: first.halfLifeDays }),
-      events: group.reduce((n, e) => n + (e.events ?? 1), 0),
-    };
-  });
-  return [...compacted, ...kept];
 }
 
 /**

@@ -1,13 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  compactLedger,
   decayedPoints,
   engagementAt,
   fitGrade,
   gradeAtLeast,
   isQualified,
-  LEDGER_COMPACT_AT,
   qualifyingActivity,
   scoreBreakdown,
   ruleMatches,
@@ -834,63 +832,3 @@ describe('qualifying by activity', () => {
   });
 });
 
-describe('compacting a long ledger', () => {
-  /** `n` entries of a rule, one every `hours` hours from T0. */
-  const series = (ruleId: string, n: number, hours: number, extra: Partial<LedgerEntry> = {}) =>
-    Array.from({ length: n }, (_, i) => entry({ ruleId, messageId: `${ruleId}-${i}`, points: 10, at: iso(T0 + i * hours * 3_600_000), ...extra }));
-
-  it('leaves a ledger of up to LEDGER_COMPACT_AT entries as it is', () => {
-    // Prepare
-    const ledger = series('pricing', LEDGER_COMPACT_AT, 1, { halfLifeDays: 30 });
-
-    // Act / Assess
-    expect(compactLedger(ledger, model, new Date(daysAfterT0(100)))).toEqual(ledger);
-  });
-
-  it('folds the entries older than the look-back into one per rule, keeping engagement exact from now on', () => {
-    // Prepare: 1,200 pricing entries (30-day half-life) and 300 page views (no decay), one every 2 hours; the test
-    // model looks back 7 days (the pricing cap), so entries older than 8 days before now are folded
-    const ledger = [...series('pricing', 1200, 2, { halfLifeDays: 30 }), ...series('page-view', 300, 2)];
-    const now = new Date(T0 + 1199 * 2 * 3_600_000);
-
-    // Act
-    const compacted = compactLedger(ledger, model, now);
-
-    // Assess: 8 days are 96 two-hour steps, so the pricing entries from step 1103 (exactly 8 days back) to 1199
-    // stay as they were (97), and no page view does
-    expect(compacted).toHaveLength(2 + 97);
-    const [pricing, pageView] = compacted;
-    expect(pricing).toMatchObject({ ruleId: 'pricing', halfLifeDays: 30, events: 1103, at: iso(T0 + 1102 * 2 * 3_600_000) });
-    expect(pageView).toEqual({
-      ruleId: 'page-view',
-      messageId: `compacted:page-view:${iso(T0 + 299 * 2 * 3_600_000)}`,
-      points: 3000,
-      at: iso(T0 + 299 * 2 * 3_600_000),
-      modelVersion: 'test-1',
-      events: 300,
-    });
-    for (const days of [0, 1, 30, 365]) {
-      const at = new Date(now.getTime() + days * DAY_MS);
-      expect(engagementAt(compacted, at)).toBeCloseTo(engagementAt(ledger, at), 6);
-    }
-    // every event still counted (pricing, about 4,680 decayed points, comes before page views' 3,000)
-    expect(scoreBreakdown(model, compacted, now).map((c) => [c.ruleId, c.count])).toEqual([
-      ['pricing', 1200],
-      ['page-view', 300],
-    ]);
-  });
-
-  it('gives the same cap decision for a new event as the whole ledger would', () => {
-    // Prepare: pricing capped at 20 points per 7 days; 1,100 entries of 10 points, one every 3 hours
-    const ledger = series('pricing', 1100, 3, { halfLifeDays: 30 });
-    const now = T0 + 1099 * 3 * 3_600_000;
-    const next = pageView('m-next', 'https://example.com/pricing', iso(now + 3_600_000));
-
-    // Act
-    const compacted = compactLedger(ledger, model, new Date(now));
-
-    // Assess
-    expect(compacted.length).toBeLessThan(ledger.length);
-    expect(scoreEvent(model, compacted, next)).toEqual(scoreEvent(model, ledger, next));
-  });
-});
