@@ -1,4 +1,7 @@
+import type { ActivityKind } from './activities.ts';
+import type { CrmOutcome } from './crm-outcomes.ts';
 import type { Cycle } from './cycle.ts';
+import type { FeedbackOccasion } from './feedback.ts';
 import type { IdentityKey } from './identity.ts';
 import type { Lead } from './lead.ts';
 import type { Outcome } from './outcomes.ts';
@@ -21,8 +24,71 @@ export interface OutcomeEvent {
   receivedAt: string;
 }
 
-/** An event as the events table holds it: a tracking event or an outcome. */
-export type EventRecord = (StoredEvent & { kind: 'tracking' }) | OutcomeEvent;
+/** An outcome the CRM reported (`POST /v1/outcomes`, `leadloop outcomes import`); applied to the lead by the stream path. */
+export interface CrmOutcomeEvent {
+  /** `crm-<outcomeId>`: the sender's id, so sending it again stores nothing */
+  messageId: string;
+  kind: 'crm-outcome';
+  leadId: string;
+  /** as sent, with who sent it (the server key's name) */
+  outcome: CrmOutcome & { via: string };
+  receivedAt: string;
+}
+
+/** What a rep did for a lead, as stored: the sales clocks of the lead's cycle count it. */
+export interface ActivityRecord {
+  leadId: string;
+  /** the lead's cycle when the activity was recorded (0 for a lead never handed off) */
+  cycle: number;
+  activityId: string;
+  kind: ActivityKind;
+  at: string;
+  repId: string;
+  result?: string;
+  /** how it arrived: the API, or the rep's "I contacted them" link */
+  via: 'api' | 'link';
+}
+
+/** An activity in the events table (the raw history); its item under the lead is what the clocks read. */
+export interface ActivityEvent {
+  /** `activity-<activityId>` */
+  messageId: string;
+  kind: 'activity';
+  leadId: string;
+  activity: ActivityRecord;
+  receivedAt: string;
+}
+
+/** A rep's feedback on one hand-off (one per cycle and occasion), as stored. */
+export interface FeedbackEntry {
+  leadId: string;
+  cycle: number;
+  occasion: FeedbackOccasion;
+  repId: string;
+  rating: number;
+  reasons: string[];
+  comment?: string;
+  at: string;
+}
+
+/** Feedback in the events table (the raw history); its item under the lead is what the lead view and the clocks read. */
+export interface FeedbackEvent {
+  /** `feedback-<leadId>-<cycle>-<occasion>`: the first feedback per occasion stands */
+  messageId: string;
+  kind: 'feedback';
+  leadId: string;
+  feedback: FeedbackEntry;
+  receivedAt: string;
+}
+
+/** Events the stream path passes over: they were stored with their effects (the items the clocks and views read). */
+export type SalesRecord = ActivityEvent | FeedbackEvent;
+
+/** An event as the events table holds it: a tracking event, a rep's decision, a CRM outcome, an activity, feedback. */
+export type EventRecord = (StoredEvent & { kind: 'tracking' }) | OutcomeEvent | CrmOutcomeEvent | SalesRecord;
+
+/** Every kind of item the events table holds. */
+export const eventRecordKinds = ['tracking', 'outcome', 'crm-outcome', 'activity', 'feedback'] as const satisfies readonly EventRecord['kind'][];
 
 export interface VersionedLead {
   lead: Lead;

@@ -12,6 +12,8 @@
  * | lead score               | LEAD#leadId             | SCORE           |
  * | applied-event marker     | LEAD#leadId             | EVENT#at#messageId |
  * | journey cycle            | LEAD#leadId             | CYCLE#0001      |
+ * | sales activity           | LEAD#leadId             | ACTIVITY#0001#at#activityId |
+ * | feedback on a hand-off   | LEAD#leadId             | FEEDBACK#0001#occasion |
  * | identity → lead link     | IDENTITY#identityKey    | IDENTITY        |
  * | funnel counters, shard n | REPORT#funnel#nn        | COUNTERS        |
  * | funnel counters (before shards; read, never written) | REPORT#funnel | COUNTERS |
@@ -69,7 +71,28 @@ export function eventOfMarker(sk: string): { at: string; messageId: string } {
 export const messageIdOfMarker = (sk: string): string => eventOfMarker(sk).messageId;
 
 /** Cycles sort in order (zero-padded) under their lead. */
-export const cycleKey = (leadId: string, cycle: number): ItemKey => ({ pk: leadPartition(leadId), sk: `${CYCLE_PREFIX}${String(cycle).padStart(4, '0')}` });
+export const cycleKey = (leadId: string, cycle: number): ItemKey => ({ pk: leadPartition(leadId), sk: `${CYCLE_PREFIX}${cycleNumber(cycle)}` });
+
+const ACTIVITY_PREFIX = 'ACTIVITY#';
+const FEEDBACK_PREFIX = 'FEEDBACK#';
+const cycleNumber = (cycle: number): string => String(cycle).padStart(4, '0');
+
+/**
+ * A rep's activity for a lead, under the cycle it was recorded in, in time
+ * order: a cycle's earliest activities are one Query (the sales clocks read
+ * only as many as the agreement asks for).
+ */
+export const activityKey = (leadId: string, cycle: number, at: string, activityId: string): ItemKey => ({
+  pk: leadPartition(leadId),
+  sk: `${activitiesOf(cycle)}${new Date(at).toISOString()}#${activityId}`,
+});
+/** The sort-key prefix of one cycle's activities. */
+export const activitiesOf = (cycle: number): string => `${ACTIVITY_PREFIX}${cycleNumber(cycle)}#`;
+
+/** A rep's feedback on one cycle of a lead, one per occasion (accepted, rejected, closed). */
+export const feedbackKey = (leadId: string, cycle: number, occasion: string): ItemKey => ({ pk: leadPartition(leadId), sk: `${feedbackOf(cycle)}${occasion}` });
+/** The sort-key prefix of one cycle's feedback; `FEEDBACK#` alone for every cycle's. */
+export const feedbackOf = (cycle?: number): string => (cycle === undefined ? FEEDBACK_PREFIX : `${FEEDBACK_PREFIX}${cycleNumber(cycle)}#`);
 
 /** The link from an identity (`email:…`, `user:…`, `anon:…`) to its lead. */
 export const identityKey = (identity: string): ItemKey => ({ pk: `${IDENTITY_PREFIX}${identity}`, sk: 'IDENTITY' });

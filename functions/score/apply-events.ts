@@ -129,6 +129,8 @@ async function groupByLead(
       groupOf(record.leadId).outcomes.push(record);
       continue;
     }
+    // Activities and feedback were stored with their items under the lead (what the clocks and the lead view read).
+    if (record.kind !== 'tracking') continue;
     const leadId = leadOf.get(record.messageId);
     if (leadId === undefined) continue;
     const { kind: _kind, ...event } = record;

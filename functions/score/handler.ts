@@ -9,12 +9,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
 import { scoringModel } from '#config/index.ts';
-import type { EventRecord } from '#core/records.ts';
+import { eventRecordKinds, type EventRecord } from '#core/records.ts';
 import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
 
 /** What the stream's consumer relies on: an item the event store wrote has its messageId and kind. */
 function isStoredEvent(item: Record<string, unknown>): item is Record<string, unknown> & EventRecord {
-  return typeof item.messageId === 'string' && (item.kind === 'tracking' || item.kind === 'outcome');
+  return typeof item.messageId === 'string' && (eventRecordKinds as readonly unknown[]).includes(item.kind);
 }
 
 /**
@@ -27,7 +27,7 @@ function isStoredEvent(item: Record<string, unknown>): item is Record<string, un
 export function scoreHandler(ports: ApplyEventsPorts) {
   return streamHandler<EventRecord>({
     read: (item) => {
-      if (!isStoredEvent(item)) throw new Error('not a stored event: it needs a messageId and a kind (tracking or outcome)');
+      if (!isStoredEvent(item)) throw new Error(`not a stored event: it needs a messageId and a kind (${eventRecordKinds.join(', ')})`);
       return item;
     },
     apply: async (records) => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  activitiesOf,
+  activityKey,
+  feedbackKey,
+  feedbackOf,
   apiKeyKey,
   configKey,
   cycleKey,
@@ -25,6 +29,18 @@ import {
 // The layout is what stored data is found by: a change here orphans every item
 // already written, so the expected keys are spelled out, not derived.
 describe('the leads table layout', () => {
+  it('keeps a cycle’s activities in time order under the cycle, and its feedback one per occasion', () => {
+    const later = activityKey('lead-1', 2, '2026-03-02T09:00:00+01:00', 'crm-9');
+    const earlier = activityKey('lead-1', 2, '2026-03-01T23:30:00.000Z', 'crm-10');
+    expect(later).toEqual({ pk: 'LEAD#lead-1', sk: 'ACTIVITY#0002#2026-03-02T08:00:00.000Z#crm-9' });
+    expect(earlier.sk < later.sk).toBe(true);
+    expect(later.sk.startsWith(activitiesOf(2))).toBe(true);
+    expect(later.sk.startsWith(activitiesOf(1))).toBe(false);
+    expect(feedbackKey('lead-1', 2, 'closed')).toEqual({ pk: 'LEAD#lead-1', sk: 'FEEDBACK#0002#closed' });
+    expect(feedbackKey('lead-1', 2, 'closed').sk.startsWith(feedbackOf(2))).toBe(true);
+    expect(feedbackKey('lead-1', 12, 'closed').sk.startsWith(feedbackOf())).toBe(true);
+  });
+
   it('keeps a lead’s profile, score, markers and cycles in the lead’s partition', () => {
     expect(profileKey('lead-0123456789abcdef0123')).toEqual({ pk: 'LEAD#lead-0123456789abcdef0123', sk: 'PROFILE' });
     expect(scoreKey('lead-0123456789abcdef0123')).toEqual({ pk: 'LEAD#lead-0123456789abcdef0123', sk: 'SCORE' });

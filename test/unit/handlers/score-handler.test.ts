@@ -307,6 +307,31 @@ describe('score handler (events table stream)', () => {
     expect(store.leads.has(stuck)).toBe(false);
   });
 
+  it('passes over activities and feedback: stored with their items under the lead, they change nothing here and are not reported failed', async () => {
+    // Prepare
+    const activity: EventRecord = {
+      messageId: 'activity-a1',
+      kind: 'activity',
+      leadId: 'lead-1',
+      receivedAt: '2026-03-01T10:00:00.000Z',
+      activity: { leadId: 'lead-1', cycle: 1, activityId: 'a1', kind: 'call', at: '2026-03-01T09:00:00.000Z', repId: 'rep-sam', via: 'api' },
+    };
+    const feedback: EventRecord = {
+      messageId: 'feedback-lead-1-1-accepted',
+      kind: 'feedback',
+      leadId: 'lead-1',
+      receivedAt: '2026-03-01T10:00:00.000Z',
+      feedback: { leadId: 'lead-1', cycle: 1, occasion: 'accepted', repId: 'rep-sam', rating: 4, reasons: [], at: '2026-03-01T10:00:00.000Z' },
+    };
+
+    // Act
+    const result = await score(streamRecord('INSERT', activity, '150'), streamRecord('INSERT', feedback, '151'));
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(store.calls.filter((call) => call.port !== 'resolveIdentities')).toEqual([]);
+  });
+
   describe('a record that cannot be read', () => {
     const page = (messageId: string, anonymousId: string) => tracking({ messageId, type: 'page', anonymousId, timestamp: '2026-03-01T10:00:00.000Z' });
     const leadsSaved = () => store.callsOf('saveLead').map(([update]) => (update as { lead: Lead }).lead.leadId);
