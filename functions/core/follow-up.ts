@@ -100,7 +100,9 @@ export function planFollowUp(facts: FollowUpFacts): FollowUpPlan {
   const { decision, now, sales, sent } = facts;
   const nowMs = now.getTime();
   const thisCycle = facts.lead.cycle === facts.cycle;
-  const worked = thisCycle && (workedStages as readonly Stage[]).includes(facts.lead.stage);
+  // An accepted lead still mql is accepted on its cycle and not yet saved so by the stream path: it is worked.
+  const acceptedNotSaved = facts.lead.stage === 'mql' && decision.kind === 'accepted';
+  const worked = thisCycle && ((workedStages as readonly Stage[]).includes(facts.lead.stage) || acceptedNotSaved);
   const due: FollowUpStep[] = [];
   const upcoming: number[] = [];
   const take = (step: FollowUpStep, atMs: number) => {

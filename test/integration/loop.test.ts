@@ -105,7 +105,7 @@ describe('a qualified lead, handed off and accepted', () => {
     expect(text).toMatch(/Accept: http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs\/lead-[a-f0-9]{20}\/1\/accept\?rep=rep-[a-z]+&sig=/);
   });
 
-  it('moves to SAL when the rep follows the accept link and confirms, and the journey ends accepted', async () => {
+  it('moves to SAL when the rep follows the accept link and confirms, and the journey goes on to follow up', async () => {
     const handoff = (await emails()).find((e) => e.subject.includes('Jane Doe'))!;
     const acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
 
@@ -120,12 +120,11 @@ describe('a qualified lead, handed off and accepted', () => {
     const sfn = new SFNClient({ endpoint: runtime.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const executionArn = [...runtime.stepFunctions.executions.values()].find((e) => e.name === journeyName(leadId, 1))?.executionArn;
     expect(executionArn).toBeDefined();
-    const status = await eventually('the journey to end', async () => {
-      const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-      return status === 'RUNNING' ? undefined : status;
-    });
-    expect(status).toBe('SUCCEEDED');
-    expect(runtime.stepFunctions.executions.get(executionArn!)?.states).toContain('Accepted');
+    // Accepted: the journey now keeps the sales clocks (first contact, follow-up) and the feedback asks.
+    await eventually('the journey to wait for the follow-up', async () => runtime.stepFunctions.executions.get(executionArn!)?.states.includes('Await follow-up') || undefined);
+    const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(status).toBe('RUNNING');
+    expect(runtime.stepFunctions.executions.get(executionArn!)?.states).toContain('Follow up');
 
     const stages = await eventually('the funnel to show the SAL', async () => {
       const f = await funnel();

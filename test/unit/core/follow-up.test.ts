@@ -108,6 +108,12 @@ describe('the follow-up of an accepted lead', () => {
     expect(planFollowUp(worked)).toEqual({ due: [], done: false });
   });
 
+  it('runs the sales clocks for a lead accepted on its cycle whose stage the stream path has not saved yet', () => {
+    const unsaved = facts({ lead: { cycle: 1, stage: 'mql', stageHistory: [{ from: 'known', to: 'mql', at: at(-HOUR), cause: 'qualified' }] }, now: new Date(at(24 * HOUR)) });
+
+    expect(planFollowUp(unsaved).due).toEqual(['first-contact-remind-rep']);
+  });
+
   it('takes nothing twice: every step sent stays sent', () => {
     const all = ['first-contact-remind-rep', 'first-contact-notify-manager', 'follow-up-remind-rep', 'follow-up-notify-manager', ASK_CLOSED_FEEDBACK, 'accepted:feedback-remind-rep', 'accepted:feedback-notify-manager', 'closed:feedback-remind-rep', 'closed:feedback-notify-manager'];
 

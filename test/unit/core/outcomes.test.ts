@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvents } from '#core/lead.ts';
-import { applyOutcome, OutcomeRefusedError, outcomeRefusal, recycleUnaccepted, type Outcome } from '#core/outcomes.ts';
+import { applyOutcome, OutcomeRefusedError, outcomeRefusal, recycleUnaccepted, returnToSales, type Outcome } from '#core/outcomes.ts';
 import { assignedMql, at, demoRequest, model, pageView } from './lead-fixtures.ts';
 
 describe('outcomes of a hand-off', () => {
@@ -159,5 +159,24 @@ describe('recycling a lead nobody accepted', () => {
 
     // Assess
     expect(result).toEqual({ lead: sal, changes: [] });
+  });
+});
+
+describe('the return to sales a rep asked for', () => {
+  const rejectedLead = () => applyOutcome(assignedMql(), { kind: 'rejected', cycle: 1, repId: 'rep-sam', at: at(6), reason: 'Too early', recontactAt: at(90) }).lead;
+
+  it('makes the recycled lead an MQL again on the date, in a new cycle whose journey is pending, with no owner', () => {
+    const { lead, changes } = returnToSales(rejectedLead(), { kind: 'return-to-sales', cycle: 1, repId: 'rep-sam', at: at(90) });
+
+    expect(changes).toEqual([{ from: 'recycled', to: 'mql', at: at(90), cause: `back to sales: rep-sam asked to recontact on ${at(90).slice(0, 10)}` }]);
+    expect(lead).toMatchObject({ stage: 'mql', cycle: 2, journeyPending: 2 });
+    expect(lead.owner).toBeUndefined();
+  });
+
+  it('leaves a lead that already came back (a later cycle) or moved on as it is', () => {
+    const back = returnToSales(rejectedLead(), { kind: 'return-to-sales', cycle: 1, repId: 'rep-sam', at: at(90) }).lead;
+
+    expect(returnToSales(back, { kind: 'return-to-sales', cycle: 1, repId: 'rep-sam', at: at(91) })).toEqual({ lead: back, changes: [] });
+    expect(returnToSales(assignedMql(), { kind: 'return-to-sales', cycle: 1, repId: 'rep-sam', at: at(91) }).changes).toEqual([]);
   });
 });

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceAgreement, teams } from '../../config/index.ts';
+import { journeyName } from '../../functions/core/journey.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { eventually, sendEvent } from '../support/local.ts';
+
+/**
+ * After Accept, through the local runtime over HTTP: the journey keeps the
+ * service agreement's sales clocks. A lead whose rep logs the first contact
+ * in time is not chased; a lead nobody contacts gets one reminder to the rep
+ * at the deadline and one email to the manager `notifyManagerAfterHours`
+ * later, and no more.
+ *
+ * The clock runs fast: one real second is two hours, so the first-contact
+ * window of config/service-agreement.json (24 hours) passes in 12 seconds.
+ */
+const CLOCK_SPEED = 7200;
+const HOUR_MS = 3_600_000 / CLOCK_SPEED;
+const { sales } = serviceAgreement;
+
+interface CapturedEmail {
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+}
+
+let runtime: LocalRuntime;
+
+async function emails(): Promise<CapturedEmail[]> {
+  const response = await fetch(`${runtime.sesUrl}/store`);
+  return ((await response.json()) as { emails: CapturedEmail[] }).emails;
+}
+
+const emailsAbout = async (name: string, subjectStart: string) => (await emails()).filter((e) => e.subject.startsWith(subjectStart) && e.subject.includes(name));
+
+/** Events that qualify a person under the default model (see loop.test.ts). */
+async function qualify(anonymousId: string, email: string, name: string): Promise<void> {
+  const events = [
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
+    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
+    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
+  ] as const;
+  for (const [path, body] of events) expect((await sendEvent(runtime, path, body)).status).toBe(200);
+}
+
+/** The rep accepts from the hand-off email; returns the rep it went to. */
+async function accept(name: string): Promise<{ email: string; name: string; id: string }> {
+  const handoff = await eventually('the hand-off email', async () => (await emailsAbout(name, 'New lead'))[0]);
+  const acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
+  const page = await fetch(acceptUrl, { method: 'POST' });
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('Lead accepted');
+  const rep = teams.teams[0]!.reps.find((r) => r.email === handoff.destination.to[0])!;
+  return { email: rep.email, name: rep.name, id: rep.id };
+}
+
+function postActivity(body: unknown, key = runtime.serverKey): Promise<Response> {
+  return fetch(`${runtime.apiUrl}/v1/activities`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+}
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, synth: false, log: () => undefined });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('the sales clocks after Accept', () => {
+  it('chase nobody for a lead contacted in time, and remind the rep, then the manager, once each, for a lead nobody contacts', async () => {
+    await qualify('visitor-ada', 'ada@initech.example', 'Ada Lovelace');
+    await qualify('visitor-bob', 'bob@umbrella.example', 'Bob Stone');
+    const adaRep = await accept('Ada Lovelace');
+    const bobRep = await accept('Bob Stone');
+    const acceptedAt = Date.now();
+
+    // Ada's rep calls her and the CRM says so; a repeat of the same activity changes nothing.
+    const call = { activityId: 'crm-call-ada-1', email: 'ada@initech.example', kind: 'call', at: new Date().toISOString(), result: 'spoke for 20 minutes' };
+    const first = await postActivity(call);
+    expect(first.status).toBe(201);
+    expect(await first.json()).toMatchObject({ status: 'recorded', repId: adaRep.id, cycle: 1, leadId: leadIdFor('anon:visitor-ada') });
+    const again = await postActivity(call);
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { status: string }).status).toBe('duplicate');
+
+    // Bob: the reminder at the first-contact deadline, to the rep…
+    const reminder = await eventually(
+      'the first-contact reminder',
+      async () => (await emailsAbout('Bob Stone', 'First contact overdue'))[0],
+      (sales.firstContactWithinHours + 6) * HOUR_MS + 20_000,
+    );
+    expect(Date.now() - acceptedAt).toBeGreaterThanOrEqual(sales.firstContactWithinHours * HOUR_MS * 0.8);
+    expect(reminder.destination.to).toEqual([bobRep.email]);
+    expect(reminder.body.text).toContain(`Hi ${bobRep.name}`);
+    expect(reminder.body.text).toContain('bob@umbrella.example');
+
+    // …then the manager, notifyManagerAfterHours later.
+    const manager = teams.teams[0]!.manager;
+    const notice = await eventually(
+      'the manager’s notice',
+      async () => (await emailsAbout('Bob Stone', 'No first contact'))[0],
+      (sales.notifyManagerAfterHours + 6) * HOUR_MS + 20_000,
+    );
+    expect(notice.destination.to).toEqual([manager.email]);
+    expect(notice.subject).toContain(bobRep.name);
+    expect(notice.body.text).toContain(`Hi ${manager.name}`);
+
+    // Some virtual hours on: each was sent once, and Ada, contacted in time, was never chased.
+    await new Promise((resolve) => setTimeout(resolve, 6 * HOUR_MS));
+    expect(await emailsAbout('Bob Stone', 'First contact overdue')).toHaveLength(1);
+    expect(await emailsAbout('Bob Stone', 'No first contact')).toHaveLength(1);
+    expect(await emailsAbout('Ada Lovelace', 'First contact overdue')).toEqual([]);
+    expect(await emailsAbout('Ada Lovelace', 'No first contact')).toEqual([]);
+
+    // Both journeys are still following up (the follow-up window and the feedback asks are days away).
+    for (const anonymousId of ['visitor-ada', 'visitor-bob']) {
+      const execution = [...runtime.stepFunctions.executions.values()].find((e) => e.name === journeyName(leadIdFor(`anon:${anonymousId}`), 1));
+      expect(execution?.status).toBe('RUNNING');
+      expect(execution?.states.at(-1)).toBe('Await follow-up');
+    }
+  });
+});

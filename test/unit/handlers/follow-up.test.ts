@@ -1,0 +1,178 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { serviceAgreement, teams } from '../../../config/index.ts';
+import type { Cycle } from '../../../functions/core/cycle.ts';
+import type { EmailToSend } from '../../../functions/core/emails.ts';
+import type { Lead } from '../../../functions/core/lead.ts';
+import type { ActivityRecord, OutcomeEvent } from '../../../functions/core/records.ts';
+import { awaitFollowUp } from '../../../functions/journey/await-follow-up.ts';
+import { followUp, LONGEST_FOLLOW_UP_WAIT_SECONDS, UNSAVED_WAKE_RETRY_SECONDS, type FollowUpPorts } from '../../../functions/journey/follow-up.ts';
+import { mqlLead } from './fixtures.ts';
+
+/**
+ * The journey's follow-up step with its ports in memory: what it sends, to
+ * whom, what it keeps on the cycle, and how long it waits. The planning is
+ * test/unit/core/follow-up.test.ts; the whole journey runs in
+ * test/integration/follow-up.test.ts.
+ */
+const ACCEPTED_AT = '2026-03-02T10:00:00.000Z';
+const HOUR = 3_600_000;
+const after = (ms: number) => new Date(Date.parse(ACCEPTED_AT) + ms);
+const sam = teams.teams[0]!.reps[0]!;
+const manager = teams.teams[0]!.manager;
+
+let lead: Lead;
+let cycle: Cycle;
+let activities: ActivityRecord[];
+let sent: EmailToSend[];
+let events: OutcomeEvent[];
+let marked: string[];
+let now: Date;
+let ports: FollowUpPorts;
+
+beforeEach(() => {
+  lead = mqlLead({ stage: 'sal', owner: { repId: sam.id, teamId: 'sales-emea', assignedAt: ACCEPTED_AT } });
+  cycle = {
+    leadId: lead.leadId,
+    cycle: 1,
+    owner: { repId: sam.id, teamId: 'sales-emea', assignedAt: ACCEPTED_AT },
+    previousReps: [],
+    acceptBy: ACCEPTED_AT,
+    acceptWithinSeconds: 14_400,
+    missed: 0,
+    outcome: { kind: 'accepted', cycle: 1, repId: sam.id, at: ACCEPTED_AT },
+  };
+  activities = [];
+  sent = [];
+  events = [];
+  marked = [];
+  now = after(HOUR);
+  ports = {
+    teams,
+    serviceAgreement,
+    now: () => now,
+    getLead: async () => ({ lead, version: 1 }),
+    getCycle: async () => ({ ...cycle, followUpSent: new Set(marked) }),
+    earliestActivities: async (_leadId, _cycle, limit) => activities.slice(0, limit),
+    feedbackGiven: async () => ({}),
+    markFollowUpSent: async (_leadId, _cycle, step) => void marked.push(step),
+    sendEmailOnce: async (email) => {
+      sent.push(email);
+      return { sent: true, messageId: `m-${sent.length}` };
+    },
+    putEventOnce: async (event) => {
+      events.push(event);
+      return true;
+    },
+    links: async ({ occasion, contacted }) => ({
+      ...(contacted && { contactedUrl: 'https://api.example.test/contacted' }),
+      ...(occasion && { feedbackUrl: `https://api.example.test/feedback/${occasion}` }),
+      expiresAt: '2026-04-01T10:00:00.000Z',
+    }),
+  };
+});
+
+const state = { leadId: 'lead-0123456789abcdef0123', cycle: 1 };
+
+describe('the follow-up step', () => {
+  it('waits, sending nothing, until the first contact falls due', async () => {
+    const result = await followUp(state, ports);
+
+    expect(result).toEqual({ done: false, waitSeconds: 23 * 3600, stage: 'sal' });
+    expect(sent).toEqual([]);
+    expect(marked).toEqual([]);
+  });
+
+  it('reminds the rep at the deadline with the "I contacted them" link, keeps the step on the cycle, and sends it once', async () => {
+    now = after(24 * HOUR);
+
+    const result = await followUp(state, ports);
+    await followUp(state, ports);
+
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ to: sam.email, idempotencyKey: `${lead.leadId}#1#follow-up#first-contact-remind-rep` });
+    expect(sent[0]!.subject).toContain('First contact overdue');
+    expect(sent[0]!.text).toContain('I contacted them: https://api.example.test/contacted');
+    expect(sent[0]!.text).toContain('These links work until 2026-04-01 10:00 UTC.');
+    expect(marked).toEqual(['first-contact-remind-rep']);
+    // next: the manager, notifyManagerAfterHours later
+    expect(result.waitSeconds).toBe(serviceAgreement.sales.notifyManagerAfterHours * 3600);
+  });
+
+  it('tells the manager when the rep still has not made contact', async () => {
+    marked.push('first-contact-remind-rep');
+    now = after((24 + serviceAgreement.sales.notifyManagerAfterHours) * HOUR);
+
+    await followUp(state, ports);
+
+    expect(sent.map((e) => e.to)).toEqual([manager.email]);
+    expect(sent[0]!.subject).toBe(`No first contact: ${sam.name} has not contacted Dana Buyer`);
+    expect(sent[0]!.text).not.toContain('http');
+  });
+
+  it('sends a rejected lead back to sales on its recontact date, as an event for the stream path, once', async () => {
+    lead = mqlLead({ stage: 'recycled', owner: undefined });
+    cycle.outcome = { kind: 'rejected', cycle: 1, repId: sam.id, at: ACCEPTED_AT, reason: 'Too early', recontactAt: after(90 * 24 * HOUR).toISOString() };
+    ports.feedbackGiven = async () => ({ rejected: after(HOUR).toISOString() });
+    now = after(90 * 24 * HOUR);
+
+    const result = await followUp(state, ports);
+
+    expect(events).toEqual([
+      {
+        messageId: `recontact-${lead.leadId}-1`,
+        kind: 'outcome',
+        leadId: lead.leadId,
+        outcome: { kind: 'return-to-sales', cycle: 1, repId: sam.id, at: now.toISOString() },
+        receivedAt: now.toISOString(),
+      },
+    ]);
+    expect(marked).toEqual(['return-to-sales']);
+    expect(result.done).toBe(true);
+  });
+
+  it('looks again shortly when woken for a stage the lead is not saved in yet', async () => {
+    const result = await followUp({ ...state, resumed: { wake: 'won' } }, ports);
+
+    expect(result).toEqual({ done: false, waitSeconds: UNSAVED_WAKE_RETRY_SECONDS, stage: 'sal' });
+    expect(sent).toEqual([]);
+  });
+
+  it('waits at most the longest wait for a worked lead with nothing left but its close', async () => {
+    lead = mqlLead({ stage: 'opportunity', stageHistory: [{ from: 'sal', to: 'opportunity', at: after(HOUR).toISOString(), cause: 'crm' }] });
+    activities = [1, 2, 3].map((n) => ({ leadId: lead.leadId, cycle: 1, activityId: `a${n}`, kind: 'call', at: after(n * HOUR).toISOString(), repId: sam.id, via: 'api' }));
+    ports.feedbackGiven = async () => ({ accepted: after(HOUR).toISOString() });
+    now = after(30 * 24 * HOUR);
+
+    expect(await followUp(state, ports)).toEqual({ done: false, waitSeconds: LONGEST_FOLLOW_UP_WAIT_SECONDS, stage: 'opportunity' });
+  });
+
+  it('ends at once for a cycle with no decision on it', async () => {
+    delete cycle.outcome;
+    expect((await followUp(state, ports)).done).toBe(true);
+  });
+});
+
+describe('the follow-up wait', () => {
+  it('keeps its token on the cycle and waits while the stage is the one the follow-up saw; resumes itself when it moved', async () => {
+    const tokens: string[] = [];
+    const resumed: unknown[] = [];
+    const waitPorts = {
+      recordTaskToken: async (_leadId: string, _cycle: number, token: string) => {
+        tokens.push(token);
+        return cycle;
+      },
+      getLead: async () => ({ lead, version: 1 }),
+      resumeJourney: async (_token: string, output: unknown) => {
+        resumed.push(output);
+        return true;
+      },
+    };
+
+    expect(await awaitFollowUp({ leadId: lead.leadId, cycle: 1, taskToken: 't-1', stage: 'sal' }, waitPorts)).toEqual({ waiting: true });
+    lead = { ...lead, stage: 'won' };
+    expect(await awaitFollowUp({ leadId: lead.leadId, cycle: 1, taskToken: 't-2', stage: 'sal' }, waitPorts)).toEqual({ waiting: false });
+
+    expect(tokens).toEqual(['t-1', 't-2']);
+    expect(resumed).toEqual([{ wake: 'won' }]);
+  });
+});
