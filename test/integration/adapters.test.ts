@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { startTestTables, type TestTables } from '../support/tables.ts';
+import { crmOutcomeStoreContract } from './adapters/crm-outcome-store.contract.ts';
 import { decisionsContract } from './adapters/decisions.contract.ts';
 import { eventStoreContract } from './adapters/event-store.contract.ts';
 import { keysContract } from './adapters/keys.contract.ts';
@@ -31,3 +32,4 @@ describe('lead history', () => leadHistoryContract(getTables));
 describe('event store', () => eventStoreContract(getTables));
 describe('keys', () => keysContract(getTables));
 describe('decisions (racing the escalation ladder on a cycle)', () => decisionsContract(getTables));
+describe('CRM outcome store', () => crmOutcomeStoreContract(getTables));
