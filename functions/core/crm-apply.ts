@@ -2,6 +2,7 @@ import { planOutcome, salesSourcedLead, type CrmOutcome, type CrmStage, type Out
 import { newLead, type Lead, type Owner } from './lead.ts';
 import type { Stage, StageChange, StageMover } from './lifecycle.ts';
 import type { ScoringModel } from './scoring.ts';
+import { findRep, type TeamsConfig } from './teams.ts';
 
 /**
  * What a CRM outcome does to a lead, once planned (crm-outcomes.ts): the
@@ -150,4 +151,10 @@ export function inOutcomeOrder<T>(items: readonly T[], atOf: (item: T) => string
     .map((item, index) => ({ item, index, at: Date.parse(atOf(item)) }))
     .sort((a, b) => a.at - b.at || a.index - b.index)
     .map(({ item }) => item);
+}
+
+/** The owner a rep the CRM names becomes, when the teams know the rep (CRMs name reps by ids of their own). */
+export function ownerOfRep(teams: TeamsConfig, repId: string, at: string): Owner | undefined {
+  const found = findRep(teams, repId);
+  return found && { repId: found.rep.id, teamId: found.team.id, assignedAt: at };
 }

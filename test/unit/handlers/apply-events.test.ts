@@ -84,6 +84,8 @@ describe('applyEventRecords (use case through its ports)', () => {
       startJourney: vi.fn<ApplyEventsPorts['startJourney']>(),
       recordOutcome: vi.fn<ApplyEventsPorts['recordOutcome']>(),
       resumeJourney: vi.fn<ApplyEventsPorts['resumeJourney']>(),
+      getCycle: vi.fn<ApplyEventsPorts['getCycle']>(),
+      ownerOf: vi.fn<ApplyEventsPorts['ownerOf']>(),
       log: vi.fn<ApplyEventsPorts['log']>(),
       now: vi.fn<ApplyEventsPorts['now']>(),
       leadEvents: vi.fn<ApplyEventsPorts['leadEvents']>(),
