@@ -1,6 +1,6 @@
 import type { Deal } from './crm-apply.ts';
 import { identityKeys } from './identity.ts';
-import { transition, type HandOffDecision, type Stage, type StageChange } from './lifecycle.ts';
+import { transition, type HandOffDecision, type Stage, type StageChange, type StageMover } from './lifecycle.ts';
 import {
   addToLedger,
   engagementAt,
@@ -210,10 +210,11 @@ export interface AppliedEvents {
 
 /**
  * Moves a lead (a working copy) to a stage, recording the change in its
- * history and in `changes`; `decision` when the move is a hand-off's outcome.
+ * history and in `changes`; `decision` when the move is a hand-off's outcome,
+ * `by` when a person (a rep) made it.
  */
-export function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: StageChange[], decision?: HandOffDecision): void {
-  const change = transition(lead.stage, to, at, cause, decision);
+export function moveTo(lead: Lead, to: Stage, at: string, cause: string, changes: StageChange[], decision?: HandOffDecision, by?: StageMover): void {
+  const change = { ...transition(lead.stage, to, at, cause, decision), ...(by && { by }) };
   lead.stage = to;
   lead.stageHistory.push(change);
   changes.push(change);
