@@ -94,7 +94,8 @@ export async function recordOutcomes(
     for (const { index, outcome, ref } of inOutcomeOrder(group.items, (item) => item.outcome.at)) {
       const messageId = crmMessageId(outcome.outcomeId);
       const base = { index, outcomeId: outcome.outcomeId };
-      if (alreadyStored.has(messageId)) {
+      // stored already, or given twice in this call (the API refuses that; a caller of its own may not): a repeat
+      if (alreadyStored.has(messageId) || events.some((e) => e.messageId === messageId)) {
         results[index] = { ...base, leadId, status: 'duplicate', stage: state?.stage ?? outcome.stage };
         continue;
       }
@@ -126,10 +127,8 @@ export async function recordOutcomes(
   const refused = results.some((result) => result.status === 'refused');
   if (refused || dryRun) return { stored: false, results };
   const { duplicates } = events.length === 0 ? { duplicates: new Set<string>() } : await ports.storeOutcomes(events);
-  for (const event of events) {
-    const index = items.findIndex((item) => crmMessageId(item.outcome.outcomeId) === event.messageId);
-    const result = results[index]!;
-    if (result.status !== 'refused') result.status = duplicates.has(event.messageId) ? 'duplicate' : 'recorded';
+  for (const result of results) {
+    if (result.status === 'would-record') result.status = duplicates.has(crmMessageId(result.outcomeId)) ? 'duplicate' : 'recorded';
   }
   return { stored: true, results };
 }

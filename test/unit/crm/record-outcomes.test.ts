@@ -97,6 +97,15 @@ describe('recording the CRM’s outcomes', () => {
     expect(without.results[0]).toMatchObject({ status: 'refused', code: 409 });
   });
 
+  it('stores an outcomeId given twice in one call once, the second a duplicate', async () => {
+    leads.set(JO, leadIn('sal'));
+
+    const { results } = await recordOutcomes([outcome('o-1', 'opportunity', 10), outcome('o-1', 'opportunity', 10)], options, ports);
+
+    expect(results.map((r) => r.status)).toEqual(['recorded', 'duplicate']);
+    expect(stored.size).toBe(1);
+  });
+
   describe('refusing', () => {
     it('an unknown lead with a 404 naming the field, by id or by email', async () => {
       const byId = await recordOutcomes([outcome('o-1', 'sql', 1)], options, ports);
