@@ -21,7 +21,7 @@ export interface ActivitiesHandlerPorts extends RecordActivityPorts, KeyLookup {
  * before (nothing changes); 400 naming the field, 404 for an unknown lead.
  */
 export function activitiesHandler(ports: ActivitiesHandlerPorts) {
-  const requireServerKey = serverKeyCheck(ports);
+  const requireServerKey = serverKeyCheck(ports, 'report outcomes');
   return httpHandler(async (event) => {
     await requireServerKey(event);
     const activity = validate(activitySchema, parseJsonBody(event, ACTIVITY_LIMIT_BYTES));

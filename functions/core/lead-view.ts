@@ -1,5 +1,6 @@
 import type { ActivityItem, Lead, Owner, Touch } from './lead.ts';
-import type { Stage, StageChange } from './lifecycle.ts';
+import type { Deal } from './crm-apply.ts';
+import type { Stage, StageChange, StageMover } from './lifecycle.ts';
 import {
   engagementAt,
   fitGrade,
@@ -31,8 +32,12 @@ export interface LeadView {
   identities: Identity[];
   traits: Record<string, unknown>;
   stage: Stage;
-  /** oldest first; each change says when and why */
-  stageHistory: StageChange[];
+  /** oldest first; each change says when (`at`), who (`by`: the rep, the system that reported it; null for LeadLoop's own scoring and journey) and why (`cause`) */
+  stageHistory: (Omit<StageChange, 'by'> & { by: StageMover | null })[];
+  /** the deal the lead is in, as the CRM last reported it (stage, amount, opportunity) */
+  deal: Deal | null;
+  /** who found the lead: marketing (LeadLoop saw it first) or sales (the CRM reported it first) */
+  source: 'marketing' | 'sales';
   owner: Owner | null;
   /** the current cycle, 0 until the lead first qualifies */
   cycle: number;
@@ -76,7 +81,9 @@ export function leadView(lead: Lead, model: ScoringModel, now: Date): LeadView {
     identities: lead.identities.map(identityOf),
     traits: lead.traits,
     stage: lead.stage,
-    stageHistory: lead.stageHistory,
+    stageHistory: lead.stageHistory.map((change) => ({ ...change, by: change.by ?? null })),
+    deal: lead.deal ?? null,
+    source: lead.source ?? 'marketing',
     owner: lead.owner ?? null,
     cycle: lead.cycle,
     touches: { first: lead.touches[0] ?? null, last: lead.touches.at(-1) ?? null, all: lead.touches },

@@ -39,9 +39,10 @@ export function applyOutcome(current: Lead, outcome: Outcome): AppliedEvents {
   if (refusal) throw new OutcomeRefusedError(refusal);
   const lead: Lead = structuredClone(current);
   const changes: StageChange[] = [];
-  if (outcome.kind === 'accepted') moveTo(lead, 'sal', outcome.at, `accepted by ${outcome.repId}`, changes, 'accepted');
+  const by = { repId: outcome.repId };
+  if (outcome.kind === 'accepted') moveTo(lead, 'sal', outcome.at, `accepted by ${outcome.repId}`, changes, 'accepted', by);
   else {
-    moveTo(lead, 'recycled', outcome.at, `rejected by ${outcome.repId}: ${outcome.reason}`, changes, 'rejected');
+    moveTo(lead, 'recycled', outcome.at, `rejected by ${outcome.repId}: ${outcome.reason}`, changes, 'rejected', by);
     delete lead.owner;
   }
   return { lead, changes };

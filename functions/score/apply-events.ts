@@ -1,12 +1,13 @@
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { retryOnConflict } from '#commons/retry.ts';
-import { applyEvents, newLead, type Lead } from '#core/lead.ts';
-import { identityKeys, type IdentityKey } from '#core/identity.ts';
+import { applyCrmOutcome, createSalesSourcedLead, inOutcomeOrder } from '#core/crm-apply.ts';
+import { applyEvents, newLead, type Lead, type Owner } from '#core/lead.ts';
+import { identityKeys, normalizeEmail, type IdentityKey } from '#core/identity.ts';
 import { followMerges } from '#core/merge.ts';
 import { applyOutcome, outcomeRefusal, returnToSales, type Outcome } from '#core/outcomes.ts';
 import type { Cycle } from '#core/cycle.ts';
 import type { StageChange } from '#core/lifecycle.ts';
-import { basedOn, type EventRecord, type EventRef, type JourneyInput, type LeadUpdate, type OutcomeEvent, type VersionedLead } from '#core/records.ts';
+import { basedOn, type CrmOutcomeEvent, type EventRecord, type EventRef, type JourneyInput, type LeadUpdate, type OutcomeEvent, type VersionedLead } from '#core/records.ts';
 import { foldForSave, ledgerCovers, markersToWrite, scoreUnlessUnscored } from '#core/score-items.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
@@ -22,7 +23,11 @@ export interface ApplyEventsPorts extends MergePorts {
   clearJourneyPending: (leadId: string, cycle: number) => Promise<void>;
   startJourney: (input: JourneyInput) => Promise<unknown>;
   recordOutcome: (leadId: string, outcome: Outcome) => Promise<Cycle | undefined>;
+  /** a cycle as stored: the journey's wait a CRM outcome wakes (its taskToken) */
+  getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
   resumeJourney: (taskToken: string, output: unknown) => Promise<boolean>;
+  /** the owner a rep the CRM names becomes on a cycle sales started (the teams' rep); undefined leaves it without one */
+  ownerOf: (repId: string, at: string) => Owner | undefined;
   log: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -30,6 +35,8 @@ interface LeadGroup {
   leadId: string;
   tracking: StoredEvent[];
   outcomes: OutcomeEvent[];
+  /** what the CRM reported (POST /v1/outcomes, the import) */
+  crmOutcomes: CrmOutcomeEvent[];
   /** identity keys seen in this batch that are not yet linked to any lead */
   newIdentities: Set<IdentityKey>;
 }
@@ -96,7 +103,7 @@ async function groupByLead(
   const groupOf = (leadId: string): LeadGroup => {
     let group = groups.get(leadId);
     if (!group) {
-      group = { leadId, tracking: [], outcomes: [], newIdentities: new Set() };
+      group = { leadId, tracking: [], outcomes: [], crmOutcomes: [], newIdentities: new Set() };
       groups.set(leadId, group);
     }
     return group;
@@ -127,6 +134,10 @@ async function groupByLead(
     if (failedMessageIds.has(record.messageId)) continue;
     if (record.kind === 'outcome') {
       groupOf(record.leadId).outcomes.push(record);
+      continue;
+    }
+    if (record.kind === 'crm-outcome') {
+      groupOf(record.leadId).crmOutcomes.push(record);
       continue;
     }
     // Activities and feedback were stored with their items under the lead (what the clocks and the lead view read).
@@ -167,14 +178,32 @@ async function readLead(leadId: string, ports: ApplyEventsPorts, wholeLedger = f
   return readLead(found.lead.leadId, ports, wholeLedger);
 }
 
+/**
+ * The lead a CRM outcome with `createIfMissing` is about, when the lead it
+ * was stored for does not exist: the one its email came to be linked to
+ * since (a tracking event, another outcome), if any.
+ */
+async function linkedLeadOf(group: LeadGroup, ports: ApplyEventsPorts): Promise<string | undefined> {
+  const email = normalizeEmail(group.crmOutcomes.find((e) => e.outcome.createIfMissing)?.outcome.email);
+  if (email === undefined) return undefined;
+  const key: IdentityKey = `email:${email}`;
+  const linked = (await ports.resolveIdentities([key])).get(key);
+  return linked === group.leadId ? undefined : linked;
+}
+
 /** Applies the next slice of a lead's events that fits one update. */
 async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promise<Step> {
   // A lead merged into another since its identities were read: the events go to the survivor.
   let current = await readLead(group.leadId, ports);
+  if (!current && group.tracking.length === 0 && group.crmOutcomes.length > 0) {
+    const linked = await linkedLeadOf(group, ports);
+    if (linked !== undefined) current = await readLead(linked, ports);
+  }
   if (current) group.leadId = current.lead.leadId;
   const refOf = new Map<string, EventRef>([
     ...group.tracking.map((e): [string, EventRef] => [e.messageId, { messageId: e.messageId, at: e.timestamp }]),
     ...group.outcomes.map((e): [string, EventRef] => [e.messageId, { messageId: e.messageId, at: e.receivedAt, outcome: true }]),
+    ...group.crmOutcomes.map((e): [string, EventRef] => [e.messageId, { messageId: e.messageId, at: e.receivedAt, outcome: true }]),
   ]);
   const applied = await ports.appliedMessageIds(group.leadId, [...refOf.values()]);
   const identities = [...group.newIdentities].slice(0, IDENTITIES_PER_SAVE);
@@ -184,19 +213,36 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
   room -= fresh.length;
   const unappliedOutcomes = group.outcomes.filter((e) => !applied.has(e.messageId));
   const freshOutcomes = unappliedOutcomes.slice(0, room);
-  const more = unapplied.length > fresh.length || unappliedOutcomes.length > freshOutcomes.length || group.newIdentities.size > identities.length;
+  room -= freshOutcomes.length;
+  // The CRM's outcomes of a lead apply in the order they happened, as the API planned them.
+  const unappliedCrm = inOutcomeOrder(
+    group.crmOutcomes.filter((e) => !applied.has(e.messageId)),
+    (e) => e.outcome.at,
+  );
+  const freshCrm = unappliedCrm.slice(0, room);
+  const more =
+    unapplied.length > fresh.length ||
+    unappliedOutcomes.length > freshOutcomes.length ||
+    unappliedCrm.length > freshCrm.length ||
+    group.newIdentities.size > identities.length;
   const firstSeen = group.tracking.map((e) => e.timestamp).sort()[0] ?? new Date().toISOString();
-  if (fresh.length === 0 && freshOutcomes.length === 0 && identities.length === 0) return { lead: current?.lead ?? newLead(group.leadId, firstSeen, ports.model), more: false };
-  if (current === undefined && fresh.length === 0) {
+  if (fresh.length === 0 && freshOutcomes.length === 0 && freshCrm.length === 0 && identities.length === 0) {
+    return { lead: current?.lead ?? newLead(group.leadId, firstSeen, ports.model), more: false };
+  }
+  // An outcome for a lead LeadLoop does not know creates it (createIfMissing): a sales-sourced lead.
+  const creator = current === undefined && fresh.length === 0 ? freshCrm.find((e) => e.outcome.createIfMissing && normalizeEmail(e.outcome.email) !== undefined) : undefined;
+  const created = creator && createSalesSourcedLead(creator.outcome, normalizeEmail(creator.outcome.email)!, ports.model, { ownerOf: ports.ownerOf });
+  if (current === undefined && fresh.length === 0 && !created) {
     ports.log('outcome for an unknown lead ignored', { leadId: group.leadId });
     return { lead: newLead(group.leadId, firstSeen, ports.model), more: false };
   }
   // An event that happened before what the ledger as read covers (it arrived late) is scored against the whole ledger.
   if (current && fresh.some((e) => !ledgerCovers(current!.lead, ports.model, e.timestamp))) current = await readLead(group.leadId, ports, true);
-  const before = current?.lead ?? newLead(group.leadId, firstSeen, ports.model);
+  const before = current?.lead ?? created?.lead ?? newLead(group.leadId, firstSeen, ports.model);
   let lead = before;
 
-  const changes: StageChange[] = [];
+  const changes: StageChange[] = created ? [created.entry] : [];
+  const newIdentities: IdentityKey[] = created ? (created.lead.identities as IdentityKey[]).filter((key) => !identities.includes(key)) : [];
   if (fresh.length > 0) {
     const result = applyEvents(lead, fresh, ports.model);
     lead = result.lead;
@@ -231,8 +277,18 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     lead = result.lead;
     changes.push(...result.changes);
   }
+  // the cycles whose journey a CRM outcome's stage move wakes, once this update is saved
+  const toWake = new Set<number>();
+  for (const event of freshCrm) {
+    if (event === creator) continue;
+    const crm = await applyCrmOutcomeOnce(lead, event, ports);
+    if (!crm) continue;
+    if (crm.wakes !== undefined) toWake.add(crm.wakes);
+    lead = crm.lead;
+    changes.push(...crm.changes);
+  }
 
-  const appliedRefs = [...fresh, ...freshOutcomes].map((e) => refOf.get(e.messageId)!);
+  const appliedRefs = [...fresh, ...freshOutcomes, ...freshCrm].map((e) => refOf.get(e.messageId)!);
   const markers = markersToWrite(before.ledger, lead.ledger, appliedRefs);
   const saved = current ? scoreUnlessUnscored(before, foldForSave(lead, ports.model), markers, changes) : foldForSave(lead, ports.model);
   await ports.saveLead({
@@ -241,10 +297,64 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     changes,
     markers,
     applied: appliedRefs.length,
-    identities,
+    identities: [...identities, ...newIdentities],
   });
   for (const key of identities) group.newIdentities.delete(key);
+  // The journey's wait (the follow-up loop after the decision) wakes to the lead's new stage; one no longer waiting ignores it.
+  for (const cycleNumber of toWake) {
+    const cycle = await ports.getCycle(saved.leadId, cycleNumber);
+    if (cycle?.taskToken) await ports.resumeJourney(cycle.taskToken, { wake: saved.stage });
+  }
   return { lead: saved, more };
+}
+
+/**
+ * One CRM outcome applied to the lead as it is now (the API planned it
+ * against the lead as it read it; a refusal now is logged, the API already
+ * answered). A pending hand-off the CRM decides is recorded on the cycle as
+ * the rep's click would be, and applies only if it stands; any other stage
+ * move wakes the journey of the cycle it leaves, after the save.
+ */
+async function applyCrmOutcomeOnce(
+  lead: Lead,
+  event: CrmOutcomeEvent,
+  ports: ApplyEventsPorts,
+): Promise<{ lead: Lead; changes: StageChange[]; wakes?: number } | undefined> {
+  const { outcome, messageId } = event;
+  const result = applyCrmOutcome(lead, outcome, { ownerOf: ports.ownerOf });
+  if (result.kind === 'refuse') {
+    ports.log('CRM outcome refused', { leadId: lead.leadId, messageId, refusal: result.plan.message });
+    return undefined;
+  }
+  const { plan, changes } = result;
+  const decision = plan.handOffDecision;
+  if (decision === undefined) {
+    const wakes = changes.length > 0 && lead.cycle > 0 ? lead.cycle : undefined;
+    return { lead: result.lead, changes, ...(wakes !== undefined && { wakes }) };
+  }
+  const repId = outcome.repId ?? lead.owner?.repId;
+  if (repId === undefined) {
+    // No rep holds the hand-off yet (the journey has not assigned one): the CRM's word moves the lead, and the journey ends itself on seeing it moved on.
+    ports.log('CRM outcome decided a hand-off no rep holds yet', { leadId: lead.leadId, messageId });
+    return { lead: result.lead, changes };
+  }
+  const at = changes[0]!.at;
+  const decided: Outcome =
+    decision === 'accepted'
+      ? { kind: 'accepted', cycle: lead.cycle, repId, at }
+      : { kind: 'rejected', cycle: lead.cycle, repId, at, reason: outcome.reason ?? `${outcome.via} reported ${outcome.stage}` };
+  const cycle = await ports.recordOutcome(lead.leadId, decided);
+  const recorded = cycle?.outcome;
+  if (!recorded || recorded.kind !== decided.kind || recorded.repId !== repId) {
+    ports.log('CRM outcome refused', {
+      leadId: lead.leadId,
+      messageId,
+      refusal: recorded ? `the cycle was already ${recorded.kind} by ${recorded.repId}` : `the cycle does not take a decision by ${repId}`,
+    });
+    return undefined;
+  }
+  if (cycle?.taskToken) await ports.resumeJourney(cycle.taskToken, { outcome: decided.kind, repId });
+  return { lead: result.lead, changes };
 }
 
 /**
@@ -292,7 +402,7 @@ export async function applyEventRecords(
       await applyGroup(group, ports);
     } catch (error) {
       ports.log('applying events failed', { leadId: group.leadId, error: String(error) });
-      for (const e of [...group.tracking, ...group.outcomes]) failedMessageIds.add(e.messageId);
+      for (const e of [...group.tracking, ...group.outcomes, ...group.crmOutcomes]) failedMessageIds.add(e.messageId);
     }
   });
   return { failedMessageIds };

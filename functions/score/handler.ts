@@ -8,7 +8,8 @@ import { createMetrics, createUnitMeter, METRIC, publishMetrics } from '#commons
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
-import { scoringModel } from '#config/index.ts';
+import { scoringModel, teams } from '#config/index.ts';
+import { ownerOfRep } from '#core/crm-apply.ts';
 import { eventRecordKinds, type EventRecord } from '#core/records.ts';
 import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
 
@@ -62,7 +63,9 @@ const ports: ApplyEventsPorts = {
     metrics.addMetric(METRIC.journeysStarted, MetricUnit.Count, 1);
   },
   recordOutcome: leads.recordOutcome,
+  getCycle: leads.getCycle,
   resumeJourney,
+  ownerOf: (repId, at) => ownerOfRep(teams, repId, at),
   now: () => new Date().toISOString(),
   leadEvents: history.leadEvents,
   trackingEvents: history.trackingEvents,

@@ -17,6 +17,8 @@ import { describe, expect, it } from 'vitest';
 // it shares), Powertools Tracer with the X-Ray SDK (≈120 KB) and Logger/Metrics (≈40 KB).
 const BUDGET_KB: Record<string, number> = {
   'Api/Activities': 635,
+  // measured at 568 KB when it was added (issue 11): the Leads function's reads plus the outcome schemas
+  'Api/CrmOutcomes': 655,
   'Api/Ingest': 635,
   'Api/Leads': 645,
   'Api/Outcome': 635,

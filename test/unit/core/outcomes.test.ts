@@ -15,7 +15,7 @@ describe('outcomes of a hand-off', () => {
     const { lead, changes } = applyOutcome(mql, accepted());
 
     // Assess
-    expect(changes).toEqual([{ from: 'mql', to: 'sal', at: at(6), cause: 'accepted by rep-sam', decision: 'accepted' }]);
+    expect(changes).toEqual([{ from: 'mql', to: 'sal', at: at(6), cause: 'accepted by rep-sam', decision: 'accepted', by: { repId: 'rep-sam' } }]);
     expect(lead.stage).toBe('sal');
     expect(lead.cycle).toBe(1);
     expect(mql.stage).toBe('mql');
@@ -29,7 +29,7 @@ describe('outcomes of a hand-off', () => {
     const { lead, changes } = applyOutcome(mql, rejected);
 
     // Assess
-    expect(changes).toEqual([{ from: 'mql', to: 'recycled', at: at(6), cause: 'rejected by rep-sam: No budget', decision: 'rejected' }]);
+    expect(changes).toEqual([{ from: 'mql', to: 'recycled', at: at(6), cause: 'rejected by rep-sam: No budget', decision: 'rejected', by: { repId: 'rep-sam' } }]);
     expect(lead.stage).toBe('recycled');
     expect(lead.stageHistory.at(-1)).toEqual(changes[0]);
   });

@@ -84,6 +84,8 @@ describe('applyEventRecords (use case through its ports)', () => {
       startJourney: vi.fn<ApplyEventsPorts['startJourney']>(),
       recordOutcome: vi.fn<ApplyEventsPorts['recordOutcome']>(),
       resumeJourney: vi.fn<ApplyEventsPorts['resumeJourney']>(),
+      getCycle: vi.fn<ApplyEventsPorts['getCycle']>(),
+      ownerOf: vi.fn<ApplyEventsPorts['ownerOf']>(),
       log: vi.fn<ApplyEventsPorts['log']>(),
       now: vi.fn<ApplyEventsPorts['now']>(),
       leadEvents: vi.fn<ApplyEventsPorts['leadEvents']>(),
@@ -410,7 +412,7 @@ describe('applyEventRecords (use case through its ports)', () => {
         lead: expect.objectContaining({ stage: 'sal', owner: lead.owner }),
         version: 9,
         before: lead,
-        changes: [{ from: 'mql', to: 'sal', at, cause: 'accepted by rep-sam', decision: 'accepted' }],
+        changes: [{ from: 'mql', to: 'sal', at, cause: 'accepted by rep-sam', decision: 'accepted', by: { repId: 'rep-sam' } }],
         markers: refs(event.messageId),
         applied: 1,
         identities: [],
@@ -451,7 +453,7 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith(
         expect.objectContaining({
           lead: expect.objectContaining({ stage: 'recycled' }),
-          changes: [{ from: 'mql', to: 'recycled', at, cause: 'rejected by rep-sam: No budget', decision: 'rejected' }],
+          changes: [{ from: 'mql', to: 'recycled', at, cause: 'rejected by rep-sam: No budget', decision: 'rejected', by: { repId: 'rep-sam' } }],
         }),
       );
       expectUntouched('resumeJourney', 'startJourney', 'clearJourneyPending', 'log');

@@ -171,6 +171,8 @@ export class InMemoryLeads {
         if (current.owner.repId === outcome.repId && !current.outcome && !current.recycled) current.outcome = structuredClone(outcome);
         return structuredClone(current);
       },
+      getCycle: async (leadId, cycle) => structuredClone(this.cycle(leadId, cycle)),
+      ownerOf: (repId, at) => (repId.startsWith('rep-') ? { repId, teamId: 'sales-emea', assignedAt: at } : undefined),
       resumeJourney: async (taskToken, output) => {
         this.resumed.push({ taskToken, output });
         return true;
