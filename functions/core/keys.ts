@@ -43,14 +43,15 @@ export function keyFromAuthorization(authorization: string | undefined): string 
   return undefined;
 }
 
-export type KeyUse = 'send events' | 'read';
+export type KeyUse = 'send events' | 'read' | 'report outcomes';
 
 /**
- * Whether a key's kind allows a use: write keys send events, server keys read
- * (leads, reports). Neither does the other's job.
+ * Whether a key's kind allows a use: write keys send events (from browsers
+ * and sites), server keys read (leads, reports) and report what sales did
+ * (the CRM's outcomes). Neither does the other's job.
  */
 export function keyKindRefusal(key: { kind: 'write' | 'server' }, use: KeyUse): string | undefined {
-  if (use === 'send events' && key.kind !== 'write') return 'this needs a write key; a server key can only read';
-  if (use === 'read' && key.kind !== 'server') return 'this needs a server key; a write key can only send events';
+  if (use === 'send events' && key.kind !== 'write') return 'this needs a write key; a server key cannot send events';
+  if (use !== 'send events' && key.kind !== 'server') return 'this needs a server key; a write key can only send events';
   return undefined;
 }

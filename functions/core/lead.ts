@@ -1,3 +1,4 @@
+import type { Deal } from './crm-apply.ts';
 import { identityKeys } from './identity.ts';
 import { transition, type HandOffDecision, type Stage, type StageChange } from './lifecycle.ts';
 import {
@@ -74,6 +75,10 @@ export interface Lead {
   touches: Touch[];
   recentActivity: ActivityItem[];
   createdAt: string;
+  /** `sales` for a lead the CRM reported before LeadLoop knew it (sales-sourced pipeline) */
+  source?: 'sales';
+  /** the deal the lead is in, as the CRM last reported it */
+  deal?: Deal;
   /** leads found to be this same person and merged into this one */
   mergedLeadIds?: string[];
   /** set on a lead merged into another: that one is the person now */
@@ -309,6 +314,7 @@ export function replayLead(leadId: string, events: readonly StoredEvent[], model
  * engagement at `now`. What sales did (stage history, cycle, owner) stands;
  * the lead then moves forward if the model now takes it further, so a lead
  * that qualifies under a new model becomes an MQL with a journey to start.
+ * The CRM's word (the deal, a sales-sourced lead's source) stands too.
  * Rescoring again with the same events, model and instant changes nothing.
  */
 export function rescoreLead(
@@ -331,6 +337,8 @@ export function rescoreLead(
   if (current.journeyPending !== undefined) lead.journeyPending = current.journeyPending;
   if (current.owner) lead.owner = structuredClone(current.owner);
   if (current.mergedLeadIds) lead.mergedLeadIds = [...current.mergedLeadIds];
+  if (current.source !== undefined) lead.source = current.source;
+  if (current.deal) lead.deal = structuredClone(current.deal);
   const lastEvent = ordered.at(-1)?.timestamp ?? now;
   rescoreAt(lead, lastEvent > now ? lastEvent : now, model);
   const changes: StageChange[] = [];

@@ -41,6 +41,12 @@ const allowed: Record<Stage, readonly Stage[]> = {
  */
 export type HandOffDecision = 'accepted' | 'rejected' | 'not-accepted';
 
+/** Who moved a lead: the rep named, and the system that reported it (a CRM's key name). */
+export interface StageMover {
+  repId?: string;
+  via?: string;
+}
+
 export interface StageChange {
   from: Stage;
   to: Stage;
@@ -49,6 +55,8 @@ export interface StageChange {
   cause: string;
   /** set on the change a hand-off's outcome caused (see core/outcomes.ts); absent on every other change */
   decision?: HandOffDecision;
+  /** who moved the lead, for reports; absent where the cause says it (scoring, the journey) */
+  by?: StageMover;
 }
 
 export class InvalidTransitionError extends Error {

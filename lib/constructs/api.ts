@@ -85,5 +85,19 @@ export class Api extends Construct {
       this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: leadsIntegration });
     }
 
+    const crmOutcomes = new LeadFunction(this, 'CrmOutcomes', {
+      entry: 'crm/handler.ts',
+      description: 'Records what the CRM reports about leads (deal stages, won/lost, amount); the stream path applies it',
+      environment: settingsEnvironment({ leadsTable: leads.tableName, eventsTable: events.tableName }),
+    });
+    // the key, the identity link, the lead (profile, score, markers); the outcomes stored once, in one transaction
+    leads.grant(crmOutcomes, 'dynamodb:GetItem', 'dynamodb:Query');
+    events.grant(crmOutcomes, 'dynamodb:PutItem', 'dynamodb:BatchGetItem');
+    this.httpApi.addRoutes({
+      path: '/v1/outcomes',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('CrmOutcomesIntegration', crmOutcomes),
+    });
+
   }
 }

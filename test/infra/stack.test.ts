@@ -7,6 +7,7 @@ const FUNCTIONS = {
   Outcome: 'Api/Outcome',
   Reports: 'Api/Reports',
   Leads: 'Api/Leads',
+  CrmOutcomes: 'Api/CrmOutcomes',
   Tracker: 'Tracker/Tracker',
   AssignRep: 'Journey/AssignRepFunction',
   SendHandoff: 'Journey/SendHandoffFunction',
@@ -37,6 +38,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Reports: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   // the identity link, then the lead (profile and score, its markers: queries of its own partition) and its recent events; never a scan
   Leads: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],
+  // the key, the identity link, the lead; the outcomes put once (one transaction of Puts) and the repeats looked up; never a lead write
+  CrmOutcomes: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:PutItem', 'dynamodb:BatchGetItem'), ...XRAY],
   // serves a script: no table, no email, no journey
   Tracker: [...XRAY],
   AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
@@ -288,7 +291,7 @@ describe('LeadLoop stack', () => {
       return t.describe(integration.Properties?.IntegrationUri).replace(/\.Arn$/, '');
     };
 
-    it('serves ingestion (Segment’s paths and its browser library’s short ones), hand-off actions, lead reads, reports and the tracker script, each route by the function of its concern', () => {
+    it('serves ingestion (Segment’s paths and its browser library’s short ones), hand-off actions, lead reads, CRM outcomes, reports and the tracker script, each route by the function of its concern', () => {
       const routes = Object.values(t.template.findResources('AWS::ApiGatewayV2::Route')).map(
         ({ Properties }) => [Properties.RouteKey as string, functionServing(Properties.Target)] as const,
       );
@@ -314,12 +317,13 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
+          ['POST /v1/outcomes', FUNCTIONS.CrmOutcomes],
           ['GET /t.js', FUNCTIONS.Tracker],
           // an HTTP API routes no method it was not given: HEAD is not GET's
           ['HEAD /t.js', FUNCTIONS.Tracker],
         ]),
       );
-      expect(routes).toHaveLength(20);
+      expect(routes).toHaveLength(21);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { startTestTables, type TestTables } from '../support/tables.ts';
 import { activityStoreContract } from './adapters/activity-store.contract.ts';
+import { crmOutcomeStoreContract } from './adapters/crm-outcome-store.contract.ts';
 import { decisionsContract } from './adapters/decisions.contract.ts';
 import { eventStoreContract } from './adapters/event-store.contract.ts';
 import { keysContract } from './adapters/keys.contract.ts';
@@ -33,3 +34,4 @@ describe('event store', () => eventStoreContract(getTables));
 describe('keys', () => keysContract(getTables));
 describe('decisions (racing the escalation ladder on a cycle)', () => decisionsContract(getTables));
 describe('activity store', () => activityStoreContract(getTables));
+describe('CRM outcome store', () => crmOutcomeStoreContract(getTables));

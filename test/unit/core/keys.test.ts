@@ -61,7 +61,12 @@ describe('what a key’s kind allows', () => {
   it('lets write keys send events and server keys read, and neither the other', () => {
     expect(keyKindRefusal({ kind: 'write' }, 'send events')).toBeUndefined();
     expect(keyKindRefusal({ kind: 'server' }, 'read')).toBeUndefined();
-    expect(keyKindRefusal({ kind: 'server' }, 'send events')).toBe('this needs a write key; a server key can only read');
+    expect(keyKindRefusal({ kind: 'server' }, 'send events')).toBe('this needs a write key; a server key cannot send events');
     expect(keyKindRefusal({ kind: 'write' }, 'read')).toBe('this needs a server key; a write key can only send events');
+  });
+
+  it('lets only server keys report outcomes (a CRM, not a browser)', () => {
+    expect(keyKindRefusal({ kind: 'server' }, 'report outcomes')).toBeUndefined();
+    expect(keyKindRefusal({ kind: 'write' }, 'report outcomes')).toBe('this needs a server key; a write key can only send events');
   });
 });

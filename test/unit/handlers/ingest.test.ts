@@ -133,7 +133,7 @@ describe('ingest handler', () => {
 
       // Assess
       expect(result.statusCode).toBe(403);
-      expect(jsonBody(result)).toEqual({ error: 'this needs a write key; a server key can only read' });
+      expect(jsonBody(result)).toEqual({ error: 'this needs a write key; a server key cannot send events' });
       expectKeyLookedUp(key);
       expect(puts).toEqual([]);
     });
