@@ -222,16 +222,11 @@ function flagOf(path: string): string {
 }
 
 /**
- * Validates a mapping: the file's, with the flags on top. Problems are named
- * by the file's line when they come from the file, else by the flag.
+ * The mapping a (validated) mapping file gives with the flags on top, or the
+ * problems with the flags, each named by the flag that sets the field (and
+ * the field of the file named `fileName`, when there is one).
  */
-export function resolveMapping(file: { name: string; text: string } | undefined, flags: MappingFlags): LoadedMapping {
-  let base: CrmMapping | undefined;
-  if (file) {
-    const loaded = loadMappingFile(file.name, file.text);
-    if (!loaded.ok) return loaded;
-    base = loaded.mapping;
-  }
+export function resolveMapping(base: CrmMapping | undefined, flags: MappingFlags, fileName?: string): LoadedMapping {
   const raw = mappingWithFlags(base, flags);
   if (typeof raw === 'string') return { ok: false, problems: [raw] };
   const result = z.safeParse(crmMappingSchema, raw);
@@ -240,7 +235,11 @@ export function resolveMapping(file: { name: string; text: string } | undefined,
     ok: false,
     problems: result.error.issues.map((issue) => {
       const path = issue.path.map(String).join('.');
-      const where = file ? `${flagOf(path)} (or ${path || '(root)'} in ${file.name})` : flagOf(path);
+      const [head, field] = issue.path.map(String);
+      if (head === 'columns' && field !== undefined && /received undefined$/.test(issue.message)) {
+        return `the ${field} column is required: --map ${field}=<column>${fileName ? ` (or columns.${field} in ${fileName})` : ''}`;
+      }
+      const where = fileName ? `${flagOf(path)} (or ${path || '(root)'} in ${fileName})` : flagOf(path);
       return `${where}: ${readable(issue.message)}`;
     }),
   };
