@@ -123,7 +123,14 @@ function columnOf(mapping: CrmMapping, field: string, stage: CrmStage): string |
   return (mapping.columns as Record<string, string | undefined>)[field];
 }
 
-/** The refusals among a call's results, as rows. */
+/** How a row names its lead, to find the other rows of the same lead. */
+const leadOf = (outcome: CrmOutcome) => outcome.leadId ?? outcome.email?.trim().toLowerCase();
+
+/**
+ * The refusals among a call's results, as rows. A move refused because an
+ * earlier row of the file moves the same lead first says which row that is:
+ * the LeadLoop has not seen it yet.
+ */
 function refusalsOf(results: readonly OutcomeResult[], rows: readonly MappedRow[], mapping: CrmMapping): Refusal[] {
   const refusals: Refusal[] = [];
   for (const result of results) {
@@ -131,7 +138,13 @@ function refusalsOf(results: readonly OutcomeResult[], rows: readonly MappedRow[
     const { row, outcome } = rows[result.index]!;
     const field = result.path.replace(/^batch\[\d+\]\./, '');
     const column = columnOf(mapping, field, outcome.stage);
-    refusals.push({ row, field, ...(column !== undefined && { column }), code: result.code, message: result.message });
+    let message = result.message.replace('(send createIfMissing: true to create a sales-sourced lead)', '(--create-missing creates it, as a sales-sourced lead)');
+    if (result.code === 409) {
+      const earlier = applyOrder(rows.filter((r, i) => r !== rows[result.index] && leadOf(r.outcome) === leadOf(outcome) && results[i]?.status === 'would-record' && (Date.parse(r.outcome.at) - Date.parse(outcome.at) || r.row - row) < 0));
+      const last = earlier.at(-1);
+      if (last !== undefined) message += ` (after row ${last.row} of this file, which moves it to ${last.outcome.stage})`;
+    }
+    refusals.push({ row, field, ...(column !== undefined && { column }), code: result.code, message });
   }
   return refusals;
 }

@@ -9,6 +9,7 @@ import type { Stage } from '#core/lifecycle.ts';
 import type { CrmOutcomeEvent, VersionedLead } from '#core/records.ts';
 import { recordOutcomes, type RecordOutcomesPorts } from '../../../functions/crm/record-outcomes.ts';
 import { runImport, type ImportDeps, type ImportInput } from '../../../bin/cli/outcomes-import.ts';
+import { run } from '../../../bin/cli/run.ts';
 import { resolveMapping, type CrmMapping } from '../../../bin/cli/outcomes-import-mapping.ts';
 import { mapRows, readCsv, type MappedRows } from '../../../bin/cli/outcomes-import-rows.ts';
 import { readState, sha256 } from '../../../bin/cli/outcomes-import-state.ts';
@@ -105,17 +106,20 @@ describe('an outcomes import, dry run', () => {
       `d-1,${emailOf(1)},Proposal,,2026-05-01`,
       `d-2,${emailOf(9)},Closed Won,1,2026-05-01`,
       `d-3,${emailOf(0)},Negotiation,1,2026-05-02`,
+      `d-4,${emailOf(0)},Closed Won,1,2026-05-03`,
+      `d-5,${emailOf(0)},Discovery,1,2026-05-04`,
     ]);
 
     // Act
     const report = await runImport(input(mapped, true), deps(stateFile()));
 
     // Assess
-    expect(report).toMatchObject({ status: 'dry-run', outcomes: 3, toApply: 1, already: 0 });
+    expect(report).toMatchObject({ status: 'dry-run', outcomes: 5, toApply: 2, already: 0 });
     expect(report.refusals).toEqual([
       { row: 5, field: 'stage', column: 'Stage', message: expect.stringMatching(/^"Negotiation" is not in the stage map/) },
       { row: 3, field: 'stage', column: 'Stage', code: 409, message: 'the lead is won, a closed stage: no outcome moves it' },
-      { row: 4, field: 'email', column: 'Email', code: 404, message: `no lead with the email ${emailOf(9)} (send createIfMissing: true to create a sales-sourced lead)` },
+      { row: 4, field: 'email', column: 'Email', code: 404, message: `no lead with the email ${emailOf(9)} (--create-missing creates it, as a sales-sourced lead)` },
+      { row: 7, field: 'stage', column: 'Stage', code: 409, message: 'the lead is won, a closed stage: no outcome moves it (after row 6 of this file, which moves it to won)' },
     ]);
     expect(stored.size).toBe(0);
     expect(writes).toEqual([]);
@@ -215,5 +219,67 @@ describe('an outcomes import', () => {
     expect(report.recorded).toBe(100);
     expect(report.refusals).toEqual([{ row: 152, field: 'stage', column: 'Stage', code: 409, message: 'the lead is won, a closed stage: no outcome moves it' }]);
     expect(writes.map((w) => w.length)).toEqual([100]);
+  });
+});
+
+describe('leadloop outcomes import, before it reaches a LeadLoop', () => {
+  /** The CLI run without a process: files from a map, output kept. */
+  async function cli(args: string[], files: Record<string, string>) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const status = await run(args, {
+      readFile: (file) => {
+        const text = files[file];
+        if (text === undefined) throw new Error(`ENOENT: no such file ${file}`);
+        return text;
+      },
+      out: (text) => out.push(text),
+      err: (text) => err.push(text),
+      env: {},
+      progress: { write: () => true },
+      onInterrupt: () => () => undefined,
+    });
+    return { status, out: out.join('\n'), err: err.join('\n') };
+  }
+  const csv = 'Deal ID,Email,Stage,Date\nd-1,a@a.example,Won,2026-03-01\n';
+
+  it('shows its help, saying where the shipped mappings are', async () => {
+    const { status, out } = await cli(['outcomes', 'import', '--help'], {});
+    expect(status).toBe(0);
+    expect(out).toContain('Usage: leadloop outcomes import <file.csv>');
+    expect(out).toContain('config/crm-mappings/');
+  });
+
+  it('refuses a mapping file with the line and field of each problem (exit 1)', async () => {
+    // Prepare
+    const mappingFile = JSON.stringify({ columns: { outcomeId: 'Deal ID', email: 'Email', stage: 'Stage', at: 'Date' }, stages: { Won: 'won!' } }, null, 2);
+
+    // Act
+    const { status, err } = await cli(['outcomes', 'import', 'deals.csv', '--mapping', 'map.json'], { 'deals.csv': csv, 'map.json': mappingFile });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(err).toContain('map.json is not a valid mapping (1 problem):\nmap.json:9: stages.Won: a LeadLoop stage');
+  });
+
+  it('refuses a flag that does not map (exit 2), and a file without a mapped column (exit 1), naming it', async () => {
+    // Act
+    const flag = await cli(['outcomes', 'import', 'deals.csv', '--map', 'outcomeId=Deal ID', '--map', 'email=Email', '--map', 'stage=Stage', '--map', 'at=Date', '--stage', 'Won=winning'], { 'deals.csv': csv });
+    const column = await cli(['outcomes', 'import', 'deals.csv', '--map', 'outcomeId=Deal ID', '--map', 'email=Email', '--map', 'stage=Stage', '--map', 'at=Closed', '--stage', 'Won=won'], { 'deals.csv': csv });
+
+    // Assess
+    expect(flag.status).toBe(2);
+    expect(flag.err).toContain('leadloop: --stage "Won=…": a LeadLoop stage (sql, opportunity, won, lost, disqualified, recycled) or skip');
+    expect(column.status).toBe(1);
+    expect(column.err).toContain('leadloop: deals.csv has no column "Closed"; its columns are "Deal ID", "Email", "Stage", "Date".');
+  });
+
+  it('refuses to guess which LeadLoop to import into', async () => {
+    // Act
+    const { status, err } = await cli(['outcomes', 'import', 'deals.csv', '--map', 'outcomeId=Deal ID', '--map', 'email=Email', '--map', 'stage=Stage', '--map', 'at=Date', '--stage', 'Won=won', '--dry-run'], { 'deals.csv': csv });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(err).toContain('leadloop: say which LeadLoop to use: --local (npm start), --stack <name> (deployed), or set');
   });
 });
