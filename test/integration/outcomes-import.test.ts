@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,13 +26,16 @@ const LEADS = 6;
 let runtime: LocalRuntime;
 let dynamodb: DynamoDBClient;
 
-function leadloop(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function leadloop(args: string[], onStderr?: (stderr: string, child: ChildProcess) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/leadloop.js'), ...args], { cwd: root, env: { ...process.env, ...runtime.cliEnv } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr, child);
+    });
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
@@ -166,4 +169,58 @@ describe('leadloop outcomes import, as a command', () => {
     expect(second.stdout).toContain(`Nothing to do: all ${LEADS} outcomes of ${file} are already recorded`);
     expect(afterSecond).toEqual(afterFirst);
   }, 60_000);
+});
+
+describe('leadloop outcomes import interrupted and resumed, as a command', () => {
+  const MORE = 400;
+  const moreEmail = (i: number) => `many-${i}@import-corp.example`;
+  /** The row counts of the progress lines (`… 100/400 rows`), in the order printed. */
+  const progressCounts = (stderr: string) => [...stderr.matchAll(/(\d[\d,]*)\/[\d,]+ rows/g)].map((m) => Number(m[1]!.replaceAll(',', '')));
+
+  it('applies the chunk in flight on Ctrl-C, saves where it got to, and the same command resumes after it', async () => {
+    // Prepare: many more leads, and a won deal for each
+    const identifies = Array.from({ length: MORE }, (_, i) => ({ type: 'identify', anonymousId: `many-visitor-${i}`, messageId: `many-${i}`, traits: { email: moreEmail(i) } }));
+    for (let i = 0; i < MORE; i += 100) expect((await sendEvent(runtime, '/v1/batch', { batch: identifies.slice(i, i + 100) })).status).toBe(200);
+    await eventually(
+      'every new lead stored',
+      async () => {
+        for (let i = MORE - 1; i >= 0; i--) if (!(await lead(moreEmail(i)))) return undefined;
+        return true;
+      },
+      90_000,
+    );
+    const file = write('many.csv', Array.from({ length: MORE }, (_, i) => deal(`m${i}`, moreEmail(i), 'Closed Won', '100', `2026-04-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`)));
+    const ours = async () => (await crmOutcomes()).filter((item) => String(item.messageId).startsWith('crm-m'));
+
+    // Act: Ctrl-C once the first chunk is applied
+    let interrupted = false;
+    const first = await leadloop(['outcomes', 'import', file, ...MAPPING], (stderr, child) => {
+      if (!interrupted && progressCounts(stderr).some((n) => n > 0)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const afterFirst = (await ours()).length;
+
+    // Assess: stopped between chunks, with what it applied counted
+    expect(first.status).toBe(130);
+    expect(afterFirst % 100).toBe(0);
+    expect(afterFirst).toBeGreaterThan(0);
+    expect(afterFirst).toBeLessThan(MORE);
+    expect(first.stderr).toContain(`Interrupted: ${afterFirst} outcomes of ${MORE} applied and saved.`);
+
+    // Act: the same command again
+    const second = await leadloop(['outcomes', 'import', file, ...MAPPING]);
+
+    // Assess: it said where it had stopped, applied the rest only, and every deal is recorded once
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain(`Resuming the import of ${file} stopped at`);
+    expect(second.stdout).toContain(`${afterFirst} outcomes were recorded then.`);
+    expect(second.stdout).toContain(`Resumed and finished: ${MORE - afterFirst} outcomes recorded from ${file}`);
+    expect(second.stdout).toContain(`${afterFirst} outcomes were already recorded.`);
+    expect(progressCounts(second.stderr).at(-1)).toBe(MORE - afterFirst);
+    const all = await ours();
+    expect(all).toHaveLength(MORE);
+    expect(new Set(all.map((item) => item.messageId)).size).toBe(MORE);
+  }, 180_000);
 });
