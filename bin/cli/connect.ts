@@ -42,7 +42,7 @@ export interface Connection {
   adapters: RescoreAdapters;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * An SDK client's settings from the CLI's environment (with the target's on
@@ -60,12 +60,14 @@ export function clientConfig(env: Env, service: 'DYNAMODB' | 'SFN'): SFNClientCo
   };
 }
 
-/**
- * The CLI's wiring: finds the chosen LeadLoop and builds the adapters for it
- * from explicit settings (its tables, its journey, its endpoints). Returns
- * the connection, or the exit status after saying what is wrong.
- */
-export async function connect(io: CliIo, flags: { local?: boolean | undefined; stack?: string | undefined }, usage: string): Promise<Connection | number> {
+/** A LeadLoop found: what to call it, and the environment its adapters are built from (the CLI's, with the target's on top). */
+export interface FoundTarget {
+  description: string;
+  env: Env;
+}
+
+/** Finds the chosen LeadLoop (--local, --stack or the environment), or returns the exit status after saying what is wrong. */
+export async function findTarget(io: CliIo, flags: { local?: boolean | undefined; stack?: string | undefined }, usage: string): Promise<FoundTarget | number> {
   if (flags.local && flags.stack) {
     io.err(`leadloop: use --local or --stack, not both\n\n${usage}`);
     return 2;
@@ -75,14 +77,25 @@ export async function connect(io: CliIo, flags: { local?: boolean | undefined; s
     io.err(`leadloop: ${target.message}`);
     return 1;
   }
-  const env: Env = { ...io.env, ...target.env };
+  return { description: target.description, env: { ...io.env, ...target.env } };
+}
+
+/**
+ * The CLI's wiring: finds the chosen LeadLoop and builds the adapters for it
+ * from explicit settings (its tables, its journey, its endpoints). Returns
+ * the connection, or the exit status after saying what is wrong.
+ */
+export async function connect(io: CliIo, flags: { local?: boolean | undefined; stack?: string | undefined }, usage: string): Promise<Connection | number> {
+  const target = await findTarget(io, flags, usage);
+  if (typeof target === 'number') return target;
+  const { description, env } = target;
   const settings = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn'], env);
   const adapters = rescoreAdapters({
     ...settings,
     client: createDocumentClient(clientConfig(env, 'DYNAMODB')),
     sfn: new SFNClient(clientConfig(env, 'SFN')),
   });
-  return { description: target.description, adapters };
+  return { description, adapters };
 }
 
 /** A whole number from 1 to 64 given as --name, or the problem with it. */

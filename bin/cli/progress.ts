@@ -6,8 +6,11 @@ export interface ProgressFigures {
   done: number;
   /** undefined when not known */
   total: number | undefined;
-  events: number;
+  /** events handled so far; when not given, the rate is of what is done */
+  events?: number;
   elapsedMs: number;
+  /** what `done` counts @default 'leads' */
+  unit?: string;
 }
 
 const number = (n: number) => n.toLocaleString('en-US');
@@ -20,18 +23,19 @@ function duration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
 }
 
-export function progressLine({ done, total, events, elapsedMs }: ProgressFigures, width = 24): string {
+export function progressLine({ done, total, events, elapsedMs, unit = 'leads' }: ProgressFigures, width = 24): string {
   const seconds = elapsedMs / 1000;
-  const rate = seconds > 0 ? Math.round(events / seconds) : 0;
+  const rate = seconds > 0 ? Math.round((events ?? done) / seconds) : 0;
   const parts: string[] = [];
   if (total !== undefined && total > 0) {
     const share = Math.min(1, done / total);
     const filled = Math.round(share * width);
-    parts.push(`[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ${number(done)}/${number(total)} leads`);
+    parts.push(`[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ${number(done)}/${number(total)} ${unit}`);
   } else {
-    parts.push(`${number(done)} leads`);
+    parts.push(`${number(done)} ${unit}`);
   }
-  parts.push(`${number(events)} events`, `${number(rate)} events/s`);
+  if (events !== undefined) parts.push(`${number(events)} events`);
+  parts.push(`${number(rate)} ${events === undefined ? unit : 'events'}/s`);
   if (total !== undefined && done > 0 && done < total && seconds > 0) parts.push(`about ${duration(((total - done) * seconds) / done)} left`);
   return parts.join(' · ');
 }

@@ -1,6 +1,7 @@
 import { readModelFile } from './connect.ts';
 import { summarizeModel } from './model-check.ts';
 import { backtestCommand } from './backtest.ts';
+import { outcomesCommand } from './outcomes-import.ts';
 import { rescoreCommand } from './rescore.ts';
 
 /** What the CLI needs from the outside world, so it can be run in a test without a process. */
@@ -22,6 +23,8 @@ Commands:
   model check <file>   Check a scoring model file and say what it will do
   rescore              Recompute every lead from its stored events under the scoring model
   backtest <draft>     Compare a draft scoring model with the current one on history, writing nothing
+  outcomes import <file.csv>
+                       Record a CRM export (deals, opportunities) as CRM outcomes, all rows or none
 
 Run leadloop <command> --help for a command's options.
 
@@ -57,6 +60,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
   if (command === 'rescore') return rescoreCommand(args.slice(1), io);
   if (command === 'backtest') return backtestCommand(args.slice(1), io);
+  if (command === 'outcomes') return outcomesCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

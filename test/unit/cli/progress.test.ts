@@ -88,6 +88,14 @@ describe('the progress line', () => {
     expect(line).toBe('5 leads · 10 events · 10 events/s');
   });
 
+  it('counts what it is told to, with the rate of that when no events are counted', () => {
+    // Act: 40 of 250 rows in 8 s
+    const line = progressLine({ done: 40, total: 250, elapsedMs: 8_000, unit: 'rows' }, 10);
+
+    // Assess: 40 / 8 s = 5 rows/s; 210 left at 5/s = 42 s
+    expect(line).toBe('[##--------]  16% 40/250 rows · 5 rows/s · about 0:42 left');
+  });
+
   it('gives no rate and no estimate before any time has passed', () => {
     // Act
     const line = progressLine(figures(10, 100, 500, 0), 10);
