@@ -8,7 +8,15 @@ import type { StageChange } from './lifecycle.ts';
 
 export type Outcome =
   | { kind: 'accepted'; cycle: number; repId: string; at: string }
-  | { kind: 'rejected'; cycle: number; repId: string; at: string; reason: string };
+  | {
+      kind: 'rejected';
+      cycle: number;
+      repId: string;
+      at: string;
+      reason: string;
+      /** "not now": when the rep asked for the lead back (ISO); the journey returns it to sales then */
+      recontactAt?: string;
+    };
 
 export class OutcomeRefusedError extends Error {
   constructor(message: string) {
