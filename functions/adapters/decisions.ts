@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Cycle } from '#core/cycle.ts';
-import type { DecisionWrite, OutcomeEvent } from '#core/records.ts';
+import type { DecisionWrite, DecisionEvent, OutcomeEvent } from '#core/records.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 import { createLeadStore, openForDecision } from './lead-store.ts';
 import { cycleKey } from '#core/table-layout.ts';
@@ -28,7 +28,7 @@ export function createDecisions({ client: sdkClient, leadsTable, eventsTable, on
      * lead's stage through the stream. One transaction, so there is never a
      * decision without its event, nor an event for a refused decision.
      */
-    async recordDecision(event: OutcomeEvent): Promise<DecisionWrite> {
+    async recordDecision(event: DecisionEvent): Promise<DecisionWrite> {
       const open = openForDecision(event.outcome.repId);
       try {
         await client.send(

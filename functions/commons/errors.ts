@@ -51,8 +51,8 @@ export class ForbiddenError extends HttpError {
 }
 
 export class NotFoundError extends HttpError {
-  constructor(message: string) {
-    super(404, message);
+  constructor(message: string, issues?: readonly FieldIssue[]) {
+    super(404, message, issues);
     this.name = 'NotFoundError';
   }
 }

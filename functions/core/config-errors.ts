@@ -14,13 +14,14 @@ export class ConfigError extends Error {
 
 /** Zod issues as `path: message` pairs, paths written the way a person reads them (`rules[2].points`). */
 export function describeIssues(error: z.core.$ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.reduce<string>(
-      (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
-      '',
-    ),
-    message: issue.message,
-  }));
+  const pathOf = (parts: readonly PropertyKey[]) =>
+    parts.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return error.issues.flatMap((issue) =>
+    // A field nobody knows is named itself, not its parent: the client sees which field to drop or correct.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: 'not a known field' }))
+      : [{ path: pathOf(issue.path), message: issue.message }],
+  );
 }
 
 export function parseConfig<S extends z.core.$ZodType>(file: string, schema: S, value: unknown): z.infer<S> {

@@ -13,7 +13,10 @@ export interface Cycle extends CycleDecisionFacts {
   acceptWithinSeconds: number;
   /** missed acceptance deadlines so far */
   missed: number;
+  /** the token of the journey's current wait (for acceptance, or the follow-up after the decision) */
   taskToken?: string;
+  /** the follow-up steps taken (see follow-up.ts), each once; a string set in DynamoDB */
+  followUpSent?: Iterable<string>;
 }
 
 /** The change one escalation step makes to a cycle. */

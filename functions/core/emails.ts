@@ -12,16 +12,16 @@ export interface RenderedEmail {
   text: string;
 }
 
-function escapeHtml(value: unknown): string {
+export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Subjects are one line: control characters from traits (CR/LF) never reach the header. */
-function oneLine(value: string): string {
+export function oneLine(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
-function leadName(lead: Lead): string {
+export function leadName(lead: Pick<Lead, 'traits' | 'email' | 'leadId'>): string {
   const { firstName, lastName, name } = lead.traits;
   const full = typeof name === 'string' ? name : [firstName, lastName].filter((p) => typeof p === 'string').join(' ');
   return full || lead.email || lead.leadId;

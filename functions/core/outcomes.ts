@@ -14,7 +14,7 @@ export type Outcome =
       repId: string;
       at: string;
       reason: string;
-      /** "not now": when the rep asked for the lead back (ISO); the journey returns it to sales then */
+      /** "not now": the rep asked for the lead back on this day (it returns to sales then) */
       recontactAt?: string;
     };
 
@@ -53,6 +53,41 @@ export function recycleUnaccepted(current: Lead, cycle: number, at: string): App
   const lead: Lead = structuredClone(current);
   const changes: StageChange[] = [];
   moveTo(lead, 'recycled', at, 'not accepted within the service agreement after escalation', changes, 'not-accepted');
+  delete lead.owner;
+  return { lead, changes };
+}
+
+/**
+ * The recontact date a rep gave when rejecting ("not now") has come: the
+ * journey sends this, and the lead goes back to sales as a new cycle.
+ */
+export interface ReturnToSales {
+  kind: 'return-to-sales';
+  /** the cycle the rep rejected */
+  cycle: number;
+  /** the rep who asked for it */
+  repId: string;
+  /** the recontact date */
+  at: string;
+}
+
+/** The id of the event that returns a lead to sales: one per rejected cycle. */
+export function returnToSalesMessageId(leadId: string, cycle: number): string {
+  return `recontact-${leadId}-${cycle}`;
+}
+
+/**
+ * Sends a recycled lead back to sales on the date its rep asked for: an MQL
+ * again, in a new cycle whose journey is pending. Only while it is still the
+ * recycled lead of that cycle; a lead that came back some other way is left.
+ */
+export function returnToSales(current: Lead, event: ReturnToSales): AppliedEvents {
+  if (current.cycle !== event.cycle || current.stage !== 'recycled') return { lead: current, changes: [] };
+  const lead: Lead = structuredClone(current);
+  const changes: StageChange[] = [];
+  moveTo(lead, 'mql', event.at, `back to sales: ${event.repId} asked to recontact on ${event.at.slice(0, 10)}`, changes);
+  lead.cycle += 1;
+  lead.journeyPending = lead.cycle;
   delete lead.owner;
   return { lead, changes };
 }

@@ -4,7 +4,7 @@ import type { Cycle } from './cycle.ts';
 import type { FeedbackOccasion } from './feedback.ts';
 import type { IdentityKey } from './identity.ts';
 import type { Lead } from './lead.ts';
-import type { Outcome } from './outcomes.ts';
+import type { Outcome, ReturnToSales } from './outcomes.ts';
 import type { StageChange } from './lifecycle.ts';
 import type { EventMarker, EventRef } from './score-items.ts';
 import type { StoredEvent } from './tracking-event.ts';
@@ -15,12 +15,12 @@ import type { StoredEvent } from './tracking-event.ts';
  * rescore's progress. Shapes only; the adapters decide how they are stored.
  */
 
-/** An outcome reported by a rep or the CRM; stored and applied like any other event. */
+/** A rep's decision on a hand-off, or the return to sales a rep asked for; stored and applied like any other event. */
 export interface OutcomeEvent {
   messageId: string;
   kind: 'outcome';
   leadId: string;
-  outcome: Outcome;
+  outcome: Outcome | ReturnToSales;
   receivedAt: string;
 }
 
@@ -83,6 +83,9 @@ export interface FeedbackEvent {
 
 /** Events the stream path passes over: they were stored with their effects (the items the clocks and views read). */
 export type SalesRecord = ActivityEvent | FeedbackEvent;
+
+/** A rep's decision as an event: what the hand-off link stores with the decision on the cycle. */
+export type DecisionEvent = OutcomeEvent & { outcome: Outcome };
 
 /** An event as the events table holds it: a tracking event, a rep's decision, a CRM outcome, an activity, feedback. */
 export type EventRecord = (StoredEvent & { kind: 'tracking' }) | OutcomeEvent | CrmOutcomeEvent | SalesRecord;

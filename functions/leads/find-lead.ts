@@ -20,13 +20,21 @@ export interface FindLeadPorts {
 export type LeadQuery = { leadId: string } | { email: string };
 
 /**
+ * The lead a query names, as stored: by id, or by the email's identity link,
+ * following merges to the lead the person is now; undefined when none.
+ */
+export async function leadByQuery(query: LeadQuery, ports: Pick<FindLeadPorts, 'getLead' | 'leadIdOf'>): Promise<VersionedLead | undefined> {
+  const leadId = 'leadId' in query ? query.leadId : await ports.leadIdOf(`email:${query.email}`);
+  return leadId === undefined ? undefined : followMerges(await ports.getLead(leadId), ports.getLead);
+}
+
+/**
  * Identity → lead id (for an email) → the lead → the view, scored as of now.
  * The id of a lead merged into another finds the one it became (its
  * `mergedLeadIds` say so), so a CRM holding the old id still finds the person.
  */
 export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView & { feedback: LeadFeedbackView[] }> {
-  const leadId = 'leadId' in query ? query.leadId : await ports.leadIdOf(`email:${query.email}`);
-  const found = leadId === undefined ? undefined : await followMerges(await ports.getLead(leadId), ports.getLead);
+  const found = await leadByQuery(query, ports);
   if (!found) throw new NotFoundError('leadId' in query ? `no lead ${query.leadId}` : `no lead with the email ${query.email}`);
   const feedback = feedbackView(await ports.feedbackOf(found.lead.leadId), ports.feedbackConfig);
   return { ...leadView(found.lead, ports.model, ports.now()), feedback };

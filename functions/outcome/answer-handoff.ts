@@ -1,5 +1,5 @@
 import type { Cycle } from '#core/cycle.ts';
-import type { DecisionWrite, OutcomeEvent, VersionedLead } from '#core/records.ts';
+import type { DecisionWrite, DecisionEvent, OutcomeEvent, VersionedLead } from '#core/records.ts';
 import { HttpError, NotFoundError } from '#commons/errors.ts';
 import { validate } from '#commons/http.ts';
 import { requireValidLink } from '#commons/signed-link.ts';
@@ -25,7 +25,7 @@ export interface AnswerHandoffPorts {
    * records the decision on the cycle, if the rep may still decide, with its
    * outcome event, in one write; when refused, the cycle as it is now
    */
-  recordDecision: (event: OutcomeEvent) => Promise<DecisionWrite>;
+  recordDecision: (event: DecisionEvent) => Promise<DecisionWrite>;
 }
 
 export interface HandoffLinkRequest {

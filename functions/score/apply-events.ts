@@ -3,7 +3,7 @@ import { retryOnConflict } from '#commons/retry.ts';
 import { applyEvents, newLead, type Lead } from '#core/lead.ts';
 import { identityKeys, type IdentityKey } from '#core/identity.ts';
 import { followMerges } from '#core/merge.ts';
-import { applyOutcome, outcomeRefusal, type Outcome } from '#core/outcomes.ts';
+import { applyOutcome, outcomeRefusal, returnToSales, type Outcome } from '#core/outcomes.ts';
 import type { Cycle } from '#core/cycle.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import { basedOn, type EventRecord, type EventRef, type JourneyInput, type LeadUpdate, type OutcomeEvent, type VersionedLead } from '#core/records.ts';
@@ -203,6 +203,13 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     changes.push(...result.changes);
   }
   for (const { outcome, messageId } of freshOutcomes) {
+    if (outcome.kind === 'return-to-sales') {
+      // The recontact date the rep gave has come (sent by the journey): nothing is recorded on the cycle.
+      const result = returnToSales(lead, outcome);
+      lead = result.lead;
+      changes.push(...result.changes);
+      continue;
+    }
     const refusal = outcomeRefusal(lead, outcome);
     if (refusal) {
       ports.log('outcome refused', { leadId: lead.leadId, messageId, refusal });

@@ -74,6 +74,20 @@ export class Api extends Construct {
       integration: new HttpLambdaIntegration('FeedbackIntegration', feedback),
     });
 
+    const activities = new LeadFunction(this, 'Activities', {
+      entry: 'activities/handler.ts',
+      description: 'Records what a rep did for a lead (call, email, meeting): the sales clocks count it',
+      environment: settingsEnvironment({ eventsTable: events.tableName, leadsTable: leads.tableName }),
+    });
+    // the key, the lead (by its identity link, its profile and score), then the activity and its event in one transaction
+    leads.grant(activities, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem');
+    events.grant(activities, 'dynamodb:PutItem');
+    this.httpApi.addRoutes({
+      path: '/v1/activities',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('ActivitiesIntegration', activities),
+    });
+
     const reports = new LeadFunction(this, 'Reports', {
       entry: 'reports/handler.ts',
       description: 'Closed-loop reports read from counters kept by the stream path',

@@ -18,7 +18,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { EscalationStepName, RepDecision } from '../../functions/core/journey-contract.ts';
+import { EscalationStepName } from '../../functions/core/journey-contract.ts';
 import type { Email } from './email.ts';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
@@ -33,7 +33,8 @@ export interface JourneyProps {
 
 /**
  * The lead journey, one Standard execution per cycle: route to a rep, hand
- * off, wait for acceptance under the service agreement, and escalate.
+ * off, wait for acceptance under the service agreement, and escalate; after
+ * the decision, follow up (sales clocks, feedback, the recontact date).
  * The timers are Step Functions' own (callback tasks with timeouts), not a cron job.
  */
 export class Journey extends Construct {
@@ -78,6 +79,24 @@ export class Journey extends Construct {
     // the lead (read as a writer reads it: settling what a save cut short left pending), its cycle, the email's once-only record
     leads.grant(escalateFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.email.grantSend(escalateFn);
+
+    const followUpFn = new LeadFunction(this, 'FollowUpFunction', {
+      entry: 'journey/follow-up-handler.ts',
+      description: 'After the decision: the sales clocks, feedback reminders, the closed-lead feedback ask and the recontact date, each once',
+      environment: { ...tableEnv, ...emailEnv, ...settingsEnvironment({ apiUrl: props.apiUrl, eventsTable: events.tableName }) },
+    });
+    // the lead, its cycle, activities and feedback; the steps taken on the cycle; the email's once-only record
+    leads.grant(followUpFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    // the lead's return to sales on its recontact date, applied by the stream path
+    events.grant(followUpFn, 'dynamodb:PutItem');
+    props.email.grantSend(followUpFn);
+
+    const awaitFollowUpFn = new LeadFunction(this, 'AwaitFollowUpFunction', {
+      entry: 'journey/await-follow-up-handler.ts',
+      description: 'Keeps the follow-up’s task token where the stream path wakes it when the lead’s stage moves',
+      environment: tableEnv,
+    });
+    leads.grant(awaitFollowUpFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
 
     // A concurrent writer to the same lead is retried at once; Lambda's own
     // transient errors are retried by LambdaInvoke's default policy.
@@ -132,16 +151,45 @@ export class Journey extends Construct {
 
     awaitAcceptance.addCatch(escalate.next(nextStep), { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
 
-    const decision = new Choice(this, 'Rep decision')
-      .when(Condition.stringEquals('$.decision.outcome', RepDecision.accepted), new Succeed(this, 'Accepted'))
-      .otherwise(new Succeed(this, 'Rejected to marketing'));
+    // After the decision (accepted or rejected): follow up until nothing is left to chase.
+    const followUp = new LambdaInvoke(this, 'Follow up', {
+      comment: 'Takes the follow-up steps due (reminders, manager notices, feedback asks, the return to sales) and says when to look again',
+      lambdaFunction: followUpFn,
+      payloadResponseOnly: true,
+      resultPath: '$.followUp',
+    }).addRetry(retryConflicts);
+    followUp.addCatch(new Fail(this, 'Follow-up failed', {
+      comment: 'Alarmed on (JourneyFailedAlarm): a decided lead whose reminders or feedback asks could not be sent',
+      error: 'FollowUpFailed',
+    }), { errors: ['States.ALL'], resultPath: '$.error' });
+    const awaitFollowUp = new LambdaInvoke(this, 'Await follow-up', {
+      comment: 'Times out when the next step is due; resumed by the stream path when the lead’s stage moves (won, lost, …)',
+      lambdaFunction: awaitFollowUpFn,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        leadId: JsonPath.stringAt('$.leadId'),
+        cycle: JsonPath.numberAt('$.cycle'),
+        stage: JsonPath.stringAt('$.followUp.stage'),
+        taskToken: JsonPath.taskToken,
+      }),
+      taskTimeout: Timeout.at('$.followUp.waitSeconds'),
+      resultPath: '$.resumed',
+    });
+    awaitFollowUp.addCatch(followUp, { errors: ['States.Timeout'], resultPath: '$.resumed' });
+    awaitFollowUp.next(followUp);
+    followUp.next(
+      new Choice(this, 'Followed up?')
+        .when(Condition.booleanEquals('$.followUp.done', true), new Succeed(this, 'Follow-up done'))
+        .otherwise(awaitFollowUp),
+    );
 
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       comment: 'LeadLoop lead journey: one execution per lead cycle',
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(assignRep.next(sendHandoff).next(awaitAcceptance).next(decision)),
-      timeout: Duration.days(90),
+      definitionBody: DefinitionBody.fromChainable(assignRep.next(sendHandoff).next(awaitAcceptance).next(followUp)),
+      // a Standard execution's limit: a lead sales works for months is followed until it closes
+      timeout: Duration.days(365),
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
@@ -151,7 +199,7 @@ export class Journey extends Construct {
     // policy, which the function depends on, and the state machine depends on
     // the function: a cycle. A separate policy breaks it.
     new Policy(this, 'AwaitAcceptanceResumesJourney', {
-      roles: [awaitAcceptanceFn.role!],
+      roles: [awaitAcceptanceFn.role!, awaitFollowUpFn.role!],
       statements: [new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [this.stateMachine.stateMachineArn] })],
     });
 

@@ -8,11 +8,14 @@ const FUNCTIONS = {
   Feedback: 'Api/Feedback',
   Reports: 'Api/Reports',
   Leads: 'Api/Leads',
+  Activities: 'Api/Activities',
   Tracker: 'Tracker/Tracker',
   AssignRep: 'Journey/AssignRepFunction',
   SendHandoff: 'Journey/SendHandoffFunction',
   AwaitAcceptance: 'Journey/AwaitAcceptanceFunction',
   Escalate: 'Journey/EscalateFunction',
+  FollowUp: 'Journey/FollowUpFunction',
+  AwaitFollowUp: 'Journey/AwaitFollowUpFunction',
   Score: 'Scoring/Score',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
@@ -52,6 +55,18 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     ...SEND_EMAIL,
     ...XRAY,
   ],
+  // the key, the lead by id or its email's link (profile and score: a query of its partition), the activity with its event
+  Activities: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'), ...on(EVENTS, 'dynamodb:PutItem'), ...XRAY],
+  // the lead, its cycle, activities and feedback (queries of its partition), the steps taken, the email's once-only record;
+  // the return to sales is an event for the stream path
+  FollowUp: [
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
+    ...on(EVENTS, 'dynamodb:PutItem'),
+    ...SEND_EMAIL,
+    ...XRAY,
+  ],
+  // keeps its token on the cycle, reads the lead's stage again, and resumes itself when it moved
+  AwaitFollowUp: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
   Score: [
     // the lead transaction (Put/Update items), identity and marker look-ups (BatchGet), the lead itself (Get);
     // a merge lists both leads' markers (Query), reads their events (BatchGet) and moves markers and links (BatchWrite)
@@ -82,13 +97,13 @@ describe('LeadLoop stack', () => {
   });
 
   describe('functions', () => {
-    it('are exactly the ten LeadLoop functions, with no helper functions added by constructs', () => {
+    it('are exactly the LeadLoop functions, with no helper functions added by constructs', () => {
       expect(t.logicalIdsOfType('AWS::Lambda::Function').sort()).toEqual(FUNCTION_NAMES.map(fn).sort());
     });
 
     it('all run Node.js 24 on arm64 with active tracing', () => {
       const functions = Object.values(t.template.findResources('AWS::Lambda::Function'));
-      expect(functions).toHaveLength(10);
+      expect(functions).toHaveLength(FUNCTION_NAMES.length);
       for (const { Properties } of functions) {
         expect(Properties.Runtime).toBe('nodejs24.x');
         expect(Properties.Architectures).toEqual(['arm64']);
@@ -117,7 +132,7 @@ describe('LeadLoop stack', () => {
       const configurationSet = { Ref: t.logicalId('Email/ConfigurationSet') };
       for (const name of FUNCTION_NAMES) {
         const environment = environmentOf(name);
-        if (name === 'SendHandoff' || name === 'Escalate') {
+        if (name === 'SendHandoff' || name === 'Escalate' || name === 'FollowUp') {
           expect(environment.SENDER_ADDRESS, name).toBe(SENDER);
           expect(environment.SES_CONFIGURATION_SET, name).toEqual(configurationSet);
         } else {
@@ -153,15 +168,15 @@ describe('LeadLoop stack', () => {
       expect(actions).toContain('dynamodb:GetItem');
     });
 
-    it('only the stream path starts journeys, and only it and the acceptance wait resume them', () => {
+    it('only the stream path starts journeys, and only it and the journey’s two waits resume them', () => {
       expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
-      expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'Score']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'Score']);
+      expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'Score']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'Score']);
     });
 
-    it('only the hand-off and escalation steps may send email', () => {
-      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Escalate', 'SendHandoff']);
-      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Escalate', 'SendHandoff']);
+    it('only the hand-off, escalation and follow-up steps may send email', () => {
+      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Escalate', 'FollowUp', 'SendHandoff']);
+      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Escalate', 'FollowUp', 'SendHandoff']);
     });
 
     it('every function role has the basic execution policy and no other managed policy', () => {
@@ -318,12 +333,13 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
+          ['POST /v1/activities', FUNCTIONS.Activities],
           ['GET /t.js', FUNCTIONS.Tracker],
           // an HTTP API routes no method it was not given: HEAD is not GET's
           ['HEAD /t.js', FUNCTIONS.Tracker],
         ]),
       );
-      expect(routes).toHaveLength(22);
+      expect(routes).toHaveLength(23);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

@@ -175,8 +175,26 @@ describe('journey state machine definition', () => {
     expect(dimensions.map((d) => [d.Name, t.describe(d.Value)])).toEqual([['StateMachineArn', 'Journey/StateMachine']]);
   });
 
-  it('ends every execution within 90 days', () => {
-    expect(definition.TimeoutSeconds).toBe(90 * 24 * 60 * 60);
+  it('ends every execution within a year, a Standard execution’s limit', () => {
+    expect(definition.TimeoutSeconds).toBe(365 * 24 * 60 * 60);
+  });
+
+  it('follows up after the decision, accepted or rejected: it looks, then waits until its next step or a wake, and looks again', () => {
+    const awaitAcceptance = state('Await acceptance');
+    expect(awaitAcceptance.Next).toBe('Follow up');
+    const followUp = state('Follow up');
+    expect(followUp.ResultPath).toBe('$.followUp');
+    expect(followUp.Next).toBe('Followed up?');
+    const choice = state('Followed up?') as { Choices: { BooleanEquals?: boolean; Variable?: string; Next: string }[]; Default: string };
+    expect(choice.Choices).toEqual([{ Variable: '$.followUp.done', BooleanEquals: true, Next: 'Follow-up done' }]);
+    expect(choice.Default).toBe('Await follow-up');
+    const wait = state('Await follow-up');
+    expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(wait.TimeoutSecondsPath).toBe('$.followUp.waitSeconds');
+    expect(wait.ResultPath).toBe('$.resumed');
+    expect(wait.Next).toBe('Follow up');
+    expect(wait.Catch).toEqual([{ ErrorEquals: ['States.Timeout'], ResultPath: '$.resumed', Next: 'Follow up' }]);
+    expect(state('Follow-up done').Type).toBe('Succeed');
   });
 
   it('uses nothing the local interpreter lacks: no JSONata and no heartbeats', () => {

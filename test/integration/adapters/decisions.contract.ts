@@ -3,7 +3,7 @@ import { createDecisions, type Decisions } from '../../../functions/adapters/dec
 import { createLeadStore, type LeadStore } from '../../../functions/adapters/lead-store.ts';
 import type { CycleEscalation } from '../../../functions/core/cycle.ts';
 import type { Outcome } from '../../../functions/core/outcomes.ts';
-import type { OutcomeEvent } from '../../../functions/core/records.ts';
+import type { DecisionEvent } from '../../../functions/core/records.ts';
 import { eventsWhere, uniqueLeadId, type TestTables } from '../../support/tables.ts';
 
 /**
@@ -26,7 +26,7 @@ async function openCycle(): Promise<string> {
   return leadId;
 }
 
-function decision(leadId: string, outcome: Outcome): OutcomeEvent {
+function decision(leadId: string, outcome: Outcome): DecisionEvent {
   return { messageId: `handoff-${leadId}-1-${outcome.repId}-${outcome.kind}`, kind: 'outcome', leadId, outcome, receivedAt: outcome.at };
 }
 

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createDecisions } from '../../../functions/adapters/decisions.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
-import type { OutcomeEvent } from '../../../functions/core/records.ts';
+import type { DecisionEvent } from '../../../functions/core/records.ts';
 import { cycleKey } from '../handlers/fixtures.ts';
 
 const { recordDecision } = createDecisions({ client: createDocumentClient({ region: 'eu-west-1' }), leadsTable: 'leads-table', eventsTable: 'events-table' });
@@ -21,7 +21,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const LEAD_ID = 'lead-0123456789abcdef0123';
 const NOW = '2026-03-01T10:30:00.000Z';
 const rejected = { kind: 'rejected' as const, cycle: 1, repId: 'rep-sam', at: NOW, reason: 'No budget' };
-const event: OutcomeEvent = { messageId: `handoff-${LEAD_ID}-1-rep-sam-rejected`, kind: 'outcome', leadId: LEAD_ID, outcome: rejected, receivedAt: NOW };
+const event: DecisionEvent = { messageId: `handoff-${LEAD_ID}-1-rep-sam-rejected`, kind: 'outcome', leadId: LEAD_ID, outcome: rejected, receivedAt: NOW };
 
 describe('decisions: recordDecision', () => {
   beforeEach(() => {

@@ -164,7 +164,7 @@ describe('loading a model file', () => {
       `model.json:${lineOf('"points": 0')}: engagement.rules[1].points: points must not be 0`,
       // a missing field is shown where its rule begins
       `model.json:${lineOf('{', text.lastIndexOf('{', text.indexOf('"id": "careers"')))}: engagement.rules[2].description: is missing (a string is required)`,
-      `model.json:${lineOf('"weight"')}: fit.rules[0]: Unrecognized key: "weight"`,
+      `model.json:${lineOf('"weight"')}: fit.rules[0].weight: not a known field`,
     ]);
   });
 

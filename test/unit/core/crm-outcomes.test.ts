@@ -68,7 +68,7 @@ describe('the outcome schema', () => {
     ['an amount past any deal', { ...valid, amount: 1e16 }, 'amount'],
     ['an amount that is text', { ...valid, amount: '12000' }, 'amount'],
     ['createIfMissing that is text', { ...valid, createIfMissing: 'yes' }, 'createIfMissing'],
-    ['an unknown field', { ...valid, dealOwner: 'sam' }, ''],
+    ['an unknown field', { ...valid, dealOwner: 'sam' }, 'dealOwner'],
   ])('refuses %s', (_, body, path) => {
     // Prepare / Act
     const issues = issuesOf(body);

@@ -1,6 +1,6 @@
 import type { Cycle, CycleEscalation } from '../../../functions/core/cycle.ts';
 import type { EmailToSend, SendResult } from '../../../functions/core/emails.ts';
-import type { DecisionWrite, LeadUpdate, OutcomeEvent, VersionedLead } from '../../../functions/core/records.ts';
+import type { DecisionWrite, LeadUpdate, DecisionEvent, OutcomeEvent, VersionedLead } from '../../../functions/core/records.ts';
 import { ConcurrentUpdateError, EmailOutcomeUnknownError } from '../../../functions/commons/errors.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
 import type { Lead, Owner } from '../../../functions/core/lead.ts';
@@ -136,7 +136,7 @@ export class InMemoryJourney {
         this.sent.push(structuredClone(email));
         return { sent: true, messageId: `message-${this.sent.length}` };
       },
-      recordDecision: async (event: OutcomeEvent): Promise<DecisionWrite> => {
+      recordDecision: async (event: DecisionEvent): Promise<DecisionWrite> => {
         this.write('recordDecision');
         const { outcome } = event;
         const current = this.cycle(event.leadId, outcome.cycle);

@@ -1,0 +1,123 @@
+import { salesClocks } from '#core/activities.ts';
+import type { Cycle } from '#core/cycle.ts';
+import type { EmailToSend, SendResult } from '#core/emails.ts';
+import type { FeedbackOccasion } from '#core/feedback.ts';
+import { planFollowUp, RETURN_TO_SALES, workedStages, type FollowUpStep } from '#core/follow-up.ts';
+import { occasionOf, renderFollowUpEmail } from '#core/follow-up-emails.ts';
+import type { JourneyState } from '#core/journey.ts';
+import type { Stage } from '#core/lifecycle.ts';
+import { returnToSalesMessageId } from '#core/outcomes.ts';
+import type { ActivityRecord, OutcomeEvent, VersionedLead } from '#core/records.ts';
+import type { ServiceAgreement } from '#core/service-agreement.ts';
+import { findRep, type TeamsConfig } from '#core/teams.ts';
+
+/** The links a follow-up email carries for the rep, signed; absent when they do not apply. */
+export interface FollowUpLinks {
+  contactedUrl?: string;
+  feedbackUrl?: string;
+  expiresAt?: string;
+}
+
+export interface FollowUpPorts {
+  teams: TeamsConfig;
+  serviceAgreement: ServiceAgreement;
+  now: () => Date;
+  getLead: (leadId: string) => Promise<VersionedLead | undefined>;
+  getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
+  /** the cycle's earliest activities, oldest first, at most `limit` */
+  earliestActivities: (leadId: string, cycle: number, limit: number) => Promise<ActivityRecord[]>;
+  /** when feedback was given on the cycle, per occasion */
+  feedbackGiven: (leadId: string, cycle: number) => Promise<Partial<Record<FeedbackOccasion, string>>>;
+  /** keeps a step taken on the cycle (adding it twice changes nothing) */
+  markFollowUpSent: (leadId: string, cycle: number, step: FollowUpStep) => Promise<void>;
+  /** sends an email at most once per idempotency key */
+  sendEmailOnce: (email: EmailToSend) => Promise<SendResult>;
+  /** stores an event once (by messageId) for the stream path to apply */
+  putEventOnce: (event: OutcomeEvent) => Promise<boolean>;
+  /** the rep's signed links for this lead: "I contacted them" while it is worked, feedback for an occasion */
+  links: (input: { leadId: string; cycle: number; repId: string; contacted: boolean; occasion?: FeedbackOccasion }) => Promise<FollowUpLinks>;
+}
+
+/** What the journey's follow-up step answers: whether it is over, and how long to wait before looking again. */
+export interface FollowUpResult {
+  done: boolean;
+  /** the wait's timeout, in seconds (at least 1) */
+  waitSeconds: number;
+  /** the lead's stage as this step saw it: a wake for another stage means the stream has not saved it yet */
+  stage: Stage;
+}
+
+/** A lead waited on to close is looked at again at least this often (the stream path wakes the journey sooner). */
+export const LONGEST_FOLLOW_UP_WAIT_SECONDS = 30 * 86_400;
+/** A wake for a stage the lead is not yet saved in is looked at again this soon. */
+export const UNSAVED_WAKE_RETRY_SECONDS = 60;
+
+/** The journey's state in the follow-up: the cycle, and the stage a wake from the stream path announced. */
+export type FollowUpState = Pick<JourneyState, 'leadId' | 'cycle'> & { resumed?: { wake?: Stage } };
+
+/**
+ * One look at a decided cycle: take the follow-up steps due (reminders,
+ * manager notices, the closed-lead feedback ask, the return to sales), each
+ * once, and say when to look again. Each step's effect is idempotent (an
+ * email once per key, an event once per id) and is kept on the cycle after
+ * it, so a retried step repeats nothing.
+ */
+export async function followUp(state: FollowUpState, ports: FollowUpPorts): Promise<FollowUpResult> {
+  const { leadId, cycle } = state;
+  const now = ports.now();
+  const found = await ports.getLead(leadId);
+  if (!found) throw new Error(`lead ${leadId} does not exist`);
+  const { lead } = found;
+  const wakeStage = state.resumed?.wake;
+  if (wakeStage !== undefined && wakeStage !== lead.stage && lead.cycle === cycle) {
+    // Woken for a stage the lead is not saved in yet: look again shortly.
+    return { done: false, waitSeconds: UNSAVED_WAKE_RETRY_SECONDS, stage: lead.stage };
+  }
+  const record = await ports.getCycle(leadId, cycle);
+  const decision = record?.outcome;
+  if (!record || !decision) return { done: true, waitSeconds: 1, stage: lead.stage };
+
+  const sales = ports.serviceAgreement.sales;
+  const [activities, feedbackAt] = await Promise.all([
+    ports.earliestActivities(leadId, cycle, sales.followUp.activities),
+    ports.feedbackGiven(leadId, cycle),
+  ]);
+  const sent = [...(record.followUpSent ?? [])];
+  const plan = planFollowUp({ lead, cycle, decision, activities, feedbackAt, sent, sales, now });
+
+  const repId = decision.kind === 'accepted' ? record.owner.repId : decision.repId;
+  const assignment = findRep(ports.teams, repId);
+  for (const step of plan.due) {
+    if (step === RETURN_TO_SALES) {
+      const returning = { kind: 'return-to-sales' as const, cycle, repId: decision.repId, at: now.toISOString() };
+      await ports.putEventOnce({ messageId: returnToSalesMessageId(leadId, cycle), kind: 'outcome', leadId, outcome: returning, receivedAt: now.toISOString() });
+    } else {
+      if (!assignment) throw new Error(`rep ${repId} is not in config/teams.json`);
+      const worked = lead.cycle === cycle && (workedStages as readonly Stage[]).includes(lead.stage);
+      const occasion = occasionOf(step);
+      const links = await ports.links({ leadId, cycle, repId, contacted: worked, ...(occasion && { occasion }) });
+      const clocks = salesClocks({ acceptedAt: decision.at, activities, sales, now });
+      const email = renderFollowUpEmail({
+        step,
+        lead,
+        rep: assignment.rep,
+        manager: assignment.team.manager,
+        sales,
+        acceptedAt: decision.at,
+        firstContact: clocks.firstContact,
+        followUp: clocks.followUp,
+        closedAsk: plan.closedAsk,
+        contactedUrl: links.contactedUrl,
+        feedbackUrl: links.feedbackUrl,
+        linksExpireAt: links.expiresAt,
+      });
+      await ports.sendEmailOnce({ ...email, idempotencyKey: `${leadId}#${cycle}#follow-up#${step}` });
+    }
+    await ports.markFollowUpSent(leadId, cycle, step);
+  }
+
+  if (plan.done) return { done: true, waitSeconds: 1, stage: lead.stage };
+  const untilWake = plan.wakeAt === undefined ? LONGEST_FOLLOW_UP_WAIT_SECONDS : Math.ceil((Date.parse(plan.wakeAt) - now.getTime()) / 1000);
+  return { done: false, waitSeconds: Math.max(1, Math.min(untilWake, LONGEST_FOLLOW_UP_WAIT_SECONDS)), stage: lead.stage };
+}
+
