@@ -4,7 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describeIssues } from '#core/config-errors.ts';
 import * as z from '#core/zod.ts';
-import { HttpError, PayloadTooLargeError, ValidationError } from './errors.ts';
+import { HttpError, PayloadTooLargeError, ValidationError, type FieldIssue } from './errors.ts';
 import { logger } from './logger.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -18,9 +18,12 @@ export function html(statusCode: number, body: string): HttpResult {
   return { statusCode, headers: { 'content-type': 'text/html; charset=utf-8' }, body };
 }
 
-function errorPage(message: string): string {
-  const text = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html><head><meta charset="utf-8"><title>LeadLoop</title></head><body style="font-family:sans-serif;max-width:40em;margin:2em auto"><h1>Sorry</h1><p>${text.charAt(0).toUpperCase()}${text.slice(1)}.</p></body></html>`;
+function errorPage(message: string, issues: readonly FieldIssue[] = []): string {
+  const escape = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const text = escape(message);
+  // A person sees which field to fix, as a program does in the JSON.
+  const list = issues.length > 0 ? `<ul>${issues.map((i) => `<li><strong>${escape(i.path)}</strong>: ${escape(i.message)}</li>`).join('')}</ul>` : '';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>LeadLoop</title></head><body style="font-family:sans-serif;max-width:40em;margin:2em auto"><h1>Sorry</h1><p>${text.charAt(0).toUpperCase()}${text.slice(1)}.</p>${list}</body></html>`;
 }
 
 /**
@@ -36,7 +39,7 @@ function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
       const wantsHtml = (header(request.event, 'accept') ?? '').includes('text/html');
       if (error instanceof HttpError && error.expose) {
         request.response = wantsHtml
-          ? html(error.statusCode, errorPage(error.message))
+          ? html(error.statusCode, errorPage(error.message, error.issues))
           : json(error.statusCode, { error: error.message, ...(error.issues && { issues: error.issues }) });
         return;
       }

@@ -2,7 +2,7 @@ import type { Cycle, CycleEscalation } from './cycle.ts';
 import { EscalationStepName } from './journey-contract.ts';
 import type { JourneyAssignment } from './journey.ts';
 import type { Lead } from './lead.ts';
-import type { HandoffLink } from './links.ts';
+import type { LinkTarget } from './links.ts';
 import { outcomeRefusal, type Outcome } from './outcomes.ts';
 import type { EscalationStep } from './journey-contract.ts';
 
@@ -92,16 +92,38 @@ export function escalationStanding(cycle: Pick<CycleDecisionFacts, 'outcome' | '
 }
 
 /** The decision a hand-off link asks to record: accept or reject this cycle, as this rep. */
-export function decisionRequestOf(link: HandoffLink): DecisionRequest {
+export function decisionRequestOf(link: LinkTarget & { action: 'accept' | 'reject' }): DecisionRequest {
   return { kind: link.action === 'accept' ? 'accepted' : 'rejected', cycle: link.cycle, repId: link.repId };
 }
 
-/** The outcome a rep's decision records, made at `at`; a rejection carries the rep's reason. */
-export function decisionOutcome(request: DecisionRequest, at: string, reason: string | undefined): Outcome {
+/**
+ * The outcome a rep's decision records, made at `at`; a rejection carries the
+ * rep's reason and, for "not now", when to hand the lead back to sales.
+ */
+export function decisionOutcome(request: DecisionRequest, at: string, reason: string | undefined, recontactAt?: string): Outcome {
   const { cycle, repId } = request;
   if (request.kind === 'accepted') return { kind: 'accepted', cycle, repId, at };
   if (reason === undefined) throw new Error('a rejection records the rep’s reason');
-  return { kind: 'rejected', cycle, repId, at, reason };
+  return { kind: 'rejected', cycle, repId, at, reason, ...(recontactAt !== undefined && { recontactAt }) };
+}
+
+/** The "not now" choices of the reject form: recontact in this many months. */
+export const recontactMonths = [1, 3, 6] as const;
+export type RecontactMonths = (typeof recontactMonths)[number];
+
+/**
+ * `months` calendar months after `at` (UTC), at the same time of day; a day
+ * the target month lacks becomes its last day (31 January + 1 month is the
+ * 28th or 29th of February).
+ */
+export function recontactDate(at: string, months: number): string {
+  const from = new Date(at);
+  const target = new Date(from);
+  target.setUTCDate(1);
+  target.setUTCMonth(from.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(from.getUTCDate(), lastDay));
+  return target.toISOString();
 }
 
 /**

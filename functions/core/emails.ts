@@ -1,5 +1,6 @@
 import type { Lead } from './lead.ts';
-import type { DecisionRequest, DecisionVerdict } from './decisions.ts';
+import type { Outcome } from './outcomes.ts';
+import { recontactMonths, type DecisionRequest, type DecisionVerdict } from './decisions.ts';
 import { fitGrade, topReasons, type ScoringModel } from './scoring.ts';
 import type { Manager, Rep } from './teams.ts';
 
@@ -35,6 +36,10 @@ export interface HandoffEmailInput {
   acceptBy: string;
   acceptUrl: string;
   rejectUrl: string;
+  /** the rep's "I contacted them" link, for once the lead is accepted */
+  contactedUrl: string;
+  /** until when the links work (the email says so) */
+  linksExpireAt: Date;
   now: Date;
   reassignedFrom?: string;
 }
@@ -76,6 +81,9 @@ export function renderHandoffEmail(input: HandoffEmailInput): RenderedEmail {
     '',
     `Accept: ${input.acceptUrl}`,
     `Reject: ${input.rejectUrl}`,
+    `Once accepted, tell us you contacted them: ${input.contactedUrl}`,
+    '',
+    `These links work until ${readableTime(input.linksExpireAt.toISOString())}.`,
   ].join('\n');
 
   const html = `<!doctype html><html><body style="font-family:sans-serif">
@@ -90,6 +98,8 @@ ${source ? `<p>First touch: ${escapeHtml(source.source)}${source.medium ? ' / ' 
 <h3>Recent activity</h3>
 <ul>${activity.map((a) => `<li>${escapeHtml(a.at)} — ${escapeHtml(a.label)}</li>`).join('')}</ul>
 <p><a href="${escapeHtml(input.acceptUrl)}">Accept</a> · <a href="${escapeHtml(input.rejectUrl)}">Reject</a></p>
+<p>Once accepted: <a href="${escapeHtml(input.contactedUrl)}">I contacted them</a></p>
+<p><small>These links work until ${escapeHtml(readableTime(input.linksExpireAt.toISOString()))}.</small></p>
 </body></html>`;
   return { subject, html, text };
 }
@@ -133,7 +143,12 @@ function readableTime(iso: string): string {
 
 const REJECT_FORM = `<form method="post"><label>Why is it not sales-ready?<br><select name="reason">
 <option>Not a fit</option><option>No budget</option><option>Not the decision maker</option><option>Already a customer</option><option>Bad contact data</option><option>Too early</option>
-</select></label><p><button type="submit">Reject and send back to marketing</button></p></form>`;
+</select></label>
+<fieldset><legend>Not now? Hand it back to sales later (optional)</legend>
+<label><input type="radio" name="recontact" value="" checked> No</label>
+${recontactMonths.map((m) => `<label><input type="radio" name="recontact" value="${m}"> Recontact in ${m} month${m === 1 ? '' : 's'}</label>`).join('\n')}
+</fieldset>
+<p><button type="submit">Reject and send back to marketing</button></p></form>`;
 
 const ACCEPT_FORM = `<form method="post"><p>The lead becomes yours.</p><p><button type="submit">Accept this lead</button></p></form>`;
 
@@ -148,12 +163,24 @@ export interface DecisionPage {
   html: string;
 }
 
+/** A date as the confirmation page states it: the day, in UTC. */
+function readableDay(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** What the page says about a "not now" rejection: when the lead goes back to sales. */
+function recontactNote(outcome: Outcome): string {
+  return outcome.kind === 'rejected' && outcome.recontactAt !== undefined ? ` It goes back to sales on ${readableDay(outcome.recontactAt)}, as you asked.` : '';
+}
+
 /**
  * The page a rep sees after following a hand-off link: it reports what is
  * stored (the verdict), never what the request asked for. `posted` is false
  * when the link was only opened; then an open hand-off shows the form.
+ * `after` follows when the rep's own decision stands (recorded now or
+ * before): the feedback the rep is asked for next.
  */
-export function renderDecisionPage(verdict: DecisionVerdict, request: DecisionRequest & { posted: boolean }, form = ''): DecisionPage {
+export function renderDecisionPage(verdict: DecisionVerdict, request: DecisionRequest & { posted: boolean }, form = '', after = ''): DecisionPage {
   const yours = request.kind === 'accepted' ? 'your acceptance' : 'your rejection';
   const notRecorded = request.posted ? ` ${capitalize(yours)} was not recorded.` : '';
   const quoted = (reason: string) => `“${reason}”`;
@@ -173,7 +200,7 @@ export function renderDecisionPage(verdict: DecisionVerdict, request: DecisionRe
         text = 'Thanks. The lead is yours.';
       } else {
         title = 'Lead sent back to marketing';
-        text = `Thanks. Your reason (${quoted(verdict.outcome.reason)}) was recorded for marketing.`;
+        text = `Thanks. Your reason (${quoted(verdict.outcome.reason)}) was recorded for marketing.${recontactNote(verdict.outcome)}`;
       }
       break;
     case 'repeated': {
@@ -189,6 +216,7 @@ export function renderDecisionPage(verdict: DecisionVerdict, request: DecisionRe
         text = newReason
           ? `You already sent this lead back to marketing at ${when}. Your earlier reason (${quoted(outcome.reason)}) was kept; the new one (${quoted(request.reason!)}) was not recorded.`
           : `You already sent this lead back to marketing at ${when}, with the reason ${quoted(outcome.reason)}. Nothing changed.`;
+        text += recontactNote(outcome);
       }
       break;
     }
@@ -215,7 +243,8 @@ export function renderDecisionPage(verdict: DecisionVerdict, request: DecisionRe
       text = `${capitalize(verdict.reason)}.${notRecorded}`;
       break;
   }
-  const body = `${text ? `<p>${escapeHtml(text)}</p>` : ''}${verdict.kind === 'open' ? form : ''}`;
+  const stands = verdict.kind === 'recorded' || verdict.kind === 'repeated';
+  const body = `${text ? `<p>${escapeHtml(text)}</p>` : ''}${verdict.kind === 'open' ? form : ''}${stands ? after : ''}`;
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:40em;margin:2em auto"><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
   return { statusCode, title, html };
 }

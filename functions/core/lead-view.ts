@@ -1,5 +1,7 @@
+import type { FeedbackConfig, FeedbackOccasion } from './feedback.ts';
 import type { ActivityItem, Lead, Owner, Touch } from './lead.ts';
 import type { Deal } from './crm-apply.ts';
+import type { FeedbackEntry } from './records.ts';
 import type { Stage, StageChange, StageMover } from './lifecycle.ts';
 import {
   engagementAt,
@@ -104,4 +106,33 @@ export function leadView(lead: Lead, model: ScoringModel, now: Date): LeadView {
     updatedAt: lead.scoredAt,
     mergedLeadIds: lead.mergedLeadIds ?? [],
   };
+}
+
+/** A rep's feedback on one hand-off of the lead, as the lead view lists it: the reasons with their labels. */
+export interface LeadFeedbackView {
+  cycle: number;
+  occasion: FeedbackOccasion;
+  rating: number;
+  reasons: { id: string; label: string }[];
+  comment: string | null;
+  repId: string;
+  at: string;
+}
+
+/** The lead's feedback, oldest first; a reason no longer configured keeps its id as its label. */
+export function feedbackView(entries: readonly FeedbackEntry[], config: FeedbackConfig): LeadFeedbackView[] {
+  return entries
+    .map((entry) => {
+      const labels = new Map(config.reasons[entry.occasion].map((r) => [r.id, r.label]));
+      return {
+        cycle: entry.cycle,
+        occasion: entry.occasion,
+        rating: entry.rating,
+        reasons: entry.reasons.map((id) => ({ id, label: labels.get(id) ?? id })),
+        comment: entry.comment ?? null,
+        repId: entry.repId,
+        at: entry.at,
+      };
+    })
+    .sort((a, b) => a.at.localeCompare(b.at));
 }

@@ -1,6 +1,7 @@
 import { createActivityStore } from '#adapters/activity-store.ts';
 import { createEventStore } from '#adapters/event-store.ts';
 import { createFollowUpStore } from '#adapters/follow-up-store.ts';
+import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { createMailer } from '#adapters/mailer.ts';
 import { dynamodb, ses } from '#commons/clients.ts';
@@ -8,10 +9,11 @@ import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
 import { serviceAgreement, teams } from '#config/index.ts';
+import { contactedUrl, feedbackUrl, linkExpiry } from '#core/links.ts';
 import { followUp, type FollowUpPorts, type FollowUpState } from './follow-up.ts';
 
 // Wiring, once per cold start: settings → adapters → the use case's ports.
-const { leadsTable, eventsTable, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'eventsTable', 'senderAddress', 'sesConfigurationSet']);
+const { leadsTable, eventsTable, apiUrl, senderAddress, sesConfigurationSet } = readSettings(['leadsTable', 'eventsTable', 'apiUrl', 'senderAddress', 'sesConfigurationSet']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { onConsumed } = meter;
@@ -19,6 +21,7 @@ const { getLead, getCycle } = createLeadStore({ client: dynamodb, leadsTable, on
 const { earliestActivities } = createActivityStore({ client: dynamodb, leadsTable, eventsTable, onConsumed });
 const { markFollowUpSent, feedbackGiven } = createFollowUpStore({ client: dynamodb, leadsTable, onConsumed });
 const { putEventOnce } = createEventStore({ client: dynamodb, eventsTable, onConsumed });
+const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
 const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed });
 const ports: FollowUpPorts = {
   teams,
@@ -31,7 +34,16 @@ const ports: FollowUpPorts = {
   markFollowUpSent,
   sendEmailOnce,
   putEventOnce,
-  links: async () => ({}),
+  links: async ({ leadId, cycle, repId, contacted, occasion }) => {
+    const key = await getLinkSigningKey();
+    const expiresAt = linkExpiry(new Date());
+    const target = { leadId, cycle, repId };
+    return {
+      ...(contacted && { contactedUrl: contactedUrl(apiUrl, target, key, expiresAt) }),
+      ...(occasion && { feedbackUrl: feedbackUrl(apiUrl, { ...target, occasion }, key, expiresAt) }),
+      expiresAt: expiresAt.toISOString(),
+    };
+  },
 };
 
 export const handler = journeyStep((state: FollowUpState) => followUp(state, ports));

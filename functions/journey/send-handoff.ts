@@ -2,7 +2,7 @@ import type { EmailToSend, SendResult } from '#core/emails.ts';
 import type { VersionedLead } from '#core/records.ts';
 import { renderHandoffEmail } from '#core/emails.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
-import { linkUrl } from '#core/links.ts';
+import { contactedUrl, handoffUrl, linkExpiry } from '#core/links.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import { findRep, type TeamsConfig } from '#core/teams.ts';
 
@@ -30,14 +30,18 @@ export async function sendHandoff(state: JourneyState & { assignment: JourneyAss
   if (!owner) throw new Error(`rep ${assignment.repId} is not in config/teams.json`);
   const key = await ports.linkSigningKey();
   const link = { leadId, cycle, repId: owner.rep.id };
+  const now = ports.now();
+  const expiresAt = linkExpiry(now);
   const email = renderHandoffEmail({
     lead: found.lead,
     rep: owner.rep,
     model: ports.model,
     acceptBy: assignment.acceptBy,
-    acceptUrl: linkUrl(ports.apiUrl, { ...link, action: 'accept' }, key),
-    rejectUrl: linkUrl(ports.apiUrl, { ...link, action: 'reject' }, key),
-    now: ports.now(),
+    acceptUrl: handoffUrl(ports.apiUrl, { ...link, action: 'accept' }, key, expiresAt),
+    rejectUrl: handoffUrl(ports.apiUrl, { ...link, action: 'reject' }, key, expiresAt),
+    contactedUrl: contactedUrl(ports.apiUrl, link, key, expiresAt),
+    linksExpireAt: expiresAt,
+    now,
     ...(assignment.previousReps.length > 0 && { reassignedFrom: assignment.previousReps.at(-1)! }),
   });
   const result = await ports.sendEmailOnce({ ...email, to: owner.rep.email, idempotencyKey: `${leadId}#${cycle}#handoff#${owner.rep.id}` });

@@ -1,8 +1,9 @@
 import { NotFoundError } from '#commons/errors.ts';
 import type { IdentityKey } from '#core/identity.ts';
 import { followMerges } from '#core/merge.ts';
-import { leadView, type LeadView } from '#core/lead-view.ts';
-import type { VersionedLead } from '#core/records.ts';
+import type { FeedbackConfig } from '#core/feedback.ts';
+import { feedbackView, leadView, type LeadFeedbackView, type LeadView } from '#core/lead-view.ts';
+import type { FeedbackEntry, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 
 export interface FindLeadPorts {
@@ -10,6 +11,10 @@ export interface FindLeadPorts {
   getLead: (leadId: string) => Promise<VersionedLead | undefined>;
   leadIdOf: (identity: IdentityKey) => Promise<string | undefined>;
   now: () => Date;
+  /** the reason boxes, to label the feedback's reasons */
+  feedbackConfig: FeedbackConfig;
+  /** the reps' feedback on the lead's hand-offs */
+  feedbackOf: (leadId: string) => Promise<FeedbackEntry[]>;
 }
 
 export type LeadQuery = { leadId: string } | { email: string };
@@ -28,8 +33,9 @@ export async function leadByQuery(query: LeadQuery, ports: Pick<FindLeadPorts, '
  * The id of a lead merged into another finds the one it became (its
  * `mergedLeadIds` say so), so a CRM holding the old id still finds the person.
  */
-export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView> {
+export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView & { feedback: LeadFeedbackView[] }> {
   const found = await leadByQuery(query, ports);
   if (!found) throw new NotFoundError('leadId' in query ? `no lead ${query.leadId}` : `no lead with the email ${query.email}`);
-  return leadView(found.lead, ports.model, ports.now());
+  const feedback = feedbackView(await ports.feedbackOf(found.lead.leadId), ports.feedbackConfig);
+  return { ...leadView(found.lead, ports.model, ports.now()), feedback };
 }

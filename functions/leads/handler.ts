@@ -1,3 +1,4 @@
+import { createFeedbackStore } from '#adapters/feedback-store.ts';
 import { createKeys } from '#adapters/keys.ts';
 import { createLeadHistory, readingHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
@@ -6,7 +7,7 @@ import { dynamodb } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
-import { scoringModel } from '#config/index.ts';
+import { feedback, scoringModel } from '#config/index.ts';
 import { normalizeEmail } from '#core/identity.ts';
 import { leadIdSchema } from '#core/lead-id.ts';
 import { MAX_EMAIL_LENGTH } from '#core/tracking-event.ts';
@@ -63,7 +64,16 @@ const meter = createUnitMeter();
 const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { recentHistory } = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-export const handler = leadsHandler({ model: scoringModel, getLead: readingHistory(getLead, recentHistory), leadIdOf, findKey, now: () => new Date() });
+const { feedbackOf } = createFeedbackStore({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
+export const handler = leadsHandler({
+  model: scoringModel,
+  getLead: readingHistory(getLead, recentHistory),
+  leadIdOf,
+  findKey,
+  now: () => new Date(),
+  feedbackConfig: feedback,
+  feedbackOf: (leadId) => feedbackOf(leadId),
+});
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

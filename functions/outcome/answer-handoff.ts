@@ -1,16 +1,18 @@
 import type { Cycle } from '#core/cycle.ts';
 import type { DecisionWrite, DecisionEvent, OutcomeEvent, VersionedLead } from '#core/records.ts';
-import { ForbiddenError, HttpError, NotFoundError } from '#commons/errors.ts';
+import { HttpError, NotFoundError } from '#commons/errors.ts';
 import { validate } from '#commons/http.ts';
+import { requireValidLink } from '#commons/signed-link.ts';
 import {
   decisionMessageId,
   decisionOutcome,
   decisionRequestOf,
   decisionVerdict,
+  recontactDate,
   type DecisionRequest,
   type DecisionVerdict,
 } from '#core/decisions.ts';
-import { verifyLink, type HandoffLink } from '#core/links.ts';
+import { API_ROOT_FROM_HANDOFF_PAGE, feedbackUrl, linkExpiry, type HandoffLink } from '#core/links.ts';
 import * as z from '#core/zod.ts';
 
 export interface AnswerHandoffPorts {
@@ -27,12 +29,14 @@ export interface AnswerHandoffPorts {
 }
 
 export interface HandoffLinkRequest {
-  link: HandoffLink;
+  link: HandoffLink & { action: 'accept' | 'reject' };
   signature: string;
   /** true when the rep pressed the page's button; opening a link (mail scanners do) only shows what it will do */
   posted: boolean;
   /** the reason posted with a rejection, as sent */
   reason?: string | undefined;
+  /** "not now": recontact in this many months, as sent ('' or absent: no) */
+  recontact?: string | undefined;
 }
 
 export interface HandoffAnswer {
@@ -40,10 +44,13 @@ export interface HandoffAnswer {
   verdict: DecisionVerdict;
   /** what was asked, with the reason to quote back (the one recorded, or one not kept) */
   request: DecisionRequest & { posted: boolean };
+  /** when the rep's own decision stands: the signed link (relative to the page) to the feedback page of that decision */
+  feedbackUrl?: string;
 }
 
 const rejectionSchema = z.object({
   reason: z.string().check(z.trim(), z.minLength(1, 'a reason is required'), z.maxLength(500)),
+  recontact: z.optional(z.enum(['', '1', '3', '6'], 'recontact in 1, 3 or 6 months, or leave it empty')),
 });
 
 /** attempts to write a decision that a concurrent write to the cycle interrupted */
@@ -58,14 +65,22 @@ const WRITE_ATTEMPTS = 3;
  */
 export async function answerHandoff(input: HandoffLinkRequest, ports: AnswerHandoffPorts): Promise<HandoffAnswer> {
   const { link, posted } = input;
-  if (!verifyLink(link, input.signature, await ports.linkSigningKey())) throw new ForbiddenError('this link is not valid');
+  const key = await ports.linkSigningKey();
+  requireValidLink(link, input.signature, key, ports.now());
   const found = await ports.getLead(link.leadId);
   if (!found) throw new NotFoundError('this lead does not exist');
   const request = decisionRequestOf(link);
-  const answer = (verdict: DecisionVerdict, reason?: string): HandoffAnswer => ({
-    verdict,
-    request: { ...request, posted, ...(reason !== undefined && { reason }) },
-  });
+  const answer = (verdict: DecisionVerdict, reason?: string): HandoffAnswer => {
+    // The rep's own decision stands: the page asks for feedback on it next, by a link of its own.
+    const stands = verdict.kind === 'recorded' || verdict.kind === 'repeated';
+    const occasion = request.kind;
+    const target = { leadId: link.leadId, cycle: link.cycle, repId: link.repId, occasion };
+    return {
+      verdict,
+      request: { ...request, posted, ...(reason !== undefined && { reason }) },
+      ...(stands && { feedbackUrl: feedbackUrl(API_ROOT_FROM_HANDOFF_PAGE, target, key, linkExpiry(ports.now())) }),
+    };
+  };
 
   let verdict = decisionVerdict(found.lead, await ports.getCycle(link.leadId, link.cycle), request);
   if (!posted || verdict.kind !== 'open') {
@@ -75,8 +90,9 @@ export async function answerHandoff(input: HandoffLinkRequest, ports: AnswerHand
   }
 
   const at = ports.now().toISOString();
-  const reason = request.kind === 'rejected' ? validate(rejectionSchema, { reason: input.reason }).reason : undefined;
-  const outcome = decisionOutcome(request, at, reason);
+  const rejection = request.kind === 'rejected' ? validate(rejectionSchema, { reason: input.reason, recontact: input.recontact }) : undefined;
+  const recontactAt = rejection?.recontact ? recontactDate(at, Number(rejection.recontact)) : undefined;
+  const outcome = decisionOutcome(request, at, rejection?.reason, recontactAt);
   for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
     const write = await ports.recordDecision({
       messageId: decisionMessageId(link.leadId, outcome),

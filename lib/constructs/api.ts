@@ -60,6 +60,20 @@ export class Api extends Construct {
       integration: new HttpLambdaIntegration('OutcomeIntegration', outcome),
     });
 
+    const feedback = new LeadFunction(this, 'Feedback', {
+      entry: 'feedback/handler.ts',
+      description: 'The feedback page of a signed link: a rep rates a hand-off, ticks reasons, comments',
+      environment: settingsEnvironment({ eventsTable: events.tableName, leadsTable: leads.tableName }),
+    });
+    // the signing key, the lead, its cycle and feedback (reads); the feedback and its event, in one transaction (puts)
+    events.grant(feedback, 'dynamodb:PutItem');
+    leads.grant(feedback, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem');
+    this.httpApi.addRoutes({
+      path: '/v1/feedback/{leadId}/{cycle}/{occasion}',
+      methods: [HttpMethod.GET, HttpMethod.POST],
+      integration: new HttpLambdaIntegration('FeedbackIntegration', feedback),
+    });
+
     const activities = new LeadFunction(this, 'Activities', {
       entry: 'activities/handler.ts',
       description: 'Records what a rep did for a lead (call, email, meeting): the sales clocks count it',

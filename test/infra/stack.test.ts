@@ -5,6 +5,7 @@ import { LeadLoopTemplate, SENDER } from './helpers.ts';
 const FUNCTIONS = {
   Ingest: 'Api/Ingest',
   Outcome: 'Api/Outcome',
+  Feedback: 'Api/Feedback',
   Reports: 'Api/Reports',
   Leads: 'Api/Leads',
   Activities: 'Api/Activities',
@@ -40,6 +41,7 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   Reports: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   // the identity link, then the lead (profile and score, its markers: queries of its own partition) and its recent events; never a scan
+  Feedback: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'), ...XRAY],
   Leads: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],
   // the key, the identity link, the lead; the outcomes put once (one transaction of Puts) and the repeats looked up; never a lead write
   CrmOutcomes: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:PutItem', 'dynamodb:BatchGetItem'), ...XRAY],
@@ -329,6 +331,8 @@ describe('LeadLoop stack', () => {
           ['POST /v1/m', FUNCTIONS.Tracker],
           ['GET /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
           ['POST /v1/handoffs/{leadId}/{cycle}/{action}', FUNCTIONS.Outcome],
+          ['GET /v1/feedback/{leadId}/{cycle}/{occasion}', FUNCTIONS.Feedback],
+          ['POST /v1/feedback/{leadId}/{cycle}/{occasion}', FUNCTIONS.Feedback],
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
@@ -339,7 +343,7 @@ describe('LeadLoop stack', () => {
           ['HEAD /t.js', FUNCTIONS.Tracker],
         ]),
       );
-      expect(routes).toHaveLength(22);
+      expect(routes).toHaveLength(24);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

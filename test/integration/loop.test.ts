@@ -102,7 +102,7 @@ describe('a qualified lead, handed off and accepted', () => {
     expect(text).toContain('First touch: newsletter / email / november');
     expect(text).toContain('Form Submitted');
     expect(handoff.body.html).toContain('<a href="');
-    expect(text).toMatch(/Accept: http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs\/lead-[a-f0-9]{20}\/1\/accept\?rep=rep-[a-z]+&sig=/);
+    expect(text).toMatch(/Accept: http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs\/lead-[a-f0-9]{20}\/1\/accept\?rep=rep-[a-z]+&exp=\d+&sig=/);
   });
 
   it('moves to SAL when the rep follows the accept link and confirms, and the journey goes on to follow up', async () => {

@@ -94,7 +94,7 @@ describe('a mapping file', () => {
     expect(loaded.ok).toBe(false);
     const problems = (loaded as { problems: string[] }).problems.join('\n');
     expect(problems).toContain('currency: an ISO 4217 currency code');
-    expect(problems).toContain('Unrecognized key: "stage"');
+    expect(problems).toContain('stage: not a known field');
     expect(problems).toContain('stages.closed won : the same stage name as "Closed Won"');
   });
 

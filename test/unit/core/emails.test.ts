@@ -86,6 +86,8 @@ function handoff(overrides: Partial<HandoffEmailInput> = {}) {
     acceptBy: '2026-03-02T14:00:00.000Z',
     acceptUrl: 'https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/accept?rep=rep-sam&sig=AAA',
     rejectUrl: 'https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/reject?rep=rep-sam&sig=BBB',
+    contactedUrl: 'https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/contacted?rep=rep-sam&sig=CCC',
+    linksExpireAt: new Date('2026-04-01T09:15:30.000Z'),
     now,
     ...overrides,
   });
@@ -192,6 +194,17 @@ describe('the hand-off email', () => {
     expect(text).toContain('Reject: https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/reject?rep=rep-sam&sig=BBB');
     expect(html).toContain('<a href="https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/accept?rep=rep-sam&#38;sig=AAA">Accept</a>');
     expect(html).toContain('<a href="https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/reject?rep=rep-sam&#38;sig=BBB">Reject</a>');
+  });
+
+  it('carries the "I contacted them" link and says until when the links work', () => {
+    // Prepare / Act
+    const { text, html } = handoff();
+
+    // Assess
+    expect(text).toContain('Once accepted, tell us you contacted them: https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/contacted?rep=rep-sam&sig=CCC');
+    expect(html).toContain('<a href="https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/contacted?rep=rep-sam&#38;sig=CCC">I contacted them</a>');
+    expect(text).toContain('These links work until 2026-04-01 09:15 UTC.');
+    expect(html).toContain('These links work until 2026-04-01 09:15 UTC.');
   });
 
   it('says so when the lead was reassigned', () => {

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { scoringModel } from '../../../config/index.ts';
+import { feedback, scoringModel } from '../../../config/index.ts';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
-import type { VersionedLead } from '../../../functions/core/records.ts';
+import type { FeedbackEntry, VersionedLead } from '../../../functions/core/records.ts';
 import { leadsHandler } from '../../../functions/leads/handler.ts';
 import { bearer, freshKey, httpEvent, issuePaths, jsonBody, lambdaContext } from './http-event.ts';
 
@@ -17,6 +17,8 @@ let keys: Map<string, ApiKey>;
 let leads: Map<string, VersionedLead>;
 let links: Map<IdentityKey, string>;
 let reads: string[];
+/** feedback items under the leads, as the feedback store keeps them */
+let feedbackItems: FeedbackEntry[];
 let handler: ReturnType<typeof leadsHandler>;
 
 function stubKey(key: string, kind: 'write' | 'server'): void {
@@ -88,8 +90,11 @@ describe('leads handler', () => {
     leads = new Map();
     links = new Map();
     reads = [];
+    feedbackItems = [];
     handler = leadsHandler({
       model: scoringModel,
+      feedbackConfig: feedback,
+      feedbackOf: async (leadId) => structuredClone(feedbackItems.filter((f) => f.leadId === leadId)),
       now: () => new Date(NOW),
       findKey: async (key) => {
         reads.push('key');
@@ -199,6 +204,39 @@ describe('leads handler', () => {
       expect(body).not.toHaveProperty('ledger');
       expect(body).not.toHaveProperty('version');
       expect(reads).toEqual(['key', LEAD_ID]);
+    });
+
+    it('lists the reps’ feedback on the lead, oldest first, with the reasons’ labels', async () => {
+      // Prepare: feedback on cycle 1's rejection and, later, on cycle 2's acceptance (stored in key order)
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      stubProfile(storedLead());
+      feedbackItems.push(
+        { leadId: LEAD_ID, cycle: 2, occasion: 'accepted', repId: 'rep-kim', rating: 5, reasons: ['budget-confirmed'], at: daysBeforeNow(1) },
+        { leadId: LEAD_ID, cycle: 1, occasion: 'rejected', repId: 'rep-sam', rating: 2, reasons: ['no-need', 'retired-reason'], comment: 'Call in spring', at: daysBeforeNow(20) },
+        { leadId: 'lead-ffffffffffffffffffff', cycle: 1, occasion: 'accepted', repId: 'rep-sam', rating: 1, reasons: [], at: daysBeforeNow(3) },
+      );
+
+      // Act
+      const { status, body } = await get({ key, leadId: LEAD_ID });
+
+      // Assess: a reason no longer in config/feedback.json keeps its id as its label
+      expect(status).toBe(200);
+      expect(body.feedback).toEqual([
+        {
+          cycle: 1,
+          occasion: 'rejected',
+          rating: 2,
+          reasons: [
+            { id: 'no-need', label: 'No need for what we sell' },
+            { id: 'retired-reason', label: 'retired-reason' },
+          ],
+          comment: 'Call in spring',
+          repId: 'rep-sam',
+          at: daysBeforeNow(20),
+        },
+        { cycle: 2, occasion: 'accepted', rating: 5, reasons: [{ id: 'budget-confirmed', label: 'Budget confirmed' }], comment: null, repId: 'rep-kim', at: daysBeforeNow(1) },
+      ]);
     });
 
     it('answers 404 for a lead id nobody has', async () => {

@@ -29,9 +29,12 @@ function handoff(store: InMemoryJourney, state: Partial<JourneyState & { assignm
 
 const handoffKey = (repId: string) => `${LEAD_ID}#1#handoff#${repId}`;
 
-function linkFor(action: 'accept' | 'reject', repId = 'rep-sam'): string {
-  const sig = signLink({ leadId: LEAD_ID, cycle: 1, repId, action }, SIGNING_KEY);
-  return `https://api.example.test/v1/handoffs/${LEAD_ID}/1/${action}?rep=${repId}&sig=${sig}`;
+/** Links made at 2026-03-01T10:00:00Z work for 30 days: until 2026-03-31T10:00:00Z. */
+const EXP = Date.parse('2026-03-31T10:00:00.000Z') / 1000;
+
+function linkFor(action: 'accept' | 'reject' | 'contacted', repId = 'rep-sam'): string {
+  const sig = signLink({ leadId: LEAD_ID, cycle: 1, repId, action, exp: EXP }, SIGNING_KEY);
+  return `https://api.example.test/v1/handoffs/${LEAD_ID}/1/${action}?rep=${repId}&exp=${EXP}&sig=${sig}`;
 }
 
 describe('send-handoff journey step', () => {
@@ -52,6 +55,9 @@ describe('send-handoff journey step', () => {
     expect(email!.subject).toContain('Dana Buyer (Acme Corp)');
     expect(email!.text).toContain(`Accept: ${linkFor('accept')}`);
     expect(email!.text).toContain(`Reject: ${linkFor('reject')}`);
+    expect(email!.text).toContain(`tell us you contacted them: ${linkFor('contacted')}`);
+    expect(email!.text).toContain('These links work until 2026-03-31 10:00 UTC.');
+    expect(email!.html).toContain('These links work until 2026-03-31 10:00 UTC.');
   });
 
   it('sends nothing when the idempotency record says the email was already sent', async () => {
