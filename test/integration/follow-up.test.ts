@@ -45,16 +45,20 @@ async function qualify(anonymousId: string, email: string, name: string): Promis
   for (const [path, body] of events) expect((await sendEvent(runtime, path, body)).status).toBe(200);
 }
 
-/** The rep accepts from the hand-off email; returns the rep it went to. */
-async function accept(name: string): Promise<{ email: string; name: string; id: string }> {
+/** The rep accepts from the hand-off email; returns the rep it went to, the email and the acceptance page. */
+async function accept(name: string): Promise<{ email: string; name: string; id: string; handoff: CapturedEmail; acceptUrl: string; page: string }> {
   const handoff = await eventually('the hand-off email', async () => (await emailsAbout(name, 'New lead'))[0]);
   const acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
-  const page = await fetch(acceptUrl, { method: 'POST' });
-  expect(page.status).toBe(200);
-  expect(await page.text()).toContain('Lead accepted');
+  const response = await fetch(acceptUrl, { method: 'POST' });
+  expect(response.status).toBe(200);
+  const page = await response.text();
+  expect(page).toContain('Lead accepted');
   const rep = teams.teams[0]!.reps.find((r) => r.email === handoff.destination.to[0])!;
-  return { email: rep.email, name: rep.name, id: rep.id };
+  return { email: rep.email, name: rep.name, id: rep.id, handoff, acceptUrl, page };
 }
+
+const postForm = (url: string, body: string) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body });
 
 function postActivity(body: unknown, key = runtime.serverKey): Promise<Response> {
   return fetch(`${runtime.apiUrl}/v1/activities`, {
@@ -124,5 +128,69 @@ describe('the sales clocks after Accept', () => {
       expect(execution?.status).toBe('RUNNING');
       expect(execution?.states.at(-1)).toBe('Await follow-up');
     }
+  });
+});
+
+describe('one lead through the whole loop', () => {
+  it('MQL → accepted → first contact by the rep’s link → follow-up → feedback → won with its amount → asked and told how it was', async () => {
+    const leadId = leadIdFor('anon:visitor-cleo');
+    await qualify('visitor-cleo', 'cleo@hooli.example', 'Cleo Park');
+    const rep = await accept('Cleo Park');
+
+    // The rep's first contact, one click from the hand-off email; the CRM logs two more.
+    const contactedUrl = /tell us you contacted them: (\S+)/.exec(rep.handoff.body.text ?? '')![1]!;
+    const contacted = await postForm(contactedUrl, 'kind=call');
+    expect(contacted.status).toBe(200);
+    expect(await contacted.text()).toContain('Contact recorded');
+    for (const [n, kind] of [[2, 'email'], [3, 'meeting']] as const) {
+      const response = await postActivity({ activityId: `crm-cleo-${n}`, leadId, kind, at: new Date().toISOString() });
+      expect(response.status).toBe(201);
+    }
+
+    // Feedback on the acceptance, from the form on the acceptance page.
+    const action = /<form method="post" action="([^"]+)"/.exec(rep.page)![1]!.replaceAll('&#38;', '&');
+    const given = await postForm(new URL(action, rep.acceptUrl).toString(), 'rating=5&reason=right-fit&reason=clear-need&comment=Knew+exactly+what+she+needed');
+    expect(given.status).toBe(200);
+
+    // The CRM reports the deal won, with its amount; the lead skipped sql and opportunity there.
+    const won = await fetch(`${runtime.apiUrl}/v1/outcomes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${runtime.serverKey}` },
+      body: JSON.stringify({ outcomeId: 'hubspot-deal-77:won', email: 'cleo@hooli.example', stage: 'won', at: new Date().toISOString(), amount: 12000, currency: 'EUR', opportunityId: 'deal-77', repId: rep.id }),
+    });
+    expect(won.status).toBe(202);
+
+    // The journey, woken by the close, asks the rep how the lead was; the rep answers from the email.
+    const ask = await eventually('the closed-lead feedback ask', async () => (await emailsAbout('Cleo Park', 'How was'))[0], 30_000);
+    expect(ask.destination.to).toEqual([rep.email]);
+    expect(ask.body.text).toContain('was won');
+    const closedFeedbackUrl = /Give feedback: (\S+)/.exec(ask.body.text ?? '')![1]!;
+    expect(new URL(closedFeedbackUrl).pathname).toBe(`/v1/feedback/${leadId}/1/closed`);
+    const closed = await postForm(closedFeedbackUrl, 'rating=4&reason=won-on-value');
+    expect(closed.status).toBe(200);
+    expect(await closed.text()).toContain('Thanks for your feedback');
+
+    // The lead as both teams read it: won, the deal, every stage with who moved it, both feedbacks.
+    const response = await fetch(`${runtime.apiUrl}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+    const view = (await response.json()) as {
+      stage: string;
+      deal: { amount: number; currency: string; opportunityId: string };
+      stageHistory: { from: string; to: string; at: string }[];
+      feedback: { occasion: string; rating: number }[];
+    };
+    expect(view.stage).toBe('won');
+    expect(view.deal).toMatchObject({ amount: 12000, currency: 'EUR', opportunityId: 'deal-77' });
+    const crmMoves = view.stageHistory.filter((c) => ['sql', 'opportunity', 'won'].includes(c.to));
+    expect(crmMoves.map((c) => `${c.from}→${c.to}`)).toEqual(['sal→sql', 'sql→opportunity', 'opportunity→won']);
+    expect(new Set(crmMoves.map((c) => c.at)).size).toBe(1);
+    expect(view.feedback.map((f) => [f.occasion, f.rating])).toEqual([
+      ['accepted', 5],
+      ['closed', 4],
+    ]);
+
+    // Contacted in time and followed up: nobody was chased, and the ask came once.
+    expect(await emailsAbout('Cleo Park', 'First contact overdue')).toEqual([]);
+    expect(await emailsAbout('Cleo Park', 'Follow-up short')).toEqual([]);
+    expect(await emailsAbout('Cleo Park', 'How was')).toHaveLength(1);
   });
 });
