@@ -39,6 +39,7 @@ const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable, on
 const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, onConsumed });
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
 export const handler = activitiesHandler({
+  now: () => new Date(),
   findKey,
   findLead: (query) => leadByQuery(query, { getLead, leadIdOf }),
   recordActivity: (record) => activities.recordActivity(record),

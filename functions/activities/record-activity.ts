@@ -1,10 +1,11 @@
 import { NotFoundError, ValidationError } from '#commons/errors.ts';
 import { activityRepId, type Activity } from '#core/activities.ts';
-import { leadRefOf } from '#core/lead-ref.ts';
+import { futureIssue, leadRefOf } from '#core/lead-ref.ts';
 import type { ActivityRecord, VersionedLead } from '#core/records.ts';
 import type { LeadQuery } from '../leads/find-lead.ts';
 
 export interface RecordActivityPorts {
+  now: () => Date;
   /** the lead a request names, as stored (following merges) */
   findLead: (query: LeadQuery) => Promise<VersionedLead | undefined>;
   /** stores the activity unless its activityId was stored before */
@@ -22,6 +23,8 @@ export interface RecordedActivity {
  * clocks it stops. Sending the same activityId again changes nothing.
  */
 export async function recordActivity(activity: Activity, ports: RecordActivityPorts): Promise<RecordedActivity> {
+  const future = futureIssue(activity.at, ports.now(), 'at');
+  if (future) throw new ValidationError([future]);
   const query = leadRefOf(activity);
   const found = await ports.findLead(query);
   if (!found) {

@@ -47,3 +47,15 @@ export function leadRefOf(value: { leadId?: string | undefined; email?: string |
   if (email === undefined) throw new TypeError('a lead reference needs a leadId or an email (validate the request first)');
   return { email };
 }
+
+/** Clocks disagree: an `at` up to this far ahead of ours is taken as sent; past it, refused. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+
+/**
+ * The issue of a reported time (`at`) still to come: what sales did has
+ * happened. A deal's expected close date is a forecast, not an outcome.
+ */
+export function futureIssue(at: string, now: Date, path: string): FieldIssue | undefined {
+  if (Date.parse(at) <= now.getTime() + MAX_CLOCK_SKEW_MS) return undefined;
+  return { path, message: `is in the future (after ${new Date(now.getTime() + MAX_CLOCK_SKEW_MS).toISOString()}): report what has happened` };
+}

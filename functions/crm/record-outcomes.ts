@@ -1,6 +1,7 @@
 import { inOutcomeOrder, stageStep, type StageState } from '#core/crm-apply.ts';
 import { salesSourcedLead, type CrmOutcome, type CrmStage } from '#core/crm-outcomes.ts';
-import { leadRefOf, type LeadRef } from '#core/lead-ref.ts';
+import { futureIssue, leadRefOf, type LeadRef } from '#core/lead-ref.ts';
+import { ValidationError } from '#commons/errors.ts';
 import type { Stage } from '#core/lifecycle.ts';
 import type { CrmOutcomeEvent, VersionedLead } from '#core/records.ts';
 
@@ -70,6 +71,8 @@ export async function recordOutcomes(
   const pathOf = (index: number, field: string) => ((options.batch ?? outcomes.length > 1) ? `batch[${index}].${field}` : field);
   const items: Item[] = outcomes.map((outcome, index) => ({ index, outcome, ref: leadRefOf(outcome) }));
   const receivedAt = ports.now().toISOString();
+  const future = items.flatMap(({ index, outcome }) => futureIssue(outcome.at, ports.now(), pathOf(index, 'at')) ?? []);
+  if (future.length > 0) throw new ValidationError(future);
 
   // Each lead named is read once.
   const refs = new Map(items.map((item) => [refKey(item.ref), item.ref]));

@@ -35,6 +35,7 @@ beforeEach(() => {
   byEmail = new Map([['dana@acme-corp.example', owned.leadId]]);
   stored = new Map();
   handler = activitiesHandler({
+    now: () => new Date('2026-03-10T12:00:00.000Z'),
     findKey: async (key) => keys.get(key),
     findLead: async (query: LeadQuery) => leads.get('leadId' in query ? query.leadId : (byEmail.get(query.email) ?? '')),
     recordActivity: async (record) => {
@@ -111,6 +112,8 @@ describe('POST /v1/activities', () => {
     [{ leadId: 'lead-0000000000000000000a', kind: 'call', at: '2026-03-02T10:30:00Z' }, 'activityId'],
     [{ activityId: 'x', leadId: 'lead-0000000000000000000a', kind: 'fax', at: '2026-03-02T10:30:00Z' }, 'kind'],
     [{ activityId: 'x', leadId: 'lead-0000000000000000000a', kind: 'call', at: 'yesterday' }, 'at'],
+    // still to come (past the clock skew allowed): a plan, not something a rep did
+    [{ activityId: 'x', leadId: 'lead-0000000000000000000a', kind: 'call', at: '2026-03-10T12:16:00.000Z' }, 'at'],
     [{ activityId: 'x', kind: 'call', at: '2026-03-02T10:30:00Z' }, 'leadId'],
     [{ activityId: 'x', leadId: 'lead-0000000000000000000a', email: 'dana@acme-corp.example', kind: 'call', at: '2026-03-02T10:30:00Z' }, 'email'],
     [{ activityId: 'x'.repeat(300), leadId: 'lead-0000000000000000000a', kind: 'call', at: '2026-03-02T10:30:00Z' }, 'activityId'],

@@ -167,6 +167,9 @@ describe('POST /v1/outcomes', () => {
       ['a body that is not JSON', undefined, '{', 'body'],
       ['an empty body', undefined, '', 'body'],
       ['a stage the CRM cannot report', { ...won, stage: 'mql' }, undefined, 'stage'],
+      // past the clock skew allowed: a forecast close date, not an outcome
+      ['an outcome still to come', { ...won, at: '2026-03-20T12:16:00.000Z' }, undefined, 'at'],
+      ['a batch item still to come', { batch: [won, { ...won, outcomeId: 'later', at: '2026-04-01T00:00:00.000Z' }] }, undefined, 'batch[1].at'],
       ['an amount without a currency', { ...won, currency: undefined }, undefined, 'currency'],
       ['an unknown field', { ...won, colour: 'red' }, undefined, 'colour'],
       ['an outcome without an id', { ...won, outcomeId: undefined }, undefined, 'outcomeId'],
