@@ -3,7 +3,7 @@ import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb } from '#commons/clients.ts';
-import { httpHandler, json, parseJsonBody, validate } from '#commons/http.ts';
+import { httpHandler, json, parseStorableJsonBody, validate } from '#commons/http.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { activitySchema } from '#core/activities.ts';
@@ -24,7 +24,7 @@ export function activitiesHandler(ports: ActivitiesHandlerPorts) {
   const requireServerKey = serverKeyCheck(ports, 'report outcomes');
   return httpHandler(async (event) => {
     await requireServerKey(event);
-    const activity = validate(activitySchema, parseJsonBody(event, ACTIVITY_LIMIT_BYTES));
+    const activity = validate(activitySchema, parseStorableJsonBody(event, ACTIVITY_LIMIT_BYTES));
     const { status, activity: stored } = await recordActivity(activity, ports);
     return json(status === 'recorded' ? 201 : 200, { status, ...stored });
   });

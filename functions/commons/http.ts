@@ -1,3 +1,4 @@
+import { storableIssues } from '#core/storable.ts';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -132,6 +133,19 @@ export function parseJsonBody(event: HttpEvent, limitBytes: number): unknown {
   } catch (error) {
     throw new ValidationError([{ path: 'body', message: `not valid JSON (${(error as Error).message})` }]);
   }
+}
+
+/**
+ * The JSON body as parseJsonBody reads it, refused with a 400 naming each
+ * value DynamoDB could not store (a lone surrogate, a number it cannot keep
+ * exactly or at all, nesting past its limit): checked before any use case
+ * sees it, so nothing half-stored follows.
+ */
+export function parseStorableJsonBody(event: HttpEvent, limitBytes: number): unknown {
+  const body = parseJsonBody(event, limitBytes);
+  const issues = storableIssues(body);
+  if (issues.length > 0) throw new ValidationError(issues);
+  return body;
 }
 
 /** Validates at the edge; the error names every offending field. */

@@ -3,7 +3,7 @@ import { createKeys } from '#adapters/keys.ts';
 import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb } from '#commons/clients.ts';
 import { ValidationError } from '#commons/errors.ts';
-import { httpHandler, json, parseJsonBody } from '#commons/http.ts';
+import { httpHandler, json, parseStorableJsonBody } from '#commons/http.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { outcomesOf } from '#core/crm-outcomes.ts';
@@ -45,7 +45,7 @@ export function crmOutcomesHandler(ports: CrmHandlerPorts) {
     const query = z.safeParse(querySchema, event.queryStringParameters ?? {});
     if (!query.success) throw new ValidationError(query.error.issues.map((issue) => ({ path: ['query', ...issue.path].join('.'), message: issue.message })));
     const dryRun = query.data.dryRun === 'true';
-    const body = parseJsonBody(event, MAX_OUTCOMES_BODY_BYTES);
+    const body = parseStorableJsonBody(event, MAX_OUTCOMES_BODY_BYTES);
     const parsed = outcomesOf(body);
     if ('issues' in parsed) throw new ValidationError(parsed.issues);
     const batch = typeof body === 'object' && body !== null && 'batch' in body;

@@ -112,6 +112,8 @@ describe('POST /v1/activities', () => {
     [{ leadId: 'lead-0000000000000000000a', kind: 'call', at: '2026-03-02T10:30:00Z' }, 'activityId'],
     [{ activityId: 'x', leadId: 'lead-0000000000000000000a', kind: 'fax', at: '2026-03-02T10:30:00Z' }, 'kind'],
     [{ activityId: 'x', leadId: 'lead-0000000000000000000a', kind: 'call', at: 'yesterday' }, 'at'],
+    // text DynamoDB cannot store (no UTF-8 form)
+    [{ activityId: 'x', leadId: 'lead-0000000000000000000a', kind: 'call', at: '2026-03-02T10:30:00Z', result: 'left a \ud83d' }, 'result'],
     // still to come (past the clock skew allowed): a plan, not something a rep did
     [{ activityId: 'x', leadId: 'lead-0000000000000000000a', kind: 'call', at: '2026-03-10T12:16:00.000Z' }, 'at'],
     [{ activityId: 'x', kind: 'call', at: '2026-03-02T10:30:00Z' }, 'leadId'],

@@ -168,6 +168,9 @@ describe('POST /v1/outcomes', () => {
       ['an empty body', undefined, '', 'body'],
       ['a stage the CRM cannot report', { ...won, stage: 'mql' }, undefined, 'stage'],
       // past the clock skew allowed: a forecast close date, not an outcome
+      // what DynamoDB cannot store: refused before anything is read or written
+      ['an id with a lone surrogate', undefined, JSON.stringify({ ...won, outcomeId: 'deal-\ud800' }), 'outcomeId'],
+      ['an amount DynamoDB cannot keep', { ...won, amount: 1e-200 }, undefined, 'amount'],
       ['an outcome still to come', { ...won, at: '2026-03-20T12:16:00.000Z' }, undefined, 'at'],
       ['a batch item still to come', { batch: [won, { ...won, outcomeId: 'later', at: '2026-04-01T00:00:00.000Z' }] }, undefined, 'batch[1].at'],
       ['an amount without a currency', { ...won, currency: undefined }, undefined, 'currency'],
