@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
+import { reportCounts, type ReportCount } from '#core/report-counts.ts';
 import type { Lead, Owner, Touch } from '#core/lead.ts';
 import type { Grade } from '#core/scoring.ts';
 import { asOfLatestEvent, ledgerOfItems, profileDiffers, profileOf, scoreDiffers, type EventMarker, type EventRef, type ScoreField } from '#core/score-items.ts';
@@ -38,6 +39,9 @@ import {
   FUNNEL_SHARDS,
   funnelKeys,
   funnelShardKey,
+  reportKey,
+  REPORT_SHARDS,
+  type ItemKey,
   funnelShardOf,
   identityKey,
   identityOfPartition,
@@ -303,30 +307,8 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   async function settleFunnel(leadId: string, pending: readonly FunnelPending[], profileVersion: number, others: readonly FunnelPending[] = []): Promise<number> {
     if (pending.length === 0) return profileVersion;
     const ids = new Set(pending.map((count) => count.id));
-    for (const { id, counts } of pending) {
-      const names: Record<string, string> = { '#seen': `${COUNT_MARK_PREFIX}${id}` };
-      const values: Record<string, unknown> = { ':yes': true };
-      const parts: string[] = [];
-      Object.entries(counts).forEach(([key, n], i) => {
-        names[`#k${i}`] = key;
-        values[`:v${i}`] = n;
-        parts.push(`#k${i} :v${i}`);
-      });
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: leadsTable,
-            Key: funnelShardKeyOf(leadId),
-            UpdateExpression: `ADD ${parts.join(', ')} SET #seen = :yes`,
-            ConditionExpression: 'attribute_not_exists(#seen)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-      } catch (error) {
-        // counted already, by a writer stopped before it let go of the count
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+    for (const { id, counts, reports = [] } of pending) {
+      for (const [key, itemCounts] of countTargets(leadId, counts, reports)) await addOnce(key, id, itemCounts);
     }
     let version = profileVersion;
     let rest = others;
@@ -355,12 +337,47 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
         rest = onProfile.filter((count) => !ids.has(count.id));
       }
     }
-    for (const { id } of pending) {
-      await client.send(
-        new UpdateCommand({ TableName: leadsTable, Key: funnelShardKeyOf(leadId), UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `${COUNT_MARK_PREFIX}${id}` } }),
-      );
+    for (const { id, counts, reports = [] } of pending) {
+      for (const [key] of countTargets(leadId, counts, reports)) {
+        await client.send(new UpdateCommand({ TableName: leadsTable, Key: key, UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `${COUNT_MARK_PREFIX}${id}` } }));
+      }
     }
     return version;
+  }
+
+  /** The items one pending count adds to: the lead's funnel shard, and each report item (day, slice) in the lead's report shard. */
+  function countTargets(leadId: string, counts: Record<string, number>, reports: readonly ReportCount[]): [ItemKey, Record<string, number>][] {
+    const targets: [ItemKey, Record<string, number>][] = [];
+    if (Object.keys(counts).length > 0) targets.push([funnelShardKeyOf(leadId), counts]);
+    const shard = funnelShardOf(leadId, REPORT_SHARDS);
+    for (const report of reports) targets.push([reportKey('funnel', report.day, report.slice, shard), report.counts]);
+    return targets;
+  }
+
+  /** Adds counts to an item once: with the mark of the count, refused when the mark is there (added already, by a writer stopped before it let go). */
+  async function addOnce(key: ItemKey, id: string, counts: Record<string, number>): Promise<void> {
+    const names: Record<string, string> = { '#seen': `${COUNT_MARK_PREFIX}${id}` };
+    const values: Record<string, unknown> = { ':yes': true };
+    const parts: string[] = [];
+    Object.entries(counts).forEach(([name, n], i) => {
+      names[`#k${i}`] = name;
+      values[`:v${i}`] = n;
+      parts.push(`#k${i} :v${i}`);
+    });
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: leadsTable,
+          Key: key,
+          UpdateExpression: `ADD ${parts.join(', ')} SET #seen = :yes`,
+          ConditionExpression: 'attribute_not_exists(#seen)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /**
@@ -423,10 +440,13 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     };
     const { before } = update;
     const increments = funnelIncrements(changes, version === 0);
+    const reports = reportCounts(lead, changes, version === 0);
     const profileVersion = update.profileVersion ?? 0;
-    // the funnel counts of this save, pending on the profile until added to the lead's shard (settleFunnel)
+    // the funnel and report counts of this save, pending on the profile until added to the lead's shard and report items (settleFunnel)
     const pending: FunnelPending[] =
-      increments.size === 0 ? [] : [{ id: `${lead.leadId}.${profileVersion + 1}`, at: new Date().toISOString(), counts: Object.fromEntries(increments) }];
+      increments.size === 0 && reports.length === 0
+        ? []
+        : [{ id: `${lead.leadId}.${profileVersion + 1}`, at: new Date().toISOString(), counts: Object.fromEntries(increments), ...(reports.length > 0 && { reports }) }];
     // counts earlier saves left pending, kept on the profile this save writes until they are settled
     const carried = update.pendingCounts ?? [];
     const profileChanged = version === 0 || before === undefined || pending.length > 0 || profileDiffers(before, lead);

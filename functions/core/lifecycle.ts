@@ -57,6 +57,8 @@ export interface StageChange {
   decision?: HandOffDecision;
   /** who moved the lead, for reports; absent where the cause says it (scoring, the journey) */
   by?: StageMover;
+  /** on a rep's decision: whether it came before the owner's acceptance deadline (the cycle's acceptBy) */
+  withinAgreement?: boolean;
 }
 
 export class InvalidTransitionError extends Error {

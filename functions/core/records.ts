@@ -5,6 +5,7 @@ import type { FeedbackOccasion } from './feedback.ts';
 import type { IdentityKey } from './identity.ts';
 import type { Lead } from './lead.ts';
 import type { Outcome, ReturnToSales } from './outcomes.ts';
+import type { ReportCount } from './report-counts.ts';
 import type { StageChange } from './lifecycle.ts';
 import type { EventMarker, EventRef } from './score-items.ts';
 import type { StoredEvent } from './tracking-event.ts';
@@ -124,6 +125,8 @@ export interface PendingCount {
   /** when the save (or the writer settling it) wrote it */
   at: string;
   counts: Record<string, number>;
+  /** the report counts of the same save (report-counts.ts), added to their report items the same way */
+  reports?: ReportCount[];
 }
 
 export interface LeadUpdate {

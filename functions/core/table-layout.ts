@@ -17,6 +17,7 @@
  * | identity → lead link     | IDENTITY#identityKey    | IDENTITY        |
  * | funnel counters, shard n | REPORT#funnel#nn        | COUNTERS        |
  * | funnel counters (before shards; read, never written) | REPORT#funnel | COUNTERS |
+ * | report counts of one day and slice, shard n | REPORT#family#YYYY-MM-DD | dimension=value#nn |
  * | rescore progress         | RESCORE#modelVersion    | PROGRESS        |
  * | API key (by its hash)    | KEY#sha256              | KEY             |
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
@@ -129,6 +130,23 @@ export const funnelShardKey = (shard: number): ItemKey => ({ pk: `REPORT#funnel#
 
 /** Every item the funnel report sums: the old single item and each shard. */
 export const funnelKeys = (shards: number): ItemKey[] => [funnelKey, ...Array.from({ length: shards }, (_, shard) => funnelShardKey(shard))];
+
+/**
+ * How many items one day's counts of one slice are spread over: a lead always
+ * adds to the same one (its funnel shard's hash), so the leads of one busy
+ * campaign on one day never all write one item.
+ */
+export const REPORT_SHARDS = 8;
+
+/** The report counts of one family (`funnel`), day and slice (`source=newsletter`), shard `shard`. */
+export const reportKey = (family: string, day: string, slice: string, shard: number): ItemKey => ({
+  pk: reportPartition(family, day),
+  sk: `${slice}#${String(shard).padStart(2, '0')}`,
+});
+/** Every slice of one family and day is one partition: a report reads a day's slices of a dimension in one Query. */
+export const reportPartition = (family: string, day: string): string => `REPORT#${family}#${day}`;
+/** The slice a report item's sort key names (`source=newsletter`), without its shard. */
+export const sliceOfReportKey = (sk: string): string => sk.slice(0, sk.lastIndexOf('#'));
 
 /** Where a rescore under a model version keeps its progress, so an interrupted run resumes. */
 export const rescoreKey = (modelVersion: string): ItemKey => ({ pk: `RESCORE#${modelVersion}`, sk: 'PROGRESS' });

@@ -274,6 +274,9 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     }
     if (cycle?.taskToken) await ports.resumeJourney(cycle.taskToken, { outcome: outcome.kind, repId: outcome.repId });
     const result = applyOutcome(lead, outcome);
+    // Decided before the owner's deadline (the cycle's, so a reassignment's fresh window counts): the agreement kept.
+    const decided = result.changes.find((change) => change.decision !== undefined);
+    if (decided && cycle) decided.withinAgreement = Date.parse(outcome.at) <= Date.parse(cycle.acceptBy);
     lead = result.lead;
     changes.push(...result.changes);
   }

@@ -412,7 +412,8 @@ describe('applyEventRecords (use case through its ports)', () => {
         lead: expect.objectContaining({ stage: 'sal', owner: lead.owner }),
         version: 9,
         before: lead,
-        changes: [{ from: 'mql', to: 'sal', at, cause: 'accepted by rep-sam', decision: 'accepted', by: { repId: 'rep-sam' } }],
+        // decided before the cycle's deadline (13:00:05): the agreement kept
+        changes: [{ from: 'mql', to: 'sal', at, cause: 'accepted by rep-sam', decision: 'accepted', by: { repId: 'rep-sam' }, withinAgreement: true }],
         markers: refs(event.messageId),
         applied: 1,
         identities: [],
@@ -453,7 +454,7 @@ describe('applyEventRecords (use case through its ports)', () => {
       expect(fns.saveLead).toHaveBeenCalledExactlyOnceWith(
         expect.objectContaining({
           lead: expect.objectContaining({ stage: 'recycled' }),
-          changes: [{ from: 'mql', to: 'recycled', at, cause: 'rejected by rep-sam: No budget', decision: 'rejected', by: { repId: 'rep-sam' } }],
+          changes: [{ from: 'mql', to: 'recycled', at, cause: 'rejected by rep-sam: No budget', decision: 'rejected', by: { repId: 'rep-sam' }, withinAgreement: true }],
         }),
       );
       expectUntouched('resumeJourney', 'startJourney', 'clearJourneyPending', 'log');

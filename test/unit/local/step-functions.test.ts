@@ -36,10 +36,11 @@ describe('the local execution history', () => {
     const { executionArn } = stepFunctions.startExecution({ stateMachineArn: machineArn, name: 'two-retries', input: '{}' });
 
     const execution = stepFunctions.executions.get(executionArn)!;
-    for (let i = 0; i < 100 && execution.status === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+    // two retries of one second each, in real time (clock speed 1): a busy machine may take a while longer
+    for (let i = 0; i < 300 && execution.status === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.states).toEqual(['Call', 'Done']);
     expect(execution.retries).toBe(2);
-  });
+  }, 20_000);
 });

@@ -1,0 +1,122 @@
+import type { Lead } from './lead.ts';
+import type { Stage, StageChange } from './lifecycle.ts';
+
+/**
+ * The counts the closed-loop reports read, as a lead's save produces them:
+ * per day (UTC, the day a change happened) and per slice of the lead
+ * (all leads, its source, campaign, grade, team, rep, …), how many leads
+ * reached each stage, left it and why, were decided, and what pipeline and
+ * revenue they brought. Pure: the lead store adds them to the report items
+ * exactly once, as it does the funnel counts (see lead-store.ts), and the
+ * reports sum items of the days asked for, never a scan of leads.
+ */
+
+/** The dimensions a report can be sliced by; every count is kept once per dimension. */
+export const reportDimensions = ['all', 'source', 'campaign', 'grade', 'team', 'rep'] as const;
+export type ReportDimension = (typeof reportDimensions)[number];
+
+/** A slice's value when the lead has none (no touch, no owner). */
+export const NONE = '(none)';
+/** Values are part of keys and attribute names: bounded, and one line. */
+export const MAX_SLICE_VALUE_LENGTH = 100;
+
+/** Counts to add to one report item: one day, one slice (`dimension=value`). */
+export interface ReportCount {
+  /** YYYY-MM-DD (UTC) */
+  day: string;
+  /** `source=newsletter`, `all=all` */
+  slice: string;
+  counts: Record<string, number>;
+}
+
+function sliceValue(value: unknown): string {
+  if (typeof value !== 'string' && typeof value !== 'number') return NONE;
+  const text = String(value).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return text === '' ? NONE : text.slice(0, MAX_SLICE_VALUE_LENGTH);
+}
+
+/**
+ * The slices a lead counts in, as it is at a change: its acquisition (the
+ * first touch's source and campaign: a lead belongs to one, so segments add
+ * up), its fit grade, and who owns it.
+ */
+export function leadSlices(lead: Pick<Lead, 'touches' | 'grade' | 'owner'>): Record<ReportDimension, string> {
+  const first = lead.touches[0];
+  return {
+    all: 'all',
+    source: sliceValue(first?.source ?? '(direct)'),
+    campaign: sliceValue(first?.campaign),
+    grade: sliceValue(lead.grade),
+    team: sliceValue(lead.owner?.teamId),
+    rep: sliceValue(lead.owner?.repId),
+  };
+}
+
+/** The day (UTC) of an instant, as report items are keyed. */
+export const dayOf = (at: string): string => new Date(at).toISOString().slice(0, 10);
+
+/** Stages a lead leaves sales or marketing by: each counted with the stage left and why. */
+const leavingStages: readonly Stage[] = ['recycled', 'lost', 'disqualified'];
+
+/** Why a lead left, as counted: the hand-off's decision, else who reported it; never the free text of a reason. */
+function leaveReason(change: StageChange): string {
+  if (change.decision === 'not-accepted') return 'not-accepted';
+  if (change.decision === 'rejected') return 'rejected';
+  if (change.to === 'lost' || change.from === 'lost') return 'lost';
+  if (change.by?.via !== undefined) return 'crm';
+  return change.to;
+}
+
+/**
+ * The report counts of one save: for each stage change, per slice of the
+ * lead as saved, on the change's day. `reached.<stage>` for every stage
+ * entered; `left.<from>.<reason>` for a lead going back to marketing or out;
+ * `decided.<decision>` for a hand-off's decision (and `decided.in-time`
+ * when it came before the owner's deadline: `withinAgreement`);
+ * `pipeline.count` / `won.count` / `lost.count` with the deal's amount in
+ * minor units per currency (`pipeline.EUR`, `revenue.EUR`). A new lead counts
+ * `reached.visitor` on the day it was first seen.
+ */
+export function reportCounts(after: Pick<Lead, 'touches' | 'grade' | 'owner' | 'createdAt' | 'deal'>, changes: readonly StageChange[], created: boolean): ReportCount[] {
+  const byKey = new Map<string, ReportCount>();
+  const slices = Object.entries(leadSlices(after));
+  const add = (at: string, name: string, n = 1) => {
+    const day = dayOf(at);
+    for (const [dimension, value] of slices) {
+      const slice = `${dimension}=${value}`;
+      const key = `${day}|${slice}`;
+      const count = byKey.get(key) ?? { day, slice, counts: {} };
+      count.counts[name] = (count.counts[name] ?? 0) + n;
+      byKey.set(key, count);
+    }
+  };
+  if (created) add(after.createdAt, 'reached.visitor');
+  for (const change of changes) {
+    add(change.at, `reached.${change.to}`);
+    if (leavingStages.includes(change.to)) add(change.at, `left.${change.from}.${leaveReason(change)}`);
+    if (change.decision !== undefined) {
+      add(change.at, `decided.${change.decision}`);
+      if (change.withinAgreement === true) add(change.at, 'decided.in-time');
+    }
+    const deal = after.deal;
+    const amount = deal?.amount !== undefined && deal.currency !== undefined ? minorUnits(deal.amount, deal.currency) : undefined;
+    if (change.to === 'opportunity') {
+      add(change.at, 'pipeline.count');
+      if (amount !== undefined) add(change.at, `pipeline.${deal!.currency}`, amount);
+    }
+    if (change.to === 'won') {
+      add(change.at, 'won.count');
+      if (amount !== undefined) add(change.at, `revenue.${deal!.currency}`, amount);
+    }
+    if (change.to === 'lost') add(change.at, 'lost.count');
+  }
+  return [...byKey.values()];
+}
+
+/** Currencies without minor units (ISO 4217 exponent 0); every other is counted in hundredths. */
+const WHOLE_UNIT_CURRENCIES = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+
+/** An amount in the currency's minor units, as counters add them: integers, so sums are exact. */
+export function minorUnits(amount: number, currency: string): number {
+  return WHOLE_UNIT_CURRENCIES.has(currency) ? Math.round(amount) : Math.round(amount * 100);
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { leadSlices, minorUnits, reportCounts } from '#core/report-counts.ts';
+import type { StageChange } from '#core/lifecycle.ts';
+import { mqlLead } from '../handlers/fixtures.ts';
+
+/** The counts one save gives the report items: per day and slice, from the lead as saved and its changes. */
+const owned = mqlLead({
+  touches: [{ messageId: 'm-0', at: '2026-02-20T10:00:00.000Z', source: 'newsletter', medium: 'email', campaign: 'march' }],
+  grade: 'A',
+  owner: { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T09:00:05.000Z' },
+});
+const countsOf = (reports: ReturnType<typeof reportCounts>, slice: string) => reports.find((r) => r.slice === slice)?.counts;
+
+describe('report counts of a save', () => {
+  it('slices a lead by its first touch, grade and owner; a lead without them by (none) and (direct)', () => {
+    expect(leadSlices(owned)).toEqual({ all: 'all', source: 'newsletter', campaign: 'march', grade: 'A', team: 'sales-emea', rep: 'rep-sam' });
+    expect(leadSlices({ touches: [], grade: 'D' })).toEqual({ all: 'all', source: '(direct)', campaign: '(none)', grade: 'D', team: '(none)', rep: '(none)' });
+  });
+
+  it('counts an acceptance in time once per slice on its day: sal reached, accepted, in time', () => {
+    const accepted: StageChange = { from: 'mql', to: 'sal', at: '2026-03-01T11:00:00.000Z', cause: 'accepted', decision: 'accepted', withinAgreement: true };
+
+    const reports = reportCounts(owned, [accepted], false);
+
+    expect(reports).toHaveLength(6);
+    for (const report of reports) {
+      expect(report.day).toBe('2026-03-01');
+      expect(report.counts).toEqual({ 'reached.sal': 1, 'decided.accepted': 1, 'decided.in-time': 1 });
+    }
+    expect(reports.map((r) => r.slice)).toEqual(['all=all', 'source=newsletter', 'campaign=march', 'grade=A', 'team=sales-emea', 'rep=rep-sam']);
+  });
+
+  it('counts a late rejection as decided, not in time, and the lead as left from mql, rejected', () => {
+    const rejected: StageChange = { from: 'mql', to: 'recycled', at: '2026-03-02T00:30:00.000Z', cause: 'rejected', decision: 'rejected', withinAgreement: false };
+
+    expect(countsOf(reportCounts(owned, [rejected], false), 'all=all')).toEqual({ 'reached.recycled': 1, 'left.mql.rejected': 1, 'decided.rejected': 1 });
+  });
+
+  it('counts a won deal with its skipped stages: pipeline and revenue in minor units of its currency, on the day it happened', () => {
+    const at = '2026-03-05T16:00:00.000Z';
+    const won = { ...owned, stage: 'won' as const, deal: { stage: 'won' as const, at, amount: 12000.5, currency: 'EUR' } };
+    const changes: StageChange[] = [
+      { from: 'sal', to: 'sql', at, cause: 'crm', by: { via: 'src-crm' } },
+      { from: 'sql', to: 'opportunity', at, cause: 'crm', by: { via: 'src-crm' } },
+      { from: 'opportunity', to: 'won', at, cause: 'crm', by: { via: 'src-crm' } },
+    ];
+
+    expect(countsOf(reportCounts(won, changes, false), 'campaign=march')).toEqual({
+      'reached.sql': 1,
+      'reached.opportunity': 1,
+      'reached.won': 1,
+      'pipeline.count': 1,
+      'pipeline.EUR': 1_200_050,
+      'won.count': 1,
+      'revenue.EUR': 1_200_050,
+    });
+  });
+
+  it('counts a lost deal as lost and the lead as left to marketing, lost', () => {
+    const at = '2026-03-06T10:00:00.000Z';
+    const changes: StageChange[] = [
+      { from: 'opportunity', to: 'lost', at, cause: 'crm', by: { via: 'src-crm' } },
+      { from: 'lost', to: 'recycled', at, cause: 'back to marketing', by: { via: 'src-crm' } },
+    ];
+
+    expect(countsOf(reportCounts(owned, changes, false), 'all=all')).toEqual({
+      'reached.lost': 1,
+      'left.opportunity.lost': 1,
+      'lost.count': 1,
+      'reached.recycled': 1,
+      'left.lost.lost': 1,
+    });
+  });
+
+  it('counts a new lead as a visitor on the day it was first seen; a save with no change counts nothing', () => {
+    const visitor = mqlLead({ stage: 'visitor', stageHistory: [], createdAt: '2026-02-20T23:59:59.000Z', touches: [], owner: undefined });
+
+    expect(countsOf(reportCounts(visitor, [], true), 'all=all')).toEqual({ 'reached.visitor': 1 });
+    expect(reportCounts(visitor, [], true)[0]!.day).toBe('2026-02-20');
+    expect(reportCounts(owned, [], false)).toEqual([]);
+  });
+
+  it('keeps amounts in minor units, whole units for currencies without them', () => {
+    expect(minorUnits(19.99, 'USD')).toBe(1999);
+    expect(minorUnits(1500, 'JPY')).toBe(1500);
+  });
+});
