@@ -1,6 +1,5 @@
 import * as z from './zod.ts';
-import { activityKinds, type ActivityKind } from './activities.ts';
-import { MAX_AMOUNT } from './crm-outcomes.ts';
+import type { ActivityKind } from './activities.ts';
 
 /**
  * Campaigns, defined once for both teams (config/campaigns.json): what each
@@ -22,6 +21,15 @@ export type CampaignType = (typeof campaignTypes)[number];
 
 /** The type a touch that matches no defined campaign is reported under. */
 export const NOT_DEFINED = 'not-defined';
+
+/**
+ * The activity kinds a rule can name: activities.ts's, written out so that
+ * every function loading the config (ingest too) does not bundle the
+ * activity and outcome schemas for them; a test holds the two lists equal.
+ */
+export const campaignActivityKinds = ['call', 'email', 'meeting'] as const satisfies readonly ActivityKind[];
+/** Larger than any cost, and exact as a double; as deal amounts (crm-outcomes.ts MAX_AMOUNT). */
+const MAX_COST = 1e15;
 
 const nonEmpty = () => z.string().check(z.minLength(1, 'must not be empty'));
 
@@ -90,7 +98,7 @@ const eventRuleSchema = z.strictObject({
 
 const activityRuleSchema = z
   .strictObject({
-    kind: z.optional(z.enum(activityKinds)),
+    kind: z.optional(z.enum(campaignActivityKinds)),
     /** text the activity's result contains, case-insensitively ("deck" for "sent the pricing deck") */
     resultContains: z.optional(nonEmpty()),
   })
@@ -112,7 +120,7 @@ const matchSchema = z
 
 const costSchema = z.strictObject({
   /** in the currency's units, as deal amounts are (1200.50) */
-  amount: z.number().check(z.nonnegative('a cost is not negative'), z.lte(MAX_AMOUNT)),
+  amount: z.number().check(z.nonnegative('a cost is not negative'), z.lte(MAX_COST)),
   currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code: three capital letters, e.g. EUR')),
 });
 

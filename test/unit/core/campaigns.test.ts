@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { campaigns as shippedCampaigns } from '#config/index.ts';
 import campaignsJson from '#config/campaigns.json' with { type: 'json' };
+import { activityKinds } from '#core/activities.ts';
 import {
+  campaignActivityKinds,
   campaignOfActivity,
   campaignOfEvent,
   campaignOfTouch,
@@ -13,6 +15,9 @@ import {
   type TouchInput,
 } from '#core/campaigns.ts';
 import { ConfigError, parseConfig } from '#core/config-errors.ts';
+import type { Touch } from '#core/lead.ts';
+import type { ActivityRecord } from '#core/records.ts';
+import type { StoredEvent } from '#core/tracking-event.ts';
 
 /** A campaign as written in the file; each test changes what it is about. */
 function campaignInput(id: string, match: Record<string, unknown>, fields: Record<string, unknown> = {}) {
@@ -56,6 +61,20 @@ describe('the shipped campaigns', () => {
     ['a visit from LinkedIn', touch({ source: 'www.linkedin.com', medium: 'referral' }), 'linkedin-organic'],
   ])('count %s for the campaign meant', (_, given, id) => {
     expect(campaignOfTouch(shippedCampaigns, given)).toMatchObject({ id, defined: true });
+  });
+});
+
+describe('what the matching reads', () => {
+  it('is a lead\'s touch, a stored event and an activity record as they are', () => {
+    // Prepare: the stored shapes themselves, so a change to them that matching cannot read fails to compile
+    const stored: Touch = { messageId: 'm-1', at: '2026-03-10T12:00:00.000Z', source: 'google', medium: 'cpc', campaign: 'brand-spring' };
+    const event: StoredEvent = { messageId: 'm-2', type: 'track', event: 'Webinar Attended', properties: { webinarId: 'pipeline-hygiene' }, timestamp: '2026-03-12T16:00:00.000Z', receivedAt: '2026-03-12T16:00:01.000Z', sourceId: 'website' };
+    const activity: ActivityRecord = { leadId: 'lead-1', cycle: 1, activityId: 'a-1', kind: 'email', at: '2026-03-12T10:00:00.000Z', repId: 'rep-sam', result: 'Sent the ROI deck', via: 'api' };
+
+    // Act / Assess
+    expect(campaignOfTouch(shippedCampaigns, stored).id).toBe('search-brand-2026');
+    expect(campaignOfEvent(shippedCampaigns, event)?.id).toBe('webinar-pipeline-hygiene');
+    expect(campaignOfActivity(shippedCampaigns, activity).id).toBe('sales-roi-deck');
   });
 });
 
@@ -328,6 +347,10 @@ describe('the campaign of a sales activity', () => {
     expect(campaignOfActivity(config, activity({ kind: 'call', result: 'sent the ROI deck' })).defined).toBe(false);
     expect(campaignOfActivity(config, activity({ kind: 'call', result: 'Demo booked' })).id).toBe('demos');
     expect(campaignOfActivity(config, activity({ kind: 'meeting' })).id).toBe('meetings');
+  });
+
+  it('can name every kind of activity there is', () => {
+    expect(campaignActivityKinds).toEqual(activityKinds);
   });
 
   it('reports an activity no campaign claims, or one outside the dates, under its kind, not defined', () => {
