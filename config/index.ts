@@ -1,9 +1,11 @@
+import { campaignsSchema } from '#core/campaigns.ts';
 import { parseConfig } from '#core/config-errors.ts';
 import { feedbackConfigSchema } from '#core/feedback.ts';
 import { privacySchema } from '#core/privacy.ts';
 import { scoringModelSchema } from '#core/scoring.ts';
 import { serviceAgreementSchema } from '#core/service-agreement.ts';
 import { teamsSchema } from '#core/teams.ts';
+import campaignsJson from './campaigns.json' with { type: 'json' };
 import feedbackJson from './feedback.json' with { type: 'json' };
 import privacyJson from './privacy.json' with { type: 'json' };
 import scoringModelJson from './scoring-model.json' with { type: 'json' };
@@ -19,3 +21,4 @@ export const serviceAgreement = parseConfig('config/service-agreement.json', ser
 export const teams = parseConfig('config/teams.json', teamsSchema, teamsJson);
 export const privacy = parseConfig('config/privacy.json', privacySchema, privacyJson);
 export const feedback = parseConfig('config/feedback.json', feedbackConfigSchema, feedbackJson);
+export const campaigns = parseConfig('config/campaigns.json', campaignsSchema, campaignsJson);

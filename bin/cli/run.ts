@@ -1,6 +1,7 @@
 import { readModelFile } from './connect.ts';
 import { summarizeModel } from './model-check.ts';
 import { backtestCommand } from './backtest.ts';
+import { campaignsCommand } from './campaigns-check.ts';
 import { outcomesCommand } from './outcomes-import.ts';
 import { rescoreCommand } from './rescore.ts';
 
@@ -21,6 +22,8 @@ export const USAGE = `Usage: leadloop <command>
 
 Commands:
   model check <file>   Check a scoring model file and say what it will do
+  campaigns check [file]
+                       Check a campaigns file (config/campaigns.json by default) and list its campaigns
   rescore              Recompute every lead from its stored events under the scoring model
   backtest <draft>     Compare a draft scoring model with the current one on history, writing nothing
   outcomes import <file.csv>
@@ -61,6 +64,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'rescore') return rescoreCommand(args.slice(1), io);
   if (command === 'backtest') return backtestCommand(args.slice(1), io);
   if (command === 'outcomes') return outcomesCommand(args.slice(1), io);
+  if (command === 'campaigns') return campaignsCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {
