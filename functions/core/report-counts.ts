@@ -1,12 +1,14 @@
 import type { Lead } from './lead.ts';
+import { bucketOf } from './reports/histogram.ts';
 import type { Stage, StageChange } from './lifecycle.ts';
 
 /**
  * The counts the closed-loop reports read, as a lead's save produces them:
  * per day (UTC, the day a change happened) and per slice of the lead
  * (all leads, its source, campaign, grade, team, rep, …), how many leads
- * reached each stage, left it and why, were decided, and what pipeline and
- * revenue they brought. Pure: the lead store adds them to the report items
+ * reached each stage, how long they spent in the stage they left (a
+ * histogram), left it and why, were decided, and what pipeline and revenue
+ * they brought. Pure: the lead store adds them to the report items
  * exactly once, as it does the funnel counts (see lead-store.ts), and the
  * reports sum items of the days asked for, never a scan of leads.
  */
@@ -77,7 +79,11 @@ function leaveReason(change: StageChange): string {
  * minor units per currency (`pipeline.EUR`, `revenue.EUR`). A new lead counts
  * `reached.visitor` on the day it was first seen.
  */
-export function reportCounts(after: Pick<Lead, 'touches' | 'grade' | 'owner' | 'createdAt' | 'deal'>, changes: readonly StageChange[], created: boolean): ReportCount[] {
+export function reportCounts(
+  after: Pick<Lead, 'touches' | 'grade' | 'owner' | 'createdAt' | 'deal' | 'stageHistory'>,
+  changes: readonly StageChange[],
+  created: boolean,
+): ReportCount[] {
   const byKey = new Map<string, ReportCount>();
   const slices = Object.entries(leadSlices(after));
   const add = (at: string, name: string, n = 1) => {
@@ -93,6 +99,9 @@ export function reportCounts(after: Pick<Lead, 'touches' | 'grade' | 'owner' | '
   if (created) add(after.createdAt, 'reached.visitor');
   for (const change of changes) {
     add(change.at, `reached.${change.to}`);
+    // the time spent in the stage left, from when the lead entered it (a histogram: report-counts are sums)
+    const entered = enteredAt(after, change);
+    if (entered !== undefined) add(change.at, `dwell.${change.from}.${bucketOf(Math.max(0, Date.parse(change.at) - Date.parse(entered)))}`);
     if (leavingStages.includes(change.to)) add(change.at, `left.${change.from}.${leaveReason(change)}`);
     if (change.decision !== undefined) {
       add(change.at, `decided.${change.decision}`);
@@ -111,6 +120,19 @@ export function reportCounts(after: Pick<Lead, 'touches' | 'grade' | 'owner' | '
     if (change.to === 'lost') add(change.at, 'lost.count');
   }
   return [...byKey.values()];
+}
+
+/**
+ * When the lead entered the stage a change leaves: the latest change into it
+ * before this one in its history, or its creation for `visitor`; undefined
+ * when its history does not say (a sales-sourced lead's entry).
+ */
+function enteredAt(lead: Pick<Lead, 'stageHistory' | 'createdAt'>, change: StageChange): string | undefined {
+  const index = lead.stageHistory.indexOf(change);
+  const earlier = index === -1 ? lead.stageHistory.filter((c) => c.at <= change.at && c !== change) : lead.stageHistory.slice(0, index);
+  const into = earlier.findLast((c) => c.to === change.from);
+  if (into) return into.at;
+  return change.from === 'visitor' ? lead.createdAt : undefined;
 }
 
 /** Currencies without minor units (ISO 4217 exponent 0); every other is counted in hundredths. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { leadSlices, minorUnits, reportCounts } from '#core/report-counts.ts';
 import type { StageChange } from '#core/lifecycle.ts';
+import { bucketOf } from '#core/reports/histogram.ts';
 import { mqlLead } from '../handlers/fixtures.ts';
 
 /** The counts one save gives the report items: per day and slice, from the lead as saved and its changes. */
@@ -25,7 +26,8 @@ describe('report counts of a save', () => {
     expect(reports).toHaveLength(6);
     for (const report of reports) {
       expect(report.day).toBe('2026-03-01');
-      expect(report.counts).toEqual({ 'reached.sal': 1, 'decided.accepted': 1, 'decided.in-time': 1 });
+      // two hours an MQL (qualified at 09:00): its bucket of the time-in-stage histogram
+      expect(report.counts).toEqual({ 'reached.sal': 1, [`dwell.mql.${bucketOf(2 * 3_600_000)}`]: 1, 'decided.accepted': 1, 'decided.in-time': 1 });
     }
     expect(reports.map((r) => r.slice)).toEqual(['all=all', 'source=newsletter', 'campaign=march', 'grade=A', 'team=sales-emea', 'rep=rep-sam']);
   });
@@ -33,7 +35,12 @@ describe('report counts of a save', () => {
   it('counts a late rejection as decided, not in time, and the lead as left from mql, rejected', () => {
     const rejected: StageChange = { from: 'mql', to: 'recycled', at: '2026-03-02T00:30:00.000Z', cause: 'rejected', decision: 'rejected', withinAgreement: false };
 
-    expect(countsOf(reportCounts(owned, [rejected], false), 'all=all')).toEqual({ 'reached.recycled': 1, 'left.mql.rejected': 1, 'decided.rejected': 1 });
+    expect(countsOf(reportCounts(owned, [rejected], false), 'all=all')).toEqual({
+      'reached.recycled': 1,
+      [`dwell.mql.${bucketOf(15.5 * 3_600_000)}`]: 1,
+      'left.mql.rejected': 1,
+      'decided.rejected': 1,
+    });
   });
 
   it('counts a won deal with its skipped stages: pipeline and revenue in minor units of its currency, on the day it happened', () => {
