@@ -188,6 +188,7 @@ class Simulation {
   private readonly started = performance.now();
   private readonly startedSec = Math.floor(Date.now() / 1000) - 1;
   private interrupted = false;
+  private retries = 0;
   private readonly progress;
   private readonly endpoints: Endpoints;
   private readonly io: CliIo;
@@ -212,20 +213,32 @@ class Simulation {
     if (this.errors.length < 5) this.errors.push(`${what}: ${detail}`);
   }
 
-  /** One request; an answer outside `ok` (or none) is counted as an error and gives undefined. */
+  /**
+   * One request; an answer outside `ok` (or none) is counted as an error and
+   * gives undefined. A 5xx or no answer is tried again twice (every request
+   * here is idempotent: events by messageId, activities and outcomes by
+   * their ids, decisions and feedback by their links), since a local
+   * function's cold start on a busy machine can outlast its timeout.
+   */
   private async call(what: string, url: string, init: RequestInit = {}, ok: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<{ status: number; text: string } | undefined> {
-    try {
-      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
-      const text = await response.text();
-      if (!ok(response.status)) {
-        this.fail(what, `${response.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`);
-        return undefined;
+    let problem = '';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) {
+        this.retries += 1;
+        await sleep(1000 * 3 ** (attempt - 1));
       }
-      return { status: response.status, text };
-    } catch (error) {
-      this.fail(what, (error as Error).message);
-      return undefined;
+      try {
+        const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+        const text = await response.text();
+        if (ok(response.status)) return { status: response.status, text };
+        problem = `${response.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`;
+        if (response.status < 500) break;
+      } catch (error) {
+        problem = (error as Error).message;
+      }
     }
+    this.fail(what, problem);
+    return undefined;
   }
 
   private json(body: unknown, key: 'write' | 'server'): RequestInit {
@@ -267,21 +280,19 @@ class Simulation {
     const batches = batchesOf(visitors);
     const draw = (force = false) =>
       this.progress.update({ done: this.counts.visitors, total: visitors.length, events: this.counts.events, elapsedMs: performance.now() - this.started, unit: 'visitors' }, force);
-    await eachLimited(
-      batches,
-      this.settings.concurrency,
-      async (batch) => {
-        const events = batch.flatMap((v) => v.events);
-        const sent = await this.call('POST /v1/batch', `${this.endpoints.apiUrl}/v1/batch`, this.json({ batch: events }, 'write'));
-        if (sent) {
-          this.counts.visitors += batch.length;
-          this.counts.events += events.length;
-          this.counts.identified += batch.filter((v) => v.email !== undefined).length;
-        }
-        draw();
-      },
-      this.stopped,
-    );
+    const sendBatch = async (batch: PlannedVisitor[]) => {
+      const events = batch.flatMap((v) => v.events);
+      const sent = await this.call('POST /v1/batch', `${this.endpoints.apiUrl}/v1/batch`, this.json({ batch: events }, 'write'));
+      if (sent) {
+        this.counts.visitors += batch.length;
+        this.counts.events += events.length;
+        this.counts.identified += batch.filter((v) => v.email !== undefined).length;
+      }
+      draw();
+    };
+    // The first batch alone: the functions start cold, one at a time.
+    if (batches[0]) await sendBatch(batches[0]);
+    await eachLimited(batches.slice(1), this.settings.concurrency, sendBatch, this.stopped);
     draw(true);
     this.progress.end();
   }
@@ -553,6 +564,7 @@ class Simulation {
       ['lost', c.lost],
       ['errors', c.errors],
     ];
+    if (this.retries > 0) rows.push(['retried requests', this.retries, 'a 5xx or no answer, tried again']);
     const width = Math.max(...rows.map(([label]) => label.length));
     const lines = rows.map(([label, n, note]) => `  ${label.padEnd(width)}  ${number(n).padStart(7)}${note ? `   (${note})` : ''}`);
     return `${this.interrupted ? 'Interrupted' : 'Done'} in ${seconds} s:\n${lines.join('\n')}\n\nRead it back: GET ${this.endpoints.apiUrl}/v1/reports/funnel (server key); emails at ${this.endpoints.sesUrl}/.`;
