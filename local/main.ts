@@ -38,9 +38,10 @@ try {
   process.exit(1);
 }
 
-// `npx leadloop rescore --local` (and backtest) find this runtime here.
+// `npx leadloop rescore --local` (and backtest, simulate) find this runtime here.
 mkdirSync(path.dirname(LOCAL_TARGET_FILE), { recursive: true });
-writeFileSync(LOCAL_TARGET_FILE, `${JSON.stringify(runtime.cliEnv, null, 2)}\n`);
+// It holds the keys: readable by this user only.
+writeFileSync(LOCAL_TARGET_FILE, `${JSON.stringify(runtime.cliEnv, null, 2)}\n`, { mode: 0o600 });
 
 const { apiUrl, sesUrl, dynamodbEndpoint, writeKey, serverKey, clock } = runtime;
 console.log(`

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import sesModule from 'aws-ses-v2-local';
+import { LOCAL_API_VARIABLES } from '../bin/cli/target.ts';
 import { SETTINGS } from '../functions/commons/settings.ts';
 import { keyItemKey } from '../functions/core/keys.ts';
 import { createClock, type ClockSettings } from './clock.ts';
@@ -403,7 +404,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const leadsTable = leadsTableOf(app);
     const { writeKey, serverKey } = await seedKeys(dynamodb, leadsTable, options);
     const streams = startStreams(app, dynamodb, invoke, failedRecords, http.apiUrl, options.observe, stops, log);
-    const cliEnv = cliEnvironment(app, leadsTable, { dynamodb: dynamodb.endpoint, sfn: sfnEndpoint });
+    const cliEnv = {
+      ...cliEnvironment(app, leadsTable, { dynamodb: dynamodb.endpoint, sfn: sfnEndpoint }),
+      // leadloop simulate drives the public API: where it is, its keys, and the clock its handlers see
+      [LOCAL_API_VARIABLES.apiUrl]: http.apiUrl,
+      [LOCAL_API_VARIABLES.sesUrl]: sesUrl,
+      [LOCAL_API_VARIABLES.writeKey]: writeKey,
+      [LOCAL_API_VARIABLES.serverKey]: serverKey,
+      [LOCAL_API_VARIABLES.clockSpeed]: String(clock.speed),
+      [LOCAL_API_VARIABLES.clockOrigin]: String(clock.origin),
+    };
 
     http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), stepFunctions, sesUrl });
     return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, streams, cliEnv, stop: stops.stopAll };

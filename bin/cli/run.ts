@@ -4,6 +4,7 @@ import { backtestCommand } from './backtest.ts';
 import { campaignsCommand } from './campaigns-check.ts';
 import { outcomesCommand } from './outcomes-import.ts';
 import { rescoreCommand } from './rescore.ts';
+import { simulateCommand } from './simulate.ts';
 
 /** What the CLI needs from the outside world, so it can be run in a test without a process. */
 export interface CliIo {
@@ -28,6 +29,8 @@ Commands:
   backtest <draft>     Compare a draft scoring model with the current one on history, writing nothing
   outcomes import <file.csv>
                        Record a CRM export (deals, opportunities) as CRM outcomes, all rows or none
+  simulate --local     Fill the local runtime with simulated visitors, hand-offs, rep decisions,
+                       activities, feedback and deals, through its public API
 
 Run leadloop <command> --help for a command's options.
 
@@ -65,6 +68,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'backtest') return backtestCommand(args.slice(1), io);
   if (command === 'outcomes') return outcomesCommand(args.slice(1), io);
   if (command === 'campaigns') return campaignsCommand(args.slice(1), io);
+  if (command === 'simulate') return simulateCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

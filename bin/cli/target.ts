@@ -14,6 +14,19 @@ export const TARGET_VARIABLES = [SETTINGS.leadsTable, SETTINGS.eventsTable, SETT
 /** Written by `npm start`: the CLI's environment for the local runtime. */
 export const LOCAL_TARGET_FILE = path.resolve(import.meta.dirname, '../../.leadloop/local.json');
 
+/**
+ * What `npm start` adds to local.json for commands that use the local
+ * runtime's public API (leadloop simulate): its URLs, keys and clock.
+ */
+export const LOCAL_API_VARIABLES = {
+  apiUrl: 'LEADLOOP_API_URL',
+  sesUrl: 'LEADLOOP_SES_URL',
+  writeKey: 'LEADLOOP_WRITE_KEY',
+  serverKey: 'LEADLOOP_SERVER_KEY',
+  clockSpeed: 'LEADLOOP_CLOCK_SPEED',
+  clockOrigin: 'LEADLOOP_CLOCK_ORIGIN',
+} as const;
+
 export type Target = { ok: true; env: Record<string, string>; description: string } | { ok: false; message: string };
 
 /** Maps a deployed stack's outputs onto the CLI's environment. */
