@@ -142,3 +142,8 @@ const WHOLE_UNIT_CURRENCIES = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY',
 export function minorUnits(amount: number, currency: string): number {
   return WHOLE_UNIT_CURRENCIES.has(currency) ? Math.round(amount) : Math.round(amount * 100);
 }
+
+/** An amount counted in minor units, back in the currency's units. */
+export function fromMinorUnits(minor: number, currency: string): number {
+  return WHOLE_UNIT_CURRENCIES.has(currency) ? minor : minor / 100;
+}

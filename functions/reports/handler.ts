@@ -3,16 +3,32 @@ import { createLeadStore } from '#adapters/lead-store.ts';
 import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
-import { httpHandler, json } from '#commons/http.ts';
+import { httpHandler, json, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
-import { readFunnel, type FunnelPorts } from './funnel.ts';
+import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
+import { reportQuerySchema } from '#core/reports/period.ts';
+import { createReportStore } from '#adapters/report-store.ts';
+import { funnelOfPeriod, type FunnelPorts } from './funnel.ts';
 
-/** GET /v1/reports/funnel, server key only. */
+/**
+ * GET /v1/reports/funnel?from=&to=&by=&format=, server key only: the funnel
+ * of a period sliced by a dimension (JSON, or CSV with format=csv), beside the
+ * whole funnel now. A query parameter it does not know is a 400 naming it.
+ */
 export function funnelHandler(ports: FunnelPorts, keys: KeyLookup) {
   const requireServerKey = serverKeyCheck(keys);
   return httpHandler(async (event) => {
     await requireServerKey(event);
-    return json(200, await readFunnel(ports));
+    const query = validate(reportQuerySchema, event.queryStringParameters ?? {});
+    const report = await funnelOfPeriod(query, ports);
+    if (query.format === 'csv') {
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="funnel-${report.by}-${report.period.from}-${report.period.to}.csv"` },
+        body: periodFunnelCsv(report.segments),
+      };
+    }
+    return json(200, report);
   });
 }
 
@@ -21,8 +37,9 @@ const { leadsTable } = readSettings(['leadsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { sliceCounts } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
-export const handler = funnelHandler({ getFunnelCounters }, createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }));
+export const handler = funnelHandler({ getFunnelCounters, sliceCounts, now: () => new Date() }, createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }));
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

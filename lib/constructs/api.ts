@@ -93,7 +93,8 @@ export class Api extends Construct {
       description: 'Closed-loop reports read from counters kept by the stream path',
       environment: settingsEnvironment({ leadsTable: leads.tableName }),
     });
-    leads.grant(reports, 'dynamodb:GetItem');
+    // the funnel counters (one BatchGet of the shards) and a period's report items (one Query per day's partition)
+    leads.grant(reports, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
     this.httpApi.addRoutes({
       path: '/v1/reports/funnel',
       methods: [HttpMethod.GET],

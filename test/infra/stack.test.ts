@@ -39,7 +39,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Ingest: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   // the lead (its profile and score in one query, the markers since its ledger was folded), the cycle
   Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
-  Reports: [...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
+  // the funnel counters' shards and a period's report items (one Query per day's partition); never a scan
+  Reports: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'), ...XRAY],
   // the identity link, then the lead (profile and score, its markers: queries of its own partition) and its recent events; never a scan
   Feedback: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'), ...XRAY],
   Leads: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { startTestTables, type TestTables } from '../support/tables.ts';
 import { activityStoreContract } from './adapters/activity-store.contract.ts';
 import { crmOutcomeStoreContract } from './adapters/crm-outcome-store.contract.ts';
+import { reportStoreContract } from './adapters/report-store.contract.ts';
 import { decisionsContract } from './adapters/decisions.contract.ts';
 import { eventStoreContract } from './adapters/event-store.contract.ts';
 import { feedbackStoreContract } from './adapters/feedback-store.contract.ts';
@@ -37,3 +38,4 @@ describe('decisions (racing the escalation ladder on a cycle)', () => decisionsC
 describe('activity store', () => activityStoreContract(getTables));
 describe('CRM outcome store', () => crmOutcomeStoreContract(getTables));
 describe('feedback store', () => feedbackStoreContract(getTables));
+describe('report store', () => reportStoreContract(getTables));

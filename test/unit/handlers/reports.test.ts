@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { FunnelCounters } from '../../../functions/core/funnel.ts';
+import { bucketOf } from '../../../functions/core/reports/histogram.ts';
 import { funnelHandler } from '../../../functions/reports/handler.ts';
 import { basicAuth, bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
 
@@ -17,19 +18,39 @@ const keys = {
 /** The funnel counters port, in memory: what it holds and how often it was read. */
 let counters: FunnelCounters;
 let counterReads: number;
+/** The report items port, in memory: counts per family, day and slice (`source=newsletter`), and the reads made. */
+let reportItems: Map<string, Record<string, number>>;
+let sliceReads: { family: string; days: readonly string[]; dimension: string }[];
 const ports = {
   getFunnelCounters: async () => {
     counterReads += 1;
     return structuredClone(counters);
   },
+  sliceCounts: async (family: string, days: readonly string[], dimension: string) => {
+    sliceReads.push({ family, days, dimension });
+    const sums = new Map<string, Record<string, number>>();
+    for (const [key, counts] of reportItems) {
+      const [itemFamily, day, slice] = key.split('|') as [string, string, string];
+      const [itemDimension, value] = slice.split('=') as [string, string];
+      if (itemFamily !== family || !days.includes(day) || itemDimension !== dimension) continue;
+      const sum = sums.get(value) ?? {};
+      for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
+      sums.set(value, sum);
+    }
+    return sums;
+  },
+  now: () => new Date('2026-03-31T12:00:00.000Z'),
 };
 
 function stubKey(key: string, kind: 'write' | 'server') {
   registered.set(key, { sourceId: 'src-crm', kind });
 }
 
-function getFunnel(headers: Record<string, string> = {}) {
-  return funnelHandler(ports, keys)(httpEvent({ method: 'GET', path: '/v1/reports/funnel', headers }), lambdaContext('reports'));
+function getFunnel(headers: Record<string, string> = {}, query?: Record<string, string>) {
+  return funnelHandler(ports, keys)(
+    httpEvent({ method: 'GET', path: '/v1/reports/funnel', headers, ...(query && { queryStringParameters: query }) }),
+    lambdaContext('reports'),
+  );
 }
 
 describe('reports handler (funnel)', () => {
@@ -38,6 +59,8 @@ describe('reports handler (funnel)', () => {
     lookedUp = [];
     counters = { reached: { visitor: 1 }, current: { visitor: 1 } };
     counterReads = 0;
+    reportItems = new Map();
+    sliceReads = [];
   });
 
   it('answers 401 without a key and reads nothing', async () => {
@@ -85,7 +108,7 @@ describe('reports handler (funnel)', () => {
     // Assess: conversion is each stage's `reached` over the previous funnel stage's `reached`;
     // off-funnel stages (lost, recycled, disqualified) and stages after an empty one have none.
     expect(result.statusCode).toBe(200);
-    expect(jsonBody(result)).toEqual({
+    expect(jsonBody(result)).toMatchObject({
       stages: [
         { stage: 'visitor', reached: 200, current: 120, conversionFromPrevious: null },
         { stage: 'known', reached: 80, current: 30, conversionFromPrevious: 0.4 },
@@ -99,6 +122,10 @@ describe('reports handler (funnel)', () => {
         { stage: 'recycled', reached: 3, current: 3, conversionFromPrevious: null },
         { stage: 'disqualified', reached: 0, current: 0, conversionFromPrevious: null },
       ],
+      // and the last 30 days, unsliced, when no period is asked for
+      period: { from: '2026-03-02', to: '2026-03-31', days: 30 },
+      by: 'all',
+      segments: [],
     });
     expect(lookedUp).toEqual([key]);
     expect(counterReads).toBe(1);
@@ -117,5 +144,73 @@ describe('reports handler (funnel)', () => {
     expect(stages.every((s) => s.reached === 0 && s.current === 0 && s.conversionFromPrevious === null)).toBe(true);
     expect(lookedUp).toEqual([key]);
     expect(counterReads).toBe(1);
+  });
+
+  describe('a period, sliced', () => {
+    const HOUR = 3_600_000;
+    beforeEach(() => {
+      reportItems.set('funnel|2026-03-02|source=newsletter', { 'reached.mql': 3, 'reached.sal': 2, [`dwell.mql.${bucketOf(2 * HOUR)}`]: 2, 'decided.accepted': 2, 'decided.in-time': 1 });
+      reportItems.set('funnel|2026-03-03|source=newsletter', { 'reached.mql': 1, 'left.mql.rejected': 1, 'decided.rejected': 1, 'pipeline.count': 1, 'pipeline.EUR': 1_200_000 });
+      reportItems.set('funnel|2026-03-03|source=google', { 'reached.mql': 2 });
+      // outside the period asked for
+      reportItems.set('funnel|2026-03-05|source=google', { 'reached.mql': 50 });
+    });
+
+    it('sums the days asked for per segment: stages, conversion, time in stage, where leads left, decisions and deals', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getFunnel(bearer(key), { from: '2026-03-02', to: '2026-03-04', by: 'source' });
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as { period: unknown; by: string; segments: { segment: string; stages: { stage: string; reached: number; conversionFromPrevious: number | null; timeInStage: unknown; left: unknown }[]; decisions: unknown; deals: unknown }[] };
+      expect(sliceReads).toEqual([{ family: 'funnel', days: ['2026-03-02', '2026-03-03', '2026-03-04'], dimension: 'source' }]);
+      expect(body.period).toEqual({ from: '2026-03-02', to: '2026-03-04', days: 3 });
+      expect(body.by).toBe('source');
+      expect(body.segments.map((s) => s.segment)).toEqual(['newsletter', 'google']);
+      const newsletter = body.segments[0]!;
+      const mql = newsletter.stages.find((s) => s.stage === 'mql')!;
+      const sal = newsletter.stages.find((s) => s.stage === 'sal')!;
+      expect(mql.reached).toBe(4);
+      expect(mql.left).toEqual({ rejected: 1 });
+      expect(mql.timeInStage).toMatchObject({ leads: 2 });
+      expect(Math.abs((mql.timeInStage as { medianHours: number }).medianHours - 2)).toBeLessThan(2 * 0.1);
+      expect(sal.conversionFromPrevious).toBe(0.5);
+      expect(newsletter.decisions).toEqual({ accepted: 2, rejected: 1, notAccepted: 0, beforeDeadline: 1, beforeDeadlineShare: 0.333 });
+      expect(newsletter.deals).toEqual({ opportunities: 1, won: 0, lost: 0, pipeline: { EUR: 12000 }, revenue: {} });
+    });
+
+    it('answers CSV with format=csv: one row per segment and stage', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getFunnel(bearer(key), { from: '2026-03-02', to: '2026-03-04', by: 'source', format: 'csv' });
+
+      expect(result.statusCode).toBe(200);
+      expect(result.headers?.['content-type']).toBe('text/csv; charset=utf-8');
+      const lines = (result.body ?? '').trimEnd().split('\r\n');
+      expect(lines[0]).toBe('segment,stage,reached,conversionFromPrevious,medianHoursInStage,p90HoursInStage,left');
+      expect(lines).toHaveLength(1 + 2 * 11);
+      expect(lines).toContain('google,mql,2,,,,0');
+    });
+
+    it.each([
+      [{ from: '2026-3-2' }, 'from'],
+      [{ from: '2026-02-30' }, 'from'],
+      [{ from: '2026-03-04', to: '2026-03-02' }, 'to'],
+      [{ from: '2025-01-01', to: '2026-03-02' }, 'to'],
+      [{ by: 'colour' }, 'by'],
+      [{ format: 'xml' }, 'format'],
+      [{ sort: 'asc' }, 'sort'],
+    ])('answers 400 naming the parameter for %j, and reads no report item', async (query, name) => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getFunnel(bearer(key), query as Record<string, string>);
+
+      expect(result.statusCode).toBe(400);
+      expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
+      expect(sliceReads).toEqual([]);
+    });
   });
 });

@@ -1,0 +1,55 @@
+import * as z from '../zod.ts';
+import { reportDimensions } from '../report-counts.ts';
+
+/**
+ * The period and slicing a report is asked for (`?from=&to=&by=&format=`):
+ * whole days, UTC, both ends included. Bounded: a report reads one item
+ * partition per day.
+ */
+
+export const MAX_REPORT_DAYS = 366;
+export const DEFAULT_REPORT_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+const day = z.string().check(
+  z.regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD'),
+  z.refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'not a day of the calendar'),
+);
+
+export const reportQuerySchema = z
+  .strictObject({
+    from: z.optional(day),
+    to: z.optional(day),
+    by: z.optional(z.enum(reportDimensions)),
+    format: z.optional(z.enum(['json', 'csv'])),
+  })
+  .check(
+    z.superRefine((query, ctx) => {
+      if (query.from !== undefined && query.to !== undefined) {
+        const days = (Date.parse(query.to) - Date.parse(query.from)) / DAY_MS + 1;
+        if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+        else if (days > MAX_REPORT_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `a report covers at most ${MAX_REPORT_DAYS} days` });
+      }
+    }),
+  );
+export type ReportQuery = z.infer<typeof reportQuerySchema>;
+
+export interface ReportPeriod {
+  from: string;
+  to: string;
+  /** every day from `from` to `to`, in order */
+  days: string[];
+}
+
+/** The days a report covers: as asked, or the last DEFAULT_REPORT_DAYS days to today (UTC), or that many from `from`. */
+export function reportPeriod(query: Pick<ReportQuery, 'from' | 'to'>, now: Date): ReportPeriod {
+  const today = now.toISOString().slice(0, 10);
+  const shift = (d: string, days: number) => new Date(Date.parse(`${d}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+  const to = query.to ?? (query.from !== undefined ? minDay(shift(query.from, DEFAULT_REPORT_DAYS - 1), shift(query.from, MAX_REPORT_DAYS - 1)) : today);
+  const from = query.from ?? shift(to, -(DEFAULT_REPORT_DAYS - 1));
+  const days: string[] = [];
+  for (let d = from; d <= to; d = shift(d, 1)) days.push(d);
+  return { from, to, days };
+}
+
+const minDay = (a: string, b: string) => (a < b ? a : b);
