@@ -1,4 +1,5 @@
 import type { Lead } from './lead.ts';
+import { scoreBandOf } from './backtest.ts';
 import { bucketOf } from './reports/histogram.ts';
 import type { Stage, StageChange } from './lifecycle.ts';
 
@@ -14,7 +15,7 @@ import type { Stage, StageChange } from './lifecycle.ts';
  */
 
 /** The dimensions a report can be sliced by; every count is kept once per dimension. */
-export const reportDimensions = ['all', 'source', 'campaign', 'grade', 'team', 'rep'] as const;
+export const reportDimensions = ['all', 'source', 'campaign', 'grade', 'scoreBand', 'team', 'rep'] as const;
 export type ReportDimension = (typeof reportDimensions)[number];
 
 /** A slice's value when the lead has none (no touch, no owner). */
@@ -40,15 +41,17 @@ function sliceValue(value: unknown): string {
 /**
  * The slices a lead counts in, as it is at a change: its acquisition (the
  * first touch's source and campaign: a lead belongs to one, so segments add
- * up), its fit grade, and who owns it.
+ * up), its fit grade, its score band (the backtest's bands of its engagement
+ * as saved), and who owns it.
  */
-export function leadSlices(lead: Pick<Lead, 'touches' | 'grade' | 'owner'>): Record<ReportDimension, string> {
+export function leadSlices(lead: Pick<Lead, 'touches' | 'grade' | 'owner' | 'engagement'>): Record<ReportDimension, string> {
   const first = lead.touches[0];
   return {
     all: 'all',
     source: sliceValue(first?.source ?? '(direct)'),
     campaign: sliceValue(first?.campaign),
     grade: sliceValue(lead.grade),
+    scoreBand: scoreBandOf(lead.engagement).label,
     team: sliceValue(lead.owner?.teamId),
     rep: sliceValue(lead.owner?.repId),
   };
@@ -80,7 +83,7 @@ function leaveReason(change: StageChange): string {
  * `reached.visitor` on the day it was first seen.
  */
 export function reportCounts(
-  after: Pick<Lead, 'touches' | 'grade' | 'owner' | 'createdAt' | 'deal' | 'stageHistory'>,
+  after: Pick<Lead, 'touches' | 'grade' | 'owner' | 'engagement' | 'createdAt' | 'deal' | 'stageHistory'>,
   changes: readonly StageChange[],
   created: boolean,
 ): ReportCount[] {

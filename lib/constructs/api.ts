@@ -95,11 +95,10 @@ export class Api extends Construct {
     });
     // the funnel counters (one BatchGet of the shards) and a period's report items (one Query per day's partition)
     leads.grant(reports, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
-    this.httpApi.addRoutes({
-      path: '/v1/reports/funnel',
-      methods: [HttpMethod.GET],
-      integration: new HttpLambdaIntegration('ReportsIntegration', reports),
-    });
+    const reportsIntegration = new HttpLambdaIntegration('ReportsIntegration', reports);
+    for (const path of ['/v1/reports/funnel', '/v1/reports/calibration']) {
+      this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: reportsIntegration });
+    }
 
     const leadReader = new LeadFunction(this, 'Leads', {
       entry: 'leads/handler.ts',

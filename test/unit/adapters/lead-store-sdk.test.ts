@@ -487,7 +487,7 @@ describe('lead store (SDK calls that are the contract)', () => {
       expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(visitorId, visitorMarker) } }] } });
       expect(updates()).toEqual(expected);
       // the new visitor counted in the report items of the day it was first seen, once per slice
-      expect(created.reports?.map((r) => r.slice)).toEqual(['all=all', 'source=(direct)', 'campaign=(none)', 'grade=D', 'team=(none)', 'rep=(none)']);
+      expect(created.reports?.map((r) => r.slice)).toEqual(['all=all', 'source=(direct)', 'campaign=(none)', 'grade=D', 'scoreBand=0–19', 'team=(none)', 'rep=(none)']);
     });
 
     it('saves an existing lead whose stage changed on an outcome (its score as it was): the profile alone on its version, the count pending on it, in one PutItem; then the outcome’s marker; then the count settled', async () => {

@@ -14,8 +14,17 @@ const countsOf = (reports: ReturnType<typeof reportCounts>, slice: string) => re
 
 describe('report counts of a save', () => {
   it('slices a lead by its first touch, grade and owner; a lead without them by (none) and (direct)', () => {
-    expect(leadSlices(owned)).toEqual({ all: 'all', source: 'newsletter', campaign: 'march', grade: 'A', team: 'sales-emea', rep: 'rep-sam' });
-    expect(leadSlices({ touches: [], grade: 'D' })).toEqual({ all: 'all', source: '(direct)', campaign: '(none)', grade: 'D', team: '(none)', rep: '(none)' });
+    // engagement 65: the backtest's band 60–79
+    expect(leadSlices(owned)).toEqual({ all: 'all', source: 'newsletter', campaign: 'march', grade: 'A', scoreBand: '60–79', team: 'sales-emea', rep: 'rep-sam' });
+    expect(leadSlices({ touches: [], grade: 'D', engagement: 140 })).toEqual({
+      all: 'all',
+      source: '(direct)',
+      campaign: '(none)',
+      grade: 'D',
+      scoreBand: '100+',
+      team: '(none)',
+      rep: '(none)',
+    });
   });
 
   it('counts an acceptance in time once per slice on its day: sal reached, accepted, in time', () => {
@@ -23,13 +32,13 @@ describe('report counts of a save', () => {
 
     const reports = reportCounts(owned, [accepted], false);
 
-    expect(reports).toHaveLength(6);
+    expect(reports).toHaveLength(7);
     for (const report of reports) {
       expect(report.day).toBe('2026-03-01');
       // two hours an MQL (qualified at 09:00): its bucket of the time-in-stage histogram
       expect(report.counts).toEqual({ 'reached.sal': 1, [`dwell.mql.${bucketOf(2 * 3_600_000)}`]: 1, 'decided.accepted': 1, 'decided.in-time': 1 });
     }
-    expect(reports.map((r) => r.slice)).toEqual(['all=all', 'source=newsletter', 'campaign=march', 'grade=A', 'team=sales-emea', 'rep=rep-sam']);
+    expect(reports.map((r) => r.slice)).toEqual(['all=all', 'source=newsletter', 'campaign=march', 'grade=A', 'scoreBand=60–79', 'team=sales-emea', 'rep=rep-sam']);
   });
 
   it('counts a late rejection as decided, not in time, and the lead as left from mql, rejected', () => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { FunnelCounters } from '../../../functions/core/funnel.ts';
 import { bucketOf } from '../../../functions/core/reports/histogram.ts';
-import { funnelHandler } from '../../../functions/reports/handler.ts';
+import { reportsHandler } from '../../../functions/reports/handler.ts';
 import { basicAuth, bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
 
 /** The key lookup port, in memory: the keys registered and every key looked up. */
@@ -40,6 +40,7 @@ const ports = {
     return sums;
   },
   now: () => new Date('2026-03-31T12:00:00.000Z'),
+  marketing: { minAcceptanceRate: 0.6 },
 };
 
 function stubKey(key: string, kind: 'write' | 'server') {
@@ -47,7 +48,7 @@ function stubKey(key: string, kind: 'write' | 'server') {
 }
 
 function getFunnel(headers: Record<string, string> = {}, query?: Record<string, string>) {
-  return funnelHandler(ports, keys)(
+  return reportsHandler(ports, keys)(
     httpEvent({ method: 'GET', path: '/v1/reports/funnel', headers, ...(query && { queryStringParameters: query }) }),
     lambdaContext('reports'),
   );
@@ -210,6 +211,48 @@ describe('reports handler (funnel)', () => {
 
       expect(result.statusCode).toBe(400);
       expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
+      expect(sliceReads).toEqual([]);
+    });
+  });
+
+  describe('calibration', () => {
+    function getCalibration(key: string, query?: Record<string, string>) {
+      return reportsHandler(ports, keys)(
+        httpEvent({ method: 'GET', path: '/v1/reports/calibration', headers: bearer(key), ...(query && { queryStringParameters: query }) }),
+        lambdaContext('reports'),
+      );
+    }
+
+    it('rates acceptance and wins per score band and grade over the period, and the threshold they support at the agreed rate', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      // 40–59: 4 of 10 accepted; 60–79: 8 of 10; 80–99: 20 of 22, 3 won of 4 closed
+      reportItems.set('funnel|2026-03-10|scoreBand=40–59', { 'decided.accepted': 4, 'decided.rejected': 6 });
+      reportItems.set('funnel|2026-03-10|scoreBand=60–79', { 'decided.accepted': 8, 'decided.rejected': 2 });
+      reportItems.set('funnel|2026-03-11|scoreBand=80–99', { 'decided.accepted': 20, 'decided.rejected': 2, 'won.count': 3, 'lost.count': 1 });
+      reportItems.set('funnel|2026-03-11|grade=A', { 'decided.accepted': 28, 'decided.rejected': 4 });
+
+      const result = await getCalibration(key, { from: '2026-03-01', to: '2026-03-31' });
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as { bands: { label: string; decisions: number; acceptanceRate: number | null; winRate: number | null }[]; grades: { grade: string; acceptanceRate: number | null }[]; threshold: unknown; target: number };
+      expect(body.bands.find((b) => b.label === '40–59')).toMatchObject({ decisions: 10, acceptanceRate: 0.4 });
+      expect(body.bands.find((b) => b.label === '80–99')).toMatchObject({ decisions: 22, acceptanceRate: 0.909, winRate: 0.75 });
+      expect(body.grades.find((g) => g.grade === 'A')).toMatchObject({ acceptanceRate: 0.875 });
+      // from 60 up: 28 of 32 accepted (0.875 ≥ 0.6) on 32 decisions (at least 30); from 40 up: 32 of 42 (0.762) on 42: the lowest edge wins
+      expect(body.threshold).toEqual({ threshold: 40, band: '40–59', decisions: 42, accepted: 32, acceptanceRate: 0.762 });
+      expect(body.target).toBe(0.6);
+      expect(sliceReads.map((r) => r.dimension).sort()).toEqual(['grade', 'scoreBand']);
+    });
+
+    it('refuses by, which calibration does not take, naming it', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getCalibration(key, { by: 'source' });
+
+      expect(result.statusCode).toBe(400);
+      expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(['by']);
       expect(sliceReads).toEqual([]);
     });
   });
