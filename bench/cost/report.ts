@@ -5,7 +5,7 @@ import { PER_UNIT_LABEL, perUnit, type BillLine, type CountedWork } from './bill
 import type { RunResult } from './phases.ts';
 import type { BillPath, CostSetup } from './setup.ts';
 import { CLOCK_SPEED, runId, SECONDS, SEED } from './settings.ts';
-import { ending, type Verification } from './verify.ts';
+import { ending, FOLLOWING_UP, type Verification } from './verify.ts';
 import type { Workload } from './workload.ts';
 
 export interface ReportInput {
@@ -89,7 +89,7 @@ export function report(input: ReportInput): string {
   for (const e of executions) transitionsBy.set(ending(e), [...(transitionsBy.get(ending(e)) ?? []), e.states.length + e.retries]);
   const retries = sum(executions.map((e) => e.retries));
   // A journey the rep answered that still escalated: the answer reached it after the (fast-clock) window.
-  const lateAnswers = executions.filter((e) => (ending(e) === 'Accepted' || ending(e) === 'Rejected to marketing') && e.states.includes('Escalate')).length;
+  const lateAnswers = executions.filter((e) => ending(e) === FOLLOWING_UP && e.states.includes('Escalate')).length;
   const handoffEmails = result.emails.filter((e) => e.subject.startsWith('New lead for you')).length;
   const escalationEmails = result.emails.filter((e) => e.subject.startsWith('Escalation')).length;
   const eventsOf = new Map<string, number>();

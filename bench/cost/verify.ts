@@ -19,12 +19,17 @@ export interface Verification {
   endings: Map<string, number>;
 }
 
-/** The journey's end as its history says: the last state entered. */
+/** A decided journey waiting on its follow-up (sales clocks, feedback asks: days or weeks away): the hand-off half is done. */
+export const FOLLOWING_UP = 'Following up';
+
+/** The journey's end as its history says: the last state entered, or following up once it waits on its follow-up. */
 export function ending(execution: Execution): string {
+  if (execution.status === 'RUNNING' && execution.states.at(-1) === 'Await follow-up') return FOLLOWING_UP;
   return execution.status === 'SUCCEEDED' ? (execution.states.at(-1) ?? 'none') : execution.status;
 }
 
-const EXPECTED_END = { accept: 'Accepted', reject: 'Rejected to marketing', none: 'Recycled to marketing' } as const;
+/** Accepted and rejected hand-offs both go on to follow up (issue 11); unanswered ones end recycled. */
+const EXPECTED_END = { accept: FOLLOWING_UP, reject: FOLLOWING_UP, none: 'Recycled to marketing' } as const;
 
 /**
  * `executions` are the measured run's; `warmupEvents` the events the
@@ -52,10 +57,11 @@ export async function verify(setup: CostSetup, workload: Workload, result: RunRe
   for (const e of executions) endings.set(ending(e), (endings.get(ending(e)) ?? 0) + 1);
   const qualifying = workload.visitors.filter((v) => v.kind === 'qualifying');
   if (executions.length !== qualifying.length) problems.push(`${executions.length} journeys started for ${qualifying.length} qualifying visitors`);
-  for (const answer of ['accept', 'reject', 'none'] as const) {
-    const planned = qualifying.filter((v) => v.answer === answer).length;
-    const ended = endings.get(EXPECTED_END[answer]) ?? 0;
-    if (planned !== ended) problems.push(`${planned} reps planned to ${answer === 'none' ? 'not answer' : answer}, ${ended} journeys ended "${EXPECTED_END[answer]}"`);
+  for (const end of new Set(Object.values(EXPECTED_END))) {
+    const answers = (Object.keys(EXPECTED_END) as (keyof typeof EXPECTED_END)[]).filter((answer) => EXPECTED_END[answer] === end);
+    const planned = qualifying.filter((v) => v.answer !== undefined && answers.includes(v.answer)).length;
+    const ended = endings.get(end) ?? 0;
+    if (planned !== ended) problems.push(`${planned} reps planned to ${answers.join(' or ')}, ${ended} journeys ended "${end}"`);
   }
   return { problems, storedEvents: storedEvents - warmupEvents, endings };
 }
