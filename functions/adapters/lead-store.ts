@@ -349,9 +349,15 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   function countTargets(leadId: string, counts: Record<string, number>, reports: readonly ReportCount[]): [ItemKey, Record<string, number>][] {
     const targets: [ItemKey, Record<string, number>][] = [];
     if (Object.keys(counts).length > 0) targets.push([funnelShardKeyOf(leadId), counts]);
+    // One add per item: the count's mark refuses a second add to the same item, so counts for one item are summed first.
     const shard = funnelShardOf(leadId, REPORT_SHARDS);
-    for (const report of reports) targets.push([reportKey('funnel', report.day, report.slice, shard), report.counts]);
-    return targets;
+    const byItem = new Map<string, [ItemKey, Record<string, number>]>();
+    for (const report of reports) {
+      const key = reportKey(report.family ?? 'funnel', report.day, report.slice, shard);
+      const [, sum] = byItem.get(`${key.pk}|${key.sk}`) ?? byItem.set(`${key.pk}|${key.sk}`, [key, {}]).get(`${key.pk}|${key.sk}`)!;
+      for (const [name, n] of Object.entries(report.counts)) sum[name] = (sum[name] ?? 0) + n;
+    }
+    return [...targets, ...byItem.values()];
   }
 
   /** Adds counts to an item once: with the mark of the count, refused when the mark is there (added already, by a writer stopped before it let go). */
@@ -440,7 +446,8 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     };
     const { before } = update;
     const increments = funnelIncrements(changes, version === 0);
-    const reports = reportCounts(lead, changes, version === 0);
+    // the funnel's report counts of the changes, and any the caller adds (attribution: config the store does not know)
+    const reports = [...reportCounts(lead, changes, version === 0), ...(update.reports ?? [])];
     const profileVersion = update.profileVersion ?? 0;
     // the funnel and report counts of this save, pending on the profile until added to the lead's shard and report items (settleFunnel)
     const pending: FunnelPending[] =

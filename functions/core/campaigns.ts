@@ -151,6 +151,8 @@ export const campaignsSchema = z
   .strictObject({
     /** in order: when two campaigns match the same touch, the first listed wins */
     campaigns: z.array(campaignSchema),
+    /** how pipeline and revenue are credited to touches: the time-decay model's half-life (default 7 days) */
+    attribution: z.optional(z.strictObject({ timeDecayHalfLifeDays: z.number().check(z.positive(), z.lte(3650)) })),
   })
   .check(
     z.superRefine((config, ctx) => {

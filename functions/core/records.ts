@@ -146,6 +146,8 @@ export interface LeadUpdate {
   applied?: number;
   /** identity keys to point at this lead */
   identities?: readonly IdentityKey[];
+  /** report counts beside those the store derives from the changes (attribution), added with them exactly once */
+  reports?: readonly ReportCount[];
 }
 
 /** What an update is based on: the versions read and the lead as read. */

@@ -23,8 +23,10 @@ export const NONE = '(none)';
 /** Values are part of keys and attribute names: bounded, and one line. */
 export const MAX_SLICE_VALUE_LENGTH = 100;
 
-/** Counts to add to one report item: one day, one slice (`dimension=value`). */
+/** Counts to add to one report item: one family (`funnel` when absent), day and slice (`dimension=value`). */
 export interface ReportCount {
+  /** the report family the item belongs to; `funnel` when absent */
+  family?: string;
   /** YYYY-MM-DD (UTC) */
   day: string;
   /** `source=newsletter`, `all=all` */
@@ -57,6 +59,13 @@ export function leadSlices(lead: Pick<Lead, 'touches' | 'grade' | 'owner' | 'eng
   };
 }
 
+/** Stages a lead reaches before sales: nobody owns it yet, so it is sliced by how it came and how it scores. */
+const marketingStages = ['visitor', 'known', 'engaged'] as const satisfies readonly Stage[];
+/** A new visitor's slices: how it came; its grade and score band are nothing yet. */
+const VISITOR_DIMENSIONS: readonly ReportDimension[] = ['all', 'source', 'campaign'];
+/** A lead on marketing's side: how it came and how it scores; no team or rep owns it. */
+const MARKETING_DIMENSIONS: readonly ReportDimension[] = ['all', 'source', 'campaign', 'grade', 'scoreBand'];
+
 /** The day (UTC) of an instant, as report items are keyed. */
 export const dayOf = (at: string): string => new Date(at).toISOString().slice(0, 10);
 
@@ -80,7 +89,10 @@ function leaveReason(change: StageChange): string {
  * when it came before the owner's deadline: `withinAgreement`);
  * `pipeline.count` / `won.count` / `lost.count` with the deal's amount in
  * minor units per currency (`pipeline.EUR`, `revenue.EUR`). A new lead counts
- * `reached.visitor` on the day it was first seen.
+ * `reached.visitor` on the day it was first seen. Counts before the lead
+ * reaches mql are kept only in the slices that tell such leads apart (no team
+ * or rep owns them; a new visitor has no grade or score yet): each slice is
+ * two writes.
  */
 export function reportCounts(
   after: Pick<Lead, 'touches' | 'grade' | 'owner' | 'engagement' | 'createdAt' | 'deal' | 'stageHistory'>,
@@ -89,9 +101,11 @@ export function reportCounts(
 ): ReportCount[] {
   const byKey = new Map<string, ReportCount>();
   const slices = Object.entries(leadSlices(after));
+  let dimensions: readonly ReportDimension[] = reportDimensions;
   const add = (at: string, name: string, n = 1) => {
     const day = dayOf(at);
     for (const [dimension, value] of slices) {
+      if (!dimensions.includes(dimension as ReportDimension)) continue;
       const slice = `${dimension}=${value}`;
       const key = `${day}|${slice}`;
       const count = byKey.get(key) ?? { day, slice, counts: {} };
@@ -99,8 +113,11 @@ export function reportCounts(
       byKey.set(key, count);
     }
   };
+  // Each count goes only to the slices that can tell leads apart at that point (every slice is two writes).
+  dimensions = VISITOR_DIMENSIONS;
   if (created) add(after.createdAt, 'reached.visitor');
   for (const change of changes) {
+    dimensions = (marketingStages as readonly Stage[]).includes(change.to) ? MARKETING_DIMENSIONS : reportDimensions;
     add(change.at, `reached.${change.to}`);
     // the time spent in the stage left, from when the lead entered it (a histogram: report-counts are sums)
     const entered = enteredAt(after, change);

@@ -1,7 +1,10 @@
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { retryOnConflict } from '#commons/retry.ts';
 import { applyCrmOutcome, createSalesSourcedLead, inOutcomeOrder } from '#core/crm-apply.ts';
-import { applyEvents, newLead, type Lead, type Owner } from '#core/lead.ts';
+import { applyEvents, newLead, type Lead, type Owner, type Touch } from '#core/lead.ts';
+import type { CampaignsConfig } from '#core/campaigns.ts';
+import type { ReportCount } from '#core/report-counts.ts';
+import { attributionCounts } from '#core/reports/attribution-counts.ts';
 import { identityKeys, normalizeEmail, type IdentityKey } from '#core/identity.ts';
 import { followMerges } from '#core/merge.ts';
 import { applyOutcome, outcomeRefusal, returnToSales, type Outcome } from '#core/outcomes.ts';
@@ -16,6 +19,8 @@ import { mergeIntoOne, type MergePorts } from './merge-leads.ts';
 import { recomputeFromEvents } from './recompute.ts';
 
 export interface ApplyEventsPorts extends MergePorts {
+  /** what a deal's attribution needs: the campaigns, and a lead's touches from its events; without it, no attribution is counted */
+  attribution?: { campaigns: CampaignsConfig; touchesOf: (leadId: string) => Promise<Touch[]> };
   model: ScoringModel;
   resolveIdentities: (keys: readonly IdentityKey[]) => Promise<Map<IdentityKey, string>>;
   appliedMessageIds: (leadId: string, events: readonly EventRef[]) => Promise<Set<string>>;
@@ -294,6 +299,7 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
   const appliedRefs = [...fresh, ...freshOutcomes, ...freshCrm].map((e) => refOf.get(e.messageId)!);
   const markers = markersToWrite(before.ledger, lead.ledger, appliedRefs);
   const saved = current ? scoreUnlessUnscored(before, foldForSave(lead, ports.model), markers, changes) : foldForSave(lead, ports.model);
+  const reports = await dealAttribution(saved, changes, ports);
   await ports.saveLead({
     lead: saved,
     ...(current ? basedOn(current) : { version: 0 }),
@@ -301,6 +307,7 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     markers,
     applied: appliedRefs.length,
     identities: [...identities, ...newIdentities],
+    ...(reports.length > 0 && { reports }),
   });
   for (const key of identities) group.newIdentities.delete(key);
   // The journey's wait (the follow-up loop after the decision) wakes to the lead's new stage; one no longer waiting ignores it.
@@ -309,6 +316,18 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     if (cycle?.taskToken) await ports.resumeJourney(cycle.taskToken, { wake: saved.stage });
   }
   return { lead: saved, more };
+}
+
+/**
+ * The attribution counts of a save that creates an opportunity or wins a
+ * deal: its amount credited to the lead's touches, all of them (the lead as
+ * read holds its first touch; the others are read from its events).
+ */
+async function dealAttribution(lead: Lead, changes: readonly StageChange[], ports: ApplyEventsPorts): Promise<ReportCount[]> {
+  if (!ports.attribution || !changes.some((change) => change.to === 'opportunity' || change.to === 'won')) return [];
+  const touches = new Map([...lead.touches, ...(await ports.attribution.touchesOf(lead.leadId))].map((touch) => [touch.messageId, touch]));
+  const ordered = [...touches.values()].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return attributionCounts({ ...lead, touches: ordered }, changes, ports.attribution.campaigns);
 }
 
 /**

@@ -8,7 +8,7 @@ import { createMetrics, createUnitMeter, METRIC, publishMetrics } from '#commons
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
-import { scoringModel, teams } from '#config/index.ts';
+import { campaigns, scoringModel, teams } from '#config/index.ts';
 import { ownerOfRep } from '#core/crm-apply.ts';
 import { eventRecordKinds, type EventRecord } from '#core/records.ts';
 import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
@@ -66,6 +66,7 @@ const ports: ApplyEventsPorts = {
   getCycle: leads.getCycle,
   resumeJourney,
   ownerOf: (repId, at) => ownerOfRep(teams, repId, at),
+  attribution: { campaigns, touchesOf: async (leadId) => (await history.recentHistory(leadId)).touches },
   now: () => new Date().toISOString(),
   leadEvents: history.leadEvents,
   trackingEvents: history.trackingEvents,

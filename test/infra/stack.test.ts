@@ -336,6 +336,7 @@ describe('LeadLoop stack', () => {
           ['POST /v1/feedback/{leadId}/{cycle}/{occasion}', FUNCTIONS.Feedback],
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/reports/calibration', FUNCTIONS.Reports],
+          ['GET /v1/reports/attribution', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
           ['POST /v1/activities', FUNCTIONS.Activities],
@@ -345,7 +346,7 @@ describe('LeadLoop stack', () => {
           ['HEAD /t.js', FUNCTIONS.Tracker],
         ]),
       );
-      expect(routes).toHaveLength(25);
+      expect(routes).toHaveLength(26);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

@@ -145,6 +145,16 @@ describe('the period reports', () => {
     expect(newsletter.deals).toMatchObject({ won: 1, revenue: { USD: 5000 } });
     expect(bySource.segments.find((s) => s.segment === 'google')?.decisions.rejected).toBe(1);
 
+    // Attribution: the won deal's 5,000 USD credited whole under each model (its one touch, by newsletter), marketing-touched.
+    type Attribution = { rows: { value: string; revenue: Record<string, number>; pipeline: Record<string, number> }[]; marketingTouched: { revenue: { deals: number; touchedDeals: number; share: number | null } } };
+    for (const model of ['first', 'linear', 'w-shaped', 'time-decay']) {
+      const attribution = await report<Attribution>(`/v1/reports/attribution?from=${from}&to=${to}&model=${model}&by=source`);
+      expect(attribution.rows.reduce((sum, r) => sum + (r.revenue.USD ?? 0), 0), model).toBe(5000);
+      expect(attribution.rows.reduce((sum, r) => sum + (r.pipeline.USD ?? 0), 0), model).toBe(5000);
+      expect(attribution.rows.find((r) => r.value === 'newsletter')?.revenue, model).toEqual({ USD: 5000 });
+      expect(attribution.marketingTouched.revenue).toEqual(expect.objectContaining({ deals: 1, touchedDeals: 1, share: 1 }));
+    }
+
     // Calibration: every decision in some score band and in its grade.
     const calibration = await report<{ bands: { accepted: number; rejected: number }[]; grades: { accepted: number; rejected: number; won: number }[] }>(`/v1/reports/calibration?from=${from}&to=${to}`);
     const decisions = (rows: { accepted: number; rejected: number }[]) => rows.reduce((sum, r) => sum + r.accepted + r.rejected, 0);

@@ -1,5 +1,6 @@
 import * as z from '../zod.ts';
 import { reportDimensions } from '../report-counts.ts';
+import { attributionDimensions, attributionModels } from './attribution.ts';
 
 /**
  * The period and slicing a report is asked for (`?from=&to=&by=&format=`):
@@ -33,6 +34,16 @@ export const reportQuerySchema = z
     }),
   );
 export type ReportQuery = z.infer<typeof reportQuerySchema>;
+
+/** `GET /v1/reports/attribution`: a period, the model (`linear` when absent) and what credit is rolled up by (`campaign`). */
+export const attributionQuerySchema = z.strictObject({
+  from: z.optional(day),
+  to: z.optional(day),
+  model: z.optional(z.enum(attributionModels)),
+  by: z.optional(z.enum(attributionDimensions)),
+  format: z.optional(z.enum(['json', 'csv'])),
+});
+export type AttributionQuery = z.infer<typeof attributionQuerySchema>;
 
 export interface ReportPeriod {
   from: string;

@@ -487,7 +487,8 @@ describe('lead store (SDK calls that are the contract)', () => {
       expect(ddb).toHaveReceivedCommandWith(BatchWriteCommand, { RequestItems: { [TABLE]: [{ PutRequest: { Item: markerItem(visitorId, visitorMarker) } }] } });
       expect(updates()).toEqual(expected);
       // the new visitor counted in the report items of the day it was first seen, once per slice
-      expect(created.reports?.map((r) => r.slice)).toEqual(['all=all', 'source=(direct)', 'campaign=(none)', 'grade=D', 'scoreBand=0–19', 'team=(none)', 'rep=(none)']);
+      // a new visitor only by how it came: it has no grade, score or owner yet
+      expect(created.reports?.map((r) => r.slice)).toEqual(['all=all', 'source=(direct)', 'campaign=(none)']);
     });
 
     it('saves an existing lead whose stage changed on an outcome (its score as it was): the profile alone on its version, the count pending on it, in one PutItem; then the outcome’s marker; then the count settled', async () => {
@@ -584,6 +585,23 @@ describe('lead store (SDK calls that are the contract)', () => {
       await expect(saveLead({ lead: visitor, version: 0, changes: [], markers: [visitorMarker], identities: ['anon:anon-1'] })).rejects.toMatchObject({ name: 'ConcurrentUpdateError' });
       expect(sent()).toEqual(['TransactWriteCommand']);
     });
+  });
+
+  it('adds the report counts a caller gives (attribution) with its own, one add per item: counts for one item summed first', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    const pipeline = { family: 'attribution', day: '2026-03-01', slice: 'linear:source=newsletter', counts: { 'pipeline.EUR': 600, 'pipeline.deals': 1 } };
+    const revenue = { family: 'attribution', day: '2026-03-01', slice: 'linear:source=newsletter', counts: { 'revenue.EUR': 600, 'revenue.deals': 1 } };
+    const flagged = mqlLead({ journeyPending: 1 });
+
+    await saveLead({ lead: flagged, version: 4, profileVersion: 2, before: mqlLead(), changes: [], reports: [pipeline, revenue] });
+
+    const item = reportKey('attribution', '2026-03-01', 'linear:source=newsletter', funnelShardOf(LEAD_ID, REPORT_SHARDS));
+    const added = updates().filter((input) => JSON.stringify((input as { Key: unknown }).Key) === JSON.stringify(item));
+    expect(added).toEqual([
+      adding(LEAD_ID, `${LEAD_ID}.3`, Object.entries({ 'pipeline.EUR': 600, 'pipeline.deals': 1, 'revenue.EUR': 600, 'revenue.deals': 1 }), item),
+      unmarking(LEAD_ID, `${LEAD_ID}.3`, item),
+    ]);
   });
 
   describe('saving a recycled lead (a stage change alone)', () => {

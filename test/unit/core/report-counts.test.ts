@@ -88,10 +88,17 @@ describe('report counts of a save', () => {
     });
   });
 
+  it('counts what happens before mql only by how the lead came and how it scores: no owner slices', () => {
+    const known: StageChange = { from: 'visitor', to: 'known', at: '2026-03-01T10:00:00.000Z', cause: 'identified' };
+
+    expect(reportCounts(owned, [known], false).map((r) => r.slice)).toEqual(['all=all', 'source=newsletter', 'campaign=march', 'grade=A', 'scoreBand=60–79']);
+  });
+
   it('counts a new lead as a visitor on the day it was first seen; a save with no change counts nothing', () => {
     const visitor = mqlLead({ stage: 'visitor', stageHistory: [], createdAt: '2026-02-20T23:59:59.000Z', touches: [], owner: undefined });
 
     expect(countsOf(reportCounts(visitor, [], true), 'all=all')).toEqual({ 'reached.visitor': 1 });
+    expect(reportCounts(visitor, [], true).map((r) => r.slice)).toEqual(['all=all', 'source=(direct)', 'campaign=(none)']);
     expect(reportCounts(visitor, [], true)[0]!.day).toBe('2026-02-20');
     expect(reportCounts(owned, [], false)).toEqual([]);
   });

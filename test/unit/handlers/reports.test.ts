@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { FunnelCounters } from '../../../functions/core/funnel.ts';
+import { campaigns } from '../../../config/index.ts';
 import { bucketOf } from '../../../functions/core/reports/histogram.ts';
 import { reportsHandler } from '../../../functions/reports/handler.ts';
 import { basicAuth, bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
@@ -41,6 +42,7 @@ const ports = {
   },
   now: () => new Date('2026-03-31T12:00:00.000Z'),
   marketing: { minAcceptanceRate: 0.6 },
+  campaigns,
 };
 
 function stubKey(key: string, kind: 'write' | 'server') {
@@ -253,6 +255,55 @@ describe('reports handler (funnel)', () => {
 
       expect(result.statusCode).toBe(400);
       expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(['by']);
+      expect(sliceReads).toEqual([]);
+    });
+  });
+
+  describe('attribution', () => {
+    function getAttribution(key: string, query?: Record<string, string>) {
+      return reportsHandler(ports, keys)(
+        httpEvent({ method: 'GET', path: '/v1/reports/attribution', headers: bearer(key), ...(query && { queryStringParameters: query }) }),
+        lambdaContext('reports'),
+      );
+    }
+
+    it('sums the credit of the model and dimension asked for over the period, names defined campaigns, and the marketing-touched share', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      const webinar = campaigns.campaigns.find((c) => c.type === 'event')!;
+      reportItems.set(`attribution|2026-03-10|w-shaped:campaign=${webinar.id}`, { 'revenue.EUR': 600_000, 'revenue.deals': 1 });
+      reportItems.set(`attribution|2026-03-12|w-shaped:campaign=${webinar.id}`, { 'revenue.EUR': 150_000, 'revenue.deals': 1, 'pipeline.EUR': 150_000, 'pipeline.deals': 1 });
+      reportItems.set('attribution|2026-03-10|w-shaped:campaign=utm:spring', { 'revenue.EUR': 400_000, 'revenue.deals': 1 });
+      // another model's credit of the same deals: not read
+      reportItems.set(`attribution|2026-03-10|linear:campaign=${webinar.id}`, { 'revenue.EUR': 999 });
+      reportItems.set('attribution|2026-03-10|share:all=all', { 'revenue.deals': 2, 'revenue.EUR': 1_150_000, 'revenue.touched.deals': 1, 'revenue.touched.EUR': 1_000_000 });
+
+      const result = await getAttribution(key, { from: '2026-03-01', to: '2026-03-31', model: 'w-shaped' });
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as { model: string; by: string; rows: unknown[]; marketingTouched: { revenue: unknown } };
+      expect(body.model).toBe('w-shaped');
+      expect(body.by).toBe('campaign');
+      expect(body.rows).toEqual([
+        { value: webinar.id, campaign: { name: webinar.name, type: 'event', defined: true }, pipeline: { EUR: 1500 }, pipelineDeals: 1, revenue: { EUR: 7500 }, revenueDeals: 2 },
+        { value: 'utm:spring', campaign: { name: 'utm:spring', type: 'not-defined', defined: false }, pipeline: {}, pipelineDeals: 0, revenue: { EUR: 4000 }, revenueDeals: 1 },
+      ]);
+      expect(body.marketingTouched.revenue).toEqual({ deals: 2, touchedDeals: 1, share: 0.5, amounts: { EUR: 11500 }, touchedAmounts: { EUR: 10000 } });
+      expect(sliceReads.map((r) => r.dimension).sort()).toEqual(['share:all', 'w-shaped:campaign']);
+    });
+
+    it.each([
+      [{ model: 'shapley' }, 'model'],
+      [{ by: 'rep' }, 'by'],
+      [{ halfLife: '3' }, 'halfLife'],
+    ])('answers 400 naming the parameter for %j', async (query, name) => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getAttribution(key, query as Record<string, string>);
+
+      expect(result.statusCode).toBe(400);
+      expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
       expect(sliceReads).toEqual([]);
     });
   });

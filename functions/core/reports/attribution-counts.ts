@@ -1,0 +1,67 @@
+import { campaignOfTouch, type CampaignsConfig } from '../campaigns.ts';
+import type { Lead, Touch } from '../lead.ts';
+import type { StageChange } from '../lifecycle.ts';
+import { dayOf, minorUnits, type ReportCount } from '../report-counts.ts';
+import { attributionDimensions, attributionModels, creditBy, creditDeal, marketingTouched, type AttributedTouch } from './attribution.ts';
+
+/**
+ * The attribution counts of a save that creates an opportunity (pipeline) or
+ * wins a deal (revenue): under every model, the deal's amount credited to the
+ * lead's touches before the opportunity was created, rolled up by campaign,
+ * campaign type, source and medium (`linear:campaign=webinar-q2`), and
+ * whether any marketing touch came before it (`share:all=all`). Credits of a
+ * deal sum exactly to its amount (minor units). Pure; the lead store adds
+ * them to the `attribution` report items as it does every report count.
+ */
+
+export const ATTRIBUTION_FAMILY = 'attribution';
+/** The slice the marketing-touched share is kept in. */
+export const SHARE_SLICE = 'share:all=all';
+export const DEFAULT_HALF_LIFE_DAYS = 7;
+
+/** A lead's touch as the attribution models take it: its campaign as config/campaigns.json defines it. */
+export function attributedTouch(touch: Touch, campaigns: CampaignsConfig): AttributedTouch {
+  const campaign = campaignOfTouch(campaigns, touch);
+  return { at: touch.at, campaign: campaign.id, campaignType: campaign.type, source: touch.source, medium: touch.medium ?? '(none)', kind: 'marketing' };
+}
+
+export function attributionCounts(
+  lead: Pick<Lead, 'touches' | 'createdAt' | 'deal' | 'stageHistory'>,
+  changes: readonly StageChange[],
+  campaigns: CampaignsConfig,
+): ReportCount[] {
+  const deal = lead.deal;
+  if (deal?.amount === undefined || deal.currency === undefined) return [];
+  const amount = minorUnits(deal.amount, deal.currency);
+  const halfLifeDays = campaigns.attribution?.timeDecayHalfLifeDays ?? DEFAULT_HALF_LIFE_DAYS;
+  const touches = lead.touches.map((touch) => attributedTouch(touch, campaigns));
+  const counts: ReportCount[] = [];
+  for (const change of changes) {
+    const kind = change.to === 'opportunity' ? 'pipeline' : change.to === 'won' ? 'revenue' : undefined;
+    if (kind === undefined) continue;
+    // the deal's opportunity: created at this change, or for a win, when the lead became one
+    const opportunityAt = change.to === 'opportunity' ? change.at : (lead.stageHistory.findLast((c) => c.to === 'opportunity' && c.at <= change.at)?.at ?? change.at);
+    const attributed = { amount, leadCreatedAt: lead.createdAt, opportunityAt };
+    const day = dayOf(change.at);
+    for (const model of attributionModels) {
+      const credits = creditDeal(attributed, touches, { model, halfLifeDays });
+      for (const dimension of attributionDimensions) {
+        for (const [value, credit] of Object.entries(creditBy(credits, dimension))) {
+          counts.push({ family: ATTRIBUTION_FAMILY, day, slice: `${model}:${dimension}=${value}`, counts: { [`${kind}.${deal.currency}`]: credit, [`${kind}.deals`]: 1 } });
+        }
+      }
+    }
+    const touched = marketingTouched(attributed, touches);
+    counts.push({
+      family: ATTRIBUTION_FAMILY,
+      day,
+      slice: SHARE_SLICE,
+      counts: {
+        [`${kind}.deals`]: 1,
+        [`${kind}.${deal.currency}`]: amount,
+        ...(touched && { [`${kind}.touched.deals`]: 1, [`${kind}.touched.${deal.currency}`]: amount }),
+      },
+    });
+  }
+  return counts;
+}
