@@ -42,7 +42,7 @@ form#sign-in button { margin-top: .9rem; width: 100%; }
 .table { overflow-x: auto; }
 table { width: 100%; border-collapse: collapse; font-size: .9rem; font-variant-numeric: tabular-nums; }
 th, td { padding: .35rem .5rem; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; }
+th:first-child, td:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; min-width: 7rem; }
 thead th { color: var(--muted); font-weight: 600; }
 @media (max-width: 40rem) { main { padding: .5rem; } .panel { padding: .75rem; } .chart { height: 14rem; } }
 `;

@@ -180,7 +180,7 @@ class DashboardView {
         el('section', { class: 'panel wide', id: 'calibration' }, el('h2', {}, 'Calibration: acceptance and win rate by score band and grade'), this.calibration),
       ),
     );
-    this.funnelChart = new Chart(funnelCanvas, this.barChart([{ label: 'Leads that reached the stage', data: [], backgroundColor: PRIMARY }], 'y'));
+    this.funnelChart = new Chart(funnelCanvas, this.barChart([{ label: 'Leads that reached the stage', data: [], backgroundColor: PRIMARY }], 'y', true));
     this.timeChart = new Chart(
       timeCanvas,
       this.barChart([
@@ -193,11 +193,13 @@ class DashboardView {
     this.segment.addEventListener('change', () => this.render());
   }
 
-  private barChart(datasets: { label: string; data: (number | null)[]; backgroundColor: string }[], indexAxis: 'x' | 'y' = 'x'): ChartConfiguration<'bar', (number | null)[], string> {
+  /** A bar chart; `counts` draws whole numbers only on the value axis (leads, not 0.5 of one). */
+  private barChart(datasets: { label: string; data: (number | null)[]; backgroundColor: string }[], indexAxis: 'x' | 'y' = 'x', counts = false): ChartConfiguration<'bar', (number | null)[], string> {
+    const valueAxis = { beginAtZero: true, ...(counts && { ticks: { precision: 0 } }) };
     return {
       type: 'bar',
       data: { labels: [], datasets },
-      options: { indexAxis, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: datasets.length > 1 } }, scales: { [indexAxis === 'y' ? 'x' : 'y']: { beginAtZero: true } } },
+      options: { indexAxis, responsive: true, maintainAspectRatio: false, plugins: { legend: { display: datasets.length > 1 } }, scales: { [indexAxis === 'y' ? 'x' : 'y']: valueAxis } },
     };
   }
 
