@@ -1,3 +1,5 @@
+import type { ReportDimension } from '../../core/report-counts.ts';
+import type { CalibrationOfPeriod } from '../../reports/calibration.ts';
 import type { FunnelOfPeriod } from '../../reports/funnel.ts';
 
 /**
@@ -14,9 +16,10 @@ export const slices = [
   ['source', 'Source'],
   ['campaign', 'Campaign'],
   ['grade', 'Grade'],
+  ['scoreBand', 'Score band'],
   ['team', 'Team'],
   ['rep', 'Rep'],
-] as const;
+] as const satisfies readonly (readonly [ReportDimension, string])[];
 export type Slice = (typeof slices)[number][0];
 
 /** Stages a lead leaves by: shown in the table and in where leads left, not as steps of the funnel chart. */
@@ -118,33 +121,13 @@ export function apiErrorText(status: number, body: unknown): string {
   return [message.charAt(0).toUpperCase() + message.slice(1), ...issues].join('; ');
 }
 
-/** The calibration report (GET /v1/reports/calibration), as the lead engineer's endpoint answers it. */
-export interface CalibrationCounts {
-  accepted: number;
-  rejected: number;
-  won: number;
-  lost: number;
-  decisions: number;
-  acceptanceRate: number | null;
-  closed: number;
-  winRate: number | null;
-}
-export interface CalibrationAnswer {
-  period: { from: string; to: string };
-  bands: (CalibrationCounts & { label: string; from: number | null; to: number | null })[];
-  grades: (CalibrationCounts & { grade: string })[];
-  threshold:
-    | { threshold: number; band: string; decisions: number; accepted: number; acceptanceRate: number }
-    | { threshold: null; reason: string; decisions: number };
-}
-
-/** What the threshold the data supports is, in one sentence, with the decisions it rests on. */
-export function thresholdText(threshold: CalibrationAnswer['threshold']): string {
+/** What threshold the data supports at the agreed acceptance rate, in one sentence, with the decisions it rests on. */
+export function thresholdText({ threshold, target }: Pick<CalibrationOfPeriod, 'threshold' | 'target'>): string {
+  const agreed = `the agreed acceptance rate of ${percent(target)}`;
   if (threshold.threshold !== null) {
-    return `The decisions support an MQL threshold of ${count(threshold.threshold)} engagement points (band ${threshold.band}): ${count(threshold.accepted)} of ${count(threshold.decisions)} hand-offs from there up were accepted (${percent(threshold.acceptanceRate)}).`;
+    return `At ${agreed}, the decisions support an MQL threshold of ${count(threshold.threshold)} engagement points (band ${threshold.band}): ${count(threshold.accepted)} of ${count(threshold.decisions)} hand-offs from there up were accepted (${percent(threshold.acceptanceRate)}).`;
   }
   const decisions = `${count(threshold.decisions)} decision${threshold.decisions === 1 ? '' : 's'} in all`;
   if (threshold.reason === 'too-few-decisions') return `Too few decisions yet to support a threshold (${decisions}).`;
-  if (threshold.reason === 'below-target') return `No threshold with enough decisions above it reaches the acceptance target (${decisions}).`;
-  return `No threshold is supported: ${threshold.reason} (${decisions}).`;
+  return `No threshold with enough decisions above it reaches ${agreed} (${decisions}).`;
 }

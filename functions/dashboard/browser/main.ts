@@ -1,4 +1,5 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartConfiguration } from 'chart.js';
+import type { CalibrationOfPeriod } from '../../reports/calibration.ts';
 import type { FunnelOfPeriod } from '../../reports/funnel.ts';
 import {
   apiErrorText,
@@ -16,7 +17,6 @@ import {
   slices,
   stageLabel,
   thresholdText,
-  type CalibrationAnswer,
   type Segment,
   type Slice,
 } from './format.ts';
@@ -348,7 +348,7 @@ class DashboardView {
   /** The calibration of the period: said plainly when this stack does not serve it yet. */
   private async loadCalibration(period: { from: string; to: string }, asked: number): Promise<void> {
     this.calibration.setAttribute('aria-busy', 'true');
-    const answer = await api<CalibrationAnswer>(`/v1/reports/calibration${reportQuery(period)}`, this.key);
+    const answer = await api<CalibrationOfPeriod>(`/v1/reports/calibration${reportQuery(period)}`, this.key);
     if (asked !== this.asked) return;
     this.calibrationChart?.destroy();
     this.calibrationChart = undefined;
@@ -367,7 +367,7 @@ class DashboardView {
       items.map((item) => [name(item), count(item.decisions), count(item.accepted), percent(item.acceptanceRate), count(item.closed), count(item.won), percent(item.winRate)]);
     const head = ['Decisions', 'Accepted', 'Acceptance rate', 'Closed', 'Won', 'Win rate'];
     this.calibration.replaceChildren(
-      el('p', { id: 'calibration-threshold' }, thresholdText(report.threshold)),
+      el('p', { id: 'calibration-threshold' }, thresholdText(report)),
       el('div', { class: 'chart' }, canvas),
       el('h3', {}, 'By score band (engagement at hand-off)'),
       table(['Band', ...head], rows(report.bands, (b) => (b as { label: string }).label), (i) => ({ 'data-band': report.bands[i]!.label })),

@@ -104,13 +104,13 @@ describe('the dashboard’s report requests', () => {
     expect(apiErrorText(502, undefined)).toBe('The API answered 502');
   });
 
-  it('say what threshold the calibration supports and what it rests on, or why there is none', () => {
-    expect(thresholdText({ threshold: 40, band: '40–59', decisions: 120, accepted: 90, acceptanceRate: 0.75 })).toBe(
-      'The decisions support an MQL threshold of 40 engagement points (band 40–59): 90 of 120 hand-offs from there up were accepted (75.0%).',
+  it('say what threshold the calibration supports at the agreed rate and what it rests on, or why there is none', () => {
+    expect(thresholdText({ threshold: { threshold: 40, band: '40–59', decisions: 120, accepted: 90, acceptanceRate: 0.75 }, target: 0.7 })).toBe(
+      'At the agreed acceptance rate of 70.0%, the decisions support an MQL threshold of 40 engagement points (band 40–59): 90 of 120 hand-offs from there up were accepted (75.0%).',
     );
-    expect(thresholdText({ threshold: null, reason: 'too-few-decisions', decisions: 1 })).toBe('Too few decisions yet to support a threshold (1 decision in all).');
-    expect(thresholdText({ threshold: null, reason: 'below-target', decisions: 300 })).toBe(
-      'No threshold with enough decisions above it reaches the acceptance target (300 decisions in all).',
+    expect(thresholdText({ threshold: { threshold: null, reason: 'too-few-decisions', decisions: 1 }, target: 0.7 })).toBe('Too few decisions yet to support a threshold (1 decision in all).');
+    expect(thresholdText({ threshold: { threshold: null, reason: 'below-target', decisions: 300 }, target: 0.7 })).toBe(
+      'No threshold with enough decisions above it reaches the agreed acceptance rate of 70.0% (300 decisions in all).',
     );
   });
 });
