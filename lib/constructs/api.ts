@@ -4,6 +4,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { INGEST_PATH_PREFIX, ingestPathSegments } from '../../functions/core/event-types.ts';
+import { SCRIPT_PATH as DASHBOARD_SCRIPT_PATH } from '../../functions/dashboard/page.ts';
+import { dashboardScriptBuild } from './dashboard-script.ts';
 import { LeadFunction } from './lead-function.ts';
 import type { Tables } from './tables.ts';
 
@@ -98,6 +100,19 @@ export class Api extends Construct {
     const reportsIntegration = new HttpLambdaIntegration('ReportsIntegration', reports);
     for (const path of ['/v1/reports/funnel', '/v1/reports/calibration', '/v1/reports/attribution']) {
       this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: reportsIntegration });
+    }
+
+    // The page both teams open and its script (Chart.js bundled in): no data, so no grants; the
+    // script reads the reports above with the server key the person signs in with.
+    const dashboard = new LeadFunction(this, 'Dashboard', {
+      entry: 'dashboard/handler.ts',
+      description: 'Serves the dashboard page and its script; the data comes from the report API',
+      memorySize: 128,
+      afterBundling: dashboardScriptBuild,
+    });
+    const dashboardIntegration = new HttpLambdaIntegration('DashboardIntegration', dashboard);
+    for (const path of ['/dashboard', DASHBOARD_SCRIPT_PATH]) {
+      this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: dashboardIntegration });
     }
 
     const leadReader = new LeadFunction(this, 'Leads', {

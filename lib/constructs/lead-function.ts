@@ -21,6 +21,12 @@ export interface LeadFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
+  /**
+   * Shell commands run once esbuild has bundled the handler, given the bundle's directory: for a
+   * file the handler reads beside itself (the dashboard's browser script, built from its own entry).
+   * @default - none
+   */
+  readonly afterBundling?: (outputDir: string) => string[];
 }
 
 /** Node built-ins imported through a shim (functions/commons/node-builtins/<name>.cjs); none has subpaths, which an alias would also catch. */
@@ -83,7 +89,14 @@ export class LeadFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: { ...leadFunctionBundling, mainFields: [...leadFunctionBundling.mainFields], esbuildArgs: { '--alias': [...leadFunctionBundling.esbuildArgs['--alias']] } },
+      bundling: {
+        ...leadFunctionBundling,
+        mainFields: [...leadFunctionBundling.mainFields],
+        esbuildArgs: { '--alias': [...leadFunctionBundling.esbuildArgs['--alias']] },
+        ...(props.afterBundling && {
+          commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: (_inputDir: string, outputDir: string) => props.afterBundling!(outputDir) },
+        }),
+      },
     });
     this.entry = entry;
   }

@@ -11,6 +11,7 @@ const FUNCTIONS = {
   Activities: 'Api/Activities',
   CrmOutcomes: 'Api/CrmOutcomes',
   Tracker: 'Tracker/Tracker',
+  Dashboard: 'Api/Dashboard',
   AssignRep: 'Journey/AssignRepFunction',
   SendHandoff: 'Journey/SendHandoffFunction',
   AwaitAcceptance: 'Journey/AwaitAcceptanceFunction',
@@ -48,6 +49,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   CrmOutcomes: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:PutItem', 'dynamodb:BatchGetItem'), ...XRAY],
   // serves a script: no table, no email, no journey
   Tracker: [...XRAY],
+  // serves a page and its script; the page reads the reports with the signed-in person's key
+  Dashboard: [...XRAY],
   AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   // the lead as the lead view reads it (its recent events for the email's history), the email's once-only record
   SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...SEND_EMAIL, ...XRAY],
@@ -119,8 +122,8 @@ describe('LeadLoop stack', () => {
       const tables = new Set(t.logicalIdsOfType('AWS::DynamoDB::GlobalTable'));
       for (const name of FUNCTION_NAMES) {
         const environment = environmentOf(name);
-        // every function but the tracker works on leads; the table variables of all of them are checked below
-        if (name === 'Tracker') expect(Object.keys(environment).filter((variable) => variable.endsWith('_TABLE')), name).toEqual([]);
+        // every function but the tracker and the dashboard works on leads; the table variables of all of them are checked below
+        if (name === 'Tracker' || name === 'Dashboard') expect(Object.keys(environment).filter((variable) => variable.endsWith('_TABLE')), name).toEqual([]);
         else expect(environment.LEADS_TABLE, name).toEqual({ Ref: t.logicalId('Tables/Leads') });
         if ('EVENTS_TABLE' in environment) expect(environment.EVENTS_TABLE, name).toEqual({ Ref: t.logicalId('Tables/Events') });
         for (const [variable, value] of Object.entries(environment)) {
@@ -344,9 +347,11 @@ describe('LeadLoop stack', () => {
           ['GET /t.js', FUNCTIONS.Tracker],
           // an HTTP API routes no method it was not given: HEAD is not GET's
           ['HEAD /t.js', FUNCTIONS.Tracker],
+          ['GET /dashboard', FUNCTIONS.Dashboard],
+          ['GET /dashboard/app.js', FUNCTIONS.Dashboard],
         ]),
       );
-      expect(routes).toHaveLength(26);
+      expect(routes).toHaveLength(28);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

@@ -1,0 +1,277 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FunnelOfPeriod } from '../../functions/reports/funnel.ts';
+import { apiErrorText, count, percent, thresholdText } from '../../functions/dashboard/browser/format.ts';
+import type { CalibrationOfPeriod } from '../../functions/reports/calibration.ts';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { eventually, sendEvent } from '../support/local.ts';
+
+/**
+ * The dashboard in a real (headless) Chromium, against the local runtime: leads arrive through the
+ * public API (one accepted by its rep from the hand-off email's link, one from a campaign whose UTM
+ * name is markup), then a person opens /dashboard: the sign-in form only, a wrong key refused with
+ * the API's words, the server key; the page's numbers are the report API's for the same query, a
+ * slice changes them, and the markup shows as the characters it is.
+ */
+const XSS_CAMPAIGN = '<img src=x onerror=window.__xss=1>';
+
+let runtime: LocalRuntime;
+let browser: Browser;
+
+interface CapturedEmail {
+  subject: string;
+  body: { text?: string };
+}
+
+const emails = async (): Promise<CapturedEmail[]> => ((await (await fetch(`${runtime.sesUrl}/store`)).json()) as { emails: CapturedEmail[] }).emails;
+
+/** Events that qualify a person under the default model (as test/integration/loop.test.ts explains), from a campaign. */
+function qualifyingEvents(anonymousId: string, email: string, name: string, campaign: { source: string; medium: string; name: string }) {
+  return [
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign } }],
+    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
+    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
+  ] as const;
+}
+
+async function funnel(query: string, key = runtime.serverKey): Promise<{ status: number; body: FunnelOfPeriod }> {
+  const response = await fetch(`${runtime.apiUrl}/v1/reports/funnel${query}`, { headers: { authorization: `Bearer ${key}` } });
+  return { status: response.status, body: (await response.json()) as FunnelOfPeriod };
+}
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+
+  // Two qualified leads from two campaigns, and a visitor who only looked.
+  const leads = [
+    ['visitor-ada', 'ada@acme.example', 'Ada Lovelace', { source: 'newsletter', medium: 'email', name: 'november' }],
+    ['visitor-mallory', 'mallory@acme.example', 'Mallory Markup', { source: 'linkedin', medium: 'social', name: XSS_CAMPAIGN }],
+  ] as const;
+  for (const [anonymousId, email, name, campaign] of leads) {
+    for (const [path, body] of qualifyingEvents(anonymousId, email, name, campaign)) expect((await sendEvent(runtime, path, body)).status).toBe(200);
+  }
+  const browsing = { anonymousId: 'visitor-bob', messageId: 'visitor-bob-1', name: 'Home', context: { page: { url: 'https://example.com/' }, campaign: { source: 'google', medium: 'cpc', name: 'brand' } } };
+  expect((await sendEvent(runtime, '/v1/page', browsing)).status).toBe(200);
+
+  // Ada's rep accepts her from the hand-off email.
+  const handoff = await eventually('the hand-off email for Ada', async () => (await emails()).find((e) => e.subject.includes('Ada Lovelace')), 60_000);
+  const acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
+  expect((await fetch(acceptUrl, { method: 'POST' })).status).toBe(200);
+
+  await eventually(
+    'the period funnel to count three visitors, two MQLs and the SAL',
+    async () => {
+      const { body } = await funnel('?by=all');
+      const reached = Object.fromEntries((body.segments[0]?.stages ?? []).map((s) => [s.stage, s.reached]));
+      return reached.visitor! >= 3 && reached.mql! >= 2 && reached.sal! >= 1 ? true : undefined;
+    },
+    60_000,
+  );
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+});
+
+/** A fresh browser profile on the dashboard: every request it makes, every console error and page error. */
+async function openDashboard(): Promise<{ context: BrowserContext; page: Page; requests: string[]; errors: { text: string; url: string }[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const errors: { text: string; url: string }[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push({ text: message.text(), url: message.location().url });
+  });
+  page.on('pageerror', (error) => errors.push({ text: error.message, url: '' }));
+  await page.goto(`${runtime.apiUrl}/dashboard`);
+  await page.waitForLoadState('networkidle');
+  return { context, page, requests, errors };
+}
+
+const reportRequests = (requests: readonly string[]) => requests.filter((url) => new URL(url).pathname.startsWith('/v1/reports/'));
+const numberIn = (text: string | null) => Number((text ?? '').replaceAll(',', ''));
+
+/** The funnel table's rows as shown: stage → [reached, conversion] text. */
+async function shownFunnel(page: Page): Promise<Map<string, { reached: number; conversion: string }>> {
+  const rows = page.locator('#funnel-table tbody tr');
+  const shown = new Map<string, { reached: number; conversion: string }>();
+  for (let i = 0; i < (await rows.count()); i++) {
+    const row = rows.nth(i);
+    const cells = row.locator('td');
+    shown.set((await row.getAttribute('data-stage'))!, { reached: numberIn(await cells.nth(1).textContent()), conversion: (await cells.nth(2).textContent())! });
+  }
+  return shown;
+}
+
+const expectedFunnel = (segment: FunnelOfPeriod['segments'][number]) =>
+  new Map(segment.stages.map((s) => [s.stage, { reached: s.reached, conversion: percent(s.conversionFromPrevious) }]));
+
+const settled = (page: Page) => page.locator('#dashboard[aria-busy="false"]').waitFor();
+
+describe('the dashboard without a key', () => {
+  it('shows the sign-in form and nothing else, and asks the report API nothing', async () => {
+    const { context, page, requests } = await openDashboard();
+    await expect(page.locator('#sign-in').isVisible()).resolves.toBe(true);
+    expect(await page.locator('#dashboard').count()).toBe(0);
+    expect((await page.locator('main').innerText()).trim()).toMatch(/^Sign in\n/);
+    expect(reportRequests(requests)).toEqual([]);
+    await context.close();
+  });
+
+  it('refuses a wrong key with the API’s own words, keeps nothing, and shows the form again', async () => {
+    const { context, page } = await openDashboard();
+    await page.fill('#server-key', 'sk_not_a_key');
+    await page.press('#server-key', 'Enter');
+    await page.locator('#sign-in-error').waitFor();
+    const refusal = await fetch(`${runtime.apiUrl}/v1/reports/funnel?by=all`, { headers: { authorization: 'Bearer sk_not_a_key' } });
+    expect(refusal.status).toBe(401);
+    expect(await page.locator('#sign-in-error').textContent()).toBe(apiErrorText(401, await refusal.json()));
+    expect(await page.locator('#sign-in').isVisible()).toBe(true);
+    expect(await page.locator('#dashboard').count()).toBe(0);
+    expect(await page.evaluate("sessionStorage.length + localStorage.length + document.cookie.length")).toBe(0);
+    expect(page.url()).toBe(`${runtime.apiUrl}/dashboard`);
+    await context.close();
+  });
+});
+
+describe('the dashboard on a stack that does not serve the calibration report', () => {
+  it('says so plainly, and shows no calibration numbers', async () => {
+    const context = await browser.newContext();
+    // what API Gateway answers for a route the stack does not have
+    await context.route('**/v1/reports/calibration?*', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"message":"Not Found"}' }));
+    const page = await context.newPage();
+    await page.goto(`${runtime.apiUrl}/dashboard`);
+    await page.fill('#server-key', runtime.serverKey);
+    await page.press('#server-key', 'Enter');
+    await page.locator('#calibration-body[aria-busy="false"]').waitFor();
+    expect(await page.locator('#calibration-status').textContent()).toContain('does not serve the calibration report yet (GET /v1/reports/calibration answered 404 Not Found)');
+    expect(await page.locator('#calibration-body table, #calibration-chart').count()).toBe(0);
+    // the rest of the dashboard is there
+    expect(await page.locator('#funnel-table tbody tr').count()).toBeGreaterThan(0);
+    await context.close();
+  });
+});
+
+describe('the dashboard signed in with the server key', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let requests: string[];
+  let errors: { text: string; url: string }[];
+
+  beforeAll(async () => {
+    ({ context, page, requests, errors } = await openDashboard());
+    await page.fill('#server-key', runtime.serverKey);
+    await page.click('#sign-in button[type="submit"]');
+    await settled(page);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('shows the funnel the report API answers for the same period, the last 30 days by default', async () => {
+    const from = await page.inputValue('#from');
+    const to = await page.inputValue('#to');
+    const { status, body } = await funnel(`?from=${from}&to=${to}&by=all`);
+    expect(status).toBe(200);
+    expect(body.period.days).toBe(30);
+    expect(await page.inputValue('#by')).toBe('all');
+    const all = body.segments[0]!;
+    expect(all.segment).toBe('all');
+    expect(await shownFunnel(page)).toEqual(expectedFunnel(all));
+    // not a table of zeros: the leads sent above are in it
+    expect((await shownFunnel(page)).get('mql')!.reached).toBeGreaterThanOrEqual(2);
+    expect(numberIn(await page.locator('[data-tile="accepted"] .value').textContent())).toBe(all.decisions.accepted);
+    expect(all.decisions.accepted).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('[data-tile="before-deadline"] .value').textContent()).toBe(percent(all.decisions.beforeDeadlineShare));
+    // the whole funnel now, all time
+    const now = await page.locator('#now tbody tr').allInnerTexts();
+    expect(now).toEqual(body.stages.map((s) => expect.stringMatching(new RegExp(`\\t${count(s.reached)}\\t${count(s.current)}$`))));
+    // and the charts were drawn
+    const painted = (id: string) =>
+      page.evaluate(`(() => { const c = document.getElementById('${id}'); return c.width > 0 && c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v) => v !== 0); })()`);
+    expect(await painted('funnel-chart')).toBe(true);
+    expect(await painted('time-chart')).toBe(true);
+  });
+
+  it('shows the calibration the report API answers for the same period', async () => {
+    await page.locator('#calibration-body[aria-busy="false"]').waitFor();
+    const response = await fetch(`${runtime.apiUrl}/v1/reports/calibration?from=${await page.inputValue('#from')}&to=${await page.inputValue('#to')}`, {
+      headers: { authorization: `Bearer ${runtime.serverKey}` },
+    });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as CalibrationOfPeriod;
+    expect(await page.locator('#calibration-threshold').textContent()).toBe(thresholdText(report));
+    const rows = page.locator('#calibration-body tr[data-band]');
+    expect(await rows.count()).toBe(report.bands.length);
+    for (const [i, band] of report.bands.entries()) {
+      expect((await rows.nth(i).locator('td').allTextContents()).slice(0, 4)).toEqual([band.label, count(band.decisions), count(band.accepted), percent(band.acceptanceRate)]);
+    }
+  });
+
+  it('shows each segment’s numbers when sliced by campaign, a campaign named with markup as its characters', async () => {
+    const allVisitors = (await shownFunnel(page)).get('visitor')!.reached;
+    await page.selectOption('#by', 'campaign');
+    await settled(page);
+    await page.locator('#segments tbody tr').first().waitFor();
+    const { body } = await funnel(`?from=${await page.inputValue('#from')}&to=${await page.inputValue('#to')}&by=campaign`);
+    expect(body.segments.map((s) => s.segment)).toContain(XSS_CAMPAIGN);
+
+    // the segment picker and the segments table list the API's segments, as text
+    expect(await page.locator('#segment option').allTextContents()).toEqual(body.segments.map((s) => s.segment));
+    const rows = page.locator('#segments tbody tr');
+    expect(await rows.count()).toBe(body.segments.length);
+    for (const [i, segment] of body.segments.entries()) {
+      const cells = await rows.nth(i).locator('td').allTextContents();
+      const reached = (stage: string) => count(segment.stages.find((s) => s.stage === stage)!.reached);
+      expect(cells.slice(0, 5)).toEqual([segment.segment, reached('visitor'), reached('known'), reached('engaged'), reached('mql')]);
+    }
+    // the funnel now shows the first segment, not the whole
+    expect(await shownFunnel(page)).toEqual(expectedFunnel(body.segments[0]!));
+    expect((await shownFunnel(page)).get('visitor')!.reached).not.toBe(allVisitors);
+
+    // the markup segment, chosen: its funnel, its name in the heading, and nothing of it run
+    await page.selectOption('#segment', XSS_CAMPAIGN);
+    expect(await shownFunnel(page)).toEqual(expectedFunnel(body.segments.find((s) => s.segment === XSS_CAMPAIGN)!));
+    expect(await page.locator('#period').textContent()).toContain(`Campaign: ${XSS_CAMPAIGN}`);
+    expect(await page.locator(`#segments tr[data-segment="${XSS_CAMPAIGN.replaceAll('"', '\\"')}"] td`).first().textContent()).toBe(XSS_CAMPAIGN);
+    expect(await page.locator('#dashboard img').count()).toBe(0);
+    expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
+  });
+
+  it('keeps the key in this tab’s session only, out of every address it requested', async () => {
+    expect(await page.evaluate("sessionStorage.getItem('leadloop.serverKey')")).toBe(runtime.serverKey);
+    expect(await page.evaluate('localStorage.length + document.cookie.length')).toBe(0);
+    expect(reportRequests(requests).length).toBeGreaterThanOrEqual(3);
+    for (const url of [...requests, page.url()]) expect(url).not.toContain(runtime.serverKey);
+    // a reload of the tab stays signed in; another browser profile starts at the form
+    await page.reload();
+    await settled(page);
+    expect(await page.locator('#sign-in').isVisible()).toBe(false);
+  });
+
+  it('fits a phone’s width', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.selectOption('#by', 'source');
+    await settled(page);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+  });
+
+  it('logged no error to the console', () => {
+    expect(errors).toEqual([]);
+  });
+
+  it('signs out: the key forgotten, the form again', async () => {
+    await page.click('#sign-out');
+    expect(await page.locator('#sign-in').isVisible()).toBe(true);
+    expect(await page.locator('#dashboard').count()).toBe(0);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+  });
+});
