@@ -49,6 +49,7 @@ LeadLoop is running locally.
 
   API            ${apiUrl}          (health: ${apiUrl}/health)
   Emails         ${sesUrl}/         (JSON: ${sesUrl}/store)
+  Dashboard      ${apiUrl}/dashboard   (sign in with the server key below)
   Journeys       ${apiUrl}/_local/executions
   Failed records ${apiUrl}/_local/failed-records   (stream records set aside after their retries)
   DynamoDB       ${dynamodbEndpoint}   (DynamoDB Local; any region, any credentials)
