@@ -17,7 +17,7 @@
  * | identity → lead link     | IDENTITY#identityKey    | IDENTITY        |
  * | funnel counters, shard n | REPORT#funnel#nn        | COUNTERS        |
  * | funnel counters (before shards; read, never written) | REPORT#funnel | COUNTERS |
- * | report counts of one day and slice, shard n | REPORT#family#YYYY-MM-DD | dimension=value#nn |
+ * | report counts of one day and slice, shard n | REPORT#family#YYYY-MM-DD#nn | dimension=value |
  * | rescore progress         | RESCORE#modelVersion    | PROGRESS        |
  * | API key (by its hash)    | KEY#sha256              | KEY             |
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
@@ -139,14 +139,13 @@ export const funnelKeys = (shards: number): ItemKey[] => [funnelKey, ...Array.fr
 export const REPORT_SHARDS = 8;
 
 /** The report counts of one family (`funnel`), day and slice (`source=newsletter`), shard `shard`. */
-export const reportKey = (family: string, day: string, slice: string, shard: number): ItemKey => ({
-  pk: reportPartition(family, day),
-  sk: `${slice}#${String(shard).padStart(2, '0')}`,
-});
-/** Every slice of one family and day is one partition: a report reads a day's slices of a dimension in one Query. */
-export const reportPartition = (family: string, day: string): string => `REPORT#${family}#${day}`;
-/** The slice a report item's sort key names (`source=newsletter`), without its shard. */
-export const sliceOfReportKey = (sk: string): string => sk.slice(0, sk.lastIndexOf('#'));
+export const reportKey = (family: string, day: string, slice: string, shard: number): ItemKey => ({ pk: reportPartition(family, day, shard), sk: slice });
+/**
+ * One shard of one family's day is one partition: the leads of a busy day
+ * spread their writes over REPORT_SHARDS partitions, not one; a report reads
+ * a day's slices of a dimension in one Query per shard.
+ */
+export const reportPartition = (family: string, day: string, shard: number): string => `REPORT#${family}#${day}#${String(shard).padStart(2, '0')}`;
 
 /** Where a rescore under a model version keeps its progress, so an interrupted run resumes. */
 export const rescoreKey = (modelVersion: string): ItemKey => ({ pk: `RESCORE#${modelVersion}`, sk: 'PROGRESS' });

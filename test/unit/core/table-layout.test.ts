@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  reportKey,
+  reportPartition,
   activitiesOf,
   activityKey,
   feedbackKey,
@@ -29,6 +31,11 @@ import {
 // The layout is what stored data is found by: a change here orphans every item
 // already written, so the expected keys are spelled out, not derived.
 describe('the leads table layout', () => {
+  it('keeps report counts per family, day and shard as a partition, one item per slice', () => {
+    expect(reportKey('funnel', '2026-03-01', 'source=newsletter', 3)).toEqual({ pk: 'REPORT#funnel#2026-03-01#03', sk: 'source=newsletter' });
+    expect(reportPartition('attribution', '2026-03-01', 7)).toBe('REPORT#attribution#2026-03-01#07');
+  });
+
   it('keeps a cycle’s activities in time order under the cycle, and its feedback one per occasion', () => {
     const later = activityKey('lead-1', 2, '2026-03-02T09:00:00+01:00', 'crm-9');
     const earlier = activityKey('lead-1', 2, '2026-03-01T23:30:00.000Z', 'crm-10');
