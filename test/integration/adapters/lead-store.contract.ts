@@ -684,16 +684,18 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await metered.saveLead({ lead: saved, version: 0, changes: [], markers: [{ messageId: uniqueId('metered'), at: T0, entries: [] }] });
       await metered.getLead(saved.leadId);
 
-      // Assess: a transaction and the marker write; the new lead's funnel counts added to its shard, let go of by its profile,
-      // the mark removed; the profile and score in one strongly consistent query of small items, then the markers
-      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'BatchWrite', 'Update', 'Update', 'Update', 'Query', 'Query']);
+      // Assess: a transaction and the marker write; the new lead's funnel counts added to its shard and its report counts
+      // to the items of its three visitor slices (all, source, campaign), let go of by its profile, the four marks removed;
+      // the profile and score in one strongly consistent query of small items, then the markers
+      const updates = 1 + 3 + 1 + 1 + 3;
+      expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'BatchWrite', ...Array<string>(updates).fill('Update'), 'Query', 'Query']);
       expect(consumed.every((c) => c.table === tables.leadsTable)).toBe(true);
       expect(consumed[0]!.writeUnits).toBeGreaterThan(0);
       expect(consumed[0]!.readUnits).toBe(0);
       expect(consumed[1]).toMatchObject({ readUnits: 0, writeUnits: 1 });
-      for (const update of consumed.slice(2, 5)) expect(update).toMatchObject({ readUnits: 0, writeUnits: 1 });
-      expect(consumed[5]).toMatchObject({ readUnits: 1, writeUnits: 0 });
-      expect(consumed[6]).toMatchObject({ readUnits: 1, writeUnits: 0 });
+      for (const update of consumed.slice(2, 2 + updates)) expect(update).toMatchObject({ readUnits: 0, writeUnits: 1 });
+      expect(consumed[2 + updates]).toMatchObject({ readUnits: 1, writeUnits: 0 });
+      expect(consumed[3 + updates]).toMatchObject({ readUnits: 1, writeUnits: 0 });
     });
 
     it('writes a scored event that leaves the profile as it was with one write unit for the score and one for its marker', async () => {
