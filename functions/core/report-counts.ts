@@ -1,4 +1,5 @@
 import type { Lead } from './lead.ts';
+import type { FeedbackEntry } from './records.ts';
 import { scoreBandOf } from './backtest.ts';
 import { bucketOf } from './reports/histogram.ts';
 import type { Stage, StageChange } from './lifecycle.ts';
@@ -166,4 +167,19 @@ export function minorUnits(amount: number, currency: string): number {
 /** An amount counted in minor units, back in the currency's units. */
 export function fromMinorUnits(minor: number, currency: string): number {
   return WHOLE_UNIT_CURRENCIES.has(currency) ? minor : minor / 100;
+}
+
+/**
+ * The report counts of a rep's feedback, on the day it was given, for all,
+ * the rep's team and the rep: `feedback.given`, per occasion, per rating
+ * (`rating.1` … `rating.5`) and per reason ticked; and `feedback.covered` for
+ * the first feedback on its hand-off (the cycle), so coverage is hand-offs
+ * with feedback ÷ hand-offs decided, per rep and team.
+ */
+export function feedbackCounts(entry: Pick<FeedbackEntry, 'occasion' | 'rating' | 'reasons' | 'repId' | 'at'>, teamId: string | undefined, firstOnHandOff: boolean): ReportCount[] {
+  const counts: Record<string, number> = { 'feedback.given': 1, [`feedback.${entry.occasion}`]: 1, [`rating.${entry.rating}`]: 1 };
+  for (const reason of new Set(entry.reasons)) counts[`reason.${entry.occasion}.${reason}`] = 1;
+  if (firstOnHandOff) counts['feedback.covered'] = 1;
+  const day = dayOf(entry.at);
+  return [`all=all`, `team=${sliceValue(teamId)}`, `rep=${sliceValue(entry.repId)}`].map((slice) => ({ day, slice, counts: { ...counts } }));
 }

@@ -2,7 +2,8 @@ import { NotFoundError } from '#commons/errors.ts';
 import { requireValidLink } from '#commons/signed-link.ts';
 import { describeIssues } from '#core/config-errors.ts';
 import type { Cycle } from '#core/cycle.ts';
-import { feedbackSubmissionSchema, type FeedbackConfig, type FeedbackOccasion } from '#core/feedback.ts';
+import { feedbackOccasions, feedbackSubmissionSchema, type FeedbackConfig, type FeedbackOccasion } from '#core/feedback.ts';
+import { feedbackCounts, type ReportCount } from '#core/report-counts.ts';
 import { formValuesOf, submissionOf, type FeedbackPageView } from '#core/feedback-page.ts';
 import { feedbackRefusal } from '#core/link-rules.ts';
 import type { FeedbackLink } from '#core/links.ts';
@@ -19,7 +20,7 @@ export interface GiveFeedbackPorts {
   getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
   getFeedback: (leadId: string, cycle: number, occasion: FeedbackOccasion) => Promise<FeedbackEntry | undefined>;
   /** stores the feedback with its event, unless feedback on that cycle and occasion is there ('duplicate': nothing changed) */
-  storeFeedback: (event: FeedbackEvent) => Promise<'recorded' | 'duplicate'>;
+  storeFeedback: (event: FeedbackEvent, reports: readonly ReportCount[]) => Promise<'recorded' | 'duplicate'>;
 }
 
 export interface FeedbackRequest {
@@ -40,7 +41,8 @@ export async function giveFeedback(input: FeedbackRequest, ports: GiveFeedbackPo
   requireValidLink(link, input.signature, await ports.linkSigningKey(), ports.now());
   const found = await ports.getLead(link.leadId);
   if (!found) throw new NotFoundError('this lead does not exist');
-  const refusal = feedbackRefusal(found.lead, await ports.getCycle(link.leadId, link.cycle), link);
+  const cycle = await ports.getCycle(link.leadId, link.cycle);
+  const refusal = feedbackRefusal(found.lead, cycle, link);
   if (refusal) return { kind: 'refused', reason: refusal };
 
   const given = await ports.getFeedback(link.leadId, link.cycle, link.occasion);
@@ -62,7 +64,10 @@ export async function giveFeedback(input: FeedbackRequest, ports: GiveFeedbackPo
     ...(comment !== undefined && { comment }),
     at,
   };
-  const stored = await ports.storeFeedback({ messageId: feedbackMessageIdOf(entry), kind: 'feedback', leadId: link.leadId, feedback: entry, receivedAt: at });
+  // The first feedback on the hand-off covers it (coverage: hand-offs with feedback ÷ hand-offs).
+  const others = await Promise.all(feedbackOccasions.filter((o) => o !== link.occasion).map((o) => ports.getFeedback(link.leadId, link.cycle, o)));
+  const reports = feedbackCounts(entry, cycle?.owner.teamId, others.every((other) => other === undefined));
+  const stored = await ports.storeFeedback({ messageId: feedbackMessageIdOf(entry), kind: 'feedback', leadId: link.leadId, feedback: entry, receivedAt: at }, reports);
   if (stored === 'recorded') return { kind: 'recorded', entry };
   // Another submission got there first: that one stands.
   const first = await ports.getFeedback(link.leadId, link.cycle, link.occasion);

@@ -67,9 +67,9 @@ export class Api extends Construct {
       description: 'The feedback page of a signed link: a rep rates a hand-off, ticks reasons, comments',
       environment: settingsEnvironment({ eventsTable: events.tableName, leadsTable: leads.tableName }),
     });
-    // the signing key, the lead, its cycle and feedback (reads); the feedback and its event, in one transaction (puts)
+    // the signing key, the lead, its cycle and feedback (reads); the feedback, its event and its report counts, in one transaction
     events.grant(feedback, 'dynamodb:PutItem');
-    leads.grant(feedback, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem');
+    leads.grant(feedback, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.httpApi.addRoutes({
       path: '/v1/feedback/{leadId}/{cycle}/{occasion}',
       methods: [HttpMethod.GET, HttpMethod.POST],

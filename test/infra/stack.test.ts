@@ -43,7 +43,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   // the funnel counters' shards and a period's report items (one Query per day's partition); never a scan
   Reports: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'), ...XRAY],
   // the identity link, then the lead (profile and score, its markers: queries of its own partition) and its recent events; never a scan
-  Feedback: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'), ...XRAY],
+  // the feedback, its event and its report counts (ADD) in one transaction
+  Feedback: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   Leads: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],
   // the key, the identity link, the lead; the outcomes put once (one transaction of Puts) and the repeats looked up; never a lead write
   CrmOutcomes: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:PutItem', 'dynamodb:BatchGetItem'), ...XRAY],

@@ -188,6 +188,14 @@ describe('one lead through the whole loop', () => {
       ['closed', 4],
     ]);
 
+    // The rep's feedback counts for the rep: one hand-off covered, two feedbacks, both ends of the scale shown.
+    type Funnel = { segments: { segment: string; feedback: { handed: number; withFeedback: number; coverage: number | null; submissions: number; ratings: Record<string, number> } }[] };
+    const byRep = await fetch(`${runtime.apiUrl}/v1/reports/funnel?by=rep`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+    const repSegment = ((await byRep.json()) as Funnel).segments.find((s) => s.segment === rep.id)!;
+    expect(repSegment.feedback).toMatchObject({ withFeedback: 1, submissions: 2, ratings: { '1': 0, '2': 0, '3': 0, '4': 1, '5': 1 } });
+    expect(repSegment.feedback.handed).toBeGreaterThanOrEqual(1);
+    expect(repSegment.feedback.coverage).toBe(Math.round((1 / repSegment.feedback.handed) * 1000) / 1000);
+
     // Contacted in time and followed up: nobody was chased, and the ask came once.
     expect(await emailsAbout('Cleo Park', 'First contact overdue')).toEqual([]);
     expect(await emailsAbout('Cleo Park', 'Follow-up short')).toEqual([]);

@@ -29,6 +29,11 @@ export interface SegmentFunnel {
   stages: StageInPeriod[];
   decisions: { accepted: number; rejected: number; notAccepted: number; beforeDeadline: number; beforeDeadlineShare: number | null };
   deals: { opportunities: number; won: number; lost: number; pipeline: Record<string, number>; revenue: Record<string, number> };
+  /**
+   * feedback given in the period: coverage is hand-offs whose first feedback came in the period ÷ hand-offs decided in
+   * it (null when none was decided); every rating from 1 to 5 shown, not just an average; ticks per reason and occasion
+   */
+  feedback: { handed: number; withFeedback: number; coverage: number | null; submissions: number; ratings: Record<'1' | '2' | '3' | '4' | '5', number>; averageRating: number | null; reasons: Record<string, Record<string, number>> };
 }
 
 const HOUR_MS = 3_600_000;
@@ -76,6 +81,29 @@ export function segmentFunnel(segment: string, counts: Readonly<Record<string, n
       beforeDeadlineShare: decided === 0 ? null : round(n('decided.in-time') / decided, 3),
     },
     deals: { opportunities: n('pipeline.count'), won: n('won.count'), lost: n('lost.count'), pipeline: amounts('pipeline.'), revenue: amounts('revenue.') },
+    feedback: feedbackOf(counts),
+  };
+}
+
+function feedbackOf(counts: Readonly<Record<string, number>>): SegmentFunnel['feedback'] {
+  const n = (name: string) => counts[name] ?? 0;
+  const handed = n('decided.accepted') + n('decided.rejected');
+  const ratings = { '1': n('rating.1'), '2': n('rating.2'), '3': n('rating.3'), '4': n('rating.4'), '5': n('rating.5') };
+  const rated = Object.values(ratings).reduce((sum, v) => sum + v, 0);
+  const reasons: Record<string, Record<string, number>> = {};
+  for (const [name, value] of Object.entries(counts)) {
+    if (!name.startsWith('reason.')) continue;
+    const [, occasion, id] = name.split('.') as [string, string, string];
+    (reasons[occasion] ??= {})[id] = value;
+  }
+  return {
+    handed,
+    withFeedback: n('feedback.covered'),
+    coverage: handed === 0 ? null : round(n('feedback.covered') / handed, 3),
+    submissions: n('feedback.given'),
+    ratings,
+    averageRating: rated === 0 ? null : round(Object.entries(ratings).reduce((sum, [r, v]) => sum + Number(r) * v, 0) / rated, 2),
+    reasons,
   };
 }
 

@@ -2,6 +2,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import type { ConsumedUnits } from '../../../functions/adapters/capacity.ts';
 import { createFeedbackStore, type FeedbackStore } from '../../../functions/adapters/feedback-store.ts';
+import { createReportStore } from '../../../functions/adapters/report-store.ts';
+import { feedbackCounts } from '../../../functions/core/report-counts.ts';
 import type { FeedbackEntry, FeedbackEvent } from '../../../functions/core/records.ts';
 import { leadPartition } from '../../../functions/core/table-layout.ts';
 import { eventsWhere, uniqueLeadId, type TestTables } from '../../support/tables.ts';
@@ -35,6 +37,20 @@ export function feedbackStoreContract(getTables: () => TestTables): void {
     tables = getTables();
     const { client, leadsTable, eventsTable } = tables;
     store = createFeedbackStore({ client, leadsTable, eventsTable, onConsumed: (c) => consumed.push(c) });
+  });
+
+  it('adds the feedback’s report counts in its transaction: once, and not for a repeat', async () => {
+    const leadId = uniqueLeadId();
+    const rep = `rep-${leadId}`;
+    const first = { ...entry(leadId, 1, 'accepted', 5), repId: rep };
+    const reports = feedbackCounts(first, 'sales-emea', true);
+    const reader = createReportStore({ client: tables.client, leadsTable: tables.leadsTable });
+
+    expect(await store.storeFeedback(eventOf(first), reports)).toBe('recorded');
+    expect(await store.storeFeedback(eventOf(first), reports)).toBe('duplicate');
+
+    const byRep = await reader.sliceCounts('funnel', ['2026-03-02'], 'rep');
+    expect(byRep.get(rep)).toEqual({ 'feedback.given': 1, 'feedback.accepted': 1, 'rating.5': 1, 'reason.accepted.right-fit': 1, 'feedback.covered': 1 });
   });
 
   it('stores the first feedback per cycle and occasion with its event; a second changes nothing', async () => {

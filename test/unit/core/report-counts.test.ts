@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leadSlices, minorUnits, reportCounts } from '#core/report-counts.ts';
+import { feedbackCounts, leadSlices, minorUnits, reportCounts } from '#core/report-counts.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import { bucketOf } from '#core/reports/histogram.ts';
 import { mqlLead } from '../handlers/fixtures.ts';
@@ -106,5 +106,21 @@ describe('report counts of a save', () => {
   it('keeps amounts in minor units, whole units for currencies without them', () => {
     expect(minorUnits(19.99, 'USD')).toBe(1999);
     expect(minorUnits(1500, 'JPY')).toBe(1500);
+  });
+
+  it('counts a rep’s feedback for all, the rep’s team and the rep: its occasion, rating and reasons, and the hand-off covered only by the first', () => {
+    const entry = { occasion: 'accepted' as const, rating: 4, reasons: ['right-fit', 'right-fit', 'clear-need'], repId: 'rep-sam', at: '2026-03-03T23:00:00.000Z' };
+
+    const first = feedbackCounts(entry, 'sales-emea', true);
+    const second = feedbackCounts({ ...entry, occasion: 'closed', reasons: [] }, 'sales-emea', false);
+
+    expect(first.map((r) => [r.day, r.slice])).toEqual([
+      ['2026-03-03', 'all=all'],
+      ['2026-03-03', 'team=sales-emea'],
+      ['2026-03-03', 'rep=rep-sam'],
+    ]);
+    expect(first[0]!.counts).toEqual({ 'feedback.given': 1, 'feedback.accepted': 1, 'rating.4': 1, 'reason.accepted.right-fit': 1, 'reason.accepted.clear-need': 1, 'feedback.covered': 1 });
+    expect(second[2]!.counts).toEqual({ 'feedback.given': 1, 'feedback.closed': 1, 'rating.4': 1 });
+    expect(feedbackCounts(entry, undefined, true)[1]!.slice).toBe('team=(none)');
   });
 });
