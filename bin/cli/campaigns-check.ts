@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { campaignOverlaps, campaignsSchema, campaignTypes, type Campaign, type CampaignsConfig, type EventRule, type UtmRule } from '#core/campaigns.ts';
-import { ConfigError, parseConfig } from '#core/config-errors.ts';
-import { jsonTree, lineOfPath } from './json-lines.ts';
+import { loadConfigFile, readConfigFile } from './config-file.ts';
 import type { CliIo } from './run.ts';
 
 /**
@@ -26,40 +25,12 @@ Options:
 
 Exit status: 0 when the file is valid, 1 when it is not or cannot be read, 2 for a usage error.`;
 
-/** The line of a JSON syntax error, from V8's message (`… (line 3 column 6)` or `… at position 41`). */
-function syntaxErrorLine(text: string, message: string): number | undefined {
-  const line = /\(line (\d+) column \d+\)/.exec(message);
-  if (line) return Number(line[1]);
-  const position = /at position (\d+)/.exec(message);
-  return position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
-}
-
-/** zod's words for a missing field, said the way a person would. */
-function readable(message: string): string {
-  return message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is missing (a $1 is required)');
-}
-
 export type LoadedCampaigns = { ok: true; config: CampaignsConfig } | { ok: false; output: string };
 
 /** Reads campaigns from a file's text, or says what is wrong with it, line by line. */
 export function loadCampaigns(file: string, text: string): LoadedCampaigns {
-  let json: unknown;
-  try {
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    const message = (error as Error).message;
-    const line = syntaxErrorLine(text, message);
-    return { ok: false, output: `${file}${line === undefined ? '' : `:${line}`}: not valid JSON: ${message}` };
-  }
-  try {
-    return { ok: true, config: parseConfig(file, campaignsSchema, json) };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const tree = jsonTree(text);
-    const lines = error.issues.map(({ path, message }) => `${file}:${lineOfPath(tree, path)}: ${path || '(root)'}: ${readable(message)}`);
-    const count = error.issues.length === 1 ? '1 problem' : `${error.issues.length} problems`;
-    return { ok: false, output: [`${file} is not a valid campaigns file (${count}):`, ...lines].join('\n') };
-  }
+  const loaded = loadConfigFile(file, text, campaignsSchema, 'campaigns file');
+  return loaded.ok ? { ok: true, config: loaded.config } : loaded;
 }
 
 function plural(n: number, word: string): string {
@@ -169,18 +140,8 @@ export function campaignsCommand(args: readonly string[], io: CliIo): number {
   if (subcommand !== 'check') return usageError(io, `unknown campaigns subcommand "${subcommand}"`);
   if (extra.length > 0) return usageError(io, `campaigns check takes one file, got also ${extra.join(' ')}`);
 
-  let text: string;
-  try {
-    text = io.readFile(file);
-  } catch (error) {
-    io.err(`leadloop: cannot read ${file}: ${(error as Error).message}`);
-    return 1;
-  }
-  const loaded = loadCampaigns(file, text);
-  if (!loaded.ok) {
-    io.err(loaded.output);
-    return 1;
-  }
-  io.out(summarizeCampaigns(loaded.config));
+  const config = readConfigFile(io, file, loadCampaigns);
+  if (typeof config === 'number') return config;
+  io.out(summarizeCampaigns(config));
   return 0;
 }

@@ -1,3 +1,4 @@
+import { readConfigFile } from './config-file.ts';
 import { SFNClient, type SFNClientConfig } from '@aws-sdk/client-sfn';
 import { createDocumentClient } from '#commons/clients.ts';
 import { readSettings } from '#commons/settings.ts';
@@ -11,19 +12,10 @@ import { resolveTarget, TARGET_VARIABLES } from './target.ts';
 
 /** The model in `file`, or the exit status after saying what is wrong. */
 export function readModelFile(io: CliIo, file: string): ScoringModel | number {
-  let text: string;
-  try {
-    text = io.readFile(file);
-  } catch (error) {
-    io.err(`leadloop: cannot read ${file}: ${(error as Error).message}`);
-    return 1;
-  }
-  const loaded = loadModel(file, text);
-  if (!loaded.ok) {
-    io.err(loaded.output);
-    return 1;
-  }
-  return loaded.model;
+  return readConfigFile(io, file, (name, text) => {
+    const loaded = loadModel(name, text);
+    return loaded.ok ? { ok: true, config: loaded.model } : loaded;
+  });
 }
 
 export const TARGET_OPTIONS = {

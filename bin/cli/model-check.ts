@@ -1,6 +1,5 @@
-import { ConfigError, parseConfig } from '#core/config-errors.ts';
 import { scoringModelSchema, type EngagementRule, type Grade, type ScoringModel } from '#core/scoring.ts';
-import { jsonTree, lineOfPath } from './json-lines.ts';
+import { loadConfigFile } from './config-file.ts';
 
 /**
  * `leadloop model check <file>`: a scoring model validated the way the
@@ -8,51 +7,13 @@ import { jsonTree, lineOfPath } from './json-lines.ts';
  * summary in words of what the model will do.
  */
 
-/** The line of a JSON syntax error, from V8's message (`… (line 3 column 6)` or `… at position 41`). */
-function syntaxErrorLine(text: string, message: string): number | undefined {
-  const line = /\(line (\d+) column \d+\)/.exec(message);
-  if (line) return Number(line[1]);
-  const position = /at position (\d+)/.exec(message);
-  return position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
-}
-
-/** An unknown field is shown at its own line rather than its parent's. */
-function issueField(path: string, message: string): string {
-  const unknown = /^Unrecognized keys?: "((?:[^"\\]|\\.)*)"/.exec(message);
-  if (!unknown) return path;
-  return path ? `${path}.${unknown[1]}` : unknown[1]!;
-}
-
-/** zod's words for a missing field, said the way a person would. */
-function readable(message: string): string {
-  return message.replace(/^Invalid input: expected (\w+), received undefined$/, 'is missing (a $1 is required)');
-}
-
 export type LoadedModel = { ok: true; model: ScoringModel } | { ok: false; output: string };
 
 /** Reads a scoring model from a file's text, or says what is wrong with it, line by line. */
 export function loadModel(file: string, text: string): LoadedModel {
-  let json: unknown;
-  try {
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    const message = (error as Error).message;
-    const line = syntaxErrorLine(text, message);
-    return { ok: false, output: `${file}${line === undefined ? '' : `:${line}`}: not valid JSON: ${message}` };
-  }
-  try {
-    return { ok: true, model: parseConfig(file, scoringModelSchema, json) };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const tree = jsonTree(text);
-    const lines = error.issues.map(
-      ({ path, message }) => `${file}:${lineOfPath(tree, issueField(path, message))}: ${path || '(root)'}: ${readable(message)}`,
-    );
-    const count = error.issues.length === 1 ? '1 problem' : `${error.issues.length} problems`;
-    return { ok: false, output: [`${file} is not a valid scoring model (${count}):`, ...lines].join('\n') };
-  }
+  const loaded = loadConfigFile(file, text, scoringModelSchema, 'scoring model');
+  return loaded.ok ? { ok: true, model: loaded.config } : loaded;
 }
-
 
 const GRADES: readonly Grade[] = ['A', 'B', 'C', 'D'];
 
