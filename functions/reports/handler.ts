@@ -3,8 +3,8 @@ import { createLeadStore } from '#adapters/lead-store.ts';
 import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
-import { ValidationError } from '#commons/errors.ts';
-import { httpHandler, json, validate } from '#commons/http.ts';
+import { NotFoundError, ValidationError } from '#commons/errors.ts';
+import { httpHandler, json, validate, type HttpResult } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
 import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
 import { reportQuerySchema } from '#core/reports/period.ts';
@@ -24,24 +24,38 @@ import { funnelOfPeriod, type FunnelPorts } from './funnel.ts';
  * of a period sliced by a dimension (JSON, or CSV with format=csv), beside the
  * whole funnel now. A query parameter it does not know is a 400 naming it.
  */
-export function reportsHandler(ports: FunnelPorts & CalibrationPorts & AttributionPorts, keys: KeyLookup) {
-  const requireServerKey = serverKeyCheck(keys);
-  return httpHandler(async (event) => {
-    await requireServerKey(event);
-    if (event.rawPath.endsWith('/attribution')) {
-      const query = validate(attributionQuerySchema, event.queryStringParameters ?? {});
-      const report = await attributionOfPeriod(query, ports);
-      if (query.format === 'csv') return csv(`attribution-${report.model}-${report.by}-${report.period.from}-${report.period.to}.csv`, attributionCsv(report));
-      return json(200, report);
-    }
-    const query = validate(reportQuerySchema, event.queryStringParameters ?? {});
-    if (event.rawPath.endsWith('/calibration')) {
-      if (query.by !== undefined) throw new ValidationError([{ path: 'by', message: 'calibration is per score band and per grade: it takes no by' }]);
-      return json(200, await calibrationOfPeriod(query, ports));
-    }
+export type ReportPorts = FunnelPorts & CalibrationPorts & AttributionPorts;
+
+/** One report: its query parameters in, its answer (JSON, or CSV when asked) out. Keyed by the path's last segment. */
+type ReportRoute = (query: Record<string, string | undefined>, ports: ReportPorts) => Promise<HttpResult>;
+
+const reportRoutes: Record<string, ReportRoute> = {
+  async funnel(parameters, ports) {
+    const query = validate(reportQuerySchema, parameters);
     const report = await funnelOfPeriod(query, ports);
     if (query.format === 'csv') return csv(`funnel-${report.by}-${report.period.from}-${report.period.to}.csv`, periodFunnelCsv(report.segments));
     return json(200, report);
+  },
+  async calibration(parameters, ports) {
+    const query = validate(reportQuerySchema, parameters);
+    if (query.by !== undefined) throw new ValidationError([{ path: 'by', message: 'calibration is per score band and per grade: it takes no by' }]);
+    return json(200, await calibrationOfPeriod(query, ports));
+  },
+  async attribution(parameters, ports) {
+    const query = validate(attributionQuerySchema, parameters);
+    const report = await attributionOfPeriod(query, ports);
+    if (query.format === 'csv') return csv(`attribution-${report.model}-${report.by}-${report.period.from}-${report.period.to}.csv`, attributionCsv(report));
+    return json(200, report);
+  },
+};
+
+export function reportsHandler(ports: ReportPorts, keys: KeyLookup) {
+  const requireServerKey = serverKeyCheck(keys);
+  return httpHandler(async (event) => {
+    await requireServerKey(event);
+    const route = reportRoutes[event.rawPath.slice(event.rawPath.lastIndexOf('/') + 1)];
+    if (!route) throw new NotFoundError('no such report');
+    return route(event.queryStringParameters ?? {}, ports);
   });
 }
 
