@@ -43,7 +43,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Ingest: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   // the lead (its profile and score in one query, the markers since its ledger was folded), the cycle
   Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
-  // the funnel counters' shards and a period's report items (one Query per day's partition); never a scan
+  // the funnel counters' shards and a period's report items (one Query per day's partition), the stalled-leads index
+  // (one Query per stage and shard) and the profiles it points to, the comments of a period's days; never a scan
   Reports: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'), ...XRAY],
   // the identity link, then the lead (profile and score, its markers: queries of its own partition) and its recent events; never a scan
   // the feedback, its event and its report counts (ADD) in one transaction
@@ -364,6 +365,8 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/reports/calibration', FUNCTIONS.Reports],
           ['GET /v1/reports/attribution', FUNCTIONS.Reports],
+          ['GET /v1/reports/stalled', FUNCTIONS.Reports],
+          ['GET /v1/reports/feedback', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
           ['POST /v1/activities', FUNCTIONS.Activities],
@@ -375,7 +378,7 @@ describe('LeadLoop stack', () => {
           ['GET /dashboard/app.js', FUNCTIONS.Dashboard],
         ]),
       );
-      expect(routes).toHaveLength(28);
+      expect(routes).toHaveLength(30);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {
