@@ -9,11 +9,13 @@ import { readSettings } from '#commons/settings.ts';
 import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
 import { reportQuerySchema } from '#core/reports/period.ts';
 import { createReportStore } from '#adapters/report-store.ts';
-import { campaigns, feedback, serviceAgreement } from '#config/index.ts';
+import { campaigns, feedback, serviceAgreement, teams } from '#config/index.ts';
 import { attributionQuerySchema, feedbackQuerySchema } from '#core/reports/period.ts';
 import { attributionCsv, attributionOfPeriod, type AttributionPorts } from './attribution.ts';
 import { calibrationOfPeriod, type CalibrationPorts } from './calibration.ts';
 import { funnelOfPeriod, type FunnelPorts } from './funnel.ts';
+import { serviceAgreementOfPeriod, type ServiceAgreementPorts } from './service-agreement.ts';
+import { serviceAgreementQuerySchema } from '#core/reports/agreement-period.ts';
 import { stalledLeads, type StalledPorts } from './stalled.ts';
 import { stalledQuerySchema, stallLimits } from '#core/reports/stalled.ts';
 import { createStalledLeads } from '#adapters/stalled-leads.ts';
@@ -28,12 +30,15 @@ import { feedbackOfPeriod, type FeedbackReportPorts } from './feedback.ts';
  * GET /v1/reports/funnel?from=&to=&by=&format=, server key only: the funnel
  * of a period sliced by a dimension (JSON, or CSV with format=csv), beside the
  * whole funnel now.
+ * GET /v1/reports/service-agreement?period=week|month&from=: the two-sided
+ * scorecard, for all, per team and per rep, with the MQL trend.
  * GET /v1/reports/stalled?stage=&team=&rep=&limit=: the leads past their
  * stage's limit, longest in stage first.
  * GET /v1/reports/feedback?from=&to=&by=&limit=: feedback per segment (all,
- * team, rep) and the latest comments. A query parameter it does not know is a 400 naming it.
+ * team, rep) and the latest comments.
+ * All need a server key; a query parameter a report does not know is a 400 naming it.
  */
-export type ReportPorts = FunnelPorts & CalibrationPorts & AttributionPorts & StalledPorts & FeedbackReportPorts;
+export type ReportPorts = FunnelPorts & CalibrationPorts & AttributionPorts & ServiceAgreementPorts & StalledPorts & FeedbackReportPorts;
 
 /** One report: its query parameters in, its answer (JSON, or CSV when asked) out. Keyed by the path's last segment. */
 type ReportRoute = (query: Record<string, string | undefined>, ports: ReportPorts) => Promise<HttpResult>;
@@ -49,6 +54,9 @@ const reportRoutes: Record<string, ReportRoute> = {
     const query = validate(reportQuerySchema, parameters);
     if (query.by !== undefined) throw new ValidationError([{ path: 'by', message: 'calibration is per score band and per grade: it takes no by' }]);
     return json(200, await calibrationOfPeriod(query, ports));
+  },
+  async 'service-agreement'(parameters, ports) {
+    return json(200, await serviceAgreementOfPeriod(validate(serviceAgreementQuerySchema, parameters), ports));
   },
   async attribution(parameters, ports) {
     const query = validate(attributionQuerySchema, parameters);
@@ -95,6 +103,8 @@ export const handler = reportsHandler(
     now: () => new Date(),
     marketing: serviceAgreement.marketing,
     campaigns,
+    serviceAgreement,
+    teams,
     stallLimits: stallLimits(serviceAgreement),
     stalledLeads: stalled.stalledLeads,
     feedbackConfig: feedback,

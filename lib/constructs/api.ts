@@ -100,7 +100,7 @@ export class Api extends Construct {
     // the latest feedback comments, one Query per day's partition, newest first
     leads.grant(reports, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
     const reportsIntegration = new HttpLambdaIntegration('ReportsIntegration', reports);
-    for (const path of ['/v1/reports/funnel', '/v1/reports/calibration', '/v1/reports/attribution', '/v1/reports/stalled', '/v1/reports/feedback']) {
+    for (const path of ['/v1/reports/funnel', '/v1/reports/calibration', '/v1/reports/attribution', '/v1/reports/service-agreement', '/v1/reports/stalled', '/v1/reports/feedback']) {
       this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: reportsIntegration });
     }
 

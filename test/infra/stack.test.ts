@@ -365,6 +365,7 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/reports/calibration', FUNCTIONS.Reports],
           ['GET /v1/reports/attribution', FUNCTIONS.Reports],
+          ['GET /v1/reports/service-agreement', FUNCTIONS.Reports],
           ['GET /v1/reports/stalled', FUNCTIONS.Reports],
           ['GET /v1/reports/feedback', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
@@ -378,7 +379,7 @@ describe('LeadLoop stack', () => {
           ['GET /dashboard/app.js', FUNCTIONS.Dashboard],
         ]),
       );
-      expect(routes).toHaveLength(30);
+      expect(routes).toHaveLength(31);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {
