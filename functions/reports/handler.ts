@@ -92,7 +92,7 @@ const { leadsTable } = readSettings(['leadsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { sliceCounts } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const stalled = createStalledLeads({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { latestComments } = createCommentReader({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
@@ -100,6 +100,7 @@ export const handler = reportsHandler(
   {
     getFunnelCounters,
     sliceCounts,
+    sliceCountsByDay,
     now: () => new Date(),
     marketing: serviceAgreement.marketing,
     campaigns,
