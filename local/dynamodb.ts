@@ -149,7 +149,12 @@ export async function startDynamoDb(tables: readonly LocalTable[], options: { po
     for (const index of table.globalSecondaryIndexes ?? []) {
       if (Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)) continue;
       await client.send(new UpdateTableCommand({ TableName: table.name, AttributeDefinitions: table.attributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
-      ({ Table } = await client.send(new DescribeTableCommand({ TableName: table.name })));
+      // built from the items already there before it answers queries
+      ({ Table } = await waitFor(`the index ${index.IndexName} of ${table.name}`, async () => {
+        const described = await client.send(new DescribeTableCommand({ TableName: table.name }));
+        if (described.Table?.GlobalSecondaryIndexes?.find((existing) => existing.IndexName === index.IndexName)?.IndexStatus !== 'ACTIVE') throw new Error('still being built');
+        return described;
+      }, { timeoutMs: 120_000 }));
     }
     if (Table?.LatestStreamArn) streamArns.set(table.logicalId, Table.LatestStreamArn);
   }
