@@ -195,6 +195,7 @@ export class NoWorkingTimeError extends Error {
  * A window of 0 (or less) ends at `start`.
  */
 export function addWorkingHours(start: Date, hours: number, calendar: WorkCalendar): Date {
+  if (!Number.isFinite(hours)) throw new RangeError(`a window is a finite number of hours, got ${hours}`);
   let remaining = Math.round(hours * HOUR);
   if (remaining <= 0) return new Date(start);
   for (const { start: from, end } of workingIntervals(calendar, start.getTime())) {

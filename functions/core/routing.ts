@@ -399,7 +399,11 @@ export function drainQueue(queued: readonly QueuedLead[], input: RoutingInput): 
       waiting.push(lead);
       continue;
     }
-    const reps = Object.fromEntries(team.reps.map((rep) => [rep.id, { ...input.reps[rep.id]!, open: open[rep.id] ?? 0 }]));
+    const reps: Record<string, RepState> = {};
+    for (const rep of team.reps) {
+      const state = input.reps[rep.id];
+      if (state) reps[rep.id] = { ...state, open: open[rep.id] ?? 0 };
+    }
     const pick = pickRep(team, input.routing, reps, rotations[team.id] ?? input.rotations[team.id] ?? {}, input.now);
     if (pick.repId === undefined) {
       // Nothing frees up within one drain (counts only grow), so the team's later leads wait too.

@@ -121,6 +121,10 @@ describe('a working-hours deadline', () => {
     expect(reminderAt(at('2027-01-08T15:00:00Z'), 4, 0.75, berlin).toISOString()).toBe('2027-01-11T10:00:00.000Z');
   });
 
+  it('refuses a window that is not a number, rather than searching years for it', () => {
+    expect(() => addWorkingHours(at('2027-01-08T15:00:00Z'), Number.NaN, berlin)).toThrow(RangeError);
+  });
+
   it('refuses a reminder fraction outside 0–1', () => {
     expect(() => reminderAt(at('2027-01-08T15:00:00Z'), 4, 1.5, berlin)).toThrow(RangeError);
   });
