@@ -7,9 +7,9 @@ import { NotFoundError, ValidationError } from '#commons/errors.ts';
 import { httpHandler, json, validate, type HttpResult } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
 import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
-import { reportQuerySchema } from '#core/reports/period.ts';
+import { funnelQuerySchema, reportQuerySchema } from '#core/reports/period.ts';
 import { createReportStore } from '#adapters/report-store.ts';
-import { campaigns, serviceAgreement } from '#config/index.ts';
+import { campaigns, reports, serviceAgreement } from '#config/index.ts';
 import { attributionQuerySchema } from '#core/reports/period.ts';
 import { attributionCsv, attributionOfPeriod, type AttributionPorts } from './attribution.ts';
 import { calibrationOfPeriod, type CalibrationPorts } from './calibration.ts';
@@ -31,7 +31,7 @@ type ReportRoute = (query: Record<string, string | undefined>, ports: ReportPort
 
 const reportRoutes: Record<string, ReportRoute> = {
   async funnel(parameters, ports) {
-    const query = validate(reportQuerySchema, parameters);
+    const query = validate(funnelQuerySchema(ports.traitNames), parameters);
     const report = await funnelOfPeriod(query, ports);
     if (query.format === 'csv') return csv(`funnel-${report.by}-${report.period.from}-${report.period.to}.csv`, periodFunnelCsv(report.segments));
     return json(200, report);
@@ -71,7 +71,7 @@ const meter = createUnitMeter();
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { sliceCounts } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
-export const handler = reportsHandler({ getFunnelCounters, sliceCounts, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns }, createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }));
+export const handler = reportsHandler({ getFunnelCounters, sliceCounts, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, traitNames: Object.keys(reports.traits) }, createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }));
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));
