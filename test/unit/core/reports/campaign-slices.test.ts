@@ -11,7 +11,7 @@ describe('campaign slices read back', () => {
   });
 
   it('adds campaign slices up by type, every count', () => {
-    const byCampaign = new Map([
+    const byCampaign = new Map<string, Record<string, number>>([
       ['search-brand-2026', { 'reached.mql': 2, 'dwell.mql.3': 1 }],
       ['paid-search-other', { 'reached.mql': 1, 'dwell.mql.3': 2, 'won.count': 1 }],
       ['newsletter', { 'reached.mql': 7 }],
