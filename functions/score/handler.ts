@@ -9,7 +9,7 @@ import { createMetrics, createUnitMeter, METRIC, publishMetrics } from '#commons
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
-import { campaigns, reportSlicing, scoringModel, teams } from '#config/index.ts';
+import { campaigns, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
 import { ownerOfRep } from '#core/crm-apply.ts';
 import { eventRecordKinds, type EventRecord } from '#core/records.ts';
 import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
@@ -45,7 +45,7 @@ const metrics = createMetrics();
 const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
-const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
+const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
 const { startJourney } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
 
