@@ -77,10 +77,10 @@ const { leadsTable } = readSettings(['leadsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { sliceCounts } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
 export const handler = reportsHandler(
-  { getFunnelCounters, sliceCounts, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, traitNames: Object.keys(reports.traits), serviceAgreement, teams },
+  { getFunnelCounters, sliceCounts, sliceCountsByDay, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, traitNames: Object.keys(reports.traits), serviceAgreement, teams },
   createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }),
 );
 
