@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import type { LocalDynamoDb } from '../local/dynamodb.ts';
 import { appendResults, describeMachine, fmt, machine, markdownTable } from './lib/harness.ts';
 import { benchTemplate, tableBehind } from './lib/tables.ts';
 import { measureReports, p50, p95, type Measured } from './report-latency/phases.ts';
@@ -39,9 +40,12 @@ const startedAt = new Date();
 const template = benchTemplate(root, log);
 const leadsTable = tableBehind(template, 'leadsTable');
 const eventsTable = tableBehind(template, 'eventsTable');
-const { dynamodb, facts } = await seededTables(template, leadsTable, eventsTable);
 let exitCode = 0;
+let dynamodb: LocalDynamoDb | undefined;
 try {
+  const seeded = await seededTables(template, leadsTable, eventsTable, (started) => (dynamodb = started));
+  const facts = seeded.facts;
+  dynamodb = seeded.dynamodb;
   const measured = await measureReports(dynamodb, leadsTable);
   for (const r of measured) log(`${r.name.padEnd(32)} ${String(r.days).padStart(3)} days: p50 ${fmt(p50(r))} ms, p95 ${fmt(p95(r))} ms, ${fmt(r.readUnits, 1)} RRU, ${fmt(r.requests)} requests`);
   const section = report(startedAt, facts, measured);
@@ -53,7 +57,7 @@ try {
   exitCode = 1;
   console.error(error);
 } finally {
-  await dynamodb.stop();
+  await dynamodb?.stop();
   rmSync(workDir, { recursive: true, force: true });
 }
 process.exit(exitCode);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { markerItem, profileItem, scoreItem } from '../../functions/adapters/lead-store.ts';
 import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, REPORT_SHARDS, reportKey } from '../../functions/core/table-layout.ts';
-import { startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';
-import { tablesOf, type Template } from '../../local/template.ts';
+import { localCredentials, startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';
+import { LOCAL_REGION, tablesOf, type Template } from '../../local/template.ts';
 import { fmt, runPool } from '../lib/harness.ts';
 import { yearOfHistory, type YearOfHistory } from './history.ts';
 import { CACHE, cacheRoot, DAYS, END, EVENTS, LEADS, log, MARKERS, root, SEED_CONCURRENCY, workDir } from './settings.ts';
@@ -31,10 +32,9 @@ export interface SeedFacts {
   cached: 'all' | 'base' | 'none';
 }
 
-/** What the seeded year depends on: a change to any of these seeds everything again. */
-const HISTORY_SOURCES = [
+/** What the seeded year depends on: a change to any of these seeds everything again (the writing code here does not). */
+export const HISTORY_SOURCES = [
   'bench/report-latency/history.ts',
-  'bench/report-latency/seed.ts',
   'functions/core/report-counts.ts',
   'functions/core/reports/attribution-counts.ts',
   'functions/core/reports/attribution.ts',
@@ -43,7 +43,7 @@ const HISTORY_SOURCES = [
 /** What the report items' keys depend on: a change to these writes the report items again on the kept base. */
 const LAYOUT_SOURCES = ['functions/core/table-layout.ts', 'functions/adapters/lead-store.ts'];
 
-function keyOf(files: readonly string[], extra: unknown): string {
+export function keyOf(files: readonly string[], extra: unknown): string {
   const hash = createHash('sha256').update(JSON.stringify(extra));
   for (const file of files) hash.update(readFileSync(path.join(root, file)));
   return hash.digest('hex').slice(0, 16);
@@ -64,8 +64,14 @@ function keep(kind: 'base' | 'full', key: string): void {
  * report items and funnel shards, whose keys the layout decides. A run finds
  * the whole seed kept, or the base (and writes the report items), or seeds both.
  */
-export async function seededTables(template: Template, leadsTable: string, eventsTable: string): Promise<{ dynamodb: LocalDynamoDb; facts: SeedFacts }> {
+export async function seededTables(template: Template, leadsTable: string, eventsTable: string, onStarted: (dynamodb: LocalDynamoDb) => void): Promise<{ dynamodb: LocalDynamoDb; facts: SeedFacts }> {
   const tables = tablesOf(template).map(({ streamViewType: _stream, ...table }) => table);
+  // told each DynamoDB Local started, so the caller stops it even when seeding fails
+  const start = async (): Promise<LocalDynamoDb> => {
+    const started = await startDynamoDb(tables, { dataDir: workDir });
+    onStarted(started);
+    return started;
+  };
   const baseKey = keyOf(HISTORY_SOURCES, { LEADS, EVENTS, DAYS, END, MARKERS });
   const fullKey = keyOf(LAYOUT_SOURCES, baseKey);
   const full = path.join(cacheRoot, `full-${fullKey}`);
@@ -75,7 +81,7 @@ export async function seededTables(template: Template, leadsTable: string, event
     cpSync(full, workDir, { recursive: true });
     const facts = { ...(JSON.parse(readFileSync(path.join(workDir, 'facts.json'), 'utf8')) as SeedFacts), cached: 'all' as const };
     log(`using the data directory seeded before (${fullKey}): ${fmt(facts.reportItems)} report items, ${fmt(facts.leadItems)} lead items, ${fmt(facts.events)} events`);
-    return { dynamodb: await startDynamoDb(tables, { dataDir: workDir }), facts };
+    return { dynamodb: await start(), facts };
   }
   const started = performance.now();
   const year = yearOfHistory(LEADS, EVENTS, DAYS, END);
@@ -87,14 +93,14 @@ export async function seededTables(template: Template, leadsTable: string, event
     cpSync(base, workDir, { recursive: true });
     baseFacts = JSON.parse(readFileSync(path.join(workDir, 'base.json'), 'utf8')) as typeof baseFacts;
     log(`using the base seeded before (${baseKey}): ${fmt(baseFacts.leadItems)} lead items, ${fmt(baseFacts.events)} events`);
-    dynamodb = await startDynamoDb(tables, { dataDir: workDir });
+    dynamodb = await start();
   } else {
-    dynamodb = await startDynamoDb(tables, { dataDir: workDir });
+    dynamodb = await start();
     baseFacts = await seedBase(dynamodb, year, leadsTable, eventsTable);
     await dynamodb.stop();
     writeFileSync(path.join(workDir, 'base.json'), JSON.stringify(baseFacts));
     keep('base', baseKey);
-    dynamodb = await startDynamoDb(tables, { dataDir: workDir });
+    dynamodb = await start();
   }
   const reports = await seedReports(dynamodb, year, leadsTable);
   await dynamodb.stop();
@@ -112,12 +118,15 @@ export async function seededTables(template: Template, leadsTable: string, event
   };
   writeFileSync(path.join(workDir, 'facts.json'), JSON.stringify(facts));
   keep('full', fullKey);
-  return { dynamodb: await startDynamoDb(tables, { dataDir: workDir }), facts };
+  return { dynamodb: await start(), facts };
 }
 
 /** BatchWriteItem, 25 items a request, SEED_CONCURRENCY requests in flight, unprocessed items sent again; returns items/s. */
 async function writeAll(dynamodb: LocalDynamoDb, tables: readonly (readonly [string, readonly Record<string, unknown>[]])[]): Promise<number> {
-  const client = DynamoDBDocumentClient.from(dynamodb.client, { marshallOptions: { removeUndefinedValues: true } });
+  // its own client: a put sent again is harmless, and DynamoDB Local under this load drops the odd connection
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamodb.endpoint, region: LOCAL_REGION, credentials: localCredentials, maxAttempts: 10 }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   const batches: BatchWriteCommandInput['RequestItems'][] = [];
   for (const [table, items] of tables) {
     for (let i = 0; i < items.length; i += 25) batches.push({ [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) });
@@ -130,14 +139,20 @@ async function writeAll(dynamodb: LocalDynamoDb, tables: readonly (readonly [str
     await runPool(batches, SEED_CONCURRENCY, async (requestItems) => {
       let request = requestItems;
       const size = Object.values(request ?? {})[0]?.length ?? 0;
-      while (request && Object.keys(request).length > 0) {
-        const { UnprocessedItems } = await client.send(new BatchWriteCommand({ RequestItems: request }));
-        request = UnprocessedItems;
+      for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
+        try {
+          const { UnprocessedItems } = await client.send(new BatchWriteCommand({ RequestItems: request }));
+          request = UnprocessedItems;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          log(`  a batch failed (${(error as Error).message}); sending it again`);
+        }
       }
       written += size;
     });
   } finally {
     clearInterval(progress);
+    client.destroy();
   }
   return total / ((performance.now() - started) / 1000);
 }
