@@ -32,6 +32,7 @@ import {
   type StoredEntry,
   type StoredMarker,
 } from './score-codec.ts';
+import { reportCountUpdates, transactWithCounts } from './report-writes.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 import {
   cycleKey,
@@ -51,11 +52,14 @@ import {
   MARKERS_END,
   markersFrom,
   MAX_FUNNEL_SHARDS,
+  OPEN_STAGE,
   PROFILE_SK,
   profileKey,
   SCORE_SK,
   scoreKey,
+  STAGE_SINCE,
 } from '#core/table-layout.ts';
+import { stalledIndexAttributes } from '#core/reports/stalled.ts';
 import { EscalationStepName } from '#core/journey-contract.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -95,9 +99,13 @@ export function scoreItem(lead: Lead, version: number, markers: readonly EventMa
   };
 }
 
-/** The item of a lead's profile at `version`. */
+/**
+ * The item of a lead's profile at `version`, with the stalled index's key
+ * attributes while the lead is in a watched stage (a Put of the whole item
+ * drops them once it is not: the index is sparse).
+ */
 export function profileItem(lead: Lead, version: number): Record<string, unknown> {
-  return { ...profileKey(lead.leadId), ...profileOf(lead), version };
+  return { ...profileKey(lead.leadId), ...profileOf(lead), ...stalledIndexAttributes(lead), version };
 }
 
 /** The item of an event's marker on its lead. */
@@ -228,7 +236,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const profileItem = Items.find((item) => item.sk === PROFILE_SK);
     const scoreItem = Items.find((item) => item.sk === SCORE_SK);
     if (!profileItem || !scoreItem) return undefined;
-    const { pk: _pk, sk: _sk, version: storedProfileVersion, firstTouch, funnelPending, ...profile } = profileItem;
+    const { pk: _pk, sk: _sk, version: storedProfileVersion, firstTouch, funnelPending, [OPEN_STAGE]: _openStage, [STAGE_SINCE]: _stageSince, ...profile } = profileItem;
     // funnel counts a writer that stopped left pending: a writer settles them (settleLeftovers); the others it carries on
     const asStored = { profileVersion: Number(storedProfileVersion), pending: (funnelPending ?? []) as FunnelPending[] };
     const { profileVersion, pending: pendingCounts } = options.heal ? await settleLeftovers(leadId, asStored.pending, asStored.profileVersion) : asStored;
@@ -609,12 +617,12 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   }
 
   /**
-   * Writes an escalation step on the cycle, only while no decision is recorded,
+   * Writes an escalation step on the cycle (with its report counts), only while no decision is recorded,
    * the cycle is not recycled, and `missed` is still the count the step follows
    * from. Returns undefined when written, else the cycle as it is now, for the
    * caller to see why (a decision stands, or a retry finds its step already written).
    */
-  async function recordEscalation(leadId: string, cycle: number, missed: number, change: CycleEscalation): Promise<Cycle | undefined> {
+  async function recordEscalation(leadId: string, cycle: number, missed: number, change: CycleEscalation, reports: readonly ReportCount[] = []): Promise<Cycle | undefined> {
     const sets = ['missed = :missed'];
     const values: Record<string, unknown> = { ':missed': missed, ':before': missed - 1 };
     const names: Record<string, string> = {};
@@ -630,20 +638,25 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       names['#owner'] = 'owner';
       Object.assign(values, { ':owner': change.owner, ':previousReps': change.previousReps, ':none': [], ':handovers': [change.handover] });
     }
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: leadsTable,
-          Key: cycleKey(leadId, cycle),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before',
-          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const update = {
+      TableName: leadsTable,
+      Key: cycleKey(leadId, cycle),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before',
+      ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+      ExpressionAttributeValues: values,
+    };
+    if (reports.length === 0) {
+      try {
+        await client.send(new UpdateCommand(update));
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    } else {
+      // the step and its report counts (scorecard-counts.ts) are written together, so they are counted once
+      const failed = await transactWithCounts(client, [{ Update: update }, ...reportCountUpdates(leadsTable, leadId, reports)]);
+      if (!failed) return undefined;
     }
     const current = await getCycle(leadId, cycle);
     if (!current) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);

@@ -22,6 +22,10 @@
  * | API key (by its hash)    | KEY#sha256              | KEY             |
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
  * | configuration value      | CONFIG#name             | CONFIG          |
+ * | feedback comment of a day | COMMENTS#YYYY-MM-DD    | at#feedbackId   |
+ *
+ * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
+ * (`stage#shard`) / `stageSince`.
  */
 
 /** The events table's key attribute. */
@@ -138,14 +142,31 @@ export const funnelKeys = (shards: number): ItemKey[] => [funnelKey, ...Array.fr
  */
 export const REPORT_SHARDS = 8;
 
-/** The report counts of one family (`funnel`), day and slice (`source=newsletter`), shard `shard`. */
-export const reportKey = (family: string, day: string, slice: string, shard: number): ItemKey => ({ pk: reportPartition(family, day, shard), sk: slice });
 /**
- * One shard of one family's day is one partition: the leads of a busy day
- * spread their writes over REPORT_SHARDS partitions, not one; a report reads
- * a day's slices of a dimension in one Query per shard.
+ * The report counts of one family (`funnel`), day and slice (`source=newsletter`),
+ * shard `shard`: in the partition of the day's month and shard, sorted by
+ * dimension, then day, then value (`source#2026-03-01#newsletter`), so one
+ * Query reads a dimension's values over any run of days of a month.
  */
-export const reportPartition = (family: string, day: string, shard: number): string => `REPORT#${family}#${day}#${String(shard).padStart(2, '0')}`;
+export function reportKey(family: string, day: string, slice: string, shard: number): ItemKey {
+  const at = slice.indexOf('=');
+  return { pk: reportPartition(family, day.slice(0, 7), shard), sk: reportSortKey(slice.slice(0, at), day, slice.slice(at + 1)) };
+}
+/**
+ * One shard of one family's month is one partition: the leads of a busy day
+ * spread their writes over REPORT_SHARDS partitions, not one; a report reads
+ * a dimension over a month's days in one Query per shard.
+ */
+export const reportPartition = (family: string, month: string, shard: number): string => `REPORT#${family}#${month}#${String(shard).padStart(2, '0')}`;
+/** A report item's sort key: dimension, day, value. */
+export const reportSortKey = (dimension: string, day: string, value: string): string => `${dimension}#${day}#${value}`;
+/** The sort keys of a dimension's items from day `from` to day `to`, both included: `BETWEEN` these two. */
+export const reportDayRange = (dimension: string, from: string, to: string): [string, string] => [`${dimension}#${from}#`, `${dimension}#${to}$`];
+/** The day and value of a report item's sort key. */
+export function reportItemOf(sk: string): { dimension: string; day: string; value: string } {
+  const [dimension = '', day = ''] = sk.split('#', 2);
+  return { dimension, day, value: sk.slice(dimension.length + day.length + 2) };
+}
 
 /** Where a rescore under a model version keeps its progress, so an interrupted run resumes. */
 export const rescoreKey = (modelVersion: string): ItemKey => ({ pk: `RESCORE#${modelVersion}`, sk: 'PROGRESS' });
@@ -158,3 +179,33 @@ export const emailKey = (idempotencyKey: string): ItemKey => ({ pk: `EMAIL#${ide
 
 /** A configuration value kept in the table (the link-signing key). */
 export const configKey = (name: string): ItemKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' });
+
+/**
+ * The stalled-leads index: a sparse global secondary index over lead
+ * profiles. A profile carries its two key attributes only while the lead sits
+ * in a watched stage (core/reports/stalled.ts), so the index holds exactly the
+ * leads that can stall, sorted by when they entered their stage: the leads
+ * past a stage's limit are one range of one partition per shard.
+ */
+export const STALLED_INDEX = 'stalled';
+/** The index's partition key: `<stage>#<shard>`. */
+export const OPEN_STAGE = 'openStage';
+/** The index's sort key: when the lead entered its stage (ISO-8601, UTC). */
+export const STAGE_SINCE = 'stageSince';
+/**
+ * How many partitions one stage's leads are spread over in the index (a lead
+ * always in the same one, from its id): a burst of MQLs writes several, and
+ * the report reads each stage in this many Queries.
+ */
+export const STALLED_SHARDS = 4;
+/** The index partition of one stage's shard. */
+export const openStageKey = (stage: string, shard: number): string => `${stage}#${shard}`;
+
+/**
+ * A feedback comment, indexed by the day it was given: the latest comments
+ * are the newest days' partitions read newest first. Written in the
+ * feedback's own transaction, under the feedback's id, so once.
+ */
+export const commentKey = (at: string, feedbackId: string): ItemKey => ({ pk: commentsPartition(new Date(at).toISOString().slice(0, 10)), sk: `${new Date(at).toISOString()}#${feedbackId}` });
+/** One day's (UTC, YYYY-MM-DD) comment partition. */
+export const commentsPartition = (day: string): string => `COMMENTS#${day}`;
