@@ -13,7 +13,7 @@ import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE, type Env } from
 import type { CliIo } from './run.ts';
 import { LOCAL_API_VARIABLES } from './target.ts';
 
-export const DIGEST_USAGE = `Usage: leadloop digest (--local | --stack <name>) [--print | --send [--force]] [--week <YYYY-MM-DD>]
+export const DIGEST_USAGE = `Usage: leadloop digest [--local | --stack <name>] [--print | --send [--force]] [--week <YYYY-MM-DD>]
 
 Renders the weekly digest (config/digest.json) from the reports of a week:
 by default the last whole week (Monday to Sunday in the digest's time zone)
@@ -66,7 +66,6 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
   };
   if (values.print && values.send) return usage('use --print or --send, not both');
   if (values.force && !values.send) return usage('--force goes with --send');
-  if (!values.local && !values.stack) return usage('say which LeadLoop: --local or --stack <name>');
   if (values.week !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(values.week) || Number.isNaN(Date.parse(`${values.week}T00:00:00Z`)))) return usage(`--week must be a day as YYYY-MM-DD, got "${values.week}"`);
 
   const target = await findTarget(io, values, DIGEST_USAGE);

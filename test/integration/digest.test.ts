@@ -6,6 +6,8 @@ import { virtualNow } from '../../local/clock.ts';
 import { nextFire, parseCron } from '../../local/cron.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
+import { digestCommand } from '../../bin/cli/digest.ts';
+import type { CliIo } from '../../bin/cli/run.ts';
 
 /**
  * The weekly digest through the local runtime: the stack's schedule (cron in
@@ -80,7 +82,7 @@ describe('the weekly digest, on the local runtime’s clock', () => {
     digest = await eventually('the digest email', async () => (await digests())[0], (SECONDS_TO_FIRE + 60) * 1000);
     expect(digest.destination.to).toEqual(digestConfig.recipients);
     // fired by the clock, for the Monday's 08:00, digesting the week before it
-    const firing = runtime.schedules.firings[0]!;
+    const firing = await eventually('the firing to finish', async () => (runtime.schedules.firings[0]?.result !== undefined ? runtime.schedules.firings[0] : undefined));
     expect(new Date(firing.scheduledTime).getTime()).toBe(Date.parse(week.end) + (digestConfig.send.hour * 60 + digestConfig.send.minute) * 60_000);
     expect(firing.result).toMatchObject({ week: week.from, sent: true });
     expect(digest.body.text).toContain(`(${digestConfig.timeZone})`);
@@ -122,5 +124,34 @@ describe('the weekly digest, on the local runtime’s clock', () => {
     const response = await fetch(`${runtime.apiUrl}/v1/reports/funnel?by=all`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     expect(digest.body.text).toMatch(/read-only, until \w+day \d+ \w+ \d{4}, \d\d:\d\d \(/);
+  });
+
+  it('is rendered on demand by leadloop digest --print, and --send sends it only once a week unless forced', async () => {
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: CliIo = { readFile: () => '', out: (t) => out.push(t), err: (t) => err.push(t), env: { ...runtime.cliEnv }, progress: { write: () => true }, onInterrupt: () => () => undefined };
+      const status = await digestCommand(args, io);
+      return { status, out: out.join('\n'), err: err.join('\n') };
+    };
+    const printed = await run('--print', '--week', week.from);
+    expect(printed).toMatchObject({ status: 0, err: '' });
+    expect(printed.out).toContain(`Subject: ${digest.subject}`);
+    expect(printed.out).toContain(`To: ${digestConfig.recipients.join(', ')}`);
+    const before = (await digests()).length;
+
+    const again = await run('--send', '--week', week.from);
+    expect(again).toMatchObject({ status: 0, err: '' });
+    expect(again.out).toContain('was already sent; nothing sent');
+    expect(await digests()).toHaveLength(before);
+
+    const forced = await run('--send', '--force', '--week', week.from);
+    expect(forced).toMatchObject({ status: 0, err: '' });
+    expect(forced.out).toMatch(/^Sent the digest of /);
+    expect((await digests()).filter((e) => e.subject === digest.subject)).toHaveLength(2);
+
+    expect((await run('--print', '--send')).status).toBe(2);
+    expect((await run('--force')).status).toBe(2);
+    expect(await run('--week', 'last monday')).toMatchObject({ status: 2, err: expect.stringContaining('--week must be a day as YYYY-MM-DD') });
   });
 });
