@@ -6,9 +6,10 @@ import { createMailer } from '#adapters/mailer.ts';
 import { createReportStore } from '#adapters/report-store.ts';
 import { createDocumentClient } from '#commons/clients.ts';
 import { SETTINGS } from '#commons/settings.ts';
-import { campaigns, digest, feedback } from '#config/index.ts';
+import { campaigns, digest, feedback, serviceAgreement, teams } from '#config/index.ts';
 import { weekOf } from '#core/digest.ts';
 import { prepareDigest, sendWeeklyDigest, type WeeklyDigestPorts } from '../../functions/digest/weekly-digest.ts';
+import { serviceAgreementOfPeriod } from '../../functions/reports/service-agreement.ts';
 import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE, type Env } from './connect.ts';
 import type { CliIo } from './run.ts';
 import { LOCAL_API_VARIABLES } from './target.ts';
@@ -91,7 +92,16 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
   const { sliceCounts } = createReportStore({ client, leadsTable });
   const { getLinkSigningKey } = createKeys({ client, leadsTable });
   const now = () => new Date();
-  const ports: Omit<WeeklyDigestPorts, 'sendEmailOnce'> = { digest, campaigns, feedback, funnel: { getFunnelCounters, sliceCounts, now }, dashboardUrl, linkSigningKey: getLinkSigningKey, now };
+  const ports: Omit<WeeklyDigestPorts, 'sendEmailOnce'> = {
+    digest,
+    campaigns,
+    feedback,
+    funnel: { getFunnelCounters, sliceCounts, now },
+    scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCounts, now, serviceAgreement, teams })).all,
+    dashboardUrl,
+    linkSigningKey: getLinkSigningKey,
+    now,
+  };
   const request = { scheduledAt: now(), ...(values.week !== undefined && { week: weekOf(values.week, digest.timeZone) }) };
 
   try {

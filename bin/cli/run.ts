@@ -2,7 +2,6 @@ import { readModelFile } from './connect.ts';
 import { summarizeModel } from './model-check.ts';
 import { backtestCommand } from './backtest.ts';
 import { campaignsCommand } from './campaigns-check.ts';
-import { digestCommand } from './digest.ts';
 import { outcomesCommand } from './outcomes-import.ts';
 import { rescoreCommand } from './rescore.ts';
 import { simulateCommand } from './simulate.ts';
@@ -72,7 +71,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'outcomes') return outcomesCommand(args.slice(1), io);
   if (command === 'campaigns') return campaignsCommand(args.slice(1), io);
   if (command === 'simulate') return simulateCommand(args.slice(1), io);
-  if (command === 'digest') return digestCommand(args.slice(1), io);
+  // loaded when asked for: its SES client and report use cases need not slow every other command's start
+  if (command === 'digest') return (await import('./digest.ts')).digestCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

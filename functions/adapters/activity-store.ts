@@ -1,13 +1,21 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Cycle } from '#core/cycle.ts';
+import { activityReportCounts, type ActivityCountFacts } from '#core/reports/scorecard-counts.ts';
+import type { SalesCommitment } from '#core/service-agreement.ts';
 import type { ActivityEvent, ActivityRecord } from '#core/records.ts';
-import { activitiesOf, activityKey, leadPartition } from '#core/table-layout.ts';
+import { activitiesOf, activityKey, cycleKey, leadPartition } from '#core/table-layout.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
+import { reportCountUpdates, transactWithCounts, type TransactItem } from './report-writes.ts';
+
+/** Reads of the cycle when other activities on it keep being counted meanwhile. */
+const STALE_ATTEMPTS = 5;
 
 export interface ActivityStoreSettings {
   client: DynamoDBDocumentClient;
   leadsTable: string;
   eventsTable: string;
+  /** what sales committed to: the scorecard counts activities against it */
+  sales: Pick<SalesCommitment, 'firstContactWithinHours' | 'followUp'>;
   /** Told the capacity units each call consumed. @default - not reported */
   onConsumed?: OnConsumed;
 }
@@ -22,34 +30,84 @@ export const activityMessageId = (activityId: string): string => `activity-${act
  * event (the raw history the reports are recomputed from) and as an item
  * under the lead's cycle in time order (what the sales clocks read).
  */
-export function createActivityStore({ client: sdkClient, leadsTable, eventsTable, onConsumed }: ActivityStoreSettings) {
+export function createActivityStore({ client: sdkClient, leadsTable, eventsTable, sales, onConsumed }: ActivityStoreSettings) {
   const client = meteredClient(sdkClient, onConsumed);
+
+  /**
+   * The cycle an activity is counted against (its acceptance, owner, and what
+   * was counted on it: `scorecard`, versioned), undefined without a cycle.
+   */
+  async function countFactsOf(record: ActivityRecord): Promise<{ facts: ActivityCountFacts; version?: number } | undefined> {
+    const { Item } = await client.send(
+      new GetCommand({
+        TableName: leadsTable,
+        Key: cycleKey(record.leadId, record.cycle),
+        ProjectionExpression: 'outcome, #owner, scorecard',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return undefined;
+    const outcome = Item.outcome as Cycle['outcome'];
+    const owner = Item.owner as Cycle['owner'];
+    const kept = Item.scorecard as { firstContactAt?: string; inWindow: number; version: number } | undefined;
+    return {
+      facts: {
+        acceptedAt: outcome?.kind === 'accepted' ? outcome.at : undefined,
+        owner: { repId: owner.repId, ...(owner.teamId !== undefined && { teamId: owner.teamId }) },
+        ...(kept?.firstContactAt !== undefined && { firstContactAt: kept.firstContactAt }),
+        inWindow: kept?.inWindow ?? 0,
+      },
+      ...(kept && { version: kept.version }),
+    };
+  }
+
   return {
-    /** Stores the activity unless its activityId was stored before: then nothing changes. */
+    /**
+     * Stores the activity unless its activityId was stored before: then
+     * nothing changes. With it, in the same transaction, the scorecard's
+     * counts of it (scorecard-counts.ts: first contact, follow-up) against
+     * its cycle as read, and the cycle's count of activities counted, so a
+     * concurrent activity on the same cycle makes this one read again.
+     */
     async recordActivity(record: ActivityRecord, receivedAt = new Date().toISOString()): Promise<'recorded' | 'duplicate'> {
       const event: ActivityEvent = { messageId: activityMessageId(record.activityId), kind: 'activity', leadId: record.leadId, activity: record, receivedAt };
       const { leadId: _leadId, ...item } = record;
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { Put: { TableName: eventsTable, Item: event, ConditionExpression: 'attribute_not_exists(messageId)' } },
+      const facts: TransactItem[] = [
+        { Put: { TableName: eventsTable, Item: event, ConditionExpression: 'attribute_not_exists(messageId)' } },
+        {
+          Put: {
+            TableName: leadsTable,
+            Item: { ...activityKey(record.leadId, record.cycle, record.at, record.activityId), ...item },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ];
+      for (let attempt = 1; ; attempt++) {
+        const cycle = await countFactsOf(record);
+        const counting = cycle ? activityReportCounts(record, cycle.facts, sales) : undefined;
+        const counted: TransactItem[] = counting
+          ? [
               {
-                Put: {
+                Update: {
                   TableName: leadsTable,
-                  Item: { ...activityKey(record.leadId, record.cycle, record.at, record.activityId), ...item },
-                  ConditionExpression: 'attribute_not_exists(pk)',
+                  Key: cycleKey(record.leadId, record.cycle),
+                  UpdateExpression: 'SET scorecard = :next',
+                  ConditionExpression: cycle!.version === undefined ? 'attribute_not_exists(scorecard)' : 'scorecard.version = :seen',
+                  ExpressionAttributeValues: {
+                    ':next': { ...counting.next, version: (cycle!.version ?? 0) + 1 },
+                    ...(cycle!.version !== undefined && { ':seen': cycle!.version }),
+                  },
                 },
               },
-            ],
-          }),
-        );
-        return 'recorded';
-      } catch (error) {
-        const duplicate =
-          error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed');
-        if (duplicate) return 'duplicate';
-        throw error;
+              ...reportCountUpdates(leadsTable, record.leadId, counting.reports),
+            ]
+          : [];
+        const failed = await transactWithCounts(client, [...facts, ...counted]);
+        if (!failed) return 'recorded';
+        if (failed[0] === 'ConditionalCheckFailed' || failed[1] === 'ConditionalCheckFailed') return 'duplicate';
+        // another activity on the cycle was counted since the read: read it again
+        if (attempt >= STALE_ATTEMPTS) throw new Error(`the activities of cycle ${record.cycle} of lead ${record.leadId} kept changing while ${record.activityId} was counted`);
       }
     },
 

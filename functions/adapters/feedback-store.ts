@@ -1,13 +1,10 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FeedbackOccasion } from '#core/feedback.ts';
 import type { FeedbackEntry, FeedbackEvent } from '#core/records.ts';
 import type { ReportCount } from '#core/report-counts.ts';
-import { feedbackKey, feedbackOf as feedbackPrefix, funnelShardOf, leadPartition, REPORT_SHARDS, reportKey } from '#core/table-layout.ts';
-
-/** Attempts of a feedback's transaction that met another writer's count on one of its report items. */
-const CONFLICT_ATTEMPTS = 3;
+import { feedbackKey, feedbackOf as feedbackPrefix, leadPartition } from '#core/table-layout.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
+import { reportCountUpdates, transactWithCounts } from './report-writes.ts';
 
 export interface FeedbackStoreSettings {
   client: DynamoDBDocumentClient;
@@ -37,45 +34,12 @@ export function createFeedbackStore({ client: sdkClient, leadsTable, eventsTable
       const { leadId, cycle, occasion } = event.feedback;
       const { leadId: _leadId, ...item } = event.feedback;
       // The report counts go in the same transaction: added exactly when the feedback is stored, never for a repeat.
-      const shard = funnelShardOf(leadId, REPORT_SHARDS);
-      const counted = reports.map((report) => {
-        const names: Record<string, string> = {};
-        const values: Record<string, number> = {};
-        const parts = Object.entries(report.counts).map(([name, n], i) => {
-          names[`#k${i}`] = name;
-          values[`:v${i}`] = n;
-          return `#k${i} :v${i}`;
-        });
-        return {
-          Update: {
-            TableName: leadsTable,
-            Key: reportKey(report.family ?? 'funnel', report.day, report.slice, shard),
-            UpdateExpression: `ADD ${parts.join(', ')}`,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          },
-        };
-      });
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await client.send(
-            new TransactWriteCommand({
-              TransactItems: [
-                { Put: { TableName: eventsTable, Item: event, ConditionExpression: 'attribute_not_exists(messageId)' } },
-                { Put: { TableName: leadsTable, Item: { ...feedbackKey(leadId, cycle, occasion), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
-                ...counted,
-              ],
-            }),
-          );
-          return 'recorded';
-        } catch (error) {
-          const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
-          if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) return 'duplicate';
-          // another writer's count on a report item at the same moment: try again, a few times
-          if (reasons.some((reason) => reason.Code === 'TransactionConflict') && attempt < CONFLICT_ATTEMPTS) continue;
-          throw error;
-        }
-      }
+      const failed = await transactWithCounts(client, [
+        { Put: { TableName: eventsTable, Item: event, ConditionExpression: 'attribute_not_exists(messageId)' } },
+        { Put: { TableName: leadsTable, Item: { ...feedbackKey(leadId, cycle, occasion), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...reportCountUpdates(leadsTable, leadId, reports),
+      ]);
+      return failed ? 'duplicate' : 'recorded';
     },
 
     /** The feedback given on one cycle and occasion, if any. */

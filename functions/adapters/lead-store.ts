@@ -32,6 +32,7 @@ import {
   type StoredEntry,
   type StoredMarker,
 } from './score-codec.ts';
+import { reportCountUpdates, transactWithCounts } from './report-writes.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 import {
   cycleKey,
@@ -609,12 +610,12 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   }
 
   /**
-   * Writes an escalation step on the cycle, only while no decision is recorded,
+   * Writes an escalation step on the cycle (with its report counts), only while no decision is recorded,
    * the cycle is not recycled, and `missed` is still the count the step follows
    * from. Returns undefined when written, else the cycle as it is now, for the
    * caller to see why (a decision stands, or a retry finds its step already written).
    */
-  async function recordEscalation(leadId: string, cycle: number, missed: number, change: CycleEscalation): Promise<Cycle | undefined> {
+  async function recordEscalation(leadId: string, cycle: number, missed: number, change: CycleEscalation, reports: readonly ReportCount[] = []): Promise<Cycle | undefined> {
     const sets = ['missed = :missed'];
     const values: Record<string, unknown> = { ':missed': missed, ':before': missed - 1 };
     const names: Record<string, string> = {};
@@ -630,20 +631,25 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       names['#owner'] = 'owner';
       Object.assign(values, { ':owner': change.owner, ':previousReps': change.previousReps, ':none': [], ':handovers': [change.handover] });
     }
-    try {
-      await client.send(
-        new UpdateCommand({
-          TableName: leadsTable,
-          Key: cycleKey(leadId, cycle),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before',
-          ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const update = {
+      TableName: leadsTable,
+      Key: cycleKey(leadId, cycle),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before',
+      ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
+      ExpressionAttributeValues: values,
+    };
+    if (reports.length === 0) {
+      try {
+        await client.send(new UpdateCommand(update));
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    } else {
+      // the step and its report counts (scorecard-counts.ts) are written together, so they are counted once
+      const failed = await transactWithCounts(client, [{ Update: update }, ...reportCountUpdates(leadsTable, leadId, reports)]);
+      if (!failed) return undefined;
     }
     const current = await getCycle(leadId, cycle);
     if (!current) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);

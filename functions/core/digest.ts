@@ -168,6 +168,8 @@ export interface DigestInput {
     stalled?: { total: number; leads: StalledLead[] };
     /** hand-offs without a first contact within the agreement. @default - not shown */
     missedFirstContacts?: number;
+    /** hand-offs not accepted or rejected by their deadline. @default - not shown */
+    missedAcceptances?: number;
   };
   feedback: {
     submissions: number;
@@ -343,6 +345,7 @@ function obstacleSection(obstacles: DigestInput['obstacles']): Section {
     ...obstacles.rejectionReasons.slice(0, DIGEST_TOP).map((r) => ({ label: `Rejected: ${r.label}`, value: plural(r.count, 'lead') })),
     ...obstacles.left.slice(0, DIGEST_TOP).map((l) => ({ label: `Left ${l.stage}: ${l.why}`, value: plural(l.count, 'lead') })),
   ];
+  if (obstacles.missedAcceptances !== undefined) rows.push({ label: 'Acceptance deadlines missed', value: count(obstacles.missedAcceptances), ...(obstacles.missedAcceptances > 0 && { status: 'missed' as const }) });
   if (obstacles.missedFirstContacts !== undefined) rows.push({ label: 'Hand-offs without a first contact in time', value: count(obstacles.missedFirstContacts), ...(obstacles.missedFirstContacts > 0 && { status: 'missed' as const }) });
   if (obstacles.stalled !== undefined) {
     rows.push({ label: 'Stalled leads', value: count(obstacles.stalled.total) });

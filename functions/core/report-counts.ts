@@ -87,7 +87,9 @@ function leaveReason(change: StageChange): string {
  * lead as saved, on the change's day. `reached.<stage>` for every stage
  * entered; `left.<from>.<reason>` for a lead going back to marketing or out;
  * `decided.<decision>` for a hand-off's decision (and `decided.in-time`
- * when it came before the owner's deadline: `withinAgreement`);
+ * when it came before the owner's deadline: `withinAgreement`; for an
+ * acceptance, `accepted.in-time` and `accept.<bucket>`, the time from the
+ * hand-off to it);
  * `pipeline.count` / `won.count` / `lost.count` with the deal's amount in
  * minor units per currency (`pipeline.EUR`, `revenue.EUR`). A new lead counts
  * `reached.visitor` on the day it was first seen. Counts before the lead
@@ -127,6 +129,11 @@ export function reportCounts(
     if (change.decision !== undefined) {
       add(change.at, `decided.${change.decision}`);
       if (change.withinAgreement === true) add(change.at, 'decided.in-time');
+      if (change.decision === 'accepted') {
+        if (change.withinAgreement === true) add(change.at, 'accepted.in-time');
+        // time to accept: from the hand-off (the lead entering mql) to the acceptance
+        if (entered !== undefined) add(change.at, `accept.${bucketOf(Math.max(0, Date.parse(change.at) - Date.parse(entered)))}`);
+      }
     }
     const deal = after.deal;
     const amount = deal?.amount !== undefined && deal.currency !== undefined ? minorUnits(deal.amount, deal.currency) : undefined;
@@ -180,6 +187,15 @@ export function feedbackCounts(entry: Pick<FeedbackEntry, 'occasion' | 'rating' 
   const counts: Record<string, number> = { 'feedback.given': 1, [`feedback.${entry.occasion}`]: 1, [`rating.${entry.rating}`]: 1 };
   for (const reason of new Set(entry.reasons)) counts[`reason.${entry.occasion}.${reason}`] = 1;
   if (firstOnHandOff) counts['feedback.covered'] = 1;
-  const day = dayOf(entry.at);
-  return [`all=all`, `team=${sliceValue(teamId)}`, `rep=${sliceValue(entry.repId)}`].map((slice) => ({ day, slice, counts: { ...counts } }));
+  return ownerReportCounts(entry.at, teamId, entry.repId, counts);
+}
+
+/**
+ * Counts of what a rep did or missed (feedback, an activity, a deadline), on
+ * the day it happened, for all, the rep's team and the rep: the slices the
+ * service-agreement scorecard reads.
+ */
+export function ownerReportCounts(at: string, teamId: string | undefined, repId: string | undefined, counts: Readonly<Record<string, number>>): ReportCount[] {
+  const day = dayOf(at);
+  return [`all=all`, `team=${sliceValue(teamId)}`, `rep=${sliceValue(repId)}`].map((slice) => ({ day, slice, counts: { ...counts } }));
 }

@@ -6,9 +6,10 @@ import { dynamodb, ses } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
-import { campaigns, digest, feedback } from '#config/index.ts';
+import { campaigns, digest, feedback, serviceAgreement, teams } from '#config/index.ts';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { serviceAgreementOfPeriod } from '../reports/service-agreement.ts';
 import { sendWeeklyDigest, type WeeklyDigestPorts } from './weekly-digest.ts';
 
 /**
@@ -37,6 +38,8 @@ const ports: WeeklyDigestPorts = {
   campaigns,
   feedback,
   funnel: { getFunnelCounters, sliceCounts, now },
+  // the scorecard of the week as GET /v1/reports/service-agreement?period=week&from=<Monday> answers it
+  scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCounts, now, serviceAgreement, teams })).all,
   dashboardUrl: digest.dashboardUrl ?? `${apiUrl.replace(/\/+$/, '')}/dashboard`,
   linkSigningKey: getLinkSigningKey,
   now,

@@ -28,8 +28,11 @@ export interface WeeklyDigestPorts {
   feedback: FeedbackConfig;
   /** the funnel report's ports: the digest's numbers are the report API's */
   funnel: FunnelPorts;
-  /** the service-agreement scorecard of a week, with the week before. @default - the section says it is not available */
-  scorecardOfWeek?: (week: DigestWeek) => Promise<Scorecard | undefined>;
+  /**
+   * The service-agreement scorecard of a week, with the week before, and the first contacts and
+   * acceptance deadlines missed in it (serviceAgreementOfPeriod's `all`). @default - the section says it is not available
+   */
+  scorecardOfWeek?: (week: DigestWeek) => Promise<(Scorecard & { contacts?: { missed: number; missedAcceptances: number } }) | undefined>;
   /** the leads stalled now. @default - not shown */
   stalledLeads?: () => Promise<{ total: number; leads: StalledLead[] }>;
   /** the latest feedback comments of a week. @default - not shown */
@@ -62,17 +65,22 @@ export async function gatherDigest(week: DigestWeek, ports: Omit<WeeklyDigestPor
     week,
     previousWeek,
     flow: { week: weekFlowOf(whole), previous: weekFlowOf(previous.segments[0]) },
-    ...(scorecard !== undefined && { scorecard }),
+    ...(scorecard !== undefined && { scorecard: withoutContacts(scorecard) }),
     successes: successesOf(whole, byCampaign.segments),
     obstacles: {
       ...obstaclesOf(whole, ports.feedback),
       ...(stalled !== undefined && { stalled }),
+      ...(scorecard?.contacts !== undefined && { missedFirstContacts: scorecard.contacts.missed, missedAcceptances: scorecard.contacts.missedAcceptances }),
     },
     feedback: { ...feedbackOf(whole), ...(comments !== undefined && { latestComments: comments }) },
     // from the Monday it is sent: what starts this week and the next few
     upcomingCampaigns: campaignsStarting(ports.campaigns, week.to, ports.digest.upcomingCampaignWeeks),
     dashboard: { url: dashboardLinkUrl(ports.dashboardUrl, dashboardToken(expiresAt, key)), expiresAt },
   };
+}
+
+function withoutContacts({ contacts: _contacts, ...card }: Scorecard & { contacts?: unknown }): Scorecard {
+  return card;
 }
 
 export interface DigestRequest {

@@ -1,3 +1,5 @@
+import type { ReportCount } from '#core/report-counts.ts';
+import { missedAcceptanceCounts } from '#core/reports/scorecard-counts.ts';
 import type { Cycle, CycleEscalation } from '#core/cycle.ts';
 import type { EmailToSend, SendResult } from '#core/emails.ts';
 import { basedOn, type LeadUpdate, type VersionedLead } from '#core/records.ts';
@@ -22,7 +24,7 @@ export interface EscalatePorts {
    * is still the count the step follows from; undefined when written, else
    * the cycle as it is now
    */
-  recordEscalation: (leadId: string, cycle: number, missed: number, change: CycleEscalation) => Promise<Cycle | undefined>;
+  recordEscalation: (leadId: string, cycle: number, missed: number, change: CycleEscalation, reports?: readonly ReportCount[]) => Promise<Cycle | undefined>;
   /** refused (ConcurrentUpdateError) when the lead changed since read */
   saveLead: (update: LeadUpdate) => Promise<number>;
   /** makes the rep the owner of the lead's current cycle (ignored when the lead moved on) */
@@ -57,7 +59,8 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
   if (course === 'end-cycle') return endOfCycle(plan);
   if (course === 'due') {
     const change = escalationChange(cycleRecord, plan, now);
-    const current = await ports.recordEscalation(leadId, cycle, missed, change);
+    // the owner missed the deadline: counted for the scorecard with the step, on the deadline's day
+    const current = await ports.recordEscalation(leadId, cycle, missed, change, missedAcceptanceCounts(cycleRecord.owner, state.assignment.acceptBy));
     if (current) {
       // Refused: a decision got there first, or a retry finds its step already written.
       const standing = escalationStanding(current, missed);

@@ -1,4 +1,4 @@
-import { salesClocks } from '#core/activities.ts';
+import { SalesStepName, salesClocks } from '#core/activities.ts';
 import type { Cycle } from '#core/cycle.ts';
 import type { EmailToSend, SendResult } from '#core/emails.ts';
 import type { FeedbackOccasion } from '#core/feedback.ts';
@@ -8,6 +8,8 @@ import type { JourneyState } from '#core/journey.ts';
 import type { Stage } from '#core/lifecycle.ts';
 import { returnToSalesMessageId } from '#core/outcomes.ts';
 import type { ActivityRecord, OutcomeEvent, VersionedLead } from '#core/records.ts';
+import type { ReportCount } from '#core/report-counts.ts';
+import { missedContactCounts } from '#core/reports/scorecard-counts.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
 import { findRep, type TeamsConfig } from '#core/teams.ts';
 
@@ -29,7 +31,8 @@ export interface FollowUpPorts {
   /** when feedback was given on the cycle, per occasion */
   feedbackGiven: (leadId: string, cycle: number) => Promise<Partial<Record<FeedbackOccasion, string>>>;
   /** keeps a step taken on the cycle (adding it twice changes nothing) */
-  markFollowUpSent: (leadId: string, cycle: number, step: FollowUpStep) => Promise<void>;
+  /** keeps the step on the cycle, with its report counts (added once: a step kept before adds nothing) */
+  markFollowUpSent: (leadId: string, cycle: number, step: FollowUpStep, reports?: readonly ReportCount[]) => Promise<void>;
   /** sends an email at most once per idempotency key */
   sendEmailOnce: (email: EmailToSend) => Promise<SendResult>;
   /** stores an event once (by messageId) for the stream path to apply */
@@ -113,7 +116,9 @@ export async function followUp(state: FollowUpState, ports: FollowUpPorts): Prom
       });
       await ports.sendEmailOnce({ ...email, idempotencyKey: `${leadId}#${cycle}#follow-up#${step}` });
     }
-    await ports.markFollowUpSent(leadId, cycle, step);
+    // a missed first contact is counted for the scorecard with the step's mark, on the deadline's day: once
+    const missed = step === SalesStepName.firstContactRemindRep ? missedContactCounts(record.owner, salesClocks({ acceptedAt: decision.at, activities, sales, now }).firstContact.dueAt) : [];
+    await ports.markFollowUpSent(leadId, cycle, step, missed);
   }
 
   if (plan.done) return { done: true, waitSeconds: 1, stage: lead.stage };

@@ -9,11 +9,13 @@ import { readSettings } from '#commons/settings.ts';
 import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
 import { reportQuerySchema } from '#core/reports/period.ts';
 import { createReportStore } from '#adapters/report-store.ts';
-import { campaigns, serviceAgreement } from '#config/index.ts';
+import { campaigns, serviceAgreement, teams } from '#config/index.ts';
 import { attributionQuerySchema } from '#core/reports/period.ts';
 import { attributionCsv, attributionOfPeriod, type AttributionPorts } from './attribution.ts';
 import { calibrationOfPeriod, type CalibrationPorts } from './calibration.ts';
 import { funnelOfPeriod, type FunnelPorts } from './funnel.ts';
+import { serviceAgreementOfPeriod, type ServiceAgreementPorts } from './service-agreement.ts';
+import { serviceAgreementQuerySchema } from '#core/reports/agreement-period.ts';
 
 /**
  * GET /v1/reports/attribution?from=&to=&model=&by=&format=: pipeline and
@@ -22,9 +24,12 @@ import { funnelOfPeriod, type FunnelPorts } from './funnel.ts';
  * band and grade, and the threshold they support.
  * GET /v1/reports/funnel?from=&to=&by=&format=, server key only: the funnel
  * of a period sliced by a dimension (JSON, or CSV with format=csv), beside the
- * whole funnel now. A query parameter it does not know is a 400 naming it.
+ * whole funnel now.
+ * GET /v1/reports/service-agreement?period=week|month&from=: the two-sided
+ * scorecard, for all, per team and per rep, with the MQL trend.
+ * All need a server key; a query parameter a report does not know is a 400 naming it.
  */
-export type ReportPorts = FunnelPorts & CalibrationPorts & AttributionPorts;
+export type ReportPorts = FunnelPorts & CalibrationPorts & AttributionPorts & ServiceAgreementPorts;
 
 /** One report: its query parameters in, its answer (JSON, or CSV when asked) out. Keyed by the path's last segment. */
 type ReportRoute = (query: Record<string, string | undefined>, ports: ReportPorts) => Promise<HttpResult>;
@@ -40,6 +45,9 @@ const reportRoutes: Record<string, ReportRoute> = {
     const query = validate(reportQuerySchema, parameters);
     if (query.by !== undefined) throw new ValidationError([{ path: 'by', message: 'calibration is per score band and per grade: it takes no by' }]);
     return json(200, await calibrationOfPeriod(query, ports));
+  },
+  async 'service-agreement'(parameters, ports) {
+    return json(200, await serviceAgreementOfPeriod(validate(serviceAgreementQuerySchema, parameters), ports));
   },
   async attribution(parameters, ports) {
     const query = validate(attributionQuerySchema, parameters);
@@ -78,7 +86,7 @@ const { sliceCounts } = createReportStore({ client: dynamodb, leadsTable, onCons
 const keys = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
 export const handler = reportsHandler(
-  { getFunnelCounters, sliceCounts, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns },
+  { getFunnelCounters, sliceCounts, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, serviceAgreement, teams },
   keys,
   { linkSigningKey: keys.getLinkSigningKey, now: () => new Date() },
 );

@@ -98,7 +98,7 @@ export class Api extends Construct {
     // the funnel counters (one BatchGet of the shards) and a period's report items (one Query per day's partition)
     leads.grant(reports, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
     const reportsIntegration = new HttpLambdaIntegration('ReportsIntegration', reports);
-    for (const path of ['/v1/reports/funnel', '/v1/reports/calibration', '/v1/reports/attribution']) {
+    for (const path of ['/v1/reports/funnel', '/v1/reports/calibration', '/v1/reports/attribution', '/v1/reports/service-agreement']) {
       this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: reportsIntegration });
     }
 

@@ -382,6 +382,7 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/funnel', FUNCTIONS.Reports],
           ['GET /v1/reports/calibration', FUNCTIONS.Reports],
           ['GET /v1/reports/attribution', FUNCTIONS.Reports],
+          ['GET /v1/reports/service-agreement', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
           ['POST /v1/activities', FUNCTIONS.Activities],
@@ -393,7 +394,7 @@ describe('LeadLoop stack', () => {
           ['GET /dashboard/app.js', FUNCTIONS.Dashboard],
         ]),
       );
-      expect(routes).toHaveLength(28);
+      expect(routes).toHaveLength(29);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

@@ -113,6 +113,13 @@ describe('the weekly digest, on the local runtime’s clock', () => {
     expect(shown(text, 'Not accepted in time')).toBe(all?.decisions.notAccepted ?? 0);
     expect(shown(text, 'Opportunities')).toBe(all?.deals.opportunities ?? 0);
     expect(digest.subject).toContain(`${reached('mql')} MQL`);
+    // the scorecard's MQLs and first contacts, as GET /v1/reports/service-agreement answers for the week
+    const agreement = await fetch(`${runtime.apiUrl}/v1/reports/service-agreement?period=week&from=${week.from}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+    expect(agreement.status).toBe(200);
+    const { all: card } = (await agreement.json()) as { all: { marketing: { mqls: { value: number; target: number } }; contacts: { missed: number; missedAcceptances: number } } };
+    expect(text).toContain(`  - Marketing: MQLs: ${card.marketing.mqls.value} of ${card.marketing.mqls.target} committed`);
+    expect(shown(text, 'Hand-offs without a first contact in time')).toBe(card.contacts.missed);
+    expect(shown(text, 'Acceptance deadlines missed')).toBe(card.contacts.missedAcceptances);
     // the three leads qualified in the week (unless the fast clock passed Monday while they were sent)
     if (seededInWeek) expect(reached('mql')).toBe(3);
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceAgreement, teams } from '../../config/index.ts';
 import { journeyName } from '../../functions/core/journey.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
+import { virtualNow } from '../../local/clock.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 
@@ -68,6 +69,27 @@ function postActivity(body: unknown, key = runtime.serverKey): Promise<Response>
   });
 }
 
+/**
+ * The whole company's scorecard numbers from a day to now (virtual), summed
+ * over the weeks in between: the fast clock may cross into another week.
+ */
+async function scorecardsOver<T extends Record<string, number>>(fromDay: string, pick: (card: { contacts: Record<string, number> }) => T): Promise<T> {
+  const weeks = new Set<string>();
+  const DAY = 86_400_000;
+  for (let day = Date.parse(`${fromDay}T00:00:00Z`); day <= virtualNow(runtime.clock, Date.now()); day += DAY) weeks.add(new Date(day).toISOString().slice(0, 10));
+  const sum: Record<string, number> = {};
+  const seen = new Set<string>();
+  for (const from of weeks) {
+    const response = await fetch(`${runtime.apiUrl}/v1/reports/service-agreement?period=week&from=${from}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { period: { from: string }; all: { contacts: Record<string, number> } };
+    if (seen.has(body.period.from)) continue;
+    seen.add(body.period.from);
+    for (const [name, n] of Object.entries(pick(body.all))) sum[name] = (sum[name] ?? 0) + n;
+  }
+  return sum as T;
+}
+
 beforeAll(async () => {
   runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, synth: false, log: () => undefined });
 });
@@ -83,6 +105,7 @@ describe('the sales clocks after Accept', () => {
     const adaRep = await accept('Ada Lovelace');
     const bobRep = await accept('Bob Stone');
     const acceptedAt = Date.now();
+    const acceptedDay = new Date(virtualNow(runtime.clock, acceptedAt)).toISOString().slice(0, 10);
 
     // Ada's rep calls her and the CRM says so; a repeat of the same activity changes nothing.
     const call = { activityId: 'crm-call-ada-1', email: 'ada@initech.example', kind: 'call', at: new Date().toISOString(), result: 'spoke for 20 minutes' };
@@ -121,6 +144,11 @@ describe('the sales clocks after Accept', () => {
     expect(await emailsAbout('Bob Stone', 'No first contact')).toHaveLength(1);
     expect(await emailsAbout('Ada Lovelace', 'First contact overdue')).toEqual([]);
     expect(await emailsAbout('Ada Lovelace', 'No first contact')).toEqual([]);
+
+    // The scorecard counts both, once: Ada's first contact made in time (logged before the acceptance on the fast
+    // clock: no time taken), Bob's missed; and the acceptances, both in time.
+    const contacts = await scorecardsOver(acceptedDay, (card) => card.contacts);
+    expect(contacts).toEqual({ made: 1, inTime: 1, missed: 1, missedAcceptances: 0 });
 
     // Both journeys are still following up (the follow-up window and the feedback asks are days away).
     for (const anonymousId of ['visitor-ada', 'visitor-bob']) {

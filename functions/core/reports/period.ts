@@ -64,3 +64,6 @@ export function reportPeriod(query: Pick<ReportQuery, 'from' | 'to'>, now: Date)
 }
 
 const minDay = (a: string, b: string) => (a < b ? a : b);
+
+/** A day as YYYY-MM-DD that the calendar has: what every report's dates are. */
+export { day as daySchema };

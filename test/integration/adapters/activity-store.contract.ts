@@ -1,7 +1,24 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import { createActivityStore, type ActivityStore } from '../../../functions/adapters/activity-store.ts';
+import { createReportStore } from '../../../functions/adapters/report-store.ts';
+import { bucketOf } from '../../../functions/core/reports/histogram.ts';
+import { cycleKey } from '../../../functions/core/table-layout.ts';
 import type { ActivityRecord } from '../../../functions/core/records.ts';
 import { eventsWhere, uniqueLeadId, type TestTables } from '../../support/tables.ts';
+
+const HOUR = 3_600_000;
+const sales = { firstContactWithinHours: 24, followUp: { activities: 2, withinDays: 14 } };
+
+/** A cycle accepted by `repId` of team-x at `at`, as the stream path leaves it. */
+async function acceptedCycle(leadId: string, repId: string, at: string): Promise<void> {
+  await tables.client.send(
+    new PutCommand({
+      TableName: tables.leadsTable,
+      Item: { ...cycleKey(leadId, 1), leadId, cycle: 1, owner: { teamId: 'team-x', repId }, missed: 0, outcome: { kind: 'accepted', cycle: 1, repId, at } },
+    }),
+  );
+}
 
 /** A rep's activities against DynamoDB Local: stored once with their event, read back per cycle in time order. */
 let tables: TestTables;
@@ -21,7 +38,46 @@ export function activityStoreContract(getTables: () => TestTables): void {
   beforeAll(() => {
     tables = getTables();
     const { client, leadsTable, eventsTable } = tables;
-    store = createActivityStore({ client, leadsTable, eventsTable });
+    store = createActivityStore({ client, leadsTable, eventsTable, sales });
+  });
+
+  it('counts an accepted hand-off’s activities for the scorecard once each, as their times say whatever order they arrive in', async () => {
+    const leadId = uniqueLeadId();
+    const rep = `rep-${leadId}`;
+    await acceptedCycle(leadId, rep, '2026-04-01T08:00:00.000Z');
+    const late = { ...activity(leadId, `late-${leadId}`, '2026-04-03T12:00:00.000Z'), repId: rep }; // 52 h after: the first contact is late
+    const first = { ...activity(leadId, `first-${leadId}`, '2026-04-01T10:00:00.000Z'), repId: rep }; // 2 h after: in time
+    const outside = { ...activity(leadId, `outside-${leadId}`, '2026-04-20T10:00:00.000Z'), repId: rep }; // past the 14-day window
+
+    // the late one first; then the earliest, an activity outside the window and a repeat, all at once
+    expect(await store.recordActivity(late)).toBe('recorded');
+    const statuses = await Promise.all([store.recordActivity(first), store.recordActivity(outside), store.recordActivity(late)]);
+    expect(statuses).toEqual(['recorded', 'recorded', 'duplicate']);
+
+    const reader = createReportStore({ client: tables.client, leadsTable: tables.leadsTable });
+    const byRep = await reader.sliceCounts('funnel', ['2026-04-01', '2026-04-03', '2026-04-20'], 'rep');
+    // the earliest is the first contact (the late one's counts taken back); two activities in the window reach the agreed 2
+    expect(byRep.get(rep)).toEqual({
+      'contact.first': 1,
+      'contact.in-time': 1,
+      [`contact.time.${bucketOf(2 * HOUR)}`]: 1,
+      [`contact.time.${bucketOf(52 * HOUR)}`]: 0,
+      'followUp.activity': 2,
+      'followUp.met': 1,
+    });
+    expect((await reader.sliceCounts('funnel', ['2026-04-01', '2026-04-03', '2026-04-20'], 'team')).get('team-x')).toMatchObject({ 'contact.first': 1, 'followUp.met': 1 });
+  });
+
+  it('counts nothing for the scorecard while the hand-off is not accepted', async () => {
+    const leadId = uniqueLeadId();
+    const rep = `rep-${leadId}`;
+    await tables.client.send(
+      new PutCommand({ TableName: tables.leadsTable, Item: { ...cycleKey(leadId, 1), leadId, cycle: 1, owner: { teamId: 'team-x', repId: rep }, missed: 0 } }),
+    );
+    expect(await store.recordActivity({ ...activity(leadId, `a-${leadId}`, '2026-04-05T10:00:00.000Z'), repId: rep })).toBe('recorded');
+
+    const reader = createReportStore({ client: tables.client, leadsTable: tables.leadsTable });
+    expect((await reader.sliceCounts('funnel', ['2026-04-05'], 'rep')).get(rep)).toBeUndefined();
   });
 
   it('stores an activity once: the same activityId again changes nothing, even with other fields', async () => {

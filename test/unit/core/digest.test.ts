@@ -223,7 +223,9 @@ describe('the digest email', () => {
     const current = { ...emptyScorecardSums(week.start, week.end), mqls: 12, decisions: { accepted: 5, rejected: 5 }, acceptance: { due: 10, withinAgreement: 8 }, timeToAccept: histogramOf([2 * 3_600_000]) };
     const previous = { ...emptyScorecardSums(weekBefore(week).start, weekBefore(week).end), mqls: 25, decisions: { accepted: 8, rejected: 2 } };
     const card = scorecard(current, previous, { acceptWithinHours: 4, sales: { firstContactWithinHours: 24, followUp: { activities: 3, withinDays: 14 }, notifyManagerAfterHours: 24, feedbackWithinDays: 7 }, marketing: { mqlsPerWeek: 20, minAcceptanceRate: 0.6 } });
-    const { text, html } = renderDigest(input({ scorecard: card }));
+    const { text, html } = renderDigest(input({ scorecard: card, obstacles: { ...obstaclesOf(undefined, feedback), missedFirstContacts: 2, missedAcceptances: 1 } }));
+    expect(text).toContain('  - Acceptance deadlines missed: 1 [missed]');
+    expect(text).toContain('  - Hand-offs without a first contact in time: 2 [missed]');
     expect(text).toContain('  - Marketing: MQLs: 12 of 20 committed (missed) [missed] (down from 25, worse)');
     expect(text).toContain('  - Marketing: acceptance rate: 50% of 10 decisions, target 60% (missed) [missed] (down from 80%, worse)');
     expect(text).toContain('  - Sales: accepted within the agreement: 80% of 10 hand-offs due');

@@ -27,7 +27,7 @@ describe('report counts of a save', () => {
     });
   });
 
-  it('counts an acceptance in time once per slice on its day: sal reached, accepted, in time', () => {
+  it('counts an acceptance in time once per slice on its day: sal reached, accepted, in time, and the time to accept', () => {
     const accepted: StageChange = { from: 'mql', to: 'sal', at: '2026-03-01T11:00:00.000Z', cause: 'accepted', decision: 'accepted', withinAgreement: true };
 
     const reports = reportCounts(owned, [accepted], false);
@@ -36,7 +36,14 @@ describe('report counts of a save', () => {
     for (const report of reports) {
       expect(report.day).toBe('2026-03-01');
       // two hours an MQL (qualified at 09:00): its bucket of the time-in-stage histogram
-      expect(report.counts).toEqual({ 'reached.sal': 1, [`dwell.mql.${bucketOf(2 * 3_600_000)}`]: 1, 'decided.accepted': 1, 'decided.in-time': 1 });
+      expect(report.counts).toEqual({
+        'reached.sal': 1,
+        [`dwell.mql.${bucketOf(2 * 3_600_000)}`]: 1,
+        'decided.accepted': 1,
+        'decided.in-time': 1,
+        'accepted.in-time': 1,
+        [`accept.${bucketOf(2 * 3_600_000)}`]: 1,
+      });
     }
     expect(reports.map((r) => r.slice)).toEqual(['all=all', 'source=newsletter', 'campaign=march', 'grade=A', 'scoreBand=60–79', 'team=sales-emea', 'rep=rep-sam']);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
-import { campaigns } from '../../../config/index.ts';
+import { campaigns, serviceAgreement, teams } from '../../../config/index.ts';
 import { dashboardToken } from '../../../functions/core/links.ts';
 import { reportsHandler } from '../../../functions/reports/handler.ts';
 import { bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
@@ -31,6 +31,8 @@ const ports = {
   now: () => now,
   marketing: { minAcceptanceRate: 0.6 },
   campaigns,
+  serviceAgreement,
+  teams,
 };
 const links = { linkSigningKey: async () => SIGNING_KEY, now: () => now };
 

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { FunnelCounters } from '../../../functions/core/funnel.ts';
-import { campaigns } from '../../../config/index.ts';
-import { bucketOf } from '../../../functions/core/reports/histogram.ts';
+import { campaigns, serviceAgreement, teams } from '../../../config/index.ts';
+import { bucketOf, QUANTILE_RELATIVE_ERROR } from '../../../functions/core/reports/histogram.ts';
 import { reportsHandler } from '../../../functions/reports/handler.ts';
 import { basicAuth, bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
 
@@ -43,6 +43,8 @@ const ports = {
   now: () => new Date('2026-03-31T12:00:00.000Z'),
   marketing: { minAcceptanceRate: 0.6 },
   campaigns,
+  serviceAgreement,
+  teams,
 };
 
 function stubKey(key: string, kind: 'write' | 'server') {
@@ -210,6 +212,101 @@ describe('reports handler (funnel)', () => {
       stubKey(key, 'server');
 
       const result = await getFunnel(bearer(key), query as Record<string, string>);
+
+      expect(result.statusCode).toBe(400);
+      expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
+      expect(sliceReads).toEqual([]);
+    });
+  });
+
+  describe('service agreement', () => {
+    function getScorecard(key: string, query?: Record<string, string>) {
+      return reportsHandler(ports, keys)(
+        httpEvent({ method: 'GET', path: '/v1/reports/service-agreement', headers: bearer(key), ...(query && { queryStringParameters: query }) }),
+        lambdaContext('reports'),
+      );
+    }
+    const HOUR = 3_600_000;
+
+    it('scores both sides of this week so far against the agreement and last week, for all and per rep, with the MQL trend', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      // this week (Monday 30 March; now is Tuesday 31 March): 3 MQLs, 2 accepted (1 in time), 1 rejected, 1 deadline missed,
+      // 2 first contacts (2 h in time, 30 h late), 4 activities in the window, 1 lead at the agreed 3, 2 feedbacks rated 4
+      const week = {
+        'reached.mql': 3,
+        'decided.accepted': 2,
+        'decided.rejected': 1,
+        'accepted.in-time': 1,
+        'acceptance.missed': 1,
+        'contact.first': 2,
+        'contact.in-time': 1,
+        [`contact.time.${bucketOf(2 * HOUR)}`]: 1,
+        [`contact.time.${bucketOf(30 * HOUR)}`]: 1,
+        'followUp.activity': 4,
+        'followUp.met': 1,
+        'feedback.covered': 2,
+        'rating.4': 2,
+      };
+      reportItems.set('funnel|2026-03-30|all=all', week);
+      reportItems.set('funnel|2026-03-31|rep=rep-sam', { 'decided.accepted': 1, 'accepted.in-time': 1 });
+      // last week: 5 MQLs, 1 of 2 accepted
+      reportItems.set('funnel|2026-03-24|all=all', { 'reached.mql': 5, 'decided.accepted': 1, 'decided.rejected': 1 });
+      // five weeks ago: 21 MQLs, over the weekly 20
+      reportItems.set('funnel|2026-02-24|all=all', { 'reached.mql': 21 });
+
+      const result = await getScorecard(key);
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as any;
+      expect(body.period).toEqual({ kind: 'week', from: '2026-03-30T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z', ends: '2026-04-06T00:00:00.000Z' });
+      expect(body.previous).toEqual({ from: '2026-03-23T00:00:00.000Z', to: '2026-03-30T00:00:00.000Z' });
+      const { marketing, sales } = body.all;
+      // two days of a 20-a-week commitment: 40/7
+      expect(marketing.mqls).toMatchObject({ value: 3, previous: 5, target: 5.7, met: false, direction: 'down', better: false });
+      expect(marketing.acceptanceRate).toMatchObject({ value: 0.667, previous: 0.5, target: 0.6, met: true, decisions: 3 });
+      expect(marketing.averageRating).toMatchObject({ value: 4, ratings: 2 });
+      expect(marketing.ratingDistribution).toEqual({ 1: 0, 2: 0, 3: 0, 4: 2, 5: 0 });
+      expect(sales.acceptedWithinAgreement).toMatchObject({ value: 0.5, due: 2 });
+      expect(sales.followUpActivitiesPerLead).toMatchObject({ value: 2, target: 3, met: false, leads: 2 });
+      expect(sales.followUpMet.value).toBe(0.5);
+      expect(sales.feedbackCoverage).toMatchObject({ value: 0.667, handed: 3 });
+      expect(sales.timeToFirstContact.count).toBe(2);
+      expect(Math.abs(sales.timeToFirstContact.medianHours.value - 2) / 2).toBeLessThanOrEqual(QUANTILE_RELATIVE_ERROR);
+      expect(Math.abs(sales.timeToFirstContact.p95Hours.value - 30) / 30).toBeLessThanOrEqual(QUANTILE_RELATIVE_ERROR);
+      expect(body.all.contacts).toEqual({ made: 2, inTime: 1, missed: 0, missedAcceptances: 1 });
+      // per rep, named from config/teams.json
+      expect(body.reps).toHaveLength(1);
+      expect(body.reps[0]).toMatchObject({ rep: 'rep-sam', name: 'Sam Seller', team: 'sales-emea' });
+      expect(body.reps[0].scorecard.sales.acceptedWithinAgreement).toMatchObject({ value: 1, due: 1 });
+      // eight weeks, oldest first
+      expect(body.mqlTrend).toHaveLength(8);
+      expect(body.mqlTrend.at(-1)).toEqual({ from: '2026-03-30T00:00:00.000Z', to: '2026-04-01T00:00:00.000Z', mqls: 3, target: 5.7, met: false });
+      expect(body.mqlTrend.at(-2)).toMatchObject({ mqls: 5, target: 20, met: false });
+      expect(body.mqlTrend.at(-6)).toMatchObject({ from: '2026-02-23T00:00:00.000Z', mqls: 21, met: true });
+    });
+
+    it('takes a month from a day in it', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      reportItems.set('funnel|2026-02-27|all=all', { 'reached.mql': 7 });
+
+      const body = jsonBody(await getScorecard(key, { period: 'month', from: '2026-02-14' })) as any;
+
+      expect(body.period).toMatchObject({ kind: 'month', from: '2026-02-01T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' });
+      expect(body.all.marketing.mqls).toMatchObject({ value: 7, target: 80 });
+      expect(body.mqlTrend).toHaveLength(6);
+    });
+
+    it.each([
+      [{ period: 'day' }, 'period'],
+      [{ from: '2026-02-30' }, 'from'],
+      [{ to: '2026-03-01' }, 'to'],
+    ])('answers 400 naming the parameter for %j, and reads no report item', async (query, name) => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getScorecard(key, query as Record<string, string>);
 
       expect(result.statusCode).toBe(400);
       expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
