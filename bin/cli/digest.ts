@@ -89,7 +89,7 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
   // Wiring: the target's settings → adapters → the use case's ports, as the digest function's.
   const client = createDocumentClient(clientConfig(env, 'DYNAMODB'));
   const { getFunnelCounters } = createLeadStore({ client, leadsTable });
-  const { sliceCounts } = createReportStore({ client, leadsTable });
+  const { sliceCounts, sliceCountsByDay } = createReportStore({ client, leadsTable });
   const { getLinkSigningKey } = createKeys({ client, leadsTable });
   const now = () => new Date();
   const ports: Omit<WeeklyDigestPorts, 'sendEmailOnce'> = {
@@ -97,7 +97,7 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
     campaigns,
     feedback,
     funnel: { getFunnelCounters, sliceCounts, now },
-    scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCounts, now, serviceAgreement, teams })).all,
+    scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
     dashboardUrl,
     linkSigningKey: getLinkSigningKey,
     now,

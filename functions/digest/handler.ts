@@ -29,7 +29,7 @@ const metrics = createMetrics();
 const meter = createUnitMeter();
 const { onConsumed } = meter;
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
-const { sliceCounts } = createReportStore({ client: dynamodb, leadsTable, onConsumed });
+const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed });
 const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
 const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress: digest.from ?? senderAddress, sesConfigurationSet, onConsumed });
 const now = () => new Date();
@@ -39,7 +39,7 @@ const ports: WeeklyDigestPorts = {
   feedback,
   funnel: { getFunnelCounters, sliceCounts, now },
   // the scorecard of the week as GET /v1/reports/service-agreement?period=week&from=<Monday> answers it
-  scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCounts, now, serviceAgreement, teams })).all,
+  scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
   dashboardUrl: digest.dashboardUrl ?? `${apiUrl.replace(/\/+$/, '')}/dashboard`,
   linkSigningKey: getLinkSigningKey,
   now,

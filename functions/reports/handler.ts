@@ -81,12 +81,12 @@ const { leadsTable } = readSettings(['leadsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { sliceCounts } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
 const keys = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
 export const handler = reportsHandler(
-  { getFunnelCounters, sliceCounts, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, serviceAgreement, teams },
+  { getFunnelCounters, sliceCounts, sliceCountsByDay, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, serviceAgreement, teams },
   keys,
   { linkSigningKey: keys.getLinkSigningKey, now: () => new Date() },
 );
