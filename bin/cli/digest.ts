@@ -4,12 +4,17 @@ import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { createMailer } from '#adapters/mailer.ts';
 import { createReportStore } from '#adapters/report-store.ts';
+import { createStalledLeads } from '#adapters/stalled-leads.ts';
+import { createCommentReader } from '#adapters/feedback-store.ts';
+import { stallLimits } from '#core/reports/stalled.ts';
 import { createDocumentClient } from '#commons/clients.ts';
 import { SETTINGS } from '#commons/settings.ts';
 import { campaigns, digest, feedback, serviceAgreement, teams } from '#config/index.ts';
-import { weekOf } from '#core/digest.ts';
-import { prepareDigest, sendWeeklyDigest, type WeeklyDigestPorts } from '../../functions/digest/weekly-digest.ts';
+import { DIGEST_TOP, lastDayOf, weekOf } from '#core/digest.ts';
+import { digestComments, digestStalled, prepareDigest, sendWeeklyDigest, type WeeklyDigestPorts } from '../../functions/digest/weekly-digest.ts';
+import { feedbackOfPeriod } from '../../functions/reports/feedback.ts';
 import { serviceAgreementOfPeriod } from '../../functions/reports/service-agreement.ts';
+import { stalledLeads } from '../../functions/reports/stalled.ts';
 import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE, type Env } from './connect.ts';
 import type { CliIo } from './run.ts';
 import { LOCAL_API_VARIABLES } from './target.ts';
@@ -91,6 +96,8 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
   const { getFunnelCounters } = createLeadStore({ client, leadsTable });
   const { sliceCounts, sliceCountsByDay } = createReportStore({ client, leadsTable });
   const { getLinkSigningKey } = createKeys({ client, leadsTable });
+  const stalled = createStalledLeads({ client, leadsTable });
+  const { latestComments } = createCommentReader({ client, leadsTable });
   const now = () => new Date();
   const ports: Omit<WeeklyDigestPorts, 'sendEmailOnce'> = {
     digest,
@@ -98,6 +105,9 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
     feedback,
     funnel: { getFunnelCounters, sliceCounts, now },
     scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
+    // the leads stalled now and the week's latest comments, as GET /v1/reports/stalled and /v1/reports/feedback answer
+    stalledLeads: async () => digestStalled(await stalledLeads({ limit: DIGEST_TOP }, { stallLimits: stallLimits(serviceAgreement), stalledLeads: stalled.stalledLeads, now }), teams),
+    latestComments: async (week) => digestComments((await feedbackOfPeriod({ from: week.from, to: lastDayOf(week), by: 'all', limit: DIGEST_TOP }, { sliceCounts, now, feedbackConfig: feedback, latestComments })).comments, teams),
     dashboardUrl,
     linkSigningKey: getLinkSigningKey,
     now,

@@ -164,8 +164,8 @@ export interface DigestInput {
     rejectionReasons: ReasonCount[];
     /** where leads left the funnel and why, most first */
     left: LeftCount[];
-    /** @default - not shown */
-    stalled?: { total: number; leads: StalledLead[] };
+    /** the leads stalled now, longest first (GET /v1/reports/stalled); `more` when there are more than shown. @default - not shown */
+    stalled?: { leads: StalledLead[]; more: boolean };
     /** hand-offs without a first contact within the agreement. @default - not shown */
     missedFirstContacts?: number;
     /** hand-offs not accepted or rejected by their deadline. @default - not shown */
@@ -348,8 +348,9 @@ function obstacleSection(obstacles: DigestInput['obstacles']): Section {
   if (obstacles.missedAcceptances !== undefined) rows.push({ label: 'Acceptance deadlines missed', value: count(obstacles.missedAcceptances), ...(obstacles.missedAcceptances > 0 && { status: 'missed' as const }) });
   if (obstacles.missedFirstContacts !== undefined) rows.push({ label: 'Hand-offs without a first contact in time', value: count(obstacles.missedFirstContacts), ...(obstacles.missedFirstContacts > 0 && { status: 'missed' as const }) });
   if (obstacles.stalled !== undefined) {
-    rows.push({ label: 'Stalled leads', value: count(obstacles.stalled.total) });
-    for (const lead of obstacles.stalled.leads.slice(0, DIGEST_TOP)) {
+    const { leads, more } = obstacles.stalled;
+    rows.push({ label: 'Stalled leads', value: more ? `more than ${count(leads.length)}` : count(leads.length), ...(leads.length > 0 && { status: 'missed' as const }) });
+    for (const lead of leads.slice(0, DIGEST_TOP)) {
       rows.push({
         label: `Stalled: ${lead.lead}${lead.company ? ` (${lead.company})` : ''}`,
         value: `in ${lead.stage} since ${lead.since.slice(0, 10)}`,

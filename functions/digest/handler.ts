@@ -2,15 +2,21 @@ import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { createMailer } from '#adapters/mailer.ts';
 import { createReportStore } from '#adapters/report-store.ts';
+import { createStalledLeads } from '#adapters/stalled-leads.ts';
+import { createCommentReader } from '#adapters/feedback-store.ts';
+import { stallLimits } from '#core/reports/stalled.ts';
 import { dynamodb, ses } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { campaigns, digest, feedback, serviceAgreement, teams } from '#config/index.ts';
+import { DIGEST_TOP, lastDayOf } from '#core/digest.ts';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { feedbackOfPeriod } from '../reports/feedback.ts';
 import { serviceAgreementOfPeriod } from '../reports/service-agreement.ts';
-import { sendWeeklyDigest, type WeeklyDigestPorts } from './weekly-digest.ts';
+import { stalledLeads } from '../reports/stalled.ts';
+import { digestComments, digestStalled, sendWeeklyDigest, type WeeklyDigestPorts } from './weekly-digest.ts';
 
 /**
  * The weekly digest, fired by EventBridge Scheduler (lib/constructs/digest.ts)
@@ -31,6 +37,8 @@ const { onConsumed } = meter;
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
 const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed });
 const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
+const stalled = createStalledLeads({ client: dynamodb, leadsTable, onConsumed });
+const { latestComments } = createCommentReader({ client: dynamodb, leadsTable, onConsumed });
 const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress: digest.from ?? senderAddress, sesConfigurationSet, onConsumed });
 const now = () => new Date();
 const ports: WeeklyDigestPorts = {
@@ -40,6 +48,9 @@ const ports: WeeklyDigestPorts = {
   funnel: { getFunnelCounters, sliceCounts, now },
   // the scorecard of the week as GET /v1/reports/service-agreement?period=week&from=<Monday> answers it
   scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
+  // the leads stalled now and the week's latest comments, as GET /v1/reports/stalled and /v1/reports/feedback answer
+  stalledLeads: async () => digestStalled(await stalledLeads({ limit: DIGEST_TOP }, { stallLimits: stallLimits(serviceAgreement), stalledLeads: stalled.stalledLeads, now }), teams),
+  latestComments: async (week) => digestComments((await feedbackOfPeriod({ from: week.from, to: lastDayOf(week), by: 'all', limit: DIGEST_TOP }, { sliceCounts, now, feedbackConfig: feedback, latestComments })).comments, teams),
   dashboardUrl: digest.dashboardUrl ?? `${apiUrl.replace(/\/+$/, '')}/dashboard`,
   linkSigningKey: getLinkSigningKey,
   now,

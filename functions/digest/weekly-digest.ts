@@ -19,7 +19,10 @@ import {
 import type { EmailToSend, SendResult } from '#core/emails.ts';
 import type { FeedbackConfig } from '#core/feedback.ts';
 import { dashboardLinkUrl, dashboardToken, linkExpiry } from '#core/links.ts';
+import type { FeedbackComment as ReportComment } from '#core/reports/feedback.ts';
 import type { Scorecard } from '#core/reports/scorecard.ts';
+import type { StalledReport } from '#core/reports/stalled.ts';
+import { findRep, type TeamsConfig } from '#core/teams.ts';
 import { funnelOfPeriod, type FunnelPorts } from '../reports/funnel.ts';
 
 export interface WeeklyDigestPorts {
@@ -33,8 +36,8 @@ export interface WeeklyDigestPorts {
    * acceptance deadlines missed in it (serviceAgreementOfPeriod's `all`). @default - the section says it is not available
    */
   scorecardOfWeek?: (week: DigestWeek) => Promise<(Scorecard & { contacts?: { missed: number; missedAcceptances: number } }) | undefined>;
-  /** the leads stalled now. @default - not shown */
-  stalledLeads?: () => Promise<{ total: number; leads: StalledLead[] }>;
+  /** the leads stalled now, longest first, at most DIGEST_TOP (digestStalled of the stalled report). @default - not shown */
+  stalledLeads?: () => Promise<{ leads: StalledLead[]; more: boolean }>;
   /** the latest feedback comments of a week. @default - not shown */
   latestComments?: (week: DigestWeek) => Promise<FeedbackComment[]>;
   /** the dashboard's public URL (config/digest.json's, else the API's + /dashboard) */
@@ -44,6 +47,22 @@ export interface WeeklyDigestPorts {
   now: () => Date;
   /** sends an email at most once per idempotency key */
   sendEmailOnce: (email: EmailToSend) => Promise<SendResult>;
+}
+
+/** The stalled report as the digest lists it: who (name, else email, else id), the company, the stage since when, the owner's name. */
+export function digestStalled(report: Pick<StalledReport, 'leads' | 'more'>, teams: TeamsConfig): { leads: StalledLead[]; more: boolean } {
+  return {
+    more: report.more,
+    leads: report.leads.map((lead) => {
+      const owner = lead.owner ? (findRep(teams, lead.owner.repId)?.rep.name ?? lead.owner.repId) : undefined;
+      return { lead: lead.name ?? lead.email ?? lead.leadId, ...(lead.company !== null && { company: lead.company }), stage: lead.stage, since: lead.since, ...(owner !== undefined && { owner }) };
+    }),
+  };
+}
+
+/** The feedback report's latest comments as the digest quotes them: the rep's name, the rating, the words. */
+export function digestComments(comments: readonly ReportComment[], teams: TeamsConfig): FeedbackComment[] {
+  return comments.map((c) => ({ at: c.at, rep: findRep(teams, c.repId)?.rep.name ?? c.repId, rating: c.rating, comment: c.comment }));
 }
 
 /** One week's digest, gathered through the report use cases: the numbers are what the report API answers for the same days. */

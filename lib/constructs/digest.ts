@@ -42,7 +42,8 @@ export class Digest extends Construct {
         sesConfigurationSet: props.email.configurationSet.configurationSetName,
       }),
     });
-    // the funnel counters and the week's report items (reads); the signing key and the send record (a conditional put, then an update)
+    // the funnel counters, the week's report items and comments, the stalled-leads index (reads; a table grant covers its
+    // indexes); the signing key and the send record (a conditional put, then an update)
     leads.grant(this.function, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.email.grantSend(this.function);
 

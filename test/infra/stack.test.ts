@@ -32,7 +32,10 @@ const JOURNEY = 'Journey/StateMachine';
 const SES_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com';
 const SES_CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/Email/ConfigurationSet';
 
-const on = (resource: string, ...actions: string[]): string[] => actions.map((action) => `${action} on ${resource}`);
+const LEADS_INDEXES = 'Tables/Leads.Arn/index/*';
+// A grant on the leads table covers its indexes too: CDK's table grants add them once the table has one (the stalled-leads index).
+const on = (resource: string, ...actions: string[]): string[] =>
+  actions.flatMap((action) => (resource === LEADS ? [`${action} on ${LEADS}`, `${action} on ${LEADS_INDEXES}`] : [`${action} on ${resource}`]));
 const XRAY = on('*', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords');
 const SEND_EMAIL = [...on(SES_IDENTITY, 'ses:SendEmail'), ...on(SES_CONFIGURATION_SET, 'ses:SendEmail')];
 
@@ -41,7 +44,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Ingest: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   // the lead (its profile and score in one query, the markers since its ledger was folded), the cycle
   Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
-  // the funnel counters' shards and a period's report items (one Query per day's partition); never a scan
+  // the funnel counters' shards and a period's report items (one Query per day's partition), the stalled-leads index
+  // (one Query per stage and shard) and the profiles it points to, the comments of a period's days; never a scan
   Reports: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'), ...XRAY],
   // the identity link, then the lead (profile and score, its markers: queries of its own partition) and its recent events; never a scan
   // the feedback, its event and its report counts (ADD) in one transaction
@@ -76,7 +80,7 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   ],
   // keeps its token on the cycle, reads the lead's stage again, and resumes itself when it moved
   AwaitFollowUp: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
-  // the funnel counters and the week's report items, the link-signing key, the digest's once-only send record
+  // the funnel counters, the week's report items and comments, the stalled-leads index, the link-signing key, the digest's once-only send record
   Digest: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
   Score: [
     // the lead transaction (Put/Update items), identity and marker look-ups (BatchGet), the lead itself (Get);
@@ -281,6 +285,26 @@ describe('LeadLoop stack', () => {
         ]),
       );
     });
+
+    it('index the leads that can stall, sparsely: by stage and shard, oldest in stage first, with only the owner projected', () => {
+      const { Properties } = t.resource(t.logicalId('Tables/Leads'), 'AWS::DynamoDB::GlobalTable');
+      expect(Properties?.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'stalled',
+          KeySchema: [
+            { AttributeName: 'openStage', KeyType: 'HASH' },
+            { AttributeName: 'stageSince', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['owner'] },
+        },
+      ]);
+      expect(Properties?.AttributeDefinitions).toEqual(
+        expect.arrayContaining([
+          { AttributeName: 'openStage', AttributeType: 'S' },
+          { AttributeName: 'stageSince', AttributeType: 'S' },
+        ]),
+      );
+    });
   });
 
   describe('journey state machine', () => {
@@ -383,6 +407,8 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/calibration', FUNCTIONS.Reports],
           ['GET /v1/reports/attribution', FUNCTIONS.Reports],
           ['GET /v1/reports/service-agreement', FUNCTIONS.Reports],
+          ['GET /v1/reports/stalled', FUNCTIONS.Reports],
+          ['GET /v1/reports/feedback', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
           ['POST /v1/activities', FUNCTIONS.Activities],
@@ -394,7 +420,7 @@ describe('LeadLoop stack', () => {
           ['GET /dashboard/app.js', FUNCTIONS.Dashboard],
         ]),
       );
-      expect(routes).toHaveLength(29);
+      expect(routes).toHaveLength(31);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

@@ -174,7 +174,7 @@ describe('the digest email', () => {
       previousWeek: weekBefore(week),
       flow: { week: weekFlowOf(all), previous: { ...weekFlowOf(undefined), mqls: 9, won: 1 } },
       successes: successesOf(all, [segmentFunnel(hostile, { 'won.count': 2, 'revenue.EUR': 2_500_000 })]),
-      obstacles: { ...obstaclesOf(all, feedback), stalled: { total: 1, leads: [{ lead: 'Dana <b>Buyer</b>', company: 'Acme & Co', stage: 'sql', since: '2026-02-10T09:00:00Z', owner: 'Sam Seller' }] } },
+      obstacles: { ...obstaclesOf(all, feedback), stalled: { more: false, leads: [{ lead: 'Dana <b>Buyer</b>', company: 'Acme & Co', stage: 'sql', since: '2026-02-10T09:00:00Z', owner: 'Sam Seller' }] } },
       feedback: { ...feedbackOf(all), latestComments: [{ at: '2026-03-05T10:00:00Z', rep: 'Sam', lead: 'Dana', rating: 2, comment: '<script>alert(1)</script> no budget' }] },
       upcomingCampaigns: [{ id: 'soon', name: 'Spring "launch" & more', type: 'event', owner: 'Maria', start: '2026-03-12' }],
       dashboard: { url: 'https://api.example.test/dashboard#link=dl1.1774000000.abc', expiresAt: new Date('2026-03-23T07:00:00Z') },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
-import { campaigns, serviceAgreement, teams } from '../../../config/index.ts';
+import { campaigns, feedback, serviceAgreement, teams } from '../../../config/index.ts';
 import { dashboardToken } from '../../../functions/core/links.ts';
 import { reportsHandler } from '../../../functions/reports/handler.ts';
 import { bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
@@ -34,6 +34,10 @@ const ports = {
   campaigns,
   serviceAgreement,
   teams,
+  stallLimits: [],
+  stalledLeads: async () => [],
+  feedbackConfig: feedback,
+  latestComments: async () => [],
 };
 const links = { linkSigningKey: async () => SIGNING_KEY, now: () => now };
 
