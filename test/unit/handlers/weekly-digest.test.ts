@@ -3,7 +3,8 @@ import { campaigns, feedback } from '../../../config/index.ts';
 import { digestConfigSchema } from '../../../functions/core/digest-config.ts';
 import type { EmailToSend, SendResult } from '../../../functions/core/emails.ts';
 import { checkDashboardToken } from '../../../functions/core/links.ts';
-import { sendWeeklyDigest, type WeeklyDigestPorts } from '../../../functions/digest/weekly-digest.ts';
+import { digestComments, digestStalled, sendWeeklyDigest, type WeeklyDigestPorts } from '../../../functions/digest/weekly-digest.ts';
+import { teams } from '../../../config/index.ts';
 
 /**
  * The digest use case with in-memory ports: which days it asks the reports
@@ -89,5 +90,28 @@ describe('the weekly digest use case', () => {
     expect(input.dashboard.expiresAt.toISOString()).toBe('2026-03-23T07:00:05.000Z');
     expect(checkDashboardToken(token, SIGNING_KEY, new Date('2026-03-23T07:00:04Z')).status).toBe('valid');
     expect(checkDashboardToken(token, SIGNING_KEY, new Date('2026-03-23T07:00:05Z')).status).toBe('expired');
+  });
+
+  it('lists stalled leads by name (else email, else id) with their owner’s name, and quotes comments with the rep’s name', () => {
+    const rep = teams.teams[0]!.reps[0]!;
+    const stalled = digestStalled(
+      {
+        more: true,
+        leads: [
+          { leadId: 'l-1', name: 'Dana Buyer', company: 'Acme', email: 'dana@acme.example', stage: 'sal', since: '2026-02-01T09:00:00Z', hoursInStage: 700, limit: { hours: 336, from: 'followUp' }, owner: { teamId: teams.teams[0]!.id, repId: rep.id } },
+          { leadId: 'l-2', name: null, company: null, email: null, stage: 'mql', since: '2026-03-01T09:00:00Z', hoursInStage: 30, limit: { hours: 4, from: 'acceptWithinHours' }, owner: null },
+        ],
+      } as Parameters<typeof digestStalled>[0],
+      teams,
+    );
+    expect(stalled).toEqual({
+      more: true,
+      leads: [
+        { lead: 'Dana Buyer', company: 'Acme', stage: 'sal', since: '2026-02-01T09:00:00Z', owner: rep.name },
+        { lead: 'l-2', stage: 'mql', since: '2026-03-01T09:00:00Z' },
+      ],
+    });
+    const comments = digestComments([{ at: '2026-03-05T10:00:00Z', leadId: 'l-1', cycle: 1, occasion: 'rejected', rating: 2, repId: rep.id, teamId: null, comment: 'No budget this year' }], teams);
+    expect(comments).toEqual([{ at: '2026-03-05T10:00:00Z', rep: rep.name, rating: 2, comment: 'No budget this year' }]);
   });
 });
