@@ -1,13 +1,11 @@
 import { campaignsSchema } from '#core/campaigns.ts';
 import { parseConfig } from '#core/config-errors.ts';
-import { digestConfigSchema } from '#core/digest-config.ts';
 import { feedbackConfigSchema } from '#core/feedback.ts';
 import { privacySchema } from '#core/privacy.ts';
 import { scoringModelSchema } from '#core/scoring.ts';
 import { serviceAgreementSchema } from '#core/service-agreement.ts';
 import { teamsSchema } from '#core/teams.ts';
 import campaignsJson from './campaigns.json' with { type: 'json' };
-import digestJson from './digest.json' with { type: 'json' };
 import feedbackJson from './feedback.json' with { type: 'json' };
 import privacyJson from './privacy.json' with { type: 'json' };
 import scoringModelJson from './scoring-model.json' with { type: 'json' };
@@ -24,4 +22,3 @@ export const teams = parseConfig('config/teams.json', teamsSchema, teamsJson);
 export const privacy = parseConfig('config/privacy.json', privacySchema, privacyJson);
 export const feedback = parseConfig('config/feedback.json', feedbackConfigSchema, feedbackJson);
 export const campaigns = parseConfig('config/campaigns.json', campaignsSchema, campaignsJson);
-export const digest = parseConfig('config/digest.json', digestConfigSchema, digestJson);

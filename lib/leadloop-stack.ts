@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { digest } from '../config/index.ts';
+import { digest } from '../config/digest.ts';
 import { Api } from './constructs/api.ts';
 import { Digest, type DigestProps } from './constructs/digest.ts';
 import { Email } from './constructs/email.ts';

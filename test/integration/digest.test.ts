@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digest as digestConfig } from '../../config/index.ts';
+import { digest as digestConfig } from '../../config/digest.ts';
 import { lastDayOf, lastWeekBefore, type DigestWeek } from '../../functions/core/digest.ts';
 import type { FunnelOfPeriod } from '../../functions/reports/funnel.ts';
 import { virtualNow } from '../../local/clock.ts';

@@ -25,6 +25,12 @@ const feedback = feedbackConfigSchema.parse(feedbackJson);
 const BERLIN = 'Europe/Berlin';
 
 describe('config/digest.json', () => {
+  it('as shipped is valid: it is loaded (and would throw naming the field) when the digest starts', async () => {
+    const { digest } = await import('../../../config/digest.ts');
+    expect(digest.recipients.length).toBeGreaterThan(0);
+    expect(digestCron(digest.send)).toMatch(/^cron\(\d+ \d+ \? \* [A-Z]{3} \*\)$/);
+  });
+
   it('defaults to Monday 08:00, a 14-day dashboard link and four weeks of campaigns ahead', () => {
     const config = parseConfig('config/digest.json', digestConfigSchema, { recipients: ['cmo@example.com'], timeZone: BERLIN });
     expect(config).toEqual({ recipients: ['cmo@example.com'], timeZone: BERLIN, send: { day: 'MON', hour: 8, minute: 0 }, dashboardLinkDays: 14, upcomingCampaignWeeks: 4 });
