@@ -104,7 +104,8 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
     digest,
     campaigns,
     feedback,
-    funnel: { getFunnelCounters, sliceCounts, now },
+    // the digest slices by campaign only, never by a trait
+    funnel: { getFunnelCounters, sliceCounts, now, campaigns, traitNames: [] },
     scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
     // the leads stalled now and the week's latest comments, as GET /v1/reports/stalled and /v1/reports/feedback answer
     stalledLeads: async () => digestStalled(await stalledLeads({ limit: DIGEST_TOP }, { stallLimits: stallLimits(serviceAgreement), stalledLeads: stalled.stalledLeads, now }), teams),

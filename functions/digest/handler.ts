@@ -46,7 +46,8 @@ const ports: WeeklyDigestPorts = {
   digest,
   campaigns,
   feedback,
-  funnel: { getFunnelCounters, sliceCounts, now },
+  // the digest slices by campaign only, never by a trait
+  funnel: { getFunnelCounters, sliceCounts, now, campaigns, traitNames: [] },
   // the scorecard of the week as GET /v1/reports/service-agreement?period=week&from=<Monday> answers it
   scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
   // the leads stalled now and the week's latest comments, as GET /v1/reports/stalled and /v1/reports/feedback answer

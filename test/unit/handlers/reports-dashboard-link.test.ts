@@ -32,6 +32,7 @@ const ports = {
   now: () => now,
   marketing: { minAcceptanceRate: 0.6 },
   campaigns,
+  traitNames: [],
   serviceAgreement,
   teams,
   stallLimits: [],

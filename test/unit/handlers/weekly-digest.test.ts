@@ -40,6 +40,8 @@ function ports(counts: Record<string, Record<string, Record<string, number>>>) {
         return sums;
       },
       now: () => sentAt,
+      campaigns,
+      traitNames: [],
     },
     dashboardUrl: 'https://api.example.test/dashboard',
     linkSigningKey: async () => SIGNING_KEY,
