@@ -13,6 +13,7 @@ import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from '
 import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
 import { ensurePortFree, freePort, listenProblem } from './ports.ts';
+import { LocalScheduler } from './scheduler.ts';
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 import { synthIfStale } from './synth.ts';
@@ -67,6 +68,8 @@ export interface LocalRuntime {
   serverKey: string;
   clock: ClockSettings;
   stepFunctions: LocalStepFunctions;
+  /** the stack's EventBridge Scheduler schedules, fired on the clock; `fire` fires one now (or for a given scheduled time) */
+  schedules: LocalScheduler;
   /** holds the stream pollers (records wait in the stream, as behind a slow event source mapping) and releases them; for tests of races */
   streams: { hold: () => Promise<void>; release: () => void };
   /** what the leadloop CLI needs to work on this runtime: tables, state machine, endpoints */
@@ -99,6 +102,7 @@ function landingPage(runtime: { apiUrl: string; sesUrl: string }): string {
 <li>Leads: <code>GET ${runtime.apiUrl}/v1/leads?email=…</code> or <code>/v1/leads/{leadId}</code> with the server key</li>
 <li>Funnel report: <code>GET ${runtime.apiUrl}/v1/reports/funnel</code> with the server key</li>
 <li>Journeys (Step Functions executions): <a href="/_local/executions">/_local/executions</a></li>
+<li>Schedules (the weekly digest) and when they fire next on the local clock: <a href="/_local/schedules">/_local/schedules</a>; the digest email appears with the others above</li>
 <li>Stream records set aside after their retries (the on-failure queue): <a href="/_local/failed-records">/_local/failed-records</a></li>
 </ul></body></html>`;
 }
@@ -134,6 +138,7 @@ function checkPrerequisites(options: LocalRuntimeOptions): { dataDir: string | u
 interface Serving {
   router: HttpRouter;
   stepFunctions: LocalStepFunctions;
+  schedules: LocalScheduler;
   sesUrl: string;
 }
 
@@ -172,6 +177,11 @@ async function startHttp(options: LocalRuntimeOptions, failedRecords: Record<str
       if (req.method === 'GET' && url.pathname === '/_local/executions') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify([...serving.stepFunctions.executions.values()].map(({ abort: _abort, ...e }) => e), null, 2));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/_local/schedules') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ schedules: serving.schedules.list(), firings: serving.schedules.firings }, null, 2));
         return;
       }
       if (req.method === 'GET' && url.pathname === '/_local/failed-records') {
@@ -359,6 +369,14 @@ function startStreams(
   };
 }
 
+/** How the stack's functions send email (sender, configuration set, the API their links point to): the CLI sends the same way. */
+function emailEnvironment(app: LocalApp): Record<string, string> {
+  const { senderAddress, sesConfigurationSet, apiUrl } = SETTINGS;
+  const env = [...app.functions.values()].map((f) => f.environment).find((e) => e[senderAddress] && e[sesConfigurationSet]);
+  if (!env) return {};
+  return Object.fromEntries([senderAddress, sesConfigurationSet, apiUrl].filter((name) => env[name]).map((name) => [name, env[name]!]));
+}
+
 /** The scoring function's environment names every table and the journey: the CLI works with the same. */
 function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb: string; sfn: string }): Record<string, string> {
   const { eventsTable, journeyStateMachineArn } = SETTINGS;
@@ -413,10 +431,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [LOCAL_API_VARIABLES.serverKey]: serverKey,
       [LOCAL_API_VARIABLES.clockSpeed]: String(clock.speed),
       [LOCAL_API_VARIABLES.clockOrigin]: String(clock.origin),
+      // leadloop digest --send sends as the digest function does: through the SES capture, with its sender
+      ...emailEnvironment(app),
+      AWS_ENDPOINT_URL_SESV2: sesUrl,
     };
 
-    http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), stepFunctions, sesUrl });
-    return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, streams, cliEnv, stop: stops.stopAll };
+    const schedules = new LocalScheduler(app.schedules, invoke, clock, log);
+    schedules.start();
+    stops.add(async () => schedules.stop());
+
+    http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), stepFunctions, schedules, sesUrl });
+    return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, schedules, streams, cliEnv, stop: stops.stopAll };
   } catch (error) {
     await stops.stopAll();
     throw error;

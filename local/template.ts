@@ -4,7 +4,7 @@ import * as path from 'node:path';
 /**
  * Reads the synthesized CloudFormation template and tells the local runtime
  * what to run: tables, functions (their bundled code and environment), HTTP
- * routes, stream mappings and state machines. Nothing here is written twice:
+ * routes, stream mappings, schedules and state machines. Nothing here is written twice:
  * change the stack and the local run changes with it.
  */
 
@@ -87,8 +87,24 @@ export interface LocalCors {
   maxAgeSeconds?: number;
 }
 
+/** An EventBridge Scheduler schedule whose target is one of the stack's functions. */
+export interface LocalSchedule {
+  logicalId: string;
+  /** `cron(...)` (the only kind run locally) */
+  expression: string;
+  /** IANA zone the expression is read in (ScheduleExpressionTimezone; UTC when absent) */
+  timeZone: string;
+  enabled: boolean;
+  functionLogicalId: string;
+  /** the target's Input (JSON text) with the scheduler's context attributes still in it; `{}` when absent */
+  input: string;
+  /** RetryPolicy.MaximumRetryAttempts (the scheduler's default: 185) */
+  maxRetryAttempts: number;
+}
+
 export interface LocalApp {
   tables: LocalTable[];
+  schedules: LocalSchedule[];
   functions: Map<string, LocalFunction>;
   routes: LocalRoute[];
   cors?: LocalCors;
@@ -237,7 +253,7 @@ export function tablesOf(template: Template): LocalTable[] {
  */
 export function describeApp(template: Template, cdkOut: string, runtime: RuntimeValues): LocalApp {
   const resolver = new Resolver(template, runtime);
-  const app: LocalApp = { tables: tablesOf(template), functions: new Map(), routes: [], streamMappings: [], stateMachines: [] };
+  const app: LocalApp = { tables: tablesOf(template), schedules: [], functions: new Map(), routes: [], streamMappings: [], stateMachines: [] };
 
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const props = resource.Properties ?? {};
@@ -260,6 +276,24 @@ export function describeApp(template: Template, cdkOut: string, runtime: Runtime
         const routeKey = String(props.RouteKey);
         const [method, routePath] = routeKey.split(' ') as [string, string];
         app.routes.push({ method, path: routePath, routeKey, functionLogicalId: integrationTarget(template, props.Target as Json) });
+        break;
+      }
+      case 'AWS::Scheduler::Schedule': {
+        const target = (props.Target ?? {}) as { Arn?: Json; Input?: Json; RetryPolicy?: { MaximumRetryAttempts?: number } };
+        const fn = JSON.stringify(target.Arn).match(/^\{"Fn::GetAtt":\["([^"]+)","Arn"\]\}$/)?.[1];
+        if (!fn || template.Resources[fn]?.Type !== 'AWS::Lambda::Function') {
+          throw new Error(`schedule ${logicalId}: the local runtime only fires schedules whose target is one of the stack's functions, not ${JSON.stringify(target.Arn)}`);
+        }
+        if (target.Input !== undefined && typeof target.Input !== 'string') throw new Error(`schedule ${logicalId}: the local runtime needs the target's Input as plain text, got ${JSON.stringify(target.Input)}`);
+        app.schedules.push({
+          logicalId,
+          expression: String(props.ScheduleExpression),
+          timeZone: String(props.ScheduleExpressionTimezone ?? 'UTC'),
+          enabled: (props.State ?? 'ENABLED') === 'ENABLED',
+          functionLogicalId: fn,
+          input: target.Input ?? '{}',
+          maxRetryAttempts: Number(target.RetryPolicy?.MaximumRetryAttempts ?? 185),
+        });
         break;
       }
       case 'AWS::Lambda::EventSourceMapping': {

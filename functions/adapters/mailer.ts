@@ -49,7 +49,7 @@ export function createMailer({ client: sdkClient, ses, leadsTable, senderAddress
         const response = await ses.send(
           new SendEmailCommand({
             FromEmailAddress: senderAddress,
-            Destination: { ToAddresses: [email.to] },
+            Destination: { ToAddresses: typeof email.to === 'string' ? [email.to] : [...email.to] },
             ConfigurationSetName: sesConfigurationSet,
             Content: {
               Simple: {

@@ -91,8 +91,9 @@ export class ConcurrentUpdateError extends Error {
 
 /** A genuine signed link followed after its expiry: the page says it is out of date. */
 export class LinkExpiredError extends HttpError {
-  constructor(expiredAt: Date) {
-    super(410, `this link is out of date: it worked until ${expiredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. The latest email about this lead has a fresh one`);
+  /** `advice` says where a fresh link is. */
+  constructor(expiredAt: Date, advice = 'The latest email about this lead has a fresh one') {
+    super(410, `this link is out of date: it worked until ${expiredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC. ${advice}`);
     this.name = 'LinkExpiredError';
   }
 }

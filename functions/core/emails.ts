@@ -255,7 +255,8 @@ function capitalize(text: string): string {
 
 /** An email for someone, sent at most once per idempotency key. */
 export interface EmailToSend extends RenderedEmail {
-  to: string;
+  /** one recipient, or several in To of one message (the weekly digest's leadership list) */
+  to: string | readonly string[];
   /** what this email is for; at most one email is sent per idempotency key */
   idempotencyKey: string;
 }

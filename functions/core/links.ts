@@ -131,3 +131,56 @@ export const API_ROOT_FROM_HANDOFF_PAGE = '../../../../';
 export function readableExpiry(expiresAt: Date): string {
   return `${expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/**
+ * A read-only dashboard credential, as the weekly digest links to it: the
+ * report API reads with it until `exp` (epoch seconds), and nothing else does.
+ * Signed with the same secret as the hand-off links, over its own encoding
+ * (another tag, another shape), so a hand-off signature never verifies as a
+ * dashboard link or the other way round. The token is `dl1.<exp>.<signature>`:
+ * recognisable, so the report API tells it from a server key without a lookup.
+ */
+export interface DashboardLink {
+  /** what it may read: the reports, nothing else */
+  scope: 'reports';
+  /** the first instant (epoch seconds) the link no longer works */
+  exp: number;
+}
+
+const DASHBOARD_TOKEN = /^dl1\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
+
+function dashboardPayload(link: DashboardLink): string {
+  return JSON.stringify(['leadloop-dashboard/1', link.scope, link.exp]);
+}
+
+/** The token of a dashboard link that works until `expiresAt`. */
+export function dashboardToken(expiresAt: Date, key: string): string {
+  const link: DashboardLink = { scope: 'reports', exp: expOf(expiresAt) };
+  return `dl1.${link.exp}.${createHmac('sha256', key).update(dashboardPayload(link)).digest('base64url')}`;
+}
+
+/** Whether a credential has the shape of a dashboard link token (its signature still to be checked). */
+export function isDashboardToken(credential: string): boolean {
+  return DASHBOARD_TOKEN.test(credential);
+}
+
+/** A dashboard token's status: ours and in time, not ours (tampered, malformed, another key), or out of date; and when it expires. */
+export function checkDashboardToken(token: string, key: string, now: Date): { status: LinkStatus; expiresAt?: Date } {
+  const match = DASHBOARD_TOKEN.exec(token);
+  if (!match) return { status: 'invalid' };
+  const link: DashboardLink = { scope: 'reports', exp: Number(match[1]) };
+  const expected = Buffer.from(createHmac('sha256', key).update(dashboardPayload(link)).digest('base64url'));
+  const given = Buffer.from(match[2]!);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { status: 'invalid' };
+  const expiresAt = new Date(link.exp * 1000);
+  return { status: now.getTime() >= expiresAt.getTime() ? 'expired' : 'valid', expiresAt };
+}
+
+/**
+ * The dashboard's address with the token in its fragment (`#link=`): a
+ * browser never sends a fragment to the server, so the token is in no
+ * request line, server log or Referer; the dashboard's script takes it from there.
+ */
+export function dashboardLinkUrl(dashboardUrl: string, token: string): string {
+  return `${dashboardUrl.split('#')[0]}#link=${token}`;
+}

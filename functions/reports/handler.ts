@@ -1,6 +1,6 @@
 import { createKeys } from '#adapters/keys.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
-import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
+import { reportReaderCheck, type DashboardLinkCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { NotFoundError, ValidationError } from '#commons/errors.ts';
@@ -72,10 +72,14 @@ const reportRoutes: Record<string, ReportRoute> = {
   },
 };
 
-export function reportsHandler(ports: ReportPorts, keys: KeyLookup) {
-  const requireServerKey = serverKeyCheck(keys);
+/**
+ * A server key, or the signed dashboard link of a weekly digest (read-only,
+ * expiring), reads the reports. Without `links`, only server keys do.
+ */
+export function reportsHandler(ports: ReportPorts, keys: KeyLookup, links?: DashboardLinkCheck) {
+  const requireReader = reportReaderCheck(keys, links);
   return httpHandler(async (event) => {
-    await requireServerKey(event);
+    await requireReader(event);
     const route = reportRoutes[event.rawPath.slice(event.rawPath.lastIndexOf('/') + 1)];
     if (!route) throw new NotFoundError('no such report');
     return route(event.queryStringParameters ?? {}, ports);
@@ -96,6 +100,8 @@ const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, 
 const stalled = createStalledLeads({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { latestComments } = createCommentReader({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
+const keys = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+
 export const handler = reportsHandler(
   {
     getFunnelCounters,
@@ -112,7 +118,8 @@ export const handler = reportsHandler(
     feedbackConfig: feedback,
     latestComments,
   },
-  createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }),
+  keys,
+  { linkSigningKey: keys.getLinkSigningKey, now: () => new Date() },
 );
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.

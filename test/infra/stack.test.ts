@@ -19,6 +19,7 @@ const FUNCTIONS = {
   FollowUp: 'Journey/FollowUpFunction',
   AwaitFollowUp: 'Journey/AwaitFollowUpFunction',
   Score: 'Scoring/Score',
+  Digest: 'Digest/Function',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -79,6 +80,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   ],
   // keeps its token on the cycle, reads the lead's stage again, and resumes itself when it moved
   AwaitFollowUp: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
+  // the funnel counters, the week's report items and comments, the stalled-leads index, the link-signing key, the digest's once-only send record
+  Digest: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
   Score: [
     // the lead transaction (Put/Update items), identity and marker look-ups (BatchGet), the lead itself (Get);
     // a merge lists both leads' markers (Query), reads their events (BatchGet) and moves markers and links (BatchWrite)
@@ -144,7 +147,7 @@ describe('LeadLoop stack', () => {
       const configurationSet = { Ref: t.logicalId('Email/ConfigurationSet') };
       for (const name of FUNCTION_NAMES) {
         const environment = environmentOf(name);
-        if (name === 'SendHandoff' || name === 'Escalate' || name === 'FollowUp') {
+        if (name === 'SendHandoff' || name === 'Escalate' || name === 'FollowUp' || name === 'Digest') {
           expect(environment.SENDER_ADDRESS, name).toBe(SENDER);
           expect(environment.SES_CONFIGURATION_SET, name).toEqual(configurationSet);
         } else {
@@ -186,9 +189,9 @@ describe('LeadLoop stack', () => {
       expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'Score']);
     });
 
-    it('only the hand-off, escalation and follow-up steps may send email', () => {
-      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Escalate', 'FollowUp', 'SendHandoff']);
-      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Escalate', 'FollowUp', 'SendHandoff']);
+    it('only the hand-off, escalation and follow-up steps and the weekly digest may send email', () => {
+      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Digest', 'Escalate', 'FollowUp', 'SendHandoff']);
+      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Digest', 'Escalate', 'FollowUp', 'SendHandoff']);
     });
 
     it('every function role has the basic execution policy and no other managed policy', () => {
@@ -199,6 +202,44 @@ describe('LeadLoop stack', () => {
           'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
         ]);
       }
+    });
+  });
+
+  describe('weekly digest', () => {
+    const schedule = () => {
+      const [only, ...others] = Object.values(t.template.findResources('AWS::Scheduler::Schedule'));
+      expect(others).toEqual([]);
+      return only!.Properties as { ScheduleExpression: string; ScheduleExpressionTimezone: string; State?: string; FlexibleTimeWindow: unknown; Target: Record<string, unknown> };
+    };
+
+    it('fires on Monday at 08:00 in the company’s time zone (config/digest.json), exactly then', () => {
+      expect(schedule().ScheduleExpression).toBe('cron(0 8 ? * MON *)');
+      expect(schedule().ScheduleExpressionTimezone).toBe('Europe/Berlin');
+      expect(schedule().FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+      expect(schedule().State ?? 'ENABLED').toBe('ENABLED');
+    });
+
+    it('invokes the digest function with its scheduled time, retrying a bounded number of times', () => {
+      const target = schedule().Target;
+      expect(t.describe(target.Arn)).toBe(`${FUNCTIONS.Digest}.Arn`);
+      expect(JSON.parse(t.describe(target.Input))).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+      const retry = target.RetryPolicy as { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+      expect(retry.MaximumRetryAttempts).toBeGreaterThanOrEqual(1);
+      expect(retry.MaximumEventAgeInSeconds).toBeLessThanOrEqual(24 * 3600);
+    });
+
+    it('runs as a role that may invoke the digest function and nothing else', () => {
+      const role = t.logicalId(t.describe(schedule().Target.RoleArn).replace(/\.Arn$/, ''));
+      const statements = Object.values(t.template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => (policy.Properties.Roles as unknown[]).some((r) => (r as { Ref?: string }).Ref === role))
+        .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement);
+      const grants = statements.flatMap((st) => [st.Action].flat().flatMap((action) => [st.Resource].flat().map((resource) => `${String(action)} on ${t.describe(resource)}`)));
+      expect(grants.length).toBeGreaterThan(0);
+      for (const grant of grants) expect(grant).toMatch(new RegExp(`^lambda:InvokeFunction on ${FUNCTIONS.Digest}\\.Arn`));
+    });
+
+    it('links to the dashboard beside the API', () => {
+      expect(t.describe(environmentOf('Digest').API_URL)).toContain('Api/HttpApi');
     });
   });
 

@@ -32,8 +32,25 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, L
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 if (matchMedia('(prefers-reduced-motion: reduce)').matches) Chart.defaults.animation = false;
 
-/** Where the key is kept: this tab's session only, never a cookie, localStorage or the address. */
+/**
+ * Where the credential is kept: this tab's session only, never a cookie, localStorage or the
+ * address. It is a server key, or the token of a dashboard link from the weekly digest (read-only,
+ * expiring: the report API checks it); both travel the same way, as the Authorization header.
+ */
 const KEY_ITEM = 'leadloop.serverKey';
+
+/**
+ * The token of a dashboard link (`/dashboard#link=<token>`), taken out of the address at once so it
+ * is not left in the history, a bookmark or a shared screen. It came in the fragment, which
+ * browsers never send to a server, so it is in no request line or server log either.
+ */
+function linkFromAddress(): string | undefined {
+  const match = /^#(?:.*&)?link=([^&]*)/.exec(location.hash);
+  if (!match) return undefined;
+  history.replaceState(history.state, '', location.pathname + location.search);
+  const token = decodeURIComponent(match[1]!).trim();
+  return token === '' ? undefined : token;
+}
 
 // ---- the DOM, always as text ----
 
@@ -386,8 +403,9 @@ class DashboardView {
   }
 }
 
-// ---- start: the key of this tab's session, or the sign-in form and nothing else ----
+// ---- start: a digest's link, the key of this tab's session, or the sign-in form and nothing else ----
 
-const kept = sessionStorage.getItem(KEY_ITEM);
+// a digest's link wins over a key kept from before: an expired or altered one shows the form with why
+const kept = linkFromAddress() ?? sessionStorage.getItem(KEY_ITEM);
 if (kept) void open(kept);
 else showSignIn();
