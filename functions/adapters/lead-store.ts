@@ -639,9 +639,18 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
       ExpressionAttributeValues: values,
     };
-    // the step and its report counts (scorecard-counts.ts) are written together, so they are counted once
-    const failed = await transactWithCounts(client, [{ Update: update }, ...reportCountUpdates(leadsTable, leadId, reports)]);
-    if (!failed) return undefined;
+    if (reports.length === 0) {
+      try {
+        await client.send(new UpdateCommand(update));
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    } else {
+      // the step and its report counts (scorecard-counts.ts) are written together, so they are counted once
+      const failed = await transactWithCounts(client, [{ Update: update }, ...reportCountUpdates(leadsTable, leadId, reports)]);
+      if (!failed) return undefined;
+    }
     const current = await getCycle(leadId, cycle);
     if (!current) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
     return current;

@@ -138,14 +138,31 @@ export const funnelKeys = (shards: number): ItemKey[] => [funnelKey, ...Array.fr
  */
 export const REPORT_SHARDS = 8;
 
-/** The report counts of one family (`funnel`), day and slice (`source=newsletter`), shard `shard`. */
-export const reportKey = (family: string, day: string, slice: string, shard: number): ItemKey => ({ pk: reportPartition(family, day, shard), sk: slice });
 /**
- * One shard of one family's day is one partition: the leads of a busy day
- * spread their writes over REPORT_SHARDS partitions, not one; a report reads
- * a day's slices of a dimension in one Query per shard.
+ * The report counts of one family (`funnel`), day and slice (`source=newsletter`),
+ * shard `shard`: in the partition of the day's month and shard, sorted by
+ * dimension, then day, then value (`source#2026-03-01#newsletter`), so one
+ * Query reads a dimension's values over any run of days of a month.
  */
-export const reportPartition = (family: string, day: string, shard: number): string => `REPORT#${family}#${day}#${String(shard).padStart(2, '0')}`;
+export function reportKey(family: string, day: string, slice: string, shard: number): ItemKey {
+  const at = slice.indexOf('=');
+  return { pk: reportPartition(family, day.slice(0, 7), shard), sk: reportSortKey(slice.slice(0, at), day, slice.slice(at + 1)) };
+}
+/**
+ * One shard of one family's month is one partition: the leads of a busy day
+ * spread their writes over REPORT_SHARDS partitions, not one; a report reads
+ * a dimension over a month's days in one Query per shard.
+ */
+export const reportPartition = (family: string, month: string, shard: number): string => `REPORT#${family}#${month}#${String(shard).padStart(2, '0')}`;
+/** A report item's sort key: dimension, day, value. */
+export const reportSortKey = (dimension: string, day: string, value: string): string => `${dimension}#${day}#${value}`;
+/** The sort keys of a dimension's items from day `from` to day `to`, both included: `BETWEEN` these two. */
+export const reportDayRange = (dimension: string, from: string, to: string): [string, string] => [`${dimension}#${from}#`, `${dimension}#${to}$`];
+/** The day and value of a report item's sort key. */
+export function reportItemOf(sk: string): { dimension: string; day: string; value: string } {
+  const [dimension = '', day = ''] = sk.split('#', 2);
+  return { dimension, day, value: sk.slice(dimension.length + day.length + 2) };
+}
 
 /** Where a rescore under a model version keeps its progress, so an interrupted run resumes. */
 export const rescoreKey = (modelVersion: string): ItemKey => ({ pk: `RESCORE#${modelVersion}`, sk: 'PROGRESS' });

@@ -77,9 +77,9 @@ const { leadsTable } = readSettings(['leadsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { sliceCounts } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
-export const handler = reportsHandler({ getFunnelCounters, sliceCounts, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, serviceAgreement, teams }, createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }));
+export const handler = reportsHandler({ getFunnelCounters, sliceCounts, sliceCountsByDay, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, serviceAgreement, teams }, createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }));
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

@@ -273,6 +273,33 @@ describe('lead store (SDK calls that are the contract)', () => {
       });
     });
 
+    it('with report counts: the step and the counts in one transaction, so a refused step counts nothing', async () => {
+      ddb.on(TransactWriteCommand).resolvesOnce({}).rejects(new TransactionCanceledException({ message: 'refused', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }));
+      const decided = cycleRecord({ missed: 1 });
+      ddb.on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...decided } });
+      const counts: ReportCount[] = [{ day: '2026-03-01', slice: 'rep=rep-sam', counts: { 'acceptance.missed': 1 } }];
+      const change = { step: 'notify-manager', acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400 } as const;
+
+      expect(await recordEscalation(LEAD_ID, 1, 1, change, counts)).toBeUndefined();
+      expect(await recordEscalation(LEAD_ID, 1, 1, change, counts)).toEqual(decided);
+
+      expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+      expect(ddb).toHaveReceivedNthCommandWith(TransactWriteCommand, 1, {
+        TransactItems: [
+          { Update: expect.objectContaining({ Key: cycleKey(LEAD_ID, 1), ConditionExpression: ESCALATION_CONDITION }) },
+          {
+            Update: {
+              TableName: TABLE,
+              Key: reportKey('funnel', '2026-03-01', 'rep=rep-sam', funnelShardOf(LEAD_ID, REPORT_SHARDS)),
+              UpdateExpression: 'ADD #k0 :v0',
+              ExpressionAttributeNames: { '#k0': 'acceptance.missed' },
+              ExpressionAttributeValues: { ':v0': 1 },
+            },
+          },
+        ],
+      });
+    });
+
     it('returns the cycle as it is now when refused, for the caller to see why', async () => {
       const decided = cycleRecord({ missed: 1, outcome: { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T09:59:59.000Z' } });
       ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).rejects(conditionalCheckFailed());

@@ -20,7 +20,8 @@ afterAll(() => {
   rmSync(temp, { recursive: true, force: true });
 });
 
-describe('leadloop model check, as a command', () => {
+// Each test starts the command as a process (node loading TypeScript): seconds, more on a busy machine.
+describe('leadloop model check, as a command', { timeout: 30_000 }, () => {
   it('exits 0 and summarizes the default scoring model', () => {
     // Prepare
     const { version } = JSON.parse(readFileSync(path.join(root, 'config/scoring-model.json'), 'utf8')) as { version: string };
@@ -64,7 +65,7 @@ describe('leadloop model check, as a command', () => {
   });
 });
 
-describe('leadloop in scripts', () => {
+describe('leadloop in scripts', { timeout: 30_000 }, () => {
   it('writes all of a long output into a pipe before it exits', async () => {
     // Prepare: a valid model with thousands of rules, whose summary is far beyond a pipe's 64 KiB
     const model = JSON.parse(readFileSync(path.join(root, 'config/scoring-model.json'), 'utf8')) as { engagement: { rules: Record<string, unknown>[] } };

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   reportKey,
   reportPartition,
+  reportDayRange,
+  reportItemOf,
   activitiesOf,
   activityKey,
   feedbackKey,
@@ -31,9 +33,18 @@ import {
 // The layout is what stored data is found by: a change here orphans every item
 // already written, so the expected keys are spelled out, not derived.
 describe('the leads table layout', () => {
-  it('keeps report counts per family, day and shard as a partition, one item per slice', () => {
-    expect(reportKey('funnel', '2026-03-01', 'source=newsletter', 3)).toEqual({ pk: 'REPORT#funnel#2026-03-01#03', sk: 'source=newsletter' });
-    expect(reportPartition('attribution', '2026-03-01', 7)).toBe('REPORT#attribution#2026-03-01#07');
+  it('keeps report counts per family, month and shard as a partition, sorted by dimension, day and value', () => {
+    expect(reportKey('funnel', '2026-03-01', 'source=newsletter', 3)).toEqual({ pk: 'REPORT#funnel#2026-03#03', sk: 'source#2026-03-01#newsletter' });
+    expect(reportPartition('attribution', '2026-03', 7)).toBe('REPORT#attribution#2026-03#07');
+    // a value may hold '#' and '=': only the first '=' splits the slice, and the value is read back whole
+    const key = reportKey('attribution', '2026-03-09', 'linear:campaign=a#b=c', 0);
+    expect(key.sk).toBe('linear:campaign#2026-03-09#a#b=c');
+    expect(reportItemOf(key.sk)).toEqual({ dimension: 'linear:campaign', day: '2026-03-09', value: 'a#b=c' });
+    // a run of days of one dimension is one range of sort keys: another dimension or day outside it is not in it
+    const [low, high] = reportDayRange('source', '2026-03-02', '2026-03-04');
+    const inRange = (sk: string) => sk >= low && sk <= high;
+    expect(['source#2026-03-02#a', 'source#2026-03-04#\u{1F600}', 'source#2026-03-04#zzz'].every(inRange)).toBe(true);
+    expect(['source#2026-03-01#z', 'source#2026-03-05#a', 'sourceX#2026-03-03#a', 'rep#2026-03-03#a', 'source='].some(inRange)).toBe(false);
   });
 
   it('keeps a cycle’s activities in time order under the cycle, and its feedback one per occasion', () => {

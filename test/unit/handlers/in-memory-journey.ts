@@ -1,3 +1,4 @@
+import type { ReportCount } from '../../../functions/core/report-counts.ts';
 import type { Cycle, CycleEscalation } from '../../../functions/core/cycle.ts';
 import type { EmailToSend, SendResult } from '../../../functions/core/emails.ts';
 import type { DecisionWrite, LeadUpdate, DecisionEvent, OutcomeEvent, VersionedLead } from '../../../functions/core/records.ts';
@@ -39,6 +40,8 @@ export class InMemoryJourney {
   readonly saves: { leadId: string; changes: readonly StageChange[] }[] = [];
   /** how many times each write was attempted */
   readonly writes: Record<Write, number> = { putCycle: 0, recordEscalation: 0, recordDecision: 0, saveLead: 0, assignOwner: 0 };
+  /** report counts written with the steps (an escalation's: the deadline its owner missed) */
+  readonly reportCounts: ReportCount[] = [];
   /** reads of each lead and cycle, by key */
   readonly reads: string[] = [];
 
@@ -112,12 +115,14 @@ export class InMemoryJourney {
         this.resumed.push({ taskToken, output });
         return true;
       },
-      recordEscalation: async (leadId, cycle, missed, change) => {
+      recordEscalation: async (leadId, cycle, missed, change, reports = []) => {
         this.write('recordEscalation');
         const current = this.cycle(leadId, cycle);
         if (!current) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
         if (current.outcome || current.recycled || current.missed !== missed - 1) return structuredClone(current);
         this.applyEscalation(current, missed, change);
+        // the report counts go with the step, as in one transaction
+        this.reportCounts.push(...structuredClone(reports));
         return undefined;
       },
       saveLead: async (update: LeadUpdate) => {

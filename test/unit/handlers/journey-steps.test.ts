@@ -155,6 +155,8 @@ describe('journey steps', () => {
       expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 1, outcome: accepted }));
       expectLeadUntouched(store);
       expect(store.sent).toEqual([]);
+      // a step refused counts no missed deadline
+      expect(store.reportCounts).toEqual([]);
     });
 
     it('repeats only the effects when retried after its reassignment was written', async () => {
@@ -216,6 +218,9 @@ describe('journey steps', () => {
       expect(store.sent[0]!.subject).toContain('Sam Seller has not accepted');
       expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 1, acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 }));
       expectLeadUntouched(store);
+      // the missed deadline counted once for the scorecard, for Sam, on the deadline's day, however often retried
+      expect(store.reportCounts.filter((r) => r.slice === 'rep=rep-sam')).toEqual([{ day: samAssignment.acceptBy.slice(0, 10), slice: 'rep=rep-sam', counts: { 'acceptance.missed': 1 } }]);
+      expect(store.reportCounts.map((r) => r.slice).sort()).toEqual(['all=all', 'rep=rep-sam', 'team=sales-emea']);
     });
 
     it('step 2: reassigns the cycle to the next rep and makes them the lead’s owner', async () => {

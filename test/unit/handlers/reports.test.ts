@@ -22,6 +22,20 @@ let counterReads: number;
 /** The report items port, in memory: counts per family, day and slice (`source=newsletter`), and the reads made. */
 let reportItems: Map<string, Record<string, number>>;
 let sliceReads: { family: string; days: readonly string[]; dimension: string }[];
+/** The report items of a family and dimension on the days asked for: day → value → counts. */
+function itemsByDay(family: string, days: readonly string[], dimension: string): Map<string, Map<string, Record<string, number>>> {
+  const byDay = new Map<string, Map<string, Record<string, number>>>();
+  for (const [key, counts] of reportItems) {
+    const [itemFamily, day, slice] = key.split('|') as [string, string, string];
+    const [itemDimension, value] = slice.split('=') as [string, string];
+    if (itemFamily !== family || !days.includes(day) || itemDimension !== dimension) continue;
+    const values = byDay.get(day) ?? new Map<string, Record<string, number>>();
+    values.set(value, { ...counts });
+    byDay.set(day, values);
+  }
+  return byDay;
+}
+
 const ports = {
   getFunnelCounters: async () => {
     counterReads += 1;
@@ -30,15 +44,18 @@ const ports = {
   sliceCounts: async (family: string, days: readonly string[], dimension: string) => {
     sliceReads.push({ family, days, dimension });
     const sums = new Map<string, Record<string, number>>();
-    for (const [key, counts] of reportItems) {
-      const [itemFamily, day, slice] = key.split('|') as [string, string, string];
-      const [itemDimension, value] = slice.split('=') as [string, string];
-      if (itemFamily !== family || !days.includes(day) || itemDimension !== dimension) continue;
-      const sum = sums.get(value) ?? {};
-      for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
-      sums.set(value, sum);
+    for (const [, bySlice] of itemsByDay(family, days, dimension)) {
+      for (const [value, counts] of bySlice) {
+        const sum = sums.get(value) ?? {};
+        for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
+        sums.set(value, sum);
+      }
     }
     return sums;
+  },
+  sliceCountsByDay: async (family: string, days: readonly string[], dimension: string) => {
+    sliceReads.push({ family, days, dimension });
+    return itemsByDay(family, days, dimension);
   },
   now: () => new Date('2026-03-31T12:00:00.000Z'),
   marketing: { minAcceptanceRate: 0.6 },
