@@ -9,7 +9,9 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 const PATH = '/v1/reports/feedback';
 const PRIMARY = '#2f5bd3';
 /** comments shown: the latest few, enough to read on a phone */
-export const FEEDBACK_COMMENTS = 10;
+const COMMENTS_SHOWN = 10;
+/** comments asked for: the report's are the whole period's, so a team's or rep's are picked from more */
+const COMMENTS_ASKED = 50;
 
 /**
  * Sales' feedback on the leads marketing handed over: the ratings 1 to 5 as a chart, coverage,
@@ -35,7 +37,7 @@ export class FeedbackPanel implements Panel {
   private async fetch(query: PanelQuery): Promise<void> {
     const asked = ++this.asked;
     this.body.setAttribute('aria-busy', 'true');
-    const { path, segment } = feedbackQuery(PATH, query, FEEDBACK_COMMENTS);
+    const { path, segment } = feedbackQuery(PATH, query, COMMENTS_ASKED);
     const answer = await this.ask<FeedbackShown>(path);
     if (asked !== this.asked) return;
     this.chart?.destroy();
@@ -47,7 +49,7 @@ export class FeedbackPanel implements Panel {
 
   private render(report: FeedbackShown, segment: string): void {
     const shown = report.segments.find((s) => s.segment === segment);
-    const comments = report.comments.filter((c) => segment === 'all' || (report.by === 'team' ? c.teamId === segment : c.repId === segment));
+    const comments = report.comments.filter((c) => segment === 'all' || (report.by === 'team' ? c.teamId === segment : c.repId === segment)).slice(0, COMMENTS_SHOWN);
     const commentList =
       comments.length === 0
         ? el('p', { class: 'muted' }, 'No comment in this period.')
