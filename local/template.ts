@@ -27,6 +27,14 @@ export interface LocalTable {
   keySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
   attributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
   streamViewType?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
+  /** the table's global secondary indexes, as CreateTable takes them */
+  globalSecondaryIndexes?: LocalIndex[];
+}
+
+export interface LocalIndex {
+  IndexName: string;
+  KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+  Projection: { ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
 }
 
 export interface LocalFunction {
@@ -206,12 +214,19 @@ export function tablesOf(template: Template): LocalTable[] {
     .filter(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table')
     .map(([logicalId, { Properties: props = {} }]) => {
       const stream = props.StreamSpecification as { StreamViewType?: LocalTable['streamViewType'] } | undefined;
+      // billing and throughput settings of an index are AWS's business: locally an index is its keys and projection
+      const indexes = ((props.GlobalSecondaryIndexes ?? []) as unknown as LocalIndex[]).map(({ IndexName, KeySchema, Projection }) => ({
+        IndexName,
+        KeySchema,
+        Projection: { ProjectionType: Projection.ProjectionType, ...(Projection.NonKeyAttributes && { NonKeyAttributes: Projection.NonKeyAttributes }) },
+      }));
       return {
         logicalId,
         name: logicalId,
         keySchema: props.KeySchema as LocalTable['keySchema'],
         attributeDefinitions: props.AttributeDefinitions as LocalTable['attributeDefinitions'],
         ...(stream?.StreamViewType && { streamViewType: stream.StreamViewType }),
+        ...(indexes.length > 0 && { globalSecondaryIndexes: indexes }),
       };
     });
 }

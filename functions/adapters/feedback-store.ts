@@ -1,10 +1,15 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { forEachConcurrently } from '#commons/concurrency.ts';
 import type { FeedbackOccasion } from '#core/feedback.ts';
+import type { FeedbackComment } from '#core/reports/feedback.ts';
 import type { FeedbackEntry, FeedbackEvent } from '#core/records.ts';
 import type { ReportCount } from '#core/report-counts.ts';
-import { feedbackKey, feedbackOf as feedbackPrefix, leadPartition } from '#core/table-layout.ts';
+import { commentKey, commentsPartition, feedbackKey, feedbackOf as feedbackPrefix, leadPartition } from '#core/table-layout.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 import { reportCountUpdates, transactWithCounts } from './report-writes.ts';
+
+/** Days' comment partitions read at once, newest first. */
+const DAYS_AT_ONCE = 7;
 
 export interface FeedbackStoreSettings {
   client: DynamoDBDocumentClient;
@@ -29,18 +34,39 @@ function entryOf(leadId: string, item: Record<string, unknown>): FeedbackEntry {
 export function createFeedbackStore({ client: sdkClient, leadsTable, eventsTable, onConsumed }: FeedbackStoreSettings) {
   const client = meteredClient(sdkClient, onConsumed);
   return {
-    /** Stores the feedback unless feedback on that cycle and occasion is there: then nothing changes. */
-    async storeFeedback(event: FeedbackEvent, reports: readonly ReportCount[] = []): Promise<'recorded' | 'duplicate'> {
+    /**
+     * Stores the feedback unless feedback on that cycle and occasion is there:
+     * then nothing changes. A comment is indexed by its day in the same
+     * transaction (with the team the hand-off went to, `teamId`), so it is
+     * there exactly when the feedback is.
+     */
+    async storeFeedback(event: FeedbackEvent, reports: readonly ReportCount[] = [], teamId?: string): Promise<'recorded' | 'duplicate'> {
       const { leadId, cycle, occasion } = event.feedback;
       const { leadId: _leadId, ...item } = event.feedback;
       // The report counts go in the same transaction: added exactly when the feedback is stored, never for a repeat.
+      const { comment, at, rating, repId } = event.feedback;
+      const commented =
+        comment === undefined || comment.trim() === ''
+          ? []
+          : [
+              {
+                Put: {
+                  TableName: leadsTable,
+                  Item: { ...commentKey(at, event.messageId), at, leadId, cycle, occasion, rating, repId, ...(teamId !== undefined && { teamId }), comment },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ];
       const failed = await transactWithCounts(client, [
         { Put: { TableName: eventsTable, Item: event, ConditionExpression: 'attribute_not_exists(messageId)' } },
         { Put: { TableName: leadsTable, Item: { ...feedbackKey(leadId, cycle, occasion), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...commented,
         ...reportCountUpdates(leadsTable, leadId, reports),
       ]);
       return failed ? 'duplicate' : 'recorded';
     },
+
+    latestComments: createCommentReader({ client: sdkClient, leadsTable, ...(onConsumed && { onConsumed }) }).latestComments,
 
     /** The feedback given on one cycle and occasion, if any. */
     async getFeedback(leadId: string, cycle: number, occasion: FeedbackOccasion): Promise<FeedbackEntry | undefined> {
@@ -66,6 +92,50 @@ export function createFeedbackStore({ client: sdkClient, leadsTable, eventsTable
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
       return entries;
+    },
+  };
+}
+
+/**
+ * The comments index read back (the reports read only this): the latest
+ * comments of a period, one Query per day's partition, never a scan.
+ */
+export function createCommentReader({ client: sdkClient, leadsTable, onConsumed }: Omit<FeedbackStoreSettings, 'eventsTable'>) {
+  const client = meteredClient(sdkClient, onConsumed);
+  return {
+    /**
+     * The latest comments of these days (given newest first): each day's
+     * partition read newest first, a few days at once, until `limit` are found
+     * or the days run out. May return a few more than `limit` (from the days
+     * read at once); the caller keeps the newest.
+     */
+    async latestComments(days: readonly string[], limit: number): Promise<FeedbackComment[]> {
+      const found: FeedbackComment[] = [];
+      for (let i = 0; i < days.length && found.length < limit; i += DAYS_AT_ONCE) {
+        const batch = days.slice(i, i + DAYS_AT_ONCE);
+        const byDay = new Map<string, FeedbackComment[]>();
+        await forEachConcurrently(batch, DAYS_AT_ONCE, async (day) => {
+          const comments: FeedbackComment[] = [];
+          let start: Record<string, unknown> | undefined;
+          do {
+            const page = await client.send(
+              new QueryCommand({
+                TableName: leadsTable,
+                KeyConditionExpression: 'pk = :pk',
+                ExpressionAttributeValues: { ':pk': commentsPartition(day) },
+                ScanIndexForward: false,
+                Limit: limit - comments.length,
+                ...(start && { ExclusiveStartKey: start }),
+              }),
+            );
+            for (const { pk: _pk, sk: _sk, teamId, ...rest } of page.Items ?? []) comments.push({ ...(rest as Omit<FeedbackComment, 'teamId'>), teamId: typeof teamId === 'string' ? teamId : null });
+            start = page.LastEvaluatedKey;
+          } while (start && comments.length < limit);
+          byDay.set(day, comments);
+        });
+        for (const day of batch) found.push(...(byDay.get(day) ?? []));
+      }
+      return found;
     },
   };
 }

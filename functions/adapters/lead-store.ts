@@ -52,11 +52,14 @@ import {
   MARKERS_END,
   markersFrom,
   MAX_FUNNEL_SHARDS,
+  OPEN_STAGE,
   PROFILE_SK,
   profileKey,
   SCORE_SK,
   scoreKey,
+  STAGE_SINCE,
 } from '#core/table-layout.ts';
+import { stalledIndexAttributes } from '#core/reports/stalled.ts';
 import { EscalationStepName } from '#core/journey-contract.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -96,9 +99,13 @@ export function scoreItem(lead: Lead, version: number, markers: readonly EventMa
   };
 }
 
-/** The item of a lead's profile at `version`. */
+/**
+ * The item of a lead's profile at `version`, with the stalled index's key
+ * attributes while the lead is in a watched stage (a Put of the whole item
+ * drops them once it is not: the index is sparse).
+ */
 export function profileItem(lead: Lead, version: number): Record<string, unknown> {
-  return { ...profileKey(lead.leadId), ...profileOf(lead), version };
+  return { ...profileKey(lead.leadId), ...profileOf(lead), ...stalledIndexAttributes(lead), version };
 }
 
 /** The item of an event's marker on its lead. */
@@ -229,7 +236,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const profileItem = Items.find((item) => item.sk === PROFILE_SK);
     const scoreItem = Items.find((item) => item.sk === SCORE_SK);
     if (!profileItem || !scoreItem) return undefined;
-    const { pk: _pk, sk: _sk, version: storedProfileVersion, firstTouch, funnelPending, ...profile } = profileItem;
+    const { pk: _pk, sk: _sk, version: storedProfileVersion, firstTouch, funnelPending, [OPEN_STAGE]: _openStage, [STAGE_SINCE]: _stageSince, ...profile } = profileItem;
     // funnel counts a writer that stopped left pending: a writer settles them (settleLeftovers); the others it carries on
     const asStored = { profileVersion: Number(storedProfileVersion), pending: (funnelPending ?? []) as FunnelPending[] };
     const { profileVersion, pending: pendingCounts } = options.heal ? await settleLeftovers(leadId, asStored.pending, asStored.profileVersion) : asStored;

@@ -45,6 +45,18 @@ export const marketingCommitmentSchema = z.strictObject({
 });
 export type MarketingCommitment = z.infer<typeof marketingCommitmentSchema>;
 
+/**
+ * How many days a lead may sit in a stage the agreement's own clocks do not
+ * time before the stalled-leads report lists it (mql and sal are timed by
+ * `acceptWithinHours` and the follow-up window). A stage left out is not reported.
+ */
+export const stalledAfterDaysSchema = z.strictObject({
+  engaged: z.optional(z.number().check(z.positive(), z.lte(3650, 'at most 3650 days'))),
+  sql: z.optional(z.number().check(z.positive(), z.lte(3650, 'at most 3650 days'))),
+  opportunity: z.optional(z.number().check(z.positive(), z.lte(3650, 'at most 3650 days'))),
+});
+export type StalledAfterDays = z.infer<typeof stalledAfterDaysSchema>;
+
 export const serviceAgreementSchema = z.strictObject({
   /** a rep must accept (or reject) a hand-off within this many hours */
   acceptWithinHours: positive(),
@@ -57,6 +69,8 @@ export const serviceAgreementSchema = z.strictObject({
     ),
   sales: salesCommitmentSchema,
   marketing: marketingCommitmentSchema,
+  /** limits of the stalled-leads report for stages the agreement does not time; absent: only mql and sal are reported */
+  stalledAfterDays: z.optional(stalledAfterDaysSchema),
 });
 export type ServiceAgreement = z.infer<typeof serviceAgreementSchema>;
 /** The part of the agreement the hand-off journey runs on: the acceptance timer and its ladder. */

@@ -22,6 +22,10 @@
  * | API key (by its hash)    | KEY#sha256              | KEY             |
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
  * | configuration value      | CONFIG#name             | CONFIG          |
+ * | feedback comment of a day | COMMENTS#YYYY-MM-DD    | at#feedbackId   |
+ *
+ * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
+ * (`stage#shard`) / `stageSince`.
  */
 
 /** The events table's key attribute. */
@@ -175,3 +179,33 @@ export const emailKey = (idempotencyKey: string): ItemKey => ({ pk: `EMAIL#${ide
 
 /** A configuration value kept in the table (the link-signing key). */
 export const configKey = (name: string): ItemKey => ({ pk: `CONFIG#${name}`, sk: 'CONFIG' });
+
+/**
+ * The stalled-leads index: a sparse global secondary index over lead
+ * profiles. A profile carries its two key attributes only while the lead sits
+ * in a watched stage (core/reports/stalled.ts), so the index holds exactly the
+ * leads that can stall, sorted by when they entered their stage: the leads
+ * past a stage's limit are one range of one partition per shard.
+ */
+export const STALLED_INDEX = 'stalled';
+/** The index's partition key: `<stage>#<shard>`. */
+export const OPEN_STAGE = 'openStage';
+/** The index's sort key: when the lead entered its stage (ISO-8601, UTC). */
+export const STAGE_SINCE = 'stageSince';
+/**
+ * How many partitions one stage's leads are spread over in the index (a lead
+ * always in the same one, from its id): a burst of MQLs writes several, and
+ * the report reads each stage in this many Queries.
+ */
+export const STALLED_SHARDS = 4;
+/** The index partition of one stage's shard. */
+export const openStageKey = (stage: string, shard: number): string => `${stage}#${shard}`;
+
+/**
+ * A feedback comment, indexed by the day it was given: the latest comments
+ * are the newest days' partitions read newest first. Written in the
+ * feedback's own transaction, under the feedback's id, so once.
+ */
+export const commentKey = (at: string, feedbackId: string): ItemKey => ({ pk: commentsPartition(new Date(at).toISOString().slice(0, 10)), sk: `${new Date(at).toISOString()}#${feedbackId}` });
+/** One day's (UTC, YYYY-MM-DD) comment partition. */
+export const commentsPartition = (day: string): string => `COMMENTS#${day}`;

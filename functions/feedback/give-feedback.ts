@@ -19,8 +19,8 @@ export interface GiveFeedbackPorts {
   getLead: (leadId: string) => Promise<VersionedLead | undefined>;
   getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
   getFeedback: (leadId: string, cycle: number, occasion: FeedbackOccasion) => Promise<FeedbackEntry | undefined>;
-  /** stores the feedback with its event, unless feedback on that cycle and occasion is there ('duplicate': nothing changed) */
-  storeFeedback: (event: FeedbackEvent, reports: readonly ReportCount[]) => Promise<'recorded' | 'duplicate'>;
+  /** stores the feedback with its event (and its comment, for the team the hand-off went to), unless feedback on that cycle and occasion is there ('duplicate': nothing changed) */
+  storeFeedback: (event: FeedbackEvent, reports: readonly ReportCount[], teamId?: string) => Promise<'recorded' | 'duplicate'>;
 }
 
 export interface FeedbackRequest {
@@ -67,7 +67,7 @@ export async function giveFeedback(input: FeedbackRequest, ports: GiveFeedbackPo
   // The first feedback on the hand-off covers it (coverage: hand-offs with feedback ÷ hand-offs).
   const others = await Promise.all(feedbackOccasions.filter((o) => o !== link.occasion).map((o) => ports.getFeedback(link.leadId, link.cycle, o)));
   const reports = feedbackCounts(entry, cycle?.owner.teamId, others.every((other) => other === undefined));
-  const stored = await ports.storeFeedback({ messageId: feedbackMessageIdOf(entry), kind: 'feedback', leadId: link.leadId, feedback: entry, receivedAt: at }, reports);
+  const stored = await ports.storeFeedback({ messageId: feedbackMessageIdOf(entry), kind: 'feedback', leadId: link.leadId, feedback: entry, receivedAt: at }, reports, cycle?.owner.teamId);
   if (stored === 'recorded') return { kind: 'recorded', entry };
   // Another submission got there first: that one stands.
   const first = await ports.getFeedback(link.leadId, link.cycle, link.occasion);

@@ -9,13 +9,18 @@ import { readSettings } from '#commons/settings.ts';
 import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
 import { reportQuerySchema } from '#core/reports/period.ts';
 import { createReportStore } from '#adapters/report-store.ts';
-import { campaigns, serviceAgreement, teams } from '#config/index.ts';
-import { attributionQuerySchema } from '#core/reports/period.ts';
+import { campaigns, feedback, serviceAgreement, teams } from '#config/index.ts';
+import { attributionQuerySchema, feedbackQuerySchema } from '#core/reports/period.ts';
 import { attributionCsv, attributionOfPeriod, type AttributionPorts } from './attribution.ts';
 import { calibrationOfPeriod, type CalibrationPorts } from './calibration.ts';
 import { funnelOfPeriod, type FunnelPorts } from './funnel.ts';
 import { serviceAgreementOfPeriod, type ServiceAgreementPorts } from './service-agreement.ts';
 import { serviceAgreementQuerySchema } from '#core/reports/agreement-period.ts';
+import { stalledLeads, type StalledPorts } from './stalled.ts';
+import { stalledQuerySchema, stallLimits } from '#core/reports/stalled.ts';
+import { createStalledLeads } from '#adapters/stalled-leads.ts';
+import { createCommentReader } from '#adapters/feedback-store.ts';
+import { feedbackOfPeriod, type FeedbackReportPorts } from './feedback.ts';
 
 /**
  * GET /v1/reports/attribution?from=&to=&model=&by=&format=: pipeline and
@@ -27,9 +32,13 @@ import { serviceAgreementQuerySchema } from '#core/reports/agreement-period.ts';
  * whole funnel now.
  * GET /v1/reports/service-agreement?period=week|month&from=: the two-sided
  * scorecard, for all, per team and per rep, with the MQL trend.
+ * GET /v1/reports/stalled?stage=&team=&rep=&limit=: the leads past their
+ * stage's limit, longest in stage first.
+ * GET /v1/reports/feedback?from=&to=&by=&limit=: feedback per segment (all,
+ * team, rep) and the latest comments.
  * All need a server key; a query parameter a report does not know is a 400 naming it.
  */
-export type ReportPorts = FunnelPorts & CalibrationPorts & AttributionPorts & ServiceAgreementPorts;
+export type ReportPorts = FunnelPorts & CalibrationPorts & AttributionPorts & ServiceAgreementPorts & StalledPorts & FeedbackReportPorts;
 
 /** One report: its query parameters in, its answer (JSON, or CSV when asked) out. Keyed by the path's last segment. */
 type ReportRoute = (query: Record<string, string | undefined>, ports: ReportPorts) => Promise<HttpResult>;
@@ -55,6 +64,12 @@ const reportRoutes: Record<string, ReportRoute> = {
     if (query.format === 'csv') return csv(`attribution-${report.model}-${report.by}-${report.period.from}-${report.period.to}.csv`, attributionCsv(report));
     return json(200, report);
   },
+  async stalled(parameters, ports) {
+    return json(200, await stalledLeads(validate(stalledQuerySchema, parameters), ports));
+  },
+  async feedback(parameters, ports) {
+    return json(200, await feedbackOfPeriod(validate(feedbackQuerySchema, parameters), ports));
+  },
 };
 
 export function reportsHandler(ports: ReportPorts, keys: KeyLookup) {
@@ -78,8 +93,26 @@ const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const stalled = createStalledLeads({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { latestComments } = createCommentReader({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
-export const handler = reportsHandler({ getFunnelCounters, sliceCounts, sliceCountsByDay, now: () => new Date(), marketing: serviceAgreement.marketing, campaigns, serviceAgreement, teams }, createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }));
+export const handler = reportsHandler(
+  {
+    getFunnelCounters,
+    sliceCounts,
+    sliceCountsByDay,
+    now: () => new Date(),
+    marketing: serviceAgreement.marketing,
+    campaigns,
+    serviceAgreement,
+    teams,
+    stallLimits: stallLimits(serviceAgreement),
+    stalledLeads: stalled.stalledLeads,
+    feedbackConfig: feedback,
+    latestComments,
+  },
+  createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed }),
+);
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

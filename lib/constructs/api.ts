@@ -95,10 +95,12 @@ export class Api extends Construct {
       description: 'Closed-loop reports read from counters kept by the stream path',
       environment: settingsEnvironment({ leadsTable: leads.tableName }),
     });
-    // the funnel counters (one BatchGet of the shards) and a period's report items (one Query per day's partition)
+    // the funnel counters (one BatchGet of the shards) and a period's report items (one Query per day's partition);
+    // stalled leads, one Query of the stalled index per stage and shard (a grant on the table covers its indexes), and their profiles;
+    // the latest feedback comments, one Query per day's partition, newest first
     leads.grant(reports, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
     const reportsIntegration = new HttpLambdaIntegration('ReportsIntegration', reports);
-    for (const path of ['/v1/reports/funnel', '/v1/reports/calibration', '/v1/reports/attribution', '/v1/reports/service-agreement']) {
+    for (const path of ['/v1/reports/funnel', '/v1/reports/calibration', '/v1/reports/attribution', '/v1/reports/service-agreement', '/v1/reports/stalled', '/v1/reports/feedback']) {
       this.httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: reportsIntegration });
     }
 

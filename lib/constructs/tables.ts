@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { EVENTS_PARTITION_KEY, LEADS_PARTITION_KEY, LEADS_SORT_KEY } from '../../functions/core/table-layout.ts';
+import { EVENTS_PARTITION_KEY, LEADS_PARTITION_KEY, LEADS_SORT_KEY, OPEN_STAGE, STAGE_SINCE, STALLED_INDEX } from '../../functions/core/table-layout.ts';
 
 export interface TablesProps {
   /**
@@ -35,6 +35,18 @@ export class Tables extends Construct {
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,
+      globalSecondaryIndexes: [
+        {
+          // Sparse: only lead profiles in a watched stage carry its keys (core/reports/stalled.ts). The owner rides
+          // along for the team and rep filters; the rest of a row is read from the profiles of the leads shown. The
+          // index is written only when a lead enters or leaves a watched stage or changes owner, not on every profile write.
+          indexName: STALLED_INDEX,
+          partitionKey: { name: OPEN_STAGE, type: AttributeType.STRING },
+          sortKey: { name: STAGE_SINCE, type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: ['owner'],
+        },
+      ],
     });
   }
 }

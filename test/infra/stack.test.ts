@@ -31,7 +31,10 @@ const JOURNEY = 'Journey/StateMachine';
 const SES_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com';
 const SES_CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/Email/ConfigurationSet';
 
-const on = (resource: string, ...actions: string[]): string[] => actions.map((action) => `${action} on ${resource}`);
+const LEADS_INDEXES = 'Tables/Leads.Arn/index/*';
+// A grant on the leads table covers its indexes too: CDK's table grants add them once the table has one (the stalled-leads index).
+const on = (resource: string, ...actions: string[]): string[] =>
+  actions.flatMap((action) => (resource === LEADS ? [`${action} on ${LEADS}`, `${action} on ${LEADS_INDEXES}`] : [`${action} on ${resource}`]));
 const XRAY = on('*', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords');
 const SEND_EMAIL = [...on(SES_IDENTITY, 'ses:SendEmail'), ...on(SES_CONFIGURATION_SET, 'ses:SendEmail')];
 
@@ -40,7 +43,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Ingest: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem'), ...XRAY],
   // the lead (its profile and score in one query, the markers since its ledger was folded), the cycle
   Outcome: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
-  // the funnel counters' shards and a period's report items (one Query per day's partition); never a scan
+  // the funnel counters' shards and a period's report items (one Query per day's partition), the stalled-leads index
+  // (one Query per stage and shard) and the profiles it points to, the comments of a period's days; never a scan
   Reports: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'), ...XRAY],
   // the identity link, then the lead (profile and score, its markers: queries of its own partition) and its recent events; never a scan
   // the feedback, its event and its report counts (ADD) in one transaction
@@ -240,6 +244,26 @@ describe('LeadLoop stack', () => {
         ]),
       );
     });
+
+    it('index the leads that can stall, sparsely: by stage and shard, oldest in stage first, with only the owner projected', () => {
+      const { Properties } = t.resource(t.logicalId('Tables/Leads'), 'AWS::DynamoDB::GlobalTable');
+      expect(Properties?.GlobalSecondaryIndexes).toEqual([
+        {
+          IndexName: 'stalled',
+          KeySchema: [
+            { AttributeName: 'openStage', KeyType: 'HASH' },
+            { AttributeName: 'stageSince', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['owner'] },
+        },
+      ]);
+      expect(Properties?.AttributeDefinitions).toEqual(
+        expect.arrayContaining([
+          { AttributeName: 'openStage', AttributeType: 'S' },
+          { AttributeName: 'stageSince', AttributeType: 'S' },
+        ]),
+      );
+    });
   });
 
   describe('journey state machine', () => {
@@ -342,6 +366,8 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/calibration', FUNCTIONS.Reports],
           ['GET /v1/reports/attribution', FUNCTIONS.Reports],
           ['GET /v1/reports/service-agreement', FUNCTIONS.Reports],
+          ['GET /v1/reports/stalled', FUNCTIONS.Reports],
+          ['GET /v1/reports/feedback', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
           ['POST /v1/activities', FUNCTIONS.Activities],
@@ -353,7 +379,7 @@ describe('LeadLoop stack', () => {
           ['GET /dashboard/app.js', FUNCTIONS.Dashboard],
         ]),
       );
-      expect(routes).toHaveLength(29);
+      expect(routes).toHaveLength(31);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

@@ -9,6 +9,7 @@ import { feedbackStoreContract } from './adapters/feedback-store.contract.ts';
 import { keysContract } from './adapters/keys.contract.ts';
 import { leadHistoryContract } from './adapters/lead-history.contract.ts';
 import { leadStoreContract } from './adapters/lead-store.contract.ts';
+import { stalledLeadsContract } from './adapters/stalled-leads.contract.ts';
 
 /**
  * The adapters' contract tests, against the stack's tables: DynamoDB Local
@@ -39,3 +40,4 @@ describe('activity store', () => activityStoreContract(getTables));
 describe('CRM outcome store', () => crmOutcomeStoreContract(getTables));
 describe('feedback store', () => feedbackStoreContract(getTables));
 describe('report store', () => reportStoreContract(getTables));
+describe('stalled leads (the sparse index the lead store keeps)', () => stalledLeadsContract(getTables));

@@ -85,7 +85,8 @@ export function segmentFunnel(segment: string, counts: Readonly<Record<string, n
   };
 }
 
-function feedbackOf(counts: Readonly<Record<string, number>>): SegmentFunnel['feedback'] {
+/** A segment's feedback from its summed counts (the feedback report's segments too). */
+export function feedbackOf(counts: Readonly<Record<string, number>>): SegmentFunnel['feedback'] {
   const n = (name: string) => counts[name] ?? 0;
   const handed = n('decided.accepted') + n('decided.rejected');
   const ratings = { '1': n('rating.1'), '2': n('rating.2'), '3': n('rating.3'), '4': n('rating.4'), '5': n('rating.5') };

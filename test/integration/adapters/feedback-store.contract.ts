@@ -1,11 +1,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import type { ConsumedUnits } from '../../../functions/adapters/capacity.ts';
-import { createFeedbackStore, type FeedbackStore } from '../../../functions/adapters/feedback-store.ts';
+import { createCommentReader, createFeedbackStore, type FeedbackStore } from '../../../functions/adapters/feedback-store.ts';
 import { createReportStore } from '../../../functions/adapters/report-store.ts';
 import { feedbackCounts } from '../../../functions/core/report-counts.ts';
 import type { FeedbackEntry, FeedbackEvent } from '../../../functions/core/records.ts';
-import { leadPartition } from '../../../functions/core/table-layout.ts';
+import { commentsPartition, leadPartition } from '../../../functions/core/table-layout.ts';
 import { eventsWhere, uniqueLeadId, type TestTables } from '../../support/tables.ts';
 
 /** Feedback against DynamoDB Local: the first per cycle and occasion stored with its event, in one transaction; read back per lead and per cycle. */
@@ -31,6 +31,12 @@ const eventOf = (feedback: FeedbackEntry): FeedbackEvent => ({
   feedback,
   receivedAt: feedback.at,
 });
+
+/** This run's days for comments, somewhere in the 2040s: the comment partitions are per day and shared with every other test. */
+const DAY_MS = 86_400_000;
+const FIRST_DAY = Date.parse('2040-01-01T00:00:00.000Z') + Math.floor(Math.random() * 3000) * DAY_MS;
+const dayOf = (n: number) => new Date(FIRST_DAY + n * DAY_MS).toISOString().slice(0, 10);
+const atOn = (n: number, time: string) => `${dayOf(n)}T${time}.000Z`;
 
 export function feedbackStoreContract(getTables: () => TestTables): void {
   beforeAll(() => {
@@ -109,5 +115,66 @@ export function feedbackStoreContract(getTables: () => TestTables): void {
     await store.feedbackOf(leadId);
 
     expect(consumed.map((c) => c.operation)).toEqual(expect.arrayContaining(['TransactWrite', 'Query']));
+  });
+
+  it('indexes a comment under its day in the feedback’s transaction: once, not for a repeat, and not for feedback without one', async () => {
+    const leadId = uniqueLeadId();
+    const commented = { ...entry(leadId, 1, 'accepted', 5), comment: 'Great fit <b>really</b>', at: atOn(0, '10:00:00') };
+    const silent = { ...entry(leadId, 1, 'closed', 3), at: atOn(0, '11:00:00') };
+    delete silent.comment;
+    const blank = { ...entry(leadId, 1, 'rejected', 2), comment: '   ', at: atOn(0, '12:00:00') };
+
+    expect(await store.storeFeedback(eventOf(commented), [], 'sales-emea')).toBe('recorded');
+    // the rep submits again (a retry, or a second tab): the first stands, and its comment once
+    expect(await store.storeFeedback(eventOf({ ...commented, at: atOn(0, '10:05:00'), comment: 'second thoughts' }), [], 'sales-emea')).toBe('duplicate');
+    expect(await store.storeFeedback(eventOf(silent))).toBe('recorded');
+    expect(await store.storeFeedback(eventOf(blank))).toBe('recorded');
+
+    const { Items = [] } = await tables.client.send(
+      new QueryCommand({ TableName: tables.leadsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': commentsPartition(dayOf(0)) }, ConsistentRead: true }),
+    );
+    const mine = Items.filter((item) => item.leadId === leadId);
+    expect(mine).toEqual([
+      {
+        pk: `COMMENTS#${dayOf(0)}`,
+        sk: `${commented.at}#feedback-${leadId}-1-accepted`,
+        at: commented.at,
+        leadId,
+        cycle: 1,
+        occasion: 'accepted',
+        rating: 5,
+        repId: 'rep-sam',
+        teamId: 'sales-emea',
+        comment: 'Great fit <b>really</b>',
+      },
+    ]);
+  });
+
+  it('reads the latest comments newest first from the newest day on, and stops once it has the limit', async () => {
+    const leadId = uniqueLeadId();
+    const given = [
+      { ...entry(leadId, 1, 'accepted'), at: atOn(2, '09:00:00'), comment: 'first' },
+      { ...entry(leadId, 1, 'closed'), at: atOn(3, '08:00:00'), comment: 'second' },
+      { ...entry(leadId, 2, 'accepted'), at: atOn(3, '17:00:00'), comment: 'third' },
+      { ...entry(leadId, 2, 'closed'), at: atOn(12, '07:00:00'), comment: 'fourth' },
+    ];
+    for (const f of given) expect(await store.storeFeedback(eventOf(f))).toBe('recorded');
+    const days = Array.from({ length: 13 }, (_, n) => dayOf(12 - n));
+    const reader = createCommentReader({ client: tables.client, leadsTable: tables.leadsTable, onConsumed: (c) => consumed.push(c) });
+
+    // (day 0 holds the test above's comment)
+    const all = (await reader.latestComments(days, 10)).filter((c) => c.leadId === leadId);
+    expect(all.map((c) => c.comment)).toEqual(['fourth', 'third', 'second', 'first']);
+    expect(all[0]).toEqual({ at: given[3]!.at, leadId, cycle: 2, occasion: 'closed', rating: 4, repId: 'rep-sam', teamId: null, comment: 'fourth' });
+
+    expect((await reader.latestComments(days, 2)).slice(0, 2).map((c) => c.comment)).toEqual(['fourth', 'third']);
+
+    consumed.length = 0;
+    expect((await reader.latestComments(days, 1)).map((c) => c.comment)).toEqual(['fourth']);
+    // the newest week of days (read at once) holds it: the older days are not read
+    expect(consumed.filter((c) => c.operation === 'Query')).toHaveLength(7);
+
+    // only the days asked for: day 11 back to day 3
+    expect((await reader.latestComments(days.slice(1, 10), 10)).filter((c) => c.leadId === leadId).map((c) => c.comment)).toEqual(['third', 'second']);
   });
 }

@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLeadStore, markerItem, PENDING_MARKERS, profileItem, scoreItem, SETTLE_AFTER_MS } from '../../../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
-import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey, REPORT_SHARDS, reportKey, scoreKey, type ItemKey } from '../../../functions/core/table-layout.ts';
+import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey, REPORT_SHARDS, reportKey, scoreKey, STALLED_SHARDS, type ItemKey } from '../../../functions/core/table-layout.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
 import { reportCounts, type ReportCount } from '../../../functions/core/report-counts.ts';
 import type { Lead, Touch } from '../../../functions/core/lead.ts';
@@ -350,7 +350,7 @@ describe('lead store (SDK calls that are the contract)', () => {
       expect(scoreItem(scored, 7)).not.toHaveProperty('pending');
     });
 
-    it('a profile item: the lead without its score, ledger and history, with its first touch and its own version', () => {
+    it('a profile item: the lead without its score, ledger and history, with its first touch, its own version and (in mql) the stalled index keys', () => {
       const item = profileItem(scored, 4);
 
       expect(item).toEqual({
@@ -365,6 +365,8 @@ describe('lead store (SDK calls that are the contract)', () => {
         owner: mqlLead().owner,
         createdAt: mqlLead().createdAt,
         firstTouch,
+        openStage: `mql#${funnelShardOf(LEAD_ID, STALLED_SHARDS)}`,
+        stageSince: mqlLead().stageHistory.findLast((change) => change.to === 'mql')!.at,
         version: 4,
       });
     });

@@ -135,3 +135,21 @@ describe('the escalation ladder', () => {
     expect(escalationStep({ escalationLadder: ['recycle'] }, 1)).toBe('recycle');
   });
 });
+
+describe('the stalled-leads limits of the agreement', () => {
+  it('are optional, and take days for the stages the agreement does not time', () => {
+    expect(serviceAgreementSchema.safeParse({ ...agreement, stalledAfterDays: { engaged: 30, sql: 21, opportunity: 45.5 } }).success).toBe(true);
+    expect(serviceAgreementSchema.safeParse({ ...agreement, stalledAfterDays: {} }).success).toBe(true);
+  });
+
+  it.each([
+    ['a stage the agreement times already', { mql: 2 }, 'stalledAfterDays'],
+    ['a stage no lead stalls in', { won: 2 }, 'stalledAfterDays'],
+    ['zero days', { sql: 0 }, 'stalledAfterDays.sql'],
+    ['more than ten years', { opportunity: 4000 }, 'stalledAfterDays.opportunity'],
+    ['a number as text', { engaged: '30' }, 'stalledAfterDays.engaged'],
+  ])('refuses %s', (_what, stalledAfterDays, path) => {
+    const issues = issuesOf({ ...agreement, stalledAfterDays });
+    expect(issues.map((i) => i.path)).toEqual([path]);
+  });
+});

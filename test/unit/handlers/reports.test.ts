@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { FunnelCounters } from '../../../functions/core/funnel.ts';
-import { campaigns, serviceAgreement, teams } from '../../../config/index.ts';
+import { campaigns, feedback, serviceAgreement, teams } from '../../../config/index.ts';
+import type { FeedbackComment } from '../../../functions/core/reports/feedback.ts';
+import { stallLimits, type StalledRecord } from '../../../functions/core/reports/stalled.ts';
 import { bucketOf, QUANTILE_RELATIVE_ERROR } from '../../../functions/core/reports/histogram.ts';
 import { reportsHandler } from '../../../functions/reports/handler.ts';
 import { basicAuth, bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
@@ -36,6 +38,12 @@ function itemsByDay(family: string, days: readonly string[], dimension: string):
   return byDay;
 }
 
+/** The stalled index port, in memory: the records it answers with, and the reads made. */
+let stalledRecords: StalledRecord[];
+let stalledReads: { cutoffs: readonly { stage: string; before: string }[]; team?: string | undefined; rep?: string | undefined; atMost: number }[];
+/** The comments index port, in memory: comments by day, and the reads made. */
+let commentsByDay: Map<string, FeedbackComment[]>;
+let commentReads: { days: readonly string[]; limit: number }[];
 const ports = {
   getFunnelCounters: async () => {
     counterReads += 1;
@@ -62,6 +70,16 @@ const ports = {
   campaigns,
   serviceAgreement,
   teams,
+  stallLimits: stallLimits(serviceAgreement),
+  stalledLeads: async (read: (typeof stalledReads)[number]) => {
+    stalledReads.push(read);
+    return structuredClone(stalledRecords);
+  },
+  feedbackConfig: feedback,
+  latestComments: async (days: readonly string[], limit: number) => {
+    commentReads.push({ days, limit });
+    return days.flatMap((day) => commentsByDay.get(day) ?? []).slice(0, limit);
+  },
 };
 
 function stubKey(key: string, kind: 'write' | 'server') {
@@ -83,6 +101,10 @@ describe('reports handler (funnel)', () => {
     counterReads = 0;
     reportItems = new Map();
     sliceReads = [];
+    stalledRecords = [];
+    stalledReads = [];
+    commentsByDay = new Map();
+    commentReads = [];
   });
 
   it('answers 401 without a key and reads nothing', async () => {
@@ -419,6 +441,130 @@ describe('reports handler (funnel)', () => {
       expect(result.statusCode).toBe(400);
       expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
       expect(sliceReads).toEqual([]);
+    });
+  });
+
+  describe('stalled', () => {
+    function getStalled(key: string, query?: Record<string, string>) {
+      return reportsHandler(ports, keys)(
+        httpEvent({ method: 'GET', path: '/v1/reports/stalled', headers: bearer(key), ...(query && { queryStringParameters: query }) }),
+        lambdaContext('reports'),
+      );
+    }
+    const record = (leadId: string, stage: StalledRecord['stage'], since: string, teamId = 'sales-emea'): StalledRecord => ({
+      leadId,
+      stage,
+      since,
+      owner: { teamId, repId: `rep-${leadId}`, assignedAt: since },
+      email: `${leadId}@example.com`,
+      traits: { name: `Name ${leadId}`, company: '<img src=x onerror=alert(1)>' },
+    });
+
+    it('lists the leads past their stage’s limit, longest in stage first, with the limit each passed and the lead-supplied text as it is', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      // now is 2026-03-31T12:00Z; mql's limit is acceptWithinHours (4), sal's the follow-up window (14 days)
+      stalledRecords = [
+        record('lead-b', 'mql', '2026-03-31T06:00:00.000Z'),
+        record('lead-a', 'sal', '2026-03-01T12:00:00.000Z'),
+        record('lead-c', 'mql', '2026-03-31T10:00:00.000Z'), // 2 hours: within the limit
+      ];
+
+      const result = await getStalled(key);
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as { leads: { leadId: string; stage: string; hoursInStage: number; limit: unknown; company: string }[]; limit: number; more: boolean };
+      expect(body.leads.map((l) => l.leadId)).toEqual(['lead-a', 'lead-b']);
+      expect(body.leads[0]).toMatchObject({ stage: 'sal', hoursInStage: 720, limit: { hours: serviceAgreement.sales.followUp.withinDays * 24, from: 'sales.followUp.withinDays' } });
+      expect(body.leads[1]).toMatchObject({ stage: 'mql', hoursInStage: 6, limit: { hours: serviceAgreement.acceptWithinHours, from: 'acceptWithinHours' }, company: '<img src=x onerror=alert(1)>' });
+      expect(body.limit).toBe(50);
+      expect(body.more).toBe(false);
+      // one read, of every stage with a limit, one more than shown (to know whether there are more)
+      expect(stalledReads).toHaveLength(1);
+      expect(stalledReads[0]!.cutoffs.map((c) => c.stage)).toEqual(stallLimits(serviceAgreement).map((l) => l.stage));
+      expect(stalledReads[0]!.cutoffs.find((c) => c.stage === 'mql')?.before).toBe('2026-03-31T08:00:00.000Z');
+      expect(stalledReads[0]!.atMost).toBe(51);
+    });
+
+    it('reads only the stage, team and rep asked for', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getStalled(key, { stage: 'mql', team: 'sales-emea', rep: 'rep-sam', limit: '5' });
+
+      expect(result.statusCode).toBe(200);
+      expect(stalledReads).toEqual([{ cutoffs: [{ stage: 'mql', before: '2026-03-31T08:00:00.000Z' }], team: 'sales-emea', rep: 'rep-sam', atMost: 6 }]);
+      expect((jsonBody(result) as { filters: unknown }).filters).toEqual({ stage: 'mql', team: 'sales-emea', rep: 'rep-sam' });
+    });
+
+    it.each([
+      [{ stage: 'won' }, 'stage'],
+      [{ stage: 'visitor' }, 'stage'],
+      [{ limit: '0' }, 'limit'],
+      [{ limit: '201' }, 'limit'],
+      [{ limit: 'ten' }, 'limit'],
+      [{ limit: '2.5' }, 'limit'],
+      [{ team: '' }, 'team'],
+      [{ owner: 'rep-sam' }, 'owner'],
+    ])('answers 400 naming the parameter for %j, and reads nothing', async (query, name) => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getStalled(key, query as Record<string, string>);
+
+      expect(result.statusCode).toBe(400);
+      expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
+      expect(stalledReads).toEqual([]);
+    });
+  });
+
+  describe('feedback', () => {
+    function getFeedback(key: string, query?: Record<string, string>) {
+      return reportsHandler(ports, keys)(
+        httpEvent({ method: 'GET', path: '/v1/reports/feedback', headers: bearer(key), ...(query && { queryStringParameters: query }) }),
+        lambdaContext('reports'),
+      );
+    }
+    const comment = (at: string, leadId: string): FeedbackComment => ({ at, leadId, cycle: 1, occasion: 'accepted', rating: 4, repId: 'rep-sam', teamId: 'sales-emea', comment: `about ${leadId}` });
+
+    it('gives each team’s ratings, coverage and reasons, and the latest comments of the period read from its newest day', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      reportItems.set('funnel|2026-03-10|team=sales-emea', { 'decided.accepted': 3, 'decided.rejected': 1, 'feedback.given': 3, 'feedback.covered': 2, 'rating.5': 2, 'rating.2': 1, 'reason.accepted.right-fit': 2 });
+      reportItems.set('funnel|2026-03-11|team=sales-us', { 'decided.accepted': 1 });
+      commentsByDay.set('2026-03-12', [comment('2026-03-12T09:00:00.000Z', 'lead-new')]);
+      commentsByDay.set('2026-03-10', [comment('2026-03-10T09:00:00.000Z', 'lead-old')]);
+
+      const result = await getFeedback(key, { from: '2026-03-01', to: '2026-03-31', by: 'team', limit: '1' });
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as { by: string; segments: { segment: string; submissions: number; coverage: number | null; averageRating: number | null; ratings: Record<string, number> }[]; comments: FeedbackComment[] };
+      expect(body.by).toBe('team');
+      expect(body.segments.map((s) => s.segment)).toEqual(['sales-emea', 'sales-us']);
+      expect(body.segments[0]).toMatchObject({ submissions: 3, coverage: 0.5, averageRating: 4, ratings: { '1': 0, '2': 1, '3': 0, '4': 0, '5': 2 } });
+      expect(body.comments.map((c) => c.leadId)).toEqual(['lead-new']);
+      expect(commentReads).toHaveLength(1);
+      expect(commentReads[0]!.days[0]).toBe('2026-03-31');
+      expect(commentReads[0]!.days.at(-1)).toBe('2026-03-01');
+      expect(commentReads[0]!.limit).toBe(1);
+    });
+
+    it.each([
+      [{ by: 'source' }, 'by'],
+      [{ limit: '101' }, 'limit'],
+      [{ from: '2026-03-04', to: '2026-03-02' }, 'to'],
+      [{ from: '2026-02-30' }, 'from'],
+      [{ rating: '5' }, 'rating'],
+    ])('answers 400 naming the parameter for %j, and reads nothing', async (query, name) => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getFeedback(key, query as Record<string, string>);
+
+      expect(result.statusCode).toBe(400);
+      expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
+      expect(sliceReads).toEqual([]);
+      expect(commentReads).toEqual([]);
     });
   });
 });
