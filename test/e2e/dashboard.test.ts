@@ -1,11 +1,13 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunnelOfPeriod } from '../../functions/reports/funnel.ts';
-import { apiErrorText, count, percent, thresholdText } from '../../functions/dashboard/browser/format.ts';
+import { apiErrorText, count, duration, percent, stageLabel, thresholdText } from '../../functions/dashboard/browser/format.ts';
 import type { CalibrationOfPeriod } from '../../functions/reports/calibration.ts';
 import {
   amountsText,
   attributionLabel,
+  ratingsSeries,
+  stalledLeadLabel,
   metricText,
   repLabel,
   scorecardCells,
@@ -15,6 +17,8 @@ import {
   type MetricKind,
 } from '../../functions/dashboard/browser/panel-format.ts';
 import type { ServiceAgreementReport } from '../../functions/reports/service-agreement.ts';
+import type { FeedbackReport } from '../../functions/core/reports/feedback.ts';
+import type { StalledReport } from '../../functions/core/reports/stalled.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { eventually, sendEvent } from '../support/local.ts';
@@ -27,6 +31,9 @@ import { eventually, sendEvent } from '../support/local.ts';
  * slice changes them, and the markup shows as the characters it is.
  */
 const XSS_CAMPAIGN = '<img src=x onerror=window.__xss=1>';
+/** a rep's comment, in markup */
+const XSS_COMMENT = 'Good fit <script>window.__xss=2</script><img src=x onerror=window.__xss=3>';
+
 
 let runtime: LocalRuntime;
 let browser: Browser;
@@ -87,7 +94,16 @@ beforeAll(async () => {
   // Ada's rep accepts her from the hand-off email.
   const handoff = await eventually('the hand-off email for Ada', async () => (await emails()).find((e) => e.subject.includes('Ada Lovelace')), 60_000);
   const acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
-  expect((await fetch(acceptUrl, { method: 'POST' })).status).toBe(200);
+  const accepted = await fetch(acceptUrl, { method: 'POST' });
+  expect(accepted.status).toBe(200);
+  // …and says how the lead was, from the acceptance page's feedback form, in words full of markup
+  const action = /<form method="post" action="([^"]+)"/.exec(await accepted.text())![1]!.replaceAll('&#38;', '&');
+  const feedback = await fetch(new URL(action, acceptUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: new URLSearchParams({ rating: '2', reason: 'clear-need', comment: XSS_COMMENT }).toString(),
+  });
+  expect(feedback.status).toBe(200);
 
   // Her rep calls her, and the CRM reports her deal won; Mallory's deal is an opportunity.
   await eventually('Ada accepted', async () => ((await report<{ stage: string }>(`/v1/leads/${leadIdFor('anon:visitor-ada')}`)).stage === 'sal' ? true : undefined), 60_000);
@@ -180,7 +196,7 @@ describe('the dashboard on a stack that does not serve the calibration report, n
   it('says so plainly, and shows no calibration numbers', async () => {
     const context = await browser.newContext();
     // what API Gateway answers for a route the stack does not have
-    for (const report of ['calibration', 'service-agreement', 'attribution']) {
+    for (const report of ['calibration', 'service-agreement', 'attribution', 'feedback', 'stalled']) {
       await context.route(`**/v1/reports/${report}?*`, (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"message":"Not Found"}' }));
     }
     const page = await context.newPage();
@@ -200,6 +216,11 @@ describe('the dashboard on a stack that does not serve the calibration report, n
     await page.locator('#attribution-body[aria-busy="false"]').waitFor();
     expect(await page.locator('#attribution-status').textContent()).toContain('does not serve the attribution report yet (GET /v1/reports/attribution answered 404 Not Found)');
     expect(await page.locator('#attribution-body table, #attribution-chart').count()).toBe(0);
+    await page.locator('#feedback-body[aria-busy="false"]').waitFor();
+    expect(await page.locator('#feedback-status').textContent()).toContain('does not serve the feedback report yet (GET /v1/reports/feedback answered 404 Not Found)');
+    await page.locator('#stalled-body[aria-busy="false"]').waitFor();
+    expect(await page.locator('#stalled-status').textContent()).toContain('does not serve the stalled-leads report yet (GET /v1/reports/stalled answered 404 Not Found)');
+    expect(await page.locator('#feedback-body table, #feedback-chart, #stalled-body table').count()).toBe(0);
     // the rest of the dashboard is there
     expect(await page.locator('#funnel-table tbody tr').count()).toBeGreaterThan(0);
     await context.close();
@@ -381,6 +402,44 @@ describe('the dashboard signed in with the server key', () => {
     expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
     await page.selectOption('#attribution-model', 'linear');
     await page.locator('#attribution-body[aria-busy="false"]').waitFor();
+  });
+
+  it('shows the feedback the report API answers, the rep’s comment as the characters it is', async () => {
+    await page.locator('#feedback-body[aria-busy="false"]').waitFor();
+    const body = await report<FeedbackReport>(`/v1/reports/feedback?from=${await page.inputValue('#from')}&to=${await page.inputValue('#to')}&by=all&limit=50`);
+    const all = body.segments.find((s) => s.segment === 'all')!;
+    expect(all.submissions).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#feedback-coverage').textContent()).toContain(`Feedback on ${count(all.withFeedback)} of ${count(all.handed)} hand-offs (${percent(all.coverage)})`);
+    const series = JSON.parse((await page.locator('#feedback-chart').getAttribute('data-series'))!) as { labels: string[]; datasets: { data: number[] }[] };
+    expect(series.datasets[0]!.data).toEqual(ratingsSeries(all.ratings).counts);
+    expect(series.datasets[0]!.data[1]).toBeGreaterThanOrEqual(1);
+    // the latest comments, newest first, as text
+    expect(body.comments.map((c) => c.comment)).toContain(XSS_COMMENT);
+    expect(await page.locator('#feedback-comments q').allTextContents()).toEqual(body.comments.slice(0, 10).map((c) => c.comment));
+    expect(await page.locator('#feedback-comments script, #feedback-comments img').count()).toBe(0);
+    expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
+  });
+
+  it('shows the stalled leads the report API answers, of every stage and of one', async () => {
+    // (no lead here has sat in a stage past its limit: the agreement's shortest is acceptWithinHours, 4 hours)
+    const shown = async () => {
+      await page.locator('#stalled-body[aria-busy="false"]').waitFor();
+      return page.locator('#stalled-leads tbody tr').evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-lead'), ...[...row.querySelectorAll('td')].map((td) => td.textContent)]));
+    };
+    const expected = (body: StalledReport) =>
+      body.leads.map((lead) => [lead.leadId, stalledLeadLabel(lead), lead.company ?? '–', stageLabel(lead.stage), duration(lead.hoursInStage), duration(lead.limit.hours), lead.owner?.repId ?? '–']);
+    const every = await report<StalledReport>('/v1/reports/stalled?limit=25');
+    expect(await shown()).toEqual(expected(every));
+    // the stage select offers the stages the agreement sets a limit for
+    expect(await page.locator('#stalled-stage option').evaluateAll((options) => options.map((o) => o.getAttribute('value')))).toEqual(['', ...every.limits.map((l) => l.stage)]);
+    if (every.leads.length === 0) expect(await page.locator('#stalled-body').textContent()).toContain('No lead has stalled.');
+
+    await page.selectOption('#stalled-stage', 'mql');
+    const mql = await report<StalledReport>('/v1/reports/stalled?stage=mql&limit=25');
+    expect(mql.filters.stage).toBe('mql');
+    expect(await shown()).toEqual(expected(mql));
+    await page.selectOption('#stalled-stage', '');
+    await page.locator('#stalled-body[aria-busy="false"]').waitFor();
   });
 
   it('keeps the key in this tab’s session only, out of every address it requested', async () => {

@@ -22,8 +22,10 @@ import {
 } from './format.ts';
 import { el, table, tile } from './dom.ts';
 import { AttributionPanel } from './panels/attribution.ts';
+import { FeedbackPanel } from './panels/feedback.ts';
 import type { Panel, PanelQuery } from './panels/panel.ts';
 import { ServiceAgreementPanel } from './panels/service-agreement.ts';
+import { StalledPanel } from './panels/stalled.ts';
 
 /**
  * The dashboard in the browser (served as GET /dashboard/app.js, built by esbuild with Chart.js):
@@ -128,6 +130,8 @@ class DashboardView {
   private readonly charts: Chart[] = [];
   private readonly agreement: ServiceAgreementPanel;
   private readonly attribution: AttributionPanel;
+  private readonly feedback: FeedbackPanel;
+  private readonly stalled: StalledPanel;
   /** the panels built in their own modules (./panels/): each asks the report API for the page's period and slice */
   private readonly panels: Panel[];
   private readonly funnelChart: Chart<'bar', (number | null)[], string>;
@@ -142,7 +146,9 @@ class DashboardView {
     const ask = <T>(path: string) => api<T>(path, this.key);
     this.agreement = new ServiceAgreementPanel(ask);
     this.attribution = new AttributionPanel(ask);
-    this.panels = [this.agreement, this.attribution];
+    this.feedback = new FeedbackPanel(ask);
+    this.stalled = new StalledPanel(ask);
+    this.panels = [this.agreement, this.attribution, this.feedback, this.stalled];
     const funnelCanvas = el('canvas', { id: 'funnel-chart', role: 'img', 'aria-label': 'Leads that reached each stage' });
     const timeCanvas = el('canvas', { id: 'time-chart', role: 'img', 'aria-label': 'Time spent in each stage, median and 90th percentile, in hours' });
     this.root = el(
@@ -171,6 +177,8 @@ class DashboardView {
         this.segmentsPanel,
         el('section', { class: 'panel', id: 'now-panel' }, el('h2', {}, 'In each stage now (all time)'), this.now),
         this.attribution.root,
+        this.feedback.root,
+        this.stalled.root,
         el('section', { class: 'panel wide', id: 'calibration' }, el('h2', {}, 'Calibration: acceptance and win rate by score band and grade'), this.calibration),
       ),
     );

@@ -1,5 +1,7 @@
 import { attributionDimensions, attributionModels, type AttributionDimension, type AttributionModel } from '../../core/reports/attribution.ts';
+import type { FeedbackReport } from '../../core/reports/feedback.ts';
 import type { CommittedMetric, ScorecardMetric } from '../../core/reports/scorecard.ts';
+import type { StalledReport } from '../../core/reports/stalled.ts';
 import type { AttributionOfPeriod, AttributionRow } from '../../reports/attribution.ts';
 import type { AgreementScorecard, ServiceAgreementReport } from '../../reports/service-agreement.ts';
 import { count, duration, money, percent } from './format.ts';
@@ -217,23 +219,8 @@ export function costCells(cost: CampaignCostShown | null | undefined): string[] 
 
 // ---- feedback ----
 
-/** The feedback report as the panel reads it (functions/reports/feedback.ts). */
-export interface FeedbackShown {
-  period: { from: string; to: string; days: number };
-  by: 'all' | 'team' | 'rep';
-  segments: {
-    segment: string;
-    handed: number;
-    withFeedback: number;
-    coverage: number | null;
-    submissions: number;
-    ratings: Record<string, number>;
-    averageRating: number | null;
-    reasons: Record<string, { id: string; label: string; count: number }[]>;
-  }[];
-  comments: { at: string; leadId: string; cycle: number; occasion: string; rating: number; repId: string; teamId: string | null; comment: string }[];
-  limit: number;
-}
+/** The feedback report as the panel reads it. */
+export type FeedbackShown = FeedbackReport;
 
 const occasionNames: Record<string, string> = { accepted: 'On acceptance', rejected: 'On rejection', closed: 'On close' };
 export const occasionLabel = (occasion: string): string => occasionNames[occasion] ?? occasion;
@@ -255,25 +242,8 @@ export function ratingsSeries(ratings: Readonly<Record<string, number>>): { labe
 
 // ---- stalled leads ----
 
-/** The stalled-leads report as the panel reads it (functions/reports/stalled.ts). */
-export interface StalledShown {
-  at: string;
-  limits: { stage: string; hours: number; from: string }[];
-  filters: { stage: string | null; team: string | null; rep: string | null };
-  limit: number;
-  leads: {
-    leadId: string;
-    name: string | null;
-    company: string | null;
-    email: string | null;
-    stage: string;
-    since: string;
-    hoursInStage: number;
-    limit: { hours: number; from: string };
-    owner: { teamId: string; repId: string } | null;
-  }[];
-  more: boolean;
-}
+/** The stalled-leads report as the panel reads it. */
+export type StalledShown = StalledReport;
 
 /** The stalled-leads request: the stage chosen, and the team or rep chosen in the page's slice. */
 export function stalledQuery(query: { by: string; segment: string | undefined }, stage: string, limit: number): string {
