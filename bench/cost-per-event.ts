@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { scoringModel } from '../config/index.ts';
+import { reportSlicing, scoringModel } from '../config/index.ts';
 import type { ConsumedUnits } from '../functions/adapters/capacity.ts';
 import { createEventStore } from '../functions/adapters/event-store.ts';
 import { createLeadHistory } from '../functions/adapters/lead-history.ts';
@@ -73,7 +73,7 @@ try {
     op.read += units.readUnits;
     current.byOperation.set(units.operation, op);
   };
-  const leads = createLeadStore({ client, leadsTable, onConsumed });
+  const leads = createLeadStore({ client, leadsTable, onConsumed, slicing: reportSlicing });
   const history = createLeadHistory({ client, leadsTable, eventsTable, onConsumed });
   const store = createEventStore({ client, eventsTable, onConsumed });
   let journeysStarted = 0;

@@ -4,6 +4,7 @@ import { createDocumentClient } from '#commons/clients.ts';
 import { readSettings } from '#commons/settings.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import { rescoreAdapters, type RescoreAdapters } from '../../functions/rescore/ports.ts';
+import { reportSlicing } from '../../config/index.ts';
 import { loadModel } from './model-check.ts';
 import type { CliIo } from './run.ts';
 import { resolveTarget, TARGET_VARIABLES } from './target.ts';
@@ -86,6 +87,8 @@ export async function connect(io: CliIo, flags: { local?: boolean | undefined; s
     ...settings,
     client: createDocumentClient(clientConfig(env, 'DYNAMODB')),
     sfn: new SFNClient(clientConfig(env, 'SFN')),
+    // a rescore's stage changes are counted in the slices the stack's own writers use
+    slicing: reportSlicing,
   });
   return { description, adapters };
 }

@@ -124,5 +124,24 @@ export function createActivityStore({ client: sdkClient, leadsTable, eventsTable
       );
       return Items.map(({ pk: _pk, sk: _sk, ...item }) => ({ leadId, ...item }) as ActivityRecord);
     },
+
+    /** Every activity of a lead, all cycles, each cycle's in time order: what a deal's attribution counts as sales touches. One Query (more pages only past 1 MB). */
+    async activitiesOfLead(leadId: string): Promise<ActivityRecord[]> {
+      const activities: ActivityRecord[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: leadsTable,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': leadPartition(leadId), ':prefix': activitiesOf() },
+            ...(start && { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const { pk: _pk, sk: _sk, ...item } of page.Items ?? []) activities.push({ leadId, ...item } as ActivityRecord);
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return activities;
+    },
   };
 }

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
-import { reportCounts, type ReportCount } from '#core/report-counts.ts';
+import { reportCounts, UNCONFIGURED_SLICING, type ReportCount, type ReportSlicing } from '#core/report-counts.ts';
 import type { Lead, Owner, Touch } from '#core/lead.ts';
 import type { Grade } from '#core/scoring.ts';
 import { asOfLatestEvent, ledgerOfItems, profileDiffers, profileOf, scoreDiffers, type EventMarker, type EventRef, type ScoreField } from '#core/score-items.ts';
@@ -139,6 +139,13 @@ export interface LeadStoreSettings {
   funnelShards?: number;
   /** told the read and write units of every call (each asks for them) */
   onConsumed?: OnConsumed;
+  /**
+   * The campaigns and traits a save's report counts are sliced by
+   * (config/index.ts `reportSlicing`). Every writer of a table must give the
+   * same, or one lead's counts land in different slices.
+   * @default - no campaign defined (a first touch's campaign slice is `utm:<name>`) and no trait slices
+   */
+  slicing?: ReportSlicing;
 }
 
 export type LeadStore = ReturnType<typeof createLeadStore>;
@@ -147,7 +154,7 @@ export type LeadStore = ReturnType<typeof createLeadStore>;
  * The leads table: each lead's profile with its version, the markers of the
  * events it applied, identity links, cycles and the funnel counters.
  */
-export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = FUNNEL_SHARDS, onConsumed }: LeadStoreSettings) {
+export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = FUNNEL_SHARDS, onConsumed, slicing = UNCONFIGURED_SLICING }: LeadStoreSettings) {
   if (!Number.isInteger(funnelShards) || funnelShards < 1 || funnelShards > MAX_FUNNEL_SHARDS) {
     throw new RangeError(`funnelShards must be an integer from 1 to ${MAX_FUNNEL_SHARDS}, got ${funnelShards}`);
   }
@@ -455,7 +462,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const { before } = update;
     const increments = funnelIncrements(changes, version === 0);
     // the funnel's report counts of the changes, and any the caller adds (attribution: config the store does not know)
-    const reports = [...reportCounts(lead, changes, version === 0), ...(update.reports ?? [])];
+    const reports = [...reportCounts(lead, changes, version === 0, slicing), ...(update.reports ?? [])];
     const profileVersion = update.profileVersion ?? 0;
     // the funnel and report counts of this save, pending on the profile until added to the lead's shard and report items (settleFunnel)
     const pending: FunnelPending[] =

@@ -1,5 +1,7 @@
+import { campaignOfTouch, type CampaignsConfig } from './campaigns.ts';
 import type { Lead } from './lead.ts';
 import type { FeedbackEntry } from './records.ts';
+import { traitDimension, traitSliceValue, type ReportTraits } from './report-traits.ts';
 import { scoreBandOf } from './backtest.ts';
 import { bucketOf } from './reports/histogram.ts';
 import type { Stage, StageChange } from './lifecycle.ts';
@@ -15,9 +17,26 @@ import type { Stage, StageChange } from './lifecycle.ts';
  * reports sum items of the days asked for, never a scan of leads.
  */
 
-/** The dimensions a report can be sliced by; every count is kept once per dimension. */
+/**
+ * The dimensions every count is kept under (once per dimension), besides the
+ * configured traits (`trait:<name>`, report-traits.ts). Campaign type is not
+ * one: it is read from the campaign slices (a campaign has one type).
+ */
 export const reportDimensions = ['all', 'source', 'campaign', 'grade', 'scoreBand', 'team', 'rep'] as const;
 export type ReportDimension = (typeof reportDimensions)[number];
+
+/**
+ * What slicing needs from the configuration: the campaigns (a lead's campaign
+ * slice is the campaign its first touch counts for, as attribution names it)
+ * and the traits kept as slices.
+ */
+export interface ReportSlicing {
+  campaigns: CampaignsConfig;
+  traits: ReportTraits;
+}
+
+/** Slicing with no campaign defined (a touch's campaign is its UTM name: `utm:spring`) and no trait kept. */
+export const UNCONFIGURED_SLICING: ReportSlicing = { campaigns: { campaigns: [] }, traits: {} };
 
 /** A slice's value when the lead has none (no touch, no owner). */
 export const NONE = '(none)';
@@ -41,31 +60,37 @@ function sliceValue(value: unknown): string {
   return text === '' ? NONE : text.slice(0, MAX_SLICE_VALUE_LENGTH);
 }
 
+type SlicedLead = Pick<Lead, 'touches' | 'grade' | 'owner' | 'engagement' | 'traits'>;
+
 /**
  * The slices a lead counts in, as it is at a change: its acquisition (the
- * first touch's source and campaign: a lead belongs to one, so segments add
- * up), its fit grade, its score band (the backtest's bands of its engagement
- * as saved), and who owns it.
+ * first touch's source, and the campaign it counts for in config/campaigns.json:
+ * the defined campaign's id, else `utm:<name>` or `source:<host>` as
+ * campaignOfTouch names it; a lead belongs to one, so segments add up), its
+ * fit grade, its score band (the backtest's bands of its engagement as
+ * saved), who owns it, and each configured trait (`trait:employees` → `50-249`).
  */
-export function leadSlices(lead: Pick<Lead, 'touches' | 'grade' | 'owner' | 'engagement'>): Record<ReportDimension, string> {
+export function leadSlices(lead: SlicedLead, slicing: ReportSlicing): Record<string, string> & Record<ReportDimension, string> {
   const first = lead.touches[0];
+  const traits = Object.fromEntries(Object.entries(slicing.traits).map(([name, trait]) => [traitDimension(name), traitSliceValue(lead.traits[name], trait)]));
   return {
     all: 'all',
     source: sliceValue(first?.source ?? '(direct)'),
-    campaign: sliceValue(first?.campaign),
+    campaign: first === undefined ? NONE : sliceValue(campaignOfTouch(slicing.campaigns, first).id),
     grade: sliceValue(lead.grade),
     scoreBand: scoreBandOf(lead.engagement).label,
     team: sliceValue(lead.owner?.teamId),
     rep: sliceValue(lead.owner?.repId),
+    ...traits,
   };
 }
 
 /** Stages a lead reaches before sales: nobody owns it yet, so it is sliced by how it came and how it scores. */
 const marketingStages = ['visitor', 'known', 'engaged'] as const satisfies readonly Stage[];
-/** A new visitor's slices: how it came; its grade and score band are nothing yet. */
-const VISITOR_DIMENSIONS: readonly ReportDimension[] = ['all', 'source', 'campaign'];
-/** A lead on marketing's side: how it came and how it scores; no team or rep owns it. */
-const MARKETING_DIMENSIONS: readonly ReportDimension[] = ['all', 'source', 'campaign', 'grade', 'scoreBand'];
+/** A new visitor's slices: how it came; its grade, score band and traits are nothing yet. */
+const VISITOR_DIMENSIONS: readonly string[] = ['all', 'source', 'campaign'];
+/** A lead on marketing's side: how it came, how it scores, and its traits; no team or rep owns it. */
+const MARKETING_DIMENSIONS: readonly string[] = ['all', 'source', 'campaign', 'grade', 'scoreBand'];
 
 /** The day (UTC) of an instant, as report items are keyed. */
 export const dayOf = (at: string): string => new Date(at).toISOString().slice(0, 10);
@@ -94,21 +119,25 @@ function leaveReason(change: StageChange): string {
  * minor units per currency (`pipeline.EUR`, `revenue.EUR`). A new lead counts
  * `reached.visitor` on the day it was first seen. Counts before the lead
  * reaches mql are kept only in the slices that tell such leads apart (no team
- * or rep owns them; a new visitor has no grade or score yet): each slice is
- * two writes.
+ * or rep owns them; a new visitor has no grade, score or traits yet): each
+ * slice is two writes. The configured traits are kept from `known` on.
  */
 export function reportCounts(
-  after: Pick<Lead, 'touches' | 'grade' | 'owner' | 'engagement' | 'createdAt' | 'deal' | 'stageHistory'>,
+  after: SlicedLead & Pick<Lead, 'createdAt' | 'deal' | 'stageHistory'>,
   changes: readonly StageChange[],
   created: boolean,
+  slicing: ReportSlicing,
 ): ReportCount[] {
   const byKey = new Map<string, ReportCount>();
-  const slices = Object.entries(leadSlices(after));
-  let dimensions: readonly ReportDimension[] = reportDimensions;
+  const slices = Object.entries(leadSlices(after, slicing));
+  const traits = Object.keys(slicing.traits).map(traitDimension);
+  const marketing = [...MARKETING_DIMENSIONS, ...traits];
+  const everything = [...reportDimensions, ...traits];
+  let dimensions: readonly string[] = everything;
   const add = (at: string, name: string, n = 1) => {
     const day = dayOf(at);
     for (const [dimension, value] of slices) {
-      if (!dimensions.includes(dimension as ReportDimension)) continue;
+      if (!dimensions.includes(dimension)) continue;
       const slice = `${dimension}=${value}`;
       const key = `${day}|${slice}`;
       const count = byKey.get(key) ?? { day, slice, counts: {} };
@@ -120,7 +149,7 @@ export function reportCounts(
   dimensions = VISITOR_DIMENSIONS;
   if (created) add(after.createdAt, 'reached.visitor');
   for (const change of changes) {
-    dimensions = (marketingStages as readonly Stage[]).includes(change.to) ? MARKETING_DIMENSIONS : reportDimensions;
+    dimensions = (marketingStages as readonly Stage[]).includes(change.to) ? marketing : everything;
     add(change.at, `reached.${change.to}`);
     // the time spent in the stage left, from when the lead entered it (a histogram: report-counts are sums)
     const entered = enteredAt(after, change);

@@ -91,8 +91,8 @@ export const activityKey = (leadId: string, cycle: number, at: string, activityI
   pk: leadPartition(leadId),
   sk: `${activitiesOf(cycle)}${new Date(at).toISOString()}#${activityId}`,
 });
-/** The sort-key prefix of one cycle's activities. */
-export const activitiesOf = (cycle: number): string => `${ACTIVITY_PREFIX}${cycleNumber(cycle)}#`;
+/** The sort-key prefix of one cycle's activities; `ACTIVITY#` alone for every cycle's. */
+export const activitiesOf = (cycle?: number): string => (cycle === undefined ? ACTIVITY_PREFIX : `${ACTIVITY_PREFIX}${cycleNumber(cycle)}#`);
 
 /** A rep's feedback on one cycle of a lead, one per occasion (accepted, rejected, closed). */
 export const feedbackKey = (leadId: string, cycle: number, occasion: string): ItemKey => ({ pk: leadPartition(leadId), sk: `${feedbackOf(cycle)}${occasion}` });

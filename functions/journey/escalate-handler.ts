@@ -4,7 +4,7 @@ import { dynamodb, ses } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
-import { serviceAgreement, teams } from '#config/index.ts';
+import { reportSlicing, serviceAgreement, teams } from '#config/index.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import { escalate, type EscalatePorts } from './escalate.ts';
 
@@ -13,7 +13,7 @@ const { leadsTable, senderAddress, sesConfigurationSet } = readSettings(['leadsT
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { onConsumed } = meter;
-const { assignOwner, getCycle, getLead, recordEscalation, saveLead } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
+const { assignOwner, getCycle, getLead, recordEscalation, saveLead } = createLeadStore({ client: dynamodb, leadsTable, onConsumed, slicing: reportSlicing });
 const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed });
 const ports: EscalatePorts = {
   teams,

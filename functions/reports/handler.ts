@@ -7,9 +7,9 @@ import { NotFoundError, ValidationError } from '#commons/errors.ts';
 import { httpHandler, json, validate, type HttpResult } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
 import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
-import { reportQuerySchema } from '#core/reports/period.ts';
+import { funnelQuerySchema, reportQuerySchema } from '#core/reports/period.ts';
 import { createReportStore } from '#adapters/report-store.ts';
-import { campaigns, feedback, serviceAgreement, teams } from '#config/index.ts';
+import { campaigns, feedback, reports, serviceAgreement, teams } from '#config/index.ts';
 import { attributionQuerySchema, feedbackQuerySchema } from '#core/reports/period.ts';
 import { attributionCsv, attributionOfPeriod, type AttributionPorts } from './attribution.ts';
 import { calibrationOfPeriod, type CalibrationPorts } from './calibration.ts';
@@ -45,7 +45,7 @@ type ReportRoute = (query: Record<string, string | undefined>, ports: ReportPort
 
 const reportRoutes: Record<string, ReportRoute> = {
   async funnel(parameters, ports) {
-    const query = validate(reportQuerySchema, parameters);
+    const query = validate(funnelQuerySchema(ports.traitNames), parameters);
     const report = await funnelOfPeriod(query, ports);
     if (query.format === 'csv') return csv(`funnel-${report.by}-${report.period.from}-${report.period.to}.csv`, periodFunnelCsv(report.segments));
     return json(200, report);
@@ -104,6 +104,7 @@ export const handler = reportsHandler(
     now: () => new Date(),
     marketing: serviceAgreement.marketing,
     campaigns,
+    traitNames: Object.keys(reports.traits),
     serviceAgreement,
     teams,
     stallLimits: stallLimits(serviceAgreement),

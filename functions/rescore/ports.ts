@@ -6,6 +6,7 @@ import { createLeadStore, type LeadStore } from '#adapters/lead-store.ts';
 import { profileKey } from '#core/table-layout.ts';
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import type { LeadHistory as ReplayedLead } from '#core/backtest.ts';
+import type { ReportSlicing } from '#core/report-counts.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import type { RescorePorts } from './rescore-leads.ts';
 
@@ -16,6 +17,8 @@ export interface RescoreSettings {
   leadsTable: string;
   eventsTable: string;
   journeyStateMachineArn: string;
+  /** what a save's report counts are sliced by (lead-store.ts `slicing`) @default - no campaign defined, no trait slices */
+  slicing?: ReportSlicing;
 }
 
 /** The adapters a rescore and a backtest work with. */
@@ -26,9 +29,9 @@ export interface RescoreAdapters {
 }
 
 /** Builds the adapters from explicit settings (the CLI's wiring reads them from its target). */
-export function rescoreAdapters({ client, sfn, leadsTable, eventsTable, journeyStateMachineArn }: RescoreSettings): RescoreAdapters {
+export function rescoreAdapters({ client, sfn, leadsTable, eventsTable, journeyStateMachineArn, slicing }: RescoreSettings): RescoreAdapters {
   return {
-    leads: createLeadStore({ client, leadsTable }),
+    leads: createLeadStore({ client, leadsTable, ...(slicing && { slicing }) }),
     history: createLeadHistory({ client, leadsTable, eventsTable }),
     journeys: createJourneyRunner({ sfn, journeyStateMachineArn }),
   };

@@ -2,7 +2,7 @@ import { forEachConcurrently } from '#commons/concurrency.ts';
 import { retryOnConflict } from '#commons/retry.ts';
 import { applyCrmOutcome, createSalesSourcedLead, inOutcomeOrder } from '#core/crm-apply.ts';
 import { applyEvents, newLead, type Lead, type Owner, type Touch } from '#core/lead.ts';
-import type { CampaignsConfig } from '#core/campaigns.ts';
+import type { ActivityInput, CampaignsConfig } from '#core/campaigns.ts';
 import type { ReportCount } from '#core/report-counts.ts';
 import { attributionCounts } from '#core/reports/attribution-counts.ts';
 import { identityKeys, normalizeEmail, type IdentityKey } from '#core/identity.ts';
@@ -19,8 +19,11 @@ import { mergeIntoOne, type MergePorts } from './merge-leads.ts';
 import { recomputeFromEvents } from './recompute.ts';
 
 export interface ApplyEventsPorts extends MergePorts {
-  /** what a deal's attribution needs: the campaigns, and a lead's touches from its events; without it, no attribution is counted */
-  attribution?: { campaigns: CampaignsConfig; touchesOf: (leadId: string) => Promise<Touch[]> };
+  /**
+   * what a deal's attribution needs: the campaigns, a lead's touches from its events, and its activities (the
+   * rep's: sales touches); without it, no attribution is counted
+   */
+  attribution?: { campaigns: CampaignsConfig; touchesOf: (leadId: string) => Promise<Touch[]>; activitiesOf: (leadId: string) => Promise<ActivityInput[]> };
   model: ScoringModel;
   resolveIdentities: (keys: readonly IdentityKey[]) => Promise<Map<IdentityKey, string>>;
   appliedMessageIds: (leadId: string, events: readonly EventRef[]) => Promise<Set<string>>;
@@ -321,13 +324,15 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
 /**
  * The attribution counts of a save that creates an opportunity or wins a
  * deal: its amount credited to the lead's touches, all of them (the lead as
- * read holds its first touch; the others are read from its events).
+ * read holds its first touch; the others are read from its events), and to
+ * the rep's activities, which are sales touches.
  */
 async function dealAttribution(lead: Lead, changes: readonly StageChange[], ports: ApplyEventsPorts): Promise<ReportCount[]> {
   if (!ports.attribution || !changes.some((change) => change.to === 'opportunity' || change.to === 'won')) return [];
-  const touches = new Map([...lead.touches, ...(await ports.attribution.touchesOf(lead.leadId))].map((touch) => [touch.messageId, touch]));
+  const [history, activities] = await Promise.all([ports.attribution.touchesOf(lead.leadId), ports.attribution.activitiesOf(lead.leadId)]);
+  const touches = new Map([...lead.touches, ...history].map((touch) => [touch.messageId, touch]));
   const ordered = [...touches.values()].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  return attributionCounts({ ...lead, touches: ordered }, changes, ports.attribution.campaigns);
+  return attributionCounts({ ...lead, touches: ordered }, changes, ports.attribution.campaigns, activities);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createActivityStore } from '#adapters/activity-store.ts';
 import { createJourneyRunner } from '#adapters/journey-runner.ts';
 import { createLeadHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
@@ -8,7 +9,7 @@ import { createMetrics, createUnitMeter, METRIC, publishMetrics } from '#commons
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
-import { campaigns, scoringModel, teams } from '#config/index.ts';
+import { campaigns, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
 import { ownerOfRep } from '#core/crm-apply.ts';
 import { eventRecordKinds, type EventRecord } from '#core/records.ts';
 import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
@@ -42,8 +43,9 @@ export function scoreHandler(ports: ApplyEventsPorts) {
 const { leadsTable, eventsTable, journeyStateMachineArn } = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
-const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
+const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
 const { startJourney } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
 
@@ -66,7 +68,7 @@ const ports: ApplyEventsPorts = {
   getCycle: leads.getCycle,
   resumeJourney,
   ownerOf: (repId, at) => ownerOfRep(teams, repId, at),
-  attribution: { campaigns, touchesOf: async (leadId) => (await history.recentHistory(leadId)).touches },
+  attribution: { campaigns, touchesOf: async (leadId) => (await history.recentHistory(leadId)).touches, activitiesOf: activities.activitiesOfLead },
   now: () => new Date().toISOString(),
   leadEvents: history.leadEvents,
   trackingEvents: history.trackingEvents,

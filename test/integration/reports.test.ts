@@ -1,8 +1,16 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaigns, reports } from '../../config/index.ts';
+import { campaignOfTouch } from '../../functions/core/campaigns.ts';
+import type { Touch } from '../../functions/core/lead.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { stages } from '../../functions/core/lifecycle.ts';
+import { minorUnits } from '../../functions/core/report-counts.ts';
+import { traitSliceValue } from '../../functions/core/report-traits.ts';
+import { attributedActivity, attributedTouch, DEFAULT_HALF_LIFE_DAYS } from '../../functions/core/reports/attribution-counts.ts';
+import { creditBy, creditDeal, type AttributionModel } from '../../functions/core/reports/attribution.ts';
+import { campaignOfSlice } from '../../functions/core/reports/campaign-slices.ts';
 import { PROFILE_SK } from '../../functions/core/table-layout.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent } from '../support/local.ts';
@@ -16,7 +24,9 @@ import { SETTINGS } from '../../functions/commons/settings.ts';
  * is accepted and won by the CRM, one rejected, one left alone; the funnel by
  * source and the calibration are then recomputed from every lead's stage
  * history (read back from the table: a scan, which only a test does) and
- * compared, number for number.
+ * compared, number for number: by source, campaign, campaign type and the
+ * configured traits; and the won deal's attribution, recomputed from its
+ * touches and the rep's activity (a sales touch: the ROI deck sent).
  */
 const CLOCK_SPEED = 1800;
 
@@ -30,8 +40,17 @@ interface StoredLead {
   leadId: string;
   createdAt: string;
   /** the profile keeps the first touch (the lead's acquisition); the rest are read from its events */
-  firstTouch?: { source: string; at: string };
+  firstTouch?: Touch;
+  traits: Record<string, unknown>;
   stageHistory: { from: string; to: string; at: string; decision?: string }[];
+}
+
+/** A rep's activity as stored under its lead. */
+interface StoredActivity {
+  pk: string;
+  kind: 'call' | 'email' | 'meeting';
+  at: string;
+  result?: string;
 }
 
 let runtime: LocalRuntime;
@@ -41,10 +60,16 @@ async function emails(): Promise<CapturedEmail[]> {
   return ((await response.json()) as { emails: CapturedEmail[] }).emails;
 }
 
-async function qualify(anonymousId: string, email: string, name: string, source: string): Promise<void> {
+async function qualify(
+  anonymousId: string,
+  email: string,
+  name: string,
+  source: string,
+  { medium = 'email', campaign = `${source}-spring`, traits = {} }: { medium?: string; campaign?: string; traits?: Record<string, unknown> } = {},
+): Promise<void> {
   const events = [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign: { source, medium: 'email', name: `${source}-spring` } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign: { source, medium, name: campaign } } }],
+    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250, ...traits } }],
     ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
     ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
   ] as const;
@@ -57,20 +82,22 @@ async function report<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** Every lead's profile, read straight from the table. */
-async function storedLeads(): Promise<StoredLead[]> {
+/** Every lead's profile, and every rep's activity, read straight from the table. */
+async function storedHistory(): Promise<{ leads: StoredLead[]; activities: StoredActivity[] }> {
   const dynamodb = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const items: StoredLead[] = [];
+  const leads: StoredLead[] = [];
+  const activities: StoredActivity[] = [];
   let start: Record<string, never> | undefined;
   do {
     const page = await dynamodb.send(new ScanCommand({ TableName: runtime.cliEnv[SETTINGS.leadsTable]!, ...(start && { ExclusiveStartKey: start }) }));
     for (const item of page.Items ?? []) {
       const value = unmarshall(item);
-      if (value.sk === PROFILE_SK && !value.mergedInto) items.push(value as unknown as StoredLead);
+      if (value.sk === PROFILE_SK && !value.mergedInto) leads.push(value as unknown as StoredLead);
+      if (String(value.sk).startsWith('ACTIVITY#')) activities.push(value as unknown as StoredActivity);
     }
     start = page.LastEvaluatedKey as typeof start;
   } while (start);
-  return items;
+  return { leads, activities };
 }
 
 beforeAll(async () => {
@@ -83,10 +110,11 @@ afterAll(async () => {
 
 describe('the period reports', () => {
   it('agree with a recomputation from every lead’s stored history', async () => {
-    await qualify('visitor-r1', 'r1@initech.example', 'Rita One', 'newsletter');
-    await qualify('visitor-r2', 'r2@initech.example', 'Rob Two', 'newsletter');
-    await qualify('visitor-r3', 'r3@hooli.example', 'Ria Three', 'google');
-    await qualify('visitor-r4', 'r4@hooli.example', 'Rex Four', 'linkedin');
+    await qualify('visitor-r1', 'r1@initech.example', 'Rita One', 'newsletter', { traits: { industry: 'Software' } });
+    await qualify('visitor-r2', 'r2@initech.example', 'Rob Two', 'newsletter', { traits: { industry: 'Software' } });
+    // brand search: a campaign with a cost (search-brand-2026, while it runs)
+    await qualify('visitor-r3', 'r3@hooli.example', 'Ria Three', 'google', { medium: 'cpc', campaign: 'brand-spring', traits: { industry: 'Retail' } });
+    await qualify('visitor-r4', 'r4@hooli.example', 'Rex Four', 'linkedin', { traits: { employees: 1200 } });
     // a visitor who never identifies
     expect((await sendEvent(runtime, '/v1/page', { anonymousId: 'visitor-r5', messageId: 'visitor-r5-1', name: 'Home', context: { campaign: { source: 'google', medium: 'cpc' } } })).status).toBe(200);
 
@@ -98,6 +126,13 @@ describe('the period reports', () => {
     await handoffOf('Rob Two');
     await handoffOf('Rex Four');
     await eventually('Rita accepted', async () => (await report<{ stage: string }>(`/v1/leads/${leadIdFor('anon:visitor-r1')}`)).stage === 'sal' || undefined);
+    // the rep sends the ROI deck (a sales touch, of the sales campaign that maps it) before the deal is won
+    const deck = await fetch(`${runtime.apiUrl}/v1/activities`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${runtime.serverKey}` },
+      body: JSON.stringify({ activityId: 'act-r1-deck', email: 'r1@initech.example', kind: 'email', at: new Date().toISOString(), result: 'Sent the ROI deck to the CFO' }),
+    });
+    expect(deck.status).toBeLessThan(300);
     const won = await fetch(`${runtime.apiUrl}/v1/outcomes`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${runtime.serverKey}` },
@@ -108,52 +143,124 @@ describe('the period reports', () => {
     await eventually('Ria recycled', async () => (await report<{ stage: string }>(`/v1/leads/${leadIdFor('anon:visitor-r3')}`)).stage === 'recycled' || undefined);
 
     // The reports, over every day the histories span.
-    const leads = await storedLeads();
+    const { leads, activities } = await storedHistory();
     const instants = leads.flatMap((l) => [l.createdAt, ...l.stageHistory.map((c) => c.at)]).sort();
     const from = instants[0]!.slice(0, 10);
     const to = instants.at(-1)!.slice(0, 10);
-    type Funnel = { segments: { segment: string; stages: { stage: string; reached: number }[]; decisions: { accepted: number; rejected: number }; deals: { won: number; revenue: Record<string, number> } }[] };
+    type Segment = {
+      segment: string;
+      stages: { stage: string; reached: number }[];
+      decisions: { accepted: number; rejected: number };
+      deals: { won: number; revenue: Record<string, number> };
+      campaign?: { name: string; type: string; defined: boolean };
+      cost?: { amount: number; currency: string; perMql: number | null } | null;
+    };
+    type Funnel = { segments: Segment[] };
     const bySource = await eventually('the report items settled', async () => {
       const r = await report<Funnel>(`/v1/reports/funnel?from=${from}&to=${to}&by=source`);
       const wonCount = r.segments.reduce((sum, s) => sum + s.deals.won, 0);
       return wonCount === 1 ? r : undefined;
     });
 
-    // Recomputed: per first-touch source, the stages each lead reached (its creation as a visitor, then each change) and its decisions.
-    const expected = new Map<string, Record<string, number>>();
-    for (const lead of leads) {
-      const source = lead.firstTouch?.source ?? '(direct)';
-      const counts = expected.get(source) ?? {};
-      const add = (name: string) => (counts[name] = (counts[name] ?? 0) + 1);
-      add('reached.visitor');
-      for (const change of lead.stageHistory) {
-        add(`reached.${change.to}`);
-        if (change.decision) add(`decided.${change.decision}`);
+    /**
+     * Recomputed: per slice of each lead (its first touch's source or campaign, a trait), the stages it reached (its
+     * creation as a visitor, which only the acquisition slices count, then each change) and its decisions.
+     */
+    const recompute = (sliceOf: (lead: StoredLead) => string, countsVisitor: boolean) => {
+      const expected = new Map<string, Record<string, number>>();
+      for (const lead of leads) {
+        const value = sliceOf(lead);
+        const counts = expected.get(value) ?? {};
+        const add = (name: string) => (counts[name] = (counts[name] ?? 0) + 1);
+        if (countsVisitor) add('reached.visitor');
+        for (const change of lead.stageHistory) {
+          add(`reached.${change.to}`);
+          if (change.decision) add(`decided.${change.decision}`);
+        }
+        if (countsVisitor || lead.stageHistory.length > 0) expected.set(value, counts);
       }
-      expected.set(source, counts);
-    }
-    expect(bySource.segments.map((s) => s.segment).sort()).toEqual([...expected.keys()].sort());
-    for (const segment of bySource.segments) {
-      const counts = expected.get(segment.segment)!;
-      for (const stage of stages) expect(segment.stages.find((s) => s.stage === stage)?.reached, `${segment.segment} ${stage}`).toBe(counts[`reached.${stage}`] ?? 0);
-      expect(segment.decisions.accepted, segment.segment).toBe(counts['decided.accepted'] ?? 0);
-      expect(segment.decisions.rejected, segment.segment).toBe(counts['decided.rejected'] ?? 0);
-    }
+      return expected;
+    };
+    const matches = (funnel: Funnel, expected: Map<string, Record<string, number>>) =>
+      funnel.segments.length === expected.size &&
+      funnel.segments.every((segment) => {
+        const counts = expected.get(segment.segment);
+        return counts !== undefined && stages.every((stage) => (segment.stages.find((s) => s.stage === stage)?.reached ?? 0) === (counts[`reached.${stage}`] ?? 0));
+      });
+    const compare = async (by: string, expected: Map<string, Record<string, number>>): Promise<Funnel> => {
+      const path = `/v1/reports/funnel?from=${from}&to=${to}&by=${by}`;
+      // the slices of one save settle one after another: wait for them, then compare for the message
+      const funnel = (await eventually(`by=${by} settled`, async () => {
+        const r = await report<Funnel>(path);
+        return matches(r, expected) ? r : undefined;
+      }).catch(() => undefined)) ?? (await report<Funnel>(path));
+      expect(funnel.segments.map((s) => s.segment).sort(), by).toEqual([...expected.keys()].sort());
+      for (const segment of funnel.segments) {
+        const counts = expected.get(segment.segment)!;
+        for (const stage of stages) expect(segment.stages.find((s) => s.stage === stage)?.reached, `${by} ${segment.segment} ${stage}`).toBe(counts[`reached.${stage}`] ?? 0);
+        expect(segment.decisions.accepted, `${by} ${segment.segment}`).toBe(counts['decided.accepted'] ?? 0);
+        expect(segment.decisions.rejected, `${by} ${segment.segment}`).toBe(counts['decided.rejected'] ?? 0);
+      }
+      return funnel;
+    };
+
+    await compare('source', recompute((lead) => lead.firstTouch?.source ?? '(direct)', true));
     // and what the scenario says, so the recomputation itself is checked
     const newsletter = bySource.segments.find((s) => s.segment === 'newsletter')!;
     expect(newsletter.stages.find((s) => s.stage === 'mql')?.reached).toBe(2);
     expect(newsletter.deals).toMatchObject({ won: 1, revenue: { USD: 5000 } });
     expect(bySource.segments.find((s) => s.segment === 'google')?.decisions.rejected).toBe(1);
 
-    // Attribution: the won deal's 5,000 USD credited whole under each model (its one touch, by newsletter), marketing-touched.
-    type Attribution = { rows: { value: string; revenue: Record<string, number>; pipeline: Record<string, number> }[]; marketingTouched: { revenue: { deals: number; touchedDeals: number; share: number | null } } };
-    for (const model of ['first', 'linear', 'w-shaped', 'time-decay']) {
-      const attribution = await report<Attribution>(`/v1/reports/attribution?from=${from}&to=${to}&model=${model}&by=source`);
-      expect(attribution.rows.reduce((sum, r) => sum + (r.revenue.USD ?? 0), 0), model).toBe(5000);
-      expect(attribution.rows.reduce((sum, r) => sum + (r.pipeline.USD ?? 0), 0), model).toBe(5000);
-      expect(attribution.rows.find((r) => r.value === 'newsletter')?.revenue, model).toEqual({ USD: 5000 });
-      expect(attribution.marketingTouched.revenue).toEqual(expect.objectContaining({ deals: 1, touchedDeals: 1, share: 1 }));
+    // By campaign: the campaign each lead's first touch counts for (config/campaigns.json), with its cost per MQL.
+    const campaignOf = (lead: StoredLead) => (lead.firstTouch ? campaignOfTouch(campaigns, lead.firstTouch).id : '(none)');
+    const byCampaign = await compare('campaign', recompute(campaignOf, true));
+    expect(byCampaign.segments.find((s) => s.segment === 'newsletter')?.campaign).toEqual({ name: 'Monthly newsletter', type: 'email', defined: true });
+    expect(byCampaign.segments.find((s) => s.segment === 'utm:linkedin-spring')?.campaign).toEqual({ name: 'linkedin-spring', type: 'not-defined', defined: false });
+    for (const segment of byCampaign.segments) {
+      const cost = campaigns.campaigns.find((c) => c.id === segment.segment)?.cost;
+      const mqls = segment.stages.find((s) => s.stage === 'mql')!.reached;
+      if (cost === undefined) expect(segment.cost, segment.segment).toBeNull();
+      else expect(segment.cost, segment.segment).toMatchObject({ amount: cost.amount, currency: cost.currency, perMql: mqls === 0 ? null : Math.round((cost.amount / mqls) * 100) / 100 });
     }
+    // by campaign type: the campaigns' types, from the same history
+    await compare('campaignType', recompute((lead) => (lead.firstTouch ? campaignOfSlice(campaigns, campaignOf(lead)).type : '(none)'), true));
+    // by trait: the lead's trait as stored, from the moment it was known (a new visitor is not counted by traits)
+    for (const [name, trait] of Object.entries(reports.traits)) await compare(`trait:${name}`, recompute((lead) => traitSliceValue(lead.traits[name], trait), false));
+    const byIndustry = await report<Funnel>(`/v1/reports/funnel?from=${from}&to=${to}&by=trait:industry`);
+    expect(byIndustry.segments.map((s) => s.segment).sort()).toEqual(['(none)', 'Retail', 'Software']);
+    const byEmployees = await report<Funnel>(`/v1/reports/funnel?from=${from}&to=${to}&by=trait:employees`);
+    expect(byEmployees.segments.map((s) => s.segment).sort()).toEqual(['1000+', '250-999']);
+
+    // Attribution: the won deal's 5,000 USD credited, under each model, to its touches and the rep's activity before the
+    // opportunity (the win here: it skipped the opportunity stage), recomputed from the stored profile and activity.
+    type Attribution = {
+      rows: { value: string; revenue: Record<string, number>; pipeline: Record<string, number> }[];
+      marketingTouched: { revenue: { deals: number; touchedDeals: number; share: number | null } };
+      salesTouched: { revenue: { deals: number; touchedDeals: number; share: number | null } };
+    };
+    const rita = leads.find((l) => l.leadId === leadIdFor('anon:visitor-r1'))!;
+    const wonAt = rita.stageHistory.find((c) => c.to === 'won')!.at;
+    const opportunityAt = rita.stageHistory.findLast((c) => c.to === 'opportunity' && c.at <= wonAt)?.at ?? wonAt;
+    const ritasActivities = activities.filter((a) => a.pk.endsWith(rita.leadId));
+    expect(ritasActivities.map((a) => a.result)).toEqual(['Sent the ROI deck to the CFO']);
+    const touches = [attributedTouch(rita.firstTouch!, campaigns), ...ritasActivities.map((a) => attributedActivity(a, campaigns))];
+    for (const model of ['first', 'linear', 'w-shaped', 'time-decay'] as AttributionModel[]) {
+      const credits = creditDeal({ amount: minorUnits(5000, 'USD'), leadCreatedAt: rita.createdAt, opportunityAt }, touches, {
+        model,
+        halfLifeDays: campaigns.attribution?.timeDecayHalfLifeDays ?? DEFAULT_HALF_LIFE_DAYS,
+      });
+      for (const by of ['campaign', 'source'] as const) {
+        const expected = Object.fromEntries(Object.entries(creditBy(credits, by)).map(([value, minor]) => [value, minor / 100]));
+        const attribution = await report<Attribution>(`/v1/reports/attribution?from=${from}&to=${to}&model=${model}&by=${by}`);
+        expect(Object.fromEntries(attribution.rows.map((r) => [r.value, r.revenue.USD ?? 0])), `${model} by ${by}`).toEqual(expected);
+        expect(attribution.rows.reduce((sum, r) => sum + (r.revenue.USD ?? 0), 0), model).toBe(5000);
+        expect(attribution.marketingTouched.revenue).toEqual(expect.objectContaining({ deals: 1, touchedDeals: 1, share: 1 }));
+        expect(attribution.salesTouched.revenue).toEqual(expect.objectContaining({ deals: 1, touchedDeals: 1, share: 1 }));
+      }
+    }
+    // and what the scenario says: the deck is a touch of the sales campaign, half the deal under linear
+    const linear = await report<Attribution>(`/v1/reports/attribution?from=${from}&to=${to}&model=linear&by=campaign`);
+    expect(Object.fromEntries(linear.rows.map((r) => [r.value, r.revenue]))).toEqual({ newsletter: { USD: 2500 }, 'sales-roi-deck': { USD: 2500 } });
 
     // Calibration: every decision in some score band and in its grade.
     const calibration = await report<{ bands: { accepted: number; rejected: number }[]; grades: { accepted: number; rejected: number; won: number }[] }>(`/v1/reports/calibration?from=${from}&to=${to}`);

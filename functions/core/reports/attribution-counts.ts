@@ -1,17 +1,20 @@
-import { campaignOfTouch, type CampaignsConfig } from '../campaigns.ts';
+import { campaignOfActivity, campaignOfTouch, type ActivityInput, type CampaignsConfig } from '../campaigns.ts';
 import type { Lead, Touch } from '../lead.ts';
 import type { StageChange } from '../lifecycle.ts';
 import { dayOf, minorUnits, type ReportCount } from '../report-counts.ts';
-import { attributionDimensions, attributionModels, creditBy, creditDeal, marketingTouched, type AttributedTouch } from './attribution.ts';
+import { attributionDimensions, attributionModels, creditBy, creditDeal, marketingTouched, salesTouched, type AttributedTouch } from './attribution.ts';
 
 /**
  * The attribution counts of a save that creates an opportunity (pipeline) or
  * wins a deal (revenue): under every model, the deal's amount credited to the
  * lead's touches before the opportunity was created, rolled up by campaign,
  * campaign type, source and medium (`linear:campaign=webinar-q2`), and
- * whether any marketing touch came before it (`share:all=all`). Credits of a
- * deal sum exactly to its amount (minor units). Pure; the lead store adds
- * them to the `attribution` report items as it does every report count.
+ * whether any marketing touch, and any sales touch, came before it
+ * (`share:all=all`). Sales touches are the rep's activities: each counts for
+ * the sales campaign config/campaigns.json maps it to (a deck sent), else for
+ * `sales:<kind>`, of type, source and medium `sales`. Credits of a deal sum
+ * exactly to its amount (minor units). Pure; the lead store adds them to the
+ * `attribution` report items as it does every report count.
  */
 
 export const ATTRIBUTION_FAMILY = 'attribution';
@@ -25,16 +28,27 @@ export function attributedTouch(touch: Touch, campaigns: CampaignsConfig): Attri
   return { at: touch.at, campaign: campaign.id, campaignType: campaign.type, source: touch.source, medium: touch.medium ?? '(none)', kind: 'marketing' };
 }
 
+/** The medium (and, when it matches no defined campaign, the type and source) of a sales touch. */
+export const SALES = 'sales';
+
+/** A rep's activity as the attribution models take it: a sales touch, of the campaign it counts for. */
+export function attributedActivity(activity: ActivityInput, campaigns: CampaignsConfig): AttributedTouch {
+  const campaign = campaignOfActivity(campaigns, activity);
+  return { at: activity.at, campaign: campaign.id, campaignType: campaign.defined ? campaign.type : SALES, source: SALES, medium: SALES, kind: 'sales' };
+}
+
 export function attributionCounts(
   lead: Pick<Lead, 'touches' | 'createdAt' | 'deal' | 'stageHistory'>,
   changes: readonly StageChange[],
   campaigns: CampaignsConfig,
+  activities: readonly ActivityInput[] = [],
 ): ReportCount[] {
   const deal = lead.deal;
   if (deal?.amount === undefined || deal.currency === undefined) return [];
   const amount = minorUnits(deal.amount, deal.currency);
   const halfLifeDays = campaigns.attribution?.timeDecayHalfLifeDays ?? DEFAULT_HALF_LIFE_DAYS;
-  const touches = lead.touches.map((touch) => attributedTouch(touch, campaigns));
+  // creditDeal puts them in time order (a marketing touch first when one shares an instant with an activity)
+  const touches = [...lead.touches.map((touch) => attributedTouch(touch, campaigns)), ...activities.map((activity) => attributedActivity(activity, campaigns))];
   const counts: ReportCount[] = [];
   for (const change of changes) {
     const kind = change.to === 'opportunity' ? 'pipeline' : change.to === 'won' ? 'revenue' : undefined;
@@ -52,6 +66,7 @@ export function attributionCounts(
       }
     }
     const touched = marketingTouched(attributed, touches);
+    const bySales = salesTouched(attributed, touches);
     counts.push({
       family: ATTRIBUTION_FAMILY,
       day,
@@ -60,6 +75,7 @@ export function attributionCounts(
         [`${kind}.deals`]: 1,
         [`${kind}.${deal.currency}`]: amount,
         ...(touched && { [`${kind}.touched.deals`]: 1, [`${kind}.touched.${deal.currency}`]: amount }),
+        ...(bySales && { [`${kind}.sales.deals`]: 1, [`${kind}.sales.${deal.currency}`]: amount }),
       },
     });
   }

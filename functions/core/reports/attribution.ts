@@ -206,11 +206,17 @@ export function creditDeal(deal: AttributedDeal, touches: readonly AttributedTou
   return counted.map((t, i) => ({ touch: t.touch, amount: amounts[i]! }));
 }
 
-/** Whether any marketing touch came at or before the opportunity: the deal counts as marketing-touched pipeline (and revenue). */
-export function marketingTouched(deal: Pick<AttributedDeal, 'opportunityAt'>, touches: readonly AttributedTouch[]): boolean {
+/** Whether any touch of a kind came at or before the opportunity. */
+function touchedBy(kind: AttributedTouch['kind'], deal: Pick<AttributedDeal, 'opportunityAt'>, touches: readonly AttributedTouch[]): boolean {
   const opportunity = instant('opportunityAt', deal.opportunityAt);
-  return touches.some((touch) => touch.kind === 'marketing' && instant('touch at', touch.at) <= opportunity);
+  return touches.some((touch) => touch.kind === kind && instant('touch at', touch.at) <= opportunity);
 }
+
+/** Whether any marketing touch came at or before the opportunity: the deal counts as marketing-touched pipeline (and revenue). */
+export const marketingTouched = (deal: Pick<AttributedDeal, 'opportunityAt'>, touches: readonly AttributedTouch[]): boolean => touchedBy('marketing', deal, touches);
+
+/** Whether any sales touch (a rep's activity) came at or before the opportunity: sales-touched pipeline (and revenue). */
+export const salesTouched = (deal: Pick<AttributedDeal, 'opportunityAt'>, touches: readonly AttributedTouch[]): boolean => touchedBy('sales', deal, touches);
 
 /** Credits rolled up by campaign, campaign type, source or medium; deals with no touch under `(no touch)`. */
 export function creditBy(credits: readonly TouchCredit[], by: AttributionDimension): Record<string, number> {

@@ -1,5 +1,6 @@
 import * as z from '../zod.ts';
 import { reportDimensions } from '../report-counts.ts';
+import { traitDimension } from '../report-traits.ts';
 import { attributionDimensions, attributionModels } from './attribution.ts';
 
 /**
@@ -17,6 +18,14 @@ const day = z.string().check(
   z.refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'not a day of the calendar'),
 );
 
+const periodCheck = z.superRefine((query: { from?: string | undefined; to?: string | undefined }, ctx) => {
+  if (query.from !== undefined && query.to !== undefined) {
+    const days = (Date.parse(query.to) - Date.parse(query.from)) / DAY_MS + 1;
+    if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+    else if (days > MAX_REPORT_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `a report covers at most ${MAX_REPORT_DAYS} days` });
+  }
+});
+
 export const reportQuerySchema = z
   .strictObject({
     from: z.optional(day),
@@ -24,16 +33,34 @@ export const reportQuerySchema = z
     by: z.optional(z.enum(reportDimensions)),
     format: z.optional(z.enum(['json', 'csv'])),
   })
-  .check(
-    z.superRefine((query, ctx) => {
-      if (query.from !== undefined && query.to !== undefined) {
-        const days = (Date.parse(query.to) - Date.parse(query.from)) / DAY_MS + 1;
-        if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
-        else if (days > MAX_REPORT_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `a report covers at most ${MAX_REPORT_DAYS} days` });
-      }
-    }),
-  );
+  .check(periodCheck);
 export type ReportQuery = z.infer<typeof reportQuerySchema>;
+
+/** The funnel's slices read from the campaign slices: a campaign has one type (see funnel.ts). */
+export const CAMPAIGN_TYPE = 'campaignType';
+
+/**
+ * What the funnel can be sliced by: the dimensions kept, `campaignType`, and
+ * `trait:<name>` for each trait config/reports.json keeps (no other: a trait
+ * not kept has no counts).
+ */
+export function funnelSlices(traitNames: readonly string[]): string[] {
+  return [...reportDimensions, CAMPAIGN_TYPE, ...traitNames.map(traitDimension)];
+}
+
+/** `GET /v1/reports/funnel`: as reportQuerySchema, with `by` any of funnelSlices (a 400 names `by` and lists them). */
+export function funnelQuerySchema(traitNames: readonly string[]) {
+  const allowed = funnelSlices(traitNames);
+  return z
+    .strictObject({
+      from: z.optional(day),
+      to: z.optional(day),
+      by: z.optional(z.string().check(z.refine((by) => allowed.includes(by), `one of ${allowed.join(', ')}`))),
+      format: z.optional(z.enum(['json', 'csv'])),
+    })
+    .check(periodCheck);
+}
+export type FunnelQuery = z.infer<ReturnType<typeof funnelQuerySchema>>;
 
 /** `GET /v1/reports/attribution`: a period, the model (`linear` when absent) and what credit is rolled up by (`campaign`). */
 export const attributionQuerySchema = z.strictObject({

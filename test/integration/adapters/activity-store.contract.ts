@@ -105,4 +105,20 @@ export function activityStoreContract(getTables: () => TestTables): void {
     expect(earliest.map((a) => a.activityId)).toEqual([`early-${leadId}`, `middle-${leadId}`]);
     expect((await store.earliestActivities(leadId, 2, 5)).map((a) => a.activityId)).toEqual([`other-cycle-${leadId}`]);
   });
+
+  it('reads every activity of a lead, all cycles, none of another lead’s, in one metered Query', async () => {
+    const leadId = uniqueLeadId();
+    const other = uniqueLeadId();
+    await store.recordActivity(activity(leadId, `c1-${leadId}`, '2026-03-05T10:00:00.000Z'));
+    await store.recordActivity(activity(leadId, `c2-${leadId}`, '2026-03-01T10:00:00.000Z', 2));
+    await store.recordActivity(activity(other, `x-${other}`, '2026-03-02T10:00:00.000Z'));
+    const operations: string[] = [];
+    const metered = createActivityStore({ ...tables, sales, onConsumed: (units) => operations.push(units.operation) });
+
+    const all = await metered.activitiesOfLead(leadId);
+
+    expect(all.map((a) => a.activityId)).toEqual([`c1-${leadId}`, `c2-${leadId}`]);
+    expect(all[0]).toEqual(activity(leadId, `c1-${leadId}`, '2026-03-05T10:00:00.000Z'));
+    expect(operations).toEqual(['Query']);
+  });
 }

@@ -1,9 +1,12 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
-import { createLeadStore, type LeadStore } from '../../../functions/adapters/lead-store.ts';
+import { createLeadStore, SETTLE_AFTER_MS, type LeadStore } from '../../../functions/adapters/lead-store.ts';
 import { createReportStore, type ReportStore } from '../../../functions/adapters/report-store.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
-import { basedOn } from '../../../functions/core/records.ts';
+import { basedOn, type PendingCount } from '../../../functions/core/records.ts';
+import { reportCounts, UNCONFIGURED_SLICING } from '../../../functions/core/report-counts.ts';
+import { funnelShardOf, profileKey, REPORT_SHARDS, reportKey } from '../../../functions/core/table-layout.ts';
 import { mqlLead } from '../../unit/handlers/fixtures.ts';
 import { uniqueLeadId, type TestTables } from '../../support/tables.ts';
 
@@ -17,6 +20,8 @@ let reports: ReportStore;
 
 /** A campaign no other test writes, so its report items are this test's alone. */
 const campaign = `contract-${Date.now()}`;
+/** Its slice: no campaign is defined here, so the touch's UTM campaign names it (report-counts.ts leadSlices). */
+const slice = `utm:${campaign}`;
 
 function acceptedLead(leadId: string, at: string): { lead: Lead; change: StageChange } {
   const change: StageChange = { from: 'mql', to: 'sal', at, cause: 'accepted by rep-sam', decision: 'accepted', withinAgreement: true };
@@ -24,8 +29,26 @@ function acceptedLead(leadId: string, at: string): { lead: Lead; change: StageCh
   return { lead: { ...mql, stage: 'sal', stageHistory: [...mql.stageHistory, change] }, change };
 }
 
+/** Saves a new MQL lead, then its acceptance at `at` (one save each, as scoring and the journey do); returns the lead as accepted. */
+async function accepted(at: string, leadId = uniqueLeadId(), extra: { reports?: Parameters<LeadStore['saveLead']>[0]['reports'] } = {}): Promise<Lead> {
+  const { lead, change } = acceptedLead(leadId, at);
+  await leads.saveLead({ lead: mqlLead({ leadId, touches: lead.touches }), version: 0, changes: [] });
+  const read = await leads.getLead(leadId);
+  await leads.saveLead({ lead, ...basedOn(read!), changes: [change], ...extra });
+  return lead;
+}
+
+/** Accepted leads of this test's campaign, per day asked for. */
+async function acceptedPerCampaign(days: readonly string[]): Promise<number> {
+  return (await reports.sliceCounts('funnel', days, 'campaign')).get(campaign)?.['reached.sal'] ?? 0;
+}
+
+const daysFrom = (from: string, count: number) => Array.from({ length: count }, (_, i) => new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
+
 export function reportStoreContract(getTables: () => TestTables): void {
+  let tables: TestTables;
   beforeAll(() => {
+    tables = getTables();
     const { client, leadsTable } = getTables();
     leads = createLeadStore({ client, leadsTable });
     reports = createReportStore({ client, leadsTable });
@@ -46,12 +69,72 @@ export function reportStoreContract(getTables: () => TestTables): void {
     }
 
     const byCampaign = await reports.sliceCounts('funnel', ['2026-02-09', '2026-02-10', '2026-02-11'], 'campaign');
-    const mine = byCampaign.get(campaign);
+    const mine = byCampaign.get(slice);
 
     expect(mine).toMatchObject({ 'reached.sal': 3, 'decided.accepted': 3, 'decided.in-time': 3 });
     const oneDay = await reports.sliceCounts('funnel', ['2026-02-10'], 'campaign');
-    expect(oneDay.get(campaign)).toMatchObject({ 'reached.sal': 2 });
+    expect(oneDay.get(slice)).toMatchObject({ 'reached.sal': 2 });
     // no mark of a settled count is left, nor read as a count
     expect(Object.keys(mine ?? {}).some((name) => name.startsWith('counted.'))).toBe(false);
+  });
+
+  it('reads a period over a month’s end and a year’s turn, each day asked for and no other', async () => {
+    // Prepare: acceptances on the last day of a year, the first of the next, mid-January and the first of February
+    for (const at of ['2024-12-31T23:30:00.000Z', '2025-01-01T00:10:00.000Z', '2025-01-15T12:00:00.000Z', '2025-02-01T08:00:00.000Z']) await accepted(at);
+
+    // Act + Assess: periods that cross a month's end, and days that leave gaps inside a month
+    expect(await acceptedPerCampaign(['2024-12-31', '2025-01-01'])).toBe(2);
+    expect(await acceptedPerCampaign(daysFrom('2024-12-01', 62))).toBe(3);
+    expect(await acceptedPerCampaign(daysFrom('2024-12-31', 33))).toBe(4);
+    expect(await acceptedPerCampaign(['2024-12-31', '2025-01-14', '2025-01-16', '2025-02-01'])).toBe(2);
+    expect(await acceptedPerCampaign(daysFrom('2025-01-02', 13))).toBe(0);
+  });
+
+  it('keeps dimensions apart whose names begin alike (linear:campaign, linear:campaignType)', async () => {
+    const day = '2025-03-03';
+    const counts = { 'pipeline.deals': 1 };
+    await accepted(`${day}T10:00:00.000Z`, uniqueLeadId(), {
+      reports: [
+        { family: 'attribution', day, slice: `linear:campaign=${campaign}`, counts },
+        { family: 'attribution', day, slice: `linear:campaignType=${campaign}`, counts: { 'pipeline.deals': 5 } },
+      ],
+    });
+
+    expect((await reports.sliceCounts('attribution', [day], 'linear:campaign')).get(campaign)).toEqual(counts);
+    expect((await reports.sliceCounts('attribution', [day], 'linear:campaignType')).get(campaign)).toEqual({ 'pipeline.deals': 5 });
+  });
+
+  it('adds a late count (a CRM import of a deal closed long ago) to its own day, once, and a retry of it adds nothing', async () => {
+    // Prepare: the period as reported before the import
+    const day = '2025-04-07';
+    const before = await acceptedPerCampaign(daysFrom('2025-04-01', 30));
+    const beforeYear = await acceptedPerCampaign(daysFrom('2025-01-01', 366));
+    expect(await acceptedPerCampaign([day])).toBe(0);
+
+    // Act: the import's save of a change dated long ago
+    const lead = await accepted(`${day}T09:00:00.000Z`);
+
+    // Assess: counted on its day, in every period that holds the day
+    expect(await acceptedPerCampaign([day])).toBe(1);
+    expect(await acceptedPerCampaign(daysFrom('2025-04-01', 30))).toBe(before + 1);
+    expect(await acceptedPerCampaign(daysFrom('2025-01-01', 366))).toBe(beforeYear + 1);
+
+    // Act: as if its writer stopped after adding the count and before the profile let go of it: the count pending
+    // again (stale) and each of its report items marked; the next read that heals settles it again
+    const profile = (await tables.client.send(new GetCommand({ TableName: tables.leadsTable, Key: profileKey(lead.leadId) }))).Item!;
+    const id = `${lead.leadId}.${Number(profile.version) - 1}`;
+    const count: PendingCount = { id, at: new Date(Date.now() - SETTLE_AFTER_MS - 60_000).toISOString(), counts: {}, reports: reportCounts(lead, [lead.stageHistory.at(-1)!], false, UNCONFIGURED_SLICING) };
+    const items = count.reports!.map((report) => reportKey('funnel', report.day, report.slice, funnelShardOf(lead.leadId, REPORT_SHARDS)));
+    for (const key of items) {
+      await tables.client.send(new UpdateCommand({ TableName: tables.leadsTable, Key: key, UpdateExpression: 'SET #m = :yes', ExpressionAttributeNames: { '#m': `counted.${id}` }, ExpressionAttributeValues: { ':yes': true } }));
+    }
+    const all = await reports.sliceCounts('funnel', [day], 'all');
+    await tables.client.send(new UpdateCommand({ TableName: tables.leadsTable, Key: profileKey(lead.leadId), UpdateExpression: 'SET funnelPending = :p', ExpressionAttributeValues: { ':p': [count] } }));
+    await leads.getLead(lead.leadId, { heal: true });
+
+    // Assess: nothing added again, in any slice, and the marks gone
+    expect(await acceptedPerCampaign([day])).toBe(1);
+    expect(await reports.sliceCounts('funnel', [day], 'all')).toEqual(all);
+    for (const key of items) expect((await tables.client.send(new GetCommand({ TableName: tables.leadsTable, Key: key }))).Item).not.toHaveProperty([`counted.${id}`]);
   });
 }

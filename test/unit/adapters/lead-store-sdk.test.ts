@@ -16,7 +16,7 @@ import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey, REPORT_SHARDS, reportKey, scoreKey, STALLED_SHARDS, type ItemKey } from '../../../functions/core/table-layout.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
-import { reportCounts, type ReportCount } from '../../../functions/core/report-counts.ts';
+import { reportCounts, UNCONFIGURED_SLICING, type ReportCount } from '../../../functions/core/report-counts.ts';
 import type { Lead, Touch } from '../../../functions/core/lead.ts';
 import type { EventMarker } from '../../../functions/core/score-items.ts';
 import { basedOn, type PendingCount } from '../../../functions/core/records.ts';
@@ -124,7 +124,7 @@ function settling(
 
 /** The report counts a save of `lead` with `changes` leaves pending (report-counts.ts: tested on its own), as the pending count holds them. */
 function reportsOf(lead: Lead, changes: readonly StageChange[], created = false): { reports?: ReportCount[] } {
-  const reports = reportCounts(lead, changes, created);
+  const reports = reportCounts(lead, changes, created, UNCONFIGURED_SLICING);
   return reports.length > 0 ? { reports } : {};
 }
 

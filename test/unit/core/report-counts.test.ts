@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { feedbackCounts, leadSlices, minorUnits, reportCounts } from '#core/report-counts.ts';
+import * as z from '#core/zod.ts';
+import { campaignsSchema } from '#core/campaigns.ts';
+import { feedbackCounts, leadSlices, minorUnits, reportCounts, UNCONFIGURED_SLICING, type ReportSlicing } from '#core/report-counts.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import { bucketOf } from '#core/reports/histogram.ts';
 import { mqlLead } from '../handlers/fixtures.ts';
@@ -10,13 +12,31 @@ const owned = mqlLead({
   grade: 'A',
   owner: { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T09:00:05.000Z' },
 });
+/** One campaign defined (the newsletter's), and two traits kept: industry as given, employees in bands. */
+const slicing: ReportSlicing = {
+  campaigns: z.parse(campaignsSchema, {
+    campaigns: [{ id: 'newsletter', name: 'Newsletter', type: 'email', owner: 'Maria', start: '2026-01-01', match: { utm: [{ source: 'newsletter', medium: 'email' }] } }],
+  }),
+  traits: { industry: {}, employees: { bands: [10, 50, 250, 1000] } },
+};
+const withTraits = { ...owned, traits: { ...owned.traits, industry: 'Software', employees: 120 } };
 const countsOf = (reports: ReturnType<typeof reportCounts>, slice: string) => reports.find((r) => r.slice === slice)?.counts;
 
 describe('report counts of a save', () => {
-  it('slices a lead by its first touch, grade and owner; a lead without them by (none) and (direct)', () => {
-    // engagement 65: the backtest's band 60–79
-    expect(leadSlices(owned)).toEqual({ all: 'all', source: 'newsletter', campaign: 'march', grade: 'A', scoreBand: '60–79', team: 'sales-emea', rep: 'rep-sam' });
-    expect(leadSlices({ touches: [], grade: 'D', engagement: 140 })).toEqual({
+  it('slices a lead by its first touch, grade, owner and the configured traits; a lead without them by (none) and (direct)', () => {
+    // engagement 65: the backtest's band 60–79; the newsletter touch is the defined campaign `newsletter`; 120 employees: 50-249
+    expect(leadSlices(withTraits, slicing)).toEqual({
+      all: 'all',
+      source: 'newsletter',
+      campaign: 'newsletter',
+      grade: 'A',
+      scoreBand: '60–79',
+      team: 'sales-emea',
+      rep: 'rep-sam',
+      'trait:industry': 'Software',
+      'trait:employees': '50-249',
+    });
+    expect(leadSlices({ touches: [], grade: 'D', engagement: 140, traits: {} }, slicing)).toEqual({
       all: 'all',
       source: '(direct)',
       campaign: '(none)',
@@ -24,15 +44,25 @@ describe('report counts of a save', () => {
       scoreBand: '100+',
       team: '(none)',
       rep: '(none)',
+      'trait:industry': '(none)',
+      'trait:employees': '(none)',
     });
+  });
+
+  it('names the campaign slice as attribution does: a touch no defined campaign claims under its UTM campaign, else its source', () => {
+    expect(leadSlices(owned, UNCONFIGURED_SLICING).campaign).toBe('utm:march');
+    const fromGoogle = { ...owned, touches: [{ messageId: 'm-0', at: '2026-02-20T10:00:00.000Z', source: 'google', medium: 'organic' }] };
+    expect(leadSlices(fromGoogle, slicing).campaign).toBe('source:google');
+    // no trait configured: no trait slice
+    expect(Object.keys(leadSlices(withTraits, UNCONFIGURED_SLICING)).filter((d) => d.startsWith('trait:'))).toEqual([]);
   });
 
   it('counts an acceptance in time once per slice on its day: sal reached, accepted, in time, and the time to accept', () => {
     const accepted: StageChange = { from: 'mql', to: 'sal', at: '2026-03-01T11:00:00.000Z', cause: 'accepted', decision: 'accepted', withinAgreement: true };
 
-    const reports = reportCounts(owned, [accepted], false);
+    const reports = reportCounts(withTraits, [accepted], false, slicing);
 
-    expect(reports).toHaveLength(7);
+    expect(reports).toHaveLength(9);
     for (const report of reports) {
       expect(report.day).toBe('2026-03-01');
       // two hours an MQL (qualified at 09:00): its bucket of the time-in-stage histogram
@@ -45,13 +75,23 @@ describe('report counts of a save', () => {
         [`accept.${bucketOf(2 * 3_600_000)}`]: 1,
       });
     }
-    expect(reports.map((r) => r.slice)).toEqual(['all=all', 'source=newsletter', 'campaign=march', 'grade=A', 'scoreBand=60–79', 'team=sales-emea', 'rep=rep-sam']);
+    expect(reports.map((r) => r.slice)).toEqual([
+      'all=all',
+      'source=newsletter',
+      'campaign=newsletter',
+      'grade=A',
+      'scoreBand=60–79',
+      'team=sales-emea',
+      'rep=rep-sam',
+      'trait:industry=Software',
+      'trait:employees=50-249',
+    ]);
   });
 
   it('counts a late rejection as decided, not in time, and the lead as left from mql, rejected', () => {
     const rejected: StageChange = { from: 'mql', to: 'recycled', at: '2026-03-02T00:30:00.000Z', cause: 'rejected', decision: 'rejected', withinAgreement: false };
 
-    expect(countsOf(reportCounts(owned, [rejected], false), 'all=all')).toEqual({
+    expect(countsOf(reportCounts(owned, [rejected], false, slicing), 'all=all')).toEqual({
       'reached.recycled': 1,
       [`dwell.mql.${bucketOf(15.5 * 3_600_000)}`]: 1,
       'left.mql.rejected': 1,
@@ -68,7 +108,7 @@ describe('report counts of a save', () => {
       { from: 'opportunity', to: 'won', at, cause: 'crm', by: { via: 'src-crm' } },
     ];
 
-    expect(countsOf(reportCounts(won, changes, false), 'campaign=march')).toEqual({
+    expect(countsOf(reportCounts(won, changes, false, slicing), 'campaign=newsletter')).toEqual({
       'reached.sql': 1,
       'reached.opportunity': 1,
       'reached.won': 1,
@@ -86,7 +126,7 @@ describe('report counts of a save', () => {
       { from: 'lost', to: 'recycled', at, cause: 'back to marketing', by: { via: 'src-crm' } },
     ];
 
-    expect(countsOf(reportCounts(owned, changes, false), 'all=all')).toEqual({
+    expect(countsOf(reportCounts(owned, changes, false, slicing), 'all=all')).toEqual({
       'reached.lost': 1,
       'left.opportunity.lost': 1,
       'lost.count': 1,
@@ -95,19 +135,27 @@ describe('report counts of a save', () => {
     });
   });
 
-  it('counts what happens before mql only by how the lead came and how it scores: no owner slices', () => {
+  it('counts what happens before mql only by how the lead came, how it scores and its traits: no owner slices', () => {
     const known: StageChange = { from: 'visitor', to: 'known', at: '2026-03-01T10:00:00.000Z', cause: 'identified' };
 
-    expect(reportCounts(owned, [known], false).map((r) => r.slice)).toEqual(['all=all', 'source=newsletter', 'campaign=march', 'grade=A', 'scoreBand=60–79']);
+    expect(reportCounts(withTraits, [known], false, slicing).map((r) => r.slice)).toEqual([
+      'all=all',
+      'source=newsletter',
+      'campaign=newsletter',
+      'grade=A',
+      'scoreBand=60–79',
+      'trait:industry=Software',
+      'trait:employees=50-249',
+    ]);
   });
 
-  it('counts a new lead as a visitor on the day it was first seen; a save with no change counts nothing', () => {
+  it('counts a new lead as a visitor on the day it was first seen, without trait slices; a save with no change counts nothing', () => {
     const visitor = mqlLead({ stage: 'visitor', stageHistory: [], createdAt: '2026-02-20T23:59:59.000Z', touches: [], owner: undefined });
 
-    expect(countsOf(reportCounts(visitor, [], true), 'all=all')).toEqual({ 'reached.visitor': 1 });
-    expect(reportCounts(visitor, [], true).map((r) => r.slice)).toEqual(['all=all', 'source=(direct)', 'campaign=(none)']);
-    expect(reportCounts(visitor, [], true)[0]!.day).toBe('2026-02-20');
-    expect(reportCounts(owned, [], false)).toEqual([]);
+    expect(countsOf(reportCounts(visitor, [], true, slicing), 'all=all')).toEqual({ 'reached.visitor': 1 });
+    expect(reportCounts(visitor, [], true, slicing).map((r) => r.slice)).toEqual(['all=all', 'source=(direct)', 'campaign=(none)']);
+    expect(reportCounts(visitor, [], true, slicing)[0]!.day).toBe('2026-02-20');
+    expect(reportCounts(owned, [], false, slicing)).toEqual([]);
   });
 
   it('keeps amounts in minor units, whole units for currencies without them', () => {

@@ -68,6 +68,7 @@ const ports = {
   now: () => new Date('2026-03-31T12:00:00.000Z'),
   marketing: { minAcceptanceRate: 0.6 },
   campaigns,
+  traitNames: ['industry', 'employees'],
   serviceAgreement,
   teams,
   stallLimits: stallLimits(serviceAgreement),
@@ -244,6 +245,8 @@ describe('reports handler (funnel)', () => {
       [{ from: '2026-03-04', to: '2026-03-02' }, 'to'],
       [{ from: '2025-01-01', to: '2026-03-02' }, 'to'],
       [{ by: 'colour' }, 'by'],
+      [{ by: 'trait:colour' }, 'by'],
+      [{ by: 'trait:' }, 'by'],
       [{ format: 'xml' }, 'format'],
       [{ sort: 'asc' }, 'sort'],
     ])('answers 400 naming the parameter for %j, and reads no report item', async (query, name) => {
@@ -255,6 +258,77 @@ describe('reports handler (funnel)', () => {
       expect(result.statusCode).toBe(400);
       expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
       expect(sliceReads).toEqual([]);
+    });
+  });
+
+  describe('by campaign, campaign type and trait', () => {
+    const brand = campaigns.campaigns.find((c) => c.id === 'search-brand-2026')!;
+    beforeEach(() => {
+      reportItems.set(`funnel|2026-03-02|campaign=${brand.id}`, { 'reached.mql': 4, 'reached.opportunity': 2, 'pipeline.count': 2, 'won.count': 1, 'revenue.EUR': 3_600_000 });
+      reportItems.set('funnel|2026-03-03|campaign=paid-search-other', { 'reached.mql': 1 });
+      reportItems.set('funnel|2026-03-03|campaign=utm:spring', { 'reached.mql': 2, 'won.count': 1, 'revenue.USD': 100_000 });
+      reportItems.set('funnel|2026-03-03|campaign=(none)', { 'reached.visitor': 9 });
+      reportItems.set('funnel|2026-03-03|trait:employees=50-249', { 'reached.mql': 3 });
+    });
+
+    it('names each campaign and gives what its cost bought: cost per MQL, per opportunity, and won revenue over cost', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getFunnel(bearer(key), { from: '2026-03-01', to: '2026-03-31', by: 'campaign' });
+
+      expect(result.statusCode).toBe(200);
+      const segments = (jsonBody(result) as { segments: { segment: string; campaign: unknown; cost: unknown }[] }).segments;
+      // brand search cost 18,000 EUR: 4 MQLs, 2 opportunities, 36,000 EUR won
+      expect(segments.find((s) => s.segment === brand.id)).toMatchObject({
+        campaign: { name: brand.name, type: 'paid', defined: true },
+        cost: { amount: 18000, currency: 'EUR', perMql: 4500, perOpportunity: 9000, returnOnRevenue: 2, revenueNotCompared: [] },
+      });
+      // a campaign without a cost, and one no campaign defines
+      expect(segments.find((s) => s.segment === 'paid-search-other')).toMatchObject({ campaign: { type: 'paid', defined: true }, cost: null });
+      expect(segments.find((s) => s.segment === 'utm:spring')).toMatchObject({ campaign: { name: 'spring', type: 'not-defined', defined: false }, cost: null });
+    });
+
+    it('slices by campaign type by adding up the campaign slices of each type', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getFunnel(bearer(key), { from: '2026-03-01', to: '2026-03-31', by: 'campaignType' });
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as { by: string; segments: { segment: string; stages: { stage: string; reached: number }[]; deals: { won: number } }[] };
+      expect(body.by).toBe('campaignType');
+      expect(sliceReads.map((r) => r.dimension)).toEqual(['campaign']);
+      const reached = (segment: string, stage: string) => body.segments.find((s) => s.segment === segment)?.stages.find((s) => s.stage === stage)?.reached;
+      expect(body.segments.map((s) => s.segment).sort()).toEqual(['(none)', 'not-defined', 'paid']);
+      expect(reached('paid', 'mql')).toBe(5);
+      expect(reached('not-defined', 'mql')).toBe(2);
+      expect(reached('(none)', 'visitor')).toBe(9);
+    });
+
+    it('slices by a configured trait, reading that trait’s slices', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getFunnel(bearer(key), { from: '2026-03-01', to: '2026-03-31', by: 'trait:employees' });
+
+      expect(result.statusCode).toBe(200);
+      expect(sliceReads.map((r) => r.dimension)).toEqual(['trait:employees']);
+      const body = jsonBody(result) as { by: string; segments: { segment: string }[] };
+      expect(body.by).toBe('trait:employees');
+      expect(body.segments.map((s) => s.segment)).toEqual(['50-249']);
+    });
+
+    it('refuses a trait the reports do not keep, listing what by takes', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+
+      const result = await getFunnel(bearer(key), { by: 'trait:colour' });
+
+      expect(result.statusCode).toBe(400);
+      const issues = (jsonBody(result) as { issues: { path: string; message: string }[] }).issues;
+      expect(issues).toEqual([{ path: 'by', message: expect.stringContaining('campaignType, trait:industry, trait:employees') }]);
+      expect(issues[0]!.message).toContain('source');
     });
   });
 
@@ -412,20 +486,39 @@ describe('reports handler (funnel)', () => {
       reportItems.set('attribution|2026-03-10|w-shaped:campaign=utm:spring', { 'revenue.EUR': 400_000, 'revenue.deals': 1 });
       // another model's credit of the same deals: not read
       reportItems.set(`attribution|2026-03-10|linear:campaign=${webinar.id}`, { 'revenue.EUR': 999 });
-      reportItems.set('attribution|2026-03-10|share:all=all', { 'revenue.deals': 2, 'revenue.EUR': 1_150_000, 'revenue.touched.deals': 1, 'revenue.touched.EUR': 1_000_000 });
+      reportItems.set('attribution|2026-03-10|share:all=all', {
+        'revenue.deals': 2,
+        'revenue.EUR': 1_150_000,
+        'revenue.touched.deals': 1,
+        'revenue.touched.EUR': 1_000_000,
+        'revenue.sales.deals': 1,
+        'revenue.sales.EUR': 150_000,
+      });
+      reportItems.set(`funnel|2026-03-11|campaign=${webinar.id}`, { 'reached.mql': 5 });
 
       const result = await getAttribution(key, { from: '2026-03-01', to: '2026-03-31', model: 'w-shaped' });
 
       expect(result.statusCode).toBe(200);
-      const body = jsonBody(result) as { model: string; by: string; rows: unknown[]; marketingTouched: { revenue: unknown } };
+      const body = jsonBody(result) as { model: string; by: string; rows: unknown[]; marketingTouched: { revenue: unknown }; salesTouched: { revenue: unknown; pipeline: unknown } };
       expect(body.model).toBe('w-shaped');
       expect(body.by).toBe('campaign');
+      // the webinar cost 2,500 EUR: 5 MQLs it acquired (the funnel's campaign slice), 1 opportunity it touched, 7,500 EUR credited
       expect(body.rows).toEqual([
-        { value: webinar.id, campaign: { name: webinar.name, type: 'event', defined: true }, pipeline: { EUR: 1500 }, pipelineDeals: 1, revenue: { EUR: 7500 }, revenueDeals: 2 },
-        { value: 'utm:spring', campaign: { name: 'utm:spring', type: 'not-defined', defined: false }, pipeline: {}, pipelineDeals: 0, revenue: { EUR: 4000 }, revenueDeals: 1 },
+        {
+          value: webinar.id,
+          campaign: { name: webinar.name, type: 'event', defined: true },
+          pipeline: { EUR: 1500 },
+          pipelineDeals: 1,
+          revenue: { EUR: 7500 },
+          revenueDeals: 2,
+          cost: { amount: 2500, currency: 'EUR', perMql: 500, perOpportunity: 2500, returnOnRevenue: 3, revenueNotCompared: [] },
+        },
+        { value: 'utm:spring', campaign: { name: 'spring', type: 'not-defined', defined: false }, pipeline: {}, pipelineDeals: 0, revenue: { EUR: 4000 }, revenueDeals: 1, cost: null },
       ]);
       expect(body.marketingTouched.revenue).toEqual({ deals: 2, touchedDeals: 1, share: 0.5, amounts: { EUR: 11500 }, touchedAmounts: { EUR: 10000 } });
-      expect(sliceReads.map((r) => r.dimension).sort()).toEqual(['share:all', 'w-shaped:campaign']);
+      expect(body.salesTouched.revenue).toEqual({ deals: 2, touchedDeals: 1, share: 0.5, amounts: { EUR: 11500 }, touchedAmounts: { EUR: 1500 } });
+      expect(body.salesTouched.pipeline).toEqual({ deals: 0, touchedDeals: 0, share: null, amounts: {}, touchedAmounts: {} });
+      expect(sliceReads.map((r) => `${r.family}:${r.dimension}`).sort()).toEqual(['attribution:share:all', 'attribution:w-shaped:campaign', 'funnel:campaign']);
     });
 
     it.each([

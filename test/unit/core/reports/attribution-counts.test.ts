@@ -60,4 +60,51 @@ describe('attribution counts of a deal', () => {
     expect(counts.find((c) => c.slice === 'linear:campaign=(no touch)')?.counts).toEqual({ 'pipeline.EUR': 100_000, 'pipeline.deals': 1 });
     expect(counts.find((c) => c.slice === SHARE_SLICE)?.counts).toEqual({ 'pipeline.deals': 1, 'pipeline.EUR': 100_000 });
   });
+
+  describe('sales touches (a rep’s activities)', () => {
+    // the lead's three touches before the opportunity, then a deck sent and a call, both before it, and a meeting after it
+    const deck = { kind: 'email' as const, at: '2026-03-08T10:00:00.000Z', result: 'Sent the ROI deck to the CFO' };
+    const call = { kind: 'call' as const, at: '2026-03-09T10:00:00.000Z', result: 'left a voicemail' };
+    const late = { kind: 'meeting' as const, at: '2026-03-15T10:00:00.000Z', result: 'ROI deck walkthrough' };
+    const slice = (counts: ReturnType<typeof attributionCounts>, name: string) => counts.find((c) => c.slice === name)?.counts;
+
+    it('credits them as touches: a deck sent to the sales campaign it maps to, another activity to sales:<kind>, both of type, source and medium sales', () => {
+      const counts = attributionCounts(lead, [opportunity], campaigns, [deck, call, late]);
+
+      // linear over five touches before the opportunity: 200.00 EUR each
+      expect(slice(counts, 'linear:campaign=sales-roi-deck')).toEqual({ 'pipeline.EUR': 20_000, 'pipeline.deals': 1 });
+      expect(slice(counts, 'linear:campaign=sales:call')).toEqual({ 'pipeline.EUR': 20_000, 'pipeline.deals': 1 });
+      expect(slice(counts, 'linear:campaignType=sales')).toEqual({ 'pipeline.EUR': 40_000, 'pipeline.deals': 1 });
+      expect(slice(counts, 'linear:source=sales')).toEqual({ 'pipeline.EUR': 40_000, 'pipeline.deals': 1 });
+      expect(slice(counts, 'linear:medium=sales')).toEqual({ 'pipeline.EUR': 40_000, 'pipeline.deals': 1 });
+      // the last touch before the opportunity is the call
+      expect(slice(counts, 'last:campaign=sales:call')).toEqual({ 'pipeline.EUR': 100_000, 'pipeline.deals': 1 });
+      // still whole: credits of the deal sum to its amount
+      const linear = counts.filter((c) => c.slice.startsWith('linear:campaign='));
+      expect(linear.reduce((sum, c) => sum + (c.counts['pipeline.EUR'] ?? 0), 0)).toBe(100_000);
+    });
+
+    it('counts the deal as sales-touched beside marketing-touched; an activity after the opportunity touches nothing', () => {
+      expect(slice(attributionCounts(lead, [opportunity], campaigns, [deck]), SHARE_SLICE)).toEqual({
+        'pipeline.deals': 1,
+        'pipeline.EUR': 100_000,
+        'pipeline.touched.deals': 1,
+        'pipeline.touched.EUR': 100_000,
+        'pipeline.sales.deals': 1,
+        'pipeline.sales.EUR': 100_000,
+      });
+      const onlyLate = attributionCounts({ ...lead, touches: [] }, [opportunity], campaigns, [late]);
+      expect(slice(onlyLate, SHARE_SLICE)).toEqual({ 'pipeline.deals': 1, 'pipeline.EUR': 100_000 });
+      expect(slice(onlyLate, 'linear:campaign=(no touch)')).toEqual({ 'pipeline.EUR': 100_000, 'pipeline.deals': 1 });
+    });
+
+    it('makes a deal only sales touched sales-touched, not marketing-touched', () => {
+      expect(slice(attributionCounts({ ...lead, touches: [] }, [opportunity], campaigns, [call]), SHARE_SLICE)).toEqual({
+        'pipeline.deals': 1,
+        'pipeline.EUR': 100_000,
+        'pipeline.sales.deals': 1,
+        'pipeline.sales.EUR': 100_000,
+      });
+    });
+  });
 });
