@@ -44,6 +44,16 @@ table { width: 100%; border-collapse: collapse; font-size: .9rem; font-variant-n
 th, td { padding: .35rem .5rem; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; white-space: normal; overflow-wrap: anywhere; min-width: 7rem; }
 thead th { color: var(--muted); font-weight: 600; }
+.panel .controls { grid-template-columns: repeat(auto-fit, minmax(9rem, 14rem)); margin-bottom: .5rem; }
+.sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22rem), 1fr)); gap: 1rem; }
+.tile .target, .tile .trend, .tile .note { display: block; font-size: .8rem; }
+.tile .target.met, .tile .trend.better { color: #1a7f37; }
+.tile .target.missed, .tile .trend.worse { color: var(--bad); }
+tr.chosen td { background: #eef2fc; }
+.chart.small { height: 12rem; }
+.comments { list-style: none; margin: 0; padding: 0; }
+.comments li { padding: .4rem 0; border-bottom: 1px solid var(--line); }
+.comments q { display: block; overflow-wrap: anywhere; }
 @media (max-width: 40rem) { main { padding: .5rem; } .panel { padding: .75rem; } .chart { height: 14rem; } }
 `;
 

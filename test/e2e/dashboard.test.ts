@@ -1,9 +1,26 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunnelOfPeriod } from '../../functions/reports/funnel.ts';
-import { apiErrorText, count, percent, thresholdText } from '../../functions/dashboard/browser/format.ts';
+import { apiErrorText, count, duration, percent, stageLabel, thresholdText } from '../../functions/dashboard/browser/format.ts';
 import type { CalibrationOfPeriod } from '../../functions/reports/calibration.ts';
+import {
+  amountsText,
+  attributionLabel,
+  ratingsSeries,
+  stalledLeadLabel,
+  metricText,
+  repLabel,
+  scorecardCells,
+  targetText,
+  trendText,
+  type AttributionShown,
+  type MetricKind,
+} from '../../functions/dashboard/browser/panel-format.ts';
+import type { ServiceAgreementReport } from '../../functions/reports/service-agreement.ts';
+import type { FeedbackReport } from '../../functions/core/reports/feedback.ts';
+import type { StalledReport } from '../../functions/core/reports/stalled.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 
 /**
@@ -16,6 +33,8 @@ import { eventually, sendEvent } from '../support/local.ts';
 const XSS_CAMPAIGN = '<img src=x onerror=window.__xss=1>';
 /** Its segment by campaign: no campaign of config/campaigns.json claims the touch, so its UTM name does (report-counts.ts leadSlices). */
 const XSS_SEGMENT = `utm:${XSS_CAMPAIGN}`;
+/** a rep's comment, in markup */
+const XSS_COMMENT = 'Good fit <script>window.__xss=2</script><img src=x onerror=window.__xss=3>';
 
 let runtime: LocalRuntime;
 let browser: Browser;
@@ -37,6 +56,16 @@ function qualifyingEvents(anonymousId: string, email: string, name: string, camp
   ] as const;
 }
 
+/** A report of the API, as a tool with the server key reads it. */
+async function report<T>(path: string): Promise<T> {
+  const response = await fetch(`${runtime.apiUrl}${path}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+  expect(response.status, path).toBe(200);
+  return (await response.json()) as T;
+}
+
+const post = (path: string, body: unknown) =>
+  fetch(`${runtime.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${runtime.serverKey}` }, body: JSON.stringify(body) });
+
 async function funnel(query: string, key = runtime.serverKey): Promise<{ status: number; body: FunnelOfPeriod }> {
   const response = await fetch(`${runtime.apiUrl}/v1/reports/funnel${query}`, { headers: { authorization: `Bearer ${key}` } });
   return { status: response.status, body: (await response.json()) as FunnelOfPeriod };
@@ -57,20 +86,41 @@ beforeAll(async () => {
   for (const [anonymousId, email, name, campaign] of leads) {
     for (const [path, body] of qualifyingEvents(anonymousId, email, name, campaign)) expect((await sendEvent(runtime, path, body)).status).toBe(200);
   }
+  // Ada also came from a webinar, so the attribution models split her deal differently
+  const webinar = { anonymousId: 'visitor-ada', messageId: 'visitor-ada-5', name: 'Webinar', context: { page: { url: 'https://example.com/webinar' }, campaign: { source: 'zoom', medium: 'event', name: 'december-webinar' } } };
+  expect((await sendEvent(runtime, '/v1/page', webinar)).status).toBe(200);
   const browsing = { anonymousId: 'visitor-bob', messageId: 'visitor-bob-1', name: 'Home', context: { page: { url: 'https://example.com/' }, campaign: { source: 'google', medium: 'cpc', name: 'brand' } } };
   expect((await sendEvent(runtime, '/v1/page', browsing)).status).toBe(200);
 
   // Ada's rep accepts her from the hand-off email.
   const handoff = await eventually('the hand-off email for Ada', async () => (await emails()).find((e) => e.subject.includes('Ada Lovelace')), 60_000);
   const acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
-  expect((await fetch(acceptUrl, { method: 'POST' })).status).toBe(200);
+  const accepted = await fetch(acceptUrl, { method: 'POST' });
+  expect(accepted.status).toBe(200);
+  // …and says how the lead was, from the acceptance page's feedback form, in words full of markup
+  const action = /<form method="post" action="([^"]+)"/.exec(await accepted.text())![1]!.replaceAll('&#38;', '&');
+  const feedback = await fetch(new URL(action, acceptUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: new URLSearchParams({ rating: '2', reason: 'clear-need', comment: XSS_COMMENT }).toString(),
+  });
+  expect(feedback.status).toBe(200);
+
+  // Her rep calls her, and the CRM reports her deal won; Mallory's deal is an opportunity.
+  await eventually('Ada accepted', async () => ((await report<{ stage: string }>(`/v1/leads/${leadIdFor('anon:visitor-ada')}`)).stage === 'sal' ? true : undefined), 60_000);
+  expect((await post('/v1/activities', { activityId: 'crm-call-ada-1', email: 'ada@acme.example', kind: 'call', at: new Date().toISOString() })).status).toBe(201);
+  const at = new Date().toISOString();
+  expect((await post('/v1/outcomes', { outcomeId: 'deal-ada:won', email: 'ada@acme.example', stage: 'won', at, amount: 9000, currency: 'EUR', opportunityId: 'deal-ada' })).status).toBe(202);
+  expect((await post('/v1/outcomes', { outcomeId: 'deal-mallory:opp', email: 'mallory@acme.example', stage: 'opportunity', at, amount: 4000, currency: 'EUR', opportunityId: 'deal-mallory' })).status).toBe(202);
 
   await eventually(
     'the period funnel to count three visitors, two MQLs and the SAL',
     async () => {
-      const { body } = await funnel('?by=all');
+      const { status, body } = await funnel('?by=all');
+      // a busy machine's report can time out: asked again
+      if (status !== 200) return undefined;
       const reached = Object.fromEntries((body.segments[0]?.stages ?? []).map((s) => [s.stage, s.reached]));
-      return reached.visitor! >= 3 && reached.mql! >= 2 && reached.sal! >= 1 ? true : undefined;
+      return reached.visitor! >= 3 && reached.mql! >= 2 && reached.sal! >= 1 && reached.won! >= 1 && reached.opportunity! >= 2 ? true : undefined;
     },
     60_000,
   );
@@ -143,11 +193,13 @@ describe('the dashboard without a key', () => {
   });
 });
 
-describe('the dashboard on a stack that does not serve the calibration report', () => {
+describe('the dashboard on a stack that does not serve the calibration report, nor the panels’ reports', () => {
   it('says so plainly, and shows no calibration numbers', async () => {
     const context = await browser.newContext();
     // what API Gateway answers for a route the stack does not have
-    await context.route('**/v1/reports/calibration?*', (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"message":"Not Found"}' }));
+    for (const report of ['calibration', 'service-agreement', 'attribution', 'feedback', 'stalled']) {
+      await context.route(`**/v1/reports/${report}?*`, (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"message":"Not Found"}' }));
+    }
     const page = await context.newPage();
     await page.goto(`${runtime.apiUrl}/dashboard`);
     await page.fill('#server-key', runtime.serverKey);
@@ -155,6 +207,21 @@ describe('the dashboard on a stack that does not serve the calibration report', 
     await page.locator('#calibration-body[aria-busy="false"]').waitFor();
     expect(await page.locator('#calibration-status').textContent()).toContain('does not serve the calibration report yet (GET /v1/reports/calibration answered 404 Not Found)');
     expect(await page.locator('#calibration-body table, #calibration-chart').count()).toBe(0);
+    // nor the panels built on reports a stack may not serve yet
+    await page.locator('#agreement-body[aria-busy="false"]').waitFor();
+    expect(await page.locator('#agreement-status').textContent()).toBe(
+      'This stack does not serve the service-agreement report yet (GET /v1/reports/service-agreement answered 404 Not Found), so this panel has nothing to show.',
+    );
+    expect(await page.locator('#service-agreement [data-tile], #agreement-reps').count()).toBe(0);
+    expect(await page.locator('#mql-trend-note').textContent()).toContain('does not serve the service-agreement report yet');
+    await page.locator('#attribution-body[aria-busy="false"]').waitFor();
+    expect(await page.locator('#attribution-status').textContent()).toContain('does not serve the attribution report yet (GET /v1/reports/attribution answered 404 Not Found)');
+    expect(await page.locator('#attribution-body table, #attribution-chart').count()).toBe(0);
+    await page.locator('#feedback-body[aria-busy="false"]').waitFor();
+    expect(await page.locator('#feedback-status').textContent()).toContain('does not serve the feedback report yet (GET /v1/reports/feedback answered 404 Not Found)');
+    await page.locator('#stalled-body[aria-busy="false"]').waitFor();
+    expect(await page.locator('#stalled-status').textContent()).toContain('does not serve the stalled-leads report yet (GET /v1/reports/stalled answered 404 Not Found)');
+    expect(await page.locator('#feedback-body table, #feedback-chart, #stalled-body table').count()).toBe(0);
     // the rest of the dashboard is there
     expect(await page.locator('#funnel-table tbody tr').count()).toBeGreaterThan(0);
     await context.close();
@@ -246,6 +313,134 @@ describe('the dashboard signed in with the server key', () => {
     expect(await page.locator(`#segments tr[data-segment="${XSS_SEGMENT.replaceAll('"', '\\"')}"] td`).first().textContent()).toBe(XSS_SEGMENT);
     expect(await page.locator('#dashboard img').count()).toBe(0);
     expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
+  });
+
+  it('shows the service-agreement scorecard the report API answers, for the week and the month holding the range’s end', async () => {
+    const tiles: [string, (card: ServiceAgreementReport['all']) => Parameters<typeof trendText>[0], MetricKind][] = [
+      ['mqls', (c) => c.marketing.mqls, 'count'],
+      ['acceptance-rate', (c) => c.marketing.acceptanceRate, 'rate'],
+      ['average-rating', (c) => c.marketing.averageRating, 'average'],
+      ['accepted-within', (c) => c.sales.acceptedWithinAgreement, 'rate'],
+      ['time-to-accept-median', (c) => c.sales.timeToAccept.medianHours, 'hours'],
+      ['time-to-first-contact-median', (c) => c.sales.timeToFirstContact.medianHours, 'hours'],
+      ['follow-up', (c) => c.sales.followUpActivitiesPerLead, 'average'],
+      ['feedback-coverage', (c) => c.sales.feedbackCoverage, 'rate'],
+    ];
+    for (const period of ['week', 'month'] as const) {
+      if (period === 'month') await page.selectOption('#agreement-period', 'month');
+      await page.locator('#agreement-body[aria-busy="false"]').waitFor();
+      const body = await report<ServiceAgreementReport>(`/v1/reports/service-agreement?period=${period}&from=${await page.inputValue('#to')}`);
+      expect(body.period.kind).toBe(period);
+      // the leads sent above are in it: two MQLs, one accepted, one first contact
+      expect(body.all.marketing.mqls.value).toBeGreaterThanOrEqual(2);
+      expect(body.all.contacts.made).toBeGreaterThanOrEqual(1);
+      for (const [name, metric, kind] of tiles) {
+        const tile = page.locator(`#service-agreement [data-tile="${name}"]`);
+        expect(await tile.locator('.value').textContent(), name).toBe(metricText(metric(body.all).value, kind));
+        expect(await tile.locator('.trend').textContent(), name).toBe(trendText(metric(body.all), kind));
+      }
+      expect(await page.locator('[data-tile="mqls"] .target').textContent()).toBe(targetText(body.all.marketing.mqls, 'count'));
+      expect(await page.locator('[data-tile="acceptance-rate"] .target').textContent()).toBe(targetText(body.all.marketing.acceptanceRate, 'rate'));
+      expect(await page.locator('[data-tile="follow-up"] .target').textContent()).toBe(targetText(body.all.sales.followUpActivitiesPerLead, 'average'));
+
+      // one row per rep and per team, with the API's numbers
+      expect(body.reps.length).toBeGreaterThanOrEqual(1);
+      const reps = page.locator('#agreement-reps tbody tr');
+      expect(await reps.count()).toBe(body.reps.length);
+      for (const [i, rep] of body.reps.entries()) {
+        expect(await reps.nth(i).getAttribute('data-rep')).toBe(rep.rep);
+        expect(await reps.nth(i).locator('td').allTextContents()).toEqual([repLabel(rep), rep.team ?? '–', ...scorecardCells(rep.scorecard)]);
+      }
+      const teams = page.locator('#agreement-teams tbody tr');
+      expect(await teams.count()).toBe(body.teams.length);
+      for (const [i, team] of body.teams.entries()) expect(await teams.nth(i).locator('td').allTextContents()).toEqual([team.team, ...scorecardCells(team.scorecard)]);
+
+      // the MQL trend chart holds the API's trend: bars of MQLs, the commitment as a line
+      const series = JSON.parse((await page.locator('#mql-trend-chart').getAttribute('data-series'))!) as { labels: string[]; datasets: { label: string; data: number[] }[] };
+      expect(series.labels).toEqual(body.mqlTrend.map((p) => p.from.slice(0, 10)));
+      expect(series.datasets.map((d) => d.label)).toEqual(['MQLs', 'Committed']);
+      expect(series.datasets[0]!.data).toEqual(body.mqlTrend.map((p) => p.mqls));
+      expect(series.datasets[1]!.data).toEqual(body.mqlTrend.map((p) => p.target));
+      expect(body.mqlTrend.at(-1)!.mqls).toBe(body.all.marketing.mqls.value);
+    }
+    await page.selectOption('#agreement-period', 'week');
+    await page.locator('#agreement-body[aria-busy="false"]').waitFor();
+  });
+
+  it('shows the attribution the report API answers for the model chosen, a campaign named with markup as its characters', async () => {
+    const period = `from=${await page.inputValue('#from')}&to=${await page.inputValue('#to')}`;
+    const shownRows = async () => {
+      await page.locator('#attribution-body[aria-busy="false"]').waitFor();
+      return page.locator('#attribution-body tbody tr').evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-value'), ...[...row.querySelectorAll('td')].map((td) => td.textContent)]));
+    };
+    const expectedRows = (body: AttributionShown) =>
+      body.rows.map((row) => [row.value, attributionLabel(row), row.campaign?.type ?? '–', amountsText(row.pipeline), count(row.pipelineDeals), amountsText(row.revenue), count(row.revenueDeals)]);
+    const shownChart = async () => JSON.parse((await page.locator('#attribution-chart').getAttribute('data-series'))!) as { datasets: { data: number[] }[] };
+
+    expect(await page.inputValue('#attribution-model')).toBe('linear');
+    const linear = await report<AttributionShown>(`/v1/reports/attribution?${period}&model=linear&by=campaign`);
+    // Ada's deal (9,000 EUR won) and Mallory's opportunity (4,000 EUR) are credited
+    expect(linear.rows.reduce((sum, row) => sum + (row.pipeline.EUR ?? 0), 0)).toBe(13000);
+    expect((await shownRows()).map((row) => row.slice(0, 7))).toEqual(expectedRows(linear));
+    expect((await shownChart()).datasets[0]!.data).toEqual(linear.rows.map((row) => row.pipeline.EUR ?? 0));
+    expect(await page.locator('#marketing-touched').textContent()).toContain(`${linear.marketingTouched.pipeline.touchedDeals} of ${linear.marketingTouched.pipeline.deals} opportunities`);
+
+    await page.selectOption('#attribution-model', 'first');
+    const first = await report<AttributionShown>(`/v1/reports/attribution?${period}&model=first&by=campaign`);
+    // Ada's first touch was the newsletter: the first-touch model credits it all, the linear one shares it with the webinar
+    expect(first.rows).not.toEqual(linear.rows);
+    expect((await shownRows()).map((row) => row.slice(0, 7))).toEqual(expectedRows(first));
+    expect((await shownChart()).datasets[1]!.data).toEqual(first.rows.map((row) => row.revenue.EUR ?? 0));
+
+    // the markup campaign's row: its name as text, nothing of it run
+    // (no campaign of config/campaigns.json claims the touch: the row is the UTM name's, utm:<name>, marked not defined)
+    const markupRow = first.rows.find((row) => row.value.includes(XSS_CAMPAIGN.toLowerCase()));
+    expect(markupRow?.campaign?.defined).toBe(false);
+    const markup = page.locator(`#attribution-body tr[data-value="${markupRow!.value.replaceAll('"', '\\"')}"] td`).first();
+    expect(await markup.textContent()).toBe(attributionLabel(markupRow!));
+    expect(await markup.textContent()).toContain(XSS_CAMPAIGN);
+    expect(await page.locator('#dashboard img').count()).toBe(0);
+    expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
+    await page.selectOption('#attribution-model', 'linear');
+    await page.locator('#attribution-body[aria-busy="false"]').waitFor();
+  });
+
+  it('shows the feedback the report API answers, the rep’s comment as the characters it is', async () => {
+    await page.locator('#feedback-body[aria-busy="false"]').waitFor();
+    const body = await report<FeedbackReport>(`/v1/reports/feedback?from=${await page.inputValue('#from')}&to=${await page.inputValue('#to')}&by=all&limit=50`);
+    const all = body.segments.find((s) => s.segment === 'all')!;
+    expect(all.submissions).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#feedback-coverage').textContent()).toContain(`Feedback on ${count(all.withFeedback)} of ${count(all.handed)} hand-offs (${percent(all.coverage)})`);
+    const series = JSON.parse((await page.locator('#feedback-chart').getAttribute('data-series'))!) as { labels: string[]; datasets: { data: number[] }[] };
+    expect(series.datasets[0]!.data).toEqual(ratingsSeries(all.ratings).counts);
+    expect(series.datasets[0]!.data[1]).toBeGreaterThanOrEqual(1);
+    // the latest comments, newest first, as text
+    expect(body.comments.map((c) => c.comment)).toContain(XSS_COMMENT);
+    expect(await page.locator('#feedback-comments q').allTextContents()).toEqual(body.comments.slice(0, 10).map((c) => c.comment));
+    expect(await page.locator('#feedback-comments script, #feedback-comments img').count()).toBe(0);
+    expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
+  });
+
+  it('shows the stalled leads the report API answers, of every stage and of one', async () => {
+    // (no lead here has sat in a stage past its limit: the agreement's shortest is acceptWithinHours, 4 hours)
+    const shown = async () => {
+      await page.locator('#stalled-body[aria-busy="false"]').waitFor();
+      return page.locator('#stalled-leads tbody tr').evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-lead'), ...[...row.querySelectorAll('td')].map((td) => td.textContent)]));
+    };
+    const expected = (body: StalledReport) =>
+      body.leads.map((lead) => [lead.leadId, stalledLeadLabel(lead), lead.company ?? '–', stageLabel(lead.stage), duration(lead.hoursInStage), duration(lead.limit.hours), lead.owner?.repId ?? '–']);
+    const every = await report<StalledReport>('/v1/reports/stalled?limit=25');
+    expect(await shown()).toEqual(expected(every));
+    // the stage select offers the stages the agreement sets a limit for
+    expect(await page.locator('#stalled-stage option').evaluateAll((options) => options.map((o) => o.getAttribute('value')))).toEqual(['', ...every.limits.map((l) => l.stage)]);
+    if (every.leads.length === 0) expect(await page.locator('#stalled-body').textContent()).toContain('No lead has stalled.');
+
+    await page.selectOption('#stalled-stage', 'mql');
+    const mql = await report<StalledReport>('/v1/reports/stalled?stage=mql&limit=25');
+    expect(mql.filters.stage).toBe('mql');
+    expect(await shown()).toEqual(expected(mql));
+    await page.selectOption('#stalled-stage', '');
+    await page.locator('#stalled-body[aria-busy="false"]').waitFor();
   });
 
   it('keeps the key in this tab’s session only, out of every address it requested', async () => {

@@ -9,9 +9,12 @@ import { DASHBOARD_SCRIPT_FILE } from '../../lib/constructs/dashboard-script.ts'
  * function is bundled (lib/constructs/dashboard-script.ts). Held to a budget like the bundles
  * (bundle-size.test.ts): 170 KB minified (59 KB gzipped, as served) when it was added, almost all
  * of it Chart.js (its core ≈150 KB: controllers, scales and elements are registered one by one,
- * so only the bar chart's are in); about 15% headroom.
+ * so only the bar chart's are in); about 15% headroom. Raised for the panels of issue 12 (service
+ * agreement, MQL trend, attribution, feedback, stalled leads): 201 KB (69 KB gzipped), of which
+ * 13 KB is Chart.js's line controller and elements (the MQL trend's commitment is a line over its
+ * bars) and about 18 KB the panels; about 12% headroom.
  */
-const BUDGET_KB = 195;
+const BUDGET_KB = 225;
 
 interface TemplateResource {
   Type: string;

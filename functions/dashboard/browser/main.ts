@@ -20,6 +20,12 @@ import {
   type Segment,
   type Slice,
 } from './format.ts';
+import { el, table, tile } from './dom.ts';
+import { AttributionPanel } from './panels/attribution.ts';
+import { FeedbackPanel } from './panels/feedback.ts';
+import type { Panel, PanelQuery } from './panels/panel.ts';
+import { ServiceAgreementPanel } from './panels/service-agreement.ts';
+import { StalledPanel } from './panels/stalled.ts';
 
 /**
  * The dashboard in the browser (served as GET /dashboard/app.js, built by esbuild with Chart.js):
@@ -51,27 +57,6 @@ function linkFromAddress(): string | undefined {
   const token = decodeURIComponent(match[1]!).trim();
   return token === '' ? undefined : token;
 }
-
-// ---- the DOM, always as text ----
-
-type Child = Node | string;
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  // strings become text nodes: never parsed as HTML
-  node.append(...children);
-  return node;
-}
-
-function table(head: readonly string[], rows: readonly (readonly Child[])[], rowAttributes: (index: number) => Record<string, string> = () => ({})): HTMLElement {
-  return el(
-    'div',
-    { class: 'table' },
-    el('table', {}, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows.map((cells, i) => el('tr', rowAttributes(i), ...cells.map((c) => el('td', {}, c)))))),
-  );
-}
-
-const tile = (label: string, value: string, name: string) => el('div', { class: 'tile', 'data-tile': name }, el('span', { class: 'value' }, value), el('span', { class: 'label' }, label));
 
 // ---- the API: same origin, the key as a header ----
 
@@ -160,6 +145,12 @@ class DashboardView {
   private readonly now = el('div', { id: 'now' });
   private readonly calibration = el('div', { id: 'calibration-body' });
   private readonly charts: Chart[] = [];
+  private readonly agreement: ServiceAgreementPanel;
+  private readonly attribution: AttributionPanel;
+  private readonly feedback: FeedbackPanel;
+  private readonly stalled: StalledPanel;
+  /** the panels built in their own modules (./panels/): each asks the report API for the page's period and slice */
+  private readonly panels: Panel[];
   private readonly funnelChart: Chart<'bar', (number | null)[], string>;
   private readonly timeChart: Chart<'bar', (number | null)[], string>;
   private calibrationChart: Chart<'bar', (number | null)[], string> | undefined;
@@ -169,6 +160,12 @@ class DashboardView {
 
   constructor(key: string) {
     this.key = key;
+    const ask = <T>(path: string) => api<T>(path, this.key);
+    this.agreement = new ServiceAgreementPanel(ask);
+    this.attribution = new AttributionPanel(ask);
+    this.feedback = new FeedbackPanel(ask);
+    this.stalled = new StalledPanel(ask);
+    this.panels = [this.agreement, this.attribution, this.feedback, this.stalled];
     const funnelCanvas = el('canvas', { id: 'funnel-chart', role: 'img', 'aria-label': 'Leads that reached each stage' });
     const timeCanvas = el('canvas', { id: 'time-chart', role: 'img', 'aria-label': 'Time spent in each stage, median and 90th percentile, in hours' });
     this.root = el(
@@ -188,12 +185,17 @@ class DashboardView {
         'div',
         { class: 'panels' },
         el('section', { class: 'panel wide', id: 'funnel' }, el('h2', {}, 'Funnel: leads reaching each stage, and conversion'), el('div', { class: 'chart' }, funnelCanvas), this.funnelTable),
+        this.agreement.root,
+        this.agreement.trend.root,
         el('section', { class: 'panel', id: 'time' }, el('h2', {}, 'Time in stage (hours)'), el('p', { class: 'muted' }, 'Of the leads that left each stage in the period.'), el('div', { class: 'chart' }, timeCanvas)),
         el('section', { class: 'panel', id: 'left-panel' }, el('h2', {}, 'Where leads left, and why'), this.left),
         el('section', { class: 'panel', id: 'decisions-panel' }, el('h2', {}, 'Hand-off decisions'), this.decisions),
         el('section', { class: 'panel', id: 'deals-panel' }, el('h2', {}, 'Pipeline and revenue'), this.deals),
         this.segmentsPanel,
         el('section', { class: 'panel', id: 'now-panel' }, el('h2', {}, 'In each stage now (all time)'), this.now),
+        this.attribution.root,
+        this.feedback.root,
+        this.stalled.root,
         el('section', { class: 'panel wide', id: 'calibration' }, el('h2', {}, 'Calibration: acceptance and win rate by score band and grade'), this.calibration),
       ),
     );
@@ -207,7 +209,10 @@ class DashboardView {
     );
     this.charts.push(this.funnelChart, this.timeChart);
     for (const input of [this.from, this.to, this.by]) input.addEventListener('change', () => void this.load());
-    this.segment.addEventListener('change', () => this.render());
+    this.segment.addEventListener('change', () => {
+      this.render();
+      this.loadPanels();
+    });
   }
 
   /** A bar chart; `counts` draws whole numbers only on the value axis (leads, not 0.5 of one). */
@@ -223,6 +228,7 @@ class DashboardView {
   destroy(): void {
     for (const chart of this.charts) chart.destroy();
     this.calibrationChart?.destroy();
+    for (const panel of this.panels) panel.destroy();
     this.root.remove();
   }
 
@@ -257,6 +263,15 @@ class DashboardView {
     this.segment.disabled = report.segments.length < 2;
     this.render();
     void this.loadCalibration(report.period, asked);
+    this.loadPanels();
+  }
+
+  /** The panels follow the period and the slice (and its segment) of the funnel in hand. */
+  private loadPanels(): void {
+    const report = this.report;
+    if (!report) return;
+    const query: PanelQuery = { from: report.period.from, to: report.period.to, by: report.by, segment: report.by === 'all' ? undefined : this.segment.value || undefined };
+    for (const panel of this.panels) panel.load(query);
   }
 
   /** Draws the chosen segment of the report in hand. */
