@@ -40,7 +40,7 @@ async function accepted(at: string, leadId = uniqueLeadId(), extra: { reports?: 
 
 /** Accepted leads of this test's campaign, per day asked for. */
 async function acceptedPerCampaign(days: readonly string[]): Promise<number> {
-  return (await reports.sliceCounts('funnel', days, 'campaign')).get(campaign)?.['reached.sal'] ?? 0;
+  return (await reports.sliceCounts('funnel', days, 'campaign')).get(slice)?.['reached.sal'] ?? 0;
 }
 
 const daysFrom = (from: string, count: number) => Array.from({ length: count }, (_, i) => new Date(Date.parse(`${from}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
