@@ -46,7 +46,7 @@ const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
-const { startJourney } = createJourneyRunner({ sfn, journeyStateMachineArn });
+const { startJourney, stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
 
 const ports: ApplyEventsPorts = {
@@ -74,6 +74,9 @@ const ports: ApplyEventsPorts = {
   trackingEvents: history.trackingEvents,
   linkIdentities: leads.linkIdentities,
   retireLead: leads.retireLead,
+  stopJourneys: (leadId, lastCycle) => stopJourneys(leadId, lastCycle, 'the lead was merged into another lead of the same person'),
+  closeCycleForMerge: leads.closeCycleForMerge,
+  putCycle: leads.putCycle,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
 };
 
