@@ -461,6 +461,24 @@ describe('the dashboard signed in with the server key', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
   });
 
+  it('says a period holds no lead, and is done loading', async () => {
+    await page.selectOption('#by', 'campaign');
+    await settled(page);
+    // both ends at once, as a range picker sets them (one end alone would make a range the API refuses)
+    await page.evaluate(`(() => {
+      document.getElementById('from').value = '2020-01-01';
+      const to = document.getElementById('to');
+      to.value = '2020-01-07';
+      to.dispatchEvent(new Event('change'));
+    })()`);
+    await settled(page);
+    const { status, body } = await funnel('?from=2020-01-01&to=2020-01-07&by=campaign');
+    expect(status).toBe(200);
+    expect(body.segments).toEqual([]);
+    expect(await page.locator('#funnel-table').textContent()).toBe('No lead counted in this period.');
+    expect(await page.locator('#dashboard').getAttribute('aria-busy')).toBe('false');
+  });
+
   it('logged no error to the console', () => {
     expect(errors).toEqual([]);
   });

@@ -286,6 +286,7 @@ class DashboardView {
     if (!chosen) {
       for (const target of [this.funnelTable, this.left, this.decisions, this.deals]) target.replaceChildren(el('p', { class: 'muted' }, 'No lead counted in this period.'));
       this.updateCharts(undefined);
+      this.root.setAttribute('aria-busy', 'false');
       return;
     }
     this.funnelTable.replaceChildren(
