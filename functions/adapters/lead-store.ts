@@ -40,7 +40,7 @@ import {
   FUNNEL_SHARDS,
   funnelKeys,
   funnelShardKey,
-  reportKey,
+  reportItemsOf,
   REPORT_SHARDS,
   type ItemKey,
   funnelShardOf,
@@ -360,19 +360,16 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     return version;
   }
 
-  /** The items one pending count adds to: the lead's funnel shard, and each report item (day, slice) in the lead's report shard. */
+  /**
+   * The items one pending count adds to: the lead's funnel shard, and each
+   * report item in the lead's report shard, the day's and the month total
+   * (table-layout.ts reportItemsOf, counts summed per item: the count's mark
+   * refuses a second add to the same item).
+   */
   function countTargets(leadId: string, counts: Record<string, number>, reports: readonly ReportCount[]): [ItemKey, Record<string, number>][] {
     const targets: [ItemKey, Record<string, number>][] = [];
     if (Object.keys(counts).length > 0) targets.push([funnelShardKeyOf(leadId), counts]);
-    // One add per item: the count's mark refuses a second add to the same item, so counts for one item are summed first.
-    const shard = funnelShardOf(leadId, REPORT_SHARDS);
-    const byItem = new Map<string, [ItemKey, Record<string, number>]>();
-    for (const report of reports) {
-      const key = reportKey(report.family ?? 'funnel', report.day, report.slice, shard);
-      const [, sum] = byItem.get(`${key.pk}|${key.sk}`) ?? byItem.set(`${key.pk}|${key.sk}`, [key, {}]).get(`${key.pk}|${key.sk}`)!;
-      for (const [name, n] of Object.entries(report.counts)) sum[name] = (sum[name] ?? 0) + n;
-    }
-    return [...targets, ...byItem.values()];
+    return [...targets, ...reportItemsOf(reports, funnelShardOf(leadId, REPORT_SHARDS))];
   }
 
   /** Adds counts to an item once: with the mark of the count, refused when the mark is there (added already, by a writer stopped before it let go). */
