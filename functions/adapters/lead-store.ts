@@ -9,6 +9,7 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { forEachConcurrently } from '#commons/concurrency.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import { reportCounts, UNCONFIGURED_SLICING, type ReportCount, type ReportSlicing } from '#core/report-counts.ts';
@@ -76,6 +77,8 @@ export const SETTLE_AFTER_MS = 15 * 60_000;
 const COUNT_MARK_PREFIX = 'counted.';
 /** How many times a writer tries to let go of a count it added, against other writers' profiles. */
 const MAX_CLEAR_ATTEMPTS = 5;
+/** Report items a settling count adds to (or unmarks) at once: each on its own mark, so in any order. */
+const ADDS_AT_ONCE = 8;
 
 /**
  * The most markers a save keeps pending in the score item (about 100 bytes
@@ -322,9 +325,9 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   async function settleFunnel(leadId: string, pending: readonly FunnelPending[], profileVersion: number, others: readonly FunnelPending[] = []): Promise<number> {
     if (pending.length === 0) return profileVersion;
     const ids = new Set(pending.map((count) => count.id));
-    for (const { id, counts, reports = [] } of pending) {
-      for (const [key, itemCounts] of countTargets(leadId, counts, reports)) await addOnce(key, id, itemCounts);
-    }
+    // each item is added to on its own mark, so the adds go at once (a count's day items and month totals are many)
+    const adds = pending.flatMap(({ id, counts, reports = [] }) => countTargets(leadId, counts, reports).map(([key, itemCounts]) => ({ id, key, itemCounts })));
+    await forEachConcurrently(adds, ADDS_AT_ONCE, ({ id, key, itemCounts }) => addOnce(key, id, itemCounts));
     let version = profileVersion;
     let rest = others;
     for (let attempt = 1; ; attempt++) {
@@ -352,11 +355,9 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
         rest = onProfile.filter((count) => !ids.has(count.id));
       }
     }
-    for (const { id, counts, reports = [] } of pending) {
-      for (const [key] of countTargets(leadId, counts, reports)) {
-        await client.send(new UpdateCommand({ TableName: leadsTable, Key: key, UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `${COUNT_MARK_PREFIX}${id}` } }));
-      }
-    }
+    await forEachConcurrently(adds, ADDS_AT_ONCE, ({ id, key }) =>
+      client.send(new UpdateCommand({ TableName: leadsTable, Key: key, UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `${COUNT_MARK_PREFIX}${id}` } })).then(() => undefined),
+    );
     return version;
   }
 

@@ -765,7 +765,11 @@ describe('lead store (SDK calls that are the contract)', () => {
       ddb.on(UpdateCommand).rejects(new Error('throttled'));
 
       await expect(saveLead({ lead: recycled, version: 4, profileVersion: 2, before: mqlLead(), changes })).rejects.toThrow('throttled');
-      expect(sent()).toEqual(['PutCommand', 'UpdateCommand']);
+      // the adds in flight when the first failed (they go several at once), and nothing after: the profile keeps the counts
+      expect(sent()[0]).toBe('PutCommand');
+      expect(sent().length).toBeGreaterThan(1);
+      expect(updates().length).toBeLessThanOrEqual(8);
+      expect(updates().some((input) => JSON.stringify((input as { Key: unknown }).Key) === JSON.stringify(profileKey(LEAD_ID)))).toBe(false);
     });
 
     it('fails with ConcurrentUpdateError, which the state machine retries, when the lead changed since read, and settles nothing', async () => {
