@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { forEachConcurrently } from '#commons/concurrency.ts';
-import { REPORT_SHARDS, reportDayRange, reportItemOf, reportMonthPrefix, reportPartition, reportReadPlan } from '#core/table-layout.ts';
+import { REPORT_SHARDS, reportDayRange, reportItemOf, reportMonthItemOf, reportMonthRange, reportPartition, reportReadPlan, reportYearPartition } from '#core/table-layout.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 
 export interface ReportStoreSettings {
@@ -30,24 +30,22 @@ function addInto(sums: SliceSums, value: string, item: Record<string, unknown>):
 /**
  * The report items the stream path keeps (report-counts.ts), read back: never
  * a scan. Items of a month's shard are one partition, sorted by dimension then
- * day, so a dimension over the days asked for is one Query per month and shard:
- * of its month totals where the whole month is asked for, of its run of days
- * otherwise. Trends by day (sliceCountsByDay) read day items.
+ * day, so a dimension over the days asked for is one Query per month and shard;
+ * where whole months are asked for, their totals are read instead, one Query
+ * per year and shard. Trends by day (sliceCountsByDay) read day items.
  */
 export function createReportStore({ client: sdkClient, leadsTable, onConsumed }: ReportStoreSettings) {
   const client = meteredClient(sdkClient, onConsumed);
 
   /** Calls `each` with every item (and its sort key) of one Query of a partition, page after page. */
-  async function queryAll(partition: string, range: { low: string; high: string } | { prefix: string }, each: (sk: string, item: Record<string, unknown>) => void): Promise<void> {
-    const condition = 'prefix' in range ? 'begins_with(sk, :prefix)' : 'sk BETWEEN :low AND :high';
-    const values = 'prefix' in range ? { ':prefix': range.prefix } : { ':low': range.low, ':high': range.high };
+  async function queryAll(partition: string, range: { low: string; high: string }, each: (sk: string, item: Record<string, unknown>) => void): Promise<void> {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await client.send(
         new QueryCommand({
           TableName: leadsTable,
-          KeyConditionExpression: `pk = :pk AND ${condition}`,
-          ExpressionAttributeValues: { ':pk': partition, ...values },
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+          ExpressionAttributeValues: { ':pk': partition, ':low': range.low, ':high': range.high },
           ...(start && { ExclusiveStartKey: start }),
         }),
       );
@@ -94,10 +92,21 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
    */
   async function readPeriod(family: string, days: readonly string[], dimension: string, each: (value: string, item: Record<string, unknown>) => void): Promise<void> {
     const plan = reportReadPlan(days);
-    const monthReads = plan.months.flatMap((month) =>
+    const asked = new Set(plan.months);
+    const years = new Map<string, { from: string; to: string }>();
+    for (const month of plan.months) {
+      const span = years.get(month.slice(0, 4));
+      if (!span) years.set(month.slice(0, 4), { from: month, to: month });
+      else span.to = month; // plan.months is sorted
+    }
+    const monthReads = [...years].flatMap(([year, span]) =>
       Array.from({ length: REPORT_SHARDS }, (_, shard) => () => {
-        const prefix = reportMonthPrefix(dimension, month);
-        return queryAll(reportPartition(family, month, shard), { prefix }, (sk, item) => each(sk.slice(prefix.length), item));
+        const [low, high] = reportMonthRange(dimension, span.from, span.to);
+        return queryAll(reportYearPartition(family, year, shard), { low, high }, (sk, item) => {
+          const { month, value } = reportMonthItemOf(dimension, sk);
+          // a year's run of months may hold months not asked for whole
+          if (asked.has(month)) each(value, item);
+        });
       }),
     );
     const rest = new Set(plan.days);

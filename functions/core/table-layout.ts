@@ -18,7 +18,7 @@
  * | funnel counters, shard n | REPORT#funnel#nn        | COUNTERS        |
  * | funnel counters (before shards; read, never written) | REPORT#funnel | COUNTERS |
  * | report counts of one day and slice, shard n | REPORT#family#YYYY-MM#nn | dimension#YYYY-MM-DD#value |
- * | report counts of one month and slice, shard n | REPORT#family#YYYY-MM#nn | dimension#YYYY-MM#value |
+ * | report counts of one month and slice, shard n | REPORT#family#YYYY#nn | dimension#YYYY-MM#value |
  * | rescore progress         | RESCORE#modelVersion    | PROGRESS        |
  * | API key (by its hash)    | KEY#sha256              | KEY             |
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
@@ -175,20 +175,28 @@ export function reportItemOf(sk: string): { dimension: string; day: string; valu
  * The month total of a slice in one shard: every count added to a day item
  * of the month is added to it too, in the same write (reportItemsOf), so a
  * report over whole months reads one item per month, shard and value instead
- * of one per day. In the month's partition, sorted as
- * `<dimension>#<YYYY-MM>#<value>`: a day key has `-` where a month key has
- * `#`, so no day key is ever a month key, a month's totals of one dimension
- * are one prefix (reportMonthPrefix), and no day range (reportDayRange,
- * which starts at `<dimension>#<YYYY-MM-DD>#`) holds a month total.
+ * of one per day. A year's month totals of one family and shard are one
+ * partition (`REPORT#<family>#<YYYY>#<shard>`, never a month's: those name
+ * `YYYY-MM`), sorted as `<dimension>#<YYYY-MM>#<value>`, so a run of months of
+ * a dimension is one Query per year and shard (reportMonthRange). Only the
+ * current month's totals take writes, at the rate its day items do, spread
+ * over the same shards.
  */
 export function reportMonthKey(family: string, month: string, slice: string, shard: number): ItemKey {
   const at = slice.indexOf('=');
-  return { pk: reportPartition(family, month, shard), sk: reportMonthSortKey(slice.slice(0, at), month, slice.slice(at + 1)) };
+  return { pk: reportYearPartition(family, month.slice(0, 4), shard), sk: reportMonthSortKey(slice.slice(0, at), month, slice.slice(at + 1)) };
 }
+/** One shard of one family's month totals of a year. */
+export const reportYearPartition = (family: string, year: string, shard: number): string => `REPORT#${family}#${year}#${String(shard).padStart(2, '0')}`;
 /** A month total's sort key: dimension, month, value. */
 export const reportMonthSortKey = (dimension: string, month: string, value: string): string => `${dimension}#${month}#${value}`;
-/** The sort-key prefix of a dimension's month totals of one month (`begins_with`); the value is the rest of the key. */
-export const reportMonthPrefix = (dimension: string, month: string): string => `${dimension}#${month}#`;
+/** The sort keys of a dimension's month totals from month `from` to month `to` (YYYY-MM, one year), both included: `BETWEEN` these two. */
+export const reportMonthRange = (dimension: string, from: string, to: string): [string, string] => [`${dimension}#${from}#`, `${dimension}#${to}$`];
+/** The month and value of a month total's sort key, given its dimension. */
+export const reportMonthItemOf = (dimension: string, sk: string): { month: string; value: string } => ({
+  month: sk.slice(dimension.length + 1, dimension.length + 8),
+  value: sk.slice(dimension.length + 9),
+});
 
 /**
  * The items a lead's report counts are added to, each once with its counts

@@ -301,7 +301,7 @@ describe('lead store (SDK calls that are the contract)', () => {
           {
             Update: {
               TableName: TABLE,
-              Key: { pk: reportKey('funnel', '2026-03-01', 'rep=rep-sam', funnelShardOf(LEAD_ID, REPORT_SHARDS)).pk, sk: 'rep#2026-03#rep-sam' },
+              Key: { pk: `REPORT#funnel#2026#${String(funnelShardOf(LEAD_ID, REPORT_SHARDS)).padStart(2, '0')}`, sk: 'rep#2026-03#rep-sam' },
               UpdateExpression: 'ADD #k0 :v0',
               ExpressionAttributeNames: { '#k0': 'acceptance.missed' },
               ExpressionAttributeValues: { ':v0': 1 },

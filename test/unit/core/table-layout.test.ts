@@ -6,7 +6,9 @@ import {
   reportDayRange,
   reportItemOf,
   reportMonthKey,
-  reportMonthPrefix,
+  reportMonthRange,
+  reportMonthItemOf,
+  reportYearPartition,
   reportItemsOf,
   reportReadPlan,
   daysOfMonth,
@@ -53,17 +55,17 @@ describe('the leads table layout', () => {
     expect(['source#2026-03-01#z', 'source#2026-03-05#a', 'sourceX#2026-03-03#a', 'rep#2026-03-03#a', 'source='].some(inRange)).toBe(false);
   });
 
-  it('keeps a month total of each slice and shard in the month’s partition, under a key no day key and no day range holds', () => {
-    expect(reportMonthKey('funnel', '2026-03', 'source=newsletter', 3)).toEqual({ pk: 'REPORT#funnel#2026-03#03', sk: 'source#2026-03#newsletter' });
-    expect(reportMonthKey('attribution', '2026-03', 'linear:campaign=a#b=c', 0)).toEqual({ pk: 'REPORT#attribution#2026-03#00', sk: 'linear:campaign#2026-03#a#b=c' });
-    const prefix = reportMonthPrefix('source', '2026-03');
-    expect(prefix).toBe('source#2026-03#');
-    expect(reportMonthKey('funnel', '2026-03', 'source=a#2026-03-01#b', 0).sk.startsWith(prefix)).toBe(true);
-    // no day item of the month (whatever its value) is under the month's prefix
-    expect(['source#2026-03-01#a', 'source#2026-03-31##', 'sourceX#2026-03#a', 'source#2026-04#a'].some((sk) => sk.startsWith(prefix))).toBe(false);
-    // and no month total is in a run of the month's days, even the whole month's
-    const [low, high] = reportDayRange('source', '2026-03-01', '2026-03-31');
-    expect(['source#2026-03#a', 'source#2026-03#\u{10FFFF}', 'source#2026-03#2026-03-05#a'].some((sk) => sk >= low && sk <= high)).toBe(false);
+  it('keeps the month totals of each slice and shard in the year’s partition, never a month’s, a run of months of a dimension one key range', () => {
+    expect(reportMonthKey('funnel', '2026-03', 'source=newsletter', 3)).toEqual({ pk: 'REPORT#funnel#2026#03', sk: 'source#2026-03#newsletter' });
+    expect(reportMonthKey('attribution', '2026-03', 'linear:campaign=a#b=c', 0)).toEqual({ pk: 'REPORT#attribution#2026#00', sk: 'linear:campaign#2026-03#a#b=c' });
+    expect(reportYearPartition('funnel', '2026', 3)).toBe('REPORT#funnel#2026#03');
+    // no year's partition is a month's
+    expect(reportYearPartition('funnel', '2026', 3)).not.toBe(reportPartition('funnel', '2026-03', 3));
+    expect(reportMonthItemOf('linear:campaign', 'linear:campaign#2026-03#a#b=c')).toEqual({ month: '2026-03', value: 'a#b=c' });
+    const [low, high] = reportMonthRange('source', '2026-02', '2026-04');
+    const inRange = (sk: string) => sk >= low && sk <= high;
+    expect(['source#2026-02#a', 'source#2026-03#\u{10FFFF}', 'source#2026-04#zzz', 'source#2026-04##'].every(inRange)).toBe(true);
+    expect(['source#2026-01#z', 'source#2026-05#a', 'sourceX#2026-03#a', 'rep#2026-03#a', 'source#2026-01-31#a'].some(inRange)).toBe(false);
   });
 
   it('adds each report count to its day item and to its month total, in the lead’s shard, one write per item with counts summed', () => {
@@ -78,10 +80,10 @@ describe('the leads table layout', () => {
     );
     expect(items).toEqual([
       [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03-01#newsletter' }, { 'reached.mql': 1, 'reached.sal': 2 }],
-      [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03#newsletter' }, { 'reached.mql': 2, 'reached.sal': 3 }],
+      [{ pk: 'REPORT#funnel#2026#05', sk: 'source#2026-03#newsletter' }, { 'reached.mql': 2, 'reached.sal': 3 }],
       [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03-20#newsletter' }, { 'reached.mql': 1, 'reached.sal': 1 }],
       [{ pk: 'REPORT#attribution#2026-04#05', sk: 'linear:source#2026-04-02#newsletter' }, { 'pipeline.deals': 0.5 }],
-      [{ pk: 'REPORT#attribution#2026-04#05', sk: 'linear:source#2026-04#newsletter' }, { 'pipeline.deals': 0.5 }],
+      [{ pk: 'REPORT#attribution#2026#05', sk: 'linear:source#2026-04#newsletter' }, { 'pipeline.deals': 0.5 }],
     ]);
     expect(reportItemsOf([], 0)).toEqual([]);
   });
