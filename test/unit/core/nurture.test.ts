@@ -63,7 +63,7 @@ describe('config/nurture.json', () => {
   });
 
   it('names the field of each problem', () => {
-    const bad = structuredClone(input) as typeof input & { programs: Record<string, unknown>[] };
+    const bad = structuredClone(input) as unknown as { programs: Record<string, unknown>[] };
     bad.programs[1] = { ...bad.programs[1], id: 'Welcome!', steps: [step('a', -1), step('a', 1, { links: [{ id: 'x', label: 'X', url: 'javascript:alert(1)' }] })] };
     bad.programs[2] = { ...bad.programs[2], id: 'enterprise' };
     expect(refusalOf(bad)).toEqual(
