@@ -13,7 +13,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
  * Task states dispatched by resource ARN to the same handler code,
  * `.waitForTaskToken` callbacks with their timeouts, the local clock for
  * Wait states, and a small AWS-JSON endpoint (StartExecution,
- * DescribeExecution, ListExecutions, SendTaskSuccess, SendTaskFailure) for the SDK.
+ * DescribeExecution, ListExecutions, StopExecution, SendTaskSuccess, SendTaskFailure) for the SDK.
  */
 
 export type Invoke = (functionNameOrArn: string, payload: unknown) => Promise<unknown>;
@@ -24,6 +24,8 @@ type Definition = { StartAt: string; States: Record<string, State> } & Record<st
 /** The largest timeout the interpreter can keep; callback timeouts are enforced here instead. */
 const INTERPRETER_MAX_TIMEOUT_SECONDS = 2_000_000;
 const TIMEOUT_PARAMETER = 'leadloopTimeoutSeconds';
+/** What a Wait state with SecondsPath runs as locally: a task that sleeps on the local clock. */
+const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::leadloop:local-wait';
 
 export class AwsError extends Error {
   readonly statusCode: number;
@@ -59,6 +61,8 @@ export interface Execution {
   abort?: () => void;
   /** sequence of the next task token to hand out */
   tokenSeq: number;
+  /** the timers of its Wait states with SecondsPath, cleared when it is stopped */
+  waits?: Set<NodeJS.Timeout>;
 }
 
 interface WaitingTask {
@@ -112,7 +116,13 @@ export class LocalStepFunctions {
     for (const [name, state] of Object.entries(definition.States)) {
       if ('HeartbeatSeconds' in state || 'HeartbeatSecondsPath' in state) throw new Error(`${machine.name}.${name}: heartbeats are not supported locally`);
       if (state.Type === 'Wait') {
-        if (typeof state.Seconds !== 'number') throw new Error(`${machine.name}.${name}: only Wait states with Seconds run locally`);
+        if (typeof state.SecondsPath === 'string') {
+          // The interpreter would sleep the real seconds: a task sleeps them on the local clock instead, passing its input on.
+          const { Type: _type, SecondsPath, ...rest } = state;
+          definition.States[name] = { ...rest, Type: 'Task', Resource: LOCAL_WAIT_RESOURCE, Parameters: { 'seconds.$': SecondsPath }, ResultPath: null };
+          continue;
+        }
+        if (typeof state.Seconds !== 'number') throw new Error(`${machine.name}.${name}: only Wait states with Seconds or SecondsPath run locally`);
         waitOverrides[name] = realDelayMs(this.clock, state.Seconds * 1000);
       }
       if (state.Type !== 'Task') continue;
@@ -139,7 +149,9 @@ export class LocalStepFunctions {
     for (const [name, state] of Object.entries(prepared.definition.States)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
-      if (resource.startsWith('arn:aws:lambda:')) {
+      if (resource === LOCAL_WAIT_RESOURCE) {
+        handlers[name] = (input) => this.sleep(execution, Number((input as { seconds: number }).seconds));
+      } else if (resource.startsWith('arn:aws:lambda:')) {
         handlers[name] = (input) => this.invoke(resource, input);
       } else if (resource === 'arn:aws:states:::lambda:invoke') {
         handlers[name] = async (input) => {
@@ -152,6 +164,18 @@ export class LocalStepFunctions {
       }
     }
     return handlers;
+  }
+
+  /** A Wait state's seconds, on the local clock. */
+  private sleep(execution: Execution, seconds: number): Promise<null> {
+    const waits = (execution.waits ??= new Set());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waits.delete(timer);
+        resolve(null);
+      }, realDelayMs(this.clock, Math.max(0, seconds) * 1000));
+      waits.add(timer);
+    });
   }
 
   private currentToken(execution: Execution): string {
@@ -250,6 +274,7 @@ export class LocalStepFunctions {
         execution.stopDate = new Date();
       },
       (error: Error & { cause?: unknown }) => {
+        if (execution.status === 'ABORTED') return; // stopped: StopExecution recorded it
         const inner = (error.cause instanceof Error ? error.cause : error) as Error;
         execution.status = error.name === 'ExecutionAbortedError' ? 'ABORTED' : error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
         execution.error = inner.name;
@@ -259,6 +284,22 @@ export class LocalStepFunctions {
       },
     );
     return { executionArn, startDate: execution.startDate };
+  }
+
+  /** Stops a running execution (ABORTED, as on AWS); one already over is left as it is. */
+  stopExecution(request: { executionArn?: string; error?: string; cause?: string }): { stopDate: Date } {
+    const execution = this.executions.get(request.executionArn ?? '');
+    if (!execution) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+    if (execution.status !== 'RUNNING') return { stopDate: execution.stopDate ?? new Date() };
+    for (const [token, task] of this.waiting) if (task.executionArn === execution.executionArn) this.closeToken(token);
+    for (const timer of execution.waits ?? []) clearTimeout(timer);
+    execution.waits?.clear();
+    execution.status = 'ABORTED';
+    execution.stopDate = new Date();
+    if (request.error !== undefined) execution.error = request.error;
+    if (request.cause !== undefined) execution.cause = request.cause;
+    execution.abort?.();
+    return { stopDate: execution.stopDate };
   }
 
   sendTaskSuccess(request: { taskToken?: string; output?: string }): Record<string, never> {
@@ -309,6 +350,7 @@ export class LocalStepFunctions {
         return { executionArn, startDate: startDate.getTime() / 1000 };
       },
       DescribeExecution: (b) => this.describeExecution(b),
+      StopExecution: (b) => this.stopExecution(b),
       ListExecutions: (b) => this.listExecutions(b),
       SendTaskSuccess: (b) => this.sendTaskSuccess(b),
       SendTaskFailure: (b) => this.sendTaskFailure(b),
@@ -342,6 +384,7 @@ export class LocalStepFunctions {
   async stop(): Promise<void> {
     for (const task of this.waiting.values()) if (task.timer) clearTimeout(task.timer);
     this.waiting.clear();
+    for (const execution of this.executions.values()) for (const timer of execution.waits ?? []) clearTimeout(timer);
     for (const execution of this.executions.values()) if (execution.status === 'RUNNING') execution.abort?.();
     if (this.server) {
       this.server.closeAllConnections();
