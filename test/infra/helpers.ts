@@ -91,6 +91,12 @@ export class LeadLoopTemplate {
       if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
         return join[1].map((part: unknown) => this.describe(part)).join(join[0]);
       }
+      // a part of an ARN (a state machine's name, for its executions' ARNs): `Nurture/StateMachine.split(':')[6]`
+      const select = value['Fn::Select'];
+      const split = Array.isArray(select) && isObject(select[1]) ? select[1]['Fn::Split'] : undefined;
+      if (Array.isArray(select) && typeof select[0] === 'number' && Array.isArray(split) && typeof split[0] === 'string') {
+        return `${this.describe(split[1])}.split('${split[0]}')[${select[0]}]`;
+      }
     }
     throw new Error(`cannot describe ${JSON.stringify(value)}`);
   }
