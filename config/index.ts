@@ -1,7 +1,6 @@
 import { campaignsSchema } from '#core/campaigns.ts';
 import { parseConfig } from '#core/config-errors.ts';
 import { feedbackConfigSchema } from '#core/feedback.ts';
-import { nurtureConfigSchema } from '#core/nurture.ts';
 import { privacySchema } from '#core/privacy.ts';
 import type { ReportSlicing } from '#core/report-counts.ts';
 import { reportsConfigSchema } from '#core/report-traits.ts';
@@ -10,7 +9,6 @@ import { serviceAgreementSchema } from '#core/service-agreement.ts';
 import { teamsSchema } from '#core/teams.ts';
 import campaignsJson from './campaigns.json' with { type: 'json' };
 import feedbackJson from './feedback.json' with { type: 'json' };
-import nurtureJson from './nurture.json' with { type: 'json' };
 import privacyJson from './privacy.json' with { type: 'json' };
 import reportsJson from './reports.json' with { type: 'json' };
 import scoringModelJson from './scoring-model.json' with { type: 'json' };
@@ -28,6 +26,5 @@ export const privacy = parseConfig('config/privacy.json', privacySchema, privacy
 export const feedback = parseConfig('config/feedback.json', feedbackConfigSchema, feedbackJson);
 export const campaigns = parseConfig('config/campaigns.json', campaignsSchema, campaignsJson);
 export const reports = parseConfig('config/reports.json', reportsConfigSchema, reportsJson);
-export const nurture = parseConfig('config/nurture.json', nurtureConfigSchema, nurtureJson);
 /** What every writer of lead saves slices report counts by: one value, so all writers agree (lead-store.ts `slicing`). */
 export const reportSlicing: ReportSlicing = { campaigns, traits: reports.traits };

@@ -5,7 +5,7 @@ import { dynamodb } from '#commons/clients.ts';
 import { httpHandler, validate } from '#commons/http.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
-import { nurture } from '#config/index.ts';
+import { nurture } from '#config/nurture.ts';
 import { leadIdSchema } from '#core/lead-id.ts';
 import * as z from '#core/zod.ts';
 import { recordClick, type ClickPorts } from './links.ts';

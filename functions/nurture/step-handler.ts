@@ -6,7 +6,7 @@ import { dynamodb, ses } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
-import { nurture } from '#config/index.ts';
+import { nurture } from '#config/nurture.ts';
 import type { NurtureState } from '#core/nurture.ts';
 import { runNurtureStep, type NurtureStepPorts } from './run-step.ts';
 

@@ -11,7 +11,8 @@ import { createMetrics, createUnitMeter, METRIC, publishMetrics } from '#commons
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
-import { campaigns, nurture, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
+import { campaigns, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
+import { nurture } from '#config/nurture.ts';
 import { ownerOfRep } from '#core/crm-apply.ts';
 import { eventRecordKinds, type EventRecord } from '#core/records.ts';
 import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';

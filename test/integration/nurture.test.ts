@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { eventually, sendEvent, storedEvents } from '../support/local.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { nurture } from '../../config/index.ts';
+import { nurture } from '../../config/nurture.ts';
 import { journeyName } from '../../functions/core/journey.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { nurtureName } from '../../functions/core/nurture.ts';

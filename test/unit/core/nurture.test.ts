@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nurture as shippedNurture } from '#config/index.ts';
+import { nurture as shippedNurture } from '#config/nurture.ts';
 import { ConfigError, parseConfig } from '#core/config-errors.ts';
 import {
   conditionHolds,
