@@ -95,6 +95,10 @@ try {
     trackingEvents: history.trackingEvents,
     linkIdentities: leads.linkIdentities,
     retireLead: leads.retireLead,
+    // one person's history: nothing merges, nothing is stopped
+    stopJourneys: async () => undefined,
+    closeCycleForMerge: leads.closeCycleForMerge,
+    putCycle: leads.putCycle,
     log: (message, details) => log(`${message} ${JSON.stringify(details)}`),
   };
 

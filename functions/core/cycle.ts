@@ -2,6 +2,12 @@ import type { EscalationStepName } from './journey-contract.ts';
 import type { CycleDecisionFacts, Handover } from './decisions.ts';
 import type { Owner } from './lead.ts';
 
+/** A cycle of a lead, named: where a merge moved a hand-off from, or to. */
+export interface CycleRef {
+  leadId: string;
+  cycle: number;
+}
+
 /** One pass of a lead from MQL to an outcome: who owns it, by when, and how the journey waits. */
 export interface Cycle extends CycleDecisionFacts {
   leadId: string;
@@ -17,6 +23,8 @@ export interface Cycle extends CycleDecisionFacts {
   taskToken?: string;
   /** the follow-up steps taken (see follow-up.ts), each once; a string set in DynamoDB */
   followUpSent?: Iterable<string>;
+  /** the hand-off of another lead's cycle, moved here by a merge: same owner, same deadline, its email already sent there */
+  continues?: CycleRef;
 }
 
 /** The change one escalation step makes to a cycle. */

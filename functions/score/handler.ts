@@ -49,7 +49,7 @@ const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
-const { startJourney } = createJourneyRunner({ sfn, journeyStateMachineArn });
+const { startJourney, stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
 const nurtureRunner = createNurtureRunner({ sfn, nurtureStateMachineArn, client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { clearNurturePending } = createNurtureStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
@@ -79,6 +79,13 @@ const ports: ApplyEventsPorts = {
   trackingEvents: history.trackingEvents,
   linkIdentities: leads.linkIdentities,
   retireLead: leads.retireLead,
+  // the absorbed lead's journeys, and its nurture program (a no-op when it is in none)
+  stopJourneys: async (leadId, lastCycle) => {
+    await stopJourneys(leadId, lastCycle, 'the lead was merged into another lead of the same person');
+    await nurtureRunner.stopNurture(leadId, 'merged into another lead');
+  },
+  closeCycleForMerge: leads.closeCycleForMerge,
+  putCycle: leads.putCycle,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
   nurture: { config: nurture, startNurture: nurtureRunner.startNurture, clearNurturePending, stopEnrollment: nurtureRunner.stopEnrollment },
 };

@@ -32,6 +32,7 @@ const EVENTS = 'Tables/Events.Arn';
 const EVENTS_STREAM = 'Tables/Events.StreamArn';
 const LEADS = 'Tables/Leads.Arn';
 const JOURNEY = 'Journey/StateMachine';
+const JOURNEY_EXECUTIONS = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:Journey/StateMachine.split(':')[6]:*";
 const NURTURE = 'Nurture/StateMachine';
 /** A nurture program's executions: what stopping one is granted on. */
 const NURTURE_EXECUTIONS = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:Nurture/StateMachine.split(':')[6]:*";
@@ -97,6 +98,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     // the event source mapping reads the events stream
     ...on(EVENTS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
     ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess'),
+    // a merge stops the absorbed lead's journeys: executions of the journey's machine only
+    ...on(JOURNEY_EXECUTIONS, 'states:StopExecution'),
     // a lead entering nurture starts its program; one leaving it (an MQL now) has it stopped
     ...on(NURTURE, 'states:StartExecution'),
     ...on(NURTURE_EXECUTIONS, 'states:StopExecution'),

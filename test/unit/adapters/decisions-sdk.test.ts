@@ -40,7 +40,7 @@ describe('decisions: recordDecision', () => {
             TableName: 'leads-table',
             Key: cycleKey(LEAD_ID, 1),
             UpdateExpression: 'SET outcome = :outcome',
-            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
+            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto)',
             ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': rejected },
           }),
         },

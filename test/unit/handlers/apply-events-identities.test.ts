@@ -189,3 +189,59 @@ describe('one person, one lead, however events are batched (property)', () => {
     );
   });
 });
+
+describe('a merge that moves a hand-off, cut short and run again', () => {
+  it('stops the absorbed journey, moves the open hand-off to the survivor once, and starts one journey for it', async () => {
+    // Prepare: the older lead was handed off and rejected (recycled); the newer one is handed off to rep-amy, its journey running
+    const store = new InMemoryLeads(model);
+    const owner = { repId: 'rep-amy', teamId: 'emea', assignedAt: at(30) };
+    const base = { traits: {}, stageHistory: [], ledger: [], modelVersion: model.version, engagement: 0, grade: 'D' as const, touches: [], recentActivity: [] };
+    store.putLead({ ...base, leadId: 'lead-s', identities: ['anon:v-s'], stage: 'recycled', cycle: 1, scoredAt: at(0), createdAt: at(0) }, 3);
+    store.putLead({ ...base, leadId: 'lead-a', identities: ['anon:v-a'], stage: 'mql', cycle: 1, owner, scoredAt: at(30), createdAt: at(20) }, 2);
+    store.setCycle({ leadId: 'lead-a', cycle: 1, owner, previousReps: [], acceptBy: at(270), acceptWithinSeconds: 14_400, missed: 0 });
+    await store.ports().startJourney({ leadId: 'lead-a', cycle: 1 });
+    const aliasEvent = alias('alias-1', 60, 'v-a', 'v-s');
+    store.store([aliasEvent]);
+    // the first attempt stops after saving the survivor, before linking the other lead's identities to it
+    store.beforeNext('linkIdentities', () => {
+      throw new Error('the function timed out');
+    });
+
+    // Act: the stream delivers the alias, the attempt fails, and the stream delivers it again
+    const first = await applyEventRecords([aliasEvent], store.ports());
+    expect([...first.failedMessageIds]).toEqual(['alias-1']);
+    await applyInBatches(store, [[aliasEvent]]);
+
+    // Assess: one person, one open hand-off: the survivor's second cycle, rep-amy's, by the same deadline
+    expect(store.liveLeads().map((l) => l.lead.leadId)).toEqual(['lead-s']);
+    expect(store.leads.get('lead-s')?.lead).toMatchObject({ stage: 'mql', cycle: 2, owner, mergedLeadIds: ['lead-a'] });
+    expect(store.cycle('lead-s', 2)).toMatchObject({ owner, acceptBy: at(270), missed: 0, continues: { leadId: 'lead-a', cycle: 1 } });
+    expect(store.cycle('lead-a', 1)).toMatchObject({ mergedInto: { leadId: 'lead-s', cycle: 2 } });
+    // the absorbed journey stopped (each attempt asks again: a no-op), one journey started for the survivor's cycle, MQL counted once
+    expect(store.stopped).toEqual(['lead-a#1', 'lead-a#1']);
+    expect([...store.journeys.keys()].sort()).toEqual(['lead-a#1', 'lead-s#2']);
+    expect(store.funnel.get('reached.mql')).toBe(1);
+    expect(store.callsOf('putCycle')).toHaveLength(1);
+  });
+
+  it('leaves a decision already recorded on the absorbed cycle where it is, and moves nothing', async () => {
+    // Prepare: as above, but rep-amy accepted just before the merge (the stream has not applied it yet)
+    const store = new InMemoryLeads(model);
+    const owner = { repId: 'rep-amy', teamId: 'emea', assignedAt: at(30) };
+    const base = { traits: {}, stageHistory: [], ledger: [], modelVersion: model.version, engagement: 0, grade: 'D' as const, touches: [], recentActivity: [] };
+    store.putLead({ ...base, leadId: 'lead-s', identities: ['anon:v-s'], stage: 'recycled', cycle: 1, scoredAt: at(0), createdAt: at(0) }, 3);
+    store.putLead({ ...base, leadId: 'lead-a', identities: ['anon:v-a'], stage: 'mql', cycle: 1, owner, scoredAt: at(30), createdAt: at(20) }, 2);
+    store.setCycle({ leadId: 'lead-a', cycle: 1, owner, previousReps: [], acceptBy: at(270), acceptWithinSeconds: 14_400, missed: 0 });
+    store.beforeNext('closeCycleForMerge', () => void (store.cycle('lead-a', 1)!.outcome = { kind: 'accepted', cycle: 1, repId: 'rep-amy', at: at(59) }));
+    const aliasEvent = alias('alias-1', 60, 'v-a', 'v-s');
+    store.store([aliasEvent]);
+
+    // Act
+    await applyInBatches(store, [[aliasEvent]]);
+
+    // Assess: the decision stands on its cycle; the survivor is not given a hand-off
+    expect(store.cycle('lead-a', 1)?.mergedInto).toBeUndefined();
+    expect(store.cycle('lead-s', 2)).toBeUndefined();
+    expect(store.leads.get('lead-s')?.lead).toMatchObject({ stage: 'recycled', cycle: 1 });
+  });
+});

@@ -35,6 +35,8 @@ export class InMemoryLeads {
   readonly cycles = new Map<string, Cycle>();
   /** journeys started, by `leadId#cycle` */
   readonly journeys = new Map<string, JourneyInput>();
+  /** journeys stopped (a merge absorbed their lead), as `leadId#cycle`, in order */
+  readonly stopped: string[] = [];
   /** journeys resumed, in order */
   readonly resumed: { taskToken: string; output: unknown }[] = [];
   /** every port called, with its arguments, in order */
@@ -168,10 +170,24 @@ export class InMemoryLeads {
       recordOutcome: async (leadId, outcome) => {
         const current = this.cycle(leadId, outcome.cycle);
         if (!current) return undefined;
-        if (current.owner.repId === outcome.repId && !current.outcome && !current.recycled) current.outcome = structuredClone(outcome);
+        if (current.owner.repId === outcome.repId && !current.outcome && !current.recycled && !current.mergedInto) current.outcome = structuredClone(outcome);
         return structuredClone(current);
       },
       getCycle: async (leadId, cycle) => structuredClone(this.cycle(leadId, cycle)),
+      putCycle: async (cycle) => {
+        if (this.cycle(cycle.leadId, cycle.cycle)) throw new ConcurrentUpdateError(`cycle ${cycle.cycle} of lead ${cycle.leadId}`);
+        this.setCycle(cycle);
+      },
+      closeCycleForMerge: async (leadId, cycle, into) => {
+        const current = this.cycle(leadId, cycle);
+        const open = current && !current.outcome && !current.recycled && (!current.mergedInto || (current.mergedInto.leadId === into.leadId && current.mergedInto.cycle === into.cycle));
+        if (!open) return { closed: false, cycle: structuredClone(current) };
+        current.mergedInto = { ...into };
+        return { closed: true, cycle: structuredClone(current) };
+      },
+      stopJourneys: async (leadId, lastCycle) => {
+        for (let cycle = 1; cycle <= lastCycle; cycle++) if (this.journeys.has(`${leadId}#${cycle}`)) this.stopped.push(`${leadId}#${cycle}`);
+      },
       ownerOf: (repId, at) => (repId.startsWith('rep-') ? { repId, teamId: 'sales-emea', assignedAt: at } : undefined),
       resumeJourney: async (taskToken, output) => {
         this.resumed.push({ taskToken, output });
