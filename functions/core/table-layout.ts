@@ -24,6 +24,7 @@
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
  * | configuration value      | CONFIG#name             | CONFIG          |
  * | feedback comment of a day | COMMENTS#YYYY-MM-DD    | at#feedbackId   |
+ * | suppressed address (nurture) | SUPPRESSED#email    | SUPPRESSED      |
  *
  * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
  * (`stage#shard`) / `stageSince`.
@@ -296,3 +297,9 @@ export const openStageKey = (stage: string, shard: number): string => `${stage}#
 export const commentKey = (at: string, feedbackId: string): ItemKey => ({ pk: commentsPartition(new Date(at).toISOString().slice(0, 10)), sk: `${new Date(at).toISOString()}#${feedbackId}` });
 /** One day's (UTC, YYYY-MM-DD) comment partition. */
 export const commentsPartition = (day: string): string => `COMMENTS#${day}`;
+
+/**
+ * An address no nurture email goes to (unsubscribed, bounced, complained):
+ * by address, as SES reports bounces and complaints, so every lead with it is covered.
+ */
+export const suppressionKey = (email: string): ItemKey => ({ pk: `SUPPRESSED#${email}`, sk: 'SUPPRESSED' });
