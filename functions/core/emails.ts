@@ -1,3 +1,4 @@
+import { deadlineInWords } from './deadline-words.ts';
 import type { Lead } from './lead.ts';
 import type { Outcome } from './outcomes.ts';
 import { recontactMonths, type DecisionRequest, type DecisionVerdict } from './decisions.ts';
@@ -131,6 +132,37 @@ export function renderEscalationEmail(input: EscalationEmailInput): RenderedEmai
 <p>This is missed deadline number ${escapeHtml(input.missed)} for this lead.</p>
 <p>Lead: ${escapeHtml(name)} &lt;${escapeHtml(lead.email ?? 'no email')}&gt;, stage ${escapeHtml(lead.stage)}, grade ${escapeHtml(lead.grade)}, engagement ${escapeHtml(lead.engagement)}.</p>
 <p>If it stays unaccepted, LeadLoop follows the escalation ladder of the service agreement.</p>
+</body></html>`;
+  return { subject, html, text };
+}
+
+export interface ReminderEmailInput {
+  lead: Lead;
+  rep: Rep;
+  /** the acceptance deadline */
+  acceptBy: string;
+  acceptUrl: string;
+  rejectUrl: string;
+  linksExpireAt: Date;
+  now: Date;
+}
+
+/** The reminder before the acceptance deadline: to the owner, the deadline in their zone, in words. */
+export function renderReminderEmail(input: ReminderEmailInput): RenderedEmail {
+  const { lead, rep, now } = input;
+  const name = leadName(lead);
+  const company = typeof lead.traits.company === 'string' ? ` (${lead.traits.company})` : '';
+  const deadline = deadlineInWords(new Date(input.acceptBy), rep.timeZone, now);
+  const subject = oneLine(`Reminder: accept or reject ${name}${company} by ${deadline}`);
+  const line = `${name}${company} was handed to you and is still open. Please accept or reject it by ${deadline}; after that the service agreement escalates it.`;
+  const expiry = `These links work until ${deadlineInWords(input.linksExpireAt, rep.timeZone, now)}.`;
+  const text = [`Hi ${rep.name},`, '', line, `Grade ${lead.grade}, score ${Math.round(lead.engagement)}.`, '', `Accept: ${input.acceptUrl}`, `Reject: ${input.rejectUrl}`, '', expiry].join('\n');
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hi ${escapeHtml(rep.name)},</p>
+<p>${escapeHtml(line)}</p>
+<p>Grade <strong>${escapeHtml(lead.grade)}</strong>, score <strong>${escapeHtml(Math.round(lead.engagement))}</strong>.</p>
+<p><a href="${escapeHtml(input.acceptUrl)}">Accept</a> · <a href="${escapeHtml(input.rejectUrl)}">Reject</a></p>
+<p><small>${escapeHtml(expiry)}</small></p>
 </body></html>`;
   return { subject, html, text };
 }

@@ -1,4 +1,5 @@
 import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
+import type { RepCalendars } from './rep-calendars.ts';
 import { acceptanceWindow, escalationStep, type AcceptanceTerms } from './service-agreement.ts';
 import { assignRep, type TeamsConfig } from './teams.ts';
 
@@ -18,8 +19,12 @@ export interface JourneyAssignment {
   /** reps who held this cycle before, most recent last */
   previousReps: string[];
   acceptBy: string;
-  /** seconds from the assignment to acceptBy; the journey's wait uses it as its timeout */
+  /** seconds from the assignment to acceptBy; the journey's wait until the deadline uses it as its timeout */
   acceptWithinSeconds: number;
+  /** when the owner is reminded (acceptBy when the agreement sets no reminder) */
+  remindAt: string;
+  /** seconds from the assignment to remindAt; the journey's first wait times out then */
+  remindWithinSeconds: number;
 }
 
 export interface JourneyState {
@@ -35,29 +40,32 @@ export function planAssignment(
   agreement: AcceptanceTerms,
   state: Pick<JourneyState, 'leadId' | 'cycle'>,
   now: Date,
+  calendars: RepCalendars,
 ): JourneyAssignment {
   const { team, rep } = assignRep(teams, state.leadId, state.cycle);
-  return { repId: rep.id, teamId: team.id, previousReps: [], ...acceptanceWindow(agreement, now) };
+  return { repId: rep.id, teamId: team.id, previousReps: [], ...acceptanceWindow(agreement, now, calendars(rep.id)) };
 }
 
 /**
  * What happens when the owner misses the acceptance deadline: the next step
- * of the escalation ladder, with a fresh window for whoever owns the lead next.
+ * of the escalation ladder, with a fresh window for whoever owns the lead next,
+ * counted in that rep's working hours (a reassignment restarts the clock in the new rep's).
  */
 export function planEscalation(
   teams: TeamsConfig,
   agreement: AcceptanceTerms,
   state: JourneyState & { assignment: JourneyAssignment },
   now: Date,
+  calendars: RepCalendars,
 ): JourneyState & { assignment: JourneyAssignment; escalation: { missed: number; step: EscalationStep } } {
   const missed = (state.escalation?.missed ?? 0) + 1;
   const step = escalationStep(agreement, missed);
   const current = state.assignment;
-  let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now) };
+  let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now, calendars(current.repId)) };
   if (step === EscalationStepName.reassign) {
     const previousReps = [...current.previousReps, current.repId];
     const { team, rep } = assignRep(teams, state.leadId, state.cycle, previousReps);
-    assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now) };
+    assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now, calendars(rep.id)) };
   }
   return { leadId: state.leadId, cycle: state.cycle, assignment, escalation: { missed, step } };
 }
@@ -68,9 +76,14 @@ export function assignmentOf(cycle: {
   previousReps: string[];
   acceptBy: string;
   acceptWithinSeconds: number;
+  remindAt?: string | undefined;
+  remindWithinSeconds?: number | undefined;
 }): JourneyAssignment {
   const { owner, previousReps, acceptBy, acceptWithinSeconds } = cycle;
-  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds };
+  // a cycle written before reminders existed is reminded at its deadline: no reminder
+  const remindAt = cycle.remindAt ?? acceptBy;
+  const remindWithinSeconds = cycle.remindWithinSeconds ?? acceptWithinSeconds;
+  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds, remindAt, remindWithinSeconds };
 }
 
 /**

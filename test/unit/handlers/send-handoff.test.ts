@@ -14,6 +14,8 @@ const assignment: JourneyAssignment = {
   teamId: 'sales-emea',
   previousReps: [],
   acceptBy: '2026-03-01T14:00:00.000Z',
+  remindAt: '2026-03-01T13:00:00.000Z',
+  remindWithinSeconds: 10_800,
   acceptWithinSeconds: 14_400,
 };
 
