@@ -32,6 +32,8 @@ export interface LocalRuntimeOptions {
   sfnPort?: number;
   /** Virtual seconds per real second. @default 1 */
   clockSpeed?: number;
+  /** The instant the virtual clock starts at (LEADLOOP_CLOCK_START). @default now */
+  clockStart?: Date;
   /** @default a new random key, printed at start */
   writeKey?: string;
   /** @default a new random key, printed at start */
@@ -131,7 +133,7 @@ function checkPrerequisites(options: LocalRuntimeOptions): { dataDir: string | u
   const javaMissing = javaProblem();
   if (javaMissing) throw javaMissing;
   const dataDir = options.dataDir !== undefined ? prepareDataDir(options.dataDir) : undefined;
-  return { dataDir, clock: createClock(options.clockSpeed ?? 1) };
+  return { dataDir, clock: createClock(options.clockSpeed ?? 1, Date.now(), options.clockStart) };
 }
 
 /** What the HTTP front serves once the loop is up; until then it answers 503. */
@@ -431,6 +433,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [LOCAL_API_VARIABLES.serverKey]: serverKey,
       [LOCAL_API_VARIABLES.clockSpeed]: String(clock.speed),
       [LOCAL_API_VARIABLES.clockOrigin]: String(clock.origin),
+      ...(clock.start !== undefined && { LEADLOOP_CLOCK_START: new Date(clock.start).toISOString() }),
       // leadloop digest --send sends as the digest function does: through the SES capture, with its sender
       ...emailEnvironment(app),
       AWS_ENDPOINT_URL_SESV2: sesUrl,
