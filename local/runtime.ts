@@ -424,6 +424,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const leadsTable = leadsTableOf(app);
     const { writeKey, serverKey } = await seedKeys(dynamodb, leadsTable, options);
     const streams = startStreams(app, dynamodb, invoke, failedRecords, http.apiUrl, options.observe, stops, log);
+    if (clock.start !== undefined) {
+      // A clock given a start reads it once the runtime is up, not a startup's worth of virtual time later.
+      clock.origin = Date.now();
+      lambdas.setClock(clock);
+    }
     const cliEnv = {
       ...cliEnvironment(app, leadsTable, { dynamodb: dynamodb.endpoint, sfn: sfnEndpoint }),
       // leadloop simulate drives the public API: where it is, its keys, and the clock its handlers see

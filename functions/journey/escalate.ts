@@ -90,6 +90,7 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
       manager: owner.team.manager,
       acceptBy: state.assignment.acceptBy,
       missed,
+      now,
     });
     await ports.sendEmailOnce({ ...email, to: owner.team.manager.email, idempotencyKey: `${leadId}#${cycle}#escalation#${missed}` });
   }
