@@ -77,6 +77,9 @@ describe('an accept made before the reassignment deadline, still in the stream w
     const rep = handoff!.destination.to[0];
     const repId = teams.teams[0]!.reps.find((r) => r.email === rep)!.id;
     await eventually('the manager to be told', async () => (await emails()).find((e) => e.subject.startsWith('Escalation') && e.subject.includes('Lena Park')), acceptanceBudgetMs(runtime, repId, 1));
+    // The fresh window's reminder (at 75%): a decision made before it is picked up by the wait after it,
+    // so the accept comes after it, in the last quarter of the window, as the deadline nears.
+    await eventually('the second window’s reminder', async () => ((await emails()).filter((e) => e.subject.startsWith('Reminder') && e.subject.includes('Lena Park')).length > 1 ? true : undefined), acceptanceBudgetMs(runtime, repId, 1));
 
     // Act: the stream is held, the rep accepts, and the reassignment deadline passes
     await runtime.streams.hold();
