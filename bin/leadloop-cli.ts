@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { run } from './cli/run.ts';
+import type { CliIo } from './cli/run.ts';
 
 // A reader that goes away (`| head`) ends the command quietly, as with other Unix tools.
 for (const stream of [process.stdout, process.stderr]) {
@@ -13,7 +13,12 @@ for (const stream of [process.stdout, process.stderr]) {
  * The LeadLoop CLI, started by bin/leadloop.js on Node 24 (which runs
  * TypeScript as is). See `leadloop --help`.
  */
-process.exitCode = await run(process.argv.slice(2), {
+const args = process.argv.slice(2);
+// `holidays` writes config/holidays.json, which the configuration every other command loads
+// checks: it starts without loading them, so a missing or stale file can always be written again.
+const run: (args: readonly string[], io: CliIo) => Promise<number> =
+  args[0] === 'holidays' ? async (all, io) => (await import('./cli/holidays.ts')).holidaysCommand(all.slice(1), io) : (await import('./cli/run.ts')).run;
+process.exitCode = await run(args, {
   readFile: (file) => readFileSync(file, 'utf8'),
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),

@@ -24,7 +24,12 @@ const module = (await import(pathToFileURL(setup.codeFile).href)) as Record<stri
 const handler = module[setup.exportName] as Handler | undefined;
 if (typeof handler !== 'function') throw new Error(`${setup.codeFile} does not export ${setup.exportName}`);
 
-parentPort!.on('message', async (message: { id: number; requestId: string; event: unknown }) => {
+parentPort!.on('message', async (message: { id: number; requestId: string; event: unknown; clock?: ClockSettings }) => {
+  // the runtime restarting its clock (LEADLOOP_CLOCK_START, once it is up): the installed Date reads these fields
+  if (message.clock) {
+    Object.assign(setup.clock, message.clock);
+    return;
+  }
   const deadline = performance.now() + setup.timeoutSeconds * 1000;
   const context = {
     functionName: setup.functionName,

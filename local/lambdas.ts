@@ -113,6 +113,11 @@ class WarmFunction {
     this.observer.invoked?.({ functionLogicalId: this.fn.logicalId, memorySize: this.fn.memorySize, durationMs, failed, concurrent });
   }
 
+  /** Sets the worker's virtual clock (posted before any later invocation, so they see it). */
+  setClock(clock: ClockSettings): void {
+    this.worker.postMessage({ clock });
+  }
+
   async stop(): Promise<void> {
     await this.worker.terminate();
   }
@@ -155,6 +160,14 @@ export class LocalLambdas {
   /** Starts every function's worker, so that the first request does not pay the cold start. */
   async startAll(): Promise<void> {
     await Promise.all([...this.functions.values()].map((fn) => this.warmUp(fn).ready));
+  }
+
+  /**
+   * Restarts the clock of every started worker from the runtime's (the clock
+   * starts at LEADLOOP_CLOCK_START once everything is up, not while it starts).
+   */
+  setClock(clock: ClockSettings): void {
+    for (const warm of this.warm.values()) warm.setClock(clock);
   }
 
   invoke(nameOrArn: string, event: unknown): Promise<unknown> {

@@ -1,12 +1,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LOCAL_TARGET_FILE } from '../bin/cli/target.ts';
+import { parseClockStart } from './clock.ts';
 import { StartupError } from './ports.ts';
 import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
 
 /**
  * `npm start`: the whole loop on this machine. Configuration by environment:
- * PORT, LEADLOOP_SES_PORT, LEADLOOP_CLOCK_SPEED, LEADLOOP_WRITE_KEY,
+ * PORT, LEADLOOP_SES_PORT, LEADLOOP_CLOCK_SPEED, LEADLOOP_CLOCK_START, LEADLOOP_WRITE_KEY,
  * LEADLOOP_SERVER_KEY, LEADLOOP_DATA_DIR, LEADLOOP_LOG_LEVEL.
  */
 function numberFromEnv(name: string, fallback: number): number {
@@ -20,12 +21,21 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
+let clockStart: Date | undefined;
+try {
+  clockStart = parseClockStart(process.env.LEADLOOP_CLOCK_START);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+
 let runtime: LocalRuntime;
 try {
   runtime = await startLocalRuntime({
     port: numberFromEnv('PORT', 3000),
     sesPort: numberFromEnv('LEADLOOP_SES_PORT', 8005),
     clockSpeed: numberFromEnv('LEADLOOP_CLOCK_SPEED', 1),
+    ...(clockStart && { clockStart }),
     ...(process.env.LEADLOOP_WRITE_KEY && { writeKey: process.env.LEADLOOP_WRITE_KEY }),
     ...(process.env.LEADLOOP_SERVER_KEY && { serverKey: process.env.LEADLOOP_SERVER_KEY }),
     ...(process.env.LEADLOOP_DATA_DIR && { dataDir: process.env.LEADLOOP_DATA_DIR }),
@@ -54,6 +64,7 @@ LeadLoop is running locally.
   Failed records ${apiUrl}/_local/failed-records   (stream records set aside after their retries)
   DynamoDB       ${dynamodbEndpoint}   (DynamoDB Local; any region, any credentials)
   Clock speed    ${clock.speed}× ${clock.speed === 1 ? '(real time; set LEADLOOP_CLOCK_SPEED=3600 for an hour per second)' : ''}
+  Clock started  ${new Date(clock.start ?? clock.origin).toISOString()} ${clock.start === undefined ? '(now; set LEADLOOP_CLOCK_START=2027-01-08T18:00:00Z for a Friday evening)' : '(LEADLOOP_CLOCK_START)'}
   Write key      ${writeKey}${process.env.LEADLOOP_WRITE_KEY ? '' : '   (set LEADLOOP_WRITE_KEY to keep one)'}
   Server key     ${serverKey}${process.env.LEADLOOP_SERVER_KEY ? '' : '   (set LEADLOOP_SERVER_KEY to keep one)'}
 

@@ -33,6 +33,8 @@ export interface LocalRuntimeOptions {
   sfnPort?: number;
   /** Virtual seconds per real second. @default 1 */
   clockSpeed?: number;
+  /** The instant the virtual clock starts at (LEADLOOP_CLOCK_START). @default now */
+  clockStart?: Date;
   /** @default a new random key, printed at start */
   writeKey?: string;
   /** @default a new random key, printed at start */
@@ -135,7 +137,7 @@ function checkPrerequisites(options: LocalRuntimeOptions): { dataDir: string | u
   const javaMissing = javaProblem();
   if (javaMissing) throw javaMissing;
   const dataDir = options.dataDir !== undefined ? prepareDataDir(options.dataDir) : undefined;
-  return { dataDir, clock: createClock(options.clockSpeed ?? 1) };
+  return { dataDir, clock: createClock(options.clockSpeed ?? 1, Date.now(), options.clockStart) };
 }
 
 /** What the HTTP front serves once the loop is up; until then it answers 503. */
@@ -445,6 +447,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const leadsTable = leadsTableOf(app);
     const { writeKey, serverKey } = await seedKeys(dynamodb, leadsTable, options);
     const streams = startStreams(app, dynamodb, invoke, failedRecords, http.apiUrl, options.observe, stops, log);
+    if (clock.start !== undefined) {
+      // A clock given a start reads it once the runtime is up, not a startup's worth of virtual time later.
+      clock.origin = Date.now();
+      lambdas.setClock(clock);
+    }
     const cliEnv = {
       ...cliEnvironment(app, leadsTable, { dynamodb: dynamodb.endpoint, sfn: sfnEndpoint }),
       // leadloop simulate drives the public API: where it is, its keys, and the clock its handlers see
@@ -454,6 +461,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [LOCAL_API_VARIABLES.serverKey]: serverKey,
       [LOCAL_API_VARIABLES.clockSpeed]: String(clock.speed),
       [LOCAL_API_VARIABLES.clockOrigin]: String(clock.origin),
+      ...(clock.start !== undefined && { LEADLOOP_CLOCK_START: new Date(clock.start).toISOString() }),
       // leadloop digest --send sends as the digest function does: through the SES capture, with its sender
       ...emailEnvironment(app),
       AWS_ENDPOINT_URL_SESV2: sesUrl,

@@ -33,6 +33,8 @@ Commands:
                        Record a CRM export (deals, opportunities) as CRM outcomes, all rows or none
   digest --local | --stack <name> [--print | --send]
                        Render the weekly digest of last week, or send it (once per week)
+  holidays [--from <year>] [--to <year>]
+                       Write config/holidays.json: the reps' public holidays, for the clocks
   simulate --local     Fill the local runtime with simulated visitors, hand-offs, rep decisions,
                        activities, feedback and deals, through its public API
 
@@ -75,6 +77,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'nurture') return nurtureCommand(args.slice(1), io);
   if (command === 'simulate') return simulateCommand(args.slice(1), io);
   // loaded when asked for: its SES client and report use cases need not slow every other command's start
+  // loaded when asked for: the holidays library is big, and only this command needs it
+  if (command === 'holidays') return (await import('./holidays.ts')).holidaysCommand(args.slice(1), io);
   if (command === 'digest') return (await import('./digest.ts')).digestCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);

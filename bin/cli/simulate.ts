@@ -118,7 +118,12 @@ async function endpointsFrom(local: boolean, env: NodeJS.ProcessEnv): Promise<En
     sesUrl: get('sesUrl').replace(/\/$/, ''),
     writeKey: get('writeKey'),
     serverKey: get('serverKey'),
-    clock: { speed: Number(get('clockSpeed')), origin: Number(get('clockOrigin')) },
+    clock: {
+      speed: Number(get('clockSpeed')),
+      origin: Number(get('clockOrigin')),
+      // a runtime started with LEADLOOP_CLOCK_START says where its clock began
+      ...(source.LEADLOOP_CLOCK_START && { start: Date.parse(source.LEADLOOP_CLOCK_START) }),
+    },
   };
 }
 

@@ -636,8 +636,8 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       sets.push('recycled = :handover');
       values[':handover'] = change.handover;
     } else {
-      sets.push('acceptBy = :acceptBy', 'acceptWithinSeconds = :window');
-      Object.assign(values, { ':acceptBy': change.acceptBy, ':window': change.acceptWithinSeconds });
+      sets.push('acceptBy = :acceptBy', 'acceptWithinSeconds = :window', 'remindAt = :remindAt', 'remindWithinSeconds = :remindWindow');
+      Object.assign(values, { ':acceptBy': change.acceptBy, ':window': change.acceptWithinSeconds, ':remindAt': change.remindAt, ':remindWindow': change.remindWithinSeconds });
     }
     if (change.step === EscalationStepName.reassign) {
       sets.push('#owner = :owner', 'previousReps = :previousReps', 'reassignments = list_append(if_not_exists(reassignments, :none), :handovers)');

@@ -1,6 +1,7 @@
 import type { EscalationStepName } from './journey-contract.ts';
 import type { CycleDecisionFacts, Handover } from './decisions.ts';
 import type { Owner } from './lead.ts';
+import type { AcceptanceWindow } from './service-agreement.ts';
 
 /** A cycle of a lead, named: where a merge moved a hand-off from, or to. */
 export interface CycleRef {
@@ -17,6 +18,9 @@ export interface Cycle extends CycleDecisionFacts {
   previousReps: string[];
   acceptBy: string;
   acceptWithinSeconds: number;
+  /** when the owner is reminded of the open hand-off (absent on cycles from before reminders: none) */
+  remindAt?: string;
+  remindWithinSeconds?: number;
   /** missed acceptance deadlines so far */
   missed: number;
   /** the token of the journey's current wait (for acceptance, or the follow-up after the decision) */
@@ -30,8 +34,8 @@ export interface Cycle extends CycleDecisionFacts {
 /** The change one escalation step makes to a cycle. */
 export type CycleEscalation =
   /** the same owner gets a fresh window */
-  | { step: typeof EscalationStepName.notifyManager; acceptBy: string; acceptWithinSeconds: number }
+  | { step: typeof EscalationStepName.notifyManager } & AcceptanceWindow
   /** another rep gets the cycle and a fresh window; the previous owner's turn is kept as a handover */
-  | { step: typeof EscalationStepName.reassign; owner: Owner; previousReps: string[]; acceptBy: string; acceptWithinSeconds: number; handover: Handover }
+  | ({ step: typeof EscalationStepName.reassign; owner: Owner; previousReps: string[]; handover: Handover } & AcceptanceWindow)
   /** the ladder ran out: the cycle ends, back to marketing */
   | { step: typeof EscalationStepName.recycle; handover: Handover };

@@ -178,17 +178,18 @@ export function escalationChange(
   const { step } = plan.escalation;
   const at = now.toISOString();
   const handover: Handover = { repId: cycle.owner.repId, acceptBy: cycle.acceptBy, at };
-  const { acceptBy, acceptWithinSeconds } = plan.assignment;
+  const { acceptBy, acceptWithinSeconds, remindAt, remindWithinSeconds } = plan.assignment;
+  const window = { acceptBy, acceptWithinSeconds, remindAt, remindWithinSeconds };
   if (step === EscalationStepName.recycle) return { step, handover };
-  if (step === EscalationStepName.notifyManager) return { step, acceptBy, acceptWithinSeconds };
+  if (step === EscalationStepName.notifyManager) return { step, ...window };
   const { repId, teamId, previousReps } = plan.assignment;
-  return { step, owner: { repId, teamId, assignedAt: at }, previousReps, acceptBy, acceptWithinSeconds, handover };
+  return { step, owner: { repId, teamId, assignedAt: at }, previousReps, ...window, handover };
 }
 
 /** The cycle as an escalation's write leaves it (what recordEscalation stores). */
 export function escalatedCycle(cycle: Cycle, missed: number, change: CycleEscalation): Cycle {
   if (change.step === EscalationStepName.recycle) return { ...cycle, missed, recycled: change.handover };
-  const window = { acceptBy: change.acceptBy, acceptWithinSeconds: change.acceptWithinSeconds };
+  const window = { acceptBy: change.acceptBy, acceptWithinSeconds: change.acceptWithinSeconds, remindAt: change.remindAt, remindWithinSeconds: change.remindWithinSeconds };
   if (change.step === EscalationStepName.notifyManager) return { ...cycle, missed, ...window };
   return {
     ...cycle,

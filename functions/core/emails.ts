@@ -1,3 +1,5 @@
+import { deadlineInWords } from './deadline-words.ts';
+import { managerTimeZone } from './rep-calendars.ts';
 import type { Lead } from './lead.ts';
 import type { Outcome } from './outcomes.ts';
 import { recontactMonths, type DecisionRequest, type DecisionVerdict } from './decisions.ts';
@@ -50,7 +52,7 @@ export function renderHandoffEmail(input: HandoffEmailInput): RenderedEmail {
   const company = typeof lead.traits.company === 'string' ? ` (${lead.traits.company})` : '';
   const fit = fitGrade(model, lead.traits);
   const reasons = [
-    ...topReasons(model, lead.ledger, now).map((r) => `${r.description}: ${r.points} points (${r.count}×)`),
+    ...topReasons(model, lead.ledger, now).map((r) => `${r.description}: ${Math.round(r.points)} points (${r.count}×)`),
     ...fit.reasons.map((r) => `Fit: ${r.description}`),
   ];
   const traits = shownTraits
@@ -58,7 +60,10 @@ export function renderHandoffEmail(input: HandoffEmailInput): RenderedEmail {
     .map((key) => [key, String(lead.traits[key])] as const);
   const activity = [...lead.recentActivity].reverse().slice(0, 10);
   const source = lead.touches[0];
-  const subject = oneLine(`New lead for you: ${name}${company}, grade ${lead.grade}, score ${lead.engagement}`);
+  const subject = oneLine(`New lead for you: ${name}${company}, grade ${lead.grade}, score ${Math.round(lead.engagement)}`);
+  // the deadline as the rep reads it: their zone, in words
+  const acceptBy = deadlineInWords(new Date(input.acceptBy), rep.timeZone, now);
+  const linksUntil = deadlineInWords(input.linksExpireAt, rep.timeZone, now);
   const intro = input.reassignedFrom
     ? `This lead was reassigned to you because it was not accepted in time.`
     : `A lead qualified and is yours.`;
@@ -66,12 +71,12 @@ export function renderHandoffEmail(input: HandoffEmailInput): RenderedEmail {
   const text = [
     `Hi ${rep.name},`,
     '',
-    `${intro} Please accept or reject it by ${input.acceptBy}.`,
+    `${intro} Please accept or reject it by ${acceptBy}.`,
     '',
     `${name}${company}`,
     ...traits.map(([k, v]) => `  ${k}: ${v}`),
     '',
-    `Grade ${lead.grade}, engagement ${lead.engagement} (scoring model ${lead.modelVersion})`,
+    `Grade ${lead.grade}, engagement ${Math.round(lead.engagement)} (scoring model ${lead.modelVersion})`,
     'Why it is hot:',
     ...reasons.map((r) => `  - ${r}`),
     '',
@@ -83,15 +88,15 @@ export function renderHandoffEmail(input: HandoffEmailInput): RenderedEmail {
     `Reject: ${input.rejectUrl}`,
     `Once accepted, tell us you contacted them: ${input.contactedUrl}`,
     '',
-    `These links work until ${readableTime(input.linksExpireAt.toISOString())}.`,
+    `These links work until ${linksUntil}.`,
   ].join('\n');
 
   const html = `<!doctype html><html><body style="font-family:sans-serif">
 <p>Hi ${escapeHtml(rep.name)},</p>
-<p>${escapeHtml(intro)} Please accept or reject it by <strong>${escapeHtml(input.acceptBy)}</strong>.</p>
+<p>${escapeHtml(intro)} Please accept or reject it by <strong>${escapeHtml(acceptBy)}</strong>.</p>
 <h2>${escapeHtml(name + company)}</h2>
 <table>${traits.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
-<p>Grade <strong>${escapeHtml(lead.grade)}</strong>, engagement <strong>${escapeHtml(lead.engagement)}</strong> (scoring model ${escapeHtml(lead.modelVersion)})</p>
+<p>Grade <strong>${escapeHtml(lead.grade)}</strong>, engagement <strong>${escapeHtml(Math.round(lead.engagement))}</strong> (scoring model ${escapeHtml(lead.modelVersion)})</p>
 <h3>Why it is hot</h3>
 <ul>${reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>
 ${source ? `<p>First touch: ${escapeHtml(source.source)}${source.medium ? ' / ' + escapeHtml(source.medium) : ''}${source.campaign ? ' / ' + escapeHtml(source.campaign) : ''}</p>` : ''}
@@ -99,7 +104,7 @@ ${source ? `<p>First touch: ${escapeHtml(source.source)}${source.medium ? ' / ' 
 <ul>${activity.map((a) => `<li>${escapeHtml(a.at)} — ${escapeHtml(a.label)}</li>`).join('')}</ul>
 <p><a href="${escapeHtml(input.acceptUrl)}">Accept</a> · <a href="${escapeHtml(input.rejectUrl)}">Reject</a></p>
 <p>Once accepted: <a href="${escapeHtml(input.contactedUrl)}">I contacted them</a></p>
-<p><small>These links work until ${escapeHtml(readableTime(input.linksExpireAt.toISOString()))}.</small></p>
+<p><small>These links work until ${escapeHtml(linksUntil)}.</small></p>
 </body></html>`;
   return { subject, html, text };
 }
@@ -110,27 +115,63 @@ export interface EscalationEmailInput {
   manager: Manager;
   acceptBy: string;
   missed: number;
+  /** when the email is written (the deadline's year is shown only when it is another year) */
+  now?: Date;
 }
 
 export function renderEscalationEmail(input: EscalationEmailInput): RenderedEmail {
   const { lead, rep, manager } = input;
   const name = leadName(lead);
-  const subject = oneLine(`Escalation: ${rep.name} has not accepted ${name} (grade ${lead.grade}, score ${lead.engagement})`);
+  const score = Math.round(lead.engagement);
+  const subject = oneLine(`Escalation: ${rep.name} has not accepted ${name} (grade ${lead.grade}, score ${score})`);
+  // the manager's zone when teams.json gives one, else the rep's (the zone is named beside the time)
+  const deadline = deadlineInWords(new Date(input.acceptBy), managerTimeZone(manager, rep.timeZone), input.now);
   const text = [
     `Hi ${manager.name},`,
     '',
-    `${rep.name} was handed ${name} and has not accepted or rejected it within the service agreement (deadline ${input.acceptBy}).`,
+    `${rep.name} was handed ${name} and has not accepted or rejected it within the service agreement (deadline ${deadline}).`,
     `This is missed deadline number ${input.missed} for this lead.`,
     '',
-    `Lead: ${name} <${lead.email ?? 'no email'}>, stage ${lead.stage}, grade ${lead.grade}, engagement ${lead.engagement}.`,
+    `Lead: ${name} <${lead.email ?? 'no email'}>, stage ${lead.stage}, grade ${lead.grade}, engagement ${score}.`,
     'If it stays unaccepted, LeadLoop follows the escalation ladder of the service agreement.',
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif">
 <p>Hi ${escapeHtml(manager.name)},</p>
-<p><strong>${escapeHtml(rep.name)}</strong> was handed <strong>${escapeHtml(name)}</strong> and has not accepted or rejected it within the service agreement (deadline ${escapeHtml(input.acceptBy)}).</p>
+<p><strong>${escapeHtml(rep.name)}</strong> was handed <strong>${escapeHtml(name)}</strong> and has not accepted or rejected it within the service agreement (deadline ${escapeHtml(deadline)}).</p>
 <p>This is missed deadline number ${escapeHtml(input.missed)} for this lead.</p>
-<p>Lead: ${escapeHtml(name)} &lt;${escapeHtml(lead.email ?? 'no email')}&gt;, stage ${escapeHtml(lead.stage)}, grade ${escapeHtml(lead.grade)}, engagement ${escapeHtml(lead.engagement)}.</p>
+<p>Lead: ${escapeHtml(name)} &lt;${escapeHtml(lead.email ?? 'no email')}&gt;, stage ${escapeHtml(lead.stage)}, grade ${escapeHtml(lead.grade)}, engagement ${escapeHtml(score)}.</p>
 <p>If it stays unaccepted, LeadLoop follows the escalation ladder of the service agreement.</p>
+</body></html>`;
+  return { subject, html, text };
+}
+
+export interface ReminderEmailInput {
+  lead: Lead;
+  rep: Rep;
+  /** the acceptance deadline */
+  acceptBy: string;
+  acceptUrl: string;
+  rejectUrl: string;
+  linksExpireAt: Date;
+  now: Date;
+}
+
+/** The reminder before the acceptance deadline: to the owner, the deadline in their zone, in words. */
+export function renderReminderEmail(input: ReminderEmailInput): RenderedEmail {
+  const { lead, rep, now } = input;
+  const name = leadName(lead);
+  const company = typeof lead.traits.company === 'string' ? ` (${lead.traits.company})` : '';
+  const deadline = deadlineInWords(new Date(input.acceptBy), rep.timeZone, now);
+  const subject = oneLine(`Reminder: accept or reject ${name}${company} by ${deadline}`);
+  const line = `${name}${company} was handed to you and is still open. Please accept or reject it by ${deadline}; after that the service agreement escalates it.`;
+  const expiry = `These links work until ${deadlineInWords(input.linksExpireAt, rep.timeZone, now)}.`;
+  const text = [`Hi ${rep.name},`, '', line, `Grade ${lead.grade}, score ${Math.round(lead.engagement)}.`, '', `Accept: ${input.acceptUrl}`, `Reject: ${input.rejectUrl}`, '', expiry].join('\n');
+  const html = `<!doctype html><html><body style="font-family:sans-serif">
+<p>Hi ${escapeHtml(rep.name)},</p>
+<p>${escapeHtml(line)}</p>
+<p>Grade <strong>${escapeHtml(lead.grade)}</strong>, score <strong>${escapeHtml(Math.round(lead.engagement))}</strong>.</p>
+<p><a href="${escapeHtml(input.acceptUrl)}">Accept</a> · <a href="${escapeHtml(input.rejectUrl)}">Reject</a></p>
+<p><small>${escapeHtml(expiry)}</small></p>
 </body></html>`;
   return { subject, html, text };
 }

@@ -1,5 +1,7 @@
 import type { FirstContactClock, FollowUpClock } from './activities.ts';
+import { deadlineInWords } from './deadline-words.ts';
 import { escapeHtml, leadName, oneLine, type RenderedEmail } from './emails.ts';
+import { managerTimeZone } from './rep-calendars.ts';
 import type { FeedbackOccasion } from './feedback.ts';
 import { ASK_CLOSED_FEEDBACK, type ClosedFeedbackAsk, type FollowUpStep } from './follow-up.ts';
 import type { Lead } from './lead.ts';
@@ -15,8 +17,8 @@ import type { Manager, Rep } from './teams.ts';
 export interface FollowUpEmailInput {
   step: Exclude<FollowUpStep, 'return-to-sales'>;
   lead: Pick<Lead, 'leadId' | 'email' | 'traits' | 'stage'>;
-  rep: Pick<Rep, 'name' | 'email'>;
-  manager: Pick<Manager, 'name' | 'email'>;
+  rep: Pick<Rep, 'name' | 'email' | 'timeZone'>;
+  manager: Pick<Manager, 'name' | 'email' | 'timeZone'>;
   sales: Pick<SalesCommitment, 'firstContactWithinHours' | 'followUp' | 'feedbackWithinDays'>;
   acceptedAt: string;
   firstContact: FirstContactClock;
@@ -28,16 +30,14 @@ export interface FollowUpEmailInput {
   feedbackUrl?: string | undefined;
   /** until when the links work, as the email states it */
   linksExpireAt?: string | undefined;
+  /** when the email is written: a date in another year shows its year */
+  now?: Date | undefined;
 }
 
 export interface FollowUpEmail extends RenderedEmail {
   to: string;
 }
 
-/** A time as an email states it: to the minute, in UTC. */
-function when(iso: string): string {
-  return `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 /** The feedback occasion a feedback step is about (`accepted:feedback-remind-rep` → accepted). */
 export function occasionOf(step: FollowUpStep): FeedbackOccasion | undefined {
@@ -58,6 +58,9 @@ export function renderFollowUpEmail(input: FollowUpEmailInput): FollowUpEmail {
   const name = leadName(lead);
   const contact = `${name} <${lead.email ?? 'no email'}>`;
   const toRep = !step.endsWith('notify-manager');
+  // times as the recipient reads them: their zone (a manager's, else the rep's), in words
+  const zone = toRep ? rep.timeZone : managerTimeZone(manager, rep.timeZone);
+  const when = (iso: string) => deadlineInWords(new Date(iso), zone, input.now);
   const lines: string[] = [];
   let subject: string;
   switch (step) {

@@ -1,5 +1,6 @@
 import type { CycleRef } from './cycle.ts';
 import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
+import type { RepCalendars } from './rep-calendars.ts';
 import { acceptanceWindow, escalationStep, type AcceptanceTerms } from './service-agreement.ts';
 import { assignRep, type TeamsConfig } from './teams.ts';
 
@@ -19,8 +20,12 @@ export interface JourneyAssignment {
   /** reps who held this cycle before, most recent last */
   previousReps: string[];
   acceptBy: string;
-  /** seconds from the assignment to acceptBy; the journey's wait uses it as its timeout */
+  /** seconds from the assignment to acceptBy; the journey's wait until the deadline uses it as its timeout */
   acceptWithinSeconds: number;
+  /** when the owner is reminded (acceptBy when the agreement sets no reminder) */
+  remindAt: string;
+  /** seconds from the assignment to remindAt; the journey's first wait times out then */
+  remindWithinSeconds: number;
   /** the hand-off a merge moved to this cycle: its email went out there, once per rep (see core/merge.ts) */
   continues?: CycleRef;
 }
@@ -38,29 +43,32 @@ export function planAssignment(
   agreement: AcceptanceTerms,
   state: Pick<JourneyState, 'leadId' | 'cycle'>,
   now: Date,
+  calendars: RepCalendars,
 ): JourneyAssignment {
   const { team, rep } = assignRep(teams, state.leadId, state.cycle);
-  return { repId: rep.id, teamId: team.id, previousReps: [], ...acceptanceWindow(agreement, now) };
+  return { repId: rep.id, teamId: team.id, previousReps: [], ...acceptanceWindow(agreement, now, calendars(rep.id)) };
 }
 
 /**
  * What happens when the owner misses the acceptance deadline: the next step
- * of the escalation ladder, with a fresh window for whoever owns the lead next.
+ * of the escalation ladder, with a fresh window for whoever owns the lead next,
+ * counted in that rep's working hours (a reassignment restarts the clock in the new rep's).
  */
 export function planEscalation(
   teams: TeamsConfig,
   agreement: AcceptanceTerms,
   state: JourneyState & { assignment: JourneyAssignment },
   now: Date,
+  calendars: RepCalendars,
 ): JourneyState & { assignment: JourneyAssignment; escalation: { missed: number; step: EscalationStep } } {
   const missed = (state.escalation?.missed ?? 0) + 1;
   const step = escalationStep(agreement, missed);
   const current = state.assignment;
-  let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now) };
+  let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now, calendars(current.repId)) };
   if (step === EscalationStepName.reassign) {
     const previousReps = [...current.previousReps, current.repId];
     const { team, rep } = assignRep(teams, state.leadId, state.cycle, previousReps);
-    assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now) };
+    assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now, calendars(rep.id)) };
   }
   return { leadId: state.leadId, cycle: state.cycle, assignment, escalation: { missed, step } };
 }
@@ -71,10 +79,15 @@ export function assignmentOf(cycle: {
   previousReps: string[];
   acceptBy: string;
   acceptWithinSeconds: number;
+  remindAt?: string | undefined;
+  remindWithinSeconds?: number | undefined;
   continues?: CycleRef;
 }): JourneyAssignment {
   const { owner, previousReps, acceptBy, acceptWithinSeconds, continues } = cycle;
-  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds, ...(continues && { continues }) };
+  // a cycle written before reminders existed is reminded at its deadline: no reminder
+  const remindAt = cycle.remindAt ?? acceptBy;
+  const remindWithinSeconds = cycle.remindWithinSeconds ?? acceptWithinSeconds;
+  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds, remindAt, remindWithinSeconds, ...(continues && { continues }) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as z from './zod.ts';
+import { addWorkingHours, reminderAt, type WorkCalendar } from './business-hours.ts';
 import { EscalationStepName, escalationSteps, type EscalationStep } from './journey-contract.ts';
 
 /**
@@ -58,8 +59,18 @@ export const stalledAfterDaysSchema = z.strictObject({
 export type StalledAfterDays = z.infer<typeof stalledAfterDaysSchema>;
 
 export const serviceAgreementSchema = z.strictObject({
-  /** a rep must accept (or reject) a hand-off within this many hours */
+  /** a rep must accept (or reject) a hand-off within this many working hours, in the rep's own hours and zone */
   acceptWithinHours: positive(),
+  /**
+   * when the rep is reminded of an open hand-off: this share of the window's
+   * working time (0.75: with a quarter left); absent, no reminder
+   */
+  remindAt: z.optional(
+    z.number().check(
+      z.gt(0, 'a reminder comes after the window opens: more than 0'),
+      z.lt(1, 'a reminder comes before the deadline: less than 1 (write 0.75 for 75% of the window)'),
+    ),
+  ),
   /** what each missed acceptance deadline leads to, in order; the last step ends the cycle */
   escalationLadder: z
     .array(z.enum(escalationSteps))
@@ -73,21 +84,38 @@ export const serviceAgreementSchema = z.strictObject({
   stalledAfterDays: z.optional(stalledAfterDaysSchema),
 });
 export type ServiceAgreement = z.infer<typeof serviceAgreementSchema>;
-/** The part of the agreement the hand-off journey runs on: the acceptance timer and its ladder. */
-export type AcceptanceTerms = Pick<ServiceAgreement, 'acceptWithinHours' | 'escalationLadder'>;
+/** The part of the agreement the hand-off journey runs on: the acceptance timer, its reminder and its ladder. */
+export type AcceptanceTerms = Pick<ServiceAgreement, 'acceptWithinHours' | 'remindAt' | 'escalationLadder'>;
 
 export interface AcceptanceWindow {
+  /** the deadline: `acceptWithinHours` working hours of the owner after the window opened */
   acceptBy: string;
+  /** wall-clock seconds from the window's start to acceptBy: the journey's wait times out then */
   acceptWithinSeconds: number;
+  /** when the owner is reminded (acceptBy when the agreement sets no reminder) */
+  remindAt: string;
+  /** wall-clock seconds from the window's start to remindAt: the journey's first wait times out then */
+  remindWithinSeconds: number;
 }
 
 /**
- * When the current owner must have accepted by. A plain duration for now;
- * business hours in the rep's time zone replace this calculation.
+ * When the current owner must have accepted by, counted in the owner's
+ * working hours (their week, zone and public holidays: a lead handed over
+ * Friday evening with a 4-hour window is due Monday at 13:00 for a rep who
+ * starts at 9), and when they are reminded. The seconds are wall-clock time
+ * from `from`, for the journey's timeouts, at least 1 (a Step Functions
+ * timeout is a positive whole number of seconds).
  */
-export function acceptanceWindow(agreement: Pick<ServiceAgreement, 'acceptWithinHours'>, from: Date): AcceptanceWindow {
-  const acceptWithinSeconds = Math.round(agreement.acceptWithinHours * 3600);
-  return { acceptBy: new Date(from.getTime() + acceptWithinSeconds * 1000).toISOString(), acceptWithinSeconds };
+export function acceptanceWindow(agreement: Pick<ServiceAgreement, 'acceptWithinHours' | 'remindAt'>, from: Date, calendar: WorkCalendar): AcceptanceWindow {
+  const deadline = addWorkingHours(from, agreement.acceptWithinHours, calendar);
+  const reminder = agreement.remindAt === undefined ? deadline : reminderAt(from, agreement.acceptWithinHours, agreement.remindAt, calendar);
+  const seconds = (at: Date) => Math.max(1, Math.ceil((at.getTime() - from.getTime()) / 1000));
+  return {
+    acceptBy: deadline.toISOString(),
+    acceptWithinSeconds: seconds(deadline),
+    remindAt: reminder.toISOString(),
+    remindWithinSeconds: seconds(reminder),
+  };
 }
 
 /** The step taken after the `missed`-th missed deadline (1-based). */

@@ -16,7 +16,8 @@ export const teamsSchema = z
       .array(
         z.strictObject({
           id: idSchema,
-          manager: personSchema,
+          /** a manager's `timeZone` (optional) is where escalation emails show deadlines; else the rep's zone */
+          manager: z.extend(personSchema, { timeZone: z.optional(z.string().check(z.minLength(1))) }),
           reps: z.array(z.extend(personSchema, { timeZone: z.string().check(z.minLength(1)) })).check(z.minLength(1)),
         }),
       )

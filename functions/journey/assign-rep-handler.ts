@@ -3,7 +3,7 @@ import { dynamodb } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
-import { serviceAgreement, teams } from '#config/index.ts';
+import { repCalendars, serviceAgreement, teams } from '#config/index.ts';
 import type { JourneyState } from '#core/journey.ts';
 import { assignRep, type AssignRepPorts } from './assign-rep.ts';
 
@@ -12,7 +12,7 @@ const { leadsTable } = readSettings(['leadsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { assignOwner, getCycle, putCycle } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const ports: AssignRepPorts = { teams, serviceAgreement, now: () => new Date(), getCycle, putCycle, assignOwner };
+const ports: AssignRepPorts = { teams, serviceAgreement, calendars: repCalendars, now: () => new Date(), getCycle, putCycle, assignOwner };
 
 export const handler = journeyStep((state: JourneyState) => assignRep(state, ports));
 

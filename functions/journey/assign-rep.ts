@@ -1,12 +1,15 @@
 import type { Cycle } from '#core/cycle.ts';
 import { assignmentOf, planAssignment, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
 import type { Owner } from '#core/lead.ts';
+import type { RepCalendars } from '#core/rep-calendars.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
 import type { TeamsConfig } from '#core/teams.ts';
 
 export interface AssignRepPorts {
   teams: TeamsConfig;
   serviceAgreement: ServiceAgreement;
+  /** each rep's working calendar: the acceptance clock runs in the owner's hours */
+  calendars: RepCalendars;
   now: () => Date;
   getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
   /** writes a new cycle, never over one that exists (it may carry a decision) */
@@ -24,7 +27,7 @@ export async function assignRep(state: JourneyState, ports: AssignRepPorts): Pro
   const existing = await ports.getCycle(state.leadId, state.cycle);
   if (existing) return assignmentOf(existing);
   const now = ports.now();
-  const assignment = planAssignment(ports.teams, ports.serviceAgreement, state, now);
+  const assignment = planAssignment(ports.teams, ports.serviceAgreement, state, now, ports.calendars);
   const owner = { repId: assignment.repId, teamId: assignment.teamId, assignedAt: now.toISOString() };
   await ports.putCycle({
     leadId: state.leadId,
@@ -33,6 +36,8 @@ export async function assignRep(state: JourneyState, ports: AssignRepPorts): Pro
     previousReps: [],
     acceptBy: assignment.acceptBy,
     acceptWithinSeconds: assignment.acceptWithinSeconds,
+    remindAt: assignment.remindAt,
+    remindWithinSeconds: assignment.remindWithinSeconds,
     missed: 0,
   });
   await ports.assignOwner(state.leadId, state.cycle, owner);

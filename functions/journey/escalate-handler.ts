@@ -4,7 +4,7 @@ import { dynamodb, ses } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
-import { reportSlicing, serviceAgreement, teams } from '#config/index.ts';
+import { repCalendars, reportSlicing, serviceAgreement, teams } from '#config/index.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import { escalate, type EscalatePorts } from './escalate.ts';
 
@@ -18,6 +18,7 @@ const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, send
 const ports: EscalatePorts = {
   teams,
   serviceAgreement,
+  calendars: repCalendars,
   now: () => new Date(),
   getLead: (leadId) => getLead(leadId, { heal: true }),
   getCycle,

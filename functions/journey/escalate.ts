@@ -8,6 +8,7 @@ import { escalatedCycle, escalationChange, escalationCourse, escalationStanding 
 import { renderEscalationEmail } from '#core/emails.ts';
 import { assignmentOf, endOfCycle, planEscalation, stoodDown, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
 import type { Owner } from '#core/lead.ts';
+import type { RepCalendars } from '#core/rep-calendars.ts';
 import { recycleUnaccepted } from '#core/outcomes.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
 import { findRep, type TeamsConfig } from '#core/teams.ts';
@@ -16,6 +17,8 @@ import { EscalationStepName } from '#core/journey-contract.ts';
 export interface EscalatePorts {
   teams: TeamsConfig;
   serviceAgreement: ServiceAgreement;
+  /** each rep's working calendar: a fresh window runs in its owner's hours */
+  calendars: RepCalendars;
   now: () => Date;
   getLead: (leadId: string) => Promise<VersionedLead | undefined>;
   getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
@@ -46,7 +49,7 @@ type EscalationState = JourneyState & { assignment: JourneyAssignment };
  */
 export async function escalate(state: EscalationState, ports: EscalatePorts): Promise<JourneyState> {
   const now = ports.now();
-  const plan = planEscalation(ports.teams, ports.serviceAgreement, state, now);
+  const plan = planEscalation(ports.teams, ports.serviceAgreement, state, now, ports.calendars);
   const { leadId, cycle } = state;
   const { missed, step } = plan.escalation;
   const found = await ports.getLead(leadId);
@@ -88,6 +91,7 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
       manager: owner.team.manager,
       acceptBy: state.assignment.acceptBy,
       missed,
+      now,
     });
     await ports.sendEmailOnce({ ...email, to: owner.team.manager.email, idempotencyKey: `${leadId}#${cycle}#escalation#${missed}` });
   }

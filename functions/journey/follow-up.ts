@@ -113,6 +113,7 @@ export async function followUp(state: FollowUpState, ports: FollowUpPorts): Prom
         contactedUrl: links.contactedUrl,
         feedbackUrl: links.feedbackUrl,
         linksExpireAt: links.expiresAt,
+        now,
       });
       await ports.sendEmailOnce({ ...email, idempotencyKey: `${leadId}#${cycle}#follow-up#${step}` });
     }

@@ -71,6 +71,15 @@ export class Journey extends Construct {
     });
     leads.grant(awaitAcceptanceFn, 'dynamodb:UpdateItem');
 
+    const remindRepFn = new LeadFunction(this, 'RemindRepFunction', {
+      entry: 'journey/remind-rep-handler.ts',
+      description: 'Reminds the rep of an open hand-off before the acceptance deadline, once',
+      environment: { ...tableEnv, ...emailEnv, ...settingsEnvironment({ apiUrl: props.apiUrl }) },
+    });
+    // the lead and its cycle, the link-signing key, the email's once-only record
+    leads.grant(remindRepFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    props.email.grantSend(remindRepFn);
+
     const escalateFn = new LeadFunction(this, 'EscalateFunction', {
       entry: 'journey/escalate-handler.ts',
       description: 'Takes the next step of the escalation ladder when a deadline is missed',
@@ -114,16 +123,35 @@ export class Journey extends Construct {
       resultPath: JsonPath.DISCARD,
     });
 
+    const awaitPayload = TaskInput.fromObject({
+      leadId: JsonPath.stringAt('$.leadId'),
+      cycle: JsonPath.numberAt('$.cycle'),
+      taskToken: JsonPath.taskToken,
+    });
+    // Two waits on one clock: until the reminder, then until the deadline. A rep who
+    // decides before the reminder costs no more transitions than one wait did.
     const awaitAcceptance = new LambdaInvoke(this, 'Await acceptance', {
-      comment: 'Resumed by the outcome path with SendTaskSuccess; times out at the acceptance deadline',
+      comment: 'Resumed by the outcome path with SendTaskSuccess; times out when the rep is to be reminded (the deadline, when the agreement sets no reminder)',
       lambdaFunction: awaitAcceptanceFn,
       integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: TaskInput.fromObject({
-        leadId: JsonPath.stringAt('$.leadId'),
-        cycle: JsonPath.numberAt('$.cycle'),
-        taskToken: JsonPath.taskToken,
-      }),
-      taskTimeout: Timeout.at('$.assignment.acceptWithinSeconds'),
+      payload: awaitPayload,
+      taskTimeout: Timeout.at('$.assignment.remindWithinSeconds'),
+      resultPath: '$.decision',
+    });
+
+    const remindRep = new LambdaInvoke(this, 'Remind rep', {
+      comment: 'Emails the owner once before the deadline, unless they decided meanwhile; answers the seconds left to the deadline',
+      lambdaFunction: remindRepFn,
+      payloadResponseOnly: true,
+      resultPath: '$.reminder',
+    }).addRetry(retryConflicts);
+
+    const awaitAcceptanceAfterReminder = new LambdaInvoke(this, 'Await acceptance after reminder', {
+      comment: 'The same wait, resumed the same way; times out at the acceptance deadline',
+      lambdaFunction: awaitAcceptanceFn,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: awaitPayload,
+      taskTimeout: Timeout.at('$.reminder.acceptWithinSeconds'),
       resultPath: '$.decision',
     });
 
@@ -142,6 +170,8 @@ export class Journey extends Construct {
     sendHandoff.addCatch(handoffFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     // An escalation that cannot run (after its retries) leaves the lead unhandled just the same.
     escalate.addCatch(handoffFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    // So does a reminder that cannot run: without its answer the journey does not know how long to wait.
+    remindRep.addCatch(handoffFailed, { errors: ['States.ALL'], resultPath: '$.error' });
 
     const nextStep = new Choice(this, 'Next escalation step')
       .when(Condition.stringEquals('$.escalation.step', EscalationStepName.reassign), sendHandoff)
@@ -149,7 +179,9 @@ export class Journey extends Construct {
       // notify-manager (and outcome-recorded): the same owner gets a fresh window, or the wait picks up the decision
       .otherwise(awaitAcceptance);
 
-    awaitAcceptance.addCatch(escalate.next(nextStep), { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+    awaitAcceptance.addCatch(remindRep, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
+    remindRep.next(awaitAcceptanceAfterReminder);
+    awaitAcceptanceAfterReminder.addCatch(escalate.next(nextStep), { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
 
     // After the decision (accepted or rejected): follow up until nothing is left to chase.
     const followUp = new LambdaInvoke(this, 'Follow up', {
@@ -177,6 +209,7 @@ export class Journey extends Construct {
     });
     awaitFollowUp.addCatch(followUp, { errors: ['States.Timeout'], resultPath: '$.resumed' });
     awaitFollowUp.next(followUp);
+    awaitAcceptanceAfterReminder.next(followUp);
     followUp.next(
       new Choice(this, 'Followed up?')
         .when(Condition.booleanEquals('$.followUp.done', true), new Succeed(this, 'Follow-up done'))

@@ -16,6 +16,7 @@ const FUNCTIONS = {
   SendHandoff: 'Journey/SendHandoffFunction',
   AwaitAcceptance: 'Journey/AwaitAcceptanceFunction',
   Escalate: 'Journey/EscalateFunction',
+  RemindRep: 'Journey/RemindRepFunction',
   FollowUp: 'Journey/FollowUpFunction',
   AwaitFollowUp: 'Journey/AwaitFollowUpFunction',
   Score: 'Scoring/Score',
@@ -70,6 +71,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...SEND_EMAIL, ...XRAY],
   // resumes its own task when the rep's outcome was recorded before the wait began
   AwaitAcceptance: [...on(LEADS, 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
+  // the lead and its cycle, the link-signing key, the reminder's once-only record
+  RemindRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
   Escalate: [
     // the lead read as a writer reads it (settling what a save cut short left), its cycle, the email's once-only record
     ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
@@ -168,7 +171,7 @@ describe('LeadLoop stack', () => {
       const configurationSet = { Ref: t.logicalId('Email/ConfigurationSet') };
       for (const name of FUNCTION_NAMES) {
         const environment = environmentOf(name);
-        if (name === 'SendHandoff' || name === 'Escalate' || name === 'FollowUp' || name === 'Digest' || name === 'NurtureStep') {
+        if (name === 'SendHandoff' || name === 'Escalate' || name === 'RemindRep' || name === 'FollowUp' || name === 'Digest' || name === 'NurtureStep') {
           expect(environment.SENDER_ADDRESS, name).toBe(SENDER);
           expect(environment.SES_CONFIGURATION_SET, name).toEqual(configurationSet);
         } else {
@@ -218,9 +221,9 @@ describe('LeadLoop stack', () => {
       expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'DeliveryEvents', 'Score', 'Unsubscribe']);
     });
 
-    it('only the hand-off, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
-      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'SendHandoff']);
-      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'SendHandoff']);
+    it('only the hand-off, reminder, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
+      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'RemindRep', 'SendHandoff']);
+      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'RemindRep', 'SendHandoff']);
     });
 
     it('every function role has the basic execution policy and no other managed policy', () => {

@@ -117,9 +117,23 @@ describe('journey state machine definition', () => {
     expect(wait.Parameters?.Payload).toMatchObject({ 'taskToken.$': '$$.Task.Token' });
   });
 
-  it('times the acceptance wait out at the deadline the assignment set', () => {
+  it('times the first acceptance wait out when the rep is to be reminded, then waits again until the deadline', () => {
     expect(state('Assign rep').ResultPath).toBe('$.assignment');
-    expect(state('Await acceptance').TimeoutSecondsPath).toBe('$.assignment.acceptWithinSeconds');
+    expect(state('Await acceptance').TimeoutSecondsPath).toBe('$.assignment.remindWithinSeconds');
+    const onReminder = state('Await acceptance').Catch?.find((c) => c.ErrorEquals.includes('States.Timeout'));
+    expect(onReminder?.Next).toBe('Remind rep');
+    expect(onReminder?.ResultPath).toBeNull();
+    expect(state('Remind rep').Resource).toBe(functionArn('Journey/RemindRepFunction'));
+    // the reminder answers the seconds left; the state keeps the assignment for the wait and the ladder
+    expect(state('Remind rep').ResultPath).toBe('$.reminder');
+    expect(state('Remind rep').Next).toBe('Await acceptance after reminder');
+    const second = state('Await acceptance after reminder');
+    expect(second.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(second.Parameters?.FunctionName).toBe(functionArn('Journey/AwaitAcceptanceFunction'));
+    expect(second.Parameters?.Payload).toEqual(state('Await acceptance').Parameters?.Payload);
+    expect(second.TimeoutSecondsPath).toBe('$.reminder.acceptWithinSeconds');
+    expect(second.ResultPath).toBe('$.decision');
+    expect(second.Next).toBe('Follow up');
   });
 
   it('gives every callback task a timeout, so no journey waits forever for a token', () => {
@@ -131,7 +145,7 @@ describe('journey state machine definition', () => {
   });
 
   it('escalates when the acceptance deadline passes, keeping the journey’s state', () => {
-    const onTimeout = state('Await acceptance').Catch?.find((c) => c.ErrorEquals.includes('States.Timeout'));
+    const onTimeout = state('Await acceptance after reminder').Catch?.find((c) => c.ErrorEquals.includes('States.Timeout'));
     expect(onTimeout?.Next).toBe('Escalate');
     // the timeout error must not replace the input Escalate needs
     expect(onTimeout?.ResultPath).toBeNull();
@@ -151,7 +165,7 @@ describe('journey state machine definition', () => {
   });
 
   it('ends in a failure when a hand-off cannot be sent or an escalation cannot run', () => {
-    for (const name of ['Send hand-off', 'Escalate']) {
+    for (const name of ['Send hand-off', 'Escalate', 'Remind rep']) {
       const onError = state(name).Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
       expect(onError?.Next, name).toBe('Hand-off failed');
       expect(onError?.ResultPath, name).toBe('$.error');

@@ -90,7 +90,8 @@ describe('feedback on an accepted lead, by its signed link', () => {
     ] as const;
     for (const [path, body] of calls) expect((await sendEvent(local.runtime, path, body)).status).toBe(200);
     const handoff = await eventually('the hand-off email', async () => (await emails()).find((e) => e.subject.includes('Fia Lund')));
-    expect(handoff.body.text).toMatch(/These links work until \d{4}-\d\d-\d\d \d\d:\d\d UTC\./);
+    // in the rep's zone, in words: "Thursday 31 December, 16:00 Europe/London"
+    expect(handoff.body.text).toMatch(/These links work until [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+( \d{4})?, \d\d:\d\d Europe\/(London|Berlin)\./);
     acceptUrl = /Accept: (\S+)/.exec(handoff.body.text ?? '')![1]!;
 
     const accepted = await fetch(acceptUrl, { method: 'POST' });

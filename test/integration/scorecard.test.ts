@@ -112,7 +112,8 @@ function countedOf(card: Card): Counted & { activities: number; met: number; cov
 }
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, synth: false, log: () => undefined });
+  // a Monday morning: Sue's acceptance window (the rep's working hours) ends within the day, whatever day the test runs
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, clockStart: new Date('2027-01-11T07:00:00Z'), synth: false, log: () => undefined });
 });
 
 afterAll(async () => {

@@ -31,7 +31,7 @@ function decision(leadId: string, outcome: Outcome): DecisionEvent {
 }
 
 const accepted: Outcome = { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2026-03-01T16:59:00.000Z' };
-const reassignToKim: CycleEscalation = { step: 'reassign', owner: kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T21:01:00.000Z', acceptWithinSeconds: 14_400, handover: samMissed };
+const reassignToKim: CycleEscalation = { step: 'reassign', owner: kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T21:01:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T20:01:00.000Z', remindWithinSeconds: 10_800, handover: samMissed };
 const outcomeEventsOf = (leadId: string) => eventsWhere(tables, (e) => e.kind === 'outcome' && e.leadId === leadId);
 
 export function decisionsContract(getTables: () => TestTables): void {

@@ -645,7 +645,7 @@ export function leadStoreContract(getTables: () => TestTables): void {
       expect(again).toEqual(first);
       expect(elsewhere).toEqual({ closed: false, cycle: { ...cycleOf(leadId), mergedInto: into } });
       expect(await store.recordOutcome(leadId, { kind: 'accepted', cycle: 1, repId: rep.repId, at: T0 })).toEqual({ ...cycleOf(leadId), mergedInto: into });
-      const escalation = { step: 'notify-manager' as const, acceptBy: '2026-03-01T17:00:00.000Z', acceptWithinSeconds: 14_400 };
+      const escalation = { step: 'notify-manager' as const, acceptBy: '2026-03-01T17:00:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T16:00:00.000Z', remindWithinSeconds: 10_800 };
       expect(await store.recordEscalation(leadId, 1, 1, escalation)).toEqual({ ...cycleOf(leadId), mergedInto: into });
     });
 

@@ -229,22 +229,22 @@ describe('lead store (SDK calls that are the contract)', () => {
     it('notify-manager: a fresh window for the same owner', async () => {
       ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
 
-      const refused = await recordEscalation(LEAD_ID, 1, 1, { step: 'notify-manager', acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400 });
+      const refused = await recordEscalation(LEAD_ID, 1, 1, { step: 'notify-manager', acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T13:00:00.000Z', remindWithinSeconds: 10_800 });
 
       expect(refused).toBeUndefined();
       expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
         TableName: TABLE,
         Key: cycleKey(LEAD_ID, 1),
-        UpdateExpression: 'SET missed = :missed, acceptBy = :acceptBy, acceptWithinSeconds = :window',
+        UpdateExpression: 'SET missed = :missed, acceptBy = :acceptBy, acceptWithinSeconds = :window, remindAt = :remindAt, remindWithinSeconds = :remindWindow',
         ConditionExpression: ESCALATION_CONDITION,
-        ExpressionAttributeValues: { ':missed': 1, ':before': 0, ':acceptBy': '2026-03-01T14:00:00.000Z', ':window': 14_400 },
+        ExpressionAttributeValues: { ':missed': 1, ':before': 0, ':acceptBy': '2026-03-01T14:00:00.000Z', ':window': 14_400, ':remindAt': '2026-03-01T13:00:00.000Z', ':remindWindow': 10_800 },
       });
     });
 
     it('reassign: the new owner, and the previous owner’s turn appended as a handover', async () => {
       ddb.on(UpdateCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({});
 
-      await recordEscalation(LEAD_ID, 1, 2, { step: 'reassign', owner: kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400, handover: samMissed });
+      await recordEscalation(LEAD_ID, 1, 2, { step: 'reassign', owner: kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T13:00:00.000Z', remindWithinSeconds: 10_800, handover: samMissed });
 
       expect(ddb).toHaveReceivedCommandExactlyOnceWith(UpdateCommand, {
         TableName: TABLE,
@@ -280,7 +280,7 @@ describe('lead store (SDK calls that are the contract)', () => {
       const decided = cycleRecord({ missed: 1 });
       ddb.on(GetCommand, { TableName: TABLE, Key: cycleKey(LEAD_ID, 1) }).resolves({ Item: { ...cycleKey(LEAD_ID, 1), ...decided } });
       const counts: ReportCount[] = [{ day: '2026-03-01', slice: 'rep=rep-sam', counts: { 'acceptance.missed': 1 } }];
-      const change = { step: 'notify-manager', acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400 } as const;
+      const change = { step: 'notify-manager', acceptBy: '2026-03-01T14:00:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T13:00:00.000Z', remindWithinSeconds: 10_800 } as const;
 
       expect(await recordEscalation(LEAD_ID, 1, 1, change, counts)).toBeUndefined();
       expect(await recordEscalation(LEAD_ID, 1, 1, change, counts)).toEqual(decided);

@@ -108,9 +108,11 @@ describe('the hand-off email', () => {
 
     // Assess
     expect(text).toContain('Hi Sam Seller,');
-    expect(text).toContain('A lead qualified and is yours. Please accept or reject it by 2026-03-02T14:00:00.000Z.');
+    // the deadline in the rep's zone, in words (London is on GMT on 2 March)
+    expect(text).toContain('A lead qualified and is yours. Please accept or reject it by Monday 2 March, 14:00 Europe/London.');
+    expect(text).not.toContain('2026-03-02T14:00');
     expect(html).toContain('<p>Hi Sam Seller,</p>');
-    expect(html).toContain('<strong>2026-03-02T14:00:00.000Z</strong>');
+    expect(html).toContain('<strong>Monday 2 March, 14:00 Europe/London</strong>');
   });
 
   it('shows the contact traits a rep needs, in a fixed order, and no others', () => {
@@ -203,8 +205,9 @@ describe('the hand-off email', () => {
     // Assess
     expect(text).toContain('Once accepted, tell us you contacted them: https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/contacted?rep=rep-sam&sig=CCC');
     expect(html).toContain('<a href="https://api.example.test/v1/handoffs/lead-0123456789abcdef0123/1/contacted?rep=rep-sam&#38;sig=CCC">I contacted them</a>');
-    expect(text).toContain('These links work until 2026-04-01 09:15 UTC.');
-    expect(html).toContain('These links work until 2026-04-01 09:15 UTC.');
+    // 1 April: London is on summer time (UTC+1)
+    expect(text).toContain('These links work until Wednesday 1 April, 10:15 Europe/London.');
+    expect(html).toContain('These links work until Wednesday 1 April, 10:15 Europe/London.');
   });
 
   it('says so when the lead was reassigned', () => {
@@ -281,7 +284,7 @@ describe('the escalation email', () => {
     // Assess
     expect(text).toContain('Hi Ana Manager,');
     expect(text).toContain(
-      'Sam Seller was handed Jo Doe and has not accepted or rejected it within the service agreement (deadline 2026-03-02T14:00:00.000Z).',
+      'Sam Seller was handed Jo Doe and has not accepted or rejected it within the service agreement (deadline Monday 2 March, 14:00 Europe/London).',
     );
     expect(text).toContain('This is missed deadline number 1 for this lead.');
     expect(text).toContain('Lead: Jo Doe <jo@acme.io>, stage mql, grade B, engagement 50.');
@@ -328,5 +331,36 @@ describe('subjects built from what a lead typed', () => {
       expect(subject).not.toMatch(/[\r\n]/);
       expect(subject).toContain('Jo Bcc: victim@example.com');
     }
+  });
+});
+
+describe('deadlines and scores as people read them', () => {
+  it('shows a manager the deadline in their own zone when teams.json gives one, else in the rep’s', () => {
+    // Prepare: Ana works from New York (UTC−5 on 2 March)
+    const inNewYork = { ...manager, timeZone: 'America/New_York' };
+
+    // Act
+    const theirs = renderEscalationEmail({ lead: aLead(), rep, manager: inNewYork, acceptBy: '2026-03-02T14:00:00.000Z', missed: 1, now }).text;
+    const reps = renderEscalationEmail({ lead: aLead(), rep, manager, acceptBy: '2026-03-02T14:00:00.000Z', missed: 1, now }).text;
+
+    // Assess
+    expect(theirs).toContain('(deadline Monday 2 March, 09:00 America/New_York)');
+    expect(reps).toContain('(deadline Monday 2 March, 14:00 Europe/London)');
+  });
+
+  it('rounds a decayed score in subjects and bodies', () => {
+    // Prepare: a score part-way through its decay
+    const decayed = { ...aLead(), engagement: 49.6371 };
+
+    // Act
+    const handoffEmail = handoff({ lead: decayed });
+    const escalation = renderEscalationEmail({ lead: decayed, rep, manager, acceptBy: '2026-03-02T14:00:00.000Z', missed: 1, now });
+
+    // Assess
+    expect(handoffEmail.subject).toMatch(/score 50$/);
+    expect(handoffEmail.text).toContain('engagement 50 (scoring model');
+    expect(escalation.subject).toContain('score 50)');
+    expect(escalation.text).toContain('engagement 50.');
+    for (const email of [handoffEmail, escalation]) expect(email.text).not.toContain('49.6');
   });
 });

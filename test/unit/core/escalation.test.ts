@@ -10,7 +10,7 @@ const accepted: Outcome = { kind: 'accepted', cycle: 1, repId: 'rep-sam', at: '2
 const samMissed = { repId: 'rep-sam', acceptBy: '2026-03-01T17:00:00.000Z', at: '2026-03-01T17:01:00.000Z' };
 const mql = { cycle: 1, stage: 'mql' as const };
 const cycle: Cycle = { leadId: 'lead-1', cycle: 1, owner: sam, previousReps: [], acceptBy: '2026-03-01T17:00:00.000Z', acceptWithinSeconds: 14_400, missed: 1 };
-const freshWindow = { acceptBy: '2026-03-01T21:01:00.000Z', acceptWithinSeconds: 14_400 };
+const freshWindow = { acceptBy: '2026-03-01T21:01:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T20:01:00.000Z', remindWithinSeconds: 10_800 };
 const kimAssignment: JourneyAssignment = { repId: 'rep-kim', teamId: 'sales-emea', previousReps: ['rep-sam'], ...freshWindow };
 
 describe('the course of an escalation step', () => {
@@ -93,6 +93,10 @@ describe('the journey state an escalation returns', () => {
       previousReps: ['rep-sam'],
       acceptBy: cycle.acceptBy,
       acceptWithinSeconds: 14_400,
+      // a cycle written before reminders: reminded at the deadline, i.e. not at all
+      remindAt: cycle.acceptBy,
+      remindWithinSeconds: 14_400,
     });
+    expect(assignmentOf({ ...cycle, remindAt: '2026-03-01T16:00:00.000Z', remindWithinSeconds: 10_800 })).toMatchObject({ remindAt: '2026-03-01T16:00:00.000Z', remindWithinSeconds: 10_800 });
   });
 });

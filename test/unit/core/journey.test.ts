@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { journeyName, planAssignment, planEscalation, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import { defaultWeeklyHours, type WorkCalendar } from '#core/business-hours.ts';
 import type { AcceptanceTerms } from '#core/service-agreement.ts';
 import { teamsSchema, type TeamsConfig } from '#core/teams.ts';
 
@@ -17,6 +18,8 @@ function teamOf(repIds: readonly string[]): TeamsConfig {
 const teams = teamOf(['rep-sam', 'rep-kim']);
 const agreement: AcceptanceTerms = { acceptWithinHours: 4, escalationLadder: ['notify-manager', 'reassign', 'recycle'] };
 const HOUR_MS = 3_600_000;
+// Every rep in London, Monday to Friday 09:00–17:00 (UTC in March before the clocks change)
+const calendars = (): WorkCalendar => ({ timeZone: 'Europe/London', week: defaultWeeklyHours, holidays: [], away: [] });
 const assignedAt = new Date('2026-03-02T09:00:00.000Z');
 const lead = { leadId: 'lead-0123456789abcdef0123', cycle: 1 };
 
@@ -25,7 +28,7 @@ type Escalated = JourneyState & { assignment: JourneyAssignment };
 describe('planning the first assignment', () => {
   it('picks a team rep with nobody before them and a deadline acceptWithinHours away', () => {
     // Prepare / Act
-    const assignment = planAssignment(teams, agreement, lead, assignedAt);
+    const assignment = planAssignment(teams, agreement, lead, assignedAt, calendars);
 
     // Assess: 4 hours after 09:00
     expect(['rep-sam', 'rep-kim']).toContain(assignment.repId);
@@ -39,8 +42,8 @@ describe('planning the first assignment', () => {
 
   it('plans the same assignment when retried', () => {
     // Prepare / Act
-    const first = planAssignment(teams, agreement, lead, assignedAt);
-    const retried = planAssignment(teams, agreement, { ...lead }, assignedAt);
+    const first = planAssignment(teams, agreement, lead, assignedAt, calendars);
+    const retried = planAssignment(teams, agreement, { ...lead }, assignedAt, calendars);
 
     // Assess
     expect(retried).toEqual(first);
@@ -48,7 +51,7 @@ describe('planning the first assignment', () => {
 });
 
 describe('planning an escalation', () => {
-  const start = (): Escalated => ({ ...lead, assignment: planAssignment(teams, agreement, lead, assignedAt) });
+  const start = (): Escalated => ({ ...lead, assignment: planAssignment(teams, agreement, lead, assignedAt, calendars) });
 
   it('first notifies the manager and leaves the rep in place with a fresh deadline', () => {
     // Prepare
@@ -56,7 +59,7 @@ describe('planning an escalation', () => {
     const missedAt = new Date(assignedAt.getTime() + 4 * HOUR_MS);
 
     // Act
-    const next = planEscalation(teams, agreement, state, missedAt);
+    const next = planEscalation(teams, agreement, state, missedAt, calendars);
 
     // Assess: the new deadline is 4 hours after 13:00
     expect(next.escalation).toEqual({ missed: 1, step: 'notify-manager' });
@@ -64,6 +67,9 @@ describe('planning an escalation', () => {
       ...state.assignment,
       acceptBy: '2026-03-02T17:00:00.000Z',
       acceptWithinSeconds: 14_400,
+      // no reminder in this agreement: the reminder is the deadline
+      remindAt: '2026-03-02T17:00:00.000Z',
+      remindWithinSeconds: 14_400,
     });
     expect(next.leadId).toBe(lead.leadId);
     expect(next.cycle).toBe(1);
@@ -72,18 +78,42 @@ describe('planning an escalation', () => {
   it('then reassigns to another rep, remembering the previous one', () => {
     // Prepare
     const first = start();
-    const notified = planEscalation(teams, agreement, first, new Date(assignedAt.getTime() + 4 * HOUR_MS));
+    const notified = planEscalation(teams, agreement, first, new Date(assignedAt.getTime() + 4 * HOUR_MS), calendars);
 
     // Act
-    const reassigned = planEscalation(teams, agreement, notified, new Date(assignedAt.getTime() + 8 * HOUR_MS));
+    const reassigned = planEscalation(teams, agreement, notified, new Date(assignedAt.getTime() + 8 * HOUR_MS), calendars);
 
-    // Assess: 4 hours after 17:00
+    // Assess: 4 working hours after 17:00 end on Tuesday at 13:00, not at 21:00 that evening
     expect(reassigned.escalation).toEqual({ missed: 2, step: 'reassign' });
     expect(reassigned.assignment.repId).not.toBe(first.assignment.repId);
     expect(['rep-sam', 'rep-kim']).toContain(reassigned.assignment.repId);
     expect(reassigned.assignment.previousReps).toEqual([first.assignment.repId]);
-    expect(reassigned.assignment.acceptBy).toBe('2026-03-02T21:00:00.000Z');
+    expect(reassigned.assignment.acceptBy).toBe('2026-03-03T13:00:00.000Z');
+    expect(reassigned.assignment.acceptWithinSeconds).toBe(20 * 3600);
     expect(reassigned.assignment.teamId).toBe('sales-emea');
+  });
+
+  it('restarts the clock in the new rep’s hours and zone when it reassigns', () => {
+    // Prepare: Sam in London, Kim in New York (UTC−5 in early March), both 09:00–17:00; a reminder at 75%
+    const zones: Record<string, string> = { 'rep-sam': 'Europe/London', 'rep-kim': 'America/New_York' };
+    const byRep = (repId: string): WorkCalendar => ({ timeZone: zones[repId]!, week: defaultWeeklyHours, holidays: [], away: [] });
+    const reminding: AcceptanceTerms = { ...agreement, remindAt: 0.75, escalationLadder: ['reassign', 'recycle'] };
+    const first: Escalated = { ...lead, assignment: planAssignment(teams, reminding, lead, assignedAt, byRep) };
+    const missedAt = new Date(first.assignment.acceptBy);
+
+    // Act
+    const reassigned = planEscalation(teams, reminding, first, missedAt, byRep);
+
+    // Assess: whoever had it first, the new owner's 4 hours start at the new owner's next working minute
+    const next = reassigned.assignment;
+    if (next.repId === 'rep-kim') {
+      // 13:00 UTC is 08:00 in New York: 09:00–13:00 there, 18:00 UTC; reminded after 3 hours, 17:00 UTC
+      expect(next).toMatchObject({ acceptBy: '2026-03-02T18:00:00.000Z', remindAt: '2026-03-02T17:00:00.000Z', acceptWithinSeconds: 5 * 3600, remindWithinSeconds: 4 * 3600 });
+    } else {
+      // Kim had it (New York: 09:00–13:00 local is 14:00–18:00 UTC); Sam's 4 hours start 09:00 London the next day
+      expect(first.assignment.acceptBy).toBe('2026-03-02T18:00:00.000Z');
+      expect(next).toMatchObject({ repId: 'rep-sam', acceptBy: '2026-03-03T13:00:00.000Z', remindAt: '2026-03-03T12:00:00.000Z' });
+    }
   });
 
   it('finally recycles, and keeps recycling past the end of the ladder', () => {
@@ -93,7 +123,7 @@ describe('planning an escalation', () => {
 
     // Act
     for (let missed = 1; missed <= 5; missed++) {
-      state = planEscalation(teams, agreement, state, new Date(assignedAt.getTime() + missed * 4 * HOUR_MS));
+      state = planEscalation(teams, agreement, state, new Date(assignedAt.getTime() + missed * 4 * HOUR_MS), calendars);
       steps.push(state.escalation!.step);
     }
 
@@ -108,7 +138,7 @@ describe('planning an escalation', () => {
     const now = new Date(assignedAt.getTime() + 4 * HOUR_MS);
 
     // Act / Assess
-    expect(planEscalation(teams, agreement, state, now)).toEqual(planEscalation(teams, agreement, structuredClone(state), now));
+    expect(planEscalation(teams, agreement, state, now, calendars)).toEqual(planEscalation(teams, agreement, structuredClone(state), now, calendars));
   });
 
   it('hands each reassignment to a rep other than the one who missed, and grows previousReps by one (property)', () => {
@@ -125,11 +155,11 @@ describe('planning an escalation', () => {
             acceptWithinHours: 1,
             escalationLadder: [...Array.from({ length: reassignments }, () => 'reassign' as const), 'recycle'],
           };
-          let state: Escalated = { leadId, cycle, assignment: planAssignment(team, ladder, { leadId, cycle }, assignedAt) };
+          let state: Escalated = { leadId, cycle, assignment: planAssignment(team, ladder, { leadId, cycle }, assignedAt, calendars) };
 
           for (let missed = 1; missed <= reassignments; missed++) {
             // Act
-            const next = planEscalation(team, ladder, state, assignedAt);
+            const next = planEscalation(team, ladder, state, assignedAt, calendars);
 
             // Assess
             expect(next.escalation.step).toBe('reassign');

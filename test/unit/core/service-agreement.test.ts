@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { defaultWeeklyHours, isWorking, weekdays, type WorkCalendar } from '#core/business-hours.ts';
 import { acceptanceWindow, escalationStep, serviceAgreementSchema, type ServiceAgreement } from '#core/service-agreement.ts';
 
 const agreement: ServiceAgreement = {
@@ -91,28 +93,100 @@ describe('the sales side of the agreement', () => {
 });
 
 describe('the acceptance window', () => {
-  it('ends acceptWithinHours after the given instant', () => {
-    // Prepare
+  const london = (more: Partial<WorkCalendar> = {}): WorkCalendar => ({ timeZone: 'Europe/London', week: defaultWeeklyHours, holidays: [], away: [], ...more });
+  const allDay: WorkCalendar = { timeZone: 'UTC', week: Object.fromEntries(weekdays.map((day) => [day, [{ from: '00:00', to: '24:00' }]])), holidays: [], away: [] };
+
+  it('ends acceptWithinHours working hours after the given instant, within one working day', () => {
+    // Prepare: Monday 10:00 in London (UTC in early March)
     const from = new Date('2026-03-02T10:00:00.000Z');
 
     // Act
-    const window = acceptanceWindow(agreement, from);
+    const window = acceptanceWindow(agreement, from, london());
 
-    // Assess: 4 hours = 14 400 seconds
-    expect(window).toEqual({ acceptBy: '2026-03-02T14:00:00.000Z', acceptWithinSeconds: 14_400 });
+    // Assess: 4 hours = 14 400 seconds; no reminder configured, so the reminder is the deadline
+    expect(window).toEqual({ acceptBy: '2026-03-02T14:00:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-02T14:00:00.000Z', remindWithinSeconds: 14_400 });
   });
 
-  it('handles fractional hours in whole seconds', () => {
-    // Prepare: 1.5 hours = 5 400 seconds; 1/7 hour = 514.28… seconds → 514
+  it('a lead handed over Friday at 18:00 with a 4-hour window is due Monday at 13:00, reminded at 12:00 (75%)', () => {
+    // Prepare: Friday 8 January 2027, 18:00 in London (UTC in winter)
+    const from = new Date('2027-01-08T18:00:00.000Z');
+
+    // Act
+    const window = acceptanceWindow({ ...agreement, remindAt: 0.75 }, from, london());
+
+    // Assess: the weekend does not count; Monday 09:00 + 3 h and + 4 h; seconds are wall-clock
+    expect(window).toEqual({
+      acceptBy: '2027-01-11T13:00:00.000Z',
+      acceptWithinSeconds: 67 * 3600,
+      remindAt: '2027-01-11T12:00:00.000Z',
+      remindWithinSeconds: 66 * 3600,
+    });
+  });
+
+  it('skips the rep’s public holidays: over Christmas in London the window runs on 29 December', () => {
+    // Prepare: Thursday 24 December 2026 at 16:00; 25 and 28 December (Boxing Day, a Saturday, moves to Monday) are off
+    const from = new Date('2026-12-24T16:00:00.000Z');
+
+    // Act
+    const window = acceptanceWindow(agreement, from, london({ holidays: ['2026-12-25', '2026-12-28'] }));
+
+    // Assess: 1 hour on Thursday, 3 on Tuesday 29th
+    expect(window.acceptBy).toBe('2026-12-29T12:00:00.000Z');
+  });
+
+  it('handles fractional hours in whole seconds, rounding up so the wait never ends before the deadline', () => {
+    // Prepare: round the clock, 1.5 hours = 5 400 seconds; 1/7 hour = 514.28… seconds → 515
     const from = new Date('2026-03-02T23:00:00.000Z');
 
     // Act
-    const ninetyMinutes = acceptanceWindow({ ...agreement, acceptWithinHours: 1.5 }, from);
-    const seventhOfAnHour = acceptanceWindow({ ...agreement, acceptWithinHours: 1 / 7 }, from);
+    const ninetyMinutes = acceptanceWindow({ ...agreement, acceptWithinHours: 1.5 }, from, allDay);
+    const seventhOfAnHour = acceptanceWindow({ ...agreement, acceptWithinHours: 1 / 7 }, from, allDay);
 
     // Assess
-    expect(ninetyMinutes).toEqual({ acceptBy: '2026-03-03T00:30:00.000Z', acceptWithinSeconds: 5_400 });
-    expect(seventhOfAnHour).toEqual({ acceptBy: '2026-03-02T23:08:34.000Z', acceptWithinSeconds: 514 });
+    expect(ninetyMinutes).toMatchObject({ acceptBy: '2026-03-03T00:30:00.000Z', acceptWithinSeconds: 5_400 });
+    expect(seventhOfAnHour).toMatchObject({ acceptBy: '2026-03-02T23:08:34.286Z', acceptWithinSeconds: 515 });
+  });
+
+  it('never ends inside non-working time nor before the plain-hours deadline, and reminds inside the window (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2028-12-31T00:00:00Z'), noInvalidDate: true }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.constantFrom('Europe/London', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo'),
+        fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+        (from, hours, timeZone, remindAt) => {
+          // Prepare
+          const calendar: WorkCalendar = { timeZone, week: defaultWeeklyHours, holidays: ['2027-12-27', '2027-12-28'], away: [] };
+
+          // Act
+          const window = acceptanceWindow({ acceptWithinHours: hours, remindAt }, from, calendar);
+
+          // Assess: the deadline closes a working stretch (working just before it), never earlier than plain hours
+          const deadline = Date.parse(window.acceptBy);
+          expect(isWorking(new Date(deadline - 1), calendar)).toBe(true);
+          expect(deadline).toBeGreaterThanOrEqual(from.getTime() + hours * 3_600_000);
+          expect(window.acceptWithinSeconds * 1000).toBeGreaterThanOrEqual(deadline - from.getTime());
+          const reminder = Date.parse(window.remindAt);
+          expect(reminder).toBeGreaterThan(from.getTime());
+          expect(reminder).toBeLessThan(deadline);
+          expect(window.remindWithinSeconds).toBeLessThanOrEqual(window.acceptWithinSeconds);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('the reminder in the schema', () => {
+  it.each([0, 1, 1.5, -0.25])('refuses remindAt %s: a reminder comes inside the window', (remindAt) => {
+    const issues = issuesOf({ ...agreement, remindAt });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.path).toBe('remindAt');
+  });
+
+  it('takes 0.75, and no reminder at all', () => {
+    expect(serviceAgreementSchema.safeParse({ ...agreement, remindAt: 0.75 }).success).toBe(true);
+    expect(serviceAgreementSchema.safeParse(agreement).success).toBe(true);
   });
 });
 

@@ -92,7 +92,7 @@ describe('the follow-up step', () => {
     expect(sent[0]).toMatchObject({ to: sam.email, idempotencyKey: `${lead.leadId}#1#follow-up#first-contact-remind-rep` });
     expect(sent[0]!.subject).toContain('First contact overdue');
     expect(sent[0]!.text).toContain('I contacted them: https://api.example.test/contacted');
-    expect(sent[0]!.text).toContain('These links work until 2026-04-01 10:00 UTC.');
+    expect(sent[0]!.text).toContain('These links work until Wednesday 1 April, 11:00 Europe/London.');
     expect(marked).toEqual(['first-contact-remind-rep']);
     // next: the manager, notifyManagerAfterHours later
     expect(result.waitSeconds).toBe(serviceAgreement.sales.notifyManagerAfterHours * 3600);

@@ -6,11 +6,14 @@ import { ConcurrentUpdateError, EmailOutcomeUnknownError } from '../../../functi
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
 import type { Lead, Owner } from '../../../functions/core/lead.ts';
 import { scoringModel, serviceAgreement, teams } from '../../../config/index.ts';
+import { weekdays } from '../../../functions/core/business-hours.ts';
+import type { RepCalendars } from '../../../functions/core/rep-calendars.ts';
 import type { AnswerHandoffPorts } from '../../../functions/outcome/answer-handoff.ts';
 import type { AssignRepPorts } from '../../../functions/journey/assign-rep.ts';
 import type { AwaitAcceptancePorts } from '../../../functions/journey/await-acceptance.ts';
 import type { EscalatePorts } from '../../../functions/journey/escalate.ts';
 import type { SendHandoffPorts } from '../../../functions/journey/send-handoff.ts';
+import type { RemindRepPorts } from '../../../functions/journey/remind-rep.ts';
 
 type Write = 'putCycle' | 'recordEscalation' | 'recordDecision' | 'saveLead' | 'assignOwner';
 
@@ -77,10 +80,14 @@ export class InMemoryJourney {
     return this.cycles.get(this.key(leadId, cycle));
   }
 
-  get ports(): AssignRepPorts & AwaitAcceptancePorts & SendHandoffPorts & EscalatePorts & AnswerHandoffPorts {
+  /** the reps' calendars: round the clock unless a test says otherwise, so windows here are plain hours */
+  calendars: RepCalendars = () => ({ timeZone: 'UTC', week: Object.fromEntries(weekdays.map((day) => [day, [{ from: '00:00', to: '24:00' }]])), holidays: [], away: [] });
+
+  get ports(): AssignRepPorts & AwaitAcceptancePorts & SendHandoffPorts & EscalatePorts & AnswerHandoffPorts & RemindRepPorts {
     return {
       teams,
       serviceAgreement,
+      calendars: this.calendars,
       model: scoringModel,
       apiUrl: 'https://api.example.test/',
       now: () => new Date(this.clock),
@@ -175,6 +182,8 @@ export class InMemoryJourney {
     }
     cycle.acceptBy = change.acceptBy;
     cycle.acceptWithinSeconds = change.acceptWithinSeconds;
+    cycle.remindAt = change.remindAt;
+    cycle.remindWithinSeconds = change.remindWithinSeconds;
     if (change.step === 'reassign') {
       cycle.owner = structuredClone(change.owner) as Owner;
       cycle.previousReps = [...change.previousReps];

@@ -10,6 +10,8 @@ import { InMemoryJourney } from './in-memory-journey.ts';
 const NOW = '2026-03-01T10:00:00.000Z';
 /** config/service-agreement.json: accept within 4 hours */
 const ACCEPT_BY = '2026-03-01T14:00:00.000Z';
+// config/service-agreement.json reminds at 75% of the 4-hour window
+const REMIND_AT = '2026-03-01T13:00:00.000Z';
 const lead = mqlLead();
 const LEAD_ID = lead.leadId;
 const sam = { repId: 'rep-sam', teamId: 'sales-emea' };
@@ -48,9 +50,9 @@ describe('journey steps', () => {
 
       // Assess
       expect(['rep-sam', 'rep-kim']).toContain(assignment.repId);
-      expect(assignment).toEqual({ repId: assignment.repId, teamId: 'sales-emea', previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 });
+      expect(assignment).toEqual({ repId: assignment.repId, teamId: 'sales-emea', previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 });
       const owner = { repId: assignment.repId, teamId: 'sales-emea', assignedAt: NOW };
-      expect(store.cycle(LEAD_ID, 1)).toEqual({ leadId: LEAD_ID, cycle: 1, owner, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, missed: 0 });
+      expect(store.cycle(LEAD_ID, 1)).toEqual({ leadId: LEAD_ID, cycle: 1, owner, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800, missed: 0 });
       expect(store.lead(LEAD_ID)?.lead.owner).toEqual(owner);
     });
 
@@ -67,7 +69,8 @@ describe('journey steps', () => {
 
       const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
 
-      expect(assignment).toEqual({ ...kim, previousReps: [], acceptBy: '2026-03-01T13:59:00.000Z', acceptWithinSeconds: 14_400 });
+      // a cycle from before reminders: its reminder is its deadline
+      expect(assignment).toEqual({ ...kim, previousReps: [], acceptBy: '2026-03-01T13:59:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T13:59:00.000Z', remindWithinSeconds: 14_400 });
       expect(store.cycle(LEAD_ID, 1)).toEqual(existing);
       expect(store.lead(LEAD_ID)).toEqual({ lead, version: 4 });
       expect(store.writes.putCycle).toBe(0);
@@ -111,8 +114,8 @@ describe('journey steps', () => {
   });
 
   describe('escalate', () => {
-    const samAssignment: JourneyAssignment = { ...sam, previousReps: [], acceptBy: '2026-03-01T09:00:00.000Z', acceptWithinSeconds: 14_400 };
-    const kimAssignment: JourneyAssignment = { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T09:30:00.000Z', acceptWithinSeconds: 14_400 };
+    const samAssignment: JourneyAssignment = { ...sam, previousReps: [], acceptBy: '2026-03-01T09:00:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T08:00:00.000Z', remindWithinSeconds: 10_800 };
+    const kimAssignment: JourneyAssignment = { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T09:30:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T08:30:00.000Z', remindWithinSeconds: 10_800 };
 
     /** The lead is as it was (owner, stage, version): nothing saved, no owner written. */
     function expectLeadUntouched(store: InMemoryJourney, as = lead) {
@@ -172,7 +175,7 @@ describe('journey steps', () => {
       expect(next).toEqual({
         leadId: LEAD_ID,
         cycle: 1,
-        assignment: { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T13:59:00.000Z', acceptWithinSeconds: 14_400 },
+        assignment: { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T13:59:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T13:59:00.000Z', remindWithinSeconds: 14_400 },
         escalation: { missed: 2, step: 'reassign' },
       });
       expect(store.writes.recordEscalation).toBe(0);
@@ -209,14 +212,14 @@ describe('journey steps', () => {
       expect(next).toEqual({
         leadId: LEAD_ID,
         cycle: 1,
-        assignment: { ...sam, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 },
+        assignment: { ...sam, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 },
         escalation: { missed: 1, step: 'notify-manager' },
       });
       expect(retried).toEqual(next);
       expect(store.sent).toHaveLength(1);
       expect(store.sent[0]).toMatchObject({ to: 'ana.manager@example.com', idempotencyKey: `${LEAD_ID}#1#escalation#1` });
       expect(store.sent[0]!.subject).toContain('Sam Seller has not accepted');
-      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 1, acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 }));
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 1, acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 }));
       expectLeadUntouched(store);
       // the missed deadline counted once for the scorecard, for Sam, on the deadline's day, however often retried
       expect(store.reportCounts.filter((r) => r.slice === 'rep=rep-sam')).toEqual([{ day: samAssignment.acceptBy.slice(0, 10), slice: 'rep=rep-sam', counts: { 'acceptance.missed': 1 } }]);
@@ -231,7 +234,7 @@ describe('journey steps', () => {
       expect(next).toEqual({
         leadId: LEAD_ID,
         cycle: 1,
-        assignment: { ...kim, previousReps: ['rep-sam'], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400 },
+        assignment: { ...kim, previousReps: ['rep-sam'], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 },
         escalation: { missed: 2, step: 'reassign' },
       });
       const newOwner = { ...kim, assignedAt: NOW };
@@ -242,6 +245,8 @@ describe('journey steps', () => {
           owner: newOwner,
           previousReps: ['rep-sam'],
           acceptBy: ACCEPT_BY,
+          remindAt: REMIND_AT,
+          remindWithinSeconds: 10_800,
           reassignments: [{ repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW }],
         }),
       );

@@ -14,6 +14,8 @@ const assignment: JourneyAssignment = {
   teamId: 'sales-emea',
   previousReps: [],
   acceptBy: '2026-03-01T14:00:00.000Z',
+  remindAt: '2026-03-01T13:00:00.000Z',
+  remindWithinSeconds: 10_800,
   acceptWithinSeconds: 14_400,
 };
 
@@ -56,8 +58,8 @@ describe('send-handoff journey step', () => {
     expect(email!.text).toContain(`Accept: ${linkFor('accept')}`);
     expect(email!.text).toContain(`Reject: ${linkFor('reject')}`);
     expect(email!.text).toContain(`tell us you contacted them: ${linkFor('contacted')}`);
-    expect(email!.text).toContain('These links work until 2026-03-31 10:00 UTC.');
-    expect(email!.html).toContain('These links work until 2026-03-31 10:00 UTC.');
+    expect(email!.text).toContain('These links work until Tuesday 31 March, 11:00 Europe/London.');
+    expect(email!.html).toContain('These links work until Tuesday 31 March, 11:00 Europe/London.');
   });
 
   it('sends nothing when the idempotency record says the email was already sent', async () => {

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { formatHolidaysFile, holidaysFile, holidaysSource } from '../../../bin/cli/holidays.ts';
+import { holidays, routing, teams } from '../../../config/index.ts';
+import { holidayPlaces, holidaysIssues, holidaysOf, placeKey } from '#core/holiday-dates.ts';
+import { routingSchema } from '#core/routing.ts';
+
+describe('config/holidays.json', () => {
+  it('is what `npx leadloop holidays` writes for the reps as configured and the date-holidays installed', () => {
+    // Prepare: the file as generated now, for the years the file says it covers
+    const expected = formatHolidaysFile(holidaysFile(routing, teams, holidays.fromYear, holidays.toYear));
+
+    // Assess: a rep from a new country, a new library version or a hand edit makes this fail
+    expect(readFileSync('config/holidays.json', 'utf8'), 'config/holidays.json is out of date: run `npx leadloop holidays`').toBe(expected);
+  });
+
+  it('covers this year and the next, so the clocks never run on without holidays', () => {
+    const thisYear = new Date().getUTCFullYear();
+    expect(holidays.fromYear).toBeLessThanOrEqual(thisYear);
+    expect(holidays.toYear, 'run `npx leadloop holidays` to cover more years').toBeGreaterThanOrEqual(thisYear + 1);
+  });
+
+  it('names its source, the package version it came from', () => {
+    expect(holidays.source).toBe(holidaysSource());
+  });
+});
+
+describe('the holiday places the reps need', () => {
+  it('are each rep profile’s country and state, and the default country', () => {
+    // Prepare: Kim in Berlin (DE-BE), Sam in Britain, and nobody else names a place
+    const places = holidayPlaces(routing, teams).map(placeKey);
+
+    // Assess
+    expect(places).toEqual(['DE-BE', 'GB']);
+    // Berlin's own holiday (International Women's Day, 8 March) is in Kim's dates, not Sam's
+    expect(holidaysOf(holidays, { country: 'DE', state: 'BE' })).toContain('2027-03-08');
+    expect(holidaysOf(holidays, { country: 'GB' })).not.toContain('2027-03-08');
+    expect(holidaysOf(holidays, { country: 'GB' })).toContain('2027-12-27');
+    expect(holidaysOf(holidays, undefined)).toEqual([]);
+  });
+
+  it('a rep from a country the file lacks is named as a config issue', () => {
+    // Prepare: Sam moves to France
+    const moved = routingSchema.parse({ ...routing, teams: { 'sales-emea': { reps: { ...routing.teams['sales-emea']!.reps, 'rep-sam': { country: 'FR' } } } } });
+
+    // Act
+    const issues = holidaysIssues(holidays, moved, teams, new Date(Date.UTC(holidays.fromYear, 5, 1)));
+
+    // Assess
+    expect(issues).toEqual([{ path: 'places.FR', message: expect.stringContaining('npx leadloop holidays') }]);
+  });
+
+  it('years that end before next year are an issue', () => {
+    const issues = holidaysIssues(holidays, routing, teams, new Date(Date.UTC(holidays.toYear, 5, 1)));
+    expect(issues).toEqual([{ path: 'toYear', message: expect.stringContaining(`${holidays.fromYear}–${holidays.toYear}`) }]);
+  });
+});
