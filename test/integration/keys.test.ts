@@ -69,6 +69,11 @@ describe('keys managed with leadloop keys', () => {
     expect(listed.status).toBe(0);
     expect(listed.out).toContain(`${id}  write  shop  "shop"  ${SHOP}`);
     expect(listed.out).not.toContain(key);
+    // the keys the runtime started with were issued the same way, and are listed without their values
+    expect(listed.out).toMatch(/key_\w+ {2}write {2}local {2}"npm start write key" {2}\* /);
+    expect(listed.out).toMatch(/key_\w+ {2}server {2}local {2}"npm start server key" {2}- /);
+    expect(listed.out).not.toContain(runtime.writeKey);
+    expect(await track(runtime.writeKey, SHOP)).toBe(200);
     const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: runtime.cliEnv[SETTINGS.leadsTable]! }));
     expect(JSON.stringify(Items)).not.toContain(key);
 
