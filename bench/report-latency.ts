@@ -15,7 +15,8 @@ import { DAYS, END, EVENTS, LEADS, log, RECORD, REPEATS, root, workDir } from '.
  * every save's report counts come from the product's pure functions
  * (reportCounts, attributionCounts under config/campaigns.json,
  * feedbackCounts) and are written where the lead store adds them
- * (table-layout.ts reportKey in the lead's report shard), summed as its
+ * (table-layout.ts reportItemsOf: the day item and the month total in the
+ * lead's report shard), summed as its
  * exactly-once adds leave them; with them the funnel shards, each lead's
  * profile, score item and identity links, and 1,000,000 stored tracking
  * events. Seeding takes minutes, so the seeded data directory is kept

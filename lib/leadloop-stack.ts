@@ -5,6 +5,7 @@ import { Api } from './constructs/api.ts';
 import { Digest, type DigestProps } from './constructs/digest.ts';
 import { Email } from './constructs/email.ts';
 import { Journey } from './constructs/journey.ts';
+import { Nurture } from './constructs/nurture.ts';
 import { Scoring } from './constructs/scoring.ts';
 import { Tables } from './constructs/tables.ts';
 import { Tracker } from './constructs/tracker.ts';
@@ -25,7 +26,8 @@ export class LeadLoopStack extends Stack {
     const api = new Api(this, 'Api', { tables });
     new Tracker(this, 'Tracker', { httpApi: api.httpApi });
     const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
-    new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine });
+    const nurture = new Nurture(this, 'Nurture', { tables, email, httpApi: api.httpApi });
+    new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine, nurture });
     new Digest(this, 'Digest', { tables, email, apiUrl: api.httpApi.apiEndpoint, digest: props.digest ?? digest });
 
     // Stack-level outputs keep their names, so operators and `leadloop --stack` can find them.
@@ -34,6 +36,7 @@ export class LeadLoopStack extends Stack {
     new CfnOutput(this, 'EventsTableName', { value: tables.events.tableName, description: 'Every tracking event and outcome, once' });
     new CfnOutput(this, 'EmailSender', { value: email.sender, description: 'The From address of LeadLoop emails (leadloop digest --send)' });
     new CfnOutput(this, 'EmailConfigurationSetName', { value: email.configurationSet.configurationSetName, description: 'The SES configuration set LeadLoop emails are sent with' });
+    new CfnOutput(this, 'NurtureStateMachineArn', { value: nurture.stateMachine.stateMachineArn, description: 'The nurture program of each known or recycled lead' });
     new CfnOutput(this, 'JourneyStateMachineArn', { value: journey.stateMachine.stateMachineArn, description: 'The hand-off journey of each MQL cycle' });
   }
 }

@@ -15,6 +15,7 @@ import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
 import { ensurePortFree, freePort, listenProblem } from './ports.ts';
 import { LocalScheduler } from './scheduler.ts';
+import { SesEventError, sesEventDelivery, type DeliverSesEvent } from './ses-events.ts';
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 import { synthIfStale } from './synth.ts';
@@ -71,6 +72,8 @@ export interface LocalRuntime {
   stepFunctions: LocalStepFunctions;
   /** the stack's EventBridge Scheduler schedules, fired on the clock; `fire` fires one now (or for a given scheduled time) */
   schedules: LocalScheduler;
+  /** delivers an SES event (a bounce, a complaint) to the functions its configuration set's topic feeds, as SNS would */
+  sesEvents: DeliverSesEvent;
   /** holds the stream pollers (records wait in the stream, as behind a slow event source mapping) and releases them; for tests of races */
   streams: { hold: () => Promise<void>; release: () => void };
   /** what the leadloop CLI needs to work on this runtime: tables, state machine, endpoints */
@@ -101,6 +104,7 @@ function landingPage(runtime: { apiUrl: string; sesUrl: string }): string {
 <li>Journeys (Step Functions executions): <a href="/_local/executions">/_local/executions</a></li>
 <li>Schedules (the weekly digest) and when they fire next on the local clock: <a href="/_local/schedules">/_local/schedules</a>; the digest email appears with the others above</li>
 <li>Stream records set aside after their retries (the on-failure queue): <a href="/_local/failed-records">/_local/failed-records</a></li>
+<li>An SES bounce or complaint, as SES would publish it: <code>POST /_local/ses-events</code> with the event's JSON (<code>{"eventType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"…"}]}}</code>)</li>
 </ul></body></html>`;
 }
 
@@ -137,6 +141,7 @@ interface Serving {
   stepFunctions: LocalStepFunctions;
   schedules: LocalScheduler;
   sesUrl: string;
+  sesEvents: DeliverSesEvent;
 }
 
 interface HttpFront {
@@ -173,7 +178,7 @@ async function startHttp(options: LocalRuntimeOptions, failedRecords: Record<str
       }
       if (req.method === 'GET' && url.pathname === '/_local/executions') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify([...serving.stepFunctions.executions.values()].map(({ abort: _abort, ...e }) => e), null, 2));
+        res.end(JSON.stringify([...serving.stepFunctions.executions.values()].map(({ abort: _abort, waits: _waits, ...e }) => e), null, 2));
         return;
       }
       if (req.method === 'GET' && url.pathname === '/_local/schedules') {
@@ -184,6 +189,24 @@ async function startHttp(options: LocalRuntimeOptions, failedRecords: Record<str
       if (req.method === 'GET' && url.pathname === '/_local/failed-records') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(failedRecords, null, 2));
+        return;
+      }
+      if (req.method === 'POST' && url.pathname === '/_local/ses-events') {
+        const respond = (status: number, body: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        let event: unknown;
+        try {
+          event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          respond(400, { message: 'the body must be an SES event as JSON' });
+          return;
+        }
+        serving.sesEvents(event).then(
+          (result) => respond(200, result),
+          (error: unknown) => respond(error instanceof SesEventError ? 400 : 500, { message: String(error instanceof Error ? error.message : error) }),
+        );
         return;
       }
       serving.router.handle(req, res, Buffer.concat(chunks)).then(
@@ -434,8 +457,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     schedules.start();
     stops.add(async () => schedules.stop());
 
-    http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), stepFunctions, schedules, sesUrl });
-    return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, schedules, streams, cliEnv, stop: stops.stopAll };
+    const sesEvents = sesEventDelivery(app.sesEventTopics, invoke, clock);
+    http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), stepFunctions, schedules, sesUrl, sesEvents });
+    return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, schedules, sesEvents, streams, cliEnv, stop: stops.stopAll };
   } catch (error) {
     await stops.stopAll();
     throw error;

@@ -25,6 +25,8 @@ type Definition = { StartAt: string; States: Record<string, State> } & Record<st
 /** The largest timeout the interpreter can keep; callback timeouts are enforced here instead. */
 const INTERPRETER_MAX_TIMEOUT_SECONDS = 2_000_000;
 const TIMEOUT_PARAMETER = 'leadloopTimeoutSeconds';
+/** What a Wait state with SecondsPath runs as locally: a task that sleeps on the local clock. */
+const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::leadloop:local-wait';
 
 export class AwsError extends Error {
   readonly statusCode: number;
@@ -59,6 +61,8 @@ export interface Execution {
   retries: number;
   /** set by StopExecution */
   stopping?: { error?: string; cause?: string };
+  /** the timers of its Wait states with SecondsPath, cleared when it is stopped */
+  waits?: Set<NodeJS.Timeout>;
   abort?: () => void;
   /** sequence of the next task token to hand out */
   tokenSeq: number;
@@ -115,7 +119,13 @@ export class LocalStepFunctions {
     for (const [name, state] of Object.entries(definition.States)) {
       if ('HeartbeatSeconds' in state || 'HeartbeatSecondsPath' in state) throw new Error(`${machine.name}.${name}: heartbeats are not supported locally`);
       if (state.Type === 'Wait') {
-        if (typeof state.Seconds !== 'number') throw new Error(`${machine.name}.${name}: only Wait states with Seconds run locally`);
+        if (typeof state.SecondsPath === 'string') {
+          // The interpreter would sleep the real seconds: a task sleeps them on the local clock instead, passing its input on.
+          const { Type: _type, SecondsPath, ...rest } = state;
+          definition.States[name] = { ...rest, Type: 'Task', Resource: LOCAL_WAIT_RESOURCE, Parameters: { 'seconds.$': SecondsPath }, ResultPath: null };
+          continue;
+        }
+        if (typeof state.Seconds !== 'number') throw new Error(`${machine.name}.${name}: only Wait states with Seconds or SecondsPath run locally`);
         waitOverrides[name] = realDelayMs(this.clock, state.Seconds * 1000);
       }
       if (state.Type !== 'Task') continue;
@@ -142,7 +152,9 @@ export class LocalStepFunctions {
     for (const [name, state] of Object.entries(prepared.definition.States)) {
       if (state.Type !== 'Task') continue;
       const resource = String(state.Resource);
-      if (resource.startsWith('arn:aws:lambda:')) {
+      if (resource === LOCAL_WAIT_RESOURCE) {
+        handlers[name] = (input) => this.sleep(execution, Number((input as { seconds: number }).seconds));
+      } else if (resource.startsWith('arn:aws:lambda:')) {
         handlers[name] = (input) => this.invoke(resource, input);
       } else if (resource === 'arn:aws:states:::lambda:invoke') {
         handlers[name] = async (input) => {
@@ -155,6 +167,18 @@ export class LocalStepFunctions {
       }
     }
     return handlers;
+  }
+
+  /** A Wait state's seconds, on the local clock. */
+  private sleep(execution: Execution, seconds: number): Promise<null> {
+    const waits = (execution.waits ??= new Set());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waits.delete(timer);
+        resolve(null);
+      }, realDelayMs(this.clock, Math.max(0, seconds) * 1000));
+      waits.add(timer);
+    });
   }
 
   private currentToken(execution: Execution): string {
@@ -275,6 +299,8 @@ export class LocalStepFunctions {
     if (!execution) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
     if (execution.status !== 'RUNNING') return { stopDate: execution.stopDate ?? new Date() };
     for (const [token, task] of this.waiting) if (task.executionArn === execution.executionArn) this.closeToken(token);
+    for (const timer of execution.waits ?? []) clearTimeout(timer);
+    execution.waits?.clear();
     execution.stopping = { ...(request.error !== undefined && { error: request.error }), ...(request.cause !== undefined && { cause: request.cause }) };
     execution.abort?.();
     execution.status = 'ABORTED';
@@ -366,6 +392,7 @@ export class LocalStepFunctions {
   async stop(): Promise<void> {
     for (const task of this.waiting.values()) if (task.timer) clearTimeout(task.timer);
     this.waiting.clear();
+    for (const execution of this.executions.values()) for (const timer of execution.waits ?? []) clearTimeout(timer);
     for (const execution of this.executions.values()) if (execution.status === 'RUNNING') execution.abort?.();
     if (this.server) {
       this.server.closeAllConnections();

@@ -102,8 +102,22 @@ export interface LocalSchedule {
   maxRetryAttempts: number;
 }
 
+/**
+ * An SNS topic a configuration set sends SES events to (bounces, complaints, …),
+ * with the functions subscribed to it: the local runtime delivers such events
+ * to them as SNS would (see runtime.ts, /_local/ses-events).
+ */
+export interface LocalSesEventTopic {
+  topicLogicalId: string;
+  /** MatchingEventTypes, as SES names them (bounce, complaint, …) */
+  eventTypes: string[];
+  functionLogicalIds: string[];
+}
+
 export interface LocalApp {
   tables: LocalTable[];
+  /** where SES events go, and who gets them */
+  sesEventTopics: LocalSesEventTopic[];
   schedules: LocalSchedule[];
   functions: Map<string, LocalFunction>;
   routes: LocalRoute[];
@@ -253,7 +267,7 @@ export function tablesOf(template: Template): LocalTable[] {
  */
 export function describeApp(template: Template, cdkOut: string, runtime: RuntimeValues): LocalApp {
   const resolver = new Resolver(template, runtime);
-  const app: LocalApp = { tables: tablesOf(template), schedules: [], functions: new Map(), routes: [], streamMappings: [], stateMachines: [] };
+  const app: LocalApp = { tables: tablesOf(template), sesEventTopics: sesEventTopicsOf(template), schedules: [], functions: new Map(), routes: [], streamMappings: [], stateMachines: [] };
 
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const props = resource.Properties ?? {};
@@ -357,4 +371,21 @@ export function describeApp(template: Template, cdkOut: string, runtime: Runtime
   }
   for (const resolveLater of lazy) resolveLater();
   return app;
+}
+
+/** The SNS topics configuration sets send SES events to, with their Lambda subscribers. */
+export function sesEventTopicsOf(template: Template): LocalSesEventTopic[] {
+  const resources = Object.entries(template.Resources);
+  const refOf = (value: Json | undefined) => JSON.stringify(value ?? null).match(/^\{"Ref":"([^"]+)"\}$/)?.[1];
+  return resources
+    .filter(([, r]) => r.Type === 'AWS::SES::ConfigurationSetEventDestination')
+    .flatMap(([, r]) => {
+      const destination = (r.Properties?.EventDestination ?? {}) as { SnsDestination?: { TopicARN?: Json }; MatchingEventTypes?: string[]; Enabled?: boolean };
+      const topicLogicalId = refOf(destination.SnsDestination?.TopicARN);
+      if (!topicLogicalId || destination.Enabled === false) return [];
+      const functionLogicalIds = resources
+        .filter(([, s]) => s.Type === 'AWS::SNS::Subscription' && s.Properties?.Protocol === 'lambda' && refOf(s.Properties?.TopicArn) === topicLogicalId)
+        .flatMap(([, s]) => JSON.stringify(s.Properties?.Endpoint).match(/^\{"Fn::GetAtt":\["([^"]+)","Arn"\]\}$/)?.[1] ?? []);
+      return [{ topicLogicalId, eventTypes: (destination.MatchingEventTypes ?? []).map((t) => t.toLowerCase()), functionLogicalIds }];
+    });
 }

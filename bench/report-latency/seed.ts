@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { markerItem, profileItem, scoreItem } from '../../functions/adapters/lead-store.ts';
-import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, REPORT_SHARDS, reportKey } from '../../functions/core/table-layout.ts';
+import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, REPORT_SHARDS, reportItemsOf } from '../../functions/core/table-layout.ts';
 import { localCredentials, startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';
 import { LOCAL_REGION, tablesOf, type Template } from '../../local/template.ts';
 import { fmt, runPool } from '../lib/harness.ts';
@@ -179,7 +179,8 @@ async function seedBase(dynamodb: LocalDynamoDb, year: YearOfHistory, leadsTable
 /**
  * The report items as the lead store leaves them once every count is added
  * (lead-store.ts countTargets): per family, day and slice in the lead's
- * report shard, at the key table-layout.ts gives it, counts summed; the
+ * report shard, and per month and slice (the month totals), at the keys
+ * table-layout.ts reportItemsOf gives, counts summed; the
  * marks of added counts are gone. And the funnel shards.
  */
 async function seedReports(dynamodb: LocalDynamoDb, year: YearOfHistory, leadsTable: string) {
@@ -187,14 +188,16 @@ async function seedReports(dynamodb: LocalDynamoDb, year: YearOfHistory, leadsTa
   const reportItems = new Map<string, Record<string, unknown>>();
   const byFamily: Record<string, number> = {};
   for (const { leadId, count } of year.counts) {
-    const target = reportKey(count.family ?? 'funnel', count.day, count.slice, funnelShardOf(leadId, REPORT_SHARDS));
-    const id = `${target.pk}|${target.sk}`;
-    let item = reportItems.get(id);
-    if (!item) {
-      reportItems.set(id, (item = { ...target }));
-      byFamily[count.family ?? 'funnel'] = (byFamily[count.family ?? 'funnel'] ?? 0) + 1;
+    // the day item and the month total, as every writer adds them (table-layout.ts reportItemsOf)
+    for (const [target, counts] of reportItemsOf([count], funnelShardOf(leadId, REPORT_SHARDS))) {
+      const id = `${target.pk}|${target.sk}`;
+      let item = reportItems.get(id);
+      if (!item) {
+        reportItems.set(id, (item = { ...target }));
+        byFamily[count.family ?? 'funnel'] = (byFamily[count.family ?? 'funnel'] ?? 0) + 1;
+      }
+      for (const [name, n] of Object.entries(counts)) item[name] = ((item[name] as number | undefined) ?? 0) + n;
     }
-    for (const [name, n] of Object.entries(count.counts)) item[name] = ((item[name] as number | undefined) ?? 0) + n;
   }
   const funnel = new Map<number, Record<string, unknown>>();
   for (const { leadId, increments } of year.funnel) {

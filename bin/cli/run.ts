@@ -2,6 +2,7 @@ import { readModelFile } from './connect.ts';
 import { summarizeModel } from './model-check.ts';
 import { backtestCommand } from './backtest.ts';
 import { campaignsCommand } from './campaigns-check.ts';
+import { nurtureCommand } from './nurture-check.ts';
 import { outcomesCommand } from './outcomes-import.ts';
 import { rescoreCommand } from './rescore.ts';
 import { simulateCommand } from './simulate.ts';
@@ -25,6 +26,7 @@ Commands:
   model check <file>   Check a scoring model file and say what it will do
   campaigns check [file]
                        Check a campaigns file (config/campaigns.json by default) and list its campaigns
+  nurture check [file] Check a nurture file (config/nurture.json by default) and list its programs
   rescore              Recompute every lead from its stored events under the scoring model
   backtest <draft>     Compare a draft scoring model with the current one on history, writing nothing
   outcomes import <file.csv>
@@ -72,6 +74,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'backtest') return backtestCommand(args.slice(1), io);
   if (command === 'outcomes') return outcomesCommand(args.slice(1), io);
   if (command === 'campaigns') return campaignsCommand(args.slice(1), io);
+  if (command === 'nurture') return nurtureCommand(args.slice(1), io);
   if (command === 'simulate') return simulateCommand(args.slice(1), io);
   // loaded when asked for: its SES client and report use cases need not slow every other command's start
   if (command === 'keys') return (await import('./keys.ts')).keysCommand(args.slice(1), io);

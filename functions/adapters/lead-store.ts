@@ -9,6 +9,7 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { forEachConcurrently } from '#commons/concurrency.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import { reportCounts, UNCONFIGURED_SLICING, type ReportCount, type ReportSlicing } from '#core/report-counts.ts';
@@ -40,7 +41,7 @@ import {
   FUNNEL_SHARDS,
   funnelKeys,
   funnelShardKey,
-  reportKey,
+  reportItemsOf,
   REPORT_SHARDS,
   type ItemKey,
   funnelShardOf,
@@ -76,6 +77,8 @@ export const SETTLE_AFTER_MS = 15 * 60_000;
 const COUNT_MARK_PREFIX = 'counted.';
 /** How many times a writer tries to let go of a count it added, against other writers' profiles. */
 const MAX_CLEAR_ATTEMPTS = 5;
+/** Report items a settling count adds to (or unmarks) at once: each on its own mark, so in any order. */
+const ADDS_AT_ONCE = 8;
 
 /**
  * The most markers a save keeps pending in the score item (about 100 bytes
@@ -323,9 +326,9 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   async function settleFunnel(leadId: string, pending: readonly FunnelPending[], profileVersion: number, others: readonly FunnelPending[] = []): Promise<number> {
     if (pending.length === 0) return profileVersion;
     const ids = new Set(pending.map((count) => count.id));
-    for (const { id, counts, reports = [] } of pending) {
-      for (const [key, itemCounts] of countTargets(leadId, counts, reports)) await addOnce(key, id, itemCounts);
-    }
+    // each item is added to on its own mark, so the adds go at once (a count's day items and month totals are many)
+    const adds = pending.flatMap(({ id, counts, reports = [] }) => countTargets(leadId, counts, reports).map(([key, itemCounts]) => ({ id, key, itemCounts })));
+    await forEachConcurrently(adds, ADDS_AT_ONCE, ({ id, key, itemCounts }) => addOnce(key, id, itemCounts));
     let version = profileVersion;
     let rest = others;
     for (let attempt = 1; ; attempt++) {
@@ -353,27 +356,22 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
         rest = onProfile.filter((count) => !ids.has(count.id));
       }
     }
-    for (const { id, counts, reports = [] } of pending) {
-      for (const [key] of countTargets(leadId, counts, reports)) {
-        await client.send(new UpdateCommand({ TableName: leadsTable, Key: key, UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `${COUNT_MARK_PREFIX}${id}` } }));
-      }
-    }
+    await forEachConcurrently(adds, ADDS_AT_ONCE, ({ id, key }) =>
+      client.send(new UpdateCommand({ TableName: leadsTable, Key: key, UpdateExpression: 'REMOVE #seen', ExpressionAttributeNames: { '#seen': `${COUNT_MARK_PREFIX}${id}` } })).then(() => undefined),
+    );
     return version;
   }
 
-  /** The items one pending count adds to: the lead's funnel shard, and each report item (day, slice) in the lead's report shard. */
+  /**
+   * The items one pending count adds to: the lead's funnel shard, and each
+   * report item in the lead's report shard, the day's and the month total
+   * (table-layout.ts reportItemsOf, counts summed per item: the count's mark
+   * refuses a second add to the same item).
+   */
   function countTargets(leadId: string, counts: Record<string, number>, reports: readonly ReportCount[]): [ItemKey, Record<string, number>][] {
     const targets: [ItemKey, Record<string, number>][] = [];
     if (Object.keys(counts).length > 0) targets.push([funnelShardKeyOf(leadId), counts]);
-    // One add per item: the count's mark refuses a second add to the same item, so counts for one item are summed first.
-    const shard = funnelShardOf(leadId, REPORT_SHARDS);
-    const byItem = new Map<string, [ItemKey, Record<string, number>]>();
-    for (const report of reports) {
-      const key = reportKey(report.family ?? 'funnel', report.day, report.slice, shard);
-      const [, sum] = byItem.get(`${key.pk}|${key.sk}`) ?? byItem.set(`${key.pk}|${key.sk}`, [key, {}]).get(`${key.pk}|${key.sk}`)!;
-      for (const [name, n] of Object.entries(report.counts)) sum[name] = (sum[name] ?? 0) + n;
-    }
-    return [...targets, ...byItem.values()];
+    return [...targets, ...reportItemsOf(reports, funnelShardOf(leadId, REPORT_SHARDS))];
   }
 
   /** Adds counts to an item once: with the mark of the count, refused when the mark is there (added already, by a writer stopped before it let go). */

@@ -19,6 +19,12 @@ export interface MailerSettings {
 
 export type Mailer = ReturnType<typeof createMailer>;
 
+/** A header an email carries beside SES's own (a nurture email's List-Unsubscribe, List-Unsubscribe-Post). */
+export interface MailHeader {
+  name: string;
+  value: string;
+}
+
 export function createMailer({ client: sdkClient, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed }: MailerSettings) {
   const client = meteredClient(sdkClient, onConsumed);
   return {
@@ -27,7 +33,7 @@ export function createMailer({ client: sdkClient, ses, leadsTable, senderAddress
      * before SendEmail. If a send fails for certain, the record is removed so a
      * retry can send; if its outcome is unknown, it is never sent again.
      */
-    async sendEmailOnce(email: EmailToSend): Promise<SendResult> {
+    async sendEmailOnce(email: EmailToSend & { headers?: readonly MailHeader[] }): Promise<SendResult> {
       const key = emailKey(email.idempotencyKey);
       try {
         await client.send(
@@ -55,6 +61,7 @@ export function createMailer({ client: sdkClient, ses, leadsTable, senderAddress
               Simple: {
                 Subject: { Data: email.subject, Charset: 'UTF-8' },
                 Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+                ...(email.headers && email.headers.length > 0 && { Headers: email.headers.map(({ name, value }) => ({ Name: name, Value: value })) }),
               },
             },
           }),

@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { forEachConcurrently } from '#commons/concurrency.ts';
-import { REPORT_SHARDS, reportDayRange, reportItemOf, reportPartition } from '#core/table-layout.ts';
+import { REPORT_SHARDS, reportDayRange, reportItemOf, reportMonthItemOf, reportMonthRange, reportPartition, reportReadPlan, reportYearPartition } from '#core/table-layout.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 
 export interface ReportStoreSettings {
@@ -30,16 +30,34 @@ function addInto(sums: SliceSums, value: string, item: Record<string, unknown>):
 /**
  * The report items the stream path keeps (report-counts.ts), read back: never
  * a scan. Items of a month's shard are one partition, sorted by dimension then
- * day, so a dimension over the days asked for is one Query per month and shard.
+ * day, so a dimension over the days asked for is one Query per month and shard;
+ * where whole months are asked for, their totals are read instead, one Query
+ * per year and shard. Trends by day (sliceCountsByDay) read day items.
  */
 export function createReportStore({ client: sdkClient, leadsTable, onConsumed }: ReportStoreSettings) {
   const client = meteredClient(sdkClient, onConsumed);
 
-  /** Calls `each` with every item of a dimension on the days asked for, with its day and value. */
-  async function readDays(family: string, days: readonly string[], dimension: string, each: (day: string, value: string, item: Record<string, unknown>) => void): Promise<void> {
-    const asked = new Set(days);
+  /** Calls `each` with every item (and its sort key) of one Query of a partition, page after page. */
+  async function queryAll(partition: string, range: { low: string; high: string }, each: (sk: string, item: Record<string, unknown>) => void): Promise<void> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: leadsTable,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+          ExpressionAttributeValues: { ':pk': partition, ':low': range.low, ':high': range.high },
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of page.Items ?? []) each(String(item.sk), item);
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** The day items' reads of the days asked for: one per month and shard, over the month's run of days asked for. */
+  function dayReads(family: string, days: Iterable<string>, dimension: string, asked: ReadonlySet<string>, each: (day: string, value: string, item: Record<string, unknown>) => void) {
     const months = new Map<string, { from: string; to: string }>();
-    for (const day of asked) {
+    for (const day of days) {
       const month = day.slice(0, 7);
       const span = months.get(month);
       if (!span) months.set(month, { from: day, to: day });
@@ -48,27 +66,52 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
         if (day > span.to) span.to = day;
       }
     }
-    const reads = [...months].flatMap(([month, span]) => Array.from({ length: REPORT_SHARDS }, (_, shard) => ({ partition: reportPartition(family, month, shard), span })));
-    await forEachConcurrently(reads, PARTITIONS_AT_ONCE, async ({ partition, span }) => {
-      const [low, high] = reportDayRange(dimension, span.from, span.to);
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: leadsTable,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
-            ExpressionAttributeValues: { ':pk': partition, ':low': low, ':high': high },
-            ...(start && { ExclusiveStartKey: start }),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const { day, value } = reportItemOf(String(item.sk));
+    return [...months].flatMap(([month, span]) =>
+      Array.from({ length: REPORT_SHARDS }, (_, shard) => () => {
+        const [low, high] = reportDayRange(dimension, span.from, span.to);
+        return queryAll(reportPartition(family, month, shard), { low, high }, (sk, item) => {
+          const { day, value } = reportItemOf(sk);
           // a month's run of days may hold days not asked for
           if (asked.has(day)) each(day, value, item);
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
-    });
+        });
+      }),
+    );
+  }
+
+  /** Calls `each` with every day item of a dimension on the days asked for, with its day and value. */
+  async function readDays(family: string, days: readonly string[], dimension: string, each: (day: string, value: string, item: Record<string, unknown>) => void): Promise<void> {
+    const asked = new Set(days);
+    await forEachConcurrently(dayReads(family, asked, dimension, asked, each), PARTITIONS_AT_ONCE, (read) => read());
+  }
+
+  /**
+   * Calls `each` with the counts of a dimension on the days asked for, with
+   * their value: the month totals of every month whose days are all asked
+   * for, the day items of the rest (table-layout.ts reportReadPlan), so a year
+   * is about twelve items per value and shard, not 366.
+   */
+  async function readPeriod(family: string, days: readonly string[], dimension: string, each: (value: string, item: Record<string, unknown>) => void): Promise<void> {
+    const plan = reportReadPlan(days);
+    const asked = new Set(plan.months);
+    const years = new Map<string, { from: string; to: string }>();
+    for (const month of plan.months) {
+      const span = years.get(month.slice(0, 4));
+      if (!span) years.set(month.slice(0, 4), { from: month, to: month });
+      else span.to = month; // plan.months is sorted
+    }
+    const monthReads = [...years].flatMap(([year, span]) =>
+      Array.from({ length: REPORT_SHARDS }, (_, shard) => () => {
+        const [low, high] = reportMonthRange(dimension, span.from, span.to);
+        return queryAll(reportYearPartition(family, year, shard), { low, high }, (sk, item) => {
+          const { month, value } = reportMonthItemOf(dimension, sk);
+          // a year's run of months may hold months not asked for whole
+          if (asked.has(month)) each(value, item);
+        });
+      }),
+    );
+    const rest = new Set(plan.days);
+    const reads = [...monthReads, ...dayReads(family, rest, dimension, rest, (_day, value, item) => each(value, item))];
+    await forEachConcurrently(reads, PARTITIONS_AT_ONCE, (read) => read());
   }
 
   return {
@@ -78,7 +121,7 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
      */
     async sliceCounts(family: string, days: readonly string[], dimension: string): Promise<SliceSums> {
       const sums: SliceSums = new Map();
-      await readDays(family, days, dimension, (_day, value, item) => addInto(sums, value, item));
+      await readPeriod(family, days, dimension, (value, item) => addInto(sums, value, item));
       return sums;
     },
 

@@ -11,6 +11,8 @@ export const SETTINGS = {
   eventsTable: 'EVENTS_TABLE',
   /** the journey state machine a new MQL's hand-off runs in */
   journeyStateMachineArn: 'JOURNEY_STATE_MACHINE_ARN',
+  /** the nurture state machine: one execution per lead, program and cycle */
+  nurtureStateMachineArn: 'NURTURE_STATE_MACHINE_ARN',
   /** the public URL of the HTTP API, where hand-off links point */
   apiUrl: 'API_URL',
   /** the From address of LeadLoop's emails */

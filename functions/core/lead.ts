@@ -12,6 +12,7 @@ import {
   type ScoringModel,
 } from './scoring.ts';
 import type { StoredEvent } from './tracking-event.ts';
+import type { NurtureEnrollment } from './nurture.ts';
 
 /**
  * The lead aggregate: one person, their traits, score, stage and history.
@@ -83,6 +84,8 @@ export interface Lead {
   mergedLeadIds?: string[];
   /** set on a lead merged into another: that one is the person now */
   mergedInto?: string;
+  /** the nurture program the lead is in, or was last in (core/nurture.ts) */
+  nurture?: NurtureEnrollment;
 }
 
 const RECENT_ACTIVITY = 25;
@@ -340,6 +343,7 @@ export function rescoreLead(
   if (current.mergedLeadIds) lead.mergedLeadIds = [...current.mergedLeadIds];
   if (current.source !== undefined) lead.source = current.source;
   if (current.deal) lead.deal = structuredClone(current.deal);
+  if (current.nurture) lead.nurture = structuredClone(current.nurture);
   const lastEvent = ordered.at(-1)?.timestamp ?? now;
   rescoreAt(lead, lastEvent > now ? lastEvent : now, model);
   const changes: StageChange[] = [];

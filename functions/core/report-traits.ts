@@ -4,8 +4,8 @@ import * as z from './zod.ts';
  * The lead traits the funnel report can be sliced by (config/reports.json):
  * `by=trait:industry` slices by the trait's value as the lead gave it,
  * `by=trait:employees` by bands of a number (`50-249`). Each configured trait
- * is one more slice every counted change of a lead writes (two writes: the add
- * and the removal of its mark), so only the traits named here are kept, and
+ * is one more slice every counted change of a lead writes (its day item and
+ * its month total, each an add and the removal of its mark), so only the traits named here are kept, and
  * only from the moment a lead is known (a new visitor has no traits yet).
  */
 
@@ -37,7 +37,7 @@ export const reportsConfigSchema = z.strictObject({
   /** the traits the funnel can be sliced by (`by=trait:<name>`) */
   traits: z
     .record(traitNameSchema, traitSchema)
-    .check(z.refine((traits) => Object.keys(traits).length <= MAX_REPORT_TRAITS, `at most ${MAX_REPORT_TRAITS} traits: each is two more writes per counted change of every lead`)),
+    .check(z.refine((traits) => Object.keys(traits).length <= MAX_REPORT_TRAITS, `at most ${MAX_REPORT_TRAITS} traits: each is four more writes per counted change of every lead`)),
 });
 
 export type ReportsConfig = z.infer<typeof reportsConfigSchema>;

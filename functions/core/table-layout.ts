@@ -17,17 +17,21 @@
  * | identity → lead link     | IDENTITY#identityKey    | IDENTITY        |
  * | funnel counters, shard n | REPORT#funnel#nn        | COUNTERS        |
  * | funnel counters (before shards; read, never written) | REPORT#funnel | COUNTERS |
- * | report counts of one day and slice, shard n | REPORT#family#YYYY-MM-DD#nn | dimension=value |
+ * | report counts of one day and slice, shard n | REPORT#family#YYYY-MM#nn | dimension#YYYY-MM-DD#value |
+ * | report counts of one month and slice, shard n | REPORT#family#YYYY#nn | dimension#YYYY-MM#value |
  * | rescore progress         | RESCORE#modelVersion    | PROGRESS        |
  * | API key (by its hash)    | KEY#sha256              | KEY             |
  * | key registry entry       | KEYS                    | KEY#keyId       |
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
  * | configuration value      | CONFIG#name             | CONFIG          |
  * | feedback comment of a day | COMMENTS#YYYY-MM-DD    | at#feedbackId   |
+ * | suppressed address (nurture) | SUPPRESSED#email    | SUPPRESSED      |
  *
  * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
  * (`stage#shard`) / `stageSince`.
  */
+
+import type { ReportCount } from './report-counts.ts';
 
 /** The events table's key attribute. */
 export const EVENTS_PARTITION_KEY = 'messageId';
@@ -169,6 +173,90 @@ export function reportItemOf(sk: string): { dimension: string; day: string; valu
   return { dimension, day, value: sk.slice(dimension.length + day.length + 2) };
 }
 
+/**
+ * The month total of a slice in one shard: every count added to a day item
+ * of the month is added to it too, in the same write (reportItemsOf), so a
+ * report over whole months reads one item per month, shard and value instead
+ * of one per day. A year's month totals of one family and shard are one
+ * partition (`REPORT#<family>#<YYYY>#<shard>`, never a month's: those name
+ * `YYYY-MM`), sorted as `<dimension>#<YYYY-MM>#<value>`, so a run of months of
+ * a dimension is one Query per year and shard (reportMonthRange). Only the
+ * current month's totals take writes, at the rate its day items do, spread
+ * over the same shards.
+ */
+export function reportMonthKey(family: string, month: string, slice: string, shard: number): ItemKey {
+  const at = slice.indexOf('=');
+  return { pk: reportYearPartition(family, month.slice(0, 4), shard), sk: reportMonthSortKey(slice.slice(0, at), month, slice.slice(at + 1)) };
+}
+/** One shard of one family's month totals of a year. */
+export const reportYearPartition = (family: string, year: string, shard: number): string => `REPORT#${family}#${year}#${String(shard).padStart(2, '0')}`;
+/** A month total's sort key: dimension, month, value. */
+export const reportMonthSortKey = (dimension: string, month: string, value: string): string => `${dimension}#${month}#${value}`;
+/** The sort keys of a dimension's month totals from month `from` to month `to` (YYYY-MM, one year), both included: `BETWEEN` these two. */
+export const reportMonthRange = (dimension: string, from: string, to: string): [string, string] => [`${dimension}#${from}#`, `${dimension}#${to}$`];
+/** The month and value of a month total's sort key, given its dimension. */
+export const reportMonthItemOf = (dimension: string, sk: string): { month: string; value: string } => ({
+  month: sk.slice(dimension.length + 1, dimension.length + 8),
+  value: sk.slice(dimension.length + 9),
+});
+
+/**
+ * The items a lead's report counts are added to, each once with its counts
+ * summed: the day item of each count (reportKey) and the month total of the
+ * same slice (reportMonthKey), both in the lead's report shard. Every writer
+ * of report counts adds through this (report-writes.ts reportCountUpdates,
+ * the lead store's pending counts, the bench seed), so no count reaches a day
+ * without its month. Summed per item because one transaction, or one count's
+ * mark, may name an item once: two counts of one slice on two days of a month
+ * share its month total.
+ */
+export function reportItemsOf(reports: readonly ReportCount[], shard: number): [ItemKey, Record<string, number>][] {
+  const byItem = new Map<string, [ItemKey, Record<string, number>]>();
+  const addTo = (key: ItemKey, counts: Record<string, number>) => {
+    const id = `${key.pk}\n${key.sk}`;
+    let target = byItem.get(id);
+    if (!target) byItem.set(id, (target = [key, {}]));
+    const sum = target[1];
+    for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
+  };
+  for (const report of reports) {
+    const family = report.family ?? 'funnel';
+    addTo(reportKey(family, report.day, report.slice, shard), report.counts);
+    addTo(reportMonthKey(family, report.day.slice(0, 7), report.slice, shard), report.counts);
+  }
+  return [...byItem.values()];
+}
+
+/** The days (YYYY-MM-DD) of a month (YYYY-MM), in order. */
+export function daysOfMonth(month: string): string[] {
+  const [year = 0, number = 0] = month.split('-').map(Number);
+  const length = new Date(Date.UTC(year, number, 0)).getUTCDate();
+  return Array.from({ length }, (_, i) => `${month}-${String(i + 1).padStart(2, '0')}`);
+}
+
+/**
+ * How a report reads a set of days: every month all of whose days are asked
+ * for is read as its month totals, and the rest of the days (a partial first
+ * or last month, or days apart) as day items. Together they are exactly the
+ * days asked for, each once. Months and days sorted.
+ */
+export function reportReadPlan(days: Iterable<string>): { months: string[]; days: string[] } {
+  const byMonth = new Map<string, Set<string>>();
+  for (const day of days) {
+    const month = day.slice(0, 7);
+    const set = byMonth.get(month) ?? byMonth.set(month, new Set()).get(month)!;
+    set.add(day);
+  }
+  const months: string[] = [];
+  const rest: string[] = [];
+  for (const [month, asked] of [...byMonth].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const all = daysOfMonth(month);
+    if (all.every((day) => asked.has(day))) months.push(month);
+    else rest.push(...[...asked].sort());
+  }
+  return { months, days: rest };
+}
+
 /** Where a rescore under a model version keeps its progress, so an interrupted run resumes. */
 export const rescoreKey = (modelVersion: string): ItemKey => ({ pk: `RESCORE#${modelVersion}`, sk: 'PROGRESS' });
 
@@ -215,3 +303,9 @@ export const openStageKey = (stage: string, shard: number): string => `${stage}#
 export const commentKey = (at: string, feedbackId: string): ItemKey => ({ pk: commentsPartition(new Date(at).toISOString().slice(0, 10)), sk: `${new Date(at).toISOString()}#${feedbackId}` });
 /** One day's (UTC, YYYY-MM-DD) comment partition. */
 export const commentsPartition = (day: string): string => `COMMENTS#${day}`;
+
+/**
+ * An address no nurture email goes to (unsubscribed, bounced, complained):
+ * by address, as SES reports bounces and complaints, so every lead with it is covered.
+ */
+export const suppressionKey = (email: string): ItemKey => ({ pk: `SUPPRESSED#${email}`, sk: 'SUPPRESSED' });

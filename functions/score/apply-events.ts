@@ -17,6 +17,7 @@ import type { StoredEvent } from '#core/tracking-event.ts';
 import { newPersonLeadId, peopleOf } from '#core/people.ts';
 import { mergeIntoOne, type MergePorts } from './merge-leads.ts';
 import { recomputeFromEvents } from './recompute.ts';
+import { settleNurture, withNurtureEntry, type NurturePorts } from './settle-nurture.ts';
 
 export interface ApplyEventsPorts extends MergePorts {
   /**
@@ -37,6 +38,8 @@ export interface ApplyEventsPorts extends MergePorts {
   /** the owner a rep the CRM names becomes on a cycle sales started (the teams' rep); undefined leaves it without one */
   ownerOf: (repId: string, at: string) => Owner | undefined;
   log: (message: string, details: Record<string, unknown>) => void;
+  /** nurture: a known (or recycled) lead enters its program, and leaves it on the global exit; without it, no lead is nurtured */
+  nurture?: NurturePorts;
 }
 
 interface LeadGroup {
@@ -299,6 +302,8 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     changes.push(...crm.changes);
   }
 
+  // A lead that nurture may hold enters its program with this update (pending until its execution starts).
+  if (ports.nurture) lead = withNurtureEntry(lead, ports.model, ports.nurture, ports.now());
   const appliedRefs = [...fresh, ...freshOutcomes, ...freshCrm].map((e) => refOf.get(e.messageId)!);
   const markers = markersToWrite(before.ledger, lead.ledger, appliedRefs);
   const saved = current ? scoreUnlessUnscored(before, foldForSave(lead, ports.model), markers, changes) : foldForSave(lead, ports.model);
@@ -400,6 +405,8 @@ async function applyGroup(group: LeadGroup, ports: ApplyEventsPorts): Promise<vo
   // A qualified lead is never left without a journey: the pending flag stays
   // until the start is confirmed, and any replay of the lead's events retries it.
   await startPendingJourney(lead, ports);
+  // Likewise a pending nurture program is started; a lead that must leave nurture (an MQL now) has it stopped.
+  if (ports.nurture) await settleNurture(lead, ports.nurture);
 }
 
 /**

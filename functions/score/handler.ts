@@ -2,6 +2,8 @@ import { createActivityStore } from '#adapters/activity-store.ts';
 import { createJourneyRunner } from '#adapters/journey-runner.ts';
 import { createLeadHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
+import { createNurtureRunner } from '#adapters/nurture-runner.ts';
+import { createNurtureStore } from '#adapters/nurture-store.ts';
 import { createTaskCallbacks } from '#adapters/task-callbacks.ts';
 import { dynamodb, sfn } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
@@ -10,6 +12,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
 import { campaigns, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
+import { nurture } from '#config/nurture.ts';
 import { ownerOfRep } from '#core/crm-apply.ts';
 import { eventRecordKinds, type EventRecord } from '#core/records.ts';
 import { applyEventRecords, type ApplyEventsPorts } from './apply-events.ts';
@@ -40,7 +43,7 @@ export function scoreHandler(ports: ApplyEventsPorts) {
 }
 
 // Wiring, once per cold start: settings → adapters → the use case's ports.
-const { leadsTable, eventsTable, journeyStateMachineArn } = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn']);
+const { leadsTable, eventsTable, journeyStateMachineArn, nurtureStateMachineArn } = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn', 'nurtureStateMachineArn']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
@@ -48,6 +51,8 @@ const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, o
 const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
 const { startJourney, stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
+const nurtureRunner = createNurtureRunner({ sfn, nurtureStateMachineArn, client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { clearNurturePending } = createNurtureStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
 const ports: ApplyEventsPorts = {
   model: scoringModel,
@@ -74,10 +79,15 @@ const ports: ApplyEventsPorts = {
   trackingEvents: history.trackingEvents,
   linkIdentities: leads.linkIdentities,
   retireLead: leads.retireLead,
-  stopJourneys: (leadId, lastCycle) => stopJourneys(leadId, lastCycle, 'the lead was merged into another lead of the same person'),
+  // the absorbed lead's journeys, and its nurture program (a no-op when it is in none)
+  stopJourneys: async (leadId, lastCycle) => {
+    await stopJourneys(leadId, lastCycle, 'the lead was merged into another lead of the same person');
+    await nurtureRunner.stopNurture(leadId, 'merged into another lead');
+  },
   closeCycleForMerge: leads.closeCycleForMerge,
   putCycle: leads.putCycle,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
+  nurture: { config: nurture, startNurture: nurtureRunner.startNurture, clearNurturePending, stopEnrollment: nurtureRunner.stopEnrollment },
 };
 
 export const handler = scoreHandler(ports);

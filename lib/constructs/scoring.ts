@@ -7,11 +7,14 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
+import type { Nurture } from './nurture.ts';
 import type { Tables } from './tables.ts';
 
 export interface ScoringProps {
   readonly tables: Tables;
   readonly journey: StateMachine;
+  /** The nurture programs a known or recycled lead enters, and leaves on the global exit. */
+  readonly nurture: Nurture;
 }
 
 /** Retries of a failing batch (a batch of one record, once bisection has isolated it) before it is set aside. */
@@ -45,6 +48,7 @@ export class Scoring extends Construct {
         leadsTable: leads.tableName,
         eventsTable: events.tableName,
         journeyStateMachineArn: props.journey.stateMachineArn,
+        nurtureStateMachineArn: props.nurture.stateMachine.stateMachineArn,
       }),
     });
     leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem');
@@ -55,6 +59,8 @@ export class Scoring extends Construct {
     props.journey.grant(score, 'states:SendTaskSuccess');
     // a merge stops the absorbed lead's journeys (its executions, by name)
     props.journey.grantExecution(score, 'states:StopExecution');
+    // a lead entering nurture starts its program; one leaving (an MQL now) has it stopped
+    props.nurture.grantStartAndStop(score);
 
     this.failedRecords = new Queue(this, 'FailedRecords', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -112,6 +112,11 @@ beforeAll(async () => {
   const at = new Date().toISOString();
   expect((await post('/v1/outcomes', { outcomeId: 'deal-ada:won', email: 'ada@acme.example', stage: 'won', at, amount: 9000, currency: 'EUR', opportunityId: 'deal-ada' })).status).toBe(202);
   expect((await post('/v1/outcomes', { outcomeId: 'deal-mallory:opp', email: 'mallory@acme.example', stage: 'opportunity', at, amount: 4000, currency: 'EUR', opportunityId: 'deal-mallory' })).status).toBe(202);
+  // A deal the CRM opened 60 days ago for a person LeadLoop never saw (sales-sourced): in opportunity since then, past
+  // the agreement's 45 days, so stalled. (A backdated outcome for Ada or Mallory could not be: their history is from
+  // minutes ago, and a change is never dated before the lead's last one.)
+  const opened = new Date(Date.now() - 60 * 86_400_000).toISOString();
+  expect((await post('/v1/outcomes', { outcomeId: 'deal-olga:opp', email: 'olga@globex.example', stage: 'opportunity', at: opened, amount: 7000, currency: 'EUR', opportunityId: 'deal-olga', createIfMissing: true })).status).toBe(202);
 
   await eventually(
     'the period funnel to count three visitors, two MQLs and the SAL',
@@ -424,7 +429,15 @@ describe('the dashboard signed in with the server key', () => {
   });
 
   it('shows the stalled leads the report API answers, of every stage and of one', async () => {
-    // (no lead here has sat in a stage past its limit: the agreement's shortest is acceptWithinHours, 4 hours)
+    // Olga's deal, opened by the CRM 60 days ago, has stalled in opportunity; no other lead here has sat in a stage past its limit
+    const olga = leadIdFor('email:olga@globex.example');
+    const stalled = await eventually('Olga stalled', async () => {
+      const body = await report<StalledReport>('/v1/reports/stalled?limit=25');
+      return body.leads.some((lead) => lead.leadId === olga) ? body : undefined;
+    });
+    const row = stalled.leads.find((lead) => lead.leadId === olga)!;
+    expect(row.stage).toBe('opportunity');
+    expect(row.hoursInStage).toBeGreaterThanOrEqual(60 * 24 - 1);
     const shown = async () => {
       await page.locator('#stalled-body[aria-busy="false"]').waitFor();
       return page.locator('#stalled-leads tbody tr').evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-lead'), ...[...row.querySelectorAll('td')].map((td) => td.textContent)]));
@@ -435,7 +448,8 @@ describe('the dashboard signed in with the server key', () => {
     expect(await shown()).toEqual(expected(every));
     // the stage select offers the stages the agreement sets a limit for
     expect(await page.locator('#stalled-stage option').evaluateAll((options) => options.map((o) => o.getAttribute('value')))).toEqual(['', ...every.limits.map((l) => l.stage)]);
-    if (every.leads.length === 0) expect(await page.locator('#stalled-body').textContent()).toContain('No lead has stalled.');
+    expect(every.leads.length).toBeGreaterThan(0);
+    expect((await shown()).map(([leadId]) => leadId)).toContain(olga);
 
     await page.selectOption('#stalled-stage', 'mql');
     const mql = await report<StalledReport>('/v1/reports/stalled?stage=mql&limit=25');

@@ -20,6 +20,10 @@ const FUNCTIONS = {
   AwaitFollowUp: 'Journey/AwaitFollowUpFunction',
   Score: 'Scoring/Score',
   Digest: 'Digest/Function',
+  NurtureStep: 'Nurture/NurtureStepFunction',
+  NurtureClick: 'Nurture/NurtureClickFunction',
+  Unsubscribe: 'Nurture/UnsubscribeFunction',
+  DeliveryEvents: 'Nurture/DeliveryEventsFunction',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -29,6 +33,9 @@ const EVENTS_STREAM = 'Tables/Events.StreamArn';
 const LEADS = 'Tables/Leads.Arn';
 const JOURNEY = 'Journey/StateMachine';
 const JOURNEY_EXECUTIONS = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:Journey/StateMachine.split(':')[6]:*";
+const NURTURE = 'Nurture/StateMachine';
+/** A nurture program's executions: what stopping one is granted on. */
+const NURTURE_EXECUTIONS = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:Nurture/StateMachine.split(':')[6]:*";
 // The sender's domain is the verified identity (lib/constructs/email.ts), not the whole account.
 const SES_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com';
 const SES_CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/Email/ConfigurationSet';
@@ -93,10 +100,21 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess'),
     // a merge stops the absorbed lead's journeys: executions of the journey's machine only
     ...on(JOURNEY_EXECUTIONS, 'states:StopExecution'),
+    // a lead entering nurture starts its program; one leaving it (an MQL now) has it stopped
+    ...on(NURTURE, 'states:StartExecution'),
+    ...on(NURTURE_EXECUTIONS, 'states:StopExecution'),
     // the event source mapping sets records it gives up on aside
     ...on('Scoring/FailedRecords.Arn', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
     ...XRAY,
   ],
+  // the lead (profile, score, markers), the suppression list, the signing key, the enrollment's end, the email's once-only record
+  NurtureStep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
+  // the signing key and the lead's profile; the click stored once as an event
+  NurtureClick: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem'), ...on(EVENTS, 'dynamodb:PutItem'), ...XRAY],
+  // the signing key, the profile, the suppression list, the enrollment's end; stopping the program
+  Unsubscribe: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...on(NURTURE_EXECUTIONS, 'states:StopExecution'), ...XRAY],
+  // the suppression list, the identity link, the profile, the enrollment's end; stopping the program
+  DeliveryEvents: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...on(NURTURE_EXECUTIONS, 'states:StopExecution'), ...XRAY],
 };
 
 describe('LeadLoop stack', () => {
@@ -150,7 +168,7 @@ describe('LeadLoop stack', () => {
       const configurationSet = { Ref: t.logicalId('Email/ConfigurationSet') };
       for (const name of FUNCTION_NAMES) {
         const environment = environmentOf(name);
-        if (name === 'SendHandoff' || name === 'Escalate' || name === 'FollowUp' || name === 'Digest') {
+        if (name === 'SendHandoff' || name === 'Escalate' || name === 'FollowUp' || name === 'Digest' || name === 'NurtureStep') {
           expect(environment.SENDER_ADDRESS, name).toBe(SENDER);
           expect(environment.SES_CONFIGURATION_SET, name).toEqual(configurationSet);
         } else {
@@ -162,6 +180,12 @@ describe('LeadLoop stack', () => {
 
     it('find the journey by reference to the state machine', () => {
       expect(environmentOf('Score').JOURNEY_STATE_MACHINE_ARN).toEqual({ Ref: t.logicalId('Journey/StateMachine') });
+    });
+
+    it('that start or stop nurture programs find them by reference to the state machine', () => {
+      for (const name of ['Score', 'Unsubscribe', 'DeliveryEvents'] as const) {
+        expect(environmentOf(name).NURTURE_STATE_MACHINE_ARN, name).toEqual({ Ref: t.logicalId('Nurture/StateMachine') });
+      }
     });
   });
 
@@ -186,15 +210,17 @@ describe('LeadLoop stack', () => {
       expect(actions).toContain('dynamodb:GetItem');
     });
 
-    it('only the stream path starts journeys, and only it and the journey’s two waits resume them', () => {
+    it('only the stream path starts journeys and nurture programs, and only it and the journey’s two waits resume them', () => {
       expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
       expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'Score']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'Score']);
+      // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's program
+      expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Score', 'Unsubscribe']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'DeliveryEvents', 'Score', 'Unsubscribe']);
     });
 
-    it('only the hand-off, escalation and follow-up steps and the weekly digest may send email', () => {
-      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Digest', 'Escalate', 'FollowUp', 'SendHandoff']);
-      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Digest', 'Escalate', 'FollowUp', 'SendHandoff']);
+    it('only the hand-off, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
+      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'SendHandoff']);
+      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'SendHandoff']);
     });
 
     it('every function role has the basic execution policy and no other managed policy', () => {
@@ -323,6 +349,32 @@ describe('LeadLoop stack', () => {
     });
   });
 
+  describe('nurture', () => {
+    it('is a Standard workflow, traced, whose waits come from the program (SecondsPath) and which loops until the lead leaves', () => {
+      const { Properties } = t.resource(t.logicalId(NURTURE), 'AWS::StepFunctions::StateMachine');
+      expect(Properties?.StateMachineType).toBe('STANDARD');
+      expect(Properties?.TracingConfiguration).toEqual({ Enabled: true });
+      const definition = JSON.parse(t.describe(Properties?.DefinitionString)) as { StartAt: string; States: Record<string, Record<string, unknown>> };
+      const wait = definition.States[definition.StartAt]!;
+      expect(wait).toMatchObject({ Type: 'Wait', SecondsPath: '$.waitSeconds' });
+      const step = definition.States[wait.Next as string]!;
+      expect(step.Type).toBe('Task');
+      const choice = definition.States[step.Next as string]!;
+      expect(choice.Choices).toEqual([{ Variable: '$.action', StringEquals: 'wait', Next: definition.StartAt }]);
+    });
+
+    it('feeds SES bounces and complaints of the configuration set to the function that suppresses them', () => {
+      const destinations = Object.values(t.template.findResources('AWS::SES::ConfigurationSetEventDestination')).map((d) => d.Properties as Record<string, unknown>);
+      expect(destinations).toHaveLength(1);
+      const destination = destinations[0]!.EventDestination as { MatchingEventTypes: string[]; SnsDestination: { TopicARN: unknown }; Enabled: boolean };
+      expect(destinations[0]!.ConfigurationSetName).toEqual({ Ref: t.logicalId('Email/ConfigurationSet') });
+      expect([...destination.MatchingEventTypes].sort()).toEqual(['bounce', 'complaint']);
+      const topic = destination.SnsDestination.TopicARN;
+      const subscriptions = Object.values(t.template.findResources('AWS::SNS::Subscription')).map((s) => s.Properties as Record<string, unknown>);
+      expect(subscriptions).toEqual([expect.objectContaining({ Protocol: 'lambda', TopicArn: topic, Endpoint: { 'Fn::GetAtt': [fn('DeliveryEvents'), 'Arn'] } })]);
+    });
+  });
+
   describe('stream scoring', () => {
     const mapping = () => {
       const [only, ...others] = Object.values(t.template.findResources('AWS::Lambda::EventSourceMapping'));
@@ -421,9 +473,13 @@ describe('LeadLoop stack', () => {
           ['HEAD /t.js', FUNCTIONS.Tracker],
           ['GET /dashboard', FUNCTIONS.Dashboard],
           ['GET /dashboard/app.js', FUNCTIONS.Dashboard],
+          // nurture emails' tracked links and the unsubscribe link (GET asks, POST unsubscribes: the page's button or one-click)
+          ['GET /v1/nurture/{leadId}/{programId}/{cycle}/{stepId}/{linkId}', FUNCTIONS.NurtureClick],
+          ['GET /v1/unsubscribe/{leadId}', FUNCTIONS.Unsubscribe],
+          ['POST /v1/unsubscribe/{leadId}', FUNCTIONS.Unsubscribe],
         ]),
       );
-      expect(routes).toHaveLength(31);
+      expect(routes).toHaveLength(34);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

@@ -11,6 +11,7 @@ Object.assign(
     eventsTable: 'events-table',
     leadsTable: 'leads-table',
     journeyStateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:journey',
+    nurtureStateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:nurture',
     apiUrl: 'https://api.example.test/',
     senderAddress: 'LeadLoop <leadloop@example.com>',
     sesConfigurationSet: 'leadloop-config-set',

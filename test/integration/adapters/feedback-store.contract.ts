@@ -57,6 +57,9 @@ export function feedbackStoreContract(getTables: () => TestTables): void {
 
     const byRep = await reader.sliceCounts('funnel', ['2026-03-02'], 'rep');
     expect(byRep.get(rep)).toEqual({ 'feedback.given': 1, 'feedback.accepted': 1, 'rating.5': 1, 'reason.accepted.right-fit': 1, 'feedback.covered': 1 });
+    // the whole of March is read from its month totals, which the same transaction added to: once too
+    const march = Array.from({ length: 31 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`);
+    expect((await reader.sliceCounts('funnel', march, 'rep')).get(rep)).toEqual(byRep.get(rep));
   });
 
   it('stores the first feedback per cycle and occasion with its event; a second changes nothing', async () => {

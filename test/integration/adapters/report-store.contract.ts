@@ -6,7 +6,7 @@ import type { Lead } from '../../../functions/core/lead.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
 import { basedOn, type PendingCount } from '../../../functions/core/records.ts';
 import { reportCounts, UNCONFIGURED_SLICING } from '../../../functions/core/report-counts.ts';
-import { funnelShardOf, profileKey, REPORT_SHARDS, reportKey } from '../../../functions/core/table-layout.ts';
+import { funnelShardOf, profileKey, REPORT_SHARDS, reportItemsOf, reportMonthKey } from '../../../functions/core/table-layout.ts';
 import { mqlLead } from '../../unit/handlers/fixtures.ts';
 import { uniqueLeadId, type TestTables } from '../../support/tables.ts';
 
@@ -104,37 +104,85 @@ export function reportStoreContract(getTables: () => TestTables): void {
     expect((await reports.sliceCounts('attribution', [day], 'linear:campaignType')).get(campaign)).toEqual({ 'pipeline.deals': 5 });
   });
 
-  it('adds a late count (a CRM import of a deal closed long ago) to its own day, once, and a retry of it adds nothing', async () => {
-    // Prepare: the period as reported before the import
+  it('adds a late count (a CRM import of a deal closed long ago) to its own day and its month’s total, once, and a retry of it adds nothing', async () => {
+    // Prepare: the periods as reported before the import: April 2025 whole (its month totals), the year 2025 and a day
+    // of 2026 (twelve month totals and a day), the first half of April (its days)
     const day = '2025-04-07';
-    const before = await acceptedPerCampaign(daysFrom('2025-04-01', 30));
-    const beforeYear = await acceptedPerCampaign(daysFrom('2025-01-01', 366));
+    const april = daysFrom('2025-04-01', 30);
+    const year = daysFrom('2025-01-01', 366);
+    const halfApril = daysFrom('2025-04-01', 15);
+    const [beforeApril, beforeYear, beforeHalf] = [await acceptedPerCampaign(april), await acceptedPerCampaign(year), await acceptedPerCampaign(halfApril)];
     expect(await acceptedPerCampaign([day])).toBe(0);
 
-    // Act: the import's save of a change dated long ago
+    // Act: the import's save of a change dated long ago (months before today)
     const lead = await accepted(`${day}T09:00:00.000Z`);
 
-    // Assess: counted on its day, in every period that holds the day
+    // Assess: counted on its day, in every period that holds the day, whether read from month totals or days
     expect(await acceptedPerCampaign([day])).toBe(1);
-    expect(await acceptedPerCampaign(daysFrom('2025-04-01', 30))).toBe(before + 1);
-    expect(await acceptedPerCampaign(daysFrom('2025-01-01', 366))).toBe(beforeYear + 1);
+    expect(await acceptedPerCampaign(april)).toBe(beforeApril + 1);
+    expect(await acceptedPerCampaign(year)).toBe(beforeYear + 1);
+    expect(await acceptedPerCampaign(halfApril)).toBe(beforeHalf + 1);
 
     // Act: as if its writer stopped after adding the count and before the profile let go of it: the count pending
-    // again (stale) and each of its report items marked; the next read that heals settles it again
+    // again (stale) and each of its report items, day and month, marked; the next read that heals settles it again
     const profile = (await tables.client.send(new GetCommand({ TableName: tables.leadsTable, Key: profileKey(lead.leadId) }))).Item!;
     const id = `${lead.leadId}.${Number(profile.version) - 1}`;
     const count: PendingCount = { id, at: new Date(Date.now() - SETTLE_AFTER_MS - 60_000).toISOString(), counts: {}, reports: reportCounts(lead, [lead.stageHistory.at(-1)!], false, UNCONFIGURED_SLICING) };
-    const items = count.reports!.map((report) => reportKey('funnel', report.day, report.slice, funnelShardOf(lead.leadId, REPORT_SHARDS)));
+    const items = reportItemsOf(count.reports!, funnelShardOf(lead.leadId, REPORT_SHARDS)).map(([key]) => key);
+    expect(items).toContainEqual(reportMonthKey('funnel', '2025-04', `campaign=${slice}`, funnelShardOf(lead.leadId, REPORT_SHARDS)));
     for (const key of items) {
       await tables.client.send(new UpdateCommand({ TableName: tables.leadsTable, Key: key, UpdateExpression: 'SET #m = :yes', ExpressionAttributeNames: { '#m': `counted.${id}` }, ExpressionAttributeValues: { ':yes': true } }));
     }
     const all = await reports.sliceCounts('funnel', [day], 'all');
+    const allApril = await reports.sliceCounts('funnel', april, 'all');
     await tables.client.send(new UpdateCommand({ TableName: tables.leadsTable, Key: profileKey(lead.leadId), UpdateExpression: 'SET funnelPending = :p', ExpressionAttributeValues: { ':p': [count] } }));
     await leads.getLead(lead.leadId, { heal: true });
 
-    // Assess: nothing added again, in any slice, and the marks gone
+    // Assess: nothing added again, in any slice, on the day or in the month's totals, and the marks gone
     expect(await acceptedPerCampaign([day])).toBe(1);
+    expect(await acceptedPerCampaign(april)).toBe(beforeApril + 1);
+    expect(await acceptedPerCampaign(year)).toBe(beforeYear + 1);
     expect(await reports.sliceCounts('funnel', [day], 'all')).toEqual(all);
+    expect(await reports.sliceCounts('funnel', april, 'all')).toEqual(allApril);
     for (const key of items) expect((await tables.client.send(new GetCommand({ TableName: tables.leadsTable, Key: key }))).Item).not.toHaveProperty([`counted.${id}`]);
+  });
+
+  it('completes a late count whose writer stopped between its day items and its month totals: the month gets it once, the days not again', async () => {
+    // Prepare: a late acceptance (a CRM import), counted
+    const day = '2025-06-18';
+    const june = daysFrom('2025-06-01', 30);
+    const lead = await accepted(`${day}T09:00:00.000Z`);
+    expect(await acceptedPerCampaign([day])).toBe(1);
+    const settled = await acceptedPerCampaign(june);
+    // ...then put back as its writer would have left it, stopped after adding to the day items and before the month
+    // totals: the count pending (stale), the day items holding it with its mark, the month totals not holding it
+    const profile = (await tables.client.send(new GetCommand({ TableName: tables.leadsTable, Key: profileKey(lead.leadId) }))).Item!;
+    const id = `${lead.leadId}.${Number(profile.version) - 1}`;
+    const count: PendingCount = { id, at: new Date(Date.now() - SETTLE_AFTER_MS - 60_000).toISOString(), counts: {}, reports: reportCounts(lead, [lead.stageHistory.at(-1)!], false, UNCONFIGURED_SLICING) };
+    const shard = funnelShardOf(lead.leadId, REPORT_SHARDS);
+    for (const [key, counts] of reportItemsOf(count.reports!, shard)) {
+      const isMonth = key.sk.split('#')[1]!.length === 7;
+      const names = Object.keys(counts);
+      await tables.client.send(
+        new UpdateCommand({
+          TableName: tables.leadsTable,
+          Key: key,
+          UpdateExpression: isMonth ? `ADD ${names.map((_, i) => `#k${i} :v${i}`).join(', ')}` : 'SET #m = :yes',
+          ExpressionAttributeNames: isMonth ? Object.fromEntries(names.map((name, i) => [`#k${i}`, name])) : { '#m': `counted.${id}` },
+          ExpressionAttributeValues: isMonth ? Object.fromEntries(names.map((name, i) => [`:v${i}`, -counts[name]!])) : { ':yes': true },
+        }),
+      );
+    }
+    await tables.client.send(new UpdateCommand({ TableName: tables.leadsTable, Key: profileKey(lead.leadId), UpdateExpression: 'SET funnelPending = :p', ExpressionAttributeValues: { ':p': [count] } }));
+    expect(await acceptedPerCampaign(june)).toBe(settled - 1);
+
+    // Act: the next read that heals settles the count
+    await leads.getLead(lead.leadId, { heal: true });
+
+    // Assess: the month's total has it again, once; the day, still once
+    expect(await acceptedPerCampaign(june)).toBe(settled);
+    expect(await acceptedPerCampaign([day])).toBe(1);
+    await leads.getLead(lead.leadId, { heal: true });
+    expect(await acceptedPerCampaign(june)).toBe(settled);
   });
 }

@@ -1,9 +1,17 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   reportKey,
   reportPartition,
   reportDayRange,
   reportItemOf,
+  reportMonthKey,
+  reportMonthRange,
+  reportMonthItemOf,
+  reportYearPartition,
+  reportItemsOf,
+  reportReadPlan,
+  daysOfMonth,
   activitiesOf,
   activityKey,
   feedbackKey,
@@ -45,6 +53,78 @@ describe('the leads table layout', () => {
     const inRange = (sk: string) => sk >= low && sk <= high;
     expect(['source#2026-03-02#a', 'source#2026-03-04#\u{1F600}', 'source#2026-03-04#zzz'].every(inRange)).toBe(true);
     expect(['source#2026-03-01#z', 'source#2026-03-05#a', 'sourceX#2026-03-03#a', 'rep#2026-03-03#a', 'source='].some(inRange)).toBe(false);
+  });
+
+  it('keeps the month totals of each slice and shard in the year’s partition, never a month’s, a run of months of a dimension one key range', () => {
+    expect(reportMonthKey('funnel', '2026-03', 'source=newsletter', 3)).toEqual({ pk: 'REPORT#funnel#2026#03', sk: 'source#2026-03#newsletter' });
+    expect(reportMonthKey('attribution', '2026-03', 'linear:campaign=a#b=c', 0)).toEqual({ pk: 'REPORT#attribution#2026#00', sk: 'linear:campaign#2026-03#a#b=c' });
+    expect(reportYearPartition('funnel', '2026', 3)).toBe('REPORT#funnel#2026#03');
+    // no year's partition is a month's
+    expect(reportYearPartition('funnel', '2026', 3)).not.toBe(reportPartition('funnel', '2026-03', 3));
+    expect(reportMonthItemOf('linear:campaign', 'linear:campaign#2026-03#a#b=c')).toEqual({ month: '2026-03', value: 'a#b=c' });
+    const [low, high] = reportMonthRange('source', '2026-02', '2026-04');
+    const inRange = (sk: string) => sk >= low && sk <= high;
+    expect(['source#2026-02#a', 'source#2026-03#\u{10FFFF}', 'source#2026-04#zzz', 'source#2026-04##'].every(inRange)).toBe(true);
+    expect(['source#2026-01#z', 'source#2026-05#a', 'sourceX#2026-03#a', 'rep#2026-03#a', 'source#2026-01-31#a'].some(inRange)).toBe(false);
+  });
+
+  it('adds each report count to its day item and to its month total, in the lead’s shard, one write per item with counts summed', () => {
+    const items = reportItemsOf(
+      [
+        { day: '2026-03-01', slice: 'source=newsletter', counts: { 'reached.mql': 1 } },
+        { day: '2026-03-20', slice: 'source=newsletter', counts: { 'reached.mql': 1, 'reached.sal': 1 } },
+        { family: 'attribution', day: '2026-04-02', slice: 'linear:source=newsletter', counts: { 'pipeline.deals': 0.5 } },
+        { day: '2026-03-01', slice: 'source=newsletter', counts: { 'reached.sal': 2 } },
+      ],
+      5,
+    );
+    expect(items).toEqual([
+      [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03-01#newsletter' }, { 'reached.mql': 1, 'reached.sal': 2 }],
+      [{ pk: 'REPORT#funnel#2026#05', sk: 'source#2026-03#newsletter' }, { 'reached.mql': 2, 'reached.sal': 3 }],
+      [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03-20#newsletter' }, { 'reached.mql': 1, 'reached.sal': 1 }],
+      [{ pk: 'REPORT#attribution#2026-04#05', sk: 'linear:source#2026-04-02#newsletter' }, { 'pipeline.deals': 0.5 }],
+      [{ pk: 'REPORT#attribution#2026#05', sk: 'linear:source#2026-04#newsletter' }, { 'pipeline.deals': 0.5 }],
+    ]);
+    expect(reportItemsOf([], 0)).toEqual([]);
+  });
+
+  it('reads whole months as month totals and the rest as days', () => {
+    expect(daysOfMonth('2024-02')).toHaveLength(29);
+    expect(daysOfMonth('2026-02')).toHaveLength(28);
+    expect(daysOfMonth('2026-12').at(-1)).toBe('2026-12-31');
+    const year = daysBetween('2025-11-30', '2026-11-30');
+    expect(year).toHaveLength(366);
+    expect(reportReadPlan(year)).toEqual({
+      months: ['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11'],
+      days: ['2025-11-30'],
+    });
+    expect(reportReadPlan(daysBetween('2026-03-02', '2026-03-31'))).toEqual({ months: [], days: daysBetween('2026-03-02', '2026-03-31') });
+    expect(reportReadPlan(['2026-04-20', '2026-04-01', '2026-04-01'])).toEqual({ months: [], days: ['2026-04-01', '2026-04-20'] });
+  });
+
+  it('covers exactly the days of any period, each once, with the months it reads whole and the days it reads', () => {
+    const day = fc.integer({ min: Date.UTC(2023, 0, 1) / DAY_MS, max: Date.UTC(2028, 11, 31) / DAY_MS }).map((n) => new Date(n * DAY_MS).toISOString().slice(0, 10));
+    fc.assert(
+      fc.property(day, day, (a, b) => {
+        const [from, to] = a <= b ? [a, b] : [b, a];
+        const period = daysBetween(from, to);
+        const plan = reportReadPlan(period);
+        const read = [...plan.months.flatMap(daysOfMonth), ...plan.days];
+        expect(read.length).toBe(period.length);
+        expect(new Set(read)).toEqual(new Set(period));
+        // a month read whole is never also read by its days, and a month with a day missing is never read whole
+        for (const month of plan.months) expect(plan.days.some((d) => d.startsWith(month))).toBe(false);
+      }),
+    );
+    // any set of days, not only runs
+    fc.assert(
+      fc.property(fc.array(day, { maxLength: 80 }), (days) => {
+        const plan = reportReadPlan(days);
+        const read = [...plan.months.flatMap(daysOfMonth), ...plan.days];
+        expect(read.length).toBe(new Set(days).size);
+        expect(new Set(read)).toEqual(new Set(days));
+      }),
+    );
   });
 
   it('keeps a cycle’s activities in time order under the cycle, and its feedback one per occasion', () => {
@@ -151,3 +231,11 @@ describe('the leads table layout', () => {
     expect(eventOfMarker(markerKey('lead-a', '2026-03-01T09:00:00.000Z', 'm#2#x').sk)).toEqual({ at: '2026-03-01T09:00:00.000Z', messageId: 'm#2#x' });
   });
 });
+
+const DAY_MS = 86_400_000;
+/** The days from `from` to `to`, both included, counted one by one (not through the layout's own month arithmetic). */
+function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
