@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sesModule from 'aws-ses-v2-local';
 import { LOCAL_API_VARIABLES } from '../bin/cli/target.ts';
 import { SETTINGS } from '../functions/commons/settings.ts';
-import { keyItemKey } from '../functions/core/keys.ts';
+import { createKeyRegistry, KeyAlreadyRegisteredError } from '../functions/adapters/key-registry.ts';
+import { issueKey, type ManageKeysPorts } from '../functions/keys/manage-keys.ts';
 import { createClock, type ClockSettings } from './clock.ts';
 import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
 import { HttpRouter, type Invoke } from './http-router.ts';
@@ -80,10 +81,6 @@ export interface LocalRuntime {
   /** what the leadloop CLI needs to work on this runtime: tables, state machine, endpoints */
   cliEnv: Record<string, string>;
   stop: () => Promise<void>;
-}
-
-function newKey(prefix: string): string {
-  return `${prefix}_${randomBytes(18).toString('base64url')}`;
 }
 
 async function listen(server: Server, port: number): Promise<number> {
@@ -321,31 +318,28 @@ function leadsTableOf(app: LocalApp): string {
   return leadsTable;
 }
 
-/** A write key and a server key for the source `local`, stored (as hashes) in the leads table. */
+/**
+ * A write key and a server key for the source `local`, issued as `leadloop
+ * keys create` does (stored as hashes, with registry entries). A key given in
+ * the environment that a kept data directory already holds is used as it is.
+ */
 async function seedKeys(dynamodb: LocalDynamoDb, leadsTable: string, options: LocalRuntimeOptions): Promise<{ writeKey: string; serverKey: string }> {
-  const writeKey = options.writeKey ?? newKey('wk');
-  const serverKey = options.serverKey ?? newKey('sk');
-  for (const [key, kind] of [
-    [writeKey, 'write'],
-    [serverKey, 'server'],
-  ] as const) {
-    const { pk, sk } = keyItemKey(key);
-    await dynamodb.client.send(
-      new PutItemCommand({
-        TableName: leadsTable,
-        Item: {
-          pk: { S: pk },
-          sk: { S: sk },
-          sourceId: { S: 'local' },
-          kind: { S: kind },
-          active: { BOOL: true },
-          // Locally, the tracker may run on any demo page.
-          ...(kind === 'write' && { allowedOrigins: { L: [{ S: '*' }] } }),
-        },
-      }),
-    );
-  }
-  return { writeKey, serverKey };
+  const ports: ManageKeysPorts = {
+    registry: createKeyRegistry({ client: DynamoDBDocumentClient.from(dynamodb.client, { marshallOptions: { removeUndefinedValues: true } }), leadsTable }),
+    randomBytes: (size) => randomBytes(size),
+    now: () => new Date(),
+  };
+  const seed = async (kind: 'write' | 'server', given: string | undefined): Promise<string> => {
+    // Locally, the tracker may run on any demo page.
+    const request = { kind, sourceId: 'local', name: `npm start ${kind} key`, allowedOrigins: kind === 'write' ? ['*'] : [] };
+    try {
+      return (await issueKey(request, ports, given === undefined ? {} : { key: given })).key;
+    } catch (error) {
+      if (given !== undefined && error instanceof KeyAlreadyRegisteredError) return given;
+      throw error;
+    }
+  };
+  return { writeKey: await seed('write', options.writeKey), serverKey: await seed('server', options.serverKey) };
 }
 
 /**

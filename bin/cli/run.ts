@@ -35,6 +35,8 @@ Commands:
                        Render the weekly digest of last week, or send it (once per week)
   holidays [--from <year>] [--to <year>]
                        Write config/holidays.json: the reps' public holidays, for the clocks
+  keys create | list | revoke <id> | rotate <id> --local | --stack <name>
+                       Issue API keys (printed once, stored as hashes), list, revoke and rotate them
   simulate --local     Fill the local runtime with simulated visitors, hand-offs, rep decisions,
                        activities, feedback and deals, through its public API
 
@@ -76,9 +78,10 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'campaigns') return campaignsCommand(args.slice(1), io);
   if (command === 'nurture') return nurtureCommand(args.slice(1), io);
   if (command === 'simulate') return simulateCommand(args.slice(1), io);
-  // loaded when asked for: its SES client and report use cases need not slow every other command's start
   // loaded when asked for: the holidays library is big, and only this command needs it
   if (command === 'holidays') return (await import('./holidays.ts')).holidaysCommand(args.slice(1), io);
+  if (command === 'keys') return (await import('./keys.ts')).keysCommand(args.slice(1), io);
+  // loaded when asked for: its SES client and report use cases need not slow every other command's start
   if (command === 'digest') return (await import('./digest.ts')).digestCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);

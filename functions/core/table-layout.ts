@@ -21,6 +21,7 @@
  * | report counts of one month and slice, shard n | REPORT#family#YYYY#nn | dimension#YYYY-MM#value |
  * | rescore progress         | RESCORE#modelVersion    | PROGRESS        |
  * | API key (by its hash)    | KEY#sha256              | KEY             |
+ * | key registry entry       | KEYS                    | KEY#keyId       |
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
  * | configuration value      | CONFIG#name             | CONFIG          |
  * | feedback comment of a day | COMMENTS#YYYY-MM-DD    | at#feedbackId   |
@@ -261,6 +262,11 @@ export const rescoreKey = (modelVersion: string): ItemKey => ({ pk: `RESCORE#${m
 
 /** Where an API key's record lives: under its SHA-256 hash, never the key. */
 export const apiKeyKey = (keyHash: string): ItemKey => ({ pk: `KEY#${keyHash}`, sk: 'KEY' });
+
+/** The partition of the key registry: one item per key (never the key), so keys are listed with one Query. */
+export const KEY_REGISTRY_PARTITION = 'KEYS';
+/** A key's registry entry, by its public id. */
+export const keyRegistryKey = (keyId: string): ItemKey => ({ pk: KEY_REGISTRY_PARTITION, sk: `KEY#${keyId}` });
 
 /** The record that makes an email go out at most once per idempotency key. */
 export const emailKey = (idempotencyKey: string): ItemKey => ({ pk: `EMAIL#${idempotencyKey}`, sk: 'EMAIL' });

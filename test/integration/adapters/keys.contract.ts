@@ -1,7 +1,14 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createKeys } from '../../../functions/adapters/keys.ts';
 import { keyItemKey } from '../../../functions/core/keys.ts';
+import { createKeyRegistry, KeyAlreadyRegisteredError } from '../../../functions/adapters/key-registry.ts';
+import { newKeyEntry, type KeyRequest } from '../../../functions/core/key-registry.ts';
+import { KEY_REGISTRY_PARTITION } from '../../../functions/core/table-layout.ts';
+
+/** A registry id of this run's own (ids are key_ and hex). */
+const uniqueKeyId = () => `key_${randomBytes(8).toString('hex')}`;
 import { uniqueId, type TestTables } from '../../support/tables.ts';
 
 /** The keys adapter's contract: keys found by their hash, and one link-signing secret per table. */
@@ -47,6 +54,46 @@ export function keysContract(getTables: () => TestTables): void {
 
       expect(await warm.findKey(key)).toBeUndefined();
       expect(await keysOf().findKey(key)).toEqual({ sourceId: 'crm', kind: 'server' });
+    });
+  });
+
+  describe('the key registry (leadloop keys)', () => {
+    const registryOf = () => createKeyRegistry({ client: tables.client, leadsTable: tables.leadsTable });
+    const entryFor = (key: string, request: Partial<KeyRequest> = {}) =>
+      newKeyEntry({ kind: 'write', sourceId: 'website', name: 'Site', allowedOrigins: ['https://www.example.com'], ...request }, key, uniqueKeyId(), new Date('2026-12-01T10:00:00Z'));
+
+    it('adds a key the functions find, and an entry listed without the key', async () => {
+      const key = uniqueId('wk');
+      const entry = entryFor(key);
+      await registryOf().addKey(entry);
+
+      expect(await keysOf().findKey(key)).toEqual({ sourceId: 'website', kind: 'write', allowedOrigins: ['https://www.example.com'] });
+      const listed = (await registryOf().listKeys()).find((e) => e.id === entry.id);
+      expect(listed).toEqual(entry);
+      expect(await registryOf().getKey(entry.id)).toEqual(entry);
+      const { Items = [] } = await tables.client.send(new QueryCommand({ TableName: tables.leadsTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': KEY_REGISTRY_PARTITION } }));
+      expect(JSON.stringify(Items)).not.toContain(key);
+    });
+
+    it('refuses a key already registered, writing no second entry', async () => {
+      const key = uniqueId('wk');
+      await registryOf().addKey(entryFor(key));
+      const again = entryFor(key);
+
+      await expect(registryOf().addKey(again)).rejects.toBeInstanceOf(KeyAlreadyRegisteredError);
+      expect(await registryOf().getKey(again.id)).toBeUndefined();
+    });
+
+    it('revokes both the entry and the key, once', async () => {
+      const key = uniqueId('sk');
+      const entry = entryFor(key, { kind: 'server', allowedOrigins: [] });
+      await registryOf().addKey(entry);
+
+      expect(await registryOf().revokeKey(entry, new Date('2026-12-02T00:00:00Z'))).toBe(true);
+      expect(await registryOf().revokeKey(entry, new Date('2026-12-03T00:00:00Z'))).toBe(false);
+
+      expect(await keysOf().findKey(key)).toBeUndefined();
+      expect((await registryOf().getKey(entry.id))?.revokedAt).toBe('2026-12-02T00:00:00.000Z');
     });
   });
 
