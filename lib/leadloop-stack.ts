@@ -5,6 +5,7 @@ import { Api } from './constructs/api.ts';
 import { Digest, type DigestProps } from './constructs/digest.ts';
 import { Email } from './constructs/email.ts';
 import { Journey } from './constructs/journey.ts';
+import { QueueDrain } from './constructs/queue-drain.ts';
 import { Scoring } from './constructs/scoring.ts';
 import { Tables } from './constructs/tables.ts';
 import { Tracker } from './constructs/tracker.ts';
@@ -26,6 +27,7 @@ export class LeadLoopStack extends Stack {
     new Tracker(this, 'Tracker', { httpApi: api.httpApi });
     const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
     new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine });
+    new QueueDrain(this, 'QueueDrain', { tables, journey: journey.stateMachine });
     new Digest(this, 'Digest', { tables, email, apiUrl: api.httpApi.apiEndpoint, digest: props.digest ?? digest });
 
     // Stack-level outputs keep their names, so operators and `leadloop --stack` can find them.

@@ -31,6 +31,8 @@ Commands:
                        Record a CRM export (deals, opportunities) as CRM outcomes, all rows or none
   digest --local | --stack <name> [--print | --send]
                        Render the weekly digest of last week, or send it (once per week)
+  reps away|back|list  Mark a rep away (--from, --until) or back, or list reps' open leads
+                       and time away, for routing (--local or --stack <name>)
   simulate --local     Fill the local runtime with simulated visitors, hand-offs, rep decisions,
                        activities, feedback and deals, through its public API
 
@@ -73,6 +75,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'simulate') return simulateCommand(args.slice(1), io);
   // loaded when asked for: its SES client and report use cases need not slow every other command's start
   if (command === 'digest') return (await import('./digest.ts')).digestCommand(args.slice(1), io);
+  if (command === 'reps') return (await import('./reps.ts')).repsCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

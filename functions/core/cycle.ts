@@ -1,6 +1,7 @@
 import type { EscalationStepName } from './journey-contract.ts';
 import type { CycleDecisionFacts, Handover } from './decisions.ts';
 import type { Owner } from './lead.ts';
+import type { RoutingRecord } from './rep-availability.ts';
 
 /** One pass of a lead from MQL to an outcome: who owns it, by when, and how the journey waits. */
 export interface Cycle extends CycleDecisionFacts {
@@ -17,6 +18,10 @@ export interface Cycle extends CycleDecisionFacts {
   taskToken?: string;
   /** the follow-up steps taken (see follow-up.ts), each once; a string set in DynamoDB */
   followUpSent?: Iterable<string>;
+  /** how the owner was found: the rule, who was skipped and why (the latest routing of the cycle) */
+  routing?: RoutingRecord;
+  /** the rep whose open-lead count holds this cycle, while it does (rep-store.ts) */
+  openFor?: string;
 }
 
 /** The change one escalation step makes to a cycle. */

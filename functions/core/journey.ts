@@ -1,6 +1,6 @@
 import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
 import { acceptanceWindow, escalationStep, type AcceptanceTerms } from './service-agreement.ts';
-import { assignRep, type TeamsConfig } from './teams.ts';
+import type { TeamsConfig } from './teams.ts';
 
 /**
  * The state the lead journey (Step Functions) carries from step to step, and
@@ -30,34 +30,55 @@ export interface JourneyState {
   escalation?: { missed: number; step: JourneyEscalationStep };
 }
 
+/** The rep routing chose (routing.ts routeLead, or the queue's drain) for a cycle. */
+export interface ChosenRep {
+  repId: string;
+  teamId: string;
+}
+
+/** The acceptance window of the rep who now owns the cycle (their calendar, once clocks count business hours). */
+function windowFor(_teams: TeamsConfig, agreement: AcceptanceTerms, _repId: string, now: Date) {
+  return acceptanceWindow(agreement, now);
+}
+
 export function planAssignment(
   teams: TeamsConfig,
   agreement: AcceptanceTerms,
-  state: Pick<JourneyState, 'leadId' | 'cycle'>,
+  _state: Pick<JourneyState, 'leadId' | 'cycle'>,
   now: Date,
+  chosen: ChosenRep,
 ): JourneyAssignment {
-  const { team, rep } = assignRep(teams, state.leadId, state.cycle);
-  return { repId: rep.id, teamId: team.id, previousReps: [], ...acceptanceWindow(agreement, now) };
+  return { repId: chosen.repId, teamId: chosen.teamId, previousReps: [], ...windowFor(teams, agreement, chosen.repId, now) };
+}
+
+/** The number of the missed deadline an escalation follows, and the ladder's step for it. */
+export function nextEscalation(agreement: AcceptanceTerms, state: Pick<JourneyState, 'escalation'>): { missed: number; step: EscalationStep } {
+  const missed = (state.escalation?.missed ?? 0) + 1;
+  return { missed, step: escalationStep(agreement, missed) };
 }
 
 /**
  * What happens when the owner misses the acceptance deadline: the next step
  * of the escalation ladder, with a fresh window for whoever owns the lead next.
+ * A reassignment goes to `reassignTo` (routing's pick among the other reps);
+ * when nobody else can take the lead, the owner keeps it and the manager is
+ * told, as in notify-manager.
  */
 export function planEscalation(
   teams: TeamsConfig,
   agreement: AcceptanceTerms,
   state: JourneyState & { assignment: JourneyAssignment },
   now: Date,
+  reassignTo?: ChosenRep,
 ): JourneyState & { assignment: JourneyAssignment; escalation: { missed: number; step: EscalationStep } } {
-  const missed = (state.escalation?.missed ?? 0) + 1;
-  const step = escalationStep(agreement, missed);
+  const next = nextEscalation(agreement, state);
+  const { missed } = next;
   const current = state.assignment;
-  let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now) };
-  if (step === EscalationStepName.reassign) {
+  const step = next.step === EscalationStepName.reassign && !reassignTo ? EscalationStepName.notifyManager : next.step;
+  let assignment: JourneyAssignment = { ...current, ...windowFor(teams, agreement, current.repId, now) };
+  if (step === EscalationStepName.reassign && reassignTo) {
     const previousReps = [...current.previousReps, current.repId];
-    const { team, rep } = assignRep(teams, state.leadId, state.cycle, previousReps);
-    assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now) };
+    assignment = { repId: reassignTo.repId, teamId: reassignTo.teamId, previousReps, ...windowFor(teams, agreement, reassignTo.repId, now) };
   }
   return { leadId: state.leadId, cycle: state.cycle, assignment, escalation: { missed, step } };
 }

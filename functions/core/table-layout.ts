@@ -23,6 +23,9 @@
  * | email sent once          | EMAIL#idempotencyKey    | EMAIL           |
  * | configuration value      | CONFIG#name             | CONFIG          |
  * | feedback comment of a day | COMMENTS#YYYY-MM-DD    | at#feedbackId   |
+ * | a rep's open leads and time away | REP#repId        | REP             |
+ * | a team's round robin     | ROTATION#teamId         | ROTATION        |
+ * | a lead waiting for a rep | QUEUE#teamId            | leadId#cycle    |
  *
  * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
  * (`stage#shard`) / `stageSince`.
@@ -209,3 +212,17 @@ export const openStageKey = (stage: string, shard: number): string => `${stage}#
 export const commentKey = (at: string, feedbackId: string): ItemKey => ({ pk: commentsPartition(new Date(at).toISOString().slice(0, 10)), sk: `${new Date(at).toISOString()}#${feedbackId}` });
 /** One day's (UTC, YYYY-MM-DD) comment partition. */
 export const commentsPartition = (day: string): string => `COMMENTS#${day}`;
+
+/** A rep's routing state: open leads and time away (one small item per rep). */
+export const repKey = (repId: string): ItemKey => ({ pk: `REP#${repId}`, sk: 'REP' });
+
+/**
+ * A team's round robin (credits per rep, and a version every assignment
+ * moves): one item per team, written only by that team's assignments.
+ */
+export const rotationKey = (teamId: string): ItemKey => ({ pk: `ROTATION#${teamId}`, sk: 'ROTATION' });
+
+/** A team's queue: the leads nobody could take (one partition per team; the drain orders them by `queuedAt`). */
+export const queuePartition = (teamId: string): string => `QUEUE#${teamId}`;
+/** A lead's cycle waiting in its team's queue: keyed by lead and cycle, so a retried step finds the same item. */
+export const queueKey = (teamId: string, leadId: string, cycle: number): ItemKey => ({ pk: queuePartition(teamId), sk: `${leadId}#${cycleNumber(cycle)}` });
