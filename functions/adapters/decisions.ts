@@ -1,3 +1,4 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Cycle } from '#core/cycle.ts';
 import type { DecisionWrite, DecisionEvent, OutcomeEvent } from '#core/records.ts';
@@ -21,6 +22,16 @@ export type Decisions = ReturnType<typeof createDecisions>;
 export function createDecisions({ client: sdkClient, leadsTable, eventsTable, onConsumed }: DecisionsSettings) {
   const { getCycle } = createLeadStore({ client: sdkClient, leadsTable, onConsumed });
   const client = meteredClient(sdkClient, onConsumed);
+  /** Whether the transaction was written; refused (a condition, or cancelled for good) is false. */
+  async function written(items: TransactItem[]): Promise<boolean> {
+    try {
+      return (await transactWithCounts(client, items)) === undefined;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
   return {
     /**
      * Records a rep's decision the moment it is made: on the cycle, on condition
@@ -44,8 +55,8 @@ export function createDecisions({ client: sdkClient, leadsTable, eventsTable, on
       ];
       // A rejection ends the rep's open lead: −1 with it while the cycle counts for them (rep-store.ts); a cycle
       // written before open leads were counted has no openFor, and is decided without.
-      if (event.outcome.kind === 'rejected' && (await transactWithCounts(client, decisionWith(true))) === undefined) return { recorded: true };
-      if ((await transactWithCounts(client, decisionWith(false))) === undefined) return { recorded: true };
+      if (event.outcome.kind === 'rejected' && (await written(decisionWith(true)))) return { recorded: true };
+      if (await written(decisionWith(false))) return { recorded: true };
       // Refused: the cycle as it is now says what stands instead.
       return { recorded: false, cycle: await getCycle(event.leadId, event.outcome.cycle) };
     },
