@@ -13,7 +13,8 @@ import { LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
  * Task states dispatched by resource ARN to the same handler code,
  * `.waitForTaskToken` callbacks with their timeouts, the local clock for
  * Wait states, and a small AWS-JSON endpoint (StartExecution,
- * DescribeExecution, ListExecutions, SendTaskSuccess, SendTaskFailure) for the SDK.
+ * DescribeExecution, ListExecutions, StopExecution, SendTaskSuccess,
+ * SendTaskFailure) for the SDK.
  */
 
 export type Invoke = (functionNameOrArn: string, payload: unknown) => Promise<unknown>;
@@ -56,6 +57,8 @@ export interface Execution {
   states: string[];
   /** retries of a state after an error (not in `states`); Standard workflows bill each as a state transition */
   retries: number;
+  /** set by StopExecution */
+  stopping?: { error?: string; cause?: string };
   abort?: () => void;
   /** sequence of the next task token to hand out */
   tokenSeq: number;
@@ -250,6 +253,7 @@ export class LocalStepFunctions {
         execution.stopDate = new Date();
       },
       (error: Error & { cause?: unknown }) => {
+        if (execution.stopping) return; // stopped: StopExecution recorded how
         const inner = (error.cause instanceof Error ? error.cause : error) as Error;
         execution.status = error.name === 'ExecutionAbortedError' ? 'ABORTED' : error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED';
         execution.error = inner.name;
@@ -259,6 +263,25 @@ export class LocalStepFunctions {
       },
     );
     return { executionArn, startDate: execution.startDate };
+  }
+
+  /**
+   * Stops a running execution as AWS does: it ends ABORTED with the error and
+   * cause given, its waiting task is closed (a late callback is refused), and
+   * no further state runs. Stopping one that has ended changes nothing.
+   */
+  stopExecution(request: { executionArn?: string; error?: string; cause?: string }): { stopDate: Date } {
+    const execution = this.executions.get(request.executionArn ?? '');
+    if (!execution) throw new AwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${request.executionArn}'`);
+    if (execution.status !== 'RUNNING') return { stopDate: execution.stopDate ?? new Date() };
+    for (const [token, task] of this.waiting) if (task.executionArn === execution.executionArn) this.closeToken(token);
+    execution.stopping = { ...(request.error !== undefined && { error: request.error }), ...(request.cause !== undefined && { cause: request.cause }) };
+    execution.abort?.();
+    execution.status = 'ABORTED';
+    execution.stopDate = new Date();
+    if (request.error !== undefined) execution.error = request.error;
+    if (request.cause !== undefined) execution.cause = request.cause;
+    return { stopDate: execution.stopDate };
   }
 
   sendTaskSuccess(request: { taskToken?: string; output?: string }): Record<string, never> {
@@ -310,6 +333,7 @@ export class LocalStepFunctions {
       },
       DescribeExecution: (b) => this.describeExecution(b),
       ListExecutions: (b) => this.listExecutions(b),
+      StopExecution: (b) => this.stopExecution(b),
       SendTaskSuccess: (b) => this.sendTaskSuccess(b),
       SendTaskFailure: (b) => this.sendTaskFailure(b),
       SendTaskHeartbeat: () => ({}),
@@ -348,6 +372,14 @@ export class LocalStepFunctions {
       await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     }
   }
+}
+
+/**
+ * What a Standard workflow bills for an execution so far: its state
+ * transitions, one per state entered and one per retry of a state.
+ */
+export function stateTransitions(execution: Pick<Execution, 'states' | 'retries'>): number {
+  return execution.states.length + execution.retries;
 }
 
 function describe(e: Execution): Record<string, unknown> {

@@ -1,21 +1,12 @@
 import { parseArgs } from 'node:util';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { createKeys } from '#adapters/keys.ts';
-import { createLeadStore } from '#adapters/lead-store.ts';
 import { createMailer } from '#adapters/mailer.ts';
-import { createReportStore } from '#adapters/report-store.ts';
-import { createStalledLeads } from '#adapters/stalled-leads.ts';
-import { createCommentReader } from '#adapters/feedback-store.ts';
-import { stallLimits } from '#core/reports/stalled.ts';
 import { createDocumentClient } from '#commons/clients.ts';
 import { SETTINGS } from '#commons/settings.ts';
 import { digest } from '#config/digest.ts';
-import { campaigns, feedback, serviceAgreement, teams } from '#config/index.ts';
-import { DIGEST_TOP, lastDayOf, weekOf } from '#core/digest.ts';
-import { digestComments, digestStalled, prepareDigest, sendWeeklyDigest, type WeeklyDigestPorts } from '../../functions/digest/weekly-digest.ts';
-import { feedbackOfPeriod } from '../../functions/reports/feedback.ts';
-import { serviceAgreementOfPeriod } from '../../functions/reports/service-agreement.ts';
-import { stalledLeads } from '../../functions/reports/stalled.ts';
+import { weekOf } from '#core/digest.ts';
+import { digestReadPorts } from '../../functions/digest/ports.ts';
+import { prepareDigest, sendWeeklyDigest } from '../../functions/digest/weekly-digest.ts';
 import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE, type Env } from './connect.ts';
 import type { CliIo } from './run.ts';
 import { LOCAL_API_VARIABLES } from './target.ts';
@@ -94,26 +85,8 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
 
   // Wiring: the target's settings → adapters → the use case's ports, as the digest function's.
   const client = createDocumentClient(clientConfig(env, 'DYNAMODB'));
-  const { getFunnelCounters } = createLeadStore({ client, leadsTable });
-  const { sliceCounts, sliceCountsByDay } = createReportStore({ client, leadsTable });
-  const { getLinkSigningKey } = createKeys({ client, leadsTable });
-  const stalled = createStalledLeads({ client, leadsTable });
-  const { latestComments } = createCommentReader({ client, leadsTable });
   const now = () => new Date();
-  const ports: Omit<WeeklyDigestPorts, 'sendEmailOnce'> = {
-    digest,
-    campaigns,
-    feedback,
-    // the digest slices by campaign only, never by a trait
-    funnel: { getFunnelCounters, sliceCounts, now, campaigns, traitNames: [] },
-    scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
-    // the leads stalled now and the week's latest comments, as GET /v1/reports/stalled and /v1/reports/feedback answer
-    stalledLeads: async () => digestStalled(await stalledLeads({ limit: DIGEST_TOP }, { stallLimits: stallLimits(serviceAgreement), stalledLeads: stalled.stalledLeads, now }), teams),
-    latestComments: async (week) => digestComments((await feedbackOfPeriod({ from: week.from, to: lastDayOf(week), by: 'all', limit: DIGEST_TOP }, { sliceCounts, now, feedbackConfig: feedback, latestComments })).comments, teams),
-    dashboardUrl,
-    linkSigningKey: getLinkSigningKey,
-    now,
-  };
+  const ports = digestReadPorts({ client, leadsTable, dashboardUrl, now });
   const request = { scheduledAt: now(), ...(values.week !== undefined && { week: weekOf(values.week, digest.timeZone) }) };
 
   try {

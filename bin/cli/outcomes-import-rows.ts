@@ -3,6 +3,7 @@ import * as z from '#core/zod.ts';
 import { describeIssues } from '#core/config-errors.ts';
 import { crmOutcomeSchema, crmStages, type CrmOutcome, type CrmStage } from '#core/crm-outcomes.ts';
 import { atColumnFor, SKIP, stageFor, type CrmMapping, type DateFormat, type MappedField, type NumberFormat } from './outcomes-import-mapping.ts';
+import { instantOf as zonedInstant } from '#core/zoned-time.ts';
 
 /**
  * A CRM export's rows as outcomes, purely: the CSV read into cells, each row
@@ -119,30 +120,6 @@ const REGIONAL_DATE: Record<Exclude<DateFormat, 'YYYY-MM-DD'>, { pattern: RegExp
   'D.M.YYYY': { pattern: /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]\.?M\.?)?)?$/i, dayFirst: true },
 };
 
-/** How far `timeZone` is ahead of UTC at the instant `utcMs`, in ms. */
-function zoneOffsetMs(timeZone: string, utcMs: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(utcMs));
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall - (utcMs - (((utcMs % 1000) + 1000) % 1000));
-}
-
-/** The instant a wall-clock time in `timeZone` names (a time skipped by a clock change is read with the offset before it). */
-function fromWallTime(wallMs: number, timeZone: string): number {
-  if (timeZone === 'UTC') return wallMs;
-  const first = wallMs - zoneOffsetMs(timeZone, wallMs);
-  return wallMs - zoneOffsetMs(timeZone, first);
-}
-
 interface DateParts {
   year: number;
   month: number;
@@ -159,8 +136,9 @@ function instantOf(p: DateParts, timeZone: string): number | string {
   const daysInMonth = new Date(Date.UTC(p.year, p.month, 0)).getUTCDate();
   if (p.day < 1 || p.day > daysInMonth) return 'no such day';
   if (p.hour > 23 || p.minute > 59 || p.second > 59) return 'no such time';
+  // a time a clock change skips is read with the offset before it; one it repeats, as its first occurrence
+  if (p.offset === undefined) return zonedInstant(p, timeZone).getTime() + p.ms;
   const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second, p.ms);
-  if (p.offset === undefined) return fromWallTime(wall, timeZone);
   if (/^z$/i.test(p.offset)) return wall;
   const [, sign, hh, mm] = /^([+-])(\d{2}):?(\d{2})?$/.exec(p.offset)!;
   const minutes = Number(hh) * 60 + Number(mm ?? 0);

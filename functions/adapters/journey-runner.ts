@@ -1,4 +1,4 @@
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ExecutionDoesNotExist, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { journeyName } from '#core/journey.ts';
 import type { JourneyInput } from '#core/records.ts';
 
@@ -8,6 +8,14 @@ export interface JourneyRunnerSettings {
 }
 
 export type JourneyRunner = ReturnType<typeof createJourneyRunner>;
+
+/** The ARN of a state machine's execution by name: `…:stateMachine:<machine>` becomes `…:execution:<machine>:<name>`. */
+export function executionArn(stateMachineArn: string, name: string): string {
+  const marker = ':stateMachine:';
+  const at = stateMachineArn.lastIndexOf(marker);
+  if (at === -1) throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  return `${stateMachineArn.slice(0, at)}:execution:${stateMachineArn.slice(at + marker.length)}:${name}`;
+}
 
 export function createJourneyRunner({ sfn, journeyStateMachineArn }: JourneyRunnerSettings) {
   return {
@@ -25,6 +33,22 @@ export function createJourneyRunner({ sfn, journeyStateMachineArn }: JourneyRunn
       } catch (error) {
         if (error instanceof ExecutionAlreadyExists) return 'already-started';
         throw error;
+      }
+    },
+
+    /**
+     * Stops every journey of a lead, its cycles 1 to `lastCycle` (found by
+     * their deterministic names), wherever each is: a cycle's follow-up runs
+     * long after its hand-off. Stopping one that ended or never started
+     * changes nothing, so stopping again is a no-op.
+     */
+    async stopJourneys(leadId: string, lastCycle: number, cause: string): Promise<void> {
+      for (let cycle = 1; cycle <= lastCycle; cycle++) {
+        try {
+          await sfn.send(new StopExecutionCommand({ executionArn: executionArn(journeyStateMachineArn, journeyName(leadId, cycle)), error: 'LeadMerged', cause }));
+        } catch (error) {
+          if (!(error instanceof ExecutionDoesNotExist)) throw error;
+        }
       }
     },
   };

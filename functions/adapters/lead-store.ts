@@ -18,7 +18,7 @@ import { asOfLatestEvent, ledgerOfItems, profileDiffers, profileOf, scoreDiffers
 import type { IdentityKey } from '#core/identity.ts';
 import type { Outcome } from '#core/outcomes.ts';
 import type { StageChange } from '#core/lifecycle.ts';
-import type { Cycle, CycleEscalation } from '#core/cycle.ts';
+import type { Cycle, CycleEscalation, CycleRef } from '#core/cycle.ts';
 import type { LeadUpdate, PendingCount, VersionedLead } from '#core/records.ts';
 import { createBatchGet } from './batch-get.ts';
 import {
@@ -132,12 +132,13 @@ export function markerItem(leadId: string, marker: EventMarker): Record<string, 
 /**
  * The condition under which a rep's decision may be written on the cycle:
  * the rep owns it now, nothing was decided, and the ladder has not sent the
- * lead back to marketing. The escalation's writes have the mirror condition
- * (no decision), so whichever is written first stands.
+ * lead back to marketing, and no merge moved the hand-off elsewhere. The
+ * escalation's writes have the mirror condition (no decision), so whichever
+ * is written first stands.
  */
 export function openForDecision(repId: string) {
   return {
-    ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
+    ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto)',
     ExpressionAttributeNames: { '#owner': 'owner' },
     ExpressionAttributeValues: { ':rep': repId },
   };
@@ -663,7 +664,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
 
   /**
    * Writes an escalation step on the cycle (with its report counts), only while no decision is recorded,
-   * the cycle is not recycled, and `missed` is still the count the step follows
+   * the cycle is not recycled nor closed by a merge, and `missed` is still the count the step follows
    * from. Returns undefined when written, else the cycle as it is now, for the
    * caller to see why (a decision stands, or a retry finds its step already written).
    */
@@ -714,7 +715,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       TableName: leadsTable,
       Key: cycleKey(leadId, cycle),
       UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before${openCondition}`,
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND missed = :before${openCondition}`,
       ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
       ExpressionAttributeValues: values,
     };
@@ -733,6 +734,35 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const current = await getCycle(leadId, cycle);
     if (!current) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
     return current;
+  }
+
+  /**
+   * Closes an open hand-off a merge moves (see core/merge.ts): the cycle
+   * records where it went, only while no decision, recycling or other merge
+   * is there (the same merge run again finds its own write). Decisions and
+   * escalations are refused on it from then on, so what the merge copies is
+   * final. Returns the cycle as it is now, and whether it is closed into `into`.
+   */
+  async function closeCycleForMerge(leadId: string, cycle: number, into: CycleRef): Promise<{ closed: boolean; cycle: Cycle | undefined }> {
+    try {
+      const { Attributes } = await client.send(
+        new UpdateCommand({
+          TableName: leadsTable,
+          Key: cycleKey(leadId, cycle),
+          UpdateExpression: 'SET mergedInto = :into',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND (attribute_not_exists(mergedInto) OR (mergedInto.leadId = :lead AND mergedInto.#cycle = :cycle))',
+          ExpressionAttributeNames: { '#cycle': 'cycle' },
+          ExpressionAttributeValues: { ':into': into, ':lead': into.leadId, ':cycle': into.cycle },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const { pk: _pk, sk: _sk, ...rest } = Attributes ?? {};
+      return { closed: true, cycle: rest as Cycle };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { closed: false, cycle: await getCycle(leadId, cycle) };
+      throw error;
+    }
   }
 
   /** Makes a rep the owner of the lead's current cycle (ignored when the lead moved on to another cycle). */
@@ -813,6 +843,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     recordTaskToken,
     recordOutcome,
     recordEscalation,
+    closeCycleForMerge,
     assignOwner,
     linkIdentities,
     retireLead,

@@ -181,6 +181,28 @@ export function createRepStore({ client: sdkClient, leadsTable, onConsumed }: Re
       return 'rotation-moved';
     },
 
+    /**
+     * Ends the open lead a cycle counts for its rep, once (a hand-off a merge
+     * closed because the survivor holds its own): `openFor` removed on
+     * condition it is still that rep, with the rep's −1.
+     */
+    async releaseOpen(leadId: string, cycle: number, repId: string): Promise<boolean> {
+      const failed = await transactWithCounts(client, [
+        {
+          Update: {
+            TableName: leadsTable,
+            Key: cycleKey(leadId, cycle),
+            UpdateExpression: 'REMOVE #openFor',
+            ConditionExpression: '#openFor = :rep',
+            ExpressionAttributeNames: { '#openFor': OPEN_FOR },
+            ExpressionAttributeValues: { ':rep': repId },
+          },
+        },
+        openCountUpdate(leadsTable, repId, -1),
+      ]);
+      return failed === undefined;
+    },
+
     /** Puts a lead's cycle in its team's queue once; a repeat keeps the first. Returns when it was queued. */
     async enqueue(entry: { teamId: string; leadId: string; cycle: number; queuedAt: string; routing: RoutingRecord }): Promise<string> {
       const key = queueKey(entry.teamId, entry.leadId, entry.cycle);

@@ -3,6 +3,12 @@ import type { CycleDecisionFacts, Handover } from './decisions.ts';
 import type { Owner } from './lead.ts';
 import type { RoutingRecord } from './rep-availability.ts';
 
+/** A cycle of a lead, named: where a merge moved a hand-off from, or to. */
+export interface CycleRef {
+  leadId: string;
+  cycle: number;
+}
+
 /** One pass of a lead from MQL to an outcome: who owns it, by when, and how the journey waits. */
 export interface Cycle extends CycleDecisionFacts {
   leadId: string;
@@ -22,6 +28,8 @@ export interface Cycle extends CycleDecisionFacts {
   routing?: RoutingRecord;
   /** the rep whose open-lead count holds this cycle, while it does (rep-store.ts) */
   openFor?: string;
+  /** the hand-off of another lead's cycle, moved here by a merge: same owner, same deadline, its email already sent there */
+  continues?: CycleRef;
 }
 
 /** The change one escalation step makes to a cycle. */

@@ -1,4 +1,4 @@
-import type { Cycle, CycleEscalation } from './cycle.ts';
+import type { Cycle, CycleEscalation, CycleRef } from './cycle.ts';
 import { EscalationStepName } from './journey-contract.ts';
 import type { JourneyAssignment } from './journey.ts';
 import type { Lead } from './lead.ts';
@@ -30,6 +30,11 @@ export interface CycleDecisionFacts {
   reassignments?: Handover[];
   /** the escalation ladder ran out: the lead went back to marketing */
   recycled?: Handover;
+  /**
+   * a merge closed this cycle, open: its hand-off lives on in this cycle of
+   * the lead that absorbed this one (see core/merge.ts), where decisions go
+   */
+  mergedInto?: CycleRef;
 }
 
 export interface DecisionRequest {
@@ -56,6 +61,9 @@ export type DecisionVerdict =
   /** the hand-off no longer applies for another reason (an earlier cycle, not this rep's, already handled) */
   | { kind: 'closed'; reason: string };
 
+/** Why a hand-off link of a merged lead decides nothing: the person's hand-off is another rep's now. */
+export const MERGED_ELSEWHERE = 'this lead was merged with another record of the same person, whose hand-off is held by another rep: nothing to do here';
+
 /**
  * What a decision request meets: the cycle's own record first (a decision or
  * an escalation written there wins), then the lead (a later cycle, another
@@ -72,6 +80,8 @@ export function decisionVerdict(lead: Pick<Lead, 'cycle' | 'stage' | 'owner'>, c
     }
     if (stored) return { kind: 'closed', reason: 'the lead was already decided' };
     if (cycle.recycled) return { kind: 'recycled', handover: cycle.recycled };
+    // read where it went instead (answer-handoff follows it); reached only when that cannot be read
+    if (cycle.mergedInto) return { kind: 'closed', reason: MERGED_ELSEWHERE };
   }
   const refusal = outcomeRefusal(lead, request);
   if (refusal) return { kind: 'closed', reason: refusal };
@@ -144,12 +154,13 @@ export type EscalationCourse = 'stand-down' | 'end-cycle' | 'taken' | 'due';
 
 export function escalationCourse(
   lead: Pick<Lead, 'cycle' | 'stage'>,
-  cycle: Pick<CycleDecisionFacts, 'outcome' | 'recycled'> & { cycle: number; missed: number },
+  cycle: Pick<CycleDecisionFacts, 'outcome' | 'recycled' | 'mergedInto'> & { cycle: number; missed: number },
   missed: number,
 ): EscalationCourse {
   const standing = escalationStanding(cycle, missed);
   if (standing === 'decided') return 'stand-down';
-  if (lead.cycle !== cycle.cycle || lead.stage !== 'mql') return 'end-cycle';
+  // a merge moved the hand-off to the lead that absorbed this one: its own journey escalates it there
+  if (cycle.mergedInto || lead.cycle !== cycle.cycle || lead.stage !== 'mql') return 'end-cycle';
   return standing;
 }
 

@@ -1,3 +1,4 @@
+import type { CycleRef } from './cycle.ts';
 import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
 import { acceptanceWindow, escalationStep, type AcceptanceTerms } from './service-agreement.ts';
 import type { TeamsConfig } from './teams.ts';
@@ -20,6 +21,8 @@ export interface JourneyAssignment {
   acceptBy: string;
   /** seconds from the assignment to acceptBy; the journey's wait uses it as its timeout */
   acceptWithinSeconds: number;
+  /** the hand-off a merge moved to this cycle: its email went out there, once per rep (see core/merge.ts) */
+  continues?: CycleRef;
 }
 
 export interface JourneyState {
@@ -89,9 +92,19 @@ export function assignmentOf(cycle: {
   previousReps: string[];
   acceptBy: string;
   acceptWithinSeconds: number;
+  continues?: CycleRef;
 }): JourneyAssignment {
-  const { owner, previousReps, acceptBy, acceptWithinSeconds } = cycle;
-  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds };
+  const { owner, previousReps, acceptBy, acceptWithinSeconds, continues } = cycle;
+  return { repId: owner.repId, teamId: owner.teamId, previousReps, acceptBy, acceptWithinSeconds, ...(continues && { continues }) };
+}
+
+/**
+ * The key of a hand-off email, once per rep per hand-off: a hand-off a merge
+ * moved keeps the key of the cycle it came from, so its rep is not sent it again.
+ */
+export function handOffEmailKey(state: Pick<JourneyState, 'leadId' | 'cycle'> & { assignment: Pick<JourneyAssignment, 'continues'> }, repId: string): string {
+  const { leadId, cycle } = state.assignment.continues ?? state;
+  return `${leadId}#${cycle}#handoff#${repId}`;
 }
 
 /**

@@ -1,23 +1,13 @@
-import { createKeys } from '#adapters/keys.ts';
-import { createLeadStore } from '#adapters/lead-store.ts';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createMailer } from '#adapters/mailer.ts';
-import { createReportStore } from '#adapters/report-store.ts';
-import { createStalledLeads } from '#adapters/stalled-leads.ts';
-import { createCommentReader } from '#adapters/feedback-store.ts';
-import { stallLimits } from '#core/reports/stalled.ts';
 import { dynamodb, ses } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { digest } from '#config/digest.ts';
-import { campaigns, feedback, serviceAgreement, teams } from '#config/index.ts';
-import { DIGEST_TOP, lastDayOf } from '#core/digest.ts';
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { feedbackOfPeriod } from '../reports/feedback.ts';
-import { serviceAgreementOfPeriod } from '../reports/service-agreement.ts';
-import { stalledLeads } from '../reports/stalled.ts';
-import { digestComments, digestStalled, sendWeeklyDigest, type WeeklyDigestPorts } from './weekly-digest.ts';
+import { digestReadPorts } from './ports.ts';
+import { sendWeeklyDigest, type WeeklyDigestPorts } from './weekly-digest.ts';
 
 /**
  * The weekly digest, fired by EventBridge Scheduler (lib/constructs/digest.ts)
@@ -35,27 +25,10 @@ const { leadsTable, apiUrl, senderAddress, sesConfigurationSet } = readSettings(
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { onConsumed } = meter;
-const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
-const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed });
-const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
-const stalled = createStalledLeads({ client: dynamodb, leadsTable, onConsumed });
-const { latestComments } = createCommentReader({ client: dynamodb, leadsTable, onConsumed });
 const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress: digest.from ?? senderAddress, sesConfigurationSet, onConsumed });
 const now = () => new Date();
 const ports: WeeklyDigestPorts = {
-  digest,
-  campaigns,
-  feedback,
-  // the digest slices by campaign only, never by a trait
-  funnel: { getFunnelCounters, sliceCounts, now, campaigns, traitNames: [] },
-  // the scorecard of the week as GET /v1/reports/service-agreement?period=week&from=<Monday> answers it
-  scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
-  // the leads stalled now and the week's latest comments, as GET /v1/reports/stalled and /v1/reports/feedback answer
-  stalledLeads: async () => digestStalled(await stalledLeads({ limit: DIGEST_TOP }, { stallLimits: stallLimits(serviceAgreement), stalledLeads: stalled.stalledLeads, now }), teams),
-  latestComments: async (week) => digestComments((await feedbackOfPeriod({ from: week.from, to: lastDayOf(week), by: 'all', limit: DIGEST_TOP }, { sliceCounts, now, feedbackConfig: feedback, latestComments })).comments, teams),
-  dashboardUrl: digest.dashboardUrl ?? `${apiUrl.replace(/\/+$/, '')}/dashboard`,
-  linkSigningKey: getLinkSigningKey,
-  now,
+  ...digestReadPorts({ client: dynamodb, leadsTable, dashboardUrl: digest.dashboardUrl ?? `${apiUrl.replace(/\/+$/, '')}/dashboard`, onConsumed, now }),
   sendEmailOnce,
 };
 

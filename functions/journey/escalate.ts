@@ -76,7 +76,8 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
     };
     const current = await ports.recordEscalation(leadId, cycle, missed, change, missedAcceptanceCounts(cycleRecord.owner, state.assignment.acceptBy), open);
     if (current) {
-      // Refused: a decision got there first, or a retry finds its step already written.
+      // Refused: a decision got there first, a retry finds its step already written, or a merge moved the hand-off away.
+      if (current.mergedInto) return endOfCycle(plan);
       const standing = escalationStanding(current, missed);
       if (standing === 'decided') return stoodDown(state);
       if (standing === 'due') throw new ConcurrentUpdateError(`cycle ${cycle} of lead ${leadId}`);

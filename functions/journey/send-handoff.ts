@@ -1,7 +1,7 @@
 import type { EmailToSend, SendResult } from '#core/emails.ts';
 import type { VersionedLead } from '#core/records.ts';
 import { renderHandoffEmail } from '#core/emails.ts';
-import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
+import { handOffEmailKey, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
 import { contactedUrl, handoffUrl, linkExpiry } from '#core/links.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 import { findRep, type TeamsConfig } from '#core/teams.ts';
@@ -21,7 +21,7 @@ export interface SendHandoffPorts {
 
 export type HandoffSent = { handoff: 'sent' | 'already-sent' };
 
-/** Emails the owner the hand-off: who, why, what they did, and one-click links. Sent once per rep per cycle. */
+/** Emails the owner the hand-off: who, why, what they did, and one-click links. Sent once per rep per hand-off (handOffEmailKey). */
 export async function sendHandoff(state: JourneyState & { assignment: JourneyAssignment }, ports: SendHandoffPorts): Promise<HandoffSent> {
   const { leadId, cycle, assignment } = state;
   const found = await ports.getLead(leadId);
@@ -44,6 +44,6 @@ export async function sendHandoff(state: JourneyState & { assignment: JourneyAss
     now,
     ...(assignment.previousReps.length > 0 && { reassignedFrom: assignment.previousReps.at(-1)! }),
   });
-  const result = await ports.sendEmailOnce({ ...email, to: owner.rep.email, idempotencyKey: `${leadId}#${cycle}#handoff#${owner.rep.id}` });
+  const result = await ports.sendEmailOnce({ ...email, to: owner.rep.email, idempotencyKey: handOffEmailKey(state, owner.rep.id) });
   return { handoff: result.sent ? 'sent' : result.reason };
 }

@@ -1,4 +1,5 @@
 import type { Cycle } from '#core/cycle.ts';
+import type { Lead } from '#core/lead.ts';
 import type { DecisionWrite, DecisionEvent, OutcomeEvent, VersionedLead } from '#core/records.ts';
 import { HttpError, NotFoundError } from '#commons/errors.ts';
 import { validate } from '#commons/http.ts';
@@ -8,6 +9,7 @@ import {
   decisionOutcome,
   decisionRequestOf,
   decisionVerdict,
+  MERGED_ELSEWHERE,
   recontactDate,
   type DecisionRequest,
   type DecisionVerdict,
@@ -63,12 +65,38 @@ const WRITE_ATTEMPTS = 3;
  * applies to the lead's stage, and which resumes the journey. The answer is
  * what is stored, not what was asked: a repeat, a contradiction, a reassignment.
  */
+/** merges followed from a link's cycle to the one holding its hand-off now */
+const MAX_MERGE_HOPS = 5;
+
+/**
+ * The lead and cycle a hand-off link decides: its own, or, when a merge
+ * moved its hand-off (the cycle's mergedInto), the cycle of the lead that
+ * absorbed it, followed as far as merges went.
+ */
+async function handOffHolder(
+  link: HandoffLink,
+  ports: AnswerHandoffPorts,
+): Promise<{ found: VersionedLead | undefined; cycle: Cycle | undefined; leadId: string; cycleNumber: number; moved: boolean }> {
+  let [leadId, cycleNumber] = [link.leadId, link.cycle];
+  let cycle = await ports.getCycle(leadId, cycleNumber);
+  let moved = false;
+  for (let hops = 0; cycle?.mergedInto && hops < MAX_MERGE_HOPS; hops++) {
+    ({ leadId, cycle: cycleNumber } = cycle.mergedInto);
+    cycle = await ports.getCycle(leadId, cycleNumber);
+    moved = true;
+  }
+  return { found: await ports.getLead(leadId), cycle, leadId, cycleNumber, moved };
+}
+
 export async function answerHandoff(input: HandoffLinkRequest, ports: AnswerHandoffPorts): Promise<HandoffAnswer> {
-  const { link, posted } = input;
+  const { posted } = input;
   const key = await ports.linkSigningKey();
-  requireValidLink(link, input.signature, key, ports.now());
-  const found = await ports.getLead(link.leadId);
+  requireValidLink(input.link, input.signature, key, ports.now());
+  // A merged lead's link decides the hand-off where the merge moved it (signed for this rep, checked above).
+  const holder = await handOffHolder(input.link, ports);
+  const { found } = holder;
   if (!found) throw new NotFoundError('this lead does not exist');
+  const link = { ...input.link, leadId: holder.leadId, cycle: holder.cycleNumber };
   const request = decisionRequestOf(link);
   const answer = (verdict: DecisionVerdict, reason?: string): HandoffAnswer => {
     // The rep's own decision stands: the page asks for feedback on it next, by a link of its own.
@@ -82,7 +110,7 @@ export async function answerHandoff(input: HandoffLinkRequest, ports: AnswerHand
     };
   };
 
-  let verdict = decisionVerdict(found.lead, await ports.getCycle(link.leadId, link.cycle), request);
+  let verdict = mergedVerdict(decisionVerdict(found.lead, holder.cycle, request), found.lead, holder.moved);
   if (!posted || verdict.kind !== 'open') {
     // A reason posted to a decision already made is read only to say whether it was kept.
     const reason = posted && request.kind === 'rejected' ? input.reason?.trim() : undefined;
@@ -102,9 +130,20 @@ export async function answerHandoff(input: HandoffLinkRequest, ports: AnswerHand
       receivedAt: at,
     });
     if (write.recorded) return answer({ kind: 'recorded', outcome });
-    verdict = decisionVerdict(found.lead, write.cycle, request);
+    verdict = mergedVerdict(decisionVerdict(found.lead, write.cycle, request), found.lead, holder.moved);
     if (verdict.kind !== 'open') return answer(verdict, outcome.kind === 'rejected' ? outcome.reason : undefined);
     // Refused while still open: another write to the cycle was in flight; try again.
   }
   throw new HttpError(503, 'the lead is being changed right now; please try again', undefined, { expose: true });
+}
+
+/**
+ * A verdict said in the words of a merge: a link that followed a moved
+ * hand-off to a cycle another rep holds, or the link of a merged lead whose
+ * hand-off did not move (it was not open), decides nothing, and says why.
+ */
+function mergedVerdict(verdict: DecisionVerdict, lead: Lead, moved: boolean): DecisionVerdict {
+  if (verdict.kind === 'closed' && moved && !verdict.reason.startsWith('this lead was merged')) return { kind: 'closed', reason: MERGED_ELSEWHERE };
+  if (verdict.kind === 'open' && lead.mergedInto !== undefined) return { kind: 'closed', reason: 'this lead was merged with another record of the same person: its hand-off was not moved there' };
+  return verdict;
 }

@@ -2,6 +2,7 @@ import { createActivityStore } from '#adapters/activity-store.ts';
 import { createJourneyRunner } from '#adapters/journey-runner.ts';
 import { createLeadHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
+import { createRepStore } from '#adapters/rep-store.ts';
 import { createTaskCallbacks } from '#adapters/task-callbacks.ts';
 import { dynamodb, sfn } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
@@ -44,9 +45,10 @@ const { leadsTable, eventsTable, journeyStateMachineArn } = readSettings(['leads
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
+const reps = createRepStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
-const { startJourney } = createJourneyRunner({ sfn, journeyStateMachineArn });
+const { startJourney, stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
 
 const ports: ApplyEventsPorts = {
@@ -74,6 +76,10 @@ const ports: ApplyEventsPorts = {
   trackingEvents: history.trackingEvents,
   linkIdentities: leads.linkIdentities,
   retireLead: leads.retireLead,
+  stopJourneys: (leadId, lastCycle) => stopJourneys(leadId, lastCycle, 'the lead was merged into another lead of the same person'),
+  closeCycleForMerge: leads.closeCycleForMerge,
+  releaseOpen: reps.releaseOpen,
+  putCycle: leads.putCycle,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
 };
 

@@ -1,7 +1,9 @@
+import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { retryOnConflict } from '#commons/retry.ts';
-import type { Lead } from '#core/lead.ts';
+import type { Cycle, CycleRef } from '#core/cycle.ts';
+import type { AppliedEvents, Lead } from '#core/lead.ts';
 import type { IdentityKey } from '#core/identity.ts';
-import { followMerges, mergeLeads, retiredInto, survivorOf } from '#core/merge.ts';
+import { continuedCycle, followMerges, handOffMove, mergeLeads, retiredInto, survivorOf, takeOverHandOff } from '#core/merge.ts';
 import type { VersionedLead } from '#core/records.ts';
 import { saveRecomputed, type RecomputePorts } from './recompute.ts';
 
@@ -13,33 +15,93 @@ export interface MergePorts extends RecomputePorts {
   getLead: (leadId: string, options?: { wholeLedger?: boolean; heal?: boolean }) => Promise<VersionedLead | undefined>;
   linkIdentities: (leadId: string, identities: readonly IdentityKey[]) => Promise<void>;
   retireLead: (lead: Lead, read: Pick<VersionedLead, 'version' | 'profileVersion' | 'pendingCounts'>) => Promise<void>;
+  /**
+   * stops, now, whatever still acts for a lead a merge absorbs: the lead
+   * journeys of its cycles 1 to `lastCycle` (and any other program that
+   * writes to the lead or its rep); stopping what has ended is a no-op
+   */
+  stopJourneys: (leadId: string, lastCycle: number) => Promise<void>;
+  getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
+  /** closes a hand-off the merge moves, only while still open (or closed into `into` already); the cycle as it is now */
+  closeCycleForMerge: (leadId: string, cycle: number, into: CycleRef) => Promise<{ closed: boolean; cycle: Cycle | undefined }>;
+  /** writes a new cycle, never over one that exists (ConcurrentUpdateError) */
+  putCycle: (cycle: Cycle) => Promise<void>;
+  /** ends the open lead a cycle counts for its rep, once (rep-store.ts) */
+  releaseOpen: (leadId: string, cycle: number, repId: string) => Promise<boolean>;
   log: (message: string, details: Record<string, unknown>) => void;
 }
 
 const MAX_ATTEMPTS = 5;
 
 /**
+ * The absorbed lead's open hand-off, moved (see core/merge.ts handOffMove):
+ * its cycle is closed first, so no decision or escalation lands on it after
+ * what is copied; a continued cycle is then written for the survivor. Returns
+ * the survivor to save: taking the hand-off over, or as merged.
+ */
+async function moveHandOff(merged: AppliedEvents, absorbed: Lead, ports: MergePorts, now: string): Promise<AppliedEvents> {
+  const survivor = merged.lead;
+  const [survivorCycle, absorbedCycle] = await Promise.all([
+    survivor.cycle > 0 ? ports.getCycle(survivor.leadId, survivor.cycle) : undefined,
+    absorbed.cycle > 0 ? ports.getCycle(absorbed.leadId, absorbed.cycle) : undefined,
+  ]);
+  const move = handOffMove(survivor, survivorCycle, absorbed, absorbedCycle);
+  if (move.kind === 'none') return merged;
+  const closing = await ports.closeCycleForMerge(absorbed.leadId, absorbed.cycle, move.into);
+  if (!closing.closed || !closing.cycle) {
+    // decided, recycled (or moved by another merge) since read: nothing open to move
+    ports.log('hand-off not moved: no longer open', { leadId: absorbed.leadId, cycle: absorbed.cycle });
+    return merged;
+  }
+  if (move.kind === 'close') {
+    // the survivor's own hand-off stands: the absorbed one no longer counts as its rep's open lead
+    if (closing.cycle.openFor !== undefined) await ports.releaseOpen(absorbed.leadId, absorbed.cycle, closing.cycle.openFor);
+    ports.log('hand-off closed by a merge: the survivor holds the hand-off', { absorbed: absorbed.leadId, cycle: absorbed.cycle, into: move.into });
+    return merged;
+  }
+  const continued = continuedCycle(closing.cycle, move.into, now);
+  if (survivorCycle?.continues === undefined || survivorCycle.cycle !== move.into.cycle) {
+    try {
+      await ports.putCycle(continued);
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      const written = await ports.getCycle(move.into.leadId, move.into.cycle);
+      // the survivor's own journey routed this cycle first: the merge is planned again, and closes instead
+      if (written?.continues?.leadId !== absorbed.leadId) throw error;
+    }
+  }
+  ports.log('hand-off moved by a merge', { absorbed: absorbed.leadId, cycle: absorbed.cycle, into: move.into, repId: continued.owner.repId });
+  return takeOverHandOff(merged, continued, absorbed.leadId, now);
+}
+
+/**
  * Merges one lead into another, in steps that are each safe to repeat:
- *  1. the survivor is recomputed from the events of both (version-checked)
+ *  1. whatever still acts for the other lead (its journeys) is stopped;
+ *  2. its open hand-off, if any, is closed and moved to the survivor, or
+ *     left to the survivor's own (see moveHandOff);
+ *  3. the survivor is recomputed from the events of both (version-checked)
  *     and saved with a marker for each, the other's included, so no replay
  *     applies them to it twice;
- *  2. the other's identities are linked to the survivor;
- *  3. the other is retired, pointing at the survivor (version-checked: if an
+ *  4. the other's identities are linked to the survivor;
+ *  5. the other is retired, pointing at the survivor (version-checked: if an
  *     event reached it meanwhile, the merge runs again and takes that event too).
  * A crash between steps leaves an identity still linked to the other lead,
  * so the next event of this person (or the stream's retry) merges again.
  */
 async function mergeOnce(survivor: VersionedLead, absorbed: VersionedLead, ports: MergePorts): Promise<void> {
   const survivorId = survivor.lead.leadId;
-  const [own, absorbedRefs] = await Promise.all([ports.leadEvents(survivorId), ports.leadEvents(absorbed.lead.leadId)]);
+  const absorbedId = absorbed.lead.leadId;
+  await ports.stopJourneys(absorbedId, absorbed.lead.cycle);
+  const [own, absorbedRefs] = await Promise.all([ports.leadEvents(survivorId), ports.leadEvents(absorbedId)]);
   const ownIds = new Set(own.map((ref) => ref.messageId));
   const refs = [...own, ...absorbedRefs.filter((ref) => !ownIds.has(ref.messageId))];
   const events = await ports.trackingEvents(refs.map((ref) => ref.messageId));
   const now = ports.now();
-  await saveRecomputed(survivor, refs, events, ports, (all) => mergeLeads(survivor.lead, absorbed.lead, all, ports.model, now));
+  const merged = await moveHandOff(mergeLeads(survivor.lead, absorbed.lead, events, ports.model, now), absorbed.lead, ports, now);
+  await saveRecomputed(survivor, refs, events, ports, () => merged);
   await ports.linkIdentities(survivorId, absorbed.lead.identities as IdentityKey[]);
   await ports.retireLead(retiredInto(absorbed.lead, survivorId), absorbed);
-  ports.log('leads merged', { survivor: survivorId, absorbed: absorbed.lead.leadId, events: events.length });
+  ports.log('leads merged', { survivor: survivorId, absorbed: absorbedId, events: events.length });
 }
 
 /**

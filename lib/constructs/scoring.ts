@@ -53,6 +53,8 @@ export class Scoring extends Construct {
     props.journey.grantStartExecution(score);
     // an outcome resumes the waiting journey (SendTaskSuccess only: the journey itself handles timeouts)
     props.journey.grant(score, 'states:SendTaskSuccess');
+    // a merge stops the absorbed lead's journeys (its executions, by name)
+    props.journey.grantExecution(score, 'states:StopExecution');
 
     this.failedRecords = new Queue(this, 'FailedRecords', {
       encryption: QueueEncryption.SQS_MANAGED,

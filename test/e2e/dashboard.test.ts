@@ -294,13 +294,15 @@ describe('the dashboard signed in with the server key', () => {
     expect(body.segments.map((s) => s.segment)).toContain(XSS_SEGMENT);
 
     // the segment picker and the segments table list the API's segments, as text
-    expect(await page.locator('#segment option').allTextContents()).toEqual(body.segments.map((s) => s.segment));
+    // a campaign by its name, marked when config/campaigns.json does not define it
+    const shownName = (s: (typeof body.segments)[number]) => (s.campaign ? (s.campaign.defined ? s.campaign.name : `${s.campaign.name} (not defined)`) : s.segment);
+    expect(await page.locator('#segment option').allTextContents()).toEqual(body.segments.map(shownName));
     const rows = page.locator('#segments tbody tr');
     expect(await rows.count()).toBe(body.segments.length);
     for (const [i, segment] of body.segments.entries()) {
       const cells = await rows.nth(i).locator('td').allTextContents();
       const reached = (stage: string) => count(segment.stages.find((s) => s.stage === stage)!.reached);
-      expect(cells.slice(0, 5)).toEqual([segment.segment, reached('visitor'), reached('known'), reached('engaged'), reached('mql')]);
+      expect(cells.slice(0, 5)).toEqual([shownName(segment), reached('visitor'), reached('known'), reached('engaged'), reached('mql')]);
     }
     // the funnel now shows the first segment, not the whole
     expect(await shownFunnel(page)).toEqual(expectedFunnel(body.segments[0]!));
@@ -309,8 +311,8 @@ describe('the dashboard signed in with the server key', () => {
     // the markup segment, chosen: its funnel, its name in the heading, and nothing of it run
     await page.selectOption('#segment', XSS_SEGMENT);
     expect(await shownFunnel(page)).toEqual(expectedFunnel(body.segments.find((s) => s.segment === XSS_SEGMENT)!));
-    expect(await page.locator('#period').textContent()).toContain(`Campaign: ${XSS_SEGMENT}`);
-    expect(await page.locator(`#segments tr[data-segment="${XSS_SEGMENT.replaceAll('"', '\\"')}"] td`).first().textContent()).toBe(XSS_SEGMENT);
+    expect(await page.locator('#period').textContent()).toContain(`Campaign: ${XSS_CAMPAIGN} (not defined)`);
+    expect(await page.locator(`#segments tr[data-segment="${XSS_SEGMENT.replaceAll('"', '\\"')}"] td`).first().textContent()).toBe(`${XSS_CAMPAIGN} (not defined)`);
     expect(await page.locator('#dashboard img').count()).toBe(0);
     expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
   });
@@ -459,6 +461,24 @@ describe('the dashboard signed in with the server key', () => {
     await page.selectOption('#by', 'source');
     await settled(page);
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+  });
+
+  it('says a period holds no lead, and is done loading', async () => {
+    await page.selectOption('#by', 'campaign');
+    await settled(page);
+    // both ends at once, as a range picker sets them (one end alone would make a range the API refuses)
+    await page.evaluate(`(() => {
+      document.getElementById('from').value = '2020-01-01';
+      const to = document.getElementById('to');
+      to.value = '2020-01-07';
+      to.dispatchEvent(new Event('change'));
+    })()`);
+    await settled(page);
+    const { status, body } = await funnel('?from=2020-01-01&to=2020-01-07&by=campaign');
+    expect(status).toBe(200);
+    expect(body.segments).toEqual([]);
+    expect(await page.locator('#funnel-table').textContent()).toBe('No lead counted in this period.');
+    expect(await page.locator('#dashboard').getAttribute('aria-busy')).toBe('false');
   });
 
   it('logged no error to the console', () => {

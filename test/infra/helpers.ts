@@ -76,7 +76,7 @@ export class LeadLoopTemplate {
   /**
    * A readable form of a resource reference: `Tables/Events.Arn` for a GetAtt,
    * `Journey/StateMachine` for a Ref, `${AWS::Region}` for a pseudo parameter,
-   * and a Join spelled out. Anything else is refused, so no reference is misread.
+   * a Select of a Split as `….split(':')[6]`, and a Join spelled out. Anything else is refused, so no reference is misread.
    */
   describe(value: unknown): string {
     if (typeof value === 'string') return value;
@@ -86,6 +86,12 @@ export class LeadLoopTemplate {
       const getAtt = value['Fn::GetAtt'];
       if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && typeof getAtt[1] === 'string') {
         return `${this.pathOf(getAtt[0])}.${getAtt[1]}`;
+      }
+      // grantExecution names a state machine's executions by the machine's name, cut from its ARN
+      const select = value['Fn::Select'];
+      const split = Array.isArray(select) && isObject(select[1]) ? select[1]['Fn::Split'] : undefined;
+      if (Array.isArray(select) && typeof select[0] === 'number' && Array.isArray(split) && typeof split[0] === 'string') {
+        return `${this.describe(split[1])}.split('${split[0]}')[${select[0]}]`;
       }
       const join = value['Fn::Join'];
       if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {

@@ -30,6 +30,7 @@ const EVENTS = 'Tables/Events.Arn';
 const EVENTS_STREAM = 'Tables/Events.StreamArn';
 const LEADS = 'Tables/Leads.Arn';
 const JOURNEY = 'Journey/StateMachine';
+const JOURNEY_EXECUTIONS = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:Journey/StateMachine.split(':')[6]:*";
 // The sender's domain is the verified identity (lib/constructs/email.ts), not the whole account.
 const SES_IDENTITY = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/example.com';
 const SES_CONFIGURATION_SET = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/Email/ConfigurationSet';
@@ -97,6 +98,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     // the event source mapping reads the events stream
     ...on(EVENTS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
     ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess'),
+    // a merge stops the absorbed lead's journeys: executions of the journey's machine only
+    ...on(JOURNEY_EXECUTIONS, 'states:StopExecution'),
     // the event source mapping sets records it gives up on aside
     ...on('Scoring/FailedRecords.Arn', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'),
     ...XRAY,

@@ -18,6 +18,7 @@ const day = z.string().check(
   z.refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'not a day of the calendar'),
 );
 
+/** From and to, when both are given: in order, and at most MAX_REPORT_DAYS apart. */
 const periodCheck = z.superRefine((query: { from?: string | undefined; to?: string | undefined }, ctx) => {
   if (query.from !== undefined && query.to !== undefined) {
     const days = (Date.parse(query.to) - Date.parse(query.from)) / DAY_MS + 1;
@@ -69,7 +70,7 @@ export const attributionQuerySchema = z.strictObject({
   model: z.optional(z.enum(attributionModels)),
   by: z.optional(z.enum(attributionDimensions)),
   format: z.optional(z.enum(['json', 'csv'])),
-});
+}).check(periodCheck);
 export type AttributionQuery = z.infer<typeof attributionQuerySchema>;
 
 export interface ReportPeriod {
@@ -98,14 +99,6 @@ export { day as daySchema };
 export const DEFAULT_FEEDBACK_COMMENTS = 20;
 export const MAX_FEEDBACK_COMMENTS = 100;
 
-/** From and to, when both are given: in order, and at most MAX_REPORT_DAYS apart. */
-function periodInBounds(query: { from?: string | undefined; to?: string | undefined }, ctx: z.core.$RefinementCtx<{ from?: string | undefined; to?: string | undefined }>) {
-  if (query.from === undefined || query.to === undefined) return;
-  const days = (Date.parse(query.to) - Date.parse(query.from)) / DAY_MS + 1;
-  if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
-  else if (days > MAX_REPORT_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `a report covers at most ${MAX_REPORT_DAYS} days` });
-}
-
 /** `GET /v1/reports/feedback?from=&to=&by=all|team|rep&limit=`: a period, the segments (`all` when absent) and how many of the latest comments. */
 export const feedbackQuerySchema = z
   .strictObject({
@@ -114,5 +107,5 @@ export const feedbackQuerySchema = z
     by: z.optional(z.enum(['all', 'team', 'rep'])),
     limit: z.optional(z.coerce.number().check(z.int('a whole number'), z.gte(1, 'at least 1'), z.lte(MAX_FEEDBACK_COMMENTS, `at most ${MAX_FEEDBACK_COMMENTS}`))),
   })
-  .check(z.superRefine(periodInBounds));
+  .check(periodCheck);
 export type FeedbackQuery = z.infer<typeof feedbackQuerySchema>;

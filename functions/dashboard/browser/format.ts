@@ -100,8 +100,15 @@ export function leftRows(stages: readonly StageRow[]): { stage: string; reason: 
   return rows.sort((a, b) => b.leads - a.leads || a.index - b.index || (a.reason < b.reason ? -1 : 1)).map(({ index: _index, ...row }) => row);
 }
 
-/** A segment's name as shown: the whole, named; an empty value as the report calls it. */
-export const segmentLabel = (segment: string, by: string): string => (by === 'all' && segment === 'all' ? 'All leads' : segment);
+/** A slice's value as people read it: a campaign by its name, marked when config/campaigns.json does not define it. */
+export function sliceLabel(value: string, campaign?: { name: string; defined: boolean }): string {
+  if (!campaign) return value;
+  return campaign.defined ? campaign.name : `${campaign.name} (not defined)`;
+}
+
+/** A segment's name as shown: the whole, named; a campaign by its name; any other value as the report calls it. */
+export const segmentLabel = (segment: Pick<Segment, 'segment' | 'campaign'>, by: string): string =>
+  by === 'all' && segment.segment === 'all' ? 'All leads' : sliceLabel(segment.segment, segment.campaign);
 
 /** The query string of a report request; nothing but the period and the slice (never a key). */
 export function reportQuery(query: { from?: string | undefined; to?: string | undefined; by?: Slice | undefined }): string {

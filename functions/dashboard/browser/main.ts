@@ -258,7 +258,7 @@ class DashboardView {
     this.to.value = report.period.to;
     this.by.value = report.by;
     const kept = this.segment.value;
-    this.segment.replaceChildren(...report.segments.map((s) => el('option', { value: s.segment }, segmentLabel(s.segment, report.by))));
+    this.segment.replaceChildren(...report.segments.map((s) => el('option', { value: s.segment }, segmentLabel(s, report.by))));
     if (report.segments.some((s) => s.segment === kept)) this.segment.value = kept;
     this.segment.disabled = report.segments.length < 2;
     this.render();
@@ -280,12 +280,13 @@ class DashboardView {
     if (!report) return;
     const chosen = report.segments.find((s) => s.segment === this.segment.value) ?? report.segments[0];
     const sliceName = slices.find(([value]) => value === report.by)?.[1] ?? report.by;
-    this.heading.textContent = `${report.period.from} to ${report.period.to} (${count(report.period.days)} days, UTC) · ${sliceName}${chosen && report.by !== 'all' ? `: ${chosen.segment}` : ''}`;
+    this.heading.textContent = `${report.period.from} to ${report.period.to} (${count(report.period.days)} days, UTC) · ${sliceName}${chosen && report.by !== 'all' ? `: ${segmentLabel(chosen, report.by)}` : ''}`;
     this.renderSegments(report);
     this.renderNow(report);
     if (!chosen) {
       for (const target of [this.funnelTable, this.left, this.decisions, this.deals]) target.replaceChildren(el('p', { class: 'muted' }, 'No lead counted in this period.'));
       this.updateCharts(undefined);
+      this.root.setAttribute('aria-busy', 'false');
       return;
     }
     this.funnelTable.replaceChildren(
@@ -347,7 +348,7 @@ class DashboardView {
         : table(
             ['Segment', ...steps.map(stageLabel), 'Before deadline'],
             report.segments.map((s) => [
-              segmentLabel(s.segment, report.by),
+              segmentLabel(s, report.by),
               ...steps.map((stage) => count(s.stages.find((row) => row.stage === stage)?.reached ?? 0)),
               percent(s.decisions.beforeDeadlineShare),
             ]),

@@ -4,7 +4,7 @@ import type { CommittedMetric, ScorecardMetric } from '../../core/reports/scorec
 import type { StalledReport } from '../../core/reports/stalled.ts';
 import type { AttributionOfPeriod, AttributionRow } from '../../reports/attribution.ts';
 import type { AgreementScorecard, ServiceAgreementReport } from '../../reports/service-agreement.ts';
-import { count, duration, money, percent } from './format.ts';
+import { count, duration, money, percent, sliceLabel } from './format.ts';
 
 /**
  * How the dashboard's panels word the service-agreement scorecard, the MQL trend and the
@@ -192,8 +192,7 @@ export function amountsText(amounts: Readonly<Record<string, number>>): string {
 
 /** A credit row's name: the campaign's name (marked when config/campaigns.json does not define it), else the value. */
 export function attributionLabel(row: Pick<AttributionRow, 'value' | 'campaign'>): string {
-  if (!row.campaign) return row.value;
-  return row.campaign.defined ? row.campaign.name : `${row.campaign.name} (not defined)`;
+  return sliceLabel(row.value, row.campaign);
 }
 
 /** The currency the chart draws: the one with the most pipeline and revenue in it (the table shows every one). */

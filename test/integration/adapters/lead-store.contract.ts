@@ -628,6 +628,37 @@ export function leadStoreContract(getTables: () => TestTables): void {
     it('has no cycle for a lead that never qualified', async () => {
       expect(await store.getCycle(uniqueLeadId(), 1)).toBeUndefined();
     });
+
+    it('closes an open hand-off a merge moves, again into the same place, never into another; a closed one takes no decision or escalation', async () => {
+      // Prepare
+      const leadId = uniqueLeadId();
+      const into = { leadId: uniqueLeadId(), cycle: 2 };
+      await store.putCycle(cycleOf(leadId));
+
+      // Act
+      const first = await store.closeCycleForMerge(leadId, 1, into);
+      const again = await store.closeCycleForMerge(leadId, 1, into);
+      const elsewhere = await store.closeCycleForMerge(leadId, 1, { ...into, cycle: 3 });
+
+      // Assess
+      expect(first).toEqual({ closed: true, cycle: { ...cycleOf(leadId), mergedInto: into } });
+      expect(again).toEqual(first);
+      expect(elsewhere).toEqual({ closed: false, cycle: { ...cycleOf(leadId), mergedInto: into } });
+      expect(await store.recordOutcome(leadId, { kind: 'accepted', cycle: 1, repId: rep.repId, at: T0 })).toEqual({ ...cycleOf(leadId), mergedInto: into });
+      const escalation = { step: 'notify-manager' as const, acceptBy: '2026-03-01T17:00:00.000Z', acceptWithinSeconds: 14_400 };
+      expect(await store.recordEscalation(leadId, 1, 1, escalation)).toEqual({ ...cycleOf(leadId), mergedInto: into });
+    });
+
+    it('does not close a hand-off already decided, nor one that does not exist', async () => {
+      const decided = uniqueLeadId();
+      await store.putCycle(cycleOf(decided));
+      await store.recordOutcome(decided, { kind: 'accepted', cycle: 1, repId: rep.repId, at: T0 });
+      const into = { leadId: uniqueLeadId(), cycle: 1 };
+
+      expect(await store.closeCycleForMerge(decided, 1, into)).toMatchObject({ closed: false, cycle: { outcome: { kind: 'accepted' } } });
+      expect((await store.getCycle(decided, 1))?.mergedInto).toBeUndefined();
+      expect(await store.closeCycleForMerge(uniqueLeadId(), 1, into)).toEqual({ closed: false, cycle: undefined });
+    });
   });
 
   describe('retiring a merged lead', () => {

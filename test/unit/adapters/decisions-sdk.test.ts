@@ -40,7 +40,7 @@ describe('decisions: recordDecision', () => {
             TableName: 'leads-table',
             Key: cycleKey(LEAD_ID, 1),
             UpdateExpression: 'SET outcome = :outcome REMOVE #openFor',
-            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND #openFor = :rep',
+            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND #openFor = :rep',
             ExpressionAttributeNames: { '#owner': 'owner', '#openFor': 'openFor' },
             ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': rejected },
           }),
@@ -66,7 +66,7 @@ describe('decisions: recordDecision', () => {
         {
           Update: expect.objectContaining({
             UpdateExpression: 'SET outcome = :outcome',
-            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(#openFor)',
+            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND attribute_not_exists(#openFor)',
           }),
         },
         { Put: { TableName: 'events-table', ConditionExpression: 'attribute_not_exists(messageId)', Item: event } },
@@ -85,7 +85,7 @@ describe('decisions: recordDecision', () => {
         {
           Update: expect.objectContaining({
             UpdateExpression: 'SET outcome = :outcome',
-            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
+            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto)',
             ExpressionAttributeNames: { '#owner': 'owner' },
           }),
         },

@@ -55,7 +55,7 @@ const LEAD_ID = mqlLead().leadId;
 const sam = { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T05:00:00.000Z' };
 const kim = { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: NOW };
 const samMissed = { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW };
-const ESCALATION_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND missed = :before';
+const ESCALATION_CONDITION = 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND missed = :before';
 const conditionalCheckFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 /** The commands sent, in order. */
@@ -1117,7 +1117,7 @@ describe('lead store (SDK calls that are the contract)', () => {
         Key: cycleKey(LEAD_ID, 1),
         UpdateExpression: 'SET outcome = :outcome',
         // only while the rep may still decide: the owner, nothing decided, not recycled
-        ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled)',
+        ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto)',
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': outcome },
         ReturnValues: 'ALL_NEW',

@@ -96,6 +96,10 @@ describe('dates as exports write them', () => {
     ['2026-01-15 12:00', 'YYYY-MM-DD', 'Europe/Berlin', '2026-01-15T11:00:00.000Z'],
     ['7/1/2026 12:00 PM', 'M/D/YYYY', 'Europe/Berlin', '2026-07-01T10:00:00.000Z'],
     ['2026-07-01', 'YYYY-MM-DD', 'America/New_York', '2026-07-01T04:00:00.000Z'],
+    // clocks change: Berlin skips 02:00–03:00 on 29 March 2026 (read with the offset before: 03:30 CEST)
+    // and repeats 02:00–03:00 on 25 October 2026 (read as the first, still CEST)
+    ['2026-03-29 02:30', 'YYYY-MM-DD', 'Europe/Berlin', '2026-03-29T01:30:00.000Z'],
+    ['2026-10-25 02:30:00.5', 'YYYY-MM-DD', 'Europe/Berlin', '2026-10-25T00:30:00.500Z'],
   ] as const)('reads %j (%s, %s) as %s', (cell, format, zone, expected) => {
     expect(parseDate(cell, format, zone)).toEqual({ at: expected });
   });

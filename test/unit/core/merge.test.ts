@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvents, newLead, type Lead } from '#core/lead.ts';
-import { mergeLeads, retiredInto, survivorOf } from '#core/merge.ts';
+import type { Cycle } from '#core/cycle.ts';
+import { continuedCycle, handOffMove, mergeLeads, retiredInto, survivorOf, takeOverHandOff } from '#core/merge.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { at, demoRequest, identify, model, pageView, stored } from './lead-fixtures.ts';
 
@@ -103,5 +104,98 @@ describe('merging two leads of one person', () => {
     expect(retired.mergedInto).toBe('lead-known');
     expect(retired.journeyPending).toBeUndefined();
     expect(absorbed.mergedInto).toBeUndefined();
+  });
+});
+
+describe('the absorbed lead’s open hand-off, when two leads merge', () => {
+  const owner = { repId: 'rep-amy', teamId: 'emea', assignedAt: '2026-02-02T09:00:00.000Z' };
+  const handedOff = (leadId: string, overrides: Partial<Lead> = {}): Lead => ({ ...newLead(leadId, at(0), model), stage: 'mql', cycle: 1, owner, ...overrides });
+  const cycleOf = (leadId: string, overrides: Partial<Cycle> = {}): Cycle => ({
+    leadId,
+    cycle: 1,
+    owner,
+    previousReps: [],
+    acceptBy: '2026-02-02T13:00:00.000Z',
+    acceptWithinSeconds: 14_400,
+    missed: 0,
+    ...overrides,
+  });
+
+  it('moves nothing when the absorbed lead has no hand-off open: never handed off, decided, recycled, or moved by another merge', () => {
+    const survivor = handedOff('lead-s');
+    const decided = cycleOf('lead-a', { outcome: { kind: 'accepted', cycle: 1, repId: 'rep-amy', at: at(3) } });
+    expect(handOffMove(survivor, cycleOf('lead-s'), newLead('lead-a', at(0), model), undefined)).toEqual({ kind: 'none' });
+    expect(handOffMove(survivor, cycleOf('lead-s'), handedOff('lead-a'), decided)).toEqual({ kind: 'none' });
+    expect(handOffMove(survivor, cycleOf('lead-s'), handedOff('lead-a'), cycleOf('lead-a', { recycled: { repId: 'rep-amy', acceptBy: at(4), at: at(5) } }))).toEqual({ kind: 'none' });
+    expect(handOffMove(survivor, cycleOf('lead-s'), handedOff('lead-a'), cycleOf('lead-a', { mergedInto: { leadId: 'lead-x', cycle: 2 } }))).toEqual({ kind: 'none' });
+    // the lead's stage moved on (the stream applied a decision) though the cycle record was read before it
+    expect(handOffMove(survivor, cycleOf('lead-s'), handedOff('lead-a', { stage: 'sal' }), cycleOf('lead-a'))).toEqual({ kind: 'none' });
+  });
+
+  it('keeps the survivor’s own hand-off when both have one: the absorbed one is closed into it', () => {
+    expect(handOffMove(handedOff('lead-s', { cycle: 2 }), cycleOf('lead-s', { cycle: 2 }), handedOff('lead-a'), cycleOf('lead-a'))).toEqual({
+      kind: 'close',
+      into: { leadId: 'lead-s', cycle: 2 },
+    });
+  });
+
+  it('gives the survivor the absorbed hand-off as its next cycle when it may still be handed off', () => {
+    for (const stage of ['known', 'engaged', 'recycled'] as const) {
+      const survivor = handedOff('lead-s', { stage, cycle: stage === 'recycled' ? 1 : 0 });
+      const into = { leadId: 'lead-s', cycle: survivor.cycle + 1 };
+      expect(handOffMove(survivor, undefined, handedOff('lead-a'), cycleOf('lead-a')), stage).toEqual({ kind: 'continue', into });
+    }
+  });
+
+  it('gives it to a survivor the merge just qualified (its cycle not yet routed), in that cycle, and again when the merge runs again', () => {
+    const survivor = handedOff('lead-s', { cycle: 1, journeyPending: 1 });
+    expect(handOffMove(survivor, undefined, handedOff('lead-a'), cycleOf('lead-a'))).toEqual({ kind: 'continue', into: { leadId: 'lead-s', cycle: 1 } });
+    // run again: the continued cycle is written, the absorbed one closed into it
+    const continued = continuedCycle(cycleOf('lead-a', { mergedInto: { leadId: 'lead-s', cycle: 1 } }), { leadId: 'lead-s', cycle: 1 }, at(1));
+    expect(handOffMove(survivor, continued, handedOff('lead-a'), cycleOf('lead-a', { mergedInto: { leadId: 'lead-s', cycle: 1 } }))).toEqual({
+      kind: 'continue',
+      into: { leadId: 'lead-s', cycle: 1 },
+    });
+  });
+
+  it('leaves a survivor sales already works (or closed) as it is: the absorbed hand-off is closed into its cycle', () => {
+    for (const stage of ['sal', 'sql', 'opportunity', 'won', 'lost', 'disqualified'] as const) {
+      expect(handOffMove(handedOff('lead-s', { stage }), cycleOf('lead-s'), handedOff('lead-a'), cycleOf('lead-a')), stage).toEqual({
+        kind: 'close',
+        into: { leadId: 'lead-s', cycle: 1 },
+      });
+    }
+  });
+
+  it('continues the hand-off with the same owner, earlier reps and deadline; the wait times out at that deadline, at least a second away', () => {
+    const from = cycleOf('lead-a', { previousReps: ['rep-bo'], reassignments: [{ repId: 'rep-bo', acceptBy: '2026-02-02T09:00:00.000Z', at: '2026-02-02T09:00:00.000Z' }], missed: 2 });
+    const continued = continuedCycle(from, { leadId: 'lead-s', cycle: 3 }, '2026-02-02T12:00:00.000Z');
+    expect(continued).toEqual({
+      leadId: 'lead-s',
+      cycle: 3,
+      owner,
+      previousReps: ['rep-bo'],
+      reassignments: from.reassignments,
+      acceptBy: '2026-02-02T13:00:00.000Z',
+      acceptWithinSeconds: 3600,
+      missed: 0,
+      continues: { leadId: 'lead-a', cycle: 1 },
+    });
+    expect(continuedCycle(from, { leadId: 'lead-s', cycle: 3 }, '2026-02-02T14:00:00.000Z').acceptWithinSeconds).toBe(1);
+  });
+
+  it('makes the survivor an MQL in the continued cycle, owned by its rep, its journey pending; a survivor already an MQL only takes the owner', () => {
+    const continued = continuedCycle(cycleOf('lead-a'), { leadId: 'lead-s', cycle: 2 }, at(2));
+    const recycled = handedOff('lead-s', { stage: 'recycled', cycle: 1, stageHistory: [] });
+    delete recycled.owner;
+    const { lead, changes } = takeOverHandOff({ lead: recycled, changes: [] }, continued, 'lead-a', at(2));
+    expect(lead).toMatchObject({ stage: 'mql', cycle: 2, journeyPending: 2, owner });
+    expect(changes).toEqual([{ from: 'recycled', to: 'mql', at: at(2), cause: 'merged with lead-a: its hand-off to rep-amy continues here' }]);
+
+    const pending = handedOff('lead-s', { cycle: 2, journeyPending: 2 });
+    delete pending.owner;
+    const taken = takeOverHandOff({ lead: pending, changes: [] }, continued, 'lead-a', at(2));
+    expect(taken.lead).toMatchObject({ stage: 'mql', cycle: 2, journeyPending: 2, owner });
+    expect(taken.changes).toEqual([]);
   });
 });

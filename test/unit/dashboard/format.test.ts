@@ -81,9 +81,12 @@ describe('the dashboard’s wording of numbers', () => {
   });
 
   it('names the whole "All leads" and shows any other segment exactly as reported', () => {
-    expect(segmentLabel('all', 'all')).toBe('All leads');
-    expect(segmentLabel('all', 'campaign')).toBe('all');
-    expect(segmentLabel('<img src=x>', 'campaign')).toBe('<img src=x>');
+    expect(segmentLabel({ segment: 'all' }, 'all')).toBe('All leads');
+    expect(segmentLabel({ segment: 'all' }, 'source')).toBe('all');
+    expect(segmentLabel({ segment: '<img src=x>' }, 'source')).toBe('<img src=x>');
+    // a campaign by its name, not its id; one config/campaigns.json does not define, marked so
+    expect(segmentLabel({ segment: 'spring-2026', campaign: { name: 'Spring launch', type: 'email', defined: true } }, 'campaign')).toBe('Spring launch');
+    expect(segmentLabel({ segment: 'utm:<img src=x>', campaign: { name: '<img src=x>', type: 'not-defined', defined: false } }, 'campaign')).toBe('<img src=x> (not defined)');
   });
 });
 

@@ -92,6 +92,10 @@ describe('applyEventRecords (use case through its ports)', () => {
       trackingEvents: vi.fn<ApplyEventsPorts['trackingEvents']>(),
       linkIdentities: vi.fn<ApplyEventsPorts['linkIdentities']>(),
       retireLead: vi.fn<ApplyEventsPorts['retireLead']>(),
+      stopJourneys: vi.fn<ApplyEventsPorts['stopJourneys']>(),
+      closeCycleForMerge: vi.fn<ApplyEventsPorts['closeCycleForMerge']>(),
+      putCycle: vi.fn<ApplyEventsPorts['putCycle']>(),
+      releaseOpen: vi.fn<ApplyEventsPorts['releaseOpen']>(),
     };
   });
 

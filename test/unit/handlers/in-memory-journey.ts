@@ -22,8 +22,9 @@ type Write = 'putCycle' | 'recordEscalation' | 'recordDecision' | 'saveLead' | '
  * the journey's task callbacks in memory, behind the ports of the journey
  * steps and the hand-off links, with the adapters' rules: a cycle is never
  * written over; an escalation is written only while no decision is there,
- * nothing was recycled and `missed` is the count it follows from; a decision
- * only while the rep owns the cycle and nothing was decided or recycled,
+ * nothing was recycled or moved by a merge and `missed` is the count it
+ * follows from; a decision only while the rep owns the cycle and nothing was
+ * decided, recycled or moved by a merge,
  * together with its event or not at all; a lead save is refused when its
  * version moved; an email is sent at most once per idempotency key.
  */
@@ -159,7 +160,7 @@ export class InMemoryJourney {
         this.write('recordEscalation');
         const current = this.cycle(leadId, cycle);
         if (!current) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
-        if (current.outcome || current.recycled || current.missed !== missed - 1) return structuredClone(current);
+        if (current.outcome || current.recycled || current.mergedInto || current.missed !== missed - 1) return structuredClone(current);
         if (open.release !== undefined && current.openFor !== open.release) return structuredClone(current);
         if (open.rotation && (this.rotations.get(open.rotation.teamId)?.version ?? 0) !== open.rotation.version) return structuredClone(current);
         this.applyEscalation(current, missed, change);
@@ -198,7 +199,7 @@ export class InMemoryJourney {
         this.write('recordDecision');
         const { outcome } = event;
         const current = this.cycle(event.leadId, outcome.cycle);
-        const open = current && current.owner.repId === outcome.repId && !current.outcome && !current.recycled;
+        const open = current && current.owner.repId === outcome.repId && !current.outcome && !current.recycled && !current.mergedInto;
         if (!open || this.events.has(event.messageId)) return { recorded: false, cycle: structuredClone(current) };
         current.outcome = structuredClone(outcome);
         // a rejection ends the rep's open lead, with the decision

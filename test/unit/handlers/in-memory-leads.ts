@@ -22,6 +22,8 @@ type Port = Exclude<keyof ApplyEventsPorts, 'model'>;
  * on the cycle only while that rep may still decide.
  */
 export class InMemoryLeads {
+  /** open leads ended (releaseOpen), as `lead#cycle#rep` */
+  readonly released: string[] = [];
   readonly leads = new Map<string, VersionedLead>();
   readonly links = new Map<IdentityKey, string>();
   /** the messageIds of the events applied to each lead (its markers) */
@@ -35,6 +37,8 @@ export class InMemoryLeads {
   readonly cycles = new Map<string, Cycle>();
   /** journeys started, by `leadId#cycle` */
   readonly journeys = new Map<string, JourneyInput>();
+  /** journeys stopped (a merge absorbed their lead), as `leadId#cycle`, in order */
+  readonly stopped: string[] = [];
   /** journeys resumed, in order */
   readonly resumed: { taskToken: string; output: unknown }[] = [];
   /** every port called, with its arguments, in order */
@@ -168,10 +172,31 @@ export class InMemoryLeads {
       recordOutcome: async (leadId, outcome) => {
         const current = this.cycle(leadId, outcome.cycle);
         if (!current) return undefined;
-        if (current.owner.repId === outcome.repId && !current.outcome && !current.recycled) current.outcome = structuredClone(outcome);
+        if (current.owner.repId === outcome.repId && !current.outcome && !current.recycled && !current.mergedInto) current.outcome = structuredClone(outcome);
         return structuredClone(current);
       },
       getCycle: async (leadId, cycle) => structuredClone(this.cycle(leadId, cycle)),
+      putCycle: async (cycle) => {
+        if (this.cycle(cycle.leadId, cycle.cycle)) throw new ConcurrentUpdateError(`cycle ${cycle.cycle} of lead ${cycle.leadId}`);
+        this.setCycle(cycle);
+      },
+      releaseOpen: async (leadId, cycle, repId) => {
+        const current = this.cycle(leadId, cycle);
+        if (current?.openFor !== repId) return false;
+        delete current.openFor;
+        this.released.push(`${leadId}#${cycle}#${repId}`);
+        return true;
+      },
+      closeCycleForMerge: async (leadId, cycle, into) => {
+        const current = this.cycle(leadId, cycle);
+        const open = current && !current.outcome && !current.recycled && (!current.mergedInto || (current.mergedInto.leadId === into.leadId && current.mergedInto.cycle === into.cycle));
+        if (!open) return { closed: false, cycle: structuredClone(current) };
+        current.mergedInto = { ...into };
+        return { closed: true, cycle: structuredClone(current) };
+      },
+      stopJourneys: async (leadId, lastCycle) => {
+        for (let cycle = 1; cycle <= lastCycle; cycle++) if (this.journeys.has(`${leadId}#${cycle}`)) this.stopped.push(`${leadId}#${cycle}`);
+      },
       ownerOf: (repId, at) => (repId.startsWith('rep-') ? { repId, teamId: 'sales-emea', assignedAt: at } : undefined),
       resumeJourney: async (taskToken, output) => {
         this.resumed.push({ taskToken, output });

@@ -328,6 +328,48 @@ describe('outcome handler (hand-off links)', () => {
     expectNoOutcomeStored();
   });
 
+  describe('the links of a lead merged into another', () => {
+    const SURVIVOR_ID = 'lead-fedcba9876543210fedc';
+    const mergedAway = (into: { leadId: string; cycle: number }) => {
+      store.putLead(mqlLead({ mergedInto: SURVIVOR_ID }), 4);
+      stubCycle(openCycle({ mergedInto: into }));
+    };
+
+    it('decide the hand-off where the merge moved it, when it is still this rep’s', async () => {
+      // Prepare: the survivor's cycle 2 continues this lead's cycle 1, rep-sam's
+      mergedAway({ leadId: SURVIVOR_ID, cycle: 2 });
+      store.putLead(mqlLead({ leadId: SURVIVOR_ID, cycle: 2, owner: { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: NOW } }), 2);
+      store.setCycle(openCycle({ leadId: SURVIVOR_ID, cycle: 2, continues: { leadId: LEAD_ID, cycle: 1 } }));
+
+      // Act
+      const result = await click({ action: 'accept', method: 'POST' });
+
+      // Assess: recorded on the survivor's cycle, as the survivor's event; the merged lead's cycle untouched
+      expect(result.statusCode).toBe(200);
+      expect(result.body).toContain('Lead accepted');
+      const outcome = { kind: 'accepted', cycle: 2, repId: 'rep-sam', at: NOW };
+      expect(store.cycle(SURVIVOR_ID, 2)?.outcome).toEqual(outcome);
+      expect([...store.events.values()]).toEqual([{ messageId: `handoff-${SURVIVOR_ID}-2-rep-sam-accepted`, kind: 'outcome', leadId: SURVIVOR_ID, outcome, receivedAt: NOW }]);
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleBefore);
+    });
+
+    it('decide nothing when the survivor’s own hand-off (another rep’s) stands, and say so', async () => {
+      // Prepare: the survivor was already handed off to rep-kim
+      mergedAway({ leadId: SURVIVOR_ID, cycle: 1 });
+      store.putLead(mqlLead({ leadId: SURVIVOR_ID, owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: NOW } }), 2);
+      store.setCycle(openCycle({ leadId: SURVIVOR_ID, owner: { repId: 'rep-kim', teamId: 'sales-emea', assignedAt: NOW } }));
+
+      // Act
+      const result = await click({ action: 'accept', method: 'POST' });
+
+      // Assess
+      expect(result.body).toContain('merged with another record of the same person');
+      expect(store.events.size).toBe(0);
+      expect(store.cycle(SURVIVOR_ID, 1)?.outcome).toBeUndefined();
+      expect(store.cycle(LEAD_ID, 1)).toEqual(cycleBefore);
+    });
+  });
+
   describe('rejecting', () => {
     it('shows a form asking for the reason on GET and stores nothing yet', async () => {
         stubLead(mqlLead());

@@ -525,6 +525,9 @@ describe('reports handler (funnel)', () => {
       [{ model: 'shapley' }, 'model'],
       [{ by: 'rep' }, 'by'],
       [{ halfLife: '3' }, 'halfLife'],
+      [{ from: '2026-03-10', to: '2026-03-09' }, 'to'],
+      [{ from: '2025-03-01', to: '2026-03-02' }, 'to'],
+      [{ from: '2026-02-30' }, 'from'],
     ])('answers 400 naming the parameter for %j', async (query, name) => {
       const key = freshKey('sk');
       stubKey(key, 'server');

@@ -44,3 +44,59 @@ describe('the local execution history', () => {
     expect(execution.retries).toBe(2);
   }, 20_000);
 });
+
+describe('stopping an execution', () => {
+  const waitArn = 'arn:aws:states:us-east-1:000000000000:stateMachine:Waiting';
+  const parkArn = 'arn:aws:lambda:us-east-1:000000000000:function:Park';
+  const after = 'arn:aws:lambda:us-east-1:000000000000:function:After';
+  const calls: string[] = [];
+  const machine = new LocalStepFunctions(
+    [
+      {
+        logicalId: 'Waiting',
+        name: 'Waiting',
+        arn: waitArn,
+        definition: {
+          StartAt: 'Park',
+          States: {
+            Park: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: parkArn, Payload: { 'token.$': '$$.Task.Token' } }, TimeoutSeconds: 3600, Next: 'After' },
+            After: { Type: 'Task', Resource: after, End: true },
+          },
+        },
+      },
+    ],
+    async (arn) => {
+      calls.push(arn);
+      return {};
+    },
+    createClock(1),
+    () => undefined,
+  );
+  afterAll(() => machine.stop());
+
+  it('ends a waiting execution ABORTED with the error and cause given, runs nothing after, refuses its token, and stops again as a no-op', async () => {
+    // Prepare: an execution parked on a callback task
+    const { executionArn } = machine.startExecution({ stateMachineArn: waitArn, name: 'parked', input: '{}' });
+    const execution = machine.executions.get(executionArn)!;
+    for (let i = 0; i < 100 && !(calls.includes(parkArn) && execution.states.includes('Park')); i++) await new Promise((r) => setTimeout(r, 20));
+    const token = Buffer.from(`${executionArn}#1`).toString('base64url');
+
+    // Act
+    machine.stopExecution({ executionArn, error: 'LeadMerged', cause: 'merged' });
+    const again = machine.stopExecution({ executionArn });
+
+    // Assess
+    expect({ status: execution.status, error: execution.error, cause: execution.cause, states: [...execution.states] }).toEqual({
+      status: 'ABORTED',
+      error: 'LeadMerged',
+      cause: 'merged',
+      states: ['Park'],
+    });
+    expect(again.stopDate).toEqual(execution.stopDate);
+    expect(() => machine.sendTaskSuccess({ taskToken: token, output: '{}' })).toThrow(expect.objectContaining({ name: 'TaskTimedOut' }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).not.toContain(after);
+    expect(execution.status).toBe('ABORTED');
+    expect(() => machine.stopExecution({ executionArn: `${executionArn}-unknown` })).toThrow(expect.objectContaining({ name: 'ExecutionDoesNotExist' }));
+  });
+});

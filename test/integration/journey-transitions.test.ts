@@ -1,0 +1,157 @@
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EscalationStepName } from '../../functions/core/journey-contract.ts';
+import { createClock } from '../../local/clock.ts';
+import { LocalStepFunctions, stateTransitions, type Execution } from '../../local/step-functions.ts';
+import { describeApp, readTemplate, type LocalStateMachine } from '../../local/template.ts';
+
+/**
+ * What the journey costs per handed-off lead: Standard workflows bill state
+ * transitions (every state entered, every retry). The synthesized journey
+ * (cdk.out, as deployed) runs in the local Step Functions runtime; its
+ * functions answer as a scenario says (the rep accepts, a deadline passes,
+ * the follow-up is done), so each path is exact, and the history is compared
+ * with the path read off the definition for that scenario. The figures are
+ * recorded in bench/RESULTS.md ("journey state transitions").
+ *
+ * The functions' own behaviour is tested elsewhere (test/unit/handlers,
+ * test/integration/loop.test.ts); here they only steer the path.
+ */
+
+/** One real second is an hour: a deadline of an hour passes in a second. */
+const CLOCK_SPEED = 3600;
+const HOUR = 3600;
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** What the journey's functions answer, per scenario. */
+interface Scenario {
+  /** the rep's answer to each wait for acceptance, in order: a decision, or let the deadline pass */
+  acceptance: ('accepted' | 'rejected' | 'deadline')[];
+  /** the escalation ladder's step for each missed deadline, in order */
+  escalations?: (typeof EscalationStepName)[keyof typeof EscalationStepName][];
+  /** how many times the follow-up step looks at the lead before it says done */
+  followUpLooks: number;
+}
+
+let machine: LocalStateMachine;
+let functionOf: (arn: string) => string;
+let stepFunctions: LocalStepFunctions;
+const scenarios = new Map<string, Scenario & { waits: number; escalated: number; looks: number }>();
+
+/** Answers a journey function as the execution's scenario says. */
+async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
+  const input = payload as { leadId: string; taskToken?: string; assignment?: Record<string, unknown>; escalation?: { missed: number } };
+  const scenario = scenarios.get(input.leadId);
+  if (!scenario) throw new Error(`no scenario for ${input.leadId}`);
+  const assignment = (repId: string) => ({ repId, teamId: 'emea', previousReps: [], acceptBy: '2026-12-01T13:00:00.000Z', acceptWithinSeconds: HOUR });
+  switch (functionOf(functionArn)) {
+    case 'AssignRep':
+      return assignment('rep-1');
+    case 'SendHandoff':
+      return { handoff: 'sent' };
+    case 'AwaitAcceptance': {
+      const answer = scenario.acceptance[scenario.waits++];
+      if (answer === undefined) throw new Error(`${input.leadId}: the scenario has no answer for wait ${scenario.waits}`);
+      if (answer !== 'deadline') setImmediate(() => stepFunctions.sendTaskSuccess({ taskToken: input.taskToken!, output: JSON.stringify({ outcome: answer, repId: 'rep-1' }) }));
+      return { waiting: true };
+    }
+    case 'Escalate': {
+      const step = scenario.escalations?.[scenario.escalated++];
+      if (step === undefined) throw new Error(`${input.leadId}: the scenario has no escalation ${scenario.escalated}`);
+      const missed = (input.escalation?.missed ?? 0) + 1;
+      return { leadId: input.leadId, cycle: 1, assignment: { ...input.assignment, ...(step === EscalationStepName.reassign && { repId: 'rep-2', previousReps: ['rep-1'] }) }, escalation: { missed, step } };
+    }
+    case 'FollowUp': {
+      scenario.looks += 1;
+      return { done: scenario.looks >= scenario.followUpLooks, waitSeconds: HOUR, stage: 'sal' };
+    }
+    case 'AwaitFollowUp':
+      // the stream path wakes the wait when the lead's stage moves (the CRM closes it)
+      setImmediate(() => stepFunctions.sendTaskSuccess({ taskToken: input.taskToken!, output: JSON.stringify({ wake: 'won' }) }));
+      return { waiting: true };
+    default:
+      throw new Error(`the journey calls ${functionArn}, which this test does not script: add it, and derive the paths again`);
+  }
+}
+
+/** Runs one lead's journey under a scenario to its end; the execution with its history. */
+async function journeyOf(leadId: string, scenario: Scenario): Promise<Execution> {
+  scenarios.set(leadId, { ...scenario, waits: 0, escalated: 0, looks: 0 });
+  const { executionArn } = stepFunctions.startExecution({ stateMachineArn: machine.arn, name: `${leadId}-cycle-1`, input: JSON.stringify({ leadId, cycle: 1 }) });
+  const execution = stepFunctions.executions.get(executionArn)!;
+  const terminal = (name: string | undefined) => name !== undefined && ['Succeed', 'Fail'].includes(String((machine.definition.States as Record<string, { Type: string }>)[name]?.Type));
+  // the history is read from the interpreter's event log, which may trail the result by a moment
+  for (let i = 0; i < 600 && (execution.status === 'RUNNING' || !terminal(execution.states.at(-1))); i++) await new Promise((r) => setTimeout(r, 50));
+  return execution;
+}
+
+beforeAll(() => {
+  const cdkOut = path.join(root, 'cdk.out');
+  const app = describeApp(readTemplate(cdkOut), cdkOut, { apiUrl: 'http://127.0.0.1:1/', streamArns: new Map() });
+  const journey = app.stateMachines.find((m) => m.logicalId.startsWith('JourneyStateMachine'));
+  if (!journey) throw new Error('no journey state machine in the template');
+  machine = journey;
+  const names = new Map([...app.functions.values()].map((f) => [f.arn, f.logicalId.replace(/^Journey/, '').replace(/Function[0-9A-F]{8}$/, '')]));
+  functionOf = (arn) => names.get(arn) ?? arn;
+  stepFunctions = new LocalStepFunctions([machine], invoke, createClock(CLOCK_SPEED), () => undefined);
+});
+
+afterAll(() => stepFunctions?.stop());
+
+/*
+ * The paths, read off the definition (lib/constructs/journey.ts):
+ *   Assign rep → Send hand-off → Await acceptance ─(decision)→ Follow up → Followed up? ─(done)→ Follow-up done
+ *                                                 └(timeout)→ Escalate → Next escalation step ─(notify-manager)→ Await acceptance
+ *                                                                                              ├(reassign)→ Send hand-off
+ *                                                                                              └(recycle)→ Recycled to marketing
+ *   Followed up? ─(not done)→ Await follow-up → Follow up → Followed up? …
+ * So: a decision on time and one look is 6 transitions; each further look adds 3 (Await follow-up, Follow up, Followed up?);
+ * each missed deadline adds 3 (Escalate, Next escalation step, and the wait or hand-off it leads to).
+ */
+const DECIDED = ['Assign rep', 'Send hand-off', 'Await acceptance'];
+const LOOK = ['Follow up', 'Followed up?'];
+const ANOTHER_LOOK = ['Await follow-up', ...LOOK];
+
+describe('state transitions per handed-off lead', () => {
+  it('accepted on time, followed up to done: 6 with one look, 3 more per further look', async () => {
+    const oneLook = await journeyOf('lead-accepted-1', { acceptance: ['accepted'], followUpLooks: 1 });
+    const twoLooks = await journeyOf('lead-accepted-2', { acceptance: ['accepted'], followUpLooks: 2 });
+
+    expect(oneLook.status).toBe('SUCCEEDED');
+    expect(oneLook.states).toEqual([...DECIDED, ...LOOK, 'Follow-up done']);
+    expect(stateTransitions(oneLook)).toBe(6);
+    expect(twoLooks.states).toEqual([...DECIDED, ...LOOK, ...ANOTHER_LOOK, 'Follow-up done']);
+    expect(stateTransitions(twoLooks)).toBe(9);
+  }, 60_000);
+
+  it('accepted after one missed deadline (the manager told): 3 more than on time', async () => {
+    const execution = await journeyOf('lead-escalated', { acceptance: ['deadline', 'accepted'], escalations: [EscalationStepName.notifyManager], followUpLooks: 1 });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.states).toEqual([...DECIDED, 'Escalate', 'Next escalation step', 'Await acceptance', ...LOOK, 'Follow-up done']);
+    expect(stateTransitions(execution)).toBe(9);
+  }, 60_000);
+
+  it('never answered, the whole ladder to recycling: 13', async () => {
+    const execution = await journeyOf('lead-unanswered', {
+      acceptance: ['deadline', 'deadline', 'deadline'],
+      escalations: [EscalationStepName.notifyManager, EscalationStepName.reassign, EscalationStepName.recycle],
+      followUpLooks: 1,
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const escalation = ['Escalate', 'Next escalation step'];
+    expect(execution.states).toEqual([
+      ...DECIDED,
+      ...escalation,
+      'Await acceptance',
+      ...escalation,
+      'Send hand-off',
+      'Await acceptance',
+      ...escalation,
+      'Recycled to marketing',
+    ]);
+    expect(stateTransitions(execution)).toBe(13);
+  }, 60_000);
+});
