@@ -193,10 +193,10 @@ describe('LeadLoop stack', () => {
       expect(actions).toContain('dynamodb:GetItem');
     });
 
-    it('only the stream path starts journeys, and only it and the journey’s two waits resume them', () => {
+    it('only the stream path starts journeys, and only it, the journey’s three waits and the queue drain resume them', () => {
       expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
-      expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'Score']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'Score']);
+      expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'QueueDrain', 'Score']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'QueueDrain', 'Score']);
     });
 
     it('only the rep assignment (the queued lead’s notice), the hand-off, escalation and follow-up steps and the weekly digest may send email', () => {
