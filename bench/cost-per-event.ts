@@ -4,6 +4,7 @@ import { reportSlicing, scoringModel } from '../config/index.ts';
 import type { ConsumedUnits } from '../functions/adapters/capacity.ts';
 import { createEventStore } from '../functions/adapters/event-store.ts';
 import { createLeadHistory } from '../functions/adapters/lead-history.ts';
+import { createRepStore } from '../functions/adapters/rep-store.ts';
 import { createLeadStore } from '../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../functions/commons/clients.ts';
 import { markerKey, profileKey, scoreKey } from '../functions/core/table-layout.ts';
@@ -99,6 +100,7 @@ try {
     stopJourneys: async () => undefined,
     closeCycleForMerge: leads.closeCycleForMerge,
     putCycle: leads.putCycle,
+    releaseOpen: createRepStore({ client, leadsTable, onConsumed }).releaseOpen,
     log: (message, details) => log(`${message} ${JSON.stringify(details)}`),
   };
 

@@ -1,13 +1,12 @@
 import { campaignsSchema } from '#core/campaigns.ts';
-import { parseConfig } from '#core/config-errors.ts';
+import { ConfigError, parseConfig } from '#core/config-errors.ts';
 import { feedbackConfigSchema } from '#core/feedback.ts';
 import { holidaysFileSchema, holidaysIssues } from '#core/holiday-dates.ts';
-import { ConfigError } from '#core/config-errors.ts';
 import { repCalendars as calendarsOf } from '#core/rep-calendars.ts';
-import { routingIssues, routingSchema } from '#core/routing.ts';
 import { privacySchema } from '#core/privacy.ts';
 import type { ReportSlicing } from '#core/report-counts.ts';
 import { reportsConfigSchema } from '#core/report-traits.ts';
+import { routingIssues, routingSchema } from '#core/routing.ts';
 import { scoringModelSchema } from '#core/scoring.ts';
 import { serviceAgreementSchema } from '#core/service-agreement.ts';
 import { teamsSchema } from '#core/teams.ts';

@@ -37,6 +37,8 @@ Commands:
                        Write config/holidays.json: the reps' public holidays, for the clocks
   keys create | list | revoke <id> | rotate <id> --local | --stack <name>
                        Issue API keys (printed once, stored as hashes), list, revoke and rotate them
+  reps away|back|list  Mark a rep away (--from, --until) or back, or list reps' open leads
+                       and time away, for routing (--local or --stack <name>)
   simulate --local     Fill the local runtime with simulated visitors, hand-offs, rep decisions,
                        activities, feedback and deals, through its public API
 
@@ -83,6 +85,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'keys') return (await import('./keys.ts')).keysCommand(args.slice(1), io);
   // loaded when asked for: its SES client and report use cases need not slow every other command's start
   if (command === 'digest') return (await import('./digest.ts')).digestCommand(args.slice(1), io);
+  if (command === 'reps') return (await import('./reps.ts')).repsCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

@@ -6,6 +6,7 @@ import type { ActivityEvent, ActivityRecord } from '#core/records.ts';
 import { activitiesOf, activityKey, cycleKey, leadPartition } from '#core/table-layout.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 import { reportCountUpdates, transactWithCounts, type TransactItem } from './report-writes.ts';
+import { OPEN_FOR, openCountUpdate } from './rep-store.ts';
 
 /** Reads of the cycle when other activities on it keep being counted meanwhile. */
 const STALE_ATTEMPTS = 5;
@@ -37,13 +38,13 @@ export function createActivityStore({ client: sdkClient, leadsTable, eventsTable
    * The cycle an activity is counted against (its acceptance, owner, and what
    * was counted on it: `scorecard`, versioned), undefined without a cycle.
    */
-  async function countFactsOf(record: ActivityRecord): Promise<{ facts: ActivityCountFacts; version?: number } | undefined> {
+  async function countFactsOf(record: ActivityRecord): Promise<{ facts: ActivityCountFacts; version?: number; openFor?: string } | undefined> {
     const { Item } = await client.send(
       new GetCommand({
         TableName: leadsTable,
         Key: cycleKey(record.leadId, record.cycle),
-        ProjectionExpression: 'outcome, #owner, scorecard',
-        ExpressionAttributeNames: { '#owner': 'owner' },
+        ProjectionExpression: 'outcome, #owner, scorecard, #openFor',
+        ExpressionAttributeNames: { '#owner': 'owner', '#openFor': OPEN_FOR },
         ConsistentRead: true,
       }),
     );
@@ -52,6 +53,7 @@ export function createActivityStore({ client: sdkClient, leadsTable, eventsTable
     const owner = Item.owner as Cycle['owner'];
     const kept = Item.scorecard as { firstContactAt?: string; inWindow: number; version: number } | undefined;
     return {
+      ...(typeof Item[OPEN_FOR] === 'string' && { openFor: Item[OPEN_FOR] as string }),
       facts: {
         acceptedAt: outcome?.kind === 'accepted' ? outcome.at : undefined,
         owner: { repId: owner.repId, ...(owner.teamId !== undefined && { teamId: owner.teamId }) },
@@ -86,20 +88,25 @@ export function createActivityStore({ client: sdkClient, leadsTable, eventsTable
       for (let attempt = 1; ; attempt++) {
         const cycle = await countFactsOf(record);
         const counting = cycle ? activityReportCounts(record, cycle.facts, sales) : undefined;
+        // The first contact after acceptance ends the rep's open lead (rep-store.ts): −1 with it, while the cycle counts for them.
+        const contacted = counting !== undefined && cycle!.openFor !== undefined;
         const counted: TransactItem[] = counting
           ? [
               {
                 Update: {
                   TableName: leadsTable,
                   Key: cycleKey(record.leadId, record.cycle),
-                  UpdateExpression: 'SET scorecard = :next',
-                  ConditionExpression: cycle!.version === undefined ? 'attribute_not_exists(scorecard)' : 'scorecard.version = :seen',
+                  UpdateExpression: `SET scorecard = :next${contacted ? ' REMOVE #openFor' : ''}`,
+                  ConditionExpression: `${cycle!.version === undefined ? 'attribute_not_exists(scorecard)' : 'scorecard.version = :seen'}${contacted ? ' AND #openFor = :openFor' : ''}`,
+                  ...(contacted && { ExpressionAttributeNames: { '#openFor': OPEN_FOR } }),
                   ExpressionAttributeValues: {
                     ':next': { ...counting.next, version: (cycle!.version ?? 0) + 1 },
                     ...(cycle!.version !== undefined && { ':seen': cycle!.version }),
+                    ...(contacted && { ':openFor': cycle!.openFor }),
                   },
                 },
               },
+              ...(contacted ? [openCountUpdate(leadsTable, cycle!.openFor!, -1)] : []),
               ...reportCountUpdates(leadsTable, record.leadId, counting.reports),
             ]
           : [];

@@ -1,9 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Cycle } from '#core/cycle.ts';
 import type { DecisionWrite, DecisionEvent, OutcomeEvent } from '#core/records.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
-import { createLeadStore, openForDecision } from './lead-store.ts';
+import { createLeadStore, decisionUpdate, openForDecision } from './lead-store.ts';
+import { transactWithCounts, type TransactItem } from './report-writes.ts';
+import { openCountUpdate } from './rep-store.ts';
 import { cycleKey } from '#core/table-layout.ts';
 
 
@@ -20,6 +22,16 @@ export type Decisions = ReturnType<typeof createDecisions>;
 export function createDecisions({ client: sdkClient, leadsTable, eventsTable, onConsumed }: DecisionsSettings) {
   const { getCycle } = createLeadStore({ client: sdkClient, leadsTable, onConsumed });
   const client = meteredClient(sdkClient, onConsumed);
+  /** Whether the transaction was written; refused (a condition, or cancelled for good) is false. */
+  async function written(items: TransactItem[]): Promise<boolean> {
+    try {
+      return (await transactWithCounts(client, items)) === undefined;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
   return {
     /**
      * Records a rep's decision the moment it is made: on the cycle, on condition
@@ -30,29 +42,23 @@ export function createDecisions({ client: sdkClient, leadsTable, eventsTable, on
      */
     async recordDecision(event: DecisionEvent): Promise<DecisionWrite> {
       const open = openForDecision(event.outcome.repId);
-      try {
-        await client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: leadsTable,
-                  Key: cycleKey(event.leadId, event.outcome.cycle),
-                  UpdateExpression: 'SET outcome = :outcome',
-                  ...open,
-                  ExpressionAttributeValues: { ...open.ExpressionAttributeValues, ':outcome': event.outcome },
-                },
-              },
-              { Put: { TableName: eventsTable, Item: event, ConditionExpression: 'attribute_not_exists(messageId)' } },
-            ],
-          }),
-        );
-        return { recorded: true };
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        // Refused: the cycle as it is now says what stands instead.
-        return { recorded: false, cycle: await getCycle(event.leadId, event.outcome.cycle) };
-      }
+      const decisionWith = (counted: boolean): TransactItem[] => [
+        {
+          Update: {
+            TableName: leadsTable,
+            Key: cycleKey(event.leadId, event.outcome.cycle),
+            ...decisionUpdate(open, event.outcome, counted),
+          },
+        },
+        { Put: { TableName: eventsTable, Item: event, ConditionExpression: 'attribute_not_exists(messageId)' } },
+        ...(counted ? [openCountUpdate(leadsTable, event.outcome.repId, -1)] : []),
+      ];
+      // A rejection ends the rep's open lead: −1 with it while the cycle counts for them (rep-store.ts); a cycle
+      // written before open leads were counted has no openFor, and is decided without.
+      if (event.outcome.kind === 'rejected' && (await written(decisionWith(true)))) return { recorded: true };
+      if (await written(decisionWith(false))) return { recorded: true };
+      // Refused: the cycle as it is now says what stands instead.
+      return { recorded: false, cycle: await getCycle(event.leadId, event.outcome.cycle) };
     },
   };
 }

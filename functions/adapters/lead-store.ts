@@ -62,6 +62,21 @@ import {
 } from '#core/table-layout.ts';
 import { stalledIndexAttributes } from '#core/reports/stalled.ts';
 import { EscalationStepName } from '#core/journey-contract.ts';
+import type { RoutingRecord } from '#core/rep-availability.ts';
+import { OPEN_FOR, openCountUpdate, rotationPut, type RotationTurn } from './rep-store.ts';
+
+/**
+ * How an escalation step moves the reps' open-lead counts (rep-store.ts):
+ * `release` the rep the cycle counts for now (its `openFor`), `take` the
+ * new owner; a reassignment also moves the team's round robin and keeps the
+ * routing decision on the cycle.
+ */
+export interface OpenLeadMove {
+  release?: string;
+  take?: string;
+  rotation?: RotationTurn;
+  routing?: RoutingRecord;
+}
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -129,6 +144,32 @@ export function openForDecision(repId: string) {
     ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto)',
     ExpressionAttributeNames: { '#owner': 'owner' },
     ExpressionAttributeValues: { ':rep': repId },
+  };
+}
+
+/**
+ * The write of a rep's decision on the cycle, under openForDecision's
+ * condition. `counted`: a rejection that ends the rep's open lead, on
+ * condition that the cycle still counts for them (the rep's −1 goes in the
+ * same transaction, rep-store.ts). An uncounted rejection is only for a
+ * cycle that never counted (written before open leads were); an acceptance
+ * leaves the count as it is (open until the first contact).
+ */
+export function decisionUpdate(open: ReturnType<typeof openForDecision>, outcome: Outcome, counted: boolean) {
+  const names = { ...open.ExpressionAttributeNames, '#openFor': OPEN_FOR };
+  if (counted) {
+    return {
+      UpdateExpression: 'SET outcome = :outcome REMOVE #openFor',
+      ConditionExpression: `${open.ConditionExpression} AND #openFor = :rep`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ...open.ExpressionAttributeValues, ':outcome': outcome },
+    };
+  }
+  return {
+    UpdateExpression: 'SET outcome = :outcome',
+    ConditionExpression: outcome.kind === 'rejected' ? `${open.ConditionExpression} AND attribute_not_exists(#openFor)` : open.ConditionExpression,
+    ExpressionAttributeNames: outcome.kind === 'rejected' ? names : open.ExpressionAttributeNames,
+    ExpressionAttributeValues: { ...open.ExpressionAttributeValues, ':outcome': outcome },
   };
 }
 
@@ -603,23 +644,20 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
    */
   async function recordOutcome(leadId: string, outcome: Outcome): Promise<Cycle | undefined> {
     const open = openForDecision(outcome.repId);
-    try {
-      const { Attributes } = await client.send(
-        new UpdateCommand({
-          TableName: leadsTable,
-          Key: cycleKey(leadId, outcome.cycle),
-          UpdateExpression: 'SET outcome = :outcome',
-          ...open,
-          ExpressionAttributeValues: { ...open.ExpressionAttributeValues, ':outcome': outcome },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const { pk: _pk, sk: _sk, ...rest } = Attributes ?? {};
-      return rest as Cycle;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return getCycle(leadId, outcome.cycle);
-      throw error;
-    }
+    const write = async (counted: boolean): Promise<Cycle | undefined> => {
+      const update = { TableName: leadsTable, Key: cycleKey(leadId, outcome.cycle), ...decisionUpdate(open, outcome, counted) };
+      if (counted) return (await transactWithCounts(client, [{ Update: update }, openCountUpdate(leadsTable, outcome.repId, -1)])) === undefined ? getCycle(leadId, outcome.cycle) : undefined;
+      try {
+        const { Attributes } = await client.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+        const { pk: _pk, sk: _sk, ...rest } = Attributes ?? {};
+        return rest as Cycle;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return undefined;
+        throw error;
+      }
+    };
+    // A rejection ends the rep's open lead, counted with it (see decisionUpdate).
+    return (outcome.kind === 'rejected' ? await write(true) : undefined) ?? (await write(false)) ?? getCycle(leadId, outcome.cycle);
   }
 
   /**
@@ -628,10 +666,37 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
    * from. Returns undefined when written, else the cycle as it is now, for the
    * caller to see why (a decision stands, or a retry finds its step already written).
    */
-  async function recordEscalation(leadId: string, cycle: number, missed: number, change: CycleEscalation, reports: readonly ReportCount[] = []): Promise<Cycle | undefined> {
+  async function recordEscalation(
+    leadId: string,
+    cycle: number,
+    missed: number,
+    change: CycleEscalation,
+    reports: readonly ReportCount[] = [],
+    open: OpenLeadMove = {},
+  ): Promise<Cycle | undefined> {
     const sets = ['missed = :missed'];
     const values: Record<string, unknown> = { ':missed': missed, ':before': missed - 1 };
     const names: Record<string, string> = {};
+    // the open-lead counts move with the step (rep-store.ts): the owner's −1 while the cycle still counts for them, the new owner's +1
+    const removes: string[] = [];
+    const openItems: TransactItem[] = [];
+    let openCondition = '';
+    if (open.release !== undefined) {
+      openCondition = ` AND ${OPEN_FOR} = :released`;
+      values[':released'] = open.release;
+      openItems.push(openCountUpdate(leadsTable, open.release, -1));
+      if (open.take === undefined) removes.push(OPEN_FOR);
+    }
+    if (open.take !== undefined) {
+      sets.push(`${OPEN_FOR} = :taken`);
+      values[':taken'] = open.take;
+      openItems.push(openCountUpdate(leadsTable, open.take, 1));
+    }
+    if (open.rotation) openItems.push(rotationPut(leadsTable, open.rotation));
+    if (open.routing) {
+      sets.push('routing = :routing');
+      values[':routing'] = open.routing;
+    }
     if (change.step === EscalationStepName.recycle) {
       sets.push('recycled = :handover');
       values[':handover'] = change.handover;
@@ -647,12 +712,12 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const update = {
       TableName: leadsTable,
       Key: cycleKey(leadId, cycle),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND missed = :before',
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND missed = :before${openCondition}`,
       ...(Object.keys(names).length > 0 && { ExpressionAttributeNames: names }),
       ExpressionAttributeValues: values,
     };
-    if (reports.length === 0) {
+    if (reports.length === 0 && openItems.length === 0) {
       try {
         await client.send(new UpdateCommand(update));
         return undefined;
@@ -661,7 +726,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       }
     } else {
       // the step and its report counts (scorecard-counts.ts) are written together, so they are counted once
-      const failed = await transactWithCounts(client, [{ Update: update }, ...reportCountUpdates(leadsTable, leadId, reports)]);
+      const failed = await transactWithCounts(client, [{ Update: update }, ...openItems, ...reportCountUpdates(leadsTable, leadId, reports)]);
       if (!failed) return undefined;
     }
     const current = await getCycle(leadId, cycle);

@@ -2,6 +2,7 @@ import type { EscalationStepName } from './journey-contract.ts';
 import type { CycleDecisionFacts, Handover } from './decisions.ts';
 import type { Owner } from './lead.ts';
 import type { AcceptanceWindow } from './service-agreement.ts';
+import type { RoutingRecord } from './rep-availability.ts';
 
 /** A cycle of a lead, named: where a merge moved a hand-off from, or to. */
 export interface CycleRef {
@@ -27,6 +28,10 @@ export interface Cycle extends CycleDecisionFacts {
   taskToken?: string;
   /** the follow-up steps taken (see follow-up.ts), each once; a string set in DynamoDB */
   followUpSent?: Iterable<string>;
+  /** how the owner was found: the rule, who was skipped and why (the latest routing of the cycle) */
+  routing?: RoutingRecord;
+  /** the rep whose open-lead count holds this cycle, while it does (rep-store.ts) */
+  openFor?: string;
   /** the hand-off of another lead's cycle, moved here by a merge: same owner, same deadline, its email already sent there */
   continues?: CycleRef;
 }

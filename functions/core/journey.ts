@@ -2,7 +2,7 @@ import type { CycleRef } from './cycle.ts';
 import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
 import type { RepCalendars } from './rep-calendars.ts';
 import { acceptanceWindow, escalationStep, type AcceptanceTerms } from './service-agreement.ts';
-import { assignRep, type TeamsConfig } from './teams.ts';
+import type { TeamsConfig } from './teams.ts';
 
 /**
  * The state the lead journey (Step Functions) carries from step to step, and
@@ -38,21 +38,41 @@ export interface JourneyState {
   escalation?: { missed: number; step: JourneyEscalationStep };
 }
 
+/** The rep routing chose (routing.ts routeLead, or the queue's drain) for a cycle. */
+export interface ChosenRep {
+  repId: string;
+  teamId: string;
+}
+
+/** The acceptance window of the rep who now owns the cycle, counted in their working hours. */
+function windowFor(agreement: AcceptanceTerms, calendars: RepCalendars, repId: string, now: Date) {
+  return acceptanceWindow(agreement, now, calendars(repId));
+}
+
 export function planAssignment(
   teams: TeamsConfig,
   agreement: AcceptanceTerms,
-  state: Pick<JourneyState, 'leadId' | 'cycle'>,
+  _state: Pick<JourneyState, 'leadId' | 'cycle'>,
   now: Date,
   calendars: RepCalendars,
+  chosen: ChosenRep,
 ): JourneyAssignment {
-  const { team, rep } = assignRep(teams, state.leadId, state.cycle);
-  return { repId: rep.id, teamId: team.id, previousReps: [], ...acceptanceWindow(agreement, now, calendars(rep.id)) };
+  return { repId: chosen.repId, teamId: chosen.teamId, previousReps: [], ...windowFor(agreement, calendars, chosen.repId, now) };
+}
+
+/** The number of the missed deadline an escalation follows, and the ladder's step for it. */
+export function nextEscalation(agreement: AcceptanceTerms, state: Pick<JourneyState, 'escalation'>): { missed: number; step: EscalationStep } {
+  const missed = (state.escalation?.missed ?? 0) + 1;
+  return { missed, step: escalationStep(agreement, missed) };
 }
 
 /**
  * What happens when the owner misses the acceptance deadline: the next step
  * of the escalation ladder, with a fresh window for whoever owns the lead next,
  * counted in that rep's working hours (a reassignment restarts the clock in the new rep's).
+ * A reassignment goes to `reassignTo` (routing's pick among the other reps);
+ * when nobody else can take the lead, the owner keeps it and the manager is
+ * told, as in notify-manager.
  */
 export function planEscalation(
   teams: TeamsConfig,
@@ -60,15 +80,16 @@ export function planEscalation(
   state: JourneyState & { assignment: JourneyAssignment },
   now: Date,
   calendars: RepCalendars,
+  reassignTo?: ChosenRep,
 ): JourneyState & { assignment: JourneyAssignment; escalation: { missed: number; step: EscalationStep } } {
-  const missed = (state.escalation?.missed ?? 0) + 1;
-  const step = escalationStep(agreement, missed);
+  const next = nextEscalation(agreement, state);
+  const { missed } = next;
   const current = state.assignment;
-  let assignment: JourneyAssignment = { ...current, ...acceptanceWindow(agreement, now, calendars(current.repId)) };
-  if (step === EscalationStepName.reassign) {
+  const step = next.step === EscalationStepName.reassign && !reassignTo ? EscalationStepName.notifyManager : next.step;
+  let assignment: JourneyAssignment = { ...current, ...windowFor(agreement, calendars, current.repId, now) };
+  if (step === EscalationStepName.reassign && reassignTo) {
     const previousReps = [...current.previousReps, current.repId];
-    const { team, rep } = assignRep(teams, state.leadId, state.cycle, previousReps);
-    assignment = { repId: rep.id, teamId: team.id, previousReps, ...acceptanceWindow(agreement, now, calendars(rep.id)) };
+    assignment = { repId: reassignTo.repId, teamId: reassignTo.teamId, previousReps, ...windowFor(agreement, calendars, reassignTo.repId, now) };
   }
   return { leadId: state.leadId, cycle: state.cycle, assignment, escalation: { missed, step } };
 }

@@ -2,6 +2,9 @@ import type { FeedbackConfig, FeedbackOccasion } from './feedback.ts';
 import type { ActivityItem, Lead, Owner, Touch } from './lead.ts';
 import type { Deal } from './crm-apply.ts';
 import type { FeedbackEntry } from './records.ts';
+import { ruleInWords, skipInWords } from './queue-emails.ts';
+import type { RoutingRecord } from './rep-availability.ts';
+import type { TeamsConfig } from './teams.ts';
 import type { Stage, StageChange, StageMover } from './lifecycle.ts';
 import {
   engagementAt,
@@ -135,4 +138,27 @@ export function feedbackView(entries: readonly FeedbackEntry[], config: Feedback
       };
     })
     .sort((a, b) => a.at.localeCompare(b.at));
+}
+
+/** How the current cycle's owner was found, as the lead view shows it: the rule, who was skipped and why, in data and in words. */
+export interface LeadRoutingView {
+  at: string;
+  teamId: string;
+  /** null while the lead waits in the team's queue */
+  repId: string | null;
+  /** `routing` for a new lead, `reassignment` after a missed deadline, `queue` when a drain gave it a rep */
+  via: RoutingRecord['via'];
+  rule: RoutingRecord['rule'] & { says: string };
+  skipped: (RoutingRecord['skipped'][number] & { says: string })[];
+}
+
+export function routingView(record: RoutingRecord, teams: TeamsConfig): LeadRoutingView {
+  return {
+    at: record.at,
+    teamId: record.teamId,
+    repId: record.repId ?? null,
+    via: record.via,
+    rule: { ...record.rule, says: ruleInWords(record.rule) },
+    skipped: record.skipped.map((skip) => ({ ...skip, says: skipInWords(skip, teams) })),
+  };
 }

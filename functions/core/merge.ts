@@ -139,6 +139,8 @@ export function continuedCycle(from: Cycle, into: CycleRef, now: string): Cycle 
     acceptWithinSeconds: Math.max(1, secondsLeft),
     missed: 0,
     continues: { leadId: from.leadId, cycle: from.cycle },
+    // the rep's open lead moves with the hand-off: the closed cycle's count ends where this one's does (rep-store.ts)
+    ...(from.openFor !== undefined && { openFor: from.openFor }),
   };
 }
 

@@ -26,6 +26,9 @@
  * | configuration value      | CONFIG#name             | CONFIG          |
  * | feedback comment of a day | COMMENTS#YYYY-MM-DD    | at#feedbackId   |
  * | suppressed address (nurture) | SUPPRESSED#email    | SUPPRESSED      |
+ * | a rep's open leads and time away | REP#repId        | REP             |
+ * | a team's round robin     | ROTATION#teamId         | ROTATION        |
+ * | a lead waiting for a rep | QUEUE#teamId            | leadId#cycle    |
  *
  * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
  * (`stage#shard`) / `stageSince`.
@@ -309,3 +312,16 @@ export const commentsPartition = (day: string): string => `COMMENTS#${day}`;
  * by address, as SES reports bounces and complaints, so every lead with it is covered.
  */
 export const suppressionKey = (email: string): ItemKey => ({ pk: `SUPPRESSED#${email}`, sk: 'SUPPRESSED' });
+/** A rep's routing state: open leads and time away (one small item per rep). */
+export const repKey = (repId: string): ItemKey => ({ pk: `REP#${repId}`, sk: 'REP' });
+
+/**
+ * A team's round robin (credits per rep, and a version every assignment
+ * moves): one item per team, written only by that team's assignments.
+ */
+export const rotationKey = (teamId: string): ItemKey => ({ pk: `ROTATION#${teamId}`, sk: 'ROTATION' });
+
+/** A team's queue: the leads nobody could take (one partition per team; the drain orders them by `queuedAt`). */
+export const queuePartition = (teamId: string): string => `QUEUE#${teamId}`;
+/** A lead's cycle waiting in its team's queue: keyed by lead and cycle, so a retried step finds the same item. */
+export const queueKey = (teamId: string, leadId: string, cycle: number): ItemKey => ({ pk: queuePartition(teamId), sk: `${leadId}#${cycleNumber(cycle)}` });

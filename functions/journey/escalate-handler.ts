@@ -1,10 +1,11 @@
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { createMailer } from '#adapters/mailer.ts';
+import { createRepStore } from '#adapters/rep-store.ts';
 import { dynamodb, ses } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
-import { repCalendars, reportSlicing, serviceAgreement, teams } from '#config/index.ts';
+import { repCalendars, reportSlicing, routing, serviceAgreement, teams } from '#config/index.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import { escalate, type EscalatePorts } from './escalate.ts';
 
@@ -15,8 +16,12 @@ const meter = createUnitMeter();
 const { onConsumed } = meter;
 const { assignOwner, getCycle, getLead, recordEscalation, saveLead } = createLeadStore({ client: dynamodb, leadsTable, onConsumed, slicing: reportSlicing });
 const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed });
+const reps = createRepStore({ client: dynamodb, leadsTable, onConsumed });
 const ports: EscalatePorts = {
   teams,
+  routing,
+  storedReps: reps.storedReps,
+  rotationOf: reps.rotationOf,
   serviceAgreement,
   calendars: repCalendars,
   now: () => new Date(),

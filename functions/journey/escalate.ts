@@ -6,7 +6,11 @@ import { basedOn, type LeadUpdate, type VersionedLead } from '#core/records.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { escalatedCycle, escalationChange, escalationCourse, escalationStanding } from '#core/decisions.ts';
 import { renderEscalationEmail } from '#core/emails.ts';
-import { assignmentOf, endOfCycle, planEscalation, stoodDown, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import { assignmentOf, endOfCycle, nextEscalation, planEscalation, stoodDown, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import type { OpenLeadMove } from '#adapters/lead-store.ts';
+import type { RotationTurn } from '#adapters/rep-store.ts';
+import { repStatesOf, routeReassignment, type Reassignment, type StoredRep } from '#core/rep-availability.ts';
+import type { RoutingConfig } from '#core/routing.ts';
 import type { Owner } from '#core/lead.ts';
 import type { RepCalendars } from '#core/rep-calendars.ts';
 import { recycleUnaccepted } from '#core/outcomes.ts';
@@ -16,6 +20,10 @@ import { EscalationStepName } from '#core/journey-contract.ts';
 
 export interface EscalatePorts {
   teams: TeamsConfig;
+  routing: RoutingConfig;
+  /** the reps' items (open leads, time away), for a reassignment's routing */
+  storedReps: (repIds: readonly string[]) => Promise<Record<string, StoredRep>>;
+  rotationOf: (teamId: string) => Promise<RotationTurn>;
   serviceAgreement: ServiceAgreement;
   /** each rep's working calendar: a fresh window runs in its owner's hours */
   calendars: RepCalendars;
@@ -27,7 +35,7 @@ export interface EscalatePorts {
    * is still the count the step follows from; undefined when written, else
    * the cycle as it is now
    */
-  recordEscalation: (leadId: string, cycle: number, missed: number, change: CycleEscalation, reports?: readonly ReportCount[]) => Promise<Cycle | undefined>;
+  recordEscalation: (leadId: string, cycle: number, missed: number, change: CycleEscalation, reports?: readonly ReportCount[], open?: OpenLeadMove) => Promise<Cycle | undefined>;
   /** refused (ConcurrentUpdateError) when the lead changed since read */
   saveLead: (update: LeadUpdate) => Promise<number>;
   /** makes the rep the owner of the lead's current cycle (ignored when the lead moved on) */
@@ -49,13 +57,15 @@ type EscalationState = JourneyState & { assignment: JourneyAssignment };
  */
 export async function escalate(state: EscalationState, ports: EscalatePorts): Promise<JourneyState> {
   const now = ports.now();
-  const plan = planEscalation(ports.teams, ports.serviceAgreement, state, now, ports.calendars);
   const { leadId, cycle } = state;
-  const { missed, step } = plan.escalation;
   const found = await ports.getLead(leadId);
   if (!found) throw new Error(`lead ${leadId} does not exist`);
   let cycleRecord = await ports.getCycle(leadId, cycle);
   if (!cycleRecord) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
+  // A reassignment is routed as a new lead is, within the team, skipping the reps who had the cycle.
+  const reassignment = nextEscalation(ports.serviceAgreement, state).step === EscalationStepName.reassign ? await reassign(state, cycleRecord, ports, now) : undefined;
+  const plan = planEscalation(ports.teams, ports.serviceAgreement, state, now, ports.calendars, reassignment);
+  const { missed, step } = plan.escalation;
 
   const course = escalationCourse(found.lead, cycleRecord, missed);
   if (course === 'stand-down') return stoodDown(state);
@@ -63,7 +73,11 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
   if (course === 'due') {
     const change = escalationChange(cycleRecord, plan, now);
     // the owner missed the deadline: counted for the scorecard with the step, on the deadline's day
-    const current = await ports.recordEscalation(leadId, cycle, missed, change, missedAcceptanceCounts(cycleRecord.owner, state.assignment.acceptBy));
+    const open: OpenLeadMove = {
+      ...(step !== EscalationStepName.notifyManager && cycleRecord.openFor !== undefined && { release: cycleRecord.openFor }),
+      ...(step === EscalationStepName.reassign && reassignment && { take: reassignment.repId, rotation: reassignment.turn, routing: reassignment.record }),
+    };
+    const current = await ports.recordEscalation(leadId, cycle, missed, change, missedAcceptanceCounts(cycleRecord.owner, state.assignment.acceptBy), open);
     if (current) {
       // Refused: a decision got there first, a retry finds its step already written, or a merge moved the hand-off away.
       if (current.mergedInto) return endOfCycle(plan);
@@ -97,4 +111,21 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
   }
   if (step === EscalationStepName.reassign) await ports.assignOwner(leadId, cycle, cycleRecord.owner);
   return { ...plan, assignment: assignmentOf(cycleRecord) };
+}
+
+/** The rep a reassignment goes to (routing.ts, within the owner's team), with the round robin it moves; undefined when nobody else can take it. */
+async function reassign(
+  state: EscalationState,
+  cycle: Cycle,
+  ports: Pick<EscalatePorts, 'teams' | 'routing' | 'storedReps' | 'rotationOf'>,
+  now: Date,
+): Promise<(Reassignment & { turn: RotationTurn }) | undefined> {
+  const teamId = state.assignment.teamId;
+  const team = ports.teams.teams.find((t) => t.id === teamId);
+  if (!team) throw new Error(`team "${teamId}" is not in config/teams.json`);
+  const [stored, turn] = await Promise.all([ports.storedReps(team.reps.map((r) => r.id)), ports.rotationOf(teamId)]);
+  const previousReps = [...cycle.previousReps, cycle.owner.repId];
+  const rule = cycle.routing?.rule ?? { id: 'default' as const, index: -1 as const };
+  const picked = routeReassignment(teamId, rule, previousReps, { routing: ports.routing, teams: ports.teams, reps: repStatesOf(team, ports.routing, stored), rotations: { [teamId]: turn.credits }, now });
+  return picked && { ...picked, turn: { ...turn, credits: picked.rotation } };
 }

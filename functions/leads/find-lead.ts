@@ -2,7 +2,9 @@ import { NotFoundError } from '#commons/errors.ts';
 import type { IdentityKey } from '#core/identity.ts';
 import { followMerges } from '#core/merge.ts';
 import type { FeedbackConfig } from '#core/feedback.ts';
-import { feedbackView, leadView, type LeadFeedbackView, type LeadView } from '#core/lead-view.ts';
+import { feedbackView, leadView, routingView, type LeadFeedbackView, type LeadRoutingView, type LeadView } from '#core/lead-view.ts';
+import type { RoutingRecord } from '#core/rep-availability.ts';
+import type { TeamsConfig } from '#core/teams.ts';
 import type { FeedbackEntry, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
 
@@ -15,6 +17,10 @@ export interface FindLeadPorts {
   feedbackConfig: FeedbackConfig;
   /** the reps' feedback on the lead's hand-offs */
   feedbackOf: (leadId: string) => Promise<FeedbackEntry[]>;
+  /** the names of reps, for the routing's reasons in words */
+  teams: TeamsConfig;
+  /** how a cycle's owner was found (kept on the cycle), or how its lead waits in a queue */
+  routingOf: (leadId: string, cycle: number) => Promise<RoutingRecord | undefined>;
 }
 
 export type LeadQuery = { leadId: string } | { email: string };
@@ -33,9 +39,11 @@ export async function leadByQuery(query: LeadQuery, ports: Pick<FindLeadPorts, '
  * The id of a lead merged into another finds the one it became (its
  * `mergedLeadIds` say so), so a CRM holding the old id still finds the person.
  */
-export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView & { feedback: LeadFeedbackView[] }> {
+export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView & { feedback: LeadFeedbackView[]; routing: LeadRoutingView | null }> {
   const found = await leadByQuery(query, ports);
   if (!found) throw new NotFoundError('leadId' in query ? `no lead ${query.leadId}` : `no lead with the email ${query.email}`);
-  const feedback = feedbackView(await ports.feedbackOf(found.lead.leadId), ports.feedbackConfig);
-  return { ...leadView(found.lead, ports.model, ports.now()), feedback };
+  const { lead } = found;
+  const [entries, routing] = await Promise.all([ports.feedbackOf(lead.leadId), lead.cycle > 0 ? ports.routingOf(lead.leadId, lead.cycle) : undefined]);
+  const feedback = feedbackView(entries, ports.feedbackConfig);
+  return { ...leadView(lead, ports.model, ports.now()), feedback, routing: routing ? routingView(routing, ports.teams) : null };
 }

@@ -2,12 +2,13 @@ import { createFeedbackStore } from '#adapters/feedback-store.ts';
 import { createKeys } from '#adapters/keys.ts';
 import { createLeadHistory, readingHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
+import { createRepStore } from '#adapters/rep-store.ts';
 import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
-import { feedback, scoringModel } from '#config/index.ts';
+import { feedback, scoringModel, teams } from '#config/index.ts';
 import { normalizeEmail } from '#core/identity.ts';
 import { leadIdSchema } from '#core/lead-id.ts';
 import { MAX_EMAIL_LENGTH } from '#core/tracking-event.ts';
@@ -62,6 +63,7 @@ const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { routingOf } = createRepStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { recentHistory } = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { feedbackOf } = createFeedbackStore({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
@@ -73,6 +75,8 @@ export const handler = leadsHandler({
   now: () => new Date(),
   feedbackConfig: feedback,
   feedbackOf: (leadId) => feedbackOf(leadId),
+  teams,
+  routingOf: (leadId, cycle) => routingOf(leadId, cycle, teams.teams.map((t) => t.id)),
 });
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.

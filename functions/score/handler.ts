@@ -4,6 +4,7 @@ import { createLeadHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
 import { createNurtureRunner } from '#adapters/nurture-runner.ts';
 import { createNurtureStore } from '#adapters/nurture-store.ts';
+import { createRepStore } from '#adapters/rep-store.ts';
 import { createTaskCallbacks } from '#adapters/task-callbacks.ts';
 import { dynamodb, sfn } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
@@ -47,6 +48,7 @@ const { leadsTable, eventsTable, journeyStateMachineArn, nurtureStateMachineArn 
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
+const reps = createRepStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
 const { startJourney, stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
@@ -85,6 +87,7 @@ const ports: ApplyEventsPorts = {
     await nurtureRunner.stopNurture(leadId, 'merged into another lead');
   },
   closeCycleForMerge: leads.closeCycleForMerge,
+  releaseOpen: reps.releaseOpen,
   putCycle: leads.putCycle,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
   nurture: { config: nurture, startNurture: nurtureRunner.startNurture, clearNurturePending, stopEnrollment: nurtureRunner.stopEnrollment },

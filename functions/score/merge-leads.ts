@@ -26,6 +26,8 @@ export interface MergePorts extends RecomputePorts {
   closeCycleForMerge: (leadId: string, cycle: number, into: CycleRef) => Promise<{ closed: boolean; cycle: Cycle | undefined }>;
   /** writes a new cycle, never over one that exists (ConcurrentUpdateError) */
   putCycle: (cycle: Cycle) => Promise<void>;
+  /** ends the open lead a cycle counts for its rep, once (rep-store.ts) */
+  releaseOpen: (leadId: string, cycle: number, repId: string) => Promise<boolean>;
   log: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -52,6 +54,8 @@ async function moveHandOff(merged: AppliedEvents, absorbed: Lead, ports: MergePo
     return merged;
   }
   if (move.kind === 'close') {
+    // the survivor's own hand-off stands: the absorbed one no longer counts as its rep's open lead
+    if (closing.cycle.openFor !== undefined) await ports.releaseOpen(absorbed.leadId, absorbed.cycle, closing.cycle.openFor);
     ports.log('hand-off closed by a merge: the survivor holds the hand-off', { absorbed: absorbed.leadId, cycle: absorbed.cycle, into: move.into });
     return merged;
   }

@@ -82,7 +82,8 @@ export class Api extends Construct {
       environment: settingsEnvironment({ eventsTable: events.tableName, leadsTable: leads.tableName }),
     });
     // the key, the lead (by its identity link, its profile and score), then the activity and its event in one transaction
-    leads.grant(activities, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem');
+    // the activity's transaction updates its cycle (the scorecard, the rep's open lead) and counts
+    leads.grant(activities, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     events.grant(activities, 'dynamodb:PutItem');
     this.httpApi.addRoutes({
       path: '/v1/activities',

@@ -48,10 +48,19 @@ export class Journey extends Construct {
 
     const assignRepFn = new LeadFunction(this, 'AssignRepFunction', {
       entry: 'journey/assign-rep-handler.ts',
-      description: 'Routes a qualified lead to a rep and starts the acceptance clock',
+      description: 'Routes a qualified lead to a rep and starts the acceptance clock, or queues it and tells the manager',
+      environment: { ...tableEnv, ...emailEnv },
+    });
+    // the lead's traits, the reps and the round robin; the cycle with the rep's count (a transaction); the queue; the email's once-only record
+    leads.grant(assignRepFn, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    props.email.grantSend(assignRepFn);
+
+    const awaitRepFn = new LeadFunction(this, 'AwaitRepFunction', {
+      entry: 'journey/await-rep-handler.ts',
+      description: 'Keeps a queued lead’s task token on its queue item, where the drain finds it',
       environment: tableEnv,
     });
-    leads.grant(assignRepFn, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    leads.grant(awaitRepFn, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
 
     const sendHandoffFn = new LeadFunction(this, 'SendHandoffFunction', {
       entry: 'journey/send-handoff-handler.ts',
@@ -116,6 +125,22 @@ export class Journey extends Construct {
       payloadResponseOnly: true,
       resultPath: '$.assignment',
     }).addRetry(retryConflicts);
+
+    // Nobody could take the lead: it waits in its team's queue until a drain gives it a rep (or, after a while, routes it again).
+    const awaitRep = new LambdaInvoke(this, 'Await rep', {
+      comment: 'Resumed with the assignment by the queue drain (a rep back, the schedule); times out to route the lead again',
+      lambdaFunction: awaitRepFn,
+      integrationPattern: IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: TaskInput.fromObject({
+        leadId: JsonPath.stringAt('$.leadId'),
+        cycle: JsonPath.numberAt('$.cycle'),
+        teamId: JsonPath.stringAt('$.assignment.teamId'),
+        taskToken: JsonPath.taskToken,
+      }),
+      taskTimeout: Timeout.at('$.assignment.waitSeconds'),
+      resultPath: '$.assignment',
+    });
+    awaitRep.addCatch(assignRep, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
 
     const sendHandoff = new LambdaInvoke(this, 'Send hand-off', {
       lambdaFunction: sendHandoffFn,
@@ -216,11 +241,19 @@ export class Journey extends Construct {
         .otherwise(awaitFollowUp),
     );
 
+    sendHandoff.next(awaitAcceptance).next(followUp);
+
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       comment: 'LeadLoop lead journey: one execution per lead cycle',
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(assignRep.next(sendHandoff).next(awaitAcceptance).next(followUp)),
+      definitionBody: DefinitionBody.fromChainable(
+        assignRep.next(
+          new Choice(this, 'Rep found?')
+            .when(Condition.and(Condition.isPresent('$.assignment.queued'), Condition.booleanEquals('$.assignment.queued', true)), awaitRep.next(sendHandoff))
+            .otherwise(sendHandoff),
+        ),
+      ),
       // a Standard execution's limit: a lead sales works for months is followed until it closes
       timeout: Duration.days(365),
       tracingEnabled: true,
@@ -232,7 +265,7 @@ export class Journey extends Construct {
     // policy, which the function depends on, and the state machine depends on
     // the function: a cycle. A separate policy breaks it.
     new Policy(this, 'AwaitAcceptanceResumesJourney', {
-      roles: [awaitAcceptanceFn.role!, awaitFollowUpFn.role!],
+      roles: [awaitAcceptanceFn.role!, awaitFollowUpFn.role!, awaitRepFn.role!],
       statements: [new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [this.stateMachine.stateMachineArn] })],
     });
 

@@ -29,7 +29,13 @@ const BUDGET_KB: Record<string, number> = {
   // 598 KB with issue 12's reports (scorecard, stalled leads from the index, feedback and comments,
   // campaign and trait slices): their config (teams, feedback, reports, campaigns) and schemas
   'Api/Reports': 690,
-  'Journey/AssignRepFunction': 625,
+  // 656 KB with issue 13's routing: the routing core and its config, the rep store, and the mailer with the SES client
+  // (it tells the manager when a lead must wait in the queue)
+  'Journey/AssignRepFunction': 755,
+  // measured at 591 KB when it was added (issue 13): the queue wait's token, the lead store's cycle read, the Step Functions client
+  'Journey/AwaitRepFunction': 680,
+  // measured at 612 KB when it was added (issue 13): the routing core, the rep and lead stores, the Step Functions client
+  'QueueDrain/Function': 705,
   'Journey/AwaitAcceptanceFunction': 610,
   'Journey/EscalateFunction': 705,
   // measured at 649 KB when it was added (issue 13): the hand-off's lead read, link signing and mailer, without the history

@@ -25,6 +25,8 @@ const FUNCTIONS = {
   NurtureClick: 'Nurture/NurtureClickFunction',
   Unsubscribe: 'Nurture/UnsubscribeFunction',
   DeliveryEvents: 'Nurture/DeliveryEventsFunction',
+  AwaitRep: 'Journey/AwaitRepFunction',
+  QueueDrain: 'QueueDrain/Function',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -66,7 +68,12 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Tracker: [...XRAY],
   // serves a page and its script; the page reads the reports with the signed-in person's key
   Dashboard: [...XRAY],
-  AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
+  // the lead's traits, the reps and the round robin; the cycle with the rep's count (a transaction); the queue; the manager's notice, once
+  AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
+  // keeps the queued lead's token on its queue item, and resumes itself when a drain took the lead first
+  AwaitRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
+  // the queues, reps and round robins; the cycle with the rep's count; the lead's owner; resumes the waiting journeys
+  QueueDrain: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
   // the lead as the lead view reads it (its recent events for the email's history), the email's once-only record
   SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...SEND_EMAIL, ...XRAY],
   // resumes its own task when the rep's outcome was recorded before the wait began
@@ -80,7 +87,7 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     ...XRAY,
   ],
   // the key, the lead by id or its email's link (profile and score: a query of its partition), the activity with its event
-  Activities: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'), ...on(EVENTS, 'dynamodb:PutItem'), ...XRAY],
+  Activities: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...on(EVENTS, 'dynamodb:PutItem'), ...XRAY],
   // the lead, its cycle, activities and feedback (queries of its partition), the steps taken, the email's once-only record;
   // the return to sales is an event for the stream path
   FollowUp: [
@@ -171,7 +178,7 @@ describe('LeadLoop stack', () => {
       const configurationSet = { Ref: t.logicalId('Email/ConfigurationSet') };
       for (const name of FUNCTION_NAMES) {
         const environment = environmentOf(name);
-        if (name === 'SendHandoff' || name === 'Escalate' || name === 'RemindRep' || name === 'FollowUp' || name === 'Digest' || name === 'NurtureStep') {
+        if (name === 'AssignRep' || name === 'SendHandoff' || name === 'Escalate' || name === 'RemindRep' || name === 'FollowUp' || name === 'Digest' || name === 'NurtureStep') {
           expect(environment.SENDER_ADDRESS, name).toBe(SENDER);
           expect(environment.SES_CONFIGURATION_SET, name).toEqual(configurationSet);
         } else {
@@ -213,17 +220,17 @@ describe('LeadLoop stack', () => {
       expect(actions).toContain('dynamodb:GetItem');
     });
 
-    it('only the stream path starts journeys and nurture programs, and only it and the journey’s two waits resume them', () => {
+    it('only the stream path starts journeys and nurture programs, and only it, the journey’s three waits and the queue drain resume them', () => {
       expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
-      expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'Score']);
+      expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'QueueDrain', 'Score']);
       // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's program
       expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Score', 'Unsubscribe']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'DeliveryEvents', 'Score', 'Unsubscribe']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'QueueDrain', 'Score', 'Unsubscribe']);
     });
 
-    it('only the hand-off, reminder, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
-      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'RemindRep', 'SendHandoff']);
-      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'RemindRep', 'SendHandoff']);
+    it('only the rep assignment (the queued lead’s notice), the hand-off, reminder, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
+      expect(functionsAllowedTo((action) => action === 'ses:SendEmail')).toEqual(['AssignRep', 'Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'RemindRep', 'SendHandoff']);
+      expect(functionsAllowedTo((action) => action.startsWith('ses:'))).toEqual(['AssignRep', 'Digest', 'Escalate', 'FollowUp', 'NurtureStep', 'RemindRep', 'SendHandoff']);
     });
 
     it('every function role has the basic execution policy and no other managed policy', () => {
@@ -237,9 +244,22 @@ describe('LeadLoop stack', () => {
     });
   });
 
+  describe('queue drain', () => {
+    it('fires every quarter of an hour, invoking the drain function with no team (every queue)', () => {
+      const schedules = Object.entries(t.template.findResources('AWS::Scheduler::Schedule')).filter(([id]) => id.startsWith('QueueDrain'));
+      expect(schedules).toHaveLength(1);
+      const properties = schedules[0]![1].Properties as { ScheduleExpression: string; Target: Record<string, unknown> };
+      expect(properties.ScheduleExpression).toBe('cron(0,15,30,45 * * * ? *)');
+      expect(t.describe(properties.Target.Arn)).toBe(`${FUNCTIONS.QueueDrain}.Arn`);
+      expect(JSON.parse(t.describe(properties.Target.Input))).toEqual({});
+    });
+  });
+
   describe('weekly digest', () => {
     const schedule = () => {
-      const [only, ...others] = Object.values(t.template.findResources('AWS::Scheduler::Schedule'));
+      const [only, ...others] = Object.entries(t.template.findResources('AWS::Scheduler::Schedule'))
+        .filter(([id]) => id.startsWith('Digest'))
+        .map(([, resource]) => resource);
       expect(others).toEqual([]);
       return only!.Properties as { ScheduleExpression: string; ScheduleExpressionTimezone: string; State?: string; FlexibleTimeWindow: unknown; Target: Record<string, unknown> };
     };

@@ -104,9 +104,26 @@ describe('journey state machine definition', () => {
   it('starts by assigning a rep, then sends the hand-off and waits for acceptance', () => {
     expect(definition.StartAt).toBe('Assign rep');
     expect(state('Assign rep').Resource).toBe(functionArn('Journey/AssignRepFunction'));
-    expect(state('Assign rep').Next).toBe('Send hand-off');
+    expect(state('Assign rep').Next).toBe('Rep found?');
+    expect(state('Rep found?').Default).toBe('Send hand-off');
     expect(state('Send hand-off').Resource).toBe(functionArn('Journey/SendHandoffFunction'));
     expect(state('Send hand-off').Next).toBe('Await acceptance');
+  });
+
+  it('parks a lead nobody can take on a task token until a drain gives it a rep, then hands it off; a timeout routes it again', () => {
+    const found = state('Rep found?') as State & { Choices: { And?: { Variable: string; IsPresent?: boolean; BooleanEquals?: boolean }[]; Next: string }[] };
+    expect(found.Choices).toEqual([
+      { And: [{ Variable: '$.assignment.queued', IsPresent: true }, { Variable: '$.assignment.queued', BooleanEquals: true }], Next: 'Await rep' },
+    ]);
+    const wait = state('Await rep');
+    expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(wait.Parameters?.FunctionName).toBe(functionArn('Journey/AwaitRepFunction'));
+    expect(wait.Parameters?.Payload).toMatchObject({ 'taskToken.$': '$$.Task.Token', 'teamId.$': '$.assignment.teamId' });
+    expect(wait.TimeoutSecondsPath).toBe('$.assignment.waitSeconds');
+    // the drain resumes it with the assignment, which the hand-off reads
+    expect(wait.ResultPath).toBe('$.assignment');
+    expect(wait.Next).toBe('Send hand-off');
+    expect(wait.Catch).toEqual([{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: 'Assign rep' }]);
   });
 
   it('waits for acceptance with a task token handed to the AwaitAcceptance function', () => {
@@ -138,7 +155,7 @@ describe('journey state machine definition', () => {
 
   it('gives every callback task a timeout, so no journey waits forever for a token', () => {
     const callbacks = allStates(definition).filter(([, s]) => s.Type === 'Task' && s.Resource?.endsWith('.waitForTaskToken'));
-    expect(callbacks.map(([name]) => name)).toContain('Await acceptance');
+    expect(callbacks.map(([name]) => name)).toEqual(expect.arrayContaining(['Await acceptance', 'Await rep']));
     for (const [name, callback] of callbacks) {
       expect(callback.TimeoutSeconds !== undefined || callback.TimeoutSecondsPath !== undefined, name).toBe(true);
     }

@@ -10,6 +10,7 @@ import { keysContract } from './adapters/keys.contract.ts';
 import { leadHistoryContract } from './adapters/lead-history.contract.ts';
 import { leadStoreContract } from './adapters/lead-store.contract.ts';
 import { stalledLeadsContract } from './adapters/stalled-leads.contract.ts';
+import { repStoreContract } from './adapters/rep-store.contract.ts';
 
 /**
  * The adapters' contract tests, against the stack's tables: DynamoDB Local
@@ -41,3 +42,4 @@ describe('CRM outcome store', () => crmOutcomeStoreContract(getTables));
 describe('feedback store', () => feedbackStoreContract(getTables));
 describe('report store', () => reportStoreContract(getTables));
 describe('stalled leads (the sparse index the lead store keeps)', () => stalledLeadsContract(getTables));
+describe('rep store (open leads, round robins, queues)', () => repStoreContract(getTables));

@@ -28,7 +28,7 @@ describe('decisions: recordDecision', () => {
     ddb.reset();
   });
 
-  it('writes the decision on the cycle and the outcome event in one conditional transaction', async () => {
+  it('writes a rejection on the cycle with the outcome event and the rep’s open lead ended, in one conditional transaction', async () => {
     ddb.on(TransactWriteCommand).resolves({});
 
     expect(await recordDecision(event)).toEqual({ recorded: true });
@@ -39,12 +39,57 @@ describe('decisions: recordDecision', () => {
           Update: expect.objectContaining({
             TableName: 'leads-table',
             Key: cycleKey(LEAD_ID, 1),
-            UpdateExpression: 'SET outcome = :outcome',
-            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto)',
+            UpdateExpression: 'SET outcome = :outcome REMOVE #openFor',
+            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND #openFor = :rep',
+            ExpressionAttributeNames: { '#owner': 'owner', '#openFor': 'openFor' },
             ExpressionAttributeValues: { ':rep': 'rep-sam', ':outcome': rejected },
           }),
         },
         { Put: { TableName: 'events-table', ConditionExpression: 'attribute_not_exists(messageId)', Item: event } },
+        { Update: expect.objectContaining({ Key: { pk: 'REP#rep-sam', sk: 'REP' }, UpdateExpression: 'ADD #open :delta', ExpressionAttributeValues: { ':delta': -1 } }) },
+      ],
+    });
+  });
+
+  it('decides a cycle that never counted as an open lead without a count', async () => {
+    const counted = (input: { TransactItems?: unknown[] }) => (input.TransactItems ?? []).length === 3;
+    ddb.on(TransactWriteCommand).callsFake(async (input: { TransactItems?: unknown[] }) => {
+      if (counted(input)) throw new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }] });
+      return {};
+    });
+
+    expect(await recordDecision(event)).toEqual({ recorded: true });
+
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
+    expect(ddb).toHaveReceivedNthCommandWith(TransactWriteCommand, 2, {
+      TransactItems: [
+        {
+          Update: expect.objectContaining({
+            UpdateExpression: 'SET outcome = :outcome',
+            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND attribute_not_exists(#openFor)',
+          }),
+        },
+        { Put: { TableName: 'events-table', ConditionExpression: 'attribute_not_exists(messageId)', Item: event } },
+      ],
+    });
+  });
+
+  it('leaves the open lead counted when the rep accepts: it stays open until the first contact', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const accepted = { kind: 'accepted' as const, cycle: 1, repId: 'rep-sam', at: NOW };
+
+    expect(await recordDecision({ ...event, messageId: `handoff-${LEAD_ID}-1-rep-sam-accepted`, outcome: accepted })).toEqual({ recorded: true });
+
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(TransactWriteCommand, {
+      TransactItems: [
+        {
+          Update: expect.objectContaining({
+            UpdateExpression: 'SET outcome = :outcome',
+            ConditionExpression: 'attribute_exists(pk) AND #owner.repId = :rep AND attribute_not_exists(outcome) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto)',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+          }),
+        },
+        expect.objectContaining({ Put: expect.objectContaining({ TableName: 'events-table' }) }),
       ],
     });
   });
@@ -65,7 +110,8 @@ describe('decisions: recordDecision', () => {
 
     expect(await recordDecision(event)).toEqual({ recorded: false, cycle: decided });
 
-    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    // the counted write and the uncounted one, both refused
+    expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: 'leads-table', Key: cycleKey(LEAD_ID, 1), ConsistentRead: true });
   });
 });

@@ -27,15 +27,16 @@ describe('config/holidays.json', () => {
 
 describe('the holiday places the reps need', () => {
   it('are each rep profile’s country and state, and the default country', () => {
-    // Prepare: Kim in Berlin (DE-BE), Sam in Britain, and nobody else names a place
+    // Prepare: Kim in Berlin (DE-BE), Sam in Britain, Ada and Ben in the United States, and nobody else names a place
     const places = holidayPlaces(routing, teams).map(placeKey);
 
     // Assess
-    expect(places).toEqual(['DE-BE', 'GB']);
+    expect(places).toEqual(['DE-BE', 'GB', 'US']);
     // Berlin's own holiday (International Women's Day, 8 March) is in Kim's dates, not Sam's
     expect(holidaysOf(holidays, { country: 'DE', state: 'BE' })).toContain('2027-03-08');
     expect(holidaysOf(holidays, { country: 'GB' })).not.toContain('2027-03-08');
     expect(holidaysOf(holidays, { country: 'GB' })).toContain('2027-12-27');
+    expect(holidaysOf(holidays, { country: 'US' })).toContain('2027-07-05');
     expect(holidaysOf(holidays, undefined)).toEqual([]);
   });
 

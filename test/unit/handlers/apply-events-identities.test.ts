@@ -198,7 +198,7 @@ describe('a merge that moves a hand-off, cut short and run again', () => {
     const base = { traits: {}, stageHistory: [], ledger: [], modelVersion: model.version, engagement: 0, grade: 'D' as const, touches: [], recentActivity: [] };
     store.putLead({ ...base, leadId: 'lead-s', identities: ['anon:v-s'], stage: 'recycled', cycle: 1, scoredAt: at(0), createdAt: at(0) }, 3);
     store.putLead({ ...base, leadId: 'lead-a', identities: ['anon:v-a'], stage: 'mql', cycle: 1, owner, scoredAt: at(30), createdAt: at(20) }, 2);
-    store.setCycle({ leadId: 'lead-a', cycle: 1, owner, previousReps: [], acceptBy: at(270), acceptWithinSeconds: 14_400, missed: 0 });
+    store.setCycle({ leadId: 'lead-a', cycle: 1, owner, previousReps: [], acceptBy: at(270), acceptWithinSeconds: 14_400, missed: 0, openFor: 'rep-amy' });
     await store.ports().startJourney({ leadId: 'lead-a', cycle: 1 });
     const aliasEvent = alias('alias-1', 60, 'v-a', 'v-s');
     store.store([aliasEvent]);
@@ -215,13 +215,39 @@ describe('a merge that moves a hand-off, cut short and run again', () => {
     // Assess: one person, one open hand-off: the survivor's second cycle, rep-amy's, by the same deadline
     expect(store.liveLeads().map((l) => l.lead.leadId)).toEqual(['lead-s']);
     expect(store.leads.get('lead-s')?.lead).toMatchObject({ stage: 'mql', cycle: 2, owner, mergedLeadIds: ['lead-a'] });
-    expect(store.cycle('lead-s', 2)).toMatchObject({ owner, acceptBy: at(270), missed: 0, continues: { leadId: 'lead-a', cycle: 1 } });
+    // rep-amy's open lead moves with it (counted once: it ends where the survivor's cycle's does)
+    expect(store.cycle('lead-s', 2)).toMatchObject({ owner, acceptBy: at(270), missed: 0, continues: { leadId: 'lead-a', cycle: 1 }, openFor: 'rep-amy' });
+    expect(store.released).toEqual([]);
     expect(store.cycle('lead-a', 1)).toMatchObject({ mergedInto: { leadId: 'lead-s', cycle: 2 } });
     // the absorbed journey stopped (each attempt asks again: a no-op), one journey started for the survivor's cycle, MQL counted once
     expect(store.stopped).toEqual(['lead-a#1', 'lead-a#1']);
     expect([...store.journeys.keys()].sort()).toEqual(['lead-a#1', 'lead-s#2']);
     expect(store.funnel.get('reached.mql')).toBe(1);
     expect(store.callsOf('putCycle')).toHaveLength(1);
+  });
+
+  it('ends the absorbed hand-off’s open lead once when the survivor holds a hand-off of its own', async () => {
+    // Prepare: both leads are MQLs handed off, to rep-amy and rep-bo
+    const store = new InMemoryLeads(model);
+    const amy = { repId: 'rep-amy', teamId: 'emea', assignedAt: at(30) };
+    const bo = { repId: 'rep-bo', teamId: 'emea', assignedAt: at(10) };
+    const base = { traits: {}, stageHistory: [], ledger: [], modelVersion: model.version, engagement: 0, grade: 'D' as const, touches: [], recentActivity: [] };
+    store.putLead({ ...base, leadId: 'lead-s', identities: ['anon:v-s'], stage: 'mql', cycle: 1, owner: bo, scoredAt: at(0), createdAt: at(0) }, 3);
+    store.putLead({ ...base, leadId: 'lead-a', identities: ['anon:v-a'], stage: 'mql', cycle: 1, owner: amy, scoredAt: at(30), createdAt: at(20) }, 2);
+    store.setCycle({ leadId: 'lead-s', cycle: 1, owner: bo, previousReps: [], acceptBy: at(250), acceptWithinSeconds: 14_400, missed: 0, openFor: 'rep-bo' });
+    store.setCycle({ leadId: 'lead-a', cycle: 1, owner: amy, previousReps: [], acceptBy: at(270), acceptWithinSeconds: 14_400, missed: 0, openFor: 'rep-amy' });
+    const aliasEvent = alias('alias-1', 60, 'v-a', 'v-s');
+    store.store([aliasEvent]);
+
+    // Act: delivered twice
+    await applyInBatches(store, [[aliasEvent]]);
+    await applyInBatches(store, [[aliasEvent]]);
+
+    // Assess: the absorbed hand-off is closed and no longer counts for rep-amy; rep-bo's stands
+    expect(store.cycle('lead-a', 1)).toMatchObject({ mergedInto: { leadId: 'lead-s', cycle: 1 } });
+    expect(store.cycle('lead-a', 1)).not.toHaveProperty('openFor');
+    expect(store.released).toEqual(['lead-a#1#rep-amy']);
+    expect(store.cycle('lead-s', 1)).toMatchObject({ openFor: 'rep-bo' });
   });
 
   it('leaves a decision already recorded on the absorbed cycle where it is, and moves nothing', async () => {

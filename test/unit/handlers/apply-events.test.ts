@@ -95,6 +95,7 @@ describe('applyEventRecords (use case through its ports)', () => {
       stopJourneys: vi.fn<ApplyEventsPorts['stopJourneys']>(),
       closeCycleForMerge: vi.fn<ApplyEventsPorts['closeCycleForMerge']>(),
       putCycle: vi.fn<ApplyEventsPorts['putCycle']>(),
+      releaseOpen: vi.fn<ApplyEventsPorts['releaseOpen']>(),
     };
   });
 

@@ -5,9 +5,12 @@ import type { DecisionWrite, LeadUpdate, DecisionEvent, OutcomeEvent, VersionedL
 import { ConcurrentUpdateError, EmailOutcomeUnknownError } from '../../../functions/commons/errors.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
 import type { Lead, Owner } from '../../../functions/core/lead.ts';
-import { scoringModel, serviceAgreement, teams } from '../../../config/index.ts';
+import { routing, scoringModel, serviceAgreement, teams } from '../../../config/index.ts';
 import { weekdays } from '../../../functions/core/business-hours.ts';
 import type { RepCalendars } from '../../../functions/core/rep-calendars.ts';
+import type { RotationTurn } from '../../../functions/adapters/rep-store.ts';
+import type { OpenLeadMove } from '../../../functions/adapters/lead-store.ts';
+import type { RoutingRecord, StoredRep } from '../../../functions/core/rep-availability.ts';
 import type { AnswerHandoffPorts } from '../../../functions/outcome/answer-handoff.ts';
 import type { AssignRepPorts } from '../../../functions/journey/assign-rep.ts';
 import type { AwaitAcceptancePorts } from '../../../functions/journey/await-acceptance.ts';
@@ -48,6 +51,12 @@ export class InMemoryJourney {
   readonly reportCounts: ReportCount[] = [];
   /** reads of each lead and cycle, by key */
   readonly reads: string[] = [];
+  /** reps' items (open leads, time away), as the rep store keeps them */
+  readonly reps = new Map<string, StoredRep>();
+  /** each team's round robin */
+  readonly rotations = new Map<string, RotationTurn>();
+  /** queued leads, by team, lead and cycle */
+  readonly queue = new Map<string, { teamId: string; leadId: string; cycle: number; queuedAt: string; routing: RoutingRecord }>();
 
   private readonly before = new Map<Write, (() => void)[]>();
 
@@ -83,9 +92,46 @@ export class InMemoryJourney {
   /** the reps' calendars: round the clock unless a test says otherwise, so windows here are plain hours */
   calendars: RepCalendars = () => ({ timeZone: 'UTC', week: Object.fromEntries(weekdays.map((day) => [day, [{ from: '00:00', to: '24:00' }]])), holidays: [], away: [] });
 
+
+  /** A rep's open-lead count as stored (0 for a rep never written). */
+  open(repId: string): number {
+    return this.reps.get(repId)?.open ?? 0;
+  }
+
+  private addOpen(repId: string, delta: number): void {
+    const rep = this.reps.get(repId) ?? { open: 0, away: [] };
+    this.reps.set(repId, { ...rep, open: rep.open + delta });
+  }
+
   get ports(): AssignRepPorts & AwaitAcceptancePorts & SendHandoffPorts & EscalatePorts & AnswerHandoffPorts & RemindRepPorts {
     return {
       teams,
+      routing,
+      leadTraits: async (leadId) => structuredClone(this.leads.get(leadId)?.lead.traits),
+      leadSummary: async (leadId) => {
+        const found = this.leads.get(leadId)?.lead;
+        return found && { ...(typeof found.traits.name === 'string' && { name: found.traits.name }), ...(found.email !== undefined && { email: found.email }) };
+      },
+      storedReps: async (repIds) => Object.fromEntries(repIds.flatMap((id) => (this.reps.has(id) ? [[id, structuredClone(this.reps.get(id)!)]] : []))),
+      rotationOf: async (teamId) => structuredClone(this.rotations.get(teamId) ?? { teamId, credits: {}, version: 0 }),
+      assignCycle: async (cycle, turn, queued) => {
+        this.write('putCycle');
+        if (this.cycle(cycle.leadId, cycle.cycle)) return 'cycle-exists';
+        if ((this.rotations.get(turn.teamId)?.version ?? 0) !== turn.version) return 'rotation-moved';
+        if (queued && !this.queue.has(`${queued.teamId}#${cycle.leadId}#${cycle.cycle}`)) return 'queue-gone';
+        this.setCycle({ ...cycle, openFor: cycle.owner.repId });
+        this.addOpen(cycle.owner.repId, 1);
+        this.rotations.set(turn.teamId, { ...structuredClone(turn), version: turn.version + 1 });
+        return 'assigned';
+      },
+      enqueue: async (entry) => {
+        const key = `${entry.teamId}#${entry.leadId}#${entry.cycle}`;
+        if (!this.queue.has(key)) this.queue.set(key, structuredClone(entry));
+        return this.queue.get(key)!.queuedAt;
+      },
+      dequeue: async (teamId, leadId, cycle) => {
+        this.queue.delete(`${teamId}#${leadId}#${cycle}`);
+      },
       serviceAgreement,
       calendars: this.calendars,
       model: scoringModel,
@@ -99,11 +145,6 @@ export class InMemoryJourney {
       getCycle: async (leadId, cycle) => {
         this.reads.push(`cycle ${leadId} ${cycle}`);
         return structuredClone(this.cycle(leadId, cycle));
-      },
-      putCycle: async (cycle) => {
-        this.write('putCycle');
-        if (this.cycle(cycle.leadId, cycle.cycle)) throw new ConcurrentUpdateError(`cycle ${cycle.cycle} of lead ${cycle.leadId}`);
-        this.setCycle(cycle);
       },
       assignOwner: async (leadId, cycle, owner) => {
         this.write('assignOwner');
@@ -123,12 +164,25 @@ export class InMemoryJourney {
         this.resumed.push({ taskToken, output });
         return true;
       },
-      recordEscalation: async (leadId, cycle, missed, change, reports = []) => {
+      recordEscalation: async (leadId, cycle, missed, change, reports = [], open: OpenLeadMove = {}) => {
         this.write('recordEscalation');
         const current = this.cycle(leadId, cycle);
         if (!current) throw new Error(`cycle ${cycle} of lead ${leadId} does not exist`);
         if (current.outcome || current.recycled || current.mergedInto || current.missed !== missed - 1) return structuredClone(current);
+        if (open.release !== undefined && current.openFor !== open.release) return structuredClone(current);
+        if (open.rotation && (this.rotations.get(open.rotation.teamId)?.version ?? 0) !== open.rotation.version) return structuredClone(current);
         this.applyEscalation(current, missed, change);
+        // the open-lead counts and the round robin move with the step, as in one transaction
+        if (open.release !== undefined) {
+          this.addOpen(open.release, -1);
+          delete current.openFor;
+        }
+        if (open.take !== undefined) {
+          this.addOpen(open.take, 1);
+          current.openFor = open.take;
+        }
+        if (open.rotation) this.rotations.set(open.rotation.teamId, { ...structuredClone(open.rotation), version: open.rotation.version + 1 });
+        if (open.routing) current.routing = structuredClone(open.routing);
         // the report counts go with the step, as in one transaction
         this.reportCounts.push(...structuredClone(reports));
         return undefined;
@@ -156,6 +210,11 @@ export class InMemoryJourney {
         const open = current && current.owner.repId === outcome.repId && !current.outcome && !current.recycled && !current.mergedInto;
         if (!open || this.events.has(event.messageId)) return { recorded: false, cycle: structuredClone(current) };
         current.outcome = structuredClone(outcome);
+        // a rejection ends the rep's open lead, with the decision
+        if (outcome.kind === 'rejected' && current.openFor === outcome.repId) {
+          this.addOpen(outcome.repId, -1);
+          delete current.openFor;
+        }
         this.events.set(event.messageId, structuredClone(event));
         return { recorded: true };
       },

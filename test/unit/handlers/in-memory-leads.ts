@@ -22,6 +22,8 @@ type Port = Exclude<keyof ApplyEventsPorts, 'model'>;
  * on the cycle only while that rep may still decide.
  */
 export class InMemoryLeads {
+  /** open leads ended (releaseOpen), as `lead#cycle#rep` */
+  readonly released: string[] = [];
   readonly leads = new Map<string, VersionedLead>();
   readonly links = new Map<IdentityKey, string>();
   /** the messageIds of the events applied to each lead (its markers) */
@@ -177,6 +179,13 @@ export class InMemoryLeads {
       putCycle: async (cycle) => {
         if (this.cycle(cycle.leadId, cycle.cycle)) throw new ConcurrentUpdateError(`cycle ${cycle.cycle} of lead ${cycle.leadId}`);
         this.setCycle(cycle);
+      },
+      releaseOpen: async (leadId, cycle, repId) => {
+        const current = this.cycle(leadId, cycle);
+        if (current?.openFor !== repId) return false;
+        delete current.openFor;
+        this.released.push(`${leadId}#${cycle}#${repId}`);
+        return true;
       },
       closeCycleForMerge: async (leadId, cycle, into) => {
         const current = this.cycle(leadId, cycle);

@@ -41,7 +41,8 @@ function world(current = lead, cycle: Cycle | null = cycleRecord()): InMemoryJou
 
 describe('journey steps', () => {
   describe('assign-rep', () => {
-    it('routes a new cycle to a rep of the team, records the cycle and makes the rep the owner', async () => {
+    // Sunday 1 March 2026, 10:00 UTC: nobody works today; Kim (Berlin, from 08:00) starts Monday before Sam (London, 09:00)
+    it('routes a new cycle by the rules and availability, records the decision, counts the open lead and makes the rep the owner', async () => {
       // Prepare
       const store = world(lead, null);
 
@@ -49,18 +50,80 @@ describe('journey steps', () => {
       const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
 
       // Assess
-      expect(['rep-sam', 'rep-kim']).toContain(assignment.repId);
-      expect(assignment).toEqual({ repId: assignment.repId, teamId: 'sales-emea', previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 });
-      const owner = { repId: assignment.repId, teamId: 'sales-emea', assignedAt: NOW };
-      expect(store.cycle(LEAD_ID, 1)).toEqual({ leadId: LEAD_ID, cycle: 1, owner, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800, missed: 0 });
+      expect(assignment).toEqual({ ...kim, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 });
+      const owner = { ...kim, assignedAt: NOW };
+      expect(store.cycle(LEAD_ID, 1)).toEqual({
+        leadId: LEAD_ID,
+        cycle: 1,
+        owner,
+        previousReps: [],
+        acceptBy: ACCEPT_BY,
+        acceptWithinSeconds: 14_400,
+        remindAt: REMIND_AT,
+        remindWithinSeconds: 10_800,
+        missed: 0,
+        openFor: 'rep-kim',
+        routing: {
+          at: NOW,
+          teamId: 'sales-emea',
+          repId: 'rep-kim',
+          rule: { id: 'default', index: -1 },
+          skipped: [{ repId: 'rep-sam', reason: 'off-hours', workingFrom: '2026-03-02T09:00:00.000Z' }],
+          via: 'routing',
+        },
+      });
       expect(store.lead(LEAD_ID)?.lead.owner).toEqual(owner);
+      expect(store.open('rep-kim')).toBe(1);
+      expect(store.rotations.get('sales-emea')?.version).toBe(1);
     });
 
-    it('picks the same rep when the same cycle is routed again from scratch', async () => {
-      const first = await assignRep({ leadId: LEAD_ID, cycle: 1 }, world(lead, null).ports);
-      const second = await assignRep({ leadId: LEAD_ID, cycle: 1 }, world(lead, null).ports);
+    it('sends a lead in the Americas to the Americas team by its territory rule', async () => {
+      const store = world(mqlLead({ traits: { ...lead.traits, country: 'United States' } }), null);
 
-      expect(second.repId).toBe(first.repId);
+      const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
+
+      expect(assignment).toMatchObject({ teamId: 'sales-americas' });
+      expect(store.cycle(LEAD_ID, 1)?.routing?.rule).toEqual({ id: 'americas', index: 0 });
+    });
+
+    it('skips a rep who is away', async () => {
+      const store = world(lead, null);
+      store.reps.set('rep-kim', { open: 0, away: [{ from: '2026-02-28T00:00:00.000Z', until: '2026-03-07T00:00:00.000Z' }] });
+
+      const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
+
+      expect(assignment).toMatchObject({ repId: 'rep-sam' });
+      expect(store.cycle(LEAD_ID, 1)?.routing?.skipped).toEqual([{ repId: 'rep-kim', reason: 'away', until: '2026-03-07T00:00:00.000Z' }]);
+    });
+
+    it('routes again when another assignment in the team moved its round robin between the read and the write', async () => {
+      const store = world(lead, null);
+      store.beforeNext('putCycle', () => store.rotations.set('sales-emea', { teamId: 'sales-emea', credits: { 'rep-kim': -1, 'rep-sam': 1 }, version: 1 }));
+
+      const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
+
+      expect(store.writes.putCycle).toBe(2);
+      expect(assignment).toMatchObject({ teamId: 'sales-emea' });
+      expect(store.rotations.get('sales-emea')?.version).toBe(2);
+      expect(store.open(assignment.teamId === 'sales-emea' && 'repId' in assignment ? assignment.repId : '')).toBe(1);
+    });
+
+    it('queues the lead when nobody in the team can take it, and tells the manager once', async () => {
+      const store = world(lead, null);
+      store.reps.set('rep-kim', { open: 30, away: [] });
+      store.reps.set('rep-sam', { open: 0, away: [{ from: '2026-02-28T00:00:00.000Z', until: '2026-03-07T00:00:00.000Z' }] });
+
+      const first = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
+      const again = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
+
+      expect(first).toEqual({ queued: true, teamId: 'sales-emea', queuedAt: NOW, waitSeconds: 6 * 3600 });
+      expect(again).toEqual(first);
+      expect(store.cycle(LEAD_ID, 1)).toBeUndefined();
+      expect([...store.queue.values()]).toMatchObject([{ teamId: 'sales-emea', leadId: LEAD_ID, cycle: 1, queuedAt: NOW }]);
+      expect(store.sent).toHaveLength(1);
+      expect(store.sent[0]).toMatchObject({ to: 'ana.manager@example.com', idempotencyKey: `${LEAD_ID}#1#queued` });
+      expect(store.sent[0]!.text).toContain('Kim Closer: full (30 open leads, cap 30)');
+      expect(store.sent[0]!.text).toContain('Sam Seller: away until 2026-03-07T00:00:00.000Z');
     });
 
     it('returns the recorded assignment on a retry without writing anything', async () => {
@@ -75,6 +138,7 @@ describe('journey steps', () => {
       expect(store.lead(LEAD_ID)).toEqual({ lead, version: 4 });
       expect(store.writes.putCycle).toBe(0);
       expect(store.writes.assignOwner).toBe(0);
+      expect(store.open('rep-kim')).toBe(0);
     });
   });
 
@@ -227,7 +291,8 @@ describe('journey steps', () => {
     });
 
     it('step 2: reassigns the cycle to the next rep and makes them the lead’s owner', async () => {
-      const store = world(lead, cycleRecord({ missed: 1 }));
+      const store = world(lead, cycleRecord({ missed: 1, openFor: 'rep-sam' }));
+      store.reps.set('rep-sam', { open: 1, away: [] });
 
       const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' } }, store.ports);
 
@@ -248,16 +313,35 @@ describe('journey steps', () => {
           remindAt: REMIND_AT,
           remindWithinSeconds: 10_800,
           reassignments: [{ repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW }],
+          // the open lead moves from Sam to Kim with the step, and the routing says why Kim
+          openFor: 'rep-kim',
+          routing: { at: NOW, teamId: 'sales-emea', repId: 'rep-kim', rule: { id: 'default', index: -1 }, skipped: [{ repId: 'rep-sam', reason: 'previous' }], via: 'reassignment' },
         }),
       );
+      expect([store.open('rep-sam'), store.open('rep-kim')]).toEqual([0, 1]);
       expect(store.lead(LEAD_ID)).toEqual({ lead: { ...lead, owner: newOwner }, version: 5 });
       expect(store.saves).toEqual([]);
       expect(store.sent).toEqual([]);
     });
 
+    it('step 2: when nobody else can take the lead, the owner keeps it and the manager is told', async () => {
+      const store = world(lead, cycleRecord({ missed: 1, openFor: 'rep-sam' }));
+      store.reps.set('rep-sam', { open: 1, away: [] });
+      store.reps.set('rep-kim', { open: 0, away: [{ from: '2026-02-28T00:00:00.000Z', until: '2026-03-07T00:00:00.000Z' }] });
+
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' } }, store.ports);
+
+      expect(next.escalation).toEqual({ missed: 2, step: 'notify-manager' });
+      expect(next.assignment).toEqual({ ...sam, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 });
+      expect(store.cycle(LEAD_ID, 1)).toMatchObject({ owner: { repId: 'rep-sam' }, openFor: 'rep-sam', missed: 2 });
+      expect(store.open('rep-sam')).toBe(1);
+      expect(store.sent.map((e) => e.idempotencyKey)).toEqual([`${LEAD_ID}#1#escalation#2`]);
+    });
+
     it('step 3: recycles the lead to marketing, recording the handover on the cycle', async () => {
       const kimOwned = mqlLead({ owner: { ...kim, assignedAt: '2026-03-01T05:30:00.000Z' } });
-      const store = world(kimOwned, cycleRecord({ missed: 2 }));
+      const store = world(kimOwned, cycleRecord({ missed: 2, openFor: 'rep-sam' }));
+      store.reps.set('rep-sam', { open: 1, away: [] });
 
       const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' } }, store.ports);
 
@@ -269,7 +353,9 @@ describe('journey steps', () => {
       expect(saved.lead.stage).toBe('recycled');
       expect(saved.lead.stageHistory).toEqual([...kimOwned.stageHistory, recycledAt]);
       expect(saved.lead).not.toHaveProperty('owner');
+      // the open lead ends with the recycle
       expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 3, recycled: { repId: 'rep-sam', acceptBy: '2026-03-01T09:00:00.000Z', at: NOW } }));
+      expect(store.open('rep-sam')).toBe(0);
       expect(store.sent).toEqual([]);
     });
 

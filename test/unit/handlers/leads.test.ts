@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { feedback, scoringModel } from '../../../config/index.ts';
+import { feedback, scoringModel, teams } from '../../../config/index.ts';
+import type { RoutingRecord } from '../../../functions/core/rep-availability.ts';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
@@ -19,6 +20,7 @@ let links: Map<IdentityKey, string>;
 let reads: string[];
 /** feedback items under the leads, as the feedback store keeps them */
 let feedbackItems: FeedbackEntry[];
+let routings: Map<string, RoutingRecord>;
 let handler: ReturnType<typeof leadsHandler>;
 
 function stubKey(key: string, kind: 'write' | 'server'): void {
@@ -91,8 +93,11 @@ describe('leads handler', () => {
     links = new Map();
     reads = [];
     feedbackItems = [];
+    routings = new Map();
     handler = leadsHandler({
       model: scoringModel,
+      teams,
+      routingOf: async (leadId, cycle) => structuredClone(routings.get(`${leadId}#${cycle}`)),
       feedbackConfig: feedback,
       feedbackOf: async (leadId) => structuredClone(feedbackItems.filter((f) => f.leadId === leadId)),
       now: () => new Date(NOW),
@@ -155,6 +160,45 @@ describe('leads handler', () => {
   });
 
   describe('GET /v1/leads/{leadId}', () => {
+    it('says who the lead was routed to and why: the rule, who was skipped and why', async () => {
+      // Prepare
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      stubProfile({ ...storedLead(), stage: 'mql', cycle: 1, owner: { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-02T10:00:00.000Z' } });
+      routings.set(`${LEAD_ID}#1`, {
+        at: '2026-03-02T10:00:00.000Z',
+        teamId: 'sales-emea',
+        repId: 'rep-sam',
+        rule: { id: 'uk-ie', index: 2 },
+        skipped: [{ repId: 'rep-kim', reason: 'away', until: '2026-03-09T00:00:00.000Z' }],
+        via: 'routing',
+      });
+
+      // Act
+      const { status, body } = await get({ key, leadId: LEAD_ID });
+
+      // Assess
+      expect(status).toBe(200);
+      expect(body.routing).toEqual({
+        at: '2026-03-02T10:00:00.000Z',
+        teamId: 'sales-emea',
+        repId: 'rep-sam',
+        via: 'routing',
+        rule: { id: 'uk-ie', index: 2, says: 'rule "uk-ie" (number 3 in config/routing.json)' },
+        skipped: [{ repId: 'rep-kim', reason: 'away', until: '2026-03-09T00:00:00.000Z', says: 'Kim Closer: away until 2026-03-09T00:00:00.000Z' }],
+      });
+    });
+
+    it('says nothing of routing for a lead that never qualified', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      stubProfile(storedLead());
+
+      const { body } = await get({ key, leadId: LEAD_ID });
+
+      expect(body.routing).toBeNull();
+    });
+
     it('answers the lead with its score worked out now, not the score stored when it was last scored', async () => {
       // Prepare
       const key = freshKey('sk');

@@ -1,0 +1,126 @@
+import type { AssignWrite, QueueItem, RotationTurn } from '#adapters/rep-store.ts';
+import type { Cycle } from '#core/cycle.ts';
+import { assignmentOf, planAssignment, type JourneyAssignment } from '#core/journey.ts';
+import type { Owner } from '#core/lead.ts';
+import { repStatesOf, type StoredRep } from '#core/rep-availability.ts';
+import { drainQueue, type RoutingConfig } from '#core/routing.ts';
+import type { ServiceAgreement } from '#core/service-agreement.ts';
+import type { TeamsConfig } from '#core/teams.ts';
+import type { RepCalendars } from '#core/rep-calendars.ts';
+
+export interface DrainPorts {
+  teams: TeamsConfig;
+  routing: RoutingConfig;
+  serviceAgreement: ServiceAgreement;
+  /** each rep's working calendar: the acceptance clock runs in the owner's hours */
+  calendars: RepCalendars;
+  now: () => Date;
+  queueOf: (teamId: string) => Promise<QueueItem[]>;
+  queueItem: (teamId: string, leadId: string, cycle: number) => Promise<QueueItem | undefined>;
+  dequeue: (teamId: string, leadId: string, cycle: number) => Promise<void>;
+  storedReps: (repIds: readonly string[]) => Promise<Record<string, StoredRep>>;
+  rotationOf: (teamId: string) => Promise<RotationTurn>;
+  /** the cycle, its owner's open lead and the round robin in one write, marking the queue item taken */
+  assignCycle: (cycle: Cycle, turn: RotationTurn, queued?: { teamId: string }) => Promise<AssignWrite>;
+  assignOwner: (leadId: string, cycle: number, owner: Owner) => Promise<void>;
+  getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
+  /** resumes a waiting journey; false when that task is gone */
+  resumeJourney: (taskToken: string, output: unknown) => Promise<boolean>;
+}
+
+export interface DrainResult {
+  assigned: { leadId: string; cycle: number; teamId: string; repId: string }[];
+  waiting: number;
+}
+
+/** Attempts at one lead when other assignments in the team keep moving its round robin. */
+const ATTEMPTS = 8;
+
+/**
+ * Hands the team's queued leads to reps who can take them now, oldest first,
+ * each as a new lead would be routed (routing.ts drainQueue: weights, caps,
+ * time away). Each assignment is the journey's own write (cycle, open lead,
+ * round robin, the queue item marked taken); the waiting journey is resumed
+ * with its assignment, and the item goes. Safe to run at once from several
+ * places (a rep back, the schedule): an item is taken once.
+ */
+export async function drainTeam(teamId: string, ports: DrainPorts): Promise<DrainResult> {
+  const team = ports.teams.teams.find((t) => t.id === teamId);
+  if (!team) throw new Error(`team "${teamId}" is not in config/teams.json`);
+  const result: DrainResult = { assigned: [], waiting: 0 };
+  const items = await ports.queueOf(teamId);
+  // Taken by an earlier drain that stopped before resuming the journey: finish those first.
+  for (const item of items.filter((i) => i.takenBy !== undefined)) await finish(item, ports);
+  const waiting = items.filter((i) => i.takenBy === undefined).sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.leadId.localeCompare(b.leadId));
+  for (const [index, item] of waiting.entries()) {
+    const assigned = await assignFromQueue(item, team.reps.map((r) => r.id), ports);
+    if (assigned === 'nobody') {
+      // Nobody frees up within one drain: the team's later leads wait too, in order.
+      result.waiting = waiting.length - index;
+      break;
+    }
+    if (assigned) result.assigned.push(assigned);
+  }
+  return result;
+}
+
+/** Drains every team's queue (the schedule's backstop). */
+export async function drainAll(ports: DrainPorts): Promise<DrainResult> {
+  const all: DrainResult = { assigned: [], waiting: 0 };
+  for (const team of ports.teams.teams) {
+    const drained = await drainTeam(team.id, ports);
+    all.assigned.push(...drained.assigned);
+    all.waiting += drained.waiting;
+  }
+  return all;
+}
+
+async function assignFromQueue(item: QueueItem, repIds: string[], ports: DrainPorts): Promise<DrainResult['assigned'][number] | 'nobody' | undefined> {
+  const team = ports.teams.teams.find((t) => t.id === item.teamId)!;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const now = ports.now();
+    const [stored, turn] = await Promise.all([ports.storedReps(repIds), ports.rotationOf(team.id)]);
+    const drained = drainQueue([{ leadId: item.leadId, teamId: team.id, queuedAt: new Date(item.queuedAt) }], {
+      routing: ports.routing,
+      teams: ports.teams,
+      reps: repStatesOf(team, ports.routing, stored),
+      rotations: { [team.id]: turn.credits },
+      now,
+    });
+    const pick = drained.assigned[0];
+    if (!pick) return 'nobody';
+    const assignment = planAssignment(ports.teams, ports.serviceAgreement, item, now, ports.calendars, pick);
+    const owner = { repId: pick.repId, teamId: pick.teamId, assignedAt: now.toISOString() };
+    const cycle: Cycle = {
+      leadId: item.leadId,
+      cycle: item.cycle,
+      owner,
+      previousReps: [],
+      acceptBy: assignment.acceptBy,
+      acceptWithinSeconds: assignment.acceptWithinSeconds,
+      remindAt: assignment.remindAt,
+      remindWithinSeconds: assignment.remindWithinSeconds,
+      missed: 0,
+      routing: { at: now.toISOString(), teamId: team.id, repId: pick.repId, rule: item.routing.rule, skipped: pick.skipped, via: 'queue' },
+    };
+    const written = await ports.assignCycle(cycle, { ...turn, credits: drained.rotations[team.id] ?? turn.credits }, { teamId: team.id });
+    if (written === 'rotation-moved') continue;
+    if (written === 'queue-gone') return undefined;
+    // 'cycle-exists': the journey routed it itself meanwhile; its cycle stands.
+    await finish({ ...item, takenBy: pick.repId }, ports);
+    return written === 'assigned' ? { leadId: item.leadId, cycle: item.cycle, teamId: team.id, repId: pick.repId } : undefined;
+  }
+  return undefined;
+}
+
+/** A taken item: the lead's owner, the waiting journey resumed with its assignment (if its wait began), the item gone. */
+async function finish(item: QueueItem, ports: DrainPorts): Promise<void> {
+  const cycle = await ports.getCycle(item.leadId, item.cycle);
+  if (!cycle) return;
+  await ports.assignOwner(item.leadId, item.cycle, cycle.owner);
+  // read again: the journey's token may have landed since the item was read
+  const now = await ports.queueItem(item.teamId, item.leadId, item.cycle);
+  const assignment: JourneyAssignment = assignmentOf(cycle);
+  if (now?.taskToken) await ports.resumeJourney(now.taskToken, assignment);
+  await ports.dequeue(item.teamId, item.leadId, item.cycle);
+}

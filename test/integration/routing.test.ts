@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teams } from '../../config/index.ts';
+import { run, type CliIo } from '../../bin/cli/run.ts';
+import { leadIdFor } from '../../functions/core/lead-id.ts';
+import { journeyName } from '../../functions/core/journey.ts';
+import type { LeadRoutingView, LeadView } from '../../functions/core/lead-view.ts';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { eventually, sendEvent } from '../support/local.ts';
+
+/**
+ * Routing through the local runtime: a lead goes to a team by a territory
+ * rule (config/routing.json), a rep marked away with `leadloop reps away`
+ * is skipped, and a lead nobody in its team can take waits in the queue,
+ * its manager told once, until `leadloop reps back` hands it out. The lead
+ * view says who and why each time.
+ */
+const CLOCK_SPEED = 60;
+
+interface CapturedEmail {
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string };
+}
+
+let runtime: LocalRuntime;
+
+beforeAll(async () => {
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, synth: false, log: () => undefined });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+async function emails(): Promise<CapturedEmail[]> {
+  const response = await fetch(`${runtime.sesUrl}/store`);
+  return ((await response.json()) as { emails: CapturedEmail[] }).emails;
+}
+
+/** The CLI as a person runs it, on this runtime (its tables and journey from the environment). */
+async function leadloop(...args: string[]): Promise<{ status: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    readFile: () => '',
+    out: (text) => out.push(text),
+    err: (text) => err.push(text),
+    env: { ...runtime.cliEnv },
+    progress: { write: () => true },
+    onInterrupt: () => () => undefined,
+  };
+  const status = await run(args, io);
+  return { status, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function qualify(anonymousId: string, email: string, name: string, traits: Record<string, unknown> = {}): Promise<string> {
+  const calls = [
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
+    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+1 212 555 0100', title: 'VP Sales', company: 'Acme', employees: 250, ...traits } }],
+    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
+    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
+  ] as const;
+  for (const [path, body] of calls) expect((await sendEvent(runtime, path, body)).status).toBe(200);
+  return leadIdFor(`anon:${anonymousId}`);
+}
+
+async function routingOf(leadId: string): Promise<LeadRoutingView | null | undefined> {
+  const response = await fetch(`${runtime.apiUrl}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+  return response.status === 200 ? ((await response.json()) as LeadView & { routing: LeadRoutingView | null }).routing : undefined;
+}
+
+const handoffsOf = async (name: string) => (await emails()).filter((e) => e.subject.startsWith('New lead') && e.subject.includes(name));
+const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+const repEmail = (repId: string) => teams.teams.flatMap((t) => t.reps).find((r) => r.id === repId)!.email;
+
+describe('routing a qualified lead', () => {
+  it('sends a lead from the United States to the Americas team by the territory rule, and the lead view says so', async () => {
+    const leadId = await qualify('visitor-us', 'uma@initech.example', 'Uma Stone', { country: 'US' });
+
+    const handoff = (await eventually('the hand-off email', async () => (await handoffsOf('Uma Stone'))[0]))!;
+    const americas = teams.teams.find((t) => t.id === 'sales-americas')!.reps.map((r) => r.email);
+    expect(americas).toContain(handoff.destination.to[0]);
+
+    const routing = await eventually('the routing in the lead view', () => routingOf(leadId));
+    expect(routing).toMatchObject({ teamId: 'sales-americas', via: 'routing', rule: { id: 'americas', index: 0 } });
+    expect(repEmail(routing!.repId!)).toBe(handoff.destination.to[0]);
+  });
+
+  it('skips a rep marked away with leadloop reps away, and says why', async () => {
+    const away = await leadloop('reps', 'away', 'rep-kim', '--from', day(-1), '--until', day(6));
+    expect(away.err).toBe('');
+    expect(away.status).toBe(0);
+    const listed = await leadloop('reps', 'list');
+    expect(listed.out).toMatch(/sales-emea\trep-kim\tKim Closer\t0\/30 open\taway until /);
+
+    const leadId = await qualify('visitor-gb', 'gus@umbrella.example', 'Gus Grey', { country: 'GB' });
+
+    const handoff = (await eventually('the hand-off email', async () => (await handoffsOf('Gus Grey'))[0]))!;
+    expect(handoff.destination.to).toEqual([repEmail('rep-sam')]);
+    const routing = await eventually('the routing in the lead view', () => routingOf(leadId));
+    expect(routing).toMatchObject({ teamId: 'sales-emea', repId: 'rep-sam', rule: { id: 'uk-ie' } });
+    expect(routing!.skipped).toEqual([expect.objectContaining({ repId: 'rep-kim', reason: 'away', says: expect.stringMatching(/^Kim Closer: away until /) })]);
+    // Sam's open lead is counted
+    expect((await leadloop('reps', 'list')).out).toMatch(/rep-sam\tSam Seller\t1\/20 open\tavailable/);
+  });
+
+  it('refuses unknown reps and bad dates with a clear message, and changes nothing', async () => {
+    const unknown = await leadloop('reps', 'away', 'rep-zed', '--from', day(0), '--until', day(1));
+    expect(unknown.status).toBe(1);
+    expect(unknown.err).toContain('no rep "rep-zed" in config/teams.json');
+    const backwards = await leadloop('reps', 'away', 'rep-sam', '--from', day(3), '--until', day(1));
+    expect(backwards.status).toBe(2);
+    expect(backwards.err).toContain(`--until (${day(1)}) is before --from (${day(3)})`);
+    expect((await leadloop('reps', 'list')).out).toMatch(/rep-sam\tSam Seller\t1\/20 open\tavailable$/m);
+  });
+});
+
+describe('a team nobody in it can take a lead from', () => {
+  const name = 'Quinn Queue';
+  let leadId: string;
+
+  it('queues the lead and tells the team’s manager once; the journey waits', async () => {
+    for (const rep of ['rep-ada', 'rep-ben']) expect((await leadloop('reps', 'away', rep, '--from', day(-1), '--until', day(6))).status).toBe(0);
+
+    leadId = await qualify('visitor-ca', 'quinn@hooli.example', name, { country: 'Canada' });
+
+    const notice = await eventually('the manager’s notice', async () => (await emails()).find((e) => e.subject.startsWith('Waiting for a rep') && e.subject.includes(name)));
+    expect(notice.destination.to).toEqual(['lou.manager@example.com']);
+    expect(notice.body.text).toMatch(/Ada Account: away until /);
+    expect(notice.body.text).toMatch(/Ben Booker: away until /);
+    await eventually('the journey to wait for a rep', async () => journey()?.states.includes('Await rep') || undefined);
+    expect(await handoffsOf(name)).toEqual([]);
+    const routing = await routingOf(leadId);
+    expect(routing).toMatchObject({ teamId: 'sales-americas', repId: null, rule: { id: 'americas' } });
+  });
+
+  it('hands the lead out when a rep is back (leadloop reps back), and the manager was told only once', async () => {
+    const back = await leadloop('reps', 'back', 'rep-ben');
+    expect(back.err).toBe('');
+    expect(back.out).toContain(`${leadId} → rep-ben`);
+
+    const handoff = await eventually('the hand-off email', async () => (await handoffsOf(name))[0]);
+    expect(handoff.destination.to).toEqual([repEmail('rep-ben')]);
+    const routing = await eventually('the routing in the lead view', async () => ((await routingOf(leadId))?.repId ? await routingOf(leadId) : undefined));
+    expect(routing).toMatchObject({ teamId: 'sales-americas', repId: 'rep-ben', via: 'queue', rule: { id: 'americas' } });
+    expect(routing!.skipped).toEqual([expect.objectContaining({ repId: 'rep-ada', reason: 'away' })]);
+    await eventually('the journey to wait for acceptance', async () => journey()?.states.includes('Await acceptance') || undefined);
+    expect((await emails()).filter((e) => e.subject.startsWith('Waiting for a rep') && e.subject.includes(name))).toHaveLength(1);
+    expect((await leadloop('reps', 'list')).out).toMatch(/rep-ben\tBen Booker\t1\/5 open\tavailable/);
+  });
+
+  function journey() {
+    return [...runtime.stepFunctions.executions.values()].find((e) => e.name === journeyName(leadId, 1));
+  }
+});
