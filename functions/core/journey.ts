@@ -1,4 +1,5 @@
-import type { CycleRef } from './cycle.ts';
+import type { Cycle, CycleRef } from './cycle.ts';
+import type { RoutingRecord } from './rep-availability.ts';
 import { EscalationStepName, OUTCOME_RECORDED, type EscalationStep, type JourneyEscalationStep } from './journey-contract.ts';
 import type { RepCalendars } from './rep-calendars.ts';
 import { acceptanceWindow, escalationStep, type AcceptanceTerms } from './service-agreement.ts';
@@ -58,6 +59,27 @@ export function planAssignment(
   chosen: ChosenRep,
 ): JourneyAssignment {
   return { repId: chosen.repId, teamId: chosen.teamId, previousReps: [], ...windowFor(agreement, calendars, chosen.repId, now) };
+}
+
+/**
+ * The record of a cycle's first assignment (routed, or drained from the
+ * queue): its owner from now, the acceptance window, nobody before them, no
+ * deadline missed yet, and how routing chose.
+ */
+export function assignedCycle(ref: Pick<JourneyState, 'leadId' | 'cycle'>, assignment: JourneyAssignment, now: Date, routing: RoutingRecord): Cycle {
+  const { acceptBy, acceptWithinSeconds, remindAt, remindWithinSeconds } = assignment;
+  return {
+    leadId: ref.leadId,
+    cycle: ref.cycle,
+    owner: { repId: assignment.repId, teamId: assignment.teamId, assignedAt: now.toISOString() },
+    previousReps: [],
+    acceptBy,
+    acceptWithinSeconds,
+    remindAt,
+    remindWithinSeconds,
+    missed: 0,
+    routing,
+  };
 }
 
 /** The number of the missed deadline an escalation follows, and the ladder's step for it. */

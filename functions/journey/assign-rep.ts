@@ -1,7 +1,7 @@
 import type { AssignWrite, RotationTurn } from '#adapters/rep-store.ts';
 import type { Cycle } from '#core/cycle.ts';
 import type { EmailToSend, SendResult } from '#core/emails.ts';
-import { assignmentOf, planAssignment, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
+import { assignedCycle, assignmentOf, planAssignment, type JourneyAssignment, type JourneyState } from '#core/journey.ts';
 import type { Owner } from '#core/lead.ts';
 import type { RepCalendars } from '#core/rep-calendars.ts';
 import { renderQueuedEmail } from '#core/queue-emails.ts';
@@ -89,19 +89,8 @@ export async function assignRep(state: JourneyState & { assignment?: JourneyAssi
       return { queued: true, teamId: decision.teamId, queuedAt, waitSeconds: QUEUE_RETRY_SECONDS };
     }
     const assignment = planAssignment(ports.teams, ports.serviceAgreement, state, now, ports.calendars, decision);
-    const owner = { repId: assignment.repId, teamId: assignment.teamId, assignedAt: now.toISOString() };
-    const record: Cycle = {
-      leadId,
-      cycle,
-      owner,
-      previousReps: [],
-      acceptBy: assignment.acceptBy,
-      acceptWithinSeconds: assignment.acceptWithinSeconds,
-      remindAt: assignment.remindAt,
-      remindWithinSeconds: assignment.remindWithinSeconds,
-      missed: 0,
-      routing: routingRecord(decision, now, queued ? 'queue' : 'routing'),
-    };
+    const record = assignedCycle(state, assignment, now, routingRecord(decision, now, queued ? 'queue' : 'routing'));
+    const { owner } = record;
     const written = await ports.assignCycle(record, { ...turn, credits: decision.rotation }, queued && { teamId: queued.teamId });
     if (written === 'rotation-moved') continue;
     if (written === 'assigned') {

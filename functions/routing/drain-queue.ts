@@ -1,6 +1,6 @@
 import type { AssignWrite, QueueItem, RotationTurn } from '#adapters/rep-store.ts';
 import type { Cycle } from '#core/cycle.ts';
-import { assignmentOf, planAssignment, type JourneyAssignment } from '#core/journey.ts';
+import { assignedCycle, assignmentOf, planAssignment, type JourneyAssignment } from '#core/journey.ts';
 import type { Owner } from '#core/lead.ts';
 import { repStatesOf, type StoredRep } from '#core/rep-availability.ts';
 import { drainQueue, type RoutingConfig } from '#core/routing.ts';
@@ -90,19 +90,7 @@ async function assignFromQueue(item: QueueItem, repIds: string[], ports: DrainPo
     const pick = drained.assigned[0];
     if (!pick) return 'nobody';
     const assignment = planAssignment(ports.teams, ports.serviceAgreement, item, now, ports.calendars, pick);
-    const owner = { repId: pick.repId, teamId: pick.teamId, assignedAt: now.toISOString() };
-    const cycle: Cycle = {
-      leadId: item.leadId,
-      cycle: item.cycle,
-      owner,
-      previousReps: [],
-      acceptBy: assignment.acceptBy,
-      acceptWithinSeconds: assignment.acceptWithinSeconds,
-      remindAt: assignment.remindAt,
-      remindWithinSeconds: assignment.remindWithinSeconds,
-      missed: 0,
-      routing: { at: now.toISOString(), teamId: team.id, repId: pick.repId, rule: item.routing.rule, skipped: pick.skipped, via: 'queue' },
-    };
+    const cycle = assignedCycle(item, assignment, now, { at: now.toISOString(), teamId: team.id, repId: pick.repId, rule: item.routing.rule, skipped: pick.skipped, via: 'queue' });
     const written = await ports.assignCycle(cycle, { ...turn, credits: drained.rotations[team.id] ?? turn.credits }, { teamId: team.id });
     if (written === 'rotation-moved') continue;
     if (written === 'queue-gone') return undefined;
