@@ -96,7 +96,9 @@ export class LocalScheduler {
       if (this.stopped) return;
       // the clock may not have reached it (a timer's rounding, or a wait longer than a timer can)
       if (this.now().getTime() < at.getTime()) return this.wait(armed, at);
-      void this.fire(armed.schedule.logicalId, at).finally(() => this.arm(armed, at));
+      // the next time after this firing ends: a fast clock that passed further times meanwhile does not
+      // fire them one after another to catch up (the scheduler fires each time once, when it comes)
+      void this.fire(armed.schedule.logicalId, at).finally(() => this.arm(armed, new Date(Math.max(at.getTime(), this.now().getTime()))));
     }, delay);
     armed.timer.unref?.();
   }

@@ -27,7 +27,7 @@ beforeAll(async () => {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const { schedule } = runtime.schedules.list()[0]!;
+  const { schedule } = runtime.schedules.list().find((s) => s.functionLogicalId.startsWith('Digest'))!;
   const firing = await runtime.schedules.fire(schedule);
   expect(firing.error).toBeUndefined();
   const email = await eventually('the digest email', async () => {
