@@ -44,7 +44,7 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
   const input = payload as { leadId: string; taskToken?: string; assignment?: Record<string, unknown>; escalation?: { missed: number } };
   const scenario = scenarios.get(input.leadId);
   if (!scenario) throw new Error(`no scenario for ${input.leadId}`);
-  const assignment = (repId: string) => ({ repId, teamId: 'emea', previousReps: [], acceptBy: '2026-12-01T13:00:00.000Z', acceptWithinSeconds: HOUR });
+  const assignment = (repId: string) => ({ repId, teamId: 'emea', previousReps: [], acceptBy: '2026-12-01T13:00:00.000Z', acceptWithinSeconds: HOUR, remindAt: '2026-12-01T12:00:00.000Z', remindWithinSeconds: HOUR });
   switch (functionOf(functionArn)) {
     case 'AssignRep':
       return assignment('rep-1');
@@ -56,6 +56,9 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
       if (answer !== 'deadline') setImmediate(() => stepFunctions.sendTaskSuccess({ taskToken: input.taskToken!, output: JSON.stringify({ outcome: answer, repId: 'rep-1' }) }));
       return { waiting: true };
     }
+    case 'RemindRep':
+      // the reminder sent; the rest of the window is the second wait's timeout
+      return { reminder: 'sent', acceptWithinSeconds: HOUR };
     case 'Escalate': {
       const step = scenario.escalations?.[scenario.escalated++];
       if (step === undefined) throw new Error(`${input.leadId}: the scenario has no escalation ${scenario.escalated}`);
@@ -101,47 +104,58 @@ afterAll(() => stepFunctions?.stop());
 
 /*
  * The paths, read off the definition (lib/constructs/journey.ts):
- *   Assign rep → Send hand-off → Await acceptance ─(decision)→ Follow up → Followed up? ─(done)→ Follow-up done
- *                                                 └(timeout)→ Escalate → Next escalation step ─(notify-manager)→ Await acceptance
+ *   Assign rep → Rep found? ─(a rep)→ Send hand-off → Await acceptance ─(decision)→ Follow up → Followed up? ─(done)→ Follow-up done
+ *   Await acceptance ─(timeout: the reminder)→ Remind rep → Await acceptance after reminder ─(decision)→ Follow up …
+ *   Await acceptance after reminder ─(timeout: the deadline)→ Escalate → Next escalation step ─(notify-manager)→ Await acceptance
  *                                                                                              ├(reassign)→ Send hand-off
  *                                                                                              └(recycle)→ Recycled to marketing
  *   Followed up? ─(not done)→ Await follow-up → Follow up → Followed up? …
- * So: a decision on time and one look is 6 transitions; each further look adds 3 (Await follow-up, Follow up, Followed up?);
- * each missed deadline adds 3 (Escalate, Next escalation step, and the wait or hand-off it leads to).
+ * So: a decision before the reminder and one look is 7 transitions; a decision after it, 2 more (Remind rep, the second
+ * wait); each further look adds 3 (Await follow-up, Follow up, Followed up?); each missed deadline adds 5 (Remind rep,
+ * the second wait, Escalate, Next escalation step, and the wait or hand-off it leads to).
  */
-const DECIDED = ['Assign rep', 'Send hand-off', 'Await acceptance'];
+const DECIDED = ['Assign rep', 'Rep found?', 'Send hand-off', 'Await acceptance'];
+const REMINDED = ['Remind rep', 'Await acceptance after reminder'];
 const LOOK = ['Follow up', 'Followed up?'];
 const ANOTHER_LOOK = ['Await follow-up', ...LOOK];
 
 describe('state transitions per handed-off lead', () => {
-  it('accepted on time, followed up to done: 6 with one look, 3 more per further look', async () => {
+  it('accepted before the reminder, followed up to done: 7 with one look, 3 more per further look', async () => {
     const oneLook = await journeyOf('lead-accepted-1', { acceptance: ['accepted'], followUpLooks: 1 });
     const twoLooks = await journeyOf('lead-accepted-2', { acceptance: ['accepted'], followUpLooks: 2 });
 
     expect(oneLook.status).toBe('SUCCEEDED');
     expect(oneLook.states).toEqual([...DECIDED, ...LOOK, 'Follow-up done']);
-    expect(stateTransitions(oneLook)).toBe(6);
+    expect(stateTransitions(oneLook)).toBe(7);
     expect(twoLooks.states).toEqual([...DECIDED, ...LOOK, ...ANOTHER_LOOK, 'Follow-up done']);
-    expect(stateTransitions(twoLooks)).toBe(9);
+    expect(stateTransitions(twoLooks)).toBe(10);
   }, 60_000);
 
-  it('accepted after one missed deadline (the manager told): 3 more than on time', async () => {
-    const execution = await journeyOf('lead-escalated', { acceptance: ['deadline', 'accepted'], escalations: [EscalationStepName.notifyManager], followUpLooks: 1 });
+  it('accepted after the reminder: 2 more than before it', async () => {
+    const execution = await journeyOf('lead-reminded', { acceptance: ['deadline', 'accepted'], followUpLooks: 1 });
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.states).toEqual([...DECIDED, 'Escalate', 'Next escalation step', 'Await acceptance', ...LOOK, 'Follow-up done']);
+    expect(execution.states).toEqual([...DECIDED, ...REMINDED, ...LOOK, 'Follow-up done']);
     expect(stateTransitions(execution)).toBe(9);
   }, 60_000);
 
-  it('never answered, the whole ladder to recycling: 13', async () => {
+  it('accepted after one missed deadline (reminded, then the manager told): 5 more than before the reminder', async () => {
+    const execution = await journeyOf('lead-escalated', { acceptance: ['deadline', 'deadline', 'accepted'], escalations: [EscalationStepName.notifyManager], followUpLooks: 1 });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.states).toEqual([...DECIDED, ...REMINDED, 'Escalate', 'Next escalation step', 'Await acceptance', ...LOOK, 'Follow-up done']);
+    expect(stateTransitions(execution)).toBe(12);
+  }, 60_000);
+
+  it('never answered, the whole ladder to recycling: 20', async () => {
     const execution = await journeyOf('lead-unanswered', {
-      acceptance: ['deadline', 'deadline', 'deadline'],
+      acceptance: ['deadline', 'deadline', 'deadline', 'deadline', 'deadline', 'deadline'],
       escalations: [EscalationStepName.notifyManager, EscalationStepName.reassign, EscalationStepName.recycle],
       followUpLooks: 1,
     });
 
     expect(execution.status).toBe('SUCCEEDED');
-    const escalation = ['Escalate', 'Next escalation step'];
+    const escalation = [...REMINDED, 'Escalate', 'Next escalation step'];
     expect(execution.states).toEqual([
       ...DECIDED,
       ...escalation,
@@ -152,6 +166,6 @@ describe('state transitions per handed-off lead', () => {
       ...escalation,
       'Recycled to marketing',
     ]);
-    expect(stateTransitions(execution)).toBe(13);
+    expect(stateTransitions(execution)).toBe(20);
   }, 60_000);
 });
