@@ -86,7 +86,7 @@ describe('a lead qualifying on Friday evening', () => {
     expect(handoff.body.text).toContain(`Please accept or reject it by ${due.words}.`);
     // the reminder came once, not before its time, and before the manager was told
     const journey = [...runtime.stepFunctions.executions.values()].find((e) => e.name === journeyName(leadIdFor('anon:visitor-fri'), 1))!;
-    expect(journey.states.slice(0, 6)).toEqual(['Assign rep', 'Send hand-off', 'Await acceptance', 'Remind rep', 'Await acceptance after reminder', 'Escalate']);
+    expect(journey.states.slice(0, 7)).toEqual(['Assign rep', 'Rep found?', 'Send hand-off', 'Await acceptance', 'Remind rep', 'Await acceptance after reminder', 'Escalate']);
     const all = await emails();
     const reminders = all.filter((e) => e.subject.startsWith('Reminder') && e.subject.includes('Fritz Abend'));
     expect(reminders).toHaveLength(1);
