@@ -716,9 +716,11 @@ export function leadStoreContract(getTables: () => TestTables): void {
       await metered.getLead(saved.leadId);
 
       // Assess: a transaction and the marker write; the new lead's funnel counts added to its shard and its report counts
-      // to the items of its three visitor slices (all, source, campaign), let go of by its profile, the four marks removed;
+      // to the items of its three visitor slices (all, source, campaign), each a day item and its month's total, let go
+      // of by its profile, the seven marks (funnel, and six report items) removed;
       // the profile and score in one strongly consistent query of small items, then the markers
-      const updates = 1 + 3 + 1 + 1 + 3;
+      const reportItems = 3 * 2;
+      const updates = 1 + reportItems + 1 + (1 + reportItems);
       expect(consumed.map((c) => c.operation)).toEqual(['TransactWrite', 'BatchWrite', ...Array<string>(updates).fill('Update'), 'Query', 'Query']);
       expect(consumed.every((c) => c.table === tables.leadsTable)).toBe(true);
       expect(consumed[0]!.writeUnits).toBeGreaterThan(0);
