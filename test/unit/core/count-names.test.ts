@@ -20,6 +20,10 @@ describe('report counters as stored', () => {
     expect(countNameOf("e.i.''quoted")).toBe("reason.accepted.'quoted");
   });
 
+  it('reads a name stored long (before names were stored short) as itself', () => {
+    for (const name of ['dwell.opportunity.57', 'reached.mql', 'reason.rejected.no-budget', 'pipeline.touched.EUR', 'rating.5']) expect(countNameOf(name)).toBe(name);
+  });
+
   it('makes every stage name shorter', () => {
     for (const stage of stages) expect(storedCountName(`reached.${stage}`).length).toBeLessThan(`reached.${stage}`.length);
   });
