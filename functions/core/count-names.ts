@@ -48,7 +48,8 @@ const WORDS = [
   'closed',
   'crm',
   'current',
-  // stages (lifecycle.ts)
+  // stages: written out, not spread from lifecycle.ts, so a stage added there never moves a stored letter
+  // (a new stage is appended at the end of this list; test/unit/core/count-names.test.ts checks each is here)
   'visitor',
   'known',
   'engaged',
