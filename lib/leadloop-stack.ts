@@ -6,6 +6,7 @@ import { Digest, type DigestProps } from './constructs/digest.ts';
 import { Email } from './constructs/email.ts';
 import { Journey } from './constructs/journey.ts';
 import { Nurture } from './constructs/nurture.ts';
+import { Privacy } from './constructs/privacy.ts';
 import { QueueDrain } from './constructs/queue-drain.ts';
 import { Scoring } from './constructs/scoring.ts';
 import { Tables } from './constructs/tables.ts';
@@ -29,6 +30,7 @@ export class LeadLoopStack extends Stack {
     const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
     const nurture = new Nurture(this, 'Nurture', { tables, email, httpApi: api.httpApi });
     new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine, nurture });
+    new Privacy(this, 'Privacy', { tables, httpApi: api.httpApi, journey: journey.stateMachine, nurture });
     new QueueDrain(this, 'QueueDrain', { tables, journey: journey.stateMachine });
     new Digest(this, 'Digest', { tables, email, apiUrl: api.httpApi.apiEndpoint, digest: props.digest ?? digest });
 
