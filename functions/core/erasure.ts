@@ -137,7 +137,7 @@ export function itemTraces(leadId: string, item: Record<string, unknown> & { sk:
  * What goes with a lead's profile, once the rest of its partition is gone:
  * its identity links, its email's suppression (the tombstone now keeps the
  * address from being written to), its nurture emails' once-records, and the
- * profile itself.
+ * profile itself, last.
  */
 export function profileTraces(lead: Pick<Lead, 'leadId' | 'identities' | 'email' | 'cycle'>, context: ErasureContext): ItemKey[] {
   return [

@@ -56,9 +56,11 @@ const MAX_HOPS = 10;
  *  1. tombstones for every identity and lead id of the person, first, so no
  *     event of theirs is applied (or re-linked) meanwhile or after;
  *  2. their journeys and nurture programs are stopped;
- *  3. each lead's partition, merged leads first: a page of items, then what
- *     they name (events, comments, email records, queue entries), then the items;
- *  4. each lead's profile last, with its identity links and email records.
+ *  3. each lead's partition but its profile, merged leads first: a page of
+ *     items, then what they name (events, comments, email records, queue
+ *     entries), then the items;
+ *  4. the identity links, suppression and nurture email records the profiles
+ *     name, then the profiles, in one request.
  * A lead already erased answers `erased` (its tombstone says so); a lead never known, 404.
  */
 export async function forgetLead(query: LeadQuery, ports: ForgetPorts, budget = ERASE_BUDGET): Promise<ForgetResult> {
@@ -101,11 +103,12 @@ export async function forgetLead(query: LeadQuery, ports: ForgetPorts, budget = 
       deleted.events += events.length;
       deleted.items += rest.length;
     }
-    const leadProfile = profiles.get(leadId);
-    if (leadProfile) {
-      await ports.deleteItems(profileTraces(leadProfile, ports.context));
-      deleted.items += 1;
-    }
   }
+  // The profiles last, all in one request: until then each names the rest of the person, so a call
+  // that stops before them (or a retry by any of the person's lead ids) still finds everything.
+  const traces = [...profiles.values()].map((p) => profileTraces(p, ports.context));
+  await ports.deleteItems(traces.flatMap((keys) => keys.slice(0, -1)));
+  await ports.deleteItems(traces.map((keys) => keys.at(-1)!));
+  deleted.items += profiles.size;
   return { status: 'erased', leadId: asked!, deleted };
 }
