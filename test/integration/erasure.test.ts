@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { journeyName } from '../../functions/core/journey.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import type { LeadExport } from '../../functions/leads/export-lead.ts';
+import { forgetCommand } from '../../bin/cli/forget.ts';
+import type { CliIo } from '../../bin/cli/run.ts';
 import { eventually, sendEvent, storedEvents, useLocalRuntime } from '../support/local.ts';
 
 /**
@@ -162,5 +164,32 @@ describe('erasing a person', () => {
   it('refuses a write key', async () => {
     const response = await fetch(`${local.runtime.apiUrl}/v1/leads/${leadA}`, { method: 'DELETE', headers: { authorization: `Bearer ${local.runtime.writeKey}` } });
     expect(response.status).toBe(403);
+  });
+});
+
+describe('leadloop forget <email>', () => {
+  it('erases a person by email through the CLI, leaving no trace of them', async () => {
+    // Prepare: a known visitor
+    const other = 'visitor-otto';
+    const otto = 'otto.forgotten@initech.example';
+    expect((await sendEvent(local.runtime, '/v1/identify', { anonymousId: other, messageId: `${other}-1`, traits: { email: otto, name: 'Otto' } })).status).toBe(200);
+    const ottoLead = await eventually('Otto’s lead', async () => {
+      const response = await api(`/v1/leads?email=${encodeURIComponent(otto)}`);
+      return response.status === 200 ? ((await response.json()) as { leadId: string }).leadId : undefined;
+    });
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { readFile: () => '', out: (t) => out.push(t), err: (t) => err.push(t), env: local.runtime.cliEnv, progress: { write: () => true }, onInterrupt: () => () => undefined };
+
+    // Act: by the email in another case, as a person would type it
+    const status = await forgetCommand(['Otto.Forgotten@Initech.example'], io);
+
+    // Assess
+    expect({ status, err }).toEqual({ status: 0, err: [] });
+    expect(out.join('\n')).toMatch(/^Erased otto\.forgotten@initech\.example from .*: \d+ items and 1 events\.$/);
+    const after = await everyItem(local.dynamodb);
+    for (const trace of [otto, other, ottoLead]) expect(after.filter((text) => text.includes(trace))).toEqual([]);
+    expect(await forgetCommand([otto], io)).toBe(0);
+    expect(out.at(-1)).toContain('was already erased');
   });
 });
