@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { digest } from '../config/digest.ts';
+import { Alarms } from './constructs/alarms.ts';
 import { Api } from './constructs/api.ts';
 import { Digest, type DigestProps } from './constructs/digest.ts';
 import { Email } from './constructs/email.ts';
@@ -34,6 +35,8 @@ export class LeadLoopStack extends Stack {
     new Privacy(this, 'Privacy', { tables, httpApi: api.httpApi, journey: journey.stateMachine, nurture });
     new QueueDrain(this, 'QueueDrain', { tables, journey: journey.stateMachine });
     new Digest(this, 'Digest', { tables, email, apiUrl: api.httpApi.apiEndpoint, digest: props.digest ?? digest });
+
+    new Alarms(this, 'Alarms', { tables, apiAccessLogs: api.accessLogs });
 
     // cdk-nag AwsSolutions: the findings kept, each with its reason (test/infra/nag.test.ts)
     acknowledgeNagFindings(this, { api: api.httpApi, leadsTable: tables.leads, failedRecords: scoring.failedRecords });

@@ -33,6 +33,8 @@ export interface ApiProps {
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
+  /** the stage's access log (one JSON line per request) */
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -67,7 +69,7 @@ export class Api extends Construct {
     // The stage: an access log (who called which route, the status; never the query string or a body)
     // and throttling, by default per route and higher for ingest's routes.
     const stage = this.httpApi.defaultStage!.node.defaultChild as CfnStage;
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
+    const accessLogs = (this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH }));
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
       format: JSON.stringify({
