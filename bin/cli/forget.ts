@@ -1,16 +1,13 @@
 import { parseArgs } from 'node:util';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { createErasureStore } from '#adapters/erasure-store.ts';
-import { createJourneyRunner } from '#adapters/journey-runner.ts';
-import { createLeadStore } from '#adapters/lead-store.ts';
-import { createNurtureRunner } from '#adapters/nurture-runner.ts';
 import { createDocumentClient } from '#commons/clients.ts';
 import { NotFoundError } from '#commons/errors.ts';
 import { readSettings, SETTINGS } from '#commons/settings.ts';
 import { normalizeEmail } from '#core/identity.ts';
 import { teams } from '../../config/index.ts';
 import { nurture } from '../../config/nurture.ts';
-import { forgetLead, type ErasedProfile, type ForgetPorts } from '../../functions/leads/forget-lead.ts';
+import { forgetLead } from '../../functions/leads/forget-lead.ts';
+import { forgetPorts } from '../../functions/leads/forget-ports.ts';
 import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE, type Env } from './connect.ts';
 import type { CliIo } from './run.ts';
 
@@ -32,29 +29,16 @@ or LeadLoop cannot be reached, 2 for a usage error.`;
 const MAX_ROUNDS = 5000;
 
 /** The use case's ports for a LeadLoop's tables and state machines (the nurture one when the target names it). */
-export function forgetPorts(env: Env): ForgetPorts {
-  const { leadsTable, eventsTable, journeyStateMachineArn } = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn'], env);
-  const client = createDocumentClient(clientConfig(env, 'DYNAMODB'));
-  const sfn = new SFNClient(clientConfig(env, 'SFN'));
-  const store = createErasureStore({ client, leadsTable, eventsTable });
-  const { stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
+function portsFor(env: Env) {
+  const settings = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn'], env);
   const nurtureStateMachineArn = env[SETTINGS.nurtureStateMachineArn];
-  const nurtureRunner = nurtureStateMachineArn ? createNurtureRunner({ sfn, nurtureStateMachineArn, client, leadsTable }) : undefined;
-  return {
+  return forgetPorts({
+    ...settings,
+    ...(nurtureStateMachineArn && { nurtureStateMachineArn }),
+    client: createDocumentClient(clientConfig(env, 'DYNAMODB')),
+    sfn: new SFNClient(clientConfig(env, 'SFN')),
     context: { teamIds: teams.teams.map((team) => team.id), nurture },
-    leadIdOf: createLeadStore({ client, leadsTable }).leadIdOf,
-    getProfile: async (leadId) => (await store.getProfile(leadId)) as ErasedProfile | undefined,
-    leadItems: store.leadItems,
-    deleteItems: store.deleteItems,
-    deleteEvents: store.deleteEvents,
-    putTombstones: store.putTombstones,
-    erasedAmong: store.erasedAmong,
-    stopPrograms: async (leadId, lastCycle) => {
-      await stopJourneys(leadId, lastCycle, 'the person was erased');
-      await nurtureRunner?.stopNurture(leadId, 'erased');
-    },
-    now: () => new Date(),
-  };
+  });
 }
 
 /** `leadloop forget <email>`: finds the LeadLoop and erases the person in rounds until done. */
@@ -75,7 +59,7 @@ export async function forgetCommand(args: readonly string[], io: CliIo): Promise
   const target = await findTarget(io, values, FORGET_USAGE);
   if (typeof target === 'number') return target;
 
-  const ports = forgetPorts(target.env);
+  const ports = portsFor(target.env);
   if (!target.env[SETTINGS.nurtureStateMachineArn]) io.err(`leadloop: ${target.description} names no ${SETTINGS.nurtureStateMachineArn}: a nurture program of theirs is not stopped (it ends at its next step, the lead being gone)`);
   const total = { items: 0, events: 0 };
   try {

@@ -1,8 +1,4 @@
-import { createErasureStore } from '#adapters/erasure-store.ts';
-import { createJourneyRunner } from '#adapters/journey-runner.ts';
 import { createKeys } from '#adapters/keys.ts';
-import { createLeadStore } from '#adapters/lead-store.ts';
-import { createNurtureRunner } from '#adapters/nurture-runner.ts';
 import { serverKeyCheck, type KeyLookup } from '#commons/auth.ts';
 import { dynamodb, sfn } from '#commons/clients.ts';
 import { logger } from '#commons/logger.ts';
@@ -13,7 +9,8 @@ import { teams } from '#config/index.ts';
 import { nurture } from '#config/nurture.ts';
 import { leadIdSchema } from '#core/lead-id.ts';
 import * as z from '#core/zod.ts';
-import { forgetLead, type ErasedProfile, type ForgetPorts } from './forget-lead.ts';
+import { forgetLead, type ForgetPorts } from './forget-lead.ts';
+import { forgetPorts } from './forget-ports.ts';
 
 export interface ForgetHandlerPorts extends ForgetPorts, KeyLookup {}
 
@@ -37,29 +34,13 @@ export function forgetHandler(ports: ForgetHandlerPorts) {
 }
 
 // Wiring, once per cold start: settings → adapters → ports.
-const { leadsTable, eventsTable, journeyStateMachineArn, nurtureStateMachineArn } = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn', 'nurtureStateMachineArn']);
+const settings = readSettings(['leadsTable', 'eventsTable', 'journeyStateMachineArn', 'nurtureStateMachineArn']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
-const store = createErasureStore({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
-const { leadIdOf } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
-const { stopNurture } = createNurtureRunner({ sfn, nurtureStateMachineArn, client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { findKey } = createKeys({ client: dynamodb, leadsTable: settings.leadsTable, onConsumed: meter.onConsumed });
 export const handler = forgetHandler({
-  context: { teamIds: teams.teams.map((team) => team.id), nurture },
-  leadIdOf,
+  ...forgetPorts({ ...settings, client: dynamodb, sfn, context: { teamIds: teams.teams.map((team) => team.id), nurture }, onConsumed: meter.onConsumed }),
   findKey,
-  getProfile: async (leadId) => (await store.getProfile(leadId)) as ErasedProfile | undefined,
-  leadItems: store.leadItems,
-  deleteItems: store.deleteItems,
-  deleteEvents: store.deleteEvents,
-  putTombstones: store.putTombstones,
-  erasedAmong: store.erasedAmong,
-  stopPrograms: async (leadId, lastCycle) => {
-    await stopJourneys(leadId, lastCycle, 'the person was erased');
-    await stopNurture(leadId, 'erased');
-  },
-  now: () => new Date(),
 });
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
