@@ -144,7 +144,8 @@ export type NurtureExit =
   | 'complained'
   | 'entered another program'
   | 'program no longer configured'
-  | 'lead not found';
+  | 'lead not found'
+  | 'erased';
 
 /** What the suppression list holds an address for: each one stops every email to a lead at that address. */
 export type SuppressionReason = Extract<NurtureExit, 'unsubscribed' | 'bounced' | 'complained'>;

@@ -27,6 +27,8 @@ const FUNCTIONS = {
   DeliveryEvents: 'Nurture/DeliveryEventsFunction',
   AwaitRep: 'Journey/AwaitRepFunction',
   QueueDrain: 'QueueDrain/Function',
+  Forget: 'Privacy/Forget',
+  Export: 'Privacy/Export',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -62,6 +64,17 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   // the feedback, its event and its report counts (ADD) in one transaction
   Feedback: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   Leads: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],
+  // erasure: the key, the identity link, profiles and partitions (Query), tombstones (BatchGet, BatchWrite), deletes in both
+  // tables (BatchWrite), the nurture enrollment's end on the profile; the person's journeys and nurture program stopped
+  Forget: [
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'),
+    ...on(EVENTS, 'dynamodb:BatchWriteItem'),
+    ...on(JOURNEY_EXECUTIONS, 'states:StopExecution'),
+    ...on(NURTURE_EXECUTIONS, 'states:StopExecution'),
+    ...XRAY,
+  ],
+  // export: reads only
+  Export: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],
   // the key, the identity link, the lead; the outcomes put once (one transaction of Puts) and the repeats looked up; never a lead write
   CrmOutcomes: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:PutItem', 'dynamodb:BatchGetItem'), ...XRAY],
   // serves a script: no table, no email, no journey
@@ -105,6 +118,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     // a merge lists both leads' markers (Query), reads their events (BatchGet) and moves markers and links (BatchWrite)
     ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'),
     ...on(EVENTS, 'dynamodb:BatchGetItem'),
+    // an event of an erased person is deleted, never applied
+    ...on(EVENTS, 'dynamodb:BatchWriteItem'),
     // the event source mapping reads the events stream
     ...on(EVENTS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
     ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess'),
@@ -223,9 +238,10 @@ describe('LeadLoop stack', () => {
     it('only the stream path starts journeys and nurture programs, and only it, the journey’s three waits and the queue drain resume them', () => {
       expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
       expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'QueueDrain', 'Score']);
-      // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's program
-      expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Score', 'Unsubscribe']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'QueueDrain', 'Score', 'Unsubscribe']);
+      // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's program;
+      // an erasure stops the person's journeys and program
+      expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Forget', 'Score', 'Unsubscribe']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'Forget', 'QueueDrain', 'Score', 'Unsubscribe']);
     });
 
     it('only the rep assignment (the queued lead’s notice), the hand-off, reminder, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
@@ -489,6 +505,9 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/feedback', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
+          // the person's rights: erasure and export
+          ['DELETE /v1/leads/{leadId}', FUNCTIONS.Forget],
+          ['GET /v1/leads/{leadId}/export', FUNCTIONS.Export],
           ['POST /v1/activities', FUNCTIONS.Activities],
           ['POST /v1/outcomes', FUNCTIONS.CrmOutcomes],
           ['GET /t.js', FUNCTIONS.Tracker],
@@ -502,7 +521,7 @@ describe('LeadLoop stack', () => {
           ['POST /v1/unsubscribe/{leadId}', FUNCTIONS.Unsubscribe],
         ]),
       );
-      expect(routes).toHaveLength(34);
+      expect(routes).toHaveLength(36);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {
