@@ -34,6 +34,7 @@ const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 const EVENTS = 'Tables/Events.Arn';
 const EVENTS_STREAM = 'Tables/Events.StreamArn';
 const LEADS = 'Tables/Leads.Arn';
+const LEADS_STREAM = 'Tables/Leads.StreamArn';
 const JOURNEY = 'Journey/StateMachine';
 const JOURNEY_EXECUTIONS = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:Journey/StateMachine.split(':')[6]:*";
 const NURTURE = 'Nurture/StateMachine';
@@ -72,8 +73,14 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
   // keeps the queued lead's token on its queue item, and resumes itself when a drain took the lead first
   AwaitRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
-  // the queues, reps and round robins; the cycle with the rep's count; the lead's owner; resumes the waiting journeys
-  QueueDrain: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
+  // the queues, reps and round robins; the cycle with the rep's count; the lead's owner; resumes the waiting journeys;
+  // the event source mapping reads the leads stream (reps' items whose open leads dropped)
+  QueueDrain: [
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
+    ...on(LEADS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
+    ...on(JOURNEY, 'states:SendTaskSuccess'),
+    ...XRAY,
+  ],
   // the lead as the lead view reads it (its recent events for the email's history), the email's once-only record
   SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...SEND_EMAIL, ...XRAY],
   // resumes its own task when the rep's outcome was recorded before the wait began
@@ -253,6 +260,21 @@ describe('LeadLoop stack', () => {
       expect(t.describe(properties.Target.Arn)).toBe(`${FUNCTIONS.QueueDrain}.Arn`);
       expect(JSON.parse(t.describe(properties.Target.Input))).toEqual({});
     });
+
+    it('is also fed the leads stream with both images, filtered to modified reps’ items, so a rep whose open leads drop drains their team at once', () => {
+      const { Properties: table } = t.resource(t.logicalId('Tables/Leads'), 'AWS::DynamoDB::GlobalTable');
+      expect(table?.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+      const mappings = Object.values(t.template.findResources('AWS::Lambda::EventSourceMapping'))
+        .map((m) => m.Properties as Record<string, unknown>)
+        .filter((p) => t.describe(p.EventSourceArn) === LEADS_STREAM);
+      expect(mappings).toHaveLength(1);
+      const mapping = mappings[0]!;
+      expect(mapping.FunctionName).toEqual({ Ref: fn('QueueDrain') });
+      const filters = (mapping.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
+      expect(filters).toEqual([{ eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'REP#' }] } } } }]);
+      // a failing batch is retried a little, then left to the schedule
+      expect(mapping.MaximumRetryAttempts).toBe(2);
+    });
   });
 
   describe('weekly digest', () => {
@@ -400,7 +422,7 @@ describe('LeadLoop stack', () => {
 
   describe('stream scoring', () => {
     const mapping = () => {
-      const [only, ...others] = Object.values(t.template.findResources('AWS::Lambda::EventSourceMapping'));
+      const [only, ...others] = Object.values(t.template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => t.describe(m.Properties?.EventSourceArn) === EVENTS_STREAM);
       expect(others).toEqual([]);
       return only!.Properties as Record<string, unknown>;
     };
