@@ -26,8 +26,8 @@ export class LeadLoopStack extends Stack {
     const email = new Email(this, 'Email', { sender: props.sender });
     const api = new Api(this, 'Api', { tables });
     new Tracker(this, 'Tracker', { httpApi: api.httpApi });
-    const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
     const nurture = new Nurture(this, 'Nurture', { tables, email, httpApi: api.httpApi });
+    const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint, nurture });
     new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine, nurture });
     new QueueDrain(this, 'QueueDrain', { tables, journey: journey.stateMachine });
     new Digest(this, 'Digest', { tables, email, apiUrl: api.httpApi.apiEndpoint, digest: props.digest ?? digest });

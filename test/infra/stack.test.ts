@@ -91,6 +91,9 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     // the lead read as a writer reads it (settling what a save cut short left), its cycle, the email's once-only record
     ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
     ...SEND_EMAIL,
+    // a lead the ladder recycles enters its nurture program at once
+    ...on(NURTURE, 'states:StartExecution'),
+    ...on(NURTURE_EXECUTIONS, 'states:StopExecution'),
     ...XRAY,
   ],
   // the key, the lead by id or its email's link (profile and score: a query of its partition), the activity with its event
@@ -200,7 +203,7 @@ describe('LeadLoop stack', () => {
     });
 
     it('that start or stop nurture programs find them by reference to the state machine', () => {
-      for (const name of ['Score', 'Unsubscribe', 'DeliveryEvents'] as const) {
+      for (const name of ['Score', 'Unsubscribe', 'DeliveryEvents', 'Escalate'] as const) {
         expect(environmentOf(name).NURTURE_STATE_MACHINE_ARN, name).toEqual({ Ref: t.logicalId('Nurture/StateMachine') });
       }
     });
@@ -227,12 +230,14 @@ describe('LeadLoop stack', () => {
       expect(actions).toContain('dynamodb:GetItem');
     });
 
-    it('only the stream path starts journeys and nurture programs, and only it, the journey’s three waits and the queue drain resume them', () => {
-      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
+    it('only the stream path starts journeys, it and the escalation’s recycle start nurture programs, and only it, the journey’s three waits and the queue drain resume journeys', () => {
+      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Escalate', 'Score']);
+      expect(t.grantsOf(fn('Escalate')).filter((grant) => grant.startsWith('states:StartExecution'))).toEqual([`states:StartExecution on ${NURTURE}`]);
       expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'QueueDrain', 'Score']);
-      // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's program
-      expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Score', 'Unsubscribe']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'QueueDrain', 'Score', 'Unsubscribe']);
+      // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's
+      // program; the escalation's recycle stops one a lead without consent must leave
+      expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Escalate', 'Score', 'Unsubscribe']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'Escalate', 'QueueDrain', 'Score', 'Unsubscribe']);
     });
 
     it('only the rep assignment (the queued lead’s notice), the hand-off, reminder, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
