@@ -251,8 +251,8 @@ describe('a lead the escalation ladder recycles', () => {
     expect((await sendEvent(runtime, '/v1/page', { anonymousId: 'visitor-ivy', messageId: 'visitor-ivy-5', name: 'Blog', context: { page: { url: 'https://example.com/blog' } } })).status).toBe(200);
     await eventually('the page view applied', async () => ((await lead(leadId)).recentActivity.length > view.recentActivity.length ? true : undefined));
     expect((await lead(leadId)).nurture).toMatchObject({ programId: 'win-back', cycle: 1, enteredAt: before, status: 'running' });
-    expect([...runtime.stepFunctions.executions.values()].filter((e) => e.name.startsWith(`${leadId}-nurture-`)).map((e) => e.name).sort()).toEqual(
-      [nurtureName(leadId, 'welcome', 0), nurtureName(leadId, 'win-back', 1)].sort(),
-    );
+    // (the welcome program of cycle 0 ran only if the lead's events reached scoring in more than one batch)
+    const programsOfCycle1 = [...runtime.stepFunctions.executions.values()].filter((e) => e.name.startsWith(`${leadId}-nurture-`) && e.name.endsWith('-1'));
+    expect(programsOfCycle1.map((e) => e.name)).toEqual([nurtureName(leadId, 'win-back', 1)]);
   });
 });
