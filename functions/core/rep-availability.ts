@@ -1,5 +1,6 @@
 import { awayDays, type AwayRange } from './business-hours.ts';
 import { pickRep, repCalendar, repProfile, type RepState, type RouteDecision, type RoutingConfig, type RoutingInput, type Skip, type TeamMatch } from './routing.ts';
+import type { RepCalendars } from './rep-calendars.ts';
 import type { Team, TeamsConfig } from './teams.ts';
 
 /**
@@ -17,14 +18,21 @@ export interface StoredRep {
 
 export const NO_STORED_REP: StoredRep = { open: 0, away: [] };
 
-/** The state routing reads for each rep of a team, from their items (missing items read as a rep never written). */
-export function repStatesOf(team: Team, routing: RoutingConfig, stored: Readonly<Record<string, StoredRep | undefined>>): Record<string, RepState> {
+/**
+ * The state routing reads for each rep of a team, from their items (missing
+ * items read as a rep never written). Each rep's calendar is the one the
+ * clocks count on (`calendars`: hours, zone and public holidays, see
+ * rep-calendars.ts) with their time away added, so a rep on a public holiday
+ * is skipped as off-hours like a rep outside working hours. Without
+ * `calendars` the calendar has no holidays (hours and zone from the config).
+ */
+export function repStatesOf(team: Team, routing: RoutingConfig, stored: Readonly<Record<string, StoredRep | undefined>>, calendars?: RepCalendars): Record<string, RepState> {
   return Object.fromEntries(
     team.reps.map((rep) => {
       const item = stored[rep.id] ?? NO_STORED_REP;
       const away: AwayRange[] = item.away.map((range) => ({ from: new Date(range.from), until: new Date(range.until) }));
-      // Public holidays are left out here: their library is too heavy for the journey's bundles (decisions.md).
-      return [rep.id, { open: Math.max(0, item.open), calendar: repCalendar(repProfile(routing, team.id, rep.id), rep.timeZone, [], away) }];
+      const calendar = calendars ? { ...calendars(rep.id), away } : repCalendar(repProfile(routing, team.id, rep.id), rep.timeZone, [], away);
+      return [rep.id, { open: Math.max(0, item.open), calendar }];
     }),
   );
 }

@@ -12,7 +12,7 @@ import { createMetrics, createUnitMeter, METRIC, publishMetrics } from '#commons
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
-import { campaigns, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
+import { campaigns, repCalendars, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
 import { nurture } from '#config/nurture.ts';
 import { ownerOfRep } from '#core/crm-apply.ts';
 import { eventRecordKinds, type EventRecord } from '#core/records.ts';
@@ -50,7 +50,7 @@ const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
 const reps = createRepStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
-const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
+const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, calendars: repCalendars, onConsumed: meter.onConsumed });
 const { startJourney, stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
 const nurtureRunner = createNurtureRunner({ sfn, nurtureStateMachineArn, client: dynamodb, leadsTable, onConsumed: meter.onConsumed });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { repCalendars } from '../../../config/index.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { JourneyAssignment } from '../../../functions/core/journey.ts';
 import { assignRep } from '../../../functions/journey/assign-rep.ts';
@@ -45,26 +46,27 @@ function world(current = lead, cycle: Cycle | null = cycleRecord()): InMemoryJou
 
 describe('journey steps', () => {
   describe('assign-rep', () => {
-    // Sunday 1 March 2026, 10:00 UTC: nobody works today; Kim (Berlin, from 08:00) starts Monday before Sam (London, 09:00)
+    // Sunday 1 March 2026, 10:00 UTC: nobody works today; Kim (Berlin, from 08:00) starts Monday before Sam (London, 09:00).
+    // On the reps' calendars of config/, routing's and the clock's: Kim's 4 hours are Monday 08:00–12:00 Berlin (11:00 UTC),
+    // her reminder at 3 hours, 11:00 Berlin (10:00 UTC).
     it('routes a new cycle by the rules and availability, records the decision, counts the open lead and makes the rep the owner', async () => {
       // Prepare
       const store = world(lead, null);
+      store.calendars = repCalendars;
+      const window = { acceptBy: '2026-03-02T11:00:00.000Z', acceptWithinSeconds: 25 * 3600, remindAt: '2026-03-02T10:00:00.000Z', remindWithinSeconds: 24 * 3600 };
 
       // Act
       const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
 
       // Assess
-      expect(assignment).toEqual({ ...kim, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 });
+      expect(assignment).toEqual({ ...kim, previousReps: [], ...window });
       const owner = { ...kim, assignedAt: NOW };
       expect(store.cycle(LEAD_ID, 1)).toEqual({
         leadId: LEAD_ID,
         cycle: 1,
         owner,
         previousReps: [],
-        acceptBy: ACCEPT_BY,
-        acceptWithinSeconds: 14_400,
-        remindAt: REMIND_AT,
-        remindWithinSeconds: 10_800,
+        ...window,
         missed: 0,
         openFor: 'rep-kim',
         routing: {
