@@ -29,8 +29,8 @@ export class LeadLoopStack extends Stack {
     const email = new Email(this, 'Email', { sender: props.sender });
     const api = new Api(this, 'Api', { tables });
     new Tracker(this, 'Tracker', { httpApi: api.httpApi });
-    const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
     const nurture = new Nurture(this, 'Nurture', { tables, email, httpApi: api.httpApi });
+    const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint, nurture });
     const scoring = new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine, nurture });
     new Privacy(this, 'Privacy', { tables, httpApi: api.httpApi, journey: journey.stateMachine, nurture });
     new QueueDrain(this, 'QueueDrain', { tables, journey: journey.stateMachine });

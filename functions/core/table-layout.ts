@@ -335,7 +335,10 @@ export const commentsPartition = (day: string): string => `COMMENTS#${day}`;
  */
 export const suppressionKey = (email: string): ItemKey => ({ pk: `SUPPRESSED#${email}`, sk: 'SUPPRESSED' });
 /** A rep's routing state: open leads and time away (one small item per rep). */
-export const repKey = (repId: string): ItemKey => ({ pk: `REP#${repId}`, sk: 'REP' });
+export const REP_PREFIX = 'REP#';
+export const repKey = (repId: string): ItemKey => ({ pk: `${REP_PREFIX}${repId}`, sk: 'REP' });
+/** The rep a rep item's pk names, or undefined for any other item. */
+export const repIdOf = (pk: string): string | undefined => (pk.startsWith(REP_PREFIX) ? pk.slice(REP_PREFIX.length) : undefined);
 
 /**
  * A team's round robin (credits per rep, and a version every assignment
