@@ -66,7 +66,7 @@ export async function repsCommand(args: readonly string[], io: CliIo): Promise<n
     sfn: new SFNClient(clientConfig(target.env, 'SFN')),
     now,
   });
-  const ports: RepsPorts = { teams, routing, now, changeAway: reps.changeAway, storedReps: reps.storedReps, drainTeam: (teamId) => drainTeam(teamId, drain) };
+  const ports: RepsPorts = { teams, routing, calendars: drain.calendars, now, changeAway: reps.changeAway, storedReps: reps.storedReps, drainTeam: (teamId) => drainTeam(teamId, drain) };
 
   try {
     if (action === 'away') {

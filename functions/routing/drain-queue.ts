@@ -97,7 +97,7 @@ async function assignFromQueue(item: QueueItem, repIds: string[], ports: DrainPo
     const drained = drainQueue([{ leadId: item.leadId, teamId: team.id, queuedAt: new Date(item.queuedAt) }], {
       routing: ports.routing,
       teams: ports.teams,
-      reps: repStatesOf(team, ports.routing, stored),
+      reps: repStatesOf(team, ports.routing, stored, ports.calendars),
       rotations: { [team.id]: turn.credits },
       now,
     });
