@@ -288,6 +288,9 @@ describe(`${RUNS} generated requests over every route (seed ${SEED})`, () => {
       const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' });
       answers.push({ request, status: response.status, contentType: response.headers.get('content-type') ?? '', text: await response.text() });
     });
+    const byStatus = new Map<number, number>();
+    for (const a of answers) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
+    console.log(`fuzz: seed ${SEED}, ${answers.length} requests over ${all.length} routes, answers ${[...byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(', ')}`);
     const where = (answer: Answer) => `seed ${SEED} (FUZZ_SEED=${SEED} to replay): ${answer.status} for ${answer.request.describe}\n→ ${answer.text.slice(0, 300)}`;
 
     // Assess: no 5xx, and each 400 says what was wrong
