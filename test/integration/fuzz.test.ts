@@ -310,7 +310,15 @@ describe(`${RUNS} generated requests over every route (seed ${SEED})`, () => {
     for (const event of stored) {
       const sent = accepted.get(String(event.messageId))!.request.sent.get(String(event.messageId));
       if (!sent) continue; // a request whose events we did not build (raw text)
-      for (const field of ['properties', 'traits'] as const) if (sent[field] !== undefined) expect(event[field], `${field} of ${String(event.messageId)}`).toEqual(sent[field]);
+      // stored as tracking-event.ts toStoredEvent names them: a track's or page's properties, an identify's traits
+      // (other calls' come from context.traits), a group's traits as groupTraits
+      const context = sent.context as { traits?: unknown } | undefined;
+      const expected = {
+        properties: sent.type === 'track' || sent.type === 'page' ? sent.properties : undefined,
+        traits: sent.type === 'identify' ? sent.traits : context?.traits,
+        groupTraits: sent.type === 'group' ? sent.traits : undefined,
+      };
+      for (const [field, value] of Object.entries(expected)) if (value !== undefined) expect(event[field], `${field} of ${String(event.messageId)}`).toEqual(value);
     }
 
     // no lead (identity, profile) names a visitor none of whose requests was accepted
