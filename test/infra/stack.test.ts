@@ -27,6 +27,7 @@ const FUNCTIONS = {
   DeliveryEvents: 'Nurture/DeliveryEventsFunction',
   AwaitRep: 'Journey/AwaitRepFunction',
   QueueDrain: 'QueueDrain/Function',
+  JourneyReconciler: 'JourneyReconciler/Function',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -74,6 +75,13 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   AwaitRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
   // the queues, reps and round robins; the cycle with the rep's count; the lead's owner; resumes the waiting journeys
   QueueDrain: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
+  // the open cycles (the index, then the cycles), the resumption count, an ended cycle's index entry; which journeys run, and a resumed one's start
+  JourneyReconciler: [
+    ...on(LEADS, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+    ...on(JOURNEY, 'states:ListExecutions', 'states:StartExecution'),
+    ...on(JOURNEY_EXECUTIONS, 'states:DescribeExecution'),
+    ...XRAY,
+  ],
   // the lead as the lead view reads it (its recent events for the email's history), the email's once-only record
   SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...SEND_EMAIL, ...XRAY],
   // resumes its own task when the rep's outcome was recorded before the wait began
@@ -220,12 +228,12 @@ describe('LeadLoop stack', () => {
       expect(actions).toContain('dynamodb:GetItem');
     });
 
-    it('only the stream path starts journeys and nurture programs, and only it, the journey’s three waits and the queue drain resume them', () => {
-      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
+    it('only the stream path and the reconciler start journeys and nurture programs, and only the stream path, the journey’s three waits and the queue drain resume them', () => {
+      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['JourneyReconciler', 'Score']);
       expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'QueueDrain', 'Score']);
       // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's program
       expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Score', 'Unsubscribe']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'QueueDrain', 'Score', 'Unsubscribe']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'JourneyReconciler', 'QueueDrain', 'Score', 'Unsubscribe']);
     });
 
     it('only the rep assignment (the queued lead’s notice), the hand-off, reminder, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
@@ -252,6 +260,16 @@ describe('LeadLoop stack', () => {
       expect(properties.ScheduleExpression).toBe('cron(0,15,30,45 * * * ? *)');
       expect(t.describe(properties.Target.Arn)).toBe(`${FUNCTIONS.QueueDrain}.Arn`);
       expect(JSON.parse(t.describe(properties.Target.Input))).toEqual({});
+    });
+  });
+
+  describe('journey reconciler', () => {
+    it('fires every quarter of an hour, between the queue drain’s firings, invoking the reconciler', () => {
+      const schedules = Object.entries(t.template.findResources('AWS::Scheduler::Schedule')).filter(([id]) => id.startsWith('JourneyReconciler'));
+      expect(schedules).toHaveLength(1);
+      const properties = schedules[0]![1].Properties as { ScheduleExpression: string; Target: Record<string, unknown> };
+      expect(properties.ScheduleExpression).toBe('cron(7,22,37,52 * * * ? *)');
+      expect(t.describe(properties.Target.Arn)).toBe(`${FUNCTIONS.JourneyReconciler}.Arn`);
     });
   });
 
