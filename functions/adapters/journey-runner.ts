@@ -8,7 +8,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { journeyName } from '#core/journey.ts';
-import { journeyNames, type JourneyStatus, type ResumeInput } from '#core/reconcile.ts';
+import { journeyNames, MERGE_STOP_ERROR, type JourneyStatus, type ResumeInput } from '#core/reconcile.ts';
 import type { JourneyInput } from '#core/records.ts';
 
 export interface JourneyRunnerSettings {
@@ -56,7 +56,7 @@ export function createJourneyRunner({ sfn, journeyStateMachineArn }: JourneyRunn
         // the journey's own name, and the names the reconciler may have resumed it under
         for (const name of journeyNames(leadId, cycle)) {
           try {
-            await sfn.send(new StopExecutionCommand({ executionArn: executionArn(journeyStateMachineArn, name), error: 'LeadMerged', cause }));
+            await sfn.send(new StopExecutionCommand({ executionArn: executionArn(journeyStateMachineArn, name), error: MERGE_STOP_ERROR, cause }));
           } catch (error) {
             if (!(error instanceof ExecutionDoesNotExist)) throw error;
           }
@@ -76,13 +76,13 @@ export function createJourneyRunner({ sfn, journeyStateMachineArn }: JourneyRunn
       return names;
     },
 
-    /** The status of the journey execution of that name; MISSING when there is none. */
-    async journeyStatus(name: string): Promise<JourneyStatus> {
+    /** The status of the journey execution of that name (MISSING when there is none), and the error it stopped with. */
+    async journeyStatus(name: string): Promise<{ status: JourneyStatus; error?: string | undefined }> {
       try {
-        const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(journeyStateMachineArn, name) }));
-        return (status ?? 'MISSING') as JourneyStatus;
+        const { status, error } = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(journeyStateMachineArn, name) }));
+        return { status: (status ?? 'MISSING') as JourneyStatus, error };
       } catch (error) {
-        if (error instanceof ExecutionDoesNotExist) return 'MISSING';
+        if (error instanceof ExecutionDoesNotExist) return { status: 'MISSING' };
         throw error;
       }
     },

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CycleRef } from '#core/cycle.ts';
 import { openJourneyPartitions, RESUMES, type ReconciledCycle } from '#core/reconcile.ts';
-import { cycleKey, leadIdOfPartition, OPEN_STAGE, STAGE_SINCE, STALLED_INDEX } from '#core/table-layout.ts';
+import { cycleKey, leadIdOfPartition, OPEN_STAGE, profileKey, STAGE_SINCE, STALLED_INDEX } from '#core/table-layout.ts';
 import { createBatchGet } from './batch-get.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 
@@ -83,6 +83,12 @@ export function createOpenCycles({ client: sdkClient, leadsTable, onConsumed }: 
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+
+    /** Whether the lead was merged into another: its profile says so (a merge retires it last). */
+    async leadMergedAway(leadId: string): Promise<boolean> {
+      const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: profileKey(leadId), ProjectionExpression: 'mergedInto', ConsistentRead: true }));
+      return Item?.mergedInto !== undefined;
     },
 
     /** Takes an ended cycle out of the index, unless a resumption was claimed since it was read. */

@@ -58,6 +58,17 @@ export type JourneyStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | '
 /** The attribute of a cycle's item that counts its journey's resumptions (written by the reconciler only, on condition). */
 export const RESUMES = 'resumes';
 
+/** The error a merge stops the absorbed lead's journeys with (journey-runner.ts): such a journey is not resumed. */
+export const MERGE_STOP_ERROR = 'LeadMerged';
+
+/** What else the reconciler knows of a journey that is not running: how it was stopped, and whether its lead was merged into another. */
+export interface JourneySeen {
+  /** the error of an execution stopped with one (StopExecution's `error`) */
+  stoppedWith?: string | undefined;
+  /** the lead's profile points at the lead it was merged into */
+  leadMergedAway?: boolean;
+}
+
 /** A cycle record with the reconciler's own count of resumptions. */
 export type ReconciledCycle = Cycle & { resumes?: number };
 
@@ -113,8 +124,9 @@ export function resumePoint(cycle: Pick<Cycle, 'outcome' | 'acceptBy' | 'remindA
  * that start once. One that ended without succeeding is resumed under the
  * next name, claimed first.
  */
-export function reconcileCycle(cycle: ReconciledCycle, status: JourneyStatus, now: Date): Reconciliation {
-  if (cycle.mergedInto) return { action: 'close', why: 'merged' };
+export function reconcileCycle(cycle: ReconciledCycle, status: JourneyStatus, now: Date, seen: JourneySeen = {}): Reconciliation {
+  // a merge stops the absorbed lead's journeys first, then closes its open hand-off and retires the lead
+  if (cycle.mergedInto || seen.leadMergedAway || seen.stoppedWith === MERGE_STOP_ERROR) return { action: 'close', why: 'merged' };
   if (cycle.recycled) return { action: 'close', why: 'recycled' };
   if (status === 'SUCCEEDED') return { action: 'close', why: 'succeeded' };
   // running, or waiting for a redrive someone started

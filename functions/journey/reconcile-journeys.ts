@@ -8,8 +8,10 @@ export interface ReconcileJourneysPorts {
   openCycles: () => AsyncIterable<ReconciledCycle[]>;
   /** the names of the journeys running now (may miss one just started) */
   runningJourneys: () => Promise<Set<string>>;
-  /** the status of one journey execution by name */
-  journeyStatus: (name: string) => Promise<JourneyStatus>;
+  /** the status of one journey execution by name, and the error it was stopped with */
+  journeyStatus: (name: string) => Promise<{ status: JourneyStatus; error?: string | undefined }>;
+  /** whether the lead was merged into another (its profile says so) */
+  leadMergedAway: (leadId: string) => Promise<boolean>;
   /** moves the cycle's resumption count from `from` to `from + 1` on condition; true for the one writer that did */
   claimResume: (cycle: CycleRef, from: number) => Promise<boolean>;
   /** starts the journey under `name` (a name already started is a no-op) */
@@ -41,8 +43,10 @@ export async function reconcileJourneys(ports: ReconcileJourneysPorts): Promise<
       const ref = { leadId: cycle.leadId, cycle: cycle.cycle };
       const resumes = cycle.resumes ?? 0;
       const name = resumedJourneyName(cycle.leadId, cycle.cycle, resumes);
-      const status = running.has(name) ? 'RUNNING' : await ports.journeyStatus(name);
-      const decision = reconcileCycle(cycle, status, ports.now());
+      const { status, error } = running.has(name) ? { status: 'RUNNING' as const, error: undefined } : await ports.journeyStatus(name);
+      // only a journey to resume is worth the lead's read: a merged-away lead's journeys stay stopped
+      const resumable = status !== 'RUNNING' && status !== 'SUCCEEDED' && !cycle.recycled && !cycle.mergedInto;
+      const decision = reconcileCycle(cycle, status, ports.now(), { stoppedWith: error, leadMergedAway: resumable && (await ports.leadMergedAway(cycle.leadId)) });
       switch (decision.action) {
         case 'leave':
           report.running += 1;

@@ -23,6 +23,7 @@ export function reconcileAdapters({ client, sfn, leadsTable, journeyStateMachine
     openCycles: cycles.openCycles,
     runningJourneys: runner.runningJourneys,
     journeyStatus: runner.journeyStatus,
+    leadMergedAway: cycles.leadMergedAway,
     claimResume: cycles.claimResume,
     resumeJourney: runner.resumeJourney,
     closeOpenCycle: cycles.closeOpenCycle,

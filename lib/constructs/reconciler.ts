@@ -34,8 +34,8 @@ export class JourneyReconciler extends Construct {
       timeout: Duration.minutes(5),
       environment: settingsEnvironment({ leadsTable: leads.tableName, journeyStateMachineArn: props.journey.stateMachineArn }),
     });
-    // the open cycles (the index, then the cycles), the resumption count and the index entry of an ended cycle
-    leads.grant(this.function, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
+    // the open cycles (the index, then the cycles), a lead's profile (merged away?), the resumption count and the index entry of an ended cycle
+    leads.grant(this.function, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // which journeys run (the list, then one execution by name), and the start of a resumed one
     props.journey.grant(this.function, 'states:ListExecutions', 'states:StartExecution');
     props.journey.grantExecution(this.function, 'states:DescribeExecution');

@@ -75,9 +75,9 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   AwaitRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
   // the queues, reps and round robins; the cycle with the rep's count; the lead's owner; resumes the waiting journeys
   QueueDrain: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
-  // the open cycles (the index, then the cycles), the resumption count, an ended cycle's index entry; which journeys run, and a resumed one's start
+  // the open cycles (the index, then the cycles), a lead's profile, the resumption count, an ended cycle's index entry; which journeys run, and a resumed one's start
   JourneyReconciler: [
-    ...on(LEADS, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'),
+    ...on(LEADS, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
     ...on(JOURNEY, 'states:ListExecutions', 'states:StartExecution'),
     ...on(JOURNEY_EXECUTIONS, 'states:DescribeExecution'),
     ...XRAY,

@@ -49,6 +49,13 @@ describe('what the reconciler does with an open cycle', () => {
     expect(reconcileCycle(cycle, 'SUCCEEDED', at('14:00'))).toEqual({ action: 'close', why: 'succeeded' });
   });
 
+  it('leaves the journeys of a lead merged into another stopped: the merge stopped them, then closes the cycle and retires the lead', () => {
+    expect(reconcileCycle(cycle, 'ABORTED', at('10:00'), { stoppedWith: 'LeadMerged' })).toEqual({ action: 'close', why: 'merged' });
+    expect(reconcileCycle(cycle, 'MISSING', at('10:00'), { leadMergedAway: true })).toEqual({ action: 'close', why: 'merged' });
+    // an operator's stop is resumed
+    expect(reconcileCycle(cycle, 'ABORTED', at('10:00'), { stoppedWith: 'Operator' })).toMatchObject({ action: 'resume' });
+  });
+
   it('starts a missing journey under the name it had, without a claim: the name itself makes the start once', () => {
     const decision = reconcileCycle(cycle, 'MISSING', at('10:00'));
     expect(decision).toEqual({
