@@ -41,7 +41,7 @@ export const HISTORY_SOURCES = [
   'config/campaigns.json',
 ];
 /** What the report items' keys depend on: a change to these writes the report items again on the kept base. */
-const LAYOUT_SOURCES = ['functions/core/table-layout.ts', 'functions/adapters/lead-store.ts'];
+const LAYOUT_SOURCES = ['functions/core/table-layout.ts', 'functions/core/count-names.ts', 'functions/adapters/lead-store.ts'];
 
 export function keyOf(files: readonly string[], extra: unknown): string {
   const hash = createHash('sha256').update(JSON.stringify(extra));

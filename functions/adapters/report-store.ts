@@ -1,6 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { forEachConcurrently } from '#commons/concurrency.ts';
-import { REPORT_SHARDS, reportDayRange, reportItemOf, reportMonthItemOf, reportMonthRange, reportPartition, reportReadPlan, reportYearPartition } from '#core/table-layout.ts';
+import { countNameOf } from '#core/count-names.ts';
+import { dayRuns, REPORT_SHARDS, reportDayRange, reportItemOf, reportMonthItemOf, reportMonthRange, reportPartition, reportReadPlan, reportYearPartition } from '#core/table-layout.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 
 export interface ReportStoreSettings {
@@ -21,10 +22,29 @@ const isCount = (name: string, value: unknown) => typeof value === 'number' && n
 /** Counts per value of a dimension: `newsletter` → counts. */
 export type SliceSums = Map<string, Record<string, number>>;
 
-function addInto(sums: SliceSums, value: string, item: Record<string, unknown>): void {
+/** Adds an item's counts (names as stored, read back) into a value's sums; `sign` -1 takes them away. */
+function addInto(sums: SliceSums, value: string, item: Record<string, unknown>, sign: 1 | -1 = 1): void {
   const sum = sums.get(value) ?? {};
-  for (const [name, n] of Object.entries(item)) if (isCount(name, n)) sum[name] = (sum[name] ?? 0) + (n as number);
+  for (const [stored, n] of Object.entries(item)) {
+    if (!isCount(stored, n)) continue;
+    const name = countNameOf(stored);
+    sum[name] = (sum[name] ?? 0) + sign * (n as number);
+  }
   sums.set(value, sum);
+}
+
+/**
+ * A month total less its days not asked for is never below zero once settled;
+ * a reader between a count's day item and its month total (the lead store adds
+ * them one after the other) could see a day's count without its month's: the
+ * difference is taken as nothing rather than less than nothing. Fractional
+ * counts (an attribution model's credits) less their days leave rounding dust
+ * (1e-17), taken as nothing too.
+ */
+const DUST = 1e-9;
+function settled(sums: SliceSums): SliceSums {
+  for (const sum of sums.values()) for (const [name, n] of Object.entries(sum)) if (n < DUST) sum[name] = 0;
+  return sums;
 }
 
 /**
@@ -54,43 +74,39 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
     } while (start);
   }
 
-  /** The day items' reads of the days asked for: one per month and shard, over the month's run of days asked for. */
-  function dayReads(family: string, days: Iterable<string>, dimension: string, asked: ReadonlySet<string>, each: (day: string, value: string, item: Record<string, unknown>) => void) {
-    const months = new Map<string, { from: string; to: string }>();
-    for (const day of days) {
+  /** The day items' reads of the days asked for: one Query per run of consecutive days and shard (a month's days are one partition). */
+  function dayReads(family: string, days: Iterable<string>, dimension: string, each: (day: string, value: string, item: Record<string, unknown>) => void) {
+    const byMonth = new Map<string, string[]>();
+    for (const day of [...new Set(days)].sort()) {
       const month = day.slice(0, 7);
-      const span = months.get(month);
-      if (!span) months.set(month, { from: day, to: day });
-      else {
-        if (day < span.from) span.from = day;
-        if (day > span.to) span.to = day;
-      }
+      byMonth.set(month, [...(byMonth.get(month) ?? []), day]);
     }
-    return [...months].flatMap(([month, span]) =>
-      Array.from({ length: REPORT_SHARDS }, (_, shard) => () => {
-        const [low, high] = reportDayRange(dimension, span.from, span.to);
-        return queryAll(reportPartition(family, month, shard), { low, high }, (sk, item) => {
-          const { day, value } = reportItemOf(sk);
-          // a month's run of days may hold days not asked for
-          if (asked.has(day)) each(day, value, item);
-        });
-      }),
+    return [...byMonth].flatMap(([month, monthDays]) =>
+      dayRuns(monthDays).flatMap(([from, to]) =>
+        Array.from({ length: REPORT_SHARDS }, (_, shard) => () => {
+          const [low, high] = reportDayRange(dimension, from, to);
+          return queryAll(reportPartition(family, month, shard), { low, high }, (sk, item) => {
+            const { day, value } = reportItemOf(sk);
+            each(day, value, item);
+          });
+        }),
+      ),
     );
   }
 
   /** Calls `each` with every day item of a dimension on the days asked for, with its day and value. */
   async function readDays(family: string, days: readonly string[], dimension: string, each: (day: string, value: string, item: Record<string, unknown>) => void): Promise<void> {
-    const asked = new Set(days);
-    await forEachConcurrently(dayReads(family, asked, dimension, asked, each), PARTITIONS_AT_ONCE, (read) => read());
+    await forEachConcurrently(dayReads(family, days, dimension, each), PARTITIONS_AT_ONCE, (read) => read());
   }
 
   /**
    * Calls `each` with the counts of a dimension on the days asked for, with
-   * their value: the month totals of every month whose days are all asked
-   * for, the day items of the rest (table-layout.ts reportReadPlan), so a year
-   * is about twelve items per value and shard, not 366.
+   * their value and sign: the month totals of every month whose days are
+   * (mostly) asked for, less the day items of its days not asked for, and the
+   * day items of the rest (table-layout.ts reportReadPlan), so a year is about
+   * twelve items per value and shard, not 366.
    */
-  async function readPeriod(family: string, days: readonly string[], dimension: string, each: (value: string, item: Record<string, unknown>) => void): Promise<void> {
+  async function readPeriod(family: string, days: readonly string[], dimension: string, each: (value: string, item: Record<string, unknown>, sign: 1 | -1) => void): Promise<void> {
     const plan = reportReadPlan(days);
     const asked = new Set(plan.months);
     const years = new Map<string, { from: string; to: string }>();
@@ -104,13 +120,16 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
         const [low, high] = reportMonthRange(dimension, span.from, span.to);
         return queryAll(reportYearPartition(family, year, shard), { low, high }, (sk, item) => {
           const { month, value } = reportMonthItemOf(dimension, sk);
-          // a year's run of months may hold months not asked for whole
-          if (asked.has(month)) each(value, item);
+          // a year's run of months may hold months not asked for
+          if (asked.has(month)) each(value, item, 1);
         });
       }),
     );
-    const rest = new Set(plan.days);
-    const reads = [...monthReads, ...dayReads(family, rest, dimension, rest, (_day, value, item) => each(value, item))];
+    const reads = [
+      ...monthReads,
+      ...dayReads(family, plan.days, dimension, (_day, value, item) => each(value, item, 1)),
+      ...dayReads(family, plan.less, dimension, (_day, value, item) => each(value, item, -1)),
+    ];
     await forEachConcurrently(reads, PARTITIONS_AT_ONCE, (read) => read());
   }
 
@@ -121,8 +140,8 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
      */
     async sliceCounts(family: string, days: readonly string[], dimension: string): Promise<SliceSums> {
       const sums: SliceSums = new Map();
-      await readPeriod(family, days, dimension, (value, item) => addInto(sums, value, item));
-      return sums;
+      await readPeriod(family, days, dimension, (value, item, sign) => addInto(sums, value, item, sign));
+      return settled(sums);
     },
 
     /** The same counts kept apart per day (`2026-03-01` → value → counts): for a trend, one read for all its periods. */

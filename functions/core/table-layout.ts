@@ -35,6 +35,7 @@
  */
 
 import type { ReportCount } from './report-counts.ts';
+import { storedCounts } from './count-names.ts';
 
 /** The events table's key attribute. */
 export const EVENTS_PARTITION_KEY = 'messageId';
@@ -211,7 +212,8 @@ export const reportMonthItemOf = (dimension: string, sk: string): { month: strin
  * the lead store's pending counts, the bench seed), so no count reaches a day
  * without its month. Summed per item because one transaction, or one count's
  * mark, may name an item once: two counts of one slice on two days of a month
- * share its month total.
+ * share its month total. The counts' names are as stored (count-names.ts
+ * storedCountName): the report store reads them back (countNameOf).
  */
 export function reportItemsOf(reports: readonly ReportCount[], shard: number): [ItemKey, Record<string, number>][] {
   const byItem = new Map<string, [ItemKey, Record<string, number>]>();
@@ -224,8 +226,9 @@ export function reportItemsOf(reports: readonly ReportCount[], shard: number): [
   };
   for (const report of reports) {
     const family = report.family ?? 'funnel';
-    addTo(reportKey(family, report.day, report.slice, shard), report.counts);
-    addTo(reportMonthKey(family, report.day.slice(0, 7), report.slice, shard), report.counts);
+    const counts = storedCounts(report.counts);
+    addTo(reportKey(family, report.day, report.slice, shard), counts);
+    addTo(reportMonthKey(family, report.day.slice(0, 7), report.slice, shard), counts);
   }
   return [...byItem.values()];
 }
@@ -238,12 +241,15 @@ export function daysOfMonth(month: string): string[] {
 }
 
 /**
- * How a report reads a set of days: every month all of whose days are asked
- * for is read as its month totals, and the rest of the days (a partial first
- * or last month, or days apart) as day items. Together they are exactly the
- * days asked for, each once. Months and days sorted.
+ * How a report reads a set of days. Every month all of whose days are asked
+ * for is read as its month totals. A month asked for in part is read as day
+ * items, unless most of it is asked for: then as its month totals less the
+ * day items of the days not asked for (`less`), since every count is added to
+ * its day and its month total alike (reportItemsOf), so a 90-day report reads
+ * a month total and a day instead of 29 days. Together: exactly the days asked
+ * for, each once. Months and days sorted.
  */
-export function reportReadPlan(days: Iterable<string>): { months: string[]; days: string[] } {
+export function reportReadPlan(days: Iterable<string>): { months: string[]; days: string[]; less: string[] } {
   const byMonth = new Map<string, Set<string>>();
   for (const day of days) {
     const month = day.slice(0, 7);
@@ -252,12 +258,27 @@ export function reportReadPlan(days: Iterable<string>): { months: string[]; days
   }
   const months: string[] = [];
   const rest: string[] = [];
+  const less: string[] = [];
   for (const [month, asked] of [...byMonth].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const all = daysOfMonth(month);
-    if (all.every((day) => asked.has(day))) months.push(month);
-    else rest.push(...[...asked].sort());
+    const left = daysOfMonth(month).filter((day) => !asked.has(day));
+    if (left.length >= asked.size) rest.push(...[...asked].sort());
+    else {
+      months.push(month);
+      less.push(...left);
+    }
   }
-  return { months, days: rest };
+  return { months, days: rest, less };
+}
+
+/** Runs of consecutive days (YYYY-MM-DD, sorted) as [first, last] pairs: `1, 2, 3, 7` → `[1, 3], [7, 7]`. */
+export function dayRuns(days: readonly string[]): [string, string][] {
+  const runs: [string, string][] = [];
+  for (const day of days) {
+    const last = runs.at(-1);
+    if (last && Date.parse(day) - Date.parse(last[1]) === 86_400_000) last[1] = day;
+    else runs.push([day, day]);
+  }
+  return runs;
 }
 
 /** Where a rescore under a model version keeps its progress, so an interrupted run resumes. */

@@ -154,6 +154,35 @@ describe('feedback on an accepted lead, by its signed link', () => {
     expect(await feedbackEvents()).toHaveLength(1);
   });
 
+  it('refuses the hand-off’s links when tampered with, replayed as another action, or out of date (issue 14)', async () => {
+    const accept = new URL(acceptUrl);
+    const rep = accept.searchParams.get('rep')!;
+    const outcomesBefore = await storedEvents(local.dynamodb, (e) => e.kind === 'outcome' && e.leadId === leadId);
+
+    // the accept link's signature on the reject path: the action is part of what is signed
+    const asReject = new URL(acceptUrl.replace(/\/accept\?/, '/reject?'));
+    expect(asReject.pathname.endsWith('/reject')).toBe(true);
+    const rejected = await post(asReject.toString(), 'reason=no-budget');
+    expect(rejected.status).toBe(403);
+    // one character of the signature changed
+    const tampered = new URL(acceptUrl);
+    const sig = tampered.searchParams.get('sig')!;
+    tampered.searchParams.set('sig', `${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`);
+    expect((await fetch(tampered, { method: 'POST' })).status).toBe(403);
+    // a genuine link past its expiry
+    const key = await signingKey();
+    const expired = { leadId, cycle: 1, repId: rep, action: 'contacted' as const, exp: Math.floor(Date.now() / 1000) - 60 };
+    const expiredUrl = new URL(`${local.runtime.apiUrl}/v1/handoffs/${leadId}/1/contacted`);
+    expiredUrl.search = new URLSearchParams({ rep, exp: String(expired.exp), sig: signLink(expired, key) }).toString();
+    const outOfDate = await fetch(expiredUrl, { method: 'POST' });
+    expect(outOfDate.status).toBe(410);
+
+    expect(await storedEvents(local.dynamodb, (e) => e.kind === 'outcome' && e.leadId === leadId)).toHaveLength(outcomesBefore.length);
+    // and the email said until when its links work
+    const handoff = (await emails()).find((e) => (e.body.text ?? '').includes(acceptUrl));
+    expect(handoff?.body.text).toMatch(/These links work until \w+day \d+ \w+/);
+  });
+
   it('answers bad input with a 400 page naming the field, and stores nothing', async () => {
     const rep = feedbackUrl.searchParams.get('rep')!;
     const closed = signedFeedbackUrl({ leadId, cycle: 1, repId: rep, occasion: 'closed', exp: Math.floor(Date.now() / 1000) + 3600 }, await signingKey());

@@ -94,6 +94,38 @@ export function decisionsContract(getTables: () => TestTables): void {
     });
   });
 
+  describe('a decision and an escalation at the same instant (issue 14)', () => {
+    it('end as one of the two orders, never both nor neither: the decision and its event with the owner kept, or the reassignment and no event', async () => {
+      const ends = { decision: 0, reassignment: 0 };
+      for (let round = 0; round < 20; round++) {
+        const leadId = await openCycle();
+
+        // Act: both writes sent at once (the order alternates, so each may be first on the wire)
+        const [write, seen] =
+          round % 2 === 0
+            ? await Promise.all([decisions.recordDecision(decision(leadId, accepted)), store.recordEscalation(leadId, 1, 2, reassignToKim)])
+            : await Promise.all([store.recordEscalation(leadId, 1, 2, reassignToKim), decisions.recordDecision(decision(leadId, accepted))]).then(([e, d]) => [d, e] as const);
+
+        // Assess: what each writer was told agrees with the cycle as stored and with the events
+        const cycle = await store.getCycle(leadId, 1);
+        const events = await outcomeEventsOf(leadId);
+        if (write.recorded) {
+          ends.decision++;
+          expect(seen?.outcome).toEqual(accepted);
+          expect(cycle).toMatchObject({ outcome: accepted, owner: sam, missed: 1 });
+          expect(events).toHaveLength(1);
+        } else {
+          ends.reassignment++;
+          expect(seen).toBeUndefined();
+          expect(cycle).toMatchObject({ owner: kim, missed: 2, reassignments: [samMissed] });
+          expect(cycle?.outcome).toBeUndefined();
+          expect(events).toEqual([]);
+        }
+      }
+      expect(ends.decision + ends.reassignment).toBe(20);
+    });
+  });
+
   describe('a new cycle record', () => {
     it('is never written over an existing one, which may carry a decision', async () => {
       const leadId = await openCycle();

@@ -88,6 +88,11 @@ export function reportStoreContract(getTables: () => TestTables): void {
     expect(await acceptedPerCampaign(daysFrom('2024-12-31', 33))).toBe(4);
     expect(await acceptedPerCampaign(['2024-12-31', '2025-01-14', '2025-01-16', '2025-02-01'])).toBe(2);
     expect(await acceptedPerCampaign(daysFrom('2025-01-02', 13))).toBe(0);
+    // most of a month: its total less the days left out (January 1st, then January 31st and the 1st of a December)
+    expect(await acceptedPerCampaign(daysFrom('2025-01-02', 30))).toBe(1);
+    expect(await acceptedPerCampaign(daysFrom('2025-01-01', 30))).toBe(2);
+    expect(await acceptedPerCampaign(daysFrom('2024-12-02', 31))).toBe(2);
+    expect(await acceptedPerCampaign(['2024-12-31', ...daysFrom('2025-01-03', 27)])).toBe(2);
   });
 
   it('keeps dimensions apart whose names begin alike (linear:campaign, linear:campaignType)', async () => {

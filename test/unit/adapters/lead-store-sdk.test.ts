@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLeadStore, markerItem, PENDING_MARKERS, profileItem, scoreItem, SETTLE_AFTER_MS } from '../../../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
+import { storedCountName, storedCounts } from '../../../functions/core/count-names.ts';
 import { FUNNEL_SHARDS, funnelShardKey, funnelShardOf, identityKey, markerKey, REPORT_SHARDS, reportKey, reportMonthKey, scoreKey, STALLED_SHARDS, type ItemKey } from '../../../functions/core/table-layout.ts';
 import type { StageChange } from '../../../functions/core/lifecycle.ts';
 import { reportCounts, UNCONFIGURED_SLICING, type ReportCount } from '../../../functions/core/report-counts.ts';
@@ -117,7 +118,7 @@ function settling(
   const funnel = counts.length > 0;
   return [
     ...(funnel ? [adding(leadId, id, counts)] : []),
-    ...reports.flatMap((report) => reportItems(report).map((item) => adding(leadId, id, Object.entries(report.counts), item))),
+    ...reports.flatMap((report) => reportItems(report).map((item) => adding(leadId, id, Object.entries(storedCounts(report.counts)), item))),
     lettingGo(leadId, profileVersion, others),
     ...(funnel ? [unmarking(leadId, id)] : []),
     ...reports.flatMap((report) => reportItems(report).map((item) => unmarking(leadId, id, item))),
@@ -294,7 +295,7 @@ describe('lead store (SDK calls that are the contract)', () => {
               TableName: TABLE,
               Key: reportKey('funnel', '2026-03-01', 'rep=rep-sam', funnelShardOf(LEAD_ID, REPORT_SHARDS)),
               UpdateExpression: 'ADD #k0 :v0',
-              ExpressionAttributeNames: { '#k0': 'acceptance.missed' },
+              ExpressionAttributeNames: { '#k0': storedCountName('acceptance.missed') },
               ExpressionAttributeValues: { ':v0': 1 },
             },
           },
@@ -303,7 +304,7 @@ describe('lead store (SDK calls that are the contract)', () => {
               TableName: TABLE,
               Key: { pk: `REPORT#funnel#2026#${String(funnelShardOf(LEAD_ID, REPORT_SHARDS)).padStart(2, '0')}`, sk: 'rep#2026-03#rep-sam' },
               UpdateExpression: 'ADD #k0 :v0',
-              ExpressionAttributeNames: { '#k0': 'acceptance.missed' },
+              ExpressionAttributeNames: { '#k0': storedCountName('acceptance.missed') },
               ExpressionAttributeValues: { ':v0': 1 },
             },
           },
@@ -642,7 +643,7 @@ describe('lead store (SDK calls that are the contract)', () => {
     ]) {
       const added = updates().filter((input) => JSON.stringify((input as { Key: unknown }).Key) === JSON.stringify(item));
       expect(added).toEqual([
-        adding(LEAD_ID, `${LEAD_ID}.3`, Object.entries({ 'pipeline.EUR': 600, 'pipeline.deals': 1, 'revenue.EUR': 600, 'revenue.deals': 1 }), item),
+        adding(LEAD_ID, `${LEAD_ID}.3`, Object.entries(storedCounts({ 'pipeline.EUR': 600, 'pipeline.deals': 1, 'revenue.EUR': 600, 'revenue.deals': 1 })), item),
         unmarking(LEAD_ID, `${LEAD_ID}.3`, item),
       ]);
     }

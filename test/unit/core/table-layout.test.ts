@@ -11,6 +11,7 @@ import {
   reportYearPartition,
   reportItemsOf,
   reportReadPlan,
+  dayRuns,
   daysOfMonth,
   activitiesOf,
   activityKey,
@@ -79,16 +80,16 @@ describe('the leads table layout', () => {
       5,
     );
     expect(items).toEqual([
-      [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03-01#newsletter' }, { 'reached.mql': 1, 'reached.sal': 2 }],
-      [{ pk: 'REPORT#funnel#2026#05', sk: 'source#2026-03#newsletter' }, { 'reached.mql': 2, 'reached.sal': 3 }],
-      [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03-20#newsletter' }, { 'reached.mql': 1, 'reached.sal': 1 }],
-      [{ pk: 'REPORT#attribution#2026-04#05', sk: 'linear:source#2026-04-02#newsletter' }, { 'pipeline.deals': 0.5 }],
-      [{ pk: 'REPORT#attribution#2026#05', sk: 'linear:source#2026-04#newsletter' }, { 'pipeline.deals': 0.5 }],
+      [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03-01#newsletter' }, { 'b.G': 1, 'b.H': 2 }],
+      [{ pk: 'REPORT#funnel#2026#05', sk: 'source#2026-03#newsletter' }, { 'b.G': 2, 'b.H': 3 }],
+      [{ pk: 'REPORT#funnel#2026-03#05', sk: 'source#2026-03-20#newsletter' }, { 'b.G': 1, 'b.H': 1 }],
+      [{ pk: 'REPORT#attribution#2026-04#05', sk: 'linear:source#2026-04-02#newsletter' }, { 'l.o': 0.5 }],
+      [{ pk: 'REPORT#attribution#2026#05', sk: 'linear:source#2026-04#newsletter' }, { 'l.o': 0.5 }],
     ]);
     expect(reportItemsOf([], 0)).toEqual([]);
   });
 
-  it('reads whole months as month totals and the rest as days', () => {
+  it('reads whole months as month totals, mostly asked months as totals less the days left out, and the rest as days', () => {
     expect(daysOfMonth('2024-02')).toHaveLength(29);
     expect(daysOfMonth('2026-02')).toHaveLength(28);
     expect(daysOfMonth('2026-12').at(-1)).toBe('2026-12-31');
@@ -97,34 +98,52 @@ describe('the leads table layout', () => {
     expect(reportReadPlan(year)).toEqual({
       months: ['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11'],
       days: ['2025-11-30'],
+      less: [],
     });
-    expect(reportReadPlan(daysBetween('2026-03-02', '2026-03-31'))).toEqual({ months: [], days: daysBetween('2026-03-02', '2026-03-31') });
-    expect(reportReadPlan(['2026-04-20', '2026-04-01', '2026-04-01'])).toEqual({ months: [], days: ['2026-04-01', '2026-04-20'] });
+    // 90 days to 30 November: September from the 2nd is its total less the 1st
+    expect(reportReadPlan(daysBetween('2026-09-02', '2026-11-30'))).toEqual({ months: ['2026-09', '2026-10', '2026-11'], days: [], less: ['2026-09-01'] });
+    expect(reportReadPlan(daysBetween('2026-03-02', '2026-03-31'))).toEqual({ months: ['2026-03'], days: [], less: ['2026-03-01'] });
+    // half a month or less: its days
+    expect(reportReadPlan(daysBetween('2026-04-16', '2026-04-30'))).toEqual({ months: [], days: daysBetween('2026-04-16', '2026-04-30'), less: [] });
+    expect(reportReadPlan(['2026-04-20', '2026-04-01', '2026-04-01'])).toEqual({ months: [], days: ['2026-04-01', '2026-04-20'], less: [] });
   });
 
-  it('covers exactly the days of any period, each once, with the months it reads whole and the days it reads', () => {
+  it('covers exactly the days of any period, each once: months read whole, less the days taken away, and the days read', () => {
     const day = fc.integer({ min: Date.UTC(2023, 0, 1) / DAY_MS, max: Date.UTC(2028, 11, 31) / DAY_MS }).map((n) => new Date(n * DAY_MS).toISOString().slice(0, 10));
+    const covered = (plan: ReturnType<typeof reportReadPlan>) => {
+      const count = new Map<string, number>();
+      for (const d of [...plan.months.flatMap(daysOfMonth), ...plan.days]) count.set(d, (count.get(d) ?? 0) + 1);
+      for (const d of plan.less) count.set(d, (count.get(d) ?? 0) - 1);
+      return count;
+    };
+    const check = (asked: readonly string[]) => {
+      const plan = reportReadPlan(asked);
+      const count = covered(plan);
+      const wanted = new Set(asked);
+      for (const [d, n] of count) expect(n, d).toBe(wanted.has(d) ? 1 : 0);
+      for (const d of wanted) expect(count.get(d), d).toBe(1);
+      // days taken away belong to months read whole, and are never also read as days
+      for (const d of plan.less) expect(plan.months).toContain(d.slice(0, 7));
+      for (const month of plan.months) expect(plan.days.some((d) => d.startsWith(month))).toBe(false);
+      // never more day items than reading the month's days
+      for (const month of plan.months) expect(plan.less.filter((d) => d.startsWith(month)).length).toBeLessThan(asked.filter((d) => d.startsWith(month)).length);
+    };
     fc.assert(
       fc.property(day, day, (a, b) => {
         const [from, to] = a <= b ? [a, b] : [b, a];
-        const period = daysBetween(from, to);
-        const plan = reportReadPlan(period);
-        const read = [...plan.months.flatMap(daysOfMonth), ...plan.days];
-        expect(read.length).toBe(period.length);
-        expect(new Set(read)).toEqual(new Set(period));
-        // a month read whole is never also read by its days, and a month with a day missing is never read whole
-        for (const month of plan.months) expect(plan.days.some((d) => d.startsWith(month))).toBe(false);
+        check(daysBetween(from, to));
       }),
     );
     // any set of days, not only runs
-    fc.assert(
-      fc.property(fc.array(day, { maxLength: 80 }), (days) => {
-        const plan = reportReadPlan(days);
-        const read = [...plan.months.flatMap(daysOfMonth), ...plan.days];
-        expect(read.length).toBe(new Set(days).size);
-        expect(new Set(read)).toEqual(new Set(days));
-      }),
-    );
+    fc.assert(fc.property(fc.array(day, { maxLength: 80 }), (days) => check([...new Set(days)])));
+  });
+
+  it('splits sorted days into runs of consecutive days', () => {
+    expect(dayRuns([])).toEqual([]);
+    expect(dayRuns(['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-05'])).toEqual([
+      ['2026-02-27', '2026-03-01'],
+      ['2026-03-05', '2026-03-05'],
+    ]);
   });
 
   it('keeps a cycle’s activities in time order under the cycle, and its feedback one per occasion', () => {
