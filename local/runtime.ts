@@ -15,7 +15,7 @@ import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from '
 import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
 import { ensurePortFree, freePort, listenProblem } from './ports.ts';
-import { LocalScheduler } from './scheduler.ts';
+import { LocalScheduler, targetInput } from './scheduler.ts';
 import { SesEventError, sesEventDelivery, type DeliverSesEvent } from './ses-events.ts';
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
@@ -447,12 +447,19 @@ function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb
   };
 }
 
-/** Fires the journey reconciler's schedule once, now; what it resumed is logged. */
-async function reconcileAtStart(app: LocalApp, schedules: LocalScheduler, log: (message: string) => void): Promise<void> {
+/**
+ * Runs the journey reconciler once, now, as its schedule would (no retries: a failure is logged and the
+ * schedule tries again at its next time); what it resumed is logged.
+ */
+async function reconcileAtStart(app: LocalApp, invoke: Invoke, log: (message: string) => void): Promise<void> {
   for (const schedule of app.schedules.filter((s) => s.logicalId.startsWith(JOURNEY_RECONCILER_ID))) {
-    const firing = await schedules.fire(schedule.logicalId);
-    const resumed = (firing.result as { resumed?: unknown[] } | undefined)?.resumed?.length ?? 0;
-    if (resumed > 0) log(`journey reconciler: resumed ${resumed} journey(s) the restart had stopped`);
+    try {
+      const report = (await invoke(schedule.functionLogicalId, targetInput(schedule, new Date(), 1))) as { resumed?: unknown[] } | undefined;
+      const resumed = report?.resumed?.length ?? 0;
+      if (resumed > 0) log(`journey reconciler: resumed ${resumed} journey(s) the restart had stopped`);
+    } catch (error) {
+      log(`journey reconciler at start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
   }
 }
 
@@ -509,7 +516,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stops.add(async () => schedules.stop());
     // A restart forgot every running journey: the reconciler resumes those of the open cycles kept in the data
     // directory now, before anyone waits on them, then on its schedule (in memory, nothing is kept to resume).
-    if (dataDir !== undefined) await reconcileAtStart(app, schedules, log);
+    if (dataDir !== undefined) await reconcileAtStart(app, invoke, log);
 
     const sesEvents = sesEventDelivery(app.sesEventTopics, invoke, clock);
     http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), invoke, stepFunctions, schedules, sesUrl, sesEvents });
