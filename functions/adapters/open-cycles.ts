@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CycleRef } from '#core/cycle.ts';
 import { openJourneyPartitions, RESUMES, type ReconciledCycle } from '#core/reconcile.ts';
 import { cycleKey, leadIdOfPartition, OPEN_STAGE, profileKey, STAGE_SINCE, STALLED_INDEX } from '#core/table-layout.ts';
@@ -34,6 +34,16 @@ function resumesAre(resumes: number) {
 export function createOpenCycles({ client: sdkClient, leadsTable, onConsumed }: OpenCyclesSettings) {
   const client = meteredClient(sdkClient, onConsumed);
   const batchGetAll = createBatchGet({ client });
+  /** A conditional update of a cycle: false when its condition did not hold. */
+  async function updateIf(update: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+    try {
+      await client.send(new UpdateCommand({ TableName: leadsTable, ...update }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
   return {
     /** The open cycles, a page at a time, oldest first within each shard. */
     async *openCycles(): AsyncGenerator<ReconciledCycle[]> {
@@ -68,21 +78,12 @@ export function createOpenCycles({ client: sdkClient, leadsTable, onConsumed }: 
      */
     async claimResume({ leadId, cycle }: CycleRef, from: number): Promise<boolean> {
       const { condition, values } = resumesAre(from);
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: leadsTable,
-            Key: cycleKey(leadId, cycle),
-            UpdateExpression: `SET ${RESUMES} = :next`,
-            ConditionExpression: `attribute_exists(${OPEN_STAGE}) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND ${condition}`,
-            ExpressionAttributeValues: { ...values, ':next': from + 1 },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+      return updateIf({
+        Key: cycleKey(leadId, cycle),
+        UpdateExpression: `SET ${RESUMES} = :next`,
+        ConditionExpression: `attribute_exists(${OPEN_STAGE}) AND attribute_not_exists(recycled) AND attribute_not_exists(mergedInto) AND ${condition}`,
+        ExpressionAttributeValues: { ...values, ':next': from + 1 },
+      });
     },
 
     /** Whether the lead was merged into another: its profile says so (a merge retires it last). */
@@ -94,19 +95,12 @@ export function createOpenCycles({ client: sdkClient, leadsTable, onConsumed }: 
     /** Takes an ended cycle out of the index, unless a resumption was claimed since it was read. */
     async closeOpenCycle({ leadId, cycle }: CycleRef, resumes: number): Promise<void> {
       const { condition, values } = resumesAre(resumes);
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: leadsTable,
-            Key: cycleKey(leadId, cycle),
-            UpdateExpression: `REMOVE ${OPEN_STAGE}, ${STAGE_SINCE}`,
-            ConditionExpression: `attribute_exists(pk) AND ${condition}`,
-            ...(Object.keys(values).length > 0 && { ExpressionAttributeValues: values }),
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+      await updateIf({
+        Key: cycleKey(leadId, cycle),
+        UpdateExpression: `REMOVE ${OPEN_STAGE}, ${STAGE_SINCE}`,
+        ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+        ...(Object.keys(values).length > 0 && { ExpressionAttributeValues: values }),
+      });
     },
   };
 }
