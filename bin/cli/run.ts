@@ -43,6 +43,8 @@ Commands:
                        Resume, once, the journeys of open cycles that are not running
   failed list | replay --local | --stack <name>
                        List the stream records scoring set aside, or replay them through scoring
+  forget <email> --local | --stack <name>
+                       Erase a person (GDPR): their leads, events, cycles, feedback, email records
   simulate --local     Fill the local runtime with simulated visitors, hand-offs, rep decisions,
                        activities, feedback and deals, through its public API
 
@@ -92,6 +94,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (command === 'reps') return (await import('./reps.ts')).repsCommand(args.slice(1), io);
   if (command === 'reconcile') return (await import('./reconcile.ts')).reconcileCommand(args.slice(1), io);
   if (command === 'failed') return (await import('./failed.ts')).failedCommand(args.slice(1), io);
+  if (command === 'forget') return (await import('./forget.ts')).forgetCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

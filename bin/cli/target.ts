@@ -63,6 +63,9 @@ export function targetFromOutputs(stack: string, outputs: readonly { OutputKey?:
     const value = outputs.find((o) => o.OutputKey === outputKey)?.OutputValue;
     if (value) env[variable] = value;
   }
+  // optional: what leadloop forget also stops
+  const nurture = outputs.find((o) => o.OutputKey === 'NurtureStateMachineArn')?.OutputValue;
+  if (nurture) env[SETTINGS.nurtureStateMachineArn] = nurture;
   return { ok: true, env, description: `stack ${stack}` };
 }
 

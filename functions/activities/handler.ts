@@ -6,7 +6,7 @@ import { dynamodb } from '#commons/clients.ts';
 import { httpHandler, json, parseStorableJsonBody, validate } from '#commons/http.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
-import { serviceAgreement } from '#config/index.ts';
+import { repCalendars, serviceAgreement } from '#config/index.ts';
 import { activitySchema } from '#core/activities.ts';
 import { leadByQuery } from '../leads/find-lead.ts';
 import { recordActivity, type RecordActivityPorts } from './record-activity.ts';
@@ -37,7 +37,7 @@ const metrics = createMetrics();
 const meter = createUnitMeter();
 const { onConsumed } = meter;
 const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
-const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed });
+const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, calendars: repCalendars, onConsumed });
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
 export const handler = activitiesHandler({
   now: () => new Date(),

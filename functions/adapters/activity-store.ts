@@ -1,5 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { activityMessageId } from '#core/activities.ts';
 import type { Cycle } from '#core/cycle.ts';
+import type { RepCalendars } from '#core/rep-calendars.ts';
 import { activityReportCounts, type ActivityCountFacts } from '#core/reports/scorecard-counts.ts';
 import type { SalesCommitment } from '#core/service-agreement.ts';
 import type { ActivityEvent, ActivityRecord } from '#core/records.ts';
@@ -17,21 +19,22 @@ export interface ActivityStoreSettings {
   eventsTable: string;
   /** what sales committed to: the scorecard counts activities against it */
   sales: Pick<SalesCommitment, 'firstContactWithinHours' | 'followUp'>;
+  /** each rep's working calendar: an activity is counted in its owner's working time */
+  calendars: RepCalendars;
   /** Told the capacity units each call consumed. @default - not reported */
   onConsumed?: OnConsumed;
 }
 
 export type ActivityStore = ReturnType<typeof createActivityStore>;
 
-/** The messageId of an activity in the events table: the sender's id, so a repeat stores nothing. */
-export const activityMessageId = (activityId: string): string => `activity-${activityId}`;
+export { activityMessageId } from '#core/activities.ts';
 
 /**
  * A rep's activities for a lead: each stored once, in one transaction, as an
  * event (the raw history the reports are recomputed from) and as an item
  * under the lead's cycle in time order (what the sales clocks read).
  */
-export function createActivityStore({ client: sdkClient, leadsTable, eventsTable, sales, onConsumed }: ActivityStoreSettings) {
+export function createActivityStore({ client: sdkClient, leadsTable, eventsTable, sales, calendars, onConsumed }: ActivityStoreSettings) {
   const client = meteredClient(sdkClient, onConsumed);
 
   /**
@@ -87,7 +90,8 @@ export function createActivityStore({ client: sdkClient, leadsTable, eventsTable
       ];
       for (let attempt = 1; ; attempt++) {
         const cycle = await countFactsOf(record);
-        const counting = cycle ? activityReportCounts(record, cycle.facts, sales) : undefined;
+        // the owner's calendar only once the hand-off is accepted: before, nothing is counted
+        const counting = cycle?.facts.acceptedAt !== undefined ? activityReportCounts(record, cycle.facts, sales, calendars(cycle.facts.owner.repId)) : undefined;
         // The first contact after acceptance ends the rep's open lead (rep-store.ts): −1 with it, while the cycle counts for them.
         const contacted = counting !== undefined && cycle!.openFor !== undefined;
         const counted: TransactItem[] = counting

@@ -1,13 +1,16 @@
 import * as z from './zod.ts';
+import { addWorkingDays, addWorkingHours, type WorkCalendar } from './business-hours.ts';
 import { leadRefFields, leadRefIssue, repIdSchema, senderIdSchema, type FieldIssue } from './lead-ref.ts';
-import type { SalesCommitment } from './service-agreement.ts';
+import { managerNoticeAt, type SalesCommitment } from './service-agreement.ts';
 
 /**
  * Activities: what a rep did for a lead (a call, an email, a meeting), sent
  * by `POST /v1/activities` or the rep's "I contacted them" link, and the
  * sales clocks they stop: first contact within N hours of accepting, and K
  * activities within D days. A missed clock walks its ladder: the rep is
- * reminded, then the manager told, each once.
+ * reminded, then the manager told, each once. Every clock counts the owning
+ * rep's working time: hours as working hours, days as working days
+ * (business-hours.ts).
  */
 
 export const activityKinds = ['call', 'email', 'meeting'] as const;
@@ -98,33 +101,50 @@ export interface SalesClockInput {
   /** the activities of this cycle: any before acceptance count too (a rep who called, then clicked Accept) */
   activities: readonly Pick<Activity, 'at'>[];
   sales: Pick<SalesCommitment, 'firstContactWithinHours' | 'followUp' | 'notifyManagerAfterHours'>;
+  /** the owning rep's calendar: the clocks count its working time */
+  calendar: WorkCalendar;
   now: Date;
   /** the steps the journey already took */
   sent?: readonly SalesStep[];
 }
 
-const HOUR_MS = 3_600_000;
+/** When an accepted lead's first contact is due and its follow-up window ends. */
+export interface SalesDeadlines {
+  firstContactDue: Date;
+  followUpEnds: Date;
+}
+
+/**
+ * The sales clocks' deadlines, in the owning rep's working time:
+ * `firstContactWithinHours` working hours and `followUp.withinDays` working
+ * days after the acceptance. The scorecard counts against the same instants
+ * (reports/scorecard-counts.ts), so the report and the reminders agree.
+ */
+export function salesDeadlines(acceptedAt: string, sales: Pick<SalesCommitment, 'firstContactWithinHours' | 'followUp'>, calendar: WorkCalendar): SalesDeadlines {
+  const accepted = new Date(acceptedAt);
+  return { firstContactDue: addWorkingHours(accepted, sales.firstContactWithinHours, calendar), followUpEnds: addWorkingDays(accepted, sales.followUp.withinDays, calendar) };
+}
 
 /**
  * The first-contact and follow-up clocks of one accepted lead, purely, and the
  * escalation steps due. Only activities dated up to `now` count. A missed
  * clock reminds the rep at its deadline and tells the manager
- * `notifyManagerAfterHours` later, each only if the rep has not caught up by
- * then (any contact at all; the agreed number of activities, however late):
- * the clock's status stays missed, but nobody is chased for what is done.
+ * `notifyManagerAfterHours` working hours later, each only if the rep has not
+ * caught up by then (any contact at all; the agreed number of activities,
+ * however late): the clock's status stays missed, but nobody is chased for
+ * what is done.
  */
 export function salesClocks(input: SalesClockInput): SalesClocks {
-  const { sales, now } = input;
+  const { sales, now, calendar } = input;
   const nowMs = now.getTime();
-  const accepted = Date.parse(input.acceptedAt);
   const times = input.activities
     .map((a) => Date.parse(a.at))
     .filter((t) => t <= nowMs)
     .sort((a, b) => a - b);
   const countBy = (ms: number) => times.filter((t) => t <= ms).length;
-  const graceMs = sales.notifyManagerAfterHours * HOUR_MS;
+  const deadlines = salesDeadlines(input.acceptedAt, sales, calendar);
 
-  const dueMs = accepted + sales.firstContactWithinHours * HOUR_MS;
+  const dueMs = deadlines.firstContactDue.getTime();
   const first = times[0];
   const firstContact: FirstContactClock = {
     status: first !== undefined && first <= dueMs ? 'met' : nowMs >= dueMs ? 'missed' : 'due',
@@ -132,7 +152,7 @@ export function salesClocks(input: SalesClockInput): SalesClocks {
     ...(first !== undefined && { contactedAt: new Date(first).toISOString() }),
   };
 
-  const endsMs = accepted + sales.followUp.withinDays * 24 * HOUR_MS;
+  const endsMs = deadlines.followUpEnds.getTime();
   const required = sales.followUp.activities;
   const counted = countBy(endsMs);
   const followUp: FollowUpClock = {
@@ -145,11 +165,12 @@ export function salesClocks(input: SalesClockInput): SalesClocks {
   // Each step: when it comes, and whether the rep is still behind (judged on everything done by now).
   const contacted = times.length > 0;
   const caughtUp = times.length >= required;
+  const managerAt = (deadline: Date) => managerNoticeAt(deadline, sales, calendar).getTime();
   const ladder: { step: SalesStep; atMs: number; behind: boolean }[] = [
     { step: SalesStepName.firstContactRemindRep, atMs: dueMs, behind: !contacted },
-    { step: SalesStepName.firstContactNotifyManager, atMs: dueMs + graceMs, behind: !contacted },
+    { step: SalesStepName.firstContactNotifyManager, atMs: managerAt(deadlines.firstContactDue), behind: !contacted },
     { step: SalesStepName.followUpRemindRep, atMs: endsMs, behind: !caughtUp },
-    { step: SalesStepName.followUpNotifyManager, atMs: endsMs + graceMs, behind: !caughtUp },
+    { step: SalesStepName.followUpNotifyManager, atMs: managerAt(deadlines.followUpEnds), behind: !caughtUp },
   ];
   const open = ladder.filter((s) => s.behind && !(input.sent ?? []).includes(s.step));
   const due = open.filter((s) => s.atMs <= nowMs).map((s) => s.step);
@@ -161,3 +182,6 @@ export function salesClocks(input: SalesClockInput): SalesClocks {
     ...(upcoming !== undefined && { next: { step: upcoming.step, at: new Date(upcoming.atMs).toISOString() } }),
   };
 }
+
+/** The messageId of an activity in the events table: the sender's id, so a repeat stores nothing. */
+export const activityMessageId = (activityId: string): string => `activity-${activityId}`;

@@ -105,8 +105,24 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/** Readings already taken, per zone: the clocks read the same day boundaries again and again (bounded). */
+const readings = new Map<string, Map<number, number>>();
+const MAX_READINGS = 20_000;
+
 /** The wall-clock reading at `ms` in `timeZone`, written as if it were UTC (ms since epoch). */
 function wallClock(ms: number, timeZone: string): number {
+  let known = readings.get(timeZone);
+  if (!known) readings.set(timeZone, (known = new Map()));
+  let wall = known.get(ms);
+  if (wall === undefined) {
+    if (known.size >= MAX_READINGS) known.clear();
+    wall = readWallClock(ms, timeZone);
+    known.set(ms, wall);
+  }
+  return wall;
+}
+
+function readWallClock(ms: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -203,6 +219,39 @@ export function addWorkingHours(start: Date, hours: number, calendar: WorkCalend
     remaining -= end - from;
   }
   throw new NoWorkingTimeError(calendar.timeZone, start);
+}
+
+/**
+ * The instant `days` working days after `start`: the deadline of a clock
+ * counted in days (the follow-up window, the feedback ask). The clock starts
+ * at the rep's first working minute at or after `start`, and ends at that
+ * local time of day on the `days`-th working day after (a working day: a
+ * local day with working time, so no weekend day or public holiday): accepted
+ * Friday 15:00 with 5 days, due Friday 15:00 a week later; accepted Saturday,
+ * due the Monday after next at the start of work. Never before `start` plus
+ * `days` × 24 hours, and always at a working minute: where that time of day
+ * is outside the day's hours (uneven weeks, a clock change), the rep's next
+ * working minute. A window of 0 ends at `start`; days are whole.
+ */
+export function addWorkingDays(start: Date, days: number, calendar: WorkCalendar): Date {
+  if (!Number.isInteger(days) || days < 0) throw new RangeError(`a window in days is a whole number of days, got ${days}`);
+  if (days === 0) return new Date(start);
+  const begins = nextWorkingInstant(start, calendar).getTime();
+  const startOfDay = (wall: number) => Math.floor(wall / DAY) * DAY;
+  const wall = wallClock(begins, calendar.timeZone);
+  // Walk the working stretches from the clock's start: each new local day one holds is a working day.
+  let day = startOfDay(wall);
+  let counted = 0;
+  for (const { start: from } of workingIntervals(calendar, begins)) {
+    const of = startOfDay(wallClock(from, calendar.timeZone));
+    if (of > day) {
+      day = of;
+      if (++counted === days) break;
+    }
+  }
+  if (counted < days) throw new NoWorkingTimeError(calendar.timeZone, start);
+  const sameTime = instantOf(day + (wall - startOfDay(wall)), calendar.timeZone);
+  return nextWorkingInstant(new Date(Math.max(sameTime, start.getTime() + days * DAY)), calendar);
 }
 
 /** Working time between two instants, in ms; 0 when `b` is not after `a`. */

@@ -12,10 +12,14 @@ export class ConfigError extends Error {
   }
 }
 
-/** Zod issues as `path: message` pairs, paths written the way a person reads them (`rules[2].points`). */
+/**
+ * Zod issues as `path: message` pairs, paths written the way a person reads
+ * them (`rules[2].points`); a field whose name is empty is written `[""]`
+ * (`properties[""]`), so even it is named.
+ */
 export function describeIssues(error: z.core.$ZodError): { path: string; message: string }[] {
   const pathOf = (parts: readonly PropertyKey[]) =>
-    parts.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+    parts.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : part === '' ? `${acc}[""]` : acc ? `${acc}.${String(part)}` : String(part)), '');
   return error.issues.flatMap((issue) =>
     // A field nobody knows is named itself, not its parent: the client sees which field to drop or correct.
     issue.code === 'unrecognized_keys'

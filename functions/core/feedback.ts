@@ -1,5 +1,6 @@
 import * as z from './zod.ts';
-import type { SalesCommitment } from './service-agreement.ts';
+import { addWorkingDays, type WorkCalendar } from './business-hours.ts';
+import { managerNoticeAt, type SalesCommitment } from './service-agreement.ts';
 
 /**
  * Feedback: a rep's structured verdict on a lead, asked for when they decide
@@ -156,8 +157,9 @@ export const feedbackSteps = [FeedbackStepName.remindRep, FeedbackStepName.notif
 export type FeedbackStep = (typeof feedbackSteps)[number];
 
 /**
- * The feedback clock of one hand-off: due `feedbackWithinDays` after it, one
- * reminder to the rep, then one to the manager, each only while no feedback
+ * The feedback clock of one hand-off: due `feedbackWithinDays` working days
+ * of the rep after it, one reminder to the rep, then one to the manager
+ * `notifyManagerAfterHours` working hours later, each only while no feedback
  * was given. `due` leaves out the steps in `sent`; `next` is absent once no
  * step can come.
  */
@@ -166,16 +168,19 @@ export function feedbackClock(input: {
   /** when the first feedback on this hand-off was given, if it was */
   feedbackAt?: string | undefined;
   sales: Pick<SalesCommitment, 'feedbackWithinDays' | 'notifyManagerAfterHours'>;
+  /** the calendar of the rep asked: the clock counts its working time */
+  calendar: WorkCalendar;
   now: Date;
   sent?: readonly FeedbackStep[];
 }): { dueAt: string; status: 'met' | 'due' | 'missed'; due: FeedbackStep[]; next?: { step: FeedbackStep; at: string } } {
   const nowMs = input.now.getTime();
-  const dueMs = Date.parse(input.handedAt) + input.sales.feedbackWithinDays * 86_400_000;
+  const deadline = addWorkingDays(new Date(input.handedAt), input.sales.feedbackWithinDays, input.calendar);
+  const dueMs = deadline.getTime();
   const given = input.feedbackAt !== undefined && Date.parse(input.feedbackAt) <= nowMs ? Date.parse(input.feedbackAt) : undefined;
   const status = given !== undefined && given <= dueMs ? 'met' : nowMs >= dueMs ? 'missed' : 'due';
   const ladder = [
     { step: FeedbackStepName.remindRep, atMs: dueMs },
-    { step: FeedbackStepName.notifyManager, atMs: dueMs + input.sales.notifyManagerAfterHours * 3_600_000 },
+    { step: FeedbackStepName.notifyManager, atMs: managerNoticeAt(deadline, input.sales, input.calendar).getTime() },
   ];
   const open = given !== undefined ? [] : ladder.filter((s) => !(input.sent ?? []).includes(s.step));
   const due = open.filter((s) => s.atMs <= nowMs).map((s) => s.step);
@@ -186,4 +191,9 @@ export function feedbackClock(input: {
     due,
     ...(upcoming !== undefined && { next: { step: upcoming.step, at: new Date(upcoming.atMs).toISOString() } }),
   };
+}
+
+/** `feedback-<leadId>-<cycle>-<occasion>`: the first feedback per occasion stands (its messageId in the events table). */
+export function feedbackMessageIdOf(entry: { leadId: string; cycle: number; occasion: string }): string {
+  return `feedback-${entry.leadId}-${entry.cycle}-${entry.occasion}`;
 }

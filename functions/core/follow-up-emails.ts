@@ -48,7 +48,7 @@ export function occasionOf(step: FollowUpStep): FeedbackOccasion | undefined {
 
 function closedWords(ask: ClosedFeedbackAsk | undefined, days: number): string {
   if (!ask) return 'has closed';
-  if (ask.why === 'quiet') return `has gone quiet: still sales-accepted ${days} days after you accepted it, with no stage reported since`;
+  if (ask.why === 'quiet') return `has gone quiet: still sales-accepted ${days} working days after you accepted it, with no stage reported since`;
   return ask.stage === 'recycled' ? 'went back to marketing' : `was ${ask.stage}`;
 }
 
@@ -67,26 +67,26 @@ export function renderFollowUpEmail(input: FollowUpEmailInput): FollowUpEmail {
     case 'first-contact-remind-rep':
       subject = `First contact overdue: ${name}`;
       lines.push(
-        `You accepted ${contact} on ${when(input.acceptedAt)}. The service agreement asks for a first contact within ${sales.firstContactWithinHours} hours, by ${when(input.firstContact.dueAt)}, and none is recorded.`,
+        `You accepted ${contact} on ${when(input.acceptedAt)}. The service agreement asks for a first contact within ${sales.firstContactWithinHours} of your working hours, by ${when(input.firstContact.dueAt)}, and none is recorded.`,
         'Once you have reached them, record it with the link below (or log the call, email or meeting in the CRM).',
       );
       break;
     case 'first-contact-notify-manager':
       subject = `No first contact: ${rep.name} has not contacted ${name}`;
       lines.push(
-        `${rep.name} accepted ${contact} on ${when(input.acceptedAt)} and has recorded no contact; it was due by ${when(input.firstContact.dueAt)} (within ${sales.firstContactWithinHours} hours). ${rep.name} was reminded.`,
+        `${rep.name} accepted ${contact} on ${when(input.acceptedAt)} and has recorded no contact; it was due by ${when(input.firstContact.dueAt)} (within ${sales.firstContactWithinHours} working hours). ${rep.name} was reminded.`,
       );
       break;
     case 'follow-up-remind-rep':
       subject = `Follow-up short: ${name} (${input.followUp.counted} of ${input.followUp.required})`;
       lines.push(
-        `The service agreement asks for ${input.followUp.required} follow-up activities within ${sales.followUp.withinDays} days of accepting ${contact}; ${input.followUp.counted} were recorded by ${when(input.followUp.endsAt)}.`,
+        `The service agreement asks for ${input.followUp.required} follow-up activities within ${sales.followUp.withinDays} working days of accepting ${contact}; ${input.followUp.counted} were recorded by ${when(input.followUp.endsAt)}.`,
       );
       break;
     case 'follow-up-notify-manager':
       subject = `Follow-up short: ${rep.name} on ${name}`;
       lines.push(
-        `${rep.name} recorded ${input.followUp.counted} of the ${input.followUp.required} follow-up activities the agreement asks for within ${sales.followUp.withinDays} days of accepting ${contact} (window ended ${when(input.followUp.endsAt)}). ${rep.name} was reminded.`,
+        `${rep.name} recorded ${input.followUp.counted} of the ${input.followUp.required} follow-up activities the agreement asks for within ${sales.followUp.withinDays} working days of accepting ${contact} (window ended ${when(input.followUp.endsAt)}). ${rep.name} was reminded.`,
       );
       break;
     case ASK_CLOSED_FEEDBACK:
@@ -101,10 +101,10 @@ export function renderFollowUpEmail(input: FollowUpEmailInput): FollowUpEmail {
       const about = occasion === 'closed' ? 'the closed lead' : occasion === 'accepted' ? 'the lead you accepted' : 'the lead you sent back';
       if (toRep) {
         subject = `Feedback due: ${name}`;
-        lines.push(`Marketing asks for feedback on every lead handed to sales within ${sales.feedbackWithinDays} days. None is in yet for ${about}, ${contact}.`);
+        lines.push(`Marketing asks for feedback on every lead handed to sales within ${sales.feedbackWithinDays} working days. None is in yet for ${about}, ${contact}.`);
       } else {
         subject = `No feedback: ${rep.name} on ${name}`;
-        lines.push(`${rep.name} has given no feedback on ${about}, ${contact}, within the ${sales.feedbackWithinDays} days the agreement asks for. ${rep.name} was reminded.`);
+        lines.push(`${rep.name} has given no feedback on ${about}, ${contact}, within the ${sales.feedbackWithinDays} working days the agreement asks for. ${rep.name} was reminded.`);
       }
     }
   }

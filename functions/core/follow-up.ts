@@ -1,4 +1,5 @@
-import { salesClocks, salesSteps, type SalesStep } from './activities.ts';
+import { salesClocks, salesDeadlines, salesSteps, type SalesStep } from './activities.ts';
+import type { WorkCalendar } from './business-hours.ts';
 import { feedbackClock, feedbackSteps as feedbackStepIds, type FeedbackOccasion, type FeedbackStep } from './feedback.ts';
 import type { Lead } from './lead.ts';
 import type { Stage } from './lifecycle.ts';
@@ -13,6 +14,8 @@ import type { SalesCommitment } from './service-agreement.ts';
  * the day a lead the rep said to recontact later goes back to sales. Pure:
  * the journey's follow-up step reads the facts, takes the steps due (each
  * once: the steps taken are kept on the cycle) and waits until `wakeAt`.
+ * Every clock counts the working time of the rep who decided (the cycle's
+ * owner when it was accepted): hours as working hours, days as working days.
  */
 
 /** Stages an accepted lead is worked in: sales is on it, nothing is decided yet. */
@@ -43,6 +46,8 @@ export interface FollowUpFacts {
   /** the steps taken already */
   sent: readonly string[];
   sales: Pick<SalesCommitment, 'firstContactWithinHours' | 'followUp' | 'notifyManagerAfterHours' | 'feedbackWithinDays'>;
+  /** the calendar of the rep who decided: every clock counts its working time */
+  calendar: WorkCalendar;
   now: Date;
 }
 
@@ -113,9 +118,9 @@ export function planFollowUp(facts: FollowUpFacts): FollowUpPlan {
 
   // The sales clocks: only for an accepted lead sales is still working.
   const accepted = decision.kind === 'accepted';
-  const followUpEndsAt = new Date(Date.parse(decision.at) + sales.followUp.withinDays * 86_400_000).toISOString();
+  const followUpEndsAt = salesDeadlines(decision.at, sales, facts.calendar).followUpEnds.toISOString();
   if (accepted && worked) {
-    const clocks = salesClocks({ acceptedAt: decision.at, activities: facts.activities, sales, now, sent: salesSteps.filter((step) => sent.includes(step)) });
+    const clocks = salesClocks({ acceptedAt: decision.at, activities: facts.activities, sales, calendar: facts.calendar, now, sent: salesSteps.filter((step) => sent.includes(step)) });
     due.push(...clocks.due);
     if (clocks.next) upcoming.push(Date.parse(clocks.next.at));
   }
@@ -151,7 +156,7 @@ export function planFollowUp(facts: FollowUpFacts): FollowUpPlan {
 /** One occasion's feedback clock (feedbackClock), its steps named with the occasion. */
 function occasionFeedbackSteps(occasion: FeedbackOccasion, askedAt: string, facts: FollowUpFacts, take: (step: FollowUpStep, atMs: number) => void): void {
   const sent = feedbackStepIds.filter((step) => facts.sent.includes(occasionStep(occasion, step)));
-  const clock = feedbackClock({ handedAt: askedAt, feedbackAt: facts.feedbackAt[occasion], sales: facts.sales, now: facts.now, sent });
+  const clock = feedbackClock({ handedAt: askedAt, feedbackAt: facts.feedbackAt[occasion], sales: facts.sales, calendar: facts.calendar, now: facts.now, sent });
   for (const step of clock.due) take(occasionStep(occasion, step), facts.now.getTime());
   if (clock.next) take(occasionStep(occasion, clock.next.step), Date.parse(clock.next.at));
 }

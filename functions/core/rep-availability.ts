@@ -1,5 +1,6 @@
 import { awayDays, type AwayRange } from './business-hours.ts';
 import { pickRep, repCalendar, repProfile, type RepState, type RouteDecision, type RoutingConfig, type RoutingInput, type Skip, type TeamMatch } from './routing.ts';
+import type { RepCalendars } from './rep-calendars.ts';
 import type { Team, TeamsConfig } from './teams.ts';
 
 /**
@@ -17,14 +18,21 @@ export interface StoredRep {
 
 export const NO_STORED_REP: StoredRep = { open: 0, away: [] };
 
-/** The state routing reads for each rep of a team, from their items (missing items read as a rep never written). */
-export function repStatesOf(team: Team, routing: RoutingConfig, stored: Readonly<Record<string, StoredRep | undefined>>): Record<string, RepState> {
+/**
+ * The state routing reads for each rep of a team, from their items (missing
+ * items read as a rep never written). Each rep's calendar is the one the
+ * clocks count on (`calendars`: hours, zone and public holidays, see
+ * rep-calendars.ts) with their time away added, so a rep on a public holiday
+ * is skipped as off-hours like a rep outside working hours. Without
+ * `calendars` the calendar has no holidays (hours and zone from the config).
+ */
+export function repStatesOf(team: Team, routing: RoutingConfig, stored: Readonly<Record<string, StoredRep | undefined>>, calendars?: RepCalendars): Record<string, RepState> {
   return Object.fromEntries(
     team.reps.map((rep) => {
       const item = stored[rep.id] ?? NO_STORED_REP;
       const away: AwayRange[] = item.away.map((range) => ({ from: new Date(range.from), until: new Date(range.until) }));
-      // Public holidays are left out here: their library is too heavy for the journey's bundles (decisions.md).
-      return [rep.id, { open: Math.max(0, item.open), calendar: repCalendar(repProfile(routing, team.id, rep.id), rep.timeZone, [], away) }];
+      const calendar = calendars ? { ...calendars(rep.id), away } : repCalendar(repProfile(routing, team.id, rep.id), rep.timeZone, [], away);
+      return [rep.id, { open: Math.max(0, item.open), calendar }];
     }),
   );
 }
@@ -143,4 +151,24 @@ export function backAt(away: readonly { from: string; until: string }[], now: Da
 export function withAway(away: readonly { from: string; until: string }[], range: AwayRange, now: Date): { from: string; until: string }[] {
   const kept = away.filter((r) => Date.parse(r.until) > now.getTime());
   return [...kept, { from: range.from.toISOString(), until: range.until.toISOString() }].sort((a, b) => a.from.localeCompare(b.from));
+}
+
+/** A rep's item as it was before and after one write (the table's stream tells it). */
+export interface RepItemChange {
+  repId: string;
+  openBefore: number;
+  openAfter: number;
+}
+
+/**
+ * The teams whose queues may now be served, from the writes to reps' items:
+ * a rep's open leads dropped (a rejection, the first contact, a reassignment
+ * away, the recycle, a merge), so that rep can take a lead again. Each team
+ * once, in the order of config/teams.json; reps not in it are ignored. A rise
+ * (a hand-off) or a change of time away alone frees nothing here (`leadloop
+ * reps back` drains its own team).
+ */
+export function teamsFreed(changes: readonly RepItemChange[], teams: TeamsConfig): string[] {
+  const freed = new Set(changes.filter((c) => c.openAfter < c.openBefore).map((c) => c.repId));
+  return teams.teams.filter((team) => team.reps.some((rep) => freed.has(rep.id))).map((team) => team.id);
 }

@@ -11,18 +11,20 @@ import { EscalationStepName, escalationSteps, type EscalationStep } from './jour
 
 const positive = () => z.number().check(z.positive());
 const positiveWhole = () => z.int().check(z.positive());
+/** Days of a clock are the rep's working days (business-hours.ts addWorkingDays): whole ones. */
+const workingDays = () => z.number().check(z.positive(), z.refine((n) => Number.isInteger(n), 'a whole number of working days'));
 
 /** What sales commits to for every lead it accepted. */
 export const salesCommitmentSchema = z
   .strictObject({
-    /** the first contact (any activity) is made within this many hours of accepting */
+    /** the first contact (any activity) is made within this many working hours of the rep after accepting */
     firstContactWithinHours: positive(),
-    /** at least `activities` activities (the first contact counts) within `withinDays` days of accepting */
-    followUp: z.strictObject({ activities: positiveWhole(), withinDays: positive() }),
-    /** a missed clock reminds the rep at once; the manager is told this many hours later if the rep has still not caught up */
+    /** at least `activities` activities (the first contact counts) within `withinDays` working days of the rep after accepting */
+    followUp: z.strictObject({ activities: positiveWhole(), withinDays: workingDays() }),
+    /** a missed clock reminds the rep at once; the manager is told this many working hours of the rep later if the rep has still not caught up */
     notifyManagerAfterHours: z.number().check(z.nonnegative()),
-    /** a rep gives feedback on a lead handed to them within this many days; then one reminder, then the manager */
-    feedbackWithinDays: positive(),
+    /** a rep gives feedback on a lead handed to them within this many working days; then one reminder, then the manager */
+    feedbackWithinDays: workingDays(),
   })
   .check(
     z.superRefine((sales, ctx) => {
@@ -116,6 +118,11 @@ export function acceptanceWindow(agreement: Pick<ServiceAgreement, 'acceptWithin
     remindAt: reminder.toISOString(),
     remindWithinSeconds: seconds(reminder),
   };
+}
+
+/** When the manager is told of a missed deadline: `notifyManagerAfterHours` working hours of the rep after it. */
+export function managerNoticeAt(deadline: Date, sales: Pick<SalesCommitment, 'notifyManagerAfterHours'>, calendar: WorkCalendar): Date {
+  return addWorkingHours(deadline, sales.notifyManagerAfterHours, calendar);
 }
 
 /** The step taken after the `missed`-th missed deadline (1-based). */

@@ -8,7 +8,7 @@ import { dynamodb, ses } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
-import { serviceAgreement, teams } from '#config/index.ts';
+import { repCalendars, serviceAgreement, teams } from '#config/index.ts';
 import { contactedUrl, feedbackUrl, linkExpiry } from '#core/links.ts';
 import { followUp, type FollowUpPorts, type FollowUpState } from './follow-up.ts';
 
@@ -18,7 +18,7 @@ const metrics = createMetrics();
 const meter = createUnitMeter();
 const { onConsumed } = meter;
 const { getLead, getCycle } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
-const { earliestActivities } = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed });
+const { earliestActivities } = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, calendars: repCalendars, onConsumed });
 const { markFollowUpSent, feedbackGiven } = createFollowUpStore({ client: dynamodb, leadsTable, onConsumed });
 const { putEventOnce } = createEventStore({ client: dynamodb, eventsTable, onConsumed });
 const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
@@ -26,6 +26,7 @@ const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, send
 const ports: FollowUpPorts = {
   teams,
   serviceAgreement,
+  calendars: repCalendars,
   now: () => new Date(),
   getLead: (leadId) => getLead(leadId),
   getCycle,

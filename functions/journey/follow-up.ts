@@ -8,6 +8,7 @@ import type { JourneyState } from '#core/journey.ts';
 import type { Stage } from '#core/lifecycle.ts';
 import { returnToSalesMessageId } from '#core/outcomes.ts';
 import type { ActivityRecord, OutcomeEvent, VersionedLead } from '#core/records.ts';
+import type { RepCalendars } from '#core/rep-calendars.ts';
 import type { ReportCount } from '#core/report-counts.ts';
 import { missedContactCounts } from '#core/reports/scorecard-counts.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
@@ -23,6 +24,8 @@ export interface FollowUpLinks {
 export interface FollowUpPorts {
   teams: TeamsConfig;
   serviceAgreement: ServiceAgreement;
+  /** each rep's working calendar: the follow-up clocks count the deciding rep's working time */
+  calendars: RepCalendars;
   now: () => Date;
   getLead: (leadId: string) => Promise<VersionedLead | undefined>;
   getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
@@ -86,20 +89,22 @@ export async function followUp(state: FollowUpState, ports: FollowUpPorts): Prom
     ports.feedbackGiven(leadId, cycle),
   ]);
   const sent = [...(record.followUpSent ?? [])];
-  const plan = planFollowUp({ lead, cycle, decision, activities, feedbackAt, sent, sales, now });
-
+  // The clocks are the deciding rep's: the owner who accepted (a reassignment before it restarted the acceptance clock in their hours), or who rejected.
   const repId = decision.kind === 'accepted' ? record.owner.repId : decision.repId;
   const assignment = findRep(ports.teams, repId);
+  if (!assignment) throw new Error(`rep ${repId} is not in config/teams.json`);
+  const calendar = ports.calendars(repId);
+  const plan = planFollowUp({ lead, cycle, decision, activities, feedbackAt, sent, sales, calendar, now });
+  const clocks = salesClocks({ acceptedAt: decision.at, activities, sales, calendar, now });
+
   for (const step of plan.due) {
     if (step === RETURN_TO_SALES) {
       const returning = { kind: 'return-to-sales' as const, cycle, repId: decision.repId, at: now.toISOString() };
       await ports.putEventOnce({ messageId: returnToSalesMessageId(leadId, cycle), kind: 'outcome', leadId, outcome: returning, receivedAt: now.toISOString() });
     } else {
-      if (!assignment) throw new Error(`rep ${repId} is not in config/teams.json`);
       const worked = lead.cycle === cycle && (workedStages as readonly Stage[]).includes(lead.stage);
       const occasion = occasionOf(step);
       const links = await ports.links({ leadId, cycle, repId, contacted: worked, ...(occasion && { occasion }) });
-      const clocks = salesClocks({ acceptedAt: decision.at, activities, sales, now });
       const email = renderFollowUpEmail({
         step,
         lead,
@@ -118,7 +123,7 @@ export async function followUp(state: FollowUpState, ports: FollowUpPorts): Prom
       await ports.sendEmailOnce({ ...email, idempotencyKey: `${leadId}#${cycle}#follow-up#${step}` });
     }
     // a missed first contact is counted for the scorecard with the step's mark, on the deadline's day: once
-    const missed = step === SalesStepName.firstContactRemindRep ? missedContactCounts(record.owner, salesClocks({ acceptedAt: decision.at, activities, sales, now }).firstContact.dueAt) : [];
+    const missed = step === SalesStepName.firstContactRemindRep ? missedContactCounts(record.owner, clocks.firstContact.dueAt) : [];
     await ports.markFollowUpSent(leadId, cycle, step, missed);
   }
 

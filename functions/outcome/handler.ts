@@ -6,7 +6,7 @@ import { dynamodb } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { html, httpHandler, rawBody, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
-import { feedback, serviceAgreement } from '#config/index.ts';
+import { feedback, repCalendars, serviceAgreement } from '#config/index.ts';
 import { renderContactPage } from '#core/contact-page.ts';
 import { decisionForm, renderDecisionPage } from '#core/emails.ts';
 import type { FeedbackConfig } from '#core/feedback.ts';
@@ -85,7 +85,7 @@ const { onConsumed } = meter;
 const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
 const { getCycle, getLead } = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
 const { recordDecision } = createDecisions({ client: dynamodb, leadsTable, eventsTable, onConsumed });
-const { recordActivity } = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed });
+const { recordActivity } = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, calendars: repCalendars, onConsumed });
 const ports: HandoffLinkPorts = {
   now: () => new Date(),
   linkSigningKey: getLinkSigningKey,

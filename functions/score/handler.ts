@@ -1,4 +1,5 @@
 import { createActivityStore } from '#adapters/activity-store.ts';
+import { createErasureStore } from '#adapters/erasure-store.ts';
 import { createJourneyRunner } from '#adapters/journey-runner.ts';
 import { createLeadHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
@@ -12,7 +13,7 @@ import { createMetrics, createUnitMeter, METRIC, publishMetrics } from '#commons
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { readSettings } from '#commons/settings.ts';
 import { streamHandler } from '#commons/stream.ts';
-import { campaigns, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
+import { campaigns, repCalendars, reportSlicing, scoringModel, serviceAgreement, teams } from '#config/index.ts';
 import { nurture } from '#config/nurture.ts';
 import { ownerOfRep } from '#core/crm-apply.ts';
 import { eventRecordKinds, type EventRecord } from '#core/records.ts';
@@ -50,11 +51,12 @@ const meter = createUnitMeter();
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed, slicing: reportSlicing });
 const reps = createRepStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const history = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
-const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, onConsumed: meter.onConsumed });
+const activities = createActivityStore({ client: dynamodb, leadsTable, eventsTable, sales: serviceAgreement.sales, calendars: repCalendars, onConsumed: meter.onConsumed });
 const { startJourney, stopJourneys } = createJourneyRunner({ sfn, journeyStateMachineArn });
 const { resumeJourney } = createTaskCallbacks({ sfn });
 const nurtureRunner = createNurtureRunner({ sfn, nurtureStateMachineArn, client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { clearNurturePending } = createNurtureStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const erasure = createErasureStore({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 
 const ports: ApplyEventsPorts = {
   model: scoringModel,
@@ -91,6 +93,7 @@ const ports: ApplyEventsPorts = {
   putCycle: leads.putCycle,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
   nurture: { config: nurture, startNurture: nurtureRunner.startNurture, clearNurturePending, stopEnrollment: nurtureRunner.stopEnrollment },
+  erasure: { erasedAmong: erasure.erasedAmong, dropEvents: erasure.deleteEvents },
 };
 
 export const handler = scoreHandler(ports);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceAgreement, teams } from '../../config/index.ts';
+import { repCalendars, serviceAgreement, teams } from '../../config/index.ts';
+import { addWorkingHours } from '../../functions/core/business-hours.ts';
+import { deadlineInWords } from '../../functions/core/deadline-words.ts';
 import { journeyName } from '../../functions/core/journey.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { virtualNow } from '../../local/clock.ts';
@@ -13,11 +15,22 @@ import { eventually, sendEvent } from '../support/local.ts';
  * at the deadline and one email to the manager `notifyManagerAfterHours`
  * later, and no more.
  *
- * The clock runs fast: one real second is two hours, so the first-contact
- * window of config/service-agreement.json (24 hours) passes in 12 seconds.
+ * The clocks count the rep's working hours (config/routing.json, in the
+ * rep's zone), and the runtime's clock starts on Friday 8 January 2027,
+ * 18:00 UTC, so the clocks cross weekends: the hand-off is due Monday;
+ * the first contact, 24 working hours from Monday's start, is due Wednesday
+ * 13 January at 17:00 for Sam (London, 09:00–17:00) and Thursday 14 January
+ * at 12:00 for Kim (Berlin, shorter Wednesdays and Fridays); the manager is
+ * told 24 working hours later, Monday 18 January (Sam) or Tuesday 19
+ * January (Kim). The clock runs fast: one real second is eight hours, so
+ * the hand-offs are accepted within seconds of the start (before Monday's
+ * deadline on a machine that is not overloaded), the reminder comes after
+ * about 15 and the manager's notice 15 later: 3 working days and a weekend
+ * each, the shortest these clocks can be.
  */
-const CLOCK_SPEED = 7200;
+const CLOCK_SPEED = 28_800;
 const HOUR_MS = 3_600_000 / CLOCK_SPEED;
+const FRIDAY_EVENING = new Date('2027-01-08T18:00:00Z');
 const { sales } = serviceAgreement;
 
 interface CapturedEmail {
@@ -91,7 +104,7 @@ async function scorecardsOver<T extends Record<string, number>>(fromDay: string,
 }
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, synth: false, log: () => undefined });
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, clockStart: FRIDAY_EVENING, synth: false, log: () => undefined });
 });
 
 afterAll(async () => {
@@ -99,17 +112,16 @@ afterAll(async () => {
 });
 
 describe('the sales clocks after Accept', () => {
-  it('chase nobody for a lead contacted in time, and remind the rep, then the manager, once each, for a lead nobody contacts', async () => {
+  it('chase nobody for a lead contacted in time, and remind the rep, then the manager, once each, in the rep’s working hours, for a lead nobody contacts', async () => {
     await qualify('visitor-ada', 'ada@initech.example', 'Ada Lovelace');
     await qualify('visitor-bob', 'bob@umbrella.example', 'Bob Stone');
     const adaRep = await accept('Ada Lovelace');
     const bobRep = await accept('Bob Stone');
-    const acceptedAt = Date.now();
-    // the call below is dated by this process's clock, behind the runtime's fast one: count from its day
-    const firstDay = new Date(acceptedAt).toISOString().slice(0, 10);
+    const virtual = () => virtualNow(runtime.clock, Date.now());
+    const firstDay = new Date(virtual()).toISOString().slice(0, 10);
 
-    // Ada's rep calls her and the CRM says so; a repeat of the same activity changes nothing.
-    const call = { activityId: 'crm-call-ada-1', email: 'ada@initech.example', kind: 'call', at: new Date().toISOString(), result: 'spoke for 20 minutes' };
+    // Ada's rep calls her and the CRM says so (on the weekend: no working time taken); a repeat changes nothing.
+    const call = { activityId: 'crm-call-ada-1', email: 'ada@initech.example', kind: 'call', at: new Date(virtual()).toISOString(), result: 'spoke for 20 minutes' };
     const first = await postActivity(call);
     expect(first.status).toBe(201);
     expect(await first.json()).toMatchObject({ status: 'recorded', repId: adaRep.id, cycle: 1, leadId: leadIdFor('anon:visitor-ada') });
@@ -117,24 +129,36 @@ describe('the sales clocks after Accept', () => {
     expect(again.status).toBe(200);
     expect(((await again.json()) as { status: string }).status).toBe('duplicate');
 
-    // Bob: the reminder at the first-contact deadline, to the rep…
+    // Bob: the reminder at the first-contact deadline, 24 of the rep's working hours after the acceptance, to the rep…
+    // (the deadlines are worked out by hand in test/unit; here: the journey waits for them and the email words them)
+    const bobCalendar = repCalendars(bobRep.id);
+    const bobLead = (await (await fetch(`${runtime.apiUrl}/v1/leads/${leadIdFor('anon:visitor-bob')}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } })).json()) as {
+      stageHistory: { to: string; at: string }[];
+    };
+    const acceptedAt = new Date(bobLead.stageHistory.find((c) => c.to === 'sal')!.at);
+    const due = addWorkingHours(acceptedAt, sales.firstContactWithinHours, bobCalendar);
+    const told = addWorkingHours(due, sales.notifyManagerAfterHours, bobCalendar);
+    // a weekend (or at least nights) lies in between: far later than the plain hours
+    expect(due.getTime() - acceptedAt.getTime()).toBeGreaterThan(2 * sales.firstContactWithinHours * 3_600_000);
     const reminder = await eventually(
       'the first-contact reminder',
       async () => (await emailsAbout('Bob Stone', 'First contact overdue'))[0],
-      (sales.firstContactWithinHours + 6) * HOUR_MS + 20_000,
+      (due.getTime() - virtual()) / CLOCK_SPEED + 20_000,
     );
-    expect(Date.now() - acceptedAt).toBeGreaterThanOrEqual(sales.firstContactWithinHours * HOUR_MS * 0.8);
+    expect(virtual()).toBeGreaterThanOrEqual(due.getTime());
     expect(reminder.destination.to).toEqual([bobRep.email]);
     expect(reminder.body.text).toContain(`Hi ${bobRep.name}`);
     expect(reminder.body.text).toContain('bob@umbrella.example');
+    expect(reminder.body.text).toContain(`by ${deadlineInWords(due, bobCalendar.timeZone, due)}`);
 
-    // …then the manager, notifyManagerAfterHours later.
+    // …then the manager, notifyManagerAfterHours working hours later.
     const manager = teams.teams[0]!.manager;
     const notice = await eventually(
       'the manager’s notice',
       async () => (await emailsAbout('Bob Stone', 'No first contact'))[0],
-      (sales.notifyManagerAfterHours + 6) * HOUR_MS + 20_000,
+      (told.getTime() - virtual()) / CLOCK_SPEED + 20_000,
     );
+    expect(virtual()).toBeGreaterThanOrEqual(told.getTime());
     expect(notice.destination.to).toEqual([manager.email]);
     expect(notice.subject).toContain(bobRep.name);
     expect(notice.body.text).toContain(`Hi ${manager.name}`);
@@ -146,10 +170,11 @@ describe('the sales clocks after Accept', () => {
     expect(await emailsAbout('Ada Lovelace', 'First contact overdue')).toEqual([]);
     expect(await emailsAbout('Ada Lovelace', 'No first contact')).toEqual([]);
 
-    // The scorecard counts both, once: Ada's first contact made in time (logged before the acceptance on the fast
-    // clock: no time taken), Bob's missed; and the acceptances, both in time.
+    // The scorecard counts both, once: Ada's first contact made in time (right after the acceptance), Bob's missed.
+    // (Whether both acceptances beat Monday's deadline depends on how fast this machine qualified the leads:
+    // the acceptance counts are test/integration/scorecard.test.ts's.)
     const contacts = await scorecardsOver(firstDay, (card) => card.contacts);
-    expect(contacts).toEqual({ made: 1, inTime: 1, missed: 1, missedAcceptances: 0 });
+    expect(contacts).toMatchObject({ made: 1, inTime: 1, missed: 1 });
 
     // Both journeys are still following up (the follow-up window and the feedback asks are days away).
     for (const anonymousId of ['visitor-ada', 'visitor-bob']) {

@@ -1,7 +1,10 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceAgreement } from '../../config/index.ts';
+import { repCalendars, serviceAgreement } from '../../config/index.ts';
+import { salesDeadlines } from '../../functions/core/activities.ts';
+import { workingMsBetween } from '../../functions/core/business-hours.ts';
+import { histogramOf, quantile } from '../../functions/core/reports/histogram.ts';
 import { SETTINGS } from '../../functions/commons/settings.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { virtualNow } from '../../local/clock.ts';
@@ -16,14 +19,13 @@ import { eventually, sendEvent } from '../support/local.ts';
  * past its acceptance deadline (the manager is told) and is accepted in its
  * fresh window, then contacted once. The scorecard's counts are then
  * recomputed from every stage history, cycle, activity and feedback item (a
- * scan, which only a test does) and compared, number for number.
+ * scan, which only a test does) and compared, number for number; the sales
+ * clocks' deadlines and the time to first contact in the owner's working hours.
  *
  * The clock runs fast: a second is half an hour, so the 4-hour acceptance
  * window passes in 8 seconds.
  */
 const CLOCK_SPEED = 1800;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 interface CapturedEmail {
   destination: { to: string[] };
@@ -174,13 +176,15 @@ describe('the service-agreement scorecard', () => {
     // Recomputed from the raw records.
     const items = await leadsTable();
     const profiles = items.filter((i) => i.sk === 'PROFILE' && !i.mergedInto) as { stageHistory: { to: string; decision?: string; withinAgreement?: boolean }[] }[];
-    const cycles = items.filter((i) => String(i.sk).startsWith('CYCLE#')) as { pk: string; cycle: number; missed: number; outcome?: { kind: string; at: string } }[];
+    const cycles = items.filter((i) => String(i.sk).startsWith('CYCLE#')) as { pk: string; cycle: number; missed: number; owner: { repId: string }; outcome?: { kind: string; at: string } }[];
     const activities = items.filter((i) => String(i.sk).startsWith('ACTIVITY#')) as { pk: string; cycle: number; at: string }[];
     const feedback = items.filter((i) => String(i.sk).startsWith('FEEDBACK#')) as { pk: string; cycle: number; rating: number }[];
     const changes = profiles.flatMap((p) => p.stageHistory);
     const acceptedCycles = cycles.filter((c) => c.outcome?.kind === 'accepted');
     const activitiesOf = (c: (typeof cycles)[number]) => activities.filter((a) => a.pk === c.pk && a.cycle === c.cycle).map((a) => Date.parse(a.at));
-    const inWindow = (c: (typeof cycles)[number]) => activitiesOf(c).filter((t) => t <= Date.parse(c.outcome!.at) + serviceAgreement.sales.followUp.withinDays * DAY);
+    // the sales clocks' deadlines, in the owner's working hours and days
+    const deadlinesOf = (c: (typeof cycles)[number]) => salesDeadlines(c.outcome!.at, serviceAgreement.sales, repCalendars(c.owner.repId));
+    const inWindow = (c: (typeof cycles)[number]) => activitiesOf(c).filter((t) => t <= deadlinesOf(c).followUpEnds.getTime());
     const expected = {
       mqls: changes.filter((c) => c.to === 'mql').length,
       accepted: changes.filter((c) => c.decision === 'accepted').length,
@@ -188,7 +192,7 @@ describe('the service-agreement scorecard', () => {
       withinAgreement: changes.filter((c) => c.decision === 'accepted' && c.withinAgreement === true).length,
       missedAcceptances: cycles.reduce((sum, c) => sum + c.missed, 0),
       contactsMade: acceptedCycles.filter((c) => activitiesOf(c).length > 0).length,
-      contactsInTime: acceptedCycles.filter((c) => activitiesOf(c).some((t) => t - Date.parse(c.outcome!.at) <= serviceAgreement.sales.firstContactWithinHours * HOUR)).length,
+      contactsInTime: acceptedCycles.filter((c) => activitiesOf(c).some((t) => t <= deadlinesOf(c).firstContactDue.getTime())).length,
       followUpLeads: acceptedCycles.length,
       activities: acceptedCycles.reduce((sum, c) => sum + inWindow(c).length, 0),
       met: acceptedCycles.filter((c) => inWindow(c).length >= serviceAgreement.sales.followUp.activities).length,
@@ -196,6 +200,15 @@ describe('the service-agreement scorecard', () => {
       ratings: Object.fromEntries([1, 2, 3, 4, 5].map((r) => [String(r), feedback.filter((f) => f.rating === r).length])),
     };
     expect(shown).toMatchObject({ ...expected, due: expected.withinAgreement + expected.missedAcceptances, handed: expected.accepted + expected.rejected });
+
+    // The time to first contact, in the owner's working hours: the histogram's median and 95th percentile as the API rounds them.
+    expect(months).toHaveLength(1);
+    const timed = ((await (await api(`/v1/reports/service-agreement?period=month&from=${months[0]}-01`)).json()) as { all: { sales: { timeToFirstContact: unknown } } }).all.sales.timeToFirstContact;
+    const took = acceptedCycles
+      .filter((c) => activitiesOf(c).length > 0)
+      .map((c) => workingMsBetween(new Date(c.outcome!.at), new Date(Math.min(...activitiesOf(c))), repCalendars(c.owner.repId)));
+    const hoursAt = (q: number) => Math.round((quantile(histogramOf(took), q)!.value / 3_600_000) * 10 ** 2) / 10 ** 2;
+    expect(timed).toMatchObject({ count: 2, medianHours: { value: hoursAt(0.5) }, p95Hours: { value: hoursAt(0.95) } });
 
     // …and what the scenario says, so the recomputation itself is checked.
     expect(expected).toMatchObject({ mqls: 3, accepted: 2, rejected: 1, withinAgreement: 2, missedAcceptances: 1, contactsMade: 2, activities: 4, met: 1, covered: 1 });

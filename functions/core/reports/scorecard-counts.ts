@@ -1,3 +1,5 @@
+import { salesDeadlines } from '../activities.ts';
+import { workingMsBetween, type WorkCalendar } from '../business-hours.ts';
 import { ratings } from '../feedback.ts';
 import type { ActivityRecord } from '../records.ts';
 import { ownerReportCounts, type ReportCount } from '../report-counts.ts';
@@ -14,10 +16,12 @@ import type { ScorecardSums } from './scorecard.ts';
  * - an acceptance deadline missed (`acceptance.missed`), by the escalation
  *   step that follows it, for the owner who missed it;
  * - an activity on an accepted hand-off: the earliest is the first contact
- *   (`contact.first`, `contact.in-time` when within `firstContactWithinHours`
- *   of the acceptance, and `contact.time.<bucket>` the time it took); each within
- *   the follow-up window counts `followUp.activity`, and the one that reaches
- *   the committed number counts `followUp.met`;
+ *   (`contact.first`, `contact.in-time` when by the first-contact deadline,
+ *   and `contact.time.<bucket>` the time it took, in the owner's working
+ *   time: the hours the agreement counts); each within the follow-up window
+ *   counts `followUp.activity`, and the one that reaches the committed number
+ *   counts `followUp.met`. Deadlines are the sales clocks' own
+ *   (activities.ts salesDeadlines, on the owner's calendar);
  * - a first contact missed (`contact.missed`), by the journey's reminder.
  * Acceptances in time (`accepted.in-time`, `accept.<bucket>`) are counted with
  * the decision itself (report-counts.ts).
@@ -41,19 +45,17 @@ export interface ActivityCounting {
   next: { firstContactAt: string; inWindow: number };
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-
 /** The counts of a first contact at `at`, for a hand-off accepted at `accepted` (n = -1 takes them back). */
-function firstContactCounts(at: number, accepted: number, withinHours: number, n: 1 | -1): Record<string, number> {
-  const took = Math.max(0, at - accepted);
-  return { 'contact.first': n, [`contact.time.${bucketOf(took)}`]: n, ...(took <= withinHours * HOUR_MS && { 'contact.in-time': n }) };
+function firstContactCounts(at: number, accepted: number, dueMs: number, calendar: WorkCalendar, n: 1 | -1): Record<string, number> {
+  const took = workingMsBetween(new Date(accepted), new Date(at), calendar);
+  return { 'contact.first': n, [`contact.time.${bucketOf(took)}`]: n, ...(at <= dueMs && { 'contact.in-time': n }) };
 }
 
 /**
  * The scorecard counts of one activity, for all, the owner's team and the owner, and
  * the cycle's facts after it; undefined while the hand-off is not accepted
- * (sales' clocks start at acceptance; see activities.ts salesClocks).
+ * (sales' clocks start at acceptance; see activities.ts salesClocks). Times
+ * and deadlines are counted on the owner's calendar.
  * Whatever the order activities arrive in, the counts end as their times say:
  * the earliest is the first contact (one that arrives earlier than the one
  * counted takes that one's counts back, on its day, and adds its own), and
@@ -64,21 +66,24 @@ export function activityReportCounts(
   activity: Pick<ActivityRecord, 'at'>,
   facts: ActivityCountFacts,
   sales: Pick<SalesCommitment, 'firstContactWithinHours' | 'followUp'>,
+  calendar: WorkCalendar,
 ): ActivityCounting | undefined {
   if (facts.acceptedAt === undefined) return undefined;
   const accepted = Date.parse(facts.acceptedAt);
+  const deadlines = salesDeadlines(facts.acceptedAt, sales, calendar);
+  const dueMs = deadlines.firstContactDue.getTime();
   const at = Date.parse(activity.at);
   const reports: ReportCount[] = [];
   const counts: Record<string, number> = {};
   const earlier = facts.firstContactAt === undefined || at < Date.parse(facts.firstContactAt);
   if (earlier) {
     if (facts.firstContactAt !== undefined) {
-      reports.push(...ownerReportCounts(facts.firstContactAt, facts.owner.teamId, facts.owner.repId, firstContactCounts(Date.parse(facts.firstContactAt), accepted, sales.firstContactWithinHours, -1)));
+      reports.push(...ownerReportCounts(facts.firstContactAt, facts.owner.teamId, facts.owner.repId, firstContactCounts(Date.parse(facts.firstContactAt), accepted, dueMs, calendar, -1)));
     }
-    Object.assign(counts, firstContactCounts(at, accepted, sales.firstContactWithinHours, 1));
+    Object.assign(counts, firstContactCounts(at, accepted, dueMs, calendar, 1));
   }
   let inWindow = facts.inWindow;
-  if (at <= accepted + sales.followUp.withinDays * DAY_MS) {
+  if (at <= deadlines.followUpEnds.getTime()) {
     inWindow += 1;
     counts['followUp.activity'] = 1;
     if (inWindow === sales.followUp.activities) counts['followUp.met'] = 1;

@@ -6,9 +6,16 @@ import { bucketOf } from '../../../functions/core/reports/histogram.ts';
 import { cycleKey } from '../../../functions/core/table-layout.ts';
 import type { ActivityRecord } from '../../../functions/core/records.ts';
 import { eventsWhere, uniqueLeadId, type TestTables } from '../../support/tables.ts';
+import { roundTheClock } from '../../unit/core/calendar-arbitraries.ts';
 
 const HOUR = 3_600_000;
 const sales = { firstContactWithinHours: 24, followUp: { activities: 2, withinDays: 14 } };
+/** The reps whose calendar the store asked for; every rep works round the clock here, so the hours below are plain (working time: scorecard-counts.test.ts). */
+const calendarsAsked: string[] = [];
+const calendars = (repId: string) => {
+  calendarsAsked.push(repId);
+  return roundTheClock;
+};
 
 /** A cycle accepted by `repId` of team-x at `at`, as the stream path leaves it. */
 async function acceptedCycle(leadId: string, repId: string, at: string): Promise<void> {
@@ -38,7 +45,7 @@ export function activityStoreContract(getTables: () => TestTables): void {
   beforeAll(() => {
     tables = getTables();
     const { client, leadsTable, eventsTable } = tables;
-    store = createActivityStore({ client, leadsTable, eventsTable, sales });
+    store = createActivityStore({ client, leadsTable, eventsTable, sales, calendars });
   });
 
   it('counts an accepted hand-off’s activities for the scorecard once each, as their times say whatever order they arrive in', async () => {
@@ -66,6 +73,8 @@ export function activityStoreContract(getTables: () => TestTables): void {
       'followUp.met': 1,
     });
     expect((await reader.sliceCounts('funnel', ['2026-04-01', '2026-04-03', '2026-04-20'], 'team')).get('team-x')).toMatchObject({ 'contact.first': 1, 'followUp.met': 1 });
+    // counted in the owner's working time: their calendar, and nobody else's
+    expect(new Set(calendarsAsked.filter((id) => id.includes(leadId)))).toEqual(new Set([rep]));
   });
 
   it('counts nothing for the scorecard while the hand-off is not accepted', async () => {
@@ -75,6 +84,7 @@ export function activityStoreContract(getTables: () => TestTables): void {
       new PutCommand({ TableName: tables.leadsTable, Item: { ...cycleKey(leadId, 1), leadId, cycle: 1, owner: { teamId: 'team-x', repId: rep }, missed: 0 } }),
     );
     expect(await store.recordActivity({ ...activity(leadId, `a-${leadId}`, '2026-04-05T10:00:00.000Z'), repId: rep })).toBe('recorded');
+    expect(calendarsAsked).not.toContain(rep);
 
     const reader = createReportStore({ client: tables.client, leadsTable: tables.leadsTable });
     expect((await reader.sliceCounts('funnel', ['2026-04-05'], 'rep')).get(rep)).toBeUndefined();
@@ -113,7 +123,7 @@ export function activityStoreContract(getTables: () => TestTables): void {
     await store.recordActivity(activity(leadId, `c2-${leadId}`, '2026-03-01T10:00:00.000Z', 2));
     await store.recordActivity(activity(other, `x-${other}`, '2026-03-02T10:00:00.000Z'));
     const operations: string[] = [];
-    const metered = createActivityStore({ ...tables, sales, onConsumed: (units) => operations.push(units.operation) });
+    const metered = createActivityStore({ ...tables, sales, calendars, onConsumed: (units) => operations.push(units.operation) });
 
     const all = await metered.activitiesOfLead(leadId);
 

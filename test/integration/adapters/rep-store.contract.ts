@@ -6,6 +6,7 @@ import { createRepStore, type RepStore } from '../../../functions/adapters/rep-s
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { Outcome } from '../../../functions/core/outcomes.ts';
 import { uniqueLeadId, type TestTables } from '../../support/tables.ts';
+import { roundTheClock } from '../../unit/core/calendar-arbitraries.ts';
 
 /**
  * Reps' open leads, the round robin and the queue against DynamoDB Local:
@@ -47,7 +48,7 @@ export function repStoreContract(getTables: () => TestTables): void {
     reps = createRepStore({ client, leadsTable });
     store = createLeadStore({ client, leadsTable });
     decisions = createDecisions({ client, leadsTable, eventsTable });
-    activities = createActivityStore({ client, leadsTable, eventsTable, sales: { firstContactWithinHours: 24, followUp: { activities: 2, withinDays: 14 } } });
+    activities = createActivityStore({ client, leadsTable, eventsTable, sales: { firstContactWithinHours: 24, followUp: { activities: 2, withinDays: 14 } }, calendars: () => roundTheClock });
   });
 
   it('counts a hand-off once: a retried assignment finds the cycle and counts nothing', async () => {

@@ -1,16 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { activityRepId, activitySchema, salesClocks, salesSteps, type SalesClockInput, type SalesStep } from '#core/activities.ts';
+import { activityRepId, activitySchema, salesClocks, salesDeadlines, salesSteps, type SalesClockInput, type SalesStep } from '#core/activities.ts';
+import { isWorking, workingMsBetween } from '#core/business-hours.ts';
 import { leadIdFor } from '#core/lead-id.ts';
+import { calendarArb, officeCalendar, roundTheClock, startArb } from './calendar-arbitraries.ts';
 
 const acceptedAt = '2026-03-02T09:00:00.000Z';
 const HOUR_MS = 3_600_000;
 const hoursAfter = (hours: number) => new Date(Date.parse(acceptedAt) + hours * HOUR_MS);
 const iso = (hours: number) => hoursAfter(hours).toISOString();
-/** first contact within 24 hours; 3 activities within 14 days (336 hours); the manager 24 hours after a missed deadline */
+/**
+ * first contact within 24 hours; 3 activities within 14 days (336 hours); the manager 24 hours after a missed deadline.
+ * Round the clock, so every hour counts: what the ladder does, in plain arithmetic (working time: the last describe).
+ */
 const sales = { firstContactWithinHours: 24, followUp: { activities: 3, withinDays: 14 }, notifyManagerAfterHours: 24 };
 const clocks = (activityHours: number[], nowHours: number, sent: SalesStep[] = []) =>
-  salesClocks({ acceptedAt, activities: activityHours.map((h) => ({ at: iso(h) })), sales, now: hoursAfter(nowHours), sent });
+  salesClocks({ acceptedAt, activities: activityHours.map((h) => ({ at: iso(h) })), sales, calendar: roundTheClock, now: hoursAfter(nowHours), sent });
 
 const valid = { activityId: 'call-1', email: 'jo@acme.io', kind: 'call', at: acceptedAt };
 
@@ -183,7 +188,7 @@ describe('the journey walking the clocks', () => {
         const wait = s.notifyManagerAfterHours;
 
         // Act
-        const sent = walk({ acceptedAt, activities, sales: s });
+        const sent = walk({ acceptedAt, activities, sales: s, calendar: roundTheClock });
 
         // Assess
         expect(new Set(sent).size).toBe(sent.length);
@@ -208,7 +213,7 @@ describe('the journey walking the clocks', () => {
         const known = activityHours.filter((h) => h <= nowHours);
 
         // Act
-        const result = salesClocks({ acceptedAt, activities: activityHours.map((h) => ({ at: iso(h) })), sales: s, now: hoursAfter(nowHours) });
+        const result = salesClocks({ acceptedAt, activities: activityHours.map((h) => ({ at: iso(h) })), sales: s, calendar: roundTheClock, now: hoursAfter(nowHours) });
 
         // Assess
         const contactedInTime = known.some((h) => h <= s.firstContactWithinHours);
@@ -217,6 +222,54 @@ describe('the journey walking the clocks', () => {
         expect(result.followUp.counted).toBe(counted);
         expect(result.followUp.status === 'met').toBe(counted >= s.followUp.activities);
       }),
+    );
+  });
+});
+
+describe('the sales clocks in the rep’s working time', () => {
+  it('a lead accepted Friday evening in Berlin is due a first contact on Wednesday, and its follow-up window ends 14 working days on', () => {
+    // Friday 8 January 2027, 18:00 Berlin: 24 working hours are Monday, Tuesday and Wednesday (09:00–17:00);
+    // the window's 14 working days count from Monday 09:00: Friday 29 January, 09:00.
+    const result = salesClocks({ acceptedAt: '2027-01-08T17:00:00.000Z', activities: [], sales, calendar: officeCalendar('Europe/Berlin'), now: new Date('2027-01-09T10:00:00Z') });
+
+    expect(result.firstContact).toEqual({ status: 'due', dueAt: '2027-01-13T16:00:00.000Z' });
+    expect(result.followUp.endsAt).toBe('2027-01-29T08:00:00.000Z');
+    expect(result.next).toEqual({ step: 'first-contact-remind-rep', at: '2027-01-13T16:00:00.000Z' });
+  });
+
+  const anySales = fc.record({
+    firstContactWithinHours: fc.integer({ min: 1, max: 72 }),
+    followUp: fc.record({ activities: fc.integer({ min: 1, max: 5 }), withinDays: fc.integer({ min: 3, max: 30 }) }),
+    notifyManagerAfterHours: fc.integer({ min: 0, max: 72 }),
+  });
+  const HOUR = 3_600_000;
+  const atWork = (instant: Date, cal: Parameters<typeof isWorking>[1]) => isWorking(instant, cal) || isWorking(new Date(instant.getTime() - 1), cal);
+
+  it('no deadline or step falls inside non-working time, none is sooner than in plain hours and days, and the first contact holds its working hours', () => {
+    fc.assert(
+      fc.property(calendarArb, startArb, anySales, (cal, accepted, s) => {
+        // Act
+        const deadlines = salesDeadlines(accepted.toISOString(), s, cal);
+        const steps: Date[] = [];
+        const sent: SalesStep[] = [];
+        for (let now = accepted; ; ) {
+          const result = salesClocks({ acceptedAt: accepted.toISOString(), activities: [], sales: s, calendar: cal, now, sent });
+          sent.push(...result.due);
+          if (!result.next) break;
+          now = new Date(result.next.at);
+          steps.push(now);
+        }
+
+        // Assess
+        expect(atWork(deadlines.firstContactDue, cal)).toBe(true);
+        expect(deadlines.firstContactDue.getTime()).toBeGreaterThanOrEqual(accepted.getTime() + s.firstContactWithinHours * HOUR);
+        expect(workingMsBetween(accepted, deadlines.firstContactDue, cal)).toBe(s.firstContactWithinHours * HOUR);
+        expect(isWorking(deadlines.followUpEnds, cal)).toBe(true);
+        expect(deadlines.followUpEnds.getTime()).toBeGreaterThanOrEqual(accepted.getTime() + s.followUp.withinDays * 24 * HOUR);
+        expect(sent).toHaveLength(4);
+        for (const step of steps) expect(atWork(step, cal)).toBe(true);
+      }),
+      { seed: 1307, numRuns: 50 },
     );
   });
 });

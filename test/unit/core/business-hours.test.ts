@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  addWorkingDays,
   addWorkingHours,
   awayDays,
   defaultWeeklyHours,
@@ -16,11 +17,11 @@ import {
   type WeeklyHours,
   type WorkCalendar,
 } from '#core/business-hours.ts';
+import { allDay, calendarArb, instantArb, oracle, startArb } from './calendar-arbitraries.ts';
 
 const HOUR = 3_600_000;
 const at = (iso: string) => new Date(iso);
 const calendar = (timeZone: string, more: Partial<WorkCalendar> = {}): WorkCalendar => ({ timeZone, week: defaultWeeklyHours, holidays: [], away: [], ...more });
-const allDay: WeeklyHours = Object.fromEntries(weekdays.map((day) => [day, [{ from: '00:00', to: '24:00' }]]));
 
 // Every expected instant below is worked out by hand from the calendar: Berlin is UTC+1 in
 // winter and UTC+2 in summer (clocks change on the last Sundays of March and October), New
@@ -143,6 +144,42 @@ describe('a working-hours deadline', () => {
   });
 });
 
+describe('a working-days deadline', () => {
+  const berlin = calendar('Europe/Berlin');
+
+  it.each([
+    ['Friday afternoon, 5 days: the Friday after', '2027-01-08T14:00:00Z' /* Fri 15:00 */, 5, '2027-01-15T14:00:00Z'],
+    ['Saturday, 5 days: from Monday morning, the Monday after', '2027-01-09T10:00:00Z', 5, '2027-01-18T08:00:00Z' /* Mon 09:00 */],
+    ['Monday evening, 1 day: from Tuesday morning, Wednesday morning', '2027-01-11T19:00:00Z' /* Mon 20:00 */, 1, '2027-01-13T08:00:00Z'],
+    ['Tuesday noon, 14 days: two weeks and four days', '2027-01-12T11:00:00Z', 14, '2027-02-01T11:00:00Z'],
+    ['Friday in winter time, 1 day: Monday in summer time, same local time', '2027-03-26T09:00:00Z' /* Fri 10:00 CET */, 1, '2027-03-29T08:00:00Z' /* Mon 10:00 CEST */],
+    ['Friday in summer time, 1 day: Monday in winter time, same local time', '2027-10-29T08:00:00Z' /* Fri 10:00 CEST */, 1, '2027-11-01T09:00:00Z' /* Mon 10:00 CET */],
+  ])('%s', (_, start, days, deadline) => {
+    expect(addWorkingDays(at(start), days, berlin).toISOString()).toBe(new Date(deadline).toISOString());
+  });
+
+  it('skips public holidays: Christmas Eve afternoon plus 1 day is the Monday after', () => {
+    const cal = calendar('Europe/Berlin', { holidays: ['2026-12-25', '2026-12-26'] });
+    expect(addWorkingDays(at('2026-12-24T15:00:00Z'), 1, cal).toISOString()).toBe('2026-12-28T15:00:00.000Z');
+  });
+
+  it('is never sooner than the plain days: a Sunday worker’s 23-hour day in March gives the hour back', () => {
+    // Saturday 27 March 2027, 10:00 CET; Sunday is a working day and 23 hours long: same local time would be 23 h later
+    const everyDay = calendar('Europe/Berlin', { week: Object.fromEntries(weekdays.map((day) => [day, [{ from: '09:00', to: '17:00' }]])) });
+    expect(addWorkingDays(at('2027-03-27T09:00:00Z'), 1, everyDay).toISOString()).toBe('2027-03-28T09:00:00.000Z'); // 11:00 CEST
+  });
+
+  it('counts plain days round the clock', () => {
+    const always = calendar('UTC', { week: allDay });
+    expect(addWorkingDays(at('2027-01-09T10:30:00Z'), 3, always).toISOString()).toBe('2027-01-12T10:30:00.000Z');
+  });
+
+  it('takes whole days only, and 0 days ends where it starts', () => {
+    expect(() => addWorkingDays(at('2027-01-08T15:00:00Z'), 1.5, berlin)).toThrow(RangeError);
+    expect(addWorkingDays(at('2027-01-09T03:00:00Z'), 0, berlin).toISOString()).toBe('2027-01-09T03:00:00.000Z');
+  });
+});
+
 describe('the weekly-hours schema', () => {
   it.each([
     ['a range ending before it starts', { mon: [{ from: '17:00', to: '09:00' }] }, 'mon.0.to'],
@@ -163,56 +200,9 @@ describe('the weekly-hours schema', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Properties, over random calendars in zones with summer time (both hemispheres, a 30-minute
-// change at Lord Howe) and without, random weekly hours, holidays and time away.
+// Properties, over random calendars (calendar-arbitraries.ts).
 
-const zones = ['Europe/Berlin', 'America/New_York', 'Europe/London', 'Australia/Sydney', 'Australia/Lord_Howe', 'Asia/Kolkata', 'UTC'];
-const FROM = Date.parse('2026-01-01T00:00:00Z');
-const TO = Date.parse('2028-12-31T00:00:00Z');
-const hhmm = (quarter: number) => `${String(Math.floor(quarter / 4)).padStart(2, '0')}:${String((quarter % 4) * 15).padStart(2, '0')}`;
-
-const dayRanges = fc
-  .uniqueArray(fc.integer({ min: 0, max: 96 }), { minLength: 0, maxLength: 4 })
-  .map((cuts) => cuts.sort((a, b) => a - b))
-  .map((cuts) => {
-    const ranges: { from: string; to: string }[] = [];
-    for (let i = 0; i + 1 < cuts.length; i += 2) ranges.push({ from: hhmm(cuts[i]!), to: hhmm(cuts[i + 1]!) });
-    return ranges;
-  });
-const weekArb = fc
-  .tuple(...weekdays.map(() => dayRanges))
-  .map((days) => Object.fromEntries(weekdays.map((day, i) => [day, days[i]!])) as WeeklyHours)
-  .filter((week) => weekdays.some((day) => (week[day]?.length ?? 0) > 0));
-const instantArb = fc.integer({ min: FROM, max: TO }).map((ms) => new Date(ms));
-// Instants near the changes, where mistakes live: the Sunday mornings of the switches in Europe and the US.
-const nearChangeArb = fc
-  .tuple(fc.constantFrom('2027-03-28T01:00:00Z', '2027-10-31T01:00:00Z', '2027-03-14T07:00:00Z', '2027-11-07T06:00:00Z', '2027-04-04T16:00:00Z'), fc.integer({ min: -4 * 24 * 60, max: 24 * 60 }))
-  .map(([iso, minutes]) => new Date(Date.parse(iso) + minutes * 60_000));
-const startArb = fc.oneof(instantArb, nearChangeArb);
-const calendarArb: fc.Arbitrary<WorkCalendar> = fc.record({
-  timeZone: fc.constantFrom(...zones),
-  week: fc.oneof(fc.constant(defaultWeeklyHours), weekArb),
-  holidays: fc.array(fc.integer({ min: 0, max: 3 * 365 }).map((d) => new Date(FROM + d * 86_400_000).toISOString().slice(0, 10)), { maxLength: 40 }),
-  away: fc.array(
-    fc.tuple(instantArb, fc.integer({ min: 1, max: 14 * 24 * 60 })).map(([from, minutes]) => ({ from, until: new Date(from.getTime() + minutes * 60_000) })),
-    { maxLength: 3 },
-  ),
-});
 const hoursArb = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.double({ min: 0, max: 40, noNaN: true }));
-
-/** Working or not, read from the local wall clock through its own formatter: an oracle independent of the module's intervals. */
-function oracle(instant: Date, cal: WorkCalendar): boolean {
-  if (cal.away.some((r) => r.from <= instant && instant < r.until)) return false;
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: cal.timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      .formatToParts(instant)
-      .map((p) => [p.type, p.value]),
-  );
-  if (cal.holidays.includes(`${parts.year}-${parts.month}-${parts.day}`)) return false;
-  const day = parts.weekday!.toLowerCase() as (typeof weekdays)[number];
-  const now = `${parts.hour}:${parts.minute}`;
-  return (cal.week[day] ?? []).some((range) => range.from <= now && now < range.to);
-}
 
 describe('working-hours properties', () => {
   it('isWorking agrees with the local wall clock', () => {
@@ -265,6 +255,44 @@ describe('working-hours properties', () => {
         expect(workingMsBetween(a, c, cal)).toBeLessThanOrEqual(c.getTime() - a.getTime());
       }),
       { seed: 1304, numRuns: 150 },
+    );
+  });
+
+  it('a deadline in days is at a working minute, never before the plain days, and later for more days', () => {
+    fc.assert(
+      fc.property(calendarArb, startArb, fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), (cal, start, d1, d2) => {
+        // Act
+        const [fewer, more] = d1 <= d2 ? [d1, d2] : [d2, d1];
+        const deadline = addWorkingDays(start, more, cal);
+
+        // Assess
+        if (more === 0) expect(deadline.getTime()).toBe(start.getTime());
+        else expect(isWorking(deadline, cal)).toBe(true);
+        expect(deadline.getTime()).toBeGreaterThanOrEqual(start.getTime() + more * 86_400_000);
+        expect(addWorkingDays(start, fewer, cal).getTime()).toBeLessThanOrEqual(deadline.getTime());
+      }),
+      { seed: 1305, numRuns: 300 },
+    );
+  });
+
+  it('a deadline in days holds as many working days as it counts', () => {
+    fc.assert(
+      fc.property(calendarArb, startArb, fc.integer({ min: 1, max: 20 }), (cal, start, days) => {
+        // Act
+        const deadline = addWorkingDays(start, days, cal);
+
+        // Assess: the local days after the clock's first working day, up to the deadline's, that hold working time
+        const begins = nextWorkingInstant(start, cal);
+        const last = localDate(deadline, cal.timeZone);
+        let worked = 0;
+        for (let day = localDate(begins, cal.timeZone); day < last; ) {
+          day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+          const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+          if (workingMsBetween(localMidnight(day, cal.timeZone), localMidnight(next, cal.timeZone), cal) > 0) worked += 1;
+        }
+        expect(worked).toBeGreaterThanOrEqual(days);
+      }),
+      { seed: 1306, numRuns: 100 },
     );
   });
 });

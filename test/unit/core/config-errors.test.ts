@@ -38,6 +38,14 @@ describe('describing zod issues', () => {
     expect(issue?.path).toBe('rules[0].matrix[1][1]');
   });
 
+  it('names a field whose name is empty, not as the whole value', () => {
+    const error = zodErrorOf({ name: 'x', rules: [], '': 1 });
+
+    const issues = describeIssues(error);
+
+    expect(issues).toEqual([{ path: '[""]', message: 'not a known field' }]);
+  });
+
   it('gives an empty path for a problem with the whole value', () => {
     // Prepare
     const error = zodErrorOf('not an object');

@@ -11,6 +11,7 @@ import {
   type FeedbackRecord,
   type HandOffRef,
 } from '#core/feedback.ts';
+import { officeCalendar } from './calendar-arbitraries.ts';
 
 const config: FeedbackConfig = {
   reasons: {
@@ -184,32 +185,42 @@ describe('the feedback summary', () => {
 });
 
 describe('the feedback clock', () => {
+  // Handed over Monday 2 March 2026, 09:00 in London (GMT): 7 working days on is Wednesday 11 March,
+  // 09:00; the manager is told 24 working hours later (Wednesday, Thursday, Friday): Friday 13 March, 17:00.
   const handedAt = '2026-03-02T09:00:00.000Z';
   const sales = { feedbackWithinDays: 7, notifyManagerAfterHours: 24 };
-  const day = (d: number) => new Date(Date.parse(handedAt) + d * 86_400_000);
+  const calendar = officeCalendar('Europe/London');
+  const dueAt = '2026-03-11T09:00:00.000Z';
+  const managerAt = '2026-03-13T17:00:00.000Z';
+  const on = (iso: string) => new Date(iso);
 
-  it('reminds the rep once the agreed days pass without feedback, then the manager, each once', () => {
+  it('reminds the rep once the agreed working days pass without feedback, then the manager, each once', () => {
     // Prepare / Act
-    const before = feedbackClock({ handedAt, sales, now: day(6) });
-    const atDue = feedbackClock({ handedAt, sales, now: day(7) });
-    const atManager = feedbackClock({ handedAt, sales, now: day(8), sent: ['feedback-remind-rep'] });
-    const after = feedbackClock({ handedAt, sales, now: day(9), sent: ['feedback-remind-rep', 'feedback-notify-manager'] });
+    const before = feedbackClock({ handedAt, sales, calendar, now: on('2026-03-10T17:00:00Z') });
+    const atDue = feedbackClock({ handedAt, sales, calendar, now: on(dueAt) });
+    const atManager = feedbackClock({ handedAt, sales, calendar, now: on(managerAt), sent: ['feedback-remind-rep'] });
+    const after = feedbackClock({ handedAt, sales, calendar, now: on('2026-03-16T09:00:00Z'), sent: ['feedback-remind-rep', 'feedback-notify-manager'] });
 
     // Assess
-    expect(before).toEqual({ dueAt: day(7).toISOString(), status: 'due', due: [], next: { step: 'feedback-remind-rep', at: day(7).toISOString() } });
-    expect(atDue).toMatchObject({ status: 'missed', due: ['feedback-remind-rep'], next: { step: 'feedback-notify-manager', at: day(8).toISOString() } });
+    expect(before).toEqual({ dueAt, status: 'due', due: [], next: { step: 'feedback-remind-rep', at: dueAt } });
+    expect(atDue).toMatchObject({ status: 'missed', due: ['feedback-remind-rep'], next: { step: 'feedback-notify-manager', at: managerAt } });
     expect(atManager.due).toEqual(['feedback-notify-manager']);
     expect(after.due).toEqual([]);
     expect(after.next).toBeUndefined();
   });
 
+  it('skips the rep’s public holidays: a Friday off moves the deadline to Thursday', () => {
+    const clock = feedbackClock({ handedAt, sales, calendar: officeCalendar('Europe/London', ['2026-03-06']), now: on(handedAt) });
+    expect(clock.dueAt).toBe('2026-03-12T09:00:00.000Z');
+  });
+
   it('chases nobody once feedback was given, even late', () => {
     // Prepare / Act
-    const inTime = feedbackClock({ handedAt, sales, feedbackAt: day(2).toISOString(), now: day(10) });
-    const late = feedbackClock({ handedAt, sales, feedbackAt: day(7.5).toISOString(), now: day(8), sent: ['feedback-remind-rep'] });
+    const inTime = feedbackClock({ handedAt, sales, calendar, feedbackAt: '2026-03-04T10:00:00.000Z', now: on('2026-03-20T10:00:00Z') });
+    const late = feedbackClock({ handedAt, sales, calendar, feedbackAt: '2026-03-11T12:00:00.000Z', now: on('2026-03-12T10:00:00Z'), sent: ['feedback-remind-rep'] });
 
     // Assess
-    expect(inTime).toEqual({ dueAt: day(7).toISOString(), status: 'met', due: [] });
-    expect(late).toEqual({ dueAt: day(7).toISOString(), status: 'missed', due: [] });
+    expect(inTime).toEqual({ dueAt, status: 'met', due: [] });
+    expect(late).toEqual({ dueAt, status: 'missed', due: [] });
   });
 });

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ASK_CLOSED_FEEDBACK, planFollowUp, RETURN_TO_SALES, type FollowUpFacts } from '#core/follow-up.ts';
 import type { StageChange } from '#core/lifecycle.ts';
+import { officeCalendar, roundTheClock } from './calendar-arbitraries.ts';
 
 /**
  * The follow-up after a decision, under an agreement of: first contact
  * within 24 hours, 3 activities within 14 days, the manager told 24 hours
  * after a missed clock, feedback within 7 days. Accepted Monday 2 March
- * 2026, 10:00 UTC.
+ * 2026, 10:00 UTC. The rep works round the clock unless a test says
+ * otherwise, so the hours below are plain ones.
  */
 const sales = { firstContactWithinHours: 24, followUp: { activities: 3, withinDays: 14 }, notifyManagerAfterHours: 24, feedbackWithinDays: 7 };
 const ACCEPTED_AT = '2026-03-02T10:00:00.000Z';
@@ -25,6 +27,7 @@ function facts(overrides: Partial<FollowUpFacts> & { now: Date }): FollowUpFacts
     feedbackAt: {},
     sent: [],
     sales,
+    calendar: roundTheClock,
     ...overrides,
   };
 }
@@ -145,5 +148,42 @@ describe('the follow-up of a rejected lead', () => {
     expect(planFollowUp({ ...waiting, now: new Date(later) }).due).toEqual([RETURN_TO_SALES]);
     const requalified = { ...waiting, lead: { ...waiting.lead, cycle: 2, stage: 'mql' as const }, now: new Date(later) };
     expect(planFollowUp(requalified)).toEqual({ due: [], done: true });
+  });
+});
+
+describe('the follow-up in the rep’s working time', () => {
+  // Accepted Friday 8 January 2027, 16:00 in Berlin (15:00 UTC) by a rep working Monday to Friday, 09:00–17:00.
+  // First contact, 24 working hours: Friday 1 h, Monday 8, Tuesday 8, Wednesday 7: Wednesday 13 January, 16:00.
+  // The manager, 24 working hours after that: Wednesday 1 h, Thursday 8, Friday 8, Monday 7: Monday 18 January, 16:00.
+  // The follow-up window, 14 working days: Thursday 28 January, 16:00. Feedback, 7 working days: Tuesday 19 January, 16:00.
+  const acceptedAt = '2027-01-08T15:00:00.000Z';
+  const calendar = officeCalendar('Europe/Berlin');
+  const inBerlin = (overrides: Partial<FollowUpFacts> & { now: Date }) =>
+    facts({
+      lead: { cycle: 1, stage: 'sal', stageHistory: [{ ...accepted, at: acceptedAt }] },
+      decision: { kind: 'accepted', cycle: 1, repId: 'rep-kim', at: acceptedAt },
+      calendar,
+      ...overrides,
+    });
+
+  it('sleeps over the weekend: the first contact falls due on Wednesday, not on Saturday', () => {
+    expect(planFollowUp(inBerlin({ now: new Date('2027-01-08T15:30:00Z') }))).toEqual({ due: [], wakeAt: '2027-01-13T15:00:00.000Z', done: false });
+  });
+
+  it('reminds the rep at the deadline and tells the manager the working hours after it', () => {
+    const atDeadline = planFollowUp(inBerlin({ now: new Date('2027-01-13T15:00:00Z') }));
+    const later = planFollowUp(inBerlin({ now: new Date('2027-01-18T15:00:00Z'), sent: ['first-contact-remind-rep'] }));
+
+    expect(atDeadline).toEqual({ due: ['first-contact-remind-rep'], wakeAt: '2027-01-18T15:00:00.000Z', done: false });
+    expect(later).toEqual({ due: ['first-contact-notify-manager'], wakeAt: '2027-01-19T15:00:00.000Z', done: false });
+  });
+
+  it('ends the follow-up window after 14 working days, when a lead still sal has gone quiet', () => {
+    const plan = planFollowUp(
+      inBerlin({ activities: [{ at: '2027-01-11T09:00:00.000Z' }], feedbackAt: { accepted: '2027-01-11T09:00:00.000Z' }, now: new Date('2027-01-28T15:00:00Z') }),
+    );
+
+    expect(plan.due).toEqual(['follow-up-remind-rep', ASK_CLOSED_FEEDBACK]);
+    expect(plan.closedAsk).toEqual({ at: '2027-01-28T15:00:00.000Z', why: 'quiet' });
   });
 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { awayRangeOf, backAt, findRepOrWhy, repStatesOf, routeReassignment, withAway } from '#core/rep-availability.ts';
-import { routingSchema, type RoutingConfig } from '#core/routing.ts';
+import { awayRangeOf, backAt, findRepOrWhy, repStatesOf, routeReassignment, teamsFreed, withAway } from '#core/rep-availability.ts';
+import { repCalendars } from '#core/rep-calendars.ts';
+import { pickRep, routingSchema, type RoutingConfig } from '#core/routing.ts';
 import { teamsSchema, type TeamsConfig } from '#core/teams.ts';
 
 const person = (id: string) => ({ id, name: `Name of ${id}`, email: `${id}@example.com` });
@@ -20,6 +21,45 @@ describe('the reps’ state routing reads', () => {
     expect(states['rep-a']).toMatchObject({ open: 0, calendar: { timeZone: 'Europe/London', away: [] } });
     expect(states['rep-b']?.open).toBe(2);
     expect(states['rep-b']?.calendar.away).toEqual([{ from: new Date('2027-01-04T00:00:00.000Z'), until: new Date('2027-01-09T00:00:00.000Z') }]);
+  });
+});
+
+describe('routing on a public holiday', () => {
+  // Two London reps, one in England and one in Scotland; St Andrew's Day (Monday 30 November 2026) is a holiday in Scotland only.
+  const teams = teamOf(['rep-eng', 'rep-sco']);
+  const places = routingSchema.parse({
+    rules: [],
+    defaultTeam: 'sales-emea',
+    defaults: { maxOpenLeads: 2 },
+    teams: { 'sales-emea': { reps: { 'rep-eng': { country: 'GB' }, 'rep-sco': { country: 'GB', state: 'SCT' } } } },
+  });
+  const holidays = { generatedBy: 'test', source: 'test', fromYear: 2026, toYear: 2027, places: { GB: ['2026-12-25'], 'GB-SCT': ['2026-11-30', '2026-12-25'] } };
+  const calendars = repCalendars({ teams, routing: places, holidays });
+  const mondayMorning = new Date('2026-11-30T10:00:00Z');
+
+  it('skips a rep on their public holiday as off-hours, saying when they start again, like a rep outside working hours', () => {
+    // Act
+    const pick = pickRep(teams.teams[0]!, places, repStatesOf(teams.teams[0]!, places, {}, calendars), {}, mondayMorning);
+
+    // Assess: rep-sco is back Tuesday 09:00
+    expect(pick.repId).toBe('rep-eng');
+    expect(pick.skipped).toEqual([{ repId: 'rep-sco', reason: 'off-hours', workingFrom: '2026-12-01T09:00:00.000Z' }]);
+  });
+
+  it('keeps the rep’s time away beside the holidays', () => {
+    const states = repStatesOf(teams.teams[0]!, places, { 'rep-eng': { open: 0, away: [{ from: '2026-11-30T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' }] } }, calendars);
+
+    expect(states['rep-eng']?.calendar).toMatchObject({ holidays: ['2026-12-25'], away: [{ from: new Date('2026-11-30T00:00:00.000Z'), until: new Date('2026-12-01T00:00:00.000Z') }] });
+    // rep-eng away, rep-sco on holiday: the lead goes to rep-sco, who is able and starts on Tuesday; rep-eng is skipped as away
+    const pick = pickRep(teams.teams[0]!, places, states, {}, mondayMorning);
+    expect(pick.repId).toBe('rep-sco');
+    expect(pick.skipped).toEqual([{ repId: 'rep-eng', reason: 'away', until: '2026-12-01T00:00:00.000Z' }]);
+  });
+
+  it('routes both reps alike on a day that is a holiday for neither', () => {
+    const tuesday = new Date('2026-12-01T10:00:00Z');
+    const pick = pickRep(teams.teams[0]!, places, repStatesOf(teams.teams[0]!, places, {}, calendars), {}, tuesday);
+    expect(pick.skipped).toEqual([]);
   });
 });
 
@@ -93,5 +133,54 @@ describe('time away from the command line', () => {
       { from: '2027-01-20T00:00:00.000Z', until: '2027-01-22T00:00:00.000Z' },
       away[2],
     ]);
+  });
+});
+
+describe('the teams a change to reps’ items frees', () => {
+  const teams: TeamsConfig = teamsSchema.parse({
+    teams: [
+      { id: 'sales-emea', manager: person('mgr-ana'), reps: ['rep-sam', 'rep-kim'].map((id) => ({ ...person(id), timeZone: 'Europe/London' })) },
+      { id: 'sales-americas', manager: person('mgr-lou'), reps: ['rep-ada', 'rep-ben'].map((id) => ({ ...person(id), timeZone: 'America/New_York' })) },
+    ],
+    sender: 'LeadLoop <l@example.com>',
+  });
+
+  it('names the team of a rep whose open leads dropped, once, in the order of teams.json', () => {
+    const freed = teamsFreed(
+      [
+        { repId: 'rep-ben', openBefore: 5, openAfter: 4 },
+        { repId: 'rep-kim', openBefore: 2, openAfter: 1 },
+        { repId: 'rep-ada', openBefore: 1, openAfter: 0 },
+      ],
+      teams,
+    );
+    expect(freed).toEqual(['sales-emea', 'sales-americas']);
+  });
+
+  it('frees nothing on a hand-off (a rise), a write that leaves the count (time away), or a rep not in teams.json', () => {
+    const freed = teamsFreed(
+      [
+        { repId: 'rep-sam', openBefore: 1, openAfter: 2 },
+        { repId: 'rep-kim', openBefore: 3, openAfter: 3 },
+        { repId: 'rep-gone', openBefore: 3, openAfter: 2 },
+      ],
+      teams,
+    );
+    expect(freed).toEqual([]);
+  });
+
+  it('frees exactly the teams with a rep whose count dropped, whatever the changes', () => {
+    const repIds = ['rep-sam', 'rep-kim', 'rep-ada', 'rep-ben'];
+    const change = fc.record({ repId: fc.constantFrom(...repIds), openBefore: fc.nat(5), openAfter: fc.nat(5) });
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 8 }), (changes) => {
+        const freed = teamsFreed(changes, teams);
+        expect(new Set(freed).size).toBe(freed.length);
+        for (const team of teams.teams) {
+          const dropped = changes.some((c) => c.openAfter < c.openBefore && team.reps.some((r) => r.id === c.repId));
+          expect(freed.includes(team.id)).toBe(dropped);
+        }
+      }),
+    );
   });
 });

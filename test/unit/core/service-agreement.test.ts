@@ -46,6 +46,8 @@ describe('the service agreement schema', () => {
     ['a fractional number of follow-ups', { ...agreement, sales: { ...sales, followUp: { activities: 2.5, withinDays: 14 } } }, 'sales.followUp.activities'],
     ['no follow-ups', { ...agreement, sales: { ...sales, followUp: { activities: 0, withinDays: 14 } } }, 'sales.followUp.activities'],
     ['a follow-up window of 0 days', { ...agreement, sales: { ...sales, followUp: { activities: 3, withinDays: 0 } } }, 'sales.followUp.withinDays'],
+    ['a follow-up window of part of a day (days are working days, whole)', { ...agreement, sales: { ...sales, followUp: { activities: 3, withinDays: 1.5 } } }, 'sales.followUp.withinDays'],
+    ['feedback within part of a day', { ...agreement, sales: { ...sales, feedbackWithinDays: 0.5 } }, 'sales.feedbackWithinDays'],
     ['a negative wait before the manager is told', { ...agreement, sales: { ...sales, notifyManagerAfterHours: -1 } }, 'sales.notifyManagerAfterHours'],
     ['no feedback deadline', { ...agreement, sales: { ...sales, feedbackWithinDays: undefined } }, 'sales.feedbackWithinDays'],
     ['an unknown key on the sales side', { ...agreement, sales: { ...sales, touchesWithinDays: 3 } }, 'sales'],

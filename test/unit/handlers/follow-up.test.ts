@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { serviceAgreement, teams } from '../../../config/index.ts';
+import { repCalendars, serviceAgreement, teams } from '../../../config/index.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { EmailToSend } from '../../../functions/core/emails.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
@@ -13,8 +13,16 @@ import { mqlLead } from './fixtures.ts';
  * whom, what it keeps on the cycle, and how long it waits. The planning is
  * test/unit/core/follow-up.test.ts; the whole journey runs in
  * test/integration/follow-up.test.ts.
+ *
+ * The clocks run on the reps' calendars of config/: Sam works in London,
+ * Monday to Friday 09:00–17:00 (GMT in early March). Accepted Monday 2 March
+ * 2026, 10:00: the first contact is due 24 working hours on, Thursday 5
+ * March, 10:00; the manager is told 24 working hours after that, Tuesday 10
+ * March, 10:00.
  */
 const ACCEPTED_AT = '2026-03-02T10:00:00.000Z';
+const FIRST_CONTACT_DUE = new Date('2026-03-05T10:00:00.000Z');
+const MANAGER_TOLD = new Date('2026-03-10T10:00:00.000Z');
 const HOUR = 3_600_000;
 const after = (ms: number) => new Date(Date.parse(ACCEPTED_AT) + ms);
 const sam = teams.teams[0]!.reps[0]!;
@@ -49,6 +57,7 @@ beforeEach(() => {
   ports = {
     teams,
     serviceAgreement,
+    calendars: repCalendars,
     now: () => now,
     getLead: async () => ({ lead, version: 1 }),
     getCycle: async () => ({ ...cycle, followUpSent: new Set(marked) }),
@@ -74,16 +83,17 @@ beforeEach(() => {
 const state = { leadId: 'lead-0123456789abcdef0123', cycle: 1 };
 
 describe('the follow-up step', () => {
-  it('waits, sending nothing, until the first contact falls due', async () => {
+  it('waits, sending nothing, until the first contact falls due in the rep’s working hours', async () => {
     const result = await followUp(state, ports);
 
-    expect(result).toEqual({ done: false, waitSeconds: 23 * 3600, stage: 'sal' });
+    // from Monday 11:00 to Thursday 10:00
+    expect(result).toEqual({ done: false, waitSeconds: 71 * 3600, stage: 'sal' });
     expect(sent).toEqual([]);
     expect(marked).toEqual([]);
   });
 
   it('reminds the rep at the deadline with the "I contacted them" link, keeps the step on the cycle, and sends it once', async () => {
-    now = after(24 * HOUR);
+    now = FIRST_CONTACT_DUE;
 
     const result = await followUp(state, ports);
     await followUp(state, ports);
@@ -93,20 +103,37 @@ describe('the follow-up step', () => {
     expect(sent[0]!.subject).toContain('First contact overdue');
     expect(sent[0]!.text).toContain('I contacted them: https://api.example.test/contacted');
     expect(sent[0]!.text).toContain('These links work until Wednesday 1 April, 11:00 Europe/London.');
+    expect(sent[0]!.text).toContain('within 24 of your working hours, by Thursday 5 March, 10:00 Europe/London');
     expect(marked).toEqual(['first-contact-remind-rep']);
-    // next: the manager, notifyManagerAfterHours later
-    expect(result.waitSeconds).toBe(serviceAgreement.sales.notifyManagerAfterHours * 3600);
+    // next: the manager, notifyManagerAfterHours working hours later (over the weekend)
+    expect(result.waitSeconds).toBe((MANAGER_TOLD.getTime() - FIRST_CONTACT_DUE.getTime()) / 1000);
   });
 
   it('tells the manager when the rep still has not made contact', async () => {
     marked.push('first-contact-remind-rep');
-    now = after((24 + serviceAgreement.sales.notifyManagerAfterHours) * HOUR);
+    now = MANAGER_TOLD;
 
     await followUp(state, ports);
 
     expect(sent.map((e) => e.to)).toEqual([manager.email]);
     expect(sent[0]!.subject).toBe(`No first contact: ${sam.name} has not contacted Dana Buyer`);
     expect(sent[0]!.text).not.toContain('http');
+  });
+
+  it('runs the clocks in the hours of the rep who accepted after a reassignment, and words the deadline in their zone', async () => {
+    // Sam missed the acceptance; Ada (New York, 09:00–17:00 EST) had the lead reassigned and accepted it at 05:00 her time:
+    // her 24 working hours are Monday to Wednesday, due Wednesday 4 March, 17:00 EST (22:00 UTC).
+    const ada = teams.teams[1]!.reps[0]!;
+    lead = mqlLead({ stage: 'sal', owner: { repId: ada.id, teamId: 'sales-americas', assignedAt: ACCEPTED_AT } });
+    cycle = { ...cycle, owner: { repId: ada.id, teamId: 'sales-americas', assignedAt: ACCEPTED_AT }, previousReps: [sam.id], outcome: { kind: 'accepted', cycle: 1, repId: ada.id, at: ACCEPTED_AT } };
+
+    const waiting = await followUp(state, ports);
+    now = new Date('2026-03-04T22:00:00.000Z');
+    await followUp(state, ports);
+
+    expect(waiting.waitSeconds).toBe(59 * 3600);
+    expect(sent.map((e) => e.to)).toEqual([ada.email]);
+    expect(sent[0]!.text).toContain('by Wednesday 4 March, 17:00 America/New_York');
   });
 
   it('sends a rejected lead back to sales on its recontact date, as an event for the stream path, once', async () => {

@@ -89,7 +89,7 @@ export class InMemoryJourney {
     return this.cycles.get(this.key(leadId, cycle));
   }
 
-  /** the reps' calendars: round the clock unless a test says otherwise, so windows here are plain hours */
+  /** the reps' calendars (the clocks' and routing's): round the clock unless a test says otherwise, so windows here are plain hours and everyone is at work */
   calendars: RepCalendars = () => ({ timeZone: 'UTC', week: Object.fromEntries(weekdays.map((day) => [day, [{ from: '00:00', to: '24:00' }]])), holidays: [], away: [] });
 
 

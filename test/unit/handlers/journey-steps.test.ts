@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { repCalendars } from '../../../config/index.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { JourneyAssignment } from '../../../functions/core/journey.ts';
 import { assignRep } from '../../../functions/journey/assign-rep.ts';
 import { awaitAcceptance } from '../../../functions/journey/await-acceptance.ts';
 import { escalate } from '../../../functions/journey/escalate.ts';
+import { nurture } from '../../../config/nurture.ts';
+import type { Lead } from '../../../functions/core/lead.ts';
+import { nurtureName, type NurtureState } from '../../../functions/core/nurture.ts';
+import type { NurturePorts } from '../../../functions/score/settle-nurture.ts';
 import { mqlLead } from './fixtures.ts';
 import { InMemoryJourney } from './in-memory-journey.ts';
 
@@ -41,26 +46,27 @@ function world(current = lead, cycle: Cycle | null = cycleRecord()): InMemoryJou
 
 describe('journey steps', () => {
   describe('assign-rep', () => {
-    // Sunday 1 March 2026, 10:00 UTC: nobody works today; Kim (Berlin, from 08:00) starts Monday before Sam (London, 09:00)
+    // Sunday 1 March 2026, 10:00 UTC: nobody works today; Kim (Berlin, from 08:00) starts Monday before Sam (London, 09:00).
+    // On the reps' calendars of config/, routing's and the clock's: Kim's 4 hours are Monday 08:00–12:00 Berlin (11:00 UTC),
+    // her reminder at 3 hours, 11:00 Berlin (10:00 UTC).
     it('routes a new cycle by the rules and availability, records the decision, counts the open lead and makes the rep the owner', async () => {
       // Prepare
       const store = world(lead, null);
+      store.calendars = repCalendars;
+      const window = { acceptBy: '2026-03-02T11:00:00.000Z', acceptWithinSeconds: 25 * 3600, remindAt: '2026-03-02T10:00:00.000Z', remindWithinSeconds: 24 * 3600 };
 
       // Act
       const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
 
       // Assess
-      expect(assignment).toEqual({ ...kim, previousReps: [], acceptBy: ACCEPT_BY, acceptWithinSeconds: 14_400, remindAt: REMIND_AT, remindWithinSeconds: 10_800 });
+      expect(assignment).toEqual({ ...kim, previousReps: [], ...window });
       const owner = { ...kim, assignedAt: NOW };
       expect(store.cycle(LEAD_ID, 1)).toEqual({
         leadId: LEAD_ID,
         cycle: 1,
         owner,
         previousReps: [],
-        acceptBy: ACCEPT_BY,
-        acceptWithinSeconds: 14_400,
-        remindAt: REMIND_AT,
-        remindWithinSeconds: 10_800,
+        ...window,
         missed: 0,
         openFor: 'rep-kim',
         routing: {
@@ -394,5 +400,73 @@ describe('journey steps', () => {
       expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 3, recycled: handover }));
       expect(store.lead(LEAD_ID)).toMatchObject({ lead: { stage: 'recycled' }, version: 6 });
     });
+  });
+});
+
+describe('a lead the escalation ladder recycles, and nurture', () => {
+  const withConsent = mqlLead({ traits: { ...lead.traits, marketingConsent: 'yes' } });
+  const kimAssignment: JourneyAssignment = { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T09:30:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T08:30:00.000Z', remindWithinSeconds: 10_800 };
+  const recycleStep = { leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' as const } };
+
+  /** The world with nurture ports that keep what was started, and clear the pending mark on the stored lead. */
+  function nurtured(current: Lead) {
+    const store = world(current, cycleRecord({ missed: 2, openFor: 'rep-sam' }));
+    const started: NurtureState[] = [];
+    let failStart = false;
+    const ports: NurturePorts = {
+      config: nurture,
+      startNurture: async (state) => {
+        if (failStart) throw new Error('Step Functions is unavailable');
+        const again = started.some((s) => nurtureName(s.leadId, s.programId, s.cycle) === nurtureName(state.leadId, state.programId, state.cycle));
+        started.push(structuredClone(state));
+        return again ? 'already-started' : 'started';
+      },
+      clearNurturePending: async (leadId, enrollment) => {
+        const stored = store.lead(leadId)!.lead.nurture;
+        if (stored?.programId === enrollment.programId && stored.cycle === enrollment.cycle) delete stored.pending;
+      },
+      stopEnrollment: async () => {
+        throw new Error('a recycled lead with consent is not stopped');
+      },
+    };
+    return { store, started, ports: { ...store.ports, nurture: ports }, failStartOnce: () => (failStart = true), startAgain: () => (failStart = false) };
+  }
+
+  it('enters its program for recycled leads (config/nurture.json) with the recycle, and the program starts at once', async () => {
+    const { store, started, ports } = nurtured(withConsent);
+
+    const next = await escalate(recycleStep, ports);
+
+    expect(next.escalation).toEqual({ missed: 3, step: 'recycle' });
+    expect(store.saves).toHaveLength(1);
+    const saved = store.lead(LEAD_ID)!.lead;
+    expect(saved.stage).toBe('recycled');
+    // win-back: the program for recycled leads, its one step a week after entering
+    expect(saved.nurture).toEqual({ programId: 'win-back', cycle: 1, enteredAt: NOW });
+    expect(started).toEqual([{ leadId: LEAD_ID, programId: 'win-back', cycle: 1, step: 0, waitSeconds: 168 * 3600 }]);
+  });
+
+  it('starts the program on a retry when the first attempt saved the recycle but could not start it, and saves nothing twice', async () => {
+    const { store, started, ports, failStartOnce, startAgain } = nurtured(withConsent);
+    failStartOnce();
+    await expect(escalate(recycleStep, ports)).rejects.toThrow('Step Functions is unavailable');
+    expect(store.lead(LEAD_ID)!.lead.nurture).toMatchObject({ programId: 'win-back', cycle: 1, pending: true });
+
+    startAgain();
+    await escalate(recycleStep, ports);
+
+    expect(store.saves).toHaveLength(1);
+    expect(started.map((s) => nurtureName(s.leadId, s.programId, s.cycle))).toEqual([nurtureName(LEAD_ID, 'win-back', 1)]);
+    expect(store.lead(LEAD_ID)!.lead.nurture).toEqual({ programId: 'win-back', cycle: 1, enteredAt: NOW });
+  });
+
+  it('leaves a lead without consent out of nurture', async () => {
+    const { store, started, ports } = nurtured(lead);
+
+    await escalate(recycleStep, ports);
+
+    expect(store.lead(LEAD_ID)!.lead.stage).toBe('recycled');
+    expect(store.lead(LEAD_ID)!.lead).not.toHaveProperty('nurture');
+    expect(started).toEqual([]);
   });
 });

@@ -4,12 +4,19 @@ import type { ReportCount } from '../../../../functions/core/report-counts.ts';
 import { agreementPeriods } from '../../../../functions/core/reports/agreement-period.ts';
 import { bucketOf } from '../../../../functions/core/reports/histogram.ts';
 import { activityReportCounts, missedAcceptanceCounts, scorecardSumsOf, type ActivityCountFacts } from '../../../../functions/core/reports/scorecard-counts.ts';
+import { officeCalendar } from '../calendar-arbitraries.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const sales = { firstContactWithinHours: 24, followUp: { activities: 3, withinDays: 14 } };
+/**
+ * Accepted Wednesday 1 April 2026, 09:00 in London (summer time) by a rep working Monday to Friday, 09:00–17:00:
+ * the first contact is due within 24 working hours (Friday 3 April, 17:00), the follow-up window is 14 working
+ * days (Tuesday 21 April, 09:00).
+ */
 const acceptedAt = '2026-04-01T08:00:00.000Z';
 const owner = { teamId: 'sales-emea', repId: 'rep-sam' };
+const calendar = officeCalendar('Europe/London');
 
 /** Every count of a slice, summed over days (as a report of those days reads them), zeros left out. */
 function sumOf(reports: readonly ReportCount[], slice: string): Record<string, number> {
@@ -23,7 +30,7 @@ function countAll(times: readonly number[]): ReportCount[] {
   let facts: ActivityCountFacts = { acceptedAt, owner, inWindow: 0 };
   const reports: ReportCount[] = [];
   for (const at of times) {
-    const counting = activityReportCounts({ at: new Date(at).toISOString() }, facts, sales)!;
+    const counting = activityReportCounts({ at: new Date(at).toISOString() }, facts, sales, calendar)!;
     reports.push(...counting.reports);
     facts = { ...facts, ...counting.next };
   }
@@ -31,9 +38,9 @@ function countAll(times: readonly number[]): ReportCount[] {
 }
 
 describe('activity counts for the scorecard', () => {
-  it('counts the first contact, in time, with the time it took, and each activity in the follow-up window', () => {
+  it('counts the first contact, in time, with the working time it took, and each activity in the follow-up window', () => {
     const accepted = Date.parse(acceptedAt);
-    const reports = countAll([accepted + 2 * HOUR, accepted + 3 * DAY, accepted + 10 * DAY, accepted + 20 * DAY]);
+    const reports = countAll([accepted + 2 * HOUR, accepted + 3 * DAY, accepted + 20 * DAY, accepted + 21 * DAY]);
 
     expect(sumOf(reports, 'rep=rep-sam')).toEqual({
       'contact.first': 1,
@@ -45,18 +52,26 @@ describe('activity counts for the scorecard', () => {
     // for all and the team too
     expect(sumOf(reports, 'all=all')).toEqual(sumOf(reports, 'rep=rep-sam'));
     expect(sumOf(reports, 'team=sales-emea')).toEqual(sumOf(reports, 'rep=rep-sam'));
-    // on each activity's own day; the one past the window counts nothing
-    expect(new Set(reports.map((r) => r.day))).toEqual(new Set(['2026-04-01', '2026-04-04', '2026-04-11']));
+    // on each activity's own day; the one past the window (Wednesday 22 April) counts nothing
+    expect(new Set(reports.map((r) => r.day))).toEqual(new Set(['2026-04-01', '2026-04-04', '2026-04-21']));
   });
 
-  it('counts a first contact past the agreed hours as made, not in time', () => {
-    const counting = activityReportCounts({ at: '2026-04-02T09:00:00.000Z' }, { acceptedAt, owner, inWindow: 0 }, sales)!;
+  it('counts a first contact past the agreed working hours as made, not in time', () => {
+    // Monday 6 April, 10:00: Wednesday, Thursday, Friday and an hour of Monday
+    const counting = activityReportCounts({ at: '2026-04-06T09:00:00.000Z' }, { acceptedAt, owner, inWindow: 0 }, sales, calendar)!;
 
     expect(sumOf(counting.reports, 'all=all')).toEqual({ 'contact.first': 1, [`contact.time.${bucketOf(25 * HOUR)}`]: 1, 'followUp.activity': 1 });
   });
 
+  it('counts the time to first contact in the owner’s working hours: Friday evening to Monday morning is two hours', () => {
+    // accepted Friday 3 April, 16:00 London; contacted Monday 6 April, 10:00
+    const counting = activityReportCounts({ at: '2026-04-06T09:00:00.000Z' }, { acceptedAt: '2026-04-03T15:00:00.000Z', owner, inWindow: 0 }, sales, calendar)!;
+
+    expect(sumOf(counting.reports, 'all=all')).toEqual({ 'contact.first': 1, 'contact.in-time': 1, [`contact.time.${bucketOf(2 * HOUR)}`]: 1, 'followUp.activity': 1 });
+  });
+
   it('counts nothing while the hand-off is not accepted', () => {
-    expect(activityReportCounts({ at: '2026-04-02T09:00:00.000Z' }, { acceptedAt: undefined, owner, inWindow: 0 }, sales)).toBeUndefined();
+    expect(activityReportCounts({ at: '2026-04-02T09:00:00.000Z' }, { acceptedAt: undefined, owner, inWindow: 0 }, sales, calendar)).toBeUndefined();
   });
 
   it('ends with the counts of the activities in time order, whatever order they arrive in', () => {
