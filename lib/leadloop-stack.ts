@@ -10,6 +10,8 @@ import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { Nurture } from './constructs/nurture.ts';
 import { Privacy } from './constructs/privacy.ts';
 import { QueueDrain } from './constructs/queue-drain.ts';
+import { JourneyReconciler } from './constructs/reconciler.ts';
+import { JOURNEY_RECONCILER_ID } from '../functions/core/reconcile.ts';
 import { Scoring } from './constructs/scoring.ts';
 import { Tables } from './constructs/tables.ts';
 import { Tracker } from './constructs/tracker.ts';
@@ -34,6 +36,7 @@ export class LeadLoopStack extends Stack {
     const scoring = new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine, nurture });
     new Privacy(this, 'Privacy', { tables, httpApi: api.httpApi, journey: journey.stateMachine, nurture });
     new QueueDrain(this, 'QueueDrain', { tables, journey: journey.stateMachine });
+    new JourneyReconciler(this, JOURNEY_RECONCILER_ID, { tables, journey: journey.stateMachine });
     new Digest(this, 'Digest', { tables, email, apiUrl: api.httpApi.apiEndpoint, digest: props.digest ?? digest });
 
     new Alarms(this, 'Alarms', { tables, apiAccessLogs: api.accessLogs });
@@ -48,6 +51,8 @@ export class LeadLoopStack extends Stack {
     new CfnOutput(this, 'EmailSender', { value: email.sender, description: 'The From address of LeadLoop emails (leadloop digest --send)' });
     new CfnOutput(this, 'EmailConfigurationSetName', { value: email.configurationSet.configurationSetName, description: 'The SES configuration set LeadLoop emails are sent with' });
     new CfnOutput(this, 'NurtureStateMachineArn', { value: nurture.stateMachine.stateMachineArn, description: 'The nurture program of each known or recycled lead' });
+    new CfnOutput(this, 'ScoreFunctionName', { value: scoring.score.functionName, description: 'The stream’s scoring function (leadloop failed replay invokes it)' });
+    new CfnOutput(this, 'FailedRecordsQueueUrl', { value: scoring.failedRecords.queueUrl, description: 'Stream records scoring set aside (leadloop failed list)' });
     new CfnOutput(this, 'JourneyStateMachineArn', { value: journey.stateMachine.stateMachineArn, description: 'The hand-off journey of each MQL cycle' });
   }
 }

@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sesModule from 'aws-ses-v2-local';
-import { LOCAL_API_VARIABLES } from '../bin/cli/target.ts';
+import { FAILED_RECORDS_VARIABLES, LOCAL_API_VARIABLES } from '../bin/cli/target.ts';
 import { SETTINGS } from '../functions/commons/settings.ts';
+import { JOURNEY_RECONCILER_ID } from '../functions/core/reconcile.ts';
 import { createKeyRegistry, KeyAlreadyRegisteredError } from '../functions/adapters/key-registry.ts';
 import { issueKey, type ManageKeysPorts } from '../functions/keys/manage-keys.ts';
 import { createClock, type ClockSettings } from './clock.ts';
@@ -14,7 +15,7 @@ import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from '
 import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
 import { ensurePortFree, freePort, listenProblem } from './ports.ts';
-import { LocalScheduler } from './scheduler.ts';
+import { LocalScheduler, targetInput } from './scheduler.ts';
 import { SesEventError, sesEventDelivery, type DeliverSesEvent } from './ses-events.ts';
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
@@ -140,6 +141,8 @@ function checkPrerequisites(options: LocalRuntimeOptions): { dataDir: string | u
 /** What the HTTP front serves once the loop is up; until then it answers 503. */
 interface Serving {
   router: HttpRouter;
+  /** the functions by name (a logical id) or ARN, for Lambda's Invoke */
+  invoke: Invoke;
   stepFunctions: LocalStepFunctions;
   schedules: LocalScheduler;
   sesUrl: string;
@@ -191,6 +194,33 @@ async function startHttp(options: LocalRuntimeOptions, failedRecords: Record<str
       if (req.method === 'GET' && url.pathname === '/_local/failed-records') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(failedRecords, null, 2));
+        return;
+      }
+      if (req.method === 'DELETE' && url.pathname.startsWith('/_local/failed-records/')) {
+        // a parked batch replayed in full (leadloop failed replay), taken off its destination as SQS's DeleteMessage would
+        const id = decodeURIComponent(url.pathname.slice('/_local/failed-records/'.length));
+        let found = false;
+        for (const parked of Object.values(failedRecords)) {
+          const at = parked.findIndex((record) => record.requestContext.requestId === id);
+          if (at !== -1) found = parked.splice(at, 1).length > 0;
+        }
+        res.writeHead(found ? 204 : 404);
+        res.end();
+        return;
+      }
+      const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+      if (req.method === 'POST' && invocation) {
+        // Lambda's Invoke, for the CLI (leadloop failed replay invokes the scoring function as the stream does)
+        serving.invoke(decodeURIComponent(invocation[1]!), JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null')).then(
+          (result) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(result ?? null));
+          },
+          (error: unknown) => {
+            res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+            res.end(JSON.stringify({ errorType: error instanceof Error ? error.name : 'Error', errorMessage: error instanceof Error ? error.message : String(error) }));
+          },
+        );
         return;
       }
       if (req.method === 'POST' && url.pathname === '/_local/ses-events') {
@@ -397,10 +427,11 @@ function emailEnvironment(app: LocalApp): Record<string, string> {
 }
 
 /** The scoring function's environment names every table and the journey: the CLI works with the same. */
-function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb: string; sfn: string }): Record<string, string> {
+function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb: string; sfn: string; api: string }): Record<string, string> {
   const { eventsTable, journeyStateMachineArn } = SETTINGS;
   const scoringEnv = [...app.functions.values()].map((f) => f.environment).find((env) => env[journeyStateMachineArn] && env[eventsTable]);
   if (!scoringEnv) throw new Error(`no function in the template has ${eventsTable} and ${journeyStateMachineArn}`);
+  const scoring = app.streamMappings.find((mapping) => mapping.onFailureDestination !== undefined);
   return {
     [SETTINGS.leadsTable]: leadsTable,
     [eventsTable]: scoringEnv[eventsTable]!,
@@ -411,8 +442,27 @@ function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    // leadloop failed replay: the function the events stream feeds, invoked through the runtime's Lambda Invoke
+    ...(scoring && { [FAILED_RECORDS_VARIABLES.scoreFunction]: scoring.functionLogicalId, AWS_ENDPOINT_URL_LAMBDA: endpoints.api }),
   };
+}
+
+/**
+ * Runs the journey reconciler once, now, as its schedule would (no retries: a failure is logged and the
+ * schedule tries again at its next time); what it resumed is logged.
+ */
+async function reconcileAtStart(app: LocalApp, invoke: Invoke, log: (message: string) => void): Promise<void> {
+  for (const schedule of app.schedules.filter((s) => s.logicalId.startsWith(JOURNEY_RECONCILER_ID))) {
+    try {
+      const report = (await invoke(schedule.functionLogicalId, targetInput(schedule, new Date(), 1))) as { resumed?: unknown[] } | undefined;
+      const resumed = report?.resumed?.length ?? 0;
+      if (resumed > 0) log(`journey reconciler: resumed ${resumed} journey(s) the restart had stopped`);
+    } catch (error) {
+      log(`journey reconciler at start: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
+  }
 }
 
 /**
@@ -449,7 +499,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       lambdas.setClock(clock);
     }
     const cliEnv = {
-      ...cliEnvironment(app, leadsTable, { dynamodb: dynamodb.endpoint, sfn: sfnEndpoint }),
+      ...cliEnvironment(app, leadsTable, { dynamodb: dynamodb.endpoint, sfn: sfnEndpoint, api: http.apiUrl }),
       // leadloop simulate drives the public API: where it is, its keys, and the clock its handlers see
       [LOCAL_API_VARIABLES.apiUrl]: http.apiUrl,
       [LOCAL_API_VARIABLES.sesUrl]: sesUrl,
@@ -466,9 +516,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const schedules = new LocalScheduler(app.schedules, invoke, clock, log);
     schedules.start();
     stops.add(async () => schedules.stop());
+    // A restart forgot every running journey: the reconciler resumes those of the open cycles kept in the data
+    // directory now, before anyone waits on them, then on its schedule (in memory, nothing is kept to resume).
+    if (dataDir !== undefined) await reconcileAtStart(app, invoke, log);
 
     const sesEvents = sesEventDelivery(app.sesEventTopics, invoke, clock);
-    http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), stepFunctions, schedules, sesUrl, sesEvents });
+    http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), invoke, stepFunctions, schedules, sesUrl, sesEvents });
     return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, schedules, sesEvents, streams, cliEnv, stop: stops.stopAll };
   } catch (error) {
     await stops.stopAll();

@@ -10,6 +10,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import type { StreamFailure } from '../functions/core/failed-records.ts';
 import { localCredentials } from './dynamodb.ts';
 import { anyFilter, type RecordFilter } from './event-filter.ts';
 import { functionArn, LOCAL_REGION, type LocalStreamMapping } from './template.ts';
@@ -77,26 +78,7 @@ function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
  * What Lambda sends to a stream mapping's on-failure destination: metadata
  * about the records given up on (shard, sequence-number range), not the records.
  */
-export interface StreamFailureRecord {
-  requestContext: {
-    requestId: string;
-    functionArn: string;
-    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
-    approximateInvokeCount: number;
-  };
-  responseContext: { statusCode: number; executedVersion: string; functionError?: string };
-  version: '1.0';
-  timestamp: string;
-  DDBStreamBatchInfo: {
-    shardId: string;
-    startSequenceNumber: string;
-    endSequenceNumber: string;
-    approximateArrivalOfFirstRecord?: string;
-    approximateArrivalOfLastRecord?: string;
-    batchSize: number;
-    streamArn: string;
-  };
-}
+export type StreamFailureRecord = StreamFailure;
 
 /** How one invocation went: undefined when every record succeeded. */
 export interface InvocationFailure {

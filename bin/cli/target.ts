@@ -27,6 +27,23 @@ export const LOCAL_API_VARIABLES = {
   clockOrigin: 'LEADLOOP_CLOCK_ORIGIN',
 } as const;
 
+/**
+ * Where `leadloop failed` finds the parked stream records and the scoring
+ * function: from a stack's outputs (ScoreFunctionName, FailedRecordsQueueUrl),
+ * or what `npm start` writes (the function's logical id; the parked records
+ * are the runtime's own).
+ */
+export const FAILED_RECORDS_VARIABLES = {
+  scoreFunction: 'LEADLOOP_SCORE_FUNCTION',
+  queueUrl: 'LEADLOOP_FAILED_RECORDS_QUEUE_URL',
+} as const;
+
+/** Outputs a stack may have (older stacks do not): copied when there. */
+const OPTIONAL_OUTPUTS: Record<string, string> = {
+  [FAILED_RECORDS_VARIABLES.scoreFunction]: 'ScoreFunctionName',
+  [FAILED_RECORDS_VARIABLES.queueUrl]: 'FailedRecordsQueueUrl',
+};
+
 export type Target = { ok: true; env: Record<string, string>; description: string } | { ok: false; message: string };
 
 /** Maps a deployed stack's outputs onto the CLI's environment. */
@@ -41,6 +58,10 @@ export function targetFromOutputs(stack: string, outputs: readonly { OutputKey?:
   }
   if (missing.length > 0) {
     return { ok: false, message: `stack ${stack} has no output ${missing.join(', ')}; deploy this version of LeadLoop first` };
+  }
+  for (const [variable, outputKey] of Object.entries(OPTIONAL_OUTPUTS)) {
+    const value = outputs.find((o) => o.OutputKey === outputKey)?.OutputValue;
+    if (value) env[variable] = value;
   }
   // optional: what leadloop forget also stops
   const nurture = outputs.find((o) => o.OutputKey === 'NurtureStateMachineArn')?.OutputValue;

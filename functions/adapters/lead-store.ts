@@ -20,6 +20,7 @@ import type { IdentityKey } from '#core/identity.ts';
 import type { Outcome } from '#core/outcomes.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import type { Cycle, CycleEscalation, CycleRef } from '#core/cycle.ts';
+import { openJourneyAttributes, RESUMES } from '#core/reconcile.ts';
 import type { LeadUpdate, PendingCount, VersionedLead } from '#core/records.ts';
 import { createBatchGet } from './batch-get.ts';
 import {
@@ -171,6 +172,12 @@ export function decisionUpdate(open: ReturnType<typeof openForDecision>, outcome
     ExpressionAttributeNames: outcome.kind === 'rejected' ? names : open.ExpressionAttributeNames,
     ExpressionAttributeValues: { ...open.ExpressionAttributeValues, ':outcome': outcome },
   };
+}
+
+/** A cycle as its item holds it, without its keys and the reconciler's own attributes (its index entry, its resumptions). */
+export function cycleOfItem(item: Record<string, unknown>): Cycle {
+  const { pk: _pk, sk: _sk, [OPEN_STAGE]: _open, [STAGE_SINCE]: _since, [RESUMES]: _resumes, ...rest } = item;
+  return rest as unknown as Cycle;
 }
 
 export interface LeadStoreSettings {
@@ -602,15 +609,14 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
   async function getCycle(leadId: string, cycle: number): Promise<Cycle | undefined> {
     const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: cycleKey(leadId, cycle), ConsistentRead: true }));
     if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, ...rest } = Item;
-    return rest as Cycle;
+    return cycleOfItem(Item);
   }
 
   /** Writes a new cycle; never over one that exists (it may carry a decision). */
   async function putCycle(cycle: Cycle): Promise<void> {
     try {
       await client.send(
-        new PutCommand({ TableName: leadsTable, Item: { ...cycleKey(cycle.leadId, cycle.cycle), ...cycle }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutCommand({ TableName: leadsTable, Item: { ...cycleKey(cycle.leadId, cycle.cycle), ...cycle, ...openJourneyAttributes(cycle) }, ConditionExpression: 'attribute_not_exists(pk)' }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError(`cycle ${cycle.cycle} of lead ${cycle.leadId}`, { cause: error });
@@ -633,8 +639,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
         ReturnValues: 'ALL_NEW',
       }),
     );
-    const { pk: _pk, sk: _sk, ...rest } = Attributes ?? {};
-    return rest as Cycle;
+    return cycleOfItem(Attributes ?? {});
   }
 
   /**
@@ -649,8 +654,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       if (counted) return (await transactWithCounts(client, [{ Update: update }, openCountUpdate(leadsTable, outcome.repId, -1)])) === undefined ? getCycle(leadId, outcome.cycle) : undefined;
       try {
         const { Attributes } = await client.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
-        const { pk: _pk, sk: _sk, ...rest } = Attributes ?? {};
-        return rest as Cycle;
+        return cycleOfItem(Attributes ?? {});
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return undefined;
         throw error;
@@ -755,8 +759,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const { pk: _pk, sk: _sk, ...rest } = Attributes ?? {};
-      return { closed: true, cycle: rest as Cycle };
+      return { closed: true, cycle: cycleOfItem(Attributes ?? {}) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return { closed: false, cycle: await getCycle(leadId, cycle) };
       throw error;

@@ -1,6 +1,7 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Cycle } from '#core/cycle.ts';
+import { openJourneyAttributes } from '#core/reconcile.ts';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { RepItemChange, StoredRep } from '#core/rep-availability.ts';
 import { cycleKey, profileKey, queueKey, queuePartition, repIdOf, repKey, rotationKey } from '#core/table-layout.ts';
@@ -154,7 +155,7 @@ export function createRepStore({ client: sdkClient, leadsTable, onConsumed }: Re
         {
           Put: {
             TableName: leadsTable,
-            Item: { ...cycleKey(cycle.leadId, cycle.cycle), ...cycle, [OPEN_FOR]: cycle.owner.repId },
+            Item: { ...cycleKey(cycle.leadId, cycle.cycle), ...cycle, [OPEN_FOR]: cycle.owner.repId, ...openJourneyAttributes(cycle) },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

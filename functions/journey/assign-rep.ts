@@ -5,6 +5,7 @@ import { assignedCycle, assignmentOf, planAssignment, type JourneyAssignment, ty
 import type { Owner } from '#core/lead.ts';
 import type { RepCalendars } from '#core/rep-calendars.ts';
 import { renderQueuedEmail } from '#core/queue-emails.ts';
+import { resumedAssignment } from '#core/reconcile.ts';
 import { repStatesOf, routingRecord, type RoutingRecord, type StoredRep } from '#core/rep-availability.ts';
 import { matchTeam, routeLead, type RoutingConfig } from '#core/routing.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
@@ -71,7 +72,8 @@ const ROUTE_ATTEMPTS = 8;
 export async function assignRep(state: JourneyState & { assignment?: JourneyAssignment | QueuedAssignment }, ports: AssignRepPorts): Promise<JourneyAssignment | QueuedAssignment> {
   const { leadId, cycle } = state;
   const existing = await ports.getCycle(leadId, cycle);
-  if (existing) return assignmentOf(existing);
+  // a retry, or a journey the reconciler resumed: the owner, and the waits the record has left
+  if (existing) return resumedAssignment(existing, ports.now());
   const traits = await ports.leadTraits(leadId);
   if (traits === undefined) throw new Error(`lead ${leadId} does not exist`);
   const queued = state.assignment && 'queued' in state.assignment ? state.assignment : undefined;

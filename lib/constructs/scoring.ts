@@ -36,11 +36,13 @@ const ITERATOR_AGE_ALARM = Duration.minutes(15);
 export class Scoring extends Construct {
   /** Where the stream puts what it could not apply: Lambda's failure metadata (shard, sequence range), not the records. */
   readonly failedRecords: Queue;
+  /** The function the stream invokes: `leadloop failed replay` invokes it the same way. */
+  readonly score: LeadFunction;
 
   constructor(scope: Construct, id: string, props: ScoringProps) {
     super(scope, id);
     const { events, leads } = props.tables;
-    const score = new LeadFunction(this, 'Score', {
+    const score = (this.score = new LeadFunction(this, 'Score', {
       entry: 'score/handler.ts',
       description: 'Applies new events to leads: identity, score, stage; starts journeys',
       timeout: Duration.seconds(60),
@@ -50,7 +52,7 @@ export class Scoring extends Construct {
         journeyStateMachineArn: props.journey.stateMachineArn,
         nurtureStateMachineArn: props.nurture.stateMachine.stateMachineArn,
       }),
-    });
+    }));
     leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem');
     // merging two leads of one person recomputes the survivor from the stored events of both
     events.grant(score, 'dynamodb:BatchGetItem');

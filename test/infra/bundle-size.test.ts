@@ -36,6 +36,8 @@ const BUDGET_KB: Record<string, number> = {
   'Journey/AwaitRepFunction': 680,
   // measured at 612 KB when it was added (issue 13): the routing core, the rep and lead stores, the Step Functions client
   'QueueDrain/Function': 705,
+  // measured at 551 KB when it was added (issue 14): the open-cycles index read, the journey runner and the Step Functions client
+  'JourneyReconciler/Function': 635,
   'Journey/AwaitAcceptanceFunction': 610,
   'Journey/EscalateFunction': 705,
   // measured at 649 KB when it was added (issue 13): the hand-off's lead read, link signing and mailer, without the history

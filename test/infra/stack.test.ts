@@ -29,6 +29,7 @@ const FUNCTIONS = {
   QueueDrain: 'QueueDrain/Function',
   Forget: 'Privacy/Forget',
   Export: 'Privacy/Export',
+  JourneyReconciler: 'JourneyReconciler/Function',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -92,6 +93,13 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
     ...on(LEADS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
     ...on(JOURNEY, 'states:SendTaskSuccess'),
+    ...XRAY,
+  ],
+  // the open cycles (the index, then the cycles), a lead's profile, the resumption count, an ended cycle's index entry; which journeys run, and a resumed one's start
+  JourneyReconciler: [
+    ...on(LEADS, 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'),
+    ...on(JOURNEY, 'states:ListExecutions', 'states:StartExecution'),
+    ...on(JOURNEY_EXECUTIONS, 'states:DescribeExecution'),
     ...XRAY,
   ],
   // the lead as the lead view reads it (its recent events for the email's history), the email's once-only record
@@ -245,15 +253,15 @@ describe('LeadLoop stack', () => {
       expect(actions).toContain('dynamodb:GetItem');
     });
 
-    it('only the stream path starts journeys, it and the escalation’s recycle start nurture programs, and only it, the journey’s three waits and the queue drain resume journeys', () => {
-      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Escalate', 'Score']);
+    it('only the stream path and the reconciler start journeys, it and the escalation’s recycle start nurture programs, and only it, the journey’s three waits and the queue drain resume journeys', () => {
+      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Escalate', 'JourneyReconciler', 'Score']);
       expect(t.grantsOf(fn('Escalate')).filter((grant) => grant.startsWith('states:StartExecution'))).toEqual([`states:StartExecution on ${NURTURE}`]);
       expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'QueueDrain', 'Score']);
       // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's
       // program; the escalation's recycle stops one a lead without consent must leave; an erasure stops the person's
       // journeys and program
       expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Escalate', 'Forget', 'Score', 'Unsubscribe']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'Escalate', 'Forget', 'QueueDrain', 'Score', 'Unsubscribe']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'Escalate', 'Forget', 'JourneyReconciler', 'QueueDrain', 'Score', 'Unsubscribe']);
     });
 
     it('only the rep assignment (the queued lead’s notice), the hand-off, reminder, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
@@ -295,6 +303,16 @@ describe('LeadLoop stack', () => {
       expect(filters).toEqual([{ eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'REP#' }] } } } }]);
       // a failing batch is retried a little, then left to the schedule
       expect(mapping.MaximumRetryAttempts).toBe(2);
+    });
+  });
+
+  describe('journey reconciler', () => {
+    it('fires every quarter of an hour, between the queue drain’s firings, invoking the reconciler', () => {
+      const schedules = Object.entries(t.template.findResources('AWS::Scheduler::Schedule')).filter(([id]) => id.startsWith('JourneyReconciler'));
+      expect(schedules).toHaveLength(1);
+      const properties = schedules[0]![1].Properties as { ScheduleExpression: string; Target: Record<string, unknown> };
+      expect(properties.ScheduleExpression).toBe('cron(7,22,37,52 * * * ? *)');
+      expect(t.describe(properties.Target.Arn)).toBe(`${FUNCTIONS.JourneyReconciler}.Arn`);
     });
   });
 

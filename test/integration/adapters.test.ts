@@ -11,6 +11,7 @@ import { leadHistoryContract } from './adapters/lead-history.contract.ts';
 import { leadStoreContract } from './adapters/lead-store.contract.ts';
 import { stalledLeadsContract } from './adapters/stalled-leads.contract.ts';
 import { repStoreContract } from './adapters/rep-store.contract.ts';
+import { openCyclesContract } from './adapters/open-cycles.contract.ts';
 
 /**
  * The adapters' contract tests, against the stack's tables: DynamoDB Local
@@ -43,3 +44,4 @@ describe('feedback store', () => feedbackStoreContract(getTables));
 describe('report store', () => reportStoreContract(getTables));
 describe('stalled leads (the sparse index the lead store keeps)', () => stalledLeadsContract(getTables));
 describe('rep store (open leads, round robins, queues)', () => repStoreContract(getTables));
+describe('open cycles (what the journey reconciler reads and claims)', () => openCyclesContract(getTables));

@@ -10,6 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { openJourneyAttributes } from '../../../functions/core/reconcile.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLeadStore, markerItem, PENDING_MARKERS, profileItem, scoreItem, SETTLE_AFTER_MS } from '../../../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
@@ -175,14 +176,14 @@ describe('lead store (SDK calls that are the contract)', () => {
   });
 
   describe('cycles', () => {
-    it('writes a new cycle only where none exists, since one may carry a decision', async () => {
+    it('writes a new cycle only where none exists, since one may carry a decision, in the open cycles the reconciler reads', async () => {
       ddb.on(PutCommand, { TableName: TABLE, Item: cycleKey(LEAD_ID, 1) }).resolves({});
 
       await putCycle(cycleRecord());
 
       expect(ddb).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
         TableName: TABLE,
-        Item: { ...cycleKey(LEAD_ID, 1), ...cycleRecord() },
+        Item: { ...cycleKey(LEAD_ID, 1), ...cycleRecord(), ...openJourneyAttributes(cycleRecord()) },
         ConditionExpression: 'attribute_not_exists(pk)',
       });
     });

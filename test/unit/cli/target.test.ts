@@ -39,6 +39,26 @@ describe('a target from a stack’s outputs', () => {
     });
   });
 
+  it('adds the scoring function and the failed-records queue when the stack has them (leadloop failed)', () => {
+    const outputs = [
+      { OutputKey: 'LeadsTableName', OutputValue: 'dev-leads' },
+      { OutputKey: 'EventsTableName', OutputValue: 'dev-events' },
+      { OutputKey: 'JourneyStateMachineArn', OutputValue: ARN },
+      { OutputKey: 'ScoreFunctionName', OutputValue: 'dev-score' },
+      { OutputKey: 'FailedRecordsQueueUrl', OutputValue: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dev-failed' },
+    ];
+
+    const target = targetFromOutputs('leadloop-dev', outputs);
+
+    expect(target.ok && target.env).toEqual({
+      LEADS_TABLE: 'dev-leads',
+      EVENTS_TABLE: 'dev-events',
+      JOURNEY_STATE_MACHINE_ARN: ARN,
+      LEADLOOP_SCORE_FUNCTION: 'dev-score',
+      LEADLOOP_FAILED_RECORDS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dev-failed',
+    });
+  });
+
   it('takes the nurture state machine too when the stack has it (leadloop forget stops a program)', () => {
     const outputs = [
       { OutputKey: 'LeadsTableName', OutputValue: 'dev-leads' },
