@@ -97,6 +97,8 @@ describe('the follow-up step', () => {
   });
 
   it('reminds the rep at the deadline with the "I contacted them" link, keeps the step on the cycle, and sends it once', async () => {
+    // feedback on the acceptance given: only the first-contact clock runs (the feedback ask, 5 working days, would remind Sam on Monday 9 March)
+    ports.feedbackGiven = async () => ({ accepted: after(HOUR).toISOString() });
     now = FIRST_CONTACT_DUE;
 
     const result = await followUp(state, ports);
@@ -114,6 +116,8 @@ describe('the follow-up step', () => {
   });
 
   it('tells the manager when the rep still has not made contact', async () => {
+    // feedback on the acceptance given: only the first-contact clock runs (the feedback ask, 5 working days, would remind Sam on Monday 9 March)
+    ports.feedbackGiven = async () => ({ accepted: after(HOUR).toISOString() });
     marked.push('first-contact-remind-rep');
     now = MANAGER_TOLD;
 
@@ -202,6 +206,7 @@ describe('the follow-up step', () => {
     it('in UTC when the team has no one zone: the reminder to the rep goes nowhere but is taken, the manager is still told, naming the rep', async () => {
       // Prepare: Ana names no zone and Kim (Berlin) is left: UTC, Monday 11:00 to Thursday 10:00
       Object.assign(ports, withoutSam());
+      ports.feedbackGiven = async () => ({ accepted: after(HOUR).toISOString() });
       expect((await followUp(state, ports)).waitSeconds).toBe(71 * 3600);
 
       // Act: the first-contact deadline, then when the manager is due to be told (24 working hours on, on the default calendar too)
