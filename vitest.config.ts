@@ -2,6 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Two test files at a time (vitest's default on two cores is one): the
+    // unit, infra and end-to-end files run beside the integration files,
+    // which still run one at a time (each starts a whole local runtime).
+    maxWorkers: 2,
     projects: [
       {
         test: {

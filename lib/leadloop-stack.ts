@@ -1,11 +1,14 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { digest } from '../config/digest.ts';
+import { Alarms } from './constructs/alarms.ts';
 import { Api } from './constructs/api.ts';
 import { Digest, type DigestProps } from './constructs/digest.ts';
 import { Email } from './constructs/email.ts';
 import { Journey } from './constructs/journey.ts';
+import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { Nurture } from './constructs/nurture.ts';
+import { Privacy } from './constructs/privacy.ts';
 import { QueueDrain } from './constructs/queue-drain.ts';
 import { Scoring } from './constructs/scoring.ts';
 import { Tables } from './constructs/tables.ts';
@@ -26,11 +29,17 @@ export class LeadLoopStack extends Stack {
     const email = new Email(this, 'Email', { sender: props.sender });
     const api = new Api(this, 'Api', { tables });
     new Tracker(this, 'Tracker', { httpApi: api.httpApi });
-    const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint });
     const nurture = new Nurture(this, 'Nurture', { tables, email, httpApi: api.httpApi });
-    new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine, nurture });
+    const journey = new Journey(this, 'Journey', { tables, email, apiUrl: api.httpApi.apiEndpoint, nurture });
+    const scoring = new Scoring(this, 'Scoring', { tables, journey: journey.stateMachine, nurture });
+    new Privacy(this, 'Privacy', { tables, httpApi: api.httpApi, journey: journey.stateMachine, nurture });
     new QueueDrain(this, 'QueueDrain', { tables, journey: journey.stateMachine });
     new Digest(this, 'Digest', { tables, email, apiUrl: api.httpApi.apiEndpoint, digest: props.digest ?? digest });
+
+    new Alarms(this, 'Alarms', { tables, apiAccessLogs: api.accessLogs });
+
+    // cdk-nag AwsSolutions: the findings kept, each with its reason (test/infra/nag.test.ts)
+    acknowledgeNagFindings(this, { api: api.httpApi, leadsTable: tables.leads, failedRecords: scoring.failedRecords });
 
     // Stack-level outputs keep their names, so operators and `leadloop --stack` can find them.
     new CfnOutput(this, 'ApiUrl', { value: api.httpApi.apiEndpoint, description: 'Point Segment-compatible sources here' });

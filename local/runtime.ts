@@ -405,6 +405,8 @@ function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb
     [SETTINGS.leadsTable]: leadsTable,
     [eventsTable]: scoringEnv[eventsTable]!,
     [journeyStateMachineArn]: scoringEnv[journeyStateMachineArn]!,
+    // leadloop forget stops the person's nurture program too
+    ...(scoringEnv[SETTINGS.nurtureStateMachineArn] && { [SETTINGS.nurtureStateMachineArn]: scoringEnv[SETTINGS.nurtureStateMachineArn] }),
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { localCredentials } from './dynamodb.ts';
+import { anyFilter, type RecordFilter } from './event-filter.ts';
 import { functionArn, LOCAL_REGION, type LocalStreamMapping } from './template.ts';
 
 /**
@@ -211,6 +212,8 @@ export class StreamPoller {
   private readonly onError: (error: unknown) => void;
   private readonly onFailure: FailureDestination;
   private readonly onRead: StreamReadObserver | undefined;
+  /** the mapping's FilterCriteria: records none matches never reach the function */
+  private readonly accepts: RecordFilter;
   /** records handed to the function so far (including retries); for diagnostics */
   delivered = 0;
   private held = false;
@@ -232,6 +235,7 @@ export class StreamPoller {
     this.onError = onError;
     this.onFailure = onFailure;
     this.onRead = onRead;
+    this.accepts = anyFilter(mapping.filterPatterns);
   }
 
   start(): void {
@@ -419,7 +423,10 @@ export class StreamPoller {
           const records = await this.readBatch(shard);
           if (records.length === 0) continue;
           sawRecords = true;
-          await this.deliver(shard, records);
+          // Lambda's event filtering: a record no filter matches is dropped, neither delivered nor retried
+          const kept = records.filter((record) => this.accepts(toLambdaRecord(record, this.streamArn)));
+          if (kept.length > 0) await this.deliver(shard, kept);
+          if (this.running && records.at(-1)!.dynamodb?.SequenceNumber) shard.checkpoint = records.at(-1)!.dynamodb!.SequenceNumber;
         }
         if (!sawRecords) await new Promise((r) => setTimeout(r, IDLE_POLL_MS));
       } catch (error) {

@@ -71,6 +71,8 @@ export interface LocalStreamMapping {
   maxRecordAgeSeconds: number;
   /** the logical id of the on-failure destination (an SQS queue), if any */
   onFailureDestination?: string;
+  /** FilterCriteria patterns (JSON text): a record reaches the function when one matches; none, every record does */
+  filterPatterns: string[];
 }
 
 export interface LocalStateMachine {
@@ -324,6 +326,10 @@ export function describeApp(template: Template, cdkOut: string, runtime: Runtime
           bisectOnError: props.BisectBatchOnFunctionError === true,
           maxRetryAttempts: Number(props.MaximumRetryAttempts ?? -1),
           maxRecordAgeSeconds: Number(props.MaximumRecordAgeInSeconds ?? -1),
+          filterPatterns: ((props.FilterCriteria as { Filters?: { Pattern?: Json }[] } | undefined)?.Filters ?? []).map(({ Pattern }) => {
+            if (typeof Pattern !== 'string') throw new Error(`event source mapping ${logicalId}: the local runtime needs each filter's Pattern as plain text, got ${JSON.stringify(Pattern)}`);
+            return Pattern;
+          }),
         });
         const destination = (props.DestinationConfig as { OnFailure?: { Destination?: Json } } | undefined)?.OnFailure?.Destination;
         if (destination !== undefined) {

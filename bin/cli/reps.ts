@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { createLeadStore } from '#adapters/lead-store.ts';
-import { createRepStore } from '#adapters/rep-store.ts';
-import { createTaskCallbacks } from '#adapters/task-callbacks.ts';
 import { createDocumentClient } from '#commons/clients.ts';
 import { SETTINGS } from '#commons/settings.ts';
-import { repCalendars, routing, serviceAgreement, teams } from '#config/index.ts';
-import { drainTeam, type DrainPorts } from '../../functions/routing/drain-queue.ts';
+import { routing, teams } from '#config/index.ts';
+import { drainTeam } from '../../functions/routing/drain-queue.ts';
+import { drainPorts } from '../../functions/routing/ports.ts';
 import { listReps, markAway, markBack, RepInputError, type RepsPorts } from '../../functions/routing/reps.ts';
 import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE } from './connect.ts';
 import type { CliIo } from './run.ts';
@@ -21,7 +19,9 @@ lists the reps; config/routing.json their weights, caps and hours):
   away <rep>           the rep is away for these whole days (their time zone), both
                        included: routing skips them, a lead waits for another rep
   back <rep>           the rep is back now: the absence under way ends (later ones stay)
-                       and the team's queue is handed out at once
+                       and the team's queue is handed out at once (a rep whose open leads
+                       drop takes from it at once too; every 15 minutes the stack drains
+                       every queue, for time away that simply ended)
   list                 every rep: open leads against the cap, away now or later
 
 ${TARGET_USAGE}
@@ -58,29 +58,15 @@ export async function repsCommand(args: readonly string[], io: CliIo): Promise<n
   const leadsTable = target.env[SETTINGS.leadsTable];
   if (!leadsTable) return (io.err(`leadloop: ${target.description} names no ${SETTINGS.leadsTable}`), 1);
 
-  // Wiring: the target's settings → adapters → the use cases' ports, as the drain function's.
-  const client = createDocumentClient(clientConfig(target.env, 'DYNAMODB'));
-  const reps = createRepStore({ client, leadsTable });
-  const { assignOwner, getCycle } = createLeadStore({ client, leadsTable });
-  const { resumeJourney } = createTaskCallbacks({ sfn: new SFNClient(clientConfig(target.env, 'SFN')) });
+  // Wiring: the target's settings → the drain's ports, as the drain function's (functions/routing/ports.ts).
   const now = () => new Date();
-  const drainPorts: DrainPorts = {
-    teams,
-    routing,
-    serviceAgreement,
-    calendars: repCalendars,
+  const { ports: drain, reps } = drainPorts({
+    client: createDocumentClient(clientConfig(target.env, 'DYNAMODB')),
+    leadsTable,
+    sfn: new SFNClient(clientConfig(target.env, 'SFN')),
     now,
-    queueOf: reps.queueOf,
-    queueItem: reps.queueItem,
-    dequeue: reps.dequeue,
-    storedReps: reps.storedReps,
-    rotationOf: reps.rotationOf,
-    assignCycle: reps.assignCycle,
-    assignOwner,
-    getCycle,
-    resumeJourney,
-  };
-  const ports: RepsPorts = { teams, routing, now, changeAway: reps.changeAway, storedReps: reps.storedReps, drainTeam: (teamId) => drainTeam(teamId, drainPorts) };
+  });
+  const ports: RepsPorts = { teams, routing, calendars: drain.calendars, now, changeAway: reps.changeAway, storedReps: reps.storedReps, drainTeam: (teamId) => drainTeam(teamId, drain) };
 
   try {
     if (action === 'away') {

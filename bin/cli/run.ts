@@ -39,6 +39,8 @@ Commands:
                        Issue API keys (printed once, stored as hashes), list, revoke and rotate them
   reps away|back|list  Mark a rep away (--from, --until) or back, or list reps' open leads
                        and time away, for routing (--local or --stack <name>)
+  forget <email> --local | --stack <name>
+                       Erase a person (GDPR): their leads, events, cycles, feedback, email records
   simulate --local     Fill the local runtime with simulated visitors, hand-offs, rep decisions,
                        activities, feedback and deals, through its public API
 
@@ -86,6 +88,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   // loaded when asked for: its SES client and report use cases need not slow every other command's start
   if (command === 'digest') return (await import('./digest.ts')).digestCommand(args.slice(1), io);
   if (command === 'reps') return (await import('./reps.ts')).repsCommand(args.slice(1), io);
+  if (command === 'forget') return (await import('./forget.ts')).forgetCommand(args.slice(1), io);
   if (command !== 'model') return usageError(io, `unknown command "${command}"`, USAGE);
   if (subcommand === undefined) return usageError(io, 'model needs a subcommand', MODEL_USAGE);
   if (isHelp(subcommand) || rest.some(isHelp)) {

@@ -42,6 +42,9 @@ export function targetFromOutputs(stack: string, outputs: readonly { OutputKey?:
   if (missing.length > 0) {
     return { ok: false, message: `stack ${stack} has no output ${missing.join(', ')}; deploy this version of LeadLoop first` };
   }
+  // optional: what leadloop forget also stops
+  const nurture = outputs.find((o) => o.OutputKey === 'NurtureStateMachineArn')?.OutputValue;
+  if (nurture) env[SETTINGS.nurtureStateMachineArn] = nurture;
   return { ok: true, env, description: `stack ${stack}` };
 }
 

@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { activityMessageId } from '#core/activities.ts';
 import type { Cycle } from '#core/cycle.ts';
 import type { RepCalendars } from '#core/rep-calendars.ts';
 import { activityReportCounts, type ActivityCountFacts } from '#core/reports/scorecard-counts.ts';
@@ -26,8 +27,7 @@ export interface ActivityStoreSettings {
 
 export type ActivityStore = ReturnType<typeof createActivityStore>;
 
-/** The messageId of an activity in the events table: the sender's id, so a repeat stores nothing. */
-export const activityMessageId = (activityId: string): string => `activity-${activityId}`;
+export { activityMessageId } from '#core/activities.ts';
 
 /**
  * A rep's activities for a lead: each stored once, in one transaction, as an

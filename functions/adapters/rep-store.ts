@@ -1,8 +1,9 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { Cycle } from '#core/cycle.ts';
-import type { StoredRep } from '#core/rep-availability.ts';
-import { cycleKey, profileKey, queueKey, queuePartition, repKey, rotationKey } from '#core/table-layout.ts';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { RepItemChange, StoredRep } from '#core/rep-availability.ts';
+import { cycleKey, profileKey, queueKey, queuePartition, repIdOf, repKey, rotationKey } from '#core/table-layout.ts';
 import type { RoutingRecord } from '#core/rep-availability.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 import { transactWithCounts, type TransactItem } from './report-writes.ts';
@@ -123,7 +124,7 @@ export function createRepStore({ client: sdkClient, leadsTable, onConsumed }: Re
       let keys: Record<string, unknown>[] = [...new Set(repIds)].map(repKey);
       while (keys.length > 0) {
         const { Responses, UnprocessedKeys } = await client.send(new BatchGetCommand({ RequestItems: { [leadsTable]: { Keys: keys.slice(0, 100), ConsistentRead: true } } }));
-        for (const item of Responses?.[leadsTable] ?? []) found[String(item.pk).slice('REP#'.length)] = storedRepOf(item);
+        for (const item of Responses?.[leadsTable] ?? []) found[repIdOf(String(item.pk))!] = storedRepOf(item);
         keys = [...((UnprocessedKeys?.[leadsTable]?.Keys as Record<string, unknown>[] | undefined) ?? []), ...keys.slice(100)];
       }
       return found;
@@ -323,4 +324,18 @@ export interface QueueItem {
   taskToken?: string;
   /** the rep a drain assigned it to; the item goes once the journey is resumed */
   takenBy?: string;
+}
+
+/**
+ * What the table's stream says of writes to reps' items: each rep's open
+ * leads before and after (a missing count is 0). Records of other items are
+ * left out.
+ */
+export function repItemChanges(records: readonly DynamoDBRecord[]): RepItemChange[] {
+  return records.flatMap(({ dynamodb: change }) => {
+    const repId = change?.Keys?.pk?.S !== undefined ? repIdOf(change.Keys.pk.S) : undefined;
+    if (repId === undefined) return [];
+    const open = (image: NonNullable<DynamoDBRecord['dynamodb']>['NewImage']) => Number(image?.open?.N ?? 0);
+    return [{ repId, openBefore: open(change?.OldImage), openAfter: open(change?.NewImage) }];
+  });
 }

@@ -29,9 +29,14 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A 400 naming each field. An issue with the whole value (an empty path: a
+ * body that is `null`, a string, an array) names `body`: a request's query
+ * and path parameters are always objects, so only a body can be wrong whole.
+ */
 export class ValidationError extends HttpError {
   constructor(issues: readonly FieldIssue[], message = 'the request is not valid') {
-    super(400, message, issues);
+    super(400, message, issues.map((issue) => (issue.path === '' ? { ...issue, path: 'body' } : issue)));
     this.name = 'ValidationError';
   }
 }

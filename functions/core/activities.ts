@@ -182,3 +182,6 @@ export function salesClocks(input: SalesClockInput): SalesClocks {
     ...(upcoming !== undefined && { next: { step: upcoming.step, at: new Date(upcoming.atMs).toISOString() } }),
   };
 }
+
+/** The messageId of an activity in the events table: the sender's id, so a repeat stores nothing. */
+export const activityMessageId = (activityId: string): string => `activity-${activityId}`;

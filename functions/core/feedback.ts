@@ -192,3 +192,8 @@ export function feedbackClock(input: {
     ...(upcoming !== undefined && { next: { step: upcoming.step, at: new Date(upcoming.atMs).toISOString() } }),
   };
 }
+
+/** `feedback-<leadId>-<cycle>-<occasion>`: the first feedback per occasion stands (its messageId in the events table). */
+export function feedbackMessageIdOf(entry: { leadId: string; cycle: number; occasion: string }): string {
+  return `feedback-${entry.leadId}-${entry.cycle}-${entry.occasion}`;
+}

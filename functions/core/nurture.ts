@@ -144,7 +144,8 @@ export type NurtureExit =
   | 'complained'
   | 'entered another program'
   | 'program no longer configured'
-  | 'lead not found';
+  | 'lead not found'
+  | 'erased';
 
 /** What the suppression list holds an address for: each one stops every email to a lead at that address. */
 export type SuppressionReason = Extract<NurtureExit, 'unsubscribed' | 'bounced' | 'complained'>;
@@ -273,4 +274,55 @@ export function nurtureStep(config: NurtureConfig, state: NurtureState, facts: N
 /** The key that lets a step's email go out at most once per lead, program and cycle. */
 export function nurtureEmailKey(state: Pick<NurtureState, 'leadId' | 'programId' | 'cycle'>, stepId: string): string {
   return `nurture:${state.leadId}:${state.programId}:${state.cycle}:${stepId}`;
+}
+
+/**
+ * A lead's nurture program as the lead view shows it: which program, the
+ * step reached and when the next is due (by the program's waits from the
+ * moment the lead entered: the execution waits exactly these), and whether it
+ * runs or ended, and why.
+ */
+export interface NurtureView {
+  programId: string;
+  /** the program's name; null when config/nurture.json no longer has it */
+  programName: string | null;
+  cycle: number;
+  enteredAt: string;
+  /** starting: entered, its execution not yet known to run; running; completed (every step due was taken); exited (it left, see `reason`) */
+  status: 'starting' | 'running' | 'completed' | 'exited';
+  /** why it left (exited), else null */
+  reason: NurtureExit | null;
+  endedAt: string | null;
+  /** the last step due by now (or by the end), 1-based `number` of `of`; null before the first */
+  step: { id: string; number: number; of: number } | null;
+  /** the next step and when it is due (sent then if its condition holds), while the program runs; null otherwise */
+  next: { id: string; at: string } | null;
+}
+
+/** Each step's due instant: the program's waits added up from the moment the lead entered. */
+function dueTimes(program: NurtureProgram, enteredAt: string): { step: NurtureStep; at: number }[] {
+  let at = Date.parse(enteredAt);
+  return program.steps.map((step) => ({ step, at: (at += step.waitHours * 3_600_000) }));
+}
+
+export function nurtureView(config: NurtureConfig, enrollment: NurtureEnrollment, now: Date): NurtureView {
+  const program = config.programs.find((p) => p.id === enrollment.programId);
+  const ended = enrollment.ended;
+  const status: NurtureView['status'] = ended ? (ended.reason === 'completed' ? 'completed' : 'exited') : enrollment.pending ? 'starting' : 'running';
+  const until = ended ? Date.parse(ended.at) : now.getTime();
+  const due = program ? dueTimes(program, enrollment.enteredAt) : [];
+  const reached = due.filter((d) => d.at <= until).length;
+  const last = due[reached - 1];
+  const next = ended ? undefined : due[reached];
+  return {
+    programId: enrollment.programId,
+    programName: program?.name ?? null,
+    cycle: enrollment.cycle,
+    enteredAt: enrollment.enteredAt,
+    status,
+    reason: ended && ended.reason !== 'completed' ? ended.reason : null,
+    endedAt: ended?.at ?? null,
+    step: last ? { id: last.step.id, number: reached, of: due.length } : null,
+    next: next ? { id: next.step.id, at: new Date(next.at).toISOString() } : null,
+  };
 }

@@ -152,3 +152,23 @@ export function withAway(away: readonly { from: string; until: string }[], range
   const kept = away.filter((r) => Date.parse(r.until) > now.getTime());
   return [...kept, { from: range.from.toISOString(), until: range.until.toISOString() }].sort((a, b) => a.from.localeCompare(b.from));
 }
+
+/** A rep's item as it was before and after one write (the table's stream tells it). */
+export interface RepItemChange {
+  repId: string;
+  openBefore: number;
+  openAfter: number;
+}
+
+/**
+ * The teams whose queues may now be served, from the writes to reps' items:
+ * a rep's open leads dropped (a rejection, the first contact, a reassignment
+ * away, the recycle, a merge), so that rep can take a lead again. Each team
+ * once, in the order of config/teams.json; reps not in it are ignored. A rise
+ * (a hand-off) or a change of time away alone frees nothing here (`leadloop
+ * reps back` drains its own team).
+ */
+export function teamsFreed(changes: readonly RepItemChange[], teams: TeamsConfig): string[] {
+  const freed = new Set(changes.filter((c) => c.openAfter < c.openBefore).map((c) => c.repId));
+  return teams.teams.filter((team) => team.reps.some((rep) => freed.has(rep.id))).map((team) => team.id);
+}

@@ -29,6 +29,7 @@
  * | a rep's open leads and time away | REP#repId        | REP             |
  * | a team's round robin     | ROTATION#teamId         | ROTATION        |
  * | a lead waiting for a rep | QUEUE#teamId            | leadId#cycle    |
+ * | an erased person's identity (tombstone) | ERASED#sha256 | ERASED   |
  *
  * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
  * (`stage#shard`) / `stageSince`.
@@ -334,7 +335,10 @@ export const commentsPartition = (day: string): string => `COMMENTS#${day}`;
  */
 export const suppressionKey = (email: string): ItemKey => ({ pk: `SUPPRESSED#${email}`, sk: 'SUPPRESSED' });
 /** A rep's routing state: open leads and time away (one small item per rep). */
-export const repKey = (repId: string): ItemKey => ({ pk: `REP#${repId}`, sk: 'REP' });
+export const REP_PREFIX = 'REP#';
+export const repKey = (repId: string): ItemKey => ({ pk: `${REP_PREFIX}${repId}`, sk: 'REP' });
+/** The rep a rep item's pk names, or undefined for any other item. */
+export const repIdOf = (pk: string): string | undefined => (pk.startsWith(REP_PREFIX) ? pk.slice(REP_PREFIX.length) : undefined);
 
 /**
  * A team's round robin (credits per rep, and a version every assignment
@@ -346,3 +350,11 @@ export const rotationKey = (teamId: string): ItemKey => ({ pk: `ROTATION#${teamI
 export const queuePartition = (teamId: string): string => `QUEUE#${teamId}`;
 /** A lead's cycle waiting in its team's queue: keyed by lead and cycle, so a retried step finds the same item. */
 export const queueKey = (teamId: string, leadId: string, cycle: number): ItemKey => ({ pk: queuePartition(teamId), sk: `${leadId}#${cycleNumber(cycle)}` });
+
+/**
+ * The tombstone an erasure leaves for one identity of the person (`email:…`,
+ * `user:…`, `anon:…`, `lead:<leadId>`): keyed by the identity's SHA-256 hash
+ * (core/erasure.ts erasureHash), never the identity, so it holds no trace of
+ * the person and still stops their next event from being applied.
+ */
+export const erasedKey = (identityHash: string): ItemKey => ({ pk: `ERASED#${identityHash}`, sk: 'ERASED' });

@@ -2,7 +2,7 @@ import { NotFoundError } from '#commons/errors.ts';
 import { requireValidLink } from '#commons/signed-link.ts';
 import { describeIssues } from '#core/config-errors.ts';
 import type { Cycle } from '#core/cycle.ts';
-import { feedbackOccasions, feedbackSubmissionSchema, type FeedbackConfig, type FeedbackOccasion } from '#core/feedback.ts';
+import { feedbackMessageIdOf, feedbackOccasions, feedbackSubmissionSchema, type FeedbackConfig, type FeedbackOccasion } from '#core/feedback.ts';
 import { feedbackCounts, type ReportCount } from '#core/report-counts.ts';
 import { formValuesOf, submissionOf, type FeedbackPageView } from '#core/feedback-page.ts';
 import { feedbackRefusal } from '#core/link-rules.ts';
@@ -74,7 +74,4 @@ export async function giveFeedback(input: FeedbackRequest, ports: GiveFeedbackPo
   return first ? { kind: 'given', entry: first, posted: true } : { kind: 'refused', reason: 'feedback on this was given at the same moment; please open the link again' };
 }
 
-/** `feedback-<leadId>-<cycle>-<occasion>`: the first feedback per occasion stands. */
-export function feedbackMessageIdOf(entry: Pick<FeedbackEntry, 'leadId' | 'cycle' | 'occasion'>): string {
-  return `feedback-${entry.leadId}-${entry.cycle}-${entry.occasion}`;
-}
+export { feedbackMessageIdOf } from '#core/feedback.ts';

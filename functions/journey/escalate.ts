@@ -17,6 +17,8 @@ import { recycleUnaccepted } from '#core/outcomes.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
 import { findRep, type TeamsConfig } from '#core/teams.ts';
 import { EscalationStepName } from '#core/journey-contract.ts';
+import type { ScoringModel } from '#core/scoring.ts';
+import { settleNurture, withNurtureEntry, type NurturePorts } from '../score/settle-nurture.ts';
 
 export interface EscalatePorts {
   teams: TeamsConfig;
@@ -42,6 +44,10 @@ export interface EscalatePorts {
   assignOwner: (leadId: string, cycle: number, owner: Owner) => Promise<void>;
   /** sends an email at most once per idempotency key */
   sendEmailOnce: (email: EmailToSend) => Promise<SendResult>;
+  /** the scoring model (a nurture program's entry may test the fit grade) */
+  model: ScoringModel;
+  /** a recycled lead enters its nurture program at once; without it, it waits for its next event */
+  nurture?: NurturePorts;
 }
 
 type EscalationState = JourneyState & { assignment: JourneyAssignment };
@@ -69,7 +75,11 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
 
   const course = escalationCourse(found.lead, cycleRecord, missed);
   if (course === 'stand-down') return stoodDown(state);
-  if (course === 'end-cycle') return endOfCycle(plan);
+  if (course === 'end-cycle') {
+    // A retry after the recycle was saved: the lead's nurture program may still wait to be started.
+    if (step === EscalationStepName.recycle && ports.nurture && found.lead.stage === 'recycled' && found.lead.cycle === cycle) await settleNurture(found.lead, ports.nurture);
+    return endOfCycle(plan);
+  }
   if (course === 'due') {
     const change = escalationChange(cycleRecord, plan, now);
     // the owner missed the deadline: counted for the scorecard with the step, on the deadline's day
@@ -92,8 +102,13 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
 
   // The effects of the step as written on the cycle (the first attempt's, on a retry).
   if (step === EscalationStepName.recycle) {
-    const { lead, changes } = recycleUnaccepted(found.lead, cycle, cycleRecord.recycled?.at ?? now.toISOString());
-    if (changes.length > 0) await ports.saveLead({ lead, ...basedOn(found), changes });
+    const at = cycleRecord.recycled?.at ?? now.toISOString();
+    const { lead, changes } = recycleUnaccepted(found.lead, cycle, at);
+    // Back with marketing: the lead enters its nurture program now (config/nurture.json, consent first), saved
+    // with the recycle, pending until its execution starts; a retry finds it saved and only starts it (by its name, once).
+    const nurtured = ports.nurture ? withNurtureEntry(lead, ports.model, ports.nurture, at) : lead;
+    if (changes.length > 0 || nurtured !== lead) await ports.saveLead({ lead: nurtured, ...basedOn(found), changes });
+    if (ports.nurture) await settleNurture(nurtured, ports.nurture);
     return plan;
   }
   if (step === EscalationStepName.notifyManager) {

@@ -7,6 +7,7 @@ import type { RoutingRecord } from '#core/rep-availability.ts';
 import type { TeamsConfig } from '#core/teams.ts';
 import type { FeedbackEntry, VersionedLead } from '#core/records.ts';
 import type { ScoringModel } from '#core/scoring.ts';
+import { nurtureView, type NurtureConfig, type NurtureView } from '#core/nurture.ts';
 
 export interface FindLeadPorts {
   model: ScoringModel;
@@ -21,6 +22,8 @@ export interface FindLeadPorts {
   teams: TeamsConfig;
   /** how a cycle's owner was found (kept on the cycle), or how its lead waits in a queue */
   routingOf: (leadId: string, cycle: number) => Promise<RoutingRecord | undefined>;
+  /** the nurture programs, for the lead's program, step and next send */
+  nurtureConfig: NurtureConfig;
 }
 
 export type LeadQuery = { leadId: string } | { email: string };
@@ -39,11 +42,18 @@ export async function leadByQuery(query: LeadQuery, ports: Pick<FindLeadPorts, '
  * The id of a lead merged into another finds the one it became (its
  * `mergedLeadIds` say so), so a CRM holding the old id still finds the person.
  */
-export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView & { feedback: LeadFeedbackView[]; routing: LeadRoutingView | null }> {
+export async function findLead(query: LeadQuery, ports: FindLeadPorts): Promise<LeadView & { feedback: LeadFeedbackView[]; routing: LeadRoutingView | null; nurture: NurtureView | null }> {
   const found = await leadByQuery(query, ports);
   if (!found) throw new NotFoundError('leadId' in query ? `no lead ${query.leadId}` : `no lead with the email ${query.email}`);
   const { lead } = found;
   const [entries, routing] = await Promise.all([ports.feedbackOf(lead.leadId), lead.cycle > 0 ? ports.routingOf(lead.leadId, lead.cycle) : undefined]);
   const feedback = feedbackView(entries, ports.feedbackConfig);
-  return { ...leadView(lead, ports.model, ports.now()), feedback, routing: routing ? routingView(routing, ports.teams) : null };
+  const now = ports.now();
+  return {
+    ...leadView(lead, ports.model, now),
+    feedback,
+    routing: routing ? routingView(routing, ports.teams) : null,
+    // the lead's latest program (its cycle's, or an earlier one that ended)
+    nurture: lead.nurture ? nurtureView(ports.nurtureConfig, lead.nurture, now) : null,
+  };
 }

@@ -9,6 +9,7 @@ import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
 import { feedback, scoringModel, teams } from '#config/index.ts';
+import { nurture } from '#config/nurture.ts';
 import { normalizeEmail } from '#core/identity.ts';
 import { leadIdSchema } from '#core/lead-id.ts';
 import { MAX_EMAIL_LENGTH } from '#core/tracking-event.ts';
@@ -77,6 +78,7 @@ export const handler = leadsHandler({
   feedbackOf: (leadId) => feedbackOf(leadId),
   teams,
   routingOf: (leadId, cycle) => routingOf(leadId, cycle, teams.teams.map((t) => t.id)),
+  nurtureConfig: nurture,
 });
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.

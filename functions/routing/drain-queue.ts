@@ -2,7 +2,7 @@ import type { AssignWrite, QueueItem, RotationTurn } from '#adapters/rep-store.t
 import type { Cycle } from '#core/cycle.ts';
 import { assignedCycle, assignmentOf, planAssignment, type JourneyAssignment } from '#core/journey.ts';
 import type { Owner } from '#core/lead.ts';
-import { repStatesOf, type StoredRep } from '#core/rep-availability.ts';
+import { repStatesOf, teamsFreed, type RepItemChange, type StoredRep } from '#core/rep-availability.ts';
 import { drainQueue, type RoutingConfig } from '#core/routing.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
 import type { TeamsConfig } from '#core/teams.ts';
@@ -65,10 +65,24 @@ export async function drainTeam(teamId: string, ports: DrainPorts): Promise<Drai
 }
 
 /** Drains every team's queue (the schedule's backstop). */
-export async function drainAll(ports: DrainPorts): Promise<DrainResult> {
+export function drainAll(ports: DrainPorts): Promise<DrainResult> {
+  return drainTeams(ports.teams.teams.map((team) => team.id), ports);
+}
+
+/**
+ * Drains at once the queues of the teams whose reps' open leads dropped
+ * (writes to reps' items, from the table's stream): a rejection, the first
+ * contact, a reassignment away, the recycle or a merge frees a slot, and the
+ * oldest lead waiting for that team takes it, without waiting for the schedule.
+ */
+export function drainFreed(changes: readonly RepItemChange[], ports: DrainPorts): Promise<DrainResult> {
+  return drainTeams(teamsFreed(changes, ports.teams), ports);
+}
+
+async function drainTeams(teamIds: readonly string[], ports: DrainPorts): Promise<DrainResult> {
   const all: DrainResult = { assigned: [], waiting: 0 };
-  for (const team of ports.teams.teams) {
-    const drained = await drainTeam(team.id, ports);
+  for (const teamId of teamIds) {
+    const drained = await drainTeam(teamId, ports);
     all.assigned.push(...drained.assigned);
     all.waiting += drained.waiting;
   }
@@ -83,7 +97,7 @@ async function assignFromQueue(item: QueueItem, repIds: string[], ports: DrainPo
     const drained = drainQueue([{ leadId: item.leadId, teamId: team.id, queuedAt: new Date(item.queuedAt) }], {
       routing: ports.routing,
       teams: ports.teams,
-      reps: repStatesOf(team, ports.routing, stored),
+      reps: repStatesOf(team, ports.routing, stored, ports.calendars),
       rotations: { [team.id]: turn.credits },
       now,
     });

@@ -1,5 +1,6 @@
 import { awayUntil, repProfile, type RoutingConfig } from '#core/routing.ts';
 import { awayRangeOf, backAt, findRepOrWhy, repStatesOf, withAway, type StoredRep } from '#core/rep-availability.ts';
+import type { RepCalendars } from '#core/rep-calendars.ts';
 import type { TeamsConfig } from '#core/teams.ts';
 import type { DrainResult } from './drain-queue.ts';
 
@@ -8,6 +9,8 @@ import type { DrainResult } from './drain-queue.ts';
 export interface RepsPorts {
   teams: TeamsConfig;
   routing: RoutingConfig;
+  /** each rep's working week, zone and public holidays (a rep on a holiday is listed as off) */
+  calendars: RepCalendars;
   now: () => Date;
   /** replaces a rep's time away with what `change` makes of it (against concurrent changes) */
   changeAway: (repId: string, change: (away: StoredRep['away']) => StoredRep['away']) => Promise<StoredRep>;
@@ -63,11 +66,11 @@ export interface RepRow {
 }
 
 /** Every rep of config/teams.json with what the table says: open leads against the cap, time away. */
-export async function listReps(ports: Pick<RepsPorts, 'teams' | 'routing' | 'now' | 'storedReps'>): Promise<RepRow[]> {
+export async function listReps(ports: Pick<RepsPorts, 'teams' | 'routing' | 'calendars' | 'now' | 'storedReps'>): Promise<RepRow[]> {
   const now = ports.now();
   const stored = await ports.storedReps(ports.teams.teams.flatMap((t) => t.reps.map((r) => r.id)));
   return ports.teams.teams.flatMap((team) => {
-    const states = repStatesOf(team, ports.routing, stored);
+    const states = repStatesOf(team, ports.routing, stored, ports.calendars);
     return team.reps.map((rep) => {
       const state = states[rep.id]!;
       const until = awayUntil(state.calendar, now);

@@ -5,6 +5,7 @@ import { applyEvents, newLead, type Lead, type Owner, type Touch } from '#core/l
 import type { ActivityInput, CampaignsConfig } from '#core/campaigns.ts';
 import type { ReportCount } from '#core/report-counts.ts';
 import { attributionCounts } from '#core/reports/attribution-counts.ts';
+import { identitiesOfRecord, type ErasedIdentity } from '#core/erasure.ts';
 import { identityKeys, normalizeEmail, type IdentityKey } from '#core/identity.ts';
 import { followMerges } from '#core/merge.ts';
 import { applyOutcome, outcomeRefusal, returnToSales, type Outcome } from '#core/outcomes.ts';
@@ -40,6 +41,41 @@ export interface ApplyEventsPorts extends MergePorts {
   log: (message: string, details: Record<string, unknown>) => void;
   /** nurture: a known (or recycled) lead enters its program, and leaves it on the global exit; without it, no lead is nurtured */
   nurture?: NurturePorts;
+  /** erased people (core/erasure.ts): events carrying an identity with a tombstone are deleted, never applied; without it, none is looked for */
+  erasure?: ErasurePorts;
+}
+
+export interface ErasurePorts {
+  erasedAmong: (identities: readonly ErasedIdentity[]) => Promise<Set<ErasedIdentity>>;
+  dropEvents: (messageIds: readonly string[]) => Promise<void>;
+}
+
+/**
+ * The records of people not erased. An event of an erased person (one of
+ * its identities, or the lead it names, has a tombstone) is deleted from the
+ * events table and not applied: no lead is made or linked again for them.
+ * Looked up in one read per batch; should it fail, the whole batch is retried.
+ */
+async function withoutErased(records: readonly EventRecord[], ports: ApplyEventsPorts & { erasure: ErasurePorts }, failedMessageIds: Set<string>): Promise<EventRecord[]> {
+  let erased: Set<ErasedIdentity>;
+  try {
+    erased = await ports.erasure.erasedAmong(records.flatMap(identitiesOfRecord));
+  } catch (error) {
+    ports.log('looking up erased people failed', { records: records.length, error: String(error) });
+    for (const record of records) failedMessageIds.add(record.messageId);
+    return [];
+  }
+  if (erased.size === 0) return [...records];
+  const dropped = records.filter((record) => identitiesOfRecord(record).some((identity) => erased.has(identity)));
+  try {
+    await ports.erasure.dropEvents(dropped.map((record) => record.messageId));
+    ports.log('events of erased people deleted', { events: dropped.length });
+  } catch (error) {
+    ports.log('deleting events of erased people failed', { events: dropped.length, error: String(error) });
+    for (const record of dropped) failedMessageIds.add(record.messageId);
+  }
+  const droppedIds = new Set(dropped.map((record) => record.messageId));
+  return records.filter((record) => !droppedIds.has(record.messageId));
 }
 
 interface LeadGroup {
@@ -429,7 +465,8 @@ export async function applyEventRecords(
   ports: ApplyEventsPorts,
 ): Promise<{ failedMessageIds: Set<string> }> {
   const failedMessageIds = new Set<string>();
-  const groups = await groupByLead(records, ports, failedMessageIds);
+  const live = ports.erasure ? await withoutErased(records, { ...ports, erasure: ports.erasure }, failedMessageIds) : records;
+  const groups = await groupByLead(live, ports, failedMessageIds);
   // Leads are independent: several are updated at once (the stream orders events per shard, not per lead).
   await forEachConcurrently([...groups.values()], LEADS_AT_ONCE, async (group) => {
     try {

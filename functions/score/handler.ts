@@ -1,4 +1,5 @@
 import { createActivityStore } from '#adapters/activity-store.ts';
+import { createErasureStore } from '#adapters/erasure-store.ts';
 import { createJourneyRunner } from '#adapters/journey-runner.ts';
 import { createLeadHistory } from '#adapters/lead-history.ts';
 import { createLeadStore } from '#adapters/lead-store.ts';
@@ -55,6 +56,7 @@ const { startJourney, stopJourneys } = createJourneyRunner({ sfn, journeyStateMa
 const { resumeJourney } = createTaskCallbacks({ sfn });
 const nurtureRunner = createNurtureRunner({ sfn, nurtureStateMachineArn, client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { clearNurturePending } = createNurtureStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const erasure = createErasureStore({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 
 const ports: ApplyEventsPorts = {
   model: scoringModel,
@@ -91,6 +93,7 @@ const ports: ApplyEventsPorts = {
   putCycle: leads.putCycle,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
   nurture: { config: nurture, startNurture: nurtureRunner.startNurture, clearNurturePending, stopEnrollment: nurtureRunner.stopEnrollment },
+  erasure: { erasedAmong: erasure.erasedAmong, dropEvents: erasure.deleteEvents },
 };
 
 export const handler = scoreHandler(ports);

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
@@ -8,6 +9,19 @@ import { SCRIPT_PATH as DASHBOARD_SCRIPT_PATH } from '../../functions/dashboard/
 import { dashboardScriptBuild } from './dashboard-script.ts';
 import { LeadFunction } from './lead-function.ts';
 import type { Tables } from './tables.ts';
+
+/**
+ * Requests per second (steady, and the burst a token bucket allows) the API's stage lets
+ * through, per route: a flood on one route is refused there with 429 and leaves the others
+ * (and the account's limit, shared with every API in the region) alone. Ingest takes the
+ * bulk; reads and writes by server keys far less. Stated in the README, "Abuse limits".
+ */
+export const API_THROTTLE = {
+  /** every route without its own limit */
+  default: { rateLimit: 200, burstLimit: 400 },
+  /** each ingest route (a browser's or Segment's events) */
+  ingest: { rateLimit: 2000, burstLimit: 4000 },
+} as const;
 
 export interface ApiProps {
   readonly tables: Tables;
@@ -19,6 +33,8 @@ export interface ApiProps {
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
+  /** the stage's access log (one JSON line per request) */
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -45,9 +61,36 @@ export class Api extends Construct {
     leads.grant(ingest, 'dynamodb:GetItem');
     const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', ingest);
     // Segment's paths, and the short ones its browser library (analytics.js 2.0) posts to.
+    const ingestRoutes: HttpRoute[] = [];
     for (const segment of ingestPathSegments) {
-      this.httpApi.addRoutes({ path: `${INGEST_PATH_PREFIX}${segment}`, methods: [HttpMethod.POST], integration: ingestIntegration });
+      ingestRoutes.push(...this.httpApi.addRoutes({ path: `${INGEST_PATH_PREFIX}${segment}`, methods: [HttpMethod.POST], integration: ingestIntegration }));
     }
+
+    // The stage: an access log (who called which route, the status; never the query string or a body)
+    // and throttling, by default per route and higher for ingest's routes.
+    const stage = this.httpApi.defaultStage!.node.defaultChild as CfnStage;
+    const accessLogs = (this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH }));
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        requestTime: '$context.requestTime',
+        ip: '$context.identity.sourceIp',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        responseLength: '$context.responseLength',
+        integrationLatency: '$context.integrationLatency',
+        error: '$context.error.message',
+      }),
+    };
+    const throttle = ({ rateLimit, burstLimit }: { rateLimit: number; burstLimit: number }) => ({ throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit });
+    stage.defaultRouteSettings = throttle(API_THROTTLE.default);
+    // a map in CloudFormation's own casing (the L1 passes it through as JSON)
+    stage.routeSettings = Object.fromEntries(
+      ingestRoutes.map((route) => [`POST ${route.path}`, { ThrottlingRateLimit: API_THROTTLE.ingest.rateLimit, ThrottlingBurstLimit: API_THROTTLE.ingest.burstLimit }]),
+    );
+    // a route's settings need the route to exist first
+    for (const route of ingestRoutes) stage.node.addDependency(route);
 
     const outcome = new LeadFunction(this, 'Outcome', {
       entry: 'outcome/handler.ts',

@@ -20,6 +20,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { EscalationStepName } from '../../functions/core/journey-contract.ts';
 import type { Email } from './email.ts';
+import type { Nurture } from './nurture.ts';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
 import type { Tables } from './tables.ts';
@@ -29,6 +30,8 @@ export interface JourneyProps {
   readonly email: Email;
   /** Base URL of the HTTP API, for the links in hand-off emails. */
   readonly apiUrl: string;
+  /** The nurture programs: a lead the escalation ladder recycles enters its program at once. */
+  readonly nurture: Nurture;
 }
 
 /**
@@ -92,8 +95,10 @@ export class Journey extends Construct {
     const escalateFn = new LeadFunction(this, 'EscalateFunction', {
       entry: 'journey/escalate-handler.ts',
       description: 'Takes the next step of the escalation ladder when a deadline is missed',
-      environment: { ...tableEnv, ...emailEnv },
+      environment: { ...tableEnv, ...emailEnv, ...settingsEnvironment({ nurtureStateMachineArn: props.nurture.stateMachine.stateMachineArn }) },
     });
+    // a recycled lead's nurture program is started (or, for a lead that must leave nurture, stopped)
+    props.nurture.grantStartAndStop(escalateFn);
     // the lead (read as a writer reads it: settling what a save cut short left pending), its cycle, the email's once-only record
     leads.grant(escalateFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.email.grantSend(escalateFn);

@@ -77,7 +77,8 @@ export class Nurture extends Construct {
       // a Standard execution's limit; config/nurture.json keeps each wait within it
       timeout: Duration.days(365),
       tracingEnabled: true,
-      logs: { destination: logGroup, level: LogLevel.ERROR, includeExecutionData: false },
+      // every transition (a few per email step), without the execution's data (an address, a lead's traits)
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
     new Alarm(this, 'NurtureFailedAlarm', {
       alarmDescription: 'A nurture execution failed: a step could not be sent after its retries. See the execution in the Step Functions console.',
@@ -128,7 +129,7 @@ export class Nurture extends Construct {
     // the suppression list, the identity link to the lead, its profile; the enrollment's end
     leads.grant(deliveryEvents, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     this.grantStop(deliveryEvents);
-    const topic = new Topic(this, 'DeliveryEvents', { displayName: 'LeadLoop email bounces and complaints' });
+    const topic = new Topic(this, 'DeliveryEvents', { displayName: 'LeadLoop email bounces and complaints', enforceSSL: true });
     props.email.configurationSet.addEventDestination('BouncesAndComplaints', {
       destination: EventDestination.snsTopic(topic),
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],

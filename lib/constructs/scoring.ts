@@ -54,6 +54,8 @@ export class Scoring extends Construct {
     leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem');
     // merging two leads of one person recomputes the survivor from the stored events of both
     events.grant(score, 'dynamodb:BatchGetItem');
+    // an event of an erased person is deleted, not applied (core/erasure.ts)
+    events.grant(score, 'dynamodb:BatchWriteItem');
     props.journey.grantStartExecution(score);
     // an outcome resumes the waiting journey (SendTaskSuccess only: the journey itself handles timeouts)
     props.journey.grant(score, 'states:SendTaskSuccess');

@@ -13,7 +13,8 @@ export interface TablesProps {
 
 /**
  * The stateful part: events (immutable, one item per messageId, streamed to
- * scoring) and leads (profiles, identities, cycles, report counters).
+ * scoring) and leads (profiles, identities, cycles, report counters; streamed
+ * to the queue drain, which reads only reps' items).
  */
 export class Tables extends Construct {
   readonly events: TableV2;
@@ -34,6 +35,9 @@ export class Tables extends Construct {
       sortKey: { name: LEADS_SORT_KEY, type: AttributeType.STRING },
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Read only by the queue drain, filtered to reps' items (lib/constructs/queue-drain.ts): a rep's open
+      // leads dropping drains their team's queue at once. Both images, to tell a drop from a rise.
+      dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy,
       globalSecondaryIndexes: [
         {

@@ -27,6 +27,8 @@ const FUNCTIONS = {
   DeliveryEvents: 'Nurture/DeliveryEventsFunction',
   AwaitRep: 'Journey/AwaitRepFunction',
   QueueDrain: 'QueueDrain/Function',
+  Forget: 'Privacy/Forget',
+  Export: 'Privacy/Export',
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;
 const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
@@ -34,6 +36,7 @@ const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 const EVENTS = 'Tables/Events.Arn';
 const EVENTS_STREAM = 'Tables/Events.StreamArn';
 const LEADS = 'Tables/Leads.Arn';
+const LEADS_STREAM = 'Tables/Leads.StreamArn';
 const JOURNEY = 'Journey/StateMachine';
 const JOURNEY_EXECUTIONS = "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:Journey/StateMachine.split(':')[6]:*";
 const NURTURE = 'Nurture/StateMachine';
@@ -62,6 +65,17 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   // the feedback, its event and its report counts (ADD) in one transaction
   Feedback: [...on(EVENTS, 'dynamodb:PutItem'), ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'), ...XRAY],
   Leads: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],
+  // erasure: the key, the identity link, profiles and partitions (Query), tombstones (BatchGet, BatchWrite), deletes in both
+  // tables (BatchWrite), the nurture enrollment's end on the profile; the person's journeys and nurture program stopped
+  Forget: [
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem'),
+    ...on(EVENTS, 'dynamodb:BatchWriteItem'),
+    ...on(JOURNEY_EXECUTIONS, 'states:StopExecution'),
+    ...on(NURTURE_EXECUTIONS, 'states:StopExecution'),
+    ...XRAY,
+  ],
+  // export: reads only
+  Export: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...XRAY],
   // the key, the identity link, the lead; the outcomes put once (one transaction of Puts) and the repeats looked up; never a lead write
   CrmOutcomes: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query'), ...on(EVENTS, 'dynamodb:PutItem', 'dynamodb:BatchGetItem'), ...XRAY],
   // serves a script: no table, no email, no journey
@@ -72,8 +86,14 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   AssignRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
   // keeps the queued lead's token on its queue item, and resumes itself when a drain took the lead first
   AwaitRep: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:UpdateItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
-  // the queues, reps and round robins; the cycle with the rep's count; the lead's owner; resumes the waiting journeys
-  QueueDrain: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(JOURNEY, 'states:SendTaskSuccess'), ...XRAY],
+  // the queues, reps and round robins; the cycle with the rep's count; the lead's owner; resumes the waiting journeys;
+  // the event source mapping reads the leads stream (reps' items whose open leads dropped)
+  QueueDrain: [
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
+    ...on(LEADS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
+    ...on(JOURNEY, 'states:SendTaskSuccess'),
+    ...XRAY,
+  ],
   // the lead as the lead view reads it (its recent events for the email's history), the email's once-only record
   SendHandoff: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...on(EVENTS, 'dynamodb:BatchGetItem'), ...SEND_EMAIL, ...XRAY],
   // resumes its own task when the rep's outcome was recorded before the wait began
@@ -84,6 +104,9 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     // the lead read as a writer reads it (settling what a save cut short left), its cycle, the email's once-only record
     ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
     ...SEND_EMAIL,
+    // a lead the ladder recycles enters its nurture program at once
+    ...on(NURTURE, 'states:StartExecution'),
+    ...on(NURTURE_EXECUTIONS, 'states:StopExecution'),
     ...XRAY,
   ],
   // the key, the lead by id or its email's link (profile and score: a query of its partition), the activity with its event
@@ -105,6 +128,8 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
     // a merge lists both leads' markers (Query), reads their events (BatchGet) and moves markers and links (BatchWrite)
     ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'),
     ...on(EVENTS, 'dynamodb:BatchGetItem'),
+    // an event of an erased person is deleted, never applied
+    ...on(EVENTS, 'dynamodb:BatchWriteItem'),
     // the event source mapping reads the events stream
     ...on(EVENTS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
     ...on(JOURNEY, 'states:StartExecution', 'states:SendTaskSuccess'),
@@ -193,7 +218,7 @@ describe('LeadLoop stack', () => {
     });
 
     it('that start or stop nurture programs find them by reference to the state machine', () => {
-      for (const name of ['Score', 'Unsubscribe', 'DeliveryEvents'] as const) {
+      for (const name of ['Score', 'Unsubscribe', 'DeliveryEvents', 'Escalate'] as const) {
         expect(environmentOf(name).NURTURE_STATE_MACHINE_ARN, name).toEqual({ Ref: t.logicalId('Nurture/StateMachine') });
       }
     });
@@ -220,12 +245,15 @@ describe('LeadLoop stack', () => {
       expect(actions).toContain('dynamodb:GetItem');
     });
 
-    it('only the stream path starts journeys and nurture programs, and only it, the journey’s three waits and the queue drain resume them', () => {
-      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Score']);
+    it('only the stream path starts journeys, it and the escalation’s recycle start nurture programs, and only it, the journey’s three waits and the queue drain resume journeys', () => {
+      expect(functionsAllowedTo((action) => action === 'states:StartExecution')).toEqual(['Escalate', 'Score']);
+      expect(t.grantsOf(fn('Escalate')).filter((grant) => grant.startsWith('states:StartExecution'))).toEqual([`states:StartExecution on ${NURTURE}`]);
       expect(functionsAllowedTo((action) => action === 'states:SendTaskSuccess')).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'QueueDrain', 'Score']);
-      // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's program
-      expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Score', 'Unsubscribe']);
-      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'QueueDrain', 'Score', 'Unsubscribe']);
+      // the global exit: the stream path (an MQL), the unsubscribe link and SES's bounces and complaints stop a lead's
+      // program; the escalation's recycle stops one a lead without consent must leave; an erasure stops the person's
+      // journeys and program
+      expect(functionsAllowedTo((action) => action === 'states:StopExecution')).toEqual(['DeliveryEvents', 'Escalate', 'Forget', 'Score', 'Unsubscribe']);
+      expect(functionsAllowedTo((action) => action.startsWith('states:'))).toEqual(['AwaitAcceptance', 'AwaitFollowUp', 'AwaitRep', 'DeliveryEvents', 'Escalate', 'Forget', 'QueueDrain', 'Score', 'Unsubscribe']);
     });
 
     it('only the rep assignment (the queued lead’s notice), the hand-off, reminder, escalation and follow-up steps, the weekly digest and the nurture step may send email', () => {
@@ -252,6 +280,21 @@ describe('LeadLoop stack', () => {
       expect(properties.ScheduleExpression).toBe('cron(0,15,30,45 * * * ? *)');
       expect(t.describe(properties.Target.Arn)).toBe(`${FUNCTIONS.QueueDrain}.Arn`);
       expect(JSON.parse(t.describe(properties.Target.Input))).toEqual({});
+    });
+
+    it('is also fed the leads stream with both images, filtered to modified reps’ items, so a rep whose open leads drop drains their team at once', () => {
+      const { Properties: table } = t.resource(t.logicalId('Tables/Leads'), 'AWS::DynamoDB::GlobalTable');
+      expect(table?.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+      const mappings = Object.values(t.template.findResources('AWS::Lambda::EventSourceMapping'))
+        .map((m) => m.Properties as Record<string, unknown>)
+        .filter((p) => t.describe(p.EventSourceArn) === LEADS_STREAM);
+      expect(mappings).toHaveLength(1);
+      const mapping = mappings[0]!;
+      expect(mapping.FunctionName).toEqual({ Ref: fn('QueueDrain') });
+      const filters = (mapping.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
+      expect(filters).toEqual([{ eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'REP#' }] } } } }]);
+      // a failing batch is retried a little, then left to the schedule
+      expect(mapping.MaximumRetryAttempts).toBe(2);
     });
   });
 
@@ -400,7 +443,7 @@ describe('LeadLoop stack', () => {
 
   describe('stream scoring', () => {
     const mapping = () => {
-      const [only, ...others] = Object.values(t.template.findResources('AWS::Lambda::EventSourceMapping'));
+      const [only, ...others] = Object.values(t.template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => t.describe(m.Properties?.EventSourceArn) === EVENTS_STREAM);
       expect(others).toEqual([]);
       return only!.Properties as Record<string, unknown>;
     };
@@ -489,6 +532,9 @@ describe('LeadLoop stack', () => {
           ['GET /v1/reports/feedback', FUNCTIONS.Reports],
           ['GET /v1/leads/{leadId}', FUNCTIONS.Leads],
           ['GET /v1/leads', FUNCTIONS.Leads],
+          // the person's rights: erasure and export
+          ['DELETE /v1/leads/{leadId}', FUNCTIONS.Forget],
+          ['GET /v1/leads/{leadId}/export', FUNCTIONS.Export],
           ['POST /v1/activities', FUNCTIONS.Activities],
           ['POST /v1/outcomes', FUNCTIONS.CrmOutcomes],
           ['GET /t.js', FUNCTIONS.Tracker],
@@ -502,7 +548,7 @@ describe('LeadLoop stack', () => {
           ['POST /v1/unsubscribe/{leadId}', FUNCTIONS.Unsubscribe],
         ]),
       );
-      expect(routes).toHaveLength(34);
+      expect(routes).toHaveLength(36);
     });
 
     it('lets browsers post events cross-origin with the headers Segment’s browser library sends, one preflight covering many', () => {

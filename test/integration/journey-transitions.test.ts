@@ -35,6 +35,9 @@ interface Scenario {
 }
 
 let machine: LocalStateMachine;
+let nurtureMachine: LocalStateMachine;
+/** What the nurture step answers at each step, per lead: another step follows (`wait`), the program is done, or the lead left (`exit`). */
+const nurtureScenarios = new Map<string, { steps: ('wait' | 'done' | 'exit')[] }>();
 let functionOf: (arn: string) => string;
 let stepFunctions: LocalStepFunctions;
 const scenarios = new Map<string, Scenario & { waits: number; escalated: number; looks: number }>();
@@ -42,6 +45,7 @@ const scenarios = new Map<string, Scenario & { waits: number; escalated: number;
 /** Answers a journey function as the execution's scenario says. */
 async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
   const input = payload as { leadId: string; taskToken?: string; assignment?: Record<string, unknown>; escalation?: { missed: number } };
+  if (functionOf(functionArn) === 'NurtureNurtureStep') return nurtureStep(payload);
   const scenario = scenarios.get(input.leadId);
   if (!scenario) throw new Error(`no scenario for ${input.leadId}`);
   const assignment = (repId: string) => ({ repId, teamId: 'emea', previousReps: [], acceptBy: '2026-12-01T13:00:00.000Z', acceptWithinSeconds: HOUR, remindAt: '2026-12-01T12:00:00.000Z', remindWithinSeconds: HOUR });
@@ -78,6 +82,16 @@ async function invoke(functionArn: string, payload: unknown): Promise<unknown> {
   }
 }
 
+/** Answers the nurture step as the execution's scenario says: the next step after its wait, the program done, or the lead gone. */
+function nurtureStep(payload: unknown): unknown {
+  const state = payload as { leadId: string; step: number };
+  const scenario = nurtureScenarios.get(state.leadId);
+  if (!scenario) throw new Error(`no nurture scenario for ${state.leadId}`);
+  const answer = scenario.steps[state.step];
+  if (answer === undefined) throw new Error(`${state.leadId}: the nurture scenario has no answer for step ${state.step}`);
+  return { ...state, step: state.step + 1, waitSeconds: HOUR, action: answer };
+}
+
 /** Runs one lead's journey under a scenario to its end; the execution with its history. */
 async function journeyOf(leadId: string, scenario: Scenario): Promise<Execution> {
   scenarios.set(leadId, { ...scenario, waits: 0, escalated: 0, looks: 0 });
@@ -95,9 +109,12 @@ beforeAll(() => {
   const journey = app.stateMachines.find((m) => m.logicalId.startsWith('JourneyStateMachine'));
   if (!journey) throw new Error('no journey state machine in the template');
   machine = journey;
+  const nurture = app.stateMachines.find((m) => m.logicalId.startsWith('NurtureStateMachine'));
+  if (!nurture) throw new Error('no nurture state machine in the template');
+  nurtureMachine = nurture;
   const names = new Map([...app.functions.values()].map((f) => [f.arn, f.logicalId.replace(/^Journey/, '').replace(/Function[0-9A-F]{8}$/, '')]));
   functionOf = (arn) => names.get(arn) ?? arn;
-  stepFunctions = new LocalStepFunctions([machine], invoke, createClock(CLOCK_SPEED), () => undefined);
+  stepFunctions = new LocalStepFunctions([machine, nurtureMachine], invoke, createClock(CLOCK_SPEED), () => undefined);
 });
 
 afterAll(() => stepFunctions?.stop());
@@ -167,5 +184,57 @@ describe('state transitions per handed-off lead', () => {
       'Recycled to marketing',
     ]);
     expect(stateTransitions(execution)).toBe(20);
+  }, 60_000);
+});
+
+/** Runs one lead's nurture program under a scenario; `stopAtWait`: stopped (the global exit) once that many waits were entered. */
+async function nurtureOf(leadId: string, steps: ('wait' | 'done' | 'exit')[], stopAtWait?: number): Promise<Execution> {
+  nurtureScenarios.set(leadId, { steps });
+  const { executionArn } = stepFunctions.startExecution({
+    stateMachineArn: nurtureMachine.arn,
+    name: `${leadId}-nurture-program-1`,
+    input: JSON.stringify({ leadId, programId: 'program', cycle: 1, step: 0, waitSeconds: HOUR }),
+  });
+  const execution = stepFunctions.executions.get(executionArn)!;
+  const waits = () => execution.states.filter((s) => s === NURTURE_WAIT).length;
+  for (let i = 0; i < 600 && execution.status === 'RUNNING' && (stopAtWait === undefined || waits() < stopAtWait); i++) await new Promise((r) => setTimeout(r, 50));
+  if (stopAtWait !== undefined) stepFunctions.stopExecution({ executionArn, cause: 'became an MQL' });
+  // the history may trail the result by a moment
+  for (let i = 0; i < 100 && execution.status !== 'ABORTED' && execution.states.at(-1) !== 'Out of nurture'; i++) await new Promise((r) => setTimeout(r, 50));
+  return execution;
+}
+
+/*
+ * The nurture program's path, read off the definition (lib/constructs/nurture.ts):
+ *   Wait for the next step → Nurture step → Another step? ─(wait)→ Wait for the next step …
+ *                                                        └(done or exit)→ Out of nurture
+ * So a program of n steps taken to the end is 3n + 1; a lead leaving at step k (the step finds the exit) is 3k + 1;
+ * a lead whose execution is stopped while it waits for step k has spent 3(k − 1) + 1.
+ */
+const NURTURE_WAIT = 'Wait for the next step';
+const NURTURE_STEP = [NURTURE_WAIT, 'Nurture step', 'Another step?'];
+
+describe('state transitions of a nurture program', () => {
+  it('one step (the program for recycled leads): 4; three steps to the end (the welcome program): 10', async () => {
+    const one = await nurtureOf('lead-nurture-1', ['done']);
+    const three = await nurtureOf('lead-nurture-3', ['wait', 'wait', 'done']);
+
+    expect(one.status).toBe('SUCCEEDED');
+    expect(one.states).toEqual([...NURTURE_STEP, 'Out of nurture']);
+    expect(stateTransitions(one)).toBe(4);
+    expect(three.states).toEqual([...NURTURE_STEP, ...NURTURE_STEP, ...NURTURE_STEP, 'Out of nurture']);
+    expect(stateTransitions(three)).toBe(10);
+  }, 60_000);
+
+  it('the lead leaves at the second step (the step finds the exit): 7; stopped while waiting for it (the global exit): 4', async () => {
+    const left = await nurtureOf('lead-nurture-left', ['wait', 'exit']);
+    const stopped = await nurtureOf('lead-nurture-stopped', ['wait', 'wait', 'done'], 2);
+
+    expect(left.status).toBe('SUCCEEDED');
+    expect(left.states).toEqual([...NURTURE_STEP, ...NURTURE_STEP, 'Out of nurture']);
+    expect(stateTransitions(left)).toBe(7);
+    expect(stopped.status).toBe('ABORTED');
+    expect(stopped.states).toEqual([...NURTURE_STEP, NURTURE_WAIT]);
+    expect(stateTransitions(stopped)).toBe(4);
   }, 60_000);
 });

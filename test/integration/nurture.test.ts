@@ -5,7 +5,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { nurture } from '../../config/nurture.ts';
 import { journeyName } from '../../functions/core/journey.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
-import { nurtureName } from '../../functions/core/nurture.ts';
+import { nurtureName, type NurtureView } from '../../functions/core/nurture.ts';
+import type { LeadView } from '../../functions/core/lead-view.ts';
+import { qualify } from '../support/routing.ts';
 
 /**
  * Nurture through the local runtime: a known lead with consent enters the
@@ -68,6 +70,13 @@ function execution(name: string) {
 /** The first step's email, once it has come. */
 const firstStep = (email: string, firstName: string) =>
   eventually(`the first nurture email to ${email}`, async () => (await emailsTo(email)).find((e) => e.subject === subjectOf(first, firstName)));
+
+/** The lead view (GET /v1/leads/{id}). */
+async function lead(leadId: string): Promise<LeadView & { nurture: NurtureView | null }> {
+  const response = await fetch(`${runtime.apiUrl}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as LeadView & { nurture: NurtureView | null };
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -214,5 +223,36 @@ describe('the global exit', () => {
 
     await sleep(PAST_SECOND_STEP_MS);
     expect(await emailsTo(email)).toHaveLength(1);
+  });
+});
+
+describe('a lead the escalation ladder recycles', () => {
+  it('enters the program for recycled leads at once, once, and the lead view shows it', async () => {
+    // Prepare: a lead with consent qualifies (the demo form); nobody accepts it
+    const leadId = await qualify(runtime, 'visitor-ivy', 'ivy@unanswered.example', 'Ivy Unanswered', { marketingConsent: true });
+    const journey = () => execution(journeyName(leadId, 1));
+    const winBack = () => execution(nurtureName(leadId, 'win-back', 1));
+
+    // Act: the clock runs through the ladder (the manager told, the lead reassigned, then recycled), with no further event
+    await eventually('the journey to recycle the lead', async () => (journey()?.states.at(-1) === 'Recycled to marketing' ? true : undefined), 60_000);
+    const started = await eventually('the program for recycled leads', async () => winBack(), 10_000);
+
+    // Assess: started by the recycle itself, not by a later event of the lead
+    expect(started.status).toBe('RUNNING');
+    expect(started.startDate.getTime() - journey()!.stopDate!.getTime()).toBeLessThan(2_000);
+    const view = await lead(leadId);
+    expect(view.stage).toBe('recycled');
+    expect(view.nurture).toMatchObject({ programId: 'win-back', cycle: 1, status: 'running', reason: null, step: null });
+    const recycleProgram = nurture.programs.find((p) => p.id === 'win-back')!;
+    expect(view.nurture!.next).toEqual({ id: recycleProgram.steps[0]!.id, at: new Date(Date.parse(view.nurture!.enteredAt) + recycleProgram.steps[0]!.waitHours * 3_600_000).toISOString() });
+
+    // …and once: the lead's next event enters nothing again
+    const before = view.nurture!.enteredAt;
+    expect((await sendEvent(runtime, '/v1/page', { anonymousId: 'visitor-ivy', messageId: 'visitor-ivy-5', name: 'Blog', context: { page: { url: 'https://example.com/blog' } } })).status).toBe(200);
+    await eventually('the page view applied', async () => ((await lead(leadId)).recentActivity.length > view.recentActivity.length ? true : undefined));
+    expect((await lead(leadId)).nurture).toMatchObject({ programId: 'win-back', cycle: 1, enteredAt: before, status: 'running' });
+    // (the welcome program of cycle 0 ran only if the lead's events reached scoring in more than one batch)
+    const programsOfCycle1 = [...runtime.stepFunctions.executions.values()].filter((e) => e.name.startsWith(`${leadId}-nurture-`) && e.name.endsWith('-1'));
+    expect(programsOfCycle1.map((e) => e.name)).toEqual([nurtureName(leadId, 'win-back', 1)]);
   });
 });

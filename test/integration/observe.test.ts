@@ -47,11 +47,11 @@ describe('observing the local runtime', () => {
     const response = await sendEvent(runtime, '/v1/page', { anonymousId: 'observed-visitor', messageId: 'observed-1', name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } });
     expect(response.status).toBe(200);
 
-    // The scoring function is the one the stream reads are for.
-    const scored = await eventually('the scoring invocation', async () => {
-      const scoring = streamReads.find((r) => r.records > 0)?.functionLogicalId;
-      return scoring && invocations.some((i) => i.functionLogicalId === scoring) ? scoring : undefined;
-    });
+    // The scoring function is the one a stream read carried records to and that was invoked (the queue drain's
+    // reads of the leads stream carry records its filter keeps from it).
+    const scored = await eventually('the scoring invocation', async () =>
+      streamReads.filter((r) => r.records > 0).map((r) => r.functionLogicalId).find((id) => invocations.some((i) => i.functionLogicalId === id)),
+    );
     expect(streamReads.filter((r) => r.functionLogicalId === scored).reduce((sum, r) => sum + r.records, 0)).toBe(1);
 
     const ingest = invocations.filter((i) => i.functionLogicalId !== scored);

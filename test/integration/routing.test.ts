@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teams } from '../../config/index.ts';
-import { run, type CliIo } from '../../bin/cli/run.ts';
-import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { journeyName } from '../../functions/core/journey.ts';
-import type { LeadRoutingView, LeadView } from '../../functions/core/lead-view.ts';
+import type { LeadRoutingView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually, sendEvent } from '../support/local.ts';
+import { eventually } from '../support/local.ts';
+import { capturedEmails, leadloop as leadloopOn, leadView, qualify as qualifyOn } from '../support/routing.ts';
 
 /**
  * Routing through the local runtime: a lead goes to a team by a territory
@@ -15,12 +14,6 @@ import { eventually, sendEvent } from '../support/local.ts';
  * view says who and why each time.
  */
 const CLOCK_SPEED = 60;
-
-interface CapturedEmail {
-  destination: { to: string[] };
-  subject: string;
-  body: { text?: string };
-}
 
 let runtime: LocalRuntime;
 
@@ -32,42 +25,10 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-async function emails(): Promise<CapturedEmail[]> {
-  const response = await fetch(`${runtime.sesUrl}/store`);
-  return ((await response.json()) as { emails: CapturedEmail[] }).emails;
-}
-
-/** The CLI as a person runs it, on this runtime (its tables and journey from the environment). */
-async function leadloop(...args: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    readFile: () => '',
-    out: (text) => out.push(text),
-    err: (text) => err.push(text),
-    env: { ...runtime.cliEnv },
-    progress: { write: () => true },
-    onInterrupt: () => () => undefined,
-  };
-  const status = await run(args, io);
-  return { status, out: out.join('\n'), err: err.join('\n') };
-}
-
-async function qualify(anonymousId: string, email: string, name: string, traits: Record<string, unknown> = {}): Promise<string> {
-  const calls = [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+1 212 555 0100', title: 'VP Sales', company: 'Acme', employees: 250, ...traits } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-  for (const [path, body] of calls) expect((await sendEvent(runtime, path, body)).status).toBe(200);
-  return leadIdFor(`anon:${anonymousId}`);
-}
-
-async function routingOf(leadId: string): Promise<LeadRoutingView | null | undefined> {
-  const response = await fetch(`${runtime.apiUrl}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
-  return response.status === 200 ? ((await response.json()) as LeadView & { routing: LeadRoutingView | null }).routing : undefined;
-}
+const emails = () => capturedEmails(runtime);
+const leadloop = (...args: string[]) => leadloopOn(runtime, ...args);
+const qualify = (anonymousId: string, email: string, name: string, traits: Record<string, unknown> = {}) => qualifyOn(runtime, anonymousId, email, name, traits);
+const routingOf = async (leadId: string): Promise<LeadRoutingView | null | undefined> => (await leadView(runtime, leadId))?.routing;
 
 const handoffsOf = async (name: string) => (await emails()).filter((e) => e.subject.startsWith('New lead') && e.subject.includes(name));
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);

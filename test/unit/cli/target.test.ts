@@ -39,6 +39,19 @@ describe('a target from a stack’s outputs', () => {
     });
   });
 
+  it('takes the nurture state machine too when the stack has it (leadloop forget stops a program)', () => {
+    const outputs = [
+      { OutputKey: 'LeadsTableName', OutputValue: 'dev-leads' },
+      { OutputKey: 'EventsTableName', OutputValue: 'dev-events' },
+      { OutputKey: 'JourneyStateMachineArn', OutputValue: ARN },
+      { OutputKey: 'NurtureStateMachineArn', OutputValue: `${ARN}-nurture` },
+    ];
+
+    const target = targetFromOutputs('leadloop-dev', outputs);
+
+    expect(target).toMatchObject({ ok: true, env: { NURTURE_STATE_MACHINE_ARN: `${ARN}-nurture` } });
+  });
+
   it('names the outputs the stack lacks', () => {
     // Prepare: the journey output is there but has no value
     const outputs = [{ OutputKey: 'LeadsTableName', OutputValue: 'dev-leads' }, { OutputKey: 'JourneyStateMachineArn' }];

@@ -47,6 +47,12 @@ describe('HTTP errors', () => {
       });
     });
 
+    it('names the body when the whole body is wrong (a null, a string), not an empty field', async () => {
+      const result = await failWith(new ValidationError([{ path: '', message: 'Invalid input: expected object, received null' }]));
+
+      expect(jsonBody(result)).toEqual({ error: 'the request is not valid', issues: [{ path: 'body', message: 'Invalid input: expected object, received null' }] });
+    });
+
     it('shows a 4xx’s message on the page a person gets', async () => {
       const result = await failWith(new NotFoundError('this link has expired'), 'text/html,application/xhtml+xml');
 

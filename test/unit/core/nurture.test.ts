@@ -10,6 +10,7 @@ import {
   nurtureName,
   nurtureStart,
   nurtureStep,
+  nurtureView,
   programFor,
   type NurtureConfig,
   type NurtureLead,
@@ -232,5 +233,44 @@ describe('a nurture email', () => {
     const link = { leadId: 'lead-00000000000000000001', exp: Number(url.searchParams.get('exp')) };
     expect(checkUnsubscribeLink(link, url.searchParams.get('sig')!, key, now)).toBe('valid');
     expect(checkUnsubscribeLink({ ...link, leadId: 'lead-00000000000000000002' }, url.searchParams.get('sig')!, key, now)).toBe('invalid');
+  });
+});
+
+describe('the lead view of a nurture program', () => {
+  const ENTERED = '2026-05-04T10:00:00.000Z';
+  const hoursAfter = (hours: number) => new Date(Date.parse(ENTERED) + hours * 3_600_000);
+
+  it('counts the steps due by now from the program’s waits, and names the next with its time', () => {
+    // welcome: w1 at once, w2 48 hours later, w3 24 hours after that
+    expect(nurtureView(config, { programId: 'welcome', cycle: 0, enteredAt: ENTERED, pending: true }, hoursAfter(0))).toEqual({
+      programId: 'welcome',
+      programName: 'Everyone else',
+      cycle: 0,
+      enteredAt: ENTERED,
+      status: 'starting',
+      reason: null,
+      endedAt: null,
+      step: { id: 'w1', number: 1, of: 3 },
+      next: { id: 'w2', at: hoursAfter(48).toISOString() },
+    });
+    const running = nurtureView(config, { programId: 'welcome', cycle: 0, enteredAt: ENTERED }, hoursAfter(50));
+    expect(running).toMatchObject({ status: 'running', step: { id: 'w2', number: 2 }, next: { id: 'w3', at: hoursAfter(72).toISOString() } });
+  });
+
+  it('shows no step before the first is due', () => {
+    const view = nurtureView(config, { programId: 'win-back', cycle: 2, enteredAt: ENTERED }, hoursAfter(10));
+    expect(view).toMatchObject({ programName: 'Recycled', cycle: 2, status: 'running', step: null, next: { id: 'r1', at: hoursAfter(168).toISOString() } });
+  });
+
+  it('shows a completed program with its last step, and an exit with its reason and the step it had reached; neither has a next step', () => {
+    const completed = nurtureView(config, { programId: 'welcome', cycle: 0, enteredAt: ENTERED, ended: { reason: 'completed', at: hoursAfter(72.01).toISOString() } }, hoursAfter(500));
+    expect(completed).toMatchObject({ status: 'completed', reason: null, step: { id: 'w3', number: 3, of: 3 }, next: null });
+    const exited = nurtureView(config, { programId: 'welcome', cycle: 0, enteredAt: ENTERED, ended: { reason: 'unsubscribed', at: hoursAfter(49).toISOString() } }, hoursAfter(500));
+    expect(exited).toMatchObject({ status: 'exited', reason: 'unsubscribed', endedAt: hoursAfter(49).toISOString(), step: { id: 'w2', number: 2 }, next: null });
+  });
+
+  it('still shows a program config/nurture.json no longer has, without steps', () => {
+    const view = nurtureView(config, { programId: 'retired', cycle: 0, enteredAt: ENTERED }, hoursAfter(1));
+    expect(view).toMatchObject({ programId: 'retired', programName: null, status: 'running', step: null, next: null });
   });
 });

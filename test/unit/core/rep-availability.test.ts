@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { awayRangeOf, backAt, findRepOrWhy, repStatesOf, routeReassignment, withAway } from '#core/rep-availability.ts';
+import { awayRangeOf, backAt, findRepOrWhy, repStatesOf, routeReassignment, teamsFreed, withAway } from '#core/rep-availability.ts';
 import { repCalendars } from '#core/rep-calendars.ts';
 import { pickRep, routingSchema, type RoutingConfig } from '#core/routing.ts';
 import { teamsSchema, type TeamsConfig } from '#core/teams.ts';
@@ -133,5 +133,54 @@ describe('time away from the command line', () => {
       { from: '2027-01-20T00:00:00.000Z', until: '2027-01-22T00:00:00.000Z' },
       away[2],
     ]);
+  });
+});
+
+describe('the teams a change to reps’ items frees', () => {
+  const teams: TeamsConfig = teamsSchema.parse({
+    teams: [
+      { id: 'sales-emea', manager: person('mgr-ana'), reps: ['rep-sam', 'rep-kim'].map((id) => ({ ...person(id), timeZone: 'Europe/London' })) },
+      { id: 'sales-americas', manager: person('mgr-lou'), reps: ['rep-ada', 'rep-ben'].map((id) => ({ ...person(id), timeZone: 'America/New_York' })) },
+    ],
+    sender: 'LeadLoop <l@example.com>',
+  });
+
+  it('names the team of a rep whose open leads dropped, once, in the order of teams.json', () => {
+    const freed = teamsFreed(
+      [
+        { repId: 'rep-ben', openBefore: 5, openAfter: 4 },
+        { repId: 'rep-kim', openBefore: 2, openAfter: 1 },
+        { repId: 'rep-ada', openBefore: 1, openAfter: 0 },
+      ],
+      teams,
+    );
+    expect(freed).toEqual(['sales-emea', 'sales-americas']);
+  });
+
+  it('frees nothing on a hand-off (a rise), a write that leaves the count (time away), or a rep not in teams.json', () => {
+    const freed = teamsFreed(
+      [
+        { repId: 'rep-sam', openBefore: 1, openAfter: 2 },
+        { repId: 'rep-kim', openBefore: 3, openAfter: 3 },
+        { repId: 'rep-gone', openBefore: 3, openAfter: 2 },
+      ],
+      teams,
+    );
+    expect(freed).toEqual([]);
+  });
+
+  it('frees exactly the teams with a rep whose count dropped, whatever the changes', () => {
+    const repIds = ['rep-sam', 'rep-kim', 'rep-ada', 'rep-ben'];
+    const change = fc.record({ repId: fc.constantFrom(...repIds), openBefore: fc.nat(5), openAfter: fc.nat(5) });
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 8 }), (changes) => {
+        const freed = teamsFreed(changes, teams);
+        expect(new Set(freed).size).toBe(freed.length);
+        for (const team of teams.teams) {
+          const dropped = changes.some((c) => c.openAfter < c.openBefore && team.reps.some((r) => r.id === c.repId));
+          expect(freed.includes(team.id)).toBe(dropped);
+        }
+      }),
+    );
   });
 });

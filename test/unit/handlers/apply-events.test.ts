@@ -25,7 +25,7 @@ const model = scoringModelSchema.parse({
   qualification: { minGrade: 'B', minEngagement: 50 },
 });
 
-type PortFns = { [K in Exclude<keyof ApplyEventsPorts, 'model' | 'attribution' | 'nurture'>]: Mock<ApplyEventsPorts[K]> };
+type PortFns = { [K in Exclude<keyof ApplyEventsPorts, 'model' | 'attribution' | 'nurture' | 'erasure'>]: Mock<ApplyEventsPorts[K]> };
 
 let fns: PortFns;
 const ports = (): ApplyEventsPorts => ({ model, ...fns });

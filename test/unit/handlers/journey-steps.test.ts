@@ -5,6 +5,10 @@ import type { JourneyAssignment } from '../../../functions/core/journey.ts';
 import { assignRep } from '../../../functions/journey/assign-rep.ts';
 import { awaitAcceptance } from '../../../functions/journey/await-acceptance.ts';
 import { escalate } from '../../../functions/journey/escalate.ts';
+import { nurture } from '../../../config/nurture.ts';
+import type { Lead } from '../../../functions/core/lead.ts';
+import { nurtureName, type NurtureState } from '../../../functions/core/nurture.ts';
+import type { NurturePorts } from '../../../functions/score/settle-nurture.ts';
 import { mqlLead } from './fixtures.ts';
 import { InMemoryJourney } from './in-memory-journey.ts';
 
@@ -395,5 +399,73 @@ describe('journey steps', () => {
       expect(store.cycle(LEAD_ID, 1)).toEqual(cycleRecord({ missed: 3, recycled: handover }));
       expect(store.lead(LEAD_ID)).toMatchObject({ lead: { stage: 'recycled' }, version: 6 });
     });
+  });
+});
+
+describe('a lead the escalation ladder recycles, and nurture', () => {
+  const withConsent = mqlLead({ traits: { ...lead.traits, marketingConsent: 'yes' } });
+  const kimAssignment: JourneyAssignment = { ...kim, previousReps: ['rep-sam'], acceptBy: '2026-03-01T09:30:00.000Z', acceptWithinSeconds: 14_400, remindAt: '2026-03-01T08:30:00.000Z', remindWithinSeconds: 10_800 };
+  const recycleStep = { leadId: LEAD_ID, cycle: 1, assignment: kimAssignment, escalation: { missed: 2, step: 'reassign' as const } };
+
+  /** The world with nurture ports that keep what was started, and clear the pending mark on the stored lead. */
+  function nurtured(current: Lead) {
+    const store = world(current, cycleRecord({ missed: 2, openFor: 'rep-sam' }));
+    const started: NurtureState[] = [];
+    let failStart = false;
+    const ports: NurturePorts = {
+      config: nurture,
+      startNurture: async (state) => {
+        if (failStart) throw new Error('Step Functions is unavailable');
+        const again = started.some((s) => nurtureName(s.leadId, s.programId, s.cycle) === nurtureName(state.leadId, state.programId, state.cycle));
+        started.push(structuredClone(state));
+        return again ? 'already-started' : 'started';
+      },
+      clearNurturePending: async (leadId, enrollment) => {
+        const stored = store.lead(leadId)!.lead.nurture;
+        if (stored?.programId === enrollment.programId && stored.cycle === enrollment.cycle) delete stored.pending;
+      },
+      stopEnrollment: async () => {
+        throw new Error('a recycled lead with consent is not stopped');
+      },
+    };
+    return { store, started, ports: { ...store.ports, nurture: ports }, failStartOnce: () => (failStart = true), startAgain: () => (failStart = false) };
+  }
+
+  it('enters its program for recycled leads (config/nurture.json) with the recycle, and the program starts at once', async () => {
+    const { store, started, ports } = nurtured(withConsent);
+
+    const next = await escalate(recycleStep, ports);
+
+    expect(next.escalation).toEqual({ missed: 3, step: 'recycle' });
+    expect(store.saves).toHaveLength(1);
+    const saved = store.lead(LEAD_ID)!.lead;
+    expect(saved.stage).toBe('recycled');
+    // win-back: the program for recycled leads, its one step a week after entering
+    expect(saved.nurture).toEqual({ programId: 'win-back', cycle: 1, enteredAt: NOW });
+    expect(started).toEqual([{ leadId: LEAD_ID, programId: 'win-back', cycle: 1, step: 0, waitSeconds: 168 * 3600 }]);
+  });
+
+  it('starts the program on a retry when the first attempt saved the recycle but could not start it, and saves nothing twice', async () => {
+    const { store, started, ports, failStartOnce, startAgain } = nurtured(withConsent);
+    failStartOnce();
+    await expect(escalate(recycleStep, ports)).rejects.toThrow('Step Functions is unavailable');
+    expect(store.lead(LEAD_ID)!.lead.nurture).toMatchObject({ programId: 'win-back', cycle: 1, pending: true });
+
+    startAgain();
+    await escalate(recycleStep, ports);
+
+    expect(store.saves).toHaveLength(1);
+    expect(started.map((s) => nurtureName(s.leadId, s.programId, s.cycle))).toEqual([nurtureName(LEAD_ID, 'win-back', 1)]);
+    expect(store.lead(LEAD_ID)!.lead.nurture).toEqual({ programId: 'win-back', cycle: 1, enteredAt: NOW });
+  });
+
+  it('leaves a lead without consent out of nurture', async () => {
+    const { store, started, ports } = nurtured(lead);
+
+    await escalate(recycleStep, ports);
+
+    expect(store.lead(LEAD_ID)!.lead.stage).toBe('recycled');
+    expect(store.lead(LEAD_ID)!.lead).not.toHaveProperty('nurture');
+    expect(started).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { feedback, scoringModel, teams } from '../../../config/index.ts';
+import { nurture } from '../../../config/nurture.ts';
 import type { RoutingRecord } from '../../../functions/core/rep-availability.ts';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { IdentityKey } from '../../../functions/core/identity.ts';
@@ -98,6 +99,7 @@ describe('leads handler', () => {
       model: scoringModel,
       teams,
       routingOf: async (leadId, cycle) => structuredClone(routings.get(`${leadId}#${cycle}`)),
+      nurtureConfig: nurture,
       feedbackConfig: feedback,
       feedbackOf: async (leadId) => structuredClone(feedbackItems.filter((f) => f.leadId === leadId)),
       now: () => new Date(NOW),
@@ -187,6 +189,41 @@ describe('leads handler', () => {
         rule: { id: 'uk-ie', index: 2, says: 'rule "uk-ie" (number 3 in config/routing.json)' },
         skipped: [{ repId: 'rep-kim', reason: 'away', until: '2026-03-09T00:00:00.000Z', says: 'Kim Closer: away until 2026-03-09T00:00:00.000Z' }],
       });
+    });
+
+    it('shows the lead’s nurture program: the step reached, the next one due, and that it runs', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      // entered the welcome program (config/nurture.json: intro at once, case-study 72 hours later, pricing 120 hours after that) four days ago
+      stubProfile({ ...storedLead(), stage: 'known', nurture: { programId: 'welcome', cycle: 0, enteredAt: daysBeforeNow(4) } });
+
+      const { status, body } = await get({ key, leadId: LEAD_ID });
+
+      expect(status).toBe(200);
+      expect(body.nurture).toEqual({
+        programId: 'welcome',
+        programName: nurture.programs.find((p) => p.id === 'welcome')!.name,
+        cycle: 0,
+        enteredAt: daysBeforeNow(4),
+        status: 'running',
+        reason: null,
+        endedAt: null,
+        step: { id: 'case-study', number: 2, of: 3 },
+        next: { id: 'pricing', at: new Date(NOW - 4 * DAY_MS + (72 + 120) * 3_600_000).toISOString() },
+      });
+    });
+
+    it('shows a program the lead left, and why; and no program for a lead never nurtured', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      stubProfile({ ...storedLead(), stage: 'mql', cycle: 1, nurture: { programId: 'welcome', cycle: 0, enteredAt: daysBeforeNow(4), ended: { reason: 'became an MQL', at: daysBeforeNow(2) } } });
+
+      const { body } = await get({ key, leadId: LEAD_ID });
+
+      expect(body.nurture).toMatchObject({ programId: 'welcome', status: 'exited', reason: 'became an MQL', endedAt: daysBeforeNow(2), step: { id: 'intro', number: 1, of: 3 }, next: null });
+
+      stubProfile(storedLead());
+      expect((await get({ key, leadId: LEAD_ID })).body.nurture).toBeNull();
     });
 
     it('says nothing of routing for a lead that never qualified', async () => {
