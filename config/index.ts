@@ -31,8 +31,6 @@ export const privacy = parseConfig('config/privacy.json', privacySchema, privacy
 export const feedback = parseConfig('config/feedback.json', feedbackConfigSchema, feedbackJson);
 export const campaigns = parseConfig('config/campaigns.json', campaignsSchema, campaignsJson);
 export const reports = parseConfig('config/reports.json', reportsConfigSchema, reportsJson);
-/** What every writer of lead saves slices report counts by: one value, so all writers agree (lead-store.ts `slicing`). */
-export const reportSlicing: ReportSlicing = { campaigns, traits: reports.traits };
 
 export const routing = parseConfig('config/routing.json', routingSchema, routingJson);
 {
@@ -47,3 +45,5 @@ export const holidays = parseConfig('config/holidays.json', holidaysFileSchema, 
 }
 /** Each rep's working calendar (hours, zone, public holidays): every service-agreement clock runs on it. */
 export const repCalendars = calendarsOf({ teams, routing, holidays });
+/** What every writer of lead saves slices report counts by: one value, so all writers agree (lead-store.ts `slicing`); the time to accept counts on the reps' calendars. */
+export const reportSlicing: ReportSlicing = { campaigns, traits: reports.traits, calendars: repCalendars };

@@ -295,12 +295,12 @@ function scorecardSection(card: Scorecard | undefined): Section {
       { label: 'Sales: accepted within the agreement', value: `${percent(withinShare)} of ${plural(s.acceptedWithinAgreement.due, 'hand-off')} due`, note: trendText(s.acceptedWithinAgreement, percent) },
       {
         label: 'Sales: time to accept',
-        value: `median ${hours(s.timeToAccept.medianHours.value)}, 95th percentile ${hours(s.timeToAccept.p95Hours.value)} (agreement: ${s.timeToAccept.withinHours} h)`,
+        value: `median ${hours(s.timeToAccept.medianHours.value)}, 95th percentile ${hours(s.timeToAccept.p95Hours.value)} in working hours (agreement: ${s.timeToAccept.withinHours} h)`,
         note: trendText(s.timeToAccept.medianHours, hours),
       },
       {
         label: 'Sales: time to first contact',
-        value: `median ${hours(s.timeToFirstContact.medianHours.value)}, 95th percentile ${hours(s.timeToFirstContact.p95Hours.value)} (agreement: ${s.timeToFirstContact.withinHours} h)`,
+        value: `median ${hours(s.timeToFirstContact.medianHours.value)}, 95th percentile ${hours(s.timeToFirstContact.p95Hours.value)} in working hours (agreement: ${s.timeToFirstContact.withinHours} h)`,
         note: trendText(s.timeToFirstContact.medianHours, hours),
       },
       {

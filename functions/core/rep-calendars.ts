@@ -1,7 +1,7 @@
-import type { WorkCalendar } from './business-hours.ts';
+import { defaultWeeklyHours, type WorkCalendar } from './business-hours.ts';
 import { holidaysOf, type HolidaysFile } from './holiday-dates.ts';
 import { repCalendar, repProfile, type RoutingConfig } from './routing.ts';
-import { findRep, type TeamsConfig } from './teams.ts';
+import { findRep, type Team, type TeamsConfig } from './teams.ts';
 
 /**
  * The calendar every service-agreement clock of a rep runs on: their working
@@ -39,6 +39,37 @@ export function repCalendars(config: CalendarConfig): RepCalendars {
     }
     return calendar;
   };
+}
+
+/**
+ * The calendar of a rep config/ no longer knows (removed from teams.json
+ * while their leads are still followed up): Monday to Friday, 09:00–17:00,
+ * no holidays, in `timeZone` (the team's, else UTC).
+ */
+export function defaultCalendar(timeZone = 'UTC'): WorkCalendar {
+  return { timeZone, week: defaultWeeklyHours, holidays: [], away: [] };
+}
+
+/** A team's time zone: its manager's, else the one all its reps share; undefined when it has none. */
+export function teamTimeZone(team: Pick<Team, 'manager' | 'reps'>): string | undefined {
+  if (team.manager.timeZone !== undefined) return team.manager.timeZone;
+  const zones = new Set(team.reps.map((rep) => rep.timeZone));
+  return zones.size === 1 ? [...zones][0] : undefined;
+}
+
+/**
+ * A rep's calendar, or the default one (defaultCalendar in `fallbackZone`)
+ * when the rep is not in config/teams.json any more: a clock already
+ * running for them is counted on it rather than failing. `known` says which,
+ * so the caller can log it.
+ */
+export function calendarOrDefault(calendars: RepCalendars, repId: string, fallbackZone = 'UTC'): { calendar: WorkCalendar; known: boolean } {
+  try {
+    return { calendar: calendars(repId), known: true };
+  } catch (error) {
+    if (error instanceof UnknownRepError) return { calendar: defaultCalendar(fallbackZone), known: false };
+    throw error;
+  }
 }
 
 /**

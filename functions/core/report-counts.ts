@@ -4,6 +4,8 @@ import type { FeedbackEntry } from './records.ts';
 import { traitDimension, traitSliceValue, type ReportTraits } from './report-traits.ts';
 import { scoreBandOf } from './backtest.ts';
 import { bucketOf } from './reports/histogram.ts';
+import { workingMsBetween } from './business-hours.ts';
+import { calendarOrDefault, defaultCalendar, type RepCalendars } from './rep-calendars.ts';
 import type { Stage, StageChange } from './lifecycle.ts';
 
 /**
@@ -26,16 +28,19 @@ export const reportDimensions = ['all', 'source', 'campaign', 'grade', 'scoreBan
 export type ReportDimension = (typeof reportDimensions)[number];
 
 /**
- * What slicing needs from the configuration: the campaigns (a lead's campaign
- * slice is the campaign its first touch counts for, as attribution names it)
- * and the traits kept as slices.
+ * What slicing and counting need from the configuration: the campaigns (a
+ * lead's campaign slice is the campaign its first touch counts for, as
+ * attribution names it), the traits kept as slices, and the reps' calendars
+ * (the time to accept is counted in the deciding rep's working time).
  */
 export interface ReportSlicing {
   campaigns: CampaignsConfig;
   traits: ReportTraits;
+  /** each rep's working calendar (rep-calendars.ts); absent: everyone on defaultCalendar (Monday–Friday 09:00–17:00 UTC) */
+  calendars?: RepCalendars;
 }
 
-/** Slicing with no campaign defined (a touch's campaign is its UTM name: `utm:spring`) and no trait kept. */
+/** Slicing with no campaign defined (a touch's campaign is its UTM name: `utm:spring`), no trait kept, reps on the default calendar. */
 export const UNCONFIGURED_SLICING: ReportSlicing = { campaigns: { campaigns: [] }, traits: {} };
 
 /** A slice's value when the lead has none (no touch, no owner). */
@@ -114,7 +119,7 @@ function leaveReason(change: StageChange): string {
  * `decided.<decision>` for a hand-off's decision (and `decided.in-time`
  * when it came before the owner's deadline: `withinAgreement`; for an
  * acceptance, `accepted.in-time` and `accept.<bucket>`, the time from the
- * hand-off to it);
+ * hand-off to it in the working time of the rep who decided: acceptanceMs);
  * `pipeline.count` / `won.count` / `lost.count` with the deal's amount in
  * minor units per currency (`pipeline.EUR`, `revenue.EUR`). A new lead counts
  * `reached.visitor` on the day it was first seen. Counts before the lead
@@ -160,8 +165,7 @@ export function reportCounts(
       if (change.withinAgreement === true) add(change.at, 'decided.in-time');
       if (change.decision === 'accepted') {
         if (change.withinAgreement === true) add(change.at, 'accepted.in-time');
-        // time to accept: from the hand-off (the lead entering mql) to the acceptance
-        if (entered !== undefined) add(change.at, `accept.${bucketOf(Math.max(0, Date.parse(change.at) - Date.parse(entered)))}`);
+        if (entered !== undefined) add(change.at, `accept.${bucketOf(acceptanceMs(entered, change.at, change.by?.repId ?? after.owner?.repId, slicing.calendars))}`);
       }
     }
     const deal = after.deal;
@@ -177,6 +181,19 @@ export function reportCounts(
     if (change.to === 'lost') add(change.at, 'lost.count');
   }
   return [...byKey.values()];
+}
+
+/**
+ * The time to accept: from the hand-off (the lead entering mql) to the
+ * acceptance, in the working time of the rep who decided (the hours the
+ * agreement's acceptance clock counts): a lead handed over on Friday evening
+ * and accepted on Monday at 09:30 took half an hour. A rep config/ no longer
+ * knows, or no rep, counts on the default calendar (UTC). The scorecard's
+ * recomputation from stored history uses this same function.
+ */
+export function acceptanceMs(handedAt: string, acceptedAt: string, repId: string | undefined, calendars: RepCalendars | undefined): number {
+  const calendar = calendars && repId !== undefined ? calendarOrDefault(calendars, repId).calendar : defaultCalendar();
+  return workingMsBetween(new Date(handedAt), new Date(acceptedAt), calendar);
 }
 
 /**

@@ -6,7 +6,7 @@ import { createLeadStore } from '#adapters/lead-store.ts';
 import { createReportStore } from '#adapters/report-store.ts';
 import { createStalledLeads } from '#adapters/stalled-leads.ts';
 import { digest } from '#config/digest.ts';
-import { campaigns, feedback, serviceAgreement, teams } from '#config/index.ts';
+import { campaigns, feedback, repCalendars, serviceAgreement, teams } from '#config/index.ts';
 import { DIGEST_TOP, lastDayOf } from '#core/digest.ts';
 import { stallLimits } from '#core/reports/stalled.ts';
 import { feedbackOfPeriod } from '../reports/feedback.ts';
@@ -44,7 +44,7 @@ export function digestReadPorts({ client, leadsTable, dashboardUrl, onConsumed, 
     // the scorecard of the week as GET /v1/reports/service-agreement?period=week&from=<Monday> answers it
     scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
     // the leads stalled now and the week's latest comments, as GET /v1/reports/stalled and /v1/reports/feedback answer
-    stalledLeads: async () => digestStalled(await stalledLeads({ limit: DIGEST_TOP }, { stallLimits: stallLimits(serviceAgreement), stalledLeads: stalled.stalledLeads, now }), teams),
+    stalledLeads: async () => digestStalled(await stalledLeads({ limit: DIGEST_TOP }, { stallLimits: stallLimits(serviceAgreement), stalledLeads: stalled.stalledLeads, calendars: repCalendars, now }), teams),
     latestComments: async (week) =>
       digestComments((await feedbackOfPeriod({ from: week.from, to: lastDayOf(week), by: 'all', limit: DIGEST_TOP }, { sliceCounts, now, feedbackConfig: feedback, latestComments })).comments, teams),
     dashboardUrl,

@@ -7,6 +7,7 @@ import { createMailer } from '#adapters/mailer.ts';
 import { dynamodb, ses } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
+import { logger } from '#commons/logger.ts';
 import { journeyStep } from '#commons/step.ts';
 import { repCalendars, serviceAgreement, teams } from '#config/index.ts';
 import { contactedUrl, feedbackUrl, linkExpiry } from '#core/links.ts';
@@ -45,6 +46,7 @@ const ports: FollowUpPorts = {
       expiresAt: expiresAt.toISOString(),
     };
   },
+  warn: (message, details) => logger.warn(message, details),
 };
 
 export const handler = journeyStep((state: FollowUpState) => followUp(state, ports));

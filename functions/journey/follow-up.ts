@@ -8,7 +8,7 @@ import type { JourneyState } from '#core/journey.ts';
 import type { Stage } from '#core/lifecycle.ts';
 import { returnToSalesMessageId } from '#core/outcomes.ts';
 import type { ActivityRecord, OutcomeEvent, VersionedLead } from '#core/records.ts';
-import type { RepCalendars } from '#core/rep-calendars.ts';
+import { calendarOrDefault, teamTimeZone, type RepCalendars } from '#core/rep-calendars.ts';
 import type { ReportCount } from '#core/report-counts.ts';
 import { missedContactCounts } from '#core/reports/scorecard-counts.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
@@ -42,6 +42,8 @@ export interface FollowUpPorts {
   putEventOnce: (event: OutcomeEvent) => Promise<boolean>;
   /** the rep's signed links for this lead: "I contacted them" while it is worked, feedback for an occasion */
   links: (input: { leadId: string; cycle: number; repId: string; contacted: boolean; occasion?: FeedbackOccasion }) => Promise<FollowUpLinks>;
+  /** logs a warning (a rep config/ no longer knows): the step goes on */
+  warn: (message: string, details: Record<string, unknown>) => void;
 }
 
 /** What the journey's follow-up step answers: whether it is over, and how long to wait before looking again. */
@@ -92,8 +94,13 @@ export async function followUp(state: FollowUpState, ports: FollowUpPorts): Prom
   // The clocks are the deciding rep's: the owner who accepted (a reassignment before it restarted the acceptance clock in their hours), or who rejected.
   const repId = decision.kind === 'accepted' ? record.owner.repId : decision.repId;
   const assignment = findRep(ports.teams, repId);
-  if (!assignment) throw new Error(`rep ${repId} is not in config/teams.json`);
-  const calendar = ports.calendars(repId);
+  // A rep removed from config/teams.json while their leads are followed up: the clocks go on, on the default
+  // calendar in the team's zone (else UTC); what is addressed to the rep cannot be sent, the manager is still told.
+  const team = assignment?.team ?? ports.teams.teams.find((t) => t.id === record.owner.teamId);
+  const { calendar, known } = calendarOrDefault(ports.calendars, repId, (team && teamTimeZone(team)) ?? 'UTC');
+  if (!assignment || !known) {
+    ports.warn('rep not in config/teams.json: follow-up clocks on the default calendar', { leadId, cycle, repId, teamId: team?.id ?? null, timeZone: calendar.timeZone });
+  }
   const plan = planFollowUp({ lead, cycle, decision, activities, feedbackAt, sent, sales, calendar, now });
   const clocks = salesClocks({ acceptedAt: decision.at, activities, sales, calendar, now });
 
@@ -101,6 +108,8 @@ export async function followUp(state: FollowUpState, ports: FollowUpPorts): Prom
     if (step === RETURN_TO_SALES) {
       const returning = { kind: 'return-to-sales' as const, cycle, repId: decision.repId, at: now.toISOString() };
       await ports.putEventOnce({ messageId: returnToSalesMessageId(leadId, cycle), kind: 'outcome', leadId, outcome: returning, receivedAt: now.toISOString() });
+    } else if (!assignment && (!team || !step.endsWith('notify-manager'))) {
+      ports.warn('follow-up email not sent: nobody to send it to', { leadId, cycle, repId, step });
     } else {
       const worked = lead.cycle === cycle && (workedStages as readonly Stage[]).includes(lead.stage);
       const occasion = occasionOf(step);
@@ -108,8 +117,9 @@ export async function followUp(state: FollowUpState, ports: FollowUpPorts): Prom
       const email = renderFollowUpEmail({
         step,
         lead,
-        rep: assignment.rep,
-        manager: assignment.team.manager,
+        // a removed rep is named by id to their manager
+        rep: assignment?.rep ?? { name: repId, email: team!.manager.email, timeZone: calendar.timeZone },
+        manager: team!.manager,
         sales,
         acceptedAt: decision.at,
         firstContact: clocks.firstContact,

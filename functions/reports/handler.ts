@@ -9,7 +9,7 @@ import { readSettings } from '#commons/settings.ts';
 import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
 import { funnelQuerySchema, reportQuerySchema } from '#core/reports/period.ts';
 import { createReportStore } from '#adapters/report-store.ts';
-import { campaigns, feedback, reports, serviceAgreement, teams } from '#config/index.ts';
+import { campaigns, feedback, repCalendars, reports, serviceAgreement, teams } from '#config/index.ts';
 import { attributionQuerySchema, feedbackQuerySchema } from '#core/reports/period.ts';
 import { attributionCsv, attributionOfPeriod, type AttributionPorts } from './attribution.ts';
 import { calibrationOfPeriod, type CalibrationPorts } from './calibration.ts';
@@ -115,6 +115,7 @@ export const handler = reportsHandler(
     teams,
     stallLimits: stallLimits(serviceAgreement),
     stalledLeads: stalled.stalledLeads,
+    calendars: repCalendars,
     feedbackConfig: feedback,
     latestComments,
   },

@@ -1,4 +1,5 @@
 import { ValidationError } from '#commons/errors.ts';
+import type { RepCalendars } from '#core/rep-calendars.ts';
 import { DEFAULT_STALLED_LIMIT, stallCutoffs, stalledReport, type StallLimit, type StalledQuery, type StalledRecord, type StalledReport } from '#core/reports/stalled.ts';
 
 export interface StalledPorts {
@@ -6,6 +7,8 @@ export interface StalledPorts {
   stallLimits: readonly StallLimit[];
   /** the leads past each cutoff, from the stalled index (never a scan): at most `atMost` per stage and shard */
   stalledLeads: (read: { cutoffs: ReturnType<typeof stallCutoffs>; team?: string | undefined; rep?: string | undefined; atMost: number }) => Promise<StalledRecord[]>;
+  /** each rep's working calendar: the sal limit (the follow-up window) is working days of the lead's owner */
+  calendars: RepCalendars;
   now: () => Date;
 }
 
@@ -22,5 +25,7 @@ export async function stalledLeads(query: StalledQuery, ports: StalledPorts): Pr
   const limit = query.limit ?? DEFAULT_STALLED_LIMIT;
   // one more than shown, so the report knows whether there are more
   const records = await ports.stalledLeads({ cutoffs: stallCutoffs(limits, now), team: query.team, rep: query.rep, atMost: limit + 1 });
-  return stalledReport({ records, limits, query, now });
+  const report = stalledReport({ records, limits, query, now, calendars: ports.calendars });
+  // The read stops at `atMost`, oldest first: when leads read were left out as still inside their follow-up window, stalled ones may lie past them.
+  return { ...report, more: report.more || records.length >= limit + 1 };
 }

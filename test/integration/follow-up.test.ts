@@ -176,7 +176,7 @@ describe('the sales clocks after Accept', () => {
     const contacts = await scorecardsOver(firstDay, (card) => card.contacts);
     expect(contacts).toMatchObject({ made: 1, inTime: 1, missed: 1 });
 
-    // Both journeys are still following up (the follow-up window and the feedback asks are days away).
+    // Both journeys are still following up (the follow-up window, 10 working days, is a week away).
     for (const anonymousId of ['visitor-ada', 'visitor-bob']) {
       const execution = [...runtime.stepFunctions.executions.values()].find((e) => e.name === journeyName(leadIdFor(`anon:${anonymousId}`), 1));
       expect(execution?.status).toBe('RUNNING');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repCalendars, serviceAgreement } from '../../config/index.ts';
 import { salesDeadlines } from '../../functions/core/activities.ts';
 import { workingMsBetween } from '../../functions/core/business-hours.ts';
+import { acceptanceMs } from '../../functions/core/report-counts.ts';
 import { histogramOf, quantile } from '../../functions/core/reports/histogram.ts';
 import { SETTINGS } from '../../functions/commons/settings.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
@@ -175,7 +176,10 @@ describe('the service-agreement scorecard', () => {
 
     // Recomputed from the raw records.
     const items = await leadsTable();
-    const profiles = items.filter((i) => i.sk === 'PROFILE' && !i.mergedInto) as { stageHistory: { to: string; decision?: string; withinAgreement?: boolean }[] }[];
+    const profiles = items.filter((i) => i.sk === 'PROFILE' && !i.mergedInto) as {
+      owner?: { repId: string };
+      stageHistory: { to: string; at: string; decision?: string; withinAgreement?: boolean; by?: { repId?: string } }[];
+    }[];
     const cycles = items.filter((i) => String(i.sk).startsWith('CYCLE#')) as { pk: string; cycle: number; missed: number; owner: { repId: string }; outcome?: { kind: string; at: string } }[];
     const activities = items.filter((i) => String(i.sk).startsWith('ACTIVITY#')) as { pk: string; cycle: number; at: string }[];
     const feedback = items.filter((i) => String(i.sk).startsWith('FEEDBACK#')) as { pk: string; cycle: number; rating: number }[];
@@ -203,12 +207,25 @@ describe('the service-agreement scorecard', () => {
 
     // The time to first contact, in the owner's working hours: the histogram's median and 95th percentile as the API rounds them.
     expect(months).toHaveLength(1);
-    const timed = ((await (await api(`/v1/reports/service-agreement?period=month&from=${months[0]}-01`)).json()) as { all: { sales: { timeToFirstContact: unknown } } }).all.sales.timeToFirstContact;
+    const { timeToFirstContact: timed, timeToAccept } = ((await (await api(`/v1/reports/service-agreement?period=month&from=${months[0]}-01`)).json()) as {
+      all: { sales: { timeToFirstContact: unknown; timeToAccept: unknown } };
+    }).all.sales;
     const took = acceptedCycles
       .filter((c) => activitiesOf(c).length > 0)
       .map((c) => workingMsBetween(new Date(c.outcome!.at), new Date(Math.min(...activitiesOf(c))), repCalendars(c.owner.repId)));
     const hoursAt = (q: number) => Math.round((quantile(histogramOf(took), q)!.value / 3_600_000) * 10 ** 2) / 10 ** 2;
     expect(timed).toMatchObject({ count: 2, medianHours: { value: hoursAt(0.5) }, p95Hours: { value: hoursAt(0.95) } });
+
+    // The time to accept, from the hand-off (entering mql) to the acceptance, in the deciding rep's working hours: the same function, from the stored histories.
+    const toAccept = profiles.flatMap((p) =>
+      p.stageHistory.flatMap((change, i) => {
+        if (change.decision !== 'accepted') return [];
+        const handed = p.stageHistory.slice(0, i).findLast((c) => c.to === 'mql')!;
+        return [acceptanceMs(handed.at, change.at, change.by?.repId ?? p.owner?.repId, repCalendars)];
+      }),
+    );
+    const acceptHoursAt = (q: number) => Math.round((quantile(histogramOf(toAccept), q)!.value / 3_600_000) * 10 ** 2) / 10 ** 2;
+    expect(timeToAccept).toMatchObject({ count: 2, medianHours: { value: acceptHoursAt(0.5) }, p95Hours: { value: acceptHoursAt(0.95) }, counted: 'working hours' });
 
     // …and what the scenario says, so the recomputation itself is checked.
     expect(expected).toMatchObject({ mqls: 3, accepted: 2, rejected: 1, withinAgreement: 2, missedAcceptances: 1, contactsMade: 2, activities: 4, met: 1, covered: 1 });

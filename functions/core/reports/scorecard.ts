@@ -62,6 +62,8 @@ export interface DurationMetrics {
   p95Hours: ScorecardMetric;
   /** what the agreement allows, in hours */
   withinHours: number;
+  /** what the hours are: the owner's working hours (their week, zone and public holidays), as the agreement counts them */
+  counted: 'working hours';
 }
 
 export interface Scorecard {
@@ -183,6 +185,7 @@ function durations(current: Histogram, previous: Histogram | undefined, withinHo
     medianHours: trend(hoursAt(current, 0.5), previous ? hoursAt(previous, 0.5) : null, false),
     p95Hours: trend(hoursAt(current, 0.95), previous ? hoursAt(previous, 0.95) : null, false),
     withinHours,
+    counted: 'working hours',
   };
 }
 

@@ -1,5 +1,7 @@
+import { addWorkingDays } from '../business-hours.ts';
 import type { Lead, Owner } from '../lead.ts';
 import type { Stage } from '../lifecycle.ts';
+import { calendarOrDefault, defaultCalendar, type RepCalendars } from '../rep-calendars.ts';
 import type { ServiceAgreement } from '../service-agreement.ts';
 import { funnelShardOf, OPEN_STAGE, openStageKey, STAGE_SINCE, STALLED_SHARDS } from '../table-layout.ts';
 import * as z from '../zod.ts';
@@ -25,7 +27,10 @@ export const isWatched = (stage: Stage): stage is WatchedStage => (watchedStages
 /** How long a lead may sit in a stage, and which term of the agreement says so. */
 export interface StallLimit {
   stage: WatchedStage;
+  /** plain hours; for a limit in working days, the least it can be (N working days never end before N × 24 hours) */
   hours: number;
+  /** a limit counted in working days of the lead's owner (sal: the follow-up window), as the sales clocks count it */
+  workingDays?: number;
   /** the config field the limit comes from: `acceptWithinHours`, `sales.followUp.withinDays`, `stalledAfterDays.sql` */
   from: string;
 }
@@ -43,7 +48,7 @@ export function stallLimits(agreement: Pick<ServiceAgreement, 'acceptWithinHours
   const limits: Record<WatchedStage, Omit<StallLimit, 'stage'> | undefined> = {
     engaged: days.engaged === undefined ? undefined : { hours: days.engaged * 24, from: 'stalledAfterDays.engaged' },
     mql: { hours: agreement.acceptWithinHours, from: 'acceptWithinHours' },
-    sal: { hours: agreement.sales.followUp.withinDays * 24, from: 'sales.followUp.withinDays' },
+    sal: { hours: agreement.sales.followUp.withinDays * 24, workingDays: agreement.sales.followUp.withinDays, from: 'sales.followUp.withinDays' },
     sql: days.sql === undefined ? undefined : { hours: days.sql * 24, from: 'stalledAfterDays.sql' },
     opportunity: days.opportunity === undefined ? undefined : { hours: days.opportunity * 24, from: 'stalledAfterDays.opportunity' },
   };
@@ -74,7 +79,14 @@ export interface StallCutoff {
   before: string;
 }
 
-/** The cutoffs at `now`: a lead that entered a stage before its cutoff has been in it longer than the limit. */
+/**
+ * The cutoffs at `now`: a lead that entered a stage before its cutoff has
+ * been in it longer than the limit. For a limit in working days the cutoff
+ * is the plain-hours lower bound (N × 24 hours: addWorkingDays never ends
+ * sooner), so the index read holds every lead that can be past it; the
+ * report then keeps only those past the deadline on their owner's calendar
+ * (stalledReport).
+ */
 export function stallCutoffs(limits: readonly StallLimit[], now: Date): StallCutoff[] {
   return limits.map((limit) => ({ stage: limit.stage, before: new Date(now.getTime() - limit.hours * 3_600_000).toISOString() }));
 }
@@ -115,7 +127,7 @@ export interface StalledLead {
   since: string;
   hoursInStage: number;
   /** the limit it passed */
-  limit: { hours: number; from: string };
+  limit: { hours: number; workingDays?: number; from: string };
   /** who owns it (none before a rep is assigned) */
   owner: { teamId: string; repId: string } | null;
 }
@@ -152,23 +164,38 @@ export function stalledLeadOf(record: StalledRecord, limit: StallLimit, now: Dat
     stage: record.stage,
     since: record.since,
     hoursInStage: Math.round(hours * 10) / 10,
-    limit: { hours: limit.hours, from: limit.from },
+    limit: { hours: limit.hours, ...(limit.workingDays !== undefined && { workingDays: limit.workingDays }), from: limit.from },
     owner: record.owner ? { teamId: record.owner.teamId, repId: record.owner.repId } : null,
   };
 }
 
 /**
- * The report from the records read (each stage's, past its cutoff, in any
- * order): those still past their stage's limit at `now` and matching the
- * filters, longest in stage first, at most `limit`; `more` when more were read.
+ * Whether a record is past its stage's limit at `now`: a limit in working days
+ * ends as the sales clock does, addWorkingDays from the stage entry on the
+ * owner's calendar (a rep config/ no longer knows, or no owner: the default
+ * calendar in UTC), so a lead whose follow-up window is still open is never
+ * listed; any other, by plain hours (the cutoff).
  */
-export function stalledReport(input: { records: readonly StalledRecord[]; limits: readonly StallLimit[]; query: StalledQuery; now: Date }): StalledReport {
-  const { limits, query, now } = input;
+function pastLimit(record: StalledRecord, limit: StallLimit, cutoff: string, now: Date, calendars: RepCalendars): boolean {
+  if (!(record.since < cutoff)) return false;
+  if (limit.workingDays === undefined) return true;
+  const calendar = record.owner ? calendarOrDefault(calendars, record.owner.repId).calendar : defaultCalendar();
+  return addWorkingDays(new Date(record.since), limit.workingDays, calendar).getTime() < now.getTime();
+}
+
+/**
+ * The report from the records read (each stage's, past its cutoff, in any
+ * order): those still past their stage's limit at `now` (pastLimit) and
+ * matching the filters, longest in stage first, at most `limit`; `more` when
+ * more were read.
+ */
+export function stalledReport(input: { records: readonly StalledRecord[]; limits: readonly StallLimit[]; query: StalledQuery; now: Date; calendars: RepCalendars }): StalledReport {
+  const { limits, query, now, calendars } = input;
   const limit = query.limit ?? DEFAULT_STALLED_LIMIT;
   const byStage = new Map(limits.map((l) => [l.stage, l]));
   const cutoff = new Map(stallCutoffs(limits, now).map((c) => [c.stage, c.before]));
   const rows = input.records
-    .filter((r) => (query.stage === undefined || r.stage === query.stage) && byStage.has(r.stage) && r.since < cutoff.get(r.stage)!)
+    .filter((r) => (query.stage === undefined || r.stage === query.stage) && byStage.has(r.stage) && pastLimit(r, byStage.get(r.stage)!, cutoff.get(r.stage)!, now, calendars))
     .filter((r) => (query.team === undefined || r.owner?.teamId === query.team) && (query.rep === undefined || r.owner?.repId === query.rep))
     .sort((a, b) => (a.since < b.since ? -1 : a.since > b.since ? 1 : a.leadId < b.leadId ? -1 : a.leadId > b.leadId ? 1 : 0));
   return {

@@ -296,3 +296,53 @@ describe('working-hours properties', () => {
     );
   });
 });
+
+// The time to accept and to first contact are counted with workingMsBetween: what it must never do.
+describe('working time between two instants', () => {
+  const dstZones = ['Europe/Berlin', 'America/New_York', 'Europe/London', 'Australia/Sydney', 'Australia/Lord_Howe'] as const;
+  const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const dayArb = fc.integer({ min: 0, max: 3 * 365 }).map((d) => new Date(Date.parse('2026-01-01T00:00:00Z') + d * 86_400_000).toISOString().slice(0, 10));
+
+  it('is never more than the wall-clock time, and never negative', () => {
+    fc.assert(
+      fc.property(calendarArb, startArb, startArb, (cal, a, b) => {
+        const ms = workingMsBetween(a, b, cal);
+        expect(ms).toBeGreaterThanOrEqual(0);
+        expect(ms).toBeLessThanOrEqual(Math.max(0, b.getTime() - a.getTime()));
+      }),
+      { seed: 1310, numRuns: 200 },
+    );
+  });
+
+  it('is zero across a holiday and across a weekend of a Monday–Friday week, wherever the clocks change', () => {
+    fc.assert(
+      fc.property(calendarArb, dayArb, (cal, day) => {
+        // a holiday: the whole local day, 23, 24 or 25 hours long
+        const off = { ...cal, holidays: [...cal.holidays, day] };
+        expect(workingMsBetween(localMidnight(day, cal.timeZone), localMidnight(nextDay(day), cal.timeZone), off)).toBe(0);
+        // the weekend around that day: Saturday 00:00 to Monday 00:00, local
+        const saturday = new Date(Date.parse(`${day}T00:00:00Z`) + (((6 - new Date(`${day}T00:00:00Z`).getUTCDay()) % 7) * 86_400_000)).toISOString().slice(0, 10);
+        const office = { ...cal, week: defaultWeeklyHours };
+        expect(workingMsBetween(localMidnight(saturday, cal.timeZone), localMidnight(nextDay(nextDay(saturday)), cal.timeZone), office)).toBe(0);
+      }),
+      { seed: 1311, numRuns: 200 },
+    );
+  });
+
+  it('counts the days the clocks change, both directions, as the clocks say: round the clock it is real time, and an office week holds 40 hours', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...dstZones), startArb, fc.integer({ min: 0, max: 3 * 86_400_000 }), dayArb, (zone, a, span, day) => {
+        const b = new Date(a.getTime() + span);
+        expect(workingMsBetween(a, b, calendar(zone, { week: allDay }))).toBe(span);
+        // Monday 00:00 to the next Monday 00:00, local: five 8-hour days whatever change falls in the week
+        const monday = new Date(Date.parse(`${day}T00:00:00Z`) - (((new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7) * 86_400_000)).toISOString().slice(0, 10);
+        const nextMonday = new Date(Date.parse(`${monday}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
+        expect(workingMsBetween(localMidnight(monday, zone), localMidnight(nextMonday, zone), calendar(zone))).toBe(40 * HOUR);
+      }),
+      { seed: 1312, numRuns: 200 },
+    );
+    // the weeks of the changes themselves, both directions (Berlin: 28 March and 31 October 2027 are Sundays)
+    expect(workingMsBetween(localMidnight('2027-03-22', 'Europe/Berlin'), localMidnight('2027-03-29', 'Europe/Berlin'), calendar('Europe/Berlin', { week: allDay }))).toBe(7 * 24 * HOUR - HOUR);
+    expect(workingMsBetween(localMidnight('2027-10-25', 'Europe/Berlin'), localMidnight('2027-11-01', 'Europe/Berlin'), calendar('Europe/Berlin', { week: allDay }))).toBe(7 * 24 * HOUR + HOUR);
+  });
+});

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as z from '#core/zod.ts';
 import { campaignsSchema } from '#core/campaigns.ts';
 import { feedbackCounts, leadSlices, minorUnits, reportCounts, UNCONFIGURED_SLICING, type ReportSlicing } from '#core/report-counts.ts';
+import { defaultWeeklyHours, weekdays, type WorkCalendar } from '#core/business-hours.ts';
+import { UnknownRepError } from '#core/rep-calendars.ts';
 import type { StageChange } from '#core/lifecycle.ts';
 import { bucketOf } from '#core/reports/histogram.ts';
 import { mqlLead } from '../handlers/fixtures.ts';
@@ -12,8 +14,11 @@ const owned = mqlLead({
   grade: 'A',
   owner: { repId: 'rep-sam', teamId: 'sales-emea', assignedAt: '2026-03-01T09:00:05.000Z' },
 });
-/** One campaign defined (the newsletter's), and two traits kept: industry as given, employees in bands. */
+/** A rep at work round the clock, every day (UTC): working time is wall-clock time. */
+const always: WorkCalendar = { timeZone: 'UTC', week: Object.fromEntries(weekdays.map((d) => [d, [{ from: '00:00', to: '24:00' }]])), holidays: [], away: [] };
+/** One campaign defined (the newsletter's), and two traits kept: industry as given, employees in bands; every rep always at work. */
 const slicing: ReportSlicing = {
+  calendars: () => always,
   campaigns: z.parse(campaignsSchema, {
     campaigns: [{ id: 'newsletter', name: 'Newsletter', type: 'email', owner: 'Maria', start: '2026-01-01', match: { utm: [{ source: 'newsletter', medium: 'email' }] } }],
   }),
@@ -86,6 +91,55 @@ describe('report counts of a save', () => {
       'trait:industry=Software',
       'trait:employees=50-249',
     ]);
+  });
+
+  describe('the time to accept, in the working time of the rep who decided', () => {
+    // Handed over Friday 6 March 2026 at 16:00 UTC, accepted Monday 9 March at 09:30 UTC (GMT in London).
+    const handed = mqlLead({ ...owned, stageHistory: [{ from: 'known', to: 'mql', at: '2026-03-06T16:00:00.000Z', cause: 'qualified' }] });
+    const accepted: StageChange = { from: 'mql', to: 'sal', at: '2026-03-09T09:30:00.000Z', cause: 'accepted', decision: 'accepted', withinAgreement: true, by: { repId: 'rep-sam' } };
+    const london: WorkCalendar = { timeZone: 'Europe/London', week: defaultWeeklyHours, holidays: [], away: [] };
+    const acceptCount = (counts: Record<string, number> | undefined) => Object.keys(counts ?? {}).filter((name) => name.startsWith('accept.'));
+
+    it('counts the hours of the rep’s calendar, not the weekend: Friday 16:00 to Monday 09:30 is an hour and a half', () => {
+      const asked: string[] = [];
+      const calendars = (repId: string) => (asked.push(repId), london);
+
+      const counts = countsOf(reportCounts(handed, [accepted], false, { ...slicing, calendars }), 'rep=rep-sam');
+
+      expect(acceptCount(counts)).toEqual([`accept.${bucketOf(1.5 * 3_600_000)}`]);
+      expect(asked).toEqual(['rep-sam']);
+      // the time in stage stays wall-clock time: it is not an agreement's clock
+      expect(counts).toHaveProperty(`dwell.mql.${bucketOf(65.5 * 3_600_000)}`, 1);
+    });
+
+    it('counts on the rep who decided (the change’s mover), else the owner', () => {
+      const asked: string[] = [];
+      const calendars = (repId: string) => (asked.push(repId), london);
+      reportCounts(handed, [{ ...accepted, by: { repId: 'rep-kim' } }], false, { ...slicing, calendars });
+      reportCounts(handed, [{ ...accepted, by: undefined }], false, { ...slicing, calendars });
+      expect(asked).toEqual(['rep-kim', 'rep-sam']);
+    });
+
+    it('counts a rep config/ no longer knows, or no calendars at all, on the default calendar (Monday–Friday 09:00–17:00 UTC) instead of failing the save', () => {
+      const removed = () => {
+        throw new UnknownRepError('rep-sam');
+      };
+      // Friday 16:00–17:00 and Monday 09:00–09:30 UTC
+      const expected = [`accept.${bucketOf(1.5 * 3_600_000)}`];
+      expect(acceptCount(countsOf(reportCounts(handed, [accepted], false, { ...slicing, calendars: removed }), 'all=all'))).toEqual(expected);
+      expect(acceptCount(countsOf(reportCounts(handed, [accepted], false, UNCONFIGURED_SLICING), 'all=all'))).toEqual(expected);
+      // any other failure of the lookup is not swallowed
+      const broken = () => {
+        throw new TypeError('boom');
+      };
+      expect(() => reportCounts(handed, [accepted], false, { ...slicing, calendars: broken })).toThrow('boom');
+    });
+
+    it('counts a hand-off accepted at a weekend as no working time', () => {
+      const weekend = mqlLead({ ...owned, stageHistory: [{ from: 'known', to: 'mql', at: '2026-03-07T10:00:00.000Z', cause: 'qualified' }] });
+      const onSunday = { ...accepted, at: '2026-03-08T18:00:00.000Z' };
+      expect(acceptCount(countsOf(reportCounts(weekend, [onSunday], false, { ...slicing, calendars: () => london }), 'all=all'))).toEqual([`accept.${bucketOf(0)}`]);
+    });
   });
 
   it('counts a late rejection as decided, not in time, and the lead as left from mql, rejected', () => {

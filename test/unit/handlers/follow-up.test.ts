@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { repCalendars, serviceAgreement, teams } from '../../../config/index.ts';
+import { holidays, repCalendars, routing, serviceAgreement, teams } from '../../../config/index.ts';
+import { repCalendars as calendarsOf } from '../../../functions/core/rep-calendars.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
 import type { EmailToSend } from '../../../functions/core/emails.ts';
 import type { Lead } from '../../../functions/core/lead.ts';
@@ -34,6 +35,7 @@ let activities: ActivityRecord[];
 let sent: EmailToSend[];
 let events: OutcomeEvent[];
 let marked: string[];
+let warnings: { message: string; details: Record<string, unknown> }[];
 let now: Date;
 let ports: FollowUpPorts;
 
@@ -53,6 +55,7 @@ beforeEach(() => {
   sent = [];
   events = [];
   marked = [];
+  warnings = [];
   now = after(HOUR);
   ports = {
     teams,
@@ -77,6 +80,7 @@ beforeEach(() => {
       ...(occasion && { feedbackUrl: `https://api.example.test/feedback/${occasion}` }),
       expiresAt: '2026-04-01T10:00:00.000Z',
     }),
+    warn: (message, details) => void warnings.push({ message, details }),
   };
 });
 
@@ -93,6 +97,8 @@ describe('the follow-up step', () => {
   });
 
   it('reminds the rep at the deadline with the "I contacted them" link, keeps the step on the cycle, and sends it once', async () => {
+    // feedback on the acceptance given: only the first-contact clock runs (the feedback ask, 5 working days, would remind Sam on Monday 9 March)
+    ports.feedbackGiven = async () => ({ accepted: after(HOUR).toISOString() });
     now = FIRST_CONTACT_DUE;
 
     const result = await followUp(state, ports);
@@ -110,6 +116,8 @@ describe('the follow-up step', () => {
   });
 
   it('tells the manager when the rep still has not made contact', async () => {
+    // feedback on the acceptance given: only the first-contact clock runs (the feedback ask, 5 working days, would remind Sam on Monday 9 March)
+    ports.feedbackGiven = async () => ({ accepted: after(HOUR).toISOString() });
     marked.push('first-contact-remind-rep');
     now = MANAGER_TOLD;
 
@@ -171,6 +179,60 @@ describe('the follow-up step', () => {
     now = after(30 * 24 * HOUR);
 
     expect(await followUp(state, ports)).toEqual({ done: false, waitSeconds: LONGEST_FOLLOW_UP_WAIT_SECONDS, stage: 'opportunity' });
+  });
+
+  describe('for a rep removed from config/teams.json while the lead is followed up', () => {
+    /** teams.json without Sam, and the calendars built from it (routing and holidays as deployed) */
+    const withoutSam = (managerZone?: string) => {
+      const config = {
+        ...teams,
+        teams: teams.teams.map((t) => (t.id === 'sales-emea' ? { ...t, manager: { ...t.manager, ...(managerZone && { timeZone: managerZone }) }, reps: t.reps.filter((r) => r.id !== sam.id) } : t)),
+      };
+      return { teams: config, calendars: calendarsOf({ teams: config, routing, holidays }) };
+    };
+
+    it('counts the clocks on the default calendar in the team’s zone, logs a warning and does not fail', async () => {
+      // Prepare: the team's manager works in New York: 24 working hours from Monday 05:00 EST end Wednesday 17:00 EST (22:00 UTC)
+      Object.assign(ports, withoutSam('America/New_York'));
+
+      // Act
+      const result = await followUp(state, ports);
+
+      // Assess
+      expect(result).toEqual({ done: false, waitSeconds: 59 * 3600, stage: 'sal' });
+      expect(warnings).toEqual([{ message: expect.stringContaining('default calendar'), details: expect.objectContaining({ repId: sam.id, teamId: 'sales-emea', timeZone: 'America/New_York' }) }]);
+    });
+
+    it('in UTC when the team has no one zone: the reminder to the rep goes nowhere but is taken, the manager is still told, naming the rep', async () => {
+      // Prepare: Ana names no zone and Kim (Berlin) is left: UTC, Monday 11:00 to Thursday 10:00
+      Object.assign(ports, withoutSam());
+      ports.feedbackGiven = async () => ({ accepted: after(HOUR).toISOString() });
+      expect((await followUp(state, ports)).waitSeconds).toBe(71 * 3600);
+
+      // Act: the first-contact deadline, then when the manager is due to be told (24 working hours on, on the default calendar too)
+      now = FIRST_CONTACT_DUE;
+      await followUp(state, ports);
+      now = MANAGER_TOLD;
+      await followUp(state, ports);
+
+      // Assess
+      expect(marked).toEqual(['first-contact-remind-rep', 'first-contact-notify-manager']);
+      expect(sent.map((e) => e.to)).toEqual([manager.email]);
+      expect(sent[0]!.subject).toBe(`No first contact: ${sam.id} has not contacted Dana Buyer`);
+      expect(warnings.map((w) => w.details.step).filter(Boolean)).toEqual(['first-contact-remind-rep']);
+    });
+
+    it('sends nothing, but takes its steps, when the team is gone too', async () => {
+      ports.teams = { ...teams, teams: teams.teams.filter((t) => t.id !== 'sales-emea') };
+      ports.calendars = calendarsOf({ teams: ports.teams, routing: { ...routing, teams: {} }, holidays });
+      now = new Date('2026-03-12T00:00:00.000Z');
+
+      await followUp(state, ports);
+
+      expect(sent).toEqual([]);
+      expect(marked).toContain('first-contact-remind-rep');
+      expect(warnings[0]!.details).toMatchObject({ repId: sam.id, teamId: null, timeZone: 'UTC' });
+    });
   });
 
   it('ends at once for a cycle with no decision on it', async () => {

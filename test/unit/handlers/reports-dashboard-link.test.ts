@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
-import { campaigns, feedback, serviceAgreement, teams } from '../../../config/index.ts';
+import { campaigns, feedback, repCalendars, serviceAgreement, teams } from '../../../config/index.ts';
 import { dashboardToken } from '../../../functions/core/links.ts';
 import { reportsHandler } from '../../../functions/reports/handler.ts';
 import { bearer, freshKey, httpEvent, jsonBody, lambdaContext } from './http-event.ts';
@@ -37,6 +37,7 @@ const ports = {
   teams,
   stallLimits: [],
   stalledLeads: async () => [],
+  calendars: repCalendars,
   feedbackConfig: feedback,
   latestComments: async () => [],
 };

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { FunnelCounters } from '../../../functions/core/funnel.ts';
-import { campaigns, feedback, serviceAgreement, teams } from '../../../config/index.ts';
+import { campaigns, feedback, repCalendars, serviceAgreement, teams } from '../../../config/index.ts';
 import type { FeedbackComment } from '../../../functions/core/reports/feedback.ts';
 import { stallLimits, type StalledRecord } from '../../../functions/core/reports/stalled.ts';
 import { bucketOf, QUANTILE_RELATIVE_ERROR } from '../../../functions/core/reports/histogram.ts';
@@ -72,6 +72,7 @@ const ports = {
   serviceAgreement,
   teams,
   stallLimits: stallLimits(serviceAgreement),
+  calendars: repCalendars,
   stalledLeads: async (read: (typeof stalledReads)[number]) => {
     stalledReads.push(read);
     return structuredClone(stalledRecords);
@@ -559,7 +560,7 @@ describe('reports handler (funnel)', () => {
     it('lists the leads past their stage’s limit, longest in stage first, with the limit each passed and the lead-supplied text as it is', async () => {
       const key = freshKey('sk');
       stubKey(key, 'server');
-      // now is 2026-03-31T12:00Z; mql's limit is acceptWithinHours (4), sal's the follow-up window (14 days)
+      // now is 2026-03-31T12:00Z; mql's limit is acceptWithinHours (4), sal's the follow-up window (10 working days of the owner; these reps are not in config/: the default calendar)
       stalledRecords = [
         record('lead-b', 'mql', '2026-03-31T06:00:00.000Z'),
         record('lead-a', 'sal', '2026-03-01T12:00:00.000Z'),
@@ -580,6 +581,19 @@ describe('reports handler (funnel)', () => {
       expect(stalledReads[0]!.cutoffs.map((c) => c.stage)).toEqual(stallLimits(serviceAgreement).map((l) => l.stage));
       expect(stalledReads[0]!.cutoffs.find((c) => c.stage === 'mql')?.before).toBe('2026-03-31T08:00:00.000Z');
       expect(stalledReads[0]!.atMost).toBe(51);
+    });
+
+    it('leaves out a sal lead whose follow-up window is still open in working days, and then says there may be more', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      // Friday 20 March: 11 plain days before now, but 10 working days (default calendar, UTC) end Friday 3 April
+      stalledRecords = [record('lead-s', 'sal', '2026-03-20T12:00:00.000Z'), record('lead-m', 'mql', '2026-03-31T06:00:00.000Z')];
+
+      const body = jsonBody(await getStalled(key, { limit: '1' })) as { leads: { leadId: string }[]; more: boolean };
+
+      expect(body.leads.map((l) => l.leadId)).toEqual(['lead-m']);
+      // the read stopped at two leads, one left out: stalled leads may lie past it
+      expect(body.more).toBe(true);
     });
 
     it('reads only the stage, team and rep asked for', async () => {

@@ -95,6 +95,7 @@ describe('the sales side of the scorecard', () => {
       medianHours: { value: null, previous: expect.any(Number), delta: null, direction: null, better: null },
       p95Hours: { value: null, previous: expect.any(Number), delta: null, direction: null, better: null },
       withinHours: 24,
+      counted: 'working hours',
     });
   });
 
