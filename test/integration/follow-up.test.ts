@@ -132,10 +132,13 @@ describe('the sales clocks after Accept', () => {
     // Bob: the reminder at the first-contact deadline, 24 of the rep's working hours after the acceptance, to the rep…
     // (the deadlines are worked out by hand in test/unit; here: the journey waits for them and the email words them)
     const bobCalendar = repCalendars(bobRep.id);
-    const bobLead = (await (await fetch(`${runtime.apiUrl}/v1/leads/${leadIdFor('anon:visitor-bob')}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } })).json()) as {
-      stageHistory: { to: string; at: string }[];
-    };
-    const acceptedAt = new Date(bobLead.stageHistory.find((c) => c.to === 'sal')!.at);
+    // the acceptance reaches the lead through the stream: wait for its stage change
+    const accepted = await eventually('Bob’s lead in sal', async () => {
+      const response = await fetch(`${runtime.apiUrl}/v1/leads/${leadIdFor('anon:visitor-bob')}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+      const lead = response.status === 200 ? ((await response.json()) as { stageHistory: { to: string; at: string }[] }) : undefined;
+      return lead?.stageHistory.find((c) => c.to === 'sal');
+    });
+    const acceptedAt = new Date(accepted.at);
     const due = addWorkingHours(acceptedAt, sales.firstContactWithinHours, bobCalendar);
     const told = addWorkingHours(due, sales.notifyManagerAfterHours, bobCalendar);
     // a weekend (or at least nights) lies in between: far later than the plain hours
