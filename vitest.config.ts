@@ -2,9 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // Two test files at a time (vitest's default on two cores is one): the
-    // unit, infra and end-to-end files run beside the integration files,
-    // which still run one at a time (each starts a whole local runtime).
+    // Two test files at a time (vitest's default on two cores is one), the
+    // integration files among them: each starts its own local runtime on free
+    // ports and mostly waits on its clock, so two of them share the cores.
     maxWorkers: 2,
     projects: [
       {
@@ -30,7 +30,6 @@ export default defineConfig({
           globalSetup: ['test/infra/synth.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
         },
       },
       {

@@ -393,7 +393,7 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
     const MANY = 1_700;
     const identifies = Array.from({ length: MANY }, (_, i) => ({ type: 'identify', anonymousId: `json-visitor-${i}`, messageId: `json-${i}`, traits: { email: `json-${i}@rescore-corp.example` } }));
     for (let i = 0; i < MANY; i += 100) await send('/v1/batch', { batch: identifies.slice(i, i + 100) });
-    await eventually('every new lead stored', async () => ((await profiles()).size >= LEADS + MORE + MANY ? true : undefined), 120_000);
+    await eventually('every new lead stored', async () => ((await profiles()).size >= LEADS + MORE + MANY ? true : undefined), 200_000);
     const file = path.join(temp, 'backtest-many.json');
     writeFileSync(file, JSON.stringify(modelWithPageViewsAt(30, 'rescore-json-1'), null, 2));
 
