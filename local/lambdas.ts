@@ -133,12 +133,21 @@ export class LocalLambdas {
   private readonly baseEnv: Record<string, string>;
   private readonly clock: ClockSettings;
   private readonly observer: FunctionObserver;
+  private readonly envOf: (fn: LocalFunction) => Record<string, string>;
 
-  constructor(functions: Map<string, LocalFunction>, baseEnv: Record<string, string>, clock: ClockSettings, observer: FunctionObserver = {}) {
+  /** `envOf` adds to one function's environment (the fault proxies' endpoints, which name the function). */
+  constructor(
+    functions: Map<string, LocalFunction>,
+    baseEnv: Record<string, string>,
+    clock: ClockSettings,
+    observer: FunctionObserver = {},
+    envOf: (fn: LocalFunction) => Record<string, string> = () => ({}),
+  ) {
     this.functions = functions;
     this.baseEnv = baseEnv;
     this.clock = clock;
     this.observer = observer;
+    this.envOf = envOf;
   }
 
   private byNameOrArn(nameOrArn: string): LocalFunction {
@@ -151,7 +160,7 @@ export class LocalLambdas {
   private warmUp(fn: LocalFunction): WarmFunction {
     let warm = this.warm.get(fn.logicalId);
     if (!warm) {
-      warm = new WarmFunction(fn, { ...this.baseEnv, ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.name }, this.clock, this.observer);
+      warm = new WarmFunction(fn, { ...this.baseEnv, ...this.envOf(fn), ...fn.environment, AWS_LAMBDA_FUNCTION_NAME: fn.name }, this.clock, this.observer);
       this.warm.set(fn.logicalId, warm);
     }
     return warm;

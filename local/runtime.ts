@@ -11,6 +11,8 @@ import { JOURNEY_RECONCILER_ID } from '../functions/core/reconcile.ts';
 import { createKeyRegistry, KeyAlreadyRegisteredError } from '../functions/adapters/key-registry.ts';
 import { issueKey, type ManageKeysPorts } from '../functions/keys/manage-keys.ts';
 import { createClock, type ClockSettings } from './clock.ts';
+import type { FaultPlan } from './fault-plan.ts';
+import { startFaultProxy } from './fault-proxy.ts';
 import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
 import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
@@ -20,7 +22,7 @@ import { SesEventError, sesEventDelivery, type DeliverSesEvent } from './ses-eve
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
 import { LocalStepFunctions } from './step-functions.ts';
 import { synthIfStale } from './synth.ts';
-import { describeApp, LOCAL_REGION, readTemplate, tablesOf, type LocalApp, type Template } from './template.ts';
+import { describeApp, LOCAL_REGION, readTemplate, tablesOf, type LocalApp, type LocalFunction, type Template } from './template.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -56,6 +58,18 @@ export interface LocalRuntimeOptions {
   functionEnvironment?: Record<string, string>;
   /** What the stand-ins did, as AWS would meter it (bench/cost). @default - nothing observed */
   observe?: RuntimeObserver;
+  /**
+   * Puts a fault proxy (local/fault-proxy.ts) in front of the DynamoDB, Step Functions and SES endpoints the
+   * functions use; `LocalRuntime.faults.use(plan)` chooses what it injects (nothing until then). Never on in `npm start`.
+   * @default - off: the functions reach the stand-ins directly
+   */
+  faults?: { /** how long a `timeout` call is held: past the clients' request timeout. @default 4000 */ holdMs?: number };
+}
+
+/** The fault proxies' control (with `faults` on): the plan in force, `undefined` for none. */
+export interface FaultControl {
+  use: (plan: FaultPlan | undefined) => void;
+  plan: () => FaultPlan | undefined;
 }
 
 /** Optional hooks for benches: the functions' invocations and output, and the stream reads. */
@@ -81,6 +95,8 @@ export interface LocalRuntime {
   streams: { hold: () => Promise<void>; release: () => void };
   /** what the leadloop CLI needs to work on this runtime: tables, state machine, endpoints */
   cliEnv: Record<string, string>;
+  /** with the `faults` option: the plan the proxies inject */
+  faults?: FaultControl;
   stop: () => Promise<void>;
 }
 
@@ -319,9 +335,44 @@ function functionsEnvironment(options: LocalRuntimeOptions, endpoints: { dynamod
   };
 }
 
+/**
+ * The fault proxies in front of the stand-ins, when asked for: each function's endpoints name it (so a plan can
+ * aim at one function and the counts say whose calls were hit).
+ */
+async function startFaultProxies(
+  options: LocalRuntimeOptions,
+  targets: { dynamodb: string; sfn: string; ses: string },
+  stops: Stops,
+): Promise<{ control: FaultControl; envOf: (fn: LocalFunction) => Record<string, string> } | undefined> {
+  if (!options.faults) return undefined;
+  let current: FaultPlan | undefined;
+  const plan = () => current;
+  const holdMs = options.faults.holdMs ?? 4_000;
+  const [dynamodb, sfn, ses] = await Promise.all(
+    (['dynamodb', 'sfn', 'ses'] as const).map((service) => startFaultProxy({ service, target: targets[service], plan, holdMs })),
+  );
+  for (const proxy of [dynamodb!, sfn!, ses!]) stops.add(proxy.stop);
+  return {
+    control: { use: (p) => void (current = p), plan },
+    envOf: (fn) => ({
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb!.endpointFor(fn.logicalId),
+      AWS_ENDPOINT_URL_SFN: sfn!.endpointFor(fn.logicalId),
+      AWS_ENDPOINT_URL_SESV2: ses!.endpointFor(fn.logicalId),
+      AWS_ENDPOINT_URL_SES: ses!.endpointFor(fn.logicalId),
+    }),
+  };
+}
+
 /** The functions, each in its own worker (started by `startAll`). */
-function createLambdas(app: LocalApp, env: Record<string, string>, clock: ClockSettings, observer: FunctionObserver | undefined, stops: Stops): LocalLambdas {
-  const lambdas = new LocalLambdas(app.functions, env, clock, observer);
+function createLambdas(
+  app: LocalApp,
+  env: Record<string, string>,
+  clock: ClockSettings,
+  observer: FunctionObserver | undefined,
+  stops: Stops,
+  envOf?: (fn: LocalFunction) => Record<string, string>,
+): LocalLambdas {
+  const lambdas = new LocalLambdas(app.functions, env, clock, observer, envOf);
   stops.add(() => lambdas.stop());
   return lambdas;
 }
@@ -484,8 +535,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const app = describeApp(template, cdkOut, { apiUrl: http.apiUrl, streamArns: dynamodb.streamArns });
 
     const sfnPort = options.sfnPort ?? (await freePort());
-    const env = functionsEnvironment(options, { dynamodb: dynamodb.endpoint, sfn: `http://127.0.0.1:${sfnPort}`, ses: sesUrl });
-    const lambdas = createLambdas(app, env, clock, options.observe, stops);
+    const endpoints = { dynamodb: dynamodb.endpoint, sfn: `http://127.0.0.1:${sfnPort}`, ses: sesUrl };
+    const env = functionsEnvironment(options, endpoints);
+    const faults = await startFaultProxies(options, endpoints, stops);
+    const lambdas = createLambdas(app, env, clock, options.observe, stops, faults?.envOf);
     const invoke: Invoke = (name, event) => lambdas.invoke(name, event);
     const { stepFunctions, sfnEndpoint } = await startStepFunctions(app, invoke, clock, sfnPort, stops, log);
     await lambdas.startAll();
@@ -522,7 +575,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const sesEvents = sesEventDelivery(app.sesEventTopics, invoke, clock);
     http.serve({ router: new HttpRouter(app.routes, app.cors, invoke), invoke, stepFunctions, schedules, sesUrl, sesEvents });
-    return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, schedules, sesEvents, streams, cliEnv, stop: stops.stopAll };
+    return { apiUrl: http.apiUrl, sesUrl, dynamodbEndpoint: dynamodb.endpoint, sfnEndpoint, writeKey, serverKey, clock, stepFunctions, schedules, sesEvents, streams, cliEnv, ...(faults && { faults: faults.control }), stop: stops.stopAll };
   } catch (error) {
     await stops.stopAll();
     throw error;
