@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { meteredClient, type OnConsumed } from './capacity.ts';
-import { EmailOutcomeUnknownError } from '#commons/errors.ts';
+import { EmailOutcomeUnknownError, EmailUnansweredError } from '#commons/errors.ts';
 import type { EmailToSend, SendResult } from '#core/emails.ts';
 import { emailKey } from '#core/table-layout.ts';
 
@@ -31,15 +32,18 @@ export function createMailer({ client: sdkClient, ses, leadsTable, senderAddress
     /**
      * Sends an email at most once per idempotency key: the record is written
      * before SendEmail. If a send fails for certain, the record is removed so a
-     * retry can send; if its outcome is unknown, it is never sent again.
+     * retry can send; if its outcome is unknown, it is never sent again. A send
+     * SES did not answer counts as sent (see decisions: Faults).
      */
     async sendEmailOnce(email: EmailToSend & { headers?: readonly MailHeader[] }): Promise<SendResult> {
       const key = emailKey(email.idempotencyKey);
+      // names this call's record: a put whose answer was lost and that the SDK sent again finds its own record
+      const attempt = randomUUID();
       try {
         await client.send(
           new PutCommand({
             TableName: leadsTable,
-            Item: { ...key, status: 'sending', to: email.to, subject: email.subject, startedAt: new Date().toISOString() },
+            Item: { ...key, status: 'sending', attempt, to: email.to, subject: email.subject, startedAt: new Date().toISOString() },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -47,7 +51,7 @@ export function createMailer({ client: sdkClient, ses, leadsTable, senderAddress
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const { Item } = await client.send(new GetCommand({ TableName: leadsTable, Key: key, ConsistentRead: true }));
         if (Item?.status === 'sent') return { sent: false, reason: 'already-sent' };
-        throw new EmailOutcomeUnknownError(email.idempotencyKey);
+        if (Item?.status !== 'sending' || Item.attempt !== attempt) throw new EmailOutcomeUnknownError(email.idempotencyKey);
       }
 
       let messageId: string;
@@ -68,19 +72,26 @@ export function createMailer({ client: sdkClient, ses, leadsTable, senderAddress
         );
         messageId = response.MessageId ?? 'unknown';
       } catch (error) {
-        // SES refused the request, so nothing was sent: let a retry send it.
-        await client.send(new DeleteCommand({ TableName: leadsTable, Key: key }));
-        throw error;
+        // No answer: it may have gone out. Never again; the record says so, and the caller goes on as if sent.
+        if (error instanceof EmailUnansweredError) messageId = 'unanswered';
+        else {
+          // SES refused the request, so nothing was sent: let a retry send it.
+          await client.send(new DeleteCommand({ TableName: leadsTable, Key: key }));
+          throw error;
+        }
       }
-      await client.send(
-        new UpdateCommand({
-          TableName: leadsTable,
-          Key: key,
-          UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :now',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':now': new Date().toISOString() },
-        }),
-      );
+      await client
+        .send(
+          new UpdateCommand({
+            TableName: leadsTable,
+            Key: key,
+            UpdateExpression: 'SET #status = :sent, messageId = :messageId, sentAt = :now',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':sent': 'sent', ':messageId': messageId, ':now': new Date().toISOString() },
+          }),
+        )
+        // The email is out: failing now would only fail the caller. Left 'sending', the record still stops a second send.
+        .catch(() => undefined);
       return { sent: true, messageId };
     },
   };

@@ -3,6 +3,34 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { EmailUnansweredError } from './errors.ts';
+
+/**
+ * Every AWS call gives up after a while and is retried by the SDK (its standard three attempts): without a
+ * request timeout a call that hangs holds the function until Lambda's own timeout. See decisions: Faults.
+ */
+export const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true } as const;
+
+/**
+ * SendEmail has no idempotency token: a send that got no answer may have gone out, so the SDK must not send
+ * it again. Such a failure (no HTTP answer at all) leaves as an EmailUnansweredError, which the SDK does not
+ * retry; SES's own answers (a throttle, a 5xx: nothing sent) are still retried. Runs inside the retry step.
+ */
+export function withoutBlindResends(client: SESv2Client): SESv2Client {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        // an answer from SES leaves the deserializer with $response; a dropped connection or a timeout has none
+        if (error instanceof Error && !('$response' in error)) throw new EmailUnansweredError(error);
+        throw error;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'withoutBlindResends' },
+  );
+  return client;
+}
 
 /**
  * The document client every DynamoDB adapter takes: `undefined` attributes
@@ -23,7 +51,7 @@ const tracer = /* @__PURE__ */ new Tracer();
  * these. Marked pure, so a bundle keeps only the clients its function uses,
  * and the tracer only with them (see decisions: Bundling).
  */
-export const dynamodb = /* @__PURE__ */ createDocumentClient({}, (client) => tracer.captureAWSv3Client(client));
+export const dynamodb = /* @__PURE__ */ createDocumentClient({ requestHandler: REQUEST_TIMEOUTS }, (client) => tracer.captureAWSv3Client(client));
 // esbuild drops an unused pure call but keeps its arguments unless they are pure too: hence both marks.
-export const sfn = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SFNClient({}));
-export const ses = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SESv2Client({}));
+export const sfn = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ new SFNClient({ requestHandler: REQUEST_TIMEOUTS }));
+export const ses = /* @__PURE__ */ tracer.captureAWSv3Client(/* @__PURE__ */ withoutBlindResends(/* @__PURE__ */ new SESv2Client({ requestHandler: REQUEST_TIMEOUTS })));

@@ -86,6 +86,20 @@ export class EmailOutcomeUnknownError extends Error {
   }
 }
 
+/**
+ * A SendEmail that got no answer from SES (the connection dropped, the request timed out): it may have been
+ * sent, so it is not sent again, neither by the SDK's retries nor by the caller's.
+ */
+export class EmailUnansweredError extends Error {
+  /** what the HTTP client saw; not `cause`, which the SDK's retry would follow to a retryable network error */
+  readonly original: unknown;
+  constructor(original?: unknown) {
+    super(`SES did not answer the send (${original instanceof Error ? original.message : String(original)}): it may have been sent`);
+    this.name = 'EmailUnansweredError';
+    this.original = original;
+  }
+}
+
 /** A concurrent writer changed the item first; the caller re-reads and tries again. */
 export class ConcurrentUpdateError extends Error {
   constructor(what: string, options?: ErrorOptions) {

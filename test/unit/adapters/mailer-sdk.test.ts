@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMailer } from '../../../functions/adapters/mailer.ts';
 import { createDocumentClient } from '../../../functions/commons/clients.ts';
+import { EmailUnansweredError } from '../../../functions/commons/errors.ts';
 import type { EmailToSend } from '../../../functions/core/emails.ts';
 
 /**
@@ -106,5 +107,39 @@ describe('mailer: sendEmailOnce', () => {
     expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
     expect(ddb).toHaveReceivedCommandExactlyOnceWith(DeleteCommand, { TableName: TABLE, Key: recordKey });
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('sends when the record found is its own: a put whose answer was lost, sent again by the SDK', async () => {
+    ddb.on(PutCommand, { TableName: TABLE, Item: recordKey }).rejects(conditionalCheckFailed());
+    // the record holds whatever attempt id this call put (the first, lost, answer)
+    ddb.on(GetCommand, { TableName: TABLE, Key: recordKey }).callsFake(() => {
+      const put = ddb.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+      return { Item: { ...recordKey, status: 'sending', attempt: put.attempt } };
+    });
+    ddb.on(UpdateCommand).resolves({});
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-5' });
+
+    expect(await sendEmailOnce(email)).toEqual({ sent: true, messageId: 'ses-message-5' });
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+  });
+
+  it('counts a send SES never answered as sent: the record stays, nothing is sent again', async () => {
+    ddb.on(PutCommand, { TableName: TABLE, Item: recordKey }).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    ses.on(SendEmailCommand).rejects(new EmailUnansweredError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+
+    expect(await sendEmailOnce(email)).toEqual({ sent: true, messageId: 'unanswered' });
+
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, { Key: recordKey, ExpressionAttributeValues: expect.objectContaining({ ':sent': 'sent', ':messageId': 'unanswered' }) });
+  });
+
+  it('answers sent when SES took the email but marking the record failed: the record, still sending, stops a second send', async () => {
+    ddb.on(PutCommand, { TableName: TABLE, Item: recordKey }).resolves({});
+    ddb.on(UpdateCommand).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerError' }));
+    ses.on(SendEmailCommand).resolves({ MessageId: 'ses-message-6' });
+
+    expect(await sendEmailOnce(email)).toEqual({ sent: true, messageId: 'ses-message-6' });
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
   });
 });
