@@ -73,7 +73,12 @@ export async function assignRep(state: JourneyState & { assignment?: JourneyAssi
   const { leadId, cycle } = state;
   const existing = await ports.getCycle(leadId, cycle);
   // a retry, or a journey the reconciler resumed: the owner, and the waits the record has left
-  if (existing) return resumedAssignment(existing, ports.now());
+  if (existing) {
+    // The first attempt may have failed between its two writes (the cycle, then the lead's owner): finish it, or
+    // the owner's links find a lead that is not theirs. A decided, recycled or merged cycle is left as it is.
+    if (!existing.outcome && !existing.recycled && !existing.mergedInto) await ports.assignOwner(leadId, cycle, existing.owner);
+    return resumedAssignment(existing, ports.now());
+  }
   const traits = await ports.leadTraits(leadId);
   if (traits === undefined) throw new Error(`lead ${leadId} does not exist`);
   const queued = state.assignment && 'queued' in state.assignment ? state.assignment : undefined;

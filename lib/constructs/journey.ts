@@ -124,12 +124,24 @@ export class Journey extends Construct {
     // A concurrent writer to the same lead is retried at once; Lambda's own
     // transient errors are retried by LambdaInvoke's default policy.
     const retryConflicts = { errors: ['ConcurrentUpdateError'], interval: Duration.seconds(1), maxAttempts: 5, backoffRate: 2 };
+    // An AWS call that still fails after the SDK's own retries (throttled, a 5xx, timed out) fails the function:
+    // every step is idempotent (once-only records, conditional writes), so the step runs again. An email whose
+    // outcome is unknown stays failed: trying again cannot tell. States.TaskFailed leaves States.Timeout to the catches.
+    const retryFaults = [
+      { errors: ['EmailOutcomeUnknownError'], maxAttempts: 0 },
+      { errors: ['States.TaskFailed'], interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 },
+    ];
+    const withRetries = <T extends LambdaInvoke>(task: T, conflicts = true): T => {
+      if (conflicts) task.addRetry(retryConflicts);
+      for (const retry of retryFaults) task.addRetry(retry);
+      return task;
+    };
 
-    const assignRep = new LambdaInvoke(this, 'Assign rep', {
+    const assignRep = withRetries(new LambdaInvoke(this, 'Assign rep', {
       lambdaFunction: assignRepFn,
       payloadResponseOnly: true,
       resultPath: '$.assignment',
-    }).addRetry(retryConflicts);
+    }));
 
     // Nobody could take the lead: it waits in its team's queue until a drain gives it a rep (or, after a while, routes it again).
     const awaitRep = new LambdaInvoke(this, 'Await rep', {
@@ -145,13 +157,14 @@ export class Journey extends Construct {
       taskTimeout: Timeout.at('$.assignment.waitSeconds'),
       resultPath: '$.assignment',
     });
+    withRetries(awaitRep, false);
     awaitRep.addCatch(assignRep, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
 
-    const sendHandoff = new LambdaInvoke(this, 'Send hand-off', {
+    const sendHandoff = withRetries(new LambdaInvoke(this, 'Send hand-off', {
       lambdaFunction: sendHandoffFn,
       payloadResponseOnly: true,
       resultPath: JsonPath.DISCARD,
-    });
+    }), false);
 
     const awaitPayload = TaskInput.fromObject({
       leadId: JsonPath.stringAt('$.leadId'),
@@ -169,12 +182,12 @@ export class Journey extends Construct {
       resultPath: '$.decision',
     });
 
-    const remindRep = new LambdaInvoke(this, 'Remind rep', {
+    const remindRep = withRetries(new LambdaInvoke(this, 'Remind rep', {
       comment: 'Emails the owner once before the deadline, unless they decided meanwhile; answers the seconds left to the deadline',
       lambdaFunction: remindRepFn,
       payloadResponseOnly: true,
       resultPath: '$.reminder',
-    }).addRetry(retryConflicts);
+    }));
 
     const awaitAcceptanceAfterReminder = new LambdaInvoke(this, 'Await acceptance after reminder', {
       comment: 'The same wait, resumed the same way; times out at the acceptance deadline',
@@ -187,10 +200,10 @@ export class Journey extends Construct {
 
     // Escalate returns the whole next journey state, so no ResultPath: the
     // default ("$") replaces the state. (An explicit "$" trips the local interpreter.)
-    const escalate = new LambdaInvoke(this, 'Escalate', {
+    const escalate = withRetries(new LambdaInvoke(this, 'Escalate', {
       lambdaFunction: escalateFn,
       payloadResponseOnly: true,
-    }).addRetry(retryConflicts);
+    }));
 
     const recycled = new Succeed(this, 'Recycled to marketing');
     const handoffFailed = new Fail(this, 'Hand-off failed', {
@@ -209,17 +222,20 @@ export class Journey extends Construct {
       // notify-manager (and outcome-recorded): the same owner gets a fresh window, or the wait picks up the decision
       .otherwise(awaitAcceptance);
 
+    // the callback tasks' functions store the token: when one fails, the task is tried again with a new token
+    withRetries(awaitAcceptance, false);
+    withRetries(awaitAcceptanceAfterReminder, false);
     awaitAcceptance.addCatch(remindRep, { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
     remindRep.next(awaitAcceptanceAfterReminder);
     awaitAcceptanceAfterReminder.addCatch(escalate.next(nextStep), { errors: ['States.Timeout'], resultPath: JsonPath.DISCARD });
 
     // After the decision (accepted or rejected): follow up until nothing is left to chase.
-    const followUp = new LambdaInvoke(this, 'Follow up', {
+    const followUp = withRetries(new LambdaInvoke(this, 'Follow up', {
       comment: 'Takes the follow-up steps due (reminders, manager notices, feedback asks, the return to sales) and says when to look again',
       lambdaFunction: followUpFn,
       payloadResponseOnly: true,
       resultPath: '$.followUp',
-    }).addRetry(retryConflicts);
+    }));
     followUp.addCatch(new Fail(this, 'Follow-up failed', {
       comment: 'Alarmed on (JourneyFailedAlarm): a decided lead whose reminders or feedback asks could not be sent',
       error: 'FollowUpFailed',
@@ -237,6 +253,7 @@ export class Journey extends Construct {
       taskTimeout: Timeout.at('$.followUp.waitSeconds'),
       resultPath: '$.resumed',
     });
+    withRetries(awaitFollowUp, false);
     awaitFollowUp.addCatch(followUp, { errors: ['States.Timeout'], resultPath: '$.resumed' });
     awaitFollowUp.next(followUp);
     awaitAcceptanceAfterReminder.next(followUp);

@@ -132,7 +132,7 @@ describe('journey steps', () => {
       expect(store.sent[0]!.text).toContain('Sam Seller: away until 2026-03-07T00:00:00.000Z');
     });
 
-    it('returns the recorded assignment on a retry without writing anything', async () => {
+    it('returns the recorded assignment on a retry, writing only the lead’s owner the first attempt may have left unwritten', async () => {
       const existing = cycleRecord({ owner: { ...kim, assignedAt: '2026-03-01T09:59:00.000Z' }, acceptBy: '2026-03-01T13:59:00.000Z' });
       const store = world(lead, existing);
 
@@ -142,9 +142,9 @@ describe('journey steps', () => {
       // before this retry: a minute less than the window), not a whole window from the retry
       expect(assignment).toEqual({ ...kim, previousReps: [], acceptBy: '2026-03-01T13:59:00.000Z', acceptWithinSeconds: 14_340, remindAt: '2026-03-01T13:59:00.000Z', remindWithinSeconds: 14_340 });
       expect(store.cycle(LEAD_ID, 1)).toEqual(existing);
-      expect(store.lead(LEAD_ID)).toEqual({ lead, version: 4 });
+      expect(store.lead(LEAD_ID)?.lead.owner).toEqual(existing.owner);
       expect(store.writes.putCycle).toBe(0);
-      expect(store.writes.assignOwner).toBe(0);
+      expect(store.writes.assignOwner).toBe(1);
       expect(store.open('rep-kim')).toBe(0);
     });
   });
