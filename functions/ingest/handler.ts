@@ -7,8 +7,9 @@ import { logger } from '#commons/logger.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import type { KeyLookup } from '#commons/auth.ts';
-import { privacy } from '#config/index.ts';
+import { ingestLimits, privacy } from '#config/index.ts';
 import { BATCH } from '#core/event-types.ts';
+import { createKeyLimiter, KEY_LIMIT_NAME, keyLimitFrom, keyLimitMessage, type KeyLimiter } from '#core/key-limit.ts';
 import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
 import { batchEvent, requestTypeOf, segmentBatchSchema, withoutClientExtras, type RequestType } from '#core/segment-batch.ts';
 import { itemSizeIssue, storableIssues } from '#core/storable.ts';
@@ -18,6 +19,8 @@ import { recordEvents, type RecordEventsPorts } from './record-events.ts';
 /** What taking events in needs: the use case's ports, the keys to check the sender's, and the clock that dates receipt. */
 export interface IngestHandlerPorts extends RecordEventsPorts, KeyLookup {
   now: () => Date;
+  /** The per-write-key limit: admits a request's events (counted one by one) or refuses them all. */
+  keyLimiter: KeyLimiter;
 }
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
@@ -107,6 +110,17 @@ export function ingestHandler(ports: IngestHandlerPorts) {
 
     const receivedAt = ports.now();
     const events = storedEvents(type, parseEvents(type, body), receivedAt, key.sourceId);
+    // Counted per event, after validation (a refused request spends nothing) and before any write.
+    const decision = ports.keyLimiter.take(writeKey, events.length, receivedAt.getTime());
+    if (!decision.admitted) {
+      const { limit } = ports.keyLimiter;
+      logger.warn('write key over its limit', { sourceId: key.sourceId, events: events.length, retryAfterSeconds: decision.retryAfterSeconds });
+      return json(
+        429,
+        { error: keyLimitMessage(limit, decision.retryAfterSeconds), limit: { name: KEY_LIMIT_NAME, ...limit }, retryAfterSeconds: decision.retryAfterSeconds },
+        { 'retry-after': String(decision.retryAfterSeconds) },
+      );
+    }
     const result = await recordEvents(events, ports);
     logger.info('events recorded', { ...result, sourceId: key.sourceId });
     return json(200, { success: true });
@@ -120,7 +134,10 @@ const meter = createUnitMeter();
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { putEventOnce } = createEventStore({ client: dynamodb, eventsTable, onConsumed: meter.onConsumed });
 
-export const handler = ingestHandler({ findKey, putEventOnce, now: () => new Date() });
+// Per instance: each function instance keeps its own buckets (see README, "Abuse limits and alarms").
+const keyLimiter = createKeyLimiter(keyLimitFrom(ingestLimits.perWriteKey, process.env));
+
+export const handler = ingestHandler({ findKey, putEventOnce, now: () => new Date(), keyLimiter });
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));
