@@ -25,6 +25,7 @@ export interface IngestHandlerPorts extends RecordEventsPorts, KeyLookup {
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
 const BATCH_LIMIT_BYTES = 500 * 1024;
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /** The write key: the user of HTTP Basic auth (Segment's convention), a Bearer token, or `writeKey` in the body. */
 function writeKeyOf(event: HttpEvent, body: unknown): string | undefined {
@@ -96,6 +97,15 @@ function parseEvents(type: RequestType, body: unknown): TrackingEvent[] {
  * write key, validates and stores each event once; scoring happens downstream.
  */
 export function ingestHandler(ports: IngestHandlerPorts) {
+  // A flood would log a line per refused request: one warning per source and minute, with the count.
+  const refusals = new Map<string, { warnedAtMs: number; requests: number; events: number }>();
+  const noteRefusal = (sourceId: string, events: number, nowMs: number, retryAfterSeconds: number) => {
+    const seen = refusals.get(sourceId) ?? { warnedAtMs: -Infinity, requests: 0, events: 0 };
+    const counted = { ...seen, requests: seen.requests + 1, events: seen.events + events };
+    if (nowMs - seen.warnedAtMs < REFUSAL_LOG_INTERVAL_MS) return void refusals.set(sourceId, counted);
+    logger.warn('write key over its limit', { sourceId, refusedRequests: counted.requests, refusedEvents: counted.events, retryAfterSeconds });
+    refusals.set(sourceId, { warnedAtMs: nowMs, requests: 0, events: 0 });
+  };
   return httpHandler(async (event) => {
     const requested = requestTypeOf(event.rawPath);
     if (requested.type === undefined) throw new ValidationError([{ path: 'type', message: `unknown event type "${requested.name}"` }]);
@@ -114,7 +124,7 @@ export function ingestHandler(ports: IngestHandlerPorts) {
     const decision = ports.keyLimiter.take(writeKey, events.length, receivedAt.getTime());
     if (!decision.admitted) {
       const { limit } = ports.keyLimiter;
-      logger.warn('write key over its limit', { sourceId: key.sourceId, events: events.length, retryAfterSeconds: decision.retryAfterSeconds });
+      noteRefusal(key.sourceId, events.length, receivedAt.getTime(), decision.retryAfterSeconds);
       return json(
         429,
         { error: keyLimitMessage(limit, decision.retryAfterSeconds), limit: { name: KEY_LIMIT_NAME, ...limit }, retryAfterSeconds: decision.retryAfterSeconds },
