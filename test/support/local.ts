@@ -23,13 +23,17 @@ export function useLocalRuntime(): { readonly runtime: LocalRuntime; readonly dy
   return local;
 }
 
-/** Polls until `probe` returns a value; fails naming what it waited for. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls until `probe` returns a value; fails naming what it waited for. A
+ * probe that scans a table should poll seldom (`intervalMs`): DynamoDB Local
+ * shares the machine's cores with the work it waits for.
+ */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const value = await probe();
     if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
