@@ -1,7 +1,7 @@
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.ts';
 
 /** Helpers for tests that drive the local runtime. */
 
@@ -10,10 +10,10 @@ import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
  * the existing cdk.out, quiet) and stopped after them, with a DynamoDB client
  * on its tables. Read `runtime` and `dynamodb` inside tests, once started.
  */
-export function useLocalRuntime(): { readonly runtime: LocalRuntime; readonly dynamodb: DynamoDBClient } {
+export function useLocalRuntime(options: Pick<LocalRuntimeOptions, 'functionEnvironment'> = {}): { readonly runtime: LocalRuntime; readonly dynamodb: DynamoDBClient } {
   const local = {} as { runtime: LocalRuntime; dynamodb: DynamoDBClient };
   beforeAll(async () => {
-    local.runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
+    local.runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined, ...options });
     local.dynamodb = new DynamoDBClient({ endpoint: local.runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   });
   afterAll(async () => {
