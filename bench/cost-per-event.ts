@@ -8,6 +8,7 @@ import { createRepStore } from '../functions/adapters/rep-store.ts';
 import { createLeadStore } from '../functions/adapters/lead-store.ts';
 import { createDocumentClient } from '../functions/commons/clients.ts';
 import { markerKey, profileKey, scoreKey } from '../functions/core/table-layout.ts';
+import { createErasureStore } from '../functions/adapters/erasure-store.ts';
 import { applyEventRecords, type ApplyEventsPorts } from '../functions/score/apply-events.ts';
 import { localCredentials } from '../local/dynamodb.ts';
 import { LOCAL_REGION } from '../local/template.ts';
@@ -77,6 +78,8 @@ try {
   const leads = createLeadStore({ client, leadsTable, onConsumed, slicing: reportSlicing });
   const history = createLeadHistory({ client, leadsTable, eventsTable, onConsumed });
   const store = createEventStore({ client, eventsTable, onConsumed });
+  // as the score handler wires it: each batch looks up tombstones of the people it names
+  const erasure = createErasureStore({ client, leadsTable, eventsTable, onConsumed });
   let journeysStarted = 0;
   const endMs = Date.parse('2026-12-01T12:00:00.000Z');
   const ports: ApplyEventsPorts = {
@@ -102,6 +105,7 @@ try {
     putCycle: leads.putCycle,
     releaseOpen: createRepStore({ client, leadsTable, onConsumed }).releaseOpen,
     log: (message, details) => log(`${message} ${JSON.stringify(details)}`),
+    erasure: { erasedAmong: erasure.erasedAmong, dropEvents: erasure.deleteEvents },
   };
 
   const events = personHistory(EVENTS, DAYS, endMs);

@@ -2,6 +2,7 @@ import { campaignsSchema } from '#core/campaigns.ts';
 import { ConfigError, parseConfig } from '#core/config-errors.ts';
 import { feedbackConfigSchema } from '#core/feedback.ts';
 import { holidaysFileSchema, holidaysIssues } from '#core/holiday-dates.ts';
+import { ingestLimitsSchema } from '#core/key-limit.ts';
 import { repCalendars as calendarsOf } from '#core/rep-calendars.ts';
 import { privacySchema } from '#core/privacy.ts';
 import type { ReportSlicing } from '#core/report-counts.ts';
@@ -13,6 +14,7 @@ import { teamsSchema } from '#core/teams.ts';
 import campaignsJson from './campaigns.json' with { type: 'json' };
 import feedbackJson from './feedback.json' with { type: 'json' };
 import holidaysJson from './holidays.json' with { type: 'json' };
+import ingestLimitsJson from './ingest-limits.json' with { type: 'json' };
 import privacyJson from './privacy.json' with { type: 'json' };
 import reportsJson from './reports.json' with { type: 'json' };
 import routingJson from './routing.json' with { type: 'json' };
@@ -31,6 +33,8 @@ export const privacy = parseConfig('config/privacy.json', privacySchema, privacy
 export const feedback = parseConfig('config/feedback.json', feedbackConfigSchema, feedbackJson);
 export const campaigns = parseConfig('config/campaigns.json', campaignsSchema, campaignsJson);
 export const reports = parseConfig('config/reports.json', reportsConfigSchema, reportsJson);
+/** Events per second and burst per write key, per ingest function instance (README, "Abuse limits and alarms"). */
+export const ingestLimits = parseConfig('config/ingest-limits.json', ingestLimitsSchema, ingestLimitsJson);
 
 export const routing = parseConfig('config/routing.json', routingSchema, routingJson);
 {

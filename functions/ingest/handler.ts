@@ -7,8 +7,9 @@ import { logger } from '#commons/logger.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import type { KeyLookup } from '#commons/auth.ts';
-import { privacy } from '#config/index.ts';
+import { ingestLimits, privacy } from '#config/index.ts';
 import { BATCH } from '#core/event-types.ts';
+import { createKeyLimiter, KEY_LIMIT_NAME, keyLimitFrom, keyLimitMessage, type KeyLimiter } from '#core/key-limit.ts';
 import { browserUseRefusal, keyFromAuthorization, keyKindRefusal } from '#core/keys.ts';
 import { batchEvent, requestTypeOf, segmentBatchSchema, withoutClientExtras, type RequestType } from '#core/segment-batch.ts';
 import { itemSizeIssue, storableIssues } from '#core/storable.ts';
@@ -18,10 +19,13 @@ import { recordEvents, type RecordEventsPorts } from './record-events.ts';
 /** What taking events in needs: the use case's ports, the keys to check the sender's, and the clock that dates receipt. */
 export interface IngestHandlerPorts extends RecordEventsPorts, KeyLookup {
   now: () => Date;
+  /** The per-write-key limit: admits a request's events (counted one by one) or refuses them all. */
+  keyLimiter: KeyLimiter;
 }
 
 const EVENT_LIMIT_BYTES = 32 * 1024;
 const BATCH_LIMIT_BYTES = 500 * 1024;
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /** The write key: the user of HTTP Basic auth (Segment's convention), a Bearer token, or `writeKey` in the body. */
 function writeKeyOf(event: HttpEvent, body: unknown): string | undefined {
@@ -93,6 +97,15 @@ function parseEvents(type: RequestType, body: unknown): TrackingEvent[] {
  * write key, validates and stores each event once; scoring happens downstream.
  */
 export function ingestHandler(ports: IngestHandlerPorts) {
+  // A flood would log a line per refused request: one warning per source and minute, with the count.
+  const refusals = new Map<string, { warnedAtMs: number; requests: number; events: number }>();
+  const noteRefusal = (sourceId: string, events: number, nowMs: number, retryAfterSeconds: number) => {
+    const seen = refusals.get(sourceId) ?? { warnedAtMs: -Infinity, requests: 0, events: 0 };
+    const counted = { ...seen, requests: seen.requests + 1, events: seen.events + events };
+    if (nowMs - seen.warnedAtMs < REFUSAL_LOG_INTERVAL_MS) return void refusals.set(sourceId, counted);
+    logger.warn('write key over its limit', { sourceId, refusedRequests: counted.requests, refusedEvents: counted.events, retryAfterSeconds });
+    refusals.set(sourceId, { warnedAtMs: nowMs, requests: 0, events: 0 });
+  };
   return httpHandler(async (event) => {
     const requested = requestTypeOf(event.rawPath);
     if (requested.type === undefined) throw new ValidationError([{ path: 'type', message: `unknown event type "${requested.name}"` }]);
@@ -107,6 +120,17 @@ export function ingestHandler(ports: IngestHandlerPorts) {
 
     const receivedAt = ports.now();
     const events = storedEvents(type, parseEvents(type, body), receivedAt, key.sourceId);
+    // Counted per event, after validation (a refused request spends nothing) and before any write.
+    const decision = ports.keyLimiter.take(writeKey, events.length, receivedAt.getTime());
+    if (!decision.admitted) {
+      const { limit } = ports.keyLimiter;
+      noteRefusal(key.sourceId, events.length, receivedAt.getTime(), decision.retryAfterSeconds);
+      return json(
+        429,
+        { error: keyLimitMessage(limit, decision.retryAfterSeconds), limit: { name: KEY_LIMIT_NAME, ...limit }, retryAfterSeconds: decision.retryAfterSeconds },
+        { 'retry-after': String(decision.retryAfterSeconds) },
+      );
+    }
     const result = await recordEvents(events, ports);
     logger.info('events recorded', { ...result, sourceId: key.sourceId });
     return json(200, { success: true });
@@ -120,7 +144,10 @@ const meter = createUnitMeter();
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { putEventOnce } = createEventStore({ client: dynamodb, eventsTable, onConsumed: meter.onConsumed });
 
-export const handler = ingestHandler({ findKey, putEventOnce, now: () => new Date() });
+// Per instance: each function instance keeps its own buckets (see README, "Abuse limits and alarms").
+const keyLimiter = createKeyLimiter(keyLimitFrom(ingestLimits.perWriteKey, process.env));
+
+export const handler = ingestHandler({ findKey, putEventOnce, now: () => new Date(), keyLimiter });
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

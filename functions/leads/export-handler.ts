@@ -15,14 +15,19 @@ import { exportLead, type ExportPorts } from './export-lead.ts';
 export interface ExportHandlerPorts extends ExportPorts, KeyLookup {}
 
 const byIdSchema = z.object({ leadId: leadIdSchema });
+/** where a page of the export starts (its `page.next` says): a position in the person's events */
+const pageSchema = z.object({
+  eventsFrom: z.optional(z.pipe(z.string().check(z.regex(/^\d{1,9}$/, 'must be a whole number from 0 (the page.next of the page before)')), z.transform(Number))),
+});
 
-/** Everything held about a person, as JSON (GET /v1/leads/{leadId}/export, server key). */
+/** Everything held about a person, as JSON in pages (GET /v1/leads/{leadId}/export[?eventsFrom=n], server key). */
 export function exportHandler(ports: ExportHandlerPorts) {
   const requireServerKey = serverKeyCheck(ports);
   return httpHandler(async (event) => {
     await requireServerKey(event);
     const { leadId } = validate(byIdSchema, event.pathParameters ?? {});
-    return json(200, await exportLead(leadId, ports), { 'cache-control': 'no-store', 'content-disposition': `attachment; filename="${leadId}.json"` });
+    const { eventsFrom } = validate(pageSchema, event.queryStringParameters ?? {});
+    return json(200, await exportLead(leadId, ports, eventsFrom === undefined ? {} : { eventsFrom }), { 'cache-control': 'no-store', 'content-disposition': `attachment; filename="${leadId}.json"` });
   });
 }
 

@@ -125,6 +125,8 @@ describe('an accept made before the reassignment deadline, still in the stream w
 });
 
 describe('an accept made after the lead was reassigned', () => {
+  let reassigned: { leadId: string; second: CapturedEmail } | undefined;
+
   it('gets a page that says the lead was reassigned and when, and changes nothing', async () => {
     // Prepare: the first rep misses two deadlines; the second one gets the lead
     const leadId = leadIdFor('anon:visitor-ravi');
@@ -150,5 +152,27 @@ describe('an accept made after the lead was reassigned', () => {
     expect(secondRep).not.toBe(first!.destination.to[0]);
     const dynamodb = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     expect(await storedEvents(dynamodb, (e) => e.kind === 'outcome' && e.leadId === leadId)).toEqual([]);
+    reassigned = { leadId, second: handoffs[1]! };
   }, 240_000);
+
+  it('and an accept made after the ladder sent the lead back to marketing gets a page that says so, and changes nothing', async () => {
+    // Prepare: the second rep misses the deadline too, the last step of the ladder: recycle
+    expect(reassigned).toBeDefined();
+    const { leadId, second } = reassigned!;
+    const secondRepId = teams.teams[0]!.reps.find((r) => r.email === second.destination.to[0])!.id;
+    const recycled = await eventually('the lead back with marketing', async () => ((await readLead(leadId))?.stage === 'recycled' ? readLead(leadId) : undefined), acceptanceBudgetMs(runtime, secondRepId, 1));
+
+    // Act: the second rep accepts now, with the link of their own hand-off
+    const page = await fetch(acceptUrlOf(second), { method: 'POST', headers: { accept: 'text/html' } });
+    const text = await page.text();
+
+    // Assess: refused, saying why and when; nothing recorded, the lead as it was
+    expect(page.status).toBe(409);
+    expect(text).toMatch(/This lead went back to marketing at \d{4}-\d\d-\d\d \d\d:\d\d UTC because it was not accepted by \d{4}-\d\d-\d\d \d\d:\d\d UTC\. Your acceptance was not recorded\./);
+    const after = await readLead(leadId);
+    expect(after?.stage).toBe('recycled');
+    expect(after?.stageHistory).toEqual(recycled?.stageHistory);
+    const dynamodb = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    expect(await storedEvents(dynamodb, (e) => e.kind === 'outcome' && e.leadId === leadId)).toEqual([]);
+  }, 120_000);
 });

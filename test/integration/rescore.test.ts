@@ -389,11 +389,12 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
   }, 60_000);
 
   it('prints a backtest report far beyond a pipe\'s 64 KiB as whole JSON', async () => {
-    // Prepare: enough leads for a report of about a megabyte (every lead's detail is in it), far more than a pipe holds
-    const MANY = 1_700;
+    // Prepare: enough leads for a report several times what a pipe holds (every lead's detail is in it)
+    const MANY = 500;
+    const already = (await profiles()).size;
     const identifies = Array.from({ length: MANY }, (_, i) => ({ type: 'identify', anonymousId: `json-visitor-${i}`, messageId: `json-${i}`, traits: { email: `json-${i}@rescore-corp.example` } }));
     for (let i = 0; i < MANY; i += 100) await send('/v1/batch', { batch: identifies.slice(i, i + 100) });
-    await eventually('every new lead stored', async () => ((await profiles()).size >= LEADS + MORE + MANY ? true : undefined), 200_000);
+    await eventually('every new lead stored', async () => ((await profiles()).size >= already + MANY ? true : undefined), 180_000, 3_000);
     const file = path.join(temp, 'backtest-many.json');
     writeFileSync(file, JSON.stringify(modelWithPageViewsAt(30, 'rescore-json-1'), null, 2));
 
@@ -401,8 +402,8 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
     const { status, stdout } = await leadloop(['backtest', file, '--json'], runtime.cliEnv);
 
     // Assess
-    expect(Buffer.byteLength(stdout)).toBeGreaterThan(8 * 65_536);
-    expect((JSON.parse(stdout) as BacktestReport).leads).toBe(LEADS + MORE + MANY);
+    expect(Buffer.byteLength(stdout)).toBeGreaterThan(2 * 65_536);
+    expect((JSON.parse(stdout) as BacktestReport).leads).toBe(already + MANY);
     expect(status).toBe(0);
   }, 240_000);
 });

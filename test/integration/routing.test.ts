@@ -96,6 +96,9 @@ describe('a team nobody in it can take a lead from', () => {
   });
 
   it('hands the lead out when a rep is back (leadloop reps back), and the manager was told only once', async () => {
+    // Ben may already hold Uma's lead: which of Ada and Ben took it depends on who was at work at the time
+    const openBefore = Number(/rep-ben\tBen Booker\t(\d+)\/5 open/.exec((await leadloop('reps', 'list')).out)?.[1]);
+    expect(openBefore).toBeGreaterThanOrEqual(0);
     const back = await leadloop('reps', 'back', 'rep-ben');
     expect(back.err).toBe('');
     expect(back.out).toContain(`${leadId} → rep-ben`);
@@ -107,7 +110,7 @@ describe('a team nobody in it can take a lead from', () => {
     expect(routing!.skipped).toEqual([expect.objectContaining({ repId: 'rep-ada', reason: 'away' })]);
     await eventually('the journey to wait for acceptance', async () => journey()?.states.includes('Await acceptance') || undefined);
     expect((await emails()).filter((e) => e.subject.startsWith('Waiting for a rep') && e.subject.includes(name))).toHaveLength(1);
-    expect((await leadloop('reps', 'list')).out).toMatch(/rep-ben\tBen Booker\t1\/5 open\tavailable/);
+    expect((await leadloop('reps', 'list')).out).toMatch(new RegExp(`rep-ben\tBen Booker\t${openBefore + 1}/5 open\tavailable`));
   });
 
   function journey() {

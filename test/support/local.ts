@@ -1,7 +1,7 @@
 import { DescribeTableCommand, DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime.ts';
 
 /** Helpers for tests that drive the local runtime. */
 
@@ -10,10 +10,10 @@ import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
  * the existing cdk.out, quiet) and stopped after them, with a DynamoDB client
  * on its tables. Read `runtime` and `dynamodb` inside tests, once started.
  */
-export function useLocalRuntime(): { readonly runtime: LocalRuntime; readonly dynamodb: DynamoDBClient } {
+export function useLocalRuntime(options: Pick<LocalRuntimeOptions, 'functionEnvironment'> = {}): { readonly runtime: LocalRuntime; readonly dynamodb: DynamoDBClient } {
   const local = {} as { runtime: LocalRuntime; dynamodb: DynamoDBClient };
   beforeAll(async () => {
-    local.runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
+    local.runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined, ...options });
     local.dynamodb = new DynamoDBClient({ endpoint: local.runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   });
   afterAll(async () => {
@@ -23,13 +23,17 @@ export function useLocalRuntime(): { readonly runtime: LocalRuntime; readonly dy
   return local;
 }
 
-/** Polls until `probe` returns a value; fails naming what it waited for. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls until `probe` returns a value; fails naming what it waited for. A
+ * probe that scans a table should poll seldom (`intervalMs`): DynamoDB Local
+ * shares the machine's cores with the work it waits for.
+ */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const value = await probe();
     if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}`);
 }

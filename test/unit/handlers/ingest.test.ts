@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
+import { createKeyLimiter, type KeyLimit, type KeyLimiter } from '../../../functions/core/key-limit.ts';
 import type { EventRecord } from '../../../functions/core/records.ts';
 import { ingestHandler } from '../../../functions/ingest/handler.ts';
 import { basicAuth, freshKey, httpEvent, issuePaths, jsonBody, lambdaContext } from './http-event.ts';
@@ -26,6 +27,11 @@ let lookedUp: string[];
 /** makes the events table fail a put, as DynamoDB can (throttling, …) */
 let failPut: ((event: EventRecord) => Error | undefined) | undefined;
 let handler: ReturnType<typeof ingestHandler>;
+/** the handler's clock, in ms; tests of the per-key limit move it */
+let clockMs: number;
+/** the per-write-key limiter; generous unless a test sets a small one */
+let limiter: KeyLimiter;
+const GENEROUS: KeyLimit = { eventsPerSecond: 10_000, burstEvents: 100_000 };
 
 /** The key is registered for source `src-web` as a write key, unless said otherwise. */
 function stubWriteKey(key: string, item: StoredKey = { sourceId: 'src-web', kind: 'write', active: true }) {
@@ -55,8 +61,16 @@ describe('ingest handler', () => {
     puts = [];
     lookedUp = [];
     failPut = undefined;
+    clockMs = Date.parse(RECEIVED_AT);
+    limiter = createKeyLimiter(GENEROUS);
     handler = ingestHandler({
-      now: () => new Date(RECEIVED_AT),
+      now: () => new Date(clockMs),
+      keyLimiter: {
+        get limit() {
+          return limiter.limit;
+        },
+        take: (key, n, nowMs) => limiter.take(key, n, nowMs),
+      },
       findKey: async (key) => {
         lookedUp.push(key);
         const found = keys.get(key);
@@ -544,6 +558,95 @@ describe('ingest handler', () => {
       expectKeyLookedUp(key);
       expect(puts).toEqual([expect.objectContaining({ messageId: 'msg-500' })]);
       expect(storedItems()).toEqual([]);
+    });
+  });
+  describe('the per-write-key limit', () => {
+    const SMALL: KeyLimit = { eventsPerSecond: 2, burstEvents: 5 };
+    const batchOf = (prefix: string, n: number) => ({ batch: Array.from({ length: n }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: `${prefix}-anon`, messageId: `${prefix}-${i}` })) });
+
+    beforeEach(() => {
+      limiter = createKeyLimiter(SMALL);
+    });
+
+    it('counts every event of a batch, refuses the request past the limit whole with 429 naming the limit and Retry-After, and stores none of it', async () => {
+      // Prepare
+      const key = freshKey('wk');
+      stubWriteKey(key);
+
+      // Act: 3 events fit the bucket of 5; 3 more do not
+      const first = await post('batch', batchOf('first', 3), basicAuth(key));
+      const second = await post('batch', batchOf('second', 3), basicAuth(key));
+
+      // Assess: 2 events left, 1 missing, at 2 per second: 1 s
+      expect(first.statusCode).toBe(200);
+      expect(second.statusCode).toBe(429);
+      expect(second.headers?.['retry-after']).toBe('1');
+      const body = jsonBody(second);
+      expect(body.limit).toEqual({ name: 'events per write key', eventsPerSecond: 2, burstEvents: 5 });
+      expect(body.retryAfterSeconds).toBe(1);
+      expect(body.error).toMatch(/events per write key is 2 per second, bursts of 5; none of this request's events was stored, retry after 1 s/);
+      expect(storedItems().map((e) => e.messageId)).toEqual(['first-0', 'first-1', 'first-2']);
+    });
+
+    it('admits the same request once the Retry-After has passed', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      await post('batch', batchOf('first', 5), basicAuth(key));
+      const refused = await post('batch', batchOf('again', 4), basicAuth(key));
+      expect(refused.statusCode).toBe(429);
+
+      clockMs += Number(refused.headers?.['retry-after']) * 1000;
+      const retried = await post('batch', batchOf('again', 4), basicAuth(key));
+
+      expect(refused.headers?.['retry-after']).toBe('2');
+      expect(retried.statusCode).toBe(200);
+      expect(storedItems()).toHaveLength(9);
+    });
+
+    it("leaves another key's events alone while one key is over its limit", async () => {
+      const flooding = freshKey('flood');
+      const other = freshKey('other');
+      stubWriteKey(flooding, { sourceId: 'src-flood', kind: 'write', active: true });
+      stubWriteKey(other, { sourceId: 'src-other', kind: 'write', active: true });
+      await post('batch', batchOf('flood', 5), basicAuth(flooding));
+
+      const refused = await post('track', { event: 'Viewed', anonymousId: 'f', messageId: 'flood-more' }, basicAuth(flooding));
+      const accepted = await post('batch', batchOf('other', 5), basicAuth(other));
+
+      expect(refused.statusCode).toBe(429);
+      expect(accepted.statusCode).toBe(200);
+      expect(storedItems().map((e) => e.messageId)).toEqual(['flood-0', 'flood-1', 'flood-2', 'flood-3', 'flood-4', 'other-0', 'other-1', 'other-2', 'other-3', 'other-4']);
+    });
+
+    it('spends nothing on a refused invalid request', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+      const invalid = { batch: [...batchOf('bad', 4).batch, { type: 'track', anonymousId: 'x' }] };
+
+      const refused = await post('batch', invalid, basicAuth(key));
+      const valid = await post('batch', batchOf('good', 5), basicAuth(key));
+
+      expect(refused.statusCode).toBe(400);
+      expect(valid.statusCode).toBe(200);
+    });
+
+    it('admits a batch larger than the bucket when the bucket is full, then refuses until the debt is paid back', async () => {
+      const key = freshKey('wk');
+      stubWriteKey(key);
+
+      // Act: 9 events from a full bucket of 5 leave it at -4; 1 s later it holds -2
+      const large = await post('batch', batchOf('large', 9), basicAuth(key));
+      clockMs += 1_000;
+      const tooSoon = await post('track', { event: 'Viewed', anonymousId: 'l', messageId: 'soon' }, basicAuth(key));
+      clockMs += Number(tooSoon.headers?.['retry-after']) * 1000;
+      const paidBack = await post('track', { event: 'Viewed', anonymousId: 'l', messageId: 'later' }, basicAuth(key));
+
+      // Assess: 3 tokens missing for one event at 2 per second: 2 s
+      expect(large.statusCode).toBe(200);
+      expect(tooSoon.statusCode).toBe(429);
+      expect(tooSoon.headers?.['retry-after']).toBe('2');
+      expect(paidBack.statusCode).toBe(200);
+      expect(storedItems().map((e) => e.messageId)).not.toContain('soon');
     });
   });
 });
