@@ -63,7 +63,12 @@ export interface LocalRuntimeOptions {
    * functions use; `LocalRuntime.faults.use(plan)` chooses what it injects (nothing until then). Never on in `npm start`.
    * @default - off: the functions reach the stand-ins directly
    */
-  faults?: { /** how long a `timeout` call is held: past the clients' request timeout. @default 4000 */ holdMs?: number };
+  faults?: {
+    /** the functions' AWS request timeout (LEADLOOP_AWS_REQUEST_TIMEOUT_MS) while faults are on. @default 3000, AWS's */
+    requestTimeoutMs?: number;
+    /** how long a `timeout` call is held: past the request timeout. @default the request timeout + 1000 */
+    holdMs?: number;
+  };
 }
 
 /** The fault proxies' control (with `faults` on): the plan in force, `undefined` for none. */
@@ -328,6 +333,8 @@ function functionsEnvironment(options: LocalRuntimeOptions, endpoints: { dynamod
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
     AWS_ENDPOINT_URL_SESV2: endpoints.ses,
     AWS_ENDPOINT_URL_SES: endpoints.ses,
+    // the stand-ins share one machine and answer slower than AWS: 10 s, unless the fault runs ask for AWS's own
+    [SETTINGS.awsRequestTimeoutMs]: String(options.faults ? (options.faults.requestTimeoutMs ?? 3_000) : 10_000),
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
     POWERTOOLS_DEV: 'true',
     TZ: 'UTC',
@@ -347,7 +354,7 @@ async function startFaultProxies(
   if (!options.faults) return undefined;
   let current: FaultPlan | undefined;
   const plan = () => current;
-  const holdMs = options.faults.holdMs ?? 4_000;
+  const holdMs = options.faults.holdMs ?? (options.faults.requestTimeoutMs ?? 3_000) + 1_000;
   const [dynamodb, sfn, ses] = await Promise.all(
     (['dynamodb', 'sfn', 'ses'] as const).map((service) => startFaultProxy({ service, target: targets[service], plan, holdMs })),
   );
@@ -495,6 +502,8 @@ function cliEnvironment(app: LocalApp, leadsTable: string, endpoints: { dynamodb
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    // the stand-ins' pace, as the functions get it
+    [SETTINGS.awsRequestTimeoutMs]: '10000',
     // leadloop failed replay: the function the events stream feeds, invoked through the runtime's Lambda Invoke
     ...(scoring && { [FAILED_RECORDS_VARIABLES.scoreFunction]: scoring.functionLogicalId, AWS_ENDPOINT_URL_LAMBDA: endpoints.api }),
   };

@@ -4,12 +4,22 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { EmailUnansweredError } from './errors.ts';
+import { SETTINGS } from './settings.ts';
 
 /**
- * Every AWS call gives up after a while and is retried by the SDK (its standard three attempts): without a
- * request timeout a call that hangs holds the function until Lambda's own timeout. See decisions: Faults.
+ * Every AWS call gives up after a while and is retried by the SDK: without a request timeout a call that
+ * hangs holds the function until Lambda's own timeout. 3 s on AWS; the local runtime sets a longer one
+ * (its stand-ins share one machine) through LEADLOOP_AWS_REQUEST_TIMEOUT_MS. See decisions: Faults.
  */
-export const REQUEST_TIMEOUTS = { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true } as const;
+export function requestTimeouts(value: string | undefined = process.env[SETTINGS.awsRequestTimeoutMs]) {
+  const requestTimeout = value === undefined || value === '' ? 3_000 : Number(value);
+  if (!Number.isInteger(requestTimeout) || requestTimeout <= 0) {
+    throw new Error(`${SETTINGS.awsRequestTimeoutMs} must be a whole number of milliseconds above 0, got "${value}"`);
+  }
+  return { connectionTimeout: 1_000, requestTimeout, throwOnRequestTimeout: true };
+}
+
+const REQUEST_TIMEOUTS = /* @__PURE__ */ requestTimeouts();
 
 /**
  * SendEmail has no idempotency token: a send that got no answer may have gone out, so the SDK must not send

@@ -19,6 +19,8 @@ export const SETTINGS = {
   senderAddress: 'SENDER_ADDRESS',
   /** the SES configuration set emails are sent with */
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  /** how long an AWS call may take before the SDK gives up and retries, in ms (optional: 3000; the local runtime sets it) */
+  awsRequestTimeoutMs: 'LEADLOOP_AWS_REQUEST_TIMEOUT_MS',
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

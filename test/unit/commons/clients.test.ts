@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { withoutBlindResends } from '../../../functions/commons/clients.ts';
+import { requestTimeouts, withoutBlindResends } from '../../../functions/commons/clients.ts';
 
 /**
  * SendEmail has no idempotency token: the SES client must not send again a request that got no answer,
@@ -50,5 +50,13 @@ describe('the SES client without blind resends', () => {
 
     await expect(send(ses.endpoint)).rejects.toMatchObject({ name: 'TooManyRequestsException' });
     expect(ses.requests()).toBe(3);
+  });
+});
+
+describe('the request timeout', () => {
+  it('is 3 s unless the environment sets one, and a setting that is not a whole number of ms is refused at start', () => {
+    expect(requestTimeouts(undefined)).toMatchObject({ requestTimeout: 3_000, throwOnRequestTimeout: true });
+    expect(requestTimeouts('10000').requestTimeout).toBe(10_000);
+    expect(() => requestTimeouts('3s')).toThrow(/LEADLOOP_AWS_REQUEST_TIMEOUT_MS.*"3s"/);
   });
 });
