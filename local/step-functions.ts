@@ -37,7 +37,14 @@ export class AwsError extends Error {
   }
 }
 
+/**
+ * A callback task's timeout, enforced here. On AWS `States.TaskFailed` does not match a timeout; the
+ * interpreter knows that only of its own (unexported) timeout error, so this one is marked not retryable:
+ * a task's `States.TaskFailed` retrier leaves it to the `States.Timeout` catch. (A retrier naming
+ * `States.Timeout` would not retry it either: the stack has none.)
+ */
 class StatesTimeout extends Error {
+  readonly isRetryable = false;
   constructor(message: string) {
     super(message);
     this.name = 'States.Timeout';

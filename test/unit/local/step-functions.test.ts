@@ -100,3 +100,50 @@ describe('stopping an execution', () => {
     expect(() => machine.stopExecution({ executionArn: `${executionArn}-unknown` })).toThrow(expect.objectContaining({ name: 'ExecutionDoesNotExist' }));
   });
 });
+
+describe('a callback task with a States.TaskFailed retrier', () => {
+  const arn = 'arn:aws:states:us-east-1:000000000000:stateMachine:TimingOut';
+  const parkArn = 'arn:aws:lambda:us-east-1:000000000000:function:ParkBriefly';
+  let parked = 0;
+  const machine = new LocalStepFunctions(
+    [
+      {
+        logicalId: 'TimingOut',
+        name: 'TimingOut',
+        arn,
+        definition: {
+          StartAt: 'Park',
+          States: {
+            Park: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: parkArn, Payload: { 'token.$': '$$.Task.Token' } },
+              TimeoutSeconds: 1,
+              Retry: [{ ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 1 }],
+              Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Timed out' }],
+              End: true,
+            },
+            'Timed out': { Type: 'Succeed' },
+          },
+        },
+      },
+    ],
+    async () => {
+      parked++;
+      return {};
+    },
+    createClock(1),
+    () => undefined,
+  );
+  afterAll(() => machine.stop());
+
+  it('goes to its States.Timeout catch when nobody resumes it, without a retry, as on AWS', async () => {
+    const { executionArn } = machine.startExecution({ stateMachineArn: arn, name: 'times-out', input: '{}' });
+    const execution = machine.executions.get(executionArn)!;
+    for (let i = 0; i < 200 && execution.status === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.states).toEqual(['Park', 'Timed out']);
+    expect([execution.retries, parked]).toEqual([0, 1]);
+  }, 20_000);
+});
