@@ -70,6 +70,21 @@ interface CapturedEmail {
 }
 
 /** What the run did, for the summary. */
+/**
+ * How long to wait before trying a request again, or undefined not to: no
+ * answer or a 5xx after 1 s, then 3 s; a 429 (past the write key's limit or
+ * the stage's) after the Retry-After it gives, at most a minute; any other
+ * answer is final.
+ */
+export function retryDelayMs(attempt: number, status?: number, retryAfter?: string | null): number | undefined {
+  if (status === 429) {
+    const seconds = Number(retryAfter);
+    return Math.min(60, Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000;
+  }
+  if (status !== undefined && status < 500) return undefined;
+  return 1000 * 3 ** attempt;
+}
+
 export interface SimulationCounts {
   visitors: number;
   events: number;
@@ -220,26 +235,28 @@ class Simulation {
 
   /**
    * One request; an answer outside `ok` (or none) is counted as an error and
-   * gives undefined. A 5xx or no answer is tried again twice (every request
+   * gives undefined. A 5xx, a 429 or no answer is tried again twice (every request
    * here is idempotent: events by messageId, activities and outcomes by
    * their ids, decisions and feedback by their links), since a local
    * function's cold start on a busy machine can outlast its timeout.
    */
   private async call(what: string, url: string, init: RequestInit = {}, ok: (status: number) => boolean = (s) => s >= 200 && s < 300): Promise<{ status: number; text: string } | undefined> {
     let problem = '';
-    for (let attempt = 0; attempt < 3; attempt++) {
+    let wait: number | undefined = 0;
+    for (let attempt = 0; wait !== undefined && attempt < 3; attempt++) {
       if (attempt > 0) {
         this.retries += 1;
-        await sleep(1000 * 3 ** (attempt - 1));
+        await sleep(wait);
       }
       try {
         const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
         const text = await response.text();
         if (ok(response.status)) return { status: response.status, text };
         problem = `${response.status} ${text.slice(0, 300).replace(/\s+/g, ' ')}`;
-        if (response.status < 500) break;
+        wait = retryDelayMs(attempt, response.status, response.headers.get('retry-after'));
       } catch (error) {
         problem = (error as Error).message;
+        wait = retryDelayMs(attempt);
       }
     }
     this.fail(what, problem);

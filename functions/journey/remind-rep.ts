@@ -30,7 +30,8 @@ export interface Reminded {
  * mailer's once-only record is keyed by the cycle, the missed-deadline count
  * and the rep), only while the hand-off is still the rep's to decide: a rep
  * who accepted or rejected meanwhile (even with the decision still in the
- * stream: it is on the cycle first) gets none. Answers how long to wait
+ * stream: it is on the cycle first) gets none, nor one whose hand-off a merge
+ * closed (the survivor's journey reminds). Answers how long to wait
  * until the deadline.
  */
 export async function remindRep(state: JourneyState & { assignment: JourneyAssignment }, ports: RemindRepPorts): Promise<Reminded> {
@@ -38,7 +39,7 @@ export async function remindRep(state: JourneyState & { assignment: JourneyAssig
   const now = ports.now();
   const acceptWithinSeconds = Math.max(1, Math.ceil((Date.parse(assignment.acceptBy) - now.getTime()) / 1000));
   const record = await ports.getCycle(leadId, cycle);
-  const open = record !== undefined && !record.outcome && !record.recycled && record.owner.repId === assignment.repId;
+  const open = record !== undefined && !record.outcome && !record.recycled && !record.mergedInto && record.owner.repId === assignment.repId;
   if (!open || now.getTime() >= Date.parse(assignment.acceptBy) || assignment.remindAt === assignment.acceptBy) {
     return { reminder: 'not-needed', acceptWithinSeconds };
   }

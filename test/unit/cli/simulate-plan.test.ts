@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { activityRequests, batchesOf, DEFAULT_MIX, outcomeRequests, planSimulation, salesStepAt, seededRandom } from '../../../bin/cli/simulate-plan.ts';
+import { retryDelayMs } from '../../../bin/cli/simulate.ts';
 import { activitySchema } from '../../../functions/core/activities.ts';
 import { crmOutcomeSchema } from '../../../functions/core/crm-outcomes.ts';
 import { segmentBatchSchema } from '../../../functions/core/segment-batch.ts';
@@ -134,5 +135,18 @@ describe('the simulation plan', () => {
 
     expect(other.length).toBeGreaterThan(0);
     expect(other.flatMap((v) => [...activityRequests(v, now.toISOString(), now), ...outcomeRequests(v, now.toISOString(), now)])).toEqual([]);
+  });
+});
+
+describe('when the simulator tries a request again', () => {
+  it('waits 1 s then 3 s after no answer or a 5xx, gives up on any other 4xx', () => {
+    expect([retryDelayMs(0), retryDelayMs(1), retryDelayMs(0, 503), retryDelayMs(1, 500)]).toEqual([1000, 3000, 1000, 3000]);
+    expect([retryDelayMs(0, 400), retryDelayMs(0, 404), retryDelayMs(1, 409)]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('waits what a 429 asks for in Retry-After, 1 s when it says nothing usable, at most a minute', () => {
+    expect([retryDelayMs(0, 429, '2'), retryDelayMs(1, 429, '7')]).toEqual([2000, 7000]);
+    expect([retryDelayMs(0, 429, null), retryDelayMs(0, 429, 'soon'), retryDelayMs(0, 429, '0')]).toEqual([1000, 1000, 1000]);
+    expect(retryDelayMs(0, 429, '3600')).toBe(60_000);
   });
 });

@@ -92,4 +92,13 @@ describe('the reminder before the acceptance deadline', () => {
     expect(result.reminder).toBe('not-needed');
     expect(store.sent).toEqual([]);
   });
+
+  it('sends nothing when a merge closed the hand-off meanwhile (the survivor’s journey goes on)', async () => {
+    const store = world(REMIND_AT, { ...cycle, mergedInto: { leadId: 'lead-survivor0000000000', cycle: 2 } });
+
+    const result = await remindRep({ leadId: LEAD_ID, cycle: 1, assignment }, store.ports);
+
+    expect(result.reminder).toBe('not-needed');
+    expect(store.sent).toEqual([]);
+  });
 });
