@@ -88,6 +88,17 @@ beforeAll(async () => {
     for (let i = 0; i < LEADS; i++) if (!(await lead(emailOf(i)))) return undefined;
     return true;
   });
+  // and everything those events lead to written (report counts come after the profiles): the dry run's "stores nothing" compares counts
+  await eventually(
+    'the tables to settle',
+    async () => {
+      const count = async () => (await items(leadsTable())).length + (await items(eventsTable())).length;
+      const first = await count();
+      await new Promise((r) => setTimeout(r, 2_000));
+      return (await count()) === first ? true : undefined;
+    },
+    60_000,
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -324,7 +324,8 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
         const found = await profiles();
         return found.size >= LEADS + MORE ? found : undefined;
       },
-      60_000,
+      150_000,
+      2_000,
     );
     const total = before.size;
     const file = path.join(temp, 'interrupt.json');
@@ -368,7 +369,7 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
     expect(second.stdout).not.toContain('Resumed and finished: 0');
     expect(secondCounts[0]).toBeGreaterThanOrEqual(saved.leads);
     expect(secondCounts).toEqual([...secondCounts].sort((a, b) => a - b));
-  }, 180_000);
+  }, 240_000);
 
   it('starts afresh, not "resumed", when the interrupted run had done nothing', async () => {
     // Prepare: a run stopped before its first lead
