@@ -6,6 +6,8 @@
  * and the share of calls it hits.
  */
 
+import { seededRandom as random } from '../functions/core/seeded-random.ts';
+
 export const AWS_SERVICES = ['dynamodb', 'sfn', 'ses'] as const;
 export type AwsService = (typeof AWS_SERVICES)[number];
 
@@ -70,17 +72,6 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: a small, good-enough PRNG with a 32-bit state. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export class FaultPlanError extends Error {
   override name = 'FaultPlanError';

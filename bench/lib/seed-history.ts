@@ -7,6 +7,7 @@ import { applyOutcome, type Outcome } from '../../functions/core/outcomes.ts';
 import type { StageChange } from '../../functions/core/lifecycle.ts';
 import type { ScoringModel } from '../../functions/core/scoring.ts';
 import { toStoredEvent, trackingEventSchema, type StoredEvent } from '../../functions/core/tracking-event.ts';
+import { seededRandom } from '../../functions/core/seeded-random.ts';
 
 /**
  * Stored lead histories for benchmarks that read them back (rescore,
@@ -18,17 +19,7 @@ import { toStoredEvent, trackingEventSchema, type StoredEvent } from '../../func
 
 const DAY_MS = 86_400_000;
 
-/** mulberry32: small, fast, good enough to make test data reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Splits `total` events over `leads` leads, each between about half and one and a half times the mean (at least one). */
 export function eventsPerLead(total: number, leads: number, random: () => number): number[] {

@@ -1,4 +1,5 @@
 import { leadIdFor } from '../../functions/core/lead-id.ts';
+import { seededRandom } from '../../functions/core/seeded-random.ts';
 
 /**
  * The plan of `leadloop simulate`, worked out purely from a seed: who visits,
@@ -10,17 +11,7 @@ import { leadIdFor } from '../../functions/core/lead-id.ts';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same numbers, on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom };
 
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
