@@ -8,15 +8,24 @@ import { SETTINGS } from './settings.ts';
 
 /**
  * Every AWS call gives up after a while and is retried by the SDK: without a request timeout a call that
- * hangs holds the function until Lambda's own timeout. 3 s on AWS; the local runtime sets a longer one
- * (its stand-ins share one machine) through LEADLOOP_AWS_REQUEST_TIMEOUT_MS. See decisions: Faults.
+ * hangs holds the function until Lambda's own timeout. On AWS 1 s to connect and 3 s for the answer; the
+ * local runtime sets one longer time for both (its stand-ins share one busy machine: two hundred requests
+ * at once wait more than a second for DynamoDB Local to accept their connections) through
+ * LEADLOOP_AWS_REQUEST_TIMEOUT_MS. See decisions: Faults.
  */
 export function requestTimeouts(value: string | undefined = process.env[SETTINGS.awsRequestTimeoutMs]) {
-  const requestTimeout = value === undefined || value === '' ? 3_000 : Number(value);
+  if (value === undefined || value === '') return { connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true };
+  const requestTimeout = Number(value);
   if (!Number.isInteger(requestTimeout) || requestTimeout <= 0) {
     throw new Error(`${SETTINGS.awsRequestTimeoutMs} must be a whole number of milliseconds above 0, got "${value}"`);
   }
-  return { connectionTimeout: 1_000, requestTimeout, throwOnRequestTimeout: true };
+  return { connectionTimeout: requestTimeout, requestTimeout, throwOnRequestTimeout: true };
+}
+
+/** A failure before the request reached the service (no connection was made): nothing can have been sent. */
+function neverConnected(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || (error.name === 'TimeoutError' && /did not establish a connection/.test(error.message));
 }
 
 const REQUEST_TIMEOUTS = /* @__PURE__ */ requestTimeouts();
@@ -24,7 +33,8 @@ const REQUEST_TIMEOUTS = /* @__PURE__ */ requestTimeouts();
 /**
  * SendEmail has no idempotency token: a send that got no answer may have gone out, so the SDK must not send
  * it again. Such a failure (no HTTP answer at all) leaves as an EmailUnansweredError, which the SDK does not
- * retry; SES's own answers (a throttle, a 5xx: nothing sent) are still retried. Runs inside the retry step.
+ * retry; SES's own answers (a throttle, a 5xx: nothing sent) and a request that never connected are still
+ * retried. Runs inside the retry step.
  */
 export function withoutBlindResends(client: SESv2Client): SESv2Client {
   client.middlewareStack.add(
@@ -32,8 +42,9 @@ export function withoutBlindResends(client: SESv2Client): SESv2Client {
       try {
         return await next(args);
       } catch (error) {
-        // an answer from SES leaves the deserializer with $response; a dropped connection or a timeout has none
-        if (error instanceof Error && !('$response' in error)) throw new EmailUnansweredError(error);
+        // an answer from SES leaves the deserializer with $response; a dropped connection or a timeout has none,
+        // unless the request never left (no connection): that one the SDK may send again
+        if (error instanceof Error && !('$response' in error) && !neverConnected(error)) throw new EmailUnansweredError(error);
         throw error;
       }
     },

@@ -108,7 +108,7 @@ describe('a hundred events of one person, all at once and each twice', () => {
     const busyEvents = hundredEvents(busy.anonymousId, now);
     const deliveries = [...busyEvents, ...busyEvents].map((e, i) => ({ e, order: (i * 7919) % 200 })).sort((a, b) => a.order - b.order);
     const statuses = await Promise.all(deliveries.map(({ e: [path, body] }) => sendEvent(runtime, path, body).then((r) => r.status)));
-    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
     // Assess: every event scored once, under the same caps, to the same points
     const counts = expectedCounts(calmEvents);

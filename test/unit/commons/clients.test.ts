@@ -51,12 +51,29 @@ describe('the SES client without blind resends', () => {
     await expect(send(ses.endpoint)).rejects.toMatchObject({ name: 'TooManyRequestsException' });
     expect(ses.requests()).toBe(3);
   });
+
+  it('retries a send that never connected (nothing can have left), and fails as SES would not answer, not as unanswered', async () => {
+    // a port nobody listens on: the connection is refused every time
+    const ses = await sesAnswering((res) => res.end());
+    const port = (server!.address() as AddressInfo).port;
+    await new Promise<void>((r) => server!.close(() => r()));
+    server = undefined;
+    let attempts = 0;
+    const client = withoutBlindResends(new SESv2Client({ endpoint: `http://127.0.0.1:${port}`, region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 3 }));
+    client.middlewareStack.add((next) => (args) => ((attempts += 1), next(args)), { step: 'finalizeRequest', priority: 'high', name: 'countAttempts' });
+
+    const sent = client.send(new SendEmailCommand({ FromEmailAddress: 'a@example.com', Destination: { ToAddresses: ['b@example.com'] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } } }));
+
+    await expect(sent).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect(attempts).toBe(3);
+    expect(ses.requests()).toBe(0);
+  });
 });
 
 describe('the request timeout', () => {
-  it('is 3 s unless the environment sets one, and a setting that is not a whole number of ms is refused at start', () => {
-    expect(requestTimeouts(undefined)).toMatchObject({ requestTimeout: 3_000, throwOnRequestTimeout: true });
-    expect(requestTimeouts('10000').requestTimeout).toBe(10_000);
+  it('is 1 s to connect and 3 s to answer unless the environment sets one time for both, and a setting that is not a whole number of ms is refused at start', () => {
+    expect(requestTimeouts(undefined)).toEqual({ connectionTimeout: 1_000, requestTimeout: 3_000, throwOnRequestTimeout: true });
+    expect(requestTimeouts('10000')).toEqual({ connectionTimeout: 10_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
     expect(() => requestTimeouts('3s')).toThrow(/LEADLOOP_AWS_REQUEST_TIMEOUT_MS.*"3s"/);
   });
 });
