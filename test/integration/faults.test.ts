@@ -89,7 +89,12 @@ describe('the scripted workload', () => {
       expect(faulted.engagement, `${key}: engagement`).toBeCloseTo(expected.engagement, 0);
       expect([faulted.grade, faulted.fitPoints]).toEqual([expected.grade, expected.fitPoints]);
       expect([faulted.stage, faulted.cycle, faulted.transitions, faulted.deal], `${key}: state`).toEqual([expected.stage, expected.cycle, expected.transitions, expected.deal]);
-      expect(faulted.emailsByPurpose, `${key}: emails`).toEqual(expected.emailsByPurpose);
+      // every email of the fault-free run, once; the slower faulted run may also have reached the feedback ask that
+      // follows a won deal (sent by the follow-up clock, later in time), never anything else
+      expect(faulted.emailsByPurpose, `${key}: emails`).toEqual(expect.objectContaining(expected.emailsByPurpose));
+      const later = Object.keys(faulted.emailsByPurpose).filter((purpose) => !(purpose in expected.emailsByPurpose));
+      expect(later.filter((purpose) => !/^How was .+\? The lead was won$/.test(purpose)), `${key}: emails the fault-free run never sends`).toEqual([]);
+      expect(Object.values(faulted.emailsByPurpose).every((n) => n === 1), `${key}: one email per purpose`).toBe(true);
       expect(faulted.duplicateEmails, `${key}: emails twice`).toBe(0);
     }
 

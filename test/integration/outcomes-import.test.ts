@@ -198,7 +198,8 @@ describe('leadloop outcomes import interrupted and resumed, as a command', () =>
         for (let i = MORE - 1; i >= 0; i--) if (!(await lead(moreEmail(i)))) return undefined;
         return true;
       },
-      90_000,
+      150_000,
+      1_000,
     );
     const file = write('many.csv', Array.from({ length: MORE }, (_, i) => deal(`m${i}`, moreEmail(i), 'Closed Won', '100', `2026-04-01 ${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`)));
     const ours = async () => (await crmOutcomes()).filter((item) => String(item.messageId).startsWith('crm-m'));
@@ -233,5 +234,5 @@ describe('leadloop outcomes import interrupted and resumed, as a command', () =>
     const all = await ours();
     expect(all).toHaveLength(MORE);
     expect(new Set(all.map((item) => item.messageId)).size).toBe(MORE);
-  }, 180_000);
+  }, 240_000);
 });
