@@ -6,7 +6,7 @@ import { journeyName } from '../../functions/core/journey.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { virtualNow } from '../../local/clock.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually, sendEvent } from '../support/local.ts';
+import { describeExecution, eventually, explained, logTail, sendEvent } from '../support/local.ts';
 
 /**
  * After Accept, through the local runtime over HTTP: the journey keeps the
@@ -40,6 +40,7 @@ interface CapturedEmail {
 }
 
 let runtime: LocalRuntime;
+const runtimeLog = logTail();
 
 async function emails(): Promise<CapturedEmail[]> {
   const response = await fetch(`${runtime.sesUrl}/store`);
@@ -104,7 +105,7 @@ async function scorecardsOver<T extends Record<string, number>>(fromDay: string,
 }
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, clockStart: FRIDAY_EVENING, synth: false, log: () => undefined });
+  runtime = await startLocalRuntime({ port: 0, sesPort: 0, clockSpeed: CLOCK_SPEED, clockStart: FRIDAY_EVENING, synth: false, log: runtimeLog.log });
 });
 
 afterAll(async () => {
@@ -143,10 +144,12 @@ describe('the sales clocks after Accept', () => {
     const told = addWorkingHours(due, sales.notifyManagerAfterHours, bobCalendar);
     // a weekend (or at least nights) lies in between: far later than the plain hours
     expect(due.getTime() - acceptedAt.getTime()).toBeGreaterThan(2 * sales.firstContactWithinHours * 3_600_000);
-    const reminder = await eventually(
-      'the first-contact reminder',
-      async () => (await emailsAbout('Bob Stone', 'First contact overdue'))[0],
-      (due.getTime() - virtual()) / CLOCK_SPEED + 20_000,
+    // A wait that times out says where Bob's journey was, and what the runtime logged. Each waits 40 real seconds
+    // past its instant: a step that fails on a loaded machine is tried again 1, 2, 4 and 8 real seconds later.
+    const bobJourney = () => `${describeExecution(runtime, journeyName(leadIdFor('anon:visitor-bob'), 1))}\n${runtimeLog.tail()}`;
+    const reminder = await explained(
+      eventually('the first-contact reminder', async () => (await emailsAbout('Bob Stone', 'First contact overdue'))[0], (due.getTime() - virtual()) / CLOCK_SPEED + 40_000),
+      bobJourney,
     );
     expect(virtual()).toBeGreaterThanOrEqual(due.getTime());
     expect(reminder.destination.to).toEqual([bobRep.email]);
@@ -156,10 +159,9 @@ describe('the sales clocks after Accept', () => {
 
     // …then the manager, notifyManagerAfterHours working hours later.
     const manager = teams.teams[0]!.manager;
-    const notice = await eventually(
-      'the manager’s notice',
-      async () => (await emailsAbout('Bob Stone', 'No first contact'))[0],
-      (told.getTime() - virtual()) / CLOCK_SPEED + 20_000,
+    const notice = await explained(
+      eventually('the manager’s notice', async () => (await emailsAbout('Bob Stone', 'No first contact'))[0], (told.getTime() - virtual()) / CLOCK_SPEED + 40_000),
+      bobJourney,
     );
     expect(virtual()).toBeGreaterThanOrEqual(told.getTime());
     expect(notice.destination.to).toEqual([manager.email]);

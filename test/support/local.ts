@@ -62,3 +62,36 @@ export function sendEvent(runtime: { apiUrl: string; writeKey: string }, path: s
     body: JSON.stringify(body),
   });
 }
+
+/**
+ * A runtime `log` that keeps its last `max` lines, to put into a failure's
+ * message: a wait that times out on a loaded machine then says what the
+ * runtime was doing instead of only what was missing.
+ */
+export function logTail(max = 200): { log: (message: string) => void; tail: () => string } {
+  const lines: string[] = [];
+  return {
+    log: (message) => {
+      lines.push(message);
+      if (lines.length > max) lines.shift();
+    },
+    tail: () => lines.join('\n'),
+  };
+}
+
+/** Awaits `wait`; if it fails, its message is followed by what `explain` says (a journey's state, a log tail). */
+export async function explained<T>(wait: Promise<T>, explain: () => string): Promise<T> {
+  try {
+    return await wait;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${explain()}`, { cause: error });
+  }
+}
+
+/** One journey execution in a line: status, error, retries and its last states (for a failure's message). */
+export function describeExecution(runtime: LocalRuntime, name: string): string {
+  const execution = [...runtime.stepFunctions.executions.values()].find((e) => e.name === name);
+  if (!execution) return `journey ${name}: no execution`;
+  const { status, error, cause, retries, states } = execution;
+  return `journey ${name}: ${status}${error ? ` ${error}: ${cause}` : ''}, ${retries} retries, last states: ${states.slice(-8).join(' → ')}`;
+}
