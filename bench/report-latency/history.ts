@@ -2,6 +2,7 @@ import { campaigns, privacy, reportSlicing, scoringModel } from '../../config/in
 import { funnelIncrements } from '../../functions/core/funnel.ts';
 import { newLead, type Lead, type Touch } from '../../functions/core/lead.ts';
 import type { StageChange, Stage, StageMover } from '../../functions/core/lifecycle.ts';
+import type { FeedbackEntry } from '../../functions/core/records.ts';
 import { feedbackCounts, reportCounts, type ReportCount } from '../../functions/core/report-counts.ts';
 import { attributionCounts } from '../../functions/core/reports/attribution-counts.ts';
 import { toStoredEvent, trackingEventSchema, type StoredEvent } from '../../functions/core/tracking-event.ts';
@@ -47,6 +48,16 @@ const REASONS = {
   rejected: ['not-our-market', 'no-need', 'student-or-job-seeker', 'competitor'],
   closed: ['price', 'timing', 'champion-left', 'won-on-value'],
 } as const;
+/** What reps write in the comment box; two feedbacks in five have words (chosen by count, not the PRNG: the events and profiles stay those of the same seed). */
+const COMMENTS = [
+  'Spoke to the buyer, budget is there for Q1.',
+  'Wrong contact: forwarded to their ops lead.',
+  'Great fit, asked for a second demo with IT.',
+  'Student project, nothing to sell.',
+  'Price came up twice; sent the ROI sheet.',
+  'Champion moved teams, restarting with the new VP.',
+  'Already on a competitor contract until next autumn.',
+] as const;
 
 export interface LeadHistory {
   leadId: string;
@@ -65,6 +76,8 @@ export interface YearOfHistory {
   saves: number;
   changes: number;
   feedback: number;
+  /** the feedback with a comment, as the comments index holds it (the feedback-<leadId>-<cycle>-<occasion> event's id, the hand-off's team) */
+  comments: { feedback: FeedbackEntry; messageId: string; teamId: string }[];
   deals: { opportunities: number; won: number; lost: number };
 }
 
@@ -86,6 +99,7 @@ export function yearOfHistory(leadCount: number, totalEvents: number, days: numb
   let saves = 0;
   let changeCount = 0;
   let feedback = 0;
+  const comments: YearOfHistory['comments'] = [];
   const deals = { opportunities: 0, won: 0, lost: 0 };
 
   const touchAt = (at: number, index: number, n: number): Touch => {
@@ -140,6 +154,10 @@ export function yearOfHistory(leadCount: number, totalEvents: number, days: numb
       const reasons = REASONS[occasion].filter(() => random() < 0.3);
       const entry = { occasion, rating: 1 + Math.floor(random() * 5), reasons, repId: lead.owner.repId, at: new Date(feedbackAt).toISOString() };
       counts.push(...feedbackCounts(entry, lead.owner.teamId, occasion !== 'closed').map((count) => ({ leadId, count })));
+      if (feedback % 5 < 2) {
+        const words = { ...entry, reasons: [...entry.reasons], leadId, cycle: lead.cycle, comment: COMMENTS[feedback % COMMENTS.length]! };
+        comments.push({ feedback: words, messageId: `feedback-${leadId}-${lead.cycle}-${occasion}`, teamId: lead.owner.teamId });
+      }
       feedback += 1;
     };
 
@@ -195,7 +213,7 @@ export function yearOfHistory(leadCount: number, totalEvents: number, days: numb
     const events = leadEvents(index, eventCount, lead, endMs, random);
     return { leadId, lead, version, events };
   });
-  return { leads, counts, funnel, saves, changes: changeCount, feedback, deals };
+  return { leads, counts, funnel, saves, changes: changeCount, feedback, comments, deals };
 }
 
 /** A lead's tracking events as stored: page views and actions from its creation on, an identify when it became known. */

@@ -27,6 +27,17 @@ function entryOf(leadId: string, item: Record<string, unknown>): FeedbackEntry {
 }
 
 /**
+ * A comment's item in its day's comments index (what the reports read), or
+ * none when the feedback has no words. `messageId` (the feedback event's)
+ * keeps two comments of one instant apart.
+ */
+export function commentItem(feedback: FeedbackEntry, messageId: string, teamId: string | undefined): Record<string, unknown> | undefined {
+  const { comment, at, leadId, cycle, occasion, rating, repId } = feedback;
+  if (comment === undefined || comment.trim() === '') return undefined;
+  return { ...commentKey(at, messageId), at, leadId, cycle, occasion, rating, repId, ...(teamId !== undefined && { teamId }), comment };
+}
+
+/**
  * Reps' feedback on their hand-offs: each stored once per cycle and occasion,
  * in one transaction, as an event (the raw history) and as an item under the
  * lead (what the lead view and the feedback clock read).
@@ -44,19 +55,8 @@ export function createFeedbackStore({ client: sdkClient, leadsTable, eventsTable
       const { leadId, cycle, occasion } = event.feedback;
       const { leadId: _leadId, ...item } = event.feedback;
       // The report counts go in the same transaction: added exactly when the feedback is stored, never for a repeat.
-      const { comment, at, rating, repId } = event.feedback;
-      const commented =
-        comment === undefined || comment.trim() === ''
-          ? []
-          : [
-              {
-                Put: {
-                  TableName: leadsTable,
-                  Item: { ...commentKey(at, event.messageId), at, leadId, cycle, occasion, rating, repId, ...(teamId !== undefined && { teamId }), comment },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
-              },
-            ];
+      const comment = commentItem(event.feedback, event.messageId, teamId);
+      const commented = comment ? [{ Put: { TableName: leadsTable, Item: comment, ConditionExpression: 'attribute_not_exists(pk)' } }] : [];
       const failed = await transactWithCounts(client, [
         { Put: { TableName: eventsTable, Item: event, ConditionExpression: 'attribute_not_exists(messageId)' } },
         { Put: { TableName: leadsTable, Item: { ...feedbackKey(leadId, cycle, occasion), ...item }, ConditionExpression: 'attribute_not_exists(pk)' } },

@@ -22,13 +22,13 @@ const isCount = (name: string, value: unknown) => typeof value === 'number' && n
 /** Counts per value of a dimension: `newsletter` → counts. */
 export type SliceSums = Map<string, Record<string, number>>;
 
-/** Adds an item's counts (names as stored, read back) into a value's sums; `sign` -1 takes them away. */
-function addInto(sums: SliceSums, value: string, item: Record<string, unknown>, sign: 1 | -1 = 1): void {
+/** Adds an item's counts (names as stored, read back) into a value's sums. */
+function addInto(sums: SliceSums, value: string, item: Record<string, unknown>): void {
   const sum = sums.get(value) ?? {};
   for (const [stored, n] of Object.entries(item)) {
     if (!isCount(stored, n)) continue;
     const name = countNameOf(stored);
-    sum[name] = (sum[name] ?? 0) + sign * (n as number);
+    sum[name] = (sum[name] ?? 0) + (n as number);
   }
   sums.set(value, sum);
 }
@@ -52,7 +52,7 @@ function settled(sums: SliceSums): SliceSums {
  * a scan. Items of a month's shard are one partition, sorted by dimension then
  * day, so a dimension over the days asked for is one Query per month and shard;
  * where whole months are asked for, their totals are read instead, one Query
- * per year and shard. Trends by day (sliceCountsByDay) read day items.
+ * per year and shard. A trend's periods are read at once (sliceCountsOfPeriods).
  */
 export function createReportStore({ client: sdkClient, leadsTable, onConsumed }: ReportStoreSettings) {
   const client = meteredClient(sdkClient, onConsumed);
@@ -94,43 +94,62 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
     );
   }
 
-  /** Calls `each` with every day item of a dimension on the days asked for, with its day and value. */
-  async function readDays(family: string, days: readonly string[], dimension: string, each: (day: string, value: string, item: Record<string, unknown>) => void): Promise<void> {
-    await forEachConcurrently(dayReads(family, days, dimension, each), PARTITIONS_AT_ONCE, (read) => read());
-  }
-
-  /**
-   * Calls `each` with the counts of a dimension on the days asked for, with
-   * their value and sign: the month totals of every month whose days are
-   * (mostly) asked for, less the day items of its days not asked for, and the
-   * day items of the rest (table-layout.ts reportReadPlan), so a year is about
-   * twelve items per value and shard, not 366.
-   */
-  async function readPeriod(family: string, days: readonly string[], dimension: string, each: (value: string, item: Record<string, unknown>, sign: 1 | -1) => void): Promise<void> {
-    const plan = reportReadPlan(days);
-    const asked = new Set(plan.months);
+  /** The month totals' reads of the months asked for: one Query per year's run of months and shard (a year's totals are one partition). */
+  function monthReads(family: string, months: readonly string[], dimension: string, each: (month: string, value: string, item: Record<string, unknown>) => void) {
+    const asked = new Set(months);
     const years = new Map<string, { from: string; to: string }>();
-    for (const month of plan.months) {
+    for (const month of [...asked].sort()) {
       const span = years.get(month.slice(0, 4));
       if (!span) years.set(month.slice(0, 4), { from: month, to: month });
-      else span.to = month; // plan.months is sorted
+      else span.to = month;
     }
-    const monthReads = [...years].flatMap(([year, span]) =>
+    return [...years].flatMap(([year, span]) =>
       Array.from({ length: REPORT_SHARDS }, (_, shard) => () => {
         const [low, high] = reportMonthRange(dimension, span.from, span.to);
         return queryAll(reportYearPartition(family, year, shard), { low, high }, (sk, item) => {
           const { month, value } = reportMonthItemOf(dimension, sk);
           // a year's run of months may hold months not asked for
-          if (asked.has(month)) each(value, item, 1);
+          if (asked.has(month)) each(month, value, item);
         });
       }),
     );
+  }
+
+  /**
+   * The counts of a dimension over each period asked for, in one read: each
+   * period is the month totals of every month whose days it (mostly) holds,
+   * less the day items of that month's days it does not, and the day items of
+   * the rest (table-layout.ts reportReadPlan), so a year is about twelve items
+   * per value and shard, not 366; a month or day that several periods need is
+   * read once.
+   */
+  async function readPeriods(family: string, periods: readonly (readonly string[])[], dimension: string): Promise<SliceSums[]> {
+    const plans = periods.map((days) => reportReadPlan(days));
+    const byMonth = new Map<string, SliceSums>();
+    const byDay = new Map<string, SliceSums>();
+    const into = (kept: Map<string, SliceSums>) => (key: string, value: string, item: Record<string, unknown>) => {
+      const sums = kept.get(key) ?? kept.set(key, new Map()).get(key)!;
+      addInto(sums, value, item);
+    };
     const reads = [
-      ...monthReads,
-      ...dayReads(family, plan.days, dimension, (_day, value, item) => each(value, item, 1)),
-      ...dayReads(family, plan.less, dimension, (_day, value, item) => each(value, item, -1)),
+      ...monthReads(family, plans.flatMap((plan) => plan.months), dimension, into(byMonth)),
+      ...dayReads(family, plans.flatMap((plan) => [...plan.days, ...plan.less]), dimension, into(byDay)),
     ];
     await forEachConcurrently(reads, PARTITIONS_AT_ONCE, (read) => read());
+    return plans.map((plan) => {
+      const sums: SliceSums = new Map();
+      const add = (kept: SliceSums | undefined, sign: 1 | -1) => {
+        for (const [value, counts] of kept ?? []) {
+          const sum = sums.get(value) ?? {};
+          for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + sign * n;
+          sums.set(value, sum);
+        }
+      };
+      for (const month of plan.months) add(byMonth.get(month), 1);
+      for (const day of plan.days) add(byDay.get(day), 1);
+      for (const day of plan.less) add(byDay.get(day), -1);
+      return settled(sums);
+    });
   }
 
   return {
@@ -139,20 +158,13 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
      * dimension (`source` → `newsletter` → counts), summed over days and shards.
      */
     async sliceCounts(family: string, days: readonly string[], dimension: string): Promise<SliceSums> {
-      const sums: SliceSums = new Map();
-      await readPeriod(family, days, dimension, (value, item, sign) => addInto(sums, value, item, sign));
-      return settled(sums);
+      const [sums] = await readPeriods(family, [days], dimension);
+      return sums!;
     },
 
-    /** The same counts kept apart per day (`2026-03-01` → value → counts): for a trend, one read for all its periods. */
-    async sliceCountsByDay(family: string, days: readonly string[], dimension: string): Promise<Map<string, SliceSums>> {
-      const byDay = new Map<string, SliceSums>();
-      await readDays(family, days, dimension, (day, value, item) => {
-        const sums = byDay.get(day) ?? new Map();
-        addInto(sums, value, item);
-        byDay.set(day, sums);
-      });
-      return byDay;
+    /** The same counts for several periods at once (a trend's weeks or months), one sum per period, in order. */
+    sliceCountsOfPeriods(family: string, periods: readonly (readonly string[])[], dimension: string): Promise<SliceSums[]> {
+      return readPeriods(family, periods, dimension);
     },
   };
 }

@@ -31,7 +31,7 @@ export interface DigestReadSettings {
 export function digestReadPorts({ client, leadsTable, dashboardUrl, onConsumed, now = () => new Date() }: DigestReadSettings): Omit<WeeklyDigestPorts, 'sendEmailOnce'> {
   const store = { client, leadsTable, ...(onConsumed && { onConsumed }) };
   const { getFunnelCounters } = createLeadStore(store);
-  const { sliceCounts, sliceCountsByDay } = createReportStore(store);
+  const { sliceCounts, sliceCountsOfPeriods } = createReportStore(store);
   const { getLinkSigningKey } = createKeys(store);
   const stalled = createStalledLeads(store);
   const { latestComments } = createCommentReader(store);
@@ -42,7 +42,7 @@ export function digestReadPorts({ client, leadsTable, dashboardUrl, onConsumed, 
     // the digest slices by campaign only, never by a trait
     funnel: { getFunnelCounters, sliceCounts, now, campaigns, traitNames: [] },
     // the scorecard of the week as GET /v1/reports/service-agreement?period=week&from=<Monday> answers it
-    scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsByDay, now, serviceAgreement, teams })).all,
+    scorecardOfWeek: async (week) => (await serviceAgreementOfPeriod({ period: 'week', from: week.from }, { sliceCountsOfPeriods, now, serviceAgreement, teams })).all,
     // the leads stalled now and the week's latest comments, as GET /v1/reports/stalled and /v1/reports/feedback answer
     stalledLeads: async () => digestStalled(await stalledLeads({ limit: DIGEST_TOP }, { stallLimits: stallLimits(serviceAgreement), stalledLeads: stalled.stalledLeads, calendars: repCalendars, now }), teams),
     latestComments: async (week) =>

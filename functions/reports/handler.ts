@@ -96,7 +96,7 @@ const { leadsTable } = readSettings(['leadsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getFunnelCounters } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { sliceCounts, sliceCountsByDay } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
+const { sliceCounts, sliceCountsOfPeriods } = createReportStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const stalled = createStalledLeads({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { latestComments } = createCommentReader({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 
@@ -106,7 +106,7 @@ export const handler = reportsHandler(
   {
     getFunnelCounters,
     sliceCounts,
-    sliceCountsByDay,
+    sliceCountsOfPeriods,
     now: () => new Date(),
     marketing: serviceAgreement.marketing,
     campaigns,

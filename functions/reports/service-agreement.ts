@@ -6,8 +6,8 @@ import { findRep, type TeamsConfig } from '#core/teams.ts';
 import type { FunnelPorts } from './funnel.ts';
 
 export interface ServiceAgreementPorts extends Pick<FunnelPorts, 'now'> {
-  /** the report counts of a family over days, per day and value of a dimension; one Query per month and shard */
-  sliceCountsByDay: (family: string, days: readonly string[], dimension: string) => Promise<Map<string, Map<string, Record<string, number>>>>;
+  /** the report counts of a family over each period (its days), per value of a dimension, in one read: whole months from their totals */
+  sliceCountsOfPeriods: (family: string, periods: readonly (readonly string[])[], dimension: string) => Promise<Map<string, Record<string, number>>[]>;
   serviceAgreement: Pick<ServiceAgreement, 'acceptWithinHours' | 'sales' | 'marketing'>;
   teams: TeamsConfig;
 }
@@ -30,38 +30,25 @@ export interface ServiceAgreementReport {
 
 type Sums = Map<string, Record<string, number>>;
 
-/** The counts of a period's days, per value, from counts kept per day. */
-function sumOver(byDay: ReadonlyMap<string, Sums>, period: AgreementPeriod): Sums {
-  const sums: Sums = new Map();
-  for (const day of period.days) {
-    for (const [value, counts] of byDay.get(day) ?? []) {
-      const sum = sums.get(value) ?? {};
-      for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
-      sums.set(value, sum);
-    }
-  }
-  return sums;
-}
-
 /**
  * The service-agreement scorecard of a week or month: marketing's MQLs,
  * acceptance rate and ratings; sales' acceptances in time, time to accept and
  * to first contact, follow-up activities and feedback coverage; for the
  * company, each team and each rep, with the trend against the period before,
  * and MQLs against the commitment over the last periods. Read from the report
- * counts in three reads (one Query per month and shard each), never a scan.
+ * counts in three reads (a month from its totals, a week from its days), never a scan.
  */
 export async function serviceAgreementOfPeriod(query: ServiceAgreementQuery, ports: ServiceAgreementPorts): Promise<ServiceAgreementReport> {
   const { current, previous, trend } = agreementPeriods(query, ports.now());
-  // three reads: the whole company over the trend's days (the two periods compared are its last two), teams and reps over those two
-  const compared = [...previous.days, ...current.days];
-  const [all, teams, reps] = await Promise.all([
-    ports.sliceCountsByDay('funnel', trend.flatMap((p) => p.days), 'all'),
-    ports.sliceCountsByDay('funnel', compared, 'team'),
-    ports.sliceCountsByDay('funnel', compared, 'rep'),
+  // three reads: the whole company over the trend's periods (the two compared are its last two), teams and reps over those two
+  const compared = [previous.days, current.days];
+  const [all, [teamsBefore, teamsNow], [repsBefore, repsNow]] = await Promise.all([
+    ports.sliceCountsOfPeriods('funnel', trend.map((p) => p.days), 'all'),
+    ports.sliceCountsOfPeriods('funnel', compared, 'team'),
+    ports.sliceCountsOfPeriods('funnel', compared, 'rep'),
   ]);
-  const now = [sumOver(all, current), sumOver(teams, current), sumOver(reps, current)] as const;
-  const before = [sumOver(all, previous), sumOver(teams, previous), sumOver(reps, previous)] as const;
+  const now = [all.at(-1)!, teamsNow!, repsNow!] as const;
+  const before = [all.at(-2)!, teamsBefore!, repsBefore!] as const;
   const card = (counts: Record<string, number> | undefined, prior: Record<string, number> | undefined): AgreementScorecard => ({
     ...scorecard(scorecardSumsOf(counts ?? {}, current.from, current.to), scorecardSumsOf(prior ?? {}, previous.from, previous.to), ports.serviceAgreement),
     contacts: contactCountsOf(counts ?? {}),
@@ -78,8 +65,8 @@ export async function serviceAgreementOfPeriod(query: ServiceAgreementQuery, por
       const found = findRep(ports.teams, rep);
       return { rep, ...(found && { name: found.rep.name, team: found.team.id }), scorecard };
     }),
-    mqlTrend: trend.map((p) => {
-      const mqls = sumOver(all, p).get('all')?.['reached.mql'] ?? 0;
+    mqlTrend: trend.map((p, i) => {
+      const mqls = all[i]!.get('all')?.['reached.mql'] ?? 0;
       const target = (ports.serviceAgreement.marketing.mqlsPerWeek * p.days.length) / 7;
       return { from: p.from, to: p.to, mqls, target: Math.round(target * 10) / 10, met: mqls >= target };
     }),

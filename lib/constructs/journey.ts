@@ -23,6 +23,7 @@ import type { Email } from './email.ts';
 import type { Nurture } from './nurture.ts';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
+import { retryAwsFaults } from './retries.ts';
 import type { Tables } from './tables.ts';
 
 export interface JourneyProps {
@@ -124,17 +125,10 @@ export class Journey extends Construct {
     // A concurrent writer to the same lead is retried at once; Lambda's own
     // transient errors are retried by LambdaInvoke's default policy.
     const retryConflicts = { errors: ['ConcurrentUpdateError'], interval: Duration.seconds(1), maxAttempts: 5, backoffRate: 2 };
-    // An AWS call that still fails after the SDK's own retries (throttled, a 5xx, timed out) fails the function:
-    // every step is idempotent (once-only records, conditional writes), so the step runs again. An email whose
-    // outcome is unknown stays failed: trying again cannot tell. States.TaskFailed leaves States.Timeout to the catches.
-    const retryFaults = [
-      { errors: ['EmailOutcomeUnknownError'], maxAttempts: 0 },
-      { errors: ['States.TaskFailed'], interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 },
-    ];
+    // An AWS call that still fails after the SDK's own retries fails the function: the step runs again (retries.ts).
     const withRetries = <T extends LambdaInvoke>(task: T, conflicts = true): T => {
       if (conflicts) task.addRetry(retryConflicts);
-      for (const retry of retryFaults) task.addRetry(retry);
-      return task;
+      return retryAwsFaults(task);
     };
 
     const assignRep = withRetries(new LambdaInvoke(this, 'Assign rep', {

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import type { Email } from './email.ts';
 import { LeadFunction } from './lead-function.ts';
+import { retryAwsFaults } from './retries.ts';
 import type { Tables } from './tables.ts';
 
 export interface NurtureProps {
@@ -61,6 +62,8 @@ export class Nurture extends Construct {
       lambdaFunction: stepFn,
       payloadResponseOnly: true,
     }).addRetry({ errors: ['ConcurrentUpdateError'], interval: Duration.seconds(1), maxAttempts: 5, backoffRate: 2 });
+    // an AWS fault (a throttle, a timeout) is tried again too, as the journey's steps are: one failed call does not end a lead's nurture
+    retryAwsFaults(step);
     step.addCatch(new Fail(this, 'Nurture step failed', { comment: 'Alarmed on (NurtureFailedAlarm)', error: 'NurtureStepFailed' }), { errors: ['States.ALL'], resultPath: '$.error' });
     wait.next(step).next(
       new Choice(this, 'Another step?')

@@ -17,6 +17,7 @@ interface State {
   Default?: string;
   Choices?: { Variable?: string; StringEquals?: string; Next?: string }[];
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string | null }[];
+  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
   Parameters?: Record<string, unknown>;
   ResultPath?: string | null;
   TimeoutSeconds?: number;
@@ -55,6 +56,31 @@ function walk(value: unknown, visit: (key: string | undefined, value: unknown) =
   else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) walk(v, visit, k);
 }
 
+/**
+ * A state machine's definition as JSON: its DefinitionString is an Fn::Join of
+ * JSON fragments and intrinsics, each intrinsic given a placeholder ARN. Each
+ * Lambda function the definition refers to is recorded in `functionArns`.
+ */
+function definitionOf(t: LeadLoopTemplate, path: string, functionArns: Map<string, string>): Definition {
+  const resolve = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const intrinsic = value as Record<string, unknown>;
+    const ref = intrinsic.Ref;
+    if (typeof ref === 'string' && ref in PLACEHOLDERS) return PLACEHOLDERS[ref] as string;
+    const getAtt = intrinsic['Fn::GetAtt'] as [string, string] | undefined;
+    if (getAtt && getAtt[1] === 'Arn' && t.resources[getAtt[0]]?.Type === 'AWS::Lambda::Function') {
+      const arn = `arn:aws:lambda:${PLACEHOLDERS['AWS::Region']}:${PLACEHOLDERS['AWS::AccountId']}:function:${getAtt[0]}`;
+      functionArns.set(getAtt[0], arn);
+      return arn;
+    }
+    const join = intrinsic['Fn::Join'] as [string, unknown[]] | undefined;
+    if (join) return join[1].map(resolve).join(join[0]);
+    throw new Error(`no placeholder for ${JSON.stringify(value)}`);
+  };
+  const { Properties } = t.resource(t.logicalId(path), 'AWS::StepFunctions::StateMachine');
+  return JSON.parse(resolve(Properties?.DefinitionString)) as Definition;
+}
+
 describe('journey state machine definition', () => {
   let t: LeadLoopTemplate;
   let definition: Definition;
@@ -68,24 +94,7 @@ describe('journey state machine definition', () => {
       if (!arn) throw new Error(`the definition does not refer to ${path}`);
       return arn;
     };
-    // The definition is an Fn::Join of JSON fragments and intrinsics; give each intrinsic a placeholder ARN.
-    const resolve = (value: unknown): string => {
-      if (typeof value === 'string') return value;
-      const intrinsic = value as Record<string, unknown>;
-      const ref = intrinsic.Ref;
-      if (typeof ref === 'string' && ref in PLACEHOLDERS) return PLACEHOLDERS[ref] as string;
-      const getAtt = intrinsic['Fn::GetAtt'] as [string, string] | undefined;
-      if (getAtt && getAtt[1] === 'Arn' && t.resources[getAtt[0]]?.Type === 'AWS::Lambda::Function') {
-        const arn = `arn:aws:lambda:${PLACEHOLDERS['AWS::Region']}:${PLACEHOLDERS['AWS::AccountId']}:function:${getAtt[0]}`;
-        functionArns.set(getAtt[0], arn);
-        return arn;
-      }
-      const join = intrinsic['Fn::Join'] as [string, unknown[]] | undefined;
-      if (join) return join[1].map(resolve).join(join[0]);
-      throw new Error(`no placeholder for ${JSON.stringify(value)}`);
-    };
-    const { Properties } = t.resource(t.logicalId('Journey/StateMachine'), 'AWS::StepFunctions::StateMachine');
-    definition = JSON.parse(resolve(Properties?.DefinitionString)) as Definition;
+    definition = definitionOf(t, 'Journey/StateMachine', functionArns);
   });
 
   const state = (name: string): State => {
@@ -236,5 +245,26 @@ describe('journey state machine definition', () => {
       if (typeof value === 'string' && value.trimStart().startsWith('{%')) unsupported.push(value);
     });
     expect(unsupported).toEqual([]);
+  });
+});
+
+describe('every state machine’s Lambda steps', () => {
+  let t: LeadLoopTemplate;
+  beforeAll(() => {
+    t = new LeadLoopTemplate();
+  });
+
+  it.each(['Journey/StateMachine', 'Nurture/StateMachine'])('%s: tries a step again after an AWS fault (States.TaskFailed, 4 times, 1 s doubling), never an email whose outcome is unknown', (path) => {
+    const definition = definitionOf(t, path, new Map());
+    const lambdaSteps = allStates(definition).filter(([, state]) => state.Type === 'Task' && state.Resource !== undefined && /:lambda:/.test(state.Resource));
+    expect(lambdaSteps.length).toBeGreaterThan(0);
+    for (const [name, state] of lambdaSteps) {
+      const retry = state.Retry ?? [];
+      const unknown = retry.findIndex((r) => r.ErrorEquals.includes('EmailOutcomeUnknownError'));
+      const faults = retry.findIndex((r) => r.ErrorEquals.includes('States.TaskFailed'));
+      expect({ name, faults: retry[faults] }).toEqual({ name, faults: { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 2 } });
+      // retriers are matched in order: the unknown email's "not again" must come first
+      expect({ name, unknownFirst: unknown >= 0 && unknown < faults, attempts: retry[unknown]?.MaxAttempts }).toEqual({ name, unknownFirst: true, attempts: 0 });
+    }
   });
 });

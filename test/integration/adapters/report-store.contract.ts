@@ -95,6 +95,24 @@ export function reportStoreContract(getTables: () => TestTables): void {
     expect(await acceptedPerCampaign(['2024-12-31', ...daysFrom('2025-01-03', 27)])).toBe(2);
   });
 
+  it('reads several periods at once (a trend’s months and weeks), each as its own sum, the same as read alone', async () => {
+    // Prepare: acceptances in three months of a year no other test writes
+    for (const at of ['2023-03-31T22:00:00.000Z', '2023-04-01T01:00:00.000Z', '2023-04-15T12:00:00.000Z', '2023-05-01T08:00:00.000Z', '2023-05-20T18:00:00.000Z']) await accepted(at);
+    const periods = [
+      daysFrom('2023-03-01', 31), // March, whole: its total
+      daysFrom('2023-04-01', 30), // April, whole
+      daysFrom('2023-05-01', 20), // most of May: its total less the 11 days after
+      daysFrom('2023-03-27', 7), // a week over March's end: days
+      daysFrom('2023-05-21', 7), // a week with nothing in it
+      [], // no day at all
+    ];
+
+    const sums = await reports.sliceCountsOfPeriods('funnel', periods, 'campaign');
+
+    expect(sums.map((bySlice) => bySlice.get(slice)?.['reached.sal'] ?? 0)).toEqual([1, 2, 2, 2, 0, 0]);
+    for (const [i, days] of periods.entries()) expect(sums[i]).toEqual(await reports.sliceCounts('funnel', days, 'campaign'));
+  });
+
   it('keeps dimensions apart whose names begin alike (linear:campaign, linear:campaignType)', async () => {
     const day = '2025-03-03';
     const counts = { 'pipeline.deals': 1 };

@@ -28,7 +28,7 @@ const ports = {
     return { reached: { visitor: 3 }, current: { visitor: 3 } };
   },
   sliceCounts: async () => new Map<string, Record<string, number>>(),
-  sliceCountsByDay: async () => new Map<string, Map<string, Record<string, number>>>(),
+  sliceCountsOfPeriods: async (_family: string, periods: readonly (readonly string[])[]) => periods.map(() => new Map<string, Record<string, number>>()),
   now: () => now,
   marketing: { minAcceptanceRate: 0.6 },
   campaigns,

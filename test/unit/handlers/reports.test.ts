@@ -38,6 +38,19 @@ function itemsByDay(family: string, days: readonly string[], dimension: string):
   return byDay;
 }
 
+/** The report items of a family and dimension summed over days, per value. */
+function sumOverDays(family: string, days: readonly string[], dimension: string): Map<string, Record<string, number>> {
+  const sums = new Map<string, Record<string, number>>();
+  for (const [, bySlice] of itemsByDay(family, days, dimension)) {
+    for (const [value, counts] of bySlice) {
+      const sum = sums.get(value) ?? {};
+      for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
+      sums.set(value, sum);
+    }
+  }
+  return sums;
+}
+
 /** The stalled index port, in memory: the records it answers with, and the reads made. */
 let stalledRecords: StalledRecord[];
 let stalledReads: { cutoffs: readonly { stage: string; before: string }[]; team?: string | undefined; rep?: string | undefined; atMost: number }[];
@@ -51,19 +64,11 @@ const ports = {
   },
   sliceCounts: async (family: string, days: readonly string[], dimension: string) => {
     sliceReads.push({ family, days, dimension });
-    const sums = new Map<string, Record<string, number>>();
-    for (const [, bySlice] of itemsByDay(family, days, dimension)) {
-      for (const [value, counts] of bySlice) {
-        const sum = sums.get(value) ?? {};
-        for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
-        sums.set(value, sum);
-      }
-    }
-    return sums;
+    return sumOverDays(family, days, dimension);
   },
-  sliceCountsByDay: async (family: string, days: readonly string[], dimension: string) => {
-    sliceReads.push({ family, days, dimension });
-    return itemsByDay(family, days, dimension);
+  sliceCountsOfPeriods: async (family: string, periods: readonly (readonly string[])[], dimension: string) => {
+    sliceReads.push({ family, days: periods.flat(), dimension });
+    return periods.map((days) => sumOverDays(family, days, dimension));
   },
   now: () => new Date('2026-03-31T12:00:00.000Z'),
   marketing: { minAcceptanceRate: 0.6 },
