@@ -109,6 +109,30 @@ export function stalledLeadsContract(getTables: () => TestTables): void {
     expect(first?.since).toBeDefined();
   });
 
+  it('answers the oldest atMost of an owner across stages and shards, read a few items a page, as reading every lead would', async () => {
+    // Prepare: 16 leads of one rep and 16 of others, in two stages, entered an hour apart and interleaved
+    const mine = `rep-merge-${uniqueLeadId()}`;
+    const leads: { lead: Lead; repId: string }[] = [];
+    for (let i = 0; i < 32; i++) {
+      const repId = i % 2 === 0 ? mine : `rep-other-${i % 3}`;
+      const lead = await leadIn(i % 4 < 2 ? 'mql' : 'sal', 200 + i, { cycle: 1 });
+      await store.assignOwner(lead.leadId, 1, rep(repId));
+      leads.push({ lead, repId });
+    }
+    const cutoffs = [
+      { stage: 'mql' as const, before: at(240) },
+      { stage: 'sal' as const, before: at(240) },
+    ];
+    // two items a page: every partition is read in several pages, and most are left unread once the oldest are known
+    const paged = createStalledLeads({ client: tables.client, leadsTable: tables.leadsTable, pageSize: 2 });
+    const oldestOfMine = (n: number) => leads.filter((l) => l.repId === mine).slice(0, n).map((l) => l.lead.leadId);
+
+    // Act + Assess: the oldest five of the rep, oldest first, and all sixteen when more are asked for
+    expect((await paged.stalledLeads({ cutoffs, rep: mine, atMost: 5 })).map((r) => r.leadId)).toEqual(oldestOfMine(5));
+    expect((await paged.stalledLeads({ cutoffs, rep: mine, atMost: 40 })).map((r) => r.leadId)).toEqual(oldestOfMine(16));
+    expect((await reader.stalledLeads({ cutoffs, rep: mine, atMost: 5 })).map((r) => r.leadId)).toEqual(oldestOfMine(5));
+  });
+
   it('leaves out a lead merged into another', async () => {
     const lead = await leadIn('mql', 50);
     const read = (await store.getLead(lead.leadId))!;
