@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Integration files whose assertions hang on a short real window of a fast local clock (see the `clocks` project). */
+const CLOCK_TIMED = ['test/integration/business-hours.test.ts', 'test/integration/deadline.test.ts', 'test/integration/follow-up.test.ts'];
+
 export default defineConfig({
   test: {
     // Two test files at a time (vitest's default on two cores is one), the
@@ -27,9 +30,23 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: CLOCK_TIMED,
           globalSetup: ['test/infra/synth.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        // After every other file: on a fast clock a second of delay is an hour, and these assert
+        // what happens within one virtual hour (a reminder before its deadline), so they run
+        // only beside each other (mostly waiting), never beside the files that load both cores.
+        test: {
+          name: 'clocks',
+          include: CLOCK_TIMED,
+          globalSetup: ['test/infra/synth.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 1 },
         },
       },
       {
