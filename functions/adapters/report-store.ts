@@ -33,6 +33,15 @@ function addInto(sums: SliceSums, value: string, item: Record<string, unknown>):
   sums.set(value, sum);
 }
 
+/** Adds sums read back (a month's, a day's) into a period's; `sign` -1 takes a day left out of a month's total away. */
+function mergeInto(sums: SliceSums, from: SliceSums | undefined, sign: 1 | -1): void {
+  for (const [value, counts] of from ?? []) {
+    const sum = sums.get(value) ?? {};
+    for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + sign * n;
+    sums.set(value, sum);
+  }
+}
+
 /**
  * A month total less its days not asked for is never below zero once settled;
  * a reader between a count's day item and its month total (the lead store adds
@@ -138,16 +147,9 @@ export function createReportStore({ client: sdkClient, leadsTable, onConsumed }:
     await forEachConcurrently(reads, PARTITIONS_AT_ONCE, (read) => read());
     return plans.map((plan) => {
       const sums: SliceSums = new Map();
-      const add = (kept: SliceSums | undefined, sign: 1 | -1) => {
-        for (const [value, counts] of kept ?? []) {
-          const sum = sums.get(value) ?? {};
-          for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + sign * n;
-          sums.set(value, sum);
-        }
-      };
-      for (const month of plan.months) add(byMonth.get(month), 1);
-      for (const day of plan.days) add(byDay.get(day), 1);
-      for (const day of plan.less) add(byDay.get(day), -1);
+      for (const month of plan.months) mergeInto(sums, byMonth.get(month), 1);
+      for (const day of plan.days) mergeInto(sums, byDay.get(day), 1);
+      for (const day of plan.less) mergeInto(sums, byDay.get(day), -1);
       return settled(sums);
     });
   }
