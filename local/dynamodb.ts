@@ -93,6 +93,9 @@ export interface LocalDynamoDb {
  * DynamoDB Local, AWS's own engine (Java), with the tables the template
  * defines, streams included. In memory unless a data directory is given.
  */
+/** Where DynamoDB Local listens on `port`. */
+export const dynamodbEndpoint = (port: number) => `http://127.0.0.1:${port}`;
+
 export async function startDynamoDb(tables: readonly LocalTable[], options: { port?: number; dataDir?: string } = {}): Promise<LocalDynamoDb> {
   const dataDir = options.dataDir && prepareDataDir(options.dataDir);
   const port = options.port || (await freePort());
@@ -115,7 +118,7 @@ export async function startDynamoDb(tables: readonly LocalTable[], options: { po
     }),
   );
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = dynamodbEndpoint(port);
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
   try {
     await waitFor('DynamoDB Local', () => client.send(new ListTablesCommand({})), { timeoutMs: 120_000, fatal: () => problem });

@@ -13,7 +13,7 @@ import { issueKey, type ManageKeysPorts } from '../functions/keys/manage-keys.ts
 import { createClock, type ClockSettings } from './clock.ts';
 import type { FaultPlan } from './fault-plan.ts';
 import { startFaultProxy } from './fault-proxy.ts';
-import { javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
+import { dynamodbEndpoint, javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
 import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
 import { ensurePortFree, freePort, listenProblem } from './ports.ts';
@@ -540,17 +540,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const http = await startHttp(options, failedRecords, stops, log);
     const sesUrl = await startSesCapture(options, stops);
     const { template, cdkOut } = loadTemplate(options);
-    const dynamodb = await startTables(template, options, dataDir, stops);
-    const app = describeApp(template, cdkOut, { apiUrl: http.apiUrl, streamArns: dynamodb.streamArns });
+    // DynamoDB Local (a JVM) boots while the functions load in their workers: the two take most of a start-up,
+    // and neither needs the other until the first call. Its port is known up front for the functions' endpoints.
+    const dynamodbPort = options.dynamodbPort || (await freePort());
+    const tables = startTables(template, { ...options, dynamodbPort }, dataDir, stops);
+    // the tables' stream ARNs, known once they exist (nothing in the app is resolved with them before)
+    const streamArns = new Map<string, string>();
+    const app = describeApp(template, cdkOut, { apiUrl: http.apiUrl, streamArns });
 
     const sfnPort = options.sfnPort ?? (await freePort());
-    const endpoints = { dynamodb: dynamodb.endpoint, sfn: `http://127.0.0.1:${sfnPort}`, ses: sesUrl };
+    const endpoints = { dynamodb: dynamodbEndpoint(dynamodbPort), sfn: `http://127.0.0.1:${sfnPort}`, ses: sesUrl };
     const env = functionsEnvironment(options, endpoints);
     const faults = await startFaultProxies(options, endpoints, stops);
     const lambdas = createLambdas(app, env, clock, options.observe, stops, faults?.envOf);
     const invoke: Invoke = (name, event) => lambdas.invoke(name, event);
     const { stepFunctions, sfnEndpoint } = await startStepFunctions(app, invoke, clock, sfnPort, stops, log);
-    await lambdas.startAll();
+    // both settled before going on, so a failed start-up stops whatever the other started
+    const [tablesStarted, functionsStarted] = await Promise.allSettled([tables, lambdas.startAll()]);
+    if (tablesStarted.status === 'rejected') throw tablesStarted.reason;
+    if (functionsStarted.status === 'rejected') throw functionsStarted.reason;
+    const dynamodb = tablesStarted.value;
+    for (const [logicalId, arn] of dynamodb.streamArns) streamArns.set(logicalId, arn);
 
     const leadsTable = leadsTableOf(app);
     const { writeKey, serverKey } = await seedKeys(dynamodb, leadsTable, options);

@@ -344,7 +344,9 @@ class Simulation {
     /** leads whose answer came too late (reassigned): the next rep's hand-off is answered instead */
     const retry = new Set<string>();
     const answeredWith = new Map<string, string>();
-    const latest = new Map<string, { acceptUrl: string; rejectUrl: string }>();
+    const latest = new Map<string, { acceptUrl: string; rejectUrl: string; cycle: number }>();
+    /** the cycle of each lead's hand-off answered (or left) so far: a later cycle is the lead qualifying again */
+    const cycleOf = new Map<string, number>();
     let lastProgress = performance.now();
     const draw = (force = false) =>
       this.progress.update({ done: this.decided.size, total: Math.max(qualified.size, this.decided.size) || undefined, elapsedMs: performance.now() - this.started, unit: 'hand-offs answered' }, force);
@@ -354,13 +356,23 @@ class Simulation {
         const text = email.body.text ?? '';
         const acceptUrl = /Accept: (\S+)/.exec(text)?.[1];
         const rejectUrl = /Reject: (\S+)/.exec(text)?.[1];
-        const leadId = acceptUrl && /\/v1\/handoffs\/([^/]+)\//.exec(new URL(acceptUrl).pathname)?.[1];
-        if (!leadId || !acceptUrl || !rejectUrl || !this.byLead.has(decodeURIComponent(leadId))) continue;
-        latest.set(decodeURIComponent(leadId), { acceptUrl, rejectUrl });
+        const [, leadId, cycle] = (acceptUrl && /\/v1\/handoffs\/([^/]+)\/(\d+)\//.exec(new URL(acceptUrl).pathname)) || [];
+        if (!leadId || !cycle || !acceptUrl || !rejectUrl || !this.byLead.has(decodeURIComponent(leadId))) continue;
+        latest.set(decodeURIComponent(leadId), { acceptUrl, rejectUrl, cycle: Number(cycle) });
       }
-      for (const [leadId, { acceptUrl, rejectUrl }] of latest) {
+      for (const [leadId, { acceptUrl, rejectUrl, cycle }] of latest) {
+        if (this.decided.has(leadId) && cycle > cycleOf.get(leadId)!) {
+          // Sent back to marketing, the lead qualified again (later events, applied late): another MQL, another
+          // hand-off, as the funnel counts it. The plan answers a lead's first hand-off only; this one is left.
+          cycleOf.set(leadId, cycle);
+          this.counts.mqls += 1;
+          this.counts.left += 1;
+          lastProgress = performance.now();
+          continue;
+        }
         const again = retry.has(leadId) && answeredWith.get(leadId) !== acceptUrl;
         if (this.decided.has(leadId) && !again) continue;
+        cycleOf.set(leadId, cycle);
         if (!this.decided.has(leadId)) this.counts.mqls += 1;
         retry.delete(leadId);
         this.decided.add(leadId);
@@ -389,7 +401,10 @@ class Simulation {
       if (unsettled.size === 0 && waitingFor.length === 0) break;
       // Nothing new for two minutes: the runtime is stuck (or stopped); say what never came.
       if (performance.now() - lastProgress > 120_000) {
-        if (unsettled.size > 0) this.fail('scoring', `${unsettled.size} identified visitors were not applied within two minutes (see ${this.endpoints.apiUrl}/_local/failed-records)`);
+        if (unsettled.size > 0) {
+          const which = [...unsettled.values()].slice(0, 3).map((v) => `${v.leadId} (its last event ${v.events.at(-1)!.messageId})`).join(', ');
+          this.fail('scoring', `${unsettled.size} identified visitors were not applied within two minutes: ${which}${unsettled.size > 3 ? ', …' : ''} (see ${this.endpoints.apiUrl}/_local/failed-records)`);
+        }
         if (waitingFor.length > 0) this.fail('hand-off', `${waitingFor.length} qualified leads got no hand-off email within two minutes (see ${this.endpoints.apiUrl}/_local/executions)`);
         break;
       }

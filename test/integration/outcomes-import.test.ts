@@ -183,7 +183,7 @@ describe('leadloop outcomes import, as a command', () => {
 });
 
 describe('leadloop outcomes import interrupted and resumed, as a command', () => {
-  const MORE = 400;
+  const MORE = 250;
   const moreEmail = (i: number) => `many-${i}@import-corp.example`;
   /** The row counts of the progress lines (`… 100/400 rows`), in the order printed. */
   const progressCounts = (stderr: string) => [...stderr.matchAll(/(\d[\d,]*)\/[\d,]+ rows/g)].map((m) => Number(m[1]!.replaceAll(',', '')));

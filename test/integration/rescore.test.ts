@@ -284,7 +284,7 @@ describe('leadloop rescore, as a command', () => {
 });
 
 describe('leadloop rescore interrupted and resumed, as a command', () => {
-  const MORE = 300;
+  const MORE = 150;
   const version = 'rescore-interrupt-1';
   /** Every lead not merged into another, as stored: the model version that scored it and its score item's version (moved by each save that scores). */
   async function profiles(): Promise<Map<string, { modelVersion: string; version: number }>> {
@@ -391,7 +391,7 @@ describe('leadloop rescore interrupted and resumed, as a command', () => {
 
   it('prints a backtest report far beyond a pipe\'s 64 KiB as whole JSON', async () => {
     // Prepare: enough leads for a report several times what a pipe holds (every lead's detail is in it)
-    const MANY = 500;
+    const MANY = 180;
     const already = (await profiles()).size;
     const identifies = Array.from({ length: MANY }, (_, i) => ({ type: 'identify', anonymousId: `json-visitor-${i}`, messageId: `json-${i}`, traits: { email: `json-${i}@rescore-corp.example` } }));
     for (let i = 0; i < MANY; i += 100) await send('/v1/batch', { batch: identifies.slice(i, i + 100) });
