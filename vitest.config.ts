@@ -1,7 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 /** Integration files whose assertions hang on a short real window of a fast local clock (see the `clocks` project). */
-const CLOCK_TIMED = ['test/integration/business-hours.test.ts', 'test/integration/deadline.test.ts', 'test/integration/follow-up.test.ts'];
+const CLOCK_TIMED = ['test/integration/business-hours.test.ts', 'test/integration/deadline.test.ts', 'test/integration/deadline-late.test.ts', 'test/integration/follow-up.test.ts'];
+
+/**
+ * The local runtimes of these files load each function on its first call, as Lambda does (local/runtime.ts
+ * `loadFunctions`): a start-up costs only the stand-ins, and the functions a file never calls cost nothing.
+ * The clock-timed files load every function at start: a cold start there is virtual hours late.
+ */
+const FUNCTIONS_ON_FIRST_CALL = { LEADLOOP_LOCAL_FUNCTIONS: 'on-first-call' };
 
 export default defineConfig({
   test: {
@@ -31,6 +38,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           exclude: CLOCK_TIMED,
+          env: FUNCTIONS_ON_FIRST_CALL,
           globalSetup: ['test/infra/synth.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
@@ -53,6 +61,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          env: FUNCTIONS_ON_FIRST_CALL,
           globalSetup: ['test/infra/synth.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,

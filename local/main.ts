@@ -8,7 +8,7 @@ import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
 /**
  * `npm start`: the whole loop on this machine. Configuration by environment:
  * PORT, LEADLOOP_SES_PORT, LEADLOOP_CLOCK_SPEED, LEADLOOP_CLOCK_START, LEADLOOP_WRITE_KEY,
- * LEADLOOP_SERVER_KEY, LEADLOOP_DATA_DIR, LEADLOOP_LOG_LEVEL.
+ * LEADLOOP_SERVER_KEY, LEADLOOP_DATA_DIR, LEADLOOP_LOG_LEVEL, LEADLOOP_LOCAL_FUNCTIONS.
  */
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

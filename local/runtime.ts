@@ -16,7 +16,7 @@ import { startFaultProxy } from './fault-proxy.ts';
 import { dynamodbEndpoint, javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
 import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
-import { ensurePortFree, freePort, listenProblem } from './ports.ts';
+import { ensurePortFree, freePort, listenProblem, StartupError } from './ports.ts';
 import { LocalScheduler, targetInput } from './scheduler.ts';
 import { SesEventError, sesEventDelivery, type DeliverSesEvent } from './ses-events.ts';
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
@@ -59,6 +59,13 @@ export interface LocalRuntimeOptions {
   /** What the stand-ins did, as AWS would meter it (bench/cost). @default - nothing observed */
   observe?: RuntimeObserver;
   /**
+   * When each function's worker loads its code: `at-start`, all while the runtime starts (a function that cannot
+   * load stops the start, and no call pays a cold start), or `on-first-call`, as Lambda does (a start costs only the
+   * stand-ins, and a function nobody calls costs nothing: the test suite's choice, LEADLOOP_LOCAL_FUNCTIONS).
+   * @default LEADLOOP_LOCAL_FUNCTIONS, else 'at-start'
+   */
+  loadFunctions?: LoadFunctions;
+  /**
    * Puts a fault proxy (local/fault-proxy.ts) in front of the DynamoDB, Step Functions and SES endpoints the
    * functions use; `LocalRuntime.faults.use(plan)` chooses what it injects (nothing until then). Never on in `npm start`.
    * @default - off: the functions reach the stand-ins directly
@@ -69,6 +76,18 @@ export interface LocalRuntimeOptions {
     /** how long a `timeout` call is held: past the request timeout. @default the request timeout + 1000 */
     holdMs?: number;
   };
+}
+
+export type LoadFunctions = 'at-start' | 'on-first-call';
+
+/** The variable that sets `loadFunctions` when the options do not (vitest.config.ts sets it for the suite). */
+export const LOAD_FUNCTIONS_VARIABLE = 'LEADLOOP_LOCAL_FUNCTIONS';
+
+/** When the functions load: as asked, else as LEADLOOP_LOCAL_FUNCTIONS says, else at start. */
+export function loadFunctionsOf(options: Pick<LocalRuntimeOptions, 'loadFunctions'>, env: NodeJS.ProcessEnv = process.env): LoadFunctions {
+  const value = options.loadFunctions ?? (env[LOAD_FUNCTIONS_VARIABLE] || 'at-start');
+  if (value !== 'at-start' && value !== 'on-first-call') throw new StartupError(`${LOAD_FUNCTIONS_VARIABLE} must be at-start or on-first-call, not ${JSON.stringify(value)}.`);
+  return value;
 }
 
 /** The fault proxies' control (with `faults` on): the plan in force, `undefined` for none. */
@@ -535,6 +554,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const stops = new Stops(log);
   try {
     const { dataDir, clock } = checkPrerequisites(options);
+    const loadFunctions = loadFunctionsOf(options);
     // The stream mappings' on-failure destinations (SQS queues on AWS), by logical id: what each would hold.
     const failedRecords: Record<string, StreamFailureRecord[]> = {};
     const http = await startHttp(options, failedRecords, stops, log);
@@ -556,7 +576,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const invoke: Invoke = (name, event) => lambdas.invoke(name, event);
     const { stepFunctions, sfnEndpoint } = await startStepFunctions(app, invoke, clock, sfnPort, stops, log);
     // both settled before going on, so a failed start-up stops whatever the other started
-    const [tablesStarted, functionsStarted] = await Promise.allSettled([tables, lambdas.startAll()]);
+    const [tablesStarted, functionsStarted] = await Promise.allSettled([tables, loadFunctions === 'at-start' ? lambdas.startAll() : undefined]);
     if (tablesStarted.status === 'rejected') throw tablesStarted.reason;
     if (functionsStarted.status === 'rejected') throw functionsStarted.reason;
     const dynamodb = tablesStarted.value;

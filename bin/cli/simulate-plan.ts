@@ -110,7 +110,10 @@ export type PlannedDecision =
 export interface PlannedVisitor {
   index: number;
   anonymousId: string;
-  /** the lead LeadLoop makes of this visitor: its first identity is the anonymous id */
+  /**
+   * the lead LeadLoop makes of this visitor: its first identity is the anonymous id; the runner rebinds an
+   * identified visitor to its email's lead when its identify was applied before its first page
+   */
   leadId: string;
   persona: Persona;
   /** the first session's source */

@@ -277,6 +277,17 @@ class Simulation {
     return answer?.status === 200 ? (JSON.parse(answer.text) as LeadState) : undefined;
   }
 
+  /**
+   * The lead of an identified visitor, found by its email: the anonymous id's lead when the visitor's first page
+   * was applied first (the plan's leadId), the email's when its identify was (events reach the stream in the
+   * order their writes end, and a stream batch may end between the two).
+   */
+  private async identifiedLead(visitor: PlannedVisitor): Promise<LeadState | undefined> {
+    const path = `/v1/leads?email=${encodeURIComponent(visitor.email!)}`;
+    const answer = await this.call(`GET ${path}`, `${this.endpoints.apiUrl}${path}`, { headers: { authorization: `Bearer ${this.endpoints.serverKey}` } }, (s) => s === 200 || s === 404);
+    return answer?.status === 200 ? (JSON.parse(answer.text) as LeadState) : undefined;
+  }
+
   async run(): Promise<number> {
     const stopListening = this.io.onInterrupt(() => (this.interrupted = true));
     try {
@@ -357,10 +368,12 @@ class Simulation {
         const acceptUrl = /Accept: (\S+)/.exec(text)?.[1];
         const rejectUrl = /Reject: (\S+)/.exec(text)?.[1];
         const [, leadId, cycle] = (acceptUrl && /\/v1\/handoffs\/([^/]+)\/(\d+)\//.exec(new URL(acceptUrl).pathname)) || [];
-        if (!leadId || !cycle || !acceptUrl || !rejectUrl || !this.byLead.has(decodeURIComponent(leadId))) continue;
+        if (!leadId || !cycle || !acceptUrl || !rejectUrl) continue;
         latest.set(decodeURIComponent(leadId), { acceptUrl, rejectUrl, cycle: Number(cycle) });
       }
       for (const [leadId, { acceptUrl, rejectUrl, cycle }] of latest) {
+        // a lead of this run's (one whose lead is the email's is known once its visitor is settled, below)
+        if (!this.byLead.has(leadId)) continue;
         if (this.decided.has(leadId) && cycle > cycleOf.get(leadId)!) {
           // Sent back to marketing, the lead qualified again (later events, applied late): another MQL, another
           // hand-off, as the funnel counts it. The plan answers a lead's first hand-off only; this one is left.
@@ -387,10 +400,16 @@ class Simulation {
         pending,
         this.settings.concurrency,
         async (visitor) => {
-          const lead = await this.lead(visitor.leadId);
+          const planned = visitor.leadId;
+          const lead = await this.identifiedLead(visitor);
           const lastEvent = visitor.events.at(-1)!.messageId;
           if (!lead || !lead.recentActivity.some((a) => a.messageId === lastEvent)) return;
-          unsettled.delete(visitor.leadId);
+          unsettled.delete(planned);
+          if (lead.leadId !== visitor.leadId) {
+            // Its identify was applied before its first page (another stream batch): the lead is the email's.
+            visitor.leadId = lead.leadId;
+            this.byLead.set(lead.leadId, visitor);
+          }
           lastProgress = performance.now();
           if (lead.stageHistory.some((c) => c.to === 'mql')) qualified.add(visitor.leadId);
         },
@@ -610,6 +629,7 @@ class Simulation {
 
 /** The parts of a lead view (GET /v1/leads/{leadId}) the simulation reads. */
 interface LeadState {
+  leadId: string;
   stage: string;
   stageHistory: { to: string; at: string }[];
   recentActivity: { messageId: string }[];

@@ -65,6 +65,11 @@ describe('leadloop simulate, as a command', () => {
     // Assess: what is stored, by kind
     const plan = planSimulation({ leads: 40, days: 3, seed: 4, now: new Date() });
     const ours = new Set(plan.map((v) => v.leadId));
+    // an identified visitor's lead is its email's when its identify was applied before its first page
+    for (const { email } of plan.filter((v) => v.email !== undefined)) {
+      const found = await fetch(`${runtime.apiUrl}/v1/leads?email=${encodeURIComponent(email!)}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+      if (found.status === 200) ours.add(((await found.json()) as { leadId: string }).leadId);
+    }
     const events = await storedEvents(dynamodb, (e) => typeof e.leadId !== 'string' || ours.has(e.leadId));
     const count = (kind: string) => events.filter((e) => e.kind === kind).length;
     expect(events.filter((e) => typeof e.messageId === 'string' && e.messageId.startsWith('sim-4-')).length).toBe(figure(stdout, 'events'));
