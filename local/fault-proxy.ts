@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorAnswer, operationOf, type AwsService, type FaultKind, type FaultPlan } from './fault-plan.ts';
+import { outlastClientKeepAlive } from './ports.ts';
 
 /**
  * An endpoint proxy in front of one AWS stand-in (DynamoDB Local, the Step
@@ -87,6 +88,7 @@ export async function startFaultProxy(settings: FaultProxySettings): Promise<Fau
       });
     });
   });
+  outlastClientKeepAlive(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

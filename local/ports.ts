@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 
 /**
@@ -7,6 +8,18 @@ import { createServer } from 'node:net';
  */
 export class StartupError extends Error {
   override name = 'StartupError';
+}
+
+/**
+ * Keeps a stand-in's idle keep-alive connections open longer than its clients keep theirs (undici's fetch lets
+ * go of one after 4 s; Node's server closes it after 5 s by default). Otherwise a client may reuse a connection
+ * in the moment the server closes it and get ECONNRESET, which a busy machine makes likely. AWS's endpoints
+ * keep idle connections open for minutes. (server.close() still closes idle ones at once.)
+ */
+export function outlastClientKeepAlive<S extends Server>(server: S): S {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }
 
 /** A free loopback port, for stand-ins that must be told their port up front. */

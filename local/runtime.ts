@@ -16,7 +16,7 @@ import { startFaultProxy } from './fault-proxy.ts';
 import { dynamodbEndpoint, javaProblem, prepareDataDir, startDynamoDb, type LocalDynamoDb } from './dynamodb.ts';
 import { HttpRouter, type Invoke } from './http-router.ts';
 import { LocalLambdas, type FunctionObserver } from './lambdas.ts';
-import { ensurePortFree, freePort, listenProblem, StartupError } from './ports.ts';
+import { ensurePortFree, freePort, listenProblem, outlastClientKeepAlive, StartupError } from './ports.ts';
 import { LocalScheduler, targetInput } from './scheduler.ts';
 import { SesEventError, sesEventDelivery, type DeliverSesEvent } from './ses-events.ts';
 import { StreamPoller, type StreamFailureRecord } from './stream-poller.ts';
@@ -125,6 +125,7 @@ export interface LocalRuntime {
 }
 
 async function listen(server: Server, port: number): Promise<number> {
+  outlastClientKeepAlive(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -316,6 +317,7 @@ async function startSesCapture(options: LocalRuntimeOptions, stops: Stops): Prom
   await ensurePortFree(sesPort, 'the SES capture', 'LEADLOOP_SES_PORT');
   const ses = await sesServer({ host: '127.0.0.1', port: sesPort });
   if (!ses.listening) throw listenProblem(Object.assign(new Error('not listening'), { code: 'EADDRINUSE' }), 'the SES capture', sesPort, 'LEADLOOP_SES_PORT');
+  outlastClientKeepAlive(ses);
   stops.add(async () => {
     ses.closeAllConnections?.();
     await new Promise<void>((r) => ses.close(() => r()));

@@ -6,6 +6,7 @@ import { realDelayMs, type ClockSettings } from './clock.ts';
 import { LambdaError } from './lambdas.ts';
 import type { LocalStateMachine } from './template.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './template.ts';
+import { outlastClientKeepAlive } from './ports.ts';
 
 /**
  * Step Functions, locally: the synthesized definition run by the
@@ -392,6 +393,7 @@ export class LocalStepFunctions {
         }
       });
     });
+    outlastClientKeepAlive(this.server);
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
