@@ -23,7 +23,7 @@ import type { Email } from './email.ts';
 import type { Nurture } from './nurture.ts';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import { LeadFunction } from './lead-function.ts';
-import { retryAwsFaults } from './retries.ts';
+import { retryAwsFaults, retryConflicts } from './retries.ts';
 import type { Tables } from './tables.ts';
 
 export interface JourneyProps {
@@ -122,12 +122,11 @@ export class Journey extends Construct {
     });
     leads.grant(awaitFollowUpFn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem');
 
-    // A concurrent writer to the same lead is retried at once; Lambda's own
+    // A concurrent writer to the same lead is retried (retries.ts); Lambda's own
     // transient errors are retried by LambdaInvoke's default policy.
-    const retryConflicts = { errors: ['ConcurrentUpdateError'], interval: Duration.seconds(1), maxAttempts: 5, backoffRate: 2 };
     // An AWS call that still fails after the SDK's own retries fails the function: the step runs again (retries.ts).
     const withRetries = <T extends LambdaInvoke>(task: T, conflicts = true): T => {
-      if (conflicts) task.addRetry(retryConflicts);
+      if (conflicts) retryConflicts(task);
       return retryAwsFaults(task);
     };
 

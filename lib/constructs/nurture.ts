@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { settingsEnvironment } from '../../functions/commons/settings.ts';
 import type { Email } from './email.ts';
 import { LeadFunction } from './lead-function.ts';
-import { retryAwsFaults } from './retries.ts';
+import { retryAwsFaults, retryConflicts } from './retries.ts';
 import type { Tables } from './tables.ts';
 
 export interface NurtureProps {
@@ -57,11 +57,11 @@ export class Nurture extends Construct {
 
     const wait = new Wait(this, 'Wait for the next step', { time: WaitTime.secondsPath('$.waitSeconds') });
     // The step returns the whole next state, so no ResultPath (an explicit "$" trips the local interpreter).
-    const step = new LambdaInvoke(this, 'Nurture step', {
+    const step = retryConflicts(new LambdaInvoke(this, 'Nurture step', {
       comment: 'Checks the global exit, sends the step at most once, and says how long until the next',
       lambdaFunction: stepFn,
       payloadResponseOnly: true,
-    }).addRetry({ errors: ['ConcurrentUpdateError'], interval: Duration.seconds(1), maxAttempts: 5, backoffRate: 2 });
+    }));
     // an AWS fault (a throttle, a timeout) is tried again too, as the journey's steps are: one failed call does not end a lead's nurture
     retryAwsFaults(step);
     step.addCatch(new Fail(this, 'Nurture step failed', { comment: 'Alarmed on (NurtureFailedAlarm)', error: 'NurtureStepFailed' }), { errors: ['States.ALL'], resultPath: '$.error' });

@@ -14,3 +14,13 @@ export function retryAwsFaults<T extends TaskStateBase>(task: T): T {
   task.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 });
   return task;
 }
+
+/**
+ * What a step does when another writer changed the same lead between its read
+ * and its write (ConcurrentUpdateError): it runs again at once, then 2, 4, 8
+ * and 16 seconds later, reading the lead anew each time.
+ */
+export function retryConflicts<T extends TaskStateBase>(task: T): T {
+  task.addRetry({ errors: ['ConcurrentUpdateError'], interval: Duration.seconds(1), maxAttempts: 5, backoffRate: 2 });
+  return task;
+}

@@ -267,4 +267,22 @@ describe('every state machine’s Lambda steps', () => {
       expect({ name, unknownFirst: unknown >= 0 && unknown < faults, attempts: retry[unknown]?.MaxAttempts }).toEqual({ name, unknownFirst: true, attempts: 0 });
     }
   });
+
+  it.each(['Journey/StateMachine', 'Nurture/StateMachine'])('%s: a step that met another writer of the lead (ConcurrentUpdateError) runs again, 5 times from 1 s doubling, before the catch-all fault retrier (States.TaskFailed) can take it', (path) => {
+    const definition = definitionOf(t, path, new Map());
+    const conflictSteps = allStates(definition).filter(([, state]) => (state.Retry ?? []).some((r) => r.ErrorEquals.includes('ConcurrentUpdateError')));
+    // the nurture step, and in the journey every step that writes the lead
+    expect(conflictSteps.length).toBeGreaterThan(0);
+    for (const [name, state] of conflictSteps) {
+      const retry = state.Retry ?? [];
+      const conflicts = retry.findIndex((r) => r.ErrorEquals.includes('ConcurrentUpdateError'));
+      const faults = retry.findIndex((r) => r.ErrorEquals.includes('States.TaskFailed'));
+      expect({ name, conflicts: retry[conflicts], beforeFaults: conflicts < faults }).toEqual({
+        name,
+        conflicts: { ErrorEquals: ['ConcurrentUpdateError'], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 2 },
+        beforeFaults: true,
+      });
+    }
+    if (path === 'Nurture/StateMachine') expect(conflictSteps.map(([name]) => name)).toEqual(['Nurture step']);
+  });
 });
