@@ -22,6 +22,7 @@ import type { StalledReport } from '../../functions/core/reports/stalled.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { eventually, sendEvent } from '../support/local.ts';
+import { qualify } from '../support/qualify.ts';
 
 /**
  * The dashboard in a real (headless) Chromium, against the local runtime: leads arrive through the
@@ -45,16 +46,6 @@ interface CapturedEmail {
 }
 
 const emails = async (): Promise<CapturedEmail[]> => ((await (await fetch(`${runtime.sesUrl}/store`)).json()) as { emails: CapturedEmail[] }).emails;
-
-/** Events that qualify a person under the default model (as test/integration/loop.test.ts explains), from a campaign. */
-function qualifyingEvents(anonymousId: string, email: string, name: string, campaign: { source: string; medium: string; name: string }) {
-  return [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-}
 
 /** A report of the API, as a tool with the server key reads it. */
 async function report<T>(path: string): Promise<T> {
@@ -84,7 +75,7 @@ beforeAll(async () => {
     ['visitor-mallory', 'mallory@acme.example', 'Mallory Markup', { source: 'partner', medium: 'email', name: XSS_CAMPAIGN }],
   ] as const;
   for (const [anonymousId, email, name, campaign] of leads) {
-    for (const [path, body] of qualifyingEvents(anonymousId, email, name, campaign)) expect((await sendEvent(runtime, path, body)).status).toBe(200);
+    await qualify(runtime, { anonymousId, email, name, campaign });
   }
   // Ada also came from a webinar, so the attribution models split her deal differently
   const webinar = { anonymousId: 'visitor-ada', messageId: 'visitor-ada-5', name: 'Webinar', context: { page: { url: 'https://example.com/webinar' }, campaign: { source: 'zoom', medium: 'event', name: 'december-webinar' } } };

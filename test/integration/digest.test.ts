@@ -5,9 +5,10 @@ import type { FunnelOfPeriod } from '../../functions/reports/funnel.ts';
 import { virtualNow } from '../../local/clock.ts';
 import { nextFire, parseCron } from '../../local/cron.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { eventually, sendEvent } from '../support/local.ts';
+import { eventually } from '../support/local.ts';
 import { digestCommand } from '../../bin/cli/digest.ts';
 import type { CliIo } from '../../bin/cli/run.ts';
+import { qualify as qualifyVisitor } from '../support/qualify.ts';
 
 /**
  * The weekly digest through the local runtime: the stack's schedule (cron in
@@ -35,16 +36,9 @@ let seededInWeek = false;
 const digests = async (): Promise<CapturedEmail[]> =>
   ((await (await fetch(`${runtime.sesUrl}/store`)).json()) as { emails: CapturedEmail[] }).emails.filter((e) => e.subject.startsWith('LeadLoop weekly digest'));
 
-async function qualify(anonymousId: string, email: string, name: string): Promise<void> {
-  const campaign = { source: 'newsletter', medium: 'email', name: 'digest-spring' };
-  const events = [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-  for (const [path, body] of events) expect((await sendEvent(runtime, path, body)).status).toBe(200);
-}
+/** A visitor who qualifies under the default model, first touched by the newsletter's spring campaign. */
+const qualify = (anonymousId: string, email: string, name: string) =>
+  qualifyVisitor(runtime, { anonymousId, email, name, campaign: { source: 'newsletter', medium: 'email', name: 'digest-spring' } });
 
 /** The number after `label: ` on a line of the digest's text. */
 function shown(text: string, label: string): number {

@@ -6,7 +6,8 @@ import { journeyName } from '../../functions/core/journey.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { virtualNow } from '../../local/clock.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
-import { describeExecution, eventually, explained, logTail, sendEvent } from '../support/local.ts';
+import { describeExecution, eventually, explained, logTail } from '../support/local.ts';
+import { qualify as qualifyVisitor } from '../support/qualify.ts';
 
 /**
  * After Accept, through the local runtime over HTTP: the journey keeps the
@@ -49,16 +50,8 @@ async function emails(): Promise<CapturedEmail[]> {
 
 const emailsAbout = async (name: string, subjectStart: string) => (await emails()).filter((e) => e.subject.startsWith(subjectStart) && e.subject.includes(name));
 
-/** Events that qualify a person under the default model (see loop.test.ts). */
-async function qualify(anonymousId: string, email: string, name: string): Promise<void> {
-  const events = [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-  for (const [path, body] of events) expect((await sendEvent(runtime, path, body)).status).toBe(200);
-}
+/** A visitor who qualifies under the default model (test/support/qualify.ts). */
+const qualify = (anonymousId: string, email: string, name: string) => qualifyVisitor(runtime, { anonymousId, email, name });
 
 /** The rep accepts from the hand-off email; returns the rep it went to, the email and the acceptance page. */
 async function accept(name: string): Promise<{ email: string; name: string; id: string; handoff: CapturedEmail; acceptUrl: string; page: string }> {

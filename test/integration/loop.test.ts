@@ -6,6 +6,7 @@ import { eventually, sendEvent } from '../support/local.ts';
 import { serviceAgreement, teams } from '../../config/index.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { journeyName } from '../../functions/core/journey.ts';
+import { qualifyingEvents as qualifying } from '../support/qualify.ts';
 
 /**
  * The whole loop, through the local runtime over HTTP: events in, a lead
@@ -42,19 +43,9 @@ async function funnel(): Promise<Record<string, { reached: number; current: numb
   return Object.fromEntries(report.stages.map((s) => [s.stage, { reached: s.reached, current: s.current }]));
 }
 
-/**
- * Events that qualify a person under the default model: fit A (phone,
- * business email, 250 employees, VP title = 50 fit points ≥ 40) and
- * engagement 40 (demo) + 2 × (3 page view + 10 pricing) = 66 ≥ 60.
- */
-function qualifyingEvents(anonymousId: string, email: string, name: string) {
-  return [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign: { source: 'newsletter', medium: 'email', name: 'november' } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-}
+/** Events that qualify a person under the default model (test/support/qualify.ts), first touched by the November newsletter. */
+const qualifyingEvents = (anonymousId: string, email: string, name: string) =>
+  qualifying({ anonymousId, email, name, campaign: { source: 'newsletter', medium: 'email', name: 'november' } });
 
 beforeAll(async () => {
   // a Monday morning, so the acceptance windows (working hours) run within the day, whatever day the test runs

@@ -9,6 +9,7 @@ import { virtualNow } from '../../local/clock.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { DynamoDBClient as Client } from '@aws-sdk/client-dynamodb';
 import { eventually, sendEvent } from '../support/local.ts';
+import { qualify as qualifyVisitor } from '../support/qualify.ts';
 
 /**
  * Two leads of one person, handed off, then merged by an alias: the absorbed
@@ -42,16 +43,8 @@ async function handOffsOf(leadId: string, cycle?: number): Promise<CapturedEmail
   return (await emails()).filter((e) => e.subject.startsWith('New lead for you:') && (e.body.text ?? '').includes(path));
 }
 
-/** Events that qualify a person under the default model (see loop.test.ts). */
-async function qualify(anonymousId: string, email: string, name: string): Promise<void> {
-  const calls = [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-  for (const [path, body] of calls) expect((await sendEvent(runtime, path, body)).status).toBe(200);
-}
+/** A visitor who qualifies under the default model (test/support/qualify.ts). */
+const qualify = (anonymousId: string, email: string, name: string) => qualifyVisitor(runtime, { anonymousId, email, name });
 
 async function lead(leadId: string): Promise<LeadView> {
   const response = await fetch(`${runtime.apiUrl}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });

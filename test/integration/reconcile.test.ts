@@ -9,7 +9,8 @@ import { JOURNEY_RECONCILER_ID, resumedJourneyName, type ReconcileReport } from 
 import { virtualNow } from '../../local/clock.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import type { Execution } from '../../local/step-functions.ts';
-import { eventually, sendEvent } from '../support/local.ts';
+import { eventually } from '../support/local.ts';
+import { qualify as qualifyVisitor } from '../support/qualify.ts';
 
 /**
  * The journey reconciler through the local runtime: a journey an operator
@@ -48,15 +49,9 @@ async function emails(runtime: LocalRuntime): Promise<CapturedEmail[]> {
 
 const about = (runtime: LocalRuntime, prefix: string, name: string) => async () => (await emails(runtime)).filter((e) => e.subject.startsWith(prefix) && e.subject.includes(name));
 
-async function qualify(runtime: LocalRuntime, visitor: string, email: string, name: string): Promise<string> {
-  const calls = [
-    ['/v1/page', { anonymousId: visitor, messageId: `${visitor}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-    ['/v1/identify', { anonymousId: visitor, messageId: `${visitor}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-    ['/v1/page', { anonymousId: visitor, messageId: `${visitor}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId: visitor, messageId: `${visitor}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-  for (const [route, body] of calls) expect((await sendEvent(runtime, route, body)).status).toBe(200);
-  return leadIdFor(`anon:${visitor}`);
+async function qualify(runtime: LocalRuntime, anonymousId: string, email: string, name: string): Promise<string> {
+  await qualifyVisitor(runtime, { anonymousId, email, name });
+  return leadIdFor(`anon:${anonymousId}`);
 }
 
 const executionsOf = (runtime: LocalRuntime, leadId: string): Execution[] => [...runtime.stepFunctions.executions.values()].filter((e) => e.name.startsWith(journeyName(leadId, 1)));

@@ -17,6 +17,7 @@ import { eventually, sendEvent } from '../support/local.ts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_REGION } from '../../local/template.ts';
 import { SETTINGS } from '../../functions/commons/settings.ts';
+import { qualify as qualifyVisitor } from '../support/qualify.ts';
 
 /**
  * The period reports agree with a recomputation from the leads' stored
@@ -60,20 +61,15 @@ async function emails(): Promise<CapturedEmail[]> {
   return ((await response.json()) as { emails: CapturedEmail[] }).emails;
 }
 
-async function qualify(
+/** A visitor who qualifies under the default model, first touched by a campaign of `source`. */
+function qualify(
   anonymousId: string,
   email: string,
   name: string,
   source: string,
   { medium = 'email', campaign = `${source}-spring`, traits = {} }: { medium?: string; campaign?: string; traits?: Record<string, unknown> } = {},
 ): Promise<void> {
-  const events = [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign: { source, medium, name: campaign } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250, ...traits } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-  for (const [path, body] of events) expect((await sendEvent(runtime, path, body)).status).toBe(200);
+  return qualifyVisitor(runtime, { anonymousId, email, name, campaign: { source, medium, name: campaign }, traits });
 }
 
 async function report<T>(path: string): Promise<T> {

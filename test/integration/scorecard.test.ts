@@ -11,7 +11,8 @@ import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { virtualNow } from '../../local/clock.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import { LOCAL_REGION } from '../../local/template.ts';
-import { eventually, sendEvent } from '../support/local.ts';
+import { eventually } from '../support/local.ts';
+import { qualify as qualifyVisitor } from '../support/qualify.ts';
 
 /**
  * The service-agreement scorecard agrees with a recomputation from the raw
@@ -41,15 +42,8 @@ const emailAbout = (name: string, subjectPart: string) =>
   eventually(`the email “${subjectPart}” about ${name}`, async () => (await emails()).find((e) => e.subject.includes(subjectPart) && e.subject.includes(name)), 60_000);
 const virtualIso = (offsetMs = 0) => new Date(virtualNow(runtime.clock, Date.now()) + offsetMs).toISOString();
 
-async function qualify(anonymousId: string, email: string, name: string): Promise<void> {
-  const events = [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-  for (const [path, body] of events) expect((await sendEvent(runtime, path, body)).status).toBe(200);
-}
+/** A visitor who qualifies under the default model (test/support/qualify.ts). */
+const qualify = (anonymousId: string, email: string, name: string) => qualifyVisitor(runtime, { anonymousId, email, name });
 
 async function api(path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(`${runtime.apiUrl}${path}`, { ...init, headers: { authorization: `Bearer ${runtime.serverKey}`, 'content-type': 'application/json', ...init.headers } });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { journeyName } from '../../functions/core/journey.ts';
 import type { LeadView } from '../../functions/core/lead-view.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
 import type { Execution } from '../../local/step-functions.ts';
-import { sendEvent } from './local.ts';
+import { qualify } from './qualify.ts';
 
 /**
  * What the acceptance-deadline files share (deadline.test.ts, deadline-late.test.ts, two files so they run
@@ -47,15 +47,7 @@ export function useDeadlineRuntime(): DeadlineRuntime {
     },
     emails,
     handoffsOf: async (name) => (await emails()).filter((e) => e.subject.startsWith('New lead') && e.subject.includes(name)),
-    async qualify(anonymousId, email, name) {
-      const calls = [
-        ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-        ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-        ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-        ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-      ] as const;
-      for (const [path, body] of calls) expect((await sendEvent(runtime, path, body)).status).toBe(200);
-    },
+    qualify: (anonymousId, email, name) => qualify(runtime, { anonymousId, email, name }),
     async readLead(leadId) {
       const response = await fetch(`${runtime.apiUrl}/v1/leads/${leadId}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
       return response.status === 200 ? ((await response.json()) as LeadView) : undefined;

@@ -3,6 +3,7 @@ import { virtualNow } from '../../local/clock.ts';
 import type { FaultRule } from '../../local/fault-plan.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
 import { eventually } from './local.ts';
+import { qualifyingEvents } from './qualify.ts';
 
 /**
  * A scripted workload for the fault runs (test/integration/faults.test.ts, bench/faults.ts): three people whose
@@ -60,16 +61,6 @@ const people = (tag: string) => ({
   bob: { anonymousId: `${tag}-visitor-bob`, email: `bob.${tag}@globex.example`, name: `Bob ${tag}` },
   cay: { anonymousId: `${tag}-visitor-cay`, email: `cay.${tag}@initech.example`, name: `Cay ${tag}` },
 });
-
-/** Fit A (phone, business email, 250 employees, VP title) and engagement 40 (demo) + 2 × (3 + 10 pricing) = 66: qualifies. */
-function qualifyingEvents({ anonymousId, email, name }: { anonymousId: string; email: string; name: string }) {
-  return [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+44 20 7946 0000', title: 'VP Sales', company: 'Acme', employees: 250 } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-}
 
 /** Two docs pages and an identify without a phone or title: engagement 6, not qualified. */
 function browsingEvents({ anonymousId, email, name }: { anonymousId: string; email: string; name: string }) {

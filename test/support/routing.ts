@@ -1,9 +1,8 @@
-import { expect } from 'vitest';
 import { run, type CliIo } from '../../bin/cli/run.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import type { LeadRoutingView, LeadView } from '../../functions/core/lead-view.ts';
 import type { LocalRuntime } from '../../local/runtime.ts';
-import { sendEvent } from './local.ts';
+import { qualify as qualifyVisitor } from './qualify.ts';
 
 /** Helpers for the routing and queue tests on one local runtime. */
 
@@ -37,13 +36,7 @@ export async function leadloop(runtime: Pick<LocalRuntime, 'cliEnv'>, ...args: s
 
 /** A visitor who identifies and fills the demo form: an MQL of a good fit. Returns the lead's id. */
 export async function qualify(runtime: LocalRuntime, anonymousId: string, email: string, name: string, traits: Record<string, unknown> = {}): Promise<string> {
-  const calls = [
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-    ['/v1/identify', { anonymousId, messageId: `${anonymousId}-2`, traits: { email, name, phone: '+1 212 555 0100', title: 'VP Sales', company: 'Acme', employees: 250, ...traits } }],
-    ['/v1/page', { anonymousId, messageId: `${anonymousId}-3`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing?plan=pro' } } }],
-    ['/v1/track', { anonymousId, messageId: `${anonymousId}-4`, event: 'Form Submitted', properties: { formId: 'demo' } }],
-  ] as const;
-  for (const [path, body] of calls) expect((await sendEvent(runtime, path, body)).status).toBe(200);
+  await qualifyVisitor(runtime, { anonymousId, email, name, traits: { phone: '+1 212 555 0100', ...traits } });
   return leadIdFor(`anon:${anonymousId}`);
 }
 
