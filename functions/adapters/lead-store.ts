@@ -509,7 +509,7 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const { before } = update;
     const increments = funnelIncrements(changes, version === 0);
     // the funnel's report counts of the changes, and any the caller adds (attribution: config the store does not know)
-    const reports = [...reportCounts(lead, changes, version === 0, slicing), ...(update.reports ?? [])];
+    const reports = [...reportCounts(lead, changes, version === 0, slicing, before?.owner), ...(update.reports ?? [])];
     const profileVersion = update.profileVersion ?? 0;
     // the funnel and report counts of this save, pending on the profile until added to the lead's shard and report items (settleFunnel)
     const pending: FunnelPending[] =

@@ -126,15 +126,20 @@ function leaveReason(change: StageChange): string {
  * reaches mql are kept only in the slices that tell such leads apart (no team
  * or rep owns them; a new visitor has no grade, score or traits yet): each
  * slice is two writes. The configured traits are kept from `known` on.
+ * `ownerBefore` is the owner the lead had before the save (its team and rep
+ * slices when the save takes the lead from them).
  */
 export function reportCounts(
   after: SlicedLead & Pick<Lead, 'createdAt' | 'deal' | 'stageHistory'>,
   changes: readonly StageChange[],
   created: boolean,
   slicing: ReportSlicing,
+  ownerBefore?: Lead['owner'],
 ): ReportCount[] {
   const byKey = new Map<string, ReportCount>();
-  const slices = Object.entries(leadSlices(after, slicing));
+  // A lead that leaves sales (rejected, not accepted, recycled) has no owner once saved: its changes count for the
+  // team and rep that had it, so each rep's decisions, not only the acceptances, are in the rep's slices.
+  const slices = Object.entries(leadSlices(after.owner === undefined && ownerBefore !== undefined ? { ...after, owner: ownerBefore } : after, slicing));
   const traits = Object.keys(slicing.traits).map(traitDimension);
   const marketing = [...MARKETING_DIMENSIONS, ...traits];
   const everything = [...reportDimensions, ...traits];

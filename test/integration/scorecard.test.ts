@@ -221,6 +221,17 @@ describe('the service-agreement scorecard', () => {
     const acceptHoursAt = (q: number) => Math.round((quantile(histogramOf(toAccept), q)!.value / 3_600_000) * 10 ** 2) / 10 ** 2;
     expect(timeToAccept).toMatchObject({ count: 2, medianHours: { value: acceptHoursAt(0.5) }, p95Hours: { value: acceptHoursAt(0.95) }, counted: 'working hours' });
 
+    // Each rep's decisions (the rejection too: the rejected lead has no owner once saved) in that rep's scorecard.
+    const { reps } = (await (await api(`/v1/reports/service-agreement?period=month&from=${months[0]}-01`)).json()) as { reps: { rep: string; scorecard: Card }[] };
+    const decidedBy = (rep: string, decision: string) => changes.filter((c) => c.decision === decision && c.by?.repId === rep).length;
+    const deciders = [...new Set(changes.flatMap((c) => (c.decision === 'accepted' || c.decision === 'rejected' ? [c.by!.repId!] : [])))];
+    expect(deciders.length).toBeGreaterThan(0);
+    for (const rep of deciders) {
+      const card = reps.find((r) => r.rep === rep)?.scorecard;
+      expect(card && { rep, accepted: countedOf(card).accepted, rejected: countedOf(card).rejected }).toEqual({ rep, accepted: decidedBy(rep, 'accepted'), rejected: decidedBy(rep, 'rejected') });
+    }
+    expect(reps.find((r) => r.rep === '(none)')?.scorecard.marketing.acceptanceRate.decisions ?? 0).toBe(0);
+
     // …and what the scenario says, so the recomputation itself is checked.
     expect(expected).toMatchObject({ mqls: 3, accepted: 2, rejected: 1, withinAgreement: 2, missedAcceptances: 1, contactsMade: 2, activities: 4, met: 1, covered: 1 });
     expect(expected.ratings['5']).toBe(1);

@@ -153,6 +153,20 @@ describe('report counts of a save', () => {
     });
   });
 
+  it('counts a rejection and a recycle for the team and rep that had the lead, though the saved lead has no owner', () => {
+    const { owner, ...unowned } = owned;
+    const rejected: StageChange = { from: 'mql', to: 'recycled', at: '2026-03-02T00:30:00.000Z', cause: 'rejected', decision: 'rejected', by: { repId: 'rep-sam' }, withinAgreement: true };
+    const notAccepted: StageChange = { from: 'mql', to: 'recycled', at: '2026-03-02T00:30:00.000Z', cause: 'escalation ran out', decision: 'not-accepted' };
+    for (const change of [rejected, notAccepted]) {
+      const reports = reportCounts(unowned, [change], false, slicing, owner);
+      expect(countsOf(reports, 'rep=rep-sam')).toMatchObject({ [`decided.${change.decision}`]: 1, [`left.mql.${change.decision}`]: 1 });
+      expect(countsOf(reports, 'team=sales-emea')).toMatchObject({ [`decided.${change.decision}`]: 1 });
+      expect(countsOf(reports, 'rep=(none)')).toBeUndefined();
+    }
+    // without the owner before, nobody's: what the save of a lead never handed over counts
+    expect(countsOf(reportCounts(unowned, [rejected], false, slicing), 'rep=(none)')).toMatchObject({ 'decided.rejected': 1 });
+  });
+
   it('counts a won deal with its skipped stages: pipeline and revenue in minor units of its currency, on the day it happened', () => {
     const at = '2026-03-05T16:00:00.000Z';
     const won = { ...owned, stage: 'won' as const, deal: { stage: 'won' as const, at, amount: 12000.5, currency: 'EUR' } };
