@@ -39,6 +39,12 @@ export interface FaultPlanSettings {
    * sure to meet every kind in every service. @default - none
    */
   opening?: Partial<Record<AwsService, readonly FaultKind[]>>;
+  /**
+   * The first calls of every distinct call (function, service, operation) get these faults, one each in order,
+   * before the rules draw (and after `opening`): a run meets every kind at every call it makes, so a matrix of
+   * call × fault has no empty cell for a call the run made. @default - none
+   */
+  openingPerCall?: readonly FaultKind[];
 }
 
 /** Who made a call and what it is. */
@@ -89,6 +95,7 @@ export function validateFaultPlan(settings: FaultPlanSettings): void {
     if (!AWS_SERVICES.includes(service as AwsService)) throw new FaultPlanError(`opening.${service}: not a service (${AWS_SERVICES.join(', ')})`);
     for (const kind of kinds ?? []) if (!FAULT_KINDS.includes(kind)) throw new FaultPlanError(`opening.${service}: ${String(kind)} is not a fault`);
   }
+  for (const kind of settings.openingPerCall ?? []) if (!FAULT_KINDS.includes(kind)) throw new FaultPlanError(`openingPerCall: ${String(kind)} is not a fault`);
   for (const service of AWS_SERVICES) {
     // the worst case: every rule of the service hits the same call
     const total = settings.rules.filter((r) => r.service === service).reduce((sum, r) => sum + r.rate, 0);
@@ -125,13 +132,20 @@ export function createFaultPlan(settings: FaultPlanSettings): FaultPlan {
   const streams = new Map<string, () => number>();
   const counts = new Map<string, FaultCount>();
   const opening = new Map(Object.entries(settings.opening ?? {}).map(([service, kinds]) => [service, [...(kinds ?? [])]]));
+  /** per call name, how many of openingPerCall's faults it has had */
+  const openedPerCall = new Map<string, number>();
   return {
     choose(call) {
       const name = `${call.functionId}|${call.service}|${call.operation}`;
       let count = counts.get(name);
       if (!count) counts.set(name, (count = { ...call, calls: 0, injected: {} }));
       count.calls++;
-      const opened = opening.get(call.service)?.shift();
+      let opened = opening.get(call.service)?.shift();
+      if (opened === undefined && settings.openingPerCall !== undefined) {
+        const used = openedPerCall.get(name) ?? 0;
+        opened = settings.openingPerCall[used];
+        if (opened !== undefined) openedPerCall.set(name, used + 1);
+      }
       if (opened) {
         count.injected[opened] = (count.injected[opened] ?? 0) + 1;
         return opened;

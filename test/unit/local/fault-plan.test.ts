@@ -82,6 +82,23 @@ describe('a fault plan', () => {
     expect(() => createFaultPlan({ seed: 1, rules: [], opening: { ses: ['late' as FaultKind] } })).toThrow(/opening\.ses/);
   });
 
+  it('opens every distinct call (function, service, operation) with the per-call faults, one call each, after the service openings', () => {
+    const plan = createFaultPlan({ seed: 5, rules: [], opening: { ses: ['throttle'] }, openingPerCall: ['lost-response', 'timeout'] });
+    const sendEmail: AwsCall = { functionId: 'JourneySendHandoff', service: 'ses', operation: 'SendEmail' };
+    const otherFunction: AwsCall = { ...putItem, functionId: 'JourneyFollowUpFunction' };
+
+    expect([plan.choose(sendEmail), plan.choose(sendEmail), plan.choose(sendEmail), plan.choose(sendEmail)]).toEqual(['throttle', 'lost-response', 'timeout', undefined]);
+    expect([plan.choose(putItem), plan.choose(otherFunction), plan.choose(putItem), plan.choose(otherFunction), plan.choose(putItem)]).toEqual([
+      'lost-response',
+      'lost-response',
+      'timeout',
+      'timeout',
+      undefined,
+    ]);
+    expect(plan.counts().find((c) => c.functionId === otherFunction.functionId)!.injected).toEqual({ 'lost-response': 1, timeout: 1 });
+    expect(() => createFaultPlan({ seed: 1, rules: [], openingPerCall: ['late' as FaultKind] })).toThrow(/openingPerCall/);
+  });
+
   it('refuses rates that are not shares, and rules of one service adding up past every call', () => {
     expect(() => createFaultPlan({ seed: 1, rules: [{ service: 'ses', fault: 'throttle', rate: 1.5 }] })).toThrow(/rules\[0\]\.rate/);
     expect(() =>
