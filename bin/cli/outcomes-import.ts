@@ -6,6 +6,7 @@ import { readSettings } from '#commons/settings.ts';
 import type { CrmOutcome, CrmStage } from '#core/crm-outcomes.ts';
 import { recordOutcomes, type OutcomeResult } from '../../functions/crm/record-outcomes.ts';
 import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE } from './connect.ts';
+import { targetClock } from './target.ts';
 import { atColumnFor, dateFormats, loadMappingFile, mappedFields, numberFormats, resolveMapping, type CrmMapping, type MappingFlags } from './outcomes-import-mapping.ts';
 import { mapRows, readCsv, type MappedRow, type MappedRows } from './outcomes-import-rows.ts';
 import {
@@ -371,7 +372,7 @@ export async function outcomesImportCommand(args: readonly string[], io: CliIo):
   const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable'], target.env);
   const config = clientConfig(target.env, 'DYNAMODB');
   const store = createCrmOutcomeStore({ client: createDocumentClient(config), leadsTable, eventsTable });
-  const ports = { now: () => new Date(), findLead: store.findLead, storeOutcomes: store.storeOutcomes, storedOutcomes: store.storedOutcomes };
+  const ports = { now: targetClock(target.env), findLead: store.findLead, storeOutcomes: store.storeOutcomes, storedOutcomes: store.storedOutcomes };
   const via = `import:${path.basename(file)}`;
   const record: RecordFn = (outcomes, dryRun) => recordOutcomes(outcomes, { via, dryRun, batch: false }, ports);
   const targetKey = [config.endpoint ?? target.env.AWS_REGION ?? target.env.AWS_DEFAULT_REGION ?? '', leadsTable, eventsTable].join(' ');

@@ -7,6 +7,7 @@ import { drainTeam } from '../../functions/routing/drain-queue.ts';
 import { drainPorts } from '../../functions/routing/ports.ts';
 import { listReps, markAway, markBack, RepInputError, type RepsPorts } from '../../functions/routing/reps.ts';
 import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE } from './connect.ts';
+import { targetClock } from './target.ts';
 import type { CliIo } from './run.ts';
 
 export const REPS_USAGE = `Usage: leadloop reps away <rep> --from <YYYY-MM-DD> --until <YYYY-MM-DD> [--local | --stack <name>]
@@ -59,7 +60,8 @@ export async function repsCommand(args: readonly string[], io: CliIo): Promise<n
   if (!leadsTable) return (io.err(`leadloop: ${target.description} names no ${SETTINGS.leadsTable}`), 1);
 
   // Wiring: the target's settings → the drain's ports, as the drain function's (functions/routing/ports.ts).
-  const now = () => new Date();
+  // a local runtime's virtual clock: routing and its functions live on it (a rep back now is back at its now)
+  const now = targetClock(target.env);
   const { ports: drain, reps } = drainPorts({
     client: createDocumentClient(clientConfig(target.env, 'DYNAMODB')),
     leadsTable,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SETTINGS } from '../../functions/commons/settings.ts';
+import { virtualNow } from '../../local/clock.ts';
 
 /**
  * Where the CLI finds a LeadLoop to work on: the same environment the
@@ -26,6 +27,21 @@ export const LOCAL_API_VARIABLES = {
   clockSpeed: 'LEADLOOP_CLOCK_SPEED',
   clockOrigin: 'LEADLOOP_CLOCK_ORIGIN',
 } as const;
+
+/**
+ * The target's now: a local runtime's virtual clock (its speed and origin, and
+ * where it started, as `npm start` wrote them), so what a command writes or
+ * decides (a rep back now, an outcome received now) is at the same instant the
+ * runtime's functions live in; a deployed stack's is the wall clock.
+ */
+export function targetClock(env: Readonly<Record<string, string | undefined>>): () => Date {
+  const speed = Number(env[LOCAL_API_VARIABLES.clockSpeed]);
+  const origin = Number(env[LOCAL_API_VARIABLES.clockOrigin]);
+  if (!(speed > 0) || !Number.isFinite(origin)) return () => new Date();
+  const start = env.LEADLOOP_CLOCK_START ? Date.parse(env.LEADLOOP_CLOCK_START) : undefined;
+  const clock = { speed, origin, ...(start !== undefined && Number.isFinite(start) && { start }) };
+  return () => new Date(virtualNow(clock, Date.now()));
+}
 
 /**
  * Where `leadloop failed` finds the parked stream records and the scoring

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { LOCAL_TARGET_FILE, resolveTarget, targetFromOutputs } from '../../../bin/cli/target.ts';
+import { LOCAL_TARGET_FILE, resolveTarget, targetClock, targetFromOutputs } from '../../../bin/cli/target.ts';
 
 // vi.mock is hoisted above the imports, so target.ts sees the fake file system.
 /** The files the fake file system holds, by absolute path: `--local` is tested without the repo's .leadloop directory. */
@@ -167,5 +167,29 @@ describe('resolving the local target', () => {
       ok: false,
       message: `LeadLoop does not seem to run locally (${path.relative(process.cwd(), localFile)} is missing): start it with npm start`,
     });
+  });
+});
+
+describe('the target\'s clock', () => {
+  it('is a local runtime\'s virtual clock: from where it started, at its speed since its origin', () => {
+    const origin = Date.now() - 10_000;
+    const now = targetClock({ LEADLOOP_CLOCK_SPEED: '3600', LEADLOOP_CLOCK_ORIGIN: String(origin), LEADLOOP_CLOCK_START: '2027-01-11T15:00:00.000Z' })();
+    // ten real seconds (and the few ms this test takes) at 3600x: ten hours after the start
+    const hours = (now.getTime() - Date.parse('2027-01-11T15:00:00.000Z')) / 3_600_000;
+    expect(hours).toBeGreaterThanOrEqual(10);
+    expect(hours).toBeLessThan(10.5);
+    // without a start, from the origin
+    const fromOrigin = targetClock({ LEADLOOP_CLOCK_SPEED: '2', LEADLOOP_CLOCK_ORIGIN: String(origin) })().getTime() - origin;
+    expect(fromOrigin).toBeGreaterThanOrEqual(20_000);
+    expect(fromOrigin).toBeLessThan(21_000);
+  });
+
+  it('is the wall clock for a deployed stack (no clock in its settings) or a clock that cannot be read', () => {
+    for (const env of [{}, { LEADLOOP_CLOCK_SPEED: 'fast', LEADLOOP_CLOCK_ORIGIN: '1' }, { LEADLOOP_CLOCK_SPEED: '0', LEADLOOP_CLOCK_ORIGIN: '1' }]) {
+      const before = Date.now();
+      const now = targetClock(env)().getTime();
+      expect(now).toBeGreaterThanOrEqual(before);
+      expect(now).toBeLessThanOrEqual(Date.now());
+    }
   });
 });
