@@ -277,6 +277,19 @@ export interface RunComparison {
   otherDifferences: string[];
 }
 
+/**
+ * The one email a slower (faulted) run may send that the fault-free run did not: the feedback ask that follows a
+ * won deal, sent by the follow-up clock later in time. Never anything else.
+ */
+export const LATER_EMAIL = /^How was .+\? The lead was won$/;
+
+/** Emails of `got` that differ from `want`'s: a purpose missing or sent another number of times, or one the fault-free run never sends. */
+export function emailDifferences(want: Readonly<Record<string, number>>, got: Readonly<Record<string, number>>): string[] {
+  const missing = Object.entries(want).filter(([purpose, n]) => got[purpose] !== n).map(([purpose, n]) => `${purpose}: ${got[purpose] ?? 0} instead of ${n}`);
+  const unexpected = Object.entries(got).filter(([purpose, n]) => !(purpose in want) && !(LATER_EMAIL.test(purpose) && n === 1)).map(([purpose, n]) => `${purpose}: ${n}, never sent fault-free`);
+  return [...missing, ...unexpected];
+}
+
 export function compareRuns(expected: RunOutcome, actual: RunOutcome): RunComparison {
   const comparison: RunComparison = { lostEvents: 0, lostHandoffs: 0, duplicateEmails: 0, doubleCounted: 0, otherDifferences: [] };
   for (const key of Object.keys(expected) as (keyof RunOutcome)[]) {
@@ -285,8 +298,10 @@ export function compareRuns(expected: RunOutcome, actual: RunOutcome): RunCompar
     comparison.lostHandoffs += Math.max(0, (want.emailsByPurpose['New lead for you'] ?? 0) - (got.emailsByPurpose['New lead for you'] ?? 0));
     comparison.duplicateEmails += got.duplicateEmails;
     for (const [rule, count] of Object.entries(got.ruleCounts)) comparison.doubleCounted += Math.max(0, count - (want.ruleCounts[rule] ?? 0));
-    const facts = (o: PersonOutcome) => JSON.stringify([o.stage, o.cycle, o.transitions, o.deal, o.grade, o.fitPoints, o.ruleCounts, o.emailsByPurpose]);
+    const facts = (o: PersonOutcome) => JSON.stringify([o.stage, o.cycle, o.transitions, o.deal, o.grade, o.fitPoints, o.ruleCounts]);
     if (facts(want) !== facts(got)) comparison.otherDifferences.push(`${key}: ${facts(got)} instead of ${facts(want)}`);
+    const emails = emailDifferences(want.emailsByPurpose, got.emailsByPurpose);
+    if (emails.length > 0) comparison.otherDifferences.push(`${key}: emails ${emails.join('; ')}`);
   }
   return comparison;
 }
