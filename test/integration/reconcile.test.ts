@@ -1,8 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run, type CliIo } from '../../bin/cli/run.ts';
+import { SETTINGS } from '../../functions/commons/settings.ts';
+import { cycleKey } from '../../functions/core/table-layout.ts';
 import { journeyName } from '../../functions/core/journey.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { JOURNEY_RECONCILER_ID, resumedJourneyName, type ReconcileReport } from '../../functions/core/reconcile.ts';
@@ -60,6 +64,18 @@ function reconcilerSchedule(runtime: LocalRuntime): string {
   const schedule = runtime.schedules.list().find((s) => s.schedule.startsWith(JOURNEY_RECONCILER_ID));
   if (!schedule) throw new Error('the stack has no reconciler schedule');
   return schedule.schedule;
+}
+
+/** A lead's first cycle as stored: how many deadlines it missed and its current deadline. */
+async function cycleOf(runtime: LocalRuntime, leadId: string): Promise<{ missed: number; acceptBy: string }> {
+  const dynamodb = new DynamoDBClient({ endpoint: runtime.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  try {
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: runtime.cliEnv[SETTINGS.leadsTable]!, Key: marshall(cycleKey(leadId, 1)), ConsistentRead: true }));
+    const cycle = unmarshall(Item!) as { missed?: number; acceptBy: string };
+    return { missed: cycle.missed ?? 0, acceptBy: cycle.acceptBy };
+  } finally {
+    dynamodb.destroy();
+  }
 }
 
 async function reconcile(runtime: LocalRuntime): Promise<ReconcileReport> {
@@ -133,5 +149,30 @@ describe('the journey reconciler', () => {
     expect(report.running).toBeGreaterThanOrEqual(2);
     expect(executionsOf(second, mia)).toHaveLength(1);
     expect(await about(second, 'Escalation', 'Mia Lund')()).toHaveLength(1);
+  }, 180_000);
+
+  it('takes the next ladder step at start, once, for a cycle whose deadline passed while LeadLoop was down', async () => {
+    // Prepare: the second runtime stopped with Mia's cycle waiting again after its first escalation; restarted two
+    // days after her deadline (real speed: nothing else comes due meanwhile)
+    const second = runtimes.at(-1)!;
+    const cycleBefore = await cycleOf(second, mia);
+    const stoppedAt = virtualNow(second.clock, Date.now());
+    await second.stop();
+    const restartAt = Math.max(stoppedAt, Date.parse(cycleBefore.acceptBy)) + 2 * 86_400_000;
+
+    // Act: start again on the same data, after the deadline
+    const third = await start(new Date(restartAt), 1);
+
+    // Assess: the journey runs again at once and takes the ladder's next step (one more missed deadline, counted
+    // once), not the one it took before: the manager is not told again
+    const journey = executionsOf(third, mia).at(-1)!;
+    expect(journey.status).toBe('RUNNING');
+    await eventually('the next ladder step', async () => (journey.states.includes('Escalate') ? true : undefined), 60_000);
+    const cycleAfter = await eventually('the step recorded on the cycle', async () => {
+      const cycle = await cycleOf(third, mia);
+      return cycle.missed > cycleBefore.missed ? cycle : undefined;
+    });
+    expect(cycleAfter.missed).toBe(cycleBefore.missed + 1);
+    expect(await about(third, 'Escalation', 'Mia Lund')()).toHaveLength(1);
   }, 180_000);
 });
