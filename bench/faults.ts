@@ -90,13 +90,14 @@ try {
 
   // the matrix: per call, the faults injected under its kind's own plan; the outcome is that plan's
   const perKind = runs.filter((r) => (FAULT_KINDS as readonly string[]).includes(r.name));
-  const calls = new Map<string, { service: string; operation: string; part: string; injected: Record<string, number>; calls: number }>();
+  const calls = new Map<string, { service: string; operation: string; part: string; injected: Record<string, number>; calls: number; madeIn: Set<string> }>();
   for (const run of perKind) {
     for (const c of run.counts) {
       const key = `${c.service}|${c.operation}|${partOf(c.functionId)}`;
-      const row = calls.get(key) ?? { service: c.service, operation: c.operation, part: partOf(c.functionId), injected: {}, calls: 0 };
+      const row = calls.get(key) ?? { service: c.service, operation: c.operation, part: partOf(c.functionId), injected: {}, calls: 0, madeIn: new Set<string>() };
       row.calls = Math.max(row.calls, c.calls);
       row.injected[run.name] = (row.injected[run.name] ?? 0) + (c.injected[run.name as keyof typeof c.injected] ?? 0);
+      row.madeIn.add(run.name);
       calls.set(key, row);
     }
   }
@@ -108,7 +109,7 @@ try {
     ['service', 'operation', 'called by', ...FAULT_KINDS.map((k) => `${k} (${outcomeOf(k)})`)],
     [...calls.values()]
       .sort((a, b) => a.service.localeCompare(b.service) || a.operation.localeCompare(b.operation) || a.part.localeCompare(b.part))
-      .map((row) => [row.service, row.operation, row.part, ...FAULT_KINDS.map((k) => fmt(row.injected[k] ?? 0))]),
+      .map((row) => [row.service, row.operation, row.part, ...FAULT_KINDS.map((k) => (row.madeIn.has(k) ? fmt(row.injected[k] ?? 0) : 'not made'))]),
   );
   const byService = markdownTable(
     ['plan', ...['dynamodb', 'sfn', 'ses'].flatMap((s) => FAULT_KINDS.map((k) => `${s} ${k}`))],
