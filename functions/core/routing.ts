@@ -1,5 +1,6 @@
 import * as z from './zod.ts';
 import {
+  addWorkingHours,
   defaultWeeklyHours,
   nextWorkingInstant,
   isWorking,
@@ -251,7 +252,8 @@ export interface RepState {
 }
 
 export type Skip =
-  | { repId: string; reason: 'away'; until: string }
+  /** away from `from` (absent in records written before it was kept) until `until` */
+  | { repId: string; reason: 'away'; from?: string; until: string }
   | { repId: string; reason: 'full'; open: number; maxOpenLeads: number }
   | { repId: string; reason: 'off-hours'; workingFrom: string };
 
@@ -266,20 +268,53 @@ export interface TeamPick {
  * When the rep is away: now, or at the moment they would next start work
  * (a lead arriving Friday evening skips a rep whose holiday starts Monday).
  * Returns the end of that time away, or undefined when the rep is not away.
+ * What `reps list` shows; routing asks {@link absenceBefore} with the lead's deadline.
  */
 export function awayUntil(calendar: WorkCalendar, now: Date): Date | undefined {
   const covering = (at: number) => calendar.away.find((range) => range.from.getTime() <= at && at < range.until.getTime());
   let range: AwayRange | undefined = covering(now.getTime());
   if (!range && calendar.away.length > 0) range = covering(nextWorkingInstant(now, { ...calendar, away: [] }).getTime());
   if (!range) return undefined;
-  // Back-to-back ranges read as one absence.
+  return endOfAbsence(calendar, range);
+}
+
+/** The end of the absence `range` begins, back-to-back and overlapping ranges read as one. */
+function endOfAbsence(calendar: WorkCalendar, range: AwayRange): Date {
+  const covering = (at: number) => calendar.away.find((r) => r.from.getTime() <= at && at < r.until.getTime());
   let until = range.until;
   for (let next = covering(until.getTime()); next; next = covering(until.getTime())) until = next.until;
   return until;
 }
 
 /**
- * Picks a rep in a team for one lead. Reps who are away or full are skipped.
+ * The rep's time away that touches any instant from `now` to `by`, both
+ * included (the lead's acceptance deadline): the earliest such range, from
+ * when it begins (which may be before now) until its end, back-to-back ranges
+ * read as one. Undefined when the rep is at no instant of that stretch away.
+ */
+export function absenceBefore(calendar: WorkCalendar, now: Date, by: Date): AwayRange | undefined {
+  const first = calendar.away
+    .filter((range) => range.until.getTime() > range.from.getTime() && range.until.getTime() > now.getTime() && range.from.getTime() <= by.getTime())
+    .sort((a, b) => a.from.getTime() - b.from.getTime())[0];
+  return first && { from: first.from, until: endOfAbsence(calendar, first) };
+}
+
+/**
+ * When a lead handed to the rep now would be due: `acceptWithinHours` of
+ * their working hours from now, on their calendar without time away (the
+ * clock's calendar, rep-calendars.ts); without a window, their next start of work.
+ */
+export function deadlineIfRouted(calendar: WorkCalendar, now: Date, acceptWithinHours: number | undefined): Date {
+  const clock = { ...calendar, away: [] };
+  return acceptWithinHours === undefined ? nextWorkingInstant(now, clock) : addWorkingHours(now, acceptWithinHours, clock);
+}
+
+/**
+ * Picks a rep in a team for one lead. Reps who are away or full are skipped;
+ * away means away at any instant from now until the lead's acceptance
+ * deadline on the rep's calendar (`acceptWithinHours` of their working hours
+ * from now), so a rep whose holiday starts tomorrow morning is not handed a
+ * lead due tomorrow noon. Without `acceptWithinHours`, until their next start of work.
  * Of the others, those at work now are preferred; when none is, those who
  * start work soonest (a night lead in a London and New York team goes to
  * whoever starts first; a team in one time zone is a plain rotation). Among
@@ -296,6 +331,7 @@ export function pickRep(
   reps: Readonly<Record<string, RepState>>,
   rotation: Rotation,
   now: Date,
+  acceptWithinHours?: number,
 ): TeamPick {
   const skipped: Skip[] = [];
   const able: { id: string; weight: number; workingFrom: number }[] = [];
@@ -303,9 +339,9 @@ export function pickRep(
     const state = reps[rep.id];
     if (!state) throw new Error(`no state for rep "${rep.id}" of team "${team.id}"`);
     const profile = repProfile(routing, team.id, rep.id);
-    const away = awayUntil(state.calendar, now);
+    const away = state.calendar.away.length > 0 ? absenceBefore(state.calendar, now, deadlineIfRouted(state.calendar, now, acceptWithinHours)) : undefined;
     if (away) {
-      skipped.push({ repId: rep.id, reason: 'away', until: away.toISOString() });
+      skipped.push({ repId: rep.id, reason: 'away', from: away.from.toISOString(), until: away.until.toISOString() });
       continue;
     }
     if (state.open >= profile.maxOpenLeads) {
@@ -345,6 +381,13 @@ export interface RoutingInput {
   /** round-robin state per team id; a team missing starts afresh */
   rotations: Readonly<Record<string, Rotation>>;
   now: Date;
+  /**
+   * the acceptance window the lead's clock will run (the service agreement's
+   * `acceptWithinHours`): a rep away at any moment before that deadline would
+   * fall is skipped. Left out, only time away until the rep's next start of
+   * work is seen (callers that do not pass it yet: the queue's drain).
+   */
+  acceptWithinHours?: number | undefined;
 }
 
 export type RouteDecision =
@@ -356,7 +399,7 @@ export function routeLead(lead: RoutingLead, input: RoutingInput): RouteDecision
   const match = matchTeam(lead, input.routing);
   const team = input.teams.teams.find((t) => t.id === match.teamId);
   if (!team) throw new Error(`routing names team "${match.teamId}", which config/teams.json does not have`);
-  const pick = pickRep(team, input.routing, input.reps, input.rotations[team.id] ?? {}, input.now);
+  const pick = pickRep(team, input.routing, input.reps, input.rotations[team.id] ?? {}, input.now, input.acceptWithinHours);
   return pick.repId === undefined
     ? { outcome: 'queued', teamId: team.id, manager: team.manager, rule: match.rule, skipped: pick.skipped, rotation: pick.rotation }
     : { outcome: 'routed', teamId: team.id, repId: pick.repId, rule: match.rule, skipped: pick.skipped, rotation: pick.rotation };
@@ -404,7 +447,7 @@ export function drainQueue(queued: readonly QueuedLead[], input: RoutingInput): 
       const state = input.reps[rep.id];
       if (state) reps[rep.id] = { ...state, open: open[rep.id] ?? 0 };
     }
-    const pick = pickRep(team, input.routing, reps, rotations[team.id] ?? input.rotations[team.id] ?? {}, input.now);
+    const pick = pickRep(team, input.routing, reps, rotations[team.id] ?? input.rotations[team.id] ?? {}, input.now, input.acceptWithinHours);
     if (pick.repId === undefined) {
       // Nothing frees up within one drain (counts only grow), so the team's later leads wait too.
       blocked.add(team.id);
