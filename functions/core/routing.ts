@@ -9,7 +9,11 @@ import {
   type WorkCalendar,
   type AwayRange,
 } from './business-hours.ts';
+import { countryOf, isCountryCode, leadCountry } from './countries.ts';
 import type { Manager, TeamsConfig } from './teams.ts';
+import { inBand } from './trait-number.ts';
+
+export { countryOf, leadCountry };
 
 /**
  * Which team and rep a lead goes to. Rules in config/routing.json pick the
@@ -27,32 +31,17 @@ import type { Manager, TeamsConfig } from './teams.ts';
 const idSchema = z.string().check(z.regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'));
 const nonEmpty = () => z.string().check(z.minLength(1));
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-
 /** ISO 3166-1 alpha-2, upper case, one Intl knows ("DE", "US", "GB"). */
 export const countryCodeSchema = z
   .string()
   .check(z.regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code in capitals, e.g. "DE"'), z.refine((code) => isCountryCode(code), 'not a known ISO 3166 country code'));
-
-// Codes Intl names that are not countries of ISO 3166-1: groupings (EU, UN), exceptional
-// reservations (UK, AC, IC…), pseudo-locales and codes withdrawn from the standard (YU, SU…).
-// Kosovo (XK) stays: the code everyone uses for it.
-const notCountries = new Set('AC AN BU CP CQ CS DD DG DY EA EU EZ FX HV IC NH NT QO RH SU TA TP UK UN VD XA XB YD YU ZR ZZ'.split(' '));
-
-function isCountryCode(code: string): boolean {
-  try {
-    return /^[A-Z]{2}$/.test(code) && !notCountries.has(code) && regionNames.of(code) !== undefined;
-  } catch {
-    return false;
-  }
-}
 
 /** A test on a trait, with the same words as the scoring model's fit tests. */
 const traitTestSchema = z.union([
   z.strictObject({ exists: z.literal(true) }),
   /** one of these values (text compared without case) */
   z.strictObject({ oneOf: z.array(z.union([nonEmpty(), z.number(), z.boolean()])).check(z.minLength(1)) }),
-  /** a number within a band, both ends included (employees 50–999): min, max or both */
+  /** a number within a band, both ends included (employees 50–999): min, max or both; text such as "1,500", "1000+" or "51-200" is read as trait-number.ts says */
   z
     .strictObject({ min: z.optional(z.number()), max: z.optional(z.number()) })
     .check(
@@ -66,7 +55,7 @@ const ruleSchema = z.strictObject({
   id: idSchema,
   /** every condition given must hold; a rule without conditions matches every lead */
   when: z.strictObject({
-    /** the lead's country (trait `country`, a code or an English name) is one of these */
+    /** the lead's country (trait `country`, else `address.country`; a code, name or abbreviation, countries.ts) is one of these */
     country: z.optional(z.array(countryCodeSchema).check(z.minLength(1))),
     /** the lead's country is in one of these regions (named in `regions`) */
     region: z.optional(z.array(nonEmpty()).check(z.minLength(1))),
@@ -189,37 +178,15 @@ export interface TeamMatch {
   rule: { id: string; index: number } | { id: 'default'; index: -1 };
 }
 
-let countriesByName: Map<string, string> | undefined;
-
-/** The lead's country as an ISO code, from a code ("de", "DE") or an English name ("Germany"). */
-export function countryOf(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (/^[A-Za-z]{2}$/.test(text) && isCountryCode(text.toUpperCase())) return text.toUpperCase();
-  if (!countriesByName) {
-    countriesByName = new Map();
-    for (let a = 65; a <= 90; a++) {
-      for (let b = 65; b <= 90; b++) {
-        const code = String.fromCharCode(a, b);
-        const name = isCountryCode(code) ? regionNames.of(code) : undefined;
-        if (name) countriesByName.set(name.toLowerCase(), code);
-      }
-    }
-  }
-  return countriesByName.get(text.toLowerCase());
-}
-
 export function traitPasses(test: TraitTest, value: unknown): boolean {
   if (value === undefined || value === null || value === '') return false;
   if ('exists' in test) return true;
   if ('oneOf' in test) return test.oneOf.some((v) => (typeof v === 'string' ? typeof value === 'string' && v.toLowerCase() === value.trim().toLowerCase() : v === value));
-  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(number)) return false;
-  return (test.min === undefined || number >= test.min) && (test.max === undefined || number <= test.max);
+  return inBand(value, test);
 }
 
 function ruleMatches(rule: RoutingRule, lead: RoutingLead, routing: RoutingConfig): boolean {
-  const country = countryOf(lead.traits.country);
+  const country = leadCountry(lead.traits);
   if (rule.when.country && !(country && rule.when.country.includes(country))) return false;
   if (rule.when.region && !(country && rule.when.region.some((region) => routing.regions?.[region]?.includes(country)))) return false;
   for (const [trait, test] of Object.entries(rule.when.traits ?? {})) if (!traitPasses(test, lead.traits[trait])) return false;

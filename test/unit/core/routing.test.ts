@@ -84,10 +84,24 @@ describe('rules pick the team', () => {
     expect(match.teamId).toBe(teamId);
   });
 
-  it('reads countries by code or English name, and nothing else', () => {
+  it('reads countries by code or name, and nothing else', () => {
     expect([countryOf('de'), countryOf(' Germany '), countryOf('united kingdom'), countryOf('XX'), countryOf(49), countryOf('')]).toEqual(['DE', 'DE', 'GB', undefined, undefined, undefined]);
-    // groupings and withdrawn codes Intl still names are no countries
-    expect([countryOf('EU'), countryOf('UK'), countryOf('YU'), countryOf('European Union')]).toEqual([undefined, undefined, undefined, undefined]);
+    // groupings and withdrawn codes Intl still names are no countries; UK is the United Kingdom (ISO reserves it for GB)
+    expect([countryOf('EU'), countryOf('UK'), countryOf('YU'), countryOf('European Union')]).toEqual([undefined, 'GB', undefined, undefined]);
+  });
+
+  it.each([
+    ['USA', { country: 'USA' }, 'us-software'],
+    ['U.S.', { country: 'U.S.' }, 'us-software'],
+    ['United States of America', { country: 'United States of America' }, 'us-software'],
+    ['Deutschland, employees "1,500"', { country: 'Deutschland', employees: '1,500' }, 'dach-enterprise'],
+    ['Österreich, employees "1000+"', { country: 'Österreich', employees: '1000+' }, 'dach-enterprise'],
+    ['schweiz, employees "501-1,000": not all of it 1000 or more', { country: 'schweiz', employees: '501-1,000' }, 'dach'],
+    ['Segment’s address.country', { address: { country: 'Germany', city: 'Berlin' } }, 'dach'],
+    ['a country trait nobody knows does not hide address.country', { country: 'Narnia', address: { country: 'de' } }, 'dach'],
+    ['country before address.country', { country: 'US', address: { country: 'DE' } }, 'us-software'],
+  ])('common forms: %s', (_, traits, ruleId) => {
+    expect(matchTeam({ traits: { industry: 'software', ...traits } }, routing).rule.id).toBe(ruleId);
   });
 });
 
@@ -279,6 +293,22 @@ describe('config/routing.json', () => {
     for (const team of Object.values(config.teams)) {
       for (const profile of Object.values(team.reps)) if (profile.country) expect(isHolidayPlace({ country: profile.country, state: profile.state })).toBe(true);
     }
+  });
+
+  it.each([
+    ['USA', 'americas'],
+    ['U.S.', 'americas'],
+    ['United States of America', 'americas'],
+    ['México', 'americas'],
+    ['Brasil', 'americas'],
+    ['ca', 'americas'],
+    ['Deutschland', 'dach'],
+    ['Great Britain', 'uk-ie'],
+    ['Éire', 'uk-ie'],
+  ])('routes a lead from %s by the shipped rule %s, also given as address.country', (country, ruleId) => {
+    const config = routingSchema.parse(JSON.parse(readFileSync(new URL('../../../config/routing.json', import.meta.url), 'utf8')));
+    expect(matchTeam({ traits: { country } }, config).rule.id).toBe(ruleId);
+    expect(matchTeam({ traits: { address: { country } } }, config).rule.id).toBe(ruleId);
   });
 
   function issuesOf(value: unknown): string[] {
