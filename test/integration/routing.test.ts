@@ -60,7 +60,8 @@ describe('routing a qualified lead', () => {
     expect(handoff.destination.to).toEqual([repEmail('rep-sam')]);
     const routing = await eventually('the routing in the lead view', () => routingOf(leadId));
     expect(routing).toMatchObject({ teamId: 'sales-emea', repId: 'rep-sam', rule: { id: 'uk-ie' } });
-    expect(routing!.skipped).toEqual([expect.objectContaining({ repId: 'rep-kim', reason: 'away', says: expect.stringMatching(/^Kim Closer: away until /) })]);
+    // in words, in Kim's zone (her manager gives none), from when to when
+    expect(routing!.skipped).toEqual([expect.objectContaining({ repId: 'rep-kim', reason: 'away', says: expect.stringMatching(/^Kim Closer: away from \w+day \d{1,2} \w+( \d{4})?, \d\d:\d\d to \w+day \d{1,2} \w+( \d{4})?, \d\d:\d\d Europe\/Berlin$/) })]);
     // Sam's open lead is counted
     expect((await leadloop('reps', 'list')).out).toMatch(/rep-sam\tSam Seller\t1\/20 open\tavailable/);
   });
@@ -87,8 +88,10 @@ describe('a team nobody in it can take a lead from', () => {
 
     const notice = await eventually('the manager’s notice', async () => (await emails()).find((e) => e.subject.startsWith('Waiting for a rep') && e.subject.includes(name)));
     expect(notice.destination.to).toEqual(['lou.manager@example.com']);
-    expect(notice.body.text).toMatch(/Ada Account: away until /);
-    expect(notice.body.text).toMatch(/Ben Booker: away until /);
+    // in words, each in the rep's zone (Lou gives none); no UTC timestamps
+    expect(notice.body.text).toMatch(/Ada Account: away from \w+day \d{1,2} \w+( \d{4})?, \d\d:\d\d to \w+day \d{1,2} \w+( \d{4})?, \d\d:\d\d America\/New_York$/m);
+    expect(notice.body.text).toMatch(/Ben Booker: away from \w+day \d{1,2} \w+( \d{4})?, \d\d:\d\d to \w+day \d{1,2} \w+( \d{4})?, \d\d:\d\d America\/Chicago$/m);
+    expect(notice.body.text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
     await eventually('the journey to wait for a rep', async () => journey()?.states.includes('Await rep') || undefined);
     expect(await handoffsOf(name)).toEqual([]);
     const routing = await routingOf(leadId);

@@ -139,7 +139,9 @@ describe('journey steps', () => {
       expect(store.sent).toHaveLength(1);
       expect(store.sent[0]).toMatchObject({ to: 'ana.manager@example.com', idempotencyKey: `${LEAD_ID}#1#queued` });
       expect(store.sent[0]!.text).toContain('Kim Closer: full (30 open leads, cap 30)');
-      expect(store.sent[0]!.text).toContain('Sam Seller: away until 2026-03-07T00:00:00.000Z');
+      // in Sam's zone (Ana, the manager, gives none): London is on UTC in winter; 28 February 2026 is a Saturday
+      expect(store.sent[0]!.text).toContain('Sam Seller: away from Saturday 28 February, 00:00 to Saturday 7 March, 00:00 Europe/London');
+      expect(store.sent[0]!.text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
     });
 
     it('returns the recorded assignment on a retry, writing only the lead’s owner the first attempt may have left unwritten', async () => {
