@@ -112,9 +112,21 @@ export const routingSchema = z
 export type RoutingConfig = z.infer<typeof routingSchema>;
 
 /**
+ * Countries whose public holidays differ by subdivision with no national list
+ * anyone keeps: the library's country-level dates leave out what each part
+ * has (GB: England's Summer bank holiday, Scotland's 2 January), so a rep
+ * there needs a `state`. Holiday codes as date-holidays names them.
+ */
+export const countriesNeedingState: Readonly<Record<string, readonly string[]>> = {
+  GB: ['ENG', 'NIR', 'SCT', 'WLS'],
+};
+
+/**
  * What routing.json says that teams.json must agree with: every team a rule,
- * the default or a profile names exists, and every rep profile is of a rep in
- * that team. Issues as `{ path, message }`, paths as in ConfigError.
+ * the default or a profile names exists, every rep profile is of a rep in
+ * that team, and every rep of a country that needs a state
+ * ({@link countriesNeedingState}) has one. Issues as `{ path, message }`,
+ * paths as in ConfigError.
  */
 export function routingIssues(routing: RoutingConfig, teams: TeamsConfig): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
@@ -131,6 +143,15 @@ export function routingIssues(routing: RoutingConfig, teams: TeamsConfig): { pat
     }
     for (const repId of Object.keys(profile.reps)) {
       if (!team.reps.some((rep) => rep.id === repId)) issues.push({ path: `teams.${teamId}.reps.${repId}`, message: `no rep "${repId}" in team "${teamId}" of config/teams.json` });
+    }
+  }
+  for (const team of teams.teams) {
+    for (const rep of team.reps) {
+      const { country, state } = repProfile(routing, team.id, rep.id);
+      const states = country === undefined ? undefined : countriesNeedingState[country];
+      if (states && state === undefined) {
+        issues.push({ path: `teams.${team.id}.reps.${rep.id}.state`, message: `${country}'s public holidays differ by ${states.join(', ')}: give rep "${rep.id}" a "state"` });
+      }
     }
   }
   return issues;

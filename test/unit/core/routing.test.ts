@@ -6,6 +6,7 @@ import { parseConfig } from '#core/config-errors.ts';
 import { isHolidayPlace } from '#core/public-holidays.ts';
 import {
   awayUntil,
+  countriesNeedingState,
   countryOf,
   drainQueue,
   matchTeam,
@@ -330,6 +331,20 @@ describe('config/routing.json', () => {
     ['a field nobody knows', { ...base, defaults: { maxOpenLeads: 5, capacity: 3 } }, 'defaults'],
   ])('refuses %s, naming the field', (_, value, expected) => {
     expect(issuesOf(value).some((issue) => issue.startsWith(expected))).toBe(true);
+  });
+
+  it('names a rep in Britain without a nation: the country-level holidays lack the bank holidays of each', () => {
+    // Prepare: Sam in GB with no state; Kim takes the default country GB and has no profile at all
+    const config = routingSchema.parse({ ...base, defaults: { maxOpenLeads: 5, country: 'GB' }, teams: { 'sales-emea': { reps: { 'rep-sam': { country: 'GB' } } } } });
+    const withStates = routingSchema.parse({ ...base, defaults: { maxOpenLeads: 5 }, teams: { 'sales-emea': { reps: { 'rep-sam': { country: 'GB', state: 'ENG' }, 'rep-kim': { country: 'DE' } } } } });
+
+    // Assess
+    expect(routingIssues(config, teams).filter((i) => i.path.startsWith('teams.sales-emea'))).toEqual([
+      { path: 'teams.sales-emea.reps.rep-sam.state', message: 'GB\'s public holidays differ by ENG, NIR, SCT, WLS: give rep "rep-sam" a "state"' },
+      { path: 'teams.sales-emea.reps.rep-kim.state', message: 'GB\'s public holidays differ by ENG, NIR, SCT, WLS: give rep "rep-kim" a "state"' },
+    ]);
+    expect(routingIssues(withStates, teams)).toEqual([]);
+    for (const state of countriesNeedingState.GB!) expect(isHolidayPlace({ country: 'GB', state })).toBe(true);
   });
 
   it('names teams and reps that config/teams.json does not have', () => {
