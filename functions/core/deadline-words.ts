@@ -21,8 +21,21 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
  * December 2027, 16:00 …") so a deadline far off is not misread.
  */
 export function deadlineInWords(deadline: Date, timeZone: string, now?: Date): string {
-  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(deadline).map((part) => [part.type, part.value]));
-  const year = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric' }).format(deadline);
+  return `${wallTimeInWords(deadline, timeZone, now)} ${timeZone}`;
+}
+
+/** "Tuesday 12 January, 10:00", without the zone (the year as in deadlineInWords). */
+function wallTimeInWords(instant: Date, timeZone: string, now?: Date): string {
+  const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(instant).map((part) => [part.type, part.value]));
+  const year = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric' }).format(instant);
   const sameYear = now === undefined || new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric' }).format(now) === year;
-  return `${parts.weekday} ${parts.day} ${parts.month}${sameYear ? '' : ` ${year}`}, ${parts.hour}:${parts.minute} ${timeZone}`;
+  return `${parts.weekday} ${parts.day} ${parts.month}${sameYear ? '' : ` ${year}`}, ${parts.hour}:${parts.minute}`;
+}
+
+/**
+ * A stretch of time, the zone named once: "Tuesday 12 January, 00:00 to
+ * Saturday 23 January, 00:00 America/New_York" (years as in deadlineInWords).
+ */
+export function spanInWords(from: Date, until: Date, timeZone: string, now?: Date): string {
+  return `${wallTimeInWords(from, timeZone, now)} to ${wallTimeInWords(until, timeZone, now)} ${timeZone}`;
 }

@@ -152,13 +152,19 @@ export interface LeadRoutingView {
   skipped: (RoutingRecord['skipped'][number] & { says: string })[];
 }
 
+/**
+ * The skips' `says` name instants in the team manager's zone when teams.json
+ * gives one, else in each skipped rep's own (as the manager's "Waiting for a
+ * rep" email does); the data keeps the ISO instants.
+ */
 export function routingView(record: RoutingRecord, teams: TeamsConfig): LeadRoutingView {
+  const reader = { timeZone: teams.teams.find((t) => t.id === record.teamId)?.manager.timeZone, now: new Date(record.at) };
   return {
     at: record.at,
     teamId: record.teamId,
     repId: record.repId ?? null,
     via: record.via,
     rule: { ...record.rule, says: ruleInWords(record.rule) },
-    skipped: record.skipped.map((skip) => ({ ...skip, says: skipInWords(skip, teams) })),
+    skipped: record.skipped.map((skip) => ({ ...skip, says: skipInWords(skip, teams, reader) })),
   };
 }

@@ -1,18 +1,35 @@
+import { deadlineInWords, spanInWords } from './deadline-words.ts';
 import { escapeHtml, type RenderedEmail } from './emails.ts';
 import type { PreviousSkip, RoutingRecord } from './rep-availability.ts';
 import type { Skip } from './routing.ts';
 import type { Manager, TeamsConfig } from './teams.ts';
 
-/** Why a rep was skipped, in words: "Kim Closer: away until 2027-01-11T00:00:00.000Z". */
-export function skipInWords(skip: Skip | PreviousSkip, teams: TeamsConfig): string {
-  const name = teams.teams.flatMap((t) => t.reps).find((r) => r.id === skip.repId)?.name ?? skip.repId;
+/** Who reads a skip, and when: instants are said in their zone, the year only when not the year of `now`. */
+export interface SkipReader {
+  /** the reader's zone (a manager's own, teams.json); left out, the skipped rep's zone, else UTC */
+  timeZone?: string | undefined;
+  /** when the decision was taken (the routing record's `at`) */
+  now?: Date | undefined;
+}
+
+/**
+ * Why a rep was skipped, in words, instants in the reader's zone:
+ * "Kim Closer: away from Monday 4 January, 00:00 to Saturday 9 January, 00:00 Europe/Berlin",
+ * "Sam Seller: not at work until Tuesday 12 January, 09:00 Europe/London".
+ */
+export function skipInWords(skip: Skip | PreviousSkip, teams: TeamsConfig, reader: SkipReader = {}): string {
+  const rep = teams.teams.flatMap((t) => t.reps).find((r) => r.id === skip.repId);
+  const name = rep?.name ?? skip.repId;
+  const zone = reader.timeZone ?? rep?.timeZone ?? 'UTC';
   switch (skip.reason) {
     case 'away':
-      return `${name}: away until ${skip.until}`;
+      return skip.from === undefined
+        ? `${name}: away until ${deadlineInWords(new Date(skip.until), zone, reader.now)}`
+        : `${name}: away from ${spanInWords(new Date(skip.from), new Date(skip.until), zone, reader.now)}`;
     case 'full':
       return `${name}: full (${skip.open} open leads, cap ${skip.maxOpenLeads})`;
     case 'off-hours':
-      return `${name}: not at work until ${skip.workingFrom}`;
+      return `${name}: not at work until ${deadlineInWords(new Date(skip.workingFrom), zone, reader.now)}`;
     case 'previous':
       return `${name}: had this lead before`;
   }
@@ -40,7 +57,7 @@ export interface QueuedEmailInput {
 export function renderQueuedEmail(input: QueuedEmailInput): RenderedEmail {
   const { lead, manager, teamId, record, teams } = input;
   const name = lead.name ?? lead.email ?? input.leadId;
-  const reasons = record.skipped.map((skip) => skipInWords(skip, teams));
+  const reasons = record.skipped.map((skip) => skipInWords(skip, teams, { timeZone: manager.timeZone, now: new Date(record.at) }));
   const subject = `Waiting for a rep: ${name} (${teamId})`.replace(/\s+/g, ' ');
   const text = [
     `Hi ${manager.name},`,

@@ -85,7 +85,7 @@ export function routeReassignment(
   teamId: string,
   rule: TeamMatch['rule'],
   previousReps: readonly string[],
-  input: Pick<RoutingInput, 'routing' | 'teams' | 'reps' | 'rotations' | 'now'>,
+  input: Pick<RoutingInput, 'routing' | 'teams' | 'reps' | 'rotations' | 'now' | 'acceptWithinHours'>,
 ): Reassignment | undefined {
   const team = input.teams.teams.find((t) => t.id === teamId);
   if (!team) throw new Error(`team "${teamId}" is not in config/teams.json`);
@@ -93,7 +93,7 @@ export function routeReassignment(
   const pools = [team.reps.filter((rep) => !previousReps.includes(rep.id)), team.reps.filter((rep) => rep.id !== last)];
   for (const pool of pools) {
     if (pool.length === 0) continue;
-    const pick = pickRep({ id: team.id, reps: pool }, input.routing, input.reps, input.rotations[team.id] ?? {}, input.now);
+    const pick = pickRep({ id: team.id, reps: pool }, input.routing, input.reps, input.rotations[team.id] ?? {}, input.now, input.acceptWithinHours);
     if (pick.repId === undefined) continue;
     const excluded: PreviousSkip[] = team.reps.filter((rep) => !pool.includes(rep)).map((rep) => ({ repId: rep.id, reason: 'previous' }));
     return {

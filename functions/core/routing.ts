@@ -1,5 +1,6 @@
 import * as z from './zod.ts';
 import {
+  addWorkingHours,
   defaultWeeklyHours,
   nextWorkingInstant,
   isWorking,
@@ -8,7 +9,11 @@ import {
   type WorkCalendar,
   type AwayRange,
 } from './business-hours.ts';
+import { countryOf, isCountryCode, leadCountry } from './countries.ts';
 import type { Manager, TeamsConfig } from './teams.ts';
+import { inBand } from './trait-number.ts';
+
+export { countryOf, leadCountry };
 
 /**
  * Which team and rep a lead goes to. Rules in config/routing.json pick the
@@ -26,32 +31,17 @@ import type { Manager, TeamsConfig } from './teams.ts';
 const idSchema = z.string().check(z.regex(/^[a-z0-9-]+$/, 'use lower-case letters, digits and dashes'));
 const nonEmpty = () => z.string().check(z.minLength(1));
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-
 /** ISO 3166-1 alpha-2, upper case, one Intl knows ("DE", "US", "GB"). */
 export const countryCodeSchema = z
   .string()
   .check(z.regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code in capitals, e.g. "DE"'), z.refine((code) => isCountryCode(code), 'not a known ISO 3166 country code'));
-
-// Codes Intl names that are not countries of ISO 3166-1: groupings (EU, UN), exceptional
-// reservations (UK, AC, IC…), pseudo-locales and codes withdrawn from the standard (YU, SU…).
-// Kosovo (XK) stays: the code everyone uses for it.
-const notCountries = new Set('AC AN BU CP CQ CS DD DG DY EA EU EZ FX HV IC NH NT QO RH SU TA TP UK UN VD XA XB YD YU ZR ZZ'.split(' '));
-
-function isCountryCode(code: string): boolean {
-  try {
-    return /^[A-Z]{2}$/.test(code) && !notCountries.has(code) && regionNames.of(code) !== undefined;
-  } catch {
-    return false;
-  }
-}
 
 /** A test on a trait, with the same words as the scoring model's fit tests. */
 const traitTestSchema = z.union([
   z.strictObject({ exists: z.literal(true) }),
   /** one of these values (text compared without case) */
   z.strictObject({ oneOf: z.array(z.union([nonEmpty(), z.number(), z.boolean()])).check(z.minLength(1)) }),
-  /** a number within a band, both ends included (employees 50–999): min, max or both */
+  /** a number within a band, both ends included (employees 50–999): min, max or both; text such as "1,500", "1000+" or "51-200" is read as trait-number.ts says */
   z
     .strictObject({ min: z.optional(z.number()), max: z.optional(z.number()) })
     .check(
@@ -65,7 +55,7 @@ const ruleSchema = z.strictObject({
   id: idSchema,
   /** every condition given must hold; a rule without conditions matches every lead */
   when: z.strictObject({
-    /** the lead's country (trait `country`, a code or an English name) is one of these */
+    /** the lead's country (trait `country`, else `address.country`; a code, name or abbreviation, countries.ts) is one of these */
     country: z.optional(z.array(countryCodeSchema).check(z.minLength(1))),
     /** the lead's country is in one of these regions (named in `regions`) */
     region: z.optional(z.array(nonEmpty()).check(z.minLength(1))),
@@ -122,9 +112,21 @@ export const routingSchema = z
 export type RoutingConfig = z.infer<typeof routingSchema>;
 
 /**
+ * Countries whose public holidays differ by subdivision with no national list
+ * anyone keeps: the library's country-level dates leave out what each part
+ * has (GB: England's Summer bank holiday, Scotland's 2 January), so a rep
+ * there needs a `state`. Holiday codes as date-holidays names them.
+ */
+export const countriesNeedingState: Readonly<Record<string, readonly string[]>> = {
+  GB: ['ENG', 'NIR', 'SCT', 'WLS'],
+};
+
+/**
  * What routing.json says that teams.json must agree with: every team a rule,
- * the default or a profile names exists, and every rep profile is of a rep in
- * that team. Issues as `{ path, message }`, paths as in ConfigError.
+ * the default or a profile names exists, every rep profile is of a rep in
+ * that team, and every rep of a country that needs a state
+ * ({@link countriesNeedingState}) has one. Issues as `{ path, message }`,
+ * paths as in ConfigError.
  */
 export function routingIssues(routing: RoutingConfig, teams: TeamsConfig): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
@@ -141,6 +143,15 @@ export function routingIssues(routing: RoutingConfig, teams: TeamsConfig): { pat
     }
     for (const repId of Object.keys(profile.reps)) {
       if (!team.reps.some((rep) => rep.id === repId)) issues.push({ path: `teams.${teamId}.reps.${repId}`, message: `no rep "${repId}" in team "${teamId}" of config/teams.json` });
+    }
+  }
+  for (const team of teams.teams) {
+    for (const rep of team.reps) {
+      const { country, state } = repProfile(routing, team.id, rep.id);
+      const states = country === undefined ? undefined : countriesNeedingState[country];
+      if (states && state === undefined) {
+        issues.push({ path: `teams.${team.id}.reps.${rep.id}.state`, message: `${country}'s public holidays differ by ${states.join(', ')}: give rep "${rep.id}" a "state"` });
+      }
     }
   }
   return issues;
@@ -188,37 +199,15 @@ export interface TeamMatch {
   rule: { id: string; index: number } | { id: 'default'; index: -1 };
 }
 
-let countriesByName: Map<string, string> | undefined;
-
-/** The lead's country as an ISO code, from a code ("de", "DE") or an English name ("Germany"). */
-export function countryOf(value: unknown): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  if (/^[A-Za-z]{2}$/.test(text) && isCountryCode(text.toUpperCase())) return text.toUpperCase();
-  if (!countriesByName) {
-    countriesByName = new Map();
-    for (let a = 65; a <= 90; a++) {
-      for (let b = 65; b <= 90; b++) {
-        const code = String.fromCharCode(a, b);
-        const name = isCountryCode(code) ? regionNames.of(code) : undefined;
-        if (name) countriesByName.set(name.toLowerCase(), code);
-      }
-    }
-  }
-  return countriesByName.get(text.toLowerCase());
-}
-
 export function traitPasses(test: TraitTest, value: unknown): boolean {
   if (value === undefined || value === null || value === '') return false;
   if ('exists' in test) return true;
   if ('oneOf' in test) return test.oneOf.some((v) => (typeof v === 'string' ? typeof value === 'string' && v.toLowerCase() === value.trim().toLowerCase() : v === value));
-  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(number)) return false;
-  return (test.min === undefined || number >= test.min) && (test.max === undefined || number <= test.max);
+  return inBand(value, test);
 }
 
 function ruleMatches(rule: RoutingRule, lead: RoutingLead, routing: RoutingConfig): boolean {
-  const country = countryOf(lead.traits.country);
+  const country = leadCountry(lead.traits);
   if (rule.when.country && !(country && rule.when.country.includes(country))) return false;
   if (rule.when.region && !(country && rule.when.region.some((region) => routing.regions?.[region]?.includes(country)))) return false;
   for (const [trait, test] of Object.entries(rule.when.traits ?? {})) if (!traitPasses(test, lead.traits[trait])) return false;
@@ -251,7 +240,8 @@ export interface RepState {
 }
 
 export type Skip =
-  | { repId: string; reason: 'away'; until: string }
+  /** away from `from` (absent in records written before it was kept) until `until` */
+  | { repId: string; reason: 'away'; from?: string; until: string }
   | { repId: string; reason: 'full'; open: number; maxOpenLeads: number }
   | { repId: string; reason: 'off-hours'; workingFrom: string };
 
@@ -266,20 +256,53 @@ export interface TeamPick {
  * When the rep is away: now, or at the moment they would next start work
  * (a lead arriving Friday evening skips a rep whose holiday starts Monday).
  * Returns the end of that time away, or undefined when the rep is not away.
+ * What `reps list` shows; routing asks {@link absenceBefore} with the lead's deadline.
  */
 export function awayUntil(calendar: WorkCalendar, now: Date): Date | undefined {
   const covering = (at: number) => calendar.away.find((range) => range.from.getTime() <= at && at < range.until.getTime());
   let range: AwayRange | undefined = covering(now.getTime());
   if (!range && calendar.away.length > 0) range = covering(nextWorkingInstant(now, { ...calendar, away: [] }).getTime());
   if (!range) return undefined;
-  // Back-to-back ranges read as one absence.
+  return endOfAbsence(calendar, range);
+}
+
+/** The end of the absence `range` begins, back-to-back and overlapping ranges read as one. */
+function endOfAbsence(calendar: WorkCalendar, range: AwayRange): Date {
+  const covering = (at: number) => calendar.away.find((r) => r.from.getTime() <= at && at < r.until.getTime());
   let until = range.until;
   for (let next = covering(until.getTime()); next; next = covering(until.getTime())) until = next.until;
   return until;
 }
 
 /**
- * Picks a rep in a team for one lead. Reps who are away or full are skipped.
+ * The rep's time away that touches any instant from `now` to `by`, both
+ * included (the lead's acceptance deadline): the earliest such range, from
+ * when it begins (which may be before now) until its end, back-to-back ranges
+ * read as one. Undefined when the rep is at no instant of that stretch away.
+ */
+export function absenceBefore(calendar: WorkCalendar, now: Date, by: Date): AwayRange | undefined {
+  const first = calendar.away
+    .filter((range) => range.until.getTime() > range.from.getTime() && range.until.getTime() > now.getTime() && range.from.getTime() <= by.getTime())
+    .sort((a, b) => a.from.getTime() - b.from.getTime())[0];
+  return first && { from: first.from, until: endOfAbsence(calendar, first) };
+}
+
+/**
+ * When a lead handed to the rep now would be due: `acceptWithinHours` of
+ * their working hours from now, on their calendar without time away (the
+ * clock's calendar, rep-calendars.ts); without a window, their next start of work.
+ */
+export function deadlineIfRouted(calendar: WorkCalendar, now: Date, acceptWithinHours: number | undefined): Date {
+  const clock = { ...calendar, away: [] };
+  return acceptWithinHours === undefined ? nextWorkingInstant(now, clock) : addWorkingHours(now, acceptWithinHours, clock);
+}
+
+/**
+ * Picks a rep in a team for one lead. Reps who are away or full are skipped;
+ * away means away at any instant from now until the lead's acceptance
+ * deadline on the rep's calendar (`acceptWithinHours` of their working hours
+ * from now), so a rep whose holiday starts tomorrow morning is not handed a
+ * lead due tomorrow noon. Without `acceptWithinHours`, until their next start of work.
  * Of the others, those at work now are preferred; when none is, those who
  * start work soonest (a night lead in a London and New York team goes to
  * whoever starts first; a team in one time zone is a plain rotation). Among
@@ -296,6 +319,7 @@ export function pickRep(
   reps: Readonly<Record<string, RepState>>,
   rotation: Rotation,
   now: Date,
+  acceptWithinHours?: number,
 ): TeamPick {
   const skipped: Skip[] = [];
   const able: { id: string; weight: number; workingFrom: number }[] = [];
@@ -303,9 +327,9 @@ export function pickRep(
     const state = reps[rep.id];
     if (!state) throw new Error(`no state for rep "${rep.id}" of team "${team.id}"`);
     const profile = repProfile(routing, team.id, rep.id);
-    const away = awayUntil(state.calendar, now);
+    const away = state.calendar.away.length > 0 ? absenceBefore(state.calendar, now, deadlineIfRouted(state.calendar, now, acceptWithinHours)) : undefined;
     if (away) {
-      skipped.push({ repId: rep.id, reason: 'away', until: away.toISOString() });
+      skipped.push({ repId: rep.id, reason: 'away', from: away.from.toISOString(), until: away.until.toISOString() });
       continue;
     }
     if (state.open >= profile.maxOpenLeads) {
@@ -345,6 +369,13 @@ export interface RoutingInput {
   /** round-robin state per team id; a team missing starts afresh */
   rotations: Readonly<Record<string, Rotation>>;
   now: Date;
+  /**
+   * the acceptance window the lead's clock will run (the service agreement's
+   * `acceptWithinHours`): a rep away at any moment before that deadline would
+   * fall is skipped. Left out, only time away until the rep's next start of
+   * work is seen (callers that do not pass it yet: the queue's drain).
+   */
+  acceptWithinHours?: number | undefined;
 }
 
 export type RouteDecision =
@@ -356,7 +387,7 @@ export function routeLead(lead: RoutingLead, input: RoutingInput): RouteDecision
   const match = matchTeam(lead, input.routing);
   const team = input.teams.teams.find((t) => t.id === match.teamId);
   if (!team) throw new Error(`routing names team "${match.teamId}", which config/teams.json does not have`);
-  const pick = pickRep(team, input.routing, input.reps, input.rotations[team.id] ?? {}, input.now);
+  const pick = pickRep(team, input.routing, input.reps, input.rotations[team.id] ?? {}, input.now, input.acceptWithinHours);
   return pick.repId === undefined
     ? { outcome: 'queued', teamId: team.id, manager: team.manager, rule: match.rule, skipped: pick.skipped, rotation: pick.rotation }
     : { outcome: 'routed', teamId: team.id, repId: pick.repId, rule: match.rule, skipped: pick.skipped, rotation: pick.rotation };
@@ -404,7 +435,7 @@ export function drainQueue(queued: readonly QueuedLead[], input: RoutingInput): 
       const state = input.reps[rep.id];
       if (state) reps[rep.id] = { ...state, open: open[rep.id] ?? 0 };
     }
-    const pick = pickRep(team, input.routing, reps, rotations[team.id] ?? input.rotations[team.id] ?? {}, input.now);
+    const pick = pickRep(team, input.routing, reps, rotations[team.id] ?? input.rotations[team.id] ?? {}, input.now, input.acceptWithinHours);
     if (pick.repId === undefined) {
       // Nothing frees up within one drain (counts only grow), so the team's later leads wait too.
       blocked.add(team.id);

@@ -118,7 +118,7 @@ export async function assignRep(state: JourneyState & { assignment?: JourneyAssi
 }
 
 /** What routeLead reads: the matched team's reps (their items) and its round robin. A queued lead stays in its team. */
-async function routingInput(ports: Pick<AssignRepPorts, 'teams' | 'routing' | 'storedReps' | 'rotationOf' | 'calendars'>, traits: Record<string, unknown>, now: Date, teamId?: string) {
+async function routingInput(ports: Pick<AssignRepPorts, 'teams' | 'routing' | 'storedReps' | 'rotationOf' | 'calendars' | 'serviceAgreement'>, traits: Record<string, unknown>, now: Date, teamId?: string) {
   const { routing, teams } = ports;
   const id = teamId ?? matchTeam({ traits }, routing).teamId;
   const team = teams.teams.find((t) => t.id === id);
@@ -126,5 +126,5 @@ async function routingInput(ports: Pick<AssignRepPorts, 'teams' | 'routing' | 's
   const [stored, turn] = await Promise.all([ports.storedReps(team.reps.map((r) => r.id)), ports.rotationOf(team.id)]);
   // A lead queued in its team stays there: routed as if the rules picked that team.
   const pinned: RoutingConfig = teamId ? { ...routing, rules: [], defaultTeam: teamId } : routing;
-  return { input: { routing: pinned, teams, reps: repStatesOf(team, routing, stored, ports.calendars), rotations: { [team.id]: turn.credits }, now }, turn };
+  return { input: { routing: pinned, teams, reps: repStatesOf(team, routing, stored, ports.calendars), rotations: { [team.id]: turn.credits }, now, acceptWithinHours: ports.serviceAgreement.acceptWithinHours }, turn };
 }

@@ -132,7 +132,7 @@ export async function escalate(state: EscalationState, ports: EscalatePorts): Pr
 async function reassign(
   state: EscalationState,
   cycle: Cycle,
-  ports: Pick<EscalatePorts, 'teams' | 'routing' | 'storedReps' | 'rotationOf' | 'calendars'>,
+  ports: Pick<EscalatePorts, 'teams' | 'routing' | 'storedReps' | 'rotationOf' | 'calendars' | 'serviceAgreement'>,
   now: Date,
 ): Promise<(Reassignment & { turn: RotationTurn }) | undefined> {
   const teamId = state.assignment.teamId;
@@ -141,6 +141,6 @@ async function reassign(
   const [stored, turn] = await Promise.all([ports.storedReps(team.reps.map((r) => r.id)), ports.rotationOf(teamId)]);
   const previousReps = [...cycle.previousReps, cycle.owner.repId];
   const rule = cycle.routing?.rule ?? { id: 'default' as const, index: -1 as const };
-  const picked = routeReassignment(teamId, rule, previousReps, { routing: ports.routing, teams: ports.teams, reps: repStatesOf(team, ports.routing, stored, ports.calendars), rotations: { [teamId]: turn.credits }, now });
+  const picked = routeReassignment(teamId, rule, previousReps, { routing: ports.routing, teams: ports.teams, reps: repStatesOf(team, ports.routing, stored, ports.calendars), rotations: { [teamId]: turn.credits }, now, acceptWithinHours: ports.serviceAgreement.acceptWithinHours });
   return picked && { ...picked, turn: { ...turn, credits: picked.rotation } };
 }

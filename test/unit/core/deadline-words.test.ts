@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadlineInWords } from '#core/deadline-words.ts';
+import { deadlineInWords, spanInWords } from '#core/deadline-words.ts';
 
 describe('a deadline in words, in the reader’s time zone', () => {
   it.each([
@@ -15,5 +15,18 @@ describe('a deadline in words, in the reader’s time zone', () => {
   it('names the year when the deadline falls in another year than today', () => {
     expect(deadlineInWords(new Date('2027-01-04T08:00:00Z'), 'Europe/Berlin', new Date('2026-12-30T12:00:00Z'))).toBe('Monday 4 January 2027, 09:00 Europe/Berlin');
     expect(deadlineInWords(new Date('2027-01-04T08:00:00Z'), 'Europe/Berlin', new Date('2027-01-01T12:00:00Z'))).toBe('Monday 4 January, 09:00 Europe/Berlin');
+  });
+});
+
+describe('a stretch of time in words', () => {
+  it('names the zone once, each end on the reader’s wall clock', () => {
+    // Ada away 12–22 January: New York midnights, 05:00 UTC in winter
+    expect(spanInWords(new Date('2027-01-12T05:00:00Z'), new Date('2027-01-23T05:00:00Z'), 'America/New_York', new Date('2027-01-11T21:30:00Z'))).toBe(
+      'Tuesday 12 January, 00:00 to Saturday 23 January, 00:00 America/New_York',
+    );
+    // the same stretch read in Berlin, across the new year from December
+    expect(spanInWords(new Date('2027-01-12T05:00:00Z'), new Date('2027-01-23T05:00:00Z'), 'Europe/Berlin', new Date('2026-12-30T12:00:00Z'))).toBe(
+      'Tuesday 12 January 2027, 06:00 to Saturday 23 January 2027, 06:00 Europe/Berlin',
+    );
   });
 });

@@ -53,7 +53,7 @@ describe('routing on a public holiday', () => {
     // rep-eng away, rep-sco on holiday: the lead goes to rep-sco, who is able and starts on Tuesday; rep-eng is skipped as away
     const pick = pickRep(teams.teams[0]!, places, states, {}, mondayMorning);
     expect(pick.repId).toBe('rep-sco');
-    expect(pick.skipped).toEqual([{ repId: 'rep-eng', reason: 'away', until: '2026-12-01T00:00:00.000Z' }]);
+    expect(pick.skipped).toEqual([{ repId: 'rep-eng', reason: 'away', from: '2026-11-30T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' }]);
   });
 
   it('routes both reps alike on a day that is a holiday for neither', () => {

@@ -6,6 +6,7 @@ import { parseConfig } from '#core/config-errors.ts';
 import { isHolidayPlace } from '#core/public-holidays.ts';
 import {
   awayUntil,
+  countriesNeedingState,
   countryOf,
   drainQueue,
   matchTeam,
@@ -20,7 +21,9 @@ import {
   type RoutingConfig,
   type Rotation,
 } from '#core/routing.ts';
+import { acceptanceWindow } from '#core/service-agreement.ts';
 import { teamsSchema, type TeamsConfig } from '#core/teams.ts';
+import { calendarArb, startArb } from './calendar-arbitraries.ts';
 
 const person = (id: string) => ({ id, name: `Name of ${id}`, email: `${id}@example.com` });
 const rep = (id: string, timeZone = 'Europe/Berlin') => ({ ...person(id), timeZone });
@@ -82,10 +85,24 @@ describe('rules pick the team', () => {
     expect(match.teamId).toBe(teamId);
   });
 
-  it('reads countries by code or English name, and nothing else', () => {
+  it('reads countries by code or name, and nothing else', () => {
     expect([countryOf('de'), countryOf(' Germany '), countryOf('united kingdom'), countryOf('XX'), countryOf(49), countryOf('')]).toEqual(['DE', 'DE', 'GB', undefined, undefined, undefined]);
-    // groupings and withdrawn codes Intl still names are no countries
-    expect([countryOf('EU'), countryOf('UK'), countryOf('YU'), countryOf('European Union')]).toEqual([undefined, undefined, undefined, undefined]);
+    // groupings and withdrawn codes Intl still names are no countries; UK is the United Kingdom (ISO reserves it for GB)
+    expect([countryOf('EU'), countryOf('UK'), countryOf('YU'), countryOf('European Union')]).toEqual([undefined, 'GB', undefined, undefined]);
+  });
+
+  it.each([
+    ['USA', { country: 'USA' }, 'us-software'],
+    ['U.S.', { country: 'U.S.' }, 'us-software'],
+    ['United States of America', { country: 'United States of America' }, 'us-software'],
+    ['Deutschland, employees "1,500"', { country: 'Deutschland', employees: '1,500' }, 'dach-enterprise'],
+    ['Österreich, employees "1000+"', { country: 'Österreich', employees: '1000+' }, 'dach-enterprise'],
+    ['schweiz, employees "501-1,000": not all of it 1000 or more', { country: 'schweiz', employees: '501-1,000' }, 'dach'],
+    ['Segment’s address.country', { address: { country: 'Germany', city: 'Berlin' } }, 'dach'],
+    ['a country trait nobody knows does not hide address.country', { country: 'Narnia', address: { country: 'de' } }, 'dach'],
+    ['country before address.country', { country: 'US', address: { country: 'DE' } }, 'us-software'],
+  ])('common forms: %s', (_, traits, ruleId) => {
+    expect(matchTeam({ traits: { industry: 'software', ...traits } }, routing).rule.id).toBe(ruleId);
   });
 });
 
@@ -100,7 +117,8 @@ describe('within a team', () => {
     // Assess
     expect(decision).toMatchObject({ outcome: 'routed', teamId: 'sales-dach', repId: 'rep-c', rule: { id: 'dach', index: 1 } });
     expect(decision.skipped).toEqual([
-      { repId: 'rep-a', reason: 'away', until: '2027-01-08T23:00:00.000Z' }, // midnight after Friday 8th, Berlin
+      // from midnight of Monday 4th to midnight after Friday 8th, Berlin (UTC+1)
+      { repId: 'rep-a', reason: 'away', from: '2027-01-03T23:00:00.000Z', until: '2027-01-08T23:00:00.000Z' },
       { repId: 'rep-b', reason: 'full', open: 1, maxOpenLeads: 1 },
     ]);
   });
@@ -114,7 +132,64 @@ describe('within a team', () => {
 
     // Assess
     expect(pick.repId).not.toBe('rep-a');
-    expect(pick.skipped).toContainEqual({ repId: 'rep-a', reason: 'away', until: '2027-01-15T23:00:00.000Z' });
+    expect(pick.skipped).toContainEqual({ repId: 'rep-a', reason: 'away', from: '2027-01-10T23:00:00.000Z', until: '2027-01-15T23:00:00.000Z' });
+  });
+
+  describe('a rep away before the lead would be due is skipped', () => {
+    // The shipped team: Ada in New York, Ben in Chicago, both 09:00–17:00; a 4-hour acceptance window.
+    const shippedRouting = routingSchema.parse(JSON.parse(readFileSync(new URL('../../../config/routing.json', import.meta.url), 'utf8')));
+    const shippedTeams = teamsSchema.parse(JSON.parse(readFileSync(new URL('../../../config/teams.json', import.meta.url), 'utf8')));
+    const americas = shippedTeams.teams.find((t) => t.id === 'sales-americas')!;
+    const usReps = (adaAway: AwayRange[]): Record<string, RepState> =>
+      Object.fromEntries(americas.reps.map((r) => [r.id, { open: 0, calendar: repCalendar(repProfile(shippedRouting, americas.id, r.id), r.timeZone, [], r.id === 'rep-ada' ? adaAway : []) }]));
+    const route = (now: Date, adaAway: AwayRange[]) =>
+      routeLead({ traits: { country: 'US' } }, { routing: shippedRouting, teams: shippedTeams, reps: usReps(adaAway), rotations: {}, now, acceptWithinHours: 4 });
+    // Monday 11 January 2027, 16:30 in New York (UTC-5)
+    const mondayAfternoon = at('2027-01-11T21:30:00Z');
+
+    it('away from tomorrow: the lead due tomorrow noon goes to Ben, and the skip says from when', () => {
+      // Prepare: Ada away Tuesday 12 to Friday 22 January; her deadline would be Tuesday 12:30 (30 min today, 3½ h tomorrow)
+      const away = [awayDays('2027-01-12', '2027-01-22', 'America/New_York')];
+
+      // Act
+      const decision = route(mondayAfternoon, away);
+
+      // Assess
+      expect(decision).toMatchObject({ outcome: 'routed', repId: 'rep-ben' });
+      expect(decision.skipped).toEqual([{ repId: 'rep-ada', reason: 'away', from: '2027-01-12T05:00:00.000Z', until: '2027-01-23T05:00:00.000Z' }]);
+    });
+
+    it('away from the day after the deadline: Ada still gets it (listed first, both at work)', () => {
+      const decision = route(mondayAfternoon, [awayDays('2027-01-13', '2027-01-22', 'America/New_York')]);
+      expect(decision).toMatchObject({ outcome: 'routed', repId: 'rep-ada', skipped: [] });
+    });
+
+    it('the window counts working hours: Tuesday 14:00 is due Wednesday 10:00, inside an absence from Wednesday', () => {
+      const decision = route(at('2027-01-12T19:00:00Z'), [awayDays('2027-01-13', '2027-01-22', 'America/New_York')]);
+      expect(decision).toMatchObject({ outcome: 'routed', repId: 'rep-ben' });
+      expect(decision.skipped).toEqual([{ repId: 'rep-ada', reason: 'away', from: '2027-01-13T05:00:00.000Z', until: '2027-01-23T05:00:00.000Z' }]);
+    });
+
+    it('an absence that begins at the deadline itself counts: she would be away at it', () => {
+      // Monday 16:30 + 4 working hours: Tuesday 12:30 New York, 17:30Z
+      const decision = route(mondayAfternoon, [{ from: at('2027-01-12T17:30:00Z'), until: at('2027-01-12T18:00:00Z') }]);
+      expect(decision.skipped).toEqual([{ repId: 'rep-ada', reason: 'away', from: '2027-01-12T17:30:00.000Z', until: '2027-01-12T18:00:00.000Z' }]);
+      const justAfter = route(mondayAfternoon, [{ from: at('2027-01-12T17:30:01Z'), until: at('2027-01-12T18:00:00Z') }]);
+      expect(justAfter).toMatchObject({ repId: 'rep-ada', skipped: [] });
+    });
+
+    it('a reassignment and the queue drain see the same deadline', () => {
+      const away = [awayDays('2027-01-12', '2027-01-22', 'America/New_York')];
+      const drained = drainQueue([{ leadId: 'lead-1', teamId: 'sales-americas', queuedAt: at('2027-01-11T20:00:00Z') }], {
+        routing: shippedRouting,
+        teams: shippedTeams,
+        reps: usReps(away),
+        rotations: {},
+        now: mondayAfternoon,
+        acceptWithinHours: 4,
+      });
+      expect(drained.assigned.map((a) => a.repId)).toEqual(['rep-ben']);
+    });
   });
 
   it('back-to-back absences read as one', () => {
@@ -221,6 +296,22 @@ describe('config/routing.json', () => {
     }
   });
 
+  it.each([
+    ['USA', 'americas'],
+    ['U.S.', 'americas'],
+    ['United States of America', 'americas'],
+    ['México', 'americas'],
+    ['Brasil', 'americas'],
+    ['ca', 'americas'],
+    ['Deutschland', 'dach'],
+    ['Great Britain', 'uk-ie'],
+    ['Éire', 'uk-ie'],
+  ])('routes a lead from %s by the shipped rule %s, also given as address.country', (country, ruleId) => {
+    const config = routingSchema.parse(JSON.parse(readFileSync(new URL('../../../config/routing.json', import.meta.url), 'utf8')));
+    expect(matchTeam({ traits: { country } }, config).rule.id).toBe(ruleId);
+    expect(matchTeam({ traits: { address: { country } } }, config).rule.id).toBe(ruleId);
+  });
+
   function issuesOf(value: unknown): string[] {
     const result = routingSchema.safeParse(value);
     expect(result.success).toBe(false);
@@ -240,6 +331,20 @@ describe('config/routing.json', () => {
     ['a field nobody knows', { ...base, defaults: { maxOpenLeads: 5, capacity: 3 } }, 'defaults'],
   ])('refuses %s, naming the field', (_, value, expected) => {
     expect(issuesOf(value).some((issue) => issue.startsWith(expected))).toBe(true);
+  });
+
+  it('names a rep in Britain without a nation: the country-level holidays lack the bank holidays of each', () => {
+    // Prepare: Sam in GB with no state; Kim takes the default country GB and has no profile at all
+    const config = routingSchema.parse({ ...base, defaults: { maxOpenLeads: 5, country: 'GB' }, teams: { 'sales-emea': { reps: { 'rep-sam': { country: 'GB' } } } } });
+    const withStates = routingSchema.parse({ ...base, defaults: { maxOpenLeads: 5 }, teams: { 'sales-emea': { reps: { 'rep-sam': { country: 'GB', state: 'ENG' }, 'rep-kim': { country: 'DE' } } } } });
+
+    // Assess
+    expect(routingIssues(config, teams).filter((i) => i.path.startsWith('teams.sales-emea'))).toEqual([
+      { path: 'teams.sales-emea.reps.rep-sam.state', message: 'GB\'s public holidays differ by ENG, NIR, SCT, WLS: give rep "rep-sam" a "state"' },
+      { path: 'teams.sales-emea.reps.rep-kim.state', message: 'GB\'s public holidays differ by ENG, NIR, SCT, WLS: give rep "rep-kim" a "state"' },
+    ]);
+    expect(routingIssues(withStates, teams)).toEqual([]);
+    for (const state of countriesNeedingState.GB!) expect(isHolidayPlace({ country: 'GB', state })).toBe(true);
   });
 
   it('names teams and reps that config/teams.json does not have', () => {
@@ -326,6 +431,53 @@ describe('routing properties', () => {
       { seed: 1311, numRuns: 300 },
     );
   });
+
+  it('a routed rep is never away at any instant from routing to the deadline the clock then sets', () => {
+    const MINUTE = 60_000;
+    // Reps with random hours, zones and holidays, each with absences around now (from 3 days before to 10 days after).
+    const awayArb = fc.array(
+      fc.tuple(fc.integer({ min: -3 * 24 * 60, max: 10 * 24 * 60 }), fc.integer({ min: 1, max: 14 * 24 * 60 })),
+      { maxLength: 3 },
+    );
+    fc.assert(
+      fc.property(
+        startArb,
+        fc.integer({ min: 1, max: 60 }).map((quarters) => quarters / 4),
+        fc.array(fc.tuple(calendarArb, awayArb), { minLength: 1, maxLength: 4 }),
+        (now, hours, members) => {
+          // Prepare
+          const ids = members.map((_, i) => teamIds[i]!);
+          const teamsConfig = teamsSchema.parse({
+            teams: [{ id: 'team', manager: person('mgr-x'), reps: members.map(([cal], i) => rep(ids[i]!, cal.timeZone)) }],
+            sender: 'x <x@y.z>',
+          });
+          const config = routingSchema.parse({ rules: [], defaultTeam: 'team', defaults: { maxOpenLeads: 10 } });
+          const state: Record<string, RepState> = Object.fromEntries(
+            members.map(([cal, away], i) => [
+              ids[i]!,
+              { open: 0, calendar: { ...cal, away: away.map(([start, minutes]) => ({ from: new Date(now.getTime() + start * MINUTE), until: new Date(now.getTime() + (start + minutes) * MINUTE) })) } },
+            ]),
+          );
+
+          // Act
+          const decision = routeLead({ traits: {} }, { routing: config, teams: teamsConfig, reps: state, rotations: {}, now, acceptWithinHours: hours });
+
+          // Assess: the clock runs on the rep's calendar without time away (rep-calendars.ts)
+          const overlaps = (id: string, until: Date) => state[id]!.calendar.away.some((r) => r.from.getTime() <= until.getTime() && r.until.getTime() > now.getTime());
+          const dueBy = (id: string) => new Date(acceptanceWindow({ acceptWithinHours: hours }, now, { ...state[id]!.calendar, away: [] }).acceptBy);
+          if (decision.outcome === 'routed') expect(overlaps(decision.repId, dueBy(decision.repId))).toBe(false);
+          // and nobody is skipped as away who could have accepted in time, nor queued while someone could
+          for (const id of ids) {
+            const skip = decision.skipped.find((s) => s.repId === id);
+            expect(skip?.reason === 'away').toBe(overlaps(id, dueBy(id)));
+            if (skip?.reason === 'away') expect(Date.parse(skip.from!)).toBeLessThanOrEqual(dueBy(id).getTime());
+          }
+          expect(decision.outcome === 'queued').toBe(ids.every((id) => overlaps(id, dueBy(id))));
+        },
+      ),
+      { seed: 1315, numRuns: 150 },
+    );
+  }, 30_000);
 
   it('over many routings each rep gets its share by weight, within one lead', () => {
     fc.assert(

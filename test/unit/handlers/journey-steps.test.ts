@@ -99,7 +99,17 @@ describe('journey steps', () => {
       const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
 
       expect(assignment).toMatchObject({ repId: 'rep-sam' });
-      expect(store.cycle(LEAD_ID, 1)?.routing?.skipped).toEqual([{ repId: 'rep-kim', reason: 'away', until: '2026-03-07T00:00:00.000Z' }]);
+      expect(store.cycle(LEAD_ID, 1)?.routing?.skipped).toEqual([{ repId: 'rep-kim', reason: 'away', from: '2026-02-28T00:00:00.000Z', until: '2026-03-07T00:00:00.000Z' }]);
+    });
+
+    it('skips a rep whose time away begins before the lead would be due (the agreement’s 4 hours, round the clock here: 14:00)', async () => {
+      const store = world(lead, null);
+      store.reps.set('rep-kim', { open: 0, away: [{ from: '2026-03-01T13:59:00.000Z', until: '2026-03-07T00:00:00.000Z' }] });
+
+      const assignment = await assignRep({ leadId: LEAD_ID, cycle: 1 }, store.ports);
+
+      expect(assignment).toMatchObject({ repId: 'rep-sam', acceptBy: '2026-03-01T14:00:00.000Z' });
+      expect(store.cycle(LEAD_ID, 1)?.routing?.skipped).toEqual([{ repId: 'rep-kim', reason: 'away', from: '2026-03-01T13:59:00.000Z', until: '2026-03-07T00:00:00.000Z' }]);
     });
 
     it('routes again when another assignment in the team moved its round robin between the read and the write', async () => {
@@ -129,7 +139,9 @@ describe('journey steps', () => {
       expect(store.sent).toHaveLength(1);
       expect(store.sent[0]).toMatchObject({ to: 'ana.manager@example.com', idempotencyKey: `${LEAD_ID}#1#queued` });
       expect(store.sent[0]!.text).toContain('Kim Closer: full (30 open leads, cap 30)');
-      expect(store.sent[0]!.text).toContain('Sam Seller: away until 2026-03-07T00:00:00.000Z');
+      // in Sam's zone (Ana, the manager, gives none): London is on UTC in winter; 28 February 2026 is a Saturday
+      expect(store.sent[0]!.text).toContain('Sam Seller: away from Saturday 28 February, 00:00 to Saturday 7 March, 00:00 Europe/London');
+      expect(store.sent[0]!.text).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
     });
 
     it('returns the recorded assignment on a retry, writing only the lead’s owner the first attempt may have left unwritten', async () => {
@@ -343,6 +355,18 @@ describe('journey steps', () => {
       expect(store.cycle(LEAD_ID, 1)).toMatchObject({ owner: { repId: 'rep-sam' }, openFor: 'rep-sam', missed: 2 });
       expect(store.open('rep-sam')).toBe(1);
       expect(store.sent.map((e) => e.idempotencyKey)).toEqual([`${LEAD_ID}#1#escalation#2`]);
+    });
+
+    it('step 2: does not reassign to a rep whose time away begins inside the fresh window', async () => {
+      const store = world(lead, cycleRecord({ missed: 1, openFor: 'rep-sam' }));
+      store.reps.set('rep-sam', { open: 1, away: [] });
+      // the fresh window, 4 hours round the clock from 10:00, ends at 14:00; Kim leaves at 13:00
+      store.reps.set('rep-kim', { open: 0, away: [{ from: '2026-03-01T13:00:00.000Z', until: '2026-03-07T00:00:00.000Z' }] });
+
+      const next = await escalate({ leadId: LEAD_ID, cycle: 1, assignment: samAssignment, escalation: { missed: 1, step: 'notify-manager' } }, store.ports);
+
+      expect(next.escalation).toEqual({ missed: 2, step: 'notify-manager' });
+      expect(next.assignment?.repId).toBe('rep-sam');
     });
 
     it('step 3: recycles the lead to marketing, recording the handover on the cycle', async () => {
