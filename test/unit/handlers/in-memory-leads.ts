@@ -24,6 +24,8 @@ type Port = Exclude<keyof ApplyEventsPorts, 'model'>;
 export class InMemoryLeads {
   /** open leads ended (releaseOpen), as `lead#cycle#rep` */
   readonly released: string[] = [];
+  /** queue items waiting for a rep, as `teamId#leadId#cycle` (dropQueued removes them) */
+  readonly queued = new Set<string>();
   readonly leads = new Map<string, VersionedLead>();
   readonly links = new Map<IdentityKey, string>();
   /** the messageIds of the events applied to each lead (its markers) */
@@ -186,6 +188,11 @@ export class InMemoryLeads {
         delete current.openFor;
         this.released.push(`${leadId}#${cycle}#${repId}`);
         return true;
+      },
+      dropQueued: async (leadId, cycle) => {
+        const dropped = [...this.queued].filter((key) => key.endsWith(`#${leadId}#${cycle}`));
+        for (const key of dropped) this.queued.delete(key);
+        return dropped.map((key) => key.slice(0, key.indexOf('#')));
       },
       closeCycleForMerge: async (leadId, cycle, into) => {
         const current = this.cycle(leadId, cycle);
