@@ -143,6 +143,13 @@ export class InMemoryLeads {
         if (scoreChanged && (current?.version ?? 0) !== version) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         if (profileChanged && version !== 0 && (current?.profileVersion ?? 0) !== (update.profileVersion ?? 0)) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         (update.identities ?? []).forEach(checkKey);
+        if (update.releaseOpen) {
+          // as the store: in the save's transaction, on condition that the cycle still counts for that rep
+          const counted = this.cycle(lead.leadId, update.releaseOpen.cycle);
+          if (counted?.openFor !== update.releaseOpen.repId) throw new ConcurrentUpdateError(`cycle ${update.releaseOpen.cycle} of lead ${lead.leadId}`);
+          delete counted.openFor;
+          this.released.push(`${lead.leadId}#${update.releaseOpen.cycle}#${update.releaseOpen.repId}`);
+        }
         const markers = this.markers.get(lead.leadId) ?? new Set<string>();
         const entries = this.markerEntries.get(lead.leadId) ?? new Map<string, EventMarker>();
         for (const marker of update.markers ?? []) {
