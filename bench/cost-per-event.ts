@@ -104,6 +104,7 @@ try {
     closeCycleForMerge: leads.closeCycleForMerge,
     putCycle: leads.putCycle,
     releaseOpen: createRepStore({ client, leadsTable, onConsumed }).releaseOpen,
+    dropQueued: async () => [],
     log: (message, details) => log(`${message} ${JSON.stringify(details)}`),
     erasure: { erasedAmong: erasure.erasedAmong, dropEvents: erasure.deleteEvents },
   };

@@ -15,7 +15,7 @@ import { outlastClientKeepAlive } from './ports.ts';
  * `.waitForTaskToken` callbacks with their timeouts, the local clock for
  * Wait states, and a small AWS-JSON endpoint (StartExecution,
  * DescribeExecution, ListExecutions, StopExecution, SendTaskSuccess,
- * SendTaskFailure) for the SDK.
+ * SendTaskFailure, SendTaskHeartbeat) for the SDK.
  */
 
 export type Invoke = (functionNameOrArn: string, payload: unknown) => Promise<unknown>;
@@ -338,6 +338,12 @@ export class LocalStepFunctions {
     return {};
   }
 
+  /** As AWS answers it: nothing changes for a task that still waits (no heartbeat timeouts here); a task that is gone is refused. */
+  sendTaskHeartbeat(request: { taskToken?: string }): Record<string, never> {
+    this.task(request.taskToken);
+    return {};
+  }
+
   private task(token: string | undefined): WaitingTask {
     const task = token ? this.waiting.get(token) : undefined;
     if (task) return task;
@@ -370,7 +376,7 @@ export class LocalStepFunctions {
       StopExecution: (b) => this.stopExecution(b),
       SendTaskSuccess: (b) => this.sendTaskSuccess(b),
       SendTaskFailure: (b) => this.sendTaskFailure(b),
-      SendTaskHeartbeat: () => ({}),
+      SendTaskHeartbeat: (b) => this.sendTaskHeartbeat(b),
     };
     this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];

@@ -534,6 +534,23 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
       });
     }
     for (const key of update.identities ?? []) items.push({ Put: { TableName: leadsTable, Item: { ...identityKey(key), leadId: lead.leadId } } });
+    if (update.releaseOpen) {
+      // the move ends the accepted hand-off's open lead: once, with the fact (rep-store.ts)
+      const { cycle, repId } = update.releaseOpen;
+      items.push(
+        {
+          Update: {
+            TableName: leadsTable,
+            Key: cycleKey(lead.leadId, cycle),
+            UpdateExpression: 'REMOVE #openFor',
+            ConditionExpression: '#openFor = :rep',
+            ExpressionAttributeNames: { '#openFor': OPEN_FOR },
+            ExpressionAttributeValues: { ':rep': repId },
+          },
+        },
+        openCountUpdate(leadsTable, repId, -1),
+      );
+    }
     if (items.length > 100) throw new Error(`a lead update of ${items.length} items exceeds one transaction; apply fewer events at once`);
     if (items.length === 0) {
       // nothing but the markers of events that earned nothing and changed nothing

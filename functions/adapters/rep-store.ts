@@ -6,6 +6,8 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { RepItemChange, StoredRep } from '#core/rep-availability.ts';
 import { cycleKey, profileKey, queueKey, queuePartition, repIdOf, repKey, rotationKey } from '#core/table-layout.ts';
 import type { RoutingRecord } from '#core/rep-availability.ts';
+import type { QueuedLeadFacts } from '#core/queued-lead.ts';
+import type { Stage } from '#core/lifecycle.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 import { transactWithCounts, type TransactItem } from './report-writes.ts';
 
@@ -236,6 +238,42 @@ export function createRepStore({ client: sdkClient, leadsTable, onConsumed }: Re
     /** Forgets a queue item (its lead found a rep). */
     async dequeue(teamId: string, leadId: string, cycle: number): Promise<void> {
       await client.send(new DeleteCommand({ TableName: leadsTable, Key: queueKey(teamId, leadId, cycle) }));
+    },
+
+    /**
+     * Removes a lead's queue items of that cycle from these teams' queues,
+     * each only while no drain has taken it (a taken one is the drain's to
+     * finish: its cycle is written, with the rep's count). Removing what is
+     * gone is a no-op. Returns the teams whose item this call removed.
+     */
+    async dropQueued(teamIds: readonly string[], leadId: string, cycle: number): Promise<string[]> {
+      const dropped: string[] = [];
+      for (const teamId of teamIds) {
+        try {
+          await client.send(
+            new DeleteCommand({ TableName: leadsTable, Key: queueKey(teamId, leadId, cycle), ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(takenBy)' }),
+          );
+          dropped.push(teamId);
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }
+      return dropped;
+    },
+
+    /** What a drain reads of a queued lead: its stage, cycle and any merge, from its profile alone (undefined when it is gone). */
+    async queuedLead(leadId: string): Promise<QueuedLeadFacts | undefined> {
+      const { Item } = await client.send(
+        new GetCommand({
+          TableName: leadsTable,
+          Key: profileKey(leadId),
+          ProjectionExpression: 'stage, #cycle, mergedInto',
+          ExpressionAttributeNames: { '#cycle': 'cycle' },
+          ConsistentRead: true,
+        }),
+      );
+      if (!Item) return undefined;
+      return { stage: Item.stage as Stage, cycle: Number(Item.cycle ?? 0), ...(typeof Item.mergedInto === 'string' && { mergedInto: Item.mergedInto }) };
     },
 
     /** A team's queue as stored (taken items too: their journey may still wait to be resumed). */

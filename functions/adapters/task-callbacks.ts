@@ -1,4 +1,4 @@
-import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskHeartbeatCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { logger } from '#commons/logger.ts';
 
 const goneTask = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);
@@ -17,6 +17,21 @@ export function createTaskCallbacks({ sfn }: { sfn: SFNClient }) {
           logger.info('journey task no longer waiting', { error: error.name });
           return false;
         }
+        throw error;
+      }
+    },
+
+    /**
+     * Whether the task of this token still waits (a heartbeat, which changes
+     * nothing for a wait without HeartbeatSeconds): false when it is gone
+     * (its execution stopped or ended, or the wait timed out).
+     */
+    async taskWaiting(taskToken: string): Promise<boolean> {
+      try {
+        await sfn.send(new SendTaskHeartbeatCommand({ taskToken }));
+        return true;
+      } catch (error) {
+        if (error instanceof Error && goneTask.has(error.name)) return false;
         throw error;
       }
     },

@@ -1,6 +1,6 @@
 import type { EscalationStepName } from './journey-contract.ts';
 import type { CycleDecisionFacts, Handover } from './decisions.ts';
-import type { Owner } from './lead.ts';
+import type { Lead, Owner } from './lead.ts';
 import type { AcceptanceWindow } from './service-agreement.ts';
 import type { RoutingRecord } from './rep-availability.ts';
 
@@ -44,3 +44,24 @@ export type CycleEscalation =
   | ({ step: typeof EscalationStepName.reassign; owner: Owner; previousReps: string[]; handover: Handover } & AcceptanceWindow)
   /** the ladder ran out: the cycle ends, back to marketing */
   | { step: typeof EscalationStepName.recycle; handover: Handover };
+
+/**
+ * The open lead a lead's move ends when its hand-off was accepted and no
+ * contact is logged yet (its cycle still holds `openFor`): the lead leaves
+ * `sal` in that cycle without the first contact (the CRM reports it sql, an
+ * opportunity, won, lost or disqualified; a new cycle starts). The first
+ * contact, a rejection, a reassignment or the recycle end the count
+ * themselves. `cycle` is the record of the lead's cycle before the move.
+ * Returns the cycle and rep to release (once: on condition of `openFor`).
+ */
+export function acceptedOpenEnded(after: Pick<Lead, 'stage' | 'cycle'>, cycle: Pick<Cycle, 'cycle' | 'outcome' | 'openFor'> | undefined): { cycle: number; repId: string } | undefined {
+  if (!cycle || cycle.openFor === undefined || cycle.outcome?.kind !== 'accepted') return undefined;
+  if (after.cycle === cycle.cycle && after.stage === 'sal') return undefined;
+  return { cycle: cycle.cycle, repId: cycle.openFor };
+}
+
+/** Whether a move from `before` to `after` may leave an accepted hand-off of `before`'s cycle (so its record is worth reading). */
+export function mayLeaveHandOff(before: Pick<Lead, 'stage' | 'cycle'>, after: Pick<Lead, 'stage' | 'cycle'>): boolean {
+  if (before.cycle === 0 || (before.stage !== 'mql' && before.stage !== 'sal')) return false;
+  return !(after.cycle === before.cycle && (after.stage === 'sal' || after.stage === 'mql'));
+}

@@ -100,6 +100,17 @@ export function isOpenHandOff(lead: Pick<Lead, 'stage' | 'cycle'>, cycle: Cycle 
 }
 
 /**
+ * The rep whose open-lead count still holds the absorbed lead's current
+ * cycle when that cycle was accepted but has no contact logged yet (its
+ * `openFor`), or undefined. A merge does not carry a decided hand-off over,
+ * so it ends that count (once: rep-store.ts releaseOpen).
+ */
+export function acceptedStillOpen(absorbed: Pick<Lead, 'cycle'>, cycle: Cycle | undefined): string | undefined {
+  if (!cycle || cycle.cycle !== absorbed.cycle || cycle.outcome?.kind !== 'accepted' || cycle.mergedInto !== undefined) return undefined;
+  return cycle.openFor;
+}
+
+/**
  * Where the absorbed lead's open hand-off goes (see HandOffMove), given the
  * survivor as the merge recomputed it and the record of its current cycle.
  */

@@ -148,6 +148,13 @@ export interface LeadUpdate {
   identities?: readonly IdentityKey[];
   /** report counts beside those the store derives from the changes (attribution), added with them exactly once */
   reports?: readonly ReportCount[];
+  /**
+   * the open lead this update's move ends (cycle.ts acceptedOpenEnded): the
+   * cycle's `openFor` removed on condition it is still that rep, with the
+   * rep's −1, in the same transaction (a condition that fails makes the
+   * update retry, as a concurrent writer does)
+   */
+  releaseOpen?: { cycle: number; repId: string };
 }
 
 /** What an update is based on: the versions read and the lead as read. */

@@ -22,12 +22,13 @@ export type DrainEvent = { teamId?: string } | DynamoDBStreamEvent;
 const { leadsTable } = readSettings(['leadsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
-const { ports } = drainPorts({ client: dynamodb, leadsTable, sfn, onConsumed: meter.onConsumed });
+const { ports: wired } = drainPorts({ client: dynamodb, leadsTable, sfn, onConsumed: meter.onConsumed });
+const ports = { ...wired, log: (message: string, details: Record<string, unknown>) => logger.warn(message, details) };
 
 export const handler = middy(async (event: DrainEvent = {}) => {
   const drained =
     'Records' in event ? await drainFreed(repItemChanges(event.Records), ports) : event.teamId !== undefined ? await drainTeam(event.teamId, ports) : await drainAll(ports);
-  logger.info('queue drained', { assigned: drained.assigned.length, waiting: drained.waiting });
+  logger.info('queue drained', { assigned: drained.assigned.length, waiting: drained.waiting, dropped: drained.dropped?.length ?? 0 });
   return { assigned: drained.assigned.length, waiting: drained.waiting };
 })
   .use(injectLambdaContext(logger, { resetKeys: true }))

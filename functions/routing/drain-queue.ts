@@ -2,6 +2,7 @@ import type { AssignWrite, QueueItem, RotationTurn } from '#adapters/rep-store.t
 import type { Cycle } from '#core/cycle.ts';
 import { assignedCycle, assignmentOf, planAssignment, type JourneyAssignment } from '#core/journey.ts';
 import type { Owner } from '#core/lead.ts';
+import { queuedLeadFate, type QueuedLeadFacts } from '#core/queued-lead.ts';
 import { repStatesOf, teamsFreed, type RepItemChange, type StoredRep } from '#core/rep-availability.ts';
 import { drainQueue, type RoutingConfig } from '#core/routing.ts';
 import type { ServiceAgreement } from '#core/service-agreement.ts';
@@ -26,11 +27,20 @@ export interface DrainPorts {
   getCycle: (leadId: string, cycle: number) => Promise<Cycle | undefined>;
   /** resumes a waiting journey; false when that task is gone */
   resumeJourney: (taskToken: string, output: unknown) => Promise<boolean>;
+  /** the queued lead's stage, cycle and any merge (undefined when it is gone) */
+  queuedLead: (leadId: string) => Promise<QueuedLeadFacts | undefined>;
+  /** whether the journey's wait of this token is still open */
+  taskWaiting: (taskToken: string) => Promise<boolean>;
+  /** removes the lead's queue items of that cycle from these teams, each only while not taken; the teams it removed one from */
+  dropQueued: (teamIds: readonly string[], leadId: string, cycle: number) => Promise<string[]>;
+  log?: (message: string, details: Record<string, unknown>) => void;
 }
 
 export interface DrainResult {
   assigned: { leadId: string; cycle: number; teamId: string; repId: string }[];
   waiting: number;
+  /** stale items removed without being handed out (merged, moved on, decided: queued-lead.ts) */
+  dropped?: { leadId: string; cycle: number; teamId: string; reason: string }[];
 }
 
 /** Attempts at one lead when other assignments in the team keep moving its round robin. */
@@ -53,6 +63,19 @@ export async function drainTeam(teamId: string, ports: DrainPorts): Promise<Drai
   for (const item of items.filter((i) => i.takenBy !== undefined)) await finish(item, ports);
   const waiting = items.filter((i) => i.takenBy === undefined).sort((a, b) => a.queuedAt.localeCompare(b.queuedAt) || a.leadId.localeCompare(b.leadId));
   for (const [index, item] of waiting.entries()) {
+    // A lead that no longer waits for a rep (merged, moved on, decided) is never handed out: its item goes, uncounted.
+    const fate = await fateOf(item, ports);
+    if (fate.kind === 'drop') {
+      if ((await ports.dropQueued([teamId], item.leadId, item.cycle)).length > 0) {
+        (result.dropped ??= []).push({ leadId: item.leadId, cycle: item.cycle, teamId, reason: fate.reason });
+        ports.log?.('stale queue item dropped', { leadId: item.leadId, cycle: item.cycle, teamId, reason: fate.reason });
+      }
+      continue;
+    }
+    if (fate.kind === 'skip') {
+      ports.log?.('queued lead left waiting', { leadId: item.leadId, cycle: item.cycle, teamId, reason: fate.reason });
+      continue;
+    }
     const assigned = await assignFromQueue(item, team.reps.map((r) => r.id), ports);
     if (assigned === 'nobody') {
       // Nobody frees up within one drain: the team's later leads wait too, in order.
@@ -85,6 +108,7 @@ async function drainTeams(teamIds: readonly string[], ports: DrainPorts): Promis
     const drained = await drainTeam(teamId, ports);
     all.assigned.push(...drained.assigned);
     all.waiting += drained.waiting;
+    if (drained.dropped) (all.dropped ??= []).push(...drained.dropped);
   }
   return all;
 }
@@ -100,6 +124,8 @@ async function assignFromQueue(item: QueueItem, repIds: string[], ports: DrainPo
       reps: repStatesOf(team, ports.routing, stored, ports.calendars),
       rotations: { [team.id]: turn.credits },
       now,
+      // a rep whose time away begins before the lead's deadline with them is skipped, as at routing
+      acceptWithinHours: ports.serviceAgreement.acceptWithinHours,
     });
     const pick = drained.assigned[0];
     if (!pick) return 'nobody';
@@ -115,11 +141,22 @@ async function assignFromQueue(item: QueueItem, repIds: string[], ports: DrainPo
   return undefined;
 }
 
+/** Whether a waiting item's lead still waits for a rep (queued-lead.ts): its profile, its cycle's record, its journey's wait. */
+async function fateOf(item: QueueItem, ports: DrainPorts) {
+  const [lead, record, journeyWaiting] = await Promise.all([
+    ports.queuedLead(item.leadId),
+    ports.getCycle(item.leadId, item.cycle),
+    item.taskToken === undefined ? undefined : ports.taskWaiting(item.taskToken),
+  ]);
+  return queuedLeadFate(item.cycle, lead, record, journeyWaiting);
+}
+
 /** A taken item: the lead's owner, the waiting journey resumed with its assignment (if its wait began), the item gone. */
 async function finish(item: QueueItem, ports: DrainPorts): Promise<void> {
   const cycle = await ports.getCycle(item.leadId, item.cycle);
   if (!cycle) return;
-  await ports.assignOwner(item.leadId, item.cycle, cycle.owner);
+  // a decided, recycled or merged cycle is left as it is (as the journey's own assignment leaves it)
+  if (!cycle.outcome && !cycle.recycled && !cycle.mergedInto) await ports.assignOwner(item.leadId, item.cycle, cycle.owner);
   // read again: the journey's token may have landed since the item was read
   const now = await ports.queueItem(item.teamId, item.leadId, item.cycle);
   const assignment: JourneyAssignment = assignmentOf(cycle);

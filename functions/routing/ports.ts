@@ -25,7 +25,7 @@ export function drainPorts({ client, leadsTable, sfn, onConsumed, now = () => ne
   const store = { client, leadsTable, ...(onConsumed && { onConsumed }) };
   const { assignOwner, getCycle } = createLeadStore(store);
   const reps = createRepStore(store);
-  const { resumeJourney } = createTaskCallbacks({ sfn });
+  const { resumeJourney, taskWaiting } = createTaskCallbacks({ sfn });
   const ports: DrainPorts = {
     teams,
     routing,
@@ -41,6 +41,9 @@ export function drainPorts({ client, leadsTable, sfn, onConsumed, now = () => ne
     assignOwner,
     getCycle,
     resumeJourney,
+    queuedLead: reps.queuedLead,
+    taskWaiting,
+    dropQueued: reps.dropQueued,
   };
   return { ports, reps };
 }

@@ -1,6 +1,7 @@
 import { forEachConcurrently } from '#commons/concurrency.ts';
 import { retryOnConflict } from '#commons/retry.ts';
 import { applyCrmOutcome, createSalesSourcedLead, inOutcomeOrder } from '#core/crm-apply.ts';
+import { acceptedOpenEnded, mayLeaveHandOff } from '#core/cycle.ts';
 import { applyEvents, newLead, type Lead, type Owner, type Touch } from '#core/lead.ts';
 import type { ActivityInput, CampaignsConfig } from '#core/campaigns.ts';
 import type { ReportCount } from '#core/report-counts.ts';
@@ -344,6 +345,8 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
   const markers = markersToWrite(before.ledger, lead.ledger, appliedRefs);
   const saved = current ? scoreUnlessUnscored(before, foldForSave(lead, ports.model), markers, changes) : foldForSave(lead, ports.model);
   const reports = await dealAttribution(saved, changes, ports);
+  // An accepted hand-off the move leaves without a contact logged (the CRM closed it) no longer counts as its rep's open lead.
+  const releaseOpen = current && mayLeaveHandOff(before, saved) ? acceptedOpenEnded(saved, await ports.getCycle(saved.leadId, before.cycle)) : undefined;
   await ports.saveLead({
     lead: saved,
     ...(current ? basedOn(current) : { version: 0 }),
@@ -352,6 +355,7 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
     applied: appliedRefs.length,
     identities: [...identities, ...newIdentities],
     ...(reports.length > 0 && { reports }),
+    ...(releaseOpen && { releaseOpen }),
   });
   for (const key of identities) group.newIdentities.delete(key);
   // The journey's wait (the follow-up loop after the decision) wakes to the lead's new stage; one no longer waiting ignores it.

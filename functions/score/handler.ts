@@ -90,6 +90,7 @@ const ports: ApplyEventsPorts = {
   },
   closeCycleForMerge: leads.closeCycleForMerge,
   releaseOpen: reps.releaseOpen,
+  dropQueued: (leadId, cycle) => reps.dropQueued(teams.teams.map((team) => team.id), leadId, cycle),
   putCycle: leads.putCycle,
   log: (message: string, details: Record<string, unknown>) => logger.warn(message, details),
   nurture: { config: nurture, startNurture: nurtureRunner.startNurture, clearNurturePending, stopEnrollment: nurtureRunner.stopEnrollment },

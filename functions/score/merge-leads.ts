@@ -3,7 +3,7 @@ import { retryOnConflict } from '#commons/retry.ts';
 import type { Cycle, CycleRef } from '#core/cycle.ts';
 import type { AppliedEvents, Lead } from '#core/lead.ts';
 import type { IdentityKey } from '#core/identity.ts';
-import { continuedCycle, followMerges, handOffMove, mergeLeads, retiredInto, survivorOf, takeOverHandOff } from '#core/merge.ts';
+import { acceptedStillOpen, continuedCycle, followMerges, handOffMove, mergeLeads, retiredInto, survivorOf, takeOverHandOff } from '#core/merge.ts';
 import type { VersionedLead } from '#core/records.ts';
 import { saveRecomputed, type RecomputePorts } from './recompute.ts';
 
@@ -28,6 +28,12 @@ export interface MergePorts extends RecomputePorts {
   putCycle: (cycle: Cycle) => Promise<void>;
   /** ends the open lead a cycle counts for its rep, once (rep-store.ts) */
   releaseOpen: (leadId: string, cycle: number, repId: string) => Promise<boolean>;
+  /**
+   * removes the lead's items of that cycle from every team's queue, each
+   * only while no drain has taken it; removing what is gone is a no-op.
+   * Returns the teams whose item this call removed.
+   */
+  dropQueued: (leadId: string, cycle: number) => Promise<string[]>;
   log: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -46,11 +52,15 @@ async function moveHandOff(merged: AppliedEvents, absorbed: Lead, ports: MergePo
     absorbed.cycle > 0 ? ports.getCycle(absorbed.leadId, absorbed.cycle) : undefined,
   ]);
   const move = handOffMove(survivor, survivorCycle, absorbed, absorbedCycle);
-  if (move.kind === 'none') return merged;
+  if (move.kind === 'none') {
+    await releaseAccepted(absorbed, absorbedCycle, ports);
+    return merged;
+  }
   const closing = await ports.closeCycleForMerge(absorbed.leadId, absorbed.cycle, move.into);
   if (!closing.closed || !closing.cycle) {
     // decided, recycled (or moved by another merge) since read: nothing open to move
     ports.log('hand-off not moved: no longer open', { leadId: absorbed.leadId, cycle: absorbed.cycle });
+    await releaseAccepted(absorbed, closing.cycle, ports);
     return merged;
   }
   if (move.kind === 'close') {
@@ -75,8 +85,21 @@ async function moveHandOff(merged: AppliedEvents, absorbed: Lead, ports: MergePo
 }
 
 /**
+ * A decided hand-off is not carried over (decisions.md): the absorbed
+ * lead's cycle accepted but not yet contacted no longer counts as its rep's
+ * open lead, ended once (releaseOpen's condition on `openFor`).
+ */
+async function releaseAccepted(absorbed: Lead, cycle: Cycle | undefined, ports: MergePorts): Promise<void> {
+  const counted = acceptedStillOpen(absorbed, cycle);
+  if (counted !== undefined && (await ports.releaseOpen(absorbed.leadId, absorbed.cycle, counted))) {
+    ports.log('accepted hand-off released by a merge', { absorbed: absorbed.leadId, cycle: absorbed.cycle, repId: counted });
+  }
+}
+
+/**
  * Merges one lead into another, in steps that are each safe to repeat:
- *  1. whatever still acts for the other lead (its journeys) is stopped;
+ *  1. whatever still acts for the other lead (its journeys) is stopped, and
+ *     its cycle's items in the teams' queues (if it waited for a rep) removed;
  *  2. its open hand-off, if any, is closed and moved to the survivor, or
  *     left to the survivor's own (see moveHandOff);
  *  3. the survivor is recomputed from the events of both (version-checked)
@@ -92,6 +115,12 @@ async function mergeOnce(survivor: VersionedLead, absorbed: VersionedLead, ports
   const survivorId = survivor.lead.leadId;
   const absorbedId = absorbed.lead.leadId;
   await ports.stopJourneys(absorbedId, absorbed.lead.cycle);
+  // A queued cycle has no journey left to wait for a rep: its queue items go, so no drain hands it out (a drain that
+  // took one already wrote the cycle, which the hand-off move below finds and closes or moves).
+  if (absorbed.lead.cycle > 0) {
+    const dropped = await ports.dropQueued(absorbedId, absorbed.lead.cycle);
+    if (dropped.length > 0) ports.log('queued lead dropped by a merge', { absorbed: absorbedId, cycle: absorbed.lead.cycle, teams: dropped });
+  }
   const [own, absorbedRefs] = await Promise.all([ports.leadEvents(survivorId), ports.leadEvents(absorbedId)]);
   const ownIds = new Set(own.map((ref) => ref.messageId));
   const refs = [...own, ...absorbedRefs.filter((ref) => !ownIds.has(ref.messageId))];

@@ -41,7 +41,8 @@ export class QueueDrain extends Construct {
     });
     // the queues, reps and round robins (reads), the cycle's write with the rep's count and the round robin, the lead's owner
     leads.grant(this.function, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    this.function.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess'], resources: [props.journey.stateMachineArn] }));
+    // resumes the waiting journeys; a heartbeat tells whether a queued lead's wait is still open before it is handed out
+    this.function.addToRolePolicy(new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskHeartbeat'], resources: [props.journey.stateMachineArn] }));
 
     // Only modified reps' items reach the function (an item's first write adds a lead or time away, never frees one);
     // it drains the teams of reps whose count dropped. A failed batch is retried, then left to the schedule.

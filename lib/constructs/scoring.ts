@@ -53,7 +53,8 @@ export class Scoring extends Construct {
         nurtureStateMachineArn: props.nurture.stateMachine.stateMachineArn,
       }),
     }));
-    leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem');
+    // (DeleteItem: a merge removes the absorbed lead's items from the teams' queues)
+    leads.grant(score, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem');
     // merging two leads of one person recomputes the survivor from the stored events of both
     events.grant(score, 'dynamodb:BatchGetItem');
     // an event of an erased person is deleted, not applied (core/erasure.ts)

@@ -92,7 +92,7 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   QueueDrain: [
     ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'),
     ...on(LEADS_STREAM, 'dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'),
-    ...on(JOURNEY, 'states:SendTaskSuccess'),
+    ...on(JOURNEY, 'states:SendTaskSuccess', 'states:SendTaskHeartbeat'),
     ...XRAY,
   ],
   // the open cycles (the index, then the cycles), a lead's profile, the resumption count, an ended cycle's index entry; which journeys run, and a resumed one's start
@@ -133,8 +133,9 @@ const EXPECTED_GRANTS: Record<FunctionName, string[]> = {
   Digest: [...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'), ...SEND_EMAIL, ...XRAY],
   Score: [
     // the lead transaction (Put/Update items), identity and marker look-ups (BatchGet), the lead itself (Get);
-    // a merge lists both leads' markers (Query), reads their events (BatchGet) and moves markers and links (BatchWrite)
-    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'),
+    // a merge lists both leads' markers (Query), reads their events (BatchGet) and moves markers and links (BatchWrite),
+    // and removes the absorbed lead's queue items (Delete)
+    ...on(LEADS, 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'),
     ...on(EVENTS, 'dynamodb:BatchGetItem'),
     // an event of an erased person is deleted, never applied
     ...on(EVENTS, 'dynamodb:BatchWriteItem'),

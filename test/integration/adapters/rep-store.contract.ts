@@ -3,7 +3,10 @@ import { createActivityStore, type ActivityStore } from '../../../functions/adap
 import { createDecisions, type Decisions } from '../../../functions/adapters/decisions.ts';
 import { createLeadStore, type LeadStore } from '../../../functions/adapters/lead-store.ts';
 import { createRepStore, type RepStore } from '../../../functions/adapters/rep-store.ts';
+import { scoringModel } from '../../../config/index.ts';
+import { ConcurrentUpdateError } from '../../../functions/commons/errors.ts';
 import type { Cycle } from '../../../functions/core/cycle.ts';
+import { newLead } from '../../../functions/core/lead.ts';
 import type { Outcome } from '../../../functions/core/outcomes.ts';
 import { uniqueLeadId, type TestTables } from '../../support/tables.ts';
 import { roundTheClock } from '../../unit/core/calendar-arbitraries.ts';
@@ -99,6 +102,70 @@ export function repStoreContract(getTables: () => TestTables): void {
     expect(await activities.recordActivity({ ...call, activityId: `a1-${leadId}`, at: '2026-03-02T11:00:00.000Z' })).toBe('duplicate');
 
     expect(await open(sam)).toBe(0);
+  });
+
+  it('ends an accepted lead’s open count with the save that moves it on (the CRM closing it), once: a retried save is refused and ends nothing', async () => {
+    // Prepare: sam holds one lead already; this one is handed to him and accepted, no contact logged
+    const { leadId, teamId, sam } = ids();
+    await assigned(uniqueLeadId(), teamId, sam);
+    const before = await open(sam);
+    await assigned(leadId, teamId, sam);
+    await decisions.recordDecision(decision(leadId, { kind: 'accepted', cycle: 1, repId: sam, at: '2026-03-02T10:00:00.000Z' }));
+    const accepted = { ...newLead(leadId, '2026-03-02T08:00:00.000Z', scoringModel), stage: 'sal' as const, cycle: 1 };
+    await store.saveLead({ lead: accepted, version: 0, changes: [] });
+    expect(await open(sam)).toBe(before + 1);
+    const read = (await store.getLead(leadId))!;
+    const won = { ...read.lead, stage: 'won' as const };
+    const update = { lead: won, version: read.version, profileVersion: read.profileVersion!, before: read.lead, changes: [{ from: 'sal' as const, to: 'won' as const, at: '2026-03-03T10:00:00.000Z', cause: 'hubspot reported won' }], releaseOpen: { cycle: 1, repId: sam } };
+
+    // Act: the CRM's move saved, then the same save again (a retry that read before the first landed)
+    await store.saveLead(update);
+    await expect(store.saveLead(update)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+
+    // Assess: back to what sam held before; the cycle no longer counts
+    expect(await open(sam)).toBe(before);
+    expect(await store.getCycle(leadId, 1)).not.toHaveProperty('openFor');
+    expect((await store.getLead(leadId))?.lead.stage).toBe('won');
+  });
+
+  it('refuses a save whose release finds the count ended already (the first contact got there first), and writes nothing of it', async () => {
+    const { leadId, teamId, sam } = ids();
+    await assigned(leadId, teamId, sam);
+    await decisions.recordDecision(decision(leadId, { kind: 'accepted', cycle: 1, repId: sam, at: '2026-03-02T10:00:00.000Z' }));
+    await store.saveLead({ lead: { ...newLead(leadId, '2026-03-02T08:00:00.000Z', scoringModel), stage: 'sal', cycle: 1 }, version: 0, changes: [] });
+    const read = (await store.getLead(leadId))!;
+    expect(await activities.recordActivity({ leadId, cycle: 1, kind: 'call', repId: sam, via: 'api', activityId: `c-${leadId}`, at: '2026-03-02T11:00:00.000Z' })).toBe('recorded');
+    expect(await open(sam)).toBe(0);
+
+    const update = { lead: { ...read.lead, stage: 'sql' as const }, version: read.version, profileVersion: read.profileVersion!, before: read.lead, changes: [{ from: 'sal' as const, to: 'sql' as const, at: '2026-03-03T10:00:00.000Z', cause: 'hubspot reported sql' }], releaseOpen: { cycle: 1, repId: sam } };
+    await expect(store.saveLead(update)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+
+    expect(await open(sam)).toBe(0);
+    expect((await store.getLead(leadId))?.lead.stage).toBe('sal');
+  });
+
+  it('removes a lead’s untaken queue items from the teams named, once, and leaves a taken one to its drain', async () => {
+    const { leadId, teamId, sam } = ids();
+    const other = `${teamId}-other`;
+    const routing = { at: '2026-03-02T09:00:00.000Z', teamId, rule: { id: 'default' as const, index: -1 as const }, skipped: [], via: 'routing' as const };
+    await reps.enqueue({ teamId, leadId, cycle: 1, queuedAt: '2026-03-02T09:00:00.000Z', routing });
+    const taken = uniqueLeadId();
+    await reps.enqueue({ teamId, leadId: taken, cycle: 1, queuedAt: '2026-03-02T09:00:00.000Z', routing });
+    expect(await reps.assignCycle(cycleFor(taken, teamId, sam), await reps.rotationOf(teamId), { teamId })).toBe('assigned');
+
+    expect(await reps.dropQueued([other, teamId], leadId, 1)).toEqual([teamId]);
+    expect(await reps.dropQueued([other, teamId], leadId, 1)).toEqual([]);
+    expect(await reps.dropQueued([teamId], taken, 1)).toEqual([]);
+
+    expect((await reps.queueOf(teamId)).map((i) => i.leadId)).toEqual([taken]);
+  });
+
+  it('reads a queued lead’s stage, cycle and merge from its profile, and nothing for a lead that is not there', async () => {
+    const leadId = uniqueLeadId();
+    await store.saveLead({ lead: { ...newLead(leadId, '2026-03-02T08:00:00.000Z', scoringModel), stage: 'mql', cycle: 2, mergedInto: 'lead-survivor' }, version: 0, changes: [] });
+
+    expect(await reps.queuedLead(leadId)).toEqual({ stage: 'mql', cycle: 2, mergedInto: 'lead-survivor' });
+    expect(await reps.queuedLead(uniqueLeadId())).toBeUndefined();
   });
 
   it('moves the open lead with a reassignment and ends it with the recycle; a retried step moves nothing', async () => {

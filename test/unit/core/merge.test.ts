@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvents, newLead, type Lead } from '#core/lead.ts';
 import type { Cycle } from '#core/cycle.ts';
-import { continuedCycle, handOffMove, mergeLeads, retiredInto, survivorOf, takeOverHandOff } from '#core/merge.ts';
+import { acceptedStillOpen, continuedCycle, handOffMove, mergeLeads, retiredInto, survivorOf, takeOverHandOff } from '#core/merge.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
 import { at, demoRequest, identify, model, pageView, stored } from './lead-fixtures.ts';
 
@@ -197,5 +197,34 @@ describe('the absorbed lead’s open hand-off, when two leads merge', () => {
     const taken = takeOverHandOff({ lead: pending, changes: [] }, continued, 'lead-a', at(2));
     expect(taken.lead).toMatchObject({ stage: 'mql', cycle: 2, journeyPending: 2, owner });
     expect(taken.changes).toEqual([]);
+  });
+});
+
+describe('an absorbed cycle accepted but not yet contacted', () => {
+  const accepted: Cycle = {
+    leadId: 'lead-a',
+    cycle: 1,
+    owner: { repId: 'rep-amy', teamId: 'emea', assignedAt: '2026-05-01T09:00:00.000Z' },
+    previousReps: [],
+    acceptBy: '2026-05-01T13:00:00.000Z',
+    acceptWithinSeconds: 14_400,
+    missed: 0,
+    outcome: { kind: 'accepted', cycle: 1, repId: 'rep-amy', at: '2026-05-01T10:00:00.000Z' },
+    openFor: 'rep-amy',
+  };
+
+  it('names the rep whose open lead it still is, for the merge to end', () => {
+    expect(acceptedStillOpen({ cycle: 1 }, accepted)).toBe('rep-amy');
+  });
+
+  it('names nobody once contacted, when rejected, open, moved by a merge, or not the lead’s current cycle', () => {
+    const { openFor: _contacted, ...contacted } = accepted;
+    expect(acceptedStillOpen({ cycle: 1 }, contacted)).toBeUndefined();
+    expect(acceptedStillOpen({ cycle: 1 }, { ...accepted, outcome: { kind: 'rejected', cycle: 1, repId: 'rep-amy', at: accepted.acceptBy, reason: 'no' } })).toBeUndefined();
+    const { outcome: _open, ...open } = accepted;
+    expect(acceptedStillOpen({ cycle: 1 }, open)).toBeUndefined();
+    expect(acceptedStillOpen({ cycle: 1 }, { ...accepted, mergedInto: { leadId: 'lead-s', cycle: 2 } })).toBeUndefined();
+    expect(acceptedStillOpen({ cycle: 2 }, accepted)).toBeUndefined();
+    expect(acceptedStillOpen({ cycle: 1 }, undefined)).toBeUndefined();
   });
 });

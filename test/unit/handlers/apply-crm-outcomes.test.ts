@@ -216,3 +216,67 @@ describe('applying the CRM’s outcomes', () => {
     });
   });
 });
+
+describe('the open lead of an accepted hand-off the CRM moves on', () => {
+  const accepted = { kind: 'accepted' as const, cycle: 1, repId: 'rep-sam', at: at(1) };
+
+  it('ends it once, with the move, when no contact was logged; a replay and later moves end nothing more', async () => {
+    store.putLead(acceptedLead(), 4);
+    store.setCycle(cycleOf({ outcome: accepted, openFor: 'rep-sam' }));
+    const sql = crm('sql', { leadId: LEAD, stage: 'sql', at: at(10), repId: 'rep-sam' });
+
+    await apply(sql);
+    await apply(sql);
+    await apply(crm('won', { leadId: LEAD, stage: 'won', at: at(20) }));
+
+    expect(leadNow().stage).toBe('won');
+    expect(store.released).toEqual([`${LEAD}#1#rep-sam`]);
+    expect(store.cycle(LEAD, 1)).not.toHaveProperty('openFor');
+  });
+
+  for (const stage of ['opportunity', 'won', 'lost', 'disqualified'] as const) {
+    it(`ends it when the CRM reports the lead ${stage}`, async () => {
+      store.putLead(acceptedLead(), 4);
+      store.setCycle(cycleOf({ outcome: accepted, openFor: 'rep-sam' }));
+
+      await apply(crm(stage, { leadId: LEAD, stage, at: at(10), ...(stage === 'lost' && { reason: 'went with a competitor' }) }));
+
+      expect(store.released).toEqual([`${LEAD}#1#rep-sam`]);
+    });
+  }
+
+  it('ends it when the CRM takes a pending hand-off straight past acceptance (mql to sql)', async () => {
+    store.putLead(mqlLead({ modelVersion: model.version, owner: sam }), 4);
+    store.setCycle(cycleOf({ openFor: 'rep-sam', taskToken: 'accept-token' }));
+
+    await apply(crm('sql', { leadId: LEAD, stage: 'sql', at: at(2), repId: 'rep-sam' }));
+
+    expect(leadNow().stage).toBe('sql');
+    expect(store.cycle(LEAD, 1)?.outcome?.kind).toBe('accepted');
+    expect(store.released).toEqual([`${LEAD}#1#rep-sam`]);
+  });
+
+  it('ends nothing once the first contact ended it, and nothing while the lead stays accepted', async () => {
+    store.putLead(acceptedLead(), 4);
+    store.setCycle(cycleOf({ outcome: accepted }));
+
+    await apply(crm('sql', { leadId: LEAD, stage: 'sql', at: at(10), repId: 'rep-sam' }));
+
+    expect(store.released).toEqual([]);
+  });
+
+  it('applies the move when the first contact ends the count between the read and the save, ending it once', async () => {
+    store.putLead(acceptedLead(), 4);
+    store.setCycle(cycleOf({ outcome: accepted, openFor: 'rep-sam' }));
+    // the first contact is logged (its own −1) just after the cycle was read for the save
+    store.beforeNext('saveLead', () => {
+      delete store.cycle(LEAD, 1)!.openFor;
+      store.released.push(`${LEAD}#1#rep-sam (contact)`);
+    });
+
+    await apply(crm('sql', { leadId: LEAD, stage: 'sql', at: at(10), repId: 'rep-sam' }));
+
+    expect(leadNow().stage).toBe('sql');
+    expect(store.released).toEqual([`${LEAD}#1#rep-sam (contact)`]);
+  });
+});

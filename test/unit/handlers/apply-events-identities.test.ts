@@ -257,7 +257,7 @@ describe('a merge that moves a hand-off, cut short and run again', () => {
     const base = { traits: {}, stageHistory: [], ledger: [], modelVersion: model.version, engagement: 0, grade: 'D' as const, touches: [], recentActivity: [] };
     store.putLead({ ...base, leadId: 'lead-s', identities: ['anon:v-s'], stage: 'recycled', cycle: 1, scoredAt: at(0), createdAt: at(0) }, 3);
     store.putLead({ ...base, leadId: 'lead-a', identities: ['anon:v-a'], stage: 'mql', cycle: 1, owner, scoredAt: at(30), createdAt: at(20) }, 2);
-    store.setCycle({ leadId: 'lead-a', cycle: 1, owner, previousReps: [], acceptBy: at(270), acceptWithinSeconds: 14_400, missed: 0 });
+    store.setCycle({ leadId: 'lead-a', cycle: 1, owner, previousReps: [], acceptBy: at(270), acceptWithinSeconds: 14_400, missed: 0, openFor: 'rep-amy' });
     store.beforeNext('closeCycleForMerge', () => void (store.cycle('lead-a', 1)!.outcome = { kind: 'accepted', cycle: 1, repId: 'rep-amy', at: at(59) }));
     const aliasEvent = alias('alias-1', 60, 'v-a', 'v-s');
     store.store([aliasEvent]);
@@ -269,5 +269,52 @@ describe('a merge that moves a hand-off, cut short and run again', () => {
     expect(store.cycle('lead-a', 1)?.mergedInto).toBeUndefined();
     expect(store.cycle('lead-s', 2)).toBeUndefined();
     expect(store.leads.get('lead-s')?.lead).toMatchObject({ stage: 'recycled', cycle: 1 });
+    // …and, accepted without a contact yet, it no longer counts as rep-amy's open lead (a decided cycle is not carried over)
+    expect(store.released).toEqual(['lead-a#1#rep-amy']);
+  });
+
+  it('ends an accepted-but-not-contacted cycle of the lead a merge absorbs, once', async () => {
+    // Prepare: the survivor is the one sales worked further (two cycles); the absorbed one was accepted by rep-amy, not contacted
+    const store = new InMemoryLeads(model);
+    const owner = { repId: 'rep-amy', teamId: 'emea', assignedAt: at(30) };
+    const base = { traits: {}, stageHistory: [], ledger: [], modelVersion: model.version, engagement: 0, grade: 'D' as const, touches: [], recentActivity: [] };
+    store.putLead({ ...base, leadId: 'lead-s', identities: ['anon:v-s'], stage: 'recycled', cycle: 2, scoredAt: at(0), createdAt: at(0) }, 3);
+    store.putLead({ ...base, leadId: 'lead-a', identities: ['anon:v-a'], stage: 'sal', cycle: 1, owner, scoredAt: at(30), createdAt: at(20) }, 2);
+    store.setCycle({ leadId: 'lead-a', cycle: 1, owner, previousReps: [], acceptBy: at(270), acceptWithinSeconds: 14_400, missed: 0, outcome: { kind: 'accepted', cycle: 1, repId: 'rep-amy', at: at(40) }, openFor: 'rep-amy' });
+    const aliasEvent = alias('alias-1', 60, 'v-a', 'v-s');
+    store.store([aliasEvent]);
+
+    // Act: delivered twice
+    await applyInBatches(store, [[aliasEvent]]);
+    await applyInBatches(store, [[aliasEvent]]);
+
+    // Assess
+    expect(store.leads.get('lead-a')?.lead.mergedInto).toBe('lead-s');
+    expect(store.released).toEqual(['lead-a#1#rep-amy']);
+    expect(store.cycle('lead-a', 1)).not.toHaveProperty('openFor');
+  });
+});
+
+describe('a merge of a lead waiting in a team’s queue', () => {
+  it('removes the absorbed lead’s queue items, once, and leaves the survivor’s', async () => {
+    // Prepare: both leads are MQLs nobody could take yet, queued in their team
+    const store = new InMemoryLeads(model);
+    const base = { traits: {}, stageHistory: [], ledger: [], modelVersion: model.version, engagement: 0, grade: 'D' as const, touches: [], recentActivity: [] };
+    store.putLead({ ...base, leadId: 'lead-s', identities: ['anon:v-s'], stage: 'mql', cycle: 1, scoredAt: at(0), createdAt: at(0) }, 3);
+    store.putLead({ ...base, leadId: 'lead-a', identities: ['anon:v-a'], stage: 'mql', cycle: 1, scoredAt: at(30), createdAt: at(20) }, 2);
+    store.queued.add('sales-americas#lead-s#1').add('sales-americas#lead-a#1');
+    const logged: string[] = [];
+    const ports = { ...store.ports(), log: (message: string) => void logged.push(message) };
+    const aliasEvent = alias('alias-1', 60, 'v-a', 'v-s');
+    store.store([aliasEvent]);
+
+    // Act: delivered twice
+    for (let i = 0; i < 2; i++) expect([...(await applyEventRecords([aliasEvent], ports)).failedMessageIds]).toEqual([]);
+
+    // Assess: the absorbed lead's item went, the survivor's waits; nothing was counted or released
+    expect(store.leads.get('lead-a')?.lead.mergedInto).toBe('lead-s');
+    expect([...store.queued]).toEqual(['sales-americas#lead-s#1']);
+    expect(logged.filter((m) => m === 'queued lead dropped by a merge')).toHaveLength(1);
+    expect(store.released).toEqual([]);
   });
 });

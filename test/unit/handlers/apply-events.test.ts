@@ -96,6 +96,7 @@ describe('applyEventRecords (use case through its ports)', () => {
       closeCycleForMerge: vi.fn<ApplyEventsPorts['closeCycleForMerge']>(),
       putCycle: vi.fn<ApplyEventsPorts['putCycle']>(),
       releaseOpen: vi.fn<ApplyEventsPorts['releaseOpen']>(),
+      dropQueued: vi.fn<ApplyEventsPorts['dropQueued']>(async () => []),
     };
   });
 

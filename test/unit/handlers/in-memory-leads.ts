@@ -24,6 +24,8 @@ type Port = Exclude<keyof ApplyEventsPorts, 'model'>;
 export class InMemoryLeads {
   /** open leads ended (releaseOpen), as `lead#cycle#rep` */
   readonly released: string[] = [];
+  /** queue items waiting for a rep, as `teamId#leadId#cycle` (dropQueued removes them) */
+  readonly queued = new Set<string>();
   readonly leads = new Map<string, VersionedLead>();
   readonly links = new Map<IdentityKey, string>();
   /** the messageIds of the events applied to each lead (its markers) */
@@ -141,6 +143,13 @@ export class InMemoryLeads {
         if (scoreChanged && (current?.version ?? 0) !== version) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         if (profileChanged && version !== 0 && (current?.profileVersion ?? 0) !== (update.profileVersion ?? 0)) throw new ConcurrentUpdateError(`lead ${lead.leadId}`);
         (update.identities ?? []).forEach(checkKey);
+        if (update.releaseOpen) {
+          // as the store: in the save's transaction, on condition that the cycle still counts for that rep
+          const counted = this.cycle(lead.leadId, update.releaseOpen.cycle);
+          if (counted?.openFor !== update.releaseOpen.repId) throw new ConcurrentUpdateError(`cycle ${update.releaseOpen.cycle} of lead ${lead.leadId}`);
+          delete counted.openFor;
+          this.released.push(`${lead.leadId}#${update.releaseOpen.cycle}#${update.releaseOpen.repId}`);
+        }
         const markers = this.markers.get(lead.leadId) ?? new Set<string>();
         const entries = this.markerEntries.get(lead.leadId) ?? new Map<string, EventMarker>();
         for (const marker of update.markers ?? []) {
@@ -186,6 +195,11 @@ export class InMemoryLeads {
         delete current.openFor;
         this.released.push(`${leadId}#${cycle}#${repId}`);
         return true;
+      },
+      dropQueued: async (leadId, cycle) => {
+        const dropped = [...this.queued].filter((key) => key.endsWith(`#${leadId}#${cycle}`));
+        for (const key of dropped) this.queued.delete(key);
+        return dropped.map((key) => key.slice(0, key.indexOf('#')));
       },
       closeCycleForMerge: async (leadId, cycle, into) => {
         const current = this.cycle(leadId, cycle);
