@@ -37,6 +37,7 @@
 
 import type { ReportCount } from './report-counts.ts';
 import { storedCounts } from './count-names.ts';
+import { aggregateValue } from './personal-values.ts';
 
 /** The events table's key attribute. */
 export const EVENTS_PARTITION_KEY = 'messageId';
@@ -160,7 +161,8 @@ export const REPORT_SHARDS = 8;
  */
 export function reportKey(family: string, day: string, slice: string, shard: number): ItemKey {
   const at = slice.indexOf('=');
-  return { pk: reportPartition(family, day.slice(0, 7), shard), sk: reportSortKey(slice.slice(0, at), day, slice.slice(at + 1)) };
+  // the last guard of the rule that report keys hold no person (personal-values.ts): a value with an @ is never a key
+  return { pk: reportPartition(family, day.slice(0, 7), shard), sk: reportSortKey(slice.slice(0, at), day, aggregateValue(slice.slice(at + 1))) };
 }
 /**
  * One shard of one family's month is one partition: the leads of a busy day
@@ -191,7 +193,7 @@ export function reportItemOf(sk: string): { dimension: string; day: string; valu
  */
 export function reportMonthKey(family: string, month: string, slice: string, shard: number): ItemKey {
   const at = slice.indexOf('=');
-  return { pk: reportYearPartition(family, month.slice(0, 4), shard), sk: reportMonthSortKey(slice.slice(0, at), month, slice.slice(at + 1)) };
+  return { pk: reportYearPartition(family, month.slice(0, 4), shard), sk: reportMonthSortKey(slice.slice(0, at), month, aggregateValue(slice.slice(at + 1))) };
 }
 /** One shard of one family's month totals of a year. */
 export const reportYearPartition = (family: string, year: string, shard: number): string => `REPORT#${family}#${year}#${String(shard).padStart(2, '0')}`;
