@@ -29,7 +29,7 @@
  * | a rep's open leads and time away | REP#repId        | REP             |
  * | a team's round robin     | ROTATION#teamId         | ROTATION        |
  * | a lead waiting for a rep | QUEUE#teamId            | leadId#cycle    |
- * | an erased person's identity (tombstone) | ERASED#sha256 | ERASED   |
+ * | an erased person's identity (tombstone) | ERASED#sha256(prefix+identity) | ERASED |
  *
  * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
  * (`stage#shard`) / `stageSince`.
@@ -355,8 +355,9 @@ export const queueKey = (teamId: string, leadId: string, cycle: number): ItemKey
 
 /**
  * The tombstone an erasure leaves for one identity of the person (`email:…`,
- * `user:…`, `anon:…`, `lead:<leadId>`): keyed by the identity's SHA-256 hash
- * (core/erasure.ts erasureHash), never the identity, so it holds no trace of
- * the person and still stops their next event from being applied.
+ * `user:…`, `anon:…`, `lead:<leadId>`): keyed by the SHA-256 hash of a fixed
+ * prefix and the identity (core/erasure.ts erasureHash), never the identity,
+ * and never the hash a lead id is cut from, so it holds no trace of the person
+ * (not their lead id either) and still stops their next event from being applied.
  */
 export const erasedKey = (identityHash: string): ItemKey => ({ pk: `ERASED#${identityHash}`, sk: 'ERASED' });
