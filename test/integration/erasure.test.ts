@@ -85,7 +85,8 @@ describe('erasing a person', () => {
     ] as const;
     for (const [path, body] of calls) expect((await sendEvent(local.runtime, path, body)).status).toBe(200);
     // with consent they enter nurture; they unsubscribe by the first email's one-click link (a suppression item)
-    const nurtured = await eventually('the first nurture email', async () => (await emails()).find((e) => e.subject.includes('three ways teams use LeadLoop')));
+    // (the nurture functions load on their first call: a minute for a loaded machine)
+    const nurtured = await eventually('the first nurture email', async () => (await emails()).find((e) => e.subject.includes('three ways teams use LeadLoop')), 60_000, 500);
     const unsubscribeUrl = /Unsubscribe: (\S+)/.exec(nurtured.body.text ?? '')![1]!;
     const unsubscribed = await fetch(unsubscribeUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(unsubscribed.status).toBe(200);
