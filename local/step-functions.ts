@@ -23,8 +23,13 @@ export type Invoke = (functionNameOrArn: string, payload: unknown) => Promise<un
 type State = Record<string, unknown> & { Type: string };
 type Definition = { StartAt: string; States: Record<string, State> } & Record<string, unknown>;
 
-/** The largest timeout the interpreter can keep; callback timeouts are enforced here instead. */
+/**
+ * The largest timeout the interpreter can keep (it is one setTimeout: at most 2^31 - 1 ms, about 24.8
+ * days); callback timeouts are enforced here instead, and a Wait state run as a task gets it whole.
+ */
 const INTERPRETER_MAX_TIMEOUT_SECONDS = 2_000_000;
+/** The longest one timer can hold (ms); a longer sleep is a chain of them. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const TIMEOUT_PARAMETER = 'leadloopTimeoutSeconds';
 /** What a Wait state with SecondsPath runs as locally: a task that sleeps on the local clock. */
 const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::leadloop:local-wait';
@@ -129,8 +134,18 @@ export class LocalStepFunctions {
       if (state.Type === 'Wait') {
         if (typeof state.SecondsPath === 'string') {
           // The interpreter would sleep the real seconds: a task sleeps them on the local clock instead, passing its input on.
+          // A Wait has no timeout on AWS; a task without TimeoutSeconds gets the interpreter's 60 s, which ended every
+          // nurture wait at clock speed 1 in States.Timeout. It gets the longest the interpreter can keep (23 days of
+          // real time: a longer wait, only at a clock slower than 13×, is logged when it starts and ends in States.Timeout).
           const { Type: _type, SecondsPath, ...rest } = state;
-          definition.States[name] = { ...rest, Type: 'Task', Resource: LOCAL_WAIT_RESOURCE, Parameters: { 'seconds.$': SecondsPath }, ResultPath: null };
+          definition.States[name] = {
+            ...rest,
+            Type: 'Task',
+            Resource: LOCAL_WAIT_RESOURCE,
+            Parameters: { 'seconds.$': SecondsPath },
+            ResultPath: null,
+            TimeoutSeconds: INTERPRETER_MAX_TIMEOUT_SECONDS,
+          };
           continue;
         }
         if (typeof state.Seconds !== 'number') throw new Error(`${machine.name}.${name}: only Wait states with Seconds or SecondsPath run locally`);
@@ -177,15 +192,23 @@ export class LocalStepFunctions {
     return handlers;
   }
 
-  /** A Wait state's seconds, on the local clock. */
+  /** A Wait state's seconds, on the local clock: a chain of timers when one cannot hold them (one would fire at once). */
   private sleep(execution: Execution, seconds: number): Promise<null> {
     const waits = (execution.waits ??= new Set());
+    const delayMs = realDelayMs(this.clock, Math.max(0, seconds) * 1000);
+    if (delayMs > INTERPRETER_MAX_TIMEOUT_SECONDS * 1000) {
+      this.log(`${execution.name}: a wait of ${seconds} s is ${Math.round(delayMs / 1000)} real seconds at this clock, longer than the local interpreter keeps a task (${INTERPRETER_MAX_TIMEOUT_SECONDS} s): it will end in States.Timeout; run faster (LEADLOOP_CLOCK_SPEED)`);
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        waits.delete(timer);
-        resolve(null);
-      }, realDelayMs(this.clock, Math.max(0, seconds) * 1000));
-      waits.add(timer);
+      const arm = (ms: number) => {
+        const timer = setTimeout(() => {
+          waits.delete(timer);
+          if (ms > MAX_TIMER_MS) arm(ms - MAX_TIMER_MS);
+          else resolve(null);
+        }, Math.min(ms, MAX_TIMER_MS));
+        waits.add(timer);
+      };
+      arm(delayMs);
     });
   }
 

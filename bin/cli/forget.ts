@@ -16,8 +16,10 @@ export const FORGET_USAGE = `Usage: leadloop forget <email> [--local | --stack <
 Erases a person (GDPR): the lead with this email and every lead merged into it,
 their events, markers, identity links, cycles, activities, feedback and its
 comments, email records and queue entries. Their journeys and nurture program
-are stopped. Report counts stay (they hold no ids). Tombstones (hashes only)
-keep their next events from being applied: the stream path deletes them.
+are stopped. Report counts stay (counts only: a UTM or trait value that looks
+like an email or is one of their ids was counted as "(personal)"). Tombstones
+(hashes only) keep their next events from being applied: the stream path
+deletes them.
 Works in rounds of a bounded size until nothing is left; interrupted, run it again.
 
 ${TARGET_USAGE}

@@ -1,6 +1,6 @@
 import { BatchWriteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { erasureHash, type ErasedIdentity } from '#core/erasure.ts';
-import { EVENTS_PARTITION_KEY, erasedKey, leadPartition, profileKey, type ItemKey } from '#core/table-layout.ts';
+import { tombstoneLookup, type ErasedIdentity } from '#core/erasure.ts';
+import { EVENTS_PARTITION_KEY, leadPartition, profileKey, type ItemKey } from '#core/table-layout.ts';
 import { createBatchGet } from './batch-get.ts';
 import { meteredClient, type OnConsumed } from './capacity.ts';
 
@@ -79,9 +79,9 @@ export function createErasureStore({ client: sdkClient, leadsTable, eventsTable,
     /** Writes tombstones (hashes only; writing one again changes nothing that matters). */
     putTombstones: (keys: readonly ItemKey[], at: string) => batchWrite(leadsTable, unique(keys).map((key) => ({ PutRequest: { Item: { ...key, at } } }))),
 
-    /** Which of these identities an erasure left a tombstone for: one consistent BatchGetItem. */
+    /** Which of these identities an erasure left a tombstone for (as written now, or before the tombstone prefix): one consistent BatchGetItem. */
     async erasedAmong(identities: readonly ErasedIdentity[]): Promise<Set<ErasedIdentity>> {
-      const byPartition = new Map([...new Set(identities)].map((identity) => [erasedKey(erasureHash(identity)), identity] as const).map(([key, identity]) => [key.pk, { key, identity }]));
+      const byPartition = tombstoneLookup(identities);
       if (byPartition.size === 0) return new Set();
       const found = await batchGetAll(leadsTable, [...byPartition.values()].map(({ key }) => key), { consistentRead: true });
       return new Set(found.map((item) => byPartition.get(String(item.pk))!.identity));

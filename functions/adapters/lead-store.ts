@@ -13,6 +13,7 @@ import { forEachConcurrently } from '#commons/concurrency.ts';
 import { ConcurrentUpdateError } from '#commons/errors.ts';
 import { funnelIncrements, type FunnelCounters } from '#core/funnel.ts';
 import { reportCounts, UNCONFIGURED_SLICING, type ReportCount, type ReportSlicing } from '#core/report-counts.ts';
+import { withoutPersonalValues } from '#core/personal-values.ts';
 import type { Lead, Owner, Touch } from '#core/lead.ts';
 import type { Grade } from '#core/scoring.ts';
 import { asOfLatestEvent, ledgerOfItems, profileDiffers, profileOf, scoreDiffers, type EventMarker, type EventRef, type ScoreField } from '#core/score-items.ts';
@@ -509,7 +510,8 @@ export function createLeadStore({ client: sdkClient, leadsTable, funnelShards = 
     const { before } = update;
     const increments = funnelIncrements(changes, version === 0);
     // the funnel's report counts of the changes, and any the caller adds (attribution: config the store does not know)
-    const reports = [...reportCounts(lead, changes, version === 0, slicing, before?.owner), ...(update.reports ?? [])];
+    // a client-controlled slice value that is one of the lead's identities is counted as (personal): report items hold no person
+    const reports = withoutPersonalValues([...reportCounts(lead, changes, version === 0, slicing, before?.owner), ...(update.reports ?? [])], lead.identities);
     const profileVersion = update.profileVersion ?? 0;
     // the funnel and report counts of this save, pending on the profile until added to the lead's shard and report items (settleFunnel)
     const pending: FunnelPending[] =

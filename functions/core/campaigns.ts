@@ -1,5 +1,6 @@
 import * as z from './zod.ts';
 import type { ActivityKind } from './activities.ts';
+import { aggregateValue } from './personal-values.ts';
 
 /**
  * Campaigns, defined once for both teams (config/campaigns.json): what each
@@ -288,14 +289,19 @@ function touchMatches(campaign: CompiledCampaign, touch: TouchInput): boolean {
  * The campaign a marketing touch counts for: the first defined campaign whose
  * UTM or referrer rules match it and that runs at the touch's time; else the
  * touch's own UTM campaign (`utm:<name>`), else its source (`source:<host>`
- * for a referral), not defined. Never nothing.
+ * for a referral), not defined. Never nothing. A UTM name or source that
+ * looks like an email address is named `(personal)` (`utm:(personal)`,
+ * personal-values.ts): the id is kept in report keys, which hold no person.
  */
 export function campaignOfTouch(config: CampaignsConfig, touch: TouchInput): CampaignRef {
   const defined = firstMatching(config, touch.at, (campaign) => touchMatches(campaign, touch));
   if (defined) return defined;
   const campaign = touch.campaign?.trim();
-  if (campaign) return { id: `utm:${campaign.toLowerCase()}`, name: campaign, type: NOT_DEFINED, defined: false };
-  const source = touch.source.trim() || '(none)';
+  if (campaign) {
+    const name = aggregateValue(campaign);
+    return { id: `utm:${name.toLowerCase()}`, name, type: NOT_DEFINED, defined: false };
+  }
+  const source = aggregateValue(touch.source.trim() || '(none)');
   return { id: `source:${source.toLowerCase()}`, name: source, type: NOT_DEFINED, defined: false };
 }
 

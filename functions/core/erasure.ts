@@ -48,15 +48,52 @@ export type ErasedIdentity = string;
 /** The identity a lead id is tombstoned under (outcomes, activities, feedback name a lead, not a person). */
 export const leadIdentity = (leadId: string): ErasedIdentity => `lead:${leadId}`;
 
-/** The tombstone's key part: the identity's SHA-256 (hex), so no tombstone holds an email or an id. */
+/**
+ * What a tombstone's hash is taken over before the identity: a fixed prefix
+ * of its own. A lead id is `lead-` and the first 20 hex digits of the SHA-256
+ * of its first identity (lead-id.ts), so a tombstone keyed by that same hash
+ * began with the lead id: the erased lead's id, which logs keep, pointed at its
+ * tombstone. With the prefix no tombstone holds a lead id, an email or an id.
+ * Unsalted: anyone holding the table and a guessed address can still test
+ * whether it was erased (docs/decisions.md, "Erasure and export").
+ */
+const TOMBSTONE_DOMAIN = 'leadloop-erasure-tombstone/1\n';
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The tombstone's key part: the SHA-256 (hex) of the tombstone prefix and the identity, so no tombstone holds an email, an id or a lead id. */
 export function erasureHash(identity: ErasedIdentity): string {
-  return createHash('sha256').update(identity, 'utf8').digest('hex');
+  return sha256(TOMBSTONE_DOMAIN + identity);
+}
+
+/**
+ * The key part tombstones were written under before the prefix: the identity's
+ * bare SHA-256. Read, never written, so a person erased before still has their
+ * next events deleted (tombstoneLookup); such a tombstone keeps its old key
+ * (it cannot be rewritten: the hash does not give the identity back).
+ */
+export function legacyErasureHash(identity: ErasedIdentity): string {
+  return sha256(identity);
 }
 
 /** The tombstones of a person: one per identity of each of its leads, and one per lead id. */
 export function tombstoneKeysOf(leads: readonly Pick<Lead, 'leadId' | 'identities'>[]): ItemKey[] {
   const identities = new Set(leads.flatMap((lead) => [...lead.identities, leadIdentity(lead.leadId)]));
   return [...identities].map((identity) => erasedKey(erasureHash(identity)));
+}
+
+/**
+ * The keys to read to learn which of these identities were erased: each
+ * identity's tombstone, as written now and as written before the prefix, by
+ * partition key (`ERASED#…`) with the identity it stands for. A found item of
+ * either kind means the identity was erased.
+ */
+export function tombstoneLookup(identities: readonly ErasedIdentity[]): Map<string, { key: ItemKey; identity: ErasedIdentity }> {
+  const byPartition = new Map<string, { key: ItemKey; identity: ErasedIdentity }>();
+  for (const identity of new Set(identities)) {
+    for (const key of [erasedKey(erasureHash(identity)), erasedKey(legacyErasureHash(identity))]) byPartition.set(key.pk, { key, identity });
+  }
+  return byPartition;
 }
 
 /**

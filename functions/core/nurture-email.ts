@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { deadlineInWords } from './deadline-words.ts';
 import { escapeHtml, oneLine, type RenderedEmail } from './emails.ts';
 import { expOf, type LinkStatus } from './links.ts';
 import type { NurtureState, NurtureStep } from './nurture.ts';
@@ -97,6 +98,17 @@ export interface NurtureEmailInput {
   key: string;
   /** until when the links work */
   linksExpireAt: Date;
+  /** when the email is sent: the expiry names its year only when it falls in another */
+  now: Date;
+}
+
+/**
+ * When the links stop working, in the reader's words: we do not know the
+ * lead's time zone, so the instant is given in UTC, and what to do after it
+ * (the expired unsubscribe page says the same).
+ */
+export function linksExpiryLine(linksExpireAt: Date, now: Date): string {
+  return `These links, the unsubscribe link too, work until ${deadlineInWords(linksExpireAt, 'UTC', now)}. After that, reply to any of our emails and we will take you off the list.`;
 }
 
 /** The email of one step, for one lead. */
@@ -108,6 +120,7 @@ export function renderNurtureEmail(input: NurtureEmailInput): NurtureEmail {
     url: clickUrl(apiUrl, { leadId: state.leadId, programId: state.programId, cycle: state.cycle, stepId: step.id, linkId: link.id, exp }, key),
   }));
   const unsubscribe = unsubscribeUrl(apiUrl, { leadId: state.leadId, exp }, key);
+  const expiry = linksExpiryLine(input.linksExpireAt, input.now);
   const paragraphs = fillTraits(step.body, traits)
     .split(/\n\s*\n/)
     .map((p) => p.trim())
@@ -116,8 +129,9 @@ export function renderNurtureEmail(input: NurtureEmailInput): NurtureEmail {
     ...paragraphs.map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`),
     ...links.map((l) => `<p><a href="${escapeHtml(l.url)}">${escapeHtml(l.label)}</a></p>`),
     `<p style="font-size:small;color:#666">You get these emails because you asked us to keep in touch. <a href="${escapeHtml(unsubscribe)}">Unsubscribe</a></p>`,
+    `<p style="font-size:small;color:#666">${escapeHtml(expiry)}</p>`,
   ].join('\n');
-  const text = [...paragraphs, ...links.map((l) => `${l.label}: ${l.url}`), `Unsubscribe: ${unsubscribe}`].join('\n\n');
+  const text = [...paragraphs, ...links.map((l) => `${l.label}: ${l.url}`), `Unsubscribe: ${unsubscribe}`, expiry].join('\n\n');
   return {
     subject: oneLine(fillTraits(step.subject, traits)),
     html,

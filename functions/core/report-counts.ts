@@ -3,6 +3,7 @@ import type { Lead } from './lead.ts';
 import type { FeedbackEntry } from './records.ts';
 import { traitDimension, traitSliceValue, type ReportTraits } from './report-traits.ts';
 import { scoreBandOf } from './backtest.ts';
+import { aggregateValue } from './personal-values.ts';
 import { bucketOf } from './reports/histogram.ts';
 import { workingMsBetween } from './business-hours.ts';
 import { calendarOrDefault, defaultCalendar, type RepCalendars } from './rep-calendars.ts';
@@ -59,10 +60,15 @@ export interface ReportCount {
   counts: Record<string, number>;
 }
 
+/**
+ * A value as a slice keeps it: one line, at most 100 characters, `(none)` for
+ * nothing, and `(personal)` when it looks like an email address
+ * (personal-values.ts: report items keep counts, never a person).
+ */
 function sliceValue(value: unknown): string {
   if (typeof value !== 'string' && typeof value !== 'number') return NONE;
   const text = String(value).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return text === '' ? NONE : text.slice(0, MAX_SLICE_VALUE_LENGTH);
+  return text === '' ? NONE : aggregateValue(text).slice(0, MAX_SLICE_VALUE_LENGTH);
 }
 
 type SlicedLead = Pick<Lead, 'touches' | 'grade' | 'owner' | 'engagement' | 'traits'>;

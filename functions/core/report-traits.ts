@@ -1,3 +1,4 @@
+import { aggregateValue } from './personal-values.ts';
 import * as z from './zod.ts';
 
 /**
@@ -69,7 +70,9 @@ export function bandLabels(edges: readonly number[]): string[] {
 /**
  * The value a lead counts under for one trait: its band for a banded trait (a
  * number, or a string that is one: `"250"`), else its value as text, one
- * line, at most 100 characters; `(none)` when the lead has none.
+ * line, at most 100 characters; `(none)` when the lead has none, and
+ * `(personal)` when it looks like an email address (personal-values.ts: an
+ * operator's `industry` trait a form filled with an address is not kept).
  */
 export function traitSliceValue(value: unknown, trait: ReportTraits[string]): string {
   if (value === undefined || value === null) return NO_TRAIT;
@@ -80,7 +83,7 @@ export function traitSliceValue(value: unknown, trait: ReportTraits[string]): st
   }
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return NO_TRAIT;
   const text = String(value).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return text === '' ? NO_TRAIT : text.slice(0, MAX_TRAIT_VALUE_LENGTH);
+  return text === '' ? NO_TRAIT : aggregateValue(text).slice(0, MAX_TRAIT_VALUE_LENGTH);
 }
 
 /** The dimension a trait's counts are kept under: `trait:industry`. */

@@ -29,7 +29,7 @@
  * | a rep's open leads and time away | REP#repId        | REP             |
  * | a team's round robin     | ROTATION#teamId         | ROTATION        |
  * | a lead waiting for a rep | QUEUE#teamId            | leadId#cycle    |
- * | an erased person's identity (tombstone) | ERASED#sha256 | ERASED   |
+ * | an erased person's identity (tombstone) | ERASED#sha256(prefix+identity) | ERASED |
  *
  * Index `stalled` (sparse, over lead profiles in a watched stage): `openStage`
  * (`stage#shard`) / `stageSince`.
@@ -37,6 +37,7 @@
 
 import type { ReportCount } from './report-counts.ts';
 import { storedCounts } from './count-names.ts';
+import { aggregateValue } from './personal-values.ts';
 
 /** The events table's key attribute. */
 export const EVENTS_PARTITION_KEY = 'messageId';
@@ -160,7 +161,8 @@ export const REPORT_SHARDS = 8;
  */
 export function reportKey(family: string, day: string, slice: string, shard: number): ItemKey {
   const at = slice.indexOf('=');
-  return { pk: reportPartition(family, day.slice(0, 7), shard), sk: reportSortKey(slice.slice(0, at), day, slice.slice(at + 1)) };
+  // the last guard of the rule that report keys hold no person (personal-values.ts): a value with an @ is never a key
+  return { pk: reportPartition(family, day.slice(0, 7), shard), sk: reportSortKey(slice.slice(0, at), day, aggregateValue(slice.slice(at + 1))) };
 }
 /**
  * One shard of one family's month is one partition: the leads of a busy day
@@ -191,7 +193,7 @@ export function reportItemOf(sk: string): { dimension: string; day: string; valu
  */
 export function reportMonthKey(family: string, month: string, slice: string, shard: number): ItemKey {
   const at = slice.indexOf('=');
-  return { pk: reportYearPartition(family, month.slice(0, 4), shard), sk: reportMonthSortKey(slice.slice(0, at), month, slice.slice(at + 1)) };
+  return { pk: reportYearPartition(family, month.slice(0, 4), shard), sk: reportMonthSortKey(slice.slice(0, at), month, aggregateValue(slice.slice(at + 1))) };
 }
 /** One shard of one family's month totals of a year. */
 export const reportYearPartition = (family: string, year: string, shard: number): string => `REPORT#${family}#${year}#${String(shard).padStart(2, '0')}`;
@@ -353,8 +355,9 @@ export const queueKey = (teamId: string, leadId: string, cycle: number): ItemKey
 
 /**
  * The tombstone an erasure leaves for one identity of the person (`email:…`,
- * `user:…`, `anon:…`, `lead:<leadId>`): keyed by the identity's SHA-256 hash
- * (core/erasure.ts erasureHash), never the identity, so it holds no trace of
- * the person and still stops their next event from being applied.
+ * `user:…`, `anon:…`, `lead:<leadId>`): keyed by the SHA-256 hash of a fixed
+ * prefix and the identity (core/erasure.ts erasureHash), never the identity,
+ * and never the hash a lead id is cut from, so it holds no trace of the person
+ * (not their lead id either) and still stops their next event from being applied.
  */
 export const erasedKey = (identityHash: string): ItemKey => ({ pk: `ERASED#${identityHash}`, sk: 'ERASED' });

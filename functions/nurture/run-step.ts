@@ -53,6 +53,7 @@ export async function runNurtureStep(state: NurtureState, ports: NurtureStepPort
       apiUrl: ports.apiUrl,
       key: await ports.linkSigningKey(),
       linksExpireAt: linkExpiry(now, ports.config.linkDays),
+      now,
     });
     await ports.sendEmailOnce({ ...email, to: lead!.email!, idempotencyKey: nurtureEmailKey(state, decision.step.id) });
   }

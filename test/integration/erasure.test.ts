@@ -16,7 +16,13 @@ import { eventually, sendEvent, storedEvents, useLocalRuntime } from '../support
  * leads merged into one, events, a hand-off, the rep's feedback with a
  * comment, and emails, is exported, then erased by DELETE /v1/leads/{id};
  * afterwards no item of either table holds their email or any of their ids,
- * and their next event is deleted, never applied.
+ * and their next event is deleted, never applied. The person also gives
+ * what a client controls and the reports slice by: UTM source and campaign
+ * and a report trait (`industry`) that are their email; a userId; an account
+ * (groupId); consent, so they enter nurture and unsubscribe from it. Every
+ * one of those values, and the 20 hex digits of their lead ids in any form
+ * (a tombstone's hash starting with them would give the lead id away), is
+ * looked for in every item of both tables.
  */
 const local = useLocalRuntime();
 
@@ -25,6 +31,8 @@ const first = 'visitor-eve';
 const second = 'visitor-eve-laptop';
 const leadA = leadIdFor(`anon:${first}`);
 const leadB = leadIdFor(`anon:${second}`);
+const userId = 'eve-user-7731';
+const groupId = 'initech-account-5521';
 
 const auth = () => ({ authorization: `Bearer ${local.runtime.serverKey}` });
 const api = (path: string, init: RequestInit = {}) => fetch(`${local.runtime.apiUrl}${path}`, { ...init, headers: { ...auth(), ...init.headers } });
@@ -49,7 +57,9 @@ async function everyItem(dynamodb: DynamoDBClient): Promise<string[]> {
   return texts;
 }
 
-const traces = [email, first, second, leadA, leadB];
+/** Everything of the person an item must not hold after the erasure: compared lower-cased, so no case of it escapes. */
+const traces = [email, first, second, leadA, leadB, userId, groupId, leadA.slice('lead-'.length), leadB.slice('lead-'.length)].map((trace) => trace.toLowerCase());
+const holding = (texts: readonly string[]) => texts.filter((text) => traces.some((trace) => text.toLowerCase().includes(trace)));
 
 describe('erasing a person', () => {
   let survivor: string;
@@ -57,12 +67,29 @@ describe('erasing a person', () => {
 
   it('exports everything held about a person with two merged leads, a hand-off, feedback and emails', async () => {
     // Prepare: two visitors, the second identifying with the first's email (a merge), then enough to qualify
+    // the first touch's UTM source and campaign, and the industry trait (a report slice), are the email: client-controlled text
+    const utm = { source: email, medium: 'email', name: email };
     const calls = [
-      ['/v1/page', { anonymousId: first, messageId: `${first}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' } } }],
-      ['/v1/identify', { anonymousId: first, messageId: `${first}-2`, traits: { email, name: 'Eve Erased', phone: '+46 8 123 456', title: 'VP Sales', company: 'Initech', employees: 250 } }],
+      ['/v1/page', { anonymousId: first, messageId: `${first}-1`, name: 'Pricing', context: { page: { url: 'https://example.com/pricing' }, campaign: utm } }],
+      [
+        '/v1/identify',
+        {
+          anonymousId: first,
+          userId,
+          messageId: `${first}-2`,
+          traits: { email, name: 'Eve Erased', phone: '+46 8 123 456', title: 'VP Sales', company: 'Initech', employees: 250, industry: email, marketingConsent: true },
+        },
+      ],
+      ['/v1/group', { anonymousId: first, messageId: `${first}-g`, groupId, traits: { name: 'Initech' } }],
       ['/v1/page', { anonymousId: second, messageId: `${second}-1`, name: 'Docs', context: { page: { url: 'https://example.com/docs' } } }],
     ] as const;
     for (const [path, body] of calls) expect((await sendEvent(local.runtime, path, body)).status).toBe(200);
+    // with consent they enter nurture; they unsubscribe by the first email's one-click link (a suppression item)
+    // (the nurture functions load on their first call: a minute for a loaded machine)
+    const nurtured = await eventually('the first nurture email', async () => (await emails()).find((e) => e.subject.includes('three ways teams use LeadLoop')), 60_000, 500);
+    const unsubscribeUrl = /Unsubscribe: (\S+)/.exec(nurtured.body.text ?? '')![1]!;
+    const unsubscribed = await fetch(unsubscribeUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    expect(unsubscribed.status).toBe(200);
     await eventually('the second visitor’s lead', async () => ((await api(`/v1/leads/${leadB}`)).status === 200 ? true : undefined));
     expect((await sendEvent(local.runtime, '/v1/identify', { anonymousId: second, messageId: `${second}-2`, traits: { email } })).status).toBe(200);
     survivor = await eventually('one lead for both visitors', async () => {
@@ -107,13 +134,16 @@ describe('erasing a person', () => {
     const messageIds = exported.events.map((e) => e.messageId);
     expect(messageIds).toEqual(expect.arrayContaining([`${first}-1`, `${first}-2`, `${first}-3`, `${first}-4`, `${second}-1`, `${second}-2`, `feedback-${survivor}-1-accepted`]));
     const relatedKinds = new Set(exported.related.map((item) => String(item.pk).split('#')[0]));
-    expect([...relatedKinds].sort()).toEqual(['COMMENTS', 'EMAIL', 'IDENTITY']);
+    expect([...relatedKinds].sort()).toEqual(['COMMENTS', 'EMAIL', 'IDENTITY', 'SUPPRESSED']);
     expect(exported.related.filter((item) => String(item.pk).startsWith('IDENTITY#')).map((item) => item.pk)).toEqual(
-      expect.arrayContaining([`IDENTITY#email:${email}`, `IDENTITY#anon:${first}`, `IDENTITY#anon:${second}`]),
+      expect.arrayContaining([`IDENTITY#email:${email}`, `IDENTITY#anon:${first}`, `IDENTITY#anon:${second}`, `IDENTITY#user:${userId}`]),
     );
     // the traces the erasure must remove are there now
     const before = await everyItem(local.dynamodb);
-    for (const trace of traces) expect(before.some((text) => text.includes(trace))).toBe(true);
+    for (const trace of traces) expect(before.some((text) => text.toLowerCase().includes(trace)), trace).toBe(true);
+    // the report items hold the UTM and trait slices of the first touch and the traits
+    expect(before.some((text) => text.includes('"pk":"REPORT#funnel#') && text.includes('"sk":"campaign#'))).toBe(true);
+    expect(before.some((text) => text.includes('"pk":"REPORT#funnel#') && text.includes('"sk":"trait:industry#'))).toBe(true);
   });
 
   it('erases them: afterwards no item of either table holds their email or any of their ids, and their journey is stopped', async () => {
@@ -128,7 +158,7 @@ describe('erasing a person', () => {
     // Assess
     expect(result?.status).toBe('erased');
     // an event of theirs still in the stream (the rep's accept, just made) is deleted when it reaches scoring: the tombstones are written first
-    const left = async () => (await everyItem(local.dynamodb)).filter((text) => traces.some((trace) => text.includes(trace)));
+    const left = async () => holding(await everyItem(local.dynamodb));
     await eventually('the events still in the stream deleted', async () => ((await left()).length === 0 ? true : undefined), 30_000, 1_000).catch(() => undefined);
     expect(await left()).toEqual([]);
     const sfn = new SFNClient({ endpoint: local.runtime.sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -152,8 +182,7 @@ describe('erasing a person', () => {
     // Assess: the stream path deletes the event; no lead, no identity link
     await eventually('the event deleted', async () => ((await storedEvents(local.dynamodb, (e) => e.messageId === `${first}-5`)).length === 0 ? true : undefined));
     expect((await api(`/v1/leads/${leadA}`)).status).toBe(404);
-    const after = await everyItem(local.dynamodb);
-    for (const trace of traces) expect(after.filter((text) => text.includes(trace))).toEqual([]);
+    expect(holding(await everyItem(local.dynamodb))).toEqual([]);
   });
 
   it('refuses a bad lead id with a 400 naming the field, and answers 404 for a lead never known', async () => {

@@ -1,6 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cycleEmailKeys, erasureHash, identitiesOfRecord, itemTraces, leadsOfPerson, nurtureEmailKeys, profileTraces, tombstoneKeysOf, type ErasureContext } from '#core/erasure.ts';
+import { createHash } from 'node:crypto';
+import {
+  cycleEmailKeys,
+  erasureHash,
+  identitiesOfRecord,
+  itemTraces,
+  leadsOfPerson,
+  legacyErasureHash,
+  nurtureEmailKeys,
+  profileTraces,
+  tombstoneKeysOf,
+  tombstoneLookup,
+  type ErasureContext,
+} from '#core/erasure.ts';
+import { leadIdFor } from '#core/lead-id.ts';
 import { handOffEmailKey } from '#core/journey.ts';
 import { nurtureEmailKey } from '#core/nurture.ts';
 import { activityKey, commentKey, cycleKey, emailKey, feedbackKey, identityKey, markerKey, profileKey, queueKey, suppressionKey } from '#core/table-layout.ts';
@@ -100,6 +114,38 @@ describe('tombstones', () => {
         for (const key of keys) expect(key.pk).toMatch(/^ERASED#[0-9a-f]{64}$/);
       }),
     );
+  });
+
+  it('hold no lead id: the hash is not the one lead ids are cut from, and no part of a key is one (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.emailAddress().map((e) => `email:${e}`), fc.string({ minLength: 1 }).map((a) => `anon:${a}`), fc.string({ minLength: 1 }).map((u) => `user:${u}`)), (identity) => {
+        const lead = leadIdFor(identity);
+        const digest = lead.slice('lead-'.length);
+
+        const keys = tombstoneKeysOf([{ leadId: lead, identities: [identity] }]);
+
+        for (const key of keys) {
+          expect(key.pk).not.toContain(digest);
+          expect(key.pk).not.toContain(identity);
+        }
+        // the bare hash is the one a lead id is cut from: tombstones keyed by it (before the prefix) began with the lead id
+        expect(legacyErasureHash(identity).startsWith(digest)).toBe(true);
+        expect(erasureHash(identity)).not.toBe(legacyErasureHash(identity));
+      }),
+    );
+  });
+
+  it('are found as written now and as written before the prefix (the identity’s bare SHA-256), each standing for its identity', () => {
+    const identity = 'anon:visitor-eve';
+    const bare = createHash('sha256').update(identity).digest('hex');
+
+    const lookup = tombstoneLookup([identity, identity, `lead:${leadId}`]);
+
+    expect(lookup.size).toBe(4);
+    expect(lookup.get(`ERASED#${bare}`)).toEqual({ key: { pk: `ERASED#${bare}`, sk: 'ERASED' }, identity });
+    expect(lookup.get(`ERASED#${erasureHash(identity)}`)).toEqual({ key: { pk: `ERASED#${erasureHash(identity)}`, sk: 'ERASED' }, identity });
+    // what an erasure writes is among what is looked up
+    for (const key of tombstoneKeysOf([{ leadId, identities: [identity] }])) expect(lookup.has(key.pk)).toBe(true);
   });
 
   it('are looked up by the identities an event carries: a tracking event’s keys, another record’s lead', () => {

@@ -199,14 +199,16 @@ describe('a program step', () => {
 describe('a nurture email', () => {
   const key = 'k'.repeat(43);
   const now = new Date('2026-03-02T10:00:00.000Z');
-  const email = renderNurtureEmail({
+  const input = {
     state: { leadId: 'lead-00000000000000000001', programId: 'welcome', cycle: 0 },
     step: config.programs[1]!.steps[0]!,
     traits: { firstName: 'Dana <b>' },
     apiUrl: 'https://api.example.com',
     key,
     linksExpireAt: new Date('2026-04-01T10:00:00.000Z'),
-  });
+    now,
+  };
+  const email = renderNurtureEmail(input);
 
   it('fills traits, with fallbacks, and escapes them in HTML', () => {
     expect(fillTraits('Hi {{firstName|there}}, {{company|your team}}', { firstName: 'Dana' })).toBe('Hi Dana, your team');
@@ -222,6 +224,18 @@ describe('a nurture email', () => {
     expect(checkClickLink(link, url.searchParams.get('sig')!, key, now)).toBe('valid');
     expect(checkClickLink({ ...link, linkId: 'other' }, url.searchParams.get('sig')!, key, now)).toBe('invalid');
     expect(checkClickLink(link, url.searchParams.get('sig')!, key, new Date('2026-04-01T10:00:00.000Z'))).toBe('expired');
+  });
+
+  it('says until when its links, the unsubscribe link too, work, and what to do after, in UTC as we do not know the reader’s zone', () => {
+    const expiry = 'These links, the unsubscribe link too, work until Wednesday 1 April, 10:00 UTC. After that, reply to any of our emails and we will take you off the list.';
+    expect(email.text.split('\n\n').at(-1)).toBe(expiry);
+    expect(email.html).toContain(`<p style="font-size:small;color:#666">${expiry}</p>`);
+    // the year is left out when the links expire in the year the email is sent (deadline-words.ts), and given when not
+    const nextYear = renderNurtureEmail({ ...input, linksExpireAt: new Date('2027-03-02T10:00:00.000Z'), now });
+    expect(nextYear.text).toContain('work until Tuesday 2 March 2027, 10:00 UTC.');
+    // the link's exp is the instant the words name
+    const exp = Number(new URL(/Unsubscribe: (\S+)/.exec(nextYear.text)![1]!).searchParams.get('exp'));
+    expect(exp).toBe(Date.parse('2027-03-02T10:00:00.000Z') / 1000);
   });
 
   it('carries a signed unsubscribe link, in the body and as the one-click headers', () => {

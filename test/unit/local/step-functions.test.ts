@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createClock } from '../../../local/clock.ts';
 import { LambdaError } from '../../../local/lambdas.ts';
 import { LocalStepFunctions } from '../../../local/step-functions.ts';
@@ -146,4 +146,79 @@ describe('a callback task with a States.TaskFailed retrier', () => {
     expect(execution.states).toEqual(['Park', 'Timed out']);
     expect([execution.retries, parked]).toEqual([0, 1]);
   }, 20_000);
+});
+
+describe('a Wait state with SecondsPath (the nurture program’s wait between steps)', () => {
+  const arn = 'arn:aws:states:us-east-1:000000000000:stateMachine:Nurturing';
+  const nextArn = 'arn:aws:lambda:us-east-1:000000000000:function:NextStep';
+  const definition = {
+    StartAt: 'Wait for the next step',
+    States: {
+      'Wait for the next step': { Type: 'Wait', SecondsPath: '$.waitSeconds', Next: 'Next step' },
+      'Next step': { Type: 'Task', Resource: nextArn, End: true },
+    },
+  };
+
+  it('waits its whole time at clock speed 1, days past the 60 s the interpreter gives a task without a timeout', async () => {
+    // Prepare: the interpreter's and the runtime's timers on a fake clock, so three days pass at once
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const calls: string[] = [];
+    const machine = new LocalStepFunctions(
+      [{ logicalId: 'Nurturing', name: 'Nurturing', arn, definition }],
+      async (called) => {
+        calls.push(called);
+        return {};
+      },
+      createClock(1),
+      () => undefined,
+    );
+    try {
+      const waitSeconds = 72 * 3600;
+      const { executionArn } = machine.startExecution({ stateMachineArn: arn, name: 'three-days', input: JSON.stringify({ waitSeconds }) });
+      const execution = machine.executions.get(executionArn)!;
+
+      // Act and assess: still waiting past a minute, and just before its end
+      await vi.advanceTimersByTimeAsync(61_000);
+      expect({ status: execution.status, error: execution.error }).toEqual({ status: 'RUNNING', error: undefined });
+      await vi.advanceTimersByTimeAsync(waitSeconds * 1000 - 62_000);
+      expect(execution.status).toBe('RUNNING');
+      expect(calls).toEqual([]);
+      // then the next step runs, once the wait is over
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(calls).toEqual([nextArn]);
+    } finally {
+      machine.stop();
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not skip a wait longer than one timer holds (24.8 days of real time): it ends in States.Timeout at the interpreter’s limit, said in the log', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const log: string[] = [];
+    const calls: string[] = [];
+    const machine = new LocalStepFunctions(
+      [{ logicalId: 'Nurturing', name: 'Nurturing', arn, definition }],
+      async (called) => {
+        calls.push(called);
+        return {};
+      },
+      createClock(1),
+      (line) => log.push(line),
+    );
+    try {
+      const { executionArn } = machine.startExecution({ stateMachineArn: arn, name: 'thirty-days', input: JSON.stringify({ waitSeconds: 30 * 86_400 }) });
+      const execution = machine.executions.get(executionArn)!;
+
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(execution.status).toBe('RUNNING');
+      expect(log.join('\n')).toContain('thirty-days: a wait of 2592000 s is 2592000 real seconds at this clock');
+      await vi.advanceTimersByTimeAsync(2_000_000 * 1000);
+      expect({ status: execution.status, error: execution.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
+      expect(calls).toEqual([]);
+    } finally {
+      machine.stop();
+      vi.useRealTimers();
+    }
+  });
 });

@@ -83,6 +83,8 @@ describe('a nurture step', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ to: 'dana@acme.example', subject: 'One', idempotencyKey: `nurture:${leadId}:welcome:0:one` });
     expect(sent[0]!.headers.map((h) => h.name)).toEqual(['List-Unsubscribe', 'List-Unsubscribe-Post']);
+    // its links work linkDays (30) from now, 2 March 10:00 UTC, and the email says until when
+    expect(sent[0]!.text).toContain('These links, the unsubscribe link too, work until Wednesday 1 April, 10:00 UTC.');
     expect(ended).toEqual([]);
   });
 
