@@ -14,7 +14,17 @@
  * - a number whose magnitude is below 1E-130 (other than 0): "Number underflow";
  * - text that is not well-formed Unicode (a lone surrogate such as `"\ud800"`):
  *   DynamoDB keeps strings as UTF-8, which cannot encode one;
- * - an item over 400 KB.
+ * - an item over 400 KB;
+ * - a field name JavaScript or the SDK reads as something other than data,
+ *   at any depth (RESERVED_FIELD_NAMES): `__proto__` (JSON.parse makes it an
+ *   own property, but any copy by assignment, the SDK's marshall and
+ *   unmarshall among them, sets the prototype instead, so it would be lost
+ *   or worse) and `constructor` (the SDK's marshall reads it to tell a map
+ *   from a class instance: `{"constructor": "x"}` fails to marshal and
+ *   `{"constructor": {"name": "String"}}` would be stored as the text
+ *   "[object Object]"). Other names of Object.prototype (`toString`,
+ *   `valueOf`, `hasOwnProperty`, …) and `prototype` are ordinary data to
+ *   JSON, the SDK and this code: they are stored and read back as sent.
  * Not a class here: empty strings, empty lists and empty maps are stored and
  * read back as they are (non-key attributes), `null` is DynamoDB's NULL, and
  * JSON has no sets, binaries, NaN, Infinity or -0.
@@ -29,6 +39,8 @@ export const MAX_NESTING_LEVELS = 32;
 export const MAX_ATTRIBUTE_NAME_BYTES = 65_535;
 export const MAX_ITEM_BYTES = 400 * 1024;
 export const MIN_NUMBER_MAGNITUDE = 1e-130;
+/** Field names refused anywhere in a body (see the list above): not data to JavaScript or the SDK. */
+export const RESERVED_FIELD_NAMES: readonly string[] = ['__proto__', 'constructor'];
 
 /** A path a person reads: `properties.plan`, `traits["first name"]`, `items[2]`. */
 export function childPath(path: string, key: string | number): string {
@@ -46,6 +58,15 @@ function numberIssue(value: number): string | undefined {
 
 const NOT_WELL_FORMED = 'must be well-formed Unicode text (it contains a lone surrogate, which has no UTF-8 form)';
 const NAME_NOT_WELL_FORMED = `a field name ${NOT_WELL_FORMED}`;
+
+/** Why `key` cannot be a field name of a stored map, if it cannot. */
+function nameIssue(key: string): string | undefined {
+  if (key === '') return 'a field name must not be empty';
+  if (!key.isWellFormed()) return NAME_NOT_WELL_FORMED;
+  if (Buffer.byteLength(key, 'utf8') > MAX_ATTRIBUTE_NAME_BYTES) return `a field name must be at most ${MAX_ATTRIBUTE_NAME_BYTES} bytes`;
+  if (RESERVED_FIELD_NAMES.includes(key)) return `"${key}" is not accepted as a field name (JavaScript and the AWS SDK read it as something other than data)`;
+  return undefined;
+}
 
 /**
  * Every reason `value` cannot be stored as an attribute, with its path.
@@ -74,11 +95,11 @@ export function storableIssues(value: unknown, path = '', level = 1): StorableIs
       node.forEach((item, i) => walk(item, childPath(at, i), depth + 1));
       return;
     }
+    // Object.entries lists own properties only: a `__proto__` JSON.parse made is one, so it is seen here.
     for (const [key, item] of Object.entries(node)) {
       const keyPath = childPath(at, key);
-      if (key === '') issues.push({ path: keyPath, message: 'a field name must not be empty' });
-      else if (!key.isWellFormed()) issues.push({ path: keyPath, message: NAME_NOT_WELL_FORMED });
-      else if (Buffer.byteLength(key, 'utf8') > MAX_ATTRIBUTE_NAME_BYTES) issues.push({ path: keyPath, message: `a field name must be at most ${MAX_ATTRIBUTE_NAME_BYTES} bytes` });
+      const message = nameIssue(key);
+      if (message) issues.push({ path: keyPath, message });
       walk(item, keyPath, depth + 1);
     }
   };

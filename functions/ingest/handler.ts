@@ -67,10 +67,18 @@ function parseEvents(type: RequestType, body: unknown): TrackingEvent[] {
     }
     return [validEvent({ ...candidate, type })];
   }
-  const batch = validate(segmentBatchSchema, withoutClientExtras(body));
+  const envelope = withoutClientExtras(body);
+  // What the events share (context, integrations, …) is checked as sent, before zod copies it: a copy by
+  // assignment would turn a "__proto__" into a prototype, and the field would vanish instead of being named.
+  const { batch: sent, ...shared } = envelope;
+  const sharedIssues = storableIssues(shared);
+  if (sharedIssues.length > 0) throw new ValidationError(sharedIssues, 'the batch has invalid fields; none of its events was stored');
+  const batch = validate(segmentBatchSchema, envelope);
+  // The events as sent (the schema checked each is an object), not zod's copies, for the same reason.
+  const items = sent as Record<string, unknown>[];
   const events: TrackingEvent[] = [];
   const issues: { path: string; message: string }[] = [];
-  batch.batch.forEach((item, i) => {
+  items.forEach((item, i) => {
     // Checked first: an event nested too deep could not even be measured (JSON.stringify recurses).
     const unstorable = storableIssues(item, `batch[${i}]`);
     if (unstorable.length > 0) {
@@ -142,12 +150,12 @@ const { leadsTable, eventsTable } = readSettings(['leadsTable', 'eventsTable']);
 const metrics = createMetrics();
 const meter = createUnitMeter();
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { putEventOnce } = createEventStore({ client: dynamodb, eventsTable, onConsumed: meter.onConsumed });
+const { putEventsOnce } = createEventStore({ client: dynamodb, eventsTable, onConsumed: meter.onConsumed });
 
 // Per instance: each function instance keeps its own buckets (see README, "Abuse limits and alarms").
 const keyLimiter = createKeyLimiter(keyLimitFrom(ingestLimits.perWriteKey, process.env));
 
-export const handler = ingestHandler({ findKey, putEventOnce, now: () => new Date(), keyLimiter });
+export const handler = ingestHandler({ findKey, putEventsOnce, now: () => new Date(), keyLimiter });
 
 // Metrics (units consumed, …) are published as one EMF line at the end of each invocation.
 handler.use(publishMetrics(metrics, meter));

@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forEachConcurrently } from '../../functions/commons/concurrency.ts';
+import { ingestTypeOf } from '../../functions/core/event-types.ts';
 import { readTemplate } from '../../local/template.ts';
 import { useLocalRuntime } from '../support/local.ts';
 
@@ -16,14 +17,17 @@ import { useLocalRuntime } from '../support/local.ts';
  * precision past DynamoDB's, empty and huge names, lone surrogates and NULs,
  * sizes at and past the limits after marshalling, duplicate keys, not JSON
  * at all, compressed or claiming to be), valid events with one field made
- * extreme, and hostile headers (keys of every kind and none, odd content
- * types and encodings).
+ * extreme, field names of Object.prototype and the SDK (`__proto__`,
+ * `constructor`, `prototype`, `toString`, …) at any depth of properties,
+ * traits and context, and hostile headers (keys of every kind and none, odd
+ * content types and encodings).
  *
- * Then: no answer is a 5xx; every 400 names the field (JSON `issues` with a
- * `path`, or an HTML page); every event stored belongs to a request that was
- * accepted, and every event accepted is stored as it was sent (its
- * properties and traits round-trip); no lead exists for a visitor whose
- * every request was refused.
+ * Then: no answer is a 5xx; every 4xx names the field, parameter or header
+ * that was wrong (see namesTheField for the statuses with none to name);
+ * the events table grew by exactly the events of the accepted requests, each
+ * stored as it was sent (its properties and traits round-trip), and the
+ * leads table not at all (both counted before and after); no lead exists for
+ * a visitor whose every request was refused.
  *
  * The stream is held while the requests are sent: scoring reads only stored
  * events, and none is stored for a refused request (checked), so the lead
@@ -89,12 +93,22 @@ function nested(depth: number): unknown {
   return value;
 }
 
+/** Names JavaScript or the SDK may read as other than data: each must be refused with a 400 or round-trip. */
+const prototypeName = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__');
+const fieldName = fc.oneof({ weight: 3, arbitrary: extremeString }, { weight: 1, arbitrary: prototypeName });
+/** A map of `names` with `value` at the bottom, each name an own field (as JSON.parse makes "__proto__"), a sibling or two beside. */
+const namedPath = fc
+  .tuple(fc.array(fc.oneof(fieldName, prototypeName), { minLength: 1, maxLength: 6 }), fc.oneof(extremeString, extremeNumber, fc.constant({})), fc.boolean())
+  .map(([names, value, sibling]) => names.reduceRight<unknown>((inner, name) => Object.fromEntries([[name, inner], ...(sibling ? [['plan', 'pro']] : [])]), value));
+
 const extremeValue: fc.Arbitrary<unknown> = fc.oneof(
   extremeString,
   extremeNumber,
   fc.constantFrom(null, true, false, [], {}),
   fc.integer({ min: 1, max: 200 }).map(nested),
-  fc.dictionary(extremeString, fc.oneof(extremeString, extremeNumber), { maxKeys: 5 }),
+  fc.array(fc.tuple(fieldName, fc.oneof(extremeString, extremeNumber)), { maxLength: 5 }).map((entries) => Object.fromEntries(entries)),
+  namedPath,
+  namedPath,
   fc.array(fc.oneof(extremeString, extremeNumber), { maxLength: 20 }),
   fc.jsonValue({ maxDepth: 4 }),
 );
@@ -111,7 +125,7 @@ const oddEvent = (i: number) =>
   fc
     .record({
       type: fc.constantFrom(...eventTypes),
-      field: fc.constantFrom('properties', 'traits', 'context', 'event', 'name', 'timestamp', 'userId', 'previousId', 'groupId', 'integrations', 'extra', 'properties.revenue', 'traits.email', 'context.page.url', 'context.campaign'),
+      field: fc.constantFrom('properties', 'traits', 'context', 'event', 'name', 'timestamp', 'userId', 'previousId', 'groupId', 'integrations', 'extra', 'properties.revenue', 'traits.email', 'context.page.url', 'context.campaign', 'context.traits', 'properties.deal', 'traits.company'),
       value: extremeValue,
       keep: fc.boolean(),
     })
@@ -129,9 +143,10 @@ const oddEvent = (i: number) =>
         ...(type === 'alias' && { previousId: `fuzz-prev-${i}`, userId: `fuzz-user-${i}` }),
       };
       if (!keep) {
-        const [head, tail] = field.split('.') as [string, string | undefined];
-        if (tail === undefined) event[head] = value;
-        else event[head] = { ...((event[head] as object | undefined) ?? {}), [tail]: value };
+        const [head, ...rest] = field.split('.') as [string, ...string[]];
+        const at = rest.reduceRight<unknown>((inner, name) => ({ [name]: inner }), value);
+        // spread, not assigned: an own "__proto__" inside `value` stays an own field
+        event[head] = rest.length === 0 ? at : { ...((event[head] as object | undefined) ?? {}), ...(at as object) };
       }
       return event;
     });
@@ -141,9 +156,10 @@ function jsonBody(i: number): fc.Arbitrary<Body> {
     // one event, valid or with one field made extreme
     oddEvent(i).map((event) => ({ text: JSON.stringify(event), events: [event] })),
     // a batch of them, odd sizes included
-    fc.array(oddEvent(i), { minLength: 0, maxLength: 6 }).map((events) => {
+    fc.tuple(fc.array(oddEvent(i), { minLength: 0, maxLength: 6 }), fc.oneof({ weight: 4, arbitrary: fc.constant<unknown>({}) }, { weight: 1, arbitrary: namedPath })).map(([events, shared]) => {
       const marked = events.map((e, j) => ({ ...e, messageId: `fuzz-${i}-${j}` }));
-      return { text: JSON.stringify({ batch: marked, context: { library: { name: 'fuzz' } } }), events: marked };
+      // the batch's context, merged under each event's: sometimes with odd names of its own
+      return { text: JSON.stringify({ batch: marked, context: { library: { name: 'fuzz' }, ...(shared as object) } }), events: marked };
     }),
     // anything JSON
     fc.jsonValue({ maxDepth: 6 }).map((value) => ({ text: JSON.stringify(value) })),
@@ -273,47 +289,101 @@ async function scanAll(dynamodb: DynamoDBClient, table: string): Promise<Record<
   return items;
 }
 
-/** A 400 names what was wrong: JSON `issues` each with a non-empty `path`, or a page (the hand-off and feedback pages say it in words). */
+/** A POST to /v1/{type}: the ingest API, the only route that stores a body's events. */
+function isIngest(request: FuzzRequest): boolean {
+  const [root, version, name, ...rest] = new URL(request.url).pathname.split('/');
+  return request.method === 'POST' && root === '' && version === 'v1' && rest.length === 0 && name !== undefined && ingestTypeOf(name) !== undefined;
+}
+
+async function countItems(dynamodb: DynamoDBClient, table: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, never> | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start }));
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey as typeof start;
+  } while (start);
+  return count;
+}
+
+/**
+ * 4xx answers with no field, parameter or header to name: the credential as a whole is missing or unknown (401), a
+ * valid key may not do this (403), no such route or resource (404, 405), the body as a whole is too large (413), the
+ * key is over its limit (429), the headers as a whole are too large (431). These still say what in `error`.
+ */
+const NOTHING_TO_NAME = new Set([401, 403, 404, 405, 413, 429, 431]);
+
+/**
+ * A 4xx names what was wrong: JSON with an `error` and `issues` each with a non-empty `path` (the field,
+ * parameter or header), or the same as an HTML page (`<li><strong>path</strong>`, for people at the hand-off,
+ * feedback and unsubscribe links). Only the statuses of NOTHING_TO_NAME may come without issues.
+ */
 function namesTheField(answer: Answer): boolean {
-  if (!answer.contentType.includes('json')) return answer.text.length > 0;
-  const body = JSON.parse(answer.text) as { issues?: { path?: string }[] };
+  if (answer.request.method === 'HEAD') return answer.text === ''; // an answer to HEAD has no body to name anything in
+  const exempt = NOTHING_TO_NAME.has(answer.status);
+  // The HTTP server refuses headers too large before any route runs, with no body (as API Gateway does).
+  if (answer.status === 431) return true;
+  if (answer.contentType.includes('text/html')) return exempt ? answer.text.length > 0 : /<li><strong>[^<]+<\/strong>/.test(answer.text);
+  if (!answer.contentType.includes('json')) return false;
+  let body: { error?: unknown; issues?: { path?: unknown }[] };
+  try {
+    body = JSON.parse(answer.text) as typeof body;
+  } catch {
+    return false;
+  }
+  // API Gateway's own answer to a route it does not have is {"message":"Not Found"}: exempt, and it says what.
+  if (exempt && body.issues === undefined) return [body.error, (body as { message?: unknown }).message].some((text) => typeof text === 'string' && text !== '');
+  if (typeof body.error !== 'string' || body.error === '') return false;
   return Array.isArray(body.issues) && body.issues.length > 0 && body.issues.every((issue) => typeof issue.path === 'string' && issue.path.length > 0);
 }
 
 describe(`${RUNS} generated requests over every route (seed ${SEED})`, () => {
-  it('get no 5xx; each 400 names the field; only accepted events are stored, as sent; refused visitors have no lead', async () => {
+  it('get no 5xx; each 4xx names the field; only accepted events are stored, as sent; refused visitors have no lead', async () => {
     const { runtime, dynamodb } = local;
     const all = routes();
     expect(all.length).toBeGreaterThan(10);
     const makers = fc.sample(requestsOf(runtime.apiUrl, { write: runtime.writeKey, server: runtime.serverKey }, all), { seed: SEED, numRuns: RUNS });
     const requests = makers.map((make, i) => make(i));
+    const tables = await tableNames(dynamodb);
 
-    // Act: every request, sixteen at a time
+    // Act: every request, sixteen at a time, the stream held (nothing scores meanwhile), both tables counted around them
     const answers: Answer[] = [];
     await runtime.streams.hold();
+    const before = { events: await countItems(dynamodb, tables.events), leads: await countItems(dynamodb, tables.leads) };
     await forEachConcurrently(requests, 16, async (request) => {
       const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' });
       answers.push({ request, status: response.status, contentType: response.headers.get('content-type') ?? '', text: await response.text() });
     });
+    const after = { events: await countItems(dynamodb, tables.events), leads: await countItems(dynamodb, tables.leads) };
     const byStatus = new Map<number, number>();
     for (const a of answers) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
     console.log(`fuzz: seed ${SEED}, ${answers.length} requests over ${all.length} routes, answers ${[...byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${status}×${n}`).join(', ')}`);
+    const named = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'].map((name) => {
+      const carrying = answers.filter((a) => a.request.body?.includes(`"${name}":`));
+      return `${name} ${carrying.length} (${carrying.filter((a) => a.status < 300).length} accepted)`;
+    });
+    console.log(`fuzz: requests carrying prototype-style field names: ${named.join(', ')}`);
     const where = (answer: Answer) => `seed ${SEED} (FUZZ_SEED=${SEED} to replay): ${answer.status} for ${answer.request.describe}\n→ ${answer.text.slice(0, 300)}`;
 
     // Assess: no 5xx, and each 400 says what was wrong
     const failures = answers.filter((a) => a.status >= 500);
     expect(failures.map(where).slice(0, 5), `${failures.length} answers were 5xx`).toEqual([]);
-    const unnamed = answers.filter((a) => a.status === 400 && !namesTheField(a));
-    expect(unnamed.map(where).slice(0, 5), `${unnamed.length} 400s did not name the field`).toEqual([]);
+    const unnamed = answers.filter((a) => a.status >= 400 && a.status < 500 && !namesTheField(a));
+    expect(unnamed.map(where).slice(0, 5), `${unnamed.length} 4xx answers did not name the field`).toEqual([]);
     expect(answers.filter((a) => a.status >= 200 && a.status < 300).length, 'some requests are accepted').toBeGreaterThan(RUNS / 50);
 
     // every stored event of ours belongs to an accepted request, and round-trips
     const accepted = new Map<string, Answer>();
     for (const answer of answers) if (answer.status >= 200 && answer.status < 300) for (const id of answer.request.messageIds) accepted.set(id, answer);
-    const tables = await tableNames(dynamodb);
     const stored = (await scanAll(dynamodb, tables.events)).filter((e) => String(e.messageId).startsWith('fuzz-'));
     const strays = stored.filter((e) => !accepted.has(String(e.messageId)));
     expect(strays.map((e) => String(e.messageId)).slice(0, 5), 'events stored for refused requests').toEqual([]);
+    // Counted, whatever their ids: the events table grew by the events of the accepted ingest requests exactly (each
+    // stored, none else: another route's 2xx to an event-shaped body stores none of it), and the leads table not at
+    // all (the stream is held; no request here writes it directly)
+    const ingested = new Set(answers.filter((a) => a.status >= 200 && a.status < 300 && isIngest(a.request)).flatMap((a) => a.request.messageIds));
+    expect(stored.length, 'events of accepted ingest requests stored').toBe(ingested.size);
+    expect(after, 'items in both tables after, beside the events of accepted requests').toEqual({ events: before.events + ingested.size, leads: before.leads });
     for (const event of stored) {
       const sent = accepted.get(String(event.messageId))!.request.sent.get(String(event.messageId));
       if (!sent) continue; // a request whose events we did not build (raw text)

@@ -113,6 +113,76 @@ describe('valid JSON that DynamoDB cannot store', () => {
   });
 });
 
+describe('field names of Object.prototype and the SDK', () => {
+  // Sent as raw JSON: the body as JSON.parse reads it, a "__proto__" an own field (an object literal would set a prototype).
+  const track = (id: string, name: string) =>
+    `{"messageId":"${id}","anonymousId":"anon-proto","event":"Proto","properties":{"${name}":"x","a":{"b":{"${name}":{"c":1}}},"list":[{"${name}":1}]},"context":{"traits":{"${name}":"ctx"}}}`;
+  const identify = (id: string, name: string, email: string) => `{"messageId":"${id}","anonymousId":"anon-proto-${email}","traits":{"email":"${email}","${name}":{"name":"String"}}}`;
+
+  it.each(['__proto__', 'constructor'])('refuses %s as a field name at any depth with 400 naming each place, alone and in a batch, and stores nothing', async (name) => {
+    // Prepare
+    const id = `proto-refused-${name}`;
+    const batch = `{"batch":[{"type":"page","messageId":"${id}-b0","anonymousId":"anon-proto"},${identify(`${id}-b1`, name, `${name}@acme.example`).replace('{', '{"type":"identify",')}]}`;
+
+    // Act
+    const single = await issuesOf(await post('/v1/track', track(`${id}-1`, name)));
+    const traits = await issuesOf(await post('/v1/identify', identify(`${id}-2`, name, `${name}@acme.example`)));
+    const batched = await issuesOf(await post('/v1/batch', batch));
+
+    // Assess
+    expect(single.status).toBe(400);
+    expect(single.paths).toEqual([`properties.${name}`, `properties.a.b.${name}`, `properties.list[0].${name}`, `context.traits.${name}`]);
+    expect(single.messages[0]).toMatch(`"${name}" is not accepted as a field name`);
+    expect(traits).toMatchObject({ status: 400, paths: [`traits.${name}`] });
+    expect(batched).toMatchObject({ status: 400, paths: [`batch[1].traits.${name}`] });
+    expect(await storedWith([`${id}-1`, `${id}-2`, `${id}-b0`, `${id}-b1`])).toEqual([]);
+  });
+
+  it.each(['prototype', 'toString', 'hasOwnProperty', 'valueOf'])('stores %s as a field name at any depth and reads it back as sent, up to the lead the stream scores', async (name) => {
+    // Prepare
+    const id = `proto-kept-${name}`;
+    const email = `${name.toLowerCase()}@acme.example`;
+    const sentTrack = JSON.parse(track(`${id}-1`, name)) as { properties: unknown; context: { traits: unknown } };
+    const sentIdentify = JSON.parse(identify(`${id}-2`, name, email)) as { traits: unknown };
+
+    // Act
+    const statuses = [(await post('/v1/track', track(`${id}-1`, name))).status, (await post('/v1/identify', identify(`${id}-2`, name, email))).status];
+
+    // Assess
+    expect(statuses).toEqual([200, 200]);
+    const stored = await storedWith([`${id}-1`, `${id}-2`]);
+    expect(stored.find((e) => e.messageId === `${id}-1`)).toMatchObject({ properties: sentTrack.properties, traits: sentTrack.context.traits });
+    expect(stored.find((e) => e.messageId === `${id}-2`)?.traits).toEqual(sentIdentify.traits);
+    const lead = await eventually(`the lead of ${email}`, async () => {
+      const response = await fetch(`${local.runtime.apiUrl}/v1/leads?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${local.runtime.serverKey}` } });
+      return response.status === 200 ? ((await response.json()) as { traits: Record<string, unknown> }) : undefined;
+    });
+    expect(Object.hasOwn(lead.traits, name) && lead.traits[name]).toEqual({ name: 'String' });
+  });
+});
+
+describe('a batch is all or nothing', () => {
+  it('refuses two valid pages and one event with a "constructor" field with 400 naming it, and stores none of them', async () => {
+    // Prepare: the pages first, as the audit sent them (they were stored, then the third failed to marshal: 500)
+    const batch = `{"batch":[{"type":"page","messageId":"mixed-1","anonymousId":"anon-mixed","name":"Pricing"},{"type":"page","messageId":"mixed-2","anonymousId":"anon-mixed","name":"Docs"},{"type":"track","messageId":"mixed-3","anonymousId":"anon-mixed","event":"E","properties":{"constructor":"x"}}]}`;
+    const shared = `{"context":{"traits":{"__proto__":{"polluted":true}}},"batch":[{"type":"page","messageId":"mixed-4","anonymousId":"anon-mixed"}]}`;
+
+    // Act
+    const mixed = await issuesOf(await post('/v1/batch', batch));
+    const sharedContext = await issuesOf(await post('/v1/batch', shared));
+    const storedAfterRefusals = await storedWith(['mixed-1', 'mixed-2', 'mixed-3', 'mixed-4']);
+    const fixed = await post('/v1/batch', batch.replace('"constructor"', '"builder"'));
+
+    // Assess: nothing of either refused batch, then the whole corrected one
+    expect(mixed).toMatchObject({ status: 400, paths: ['batch[2].properties.constructor'] });
+    expect(sharedContext).toMatchObject({ status: 400, paths: ['context.traits.__proto__'] });
+    expect(storedAfterRefusals).toEqual([]);
+    expect(fixed.status).toBe(200);
+    const stored = await storedWith(['mixed-1', 'mixed-2', 'mixed-3', 'mixed-4']);
+    expect(stored.map((e) => e.messageId).sort()).toEqual(['mixed-1', 'mixed-2', 'mixed-3']);
+  });
+});
+
 describe('what a key may do', () => {
   it('refuses the server key on ingest with 403 and stores nothing', async () => {
     // Act

@@ -12,7 +12,7 @@ import type { EventRecord } from '../../../functions/core/records.ts';
  * DynamoDB's own engine: test/integration/adapters/event-store.contract.ts).
  */
 const ddb = mockClient(DynamoDBDocumentClient);
-const { putEventOnce } = createEventStore({ client: createDocumentClient({ region: 'eu-west-1' }), eventsTable: 'events-table' });
+const { putEventOnce, putEventsOnce } = createEventStore({ client: createDocumentClient({ region: 'eu-west-1' }), eventsTable: 'events-table' });
 
 const event: EventRecord = {
   kind: 'tracking',
@@ -49,5 +49,35 @@ describe('event store: putEventOnce', () => {
     ddb.on(PutCommand).rejects(new ProvisionedThroughputExceededException({ message: 'rate exceeded', $metadata: {} }));
 
     await expect(putEventOnce(event)).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+  });
+});
+
+describe('event store: putEventsOnce', () => {
+  beforeEach(() => {
+    ddb.reset();
+  });
+
+  it('puts each event once and says which were new, in order', async () => {
+    // Prepare: msg-2 is stored already
+    ddb.on(PutCommand).resolves({});
+    ddb.on(PutCommand, { Item: { messageId: 'msg-2' } }, false).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    // Act
+    const stored = await putEventsOnce([event, { ...event, messageId: 'msg-2' }, { ...event, messageId: 'msg-3' }]);
+
+    // Assess
+    expect(stored).toEqual([true, false, true]);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 3);
+  });
+
+  it('writes none of the events when one cannot be marshalled, and fails', async () => {
+    // Prepare: a map whose "constructor" field makes the SDK take it for a class instance (the edge refuses it;
+    // this is the store's own guard), after two events it could write
+    ddb.on(PutCommand).resolves({});
+    const unmarshallable = { ...event, messageId: 'msg-3', properties: JSON.parse('{"constructor":"x"}') as Record<string, unknown> };
+
+    // Act / Assess
+    await expect(putEventsOnce([event, { ...event, messageId: 'msg-2' }, unmarshallable])).rejects.toThrow(/Unsupported type/);
+    expect(ddb).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 });

@@ -1,5 +1,6 @@
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { itemSizeBytes, itemSizeIssue, MAX_ITEM_BYTES, storableIssues } from '#core/storable.ts';
+import { itemSizeBytes, itemSizeIssue, MAX_ITEM_BYTES, RESERVED_FIELD_NAMES, storableIssues } from '#core/storable.ts';
 
 /** `levels` maps, one inside the other, around 1. */
 function nested(levels: number): unknown {
@@ -88,6 +89,69 @@ describe('what DynamoDB cannot store', () => {
 
   it('names paths from the prefix it is given, the way a person reads them', () => {
     expect(paths({ properties: { 'first name': { '': 1 } } }, 'batch[3]')).toEqual(['batch[3].properties["first name"][""]']);
+  });
+});
+
+describe('field names JavaScript and the SDK do not read as data', () => {
+  /** The names the audit asked about: those of Object.prototype a client may well send, and the two that are not data. */
+  const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
+  const REFUSED = ['__proto__', 'constructor'];
+  const KEPT = PROTOTYPE_NAMES.filter((name) => !REFUSED.includes(name));
+  /** A body as JSON.parse makes it (so a "__proto__" is an own property), `name` used as a field name in four places. */
+  const bodyWith = (name: string) =>
+    JSON.parse(
+      `{"properties":{"${name}":"x","a":{"b":{"${name}":{"c":1}}},"list":[{"${name}":1}]},"traits":{"${name}":{"name":"String"}},"context":{"traits":{"${name}":true}}}`,
+    ) as unknown;
+
+  it('lists exactly __proto__ and constructor as refused', () => {
+    expect([...RESERVED_FIELD_NAMES].sort()).toEqual([...REFUSED].sort());
+  });
+
+  it.each(REFUSED)('refuses %s as a field name at any depth, in maps and lists, naming each place', (name) => {
+    // Act
+    const issues = storableIssues(bodyWith(name));
+
+    // Assess
+    expect(issues.map((i) => i.path)).toEqual([`properties.${name}`, `properties.a.b.${name}`, `properties.list[0].${name}`, `traits.${name}`, `context.traits.${name}`]);
+    for (const issue of issues) expect(issue.message).toBe(`"${name}" is not accepted as a field name (JavaScript and the AWS SDK read it as something other than data)`);
+  });
+
+  it.each(KEPT)('accepts %s as a field name anywhere', (name) => {
+    expect(storableIssues(bodyWith(name))).toEqual([]);
+  });
+
+  // Why the line is drawn there: what the SDK's marshalling (as the document client runs it) does with each name.
+  const options = { removeUndefinedValues: true };
+
+  it.each(KEPT)('%s is stored and read back as sent by the SDK', (name) => {
+    // Prepare
+    const item = bodyWith(name) as Record<string, unknown>;
+
+    // Act
+    const readBack = unmarshall(marshall(item, options));
+
+    // Assess
+    expect(readBack).toEqual(item);
+    expect(Object.keys((readBack.properties as Record<string, unknown>) ?? {})).toContain(name);
+  });
+
+  it('the SDK fails to marshal a map with a "constructor" field, or stores it as other text', () => {
+    // Act / Assess
+    expect(() => marshall({ properties: { constructor: 'x' } }, options)).toThrow(/Unsupported type/);
+    const stored = unmarshall(marshall(JSON.parse('{"traits":{"constructor":{"name":"String"}}}') as Record<string, unknown>, options));
+    expect(stored.traits).toBe('[object Object]');
+  });
+
+  it('the SDK loses a "__proto__" field JSON.parse made', () => {
+    // Prepare
+    const item = JSON.parse('{"properties":{"__proto__":{"polluted":1},"kept":1}}') as Record<string, unknown>;
+    expect(Object.keys(item.properties as object)).toEqual(['__proto__', 'kept']);
+
+    // Act
+    const readBack = unmarshall(marshall(item, options));
+
+    // Assess
+    expect(Object.keys(readBack.properties as object)).toEqual(['kept']);
   });
 });
 

@@ -78,14 +78,15 @@ describe('ingest handler', () => {
         const { active: _active, ...apiKey } = found;
         return apiKey;
       },
-      putEventOnce: async (event) => {
-        puts.push(structuredClone(event));
-        const failure = failPut?.(event);
-        if (failure) throw failure;
-        if (events.has(event.messageId)) return false;
-        events.set(event.messageId, structuredClone(event));
-        return true;
-      },
+      putEventsOnce: async (batch) =>
+        batch.map((event) => {
+          puts.push(structuredClone(event));
+          const failure = failPut?.(event);
+          if (failure) throw failure;
+          if (events.has(event.messageId)) return false;
+          events.set(event.messageId, structuredClone(event));
+          return true;
+        }),
     });
   });
 
