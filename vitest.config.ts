@@ -22,6 +22,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/unit/setup.ts'],
+          // the property tests run hundreds of cases: well under a second alone, several beside the runtimes of the
+          // integration files on a 2-core machine; a slow machine is not a failure
+          testTimeout: 30_000,
         },
       },
       {
