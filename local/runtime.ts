@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import sesModule from 'aws-ses-v2-local';
-import { FAILED_RECORDS_VARIABLES, LOCAL_API_VARIABLES } from '../bin/cli/target.ts';
+import { FAILED_RECORDS_VARIABLES, LOCAL_API_VARIABLES, LOCAL_CLOCK_START_VARIABLE } from '../bin/cli/target.ts';
 import { SETTINGS } from '../functions/commons/settings.ts';
 import { JOURNEY_RECONCILER_ID } from '../functions/core/reconcile.ts';
 import { createKeyRegistry, KeyAlreadyRegisteredError } from '../functions/adapters/key-registry.ts';
@@ -601,7 +601,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [LOCAL_API_VARIABLES.serverKey]: serverKey,
       [LOCAL_API_VARIABLES.clockSpeed]: String(clock.speed),
       [LOCAL_API_VARIABLES.clockOrigin]: String(clock.origin),
-      ...(clock.start !== undefined && { LEADLOOP_CLOCK_START: new Date(clock.start).toISOString() }),
+      ...(clock.start !== undefined && { [LOCAL_CLOCK_START_VARIABLE]: new Date(clock.start).toISOString() }),
       // leadloop digest --send sends as the digest function does: through the SES capture, with its sender
       ...emailEnvironment(app),
       AWS_ENDPOINT_URL_SESV2: sesUrl,

@@ -9,13 +9,15 @@ import { digestReadPorts } from '../../functions/digest/ports.ts';
 import { prepareDigest, sendWeeklyDigest } from '../../functions/digest/weekly-digest.ts';
 import { clientConfig, findTarget, TARGET_OPTIONS, TARGET_USAGE, type Env } from './connect.ts';
 import type { CliIo } from './run.ts';
-import { LOCAL_API_VARIABLES } from './target.ts';
+import { LOCAL_API_VARIABLES, localClockOf, runtimeNow } from './target.ts';
 
 export const DIGEST_USAGE = `Usage: leadloop digest [--local | --stack <name>] [--print | --send [--force]] [--week <YYYY-MM-DD>]
 
 Renders the weekly digest (config/digest.json) from the reports of a week:
 by default the last whole week (Monday to Sunday in the digest's time zone)
-before now, as the Monday schedule does.
+before now, as the Monday schedule does. With --local, now is the local
+runtime's clock (LEADLOOP_CLOCK_SPEED, LEADLOOP_CLOCK_START), not this
+machine's: the week and the link's expiry follow the runtime.
 
   --print              write the email (subject, text) to stdout and send nothing (the default)
   --send               send it to config/digest.json's recipients, as the schedule does: at most
@@ -85,7 +87,11 @@ export async function digestCommand(args: readonly string[], io: CliIo): Promise
 
   // Wiring: the target's settings → adapters → the use case's ports, as the digest function's.
   const client = createDocumentClient(clientConfig(env, 'DYNAMODB'));
-  const now = () => new Date();
+  // "now" is the target's: a local runtime's virtual clock (npm start's LEADLOOP_CLOCK_SPEED and
+  // LEADLOOP_CLOCK_START), so the week is the runtime's last week and the link's expiry is counted on
+  // the clock the report API checks it against; a deployed stack's is the wall clock.
+  const clock = values.stack ? undefined : localClockOf(env);
+  const now = clock ? runtimeNow(clock) : () => new Date();
   const ports = digestReadPorts({ client, leadsTable, dashboardUrl, now });
   const request = { scheduledAt: now(), ...(values.week !== undefined && { week: weekOf(values.week, digest.timeZone) }) };
 

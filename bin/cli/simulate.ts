@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { virtualNow } from '../../local/clock.ts';
+import { virtualNow, type ClockSettings } from '../../local/clock.ts';
 import { progressWriter } from './progress.ts';
 import type { CliIo } from './run.ts';
 import {
@@ -12,7 +12,7 @@ import {
   type PlannedFeedback,
   type PlannedVisitor,
 } from './simulate-plan.ts';
-import { LOCAL_API_VARIABLES, resolveTarget } from './target.ts';
+import { LOCAL_API_VARIABLES, localClockOf, resolveTarget } from './target.ts';
 
 export const SIMULATE_USAGE = `Usage: leadloop simulate --local [--leads <n>] [--days <n>] [--seed <n>] [--concurrency <n>]
 
@@ -59,7 +59,7 @@ interface Endpoints {
   sesUrl: string;
   writeKey: string;
   serverKey: string;
-  clock: { speed: number; origin: number };
+  clock: ClockSettings;
 }
 
 interface CapturedEmail {
@@ -128,17 +128,15 @@ async function endpointsFrom(local: boolean, env: NodeJS.ProcessEnv): Promise<En
       : `say which LeadLoop to fill: --local (npm start), or set ${missing.join(', ')}`;
   }
   const get = (key: keyof typeof LOCAL_API_VARIABLES) => source[LOCAL_API_VARIABLES[key]]!;
+  // a runtime started with LEADLOOP_CLOCK_START says where its clock began
+  const clock = localClockOf(source);
+  if (!clock) return `the local runtime's clock (${LOCAL_API_VARIABLES.clockSpeed}, ${LOCAL_API_VARIABLES.clockOrigin}) is not a clock: restart npm start`;
   return {
     apiUrl: get('apiUrl').replace(/\/$/, ''),
     sesUrl: get('sesUrl').replace(/\/$/, ''),
     writeKey: get('writeKey'),
     serverKey: get('serverKey'),
-    clock: {
-      speed: Number(get('clockSpeed')),
-      origin: Number(get('clockOrigin')),
-      // a runtime started with LEADLOOP_CLOCK_START says where its clock began
-      ...(source.LEADLOOP_CLOCK_START && { start: Date.parse(source.LEADLOOP_CLOCK_START) }),
-    },
+    clock,
   };
 }
 

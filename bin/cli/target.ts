@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SETTINGS } from '../../functions/commons/settings.ts';
-import { virtualNow } from '../../local/clock.ts';
+import { virtualNow, type ClockSettings } from '../../local/clock.ts';
 
 /**
  * Where the CLI finds a LeadLoop to work on: the same environment the
@@ -28,6 +28,27 @@ export const LOCAL_API_VARIABLES = {
   clockOrigin: 'LEADLOOP_CLOCK_ORIGIN',
 } as const;
 
+/** Written to local.json only by a runtime started with LEADLOOP_CLOCK_START: where its clock began. */
+export const LOCAL_CLOCK_START_VARIABLE = 'LEADLOOP_CLOCK_START';
+
+/**
+ * The clock of the local runtime whose variables these are (what `npm start`
+ * writes to local.json: LEADLOOP_CLOCK_SPEED, LEADLOOP_CLOCK_ORIGIN and, when
+ * it was started elsewhere, LEADLOOP_CLOCK_START), or undefined when they name
+ * none (a deployed stack runs on the wall clock). Commands that date or read
+ * "now" against the runtime (simulate, digest) use it, not this machine's clock.
+ */
+export function localClockOf(env: Readonly<Record<string, string | undefined>>): ClockSettings | undefined {
+  const speed = Number(env[LOCAL_API_VARIABLES.clockSpeed]);
+  const origin = Number(env[LOCAL_API_VARIABLES.clockOrigin]);
+  if (!env[LOCAL_API_VARIABLES.clockSpeed] || !env[LOCAL_API_VARIABLES.clockOrigin] || !(speed > 0) || !Number.isFinite(origin)) return undefined;
+  const start = env[LOCAL_CLOCK_START_VARIABLE] ? Date.parse(env[LOCAL_CLOCK_START_VARIABLE]!) : undefined;
+  return { speed, origin, ...(start !== undefined && Number.isFinite(start) && { start }) };
+}
+
+/** The local runtime's now on its clock, read afresh at each call. */
+export const runtimeNow = (clock: ClockSettings) => (): Date => new Date(virtualNow(clock, Date.now()));
+
 /**
  * The target's now: a local runtime's virtual clock (its speed and origin, and
  * where it started, as `npm start` wrote them), so what a command writes or
@@ -35,12 +56,8 @@ export const LOCAL_API_VARIABLES = {
  * runtime's functions live in; a deployed stack's is the wall clock.
  */
 export function targetClock(env: Readonly<Record<string, string | undefined>>): () => Date {
-  const speed = Number(env[LOCAL_API_VARIABLES.clockSpeed]);
-  const origin = Number(env[LOCAL_API_VARIABLES.clockOrigin]);
-  if (!(speed > 0) || !Number.isFinite(origin)) return () => new Date();
-  const start = env.LEADLOOP_CLOCK_START ? Date.parse(env.LEADLOOP_CLOCK_START) : undefined;
-  const clock = { speed, origin, ...(start !== undefined && Number.isFinite(start) && { start }) };
-  return () => new Date(virtualNow(clock, Date.now()));
+  const clock = localClockOf(env);
+  return clock ? runtimeNow(clock) : () => new Date();
 }
 
 /**

@@ -20,6 +20,7 @@ import type { ServiceAgreementReport } from '../../functions/reports/service-agr
 import type { FeedbackReport } from '../../functions/core/reports/feedback.ts';
 import type { StalledReport } from '../../functions/core/reports/stalled.ts';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime.ts';
+import { virtualNow } from '../../local/clock.ts';
 import { leadIdFor } from '../../functions/core/lead-id.ts';
 import { eventually, sendEvent } from '../support/local.ts';
 import { qualify } from '../support/qualify.ts';
@@ -36,6 +37,10 @@ const XSS_CAMPAIGN = '<img src=x onerror=window.__xss=1>';
 const XSS_SEGMENT = `utm:${XSS_CAMPAIGN}`;
 /** a rep's comment, in markup */
 const XSS_COMMENT = 'Good fit <script>window.__xss=2</script><img src=x onerror=window.__xss=3>';
+/** a company, as a lead's form sends it (the issue's example): shown where companies are, in the stalled leads */
+const XSS_COMPANY = '<img src=x onerror=window.__xss=4>';
+/** Xavier: a deal the CRM opened 50 days ago (stalled in opportunity), whose person then gave the markup company */
+const XAVIER = 'xavier@initech.example';
 
 let runtime: LocalRuntime;
 let browser: Browser;
@@ -61,6 +66,13 @@ async function funnel(query: string, key = runtime.serverKey): Promise<{ status:
   const response = await fetch(`${runtime.apiUrl}/v1/reports/funnel${query}`, { headers: { authorization: `Bearer ${key}` } });
   return { status: response.status, body: (await response.json()) as FunnelOfPeriod };
 }
+
+/** The funnel's answer (200), asked again while a busy machine's report times out. */
+const funnelAnswer = async (query: string): Promise<FunnelOfPeriod> =>
+  eventually(`GET /v1/reports/funnel${query}`, async () => {
+    const { status, body } = await funnel(query);
+    return status === 200 ? body : undefined;
+  });
 
 beforeAll(async () => {
   runtime = await startLocalRuntime({ port: 0, sesPort: 0, synth: false, log: () => undefined });
@@ -108,6 +120,15 @@ beforeAll(async () => {
   // minutes ago, and a change is never dated before the lead's last one.)
   const opened = new Date(Date.now() - 60 * 86_400_000).toISOString();
   expect((await post('/v1/outcomes', { outcomeId: 'deal-olga:opp', email: 'olga@globex.example', stage: 'opportunity', at: opened, amount: 7000, currency: 'EUR', opportunityId: 'deal-olga', createIfMissing: true })).status).toBe(202);
+  // Xavier likewise (50 days ago, outside the 30 days the other reports count), then, once his lead is there, his company in markup
+  const xavierOpened = new Date(Date.now() - 50 * 86_400_000).toISOString();
+  expect((await post('/v1/outcomes', { outcomeId: 'deal-xavier:opp', email: XAVIER, stage: 'opportunity', at: xavierOpened, amount: 5000, currency: 'EUR', opportunityId: 'deal-xavier', createIfMissing: true })).status).toBe(202);
+  await eventually('Xavier’s lead', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/leads/${leadIdFor(`email:${XAVIER}`)}`, { headers: { authorization: `Bearer ${runtime.serverKey}` } });
+    return response.status === 200 && ((await response.json()) as { stage: string }).stage === 'opportunity' ? true : undefined;
+  }, 60_000);
+  const company = { anonymousId: 'visitor-xavier', messageId: 'visitor-xavier-1', traits: { email: XAVIER, name: 'Xavier Markup', company: XSS_COMPANY } };
+  expect((await sendEvent(runtime, '/v1/identify', company)).status).toBe(200);
 
   await eventually(
     'the period funnel to count three visitors, two MQLs and the SAL',
@@ -128,8 +149,10 @@ afterAll(async () => {
 });
 
 /** A fresh browser profile on the dashboard: every request it makes, every console error and page error. */
-async function openDashboard(): Promise<{ context: BrowserContext; page: Page; requests: string[]; errors: { text: string; url: string }[] }> {
+async function openDashboard(browserTime?: Date): Promise<{ context: BrowserContext; page: Page; requests: string[]; errors: { text: string; url: string }[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // a browser whose clock reads another day (Date only; its timers run as usual)
+  if (browserTime) await context.clock.setFixedTime(browserTime);
   const page = await context.newPage();
   const requests: string[] = [];
   const errors: { text: string; url: string }[] = [];
@@ -162,6 +185,43 @@ const expectedFunnel = (segment: FunnelOfPeriod['segments'][number]) =>
   new Map(segment.stages.map((s) => [s.stage, { reached: s.reached, conversion: percent(s.conversionFromPrevious) }]));
 
 const settled = (page: Page) => page.locator('#dashboard[aria-busy="false"]').waitFor();
+
+/**
+ * What a person on a phone would see wrong, each named (run in the page): a box past the screen's edges, a chart
+ * too small to read, text wider than its box (cut off, or spilling over the next), boxes of a row of numbers or
+ * controls on top of each other, and a funnel number that needs its table scrolled sideways to be read.
+ */
+const PHONE_LAYOUT_PROBLEMS = `(() => {
+      const width = window.innerWidth;
+      const problems = [];
+      const name = (el) => el.id ? '#' + el.id : el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + (el.dataset.tile ? '[' + el.dataset.tile + ']' : '') + ' "' + (el.textContent || '').trim().slice(0, 30) + '"';
+      const shown = (el) => el.getClientRects().length > 0;
+      const inside = (r, left, right) => r.left >= left - 0.5 && r.right <= right + 0.5;
+      for (const el of document.querySelectorAll('header, .controls, .controls label, .panel, .chart, canvas, .tiles, .tile, .table')) {
+        if (!shown(el)) continue;
+        const r = el.getBoundingClientRect();
+        if (!inside(r, 0, width)) problems.push('past the screen: ' + name(el) + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+        if (el.tagName === 'CANVAS' && (r.width < 200 || r.height < 100)) problems.push('chart too small to read: ' + name(el) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
+      }
+      for (const el of document.querySelectorAll('h1, h2, h3, p, .tile .value, .tile .label, .tile .target, .tile .trend, .controls label, button, q')) {
+        if (!shown(el)) continue;
+        if (el.scrollWidth > el.clientWidth + 1) problems.push('text wider than its box: ' + name(el) + ' ' + el.scrollWidth + ' > ' + el.clientWidth);
+      }
+      for (const row of document.querySelectorAll('.tiles, .controls')) {
+        const boxes = [...row.children].filter(shown).map((el) => [el, el.getBoundingClientRect()]);
+        for (let i = 0; i < boxes.length; i++)
+          for (let j = i + 1; j < boxes.length; j++) {
+            const [a, ra] = boxes[i], [b, rb] = boxes[j];
+            if (ra.left < rb.right - 0.5 && rb.left < ra.right - 0.5 && ra.top < rb.bottom - 0.5 && rb.top < ra.bottom - 0.5) problems.push('overlapping: ' + name(a) + ' and ' + name(b));
+          }
+      }
+      // the funnel's numbers: each stage's name and leads reached, without scrolling its table sideways
+      for (const row of document.querySelectorAll('#funnel-table tbody tr')) {
+        const box = row.closest('.table').getBoundingClientRect();
+        for (const cell of [...row.cells].slice(0, 2)) if (!inside(cell.getBoundingClientRect(), box.left, box.right)) problems.push('funnel cell out of view: ' + name(cell));
+      }
+      return problems;
+    })()`;
 
 describe('the dashboard without a key', () => {
   it('shows the sign-in form and nothing else, and asks the report API nothing', async () => {
@@ -220,6 +280,29 @@ describe('the dashboard on a stack that does not serve the calibration report, n
     expect(await page.locator('#feedback-body table, #feedback-chart, #stalled-body table').count()).toBe(0);
     // the rest of the dashboard is there
     expect(await page.locator('#funnel-table tbody tr').count()).toBeGreaterThan(0);
+    await context.close();
+  });
+});
+
+describe('the dashboard in a browser whose clock reads another day', () => {
+  it('shows the last 30 days to the server’s today (the report API’s default period), and says which days', async () => {
+    const { context, page } = await openDashboard(new Date('2020-03-01T12:00:00Z'));
+    expect(await page.evaluate('new Date().toISOString().slice(0, 10)')).toBe('2020-03-01');
+    const before = new Date(virtualNow(runtime.clock, Date.now())).toISOString().slice(0, 10);
+    await page.fill('#server-key', runtime.serverKey);
+    await page.press('#server-key', 'Enter');
+    await settled(page);
+    const body = await funnelAnswer('?by=all');
+    const after = new Date(virtualNow(runtime.clock, Date.now())).toISOString().slice(0, 10);
+    // the runtime's day, not the browser's
+    expect([before, after]).toContain(await page.inputValue('#to'));
+    expect(await page.inputValue('#to')).toBe(body.period.to);
+    expect(await page.inputValue('#from')).toBe(body.period.from);
+    expect(body.period.days).toBe(30);
+    expect(await page.locator('#period').textContent()).toMatch(new RegExp(`^${body.period.from} to ${body.period.to} \\(30 days, UTC\\)`));
+    // the leads sent above are in it
+    expect((await shownFunnel(page)).get('mql')!.reached).toBeGreaterThanOrEqual(2);
+    // (console errors are the signed-in session's check below: this one only reads the range)
     await context.close();
   });
 });
@@ -311,6 +394,48 @@ describe('the dashboard signed in with the server key', () => {
     expect(await page.locator(`#segments tr[data-segment="${XSS_SEGMENT.replaceAll('"', '\\"')}"] td`).first().textContent()).toBe(`${XSS_CAMPAIGN} (not defined)`);
     expect(await page.locator('#dashboard img').count()).toBe(0);
     expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
+  });
+
+  it('slices by campaign type and by a configured trait, showing the numbers the report API answers for them', async () => {
+    const offered = await page.locator('#by option').evaluateAll((options) => options.map((o) => o.getAttribute('value')));
+    expect(offered).toEqual(expect.arrayContaining(['campaignType', 'trait:industry', 'trait:employees']));
+    const period = `from=${await page.inputValue('#from')}&to=${await page.inputValue('#to')}`;
+    const all = (await funnelAnswer(`?${period}&by=all`)).segments[0]!;
+
+    await page.selectOption('#by', 'campaignType');
+    await settled(page);
+    const byType = await funnelAnswer(`?${period}&by=campaignType`);
+    // Ada came by the newsletter (email), Bob by a paid search (paid), Mallory by a campaign no one defined
+    expect(byType.segments.map((s) => s.segment)).toEqual(expect.arrayContaining(['email', 'paid', 'not-defined']));
+    expect(await page.locator('#segment option').evaluateAll((options) => options.map((o) => o.getAttribute('value')))).toEqual(byType.segments.map((s) => s.segment));
+    const rows = page.locator('#segments tbody tr');
+    expect(await rows.count()).toBe(byType.segments.length);
+    for (const [i, segment] of byType.segments.entries()) {
+      expect(await rows.nth(i).getAttribute('data-segment')).toBe(segment.segment);
+      expect(numberIn(await rows.nth(i).locator('td').nth(1).textContent())).toBe(segment.stages.find((s) => s.stage === 'visitor')!.reached);
+    }
+    await page.selectOption('#segment', 'email');
+    const email = byType.segments.find((s) => s.segment === 'email')!;
+    expect(await shownFunnel(page)).toEqual(expectedFunnel(email));
+    expect(email.stages.find((s) => s.stage === 'visitor')!.reached).toBeLessThan(all.stages.find((s) => s.stage === 'visitor')!.reached);
+    expect(await page.locator('#period').textContent()).toContain('Campaign type: email');
+
+    await page.selectOption('#by', 'trait:employees');
+    await settled(page);
+    const byEmployees = await funnelAnswer(`?${period}&by=trait:employees`);
+    // the qualified leads said 250 employees: the band 250-999 (the only one here, so the page shows it at once)
+    expect(byEmployees.segments.map((s) => s.segment)).toContain('250-999');
+    expect(await page.locator('#segments tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-segment')))).toEqual(byEmployees.segments.map((s) => s.segment));
+    if (byEmployees.segments.length > 1) await page.selectOption('#segment', '250-999');
+    expect(await shownFunnel(page)).toEqual(expectedFunnel(byEmployees.segments.find((s) => s.segment === '250-999')!));
+    expect(await page.locator('#period').textContent()).toContain('Trait: employees (bands): 250-999');
+
+    // as the test before left it (the attribution panel took up the campaign type, as its credit is by that too)
+    expect(await page.inputValue('#attribution-by')).toBe('campaignType');
+    await page.selectOption('#by', 'campaign');
+    await settled(page);
+    await page.selectOption('#attribution-by', 'campaign');
+    await page.locator('#attribution-body[aria-busy="false"]').waitFor();
   });
 
   it('shows the service-agreement scorecard the report API answers, for the week and the month holding the range’s end', async () => {
@@ -437,6 +562,12 @@ describe('the dashboard signed in with the server key', () => {
       body.leads.map((lead) => [lead.leadId, stalledLeadLabel(lead), lead.company ?? '–', stageLabel(lead.stage), duration(lead.hoursInStage), duration(lead.limit.hours), lead.owner?.repId ?? '–']);
     const every = await report<StalledReport>('/v1/reports/stalled?limit=25');
     expect(await shown()).toEqual(expected(every));
+    // Xavier's company, in markup, is in its column as the characters it is: nothing of it made an element or ran
+    const xavier = leadIdFor(`email:${XAVIER}`);
+    expect(every.leads.find((lead) => lead.leadId === xavier)?.company).toBe(XSS_COMPANY);
+    expect(await page.locator(`#stalled-leads tr[data-lead="${xavier}"] td`).nth(1).textContent()).toBe(XSS_COMPANY);
+    expect(await page.evaluate('document.querySelectorAll("img, script:not([src])").length')).toBe(0);
+    expect(await page.evaluate('typeof window.__xss')).toBe('undefined');
     // the stage select offers the stages the agreement sets a limit for
     expect(await page.locator('#stalled-stage option').evaluateAll((options) => options.map((o) => o.getAttribute('value')))).toEqual(['', ...every.limits.map((l) => l.stage)]);
     expect(every.leads.length).toBeGreaterThan(0);
@@ -461,11 +592,25 @@ describe('the dashboard signed in with the server key', () => {
     expect(await page.locator('#sign-in').isVisible()).toBe(false);
   });
 
-  it('fits a phone’s width', async () => {
+  it('fits a phone’s width: every panel and chart inside it, no text cut off or overlapping, the key numbers in view', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.selectOption('#by', 'source');
     await settled(page);
+    for (const body of ['#agreement-body', '#attribution-body', '#feedback-body', '#stalled-body', '#calibration-body']) await page.locator(`${body}[aria-busy="false"]`).waitFor();
+    const problems = async () => (await page.evaluate(PHONE_LAYOUT_PROBLEMS)) as string[];
+    expect(await problems()).toEqual([]);
+    // and there was something to check: the tiles and charts are there, the page does not scroll sideways
+    expect(await page.locator('[data-tile]').count()).toBeGreaterThanOrEqual(8);
+    expect(await page.locator('canvas').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('#funnel-table tbody tr').count()).toBeGreaterThan(0);
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    // the check itself can fail: a tile made wider than the phone, and a tile's number that cannot wrap, are each found
+    await page.evaluate(`(() => { const t = document.querySelector('[data-tile="accepted"]'); t.style.minWidth = '30rem'; })()`);
+    expect(await problems()).toEqual(expect.arrayContaining([expect.stringMatching(/^past the screen: div\.tile\[accepted\]/)]));
+    await page.evaluate(`(() => { const t = document.querySelector('[data-tile="accepted"]'); t.style.minWidth = ''; const v = t.querySelector('.value'); v.dataset.was = v.textContent; v.textContent = '1234567890'.repeat(6); v.style.overflow = 'hidden'; })()`);
+    expect(await problems()).toEqual(expect.arrayContaining([expect.stringMatching(/^text wider than its box: span\.value/)]));
+    await page.evaluate(`(() => { const v = document.querySelector('[data-tile="accepted"] .value'); v.textContent = v.dataset.was; v.style.overflow = ''; })()`);
+    expect(await problems()).toEqual([]);
   });
 
   it('says a period holds no lead, and is done loading', async () => {

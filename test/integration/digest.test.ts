@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { digest as digestConfig } from '../../config/digest.ts';
 import { lastDayOf, lastWeekBefore, type DigestWeek } from '../../functions/core/digest.ts';
 import type { FunnelOfPeriod } from '../../functions/reports/funnel.ts';
@@ -9,6 +9,19 @@ import { eventually } from '../support/local.ts';
 import { digestCommand } from '../../bin/cli/digest.ts';
 import type { CliIo } from '../../bin/cli/run.ts';
 import { qualify as qualifyVisitor } from '../support/qualify.ts';
+import { LOCAL_TARGET_FILE } from '../../bin/cli/target.ts';
+
+// `leadloop digest --local` reads what npm start writes (.leadloop/local.json, runtime.cliEnv): this test's
+// runtime is not npm start, so that one file is read from here, not from (or written to) the repo's
+// .leadloop, which a running npm start may own. Every other file is the real one.
+const localFile = vi.hoisted(() => ({ path: '', text: undefined as string | undefined }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const existsSync: typeof fs.existsSync = (file) => (file === localFile.path && localFile.text !== undefined) || fs.existsSync(file);
+  const readFileSync = ((file: Parameters<typeof fs.readFileSync>[0], ...rest: unknown[]) =>
+    file === localFile.path && localFile.text !== undefined ? localFile.text : (fs.readFileSync as (...a: unknown[]) => unknown)(file, ...rest)) as typeof fs.readFileSync;
+  return { ...fs, default: { ...fs, existsSync, readFileSync }, existsSync, readFileSync };
+});
 
 /**
  * The weekly digest through the local runtime: the stack's schedule (cron in
@@ -66,6 +79,8 @@ beforeAll(async () => {
   await qualify('digest-2', 'd2@initech.example', 'Dan Two');
   await qualify('digest-3', 'd3@hooli.example', 'Dora Three');
   seededInWeek = virtualNow(runtime.clock, Date.now()) < Date.parse(week.end);
+  localFile.path = LOCAL_TARGET_FILE;
+  localFile.text = JSON.stringify(runtime.cliEnv);
 }, 120_000);
 
 afterAll(async () => {
@@ -130,6 +145,30 @@ describe('the weekly digest, on the local runtime’s clock', () => {
     const response = await fetch(`${runtime.apiUrl}/v1/reports/funnel?by=all`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     expect(digest.body.text).toMatch(/read-only, until \w+day \d+ \w+ \d{4}, \d\d:\d\d \(/);
+  });
+
+  it('is rendered by leadloop digest --local --print for the week before the runtime’s now (not this machine’s), with a link that works on its clock', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = { readFile: () => '', out: (t) => out.push(t), err: (t) => err.push(t), env: {}, progress: { write: () => true }, onInterrupt: () => () => undefined };
+    const before = virtualNow(runtime.clock, Date.now());
+    const status = await digestCommand(['--local', '--print'], io);
+    const after = virtualNow(runtime.clock, Date.now());
+    expect({ status, err: err.join('\n') }).toEqual({ status: 0, err: '' });
+    const text = out.join('\n');
+    // the runtime's last week: its clock is days ahead of this machine's (the Monday schedule fired on it)
+    const weeks = new Set([lastWeekBefore(new Date(before), digestConfig.timeZone).from, lastWeekBefore(new Date(after), digestConfig.timeZone).from]);
+    const printed = /^Week: (\S+) to /m.exec(text)?.[1];
+    expect(weeks).toContain(printed);
+    // the link expires dashboardLinkDays after the runtime's now, and the report API (on the same clock) reads with it
+    const token = /#link=(dl1\.(\d+)\.\S+)$/m.exec(text);
+    expect(token).toBeTruthy();
+    const expires = Number(token![2]) * 1000;
+    const days = digestConfig.dashboardLinkDays * 86_400_000;
+    expect(expires).toBeGreaterThanOrEqual(Math.floor((before + days) / 1000) * 1000);
+    expect(expires).toBeLessThanOrEqual(after + days + 1000);
+    const response = await fetch(`${runtime.apiUrl}/v1/reports/funnel?by=all`, { headers: { authorization: `Bearer ${token![1]}` } });
+    expect(response.status).toBe(200);
   });
 
   it('is rendered on demand by leadloop digest --print, and --send sends it only once a week unless forced', async () => {

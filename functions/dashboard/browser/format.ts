@@ -10,17 +10,32 @@ import type { FunnelOfPeriod } from '../../reports/funnel.ts';
 export type Segment = FunnelOfPeriod['segments'][number];
 export type StageRow = Segment['stages'][number];
 
-/** The slices the funnel report takes (`by`), as the page offers them. */
+/** The dimensions every count is kept under, as the page offers them (the funnel report's `by`). */
 export const slices = [
   ['all', 'All leads'],
   ['source', 'Source'],
   ['campaign', 'Campaign'],
+  ['campaignType', 'Campaign type'],
   ['grade', 'Grade'],
   ['scoreBand', 'Score band'],
   ['team', 'Team'],
   ['rep', 'Rep'],
-] as const satisfies readonly (readonly [ReportDimension, string])[];
-export type Slice = (typeof slices)[number][0];
+] as const satisfies readonly (readonly [ReportDimension | 'campaignType', string])[];
+
+/** A slice the funnel report takes: a dimension above, or `trait:<name>` for a trait config/reports.json keeps. */
+export type Slice = (typeof slices)[number][0] | `trait:${string}`;
+
+/**
+ * The slices the page offers: the dimensions, campaign type (the campaigns' types of
+ * config/campaigns.json), then one per trait config/reports.json keeps (`trait:industry`,
+ * `trait:employees` in its bands), as GET /v1/reports/funnel takes them; no other trait has counts.
+ */
+export function sliceOptions(traits: Readonly<Record<string, { bands?: readonly number[] | undefined }>>): [Slice, string][] {
+  return [
+    ...slices.map(([value, label]): [Slice, string] => [value, label]),
+    ...Object.entries(traits).map(([name, trait]): [Slice, string] => [`trait:${name}`, `Trait: ${name}${trait.bands ? ' (bands)' : ''}`]),
+  ];
+}
 
 /** Stages a lead leaves by: shown in the table and in where leads left, not as steps of the funnel chart. */
 const exits = new Set(['lost', 'recycled', 'disqualified']);

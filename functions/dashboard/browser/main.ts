@@ -14,13 +14,15 @@ import {
   reasonLabel,
   reportQuery,
   segmentLabel,
-  slices,
+  sliceOptions,
   stageLabel,
   thresholdText,
   type Segment,
   type Slice,
 } from './format.ts';
 import { el, table, tile } from './dom.ts';
+// only the traits the funnel keeps counts for (names and bands, nothing secret): the page offers those as slices
+import reportsConfig from '../../../config/reports.json' with { type: 'json' };
 import { AttributionPanel } from './panels/attribution.ts';
 import { FeedbackPanel } from './panels/feedback.ts';
 import type { Panel, PanelQuery } from './panels/panel.ts';
@@ -126,6 +128,9 @@ async function open(key: string): Promise<void> {
 // ---- the dashboard ----
 
 const PRIMARY = '#2f5bd3';
+/** The slices offered: the dimensions, campaign type and the traits config/reports.json keeps (the stack the page ships with). */
+const sliceChoices = sliceOptions(reportsConfig.traits);
+const sliceLabelOf = (by: string) => sliceChoices.find(([value]) => value === by)?.[1] ?? by;
 const SECONDARY = '#7aa2f7';
 
 class DashboardView {
@@ -133,7 +138,7 @@ class DashboardView {
   private readonly key: string;
   private readonly from = el('input', { id: 'from', type: 'date', required: '' });
   private readonly to = el('input', { id: 'to', type: 'date', required: '' });
-  private readonly by = el('select', { id: 'by' }, ...slices.map(([value, label]) => el('option', { value }, label)));
+  private readonly by = el('select', { id: 'by' }, ...sliceChoices.map(([value, label]) => el('option', { value }, label)));
   private readonly segment = el('select', { id: 'segment' });
   private readonly status = el('p', { id: 'status', class: 'error', role: 'alert', hidden: '' });
   private readonly heading = el('p', { id: 'period', class: 'muted' });
@@ -279,7 +284,7 @@ class DashboardView {
     const report = this.report;
     if (!report) return;
     const chosen = report.segments.find((s) => s.segment === this.segment.value) ?? report.segments[0];
-    const sliceName = slices.find(([value]) => value === report.by)?.[1] ?? report.by;
+    const sliceName = sliceLabelOf(report.by);
     this.heading.textContent = `${report.period.from} to ${report.period.to} (${count(report.period.days)} days, UTC) · ${sliceName}${chosen && report.by !== 'all' ? `: ${segmentLabel(chosen, report.by)}` : ''}`;
     this.renderSegments(report);
     this.renderNow(report);
@@ -342,7 +347,7 @@ class DashboardView {
     if (report.by === 'all') return this.segmentsPanel.replaceChildren();
     const steps = funnelSteps(report.segments[0]?.stages ?? []).map((s) => s.stage);
     this.segmentsPanel.replaceChildren(
-      el('h2', {}, `Segments by ${slices.find(([value]) => value === report.by)?.[1].toLowerCase() ?? report.by}`),
+      el('h2', {}, `Segments by ${sliceLabelOf(report.by).toLowerCase()}`),
       report.segments.length === 0
         ? el('p', { class: 'muted' }, 'No lead counted in this period.')
         : table(

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { LOCAL_TARGET_FILE, resolveTarget, targetClock, targetFromOutputs } from '../../../bin/cli/target.ts';
+import { LOCAL_TARGET_FILE, localClockOf, resolveTarget, runtimeNow, targetClock, targetFromOutputs } from '../../../bin/cli/target.ts';
 
 // vi.mock is hoisted above the imports, so target.ts sees the fake file system.
 /** The files the fake file system holds, by absolute path: `--local` is tested without the repo's .leadloop directory. */
@@ -191,5 +191,31 @@ describe('the target\'s clock', () => {
       expect(now).toBeGreaterThanOrEqual(before);
       expect(now).toBeLessThanOrEqual(Date.now());
     }
+  });
+});
+
+describe('the local runtime’s clock, from what npm start wrote', () => {
+  it('runs at its speed from its origin, or from where LEADLOOP_CLOCK_START put it', () => {
+    // Prepare
+    const origin = Date.now() - 10_000;
+    const started = Date.parse('2027-01-08T18:00:00Z');
+
+    // Act
+    const fast = localClockOf({ LEADLOOP_CLOCK_SPEED: '3600', LEADLOOP_CLOCK_ORIGIN: String(origin) });
+    const elsewhere = localClockOf({ LEADLOOP_CLOCK_SPEED: '1', LEADLOOP_CLOCK_ORIGIN: String(origin), LEADLOOP_CLOCK_START: '2027-01-08T18:00:00.000Z' });
+
+    // Assess: ten real seconds at 3600× are ten virtual hours
+    expect(fast).toEqual({ speed: 3600, origin });
+    expect(runtimeNow(fast!)().getTime() - origin).toBeGreaterThanOrEqual(10 * 3_600_000);
+    expect(runtimeNow(fast!)().getTime() - origin).toBeLessThan(11 * 3_600_000);
+    expect(elsewhere).toEqual({ speed: 1, origin, start: started });
+    expect(runtimeNow(elsewhere!)().getTime() - started).toBeGreaterThanOrEqual(10_000);
+    expect(runtimeNow(elsewhere!)().getTime() - started).toBeLessThan(60_000);
+  });
+
+  it('is none when the variables name no clock (a deployed stack’s, or the environment’s)', () => {
+    expect(localClockOf({})).toBeUndefined();
+    expect(localClockOf({ LEADLOOP_CLOCK_SPEED: '3600' })).toBeUndefined();
+    expect(localClockOf({ LEADLOOP_CLOCK_SPEED: 'fast', LEADLOOP_CLOCK_ORIGIN: '1' })).toBeUndefined();
   });
 });

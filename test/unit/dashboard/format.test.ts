@@ -11,10 +11,13 @@ import {
   percent,
   reportQuery,
   segmentLabel,
+  sliceOptions,
   stageLabel,
   thresholdText,
   type StageRow,
 } from '../../../functions/dashboard/browser/format.ts';
+import { funnelSlices } from '../../../functions/core/reports/period.ts';
+import { reports } from '../../../config/index.ts';
 
 const row = (stage: string, left: Record<string, number> = {}): StageRow =>
   ({ stage, reached: 0, conversionFromPrevious: null, timeInStage: null, left }) as StageRow;
@@ -115,5 +118,20 @@ describe('the dashboard’s report requests', () => {
     expect(thresholdText({ threshold: { threshold: null, reason: 'below-target', decisions: 300 }, target: 0.7 })).toBe(
       'No threshold with enough decisions above it reaches the agreed acceptance rate of 70.0% (300 decisions in all).',
     );
+  });
+});
+
+describe('the slices the page offers', () => {
+  it('are every slice the funnel report takes for the configured traits, campaign type and each trait included', () => {
+    const offered = sliceOptions(reports.traits);
+    expect(offered.map(([value]) => value).sort()).toEqual(funnelSlices(Object.keys(reports.traits)).sort());
+    expect(offered).toContainEqual(['campaignType', 'Campaign type']);
+  });
+
+  it('name a trait, and say when it is counted in bands', () => {
+    expect(sliceOptions({ industry: {}, employees: { bands: [10, 50] } }).slice(-2)).toEqual([
+      ['trait:industry', 'Trait: industry'],
+      ['trait:employees', 'Trait: employees (bands)'],
+    ]);
   });
 });
