@@ -104,10 +104,12 @@ export function targetFromOutputs(stack: string, outputs: readonly { OutputKey?:
 
 export async function resolveTarget(flags: { local?: boolean; stack?: string }, env: NodeJS.ProcessEnv): Promise<Target> {
   if (flags.local) {
-    if (!existsSync(LOCAL_TARGET_FILE)) {
-      return { ok: false, message: `LeadLoop does not seem to run locally (${path.relative(process.cwd(), LOCAL_TARGET_FILE)} is missing): start it with npm start` };
+    // LEADLOOP_LOCAL_FILE: another runtime's file (a test's runtime, started beside npm start)
+    const file = env.LEADLOOP_LOCAL_FILE || LOCAL_TARGET_FILE;
+    if (!existsSync(file)) {
+      return { ok: false, message: `LeadLoop does not seem to run locally (${path.relative(process.cwd(), file)} is missing): start it with npm start` };
     }
-    return { ok: true, env: JSON.parse(readFileSync(LOCAL_TARGET_FILE, 'utf8')) as Record<string, string>, description: 'the local runtime (npm start)' };
+    return { ok: true, env: JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>, description: 'the local runtime (npm start)' };
   }
   if (flags.stack) {
     const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');

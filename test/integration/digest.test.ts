@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digest as digestConfig } from '../../config/digest.ts';
 import { lastDayOf, lastWeekBefore, type DigestWeek } from '../../functions/core/digest.ts';
 import type { FunnelOfPeriod } from '../../functions/reports/funnel.ts';
@@ -9,19 +12,8 @@ import { eventually } from '../support/local.ts';
 import { digestCommand } from '../../bin/cli/digest.ts';
 import type { CliIo } from '../../bin/cli/run.ts';
 import { qualify as qualifyVisitor } from '../support/qualify.ts';
-import { LOCAL_TARGET_FILE } from '../../bin/cli/target.ts';
 
-// `leadloop digest --local` reads what npm start writes (.leadloop/local.json, runtime.cliEnv): this test's
-// runtime is not npm start, so that one file is read from here, not from (or written to) the repo's
-// .leadloop, which a running npm start may own. Every other file is the real one.
-const localFile = vi.hoisted(() => ({ path: '', text: undefined as string | undefined }));
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  const existsSync: typeof fs.existsSync = (file) => (file === localFile.path && localFile.text !== undefined) || fs.existsSync(file);
-  const readFileSync = ((file: Parameters<typeof fs.readFileSync>[0], ...rest: unknown[]) =>
-    file === localFile.path && localFile.text !== undefined ? localFile.text : (fs.readFileSync as (...a: unknown[]) => unknown)(file, ...rest)) as typeof fs.readFileSync;
-  return { ...fs, default: { ...fs, existsSync, readFileSync }, existsSync, readFileSync };
-});
+const localFile = path.join(mkdtempSync(path.join(tmpdir(), 'leadloop-digest-')), 'local.json');
 
 /**
  * The weekly digest through the local runtime: the stack's schedule (cron in
@@ -79,8 +71,8 @@ beforeAll(async () => {
   await qualify('digest-2', 'd2@initech.example', 'Dan Two');
   await qualify('digest-3', 'd3@hooli.example', 'Dora Three');
   seededInWeek = virtualNow(runtime.clock, Date.now()) < Date.parse(week.end);
-  localFile.path = LOCAL_TARGET_FILE;
-  localFile.text = JSON.stringify(runtime.cliEnv);
+  // what npm start writes to .leadloop/local.json, written for this runtime to a file of its own (a running npm start owns that one)
+  writeFileSync(localFile, JSON.stringify(runtime.cliEnv));
 }, 120_000);
 
 afterAll(async () => {
@@ -150,7 +142,7 @@ describe('the weekly digest, on the local runtime’s clock', () => {
   it('is rendered by leadloop digest --local --print for the week before the runtime’s now (not this machine’s), with a link that works on its clock', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const io: CliIo = { readFile: () => '', out: (t) => out.push(t), err: (t) => err.push(t), env: {}, progress: { write: () => true }, onInterrupt: () => () => undefined };
+    const io: CliIo = { readFile: () => '', out: (t) => out.push(t), err: (t) => err.push(t), env: { LEADLOOP_LOCAL_FILE: localFile }, progress: { write: () => true }, onInterrupt: () => () => undefined };
     const before = virtualNow(runtime.clock, Date.now());
     const status = await digestCommand(['--local', '--print'], io);
     const after = virtualNow(runtime.clock, Date.now());

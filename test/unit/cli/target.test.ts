@@ -158,6 +158,25 @@ describe('resolving the local target', () => {
     }
   });
 
+  it('reads another runtime’s file when LEADLOOP_LOCAL_FILE names one, and says which is missing', async () => {
+    // Prepare
+    const other = '/tmp/another-runtime/local.json';
+    files.set(other, JSON.stringify({ LEADS_TABLE: 'other-leads' }));
+    files.set(localFile, JSON.stringify({ LEADS_TABLE: 'local-leads' }));
+
+    try {
+      // Act
+      const target = await resolveTarget({ local: true }, { LEADLOOP_LOCAL_FILE: other });
+      const missing = await resolveTarget({ local: true }, { LEADLOOP_LOCAL_FILE: '/tmp/none/local.json' });
+
+      // Assess
+      expect(target).toEqual({ ok: true, env: { LEADS_TABLE: 'other-leads' }, description: 'the local runtime (npm start)' });
+      expect(missing).toMatchObject({ ok: false, message: expect.stringContaining('none/local.json is missing') });
+    } finally {
+      files.clear();
+    }
+  });
+
   it('says to start LeadLoop when npm start has not written the file', async () => {
     // Act
     const target = await resolveTarget({ local: true }, {});
