@@ -527,6 +527,28 @@ describe('reports handler (funnel)', () => {
       expect(sliceReads.map((r) => `${r.family}:${r.dimension}`).sort()).toEqual(['attribution:share:all', 'attribution:w-shaped:campaign', 'funnel:campaign']);
     });
 
+    it('counts opportunities the CRM reported without an amount: in the deals touched, the shares and the cost per opportunity', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      const brand = campaigns.campaigns.find((c) => c.id === 'search-brand-2026')!;
+      // three opportunities the brand campaign touched, one with 900.00 EUR, two without an amount (no amount counter)
+      reportItems.set(`attribution|2026-03-10|linear:campaign=${brand.id}`, { 'pipeline.EUR': 90_000, 'pipeline.deals': 1 });
+      reportItems.set(`attribution|2026-03-11|linear:campaign=${brand.id}`, { 'pipeline.deals': 2 });
+      reportItems.set('attribution|2026-03-10|share:all=all', { 'pipeline.deals': 1, 'pipeline.EUR': 90_000, 'pipeline.touched.deals': 1, 'pipeline.touched.EUR': 90_000 });
+      reportItems.set('attribution|2026-03-11|share:all=all', { 'pipeline.deals': 3, 'pipeline.touched.deals': 2 });
+
+      const result = await getAttribution(key, { from: '2026-03-01', to: '2026-03-31' });
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as { rows: { value: string; pipeline: unknown; pipelineDeals: number; cost: { perOpportunity: number | null } }[]; marketingTouched: { pipeline: unknown } };
+      const row = body.rows.find((r) => r.value === brand.id)!;
+      expect(row).toMatchObject({ pipeline: { EUR: 900 }, pipelineDeals: 3 });
+      // its cost over the three opportunities it touched
+      expect(row.cost.perOpportunity).toBe(Math.round((brand.cost!.amount / 3) * 100) / 100);
+      // 3 of the 4 opportunities marketing touched
+      expect(body.marketingTouched.pipeline).toEqual({ deals: 4, touchedDeals: 3, share: 0.75, amounts: { EUR: 900 }, touchedAmounts: { EUR: 900 } });
+    });
+
     it.each([
       [{ model: 'shapley' }, 'model'],
       [{ by: 'rep' }, 'by'],
