@@ -106,6 +106,7 @@ export const feedbackQuerySchema = z
     to: z.optional(day),
     by: z.optional(z.enum(['all', 'team', 'rep'])),
     limit: z.optional(z.coerce.number().check(z.int('a whole number'), z.gte(1, 'at least 1'), z.lte(MAX_FEEDBACK_COMMENTS, `at most ${MAX_FEEDBACK_COMMENTS}`))),
+    format: z.optional(z.enum(['json', 'csv'])),
   })
   .check(periodCheck);
 export type FeedbackQuery = z.infer<typeof feedbackQuerySchema>;
