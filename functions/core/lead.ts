@@ -310,6 +310,8 @@ function advance(lead: Lead, at: string, model: ScoringModel, changes: StageChan
     cause = `${count} events of rule ${rule.rule} within ${rule.withinDays} days${since} met the activity rule of model ${model.version}`;
   }
   moveTo(lead, 'mql', at, `${causePrefix}${cause}`, changes);
+  // the engagement at hand-off: the decision and the deal are counted under its score band
+  lead.stageHistory.at(-1)!.engagement = lead.engagement;
   lead.cycle += 1;
   lead.journeyPending = lead.cycle;
   delete lead.owner;

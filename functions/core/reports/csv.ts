@@ -232,16 +232,16 @@ export function attributionCsv(report: AttributionCsvInput): string {
  * band edge the data supports and what it rests on, or empty with the reason.
  */
 export function calibrationCsv(report: CalibrationReport & { period: { from: string; to: string }; threshold: SupportedThreshold; target: number }): string {
-  const header = ['from', 'to', 'row', 'value', 'bandFrom', 'bandTo', 'accepted', 'rejected', 'decisions', 'acceptanceRate', 'won', 'lost', 'closed', 'winRate', 'threshold', 'target', 'reason'];
+  const header = ['from', 'to', 'row', 'value', 'bandFrom', 'bandTo', 'accepted', 'rejected', 'notAccepted', 'decisions', 'acceptanceRate', 'won', 'lost', 'closed', 'winRate', 'threshold', 'target', 'reason'];
   const lead = (row: string, value: string): Cell[] => [report.period.from, report.period.to, row, value];
-  const counts = (r: CalibrationRow): Cell[] => [r.accepted, r.rejected, r.decisions, r.acceptanceRate, r.won, r.lost, r.closed, r.winRate];
+  const counts = (r: CalibrationRow): Cell[] => [r.accepted, r.rejected, r.notAccepted, r.decisions, r.acceptanceRate, r.won, r.lost, r.closed, r.winRate];
   const t = report.threshold;
   return csvTable(header, [
     ...report.bands.map((band) => [...lead('band', band.label), band.from, band.to, ...counts(band), '', '', '']),
     ...report.grades.map((grade) => [...lead('grade', grade.grade), '', '', ...counts(grade), '', '', '']),
     t.threshold === null
-      ? [...lead('threshold', ''), '', '', '', '', t.decisions, '', '', '', '', '', '', report.target, t.reason]
-      : [...lead('threshold', t.band), t.threshold, '', t.accepted, '', t.decisions, t.acceptanceRate, '', '', '', '', t.threshold, report.target, ''],
+      ? [...lead('threshold', ''), '', '', '', '', '', t.decisions, '', '', '', '', '', '', report.target, t.reason]
+      : [...lead('threshold', t.band), t.threshold, '', t.accepted, '', '', t.decisions, t.acceptanceRate, '', '', '', '', t.threshold, report.target, ''],
   ]);
 }
 

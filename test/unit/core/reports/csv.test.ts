@@ -130,18 +130,19 @@ describe('attributionCsv', () => {
 
 describe('calibrationCsv', () => {
   it('gives a row per band and grade with its counts and rates, then the supported threshold', () => {
+    // 30 accepted, 10 rejected, 5 left not accepted: 30 of 45
     const report = calibration({
-      bands: { '60–79': { accepted: 30, rejected: 10, won: 2, lost: 1 } },
-      grades: { A: { accepted: 30, rejected: 10, won: 2, lost: 1 } },
+      bands: { '60–79': { accepted: 30, rejected: 10, notAccepted: 5, won: 2, lost: 1 } },
+      grades: { A: { accepted: 30, rejected: 10, notAccepted: 5, won: 2, lost: 1 } },
     });
     const threshold = supportedThreshold(report, { target: 0.6 });
 
     const { records } = table(calibrationCsv({ ...report, period, threshold, target: 0.6 }));
 
     expect(records.filter((r) => r.row === 'band')).toHaveLength(report.bands.length);
-    expect(records.find((r) => r.row === 'band' && r.value === '60–79')).toMatchObject({ bandFrom: '60', bandTo: '80', accepted: '30', rejected: '10', decisions: '40', acceptanceRate: '0.75', won: '2', winRate: '0.667' });
-    expect(records.find((r) => r.row === 'grade' && r.value === 'A')).toMatchObject({ bandFrom: '', decisions: '40' });
-    expect(records.at(-1)).toMatchObject({ row: 'threshold', value: '60–79', threshold: '60', decisions: '40', accepted: '30', acceptanceRate: '0.75', target: '0.6', reason: '' });
+    expect(records.find((r) => r.row === 'band' && r.value === '60–79')).toMatchObject({ bandFrom: '60', bandTo: '80', accepted: '30', rejected: '10', notAccepted: '5', decisions: '45', acceptanceRate: '0.667', won: '2', winRate: '0.667' });
+    expect(records.find((r) => r.row === 'grade' && r.value === 'A')).toMatchObject({ bandFrom: '', decisions: '45' });
+    expect(records.at(-1)).toMatchObject({ row: 'threshold', value: '60–79', threshold: '60', decisions: '45', accepted: '30', acceptanceRate: '0.667', target: '0.6', reason: '' });
   });
 
   it('says why no threshold is supported', () => {
