@@ -258,6 +258,9 @@ describe('reports handler (funnel)', () => {
     it.each([
       [{ from: '2026-3-2' }, 'from'],
       [{ from: '2026-02-30' }, 'from'],
+      [{ from: '0000-01-01' }, 'from'],
+      [{ from: '9999-12-31' }, 'from'],
+      [{ from: '2026-03-01', to: '2101-01-01' }, 'to'],
       [{ from: '2026-03-04', to: '2026-03-02' }, 'to'],
       [{ from: '2025-01-01', to: '2026-03-02' }, 'to'],
       [{ by: 'colour' }, 'by'],
@@ -275,6 +278,17 @@ describe('reports handler (funnel)', () => {
       expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
       expect(sliceReads).toEqual([]);
     });
+  });
+
+  it('refuses a day outside 2000–2100, saying the range, and takes the edges', async () => {
+    const key = freshKey('sk');
+    stubKey(key, 'server');
+
+    const refused = await getFunnel(bearer(key), { from: '9999-12-31' });
+    expect(refused.statusCode).toBe(400);
+    expect((jsonBody(refused) as { issues: { path: string; message: string }[] }).issues).toEqual([{ path: 'from', message: 'a day from 2000-01-01 to 2100-12-31' }]);
+    expect((await getFunnel(bearer(key), { from: '2000-01-01', to: '2000-01-31' })).statusCode).toBe(200);
+    expect((await getFunnel(bearer(key), { from: '2100-12-01', to: '2100-12-31' })).statusCode).toBe(200);
   });
 
   describe('by campaign, campaign type and trait', () => {
@@ -446,6 +460,9 @@ describe('reports handler (funnel)', () => {
     it.each([
       [{ period: 'day' }, 'period'],
       [{ from: '2026-02-30' }, 'from'],
+      [{ from: '0000-01-01' }, 'from'],
+      [{ from: '9999-12-31' }, 'from'],
+      [{ from: '1999-12-31' }, 'from'],
       [{ to: '2026-03-01' }, 'to'],
     ])('answers 400 naming the parameter for %j, and reads no report item', async (query, name) => {
       const key = freshKey('sk');
@@ -612,6 +629,8 @@ describe('reports handler (funnel)', () => {
       [{ from: '2026-03-10', to: '2026-03-09' }, 'to'],
       [{ from: '2025-03-01', to: '2026-03-02' }, 'to'],
       [{ from: '2026-02-30' }, 'from'],
+      [{ from: '0000-01-01' }, 'from'],
+      [{ to: '9999-12-31' }, 'to'],
     ])('answers 400 naming the parameter for %j', async (query, name) => {
       const key = freshKey('sk');
       stubKey(key, 'server');
