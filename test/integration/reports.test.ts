@@ -123,26 +123,32 @@ describe('the period reports', () => {
     await handoffOf('Rob Two');
     await handoffOf('Rex Four');
     await eventually('Rita accepted', async () => (await report<{ stage: string }>(`/v1/leads/${leadIdFor('anon:visitor-r1')}`)).stage === 'sal' || undefined);
-    // Rita downloads the ebook, no UTM: the ebook campaign's event rule claims the tracked event, so it is a touch of that campaign
-    const ebook = { anonymousId: 'visitor-r1', messageId: 'visitor-r1-ebook', event: 'Content Downloaded', properties: { asset: 'lead-scoring-playbook' } };
+    // Rita downloads the ebook, no UTM: the ebook campaign's event rule claims the tracked event, so it is a touch of that
+    // campaign. Dated a second after her first touch, so it comes between it and the deal (the runtime's clock runs fast).
+    type LeadTouches = { touches: { first: Touch | null; all: Touch[] } };
+    const firstTouchAt = (await report<LeadTouches>(`/v1/leads/${leadIdFor('anon:visitor-r1')}`)).touches.first!.at;
+    const ebookAt = new Date(Date.parse(firstTouchAt) + 1000).toISOString();
+    const ebook = { anonymousId: 'visitor-r1', messageId: 'visitor-r1-ebook', event: 'Content Downloaded', properties: { asset: 'lead-scoring-playbook' }, timestamp: ebookAt };
     expect((await sendEvent(runtime, '/v1/track', ebook)).status).toBe(200);
-    type LeadTouches = { touches: { all: Touch[] } };
     const ritasTouches = await eventually('the ebook touch recorded', async () => {
       const view = await report<LeadTouches>(`/v1/leads/${leadIdFor('anon:visitor-r1')}`);
       return view.touches.all.some((t) => t.messageId === ebook.messageId) ? view.touches.all : undefined;
     });
     expect(ritasTouches.find((t) => t.messageId === ebook.messageId)).toMatchObject({ source: EVENT_SOURCE, campaignId: 'ebook-lead-scoring' });
+    const deckAt = new Date(Math.max(Date.now(), Date.parse(ebookAt) + 1000)).toISOString();
     // the rep sends the ROI deck (a sales touch, of the sales campaign that maps it) before the deal is won
     const deck = await fetch(`${runtime.apiUrl}/v1/activities`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${runtime.serverKey}` },
-      body: JSON.stringify({ activityId: 'act-r1-deck', email: 'r1@initech.example', kind: 'email', at: new Date().toISOString(), result: 'Sent the ROI deck to the CFO' }),
+      // after the ebook download
+      body: JSON.stringify({ activityId: 'act-r1-deck', email: 'r1@initech.example', kind: 'email', at: deckAt, result: 'Sent the ROI deck to the CFO' }),
     });
     expect(deck.status).toBeLessThan(300);
     const won = await fetch(`${runtime.apiUrl}/v1/outcomes`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${runtime.serverKey}` },
-      body: JSON.stringify({ outcomeId: 'deal-r1:won', email: 'r1@initech.example', stage: 'won', at: new Date().toISOString(), amount: 5000, currency: 'USD' }),
+      // after the deck
+      body: JSON.stringify({ outcomeId: 'deal-r1:won', email: 'r1@initech.example', stage: 'won', at: new Date(Math.max(Date.now(), Date.parse(deckAt) + 1000)).toISOString(), amount: 5000, currency: 'USD' }),
     });
     expect(won.status).toBe(202);
     await eventually('the deal applied', async () => (await report<{ stage: string }>(`/v1/leads/${leadIdFor('anon:visitor-r1')}`)).stage === 'won' || undefined);
