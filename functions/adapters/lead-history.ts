@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CampaignsConfig } from '#core/campaigns.ts';
 import { historyOf, withHistory, type LeadHistoryView } from '#core/lead.ts';
 import type { EventRecord, EventRef, LeadPage, RescoreProgress, ScanPosition, VersionedLead } from '#core/records.ts';
 import type { StoredEvent } from '#core/tracking-event.ts';
@@ -23,11 +24,13 @@ export interface LeadHistorySettings {
   eventsTable: string;
   /** told the read and write units of every call (each asks for them) */
   onConsumed?: OnConsumed;
+  /** the campaigns whose event rules make tracked events touches (lead.ts touchOf); without them only UTM and referrer touches */
+  campaigns?: CampaignsConfig;
 }
 
 export type LeadHistory = ReturnType<typeof createLeadHistory>;
 
-export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, onConsumed }: LeadHistorySettings) {
+export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, onConsumed, campaigns }: LeadHistorySettings) {
   const client = meteredClient(sdkClient, onConsumed);
   const batchGetAll = createBatchGet({ client });
   /** The stored tracking events among these messageIds (outcomes are left out), in no particular order. */
@@ -80,7 +83,7 @@ export function createLeadHistory({ client: sdkClient, leadsTable, eventsTable, 
         }),
       );
       const ids = Items.map((item) => eventOfMarker(String(item.sk)).messageId);
-      return historyOf(await trackingEvents([...ids, ...alsoEvents]));
+      return historyOf(await trackingEvents([...ids, ...alsoEvents]), campaigns);
     },
 
     trackingEvents,

@@ -200,6 +200,8 @@ export interface TouchInput {
   campaign?: string | undefined;
   term?: string | undefined;
   content?: string | undefined;
+  /** the campaign whose event rule claimed the tracked event this touch is (lead.ts touchOf) */
+  campaignId?: string | undefined;
 }
 
 /** What it reads of a tracked event (a `StoredEvent`). */
@@ -287,14 +289,15 @@ function touchMatches(campaign: CompiledCampaign, touch: TouchInput): boolean {
 
 /**
  * The campaign a marketing touch counts for: the first defined campaign whose
- * UTM or referrer rules match it and that runs at the touch's time; else the
+ * UTM or referrer rules match it, or whose event rule claimed it (a tracked
+ * event's touch: `campaignId`), and that runs at the touch's time; else the
  * touch's own UTM campaign (`utm:<name>`), else its source (`source:<host>`
  * for a referral), not defined. Never nothing. A UTM name or source that
  * looks like an email address is named `(personal)` (`utm:(personal)`,
  * personal-values.ts): the id is kept in report keys, which hold no person.
  */
 export function campaignOfTouch(config: CampaignsConfig, touch: TouchInput): CampaignRef {
-  const defined = firstMatching(config, touch.at, (campaign) => touchMatches(campaign, touch));
+  const defined = firstMatching(config, touch.at, (campaign) => campaign.ref.id === touch.campaignId || touchMatches(campaign, touch));
   if (defined) return defined;
   const campaign = touch.campaign?.trim();
   if (campaign) {

@@ -1,3 +1,4 @@
+import { campaignOfEvent, type CampaignsConfig } from './campaigns.ts';
 import type { Deal } from './crm-apply.ts';
 import { identityKeys } from './identity.ts';
 import { transition, type HandOffDecision, type Stage, type StageChange, type StageMover } from './lifecycle.ts';
@@ -21,10 +22,15 @@ import type { NurtureEnrollment } from './nurture.ts';
  * leads of one person `merge.ts`; what sales decides `outcomes.ts`.
  */
 
-/** A marketing touch, for attribution: where a visit came from (UTM parameters or the referring site). */
+/**
+ * A marketing touch, for attribution: where a visit came from (UTM parameters
+ * or the referring site), or a tracked event a campaign's event rule claims
+ * (a webinar attended, an ebook downloaded: `campaignId`).
+ */
 export interface Touch {
   messageId: string;
   at: string;
+  /** the UTM source, the referring host, or EVENT_SOURCE for a claimed event without either */
   source: string;
   medium?: string;
   campaign?: string;
@@ -32,7 +38,12 @@ export interface Touch {
   term?: string;
   /** utm_content: which ad or link */
   content?: string;
+  /** the defined campaign (config/campaigns.json id) whose event rule claimed this tracked event, when one did */
+  campaignId?: string;
 }
+
+/** The source of a touch that is a tracked event a campaign claims, when the event carries no UTM source or referrer. */
+export const EVENT_SOURCE = 'tracked-event';
 
 export interface ActivityItem {
   messageId: string;
@@ -125,7 +136,21 @@ function activityLabel(event: StoredEvent): string {
   }
 }
 
-function touchOf(event: StoredEvent): Touch | undefined {
+/**
+ * The touch an event makes: its UTM parameters, else a referring site
+ * outside the page's own; and, with the campaigns, a tracked event that a
+ * campaign's event rule claims (campaignOfEvent) is a touch of that campaign
+ * (`campaignId`), with its UTM parameters when it has them, else of source
+ * EVENT_SOURCE. One event makes one touch at most (its messageId).
+ */
+export function touchOf(event: StoredEvent, campaigns?: CampaignsConfig): Touch | undefined {
+  const claimed = campaigns === undefined ? undefined : campaignOfEvent(campaigns, event);
+  const touch = visitTouchOf(event);
+  if (claimed === undefined) return touch;
+  return { ...(touch ?? { messageId: event.messageId, at: event.timestamp, source: EVENT_SOURCE }), campaignId: claimed.id };
+}
+
+function visitTouchOf(event: StoredEvent): Touch | undefined {
   if (event.campaign?.source) {
     return {
       messageId: event.messageId,
@@ -165,12 +190,16 @@ export interface LeadHistoryView {
   touches: Touch[];
 }
 
-/** The activity and touches of a lead's events (its latest ones, read back from the events table), as absorbing them gives. */
-export function historyOf(events: readonly StoredEvent[]): LeadHistoryView {
+/**
+ * The activity and touches of a lead's events (its latest ones, read back from
+ * the events table), as absorbing them gives (with the same campaigns: the
+ * tracked events they claim are touches).
+ */
+export function historyOf(events: readonly StoredEvent[], campaigns?: CampaignsConfig): LeadHistoryView {
   const ordered = inTimeOrder(events);
   return {
     recentActivity: ordered.map(activityOf).slice(-RECENT_ACTIVITY),
-    touches: ordered.flatMap((event) => touchOf(event) ?? []),
+    touches: ordered.flatMap((event) => touchOf(event, campaigns) ?? []),
   };
 }
 
@@ -227,8 +256,8 @@ function inTimeOrder(events: readonly StoredEvent[]): StoredEvent[] {
   return [...events].sort((a, b) => byTime({ at: a.timestamp, messageId: a.messageId }, { at: b.timestamp, messageId: b.messageId }));
 }
 
-/** Takes one event into the lead's profile and score: identities, traits, ledger, touches, activity. */
-function absorb(lead: Lead, event: StoredEvent, model: ScoringModel): void {
+/** Takes one event into the lead's profile and score: identities, traits, ledger, touches (with the campaigns: claimed events too), activity. */
+function absorb(lead: Lead, event: StoredEvent, model: ScoringModel, campaigns?: CampaignsConfig): void {
   for (const key of identityKeys(event)) if (!lead.identities.includes(key)) lead.identities.push(key);
   if (event.traits) Object.assign(lead.traits, event.traits);
   if (event.groupId) {
@@ -242,7 +271,7 @@ function absorb(lead: Lead, event: StoredEvent, model: ScoringModel): void {
   if (lead.email) lead.traits.email = lead.email;
 
   addToLedger(model, lead.ledger, event);
-  const touch = touchOf(event);
+  const touch = touchOf(event, campaigns);
   if (touch) lead.touches = keepFirstAndRecent([...lead.touches, touch].sort(byTime), MAX_TOUCHES);
   lead.recentActivity = [...lead.recentActivity, activityOf(event)].sort(byTime).slice(-RECENT_ACTIVITY);
 }
@@ -281,6 +310,8 @@ function advance(lead: Lead, at: string, model: ScoringModel, changes: StageChan
     cause = `${count} events of rule ${rule.rule} within ${rule.withinDays} days${since} met the activity rule of model ${model.version}`;
   }
   moveTo(lead, 'mql', at, `${causePrefix}${cause}`, changes);
+  // the engagement at hand-off: the decision and the deal are counted under its score band
+  lead.stageHistory.at(-1)!.engagement = lead.engagement;
   lead.cycle += 1;
   lead.journeyPending = lead.cycle;
   delete lead.owner;
@@ -289,13 +320,15 @@ function advance(lead: Lead, at: string, model: ScoringModel, changes: StageChan
 /**
  * Applies tracking events to a lead: traits, identities, score ledger, touches,
  * and the stage changes they cause. A lead crossing the qualification rule
- * becomes an MQL and starts a new cycle, whose journey is then pending.
+ * becomes an MQL and starts a new cycle, whose journey is then pending. With
+ * the campaigns, a tracked event a campaign's event rule claims is a touch
+ * of that campaign (touchOf).
  */
-export function applyEvents(current: Lead, events: readonly StoredEvent[], model: ScoringModel): AppliedEvents {
+export function applyEvents(current: Lead, events: readonly StoredEvent[], model: ScoringModel, campaigns?: CampaignsConfig): AppliedEvents {
   const lead: Lead = structuredClone(current);
   const changes: StageChange[] = [];
   for (const event of inTimeOrder(events)) {
-    absorb(lead, event, model);
+    absorb(lead, event, model, campaigns);
     rescoreAt(lead, event.timestamp > lead.scoredAt ? event.timestamp : lead.scoredAt, model);
     advance(lead, lead.scoredAt, model, changes);
   }
@@ -333,6 +366,13 @@ export function rescoreLead(
   const createdAt = firstSeen !== undefined && firstSeen < current.createdAt ? firstSeen : current.createdAt;
   const lead = newLead(current.leadId, createdAt, model);
   for (const event of ordered) absorb(lead, event, model);
+  // A tracked event a campaign claimed stays that campaign's touch (rescoring reads no campaigns).
+  const replayed = new Set(ordered.map((event) => event.messageId));
+  const claimed = current.touches.filter((touch) => touch.campaignId !== undefined && replayed.has(touch.messageId));
+  if (claimed.length > 0) {
+    const touches = new Map([...lead.touches, ...claimed].map((touch) => [touch.messageId, touch]));
+    lead.touches = keepFirstAndRecent([...touches.values()].sort(byTime), MAX_TOUCHES);
+  }
   lead.email ??= current.email;
   if (lead.email) lead.traits.email = lead.email;
   lead.stage = current.stage;

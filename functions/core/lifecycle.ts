@@ -59,6 +59,11 @@ export interface StageChange {
   by?: StageMover;
   /** on a rep's decision: whether it came before the owner's acceptance deadline (the cycle's acceptBy) */
   withinAgreement?: boolean;
+  /**
+   * on scoring's change into mql (the hand-off): the lead's engagement then; the hand-off's decision and its deal are
+   * counted under its score band (report-counts.ts), so calibration reads the band at hand-off
+   */
+  engagement?: number;
 }
 
 export class InvalidTransitionError extends Error {

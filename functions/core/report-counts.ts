@@ -133,7 +133,10 @@ function leaveReason(change: StageChange): string {
  * or rep owns them; a new visitor has no grade, score or traits yet): each
  * slice is two writes. The configured traits are kept from `known` on.
  * `ownerBefore` is the owner the lead had before the save (its team and rep
- * slices when the save takes the lead from them).
+ * slices when the save takes the lead from them). A hand-off's decision, a
+ * win and a loss count under the score band the lead had when it was handed
+ * off (handOffBand), when scoring recorded it: calibration is per band at
+ * hand-off, not at the decision.
  */
 export function reportCounts(
   after: SlicedLead & Pick<Lead, 'createdAt' | 'deal' | 'stageHistory'>,
@@ -150,10 +153,13 @@ export function reportCounts(
   const marketing = [...MARKETING_DIMENSIONS, ...traits];
   const everything = [...reportDimensions, ...traits];
   let dimensions: readonly string[] = everything;
+  // the score band a change is counted under: the lead's as saved, or for a hand-off's decision and its deal the band at hand-off
+  let scoreBand: string | undefined;
   const add = (at: string, name: string, n = 1) => {
     const day = dayOf(at);
-    for (const [dimension, value] of slices) {
+    for (const [dimension, sliced] of slices) {
       if (!dimensions.includes(dimension)) continue;
+      const value = dimension === 'scoreBand' && scoreBand !== undefined ? scoreBand : sliced;
       const slice = `${dimension}=${value}`;
       const key = `${day}|${slice}`;
       const count = byKey.get(key) ?? { day, slice, counts: {} };
@@ -166,6 +172,7 @@ export function reportCounts(
   if (created) add(after.createdAt, 'reached.visitor');
   for (const change of changes) {
     dimensions = (marketingStages as readonly Stage[]).includes(change.to) ? marketing : everything;
+    scoreBand = change.decision !== undefined || change.to === 'won' || change.to === 'lost' ? handOffBand(after, change) : undefined;
     add(change.at, `reached.${change.to}`);
     // the time spent in the stage left, from when the lead entered it (a histogram: report-counts are sums)
     const entered = enteredAt(after, change);
@@ -192,6 +199,16 @@ export function reportCounts(
     if (change.to === 'lost') add(change.at, 'lost.count');
   }
   return [...byKey.values()];
+}
+
+/**
+ * The score band of the lead when it was handed off: its engagement recorded
+ * on the latest change into mql before this change (scoring records it);
+ * undefined when none was recorded (a hand-off before it was, or the CRM's).
+ */
+export function handOffBand(lead: Pick<Lead, 'stageHistory'>, change: StageChange): string | undefined {
+  const handOff = lead.stageHistory.findLast((c) => c.to === 'mql' && c !== change && c.at <= change.at);
+  return handOff?.engagement === undefined ? undefined : scoreBandOf(handOff.engagement).label;
 }
 
 /**

@@ -6,7 +6,7 @@ import { dynamodb, ses } from '#commons/clients.ts';
 import { addHandoffLatency, createMetrics, createUnitMeter, publishMetrics, qualifiedAt } from '#commons/metrics.ts';
 import { readSettings } from '#commons/settings.ts';
 import { journeyStep } from '#commons/step.ts';
-import { scoringModel, teams } from '#config/index.ts';
+import { campaigns, scoringModel, teams } from '#config/index.ts';
 import type { JourneyAssignment, JourneyState } from '#core/journey.ts';
 import type { Lead } from '#core/lead.ts';
 import { sendHandoff, type SendHandoffPorts } from './send-handoff.ts';
@@ -18,7 +18,7 @@ const meter = createUnitMeter();
 const { onConsumed } = meter;
 const { getLinkSigningKey } = createKeys({ client: dynamodb, leadsTable, onConsumed });
 const leads = createLeadStore({ client: dynamodb, leadsTable, onConsumed });
-const { recentHistory } = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed });
+const { recentHistory } = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed, campaigns });
 const getLeadWithHistory = readingHistory(leads.getLead, recentHistory);
 const { sendEmailOnce } = createMailer({ client: dynamodb, ses, leadsTable, senderAddress, sesConfigurationSet, onConsumed });
 /** The lead this invocation read, for the hand-off latency once its email is sent. */

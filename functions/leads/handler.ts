@@ -8,7 +8,7 @@ import { dynamodb } from '#commons/clients.ts';
 import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics.ts';
 import { httpHandler, json, validate } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
-import { feedback, scoringModel, teams } from '#config/index.ts';
+import { campaigns, feedback, scoringModel, teams } from '#config/index.ts';
 import { nurture } from '#config/nurture.ts';
 import { normalizeEmail } from '#core/identity.ts';
 import { leadIdSchema } from '#core/lead-id.ts';
@@ -65,7 +65,7 @@ const metrics = createMetrics();
 const meter = createUnitMeter();
 const { getLead, leadIdOf } = createLeadStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { routingOf } = createRepStore({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
-const { recentHistory } = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
+const { recentHistory } = createLeadHistory({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed, campaigns });
 const { findKey } = createKeys({ client: dynamodb, leadsTable, onConsumed: meter.onConsumed });
 const { feedbackOf } = createFeedbackStore({ client: dynamodb, leadsTable, eventsTable, onConsumed: meter.onConsumed });
 export const handler = leadsHandler({

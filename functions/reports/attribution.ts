@@ -4,7 +4,6 @@ import { ATTRIBUTION_FAMILY, SHARE_SLICE } from '#core/reports/attribution-count
 import type { AttributionDimension, AttributionModel } from '#core/reports/attribution.ts';
 import type { CampaignCost } from '#core/reports/campaign-cost.ts';
 import { campaignOfSlice, costOfCampaign } from '#core/reports/campaign-slices.ts';
-import { csvCell } from '#core/reports/period-funnel.ts';
 import { reportPeriod, type AttributionQuery } from '#core/reports/period.ts';
 import type { FunnelPorts } from './funnel.ts';
 
@@ -110,12 +109,3 @@ export async function attributionOfPeriod(query: AttributionQuery, ports: Attrib
   };
 }
 
-/** The credit rows as CSV: one row per value and currency. */
-export function attributionCsv(report: AttributionOfPeriod): string {
-  const header = ['model', 'by', 'value', 'currency', 'pipeline', 'pipelineDeals', 'revenue', 'revenueDeals'];
-  const rows = report.rows.flatMap((row) => {
-    const currencies = [...new Set([...Object.keys(row.pipeline), ...Object.keys(row.revenue)])].sort();
-    return currencies.map((cur) => [report.model, report.by, row.value, cur, row.pipeline[cur] ?? 0, row.pipelineDeals, row.revenue[cur] ?? 0, row.revenueDeals]);
-  });
-  return [header, ...rows].map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}

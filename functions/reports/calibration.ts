@@ -15,10 +15,10 @@ export interface CalibrationOfPeriod extends CalibrationReport {
   target: number;
 }
 
-/** A band's or grade's tally from the report counts: decisions and closed deals counted in the period. */
+/** A band's or grade's tally from the report counts: decisions (not-accepted hand-offs too) and closed deals counted in the period, under the band at hand-off. */
 function tallyOf(counts: Readonly<Record<string, number>>): CalibrationTally {
   const n = (name: string) => counts[name] ?? 0;
-  return { accepted: n('decided.accepted'), rejected: n('decided.rejected'), won: n('won.count'), lost: n('lost.count') };
+  return { accepted: n('decided.accepted'), rejected: n('decided.rejected'), notAccepted: n('decided.not-accepted'), won: n('won.count'), lost: n('lost.count') };
 }
 
 /**

@@ -6,12 +6,12 @@ import { createMetrics, createUnitMeter, publishMetrics } from '#commons/metrics
 import { NotFoundError, ValidationError } from '#commons/errors.ts';
 import { httpHandler, json, validate, type HttpResult } from '#commons/http.ts';
 import { readSettings } from '#commons/settings.ts';
-import { periodFunnelCsv } from '#core/reports/period-funnel.ts';
+import { attributionCsv, calibrationCsv, feedbackCsv, funnelCsv, serviceAgreementCsv, stalledCsv } from '#core/reports/csv.ts';
 import { funnelQuerySchema, reportQuerySchema } from '#core/reports/period.ts';
 import { createReportStore } from '#adapters/report-store.ts';
 import { campaigns, feedback, repCalendars, reports, serviceAgreement, teams } from '#config/index.ts';
 import { attributionQuerySchema, feedbackQuerySchema } from '#core/reports/period.ts';
-import { attributionCsv, attributionOfPeriod, type AttributionPorts } from './attribution.ts';
+import { attributionOfPeriod, type AttributionPorts } from './attribution.ts';
 import { calibrationOfPeriod, type CalibrationPorts } from './calibration.ts';
 import { funnelOfPeriod, type FunnelPorts } from './funnel.ts';
 import { serviceAgreementOfPeriod, type ServiceAgreementPorts } from './service-agreement.ts';
@@ -23,19 +23,19 @@ import { createCommentReader } from '#adapters/feedback-store.ts';
 import { feedbackOfPeriod, type FeedbackReportPorts } from './feedback.ts';
 
 /**
- * GET /v1/reports/attribution?from=&to=&model=&by=&format=: pipeline and
+ * GET /v1/reports/attribution?from=&to=&model=&by=: pipeline and
  * revenue credited to campaigns (types, sources, mediums) under a model.
  * GET /v1/reports/calibration?from=&to=: acceptance and win rates per score
  * band and grade, and the threshold they support.
- * GET /v1/reports/funnel?from=&to=&by=&format=, server key only: the funnel
- * of a period sliced by a dimension (JSON, or CSV with format=csv), beside the
- * whole funnel now.
+ * GET /v1/reports/funnel?from=&to=&by=: the funnel of a period sliced by a
+ * dimension, beside the whole funnel now.
  * GET /v1/reports/service-agreement?period=week|month&from=: the two-sided
  * scorecard, for all, per team and per rep, with the MQL trend.
  * GET /v1/reports/stalled?stage=&team=&rep=&limit=: the leads past their
  * stage's limit, longest in stage first.
  * GET /v1/reports/feedback?from=&to=&by=&limit=: feedback per segment (all,
  * team, rep) and the latest comments.
+ * Every report answers JSON, or CSV with `&format=csv` (core/reports/csv.ts).
  * All need a server key; a query parameter a report does not know is a 400 naming it.
  */
 export type ReportPorts = FunnelPorts & CalibrationPorts & AttributionPorts & ServiceAgreementPorts & StalledPorts & FeedbackReportPorts;
@@ -47,30 +47,40 @@ const reportRoutes: Record<string, ReportRoute> = {
   async funnel(parameters, ports) {
     const query = validate(funnelQuerySchema(ports.traitNames), parameters);
     const report = await funnelOfPeriod(query, ports);
-    if (query.format === 'csv') return csv(`funnel-${report.by}-${report.period.from}-${report.period.to}.csv`, periodFunnelCsv(report.segments));
-    return json(200, report);
+    return answer(query.format, report, () => csv(`funnel-${report.by}-${report.period.from}-${report.period.to}.csv`, funnelCsv(report)));
   },
   async calibration(parameters, ports) {
     const query = validate(reportQuerySchema, parameters);
     if (query.by !== undefined) throw new ValidationError([{ path: 'by', message: 'calibration is per score band and per grade: it takes no by' }]);
-    return json(200, await calibrationOfPeriod(query, ports));
+    const report = await calibrationOfPeriod(query, ports);
+    return answer(query.format, report, () => csv(`calibration-${report.period.from}-${report.period.to}.csv`, calibrationCsv(report)));
   },
   async 'service-agreement'(parameters, ports) {
-    return json(200, await serviceAgreementOfPeriod(validate(serviceAgreementQuerySchema, parameters), ports));
+    const query = validate(serviceAgreementQuerySchema, parameters);
+    const report = await serviceAgreementOfPeriod(query, ports);
+    return answer(query.format, report, () => csv(`service-agreement-${report.period.kind}-${report.period.from.slice(0, 10)}.csv`, serviceAgreementCsv(report)));
   },
   async attribution(parameters, ports) {
     const query = validate(attributionQuerySchema, parameters);
     const report = await attributionOfPeriod(query, ports);
-    if (query.format === 'csv') return csv(`attribution-${report.model}-${report.by}-${report.period.from}-${report.period.to}.csv`, attributionCsv(report));
-    return json(200, report);
+    return answer(query.format, report, () => csv(`attribution-${report.model}-${report.by}-${report.period.from}-${report.period.to}.csv`, attributionCsv(report)));
   },
   async stalled(parameters, ports) {
-    return json(200, await stalledLeads(validate(stalledQuerySchema, parameters), ports));
+    const query = validate(stalledQuerySchema, parameters);
+    const report = await stalledLeads(query, ports);
+    return answer(query.format, report, () => csv(`stalled-${report.at.slice(0, 10)}.csv`, stalledCsv(report)));
   },
   async feedback(parameters, ports) {
-    return json(200, await feedbackOfPeriod(validate(feedbackQuerySchema, parameters), ports));
+    const query = validate(feedbackQuerySchema, parameters);
+    const report = await feedbackOfPeriod(query, ports);
+    return answer(query.format, report, () => csv(`feedback-${report.by}-${report.period.from}-${report.period.to}.csv`, feedbackCsv(report)));
   },
 };
+
+/** The report as asked: CSV with format=csv, else JSON. */
+function answer(format: 'json' | 'csv' | undefined, report: unknown, asCsv: () => HttpResult): HttpResult {
+  return format === 'csv' ? asCsv() : json(200, report);
+}
 
 /**
  * A server key, or the signed dashboard link of a weekly digest (read-only,

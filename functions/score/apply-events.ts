@@ -292,7 +292,8 @@ async function applyGroupOnce(group: LeadGroup, ports: ApplyEventsPorts): Promis
   const changes: StageChange[] = created ? [created.entry] : [];
   const newIdentities: IdentityKey[] = created ? (created.lead.identities as IdentityKey[]).filter((key) => !identities.includes(key)) : [];
   if (fresh.length > 0) {
-    const result = applyEvents(lead, fresh, ports.model);
+    // a tracked event a campaign's event rule claims is a touch of that campaign (the campaigns come with attribution's port)
+    const result = applyEvents(lead, fresh, ports.model, ports.attribution?.campaigns);
     lead = result.lead;
     changes.push(...result.changes);
   }

@@ -13,6 +13,7 @@ export type AgreementPeriodKind = (typeof agreementPeriodKinds)[number];
 export const serviceAgreementQuerySchema = z.strictObject({
   period: z.optional(z.enum(agreementPeriodKinds)),
   from: z.optional(daySchema),
+  format: z.optional(z.enum(['json', 'csv'])),
 });
 export type ServiceAgreementQuery = z.infer<typeof serviceAgreementQuerySchema>;
 

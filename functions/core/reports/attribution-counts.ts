@@ -15,6 +15,13 @@ import { attributionDimensions, attributionModels, creditBy, creditDeal, marketi
  * `sales:<kind>`, of type, source and medium `sales`. Credits of a deal sum
  * exactly to its amount (minor units). Pure; the lead store adds them to the
  * `attribution` report items as it does every report count.
+ *
+ * Every opportunity (and every win) counts, as the funnel counts it: one the
+ * CRM reported without an amount (or with no deal at all) still counts as a
+ * deal (`pipeline.deals`) for each campaign, type, source and medium that
+ * touched it and in the shares, with no amount counter, so the opportunity
+ * counts, the marketing-touched share and the cost per opportunity agree
+ * with the funnel's opportunities.
  */
 
 export const ATTRIBUTION_FAMILY = 'attribution';
@@ -44,8 +51,10 @@ export function attributionCounts(
   activities: readonly ActivityInput[] = [],
 ): ReportCount[] {
   const deal = lead.deal;
-  if (deal?.amount === undefined || deal.currency === undefined) return [];
-  const amount = minorUnits(deal.amount, deal.currency);
+  // a deal without an amount counts as a deal with no amount counter (credits of 0, never written)
+  const currency = deal?.amount !== undefined && deal.currency !== undefined ? deal.currency : undefined;
+  const amount = currency === undefined ? 0 : minorUnits(deal!.amount!, currency);
+  const amountOf = (name: string, minor: number): Record<string, number> => (currency === undefined ? {} : { [`${name}.${currency}`]: minor });
   const halfLifeDays = campaigns.attribution?.timeDecayHalfLifeDays ?? DEFAULT_HALF_LIFE_DAYS;
   // creditDeal puts them in time order (a marketing touch first when one shares an instant with an activity)
   const touches = [...lead.touches.map((touch) => attributedTouch(touch, campaigns)), ...activities.map((activity) => attributedActivity(activity, campaigns))];
@@ -61,7 +70,7 @@ export function attributionCounts(
       const credits = creditDeal(attributed, touches, { model, halfLifeDays });
       for (const dimension of attributionDimensions) {
         for (const [value, credit] of Object.entries(creditBy(credits, dimension))) {
-          counts.push({ family: ATTRIBUTION_FAMILY, day, slice: `${model}:${dimension}=${value}`, counts: { [`${kind}.${deal.currency}`]: credit, [`${kind}.deals`]: 1 } });
+          counts.push({ family: ATTRIBUTION_FAMILY, day, slice: `${model}:${dimension}=${value}`, counts: { ...amountOf(kind, credit), [`${kind}.deals`]: 1 } });
         }
       }
     }
@@ -73,9 +82,9 @@ export function attributionCounts(
       slice: SHARE_SLICE,
       counts: {
         [`${kind}.deals`]: 1,
-        [`${kind}.${deal.currency}`]: amount,
-        ...(touched && { [`${kind}.touched.deals`]: 1, [`${kind}.touched.${deal.currency}`]: amount }),
-        ...(bySales && { [`${kind}.sales.deals`]: 1, [`${kind}.sales.${deal.currency}`]: amount }),
+        ...amountOf(kind, amount),
+        ...(touched && { [`${kind}.touched.deals`]: 1, ...amountOf(`${kind}.touched`, amount) }),
+        ...(bySales && { [`${kind}.sales.deals`]: 1, ...amountOf(`${kind}.sales`, amount) }),
       },
     });
   }

@@ -5,8 +5,11 @@ import { gradeSchema, type Grade } from '../scoring.ts';
  * Calibration: how well the score and the grade predict what sales does with a
  * lead, so marketing and sales set the MQL threshold together from evidence.
  * Acceptance and win rate per score band (the bands of the backtest:
- * `scoreBandOf`) and per grade, and the engagement threshold the decisions
- * support.
+ * `scoreBandOf`) of the lead's engagement when it was handed off, and per
+ * grade, and the engagement threshold the decisions support. The acceptance
+ * rate is accepted ÷ every hand-off decided or left: a hand-off the window
+ * ended on without a decision (not accepted: escalated) counts against it,
+ * as a rejection does.
  *
  * Sums first, report second: `calibrationSumsOf` counts raw hand-off
  * decisions and closed deals into the same tallies the stored aggregates keep
@@ -21,6 +24,8 @@ export interface HandOffDecision {
   engagement: number;
   grade: Grade;
   accepted: boolean;
+  /** not accepted in time (the acceptance window ended: escalated, reassigned or recycled); counted as not accepted, not as rejected */
+  notAccepted?: boolean;
 }
 
 /** A closed deal: the lead's engagement and grade at its hand-off. */
@@ -33,6 +38,8 @@ export interface ClosedDeal {
 export interface CalibrationTally {
   accepted: number;
   rejected: number;
+  /** hand-offs the window ended on without a decision (escalated): in the acceptance rate's denominator */
+  notAccepted: number;
   won: number;
   lost: number;
 }
@@ -44,9 +51,9 @@ export interface CalibrationSums {
 }
 
 export interface CalibrationRow extends CalibrationTally {
-  /** accepted + rejected */
+  /** hand-offs decided or left: accepted + rejected + notAccepted */
   decisions: number;
-  /** accepted ÷ decisions, to 3 decimals; null when none was decided */
+  /** accepted ÷ decisions (not-accepted hand-offs included), to 3 decimals; null when there was none */
   acceptanceRate: number | null;
   /** won + lost */
   closed: number;
@@ -105,7 +112,7 @@ export class CalibrationOptionsError extends Error {
 
 const grades: readonly Grade[] = gradeSchema.options;
 
-const emptyTally = (): CalibrationTally => ({ accepted: 0, rejected: 0, won: 0, lost: 0 });
+const emptyTally = (): CalibrationTally => ({ accepted: 0, rejected: 0, notAccepted: 0, won: 0, lost: 0 });
 const rate = (part: number, whole: number) => (whole === 0 ? null : Math.round((part / whole) * 1000) / 1000);
 
 function addTally(into: Map<string, CalibrationTally>, key: string, tally: Partial<CalibrationTally>): void {
@@ -113,6 +120,7 @@ function addTally(into: Map<string, CalibrationTally>, key: string, tally: Parti
   into.set(key, {
     accepted: row.accepted + (tally.accepted ?? 0),
     rejected: row.rejected + (tally.rejected ?? 0),
+    notAccepted: row.notAccepted + (tally.notAccepted ?? 0),
     won: row.won + (tally.won ?? 0),
     lost: row.lost + (tally.lost ?? 0),
   });
@@ -129,7 +137,7 @@ export function calibrationSumsOf(decisions: readonly HandOffDecision[], deals: 
   const bands = new Map<string, CalibrationTally>();
   const byGrade = new Map<string, CalibrationTally>();
   for (const d of decisions) {
-    const tally = d.accepted ? { accepted: 1 } : { rejected: 1 };
+    const tally = d.accepted ? { accepted: 1 } : d.notAccepted ? { notAccepted: 1 } : { rejected: 1 };
     addTally(bands, scoreBandOf(d.engagement, options).label, tally);
     addTally(byGrade, d.grade, tally);
   }
@@ -153,14 +161,16 @@ export function mergeCalibrationSums(...sums: readonly CalibrationSums[]): Calib
 }
 
 function row(tally: CalibrationTally | undefined): CalibrationRow {
-  const { accepted, rejected, won, lost } = tally ?? emptyTally();
+  const { accepted, rejected, notAccepted, won, lost } = { ...emptyTally(), ...tally };
+  const decisions = accepted + rejected + notAccepted;
   return {
     accepted,
     rejected,
+    notAccepted,
     won,
     lost,
-    decisions: accepted + rejected,
-    acceptanceRate: rate(accepted, accepted + rejected),
+    decisions,
+    acceptanceRate: rate(accepted, decisions),
     closed: won + lost,
     winRate: rate(won, won + lost),
   };

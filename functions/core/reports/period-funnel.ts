@@ -117,26 +117,4 @@ export function periodFunnel(sums: ReadonlyMap<string, Readonly<Record<string, n
 
 const totalReached = (segment: SegmentFunnel) => segment.stages.reduce((sum, s) => sum + s.reached, 0);
 
-/** The period funnel as CSV: one row per segment and stage. */
-export function periodFunnelCsv(segments: readonly SegmentFunnel[]): string {
-  const header = ['segment', 'stage', 'reached', 'conversionFromPrevious', 'medianHoursInStage', 'p90HoursInStage', 'left'];
-  const rows = segments.flatMap((s) =>
-    s.stages.map((row) => [
-      s.segment,
-      row.stage,
-      row.reached,
-      row.conversionFromPrevious ?? '',
-      row.timeInStage?.medianHours ?? '',
-      row.timeInStage?.p90Hours ?? '',
-      Object.values(row.left).reduce((sum, v) => sum + v, 0),
-    ]),
-  );
-  return [header, ...rows].map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
-
-/** A CSV cell (RFC 4180), safe to open in a spreadsheet: a value starting with =, +, - or @ is kept as text. */
-export function csvCell(value: unknown): string {
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text) && typeof value === 'string') text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+export { csvCell } from './csv.ts';

@@ -13,9 +13,17 @@ export const MAX_REPORT_DAYS = 366;
 export const DEFAULT_REPORT_DAYS = 30;
 const DAY_MS = 86_400_000;
 
+/** The years a report's day may fall in: beyond them a date is a typo (0000, 9999), and periods before year 1 print as -000001. */
+export const MIN_REPORT_YEAR = 2000;
+export const MAX_REPORT_YEAR = 2100;
+
 const day = z.string().check(
   z.regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD'),
   z.refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'not a day of the calendar'),
+  z.refine((value) => {
+    const year = Number(value.slice(0, 4));
+    return year >= MIN_REPORT_YEAR && year <= MAX_REPORT_YEAR;
+  }, `a day from ${MIN_REPORT_YEAR}-01-01 to ${MAX_REPORT_YEAR}-12-31`),
 );
 
 /** From and to, when both are given: in order, and at most MAX_REPORT_DAYS apart. */
@@ -106,6 +114,7 @@ export const feedbackQuerySchema = z
     to: z.optional(day),
     by: z.optional(z.enum(['all', 'team', 'rep'])),
     limit: z.optional(z.coerce.number().check(z.int('a whole number'), z.gte(1, 'at least 1'), z.lte(MAX_FEEDBACK_COMMENTS, `at most ${MAX_FEEDBACK_COMMENTS}`))),
+    format: z.optional(z.enum(['json', 'csv'])),
   })
   .check(periodCheck);
 export type FeedbackQuery = z.infer<typeof feedbackQuerySchema>;

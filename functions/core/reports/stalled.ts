@@ -102,6 +102,7 @@ export const stalledQuerySchema = z.strictObject({
   team: z.optional(ownerId),
   rep: z.optional(ownerId),
   limit: z.optional(z.coerce.number().check(z.int('a whole number'), z.gte(1, 'at least 1'), z.lte(MAX_STALLED_LIMIT, `at most ${MAX_STALLED_LIMIT}`))),
+  format: z.optional(z.enum(['json', 'csv'])),
 });
 export type StalledQuery = z.infer<typeof stalledQuerySchema>;
 

@@ -87,7 +87,8 @@ describe('stage progression', () => {
 
     // Assess
     expect(changes).toEqual([
-      { from: 'engaged', to: 'mql', at: at(4), cause: 'grade B and engagement 50 met the qualification rule of model lead-test-1' },
+      // with the engagement at hand-off, which its decision is counted under by score band
+      { from: 'engaged', to: 'mql', at: at(4), cause: 'grade B and engagement 50 met the qualification rule of model lead-test-1', engagement: 50 },
     ]);
     expect(lead.stage).toBe('mql');
     expect(lead.cycle).toBe(1);
@@ -592,6 +593,7 @@ describe('qualifying by activity instead of score', () => {
       to: 'mql',
       at: at(5),
       cause: '5 events of rule page-view within 2 days met the activity rule of model lead-test-activity',
+      engagement: 25,
     });
   });
 

@@ -246,4 +246,28 @@ describe('report counts of a save', () => {
     expect(second[2]!.counts).toEqual({ 'feedback.given': 1, 'feedback.closed': 1, 'rating.4': 1 });
     expect(feedbackCounts(entry, undefined, true)[1]!.slice).toBe('team=(none)');
   });
+
+  describe('the score band of a hand-off’s decision and deal', () => {
+    // handed off at engagement 105 (band 100+); decided and won later, when the saved engagement is 65 (band 60–79)
+    const handOff: StageChange = { from: 'known', to: 'mql', at: '2026-03-01T09:00:00.000Z', cause: 'qualified', engagement: 105 };
+    const accepted: StageChange = { from: 'mql', to: 'sal', at: '2026-03-01T11:00:00.000Z', cause: 'accepted', decision: 'accepted', withinAgreement: true };
+    const won: StageChange = { from: 'sal', to: 'won', at: '2026-03-05T11:00:00.000Z', cause: 'crm' };
+    const lead = { ...owned, engagement: 65, stageHistory: [handOff, accepted, won] };
+
+    it('is the band at hand-off: the decision and the win count under 100+, not the band the lead has now', () => {
+      const counts = reportCounts(lead, [accepted, won], false, slicing);
+
+      // the decision's day, then the win's
+      expect(counts.find((c) => c.day === '2026-03-01' && c.slice === 'scoreBand=100+')?.counts).toMatchObject({ 'decided.accepted': 1, 'reached.sal': 1 });
+      expect(counts.find((c) => c.day === '2026-03-05' && c.slice === 'scoreBand=100+')?.counts).toMatchObject({ 'won.count': 1 });
+      expect(countsOf(counts, 'scoreBand=60–79')).toBeUndefined();
+    });
+
+    it('is the band as saved for the hand-off itself, and for a decision on a hand-off scoring did not record (a CRM’s, or before it was recorded)', () => {
+      const unrecorded = { ...lead, stageHistory: [{ ...handOff, engagement: undefined }, accepted] };
+      expect(countsOf(reportCounts(unrecorded, [accepted], false, slicing), 'scoreBand=60–79')).toMatchObject({ 'decided.accepted': 1 });
+      // the change into mql: counted under the lead as saved (scoring saves it at that engagement)
+      expect(countsOf(reportCounts(lead, [handOff], false, slicing), 'scoreBand=60–79')).toMatchObject({ 'reached.mql': 1 });
+    });
+  });
 });

@@ -67,6 +67,7 @@ describe('rescoring a lead from its stored events', () => {
         to: 'mql',
         at: at(30),
         cause: 'rescored under model lead-test-3: grade A and engagement 60 met the qualification rule of model lead-test-3',
+        engagement: 60,
       },
     ]);
   });

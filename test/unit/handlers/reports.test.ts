@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKey } from '../../../functions/adapters/keys.ts';
 import type { FunnelCounters } from '../../../functions/core/funnel.ts';
@@ -88,6 +89,16 @@ const ports = {
     return days.flatMap((day) => commentsByDay.get(day) ?? []).slice(0, limit);
   },
 };
+
+/** A CSV answer read back: 200, text/csv, a header row, then records by column name (each as wide as the header). */
+function csvRows(result: Awaited<ReturnType<ReturnType<typeof reportsHandler>>>): Record<string, string>[] {
+  expect(result.statusCode).toBe(200);
+  expect(result.headers?.['content-type']).toBe('text/csv; charset=utf-8');
+  expect(result.headers?.['content-disposition']).toMatch(/^attachment; filename="[\w.-]+\.csv"$/);
+  const [header, ...rows] = parse(result.body ?? '', { relax_column_count: true }) as string[][];
+  for (const row of rows) expect(row).toHaveLength(header!.length);
+  return rows.map((row) => Object.fromEntries(header!.map((name, i) => [name, row[i]!])));
+}
 
 function stubKey(key: string, kind: 'write' | 'server') {
   registered.set(key, { sourceId: 'src-crm', kind });
@@ -237,17 +248,19 @@ describe('reports handler (funnel)', () => {
 
       const result = await getFunnel(bearer(key), { from: '2026-03-02', to: '2026-03-04', by: 'source', format: 'csv' });
 
-      expect(result.statusCode).toBe(200);
-      expect(result.headers?.['content-type']).toBe('text/csv; charset=utf-8');
-      const lines = (result.body ?? '').trimEnd().split('\r\n');
-      expect(lines[0]).toBe('segment,stage,reached,conversionFromPrevious,medianHoursInStage,p90HoursInStage,left');
-      expect(lines).toHaveLength(1 + 2 * 11);
-      expect(lines).toContain('google,mql,2,,,,0');
+      const rows = csvRows(result);
+      expect(rows).toHaveLength(2 * 11);
+      expect(rows.find((r) => r.segment === 'google' && r.stage === 'mql')).toMatchObject({ reached: '2', medianHoursInStage: '', 'left.rejected': '0' });
+      // stage × reason, and the segment's decisions and deals beside its stages
+      expect(rows.find((r) => r.segment === 'newsletter' && r.stage === 'mql')).toMatchObject({ reached: '4', 'left.rejected': '1', accepted: '2', rejected: '1', opportunities: '1', 'pipeline.EUR': '12000' });
     });
 
     it.each([
       [{ from: '2026-3-2' }, 'from'],
       [{ from: '2026-02-30' }, 'from'],
+      [{ from: '0000-01-01' }, 'from'],
+      [{ from: '9999-12-31' }, 'from'],
+      [{ from: '2026-03-01', to: '2101-01-01' }, 'to'],
       [{ from: '2026-03-04', to: '2026-03-02' }, 'to'],
       [{ from: '2025-01-01', to: '2026-03-02' }, 'to'],
       [{ by: 'colour' }, 'by'],
@@ -265,6 +278,17 @@ describe('reports handler (funnel)', () => {
       expect((jsonBody(result) as { issues: { path: string }[] }).issues.map((i) => i.path)).toContain(name);
       expect(sliceReads).toEqual([]);
     });
+  });
+
+  it('refuses a day outside 2000–2100, saying the range, and takes the edges', async () => {
+    const key = freshKey('sk');
+    stubKey(key, 'server');
+
+    const refused = await getFunnel(bearer(key), { from: '9999-12-31' });
+    expect(refused.statusCode).toBe(400);
+    expect((jsonBody(refused) as { issues: { path: string; message: string }[] }).issues).toEqual([{ path: 'from', message: 'a day from 2000-01-01 to 2100-12-31' }]);
+    expect((await getFunnel(bearer(key), { from: '2000-01-01', to: '2000-01-31' })).statusCode).toBe(200);
+    expect((await getFunnel(bearer(key), { from: '2100-12-01', to: '2100-12-31' })).statusCode).toBe(200);
   });
 
   describe('by campaign, campaign type and trait', () => {
@@ -417,9 +441,28 @@ describe('reports handler (funnel)', () => {
       expect(body.mqlTrend).toHaveLength(6);
     });
 
+    it('answers CSV with format=csv: a row per scope and metric, and per period of the MQL trend', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      reportItems.set('funnel|2026-03-30|all=all', { 'reached.mql': 3, 'decided.accepted': 2, 'decided.rejected': 1 });
+      reportItems.set('funnel|2026-03-31|rep=rep-sam', { 'decided.accepted': 1, 'accepted.in-time': 1 });
+
+      const rows = csvRows(await getScorecard(key, { format: 'csv' }));
+
+      expect(rows.find((r) => r.scope === 'all' && r.metric === 'marketing.acceptanceRate')).toMatchObject({ periodKind: 'week', value: '0.667', target: '0.6', met: 'true', over: 'decisions', overCount: '3' });
+      expect(rows.find((r) => r.scope === 'rep' && r.metric === 'sales.acceptedWithinAgreement')).toMatchObject({ segment: 'rep-sam', name: 'Sam Seller', team: 'sales-emea', value: '1', overCount: '1' });
+      // the trend: 8 weeks, this one last with its 3 MQLs
+      const trend = rows.filter((r) => r.scope === 'trend');
+      expect(trend).toHaveLength(8);
+      expect(trend.at(-1)).toMatchObject({ metric: 'marketing.mqls', value: '3', met: 'false' });
+    });
+
     it.each([
       [{ period: 'day' }, 'period'],
       [{ from: '2026-02-30' }, 'from'],
+      [{ from: '0000-01-01' }, 'from'],
+      [{ from: '9999-12-31' }, 'from'],
+      [{ from: '1999-12-31' }, 'from'],
       [{ to: '2026-03-01' }, 'to'],
     ])('answers 400 naming the parameter for %j, and reads no report item', async (query, name) => {
       const key = freshKey('sk');
@@ -461,6 +504,20 @@ describe('reports handler (funnel)', () => {
       expect(body.threshold).toEqual({ threshold: 40, band: '40–59', decisions: 42, accepted: 32, acceptanceRate: 0.762 });
       expect(body.target).toBe(0.6);
       expect(sliceReads.map((r) => r.dimension).sort()).toEqual(['grade', 'scoreBand']);
+    });
+
+    it('answers CSV with format=csv: a row per band and grade, and the threshold', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      reportItems.set('funnel|2026-03-10|scoreBand=60–79', { 'decided.accepted': 8, 'decided.rejected': 2 });
+      reportItems.set('funnel|2026-03-11|grade=A', { 'decided.accepted': 8, 'decided.rejected': 2 });
+
+      const rows = csvRows(await getCalibration(key, { from: '2026-03-01', to: '2026-03-31', format: 'csv' }));
+
+      expect(rows.find((r) => r.row === 'band' && r.value === '60–79')).toMatchObject({ decisions: '10', acceptanceRate: '0.8' });
+      expect(rows.find((r) => r.row === 'grade' && r.value === 'A')).toMatchObject({ decisions: '10' });
+      // 10 decisions: fewer than the 30 a threshold needs
+      expect(rows.at(-1)).toMatchObject({ row: 'threshold', threshold: '', reason: 'too-few-decisions' });
     });
 
     it('refuses by, which calibration does not take, naming it', async () => {
@@ -527,6 +584,44 @@ describe('reports handler (funnel)', () => {
       expect(sliceReads.map((r) => `${r.family}:${r.dimension}`).sort()).toEqual(['attribution:share:all', 'attribution:w-shaped:campaign', 'funnel:campaign']);
     });
 
+    it('answers CSV with format=csv: credit rows with the campaign and cost, and the touched shares', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      const webinar = campaigns.campaigns.find((c) => c.type === 'event')!;
+      reportItems.set(`attribution|2026-03-10|linear:campaign=${webinar.id}`, { 'revenue.EUR': 600_000, 'revenue.deals': 1 });
+      reportItems.set('attribution|2026-03-10|linear:campaign=utm:spring', { 'pipeline.deals': 1 });
+      reportItems.set('attribution|2026-03-10|share:all=all', { 'revenue.deals': 1, 'revenue.EUR': 600_000, 'revenue.touched.deals': 1, 'revenue.touched.EUR': 600_000, 'pipeline.deals': 1 });
+
+      const rows = csvRows(await getAttribution(key, { from: '2026-03-01', to: '2026-03-31', format: 'csv' }));
+
+      expect(rows.find((r) => r.row === 'credit' && r.value === webinar.id)).toMatchObject({ currency: 'EUR', revenue: '6000', campaignDefined: 'true', costAmount: String(webinar.cost!.amount) });
+      expect(rows.find((r) => r.row === 'credit' && r.value === 'utm:spring')).toMatchObject({ currency: '', pipelineDeals: '1', campaignDefined: 'false' });
+      expect(rows.find((r) => r.row === 'marketing-touched' && r.value === 'revenue')).toMatchObject({ share: '1', amount: '6000' });
+      expect(rows.find((r) => r.row === 'marketing-touched' && r.value === 'pipeline')).toMatchObject({ deals: '1', touchedDeals: '0', share: '0' });
+    });
+
+    it('counts opportunities the CRM reported without an amount: in the deals touched, the shares and the cost per opportunity', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      const brand = campaigns.campaigns.find((c) => c.id === 'search-brand-2026')!;
+      // three opportunities the brand campaign touched, one with 900.00 EUR, two without an amount (no amount counter)
+      reportItems.set(`attribution|2026-03-10|linear:campaign=${brand.id}`, { 'pipeline.EUR': 90_000, 'pipeline.deals': 1 });
+      reportItems.set(`attribution|2026-03-11|linear:campaign=${brand.id}`, { 'pipeline.deals': 2 });
+      reportItems.set('attribution|2026-03-10|share:all=all', { 'pipeline.deals': 1, 'pipeline.EUR': 90_000, 'pipeline.touched.deals': 1, 'pipeline.touched.EUR': 90_000 });
+      reportItems.set('attribution|2026-03-11|share:all=all', { 'pipeline.deals': 3, 'pipeline.touched.deals': 2 });
+
+      const result = await getAttribution(key, { from: '2026-03-01', to: '2026-03-31' });
+
+      expect(result.statusCode).toBe(200);
+      const body = jsonBody(result) as { rows: { value: string; pipeline: unknown; pipelineDeals: number; cost: { perOpportunity: number | null } }[]; marketingTouched: { pipeline: unknown } };
+      const row = body.rows.find((r) => r.value === brand.id)!;
+      expect(row).toMatchObject({ pipeline: { EUR: 900 }, pipelineDeals: 3 });
+      // its cost over the three opportunities it touched
+      expect(row.cost.perOpportunity).toBe(Math.round((brand.cost!.amount / 3) * 100) / 100);
+      // 3 of the 4 opportunities marketing touched
+      expect(body.marketingTouched.pipeline).toEqual({ deals: 4, touchedDeals: 3, share: 0.75, amounts: { EUR: 900 }, touchedAmounts: { EUR: 900 } });
+    });
+
     it.each([
       [{ model: 'shapley' }, 'model'],
       [{ by: 'rep' }, 'by'],
@@ -534,6 +629,8 @@ describe('reports handler (funnel)', () => {
       [{ from: '2026-03-10', to: '2026-03-09' }, 'to'],
       [{ from: '2025-03-01', to: '2026-03-02' }, 'to'],
       [{ from: '2026-02-30' }, 'from'],
+      [{ from: '0000-01-01' }, 'from'],
+      [{ to: '9999-12-31' }, 'to'],
     ])('answers 400 naming the parameter for %j', async (query, name) => {
       const key = freshKey('sk');
       stubKey(key, 'server');
@@ -601,6 +698,16 @@ describe('reports handler (funnel)', () => {
       expect(body.more).toBe(true);
     });
 
+    it('answers CSV with format=csv: a row per lead, lead-supplied text kept as text', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      stalledRecords = [{ ...record('lead-b', 'mql', '2026-03-31T06:00:00.000Z'), traits: { name: 'Doe, Jane', company: '=cmd|calc' } }];
+
+      const rows = csvRows(await getStalled(key, { format: 'csv' }));
+
+      expect(rows).toEqual([expect.objectContaining({ leadId: 'lead-b', name: 'Doe, Jane', company: "'=cmd|calc", stage: 'mql', hoursInStage: '6', limitFrom: 'acceptWithinHours' })]);
+    });
+
     it('reads only the stage, team and rep asked for', async () => {
       const key = freshKey('sk');
       stubKey(key, 'server');
@@ -662,6 +769,19 @@ describe('reports handler (funnel)', () => {
       expect(commentReads[0]!.days[0]).toBe('2026-03-31');
       expect(commentReads[0]!.days.at(-1)).toBe('2026-03-01');
       expect(commentReads[0]!.limit).toBe(1);
+    });
+
+    it('answers CSV with format=csv: a row per segment, then per comment', async () => {
+      const key = freshKey('sk');
+      stubKey(key, 'server');
+      reportItems.set('funnel|2026-03-10|team=sales-emea', { 'decided.accepted': 2, 'feedback.given': 1, 'feedback.covered': 1, 'rating.5': 1 });
+      commentsByDay.set('2026-03-12', [comment('2026-03-12T09:00:00.000Z', 'lead-new')]);
+
+      const rows = csvRows(await getFeedback(key, { from: '2026-03-01', to: '2026-03-31', by: 'team', format: 'csv' }));
+
+      expect(rows.map((r) => r.row)).toEqual(['segment', 'comment']);
+      expect(rows[0]).toMatchObject({ segment: 'sales-emea', handed: '2', coverage: '0.5', rating5: '1' });
+      expect(rows[1]).toMatchObject({ leadId: 'lead-new', comment: 'about lead-new', rating: '4' });
     });
 
     it.each([

@@ -46,12 +46,46 @@ describe('attribution counts of a deal', () => {
     expect(Object.values(bySource('linear')).reduce((a, b) => a + b, 0)).toBe(100_000);
   });
 
-  it('counts the deal as marketing-touched, and counts nothing for a lead with no amount or no deal', () => {
+  it('counts the deal as marketing-touched', () => {
     const share = attributionCounts(lead, [opportunity], campaigns).find((c) => c.slice === SHARE_SLICE);
 
     expect(share?.counts).toEqual({ 'pipeline.deals': 1, 'pipeline.EUR': 100_000, 'pipeline.touched.deals': 1, 'pipeline.touched.EUR': 100_000 });
-    expect(attributionCounts({ ...lead, deal: { stage: 'opportunity', at: opportunity.at } }, [opportunity], campaigns)).toEqual([]);
-    expect(attributionCounts({ ...lead, deal: undefined }, [won], campaigns)).toEqual([]);
+  });
+
+  describe('an opportunity the CRM reported without an amount', () => {
+    const noAmount = { ...lead, deal: { stage: 'opportunity' as const, at: opportunity.at } };
+
+    it('still counts as a deal for each source that touched it before the opportunity, and in the marketing-touched share, with no amount counter', () => {
+      const counts = attributionCounts(noAmount, [opportunity], campaigns);
+
+      // the three touches before the opportunity (newsletter, google, linkedin); april's came after it
+      const linearBySource = counts.filter((c) => c.slice.startsWith('linear:source='));
+      expect(Object.fromEntries(linearBySource.map((c) => [c.slice, c.counts]))).toEqual({
+        'linear:source=newsletter': { 'pipeline.deals': 1 },
+        'linear:source=google': { 'pipeline.deals': 1 },
+        'linear:source=linkedin': { 'pipeline.deals': 1 },
+      });
+      expect(counts.find((c) => c.slice === SHARE_SLICE)?.counts).toEqual({ 'pipeline.deals': 1, 'pipeline.touched.deals': 1 });
+      // every model and dimension counts it: no counter of any currency anywhere
+      for (const model of attributionModels) expect(counts.some((c) => c.slice.startsWith(`${model}:campaign=`)), model).toBe(true);
+      expect(counts.flatMap((c) => Object.keys(c.counts)).filter((name) => !name.endsWith('.deals'))).toEqual([]);
+    });
+
+    it('counts a win without an amount (or with no deal at all) as a revenue deal, and one with no touch under (no touch)', () => {
+      const counts = attributionCounts({ ...lead, deal: undefined }, [won], campaigns);
+      expect(counts.find((c) => c.slice === SHARE_SLICE)?.counts).toEqual({ 'revenue.deals': 1, 'revenue.touched.deals': 1 });
+
+      const untouched = attributionCounts({ ...noAmount, touches: [] }, [opportunity], campaigns);
+      expect(untouched.find((c) => c.slice === 'first:campaign=(no touch)')?.counts).toEqual({ 'pipeline.deals': 1 });
+      expect(untouched.find((c) => c.slice === SHARE_SLICE)?.counts).toEqual({ 'pipeline.deals': 1 });
+    });
+
+    it('counts a deal only a rep’s activity touched as sales-touched', () => {
+      const call = { kind: 'call' as const, at: '2026-03-09T10:00:00.000Z' };
+      const counts = attributionCounts({ ...noAmount, touches: [] }, [opportunity], campaigns, [call]);
+      expect(counts.find((c) => c.slice === SHARE_SLICE)?.counts).toEqual({ 'pipeline.deals': 1, 'pipeline.sales.deals': 1 });
+      expect(counts.find((c) => c.slice === 'last:campaign=sales:call')?.counts).toEqual({ 'pipeline.deals': 1 });
+    });
   });
 
   it('credits a deal with no touch to (no touch), and does not count it as marketing-touched', () => {

@@ -144,3 +144,17 @@ describe('the MQL threshold the data supports', () => {
     );
   });
 });
+
+describe('hand-offs left not accepted', () => {
+  it('count against the acceptance rate, as not accepted, beside the rejections', () => {
+    // band 100+: 7 hand-offs, 3 accepted, 1 rejected, 3 left until the window ended (escalated)
+    const decided: HandOffDecision[] = [
+      ...decisions(110, 4, 3),
+      ...Array.from({ length: 3 }, (): HandOffDecision => ({ engagement: 110, grade: 'A', accepted: false, notAccepted: true })),
+    ];
+
+    const band = calibration(calibrationSumsOf(decided, [])).bands.find((b) => b.label === '100+')!;
+
+    expect(band).toMatchObject({ accepted: 3, rejected: 1, notAccepted: 3, decisions: 7, acceptanceRate: 0.429 });
+  });
+});
