@@ -148,7 +148,7 @@ export function scorecardSumsOf(counts: Readonly<Record<string, number>>, from: 
     from,
     to,
     mqls: n('reached.mql'),
-    decisions: { accepted, rejected },
+    decisions: { accepted, rejected, notAccepted: n('decided.not-accepted') },
     acceptance: { due: n('accepted.in-time') + n('acceptance.missed'), withinAgreement: n('accepted.in-time') },
     timeToAccept: histogramOf(counts, 'accept.'),
     timeToFirstContact: histogramOf(counts, 'contact.time.'),

@@ -15,7 +15,7 @@ import { histogramCount, mergeHistograms, quantile, type Histogram } from './his
  * {
  *   from, to,                       // the period, [from, to), ISO instants
  *   mqls,                           // leads handed to sales in the period
- *   decisions: { accepted, rejected },          // rep decisions on hand-offs
+ *   decisions: { accepted, rejected, notAccepted }, // hand-offs decided, or left until the ladder recycled them
  *   acceptance: { due, withinAgreement },       // hand-offs whose acceptance deadline fell in the period; of those, accepted by it
  *   timeToAccept, timeToFirstContact,           // Histogram (histogram.ts) of milliseconds, counted in the agreement's hours
  *   followUp: { leads, activities, met },       // leads whose follow-up window ended in the period; activities they got within it; leads with the committed number
@@ -31,7 +31,8 @@ export interface ScorecardSums {
   from: string;
   to: string;
   mqls: number;
-  decisions: { accepted: number; rejected: number };
+  /** notAccepted: hand-offs nobody accepted before the escalation ladder recycled them (absent in sums read before it was kept) */
+  decisions: { accepted: number; rejected: number; notAccepted?: number };
   acceptance: { due: number; withinAgreement: number };
   timeToAccept: Histogram;
   timeToFirstContact: Histogram;
@@ -71,7 +72,7 @@ export interface Scorecard {
   marketing: {
     /** MQLs against `mqlsPerWeek` scaled to the period's days (the target shown to 1 decimal, met against the unrounded one) */
     mqls: CommittedMetric;
-    /** accepted ÷ decisions, against `minAcceptanceRate` */
+    /** accepted ÷ decisions (accepted, rejected, and not accepted before the ladder recycled them), against `minAcceptanceRate` */
     acceptanceRate: CommittedMetric & { decisions: number };
     /** mean feedback rating, 1 to 5 */
     averageRating: ScorecardMetric & { ratings: number };
@@ -117,7 +118,7 @@ export function emptyScorecardSums(from: string, to: string): ScorecardSums {
     from,
     to,
     mqls: 0,
-    decisions: { accepted: 0, rejected: 0 },
+    decisions: { accepted: 0, rejected: 0, notAccepted: 0 },
     acceptance: { due: 0, withinAgreement: 0 },
     timeToAccept: {},
     timeToFirstContact: {},
@@ -134,7 +135,7 @@ export function mergeScorecardSums(first: ScorecardSums, ...rest: readonly Score
       from: a.from,
       to: a.to,
       mqls: a.mqls + b.mqls,
-      decisions: { accepted: a.decisions.accepted + b.decisions.accepted, rejected: a.decisions.rejected + b.decisions.rejected },
+      decisions: { accepted: a.decisions.accepted + b.decisions.accepted, rejected: a.decisions.rejected + b.decisions.rejected, notAccepted: (a.decisions.notAccepted ?? 0) + (b.decisions.notAccepted ?? 0) },
       acceptance: { due: a.acceptance.due + b.acceptance.due, withinAgreement: a.acceptance.withinAgreement + b.acceptance.withinAgreement },
       timeToAccept: mergeHistograms(a.timeToAccept, b.timeToAccept),
       timeToFirstContact: mergeHistograms(a.timeToFirstContact, b.timeToFirstContact),
@@ -202,7 +203,8 @@ export function scorecard(
   if (previous) periodDays(previous, 'previous period');
   const prior = <T>(read: (sums: ScorecardSums) => T): T | null => (previous ? read(previous) : null);
 
-  const decided = (s: ScorecardSums) => s.decisions.accepted + s.decisions.rejected;
+  // a hand-off left unaccepted until the ladder recycled it counts against the rate, as calibration counts it
+  const decided = (s: ScorecardSums) => s.decisions.accepted + s.decisions.rejected + (s.decisions.notAccepted ?? 0);
   const acceptanceRate = (s: ScorecardSums) => ratio(s.decisions.accepted, decided(s), 3);
   const withinAgreement = (s: ScorecardSums) => ratio(s.acceptance.withinAgreement, s.acceptance.due, 3);
   const perLead = (s: ScorecardSums) => ratio(s.followUp.activities, s.followUp.leads, 2);

@@ -109,7 +109,7 @@ describe('scorecard sums from counts', () => {
       from: '2026-04-01T00:00:00.000Z',
       to: '2026-04-08T00:00:00.000Z',
       mqls: 4,
-      decisions: { accepted: 3, rejected: 1 },
+      decisions: { accepted: 3, rejected: 1, notAccepted: 0 },
       acceptance: { due: 3, withinAgreement: 2 },
       timeToAccept: { [bucketOf(HOUR)]: 2 },
       timeToFirstContact: {},

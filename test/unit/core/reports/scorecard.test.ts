@@ -58,6 +58,12 @@ describe('the marketing side of the scorecard', () => {
     expect(card.marketing.acceptanceRate).toEqual({ value: 0.6, previous: 0.5, delta: 0.1, direction: 'up', better: true, target: 0.6, met: true, decisions: 20 });
   });
 
+  it('counts a hand-off nobody accepted before the ladder recycled it against the rate, as calibration does', () => {
+    // 12 accepted, 8 rejected, 4 left until recycled: 12 of 24 = 0.5, short of 0.6
+    const left = scorecard(week(thisWeek.from, thisWeek.to, { decisions: { accepted: 12, rejected: 8, notAccepted: 4 } }), null, agreement);
+    expect(left.marketing.acceptanceRate).toMatchObject({ value: 0.5, met: false, decisions: 24 });
+  });
+
   it('judges the commitment on the unrounded rate, not the one shown', () => {
     // 1,499 of 2,500 = 0.5996: shown as 0.6, short of 0.6
     const close = scorecard(week(thisWeek.from, thisWeek.to, { decisions: { accepted: 1_499, rejected: 1_001 } }), null, agreement);
@@ -157,7 +163,7 @@ describe('periods and trends', () => {
     const rep = (mqls: number, accepted: number, hours: number[], rating: 1 | 5) =>
       week(thisWeek.from, thisWeek.to, {
         mqls,
-        decisions: { accepted, rejected: 1 },
+        decisions: { accepted, rejected: 1, notAccepted: accepted - 1 },
         acceptance: { due: mqls, withinAgreement: accepted },
         timeToAccept: histogramOf(hours.map((h) => h * HOUR_MS)),
         followUp: { leads: accepted, activities: 3 * accepted, met: accepted },
@@ -171,7 +177,7 @@ describe('periods and trends', () => {
     expect(team).toEqual(
       week(thisWeek.from, thisWeek.to, {
         mqls: 8,
-        decisions: { accepted: 6, rejected: 2 },
+        decisions: { accepted: 6, rejected: 2, notAccepted: 4 },
         acceptance: { due: 8, withinAgreement: 6 },
         timeToAccept: histogramOf([1, 2, 2, 3, 4].map((h) => h * HOUR_MS)),
         timeToFirstContact: {},
