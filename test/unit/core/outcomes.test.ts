@@ -105,7 +105,8 @@ describe('outcomes of a hand-off', () => {
 
     // Assess
     expect(changes).toEqual([
-      { from: 'recycled', to: 'mql', at: at(9), cause: 'grade B and engagement 50 since recycling met the qualification rule of model lead-test-1' },
+      // the change into mql keeps the lead's whole engagement then (the band calibration counts it in): 50 + 50
+      { from: 'recycled', to: 'mql', at: at(9), cause: 'grade B and engagement 50 since recycling met the qualification rule of model lead-test-1', engagement: 100 },
     ]);
     expect(lead.cycle).toBe(2);
     expect(lead.journeyPending).toBe(2);
